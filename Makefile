@@ -1,0 +1,91 @@
+# halochat — `make run` starts a demo, `make test` runs every test.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := build
+
+GO        ?= go
+ADDR      ?= 127.0.0.1:8080
+DEMO_HOST ?= 127.0.0.1:8081
+DB        ?= sqlite://$(CURDIR)/data/halochat.db
+GOWASM    := $(shell $(GO) env GOROOT)/lib/wasm
+TOOLS     := $(CURDIR)/bin/tools
+STATICCHECK_VERSION := v0.8.2
+FUZZTIME  ?= 30s
+
+APP_SRC   := $(shell find app wasm -name '*.go' -not -name '*_test.go') go.mod go.sum
+WIDGET    := static/dist/widget.wasm
+
+# stage NAME, COMMAND: run a step and print how long it took.
+define stage
+	@start=$$(date +%s%N); echo "=== $(1)"; \
+	if $(2); then rc=0; else rc=$$?; fi; \
+	end=$$(date +%s%N); printf '=== %s: %d.%01ds (exit %d)\n' "$(1)" $$(( (end-start)/1000000000 )) $$(( (end-start)/100000000 % 10 )) $$rc; \
+	exit $$rc
+endef
+
+.PHONY: build run test vet lint fuzz bench clean wasm-test
+
+build: $(WIDGET) bin/halochat
+
+# The widget: client code only, stripped, with precompressed copies that
+# the server picks by Accept-Encoding.
+$(WIDGET): $(APP_SRC)
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags='-s -w' -o $@ ./wasm/widget
+	gzip -9 -k -f -n $@
+	@if ! command -v brotli >/dev/null && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing brotli (apt-get)"; \
+		(apt-get install -y -qq brotli >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq brotli >/dev/null)); \
+	fi
+	@if command -v brotli >/dev/null; then brotli -f -q 11 -o $@.br $@; \
+	else rm -f $@.br; echo "warning: brotli not found, serving gzip only"; fi
+	@ls -l $@ $@.gz $$(ls $@.br 2>/dev/null)
+
+bin/halochat: $(WIDGET) $(shell find backend static -type f -not -name '*_test.go') $(APP_SRC)
+	CGO_ENABLED=0 $(GO) build -trimpath -o $@ ./backend/cmd/halochat
+
+run: build
+	@mkdir -p data
+	@bin/halochat demo --db '$(DB)' --json > data/demo.json
+	@port=$${DEMO_HOST##*:}; echo; \
+	echo "halochat is starting. Open:"; \
+	echo "  demo host page (another site): http://localhost:$$port/"; \
+	echo "  chat service:                  http://$(ADDR)/"; \
+	echo "  widget page:                   http://$(ADDR)/chat/widget/"; \
+	echo "  health / readiness:            http://$(ADDR)/healthz  http://$(ADDR)/readyz"; \
+	echo "  demo ids and secrets:          data/demo.json"; \
+	echo
+	exec bin/halochat serve --addr '$(ADDR)' --db '$(DB)' --demo-host '$(DEMO_HOST)'
+
+$(TOOLS)/staticcheck:
+	GOBIN=$(TOOLS) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+vet:
+	$(GO) vet ./...
+	GOOS=js GOARCH=wasm $(GO) vet ./app/... ./wasm/...
+
+lint: $(TOOLS)/staticcheck
+	@test -z "$$(gofmt -l app backend wasm static)" || { echo "gofmt needed:"; gofmt -l app backend wasm static; exit 1; }
+	$(TOOLS)/staticcheck ./...
+	GOOS=js GOARCH=wasm $(TOOLS)/staticcheck ./app/... ./wasm/...
+
+# Shared code must pass its tests on js/wasm too (under Node).
+wasm-test:
+	PATH="$(GOWASM):$$PATH" GOOS=js GOARCH=wasm $(GO) test -count=1 ./app/flow/... ./app/protocol/...
+
+test: $(TOOLS)/staticcheck
+	$(call stage,build,$(MAKE) --no-print-directory build)
+	$(call stage,vet,$(MAKE) --no-print-directory vet)
+	$(call stage,lint (gofmt + staticcheck),$(MAKE) --no-print-directory lint)
+	$(call stage,go test (linux; fuzz seed corpora included),$(GO) test -count=1 -p 2 ./...)
+	$(call stage,go test (js/wasm under node),$(MAKE) --no-print-directory wasm-test)
+
+# Each fuzz target for FUZZTIME (default 30s); crashers land in testdata/fuzz.
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+		for t in $$($(GO) test -list '^Fuzz' $$pkg 2>/dev/null | grep '^Fuzz' || true); do \
+			echo "=== $$pkg $$t"; $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg; \
+		done; \
+	done
+
+clean:
+	rm -rf bin static/dist/*.wasm static/dist/*.wasm.* data
