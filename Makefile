@@ -87,5 +87,9 @@ fuzz:
 		done; \
 	done
 
+# Measures and writes docs/BENCHMARKS.md.
+bench: build
+	bash .ci/bench.sh
+
 clean:
 	rm -rf bin static/dist/*.wasm static/dist/*.wasm.* data

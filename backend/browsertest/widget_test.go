@@ -1,0 +1,149 @@
+package browsertest
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"halochat/app/widget"
+	"halochat/backend/demo"
+	"halochat/backend/httpapi"
+	"halochat/backend/store"
+	"halochat/backend/testenv"
+	"halochat/backend/webapp"
+	"halochat/static"
+)
+
+// stack is the service on 127.0.0.1 and the demo host page on localhost:
+// two different sites, as on the internet.
+type stack struct {
+	serviceURL string
+	hostURL    string
+	demo       *demo.Result
+}
+
+func serveOn(t *testing.T, h http.Handler) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { _ = srv.Close() })
+	return ln.Addr().String()
+}
+
+func startStack(t *testing.T) *stack {
+	t.Helper()
+	ctx := context.Background()
+	wh, err := webapp.New(webapp.Options{
+		Prefix: "/chat/widget", Name: "halochat", Title: "Chat",
+		Dist: static.Dist(), WasmFile: "widget.wasm",
+		Assets: static.Assets(), Styles: []string{"widget.css"},
+		FrameAncestors: func(*http.Request) string { return "*" },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !wh.Built() {
+		testenv.Missing(t, "browser tests need the widget wasm: run `make build` first (make test does)")
+	}
+	widget.Register()
+	st, err := store.Open(ctx, testenv.SQLiteDSN(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	res, err := demo.Seed(ctx, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	serviceURL := "http://" + serveOn(t, httpapi.New(httpapi.Config{Logger: quiet, DB: st, Widget: wh}))
+	page, err := demo.HostPageHandler(ctx, st, serviceURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, port, _ := net.SplitHostPort(serveOn(t, page))
+	return &stack{serviceURL: serviceURL, hostURL: "http://localhost:" + port + "/", demo: res}
+}
+
+const launcher = `document.getElementById("halo-chat").shadowRoot.querySelector("button")`
+
+func TestDemoHostPageShowsTheLauncherAndFramesTheWidget(t *testing.T) {
+	s := startStack(t)
+	b := New(t, Options{})
+	b.ScreenshotOnFailure(t)
+
+	if err := chromedp.Do(b.Ctx, chromedp.Navigate(s.hostURL)); err != nil {
+		t.Fatalf("open the host page: %v", err)
+	}
+	bg, err := chromedp.Run(b.Ctx, chromedp.Poll[string](
+		`(function(){var b=`+launcher+`; return b ? getComputedStyle(b).backgroundColor : ""})()`,
+		chromedp.WithPollingTimeout(20*time.Second)))
+	if err != nil {
+		t.Fatalf("the launcher never appeared: %v", err)
+	}
+	if bg != "rgb(31, 111, 235)" {
+		t.Errorf("launcher colour = %s, want the default rgb(31, 111, 235)", bg)
+	}
+	leaked, err := chromedp.Run(b.Ctx, chromedp.Evaluate[[]string](
+		`Object.keys(window).filter(function(k){return /halo/i.test(k) && k !== "haloChatConfig"})`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(leaked) > 0 {
+		t.Errorf("the loader added globals to the host page: %v", leaked)
+	}
+
+	if err := chromedp.Do(b.Ctx, chromedp.Evaluate[chromedp.Void](launcher+`.click()`)); err != nil {
+		t.Fatal(err)
+	}
+	src, err := chromedp.Run(b.Ctx, chromedp.Poll[string](
+		`(function(){var f=document.getElementById("halo-chat").shadowRoot.querySelector("iframe");
+		  return f && f.className === "f" ? f.src : ""})()`,
+		chromedp.WithPollingTimeout(10*time.Second)))
+	if err != nil {
+		t.Fatalf("clicking the launcher opened no widget window: %v", err)
+	}
+	if !strings.HasPrefix(src, s.serviceURL+"/chat/widget/?configId="+s.demo.Profile.ID) {
+		t.Errorf("iframe src = %s, want the service's widget for profile %s", src, s.demo.Profile.ID)
+	}
+}
+
+func TestWidgetWasmRendersItsWindow(t *testing.T) {
+	s := startStack(t)
+	b := New(t, Options{})
+	b.ScreenshotOnFailure(t)
+
+	start := time.Now()
+	err := chromedp.Do(b.Ctx,
+		chromedp.Navigate(s.serviceURL+"/chat/widget/?configId="+s.demo.Profile.ID+"&title=Hello%20there"),
+		chromedp.WaitNotPresent(chromedp.ID("app-wasm-loader")),
+	)
+	if err != nil {
+		t.Fatalf("the widget wasm did not start: %v", err)
+	}
+	t.Logf("navigation → wasm running: %v", time.Since(start))
+	// The first render is the prerendered default; the title from the
+	// query arrives with the update after mount.
+	title, err := chromedp.Run(b.Ctx, chromedp.Poll[string](
+		`(function(){var h=document.querySelector(".hc-title"); return h && h.textContent === "Hello there" ? h.textContent : ""})()`,
+		chromedp.WithPollingTimeout(10*time.Second)))
+	if err != nil {
+		got, _ := chromedp.Run(b.Ctx, chromedp.Text(chromedp.CSS(".hc-title")))
+		t.Fatalf("widget title = %q, want the one the page asked for: %v", got, err)
+	}
+	t.Logf("title %q shown %v after navigation", title, time.Since(start))
+}

@@ -1,0 +1,110 @@
+// Command halochat is the chat service: `serve` runs it, `migrate` brings
+// the database schema up to date, `demo` seeds a working demo.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+)
+
+const usage = `halochat: a self-hostable live chat and chatbot-flow service
+
+Usage:
+  halochat serve   [--addr 127.0.0.1:8080] [--db DSN] [--public-url URL] [--demo-host ADDR]
+  halochat migrate [--db DSN]
+  halochat demo    [--db DSN] [--json]
+
+DSN is sqlite:///path/file.db (the default is ./data/halochat.db) or
+postgres://user:pass@host:5432/db. Environment: HALOCHAT_ADDR, HALOCHAT_DB,
+HALOCHAT_PUBLIC_URL, HALOCHAT_DEMO_HOST.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(2)
+		}
+		fmt.Fprintln(os.Stderr, "halochat:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return flag.ErrHelp
+	}
+	logger := slog.New(slog.NewJSONHandler(stderr, nil))
+	cmd, rest := args[0], args[1:]
+	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, usage) }
+	dsn := fs.String("db", env("HALOCHAT_DB", ""), "database DSN")
+	switch cmd {
+	case "serve":
+		opts := serveOptions{DSN: dsn}
+		fs.StringVar(&opts.Addr, "addr", env("HALOCHAT_ADDR", "127.0.0.1:8080"), "address to listen on")
+		fs.StringVar(&opts.PublicURL, "public-url", env("HALOCHAT_PUBLIC_URL", ""), "URL visitors reach the service at (default http://ADDR)")
+		fs.StringVar(&opts.DemoHost, "demo-host", env("HALOCHAT_DEMO_HOST", ""), "also serve the demo host page on this address (e.g. 127.0.0.1:8081, shown as http://localhost:8081)")
+		if err := fs.Parse(rest); err != nil {
+			return err
+		}
+		if err := resolveDSN(dsn); err != nil {
+			return err
+		}
+		return serve(ctx, logger, opts)
+	case "migrate":
+		if err := fs.Parse(rest); err != nil {
+			return err
+		}
+		if err := resolveDSN(dsn); err != nil {
+			return err
+		}
+		return migrate(ctx, logger, *dsn)
+	case "demo":
+		asJSON := fs.Bool("json", false, "print the demo's ids and secrets as one JSON document")
+		if err := fs.Parse(rest); err != nil {
+			return err
+		}
+		if err := resolveDSN(dsn); err != nil {
+			return err
+		}
+		return seedDemo(ctx, logger, *dsn, *asJSON, stdout)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	default:
+		fmt.Fprint(stderr, usage)
+		return fmt.Errorf("unknown command %q", cmd)
+	}
+}
+
+func env(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// resolveDSN fills in the default: a SQLite file under ./data/.
+func resolveDSN(dsn *string) error {
+	if *dsn != "" {
+		return nil
+	}
+	abs, err := filepath.Abs(filepath.Join("data", "halochat.db"))
+	if err != nil {
+		return fmt.Errorf("default database path: %w", err)
+	}
+	*dsn = "sqlite://" + abs
+	return nil
+}

@@ -1,0 +1,109 @@
+// Package httpapi is the service's HTTP surface: health and readiness, the
+// embed loader, the widget application, and (as later parts land) the REST
+// API. Handlers call the backend's services; status codes are chosen here.
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"halochat/static"
+)
+
+// Pinger reports whether the database answers.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// Config wires the server's dependencies.
+type Config struct {
+	Logger *slog.Logger
+	DB     Pinger
+	// Widget serves the visitor widget application under /chat/widget/.
+	Widget http.Handler
+}
+
+// New returns the service's root handler.
+func New(cfg Config) http.Handler {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := cfg.DB.Ping(ctx); err != nil {
+			cfg.Logger.Warn("readiness check failed", "err", err)
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{
+				"status": "unavailable", "error": "database is not reachable",
+			})
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	})
+	loader := static.Loader()
+	mux.HandleFunc("GET /chat/index.js", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		// The loader's URL is fixed by the embed snippet, so it cannot be
+		// versioned: a short cache lets updates reach host pages quickly.
+		w.Header().Set("Cache-Control", "public, max-age=300")
+		w.Header().Set("Cross-Origin-Resource-Policy", "cross-origin")
+		_, _ = w.Write(loader)
+	})
+	if cfg.Widget != nil {
+		mux.Handle("/chat/widget/", cfg.Widget)
+		mux.Handle("GET /chat/widget", cfg.Widget)
+	}
+	return logRequests(cfg.Logger, mux)
+}
+
+// Error is the body of every error answer: a stable code for programs and
+// a message for people.
+type Error struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// WriteError answers with status and an Error body.
+func WriteError(w http.ResponseWriter, status int, code, message string) {
+	writeJSON(w, status, map[string]Error{"error": {Code: code, Message: message}})
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	s.status = code
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+// logRequests logs method, path (never the query: it may hold secrets),
+// status and duration of every request.
+func logRequests(log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(rec, r)
+		log.LogAttrs(r.Context(), slog.LevelInfo, "http",
+			slog.String("method", r.Method), slog.String("path", r.URL.Path),
+			slog.Int("status", rec.status), slog.Duration("took", time.Since(start)))
+	})
+}

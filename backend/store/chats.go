@@ -1,0 +1,390 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// Chat contexts and statuses.
+const (
+	ContextEmbedded = "embedded" // the widget on an external site
+	ContextPortal   = "portal"   // the self-service portal
+	ContextAgent    = "agent"    // started from the agent app
+
+	ChatBot    = "bot"    // the bot flow is running
+	ChatQueued = "queued" // waiting for an agent
+	ChatLive   = "live"   // an agent has it
+	ChatEnded  = "ended"
+)
+
+// Chat is one conversation.
+type Chat struct {
+	bun.BaseModel `bun:"table:chats,alias:c"`
+
+	ID               string    `bun:"id,pk"` // random, unguessable; set by CreateChat when empty
+	ProfileID        string    `bun:"profile_id"`
+	FlowID           int64     `bun:"flow_id,nullzero"`      // 0 = no flow
+	FlowVersion      int64     `bun:"flow_version,nullzero"` // the pinned version
+	StartStep        int64     `bun:"start_step"`
+	UserID           int64     `bun:"user_id,nullzero"` // 0 = anonymous
+	Authenticated    bool      `bun:"authenticated"`    // started or upgraded with a verified identity
+	Context          string    `bun:"context"`          // Context* constant
+	HostOrigin       string    `bun:"host_origin"`
+	Status           string    `bun:"status"`             // Chat* status constant
+	AgentID          int64     `bun:"agent_id,nullzero"`  // 0 = none
+	ResumeSecretHash string    `bun:"resume_secret_hash"` // hash of the widget's resume secret
+	FlowState        RawJSON   `bun:"flow_state"`         // the flow runner's state, opaque
+	LastSeq          int64     `bun:"last_seq"`           // seq of the newest message
+	StartedAt        time.Time `bun:"started_at"`
+	QueuedAt         time.Time `bun:"queued_at,nullzero"`
+	AcceptedAt       time.Time `bun:"accepted_at,nullzero"`
+	EndedAt          time.Time `bun:"ended_at,nullzero"`
+	EndReason        string    `bun:"end_reason"`
+	TicketID         int64     `bun:"ticket_id,nullzero"`
+	UpdatedAt        time.Time `bun:"updated_at"`
+}
+
+// ChatFieldValue is the value of a chat custom field for one chat.
+type ChatFieldValue struct {
+	bun.BaseModel `bun:"table:chat_field_values,alias:cfv"`
+
+	ChatID  string `bun:"chat_id,pk"` // set by the store
+	FieldID int64  `bun:"field_id,pk"`
+	Value   string `bun:"value"`
+	Name    string `bun:"name,scanonly"`  // the field's database name, filled on read
+	Label   string `bun:"label,scanonly"` // the field's label, filled on read
+}
+
+// chatLimitIDBytes is the size of generated chat ids (26 characters).
+const chatIDBytes = 16
+
+func checkChat(what string, c *Chat) error {
+	if c.ProfileID == "" {
+		return invalid(what, "profile id is empty")
+	}
+	if err := oneOf(what, "context", c.Context, ContextEmbedded, ContextPortal, ContextAgent); err != nil {
+		return err
+	}
+	return oneOf(what, "status", c.Status, ChatBot, ChatQueued, ChatLive, ChatEnded)
+}
+
+// CreateChat stores a new chat with its chat custom field values in one
+// transaction. An empty ID is generated, an empty Status is ChatBot;
+// StartedAt is now and LastSeq 0. A value for an unknown field, or a
+// field that is not a chat field, is refused (ErrNotFound).
+func (s *Store) CreateChat(ctx context.Context, c *Chat, fields []ChatFieldValue) error {
+	const what = "create chat"
+	if c.ID == "" {
+		c.ID = RandomID(chatIDBytes)
+	}
+	if c.Status == "" {
+		c.Status = ChatBot
+	}
+	if err := checkChat(what, c); err != nil {
+		return err
+	}
+	c.StartedAt = s.Now()
+	c.UpdatedAt = c.StartedAt
+	c.LastSeq = 0
+	return s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if err := insert(ctx, tx, what, c); err != nil {
+			return err
+		}
+		return putChatFields(ctx, tx, what, c.ID, fields)
+	})
+}
+
+// putChatFields upserts chat field values after checking they name chat fields.
+func putChatFields(ctx context.Context, tx bun.IDB, what, chatID string, fields []ChatFieldValue) error {
+	if len(fields) == 0 {
+		return nil
+	}
+	rows := make([]ChatFieldValue, len(fields))
+	ids := make([]int64, 0, len(fields))
+	seen := map[int64]bool{}
+	for i, f := range fields {
+		if seen[f.FieldID] {
+			return invalid(what, "field %d given twice", f.FieldID)
+		}
+		seen[f.FieldID] = true
+		if err := checkText(what, "field value", f.Value); err != nil {
+			return err
+		}
+		rows[i] = ChatFieldValue{ChatID: chatID, FieldID: f.FieldID, Value: f.Value}
+		ids = append(ids, f.FieldID)
+	}
+	n, err := tx.NewSelect().Model((*CustomField)(nil)).
+		Where("cf.id IN (?)", bun.List(ids)).Where("cf.entity = ?", EntityChat).Count(ctx)
+	if err != nil {
+		return wrap(err, what)
+	}
+	if n != int64(len(ids)) {
+		return fmt.Errorf("%s: %w: not every field id is a chat custom field", what, ErrNotFound)
+	}
+	_, err = tx.NewInsert().Model(&rows).
+		On("CONFLICT (chat_id, field_id) DO UPDATE").Set("value = EXCLUDED.value").Exec(ctx)
+	return wrap(err, what+": field values")
+}
+
+// SetChatFieldValues writes (inserts or replaces) chat custom field values.
+func (s *Store) SetChatFieldValues(ctx context.Context, chatID string, fields []ChatFieldValue) error {
+	what := fmt.Sprintf("set field values of chat %q", chatID)
+	return s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if err := chatExists(ctx, tx, what, chatID); err != nil {
+			return err
+		}
+		return putChatFields(ctx, tx, what, chatID, fields)
+	})
+}
+
+// ChatFieldValues returns a chat's custom field values with their field
+// names and labels, by name.
+func (s *Store) ChatFieldValues(ctx context.Context, chatID string) ([]ChatFieldValue, error) {
+	what := fmt.Sprintf("get field values of chat %q", chatID)
+	if err := checkText(what, "chat id", chatID); err != nil {
+		return nil, err
+	}
+	return list[ChatFieldValue](ctx, s.db, what, func(q *bun.SelectQuery) *bun.SelectQuery {
+		return q.ColumnExpr("cfv.*").ColumnExpr("cf.name AS name, cf.label AS label").
+			Join("JOIN custom_fields AS cf ON cf.id = cfv.field_id").
+			Where("cfv.chat_id = ?", chatID).Order("cf.name")
+	})
+}
+
+func chatExists(ctx context.Context, db bun.IDB, what, chatID string) error {
+	if err := checkText(what, "chat id", chatID); err != nil {
+		return err
+	}
+	ok, err := db.NewSelect().Model((*Chat)(nil)).Where("c.id = ?", chatID).Exists(ctx)
+	if err != nil {
+		return wrap(err, what)
+	}
+	if !ok {
+		return fmt.Errorf("%s: %w", what, ErrNotFound)
+	}
+	return nil
+}
+
+// GetChat returns the chat with that id.
+func (s *Store) GetChat(ctx context.Context, id string) (*Chat, error) {
+	what := fmt.Sprintf("get chat %q", id)
+	if err := checkText(what, "id", id); err != nil {
+		return nil, err
+	}
+	return getOne[Chat](ctx, s.db, what, func(q *bun.SelectQuery) *bun.SelectQuery {
+		return q.Where("c.id = ?", id)
+	})
+}
+
+// ChatFilter selects chats for ListChats; zero fields do not filter.
+type ChatFilter struct {
+	Page
+	Status    string
+	ProfileID string
+	UserID    int64
+	AgentID   int64
+}
+
+// ListChats returns chats matching f: oldest queued first when filtering on
+// ChatQueued (the queue order), otherwise newest first.
+func (s *Store) ListChats(ctx context.Context, f ChatFilter) ([]Chat, error) {
+	const what = "list chats"
+	if err := checkModel(what, &f); err != nil {
+		return nil, err
+	}
+	return list[Chat](ctx, s.db, what, func(q *bun.SelectQuery) *bun.SelectQuery {
+		if f.Status != "" {
+			q = q.Where("c.status = ?", f.Status)
+		}
+		if f.ProfileID != "" {
+			q = q.Where("c.profile_id = ?", f.ProfileID)
+		}
+		if f.UserID != 0 {
+			q = q.Where("c.user_id = ?", f.UserID)
+		}
+		if f.AgentID != 0 {
+			q = q.Where("c.agent_id = ?", f.AgentID)
+		}
+		if f.Status == ChatQueued {
+			q = q.Order("c.queued_at", "c.id")
+		} else {
+			q = q.OrderExpr("c.started_at DESC, c.id")
+		}
+		return f.apply(q)
+	})
+}
+
+// ChatUpdate names the chat columns UpdateChat changes; nil leaves a column
+// alone. For the nullable ids, a pointer to 0 clears the column; for the
+// times, a pointer to the zero time clears it.
+type ChatUpdate struct {
+	Status           *string
+	AgentID          *int64
+	UserID           *int64
+	Authenticated    *bool
+	FlowState        *RawJSON
+	StartStep        *int64
+	ResumeSecretHash *string
+	QueuedAt         *time.Time
+	AcceptedAt       *time.Time
+	EndedAt          *time.Time
+	EndReason        *string
+	TicketID         *int64
+}
+
+// nullID is the value to store for a nullable id: NULL for 0.
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+// nullTime is the value to store for a nullable time: NULL for the zero time.
+func nullTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UTC()
+}
+
+// UpdateChat applies u to the chat if its status is expectStatus (any
+// status when expectStatus is ""). It reports whether the chat was updated:
+// false means the status did not match; ErrNotFound means no such chat.
+func (s *Store) UpdateChat(ctx context.Context, chatID, expectStatus string, u ChatUpdate) (bool, error) {
+	what := fmt.Sprintf("update chat %q", chatID)
+	if err := checkText(what, "chat id", chatID); err != nil {
+		return false, err
+	}
+	q := s.db.NewUpdate().Model((*Chat)(nil)).Set("updated_at = ?", s.Now()).Where("id = ?", chatID)
+	if expectStatus != "" {
+		q = q.Where("status = ?", expectStatus)
+	}
+	texts := map[string]*string{"status": u.Status, "resume_secret_hash": u.ResumeSecretHash, "end_reason": u.EndReason}
+	for col, v := range texts {
+		if v == nil {
+			continue
+		}
+		if err := checkText(what, col, *v); err != nil {
+			return false, err
+		}
+		q = q.Set("? = ?", bun.Ident(col), *v)
+	}
+	if u.Status != nil {
+		if err := oneOf(what, "status", *u.Status, ChatBot, ChatQueued, ChatLive, ChatEnded); err != nil {
+			return false, err
+		}
+	}
+	for col, v := range map[string]*int64{"agent_id": u.AgentID, "user_id": u.UserID, "ticket_id": u.TicketID} {
+		if v != nil {
+			q = q.Set("? = ?", bun.Ident(col), nullID(*v))
+		}
+	}
+	for col, v := range map[string]*time.Time{"queued_at": u.QueuedAt, "accepted_at": u.AcceptedAt, "ended_at": u.EndedAt} {
+		if v != nil {
+			q = q.Set("? = ?", bun.Ident(col), nullTime(*v))
+		}
+	}
+	if u.Authenticated != nil {
+		q = q.Set("authenticated = ?", *u.Authenticated)
+	}
+	if u.StartStep != nil {
+		q = q.Set("start_step = ?", *u.StartStep)
+	}
+	if u.FlowState != nil {
+		if err := checkText(what, "flow state", string(*u.FlowState)); err != nil {
+			return false, err
+		}
+		q = q.Set("flow_state = ?", *u.FlowState)
+	}
+	return s.conditional(ctx, q, what, chatID)
+}
+
+// conditional runs a conditional chat UPDATE and reports whether it
+// touched the row; ErrNotFound when the chat does not exist at all.
+func (s *Store) conditional(ctx context.Context, q *bun.UpdateQuery, what, chatID string) (bool, error) {
+	res, err := s.execWrite(ctx, q)
+	if err != nil {
+		return false, wrap(err, what)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("%s: rows affected: %w", what, err)
+	}
+	if n > 0 {
+		return true, nil
+	}
+	if err := chatExists(ctx, s.db, what, chatID); err != nil {
+		return false, err
+	}
+	return false, nil
+}
+
+// QueueChat moves a chat from the bot to the agent queue. False when the
+// chat is not in ChatBot status.
+func (s *Store) QueueChat(ctx context.Context, chatID string) (bool, error) {
+	status, now := ChatQueued, s.Now()
+	return s.UpdateChat(ctx, chatID, ChatBot, ChatUpdate{Status: &status, QueuedAt: &now})
+}
+
+// ClaimQueuedChat gives a queued chat to an agent. Of concurrent claims
+// exactly one gets true; the others (and claims of chats no longer
+// queued) get false.
+func (s *Store) ClaimQueuedChat(ctx context.Context, chatID string, agentID int64) (bool, error) {
+	status, now := ChatLive, s.Now()
+	return s.UpdateChat(ctx, chatID, ChatQueued, ChatUpdate{Status: &status, AgentID: &agentID, AcceptedAt: &now})
+}
+
+// EndChat ends a chat that has not ended yet, with a reason (and the
+// ticket logged from it, 0 for none). False when it had already ended.
+func (s *Store) EndChat(ctx context.Context, chatID, reason string, ticketID int64) (bool, error) {
+	what := fmt.Sprintf("end chat %q", chatID)
+	if err := checkText(what, "reason", reason); err != nil {
+		return false, err
+	}
+	if err := checkText(what, "chat id", chatID); err != nil {
+		return false, err
+	}
+	now := s.Now()
+	q := s.db.NewUpdate().Model((*Chat)(nil)).
+		Set("status = ?", ChatEnded).Set("ended_at = ?", now).Set("end_reason = ?", reason).
+		Set("updated_at = ?", now).Where("id = ?", chatID).Where("status <> ?", ChatEnded)
+	if ticketID != 0 {
+		q = q.Set("ticket_id = ?", ticketID)
+	}
+	return s.conditional(ctx, q, what, chatID)
+}
+
+// UpgradeChatUser makes an anonymous chat that has not ended an
+// authenticated chat of userID and writes its chat custom field values,
+// in one transaction (upgradeAnonChat). False when the chat already has a
+// user, is authenticated, or has ended.
+func (s *Store) UpgradeChatUser(ctx context.Context, chatID string, userID int64, fields []ChatFieldValue) (bool, error) {
+	what := fmt.Sprintf("upgrade chat %q", chatID)
+	if err := checkText(what, "chat id", chatID); err != nil {
+		return false, err
+	}
+	var ok bool
+	err := s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		res, err := tx.NewUpdate().Model((*Chat)(nil)).
+			Set("user_id = ?", userID).Set("authenticated = ?", true).Set("updated_at = ?", s.Now()).
+			Where("id = ?", chatID).Where("user_id IS NULL").Where("authenticated = ?", false).
+			Where("status <> ?", ChatEnded).Exec(ctx)
+		if err != nil {
+			return wrap(err, what)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return fmt.Errorf("%s: rows affected: %w", what, err)
+		}
+		if n == 0 {
+			return chatExists(ctx, tx, what, chatID)
+		}
+		ok = true
+		return putChatFields(ctx, tx, what, chatID, fields)
+	})
+	return ok, err
+}

@@ -1,0 +1,124 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// MatchingDataTTL is how long ChatMatchingData stays valid (SPEC §7).
+const MatchingDataTTL = 24 * time.Hour
+
+// MatchingData is one ChatMatchingData item: user data a host backend
+// registered for a later chat start, named by GUID and unlocked by a key
+// that the store keeps only hashed.
+type MatchingData struct {
+	bun.BaseModel `bun:"table:chat_matching_data,alias:md"`
+
+	GUID        string    `bun:"guid,pk"`    // set by CreateMatchingData when empty
+	KeyHash     string    `bun:"key_hash"`   // the identity package's hash of the key
+	Content     RawJSON   `bun:"content"`    // the json_content object
+	SingleUse   bool      `bun:"single_use"` // expires at its first use
+	APIClientID int64     `bun:"api_client_id,nullzero"`
+	UsedAt      time.Time `bun:"used_at,nullzero"`
+	ExpiresAt   time.Time `bun:"expires_at"` // CreatedAt + MatchingDataTTL unless set
+	CreatedAt   time.Time `bun:"created_at"`
+}
+
+// CreateMatchingData stores a new item. An empty GUID is generated;
+// CreatedAt is now and a zero ExpiresAt becomes CreatedAt + MatchingDataTTL.
+func (s *Store) CreateMatchingData(ctx context.Context, d *MatchingData) error {
+	const what = "create chat matching data"
+	if d.GUID == "" {
+		d.GUID = RandomID(16)
+	}
+	if d.KeyHash == "" {
+		return invalid(what, "key hash is empty")
+	}
+	if len(d.Content) == 0 {
+		d.Content = RawJSON("{}")
+	}
+	d.CreatedAt = s.Now()
+	if d.ExpiresAt.IsZero() {
+		d.ExpiresAt = d.CreatedAt.Add(MatchingDataTTL)
+	}
+	d.ExpiresAt = d.ExpiresAt.UTC()
+	d.UsedAt = time.Time{}
+	return s.insert(ctx, what, d)
+}
+
+// GetMatchingData returns an item whatever its state (used, expired).
+func (s *Store) GetMatchingData(ctx context.Context, guid string) (*MatchingData, error) {
+	what := fmt.Sprintf("get chat matching data %q", guid)
+	if err := checkText(what, "guid", guid); err != nil {
+		return nil, err
+	}
+	return getOne[MatchingData](ctx, s.db, what, func(q *bun.SelectQuery) *bun.SelectQuery {
+		return q.Where("md.guid = ?", guid)
+	})
+}
+
+// ConsumeMatchingData returns the item for a chat start. It fails with
+// ErrNotFound (unknown guid), ErrExpired, or ErrUsed (a single-use item
+// already used). check, when not nil, runs on the item before it is
+// consumed — verify the key there, so a wrong key does not use up a
+// single-use item — and its error is returned as is. A single-use item is
+// then marked used with a conditional UPDATE: of concurrent consumers
+// exactly one succeeds, the others get ErrUsed.
+func (s *Store) ConsumeMatchingData(ctx context.Context, guid string, check func(*MatchingData) error) (*MatchingData, error) {
+	what := fmt.Sprintf("use chat matching data %q", guid)
+	d, err := s.GetMatchingData(ctx, guid)
+	if err != nil {
+		return nil, err
+	}
+	now := s.Now()
+	if !now.Before(d.ExpiresAt) {
+		return nil, fmt.Errorf("%s: %w", what, ErrExpired)
+	}
+	if d.SingleUse && !d.UsedAt.IsZero() {
+		return nil, fmt.Errorf("%s: %w", what, ErrUsed)
+	}
+	if check != nil {
+		if err := check(d); err != nil {
+			return nil, err
+		}
+	}
+	if !d.SingleUse {
+		return d, nil
+	}
+	res, err := s.execWrite(ctx, s.db.NewUpdate().Model((*MatchingData)(nil)).
+		Set("used_at = ?", now).
+		Where("guid = ?", guid).Where("used_at IS NULL").Where("expires_at > ?", now))
+	if err != nil {
+		return nil, wrap(err, what)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return nil, fmt.Errorf("%s: rows affected: %w", what, err)
+	}
+	if n == 0 {
+		// Another consumer won, or the item expired or was swept meanwhile.
+		return nil, fmt.Errorf("%s: %w", what, ErrUsed)
+	}
+	d.UsedAt = now
+	return d, nil
+}
+
+// DeleteExpiredMatchingData deletes the items expired at now and the used
+// single-use ones, and returns how many it deleted.
+func (s *Store) DeleteExpiredMatchingData(ctx context.Context, now time.Time) (int64, error) {
+	const what = "delete expired chat matching data"
+	res, err := s.execWrite(ctx, s.db.NewDelete().Model((*MatchingData)(nil)).
+		WhereOr("expires_at <= ?", now.UTC()).
+		WhereOr("single_use = ? AND used_at IS NOT NULL", true))
+	if err != nil {
+		return 0, wrap(err, what)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("%s: rows affected: %w", what, err)
+	}
+	return n, nil
+}

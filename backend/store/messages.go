@@ -1,0 +1,195 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// Message senders.
+const (
+	SenderVisitor = "visitor"
+	SenderBot     = "bot"
+	SenderAgent   = "agent"
+	SenderSystem  = "system"
+)
+
+// Message is one message of a chat. (ChatID, Seq) is its key: Seq numbers
+// a chat's messages 1, 2, 3, … without gaps, in commit order.
+type Message struct {
+	bun.BaseModel `bun:"table:messages,alias:m"`
+
+	ChatID      string    `bun:"chat_id,pk"`
+	Seq         int64     `bun:"seq,pk"` // set by the store
+	Sender      string    `bun:"sender"` // Sender* constant
+	AgentID     int64     `bun:"agent_id,nullzero"`
+	ClientMsgID string    `bun:"client_msg_id,nullzero"` // the sender's id for idempotent resends; unique per chat
+	Text        string    `bun:"text"`
+	Payload     RawJSON   `bun:"payload"`    // choices etc., opaque JSON
+	CreatedAt   time.Time `bun:"created_at"` // set by the store
+}
+
+// appendAttempts bounds the retries of an append that lost a race on a
+// client message id.
+const appendAttempts = 5
+
+// AppendMessage stores msg as the chat's next message, in one transaction:
+// UPDATE chats SET last_seq = last_seq + 1 … RETURNING last_seq, then the
+// insert with that seq. When msg.ClientMsgID is set and a message with that
+// id is already stored for the chat, the stored message is returned with
+// created false and no seq is used (an idempotent resend), also when two
+// sends of the same id race. ErrNotFound when the chat does not exist.
+func (s *Store) AppendMessage(ctx context.Context, msg Message) (Message, bool, error) {
+	out, created, err := s.AppendMessages(ctx, msg.ChatID, []Message{msg})
+	if err != nil {
+		return Message{}, false, err
+	}
+	return out[0], created[0], nil
+}
+
+// AppendMessages stores msgs as the chat's next messages, in order and in
+// one transaction (e.g. a visitor message with the bot's replies). Each
+// message's ChatID is set to chatID. As with AppendMessage, a message whose
+// ClientMsgID is already stored is not stored again: stored[i] is then the
+// earlier row and created[i] false.
+func (s *Store) AppendMessages(ctx context.Context, chatID string, msgs []Message) (stored []Message, created []bool, err error) {
+	what := fmt.Sprintf("append messages to chat %q", chatID)
+	if len(msgs) == 0 {
+		return nil, nil, nil
+	}
+	if err := checkText(what, "chat id", chatID); err != nil {
+		return nil, nil, err
+	}
+	for i := range msgs {
+		m := &msgs[i]
+		if err := oneOf(what, "sender", m.Sender, SenderVisitor, SenderBot, SenderAgent, SenderSystem); err != nil {
+			return nil, nil, err
+		}
+		if err := checkModel(what, m); err != nil {
+			return nil, nil, err
+		}
+	}
+	for range appendAttempts {
+		err = s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+			var err error
+			stored, created, err = s.appendTx(ctx, tx, what, chatID, msgs)
+			return err
+		})
+		if !errors.Is(err, errRetry) {
+			break
+		}
+	}
+	if err != nil {
+		if errors.Is(err, errRetry) {
+			err = fmt.Errorf("%s: gave up after %d races on a client message id", what, appendAttempts)
+		}
+		return nil, nil, err
+	}
+	return stored, created, nil
+}
+
+func (s *Store) appendTx(ctx context.Context, tx bun.Tx, what, chatID string, msgs []Message) ([]Message, []bool, error) {
+	// Messages already stored under their client ids.
+	var ids []string
+	for _, m := range msgs {
+		if m.ClientMsgID != "" {
+			ids = append(ids, m.ClientMsgID)
+		}
+	}
+	known := map[string]Message{}
+	if len(ids) > 0 {
+		var rows []Message
+		if err := tx.NewSelect().Model(&rows).Where("m.chat_id = ?", chatID).
+			Where("m.client_msg_id IN (?)", bun.List(ids)).Scan(ctx); err != nil {
+			return nil, nil, wrap(err, what)
+		}
+		for _, r := range rows {
+			utcTimes(&r)
+			known[r.ClientMsgID] = r
+		}
+	}
+
+	stored := make([]Message, len(msgs))
+	created := make([]bool, len(msgs))
+	var fresh []int // indexes of msgs to insert
+	batch := map[string]int{}
+	for i, m := range msgs {
+		if m.ClientMsgID != "" {
+			if r, ok := known[m.ClientMsgID]; ok {
+				stored[i] = r
+				continue
+			}
+			if j, ok := batch[m.ClientMsgID]; ok { // the same id twice in one batch
+				stored[i] = msgs[j]
+				stored[i].Seq = -1 - int64(j) // patched below
+				continue
+			}
+			batch[m.ClientMsgID] = i
+		}
+		fresh = append(fresh, i)
+	}
+	if len(fresh) == 0 {
+		return stored, created, nil
+	}
+
+	now := s.Now()
+	var last int64
+	err := tx.NewUpdate().Model((*Chat)(nil)).
+		Set("last_seq = last_seq + ?", len(fresh)).Set("updated_at = ?", now).
+		Where("id = ?", chatID).Returning("last_seq").Scan(ctx, &last)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil, fmt.Errorf("%s: chat %w", what, ErrNotFound)
+	}
+	if err != nil {
+		return nil, nil, wrap(err, what)
+	}
+	rows := make([]Message, len(fresh))
+	for k, i := range fresh {
+		m := msgs[i]
+		m.ChatID = chatID
+		m.Seq = last - int64(len(fresh)) + 1 + int64(k)
+		m.CreatedAt = now
+		rows[k] = m
+		stored[i] = m
+		created[i] = true
+	}
+	// Returning("NULL"): without it bun adds RETURNING for the nullzero
+	// columns and reports the rows it expected, not the rows inserted.
+	res, err := tx.NewInsert().Model(&rows).On("CONFLICT (chat_id, client_msg_id) DO NOTHING").
+		Returning("NULL").Exec(ctx)
+	if err != nil {
+		return nil, nil, wrap(err, what)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: rows affected: %w", what, err)
+	}
+	if n != int64(len(rows)) {
+		// A concurrent send stored one of these client ids after our
+		// check: roll back (giving back the seqs) and check again.
+		return nil, nil, errRetry
+	}
+	for i := range stored {
+		if stored[i].Seq < 0 {
+			stored[i] = stored[-1-stored[i].Seq]
+		}
+	}
+	return stored, created, nil
+}
+
+// MessagesAfter returns up to limit messages of the chat with seq > afterSeq,
+// in seq order (limit ≤ 0 means DefaultLimit; capped at MaxLimit).
+func (s *Store) MessagesAfter(ctx context.Context, chatID string, afterSeq, limit int64) ([]Message, error) {
+	what := fmt.Sprintf("list messages of chat %q after %d", chatID, afterSeq)
+	if err := checkText(what, "chat id", chatID); err != nil {
+		return nil, err
+	}
+	return list[Message](ctx, s.db, what, func(q *bun.SelectQuery) *bun.SelectQuery {
+		q = q.Where("m.chat_id = ?", chatID).Where("m.seq > ?", afterSeq).Order("m.seq")
+		return Page{Limit: limit}.apply(q)
+	})
+}

@@ -1,0 +1,136 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// Chat profile access levels (SPEC §4).
+const (
+	AccessAgentsOnly        = "agents_only"
+	AccessPortal            = "portal"
+	AccessPortalAndExternal = "portal_and_external"
+)
+
+// ChatProfile is a chat profile: what the embed snippet's configId and
+// configKey name, and everything the widget and the server need about it.
+type ChatProfile struct {
+	bun.BaseModel `bun:"table:chat_profiles,alias:cp"`
+
+	ID                string           `bun:"id,pk"`      // the configId; random, set by CreateProfile when empty
+	Key               string           `bun:"config_key"` // the configKey; shown in the embed snippet, so stored as is
+	Name              string           `bun:"name"`       // unique
+	Access            string           `bun:"access"`     // Access* constant
+	Appearance        Appearance       `bun:"appearance"`
+	AllowedOrigins    StringList       `bun:"allowed_origins"` // empty = any
+	Identity          IdentitySettings `bun:"identity"`
+	TokenMappings     TokenMappings    `bun:"token_mappings"`
+	Availability      Availability     `bun:"availability"`
+	EmailStorageKey   string           `bun:"email_storage_key"`   // host sessionStorage key; "" = none
+	TrustEmailStorage bool             `bun:"trust_email_storage"` // treat that email as verified
+	FlowID            int64            `bun:"flow_id,nullzero"`    // 0 = none
+	StartStep         int64            `bun:"start_step"`          // 0 = the flow's own start step
+	TicketTypeID      int64            `bun:"ticket_type_id,nullzero"`
+	CreatedAt         time.Time        `bun:"created_at"`
+	UpdatedAt         time.Time        `bun:"updated_at"`
+}
+
+// Lengths of generated profile ids and keys, in random bytes.
+const (
+	profileIDBytes  = 10 // 16 characters
+	profileKeyBytes = 20 // 32 characters
+)
+
+func checkProfile(what string, p *ChatProfile) error {
+	if p.Name == "" {
+		return invalid(what, "name is empty")
+	}
+	return oneOf(what, "access", p.Access, AccessAgentsOnly, AccessPortal, AccessPortalAndExternal)
+}
+
+// CreateProfile stores a new chat profile. An empty ID or Key is generated
+// (random); the name must be unique (ErrConflict).
+func (s *Store) CreateProfile(ctx context.Context, p *ChatProfile) error {
+	const what = "create chat profile"
+	if err := checkProfile(what, p); err != nil {
+		return err
+	}
+	if p.ID == "" {
+		p.ID = RandomID(profileIDBytes)
+	}
+	if p.Key == "" {
+		p.Key = RandomID(profileKeyBytes)
+	}
+	p.CreatedAt = s.Now()
+	p.UpdatedAt = p.CreatedAt
+	return s.insert(ctx, what, p)
+}
+
+// GetProfile returns the chat profile with that id (the configId).
+func (s *Store) GetProfile(ctx context.Context, id string) (*ChatProfile, error) {
+	what := fmt.Sprintf("get chat profile %q", id)
+	if err := checkText(what, "id", id); err != nil {
+		return nil, err
+	}
+	return getOne[ChatProfile](ctx, s.db, what, func(q *bun.SelectQuery) *bun.SelectQuery {
+		return q.Where("cp.id = ?", id)
+	})
+}
+
+// GetProfileByName returns the chat profile with that name.
+func (s *Store) GetProfileByName(ctx context.Context, name string) (*ChatProfile, error) {
+	what := fmt.Sprintf("get chat profile named %q", name)
+	if err := checkText(what, "name", name); err != nil {
+		return nil, err
+	}
+	return getOne[ChatProfile](ctx, s.db, what, func(q *bun.SelectQuery) *bun.SelectQuery {
+		return q.Where("cp.name = ?", name)
+	})
+}
+
+// ListProfiles returns every chat profile by name.
+func (s *Store) ListProfiles(ctx context.Context) ([]ChatProfile, error) {
+	return list[ChatProfile](ctx, s.db, "list chat profiles", func(q *bun.SelectQuery) *bun.SelectQuery {
+		return q.Order("cp.name")
+	})
+}
+
+// UpdateProfile saves every field of p but its key (see
+// RegenerateProfileKey) and creation time; ErrNotFound when p.ID is unknown.
+func (s *Store) UpdateProfile(ctx context.Context, p *ChatProfile) error {
+	what := fmt.Sprintf("update chat profile %q", p.ID)
+	if err := checkProfile(what, p); err != nil {
+		return err
+	}
+	p.UpdatedAt = s.Now()
+	return s.updatePK(ctx, what, p, "config_key", "created_at")
+}
+
+// RegenerateProfileKey gives the profile a new random key and returns it.
+// Embed snippets holding the old key stop working.
+func (s *Store) RegenerateProfileKey(ctx context.Context, id string) (string, error) {
+	what := fmt.Sprintf("regenerate key of chat profile %q", id)
+	if err := checkText(what, "id", id); err != nil {
+		return "", err
+	}
+	key := RandomID(profileKeyBytes)
+	res, err := s.execWrite(ctx, s.db.NewUpdate().Model((*ChatProfile)(nil)).
+		Set("config_key = ?", key).Set("updated_at = ?", s.Now()).
+		Where("id = ?", id))
+	if err := affected(res, err, what); err != nil {
+		return "", err
+	}
+	return key, nil
+}
+
+// DeleteProfile deletes a chat profile; ErrConflict while chats refer to it.
+func (s *Store) DeleteProfile(ctx context.Context, id string) error {
+	what := fmt.Sprintf("delete chat profile %q", id)
+	if err := checkText(what, "id", id); err != nil {
+		return err
+	}
+	return deleteWhere[ChatProfile](ctx, s, what, "id = ?", id)
+}
