@@ -154,7 +154,7 @@ func Flow() *flow.Flow {
 					Validation: flow.Validation{Required: true, Type: flow.ValidateEmail}}, Next: StepAskProblem},
 			{Number: StepAskProblem, Kind: flow.KindQuestion, Title: "Problem", Text: "Please describe it in a sentence or two.",
 				Question: &flow.Question{Variable: "problem", Validation: flow.Validation{Required: true, MaxLength: 2000}},
-				Next: StepCreateTicket},
+				Next:     StepCreateTicket},
 			{Number: StepCreateTicket, Kind: flow.KindCreateTicket, Title: "Log a ticket",
 				Ticket: &flow.TicketStep{Summary: "{{var.topic}}: {{var.problem}}"}, Next: StepTicketLogged},
 			{Number: StepTicketLogged, Kind: flow.KindEnd, Title: "Ticket logged",
