@@ -24,6 +24,9 @@ type Config struct {
 	DB     Pinger
 	// Widget serves the visitor widget application under /chat/widget/.
 	Widget http.Handler
+	// Mounts add the routes of other packages (the chat runtime, the
+	// REST API) to the service's mux.
+	Mounts []func(mux *http.ServeMux)
 }
 
 // New returns the service's root handler.
@@ -60,6 +63,9 @@ func New(cfg Config) http.Handler {
 	if cfg.Widget != nil {
 		mux.Handle("/chat/widget/", cfg.Widget)
 		mux.Handle("GET /chat/widget", cfg.Widget)
+	}
+	for _, mount := range cfg.Mounts {
+		mount(mux)
 	}
 	return logRequests(cfg.Logger, mux)
 }
