@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -37,9 +38,19 @@ type schemaMigration struct {
 	sql  string // statements separated by ';' on their own; {ID}, {TS} per dialect
 }
 
-// schemaMigrations is the frozen list of migrations, oldest first.
+// schemaMigrations is the frozen list of migrations, oldest first. Each
+// area keeps its migrations in its own file and adds its list here; the
+// names order them.
 func schemaMigrations() []schemaMigration {
-	return []schemaMigration{{name: "20261101000001_initial", sql: migrationInitial}}
+	var all []schemaMigration
+	for _, part := range [][]schemaMigration{
+		{{name: "20261101000001_initial", sql: migrationInitial}},
+		authMigrations(),
+	} {
+		all = append(all, part...)
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].name < all[j].name })
+	return all
 }
 
 // dialectSQL fills the per-dialect type placeholders of a migration.

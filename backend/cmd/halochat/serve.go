@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"halochat/app/widget"
+	"halochat/backend/auth"
 	"halochat/backend/demo"
 	"halochat/backend/httpapi"
 	"halochat/backend/store"
@@ -78,6 +79,8 @@ func serve(ctx context.Context, logger *slog.Logger, opts serveOptions) error {
 		logger.Warn("widget wasm not built: /chat/widget/ answers 503 until `make build` runs")
 	}
 
+	authSvc := &auth.Service{Store: st, SecureCookies: strings.HasPrefix(opts.PublicURL, "https://")}
+
 	ln, err := net.Listen("tcp", opts.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", opts.Addr, err)
@@ -87,7 +90,10 @@ func serve(ctx context.Context, logger *slog.Logger, opts serveOptions) error {
 		publicURL = "http://" + ln.Addr().String()
 	}
 	servers := []*http.Server{{
-		Handler:           httpapi.New(httpapi.Config{Logger: logger, DB: st, Widget: wh}),
+		Handler: httpapi.New(httpapi.Config{Logger: logger, DB: st, Widget: wh,
+			Mounts: []func(*http.ServeMux){
+				authSvc.Routes,
+			}}),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       120 * time.Second,
 	}}
