@@ -6,7 +6,12 @@ package identity
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"strings"
+	"time"
+
+	"halochat/app/flow"
 
 	"halochat/app/protocol"
 	"halochat/backend/store"
@@ -35,6 +40,13 @@ type Identity struct {
 	// ChatFields are the chat custom field values the claims filled,
 	// checked against each field's type.
 	ChatFields []store.ChatFieldValue
+	// EmailHint is the request's e-mail hint when it was not used as the
+	// identity: unverified, for prefilling only (never an identity, never
+	// a chat custom field). "" when absent, not an address, or used.
+	EmailHint string
+	// MatchingDataGUID is the GUID of the ChatMatchingData the token
+	// named, when it did ("" otherwise).
+	MatchingDataGUID string
 }
 
 // Error is a refused identity: Status is the HTTP status to answer with,
@@ -52,18 +64,87 @@ func (e *Error) Error() string { return e.Message }
 // Resolver resolves identities against one store.
 type Resolver struct {
 	Store *store.Store
+	// Now is the clock for token times; nil means the store's clock.
+	Now func() time.Time
+}
+
+func (r *Resolver) now() time.Time {
+	if r.Now != nil {
+		return r.Now()
+	}
+	return r.Store.Now()
 }
 
 // Resolve checks req against the profile's identity settings and returns
-// the identity to start (or upgrade) a chat as. A refusal is an *Error.
+// the identity to start (or upgrade) a chat as. A refusal is an *Error:
+//
+//   - no token: 401 when the profile requires one; otherwise anonymous,
+//     or — only when the profile trusts its e-mail session storage key —
+//     the user with the hinted address (found or created);
+//   - a token that fails verification (see VerifyToken): 401;
+//   - chatmatchingdataguid + chatmatchingdatakey claims: the stored
+//     ChatMatchingData replaces every other claim (see useMatchingData);
+//     unknown, expired, used or wrong key: 401;
+//   - a claim value that does not fit its user field or chat custom
+//     field: 422 naming it (see MapClaims).
+//
+// The user is found by external id, else by e-mail, and created when
+// neither finds one; its other fields are updated from the claims. A
+// token that carries no user field at all resolves to an anonymous
+// visitor (Authenticated false) with its chat custom fields.
+//
+// Chat custom fields are filled only when req.Embedded (SPEC §6). For
+// upgradeAnonChat call Resolve the same way (Embedded true) and store the
+// result with store.UpgradeChatUser: nothing here depends on the chat.
 func (r *Resolver) Resolve(ctx context.Context, p *store.ChatProfile, req Request) (*Identity, error) {
+	hint := ""
+	if h := strings.TrimSpace(req.EmailHint); ValidEmail(h) {
+		hint = store.NormalizeEmail(h)
+	}
 	if req.IDToken == "" {
 		if p.Identity.TokenRequired {
 			return nil, &Error{Status: http.StatusUnauthorized, Code: protocol.CodeInvalidToken,
 				Field: "id_token", Message: "this chat profile requires an identity token (id_token)"}
 		}
-		return &Identity{}, nil
+		if hint != "" && p.TrustEmailStorage {
+			u, err := r.findOrCreateUser(ctx, map[string]string{flow.UserEmail: hint})
+			if err != nil {
+				return nil, fmt.Errorf("resolve trusted e-mail hint for profile %s: %w", p.ID, err)
+			}
+			return &Identity{Authenticated: true, User: u}, nil
+		}
+		return &Identity{EmailHint: hint}, nil
 	}
-	return nil, &Error{Status: http.StatusUnauthorized, Code: protocol.CodeInvalidToken,
-		Field: "id_token", Message: "identity token verification is not available in this build"}
+
+	claims, err := VerifyToken(p.Identity, req.IDToken, r.now())
+	if err != nil {
+		return nil, err
+	}
+	var fields []store.CustomField
+	if req.Embedded {
+		if fields, err = r.Store.ListCustomFields(ctx, store.EntityChat); err != nil {
+			return nil, fmt.Errorf("resolve identity for profile %s: %w", p.ID, err)
+		}
+	}
+	id := &Identity{}
+	var m *Mapped
+	if _, g := claims[ClaimMatchingGUID]; g {
+		m, id.MatchingDataGUID, err = r.useMatchingData(ctx, p, claims, fields)
+	} else if _, k := claims[ClaimMatchingKey]; k {
+		err = tokenError("it has %s but no %s", ClaimMatchingKey, ClaimMatchingGUID)
+	} else {
+		m, err = MapClaims(claims, p.TokenMappings, fields)
+	}
+	if err != nil {
+		return nil, err
+	}
+	id.ChatFields = m.ChatFields
+	if len(m.User) > 0 {
+		if id.User, err = r.findOrCreateUser(ctx, m.User); err != nil {
+			return nil, fmt.Errorf("resolve identity for profile %s: %w", p.ID, err)
+		}
+		id.Authenticated = true
+	}
+	id.EmailHint = hint
+	return id, nil
 }

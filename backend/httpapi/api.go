@@ -1,0 +1,302 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"halochat/backend/auth"
+	"halochat/backend/store"
+)
+
+// IdentityAPI is the REST API of issue 3 (SPEC §4, §6, §7, §10): chat
+// profiles, custom fields, ticket types, API clients, agents,
+// ChatMatchingData, and the OpenAPI document. Mount it with Routes.
+//
+// Every answer is JSON; every refusal is {"error":{"code","message"}}
+// with a 4xx status whose message names the field at fault. A refused
+// request changes nothing stored.
+type IdentityAPI struct {
+	Store  *store.Store
+	Auth   *auth.Service
+	Logger *slog.Logger
+}
+
+// Error codes of the REST API (besides auth's "unauthorized",
+// "forbidden" and "cross_origin").
+const (
+	CodeInvalidRequest   = "invalid_request"   // 400: the body or a parameter is wrong
+	CodeNotFound         = "not_found"         // 404
+	CodeConflict         = "conflict"          // 409: taken name, still in use, …
+	CodeTooLarge         = "too_large"         // 413
+	CodeUnsupportedMedia = "unsupported_media" // 415: the body is not JSON
+	CodeInternal         = "internal"          // 500
+)
+
+// Body size limits.
+const (
+	maxAdminBody    = 256 << 10 // profiles (PEM keys), fields, types, clients, agents
+	maxMatchingBody = 1 << 20   // a ChatMatchingData POST
+)
+
+// apiRoute is one endpoint: the OpenAPI document is made from this table,
+// so an endpoint cannot be served without being documented.
+type apiRoute struct {
+	method, path string
+	// access: "admin" (admin agent or API client with "admin"), or a
+	// permission an API client needs.
+	access  string
+	summary string
+	// request and response name component schemas ("" = none); a
+	// leading "[]" means an array of it.
+	request, response string
+	status            int // success status
+	handle            func(w http.ResponseWriter, r *http.Request) error
+}
+
+func (a *IdentityAPI) routes() []apiRoute {
+	const admin = auth.PermAdmin
+	return []apiRoute{
+		{"GET", "/api/ChatProfile", admin, "List chat profiles", "", "[]ChatProfile", 200, a.listProfiles},
+		{"POST", "/api/ChatProfile", admin, "Create a chat profile (id and key are generated)", "ChatProfileInput", "ChatProfile", 201, a.createProfile},
+		{"GET", "/api/ChatProfile/{id}", admin, "Get a chat profile", "", "ChatProfile", 200, a.getProfile},
+		{"PUT", "/api/ChatProfile/{id}", admin, "Replace a chat profile's settings (not its key)", "ChatProfileInput", "ChatProfile", 200, a.updateProfile},
+		{"DELETE", "/api/ChatProfile/{id}", admin, "Delete a chat profile (409 while chats refer to it)", "", "", 204, a.deleteProfile},
+		{"POST", "/api/ChatProfile/{id}/key", admin, "Regenerate the profile's key (configKey); embed snippets with the old key stop working", "", "ProfileKey", 200, a.regenerateProfileKey},
+
+		{"GET", "/api/CustomField", admin, "List custom fields (?entity=chat|ticket)", "", "[]CustomField", 200, a.listFields},
+		{"POST", "/api/CustomField", admin, "Create a custom field", "CustomFieldInput", "CustomField", 201, a.createField},
+		{"GET", "/api/CustomField/{id}", admin, "Get a custom field", "", "CustomField", 200, a.getField},
+		{"PUT", "/api/CustomField/{id}", admin, "Update a custom field (409 when renaming a chat field a flow's condition uses)", "CustomFieldInput", "CustomField", 200, a.updateField},
+		{"DELETE", "/api/CustomField/{id}", admin, "Delete a custom field (409 when a flow's condition uses it)", "", "", 204, a.deleteField},
+
+		{"GET", "/api/TicketType", admin, "List ticket types with their fields", "", "[]TicketType", 200, a.listTicketTypes},
+		{"POST", "/api/TicketType", admin, "Create a ticket type", "TicketTypeInput", "TicketType", 201, a.createTicketType},
+		{"GET", "/api/TicketType/{id}", admin, "Get a ticket type", "", "TicketType", 200, a.getTicketType},
+		{"PUT", "/api/TicketType/{id}", admin, "Rename a ticket type and set its fields", "TicketTypeInput", "TicketType", 200, a.updateTicketType},
+		{"DELETE", "/api/TicketType/{id}", admin, "Delete a ticket type (409 while profiles or tickets refer to it)", "", "", 204, a.deleteTicketType},
+
+		{"GET", "/api/APIClient", admin, "List API clients (never their secrets)", "", "[]APIClient", 200, a.listClients},
+		{"POST", "/api/APIClient", admin, "Create an API client; the answer holds its secret, shown this once", "APIClientInput", "APIClientWithSecret", 201, a.createClient},
+		{"GET", "/api/APIClient/{id}", admin, "Get an API client", "", "APIClient", 200, a.getClient},
+		{"PUT", "/api/APIClient/{id}", admin, "Update an API client's name, permissions and disabled flag", "APIClientInput", "APIClient", 200, a.updateClient},
+		{"DELETE", "/api/APIClient/{id}", admin, "Delete an API client (its tokens stop working)", "", "", 204, a.deleteClient},
+		{"POST", "/api/APIClient/{id}/secret", admin, "Replace an API client's secret; the answer holds it, shown this once", "", "APIClientWithSecret", 200, a.rotateClientSecret},
+
+		{"GET", "/api/Agent", admin, "List agents and admins", "", "[]Agent", 200, a.listAgents},
+		{"POST", "/api/Agent", admin, "Create an agent or admin with a password", "AgentInput", "Agent", 201, a.createAgent},
+		{"GET", "/api/Agent/{id}", admin, "Get an agent", "", "Agent", 200, a.getAgent},
+		{"PUT", "/api/Agent/{id}", admin, "Update an agent (a password given is set)", "AgentInput", "Agent", 200, a.updateAgent},
+		{"DELETE", "/api/Agent/{id}", admin, "Disable an agent (agents are kept so transcripts keep their names)", "", "Agent", 200, a.disableAgent},
+
+		{"POST", "/api/ChatMatchingData", store.PermReadModifyUsers, "Register user data for a later chat start (SPEC §7)", "[]ChatMatchingDataInput", "[]ChatMatchingData", 201, a.createMatchingData},
+	}
+}
+
+// Routes mounts the API and GET /api/openapi.json on mux.
+func (a *IdentityAPI) Routes(mux *http.ServeMux) {
+	for _, rt := range a.routes() {
+		h := a.handler(rt)
+		if rt.access == auth.PermAdmin {
+			h = a.Auth.RequireAdmin(h)
+		} else {
+			h = a.Auth.RequirePermission(rt.access, h)
+		}
+		mux.Handle(rt.method+" "+rt.path, h)
+	}
+	doc, err := json.Marshal(a.OpenAPI())
+	if err != nil {
+		panic(fmt.Sprintf("encode the OpenAPI document: %v", err)) // a programming error, caught by tests
+	}
+	mux.HandleFunc("GET /api/openapi.json", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.Header().Set("Cache-Control", "public, max-age=300")
+		w.Header().Set("Access-Control-Allow-Origin", "*")
+		_, _ = w.Write(doc)
+	})
+}
+
+// handler runs a route's function and answers its error.
+func (a *IdentityAPI) handler(rt apiRoute) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		if err := rt.handle(w, r); err != nil {
+			a.fail(w, r, err)
+		}
+	})
+}
+
+// apiError is a refusal with its status, code and message.
+type apiError struct {
+	status  int
+	code    string
+	message string
+}
+
+func (e *apiError) Error() string { return e.message }
+
+// apiInvalid is a 400 naming the field at fault.
+func apiInvalid(field, format string, args ...any) *apiError {
+	msg := fmt.Sprintf(format, args...)
+	if field != "" {
+		msg = field + ": " + msg
+	}
+	return &apiError{status: http.StatusBadRequest, code: CodeInvalidRequest, message: msg}
+}
+
+func apiConflict(format string, args ...any) *apiError {
+	return &apiError{status: http.StatusConflict, code: CodeConflict, message: fmt.Sprintf(format, args...)}
+}
+
+func apiNotFound(format string, args ...any) *apiError {
+	return &apiError{status: http.StatusNotFound, code: CodeNotFound, message: fmt.Sprintf(format, args...)}
+}
+
+func apiTooLarge(format string, args ...any) *apiError {
+	return &apiError{status: http.StatusRequestEntityTooLarge, code: CodeTooLarge, message: fmt.Sprintf(format, args...)}
+}
+
+// fail answers err: an *apiError as it is, store sentinels as 404 / 409 /
+// 400, anything else as a logged 500.
+func (a *IdentityAPI) fail(w http.ResponseWriter, r *http.Request, err error) {
+	var ae *apiError
+	switch {
+	case errors.As(err, &ae):
+	case errors.Is(err, store.ErrNotFound):
+		ae = apiNotFound("%v", err)
+	case errors.Is(err, store.ErrConflict):
+		ae = apiConflict("%v", err)
+	case errors.Is(err, store.ErrInvalid):
+		ae = apiInvalid("", "%v", err)
+	default:
+		log := a.Logger
+		if log == nil {
+			log = slog.Default()
+		}
+		log.Error("API request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		ae = &apiError{status: http.StatusInternalServerError, code: CodeInternal, message: "internal error; see the service's log"}
+	}
+	WriteError(w, ae.status, ae.code, ae.message)
+}
+
+// readJSON decodes the request body into dst: JSON only (no other
+// Content-Type: that keeps cross-site form posts out), at most limit
+// bytes (413), no unknown fields, one value.
+func readJSON(w http.ResponseWriter, r *http.Request, limit int64, dst any) error {
+	if err := checkJSONType(r); err != nil {
+		return err
+	}
+	body := http.MaxBytesReader(w, r.Body, limit)
+	dec := json.NewDecoder(body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		return jsonError(err, limit)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return apiTooLarge("the body is larger than %d bytes", limit)
+		}
+		return apiInvalid("", "the body holds more than one JSON value")
+	}
+	return nil
+}
+
+// checkJSONType refuses a body declared as anything but JSON (415). A
+// missing Content-Type is taken as JSON, as curl users often forget it
+// (cross-site browser writes riding on a session cookie are refused by
+// auth's cross-origin protection whatever their type).
+func checkJSONType(r *http.Request) error {
+	ct := r.Header.Get("Content-Type")
+	if ct == "" {
+		return nil
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+		return &apiError{status: http.StatusUnsupportedMediaType, code: CodeUnsupportedMedia,
+			message: fmt.Sprintf("the body must be JSON (Content-Type: application/json), not %q", ct)}
+	}
+	return nil
+}
+
+// jsonError explains a decoding failure.
+func jsonError(err error, limit int64) error {
+	var (
+		mbe *http.MaxBytesError
+		se  *json.SyntaxError
+		te  *json.UnmarshalTypeError
+	)
+	switch {
+	case errors.As(err, &mbe):
+		return apiTooLarge("the body is larger than %d bytes", limit)
+	case errors.Is(err, io.EOF):
+		return apiInvalid("", "the body is empty; a JSON document is expected")
+	case errors.As(err, &se), errors.Is(err, io.ErrUnexpectedEOF):
+		return apiInvalid("", "the body is not valid JSON: %v", err)
+	case errors.As(err, &te):
+		field := te.Field
+		if field == "" {
+			field = "(body)"
+		}
+		return apiInvalid(field, "must be a JSON %s, not %s", jsonTypeName(te.Type.Kind().String()), te.Value)
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return apiInvalid(strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`), "unknown field")
+	}
+	return apiInvalid("", "the body cannot be read: %v", err)
+}
+
+func jsonTypeName(kind string) string {
+	switch kind {
+	case "slice", "array":
+		return "array"
+	case "map", "struct", "ptr":
+		return "object"
+	case "bool":
+		return "boolean"
+	case "string":
+		return "string"
+	}
+	return "number"
+}
+
+// writeOK answers v as JSON with status (204: no body).
+func writeOK(w http.ResponseWriter, status int, v any) error {
+	if status == http.StatusNoContent {
+		w.WriteHeader(status)
+		return nil
+	}
+	writeJSON(w, status, v)
+	return nil
+}
+
+// pathID reads the {id} path parameter as a positive integer.
+func pathID(r *http.Request) (int64, error) {
+	s := r.PathValue("id")
+	id, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, apiNotFound("no such id %q", s)
+	}
+	return id, nil
+}
+
+// textField checks a required or optional one-line text field.
+func textField(field, v string, required bool, max int) error {
+	if required && strings.TrimSpace(v) == "" {
+		return apiInvalid(field, "is required")
+	}
+	if len([]rune(v)) > max {
+		return apiInvalid(field, "is longer than %d characters", max)
+	}
+	for _, c := range v {
+		if c < 0x20 || c == 0x7f {
+			return apiInvalid(field, "holds a control character")
+		}
+	}
+	return nil
+}

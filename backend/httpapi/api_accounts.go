@@ -1,0 +1,383 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"halochat/backend/auth"
+	"halochat/backend/identity"
+	"halochat/backend/secret"
+	"halochat/backend/store"
+)
+
+// APIClientJSON is an API client as the API shows it: never its secret.
+type APIClientJSON struct {
+	ID          int64     `json:"id"`
+	ClientID    string    `json:"clientId"`
+	Name        string    `json:"name"`
+	Permissions []string  `json:"permissions"`
+	Disabled    bool      `json:"disabled"`
+	CreatedAt   time.Time `json:"createdAt"`
+	UpdatedAt   time.Time `json:"updatedAt"`
+}
+
+// APIClientWithSecret is an API client with its secret, answered once:
+// when it is created or its secret replaced. Only a hash is stored.
+type APIClientWithSecret struct {
+	APIClientJSON
+	ClientSecret string `json:"clientSecret"`
+}
+
+// APIClientInput is what POST and PUT take. clientId may be chosen at
+// creation (letters, digits, '-', '_', '.'; generated when empty) and
+// cannot change; id and the times are read-only.
+type APIClientInput struct {
+	APIClientJSON
+}
+
+// clientSecretBytes is the random size of an API client secret.
+const clientSecretBytes = 32
+
+func clientJSON(c *store.APIClient) APIClientJSON {
+	j := APIClientJSON{ID: c.ID, ClientID: c.ClientID, Name: c.Name, Permissions: []string(c.Permissions),
+		Disabled: c.Disabled, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
+	if j.Permissions == nil {
+		j.Permissions = []string{}
+	}
+	return j
+}
+
+func (a *IdentityAPI) listClients(w http.ResponseWriter, r *http.Request) error {
+	cs, err := a.Store.ListAPIClients(r.Context())
+	if err != nil {
+		return err
+	}
+	out := make([]APIClientJSON, len(cs))
+	for i := range cs {
+		out[i] = clientJSON(&cs[i])
+	}
+	return writeOK(w, http.StatusOK, out)
+}
+
+func (a *IdentityAPI) client(ctx context.Context, r *http.Request) (*store.APIClient, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return nil, err
+	}
+	c, err := a.Store.GetAPIClient(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, apiNotFound("no API client with id %d", id)
+	}
+	return c, err
+}
+
+func (a *IdentityAPI) getClient(w http.ResponseWriter, r *http.Request) error {
+	c, err := a.client(r.Context(), r)
+	if err != nil {
+		return err
+	}
+	return writeOK(w, http.StatusOK, clientJSON(c))
+}
+
+// checkClientInput validates the name and the permissions.
+func checkClientInput(in *APIClientInput) (store.StringList, error) {
+	if err := textField("name", in.Name, true, 200); err != nil {
+		return nil, err
+	}
+	perms := store.StringList{}
+	for i, p := range in.Permissions {
+		if !slices.Contains(auth.Permissions(), p) {
+			return nil, apiInvalid(fmt.Sprintf("permissions[%d]", i), "%q is not a permission: use %s",
+				p, strings.Join(auth.Permissions(), " or "))
+		}
+		if !slices.Contains(perms, p) {
+			perms = append(perms, p)
+		}
+	}
+	return perms, nil
+}
+
+func validClientID(s string) bool {
+	if s == "" || len(s) > 100 {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+func (a *IdentityAPI) createClient(w http.ResponseWriter, r *http.Request) error {
+	var in APIClientInput
+	if err := readJSON(w, r, maxAdminBody, &in); err != nil {
+		return err
+	}
+	perms, err := checkClientInput(&in)
+	if err != nil {
+		return err
+	}
+	if in.ClientID != "" && !validClientID(in.ClientID) {
+		return apiInvalid("clientId", "must be 1 to 100 letters, digits, '-', '_' or '.'")
+	}
+	sec := secret.Token(clientSecretBytes)
+	c := &store.APIClient{ClientID: in.ClientID, Name: strings.TrimSpace(in.Name), Permissions: perms,
+		Disabled: in.Disabled, SecretHash: secret.HashKey(sec)}
+	if err := a.Store.CreateAPIClient(r.Context(), c); err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			return apiConflict("clientId: an API client %q exists", in.ClientID)
+		}
+		return err
+	}
+	return writeOK(w, http.StatusCreated, APIClientWithSecret{APIClientJSON: clientJSON(c), ClientSecret: sec})
+}
+
+func (a *IdentityAPI) updateClient(w http.ResponseWriter, r *http.Request) error {
+	c, err := a.client(r.Context(), r)
+	if err != nil {
+		return err
+	}
+	var in APIClientInput
+	if err := readJSON(w, r, maxAdminBody, &in); err != nil {
+		return err
+	}
+	if in.ID != 0 && in.ID != c.ID {
+		return apiInvalid("id", "%d is not the id in the path (%d)", in.ID, c.ID)
+	}
+	if in.ClientID != "" && in.ClientID != c.ClientID {
+		return apiInvalid("clientId", "cannot change; make a new API client")
+	}
+	perms, err := checkClientInput(&in)
+	if err != nil {
+		return err
+	}
+	if self := auth.ClientFrom(r.Context()); self != nil && self.ID == c.ID &&
+		(in.Disabled || !slices.Contains(perms, auth.PermAdmin)) {
+		return apiConflict("an API client cannot disable itself or drop its own admin permission")
+	}
+	c.Name, c.Permissions, c.Disabled = strings.TrimSpace(in.Name), perms, in.Disabled
+	if err := a.Store.UpdateAPIClient(r.Context(), c); err != nil {
+		return err
+	}
+	return writeOK(w, http.StatusOK, clientJSON(c))
+}
+
+func (a *IdentityAPI) deleteClient(w http.ResponseWriter, r *http.Request) error {
+	c, err := a.client(r.Context(), r)
+	if err != nil {
+		return err
+	}
+	if self := auth.ClientFrom(r.Context()); self != nil && self.ID == c.ID {
+		return apiConflict("an API client cannot delete itself")
+	}
+	if err := a.Store.DeleteAPIClient(r.Context(), c.ID); err != nil {
+		return err
+	}
+	return writeOK(w, http.StatusNoContent, nil)
+}
+
+func (a *IdentityAPI) rotateClientSecret(w http.ResponseWriter, r *http.Request) error {
+	c, err := a.client(r.Context(), r)
+	if err != nil {
+		return err
+	}
+	sec := secret.Token(clientSecretBytes)
+	c.SecretHash = secret.HashKey(sec)
+	if err := a.Store.UpdateAPIClient(r.Context(), c); err != nil {
+		return err
+	}
+	return writeOK(w, http.StatusOK, APIClientWithSecret{APIClientJSON: clientJSON(c), ClientSecret: sec})
+}
+
+// AgentJSON is an agent (or admin) as the API shows it.
+type AgentJSON struct {
+	ID         int64      `json:"id"`
+	Email      string     `json:"email"`
+	Name       string     `json:"name"`
+	Role       string     `json:"role"`     // "agent" | "admin"
+	Presence   string     `json:"presence"` // offline | online | away
+	Disabled   bool       `json:"disabled"`
+	LastSeenAt *time.Time `json:"lastSeenAt"`
+	CreatedAt  time.Time  `json:"createdAt"`
+	UpdatedAt  time.Time  `json:"updatedAt"`
+}
+
+// AgentInput is what POST and PUT take. password is required at creation
+// (10 to 72 bytes) and, when given on PUT, replaces the old one; id,
+// presence, lastSeenAt and the times are read-only.
+type AgentInput struct {
+	AgentJSON
+	Password string `json:"password,omitempty"`
+}
+
+func agentJSON(ag *store.Agent) AgentJSON {
+	j := AgentJSON{ID: ag.ID, Email: ag.Email, Name: ag.Name, Role: ag.Role, Presence: ag.Presence,
+		Disabled: ag.Disabled, CreatedAt: ag.CreatedAt, UpdatedAt: ag.UpdatedAt}
+	if !ag.LastSeenAt.IsZero() {
+		t := ag.LastSeenAt
+		j.LastSeenAt = &t
+	}
+	return j
+}
+
+func (a *IdentityAPI) listAgents(w http.ResponseWriter, r *http.Request) error {
+	as, err := a.Store.ListAgents(r.Context())
+	if err != nil {
+		return err
+	}
+	out := make([]AgentJSON, len(as))
+	for i := range as {
+		out[i] = agentJSON(&as[i])
+	}
+	return writeOK(w, http.StatusOK, out)
+}
+
+func (a *IdentityAPI) agent(ctx context.Context, r *http.Request) (*store.Agent, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return nil, err
+	}
+	ag, err := a.Store.GetAgent(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, apiNotFound("no agent with id %d", id)
+	}
+	return ag, err
+}
+
+func (a *IdentityAPI) getAgent(w http.ResponseWriter, r *http.Request) error {
+	ag, err := a.agent(r.Context(), r)
+	if err != nil {
+		return err
+	}
+	return writeOK(w, http.StatusOK, agentJSON(ag))
+}
+
+// MinPasswordLen is the shortest agent password accepted.
+const MinPasswordLen = 10
+
+// checkAgentInput validates e-mail, name, role and (when given or
+// required) the password, and returns the password's hash ("" = none).
+func checkAgentInput(in *AgentInput, passwordRequired bool) (string, error) {
+	if !identity.ValidEmail(strings.TrimSpace(in.Email)) {
+		return "", apiInvalid("email", "%q is not an e-mail address", in.Email)
+	}
+	if err := textField("name", in.Name, true, 200); err != nil {
+		return "", err
+	}
+	if in.Role != store.RoleAgent && in.Role != store.RoleAdmin {
+		return "", apiInvalid("role", `must be "agent" or "admin", not %q`, in.Role)
+	}
+	if in.Password == "" && !passwordRequired {
+		return "", nil
+	}
+	if len([]rune(in.Password)) < MinPasswordLen {
+		return "", apiInvalid("password", "must be at least %d characters", MinPasswordLen)
+	}
+	if len(in.Password) > 72 {
+		return "", apiInvalid("password", "must be at most 72 bytes (bcrypt's limit)")
+	}
+	hash, err := secret.HashPassword(in.Password)
+	if err != nil {
+		return "", fmt.Errorf("hash the new agent's password: %w", err)
+	}
+	return hash, nil
+}
+
+func (a *IdentityAPI) createAgent(w http.ResponseWriter, r *http.Request) error {
+	var in AgentInput
+	if err := readJSON(w, r, maxAdminBody, &in); err != nil {
+		return err
+	}
+	hash, err := checkAgentInput(&in, true)
+	if err != nil {
+		return err
+	}
+	ag := &store.Agent{Email: in.Email, Name: strings.TrimSpace(in.Name), Role: in.Role, PasswordHash: hash,
+		Presence: store.PresenceOffline, Disabled: in.Disabled}
+	if err := a.Store.CreateAgent(r.Context(), ag); err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			return apiConflict("email: an agent with %q exists", store.NormalizeEmail(in.Email))
+		}
+		return err
+	}
+	return writeOK(w, http.StatusCreated, agentJSON(ag))
+}
+
+// keepsAnAdmin refuses a change that leaves no enabled admin agent.
+func (a *IdentityAPI) keepsAnAdmin(ctx context.Context, changed *store.Agent) error {
+	if changed.Role == store.RoleAdmin && !changed.Disabled {
+		return nil
+	}
+	as, err := a.Store.ListAgents(ctx)
+	if err != nil {
+		return err
+	}
+	for _, o := range as {
+		if o.ID != changed.ID && o.Role == store.RoleAdmin && !o.Disabled {
+			return nil
+		}
+	}
+	return apiConflict("agent %d is the last enabled admin: make another admin first", changed.ID)
+}
+
+func (a *IdentityAPI) updateAgent(w http.ResponseWriter, r *http.Request) error {
+	ag, err := a.agent(r.Context(), r)
+	if err != nil {
+		return err
+	}
+	var in AgentInput
+	if err := readJSON(w, r, maxAdminBody, &in); err != nil {
+		return err
+	}
+	if in.ID != 0 && in.ID != ag.ID {
+		return apiInvalid("id", "%d is not the id in the path (%d)", in.ID, ag.ID)
+	}
+	hash, err := checkAgentInput(&in, false)
+	if err != nil {
+		return err
+	}
+	next := *ag
+	next.Email, next.Name, next.Role, next.Disabled = in.Email, strings.TrimSpace(in.Name), in.Role, in.Disabled
+	if hash != "" {
+		next.PasswordHash = hash
+	}
+	if ag.Role == store.RoleAdmin && !ag.Disabled {
+		if err := a.keepsAnAdmin(r.Context(), &next); err != nil {
+			return err
+		}
+	}
+	if err := a.Store.UpdateAgent(r.Context(), &next); err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			return apiConflict("email: an agent with %q exists", store.NormalizeEmail(in.Email))
+		}
+		return err
+	}
+	return writeOK(w, http.StatusOK, agentJSON(&next))
+}
+
+func (a *IdentityAPI) disableAgent(w http.ResponseWriter, r *http.Request) error {
+	ag, err := a.agent(r.Context(), r)
+	if err != nil {
+		return err
+	}
+	if !ag.Disabled {
+		next := *ag
+		next.Disabled, next.Presence = true, store.PresenceOffline
+		if ag.Role == store.RoleAdmin {
+			if err := a.keepsAnAdmin(r.Context(), &next); err != nil {
+				return err
+			}
+		}
+		if err := a.Store.UpdateAgent(r.Context(), &next); err != nil {
+			return err
+		}
+		ag = &next
+	}
+	return writeOK(w, http.StatusOK, agentJSON(ag))
+}

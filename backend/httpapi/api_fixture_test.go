@@ -1,0 +1,189 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"halochat/backend/auth"
+	"halochat/backend/secret"
+	"halochat/backend/store"
+	"halochat/backend/storetest"
+)
+
+// apiFixture is a real service on a loopback port with the auth routes
+// and the identity API, and bearer tokens for each kind of caller.
+type apiFixture struct {
+	st  *store.Store
+	srv *httptest.Server
+	// Bearer tokens: an admin agent's session, a plain agent's session,
+	// API clients with "admin", with "users:write", and with nothing.
+	admin, agent, adminClient, usersClient, plainClient string
+	adminAgentID                                        int64
+}
+
+const (
+	fixtureAdminEmail = "admin@api.test"
+	fixturePassword   = "fixture password 1"
+)
+
+func newAPIFixture(t *testing.T, dsn string) *apiFixture {
+	t.Helper()
+	ctx := context.Background()
+	st := storetest.Open(t, dsn)
+	svc := &auth.Service{Store: st}
+	f := &apiFixture{st: st}
+	// bcrypt's lowest cost: CheckPassword accepts any cost, and tests stay fast.
+	hash, err := bcrypt.GenerateFromPassword([]byte(fixturePassword), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range []struct {
+		email, role string
+		token       *string
+	}{{fixtureAdminEmail, store.RoleAdmin, &f.admin}, {"agent@api.test", store.RoleAgent, &f.agent}} {
+		ag := &store.Agent{Email: a.email, Name: a.email, Role: a.role, PasswordHash: string(hash)}
+		if err := st.CreateAgent(ctx, ag); err != nil {
+			t.Fatal(err)
+		}
+		if a.role == store.RoleAdmin {
+			f.adminAgentID = ag.ID
+		}
+		if *a.token, _, err = svc.Login(ctx, a.email, fixturePassword); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range []struct {
+		id    string
+		perms []string
+		token *string
+	}{
+		{"fixture-admin", []string{auth.PermAdmin}, &f.adminClient},
+		{"fixture-users", []string{store.PermReadModifyUsers}, &f.usersClient},
+		{"fixture-plain", nil, &f.plainClient},
+	} {
+		sec := c.id + "-secret-0123456789abcdef"
+		if err := st.CreateAPIClient(ctx, &store.APIClient{ClientID: c.id, Name: c.id, SecretHash: secret.HashKey(sec), Permissions: c.perms}); err != nil {
+			t.Fatal(err)
+		}
+		if *c.token, _, err = svc.IssueClientToken(ctx, c.id, sec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	quiet := slog.New(slog.DiscardHandler)
+	api := &IdentityAPI{Store: st, Auth: svc, Logger: quiet}
+	f.srv = httptest.NewServer(New(Config{Logger: quiet, DB: st, Mounts: []func(*http.ServeMux){svc.Routes, api.Routes}}))
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+// reply is an answer: status, decoded body and raw body.
+type reply struct {
+	status int
+	body   any
+	raw    string
+	header http.Header
+}
+
+// errCode and errMessage read an {"error":{code,message}} body.
+func (r reply) errCode() string    { return r.path("error", "code") }
+func (r reply) errMessage() string { return r.path("error", "message") }
+
+// path reads a string (or number as text) at keys in a JSON object body.
+func (r reply) path(keys ...string) string {
+	v := r.body
+	for _, k := range keys {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return ""
+		}
+		v = m[k]
+	}
+	switch x := v.(type) {
+	case string:
+		return x
+	case json.Number:
+		return x.String()
+	case bool:
+		if x {
+			return "true"
+		}
+		return "false"
+	}
+	return ""
+}
+
+// call sends body (a string is sent as it is, anything else as JSON) with
+// the bearer token (none when ""), as application/json unless contentType
+// is given.
+func (f *apiFixture) call(t *testing.T, token, method, path string, body any, contentType ...string) reply {
+	t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	default:
+		js, err := json.Marshal(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rd = bytes.NewReader(js)
+	}
+	req, err := http.NewRequest(method, f.srv.URL+path, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if rd != nil {
+		ct := "application/json"
+		if len(contentType) > 0 {
+			ct = contentType[0]
+		}
+		if ct != "" {
+			req.Header.Set("Content-Type", ct)
+		}
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	out := reply{status: res.StatusCode, raw: string(raw), header: res.Header}
+	if len(raw) > 0 {
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.UseNumber()
+		if err := dec.Decode(&out.body); err != nil {
+			t.Fatalf("%s %s: answer is not JSON: %q", method, path, raw)
+		}
+	}
+	return out
+}
+
+// must checks the status of an answer and returns it.
+func must(t *testing.T, r reply, status int) reply {
+	t.Helper()
+	if r.status != status {
+		t.Fatalf("status %d, want %d: %s", r.status, status, r.raw)
+	}
+	return r
+}
+
+// wantError checks a refusal: status, code, and a message naming what.
+func wantError(t *testing.T, r reply, status int, code, says string) {
+	t.Helper()
+	if r.status != status || (code != "" && r.errCode() != code) || !strings.Contains(r.errMessage(), says) {
+		t.Errorf("got %d %s %q; want %d %s saying %q", r.status, r.errCode(), r.errMessage(), status, code, says)
+	}
+}

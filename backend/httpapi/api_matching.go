@@ -1,0 +1,141 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+	"unicode/utf8"
+
+	"halochat/backend/auth"
+	"halochat/backend/identity"
+)
+
+// ChatMatchingDataInput is one item of a POST /api/ChatMatchingData body
+// (SPEC §7): json_content is any JSON object, mapped at the chat start
+// with the profile's identity token mappings, exactly as claims would be.
+type ChatMatchingDataInput struct {
+	JSONContent json.RawMessage `json:"json_content"`
+	SingleUse   bool            `json:"single_use"`
+}
+
+// ChatMatchingDataJSON is one registered item: put guid and key in the
+// identity token as the claims chatmatchingdataguid and
+// chatmatchingdatakey. The key is shown only here.
+type ChatMatchingDataJSON struct {
+	GUID      string    `json:"guid"`
+	Key       string    `json:"key"`
+	ExpiresAt time.Time `json:"expires_at"`
+	SingleUse bool      `json:"single_use"`
+}
+
+// createMatchingData is POST /api/ChatMatchingData: 201 with one
+// {guid, key, expires_at, single_use} per item, in order.
+func (a *IdentityAPI) createMatchingData(w http.ResponseWriter, r *http.Request) error {
+	body, err := readBody(w, r, maxMatchingBody)
+	if err != nil {
+		return err
+	}
+	items, err := parseMatchingBody(body)
+	if err != nil {
+		return err
+	}
+	var clientID int64
+	if c := auth.ClientFrom(r.Context()); c != nil {
+		clientID = c.ID
+	}
+	made, err := identity.CreateMatchingData(r.Context(), a.Store, clientID, items)
+	if err != nil {
+		return err
+	}
+	out := make([]ChatMatchingDataJSON, len(made))
+	for i, m := range made {
+		out[i] = ChatMatchingDataJSON{GUID: m.GUID, Key: m.Key, ExpiresAt: m.ExpiresAt, SingleUse: m.SingleUse}
+	}
+	return writeOK(w, http.StatusCreated, out)
+}
+
+// readBody reads a JSON body of at most limit bytes (413 beyond).
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	if err := checkJSONType(r); err != nil {
+		return nil, err
+	}
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, apiTooLarge("the body is larger than %d bytes", limit)
+		}
+		return nil, fmt.Errorf("read the request body: %w", err)
+	}
+	return b, nil
+}
+
+// parseMatchingBody checks the shape of a ChatMatchingData body: an array
+// of 1 to MaxMatchingItems objects, each with an object json_content of
+// at most MaxMatchingContentBytes, an optional boolean single_use, and
+// nothing else.
+func parseMatchingBody(body []byte) ([]identity.NewMatchingData, error) {
+	const shape = `the body must be an array of objects like [{"json_content": {"firstname": "John"}, "single_use": false}]`
+	if !utf8.Valid(body) {
+		return nil, apiInvalid("", "the body is not valid UTF-8")
+	}
+	var raw []json.RawMessage
+	if err := json.Unmarshal(body, &raw); err != nil {
+		var se *json.SyntaxError
+		if errors.As(err, &se) || len(bytes.TrimSpace(body)) == 0 {
+			return nil, apiInvalid("", "the body is not valid JSON: %s", shape)
+		}
+		return nil, apiInvalid("", "%s", shape)
+	}
+	if raw == nil {
+		return nil, apiInvalid("", "%s", shape)
+	}
+	if len(raw) == 0 {
+		return nil, apiInvalid("", "the array is empty: send at least one item")
+	}
+	if len(raw) > identity.MaxMatchingItems {
+		return nil, apiTooLarge("%d items: at most %d per request", len(raw), identity.MaxMatchingItems)
+	}
+	items := make([]identity.NewMatchingData, len(raw))
+	for i, it := range raw {
+		at := fmt.Sprintf("[%d]", i)
+		var fields map[string]json.RawMessage
+		if err := json.Unmarshal(it, &fields); err != nil || fields == nil {
+			return nil, apiInvalid(at, "is not an object: %s", shape)
+		}
+		for name := range fields {
+			if name != "json_content" && name != "single_use" {
+				return nil, apiInvalid(at+"."+name, "unknown field (an item has json_content and single_use)")
+			}
+		}
+		content, ok := fields["json_content"]
+		if !ok {
+			return nil, apiInvalid(at+".json_content", "is missing")
+		}
+		var obj map[string]json.RawMessage
+		if err := json.Unmarshal(content, &obj); err != nil || obj == nil {
+			return nil, apiInvalid(at+".json_content", "must be a JSON object")
+		}
+		var compact bytes.Buffer
+		if err := json.Compact(&compact, content); err != nil {
+			return nil, apiInvalid(at+".json_content", "is not valid JSON")
+		}
+		if compact.Len() > identity.MaxMatchingContentBytes {
+			return nil, apiTooLarge("%s.json_content: %d bytes, at most %d", at, compact.Len(), identity.MaxMatchingContentBytes)
+		}
+		if bytes.Contains(compact.Bytes(), []byte(`\u0000`)) {
+			return nil, apiInvalid(at+".json_content", "holds a NUL character")
+		}
+		items[i].Content = compact.Bytes()
+		if su, ok := fields["single_use"]; ok && string(su) != "null" {
+			if err := json.Unmarshal(su, &items[i].SingleUse); err != nil {
+				return nil, apiInvalid(at+".single_use", "must be true or false")
+			}
+		}
+	}
+	return items, nil
+}

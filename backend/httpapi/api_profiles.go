@@ -1,0 +1,396 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"halochat/app/protocol"
+	"halochat/backend/identity"
+	"halochat/backend/store"
+)
+
+// ChatProfileJSON is a chat profile as the API shows it. Its secrets
+// (HS256 secrets, the key) are shown to admins: the embed snippet needs
+// the key and the host backend the secret.
+type ChatProfileJSON struct {
+	ID                string                 `json:"id"`
+	Key               string                 `json:"key"`
+	Name              string                 `json:"name"`
+	Access            string                 `json:"access"`
+	Appearance        store.Appearance       `json:"appearance"`
+	AllowedOrigins    []string               `json:"allowedOrigins"`
+	Identity          store.IdentitySettings `json:"identity"`
+	TokenMappings     map[string]string      `json:"tokenMappings"`
+	Availability      store.Availability     `json:"availability"`
+	EmailStorageKey   string                 `json:"emailStorageKey"`
+	TrustEmailStorage bool                   `json:"trustEmailStorage"`
+	FlowID            int64                  `json:"flowId"`
+	StartStep         int64                  `json:"startStep"`
+	TicketTypeID      int64                  `json:"ticketTypeId"`
+	CreatedAt         time.Time              `json:"createdAt"`
+	UpdatedAt         time.Time              `json:"updatedAt"`
+}
+
+// ChatProfileInput is what POST and PUT take: the settings. id, key,
+// createdAt and updatedAt are read-only: accepted (so that a GET's answer
+// can be sent back) and ignored, but a PUT's id must match the path's.
+type ChatProfileInput struct {
+	ChatProfileJSON
+}
+
+func profileJSON(p *store.ChatProfile) ChatProfileJSON {
+	j := ChatProfileJSON{ID: p.ID, Key: p.Key, Name: p.Name, Access: p.Access, Appearance: p.Appearance,
+		AllowedOrigins: []string(p.AllowedOrigins), Identity: p.Identity, TokenMappings: map[string]string(p.TokenMappings),
+		Availability: p.Availability, EmailStorageKey: p.EmailStorageKey, TrustEmailStorage: p.TrustEmailStorage,
+		FlowID: p.FlowID, StartStep: p.StartStep, TicketTypeID: p.TicketTypeID, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
+	if j.AllowedOrigins == nil {
+		j.AllowedOrigins = []string{}
+	}
+	if j.TokenMappings == nil {
+		j.TokenMappings = map[string]string{}
+	}
+	return j
+}
+
+func (a *IdentityAPI) listProfiles(w http.ResponseWriter, r *http.Request) error {
+	ps, err := a.Store.ListProfiles(r.Context())
+	if err != nil {
+		return err
+	}
+	out := make([]ChatProfileJSON, len(ps))
+	for i := range ps {
+		out[i] = profileJSON(&ps[i])
+	}
+	return writeOK(w, http.StatusOK, out)
+}
+
+func (a *IdentityAPI) getProfile(w http.ResponseWriter, r *http.Request) error {
+	p, err := a.profile(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeOK(w, http.StatusOK, profileJSON(p))
+}
+
+func (a *IdentityAPI) profile(ctx context.Context, id string) (*store.ChatProfile, error) {
+	p, err := a.Store.GetProfile(ctx, id)
+	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrInvalid) {
+		return nil, apiNotFound("no chat profile with id %q", id)
+	}
+	return p, err
+}
+
+func (a *IdentityAPI) createProfile(w http.ResponseWriter, r *http.Request) error {
+	var in ChatProfileInput
+	if err := readJSON(w, r, maxAdminBody, &in); err != nil {
+		return err
+	}
+	p := &store.ChatProfile{}
+	if err := a.applyProfile(r.Context(), p, &in); err != nil {
+		return err
+	}
+	if err := a.Store.CreateProfile(r.Context(), p); err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			return apiConflict("name: a chat profile named %q exists", p.Name)
+		}
+		return err
+	}
+	return writeOK(w, http.StatusCreated, profileJSON(p))
+}
+
+func (a *IdentityAPI) updateProfile(w http.ResponseWriter, r *http.Request) error {
+	p, err := a.profile(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	var in ChatProfileInput
+	if err := readJSON(w, r, maxAdminBody, &in); err != nil {
+		return err
+	}
+	if in.ID != "" && in.ID != p.ID {
+		return apiInvalid("id", "%q is not the id in the path (%q); ids cannot change", in.ID, p.ID)
+	}
+	if err := a.applyProfile(r.Context(), p, &in); err != nil {
+		return err
+	}
+	if err := a.Store.UpdateProfile(r.Context(), p); err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			return apiConflict("name: a chat profile named %q exists", p.Name)
+		}
+		return err
+	}
+	return writeOK(w, http.StatusOK, profileJSON(p))
+}
+
+func (a *IdentityAPI) deleteProfile(w http.ResponseWriter, r *http.Request) error {
+	p, err := a.profile(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if err := a.Store.DeleteProfile(r.Context(), p.ID); err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			return apiConflict("chat profile %q still has chats; it cannot be deleted", p.ID)
+		}
+		return err
+	}
+	return writeOK(w, http.StatusNoContent, nil)
+}
+
+// ProfileKey is the answer of a key regeneration.
+type ProfileKey struct {
+	ID  string `json:"id"`
+	Key string `json:"key"`
+}
+
+func (a *IdentityAPI) regenerateProfileKey(w http.ResponseWriter, r *http.Request) error {
+	p, err := a.profile(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	key, err := a.Store.RegenerateProfileKey(r.Context(), p.ID)
+	if err != nil {
+		return err
+	}
+	return writeOK(w, http.StatusOK, ProfileKey{ID: p.ID, Key: key})
+}
+
+// applyProfile validates in and copies it onto p (all settings but the
+// id, key and times), or changes nothing and says what is wrong.
+func (a *IdentityAPI) applyProfile(ctx context.Context, p *store.ChatProfile, in *ChatProfileInput) error {
+	if err := textField("name", in.Name, true, 200); err != nil {
+		return err
+	}
+	switch in.Access {
+	case store.AccessAgentsOnly, store.AccessPortal, store.AccessPortalAndExternal:
+	default:
+		return apiInvalid("access", "must be %q, %q or %q, not %q",
+			store.AccessAgentsOnly, store.AccessPortal, store.AccessPortalAndExternal, in.Access)
+	}
+	ap := in.Appearance
+	if ap.Colour != "" && !protocol.ValidColour(ap.Colour) {
+		return apiInvalid("appearance.colour", "%q is not a CSS colour: use a hex colour (#1f6feb) or a named colour (teal)", ap.Colour)
+	}
+	if !slices.Contains([]string{"", "light", "dark"}, ap.Theme) {
+		return apiInvalid("appearance.theme", `must be "light" or "dark"`)
+	}
+	if !slices.Contains([]string{"", "bottom-right", "bottom-left"}, ap.LauncherPosition) {
+		return apiInvalid("appearance.launcherPosition", `must be "bottom-right" or "bottom-left"`)
+	}
+	if err := textField("appearance.title", ap.Title, false, 200); err != nil {
+		return err
+	}
+	if len([]rune(ap.Greeting)) > 2000 {
+		return apiInvalid("appearance.greeting", "is longer than 2000 characters")
+	}
+	if ap.IconURL != "" {
+		if u, err := url.Parse(ap.IconURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(ap.IconURL) > 2000 {
+			return apiInvalid("appearance.iconUrl", "must be an absolute http(s) URL")
+		}
+	}
+	origins, err := normalizeOrigins(in.AllowedOrigins)
+	if err != nil {
+		return err
+	}
+	if field, err := identity.ValidateIdentitySettings(in.Identity); err != nil {
+		return apiInvalid(field, "%v", err)
+	}
+	mappings, err := normalizeMappings(in.TokenMappings)
+	if err != nil {
+		return err
+	}
+	if err := validateAvailability(in.Availability); err != nil {
+		return err
+	}
+	if err := textField("emailStorageKey", in.EmailStorageKey, false, 200); err != nil {
+		return err
+	}
+	if in.TrustEmailStorage && in.EmailStorageKey == "" {
+		return apiInvalid("trustEmailStorage", "needs an emailStorageKey")
+	}
+	if err := a.checkProfileRefs(ctx, in); err != nil {
+		return err
+	}
+
+	p.Name = strings.TrimSpace(in.Name)
+	p.Access = in.Access
+	p.Appearance = ap
+	p.AllowedOrigins = origins
+	p.Identity = in.Identity
+	p.TokenMappings = mappings
+	p.Availability = in.Availability
+	p.EmailStorageKey = in.EmailStorageKey
+	p.TrustEmailStorage = in.TrustEmailStorage
+	p.FlowID, p.StartStep, p.TicketTypeID = in.FlowID, in.StartStep, in.TicketTypeID
+	return nil
+}
+
+// checkProfileRefs checks the flow, its start step, and the ticket type.
+func (a *IdentityAPI) checkProfileRefs(ctx context.Context, in *ChatProfileInput) error {
+	if in.FlowID < 0 {
+		return apiInvalid("flowId", "must be a flow id, or 0 for none")
+	}
+	if in.StartStep < 0 {
+		return apiInvalid("startStep", "must be a step number, or 0 for the flow's own start step")
+	}
+	if in.FlowID > 0 {
+		f, err := a.Store.GetFlow(ctx, in.FlowID)
+		if errors.Is(err, store.ErrNotFound) {
+			return apiInvalid("flowId", "no flow with id %d", in.FlowID)
+		}
+		if err != nil {
+			return err
+		}
+		if in.StartStep > 0 {
+			if f.CurrentVersion == 0 {
+				return apiInvalid("startStep", "flow %d has no saved version yet, so it has no step %d", f.ID, in.StartStep)
+			}
+			if _, err := a.Store.GetFlowStep(ctx, f.ID, f.CurrentVersion, in.StartStep); errors.Is(err, store.ErrNotFound) {
+				return apiInvalid("startStep", "flow %q has no step %d", f.Name, in.StartStep)
+			} else if err != nil {
+				return err
+			}
+		}
+	} else if in.StartStep > 0 {
+		return apiInvalid("startStep", "needs a flowId")
+	}
+	if in.TicketTypeID < 0 {
+		return apiInvalid("ticketTypeId", "must be a ticket type id, or 0 for none")
+	}
+	if in.TicketTypeID > 0 {
+		if _, err := a.Store.GetTicketType(ctx, in.TicketTypeID); errors.Is(err, store.ErrNotFound) {
+			return apiInvalid("ticketTypeId", "no ticket type with id %d", in.TicketTypeID)
+		} else if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// NormalizeOrigin returns raw as a "scheme://host[:port]" origin
+// (lower-case, default port dropped), or an error saying why it is not one.
+func NormalizeOrigin(raw string) (string, error) {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil {
+		return "", fmt.Errorf("%q is not a URL", raw)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return "", fmt.Errorf("%q must start with http:// or https://", raw)
+	}
+	if u.Host == "" || u.User != nil || u.Opaque != "" {
+		return "", fmt.Errorf("%q has no host", raw)
+	}
+	if (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(raw, "?") || strings.HasSuffix(raw, "#") {
+		return "", fmt.Errorf("%q is not an origin: give scheme://host[:port] only, no path, query or fragment", raw)
+	}
+	host, port := strings.ToLower(u.Hostname()), u.Port()
+	if strings.Contains(host, "*") {
+		return "", fmt.Errorf("%q: wildcards are not supported; leave the list empty to allow any origin", raw)
+	}
+	if (u.Scheme == "http" && port == "80") || (u.Scheme == "https" && port == "443") {
+		port = ""
+	}
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	out := u.Scheme + "://" + host
+	if port != "" {
+		out += ":" + port
+	}
+	return out, nil
+}
+
+func normalizeOrigins(in []string) (store.StringList, error) {
+	if len(in) > 100 {
+		return nil, apiInvalid("allowedOrigins", "holds more than 100 origins")
+	}
+	out := make(store.StringList, 0, len(in))
+	for i, o := range in {
+		n, err := NormalizeOrigin(o)
+		if err != nil {
+			return nil, apiInvalid(fmt.Sprintf("allowedOrigins[%d]", i), "%v", err)
+		}
+		if slices.Contains(out, n) {
+			return nil, apiInvalid(fmt.Sprintf("allowedOrigins[%d]", i), "%s is listed twice", n)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// normalizeMappings checks claim → user field mappings and names each
+// target by its canonical user field name.
+func normalizeMappings(in map[string]string) (store.TokenMappings, error) {
+	if len(in) > 100 {
+		return nil, apiInvalid("tokenMappings", "holds more than 100 mappings")
+	}
+	out := store.TokenMappings{}
+	for claim, target := range in {
+		field := fmt.Sprintf("tokenMappings[%q]", claim)
+		if err := textField(field+" (claim name)", claim, true, 200); err != nil {
+			return nil, err
+		}
+		if claim == identity.ClaimMatchingGUID || claim == identity.ClaimMatchingKey {
+			return nil, apiInvalid(field, "%s is a ChatMatchingData claim and cannot be mapped", claim)
+		}
+		uf, ok := identity.UserField(target)
+		if !ok {
+			return nil, apiInvalid(field, "%q is not a user field: use firstname, lastname, username, email, phone or externalid", target)
+		}
+		out[claim] = uf
+	}
+	return out, nil
+}
+
+// validHHMM reports whether s is a time of day "HH:MM" (00:00 to 24:00).
+func validHHMM(s string) bool {
+	if s == "24:00" {
+		return true
+	}
+	t, err := time.Parse("15:04", s)
+	return err == nil && t.Format("15:04") == s
+}
+
+// validateAvailability checks the time zone, weekly intervals and holidays.
+func validateAvailability(av store.Availability) error {
+	if av.TimeZone != "" {
+		if _, err := time.LoadLocation(av.TimeZone); err != nil || av.TimeZone == "Local" {
+			return apiInvalid("availability.timeZone", "%q is not an IANA time zone (such as Europe/London)", av.TimeZone)
+		}
+	}
+	if len(av.Weekly) > 100 {
+		return apiInvalid("availability.weekly", "holds more than 100 intervals")
+	}
+	for i, w := range av.Weekly {
+		field := fmt.Sprintf("availability.weekly[%d]", i)
+		if w.Weekday < 0 || w.Weekday > 6 {
+			return apiInvalid(field+".weekday", "must be 0 (Sunday) to 6 (Saturday)")
+		}
+		if !validHHMM(w.Start) || w.Start == "24:00" {
+			return apiInvalid(field+".start", "%q is not a time HH:MM", w.Start)
+		}
+		if !validHHMM(w.End) {
+			return apiInvalid(field+".end", "%q is not a time HH:MM (24:00 allowed)", w.End)
+		}
+		if w.End <= w.Start {
+			return apiInvalid(field+".end", "must be after start (%s)", w.Start)
+		}
+	}
+	if len(av.Holidays) > 1000 {
+		return apiInvalid("availability.holidays", "holds more than 1000 days")
+	}
+	for i, h := range av.Holidays {
+		if _, err := time.Parse("2006-01-02", h.Date); err != nil {
+			return apiInvalid(fmt.Sprintf("availability.holidays[%d].date", i), "%q is not a date YYYY-MM-DD", h.Date)
+		}
+		if err := textField(fmt.Sprintf("availability.holidays[%d].name", i), h.Name, false, 200); err != nil {
+			return err
+		}
+	}
+	return nil
+}

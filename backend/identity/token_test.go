@@ -1,0 +1,223 @@
+package identity_test
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"halochat/backend/identity"
+	"halochat/backend/store"
+)
+
+// keys are the signing keys the tests use, made once per test binary run
+// by newKeys (RSA key generation takes a moment).
+type keys struct {
+	hs, hs2, other string // HS256 secrets (other belongs to "another profile")
+	rsa            *rsa.PrivateKey
+	rsaPEM         string
+	ec             *ecdsa.PrivateKey
+	ecPEM          string
+}
+
+func pemOf(t testing.TB, pub any) string {
+	t.Helper()
+	der, err := x509.MarshalPKIXPublicKey(pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
+}
+
+func newKeys(t testing.TB) *keys {
+	t.Helper()
+	rk, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ek, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &keys{
+		hs:    "0123456789abcdef0123456789abcdef-one",
+		hs2:   "0123456789abcdef0123456789abcdef-two",
+		other: "0123456789abcdef0123456789abcdef-other",
+		rsa:   rk, rsaPEM: pemOf(t, &rk.PublicKey),
+		ec: ek, ecPEM: pemOf(t, &ek.PublicKey),
+	}
+}
+
+var testNow = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+
+// sign signs claims with method and key, setting kid when not "".
+func sign(t testing.TB, method jwt.SigningMethod, kid string, key any, claims jwt.MapClaims) string {
+	t.Helper()
+	tok := jwt.NewWithClaims(method, claims)
+	if kid != "" {
+		tok.Header["kid"] = kid
+	}
+	s, err := tok.SignedString(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// claims returns valid base claims plus extra.
+func claims(extra jwt.MapClaims) jwt.MapClaims {
+	c := jwt.MapClaims{"sub": "u-1", "exp": testNow.Add(5 * time.Minute).Unix(), "iat": testNow.Add(-time.Minute).Unix()}
+	for k, v := range extra {
+		if v == nil {
+			delete(c, k)
+			continue
+		}
+		c[k] = v
+	}
+	return c
+}
+
+func b64(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
+
+func TestVerifyTokenRefusesEachBadTokenWithItsOwnMessage(t *testing.T) {
+	k := newKeys(t)
+	hsOnly := store.IdentitySettings{HS256Secrets: []store.HMACSecret{{KID: "h1", Secret: k.hs}, {KID: "h2", Secret: k.hs2}}}
+	rsOnly := store.IdentitySettings{PublicKeys: []store.PublicKey{{KID: "r1", Alg: identity.AlgRS256, PEM: k.rsaPEM}}}
+	both := store.IdentitySettings{
+		HS256Secrets: []store.HMACSecret{{KID: "h1", Secret: k.hs}},
+		PublicKeys: []store.PublicKey{{KID: "r1", Alg: identity.AlgRS256, PEM: k.rsaPEM},
+			{KID: "e1", Alg: identity.AlgES256, PEM: k.ecPEM}},
+	}
+	withIssAud := hsOnly
+	withIssAud.Issuer, withIssAud.Audience = "https://shop.example", "halochat"
+	leeway := hsOnly
+	leeway.LeewaySeconds = 60
+
+	hs := func(kid, secret string, c jwt.MapClaims) string {
+		return sign(t, jwt.SigningMethodHS256, kid, []byte(secret), c)
+	}
+	valid := hs("h1", k.hs, claims(nil))
+	parts := strings.Split(valid, ".")
+	tampered := parts[0] + "." + b64(`{"sub":"admin","exp":`+jsonNum(testNow.Add(time.Hour).Unix())+`}`) + "." + parts[2]
+	noneTok := b64(`{"alg":"none","typ":"JWT"}`) + "." + b64(`{"sub":"u-1","exp":`+jsonNum(testNow.Add(time.Hour).Unix())+`}`) + "."
+	// HS/RS confusion: an HS256 token whose "secret" is the profile's
+	// public RSA key, presented under the RSA key's kid.
+	confused := hs("r1", k.rsaPEM, claims(nil))
+
+	for _, tc := range []struct {
+		name     string
+		settings store.IdentitySettings
+		token    string
+		want     string // "" = accepted; else a piece of the message
+	}{
+		{"valid HS256 with kid", hsOnly, valid, ""},
+		{"HS256 without kid tries every HS256 key", hsOnly, hs("", k.hs2, claims(nil)), ""},
+		{"valid RS256", rsOnly, sign(t, jwt.SigningMethodRS256, "r1", k.rsa, claims(nil)), ""},
+		{"valid ES256 among several kinds", both, sign(t, jwt.SigningMethodES256, "e1", k.ec, claims(nil)), ""},
+		{"RS256 without kid", both, sign(t, jwt.SigningMethodRS256, "", k.rsa, claims(nil)), ""},
+		{"alg none", hsOnly, noneTok, `alg "none"`},
+		{"HS256 token for an RS256-only profile", rsOnly, hs("", k.hs, claims(nil)), `signed with "HS256", but this chat profile accepts only RS256`},
+		{"RS256 token for an HS256-only profile", hsOnly, sign(t, jwt.SigningMethodRS256, "r1", k.rsa, claims(nil)), `signed with "RS256", but this chat profile accepts only HS256`},
+		{"HS256 signed with the RSA public key", both, confused, `key "r1" is an RS256 key, but the token says it is signed with HS256`},
+		{"expired", hsOnly, hs("h1", k.hs, claims(jwt.MapClaims{"exp": testNow.Add(-time.Second).Unix()})), "expired at 2026-11-25T11:59:59Z"},
+		{"expired but within leeway", leeway, hs("h1", k.hs, claims(jwt.MapClaims{"exp": testNow.Add(-30 * time.Second).Unix()})), ""},
+		{"expired beyond leeway", leeway, hs("h1", k.hs, claims(jwt.MapClaims{"exp": testNow.Add(-61 * time.Second).Unix()})), "expired at"},
+		{"no exp", hsOnly, hs("h1", k.hs, claims(jwt.MapClaims{"exp": nil})), "no exp claim"},
+		{"exp not a number", hsOnly, hs("h1", k.hs, claims(jwt.MapClaims{"exp": "tomorrow"})), "exp claim is not a number"},
+		{"nbf in the future", hsOnly, hs("h1", k.hs, claims(jwt.MapClaims{"nbf": testNow.Add(time.Minute).Unix()})), "not valid before"},
+		{"nbf in the future within leeway", leeway, hs("h1", k.hs, claims(jwt.MapClaims{"nbf": testNow.Add(30 * time.Second).Unix()})), ""},
+		{"iat in the future", hsOnly, hs("h1", k.hs, claims(jwt.MapClaims{"iat": testNow.Add(time.Minute).Unix()})), "issued in the future"},
+		{"right issuer and audience", withIssAud, hs("h1", k.hs, claims(jwt.MapClaims{"iss": "https://shop.example", "aud": []string{"x", "halochat"}})), ""},
+		{"wrong issuer", withIssAud, hs("h1", k.hs, claims(jwt.MapClaims{"iss": "https://evil.example", "aud": "halochat"})), `issuer "https://evil.example" is not the expected`},
+		{"missing issuer", withIssAud, hs("h1", k.hs, claims(jwt.MapClaims{"aud": "halochat"})), "no iss claim"},
+		{"wrong audience", withIssAud, hs("h1", k.hs, claims(jwt.MapClaims{"iss": "https://shop.example", "aud": "other"})), `does not include the expected "halochat"`},
+		{"missing audience", withIssAud, hs("h1", k.hs, claims(jwt.MapClaims{"iss": "https://shop.example"})), "no aud claim"},
+		{"tampered payload", hsOnly, tampered, `signature does not verify with key "h1"`},
+		{"key of another profile", hsOnly, hs("h1", k.other, claims(nil)), `signature does not verify with key "h1"`},
+		{"key of another profile without kid", hsOnly, hs("", k.other, claims(nil)), "signature does not verify with any HS256 key"},
+		{"unknown kid", hsOnly, hs("h9", k.hs, claims(nil)), `no key with kid "h9"`},
+		{"no keys configured", store.IdentitySettings{}, valid, "no identity token keys"},
+		{"not a JWT", hsOnly, "hello", "malformed"},
+		{"header not JSON", hsOnly, b64("nope") + "." + parts[1] + "." + parts[2], "malformed"},
+		{"too large", hsOnly, hs("h1", k.hs, claims(jwt.MapClaims{"pad": strings.Repeat("x", identity.MaxTokenBytes)})), "larger than"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := identity.VerifyToken(tc.settings, tc.token, testNow)
+			if tc.want == "" {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				if string(got["sub"]) != `"u-1"` {
+					t.Errorf("claims = %s, want sub u-1", got)
+				}
+				return
+			}
+			var ie *identity.Error
+			if !errors.As(err, &ie) {
+				t.Fatalf("err = %v (%T), want *identity.Error", err, err)
+			}
+			if ie.Status != 401 || ie.Code != "invalid_token" {
+				t.Errorf("status, code = %d %q, want 401 invalid_token", ie.Status, ie.Code)
+			}
+			if !strings.Contains(ie.Message, tc.want) {
+				t.Errorf("message %q does not say %q", ie.Message, tc.want)
+			}
+		})
+	}
+}
+
+func jsonNum(n int64) string {
+	b, _ := json.Marshal(n)
+	return string(b)
+}
+
+func TestValidateIdentitySettings(t *testing.T) {
+	k := newKeys(t)
+	smallRSA, err := rsa.GenerateKey(rand.Reader, 1024)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p384, err := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name  string
+		s     store.IdentitySettings
+		field string
+	}{
+		{"fine", store.IdentitySettings{TokenRequired: true, HS256Secrets: []store.HMACSecret{{KID: "a", Secret: k.hs}},
+			PublicKeys: []store.PublicKey{{KID: "r", Alg: "RS256", PEM: k.rsaPEM}, {KID: "e", Alg: "ES256", PEM: k.ecPEM}}}, ""},
+		{"short secret", store.IdentitySettings{HS256Secrets: []store.HMACSecret{{KID: "a", Secret: "short"}}}, "identity.hs256Secrets[0].secret"},
+		{"duplicate kid", store.IdentitySettings{HS256Secrets: []store.HMACSecret{{KID: "a", Secret: k.hs}},
+			PublicKeys: []store.PublicKey{{KID: "a", Alg: "RS256", PEM: k.rsaPEM}}}, "identity.publicKeys[0].kid"},
+		{"RSA key declared ES256", store.IdentitySettings{PublicKeys: []store.PublicKey{{KID: "r", Alg: "ES256", PEM: k.rsaPEM}}}, "identity.publicKeys[0].pem"},
+		{"EC key declared RS256", store.IdentitySettings{PublicKeys: []store.PublicKey{{KID: "e", Alg: "RS256", PEM: k.ecPEM}}}, "identity.publicKeys[0].pem"},
+		{"not PEM", store.IdentitySettings{PublicKeys: []store.PublicKey{{KID: "e", Alg: "RS256", PEM: "hello"}}}, "identity.publicKeys[0].pem"},
+		{"RSA 1024", store.IdentitySettings{PublicKeys: []store.PublicKey{{KID: "r", Alg: "RS256", PEM: pemOf(t, &smallRSA.PublicKey)}}}, "identity.publicKeys[0].pem"},
+		{"P-384 for ES256", store.IdentitySettings{PublicKeys: []store.PublicKey{{KID: "e", Alg: "ES256", PEM: pemOf(t, &p384.PublicKey)}}}, "identity.publicKeys[0].pem"},
+		{"HS384", store.IdentitySettings{PublicKeys: []store.PublicKey{{KID: "e", Alg: "HS384", PEM: k.ecPEM}}}, "identity.publicKeys[0].alg"},
+		{"negative leeway", store.IdentitySettings{LeewaySeconds: -1}, "identity.leewaySeconds"},
+		{"required without keys", store.IdentitySettings{TokenRequired: true}, "identity.tokenRequired"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			field, err := identity.ValidateIdentitySettings(tc.s)
+			if field != tc.field {
+				t.Errorf("field = %q (%v), want %q", field, err, tc.field)
+			}
+			if (err == nil) != (tc.field == "") {
+				t.Errorf("err = %v", err)
+			}
+		})
+	}
+}

@@ -1,0 +1,114 @@
+package identity
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"halochat/app/flow"
+	"halochat/backend/store"
+)
+
+// findOrCreateUser returns the user the mapped user fields name: by
+// external id, else by e-mail; a new user when neither finds one (or when
+// neither is given). A found user's other fields are updated from the
+// claims: the host system is the authority on its users.
+//
+// A user found by e-mail who already has another external id is not the
+// token's user: the new user is created without the e-mail address (it
+// is unique) rather than merged into someone else.
+func (r *Resolver) findOrCreateUser(ctx context.Context, fields map[string]string) (*store.User, error) {
+	// A concurrent first chat of the same person may create the user
+	// between our look-up and our insert: look up again after a conflict.
+	var lastErr error
+	for range 3 {
+		u, err := r.findOrCreateOnce(ctx, fields)
+		if err == nil {
+			return u, nil
+		}
+		if !errors.Is(err, store.ErrConflict) {
+			return nil, err
+		}
+		lastErr = err
+	}
+	return nil, lastErr
+}
+
+func (r *Resolver) findOrCreateOnce(ctx context.Context, fields map[string]string) (*store.User, error) {
+	ext, email := fields[flow.UserExternalID], fields[flow.UserEmail]
+	if ext != "" {
+		u, err := r.Store.GetUserByExternalID(ctx, ext)
+		switch {
+		case err == nil:
+			return r.refreshUser(ctx, u, fields, true)
+		case !errors.Is(err, store.ErrNotFound):
+			return nil, fmt.Errorf("find user by external id: %w", err)
+		}
+	}
+	if email != "" {
+		u, err := r.Store.GetUserByEmail(ctx, email)
+		switch {
+		case err == nil && (ext == "" || u.ExternalID == ""):
+			if ext != "" {
+				u.ExternalID = ext // link the host system's id to the known address
+			}
+			return r.refreshUser(ctx, u, fields, false)
+		case err == nil:
+			email = "" // someone else's address: see the doc comment
+		case !errors.Is(err, store.ErrNotFound):
+			return nil, fmt.Errorf("find user by e-mail: %w", err)
+		}
+	}
+	u := &store.User{ExternalID: ext, Email: email}
+	applyUserFields(u, fields)
+	if err := r.Store.CreateUser(ctx, u); err != nil {
+		return nil, fmt.Errorf("create the token's user: %w", err)
+	}
+	return u, nil
+}
+
+// applyUserFields copies the non-identifying fields present in fields to
+// u and reports whether anything changed.
+func applyUserFields(u *store.User, fields map[string]string) bool {
+	changed := false
+	set := func(dst *string, field string) {
+		if v, ok := fields[field]; ok && v != "" && *dst != v {
+			*dst, changed = v, true
+		}
+	}
+	set(&u.FirstName, flow.UserFirstName)
+	set(&u.LastName, flow.UserLastName)
+	set(&u.Username, flow.UserUsername)
+	set(&u.Phone, flow.UserPhone)
+	return changed
+}
+
+// refreshUser saves the claims' fields on a found user when they differ.
+// byExternalID allows the e-mail address to change too, unless another
+// user holds it.
+func (r *Resolver) refreshUser(ctx context.Context, u *store.User, fields map[string]string, byExternalID bool) (*store.User, error) {
+	before := *u
+	changed := applyUserFields(u, fields)
+	changed = changed || u.ExternalID != before.ExternalID
+	if email := fields[flow.UserEmail]; byExternalID && email != "" && email != u.Email {
+		other, err := r.Store.GetUserByEmail(ctx, email)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			u.Email, changed = email, true
+		case err != nil:
+			return nil, fmt.Errorf("check the token's e-mail address: %w", err)
+		case other.ID == u.ID:
+		}
+	}
+	if !changed {
+		return u, nil
+	}
+	if err := r.Store.UpdateUser(ctx, u); err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			*u = before // the address or id was taken meanwhile: keep the stored user
+			return u, nil
+		}
+		return nil, fmt.Errorf("update the token's user: %w", err)
+	}
+	return u, nil
+}
