@@ -54,6 +54,13 @@ type ProfileInfo struct {
 type IdentityInfo struct {
 	HS256Secret string `json:"hs256_secret"`
 	KID         string `json:"kid"`
+	// TokenMappings is the profile's claim → user field mappings.
+	TokenMappings map[string]string `json:"token_mappings,omitempty"`
+	// ExampleClaims and ExampleToken show what a host backend signs (see
+	// identity_example.go): HS256 with the secret above and kid "demo",
+	// valid for a day from the seeding.
+	ExampleClaims map[string]any `json:"example_claims,omitempty"`
+	ExampleToken  string         `json:"example_token,omitempty"`
 }
 
 // Login is a person's sign-in.
@@ -109,6 +116,9 @@ const (
 	StepTicketLogged  = 8
 	StepTransfer      = 9
 	StepNoAgent       = 10
+	StepAccountCheck  = 11 // runbook: look the account up
+	StepAccountFound  = 12
+	StepAccountFailed = 13
 )
 
 var chatFields = []store.CustomField{
@@ -133,7 +143,7 @@ func Flow() *flow.Flow {
 	return &flow.Flow{
 		Name:           FlowName,
 		StartStep:      StepWelcome,
-		NextStepNumber: StepNoAgent + 1,
+		NextStepNumber: StepAccountFailed + 1,
 		Steps: []flow.Step{
 			{Number: StepWelcome, Kind: flow.KindMessage, Title: "Welcome",
 				Text: "Hi {{user.firstname}}! Welcome to the halochat demo.", Next: StepTierCondition},
@@ -148,6 +158,7 @@ func Flow() *flow.Flow {
 					{Label: "A billing question", Next: StepAskEmail},
 					{Label: "A technical problem", Next: StepAskProblem},
 					{Label: "Talk to a person", Next: StepTransfer},
+					{Label: "Check my account", Next: StepAccountCheck},
 				}}},
 			{Number: StepAskEmail, Kind: flow.KindQuestion, Title: "Email", Text: "Which email address should we answer?",
 				Question: &flow.Question{Variable: "email", ErrorText: "That does not look like an email address.",
@@ -163,6 +174,13 @@ func Flow() *flow.Flow {
 				Text: "Let me find someone for you…", Transfer: &flow.TransferStep{Fallback: StepNoAgent}},
 			{Number: StepNoAgent, Kind: flow.KindMessage, Title: "Nobody available",
 				Text: "Nobody is available right now, so we will log a ticket.", Next: StepAskProblem},
+			{Number: StepAccountCheck, Kind: flow.KindRunbook, Title: "Look the account up",
+				Runbook: &flow.RunbookStep{Runbook: RunbookID, Success: StepAccountFound, Failure: StepAccountFailed,
+					Outputs: []flow.RunbookOutput{{Path: "account.status", Variable: "accountStatus", Type: flow.TypeText}}}},
+			{Number: StepAccountFound, Kind: flow.KindMessage, Title: "Account found",
+				Text: "Your account is {{var.accountStatus}}.", Next: StepMenu},
+			{Number: StepAccountFailed, Kind: flow.KindMessage, Title: "Lookup failed",
+				Text: "Sorry, I could not look your account up just now.", Next: StepMenu},
 		},
 	}
 }
@@ -173,6 +191,7 @@ func stepNames() map[string]int {
 		"menu": StepMenu, "ask_email": StepAskEmail, "ask_problem": StepAskProblem,
 		"create_ticket": StepCreateTicket, "ticket_logged": StepTicketLogged,
 		"transfer": StepTransfer, "no_agent": StepNoAgent,
+		"account_check": StepAccountCheck, "account_found": StepAccountFound, "account_failed": StepAccountFailed,
 	}
 }
 
@@ -199,6 +218,9 @@ func Seed(ctx context.Context, st *store.Store) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := EnsureRunbook(ctx, st, ""); err != nil {
+		return nil, err
+	}
 	root := prof.Identity.HS256Secrets[0].Secret
 
 	res.Agent, err = ensureAgent(ctx, st, AgentEmail, "Alex Agent", store.RoleAgent, secret.Derive(root, "demo agent password", 15))
@@ -216,6 +238,9 @@ func Seed(ctx context.Context, st *store.Store) (*Result, error) {
 
 	res.Profile = ProfileInfo{ID: prof.ID, Key: prof.Key, Name: prof.Name, Access: prof.Access}
 	res.Identity = IdentityInfo{HS256Secret: root, KID: IdentityKID}
+	if err := addIdentityExample(&res.Identity, prof, st.Now()); err != nil {
+		return nil, err
+	}
 	f := Flow()
 	res.Flow = FlowInfo{ID: fl.ID, Name: fl.Name, Version: ver, StartStep: f.StartStep, Steps: stepNames()}
 	for _, s := range f.Steps {

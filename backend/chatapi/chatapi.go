@@ -1,0 +1,364 @@
+// Package chatapi serves the chat runtime's HTTP API: the widget's start
+// and availability calls, and the agents' REST resources for chats,
+// messages and tickets (Halo's paths under /api).
+package chatapi
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"halochat/app/protocol"
+	"halochat/backend/chats"
+	"halochat/backend/realtime"
+	"halochat/backend/store"
+)
+
+// Config configures the handlers.
+type Config struct {
+	Chats  *chats.Service
+	Logger *slog.Logger
+	// PublicOrigin is the service's origin; see realtime.Config.
+	PublicOrigin string
+	// RequireAgent and AgentFrom guard the agent resources (without them
+	// those are not served).
+	RequireAgent func(http.Handler) http.Handler
+	AgentFrom    func(context.Context) *store.Agent
+	// MaxBodyBytes bounds a request body. Default 64 KiB.
+	MaxBodyBytes int64
+	// StartsPerMinute rate-limits chat starts per client address.
+	// Default 30; negative: no limit.
+	StartsPerMinute float64
+	// Now is the clock of availability; default time.Now.
+	Now func() time.Time
+}
+
+// Handler serves the API.
+type Handler struct {
+	cfg    Config
+	starts *limiter
+}
+
+// New returns a Handler.
+func New(cfg Config) *Handler {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = 64 << 10
+	}
+	if cfg.StartsPerMinute == 0 {
+		cfg.StartsPerMinute = 30
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Handler{cfg: cfg, starts: newLimiter(cfg.StartsPerMinute/60, max(int(cfg.StartsPerMinute), 1))}
+}
+
+// Mount adds the routes to mux.
+func (h *Handler) Mount(mux *http.ServeMux) {
+	mux.HandleFunc("POST /chat/api/v1/start", h.start)
+	mux.HandleFunc("GET /chat/api/v1/availability", h.availability)
+	mux.HandleFunc("POST /chat/api/v1/chats/{id}/upgrade", h.upgrade)
+	if h.cfg.RequireAgent == nil || h.cfg.AgentFrom == nil {
+		return
+	}
+	agent := func(f http.HandlerFunc) http.Handler { return h.cfg.RequireAgent(f) }
+	mux.Handle("GET /api/Chat", agent(h.listChats))
+	mux.Handle("GET /api/Chat/{id}", agent(h.getChat))
+	mux.Handle("POST /api/Chat/{id}/accept", agent(h.acceptChat))
+	mux.Handle("POST /api/Chat/{id}/end", agent(h.endChat))
+	mux.Handle("GET /api/ChatMessage", agent(h.listMessages))
+	mux.Handle("POST /api/ChatMessage", agent(h.postMessage))
+	mux.Handle("POST /api/ChatMessage/IsTyping", agent(h.isTyping))
+	mux.Handle("GET /api/Tickets", agent(h.listTickets))
+	mux.Handle("GET /api/Tickets/{id}", agent(h.getTicket))
+}
+
+func (h *Handler) fail(w http.ResponseWriter, err error) { realtime.WriteError(w, h.cfg.Logger, err) }
+
+func (h *Handler) start(w http.ResponseWriter, r *http.Request) {
+	if !realtime.SameOrigin(r, h.cfg.PublicOrigin) {
+		h.fail(w, &chats.Error{Status: http.StatusForbidden, Code: protocol.CodeOriginNotAllowed,
+			Message: "chat starts must come from the chat service's own origin (the widget)"})
+		return
+	}
+	if !h.starts.allow(clientIP(r)) {
+		h.fail(w, &chats.Error{Status: http.StatusTooManyRequests, Code: protocol.CodeRateLimited, Message: "too many chat starts from this address"})
+		return
+	}
+	var req protocol.StartChatRequest
+	if !realtime.DecodeBody(w, r, h.cfg.MaxBodyBytes, &req) {
+		return
+	}
+	resp, err := h.cfg.Chats.Start(r.Context(), chats.StartRequest{StartChatRequest: req, Context: store.ContextEmbedded})
+	if err != nil {
+		h.fail(w, err)
+		return
+	}
+	status := http.StatusCreated
+	if resp.Resumed {
+		status = http.StatusOK
+	}
+	writeJSON(w, status, resp)
+}
+
+// upgradeRequest is the body of POST /chat/api/v1/chats/{id}/upgrade.
+type upgradeRequest struct {
+	IDToken string `json:"id_token"`
+}
+
+// upgrade signs the browser's anonymous chat in as the token's user
+// (upgradeAnonChat). The chat is proved by its resume secret.
+func (h *Handler) upgrade(w http.ResponseWriter, r *http.Request) {
+	if !realtime.SameOrigin(r, h.cfg.PublicOrigin) {
+		h.fail(w, &chats.Error{Status: http.StatusForbidden, Code: protocol.CodeOriginNotAllowed,
+			Message: "chat upgrades must come from the chat service's own origin (the widget)"})
+		return
+	}
+	c, err := h.cfg.Chats.Verify(r.Context(), r.PathValue("id"), r.Header.Get(protocol.HeaderResumeSecret))
+	if err != nil {
+		h.fail(w, err)
+		return
+	}
+	var req upgradeRequest
+	if !realtime.DecodeBody(w, r, h.cfg.MaxBodyBytes, &req) {
+		return
+	}
+	st, err := h.cfg.Chats.Upgrade(r.Context(), c, req.IDToken)
+	if err != nil {
+		h.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, st)
+}
+
+func (h *Handler) availability(w http.ResponseWriter, r *http.Request) {
+	av, err := h.cfg.Chats.Availability(r.Context(), r.URL.Query().Get("configId"), h.cfg.Now())
+	if err != nil {
+		h.fail(w, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "public, max-age=30")
+	w.Header().Set("Access-Control-Allow-Origin", "*")
+	writeJSONCached(w, http.StatusOK, av)
+}
+
+// ChatDetail is GET /api/Chat/{id}: the chat and its transcript.
+type ChatDetail struct {
+	Chat     protocol.ChatState     `json:"chat"`
+	Messages []protocol.ChatMessage `json:"messages"`
+}
+
+func pageOf(r *http.Request) store.Page {
+	q := r.URL.Query()
+	off, _ := strconv.ParseInt(q.Get("offset"), 10, 64)
+	lim, _ := strconv.ParseInt(q.Get("limit"), 10, 64)
+	return store.Page{Offset: max(off, 0), Limit: lim}
+}
+
+func (h *Handler) listChats(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	f := store.ChatFilter{Page: pageOf(r), Status: q.Get("status"), ProfileID: q.Get("profile_id")}
+	f.UserID, _ = strconv.ParseInt(q.Get("user_id"), 10, 64)
+	f.AgentID, _ = strconv.ParseInt(q.Get("agent_id"), 10, 64)
+	list, err := h.cfg.Chats.Store().ListChats(r.Context(), f)
+	if err != nil {
+		h.fail(w, err)
+		return
+	}
+	out := make([]protocol.ChatState, 0, len(list))
+	for i := range list {
+		st, err := h.cfg.Chats.State(r.Context(), &list[i])
+		if err != nil {
+			h.fail(w, err)
+			return
+		}
+		out = append(out, *st)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"chats": out})
+}
+
+func (h *Handler) chat(w http.ResponseWriter, r *http.Request, id string) (*store.Chat, bool) {
+	c, err := h.cfg.Chats.Store().GetChat(r.Context(), id)
+	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrInvalid) {
+		h.fail(w, &chats.Error{Status: http.StatusNotFound, Code: protocol.CodeChatNotFound, Message: "no chat " + strconv.Quote(id)})
+		return nil, false
+	}
+	if err != nil {
+		h.fail(w, err)
+		return nil, false
+	}
+	return c, true
+}
+
+func (h *Handler) messagesOf(ctx context.Context, id string, after int64) ([]protocol.ChatMessage, error) {
+	var out []store.Message
+	for {
+		page, err := h.cfg.Chats.Store().MessagesAfter(ctx, id, after, store.MaxLimit)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page...)
+		if len(page) < int(store.MaxLimit) {
+			return chats.WireMessages(out), nil
+		}
+		after = page[len(page)-1].Seq
+	}
+}
+
+func (h *Handler) getChat(w http.ResponseWriter, r *http.Request) {
+	c, ok := h.chat(w, r, r.PathValue("id"))
+	if !ok {
+		return
+	}
+	st, err := h.cfg.Chats.State(r.Context(), c)
+	if err != nil {
+		h.fail(w, err)
+		return
+	}
+	msgs, err := h.messagesOf(r.Context(), c.ID, 0)
+	if err != nil {
+		h.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, ChatDetail{Chat: *st, Messages: msgs})
+}
+
+func (h *Handler) acceptChat(w http.ResponseWriter, r *http.Request) {
+	c, err := h.cfg.Chats.Accept(r.Context(), r.PathValue("id"), h.cfg.AgentFrom(r.Context()))
+	if err != nil {
+		h.fail(w, err)
+		return
+	}
+	st, err := h.cfg.Chats.State(r.Context(), c)
+	if err != nil {
+		h.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, st)
+}
+
+func (h *Handler) endChat(w http.ResponseWriter, r *http.Request) {
+	if err := h.cfg.Chats.AgentEnd(r.Context(), r.PathValue("id"), h.cfg.AgentFrom(r.Context())); err != nil {
+		h.fail(w, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (h *Handler) listMessages(w http.ResponseWriter, r *http.Request) {
+	id := r.URL.Query().Get("chat_id")
+	c, ok := h.chat(w, r, id)
+	if !ok {
+		return
+	}
+	after, _ := strconv.ParseInt(r.URL.Query().Get("after"), 10, 64)
+	msgs, err := h.messagesOf(r.Context(), c.ID, after)
+	if err != nil {
+		h.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"messages": msgs})
+}
+
+// AgentMessage is the body of POST /api/ChatMessage.
+type AgentMessage struct {
+	ChatID      string `json:"chat_id"`
+	ClientMsgID string `json:"client_msg_id"`
+	Text        string `json:"text"`
+}
+
+func (h *Handler) postMessage(w http.ResponseWriter, r *http.Request) {
+	var req AgentMessage
+	if !realtime.DecodeBody(w, r, h.cfg.MaxBodyBytes, &req) {
+		return
+	}
+	ack, err := h.cfg.Chats.AgentSend(r.Context(), req.ChatID, h.cfg.AgentFrom(r.Context()),
+		protocol.SendRequest{ClientMsgID: req.ClientMsgID, Text: req.Text})
+	if err != nil {
+		h.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, ack)
+}
+
+// IsTyping is the body of POST /api/ChatMessage/IsTyping.
+type IsTyping struct {
+	ChatID string `json:"chat_id"`
+	Typing bool   `json:"typing"`
+}
+
+func (h *Handler) isTyping(w http.ResponseWriter, r *http.Request) {
+	var req IsTyping
+	if !realtime.DecodeBody(w, r, h.cfg.MaxBodyBytes, &req) {
+		return
+	}
+	if _, err := h.cfg.Chats.AgentChat(r.Context(), req.ChatID, h.cfg.AgentFrom(r.Context())); err != nil {
+		h.fail(w, err)
+		return
+	}
+	h.cfg.Chats.PublishTyping(req.ChatID, protocol.FromAgent, req.Typing)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// TicketDetail is a ticket with its custom field values.
+type TicketDetail struct {
+	store.Ticket
+	Fields []TicketField `json:"fields"`
+}
+
+// TicketField is one ticket custom field value.
+type TicketField struct {
+	FieldID int64  `json:"field_id"`
+	Name    string `json:"name"`
+	Label   string `json:"label"`
+	Value   string `json:"value"`
+}
+
+func (h *Handler) listTickets(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	p := pageOf(r)
+	f := store.TicketFilter{Offset: p.Offset, Limit: p.Limit, ChatID: q.Get("chat_id"), Status: q.Get("status")}
+	f.UserID, _ = strconv.ParseInt(q.Get("user_id"), 10, 64)
+	list, err := h.cfg.Chats.Store().ListTickets(r.Context(), f)
+	if err != nil {
+		h.fail(w, err)
+		return
+	}
+	if list == nil {
+		list = []store.Ticket{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"tickets": list})
+}
+
+func (h *Handler) getTicket(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		h.fail(w, &chats.Error{Status: http.StatusNotFound, Code: "ticket_not_found", Message: "no such ticket"})
+		return
+	}
+	t, err := h.cfg.Chats.Store().GetTicket(r.Context(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		h.fail(w, &chats.Error{Status: http.StatusNotFound, Code: "ticket_not_found", Message: "no such ticket"})
+		return
+	}
+	if err != nil {
+		h.fail(w, err)
+		return
+	}
+	vals, err := h.cfg.Chats.Store().TicketFieldValues(r.Context(), id)
+	if err != nil {
+		h.fail(w, err)
+		return
+	}
+	out := TicketDetail{Ticket: *t, Fields: []TicketField{}}
+	for _, v := range vals {
+		out.Fields = append(out.Fields, TicketField{FieldID: v.FieldID, Name: v.Name, Label: v.Label, Value: v.Value})
+	}
+	writeJSON(w, http.StatusOK, out)
+}

@@ -1,0 +1,378 @@
+package chatapi_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"halochat/app/flow"
+	"halochat/app/protocol"
+	"halochat/backend/auth"
+	"halochat/backend/chatapi"
+	"halochat/backend/chats"
+	"halochat/backend/demo"
+	"halochat/backend/realtime"
+	"halochat/backend/store"
+	"halochat/backend/storetest"
+	"halochat/backend/testenv"
+)
+
+// env is one database with a seeded demo.
+type env struct {
+	t     *testing.T
+	dsn   string
+	st    *store.Store
+	demo  *demo.Result
+	agent *store.Agent
+}
+
+func newEnv(t *testing.T, dsn string) *env {
+	t.Helper()
+	ctx := context.Background()
+	st, res := storetest.Demo(t, dsn)
+	a, err := st.GetAgentByEmail(ctx, res.Agent.Email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &env{t: t, dsn: dsn, st: st, demo: res, agent: a}
+}
+
+// node is one running service (HTTP on loopback) over the env's database.
+type node struct {
+	e      *env
+	url    string
+	svc    *chats.Service
+	broker realtime.Broker
+	auth   *auth.Service
+}
+
+type nodeOpts struct {
+	broker   realtime.Broker
+	runbooks *chats.RunbookClient
+	limits   realtime.Limits
+}
+
+func quietLogger() *slog.Logger {
+	if os.Getenv("HALOCHAT_TEST_LOG") != "" {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
+}
+
+func (e *env) node(o nodeOpts) *node {
+	t := e.t
+	t.Helper()
+	if o.broker == nil {
+		o.broker = realtime.NewLocal()
+	}
+	if o.runbooks == nil {
+		o.runbooks = chats.NewRunbookClient(chats.RunbookOptions{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}})
+	}
+	log := quietLogger()
+	svc := chats.New(chats.Config{Store: e.st, Publisher: o.broker, Runbooks: o.runbooks, Logger: log})
+	au := &auth.Service{Store: e.st}
+	mux := http.NewServeMux()
+	srv := httptest.NewUnstartedServer(mux)
+	srv.Start()
+	t.Cleanup(srv.Close)
+	rt := realtime.NewServer(realtime.Config{Chats: svc, Broker: o.broker, Logger: log, PublicOrigin: srv.URL,
+		RequireAgent: au.RequireAgent, AgentFrom: auth.AgentFrom, Limits: o.limits})
+	t.Cleanup(rt.Close)
+	api := chatapi.New(chatapi.Config{Chats: svc, Logger: log, PublicOrigin: srv.URL,
+		RequireAgent: au.RequireAgent, AgentFrom: auth.AgentFrom, StartsPerMinute: -1})
+	au.Routes(mux)
+	rt.Mount(mux)
+	api.Mount(mux)
+	return &node{e: e, url: srv.URL, svc: svc, broker: o.broker, auth: au}
+}
+
+// call does an HTTP request with a JSON body and decodes the answer.
+func (n *node) call(method, path string, body any, out any, header ...string) int {
+	n.e.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	req, _ := http.NewRequest(method, n.url+path, rd)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Origin", n.url)
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		n.e.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	if out != nil && len(data) > 0 {
+		if err := json.Unmarshal(data, out); err != nil {
+			n.e.t.Fatalf("%s %s: decode %q: %v", method, path, data, err)
+		}
+	}
+	return resp.StatusCode
+}
+
+func (n *node) start(req protocol.StartChatRequest) (*protocol.StartChatResponse, int, protocol.ErrorBody) {
+	n.e.t.Helper()
+	if req.ConfigID == "" {
+		req.ConfigID, req.ConfigKey = n.e.demo.Profile.ID, n.e.demo.Profile.Key
+	}
+	if req.HostOrigin == "" {
+		req.HostOrigin = "http://localhost:9999"
+	}
+	var raw json.RawMessage
+	code := n.call("POST", "/chat/api/v1/start", req, &raw)
+	var resp protocol.StartChatResponse
+	var eb protocol.ErrorBody
+	if code/100 == 2 {
+		_ = json.Unmarshal(raw, &resp)
+		return &resp, code, eb
+	}
+	_ = json.Unmarshal(raw, &eb)
+	return nil, code, eb
+}
+
+func (n *node) mustStart(req protocol.StartChatRequest) *protocol.StartChatResponse {
+	n.e.t.Helper()
+	resp, code, eb := n.start(req)
+	if resp == nil {
+		n.e.t.Fatalf("start: %d %+v", code, eb)
+	}
+	return resp
+}
+
+// agentToken logs the demo agent in.
+func (n *node) agentToken(email, password string) string {
+	n.e.t.Helper()
+	tok, _, err := n.auth.Login(context.Background(), email, password)
+	if err != nil {
+		n.e.t.Fatalf("login %s: %v", email, err)
+	}
+	return tok
+}
+
+// client is a websocket client collecting frames.
+type client struct {
+	t       *testing.T
+	ws      *websocket.Conn
+	frames  chan protocol.Frame
+	done    chan struct{}
+	pending []protocol.Frame
+	seen    []protocol.ChatMessage // every message frame messagesUntil returned, in order
+}
+
+func dial(t *testing.T, n *node, path string, header http.Header) *client {
+	t.Helper()
+	if header == nil {
+		header = http.Header{}
+	}
+	header.Set("Origin", n.url)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	ws, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(n.url, "http")+path, &websocket.DialOptions{HTTPHeader: header})
+	if err != nil {
+		t.Fatalf("dial %s: %v", path, err)
+	}
+	ws.SetReadLimit(1 << 20)
+	c := &client{t: t, ws: ws, frames: make(chan protocol.Frame, 1024), done: make(chan struct{})}
+	go func() {
+		defer close(c.done)
+		for {
+			_, data, err := ws.Read(context.Background())
+			if err != nil {
+				return
+			}
+			var f protocol.Frame
+			if err := json.Unmarshal(data, &f); err != nil {
+				t.Errorf("bad frame %q", data)
+				return
+			}
+			c.frames <- f
+		}
+	}()
+	t.Cleanup(func() { ws.CloseNow() })
+	return c
+}
+
+func (c *client) send(f protocol.Frame) {
+	c.t.Helper()
+	f.V = protocol.ProtocolVersion
+	b, _ := json.Marshal(f)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := c.ws.Write(ctx, websocket.MessageText, b); err != nil {
+		c.t.Fatalf("write frame: %v", err)
+	}
+}
+
+// next returns the first frame of one of the types, keeping frames of
+// other types for later calls, failing after a timeout.
+func (c *client) next(types ...string) protocol.Frame {
+	c.t.Helper()
+	for i, f := range c.pending {
+		if contains(types, f.Type) {
+			c.pending = append(c.pending[:i:i], c.pending[i+1:]...)
+			return f
+		}
+	}
+	deadline := time.After(10 * time.Second)
+	for {
+		select {
+		case f := <-c.frames:
+			if contains(types, f.Type) {
+				return f
+			}
+			if f.Type == protocol.FrameError && !contains(types, protocol.FrameError) {
+				c.t.Fatalf("error frame while waiting for %v: %+v", types, f.Error)
+			}
+			c.pending = append(c.pending, f)
+		case <-deadline:
+			c.t.Fatalf("no %v frame within 10 s", types)
+		}
+	}
+}
+
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+// messagesUntil collects message frames (of chatID) until pred holds for
+// one of them.
+func (c *client) messagesUntil(chatID string, pred func(protocol.ChatMessage) bool) []protocol.ChatMessage {
+	c.t.Helper()
+	var out []protocol.ChatMessage
+	for {
+		f := c.next(protocol.FrameMessage)
+		if chatID != "" && f.ChatID != chatID {
+			continue
+		}
+		out = append(out, *f.Message)
+		c.seen = append(c.seen, *f.Message)
+		if pred(*f.Message) {
+			return out
+		}
+	}
+}
+
+func visitor(t *testing.T, n *node, chatID, secret string, after int64) *client {
+	t.Helper()
+	c := dial(t, n, "/chat/ws", nil)
+	c.send(protocol.Frame{Type: protocol.FrameHello, ChatID: chatID, ResumeSecret: secret, AfterSeq: after})
+	f := c.next(protocol.FrameReady, protocol.FrameError)
+	if f.Type != protocol.FrameReady {
+		t.Fatalf("hello refused: %+v", f.Error)
+	}
+	return c
+}
+
+func agentClient(t *testing.T, n *node, token string) *client {
+	t.Helper()
+	c := dial(t, n, "/agent/ws", http.Header{"Authorization": {"Bearer " + token}})
+	c.next(protocol.FrameReady)
+	return c
+}
+
+// checkSeqs fails unless msgs are seqs from..from+len-1 exactly once, in order.
+func checkSeqs(t *testing.T, msgs []protocol.ChatMessage, from int64) {
+	t.Helper()
+	for i, m := range msgs {
+		if m.Seq != from+int64(i) {
+			seqs := make([]int64, len(msgs))
+			for j := range msgs {
+				seqs[j] = msgs[j].Seq
+			}
+			t.Fatalf("seqs %v: want consecutive from %d", seqs, from)
+		}
+	}
+}
+
+// forEachDB runs fn on SQLite and (when configured) PostgreSQL in parallel.
+func forEachDB(t *testing.T, fn func(t *testing.T, e *env)) {
+	for name, dsn := range testenv.Databases(t) {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			fn(t, newEnv(t, dsn))
+		})
+	}
+}
+
+// saveFlow stores f as a new flow and points a new profile at it.
+func (e *env) profileWithFlow(f *flow.Flow, mutate func(*store.ChatProfile)) *store.ChatProfile {
+	t := e.t
+	t.Helper()
+	ctx := context.Background()
+	defs, err := e.st.ListCustomFields(ctx, store.EntityChat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := demo.Schema(defs)
+	if err := f.Validate(sc); err != nil {
+		t.Fatal(err)
+	}
+	doc, err := flow.Marshal(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fl := &store.Flow{Name: f.Name}
+	if err := e.st.CreateFlow(ctx, fl); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.st.CreateFlowVersion(ctx, fl.ID, 0, doc, demo.StepIndex(f, sc)); err != nil {
+		t.Fatal(err)
+	}
+	base, _ := e.st.GetProfile(ctx, e.demo.Profile.ID)
+	p := &store.ChatProfile{Name: "p-" + f.Name, Access: store.AccessPortalAndExternal, FlowID: fl.ID, TicketTypeID: base.TicketTypeID}
+	if mutate != nil {
+		mutate(p)
+	}
+	if err := e.st.CreateProfile(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func sendText(c *client, id, text string) protocol.Frame {
+	c.send(protocol.Frame{Type: protocol.FrameSend, ClientMsgID: id, Text: text})
+	return c.next(protocol.FrameAck, protocol.FrameError)
+}
+
+func choose(c *client, id string, i int) protocol.Frame {
+	c.send(protocol.Frame{Type: protocol.FrameSend, ClientMsgID: id, Choice: &i})
+	return c.next(protocol.FrameAck, protocol.FrameError)
+}
+
+// waitSubscribed waits until the node's broker has a chat subscriber
+// (a long-poll has started waiting).
+func waitSubscribed(t *testing.T, n *node) {
+	t.Helper()
+	l, ok := n.broker.(interface{ Topics() []string })
+	if !ok {
+		time.Sleep(200 * time.Millisecond)
+		return
+	}
+	for range 500 {
+		if len(l.Topics()) > 0 {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatal("no subscriber")
+}

@@ -1,0 +1,325 @@
+package chats
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"halochat/app/flow"
+	"halochat/app/protocol"
+	"halochat/backend/store"
+)
+
+// errStateMoved: another node (or a call on this one) moved the chat's
+// flow first. The caller reloads the chat and tries again.
+var errStateMoved = errors.New("chat flow state moved")
+
+// invalidTexts are the bot's replies to a refused answer when the step
+// has no error text of its own.
+var invalidTexts = map[string]string{
+	flow.ReasonRequired:  "Please enter an answer.",
+	flow.ReasonEmail:     "Please enter a valid email address.",
+	flow.ReasonNumber:    "Please enter a number.",
+	flow.ReasonPattern:   "That answer is not in the expected format.",
+	flow.ReasonMin:       "That number is too small.",
+	flow.ReasonMax:       "That number is too large.",
+	flow.ReasonMaxLength: "That answer is too long.",
+	flow.ReasonChoice:    "Please pick one of the options.",
+}
+
+func prompt(v *flow.Validation) *protocol.Prompt {
+	if v == nil {
+		return nil
+	}
+	return &protocol.Prompt{Required: v.Required, Type: v.Type, Pattern: v.Pattern, Min: v.Min, Max: v.Max, MaxLength: v.MaxLength}
+}
+
+// outputMessages turns the shown outputs of a Run into bot messages: a
+// prompt or buttons ride on the message of their step.
+func outputMessages(outs []flow.Output) []store.Message {
+	var msgs []store.Message
+	var meta []protocol.ChatMessage
+	attach := func(step int, f func(*protocol.ChatMessage)) {
+		if n := len(meta); n > 0 && meta[n-1].Step == step {
+			f(&meta[n-1])
+			return
+		}
+		msgs = append(msgs, store.Message{Sender: store.SenderBot})
+		meta = append(meta, protocol.ChatMessage{Step: step})
+		f(&meta[len(meta)-1])
+	}
+	for _, o := range outs {
+		switch o.Kind {
+		case flow.OutMessage:
+			msgs = append(msgs, store.Message{Sender: store.SenderBot, Text: o.Text})
+			meta = append(meta, protocol.ChatMessage{Step: o.Step})
+		case flow.OutPrompt:
+			attach(o.Step, func(m *protocol.ChatMessage) { m.Prompt = prompt(o.Validation) })
+		case flow.OutChoices:
+			attach(o.Step, func(m *protocol.ChatMessage) { m.Choices = o.Choices })
+		case flow.OutInvalidAnswer:
+			text := o.Text
+			if text == "" {
+				text = invalidTexts[o.Reason]
+			}
+			msgs = append(msgs, store.Message{Sender: store.SenderBot, Text: text})
+			meta = append(meta, protocol.ChatMessage{Step: o.Step, Invalid: o.Reason})
+		}
+	}
+	for i := range msgs {
+		msgs[i].Payload = payload(meta[i])
+	}
+	return msgs
+}
+
+// action returns the first action output of a Run (at most one: Run
+// stops at the step that asks for it).
+func action(outs []flow.Output) *flow.Output {
+	for i := range outs {
+		switch outs[i].Kind {
+		case flow.OutCreateTicket, flow.OutCallRunbook, flow.OutEnqueue, flow.OutEnd:
+			return &outs[i]
+		}
+	}
+	return nil
+}
+
+// runFlow feeds in to chat c's flow and performs what the outputs ask
+// (tickets, runbooks, the queue, the end), committing state and messages
+// after each Run. lead are messages stored before the bot's (the
+// visitor's answer). endReason is the reason recorded if the flow ends.
+// It returns every message stored, or a Duplicate when lead[0] was a
+// resend. The caller holds the chat's lock.
+func (s *Service) runFlow(ctx context.Context, c *store.Chat, rt *runtime, in flow.Input, lead []store.Message, endReason string) ([]store.Message, *store.Message, error) {
+	st, err := decodeState(c.FlowState)
+	if err != nil {
+		return nil, nil, err
+	}
+	var all []store.Message
+	var carry store.ChatUpdate // applied with the next commit
+	for {
+		next, outs, err := rt.prog.Run(rt.env, st, in)
+		if err != nil {
+			return all, nil, flowError(err)
+		}
+		for _, o := range outs {
+			if o.Kind == flow.OutTrace {
+				s.log.Debug("flow", "chat", c.ID, "step", o.Step, "trace", o.Text)
+			}
+		}
+		msgs := append(lead, outputMessages(outs)...)
+		lead = nil
+		raw := encodeState(next)
+		adv := store.ChatAdvance{CheckState: true, ExpectState: c.FlowState, NotEnded: true, Messages: msgs, Update: carry}
+		adv.Update.FlowState = &raw
+		carry = store.ChatUpdate{}
+		act := action(outs)
+		var nextIn *flow.Input
+		queued := false
+		if act != nil {
+			switch act.Kind {
+			case flow.OutEnqueue:
+				n, err := s.store.CountAgentsWithPresence(ctx, store.PresenceOnline)
+				if err != nil {
+					return all, nil, err
+				}
+				if n == 0 {
+					x := flow.Agent(flow.AgentUnavailable)
+					nextIn = &x
+				} else {
+					status, now := store.ChatQueued, s.store.Now()
+					adv.Update.Status, adv.Update.QueuedAt = &status, &now
+					adv.ExpectStatus = store.ChatBot
+					adv.Messages = append(adv.Messages, systemMessage("You are in the queue: an agent will be with you shortly.",
+						protocol.ChatMessage{Event: protocol.EventQueued}))
+					queued = true
+				}
+			case flow.OutEnd:
+				s.endUpdate(&adv, c, endReason, ticketID(next.TicketID))
+			}
+		}
+		res, err := s.store.AdvanceChat(ctx, c.ID, adv)
+		if err != nil {
+			return all, nil, err
+		}
+		if res.Duplicate != nil {
+			return all, res.Duplicate, nil
+		}
+		if !res.Applied {
+			if len(all) == 0 {
+				return nil, nil, errStateMoved
+			}
+			return all, nil, fmt.Errorf("chat %s: flow state moved during a run", c.ID)
+		}
+		c = res.Chat
+		all = append(all, res.Messages...)
+		s.publish(c.ID, res.Messages)
+		if queued || c.Status == store.ChatEnded {
+			s.publishQueue(c.ID)
+		}
+		if act != nil {
+			switch act.Kind {
+			case flow.OutCreateTicket:
+				id, err := s.createTicket(ctx, c, act.Summary)
+				if err != nil {
+					return all, nil, err
+				}
+				x := flow.TicketCreated(strconv.FormatInt(id, 10))
+				nextIn = &x
+				carry.TicketID = &id
+				lead = []store.Message{systemMessage(fmt.Sprintf("Ticket #%d has been logged.", id),
+					protocol.ChatMessage{Event: protocol.EventTicketCreated, TicketID: id})}
+			case flow.OutCallRunbook:
+				ok, body := s.callRunbook(ctx, c, rt, next, act)
+				x := flow.RunbookResult(ok, body)
+				nextIn = &x
+			}
+		}
+		if nextIn == nil {
+			return all, nil, nil
+		}
+		st, in = next, *nextIn
+	}
+}
+
+func ticketID(s string) int64 {
+	id, _ := strconv.ParseInt(s, 10, 64)
+	return id
+}
+
+// endUpdate makes adv end the chat with a system message.
+func (s *Service) endUpdate(adv *store.ChatAdvance, c *store.Chat, reason string, ticket int64) {
+	status, now := store.ChatEnded, s.store.Now()
+	adv.Update.Status, adv.Update.EndedAt, adv.Update.EndReason = &status, &now, &reason
+	if ticket != 0 {
+		adv.Update.TicketID = &ticket
+	}
+	if ticket == 0 {
+		ticket = c.TicketID
+	}
+	adv.NotEnded = true
+	adv.Messages = append(adv.Messages, systemMessage(endText(reason),
+		protocol.ChatMessage{Event: protocol.EventChatEnded, Reason: reason, TicketID: ticket}))
+}
+
+func endText(reason string) string {
+	switch reason {
+	case protocol.EndByVisitor:
+		return "The chat was ended by the visitor."
+	case protocol.EndByAgent:
+		return "The chat was ended by the agent."
+	case protocol.EndIdle:
+		return "The chat was ended after a period of inactivity."
+	case protocol.EndReplaced, protocol.EndRestarted:
+		return "This chat was closed because a new one was started."
+	case protocol.EndLogout:
+		return "The chat was closed because you logged out."
+	}
+	return "The chat has ended."
+}
+
+// flowError maps an app/flow error to a refusal.
+func flowError(err error) error {
+	var fe *flow.Error
+	if !errors.As(err, &fe) {
+		return err
+	}
+	switch fe.Code {
+	case flow.CodeStartStepNotAllowed:
+		return &Error{Status: http.StatusUnprocessableEntity, Code: protocol.CodeStartStepNotAllowed, Field: "startStepOverride", Message: fe.Message}
+	case flow.CodeStartStepNotFound:
+		return &Error{Status: http.StatusUnprocessableEntity, Code: protocol.CodeStartStepNotFound, Field: "startStepOverride", Message: fe.Message}
+	case flow.CodeEnded:
+		return refuse(http.StatusConflict, protocol.CodeChatEnded, "%s", fe.Message)
+	case flow.CodeUnexpectedInput, flow.CodeInvalidChoice, flow.CodeInvalidInput:
+		return refuse(http.StatusConflict, protocol.CodeUnexpectedInput, "%s", fe.Message)
+	}
+	return fmt.Errorf("run flow: %w", err)
+}
+
+// transcript renders a chat's messages as text for a ticket.
+func transcript(msgs []store.Message, agentNames map[int64]string) string {
+	var b strings.Builder
+	for _, m := range msgs {
+		who := m.Sender
+		switch m.Sender {
+		case store.SenderVisitor:
+			who = "Visitor"
+		case store.SenderBot:
+			who = "Bot"
+		case store.SenderSystem:
+			who = "System"
+		case store.SenderAgent:
+			who = "Agent"
+			if n := agentNames[m.AgentID]; n != "" {
+				who = n
+			}
+		}
+		fmt.Fprintf(&b, "[%s] %s: %s\n", m.CreatedAt.UTC().Format("2006-01-02 15:04:05Z"), who, m.Text)
+	}
+	return b.String()
+}
+
+// createTicket logs the ticket a create_ticket step asks for: the
+// profile's ticket type, the chat's user, the summary, the transcript,
+// and each chat custom field value copied to the ticket fields with the
+// same label (exactly) that are assigned to the ticket type.
+func (s *Service) createTicket(ctx context.Context, c *store.Chat, summary string) (int64, error) {
+	prof, err := s.store.GetProfile(ctx, c.ProfileID)
+	if err != nil {
+		return 0, err
+	}
+	var msgs []store.Message
+	for after := int64(0); ; {
+		page, err := s.store.MessagesAfter(ctx, c.ID, after, store.MaxLimit)
+		if err != nil {
+			return 0, err
+		}
+		msgs = append(msgs, page...)
+		if len(page) < int(store.MaxLimit) {
+			break
+		}
+		after = page[len(page)-1].Seq
+	}
+	names := map[int64]string{}
+	for _, m := range msgs {
+		if m.AgentID != 0 && names[m.AgentID] == "" {
+			if a, err := s.store.GetAgent(ctx, m.AgentID); err == nil {
+				names[m.AgentID] = a.Name
+			}
+		}
+	}
+	var values []store.TicketFieldValue
+	if prof.TicketTypeID != 0 {
+		assigned, err := s.store.TicketTypeFields(ctx, prof.TicketTypeID)
+		if err != nil {
+			return 0, err
+		}
+		chatVals, err := s.store.ChatFieldValues(ctx, c.ID)
+		if err != nil {
+			return 0, err
+		}
+		seen := map[int64]bool{}
+		for _, v := range chatVals {
+			for _, f := range assigned {
+				if f.Label == v.Label && !seen[f.ID] {
+					seen[f.ID] = true
+					values = append(values, store.TicketFieldValue{FieldID: f.ID, Value: v.Value})
+				}
+			}
+		}
+	}
+	if strings.TrimSpace(summary) == "" {
+		summary = "Chat " + c.ID
+	}
+	t := &store.Ticket{TicketTypeID: prof.TicketTypeID, UserID: c.UserID, ChatID: c.ID, Summary: summary,
+		Details: transcript(msgs, names)}
+	if err := s.store.CreateTicket(ctx, t, values); err != nil {
+		return 0, fmt.Errorf("log ticket for chat %s: %w", c.ID, err)
+	}
+	s.log.Info("ticket logged", "chat", c.ID, "ticket", t.ID, "fields", len(values))
+	return t.ID, nil
+}

@@ -1,0 +1,306 @@
+// Package chats is the chat runtime: starting and resuming chats, the bot
+// flow on the server (app/flow), visitor and agent messages, tickets,
+// runbooks and the agent queue. It stores everything through
+// backend/store before anyone is told, and tells through a Publisher
+// (backend/realtime) after the commit.
+//
+// Every change to a chat is one store.AdvanceChat: the flow state is
+// compared and swapped with the messages it produced, so two nodes
+// moving the same chat never both win, and a restart continues from the
+// stored state.
+package chats
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"sync"
+	"time"
+
+	"halochat/app/flow"
+	"halochat/app/protocol"
+	"halochat/backend/identity"
+	"halochat/backend/store"
+)
+
+// Event tells subscribers what changed, after the commit. Topic is
+// ChatTopic(id) for a chat's messages and typing, QueueTopic for the
+// agent queue. Messages, when set, are the committed messages in seq
+// order; an Event without them is a hint: read the store.
+type Event struct {
+	Topic    string
+	ChatID   string
+	Messages []store.Message
+	// Typing is an ephemeral typing indicator (never stored).
+	Typing *Typing
+}
+
+// Typing says who is typing in a chat.
+type Typing struct {
+	From string `json:"from"` // protocol.FromVisitor | protocol.FromAgent
+	On   bool   `json:"on"`
+}
+
+// QueueTopic is the topic of agent queue changes.
+const QueueTopic = "queue"
+
+// ChatTopic is the topic of a chat's messages.
+func ChatTopic(chatID string) string { return "chat:" + chatID }
+
+// Publisher delivers events after their commit. Publish must not block.
+type Publisher interface {
+	Publish(ev Event)
+}
+
+// Config configures a Service.
+type Config struct {
+	Store    *store.Store
+	Identity *identity.Resolver
+	// Publisher is told of every committed change; nil tells nobody.
+	Publisher Publisher
+	// Runbooks calls runbooks; nil refuses every call (failure branch).
+	Runbooks *RunbookClient
+	Logger   *slog.Logger
+	// IdleTimeout ends chats (bot, queued or live) in which nothing
+	// happened for that long. Default 30 minutes; negative disables.
+	IdleTimeout time.Duration
+	// MaxMessageLength bounds a visitor's or agent's message, in bytes.
+	// Default 4000.
+	MaxMessageLength int
+}
+
+// Service is the chat runtime. It is safe for concurrent use.
+type Service struct {
+	store   *store.Store
+	ident   *identity.Resolver
+	pub     Publisher
+	runbook *RunbookClient
+	log     *slog.Logger
+	idle    time.Duration
+	maxLen  int
+
+	progMu   sync.Mutex
+	programs map[string]*flow.Program
+	// locks serialise the changes of one chat on this node (striped by
+	// chat id); across nodes AdvanceChat's compare-and-swap decides.
+	locks [64]sync.Mutex
+}
+
+// New returns a Service.
+func New(cfg Config) *Service {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.IdleTimeout == 0 {
+		cfg.IdleTimeout = 30 * time.Minute
+	}
+	if cfg.MaxMessageLength <= 0 {
+		cfg.MaxMessageLength = 4000
+	}
+	if cfg.Identity == nil {
+		cfg.Identity = &identity.Resolver{Store: cfg.Store}
+	}
+	return &Service{store: cfg.Store, ident: cfg.Identity, pub: cfg.Publisher, runbook: cfg.Runbooks,
+		log: cfg.Logger, idle: cfg.IdleTimeout, maxLen: cfg.MaxMessageLength, programs: map[string]*flow.Program{}}
+}
+
+// Store returns the service's store.
+func (s *Service) Store() *store.Store { return s.store }
+
+// MaxMessageLength is the longest message text accepted, in bytes.
+func (s *Service) MaxMessageLength() int { return s.maxLen }
+
+func (s *Service) lock(chatID string) func() {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(chatID))
+	m := &s.locks[h.Sum32()%uint32(len(s.locks))]
+	m.Lock()
+	return m.Unlock
+}
+
+func (s *Service) publish(chatID string, msgs []store.Message) {
+	if s.pub != nil && len(msgs) > 0 {
+		s.pub.Publish(Event{Topic: ChatTopic(chatID), ChatID: chatID, Messages: msgs})
+	}
+}
+
+func (s *Service) publishQueue(chatID string) {
+	if s.pub != nil {
+		s.pub.Publish(Event{Topic: QueueTopic, ChatID: chatID})
+	}
+}
+
+// PublishTyping tells the other side of a chat that from is (not) typing.
+// Typing is never stored.
+func (s *Service) PublishTyping(chatID, from string, on bool) {
+	if s.pub != nil {
+		s.pub.Publish(Event{Topic: ChatTopic(chatID), ChatID: chatID, Typing: &Typing{From: from, On: on}})
+	}
+}
+
+// runtime is what running a chat's flow needs.
+type runtime struct {
+	prog *flow.Program
+	env  flow.Env
+}
+
+// schema returns the flow schema of the chat custom fields.
+func (s *Service) schema(ctx context.Context) (flow.Schema, []store.CustomField, error) {
+	defs, err := s.store.ListCustomFields(ctx, store.EntityChat)
+	if err != nil {
+		return flow.Schema{}, nil, err
+	}
+	var sc flow.Schema
+	for _, d := range defs {
+		fd := flow.FieldDef{Name: d.Name, Label: d.Label, Type: flow.Type(d.Type)}
+		for _, c := range d.Choices {
+			fd.Choices = append(fd.Choices, c.Value)
+		}
+		sc.ChatFields = append(sc.ChatFields, fd)
+	}
+	return sc, defs, nil
+}
+
+// program compiles a flow version once per schema.
+func (s *Service) program(ctx context.Context, flowID, version int64, sc flow.Schema) (*flow.Program, error) {
+	sj, _ := json.Marshal(sc)
+	sum := sha256.Sum256(sj)
+	key := fmt.Sprintf("%d/%d/%s", flowID, version, hex.EncodeToString(sum[:8]))
+	s.progMu.Lock()
+	p := s.programs[key]
+	s.progMu.Unlock()
+	if p != nil {
+		return p, nil
+	}
+	fv, err := s.store.GetFlowVersion(ctx, flowID, version)
+	if err != nil {
+		return nil, err
+	}
+	f, err := flow.Parse(fv.Document)
+	if err != nil {
+		return nil, fmt.Errorf("flow %d version %d: %w", flowID, version, err)
+	}
+	p, err = flow.Compile(f, sc)
+	if err != nil {
+		return nil, fmt.Errorf("compile flow %d version %d: %w", flowID, version, err)
+	}
+	s.progMu.Lock()
+	if len(s.programs) >= 512 { // versions and schemas change rarely: a crude bound is enough
+		clear(s.programs)
+	}
+	s.programs[key] = p
+	s.progMu.Unlock()
+	return p, nil
+}
+
+// userEnv returns the flow's user fields of a user.
+func userEnv(u *store.User) map[string]string {
+	if u == nil {
+		return nil
+	}
+	return map[string]string{
+		flow.UserFirstName: u.FirstName, flow.UserLastName: u.LastName, flow.UserUsername: u.Username,
+		flow.UserEmail: u.Email, flow.UserPhone: u.Phone, flow.UserExternalID: u.ExternalID,
+	}
+}
+
+// chatEnv builds the flow environment from stored field values.
+func chatEnv(sc flow.Schema, vals []store.ChatFieldValue, u *store.User) flow.Env {
+	env := flow.Env{User: userEnv(u)}
+	for _, v := range vals {
+		d, ok := sc.ChatField(v.Name)
+		if !ok {
+			continue
+		}
+		x, err := d.Parse(v.Value)
+		if err != nil {
+			continue // a value stored before its field changed type: treat as missing
+		}
+		if env.Chat == nil {
+			env.Chat = map[string]flow.Value{}
+		}
+		env.Chat[d.Name] = x
+	}
+	return env
+}
+
+// runtimeFor loads what running chat c's flow needs.
+func (s *Service) runtimeFor(ctx context.Context, c *store.Chat) (*runtime, error) {
+	if c.FlowID == 0 {
+		return nil, nil
+	}
+	sc, _, err := s.schema(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p, err := s.program(ctx, c.FlowID, c.FlowVersion, sc)
+	if err != nil {
+		return nil, err
+	}
+	vals, err := s.store.ChatFieldValues(ctx, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	var u *store.User
+	if c.UserID != 0 {
+		if u, err = s.store.GetUser(ctx, c.UserID); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return nil, err
+		}
+	}
+	return &runtime{prog: p, env: chatEnv(sc, vals, u)}, nil
+}
+
+func decodeState(raw store.RawJSON) (flow.State, error) {
+	var st flow.State
+	if len(raw) == 0 {
+		return st, nil
+	}
+	if err := json.Unmarshal(raw, &st); err != nil {
+		return st, fmt.Errorf("decode flow state: %w", err)
+	}
+	return st, nil
+}
+
+func encodeState(st flow.State) store.RawJSON {
+	b, _ := json.Marshal(st) // State always encodes
+	return b
+}
+
+// payload is the stored Payload of a message: the protocol.ChatMessage
+// fields beyond sender, text and seq.
+func payload(m protocol.ChatMessage) store.RawJSON {
+	b, _ := json.Marshal(m)
+	if string(b) == `{"seq":0,"from":"","text":"","createdAt":""}` {
+		return nil
+	}
+	return b
+}
+
+// WireMessage converts a stored message to its wire form.
+func WireMessage(m store.Message) protocol.ChatMessage {
+	var w protocol.ChatMessage
+	if len(m.Payload) > 0 {
+		_ = json.Unmarshal(m.Payload, &w) // written by payload; a broken one shows the text alone
+	}
+	w.Seq, w.From, w.Text, w.ClientMsgID = m.Seq, m.Sender, m.Text, m.ClientMsgID
+	w.CreatedAt = m.CreatedAt.UTC().Format(time.RFC3339Nano)
+	return w
+}
+
+// WireMessages converts stored messages.
+func WireMessages(ms []store.Message) []protocol.ChatMessage {
+	out := make([]protocol.ChatMessage, len(ms))
+	for i, m := range ms {
+		out[i] = WireMessage(m)
+	}
+	return out
+}
+
+func systemMessage(text string, p protocol.ChatMessage) store.Message {
+	return store.Message{Sender: store.SenderSystem, Text: text, Payload: payload(p)}
+}

@@ -1,0 +1,374 @@
+package chats
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"halochat/app/flow"
+	"halochat/app/protocol"
+	"halochat/backend/identity"
+	"halochat/backend/secret"
+	"halochat/backend/store"
+)
+
+// StartRequest is a chat start as the HTTP layer hands it over.
+type StartRequest struct {
+	protocol.StartChatRequest
+	// Context is store.ContextEmbedded for the widget on an external
+	// site; portal and agent-app chats always start at the flow's start
+	// step and get no chat custom fields.
+	Context string
+}
+
+// NormalizeOrigin returns scheme://host[:port] in lower case, or "" when
+// s is not an origin.
+func NormalizeOrigin(s string) string {
+	u, err := url.Parse(strings.TrimSpace(s))
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return ""
+	}
+	return strings.ToLower(u.Scheme + "://" + u.Host)
+}
+
+func originAllowed(p *store.ChatProfile, origin string) bool {
+	if len(p.AllowedOrigins) == 0 {
+		return true
+	}
+	o := NormalizeOrigin(origin)
+	if o == "" {
+		return false
+	}
+	for _, a := range p.AllowedOrigins {
+		if NormalizeOrigin(a) == o {
+			return true
+		}
+	}
+	return false
+}
+
+// profileFor checks the profile id and key.
+func (s *Service) profileFor(ctx context.Context, id, key string) (*store.ChatProfile, error) {
+	if id == "" {
+		return nil, &Error{Status: http.StatusNotFound, Code: protocol.CodeProfileNotFound, Field: "configId", Message: "configId is missing"}
+	}
+	p, err := s.store.GetProfile(ctx, id)
+	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrInvalid) {
+		return nil, &Error{Status: http.StatusNotFound, Code: protocol.CodeProfileNotFound, Field: "configId", Message: fmt.Sprintf("no chat profile %q", id)}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if subtle.ConstantTimeCompare([]byte(p.Key), []byte(key)) != 1 {
+		return nil, &Error{Status: http.StatusUnauthorized, Code: protocol.CodeProfileNotFound, Field: "configKey", Message: "the configKey does not match the chat profile"}
+	}
+	return p, nil
+}
+
+// Verify returns the chat when resumeSecret is its resume secret.
+func (s *Service) Verify(ctx context.Context, chatID, resumeSecret string) (*store.Chat, error) {
+	if chatID == "" || resumeSecret == "" {
+		return nil, errChatNotFound()
+	}
+	c, err := s.store.GetChat(ctx, chatID)
+	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrInvalid) {
+		return nil, errChatNotFound()
+	}
+	if err != nil {
+		return nil, err
+	}
+	if c.ResumeSecretHash == "" || !secret.CheckKey(c.ResumeSecretHash, resumeSecret) {
+		return nil, errChatNotFound()
+	}
+	return c, nil
+}
+
+// Start starts a chat for the widget, or resumes the browser's open one
+// (SPEC §3, §4, §5). Refusals are *Error; a refused start creates nothing.
+func (s *Service) Start(ctx context.Context, req StartRequest) (*protocol.StartChatResponse, error) {
+	if req.Context == "" {
+		req.Context = store.ContextEmbedded
+	}
+	embedded := req.Context == store.ContextEmbedded
+	p, err := s.profileFor(ctx, req.ConfigID, req.ConfigKey)
+	if err != nil {
+		return nil, err
+	}
+	if embedded && p.Access != store.AccessPortalAndExternal {
+		return nil, &Error{Status: http.StatusForbidden, Code: protocol.CodeAccessDenied,
+			Message: "this chat profile is not open to external websites (access: " + p.Access + ")"}
+	}
+	if embedded && !originAllowed(p, req.HostOrigin) {
+		return nil, &Error{Status: http.StatusForbidden, Code: protocol.CodeOriginNotAllowed, Field: "hostOrigin",
+			Message: fmt.Sprintf("the page origin %q is not allowed to embed this chat", req.HostOrigin)}
+	}
+	if p.FlowID == 0 {
+		return nil, refuse(http.StatusConflict, protocol.CodeNoFlow, "chat profile %s has no bot flow", p.ID)
+	}
+
+	// The identity is resolved once (single-use matching data is consumed
+	// by resolving it).
+	var id *identity.Identity
+	resolve := func() error {
+		if id != nil {
+			return nil
+		}
+		got, err := s.ident.Resolve(ctx, p, identity.Request{IDToken: req.IDToken, Embedded: embedded, EmailHint: req.EmailHint})
+		if err != nil {
+			var ie *identity.Error
+			if errors.As(err, &ie) {
+				return &Error{Status: ie.Status, Code: ie.Code, Field: ie.Field, Message: ie.Message}
+			}
+			return fmt.Errorf("resolve identity: %w", err)
+		}
+		id = got
+		return nil
+	}
+
+	// The browser's previous chat: resume it, or end it. A token for
+	// another user than an authenticated chat's replaces that chat: one
+	// user never sees another's chat (SPEC §3). With an anonymous chat
+	// open the token is ignored (upgradeAnonChat is the way to sign it in).
+	var endedID string
+	if req.PreviousChatID != "" && req.ResumeSecret != "" {
+		prev, err := s.Verify(ctx, req.PreviousChatID, req.ResumeSecret)
+		otherUser := false
+		if err == nil && prev.Status != store.ChatEnded && req.Retain() && req.IDToken != "" && prev.Authenticated {
+			if err := resolve(); err != nil {
+				return nil, err
+			}
+			otherUser = id.User == nil || id.User.ID != prev.UserID
+		}
+		switch {
+		case err != nil:
+			// Unknown or not this browser's: start anew.
+		case prev.Status == store.ChatEnded:
+		case req.Retain() && !otherUser && prev.ProfileID == p.ID && prev.FlowID == p.FlowID:
+			resp, err := s.response(ctx, prev, req.ResumeSecret)
+			if err != nil {
+				return nil, err
+			}
+			resp.Resumed = true
+			return resp, nil
+		default:
+			reason := protocol.EndRestarted
+			if otherUser || prev.FlowID != p.FlowID || prev.ProfileID != p.ID {
+				reason = protocol.EndReplaced
+			}
+			if err := s.End(ctx, prev.ID, reason); err != nil && !isEnded(err) {
+				return nil, err
+			}
+			endedID = prev.ID
+		}
+	}
+
+	fl, err := s.store.GetFlow(ctx, p.FlowID)
+	if err != nil {
+		return nil, err
+	}
+	if fl.CurrentVersion == 0 {
+		return nil, refuse(http.StatusConflict, protocol.CodeNoFlow, "the bot flow of chat profile %s has no saved version", p.ID)
+	}
+	sc, defs, err := s.schema(ctx)
+	if err != nil {
+		return nil, err
+	}
+	prog, err := s.program(ctx, fl.ID, fl.CurrentVersion, sc)
+	if err != nil {
+		return nil, err
+	}
+
+	if err := resolve(); err != nil {
+		return nil, err
+	}
+	var fields []store.ChatFieldValue
+	if embedded {
+		fields = id.ChatFields
+	}
+	byID := map[int64]store.CustomField{}
+	for _, d := range defs {
+		byID[d.ID] = d
+	}
+	named := make([]store.ChatFieldValue, 0, len(fields))
+	for _, f := range fields {
+		if d, ok := byID[f.FieldID]; ok {
+			f.Name, f.Label = d.Name, d.Label
+		}
+		named = append(named, f)
+	}
+	env := chatEnv(sc, named, id.User)
+
+	// Run the start before creating anything: a refused start step
+	// creates no chat.
+	override := 0
+	if embedded {
+		override = req.StartStepOverride
+	}
+	if _, _, err := prog.Run(env, flow.State{}, flow.Start(override, embedded)); err != nil {
+		return nil, flowError(err)
+	}
+
+	resume := secret.Token(24)
+	c := &store.Chat{ProfileID: p.ID, FlowID: fl.ID, FlowVersion: fl.CurrentVersion,
+		Authenticated: id.Authenticated, Context: req.Context, HostOrigin: NormalizeOrigin(req.HostOrigin),
+		Status: store.ChatBot, ResumeSecretHash: secret.HashKey(resume)}
+	if override != 0 {
+		c.StartStep = int64(override)
+	} else {
+		c.StartStep = int64(prog.Flow().StartStep)
+	}
+	if id.User != nil {
+		c.UserID = id.User.ID
+	}
+	if err := s.store.CreateChat(ctx, c, fields); err != nil {
+		return nil, fmt.Errorf("start chat for profile %s: %w", p.ID, err)
+	}
+	s.log.Info("chat started", "chat", c.ID, "profile", p.ID, "flow", fl.ID, "version", fl.CurrentVersion,
+		"start_step", c.StartStep, "authenticated", c.Authenticated)
+
+	// Commit the start's outputs (and perform its actions) as any other run.
+	unlock := s.lock(c.ID)
+	_, _, err = s.runFlow(ctx, c, &runtime{prog: prog, env: env}, flow.Start(override, embedded), nil, protocol.EndByFlow)
+	unlock()
+	if err != nil {
+		return nil, err
+	}
+	c, err = s.store.GetChat(ctx, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := s.response(ctx, c, resume)
+	if err != nil {
+		return nil, err
+	}
+	resp.EndedChatID = endedID
+	return resp, nil
+}
+
+func isEnded(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Code == protocol.CodeChatEnded
+}
+
+// response builds the start answer for chat c.
+func (s *Service) response(ctx context.Context, c *store.Chat, resume string) (*protocol.StartChatResponse, error) {
+	state, err := s.State(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	var msgs []store.Message
+	for after := int64(0); ; {
+		page, err := s.store.MessagesAfter(ctx, c.ID, after, store.MaxLimit)
+		if err != nil {
+			return nil, err
+		}
+		msgs = append(msgs, page...)
+		if len(page) < int(store.MaxLimit) {
+			break
+		}
+		after = page[len(page)-1].Seq
+	}
+	return &protocol.StartChatResponse{V: protocol.ProtocolVersion, ChatID: c.ID, ResumeSecret: resume,
+		Chat: *state, Messages: WireMessages(msgs)}, nil
+}
+
+// State describes chat c for the widget or the console.
+func (s *Service) State(ctx context.Context, c *store.Chat) (*protocol.ChatState, error) {
+	out := &protocol.ChatState{ID: c.ID, ProfileID: c.ProfileID, Status: c.Status, StartStep: int(c.StartStep),
+		Authenticated: c.Authenticated, LastSeq: c.LastSeq, TicketID: c.TicketID, EndReason: c.EndReason,
+		StartedAt: c.StartedAt.UTC().Format(time.RFC3339)}
+	if !c.QueuedAt.IsZero() {
+		out.QueuedAt = c.QueuedAt.UTC().Format(time.RFC3339)
+	}
+	if c.AgentID != 0 {
+		if a, err := s.store.GetAgent(ctx, c.AgentID); err == nil {
+			out.AgentName = a.Name
+		}
+	}
+	if c.UserID != 0 {
+		if u, err := s.store.GetUser(ctx, c.UserID); err == nil {
+			out.UserName = strings.TrimSpace(u.FirstName + " " + u.LastName)
+			out.UserEmail = u.Email
+		}
+	}
+	if c.Status == store.ChatBot && c.FlowID != 0 {
+		rt, err := s.runtimeFor(ctx, c)
+		if err != nil {
+			return nil, err
+		}
+		st, err := decodeState(c.FlowState)
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range rt.prog.Pending(rt.env, st) {
+			switch o.Kind {
+			case flow.OutPrompt:
+				out.Pending = &protocol.Pending{Step: o.Step, Kind: "answer", Prompt: prompt(o.Validation)}
+			case flow.OutChoices:
+				out.Pending = &protocol.Pending{Step: o.Step, Kind: "choice", Choices: o.Choices}
+			}
+		}
+	}
+	return out, nil
+}
+
+// Availability says whether profile id's chat is available now: inside
+// its opening hours (in its time zone, holidays excluded) and, when the
+// flow needs an agent, with an agent online.
+func (s *Service) Availability(ctx context.Context, id string, now time.Time) (*protocol.Availability, error) {
+	p, err := s.store.GetProfile(ctx, id)
+	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrInvalid) {
+		return nil, &Error{Status: http.StatusNotFound, Code: protocol.CodeProfileNotFound, Field: "configId", Message: fmt.Sprintf("no chat profile %q", id)}
+	}
+	if err != nil {
+		return nil, err
+	}
+	av := p.Availability
+	out := &protocol.Availability{ConfigID: p.ID, NeedsAgent: av.NeedsAgent, TimeZone: av.TimeZone, FlowID: p.FlowID,
+		Colour: p.Appearance.Colour, Title: p.Appearance.Title, Greeting: p.Appearance.Greeting}
+	out.Open, err = OpenAt(av, now)
+	if err != nil {
+		return nil, err
+	}
+	n, err := s.store.CountAgentsWithPresence(ctx, store.PresenceOnline)
+	if err != nil {
+		return nil, err
+	}
+	out.AgentsOnline = n > 0
+	out.ChatAvailable = out.Open && (!av.NeedsAgent || out.AgentsOnline)
+	return out, nil
+}
+
+// OpenAt reports whether the opening hours of av include now.
+func OpenAt(av store.Availability, now time.Time) (bool, error) {
+	loc := time.UTC
+	if av.TimeZone != "" {
+		l, err := time.LoadLocation(av.TimeZone)
+		if err != nil {
+			return false, fmt.Errorf("availability time zone %q: %w", av.TimeZone, err)
+		}
+		loc = l
+	}
+	t := now.In(loc)
+	day := t.Format("2006-01-02")
+	for _, h := range av.Holidays {
+		if h.Date == day {
+			return false, nil
+		}
+	}
+	if len(av.Weekly) == 0 {
+		return true, nil
+	}
+	hm := t.Format("15:04")
+	for _, w := range av.Weekly {
+		if time.Weekday(w.Weekday) == t.Weekday() && hm >= w.Start && hm < w.End {
+			return true, nil
+		}
+	}
+	return false, nil
+}

@@ -1,0 +1,86 @@
+// Package realtime delivers a chat's committed messages, typing
+// indicators and agent queue changes to the connections that want them:
+// the visitor and agent websockets, and the long-poll transport of
+// chatMode "heartbeat".
+//
+// The database is the log and an event only a hint: every connection
+// remembers the last seq it delivered per chat, and whenever an event
+// does not continue that sequence (a hint from another node, a gap, a
+// (re)subscribe) it reads the missing messages from the store. So a
+// message is delivered once and in order however events arrive.
+//
+// A Broker fans events out: Local within one process, PG across nodes
+// through PostgreSQL LISTEN/NOTIFY (coalesced per node, after commit).
+package realtime
+
+import (
+	"sync"
+
+	"halochat/backend/chats"
+)
+
+// Broker delivers published events to this node's subscribers (and, for
+// a cluster broker, to other nodes' subscribers as hints).
+type Broker interface {
+	chats.Publisher
+	// Subscribe calls fn with every event of topic until cancel is
+	// called. fn must not block (queue and return).
+	Subscribe(topic string, fn func(chats.Event)) (cancel func())
+}
+
+// Local is the in-process broker of a single node.
+type Local struct {
+	mu   sync.RWMutex
+	subs map[string]map[*subscription]struct{}
+}
+
+type subscription struct {
+	fn func(chats.Event)
+}
+
+// NewLocal returns an in-process broker.
+func NewLocal() *Local { return &Local{subs: map[string]map[*subscription]struct{}{}} }
+
+// Publish implements chats.Publisher.
+func (b *Local) Publish(ev chats.Event) {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	for s := range b.subs[ev.Topic] {
+		s.fn(ev)
+	}
+}
+
+// Subscribe implements Broker.
+func (b *Local) Subscribe(topic string, fn func(chats.Event)) func() {
+	s := &subscription{fn: fn}
+	b.mu.Lock()
+	m := b.subs[topic]
+	if m == nil {
+		m = map[*subscription]struct{}{}
+		b.subs[topic] = m
+	}
+	m[s] = struct{}{}
+	b.mu.Unlock()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			b.mu.Lock()
+			delete(b.subs[topic], s)
+			if len(b.subs[topic]) == 0 {
+				delete(b.subs, topic)
+			}
+			b.mu.Unlock()
+		})
+	}
+}
+
+// Topics returns the topics with at least one subscriber.
+func (b *Local) Topics() []string {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	out := make([]string, 0, len(b.subs))
+	for t := range b.subs {
+		out = append(out, t)
+	}
+	return out
+}

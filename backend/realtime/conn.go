@@ -1,0 +1,365 @@
+package realtime
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"halochat/app/protocol"
+	"halochat/backend/chats"
+	"halochat/backend/store"
+)
+
+// conn is one websocket. Its reader goroutine lives as long as the
+// socket; a writer goroutine runs only while something waits to be
+// written (an idle socket costs one goroutine). Everything written goes
+// through the bounded queue, in order; a client that lets it overflow is
+// dropped and resumes from its last seq.
+type conn struct {
+	srv  *Server
+	ws   *websocket.Conn
+	self string // protocol.FromVisitor or FromAgent: own typing is not echoed
+
+	mu      sync.Mutex
+	queue   []item
+	writing bool
+	closed  bool
+	watches map[string]*watch // by chat id
+	queueW  func()            // cancels the queue subscription
+	ping    *time.Timer
+}
+
+// watch is one chat the connection follows; last is the last seq written.
+type watch struct {
+	last   int64
+	cancel func()
+}
+
+// item is a frame to write or an event to turn into frames.
+type item struct {
+	frame *protocol.Frame
+	ev    *chats.Event
+}
+
+func newConn(s *Server, ws *websocket.Conn, self string) *conn {
+	return &conn{srv: s, ws: ws, self: self}
+}
+
+func (c *conn) readFrame(ctx context.Context) (protocol.Frame, error) {
+	var f protocol.Frame
+	typ, data, err := c.ws.Read(ctx)
+	if err != nil {
+		return f, err
+	}
+	if typ != websocket.MessageText {
+		c.fail(protocol.CodeInvalidRequest, "frames are JSON text messages")
+		return f, fmt.Errorf("binary frame")
+	}
+	if err := json.Unmarshal(data, &f); err != nil {
+		c.enqueueFrame(errFrame("", protocol.CodeInvalidRequest, "a frame is a JSON object: "+err.Error()))
+		return protocol.Frame{Type: "invalid"}, nil
+	}
+	if f.V != protocol.ProtocolVersion {
+		c.fail(protocol.CodeUnsupportedVersion, fmt.Sprintf("this server speaks protocol version %d", protocol.ProtocolVersion))
+		return f, errVersion
+	}
+	return f, nil
+}
+
+// fail writes an error frame and closes the socket.
+func (c *conn) fail(code, msg string) {
+	c.enqueueFrame(errFrame("", code, msg))
+	c.mu.Lock()
+	c.closed = true // no more items; the writer closes after the error frame
+	if !c.writing {
+		c.writing = true
+		go c.write()
+	}
+	c.mu.Unlock()
+}
+
+func (c *conn) push(it item) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return
+	}
+	if len(c.queue) >= c.srv.lim.SendBuffer {
+		// A slow client: drop it rather than hold memory or stall others.
+		c.closed = true
+		c.queue = nil
+		go func() { _ = c.ws.Close(websocket.StatusTryAgainLater, "too slow: reconnect and resume") }()
+		return
+	}
+	c.queue = append(c.queue, it)
+	if !c.writing {
+		c.writing = true
+		go c.write()
+	}
+}
+
+func (c *conn) enqueueFrame(f protocol.Frame) {
+	f.V = protocol.ProtocolVersion
+	c.push(item{frame: &f})
+}
+
+// write drains the queue, then ends.
+func (c *conn) write() {
+	for {
+		c.mu.Lock()
+		if len(c.queue) == 0 {
+			c.writing = false
+			closed := c.closed
+			c.mu.Unlock()
+			if closed {
+				_ = c.ws.Close(websocket.StatusPolicyViolation, "closed")
+			}
+			return
+		}
+		it := c.queue[0]
+		c.queue[0] = item{}
+		c.queue = c.queue[1:]
+		if len(c.queue) == 0 {
+			c.queue = nil // give the backing array back
+		}
+		c.mu.Unlock()
+		var err error
+		if it.frame != nil {
+			err = c.send(*it.frame)
+		} else {
+			err = c.deliver(*it.ev)
+		}
+		if err != nil {
+			c.mu.Lock()
+			c.closed, c.queue, c.writing = true, nil, false
+			c.mu.Unlock()
+			_ = c.ws.CloseNow()
+			return
+		}
+	}
+}
+
+func (c *conn) send(f protocol.Frame) error {
+	f.V = protocol.ProtocolVersion
+	data, err := json.Marshal(f)
+	if err != nil {
+		return fmt.Errorf("encode frame: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(c.srv.ctx, c.srv.lim.WriteTimeout)
+	defer cancel()
+	return c.ws.Write(ctx, websocket.MessageText, data)
+}
+
+// deliver turns an event into frames (runs in the writer).
+func (c *conn) deliver(ev chats.Event) error {
+	if ev.Topic == chats.QueueTopic {
+		return c.sendQueue()
+	}
+	if ev.Typing != nil {
+		if ev.Typing.From == c.self {
+			return nil
+		}
+		on := ev.Typing.On
+		return c.send(protocol.Frame{Type: protocol.FrameTyping, ChatID: ev.ChatID, From: ev.Typing.From, Typing: &on})
+	}
+	c.mu.Lock()
+	w := c.watches[ev.ChatID]
+	var last int64
+	if w != nil {
+		last = w.last
+	}
+	c.mu.Unlock()
+	if w == nil {
+		return nil
+	}
+	msgs := ev.Messages
+	if len(msgs) == 0 || msgs[0].Seq > last+1 {
+		// A hint, a gap or a (re)subscribe: the store has it all.
+		var err error
+		if msgs, err = c.read(ev.ChatID, last); err != nil {
+			return err
+		}
+	}
+	for _, m := range msgs {
+		if m.Seq <= last {
+			continue
+		}
+		if m.Seq != last+1 { // cannot happen after a read; be safe
+			more, err := c.read(ev.ChatID, last)
+			if err != nil {
+				return err
+			}
+			return c.sendMessages(ev.ChatID, w, last, more)
+		}
+		if err := c.sendMessage(ev.ChatID, w, m); err != nil {
+			return err
+		}
+		last = m.Seq
+	}
+	return nil
+}
+
+func (c *conn) sendMessages(chatID string, w *watch, last int64, msgs []store.Message) error {
+	for _, m := range msgs {
+		if m.Seq <= last {
+			continue
+		}
+		if err := c.sendMessage(chatID, w, m); err != nil {
+			return err
+		}
+		last = m.Seq
+	}
+	return nil
+}
+
+func (c *conn) sendMessage(chatID string, w *watch, m store.Message) error {
+	wm := chats.WireMessage(m)
+	if err := c.send(protocol.Frame{Type: protocol.FrameMessage, ChatID: chatID, Message: &wm}); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	w.last = m.Seq
+	c.mu.Unlock()
+	return nil
+}
+
+// read returns every stored message of the chat after seq.
+func (c *conn) read(chatID string, after int64) ([]store.Message, error) {
+	ctx, cancel := context.WithTimeout(c.srv.ctx, 30*time.Second)
+	defer cancel()
+	var out []store.Message
+	for {
+		page, err := c.srv.cfg.Chats.Store().MessagesAfter(ctx, chatID, after, store.MaxLimit)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page...)
+		if len(page) < int(store.MaxLimit) {
+			return out, nil
+		}
+		after = page[len(page)-1].Seq
+	}
+}
+
+func (c *conn) sendQueue() error {
+	ctx, cancel := context.WithTimeout(c.srv.ctx, 30*time.Second)
+	defer cancel()
+	q, err := c.srv.cfg.Chats.Store().ListChats(ctx, store.ChatFilter{Status: store.ChatQueued})
+	if err != nil {
+		return err
+	}
+	states := make([]protocol.ChatState, 0, len(q))
+	for i := range q {
+		st, err := c.srv.cfg.Chats.State(ctx, &q[i])
+		if err != nil {
+			return err
+		}
+		states = append(states, *st)
+	}
+	return c.send(protocol.Frame{Type: protocol.FrameQueue, Chats: states})
+}
+
+// watch follows a chat from after seq: subscribe first, then read what
+// is stored, so nothing falls between.
+func (c *conn) watch(chatID string, after int64) {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return
+	}
+	if c.watches == nil {
+		c.watches = map[string]*watch{}
+	}
+	w := c.watches[chatID]
+	if w == nil {
+		w = &watch{}
+		c.watches[chatID] = w
+		w.cancel = c.srv.cfg.Broker.Subscribe(chats.ChatTopic(chatID), func(ev chats.Event) { c.push(item{ev: &ev}) })
+	}
+	w.last = max(after, 0)
+	c.mu.Unlock()
+	c.push(item{ev: &chats.Event{Topic: chats.ChatTopic(chatID), ChatID: chatID}})
+}
+
+func (c *conn) unwatch(chatID string) {
+	c.mu.Lock()
+	w := c.watches[chatID]
+	delete(c.watches, chatID)
+	c.mu.Unlock()
+	if w != nil {
+		w.cancel()
+	}
+}
+
+func (c *conn) watchQueue() {
+	coalesce := func(chats.Event) {
+		c.mu.Lock()
+		for _, it := range c.queue { // one pending queue refresh is enough
+			if it.ev != nil && it.ev.Topic == chats.QueueTopic {
+				c.mu.Unlock()
+				return
+			}
+		}
+		c.mu.Unlock()
+		c.push(item{ev: &chats.Event{Topic: chats.QueueTopic}})
+	}
+	c.queueW = c.srv.cfg.Broker.Subscribe(chats.QueueTopic, coalesce)
+	coalesce(chats.Event{})
+}
+
+// heartbeat pings every PingInterval from a timer (no goroutine while
+// idle) and drops the socket when a pong does not come in time.
+func (c *conn) heartbeat() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.ping = time.AfterFunc(c.srv.lim.PingInterval, func() {
+		ctx, cancel := context.WithTimeout(c.srv.ctx, c.srv.lim.PingTimeout)
+		err := c.ws.Ping(ctx)
+		cancel()
+		if err != nil {
+			_ = c.ws.CloseNow()
+			return
+		}
+		c.mu.Lock()
+		if !c.closed && c.ping != nil {
+			c.ping.Reset(c.srv.lim.PingInterval)
+		}
+		c.mu.Unlock()
+	})
+}
+
+// close ends subscriptions and the socket (called when the reader ends).
+func (c *conn) close() {
+	c.mu.Lock()
+	c.closed = true
+	ws := c.watches
+	c.watches = nil
+	qw := c.queueW
+	if c.ping != nil {
+		c.ping.Stop()
+		c.ping = nil
+	}
+	c.mu.Unlock()
+	for _, w := range ws {
+		w.cancel()
+	}
+	if qw != nil {
+		qw()
+	}
+	// Let the writer finish what is queued (an error frame, say), briefly.
+	for range 100 {
+		c.mu.Lock()
+		writing := c.writing
+		c.mu.Unlock()
+		if !writing {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	_ = c.ws.Close(websocket.StatusNormalClosure, "")
+	_ = c.ws.CloseNow()
+}

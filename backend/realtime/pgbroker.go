@@ -1,0 +1,242 @@
+package realtime
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"halochat/backend/chats"
+	"halochat/backend/store"
+)
+
+// PGChannel is the PostgreSQL notification channel of the PG broker.
+const PGChannel = "halochat_events"
+
+// maxPayload keeps a notification below PostgreSQL's 8000-byte limit.
+const maxPayload = 7000
+
+// PG is the broker of a cluster: it delivers events to this node's
+// subscribers at once, and tells the other nodes which topics changed
+// with PostgreSQL notifications — sent after the commit (never inside
+// the message's transaction, where NOTIFY takes a cluster-wide lock),
+// coalesced per node every Interval. Receivers get hints and read the
+// rows from the database. After every (re)connect of its listener it
+// hints every local topic, so what was missed while not listening is
+// read again.
+type PG struct {
+	local    *Local
+	store    *store.Store
+	dsn      string
+	node     string
+	interval time.Duration
+	log      *slog.Logger
+
+	mu      sync.Mutex
+	topics  map[string]struct{}
+	typing  []pgTyping
+	kick    chan struct{}
+	started chan struct{}
+	once    sync.Once
+}
+
+type pgTyping struct {
+	Chat string `json:"c"`
+	From string `json:"f"`
+	On   bool   `json:"o"`
+}
+
+type pgPayload struct {
+	Node   string     `json:"n"`
+	Topics []string   `json:"t,omitempty"`
+	Typing []pgTyping `json:"y,omitempty"`
+}
+
+// PGOptions configures NewPG.
+type PGOptions struct {
+	// DSN is the PostgreSQL DSN the listener connects with.
+	DSN string
+	// Store sends the notifications.
+	Store *store.Store
+	// Interval is how long changes are gathered before one notification
+	// is sent. Default 5 ms.
+	Interval time.Duration
+	Logger   *slog.Logger
+}
+
+// NewPG returns a PostgreSQL broker. Call Run to start it.
+func NewPG(o PGOptions) *PG {
+	if o.Interval <= 0 {
+		o.Interval = 5 * time.Millisecond
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	return &PG{local: NewLocal(), store: o.Store, dsn: o.DSN, node: store.RandomID(8), interval: o.Interval,
+		log: o.Logger, topics: map[string]struct{}{}, kick: make(chan struct{}, 1), started: make(chan struct{})}
+}
+
+// Publish implements chats.Publisher.
+func (b *PG) Publish(ev chats.Event) {
+	b.local.Publish(ev)
+	b.mu.Lock()
+	if ev.Typing != nil {
+		b.typing = append(b.typing, pgTyping{Chat: ev.ChatID, From: ev.Typing.From, On: ev.Typing.On})
+	} else {
+		b.topics[ev.Topic] = struct{}{}
+	}
+	b.mu.Unlock()
+	select {
+	case b.kick <- struct{}{}:
+	default:
+	}
+}
+
+// Subscribe implements Broker.
+func (b *PG) Subscribe(topic string, fn func(chats.Event)) func() {
+	return b.local.Subscribe(topic, fn)
+}
+
+// Listening is closed once the listener has subscribed the first time.
+func (b *PG) Listening() <-chan struct{} { return b.started }
+
+// Run sends and receives notifications until ctx ends.
+func (b *PG) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); b.sendLoop(ctx) }()
+	go func() { defer wg.Done(); b.listenLoop(ctx) }()
+	wg.Wait()
+}
+
+func (b *PG) sendLoop(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-b.kick:
+		}
+		// Gather what else changes in the next few milliseconds.
+		t := time.NewTimer(b.interval)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		b.mu.Lock()
+		topics, typing := b.topics, b.typing
+		b.topics, b.typing = map[string]struct{}{}, nil
+		b.mu.Unlock()
+		for _, p := range b.payloads(topics, typing) {
+			if _, err := b.store.DB().ExecContext(ctx, "SELECT pg_notify(?, ?)", PGChannel, p); err != nil {
+				if ctx.Err() != nil {
+					return
+				}
+				b.log.Warn("send notification", "err", err)
+			}
+		}
+	}
+}
+
+// payloads splits the changes into notifications below maxPayload.
+func (b *PG) payloads(topics map[string]struct{}, typing []pgTyping) []string {
+	var out []string
+	cur := pgPayload{Node: b.node}
+	size := 40
+	flush := func() {
+		if len(cur.Topics) == 0 && len(cur.Typing) == 0 {
+			return
+		}
+		data, _ := json.Marshal(cur)
+		out = append(out, string(data))
+		cur = pgPayload{Node: b.node}
+		size = 40
+	}
+	for t := range topics {
+		if size+len(t)+3 > maxPayload {
+			flush()
+		}
+		cur.Topics = append(cur.Topics, t)
+		size += len(t) + 3
+	}
+	for _, y := range typing {
+		n := len(y.Chat) + len(y.From) + 30
+		if size+n > maxPayload {
+			flush()
+		}
+		cur.Typing = append(cur.Typing, y)
+		size += n
+	}
+	flush()
+	return out
+}
+
+func (b *PG) listenLoop(ctx context.Context) {
+	backoff := 100 * time.Millisecond
+	for ctx.Err() == nil {
+		err := b.listen(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		b.log.Warn("notification listener stopped; reconnecting", "err", err, "in", backoff)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, 5*time.Second)
+	}
+}
+
+// hintAll tells every local subscriber to read the database again.
+func (b *PG) hintAll() {
+	for _, t := range b.local.Topics() {
+		b.local.Publish(chats.Event{Topic: t, ChatID: strings.TrimPrefix(t, "chat:")})
+	}
+}
+
+func (b *PG) listen(ctx context.Context) error {
+	conn, err := pgx.Connect(ctx, b.dsn)
+	if err != nil {
+		return fmt.Errorf("connect listener: %w", err)
+	}
+	defer func() {
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+		defer cancel()
+		_ = conn.Close(cctx)
+	}()
+	if _, err := conn.Exec(ctx, "LISTEN "+PGChannel); err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	b.once.Do(func() { close(b.started) })
+	// LISTEN may not be in effect at once (PITFALLS): re-read now and a
+	// little later.
+	b.hintAll()
+	time.AfterFunc(200*time.Millisecond, b.hintAll)
+	for {
+		n, err := conn.WaitForNotification(ctx)
+		if err != nil {
+			return fmt.Errorf("wait for notification: %w", err)
+		}
+		var p pgPayload
+		if err := json.Unmarshal([]byte(n.Payload), &p); err != nil {
+			b.log.Warn("bad notification payload", "err", err)
+			continue
+		}
+		if p.Node == b.node {
+			continue
+		}
+		for _, t := range p.Topics {
+			b.local.Publish(chats.Event{Topic: t, ChatID: strings.TrimPrefix(t, "chat:")})
+		}
+		for _, y := range p.Typing {
+			b.local.Publish(chats.Event{Topic: chats.ChatTopic(y.Chat), ChatID: y.Chat, Typing: &chats.Typing{From: y.From, On: y.On}})
+		}
+	}
+}

@@ -1,0 +1,411 @@
+package realtime
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"halochat/app/protocol"
+	"halochat/backend/chats"
+	"halochat/backend/store"
+)
+
+// Limits are the abuse limits of the real-time transports. Zero fields
+// take the defaults; a benchmark may lift them.
+type Limits struct {
+	// MaxFrameBytes bounds a frame a client sends. Default 16 KiB.
+	MaxFrameBytes int64
+	// SendBuffer bounds the events waiting to be written to one
+	// connection; a client that falls further behind is dropped (it
+	// reconnects and resumes from its last seq). Default 256.
+	SendBuffer int
+	// PingInterval is how often the server pings; PingTimeout how long a
+	// pong may take before the connection is dropped. Defaults 25 s, 15 s.
+	PingInterval time.Duration
+	PingTimeout  time.Duration
+	// WriteTimeout bounds one frame's write. Default 10 s.
+	WriteTimeout time.Duration
+	// HelloTimeout is how long a visitor socket may wait before its
+	// hello. Default 10 s.
+	HelloTimeout time.Duration
+	// MaxConnsPerIP caps the open websockets and long-polls of one
+	// client address. Default 200; negative: no cap.
+	MaxConnsPerIP int
+	// SendsPerSecond and SendBurst rate-limit the messages (and typing
+	// indicators) of one chat from its visitor. Defaults 5/s, burst 20;
+	// negative rate: no limit.
+	SendsPerSecond float64
+	SendBurst      int
+	// MaxPollWait caps a long-poll's wait. Default 25 s.
+	MaxPollWait time.Duration
+}
+
+func (l *Limits) defaults() {
+	if l.MaxFrameBytes <= 0 {
+		l.MaxFrameBytes = 16 << 10
+	}
+	if l.SendBuffer <= 0 {
+		l.SendBuffer = 256
+	}
+	if l.PingInterval <= 0 {
+		l.PingInterval = 25 * time.Second
+	}
+	if l.PingTimeout <= 0 {
+		l.PingTimeout = 15 * time.Second
+	}
+	if l.WriteTimeout <= 0 {
+		l.WriteTimeout = 10 * time.Second
+	}
+	if l.HelloTimeout <= 0 {
+		l.HelloTimeout = 10 * time.Second
+	}
+	if l.MaxConnsPerIP == 0 {
+		l.MaxConnsPerIP = 200
+	}
+	if l.SendsPerSecond == 0 {
+		l.SendsPerSecond = 5
+	}
+	if l.SendBurst <= 0 {
+		l.SendBurst = 20
+	}
+	if l.MaxPollWait <= 0 {
+		l.MaxPollWait = 25 * time.Second
+	}
+}
+
+// Config configures a Server.
+type Config struct {
+	Chats  *chats.Service
+	Broker Broker
+	Logger *slog.Logger
+	// PublicOrigin is the service's own origin (scheme://host[:port]):
+	// visitor calls come from the widget iframe, so a request carrying
+	// another Origin is refused. Empty: the request's own Host.
+	PublicOrigin string
+	// RequireAgent wraps the agent socket (401 unless an agent is logged
+	// in); AgentFrom returns that agent. Without them /agent/ws is not
+	// served.
+	RequireAgent func(http.Handler) http.Handler
+	AgentFrom    func(context.Context) *store.Agent
+	Limits       Limits
+}
+
+// Server serves the websockets and the long-poll transport.
+type Server struct {
+	cfg    Config
+	log    *slog.Logger
+	lim    Limits
+	sends  *limiter
+	perIP  *counter
+	ctx    context.Context // ends when the server shuts down
+	cancel context.CancelFunc
+
+	agentMu    sync.Mutex
+	agentConns map[int64]int
+}
+
+// NewServer returns a Server. Close it to drop every connection.
+func NewServer(cfg Config) *Server {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	cfg.Limits.defaults()
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Server{cfg: cfg, log: cfg.Logger, lim: cfg.Limits,
+		sends: newLimiter(cfg.Limits.SendsPerSecond, cfg.Limits.SendBurst),
+		perIP: &counter{max: cfg.Limits.MaxConnsPerIP, m: map[string]int{}},
+		ctx:   ctx, cancel: cancel, agentConns: map[int64]int{}}
+}
+
+// Close drops every connection.
+func (s *Server) Close() { s.cancel() }
+
+// Mount adds the routes to mux.
+func (s *Server) Mount(mux *http.ServeMux) {
+	mux.HandleFunc("GET /chat/ws", s.visitorSocket)
+	mux.HandleFunc("GET /chat/api/v1/chats/{id}/messages", s.poll)
+	mux.HandleFunc("POST /chat/api/v1/chats/{id}/messages", s.pollSend)
+	mux.HandleFunc("POST /chat/api/v1/chats/{id}/typing", s.pollTyping)
+	mux.HandleFunc("POST /chat/api/v1/chats/{id}/end", s.pollEnd)
+	if s.cfg.RequireAgent != nil && s.cfg.AgentFrom != nil {
+		mux.Handle("GET /agent/ws", s.cfg.RequireAgent(http.HandlerFunc(s.agentSocket)))
+	}
+}
+
+// SameOrigin reports whether r carries no Origin or the service's own.
+func SameOrigin(r *http.Request, public string) bool {
+	o := r.Header.Get("Origin")
+	if o == "" {
+		return true
+	}
+	want := chats.NormalizeOrigin(public)
+	if want == "" {
+		scheme := "http"
+		if r.TLS != nil {
+			scheme = "https"
+		}
+		want = strings.ToLower(scheme + "://" + r.Host)
+	}
+	return chats.NormalizeOrigin(o) == want
+}
+
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// WriteError answers with a chats error (or 500) as an ErrorBody.
+func WriteError(w http.ResponseWriter, log *slog.Logger, err error) {
+	e := chats.ErrorOf(err)
+	if e.Status >= 500 {
+		log.Error("request failed", "err", err)
+	}
+	writeJSON(w, e.Status, protocol.ErrorBody{Error: protocol.APIError{Code: e.Code, Message: e.Message, Field: e.Field}})
+}
+
+func (s *Server) refuse(w http.ResponseWriter, status int, code, msg string) {
+	writeJSON(w, status, protocol.ErrorBody{Error: protocol.APIError{Code: code, Message: msg}})
+}
+
+// accept upgrades to a websocket after the origin and per-address checks.
+func (s *Server) accept(w http.ResponseWriter, r *http.Request, checkOrigin bool) (*websocket.Conn, func(), bool) {
+	if checkOrigin && !SameOrigin(r, s.cfg.PublicOrigin) {
+		s.refuse(w, http.StatusForbidden, protocol.CodeOriginNotAllowed, "websocket calls must come from the chat service's own origin")
+		return nil, nil, false
+	}
+	ip := clientIP(r)
+	if !s.perIP.acquire(ip) {
+		s.refuse(w, http.StatusTooManyRequests, protocol.CodeRateLimited, "too many connections from this address")
+		return nil, nil, false
+	}
+	// The Origin was checked above (agents: by their session).
+	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
+	if err != nil {
+		s.perIP.release(ip)
+		return nil, nil, false
+	}
+	ws.SetReadLimit(s.lim.MaxFrameBytes)
+	return ws, func() { s.perIP.release(ip) }, true
+}
+
+func (s *Server) visitorSocket(w http.ResponseWriter, r *http.Request) {
+	ws, release, ok := s.accept(w, r, true)
+	if !ok {
+		return
+	}
+	c := newConn(s, ws, protocol.FromVisitor)
+	ctx := s.ctx
+	handedOver := false
+	defer func() {
+		if !handedOver {
+			c.close()
+			release()
+		}
+	}()
+
+	hctx, cancel := context.WithTimeout(ctx, s.lim.HelloTimeout)
+	f, err := c.readFrame(hctx)
+	cancel()
+	if err != nil {
+		return
+	}
+	if f.Type != protocol.FrameHello {
+		c.fail(protocol.CodeInvalidRequest, "the first frame must be hello")
+		return
+	}
+	chat, err := s.cfg.Chats.Verify(ctx, f.ChatID, f.ResumeSecret)
+	if err != nil {
+		e := chats.ErrorOf(err)
+		c.fail(e.Code, e.Message)
+		return
+	}
+	state, err := s.cfg.Chats.State(ctx, chat)
+	if err != nil {
+		c.fail(protocol.CodeInternal, "internal error")
+		s.log.Error("visitor socket: chat state", "chat", chat.ID, "err", err)
+		return
+	}
+	c.enqueueFrame(protocol.Frame{Type: protocol.FrameReady, ChatID: chat.ID, Chat: state})
+	c.watch(chat.ID, f.AfterSeq)
+	c.heartbeat()
+	// The socket's long life goes on in a fresh goroutine: the handler's
+	// stack grew deep serving the handshake and hello, and an idle
+	// socket should hold only a small one.
+	handedOver = true
+	go func() {
+		defer release()
+		defer c.close()
+		s.visitorLoop(ctx, c, chat.ID)
+	}()
+}
+
+func (s *Server) visitorLoop(ctx context.Context, c *conn, chatID string) {
+	for {
+		f, err := c.readFrame(ctx)
+		if err != nil {
+			return
+		}
+		switch f.Type {
+		case protocol.FrameSend:
+			if !s.sends.allow(chatID) {
+				c.enqueueFrame(errFrame(f.ClientMsgID, protocol.CodeRateLimited, "too many messages: slow down and resend"))
+				continue
+			}
+			ack, err := s.cfg.Chats.Send(ctx, chatID, protocol.SendRequest{ClientMsgID: f.ClientMsgID, Text: f.Text, Choice: f.Choice})
+			if err != nil {
+				e := chats.ErrorOf(err)
+				if e.Status >= 500 {
+					s.log.Error("visitor send", "chat", chatID, "err", err)
+				}
+				c.enqueueFrame(errFrame(f.ClientMsgID, e.Code, e.Message))
+				continue
+			}
+			c.enqueueFrame(protocol.Frame{Type: protocol.FrameAck, ChatID: chatID, ClientMsgID: ack.ClientMsgID, Seq: ack.Seq, Duplicate: ack.Duplicate})
+		case protocol.FrameTyping:
+			if f.Typing != nil && s.sends.allow("typing:"+chatID) {
+				s.cfg.Chats.PublishTyping(chatID, protocol.FromVisitor, *f.Typing)
+			}
+		case protocol.FrameEnd:
+			if err := s.cfg.Chats.End(ctx, chatID, protocol.EndByVisitor); err != nil {
+				e := chats.ErrorOf(err)
+				c.enqueueFrame(errFrame("", e.Code, e.Message))
+			}
+		case protocol.FramePing:
+			c.enqueueFrame(protocol.Frame{Type: protocol.FramePong})
+		case protocol.FrameHello:
+			c.watch(chatID, f.AfterSeq) // a resync on the same socket
+		default:
+			c.enqueueFrame(errFrame("", protocol.CodeInvalidRequest, "unknown frame type "+f.Type))
+		}
+	}
+}
+
+func errFrame(clientMsgID, code, msg string) protocol.Frame {
+	return protocol.Frame{Type: protocol.FrameError, ClientMsgID: clientMsgID, Error: &protocol.APIError{Code: code, Message: msg}}
+}
+
+func (s *Server) agentOnline(ctx context.Context, id int64, delta int) {
+	s.agentMu.Lock()
+	s.agentConns[id] += delta
+	n := s.agentConns[id]
+	if n <= 0 {
+		delete(s.agentConns, id)
+	}
+	s.agentMu.Unlock()
+	presence := ""
+	switch {
+	case delta > 0 && n == 1:
+		presence = store.PresenceOnline
+	case delta < 0 && n <= 0:
+		presence = store.PresenceOffline
+	}
+	if presence == "" {
+		return
+	}
+	if err := s.cfg.Chats.Store().SetAgentPresence(ctx, id, presence); err != nil {
+		s.log.Warn("set agent presence", "agent", id, "err", err)
+	}
+}
+
+func (s *Server) agentSocket(w http.ResponseWriter, r *http.Request) {
+	agent := s.cfg.AgentFrom(r.Context())
+	if agent == nil {
+		s.refuse(w, http.StatusUnauthorized, protocol.CodeUnauthorized, "log in as an agent")
+		return
+	}
+	ws, release, ok := s.accept(w, r, false)
+	if !ok {
+		return
+	}
+	defer release()
+	ctx := s.ctx
+	c := newConn(s, ws, protocol.FromAgent)
+	defer c.close()
+	s.agentOnline(ctx, agent.ID, 1)
+	defer s.agentOnline(context.WithoutCancel(ctx), agent.ID, -1)
+
+	c.enqueueFrame(protocol.Frame{Type: protocol.FrameReady, Agent: &protocol.AgentInfo{ID: agent.ID, Name: agent.Name}})
+	c.watchQueue()
+	live, err := s.cfg.Chats.Store().ListChats(ctx, store.ChatFilter{Status: store.ChatLive, AgentID: agent.ID})
+	if err != nil {
+		s.log.Error("agent socket: list live chats", "err", err)
+	}
+	for _, ch := range live {
+		c.watch(ch.ID, 0)
+	}
+	c.heartbeat()
+	st := s.cfg.Chats.Store()
+	for {
+		f, err := c.readFrame(ctx)
+		if err != nil {
+			return
+		}
+		switch f.Type {
+		case protocol.FrameAccept:
+			ch, err := s.cfg.Chats.Accept(ctx, f.ChatID, agent)
+			if err != nil {
+				e := chats.ErrorOf(err)
+				c.enqueueFrame(protocol.Frame{Type: protocol.FrameAccepted, ChatID: f.ChatID, Error: &protocol.APIError{Code: e.Code, Message: e.Message}})
+				continue
+			}
+			state, err := s.cfg.Chats.State(ctx, ch)
+			if err != nil {
+				s.log.Error("agent socket: chat state", "err", err)
+			}
+			c.enqueueFrame(protocol.Frame{Type: protocol.FrameAccepted, ChatID: ch.ID, Chat: state})
+			c.watch(ch.ID, 0)
+		case protocol.FrameWatch:
+			if _, err := st.GetChat(ctx, f.ChatID); err != nil {
+				c.enqueueFrame(errFrame("", protocol.CodeChatNotFound, "no such chat"))
+				continue
+			}
+			c.watch(f.ChatID, f.AfterSeq)
+		case protocol.FrameUnwatch:
+			c.unwatch(f.ChatID)
+		case protocol.FrameSend:
+			ack, err := s.cfg.Chats.AgentSend(ctx, f.ChatID, agent, protocol.SendRequest{ClientMsgID: f.ClientMsgID, Text: f.Text})
+			if err != nil {
+				e := chats.ErrorOf(err)
+				c.enqueueFrame(errFrame(f.ClientMsgID, e.Code, e.Message))
+				continue
+			}
+			c.enqueueFrame(protocol.Frame{Type: protocol.FrameAck, ChatID: f.ChatID, ClientMsgID: ack.ClientMsgID, Seq: ack.Seq, Duplicate: ack.Duplicate})
+		case protocol.FrameTyping:
+			if f.Typing != nil {
+				if _, err := s.cfg.Chats.AgentChat(ctx, f.ChatID, agent); err == nil {
+					s.cfg.Chats.PublishTyping(f.ChatID, protocol.FromAgent, *f.Typing)
+				}
+			}
+		case protocol.FrameEnd:
+			if err := s.cfg.Chats.AgentEnd(ctx, f.ChatID, agent); err != nil {
+				e := chats.ErrorOf(err)
+				c.enqueueFrame(errFrame("", e.Code, e.Message))
+			}
+		case protocol.FramePing:
+			c.enqueueFrame(protocol.Frame{Type: protocol.FramePong})
+		default:
+			c.enqueueFrame(errFrame("", protocol.CodeInvalidRequest, "unknown frame type "+f.Type))
+		}
+	}
+}
+
+var errVersion = errors.New("unsupported protocol version")

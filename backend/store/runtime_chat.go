@@ -1,0 +1,200 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// ChatAdvance is one move of a chat's runtime, committed as a whole by
+// AdvanceChat: a conditional update of the chat row and the messages
+// that go with it.
+type ChatAdvance struct {
+	// ExpectState, when CheckState is set, is the flow state the chat
+	// must still hold (compare-and-swap: two nodes moving one chat's flow
+	// cannot both win).
+	CheckState  bool
+	ExpectState RawJSON
+	// ExpectStatus, when set, is the status the chat must have.
+	ExpectStatus string
+	// NotEnded requires the chat not to have ended.
+	NotEnded bool
+	// Update is applied to the chat row (nil fields are left alone).
+	Update ChatUpdate
+	// Messages are appended after the update, in order.
+	Messages []Message
+}
+
+// AdvanceResult is what AdvanceChat did.
+type AdvanceResult struct {
+	// Applied is false when a condition did not hold (nothing written).
+	Applied bool
+	// Duplicate is the stored message when a message's ClientMsgID was
+	// already stored for the chat: nothing is written then (a resend).
+	Duplicate *Message
+	// Messages are the appended messages with their seqs.
+	Messages []Message
+	// Chat is the chat row after the update.
+	Chat *Chat
+}
+
+// AdvanceChat applies a in one transaction. When a message of a carries
+// a ClientMsgID already stored for the chat, nothing is written and the
+// stored message is returned as Duplicate. When a condition fails,
+// nothing is written and Applied is false. ErrNotFound when the chat does
+// not exist.
+func (s *Store) AdvanceChat(ctx context.Context, chatID string, a ChatAdvance) (AdvanceResult, error) {
+	what := fmt.Sprintf("advance chat %q", chatID)
+	var res AdvanceResult
+	if err := checkText(what, "chat id", chatID); err != nil {
+		return res, err
+	}
+	for i := range a.Messages {
+		m := &a.Messages[i]
+		if err := oneOf(what, "sender", m.Sender, SenderVisitor, SenderBot, SenderAgent, SenderSystem); err != nil {
+			return res, err
+		}
+		if err := checkModel(what, m); err != nil {
+			return res, err
+		}
+	}
+	if err := checkModel(what, &a.Update); err != nil {
+		return res, err
+	}
+	err := s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		res = AdvanceResult{}
+		var ids []string
+		for _, m := range a.Messages {
+			if m.ClientMsgID != "" {
+				ids = append(ids, m.ClientMsgID)
+			}
+		}
+		if len(ids) > 0 {
+			var rows []Message
+			if err := tx.NewSelect().Model(&rows).Where("m.chat_id = ?", chatID).
+				Where("m.client_msg_id IN (?)", bun.List(ids)).Order("m.seq").Limit(1).Scan(ctx); err != nil {
+				return wrap(err, what)
+			}
+			if len(rows) > 0 {
+				utcTimes(&rows[0])
+				res.Duplicate = &rows[0]
+				return nil
+			}
+		}
+		q := tx.NewUpdate().Model((*Chat)(nil)).Set("updated_at = ?", s.Now()).Where("id = ?", chatID)
+		if a.CheckState {
+			q = q.Where("flow_state = ?", string(a.ExpectState))
+		}
+		if a.ExpectStatus != "" {
+			q = q.Where("status = ?", a.ExpectStatus)
+		}
+		if a.NotEnded {
+			q = q.Where("status <> ?", ChatEnded)
+		}
+		q, err := applyChatUpdate(what, q, a.Update)
+		if err != nil {
+			return err
+		}
+		r, err := q.Exec(ctx)
+		if err != nil {
+			return wrap(err, what)
+		}
+		n, err := r.RowsAffected()
+		if err != nil {
+			return fmt.Errorf("%s: rows affected: %w", what, err)
+		}
+		if n == 0 {
+			return chatExists(ctx, tx, what, chatID)
+		}
+		if len(a.Messages) > 0 {
+			stored, _, err := s.appendTx(ctx, tx, what, chatID, a.Messages)
+			if err != nil {
+				return err
+			}
+			res.Messages = stored
+		}
+		c, err := getOne[Chat](ctx, tx, what, func(q *bun.SelectQuery) *bun.SelectQuery {
+			return q.Where("c.id = ?", chatID)
+		})
+		if err != nil {
+			return err
+		}
+		res.Chat = c
+		res.Applied = true
+		return nil
+	})
+	if err != nil {
+		return AdvanceResult{}, err
+	}
+	return res, nil
+}
+
+// applyChatUpdate adds u's SET clauses to q.
+func applyChatUpdate(what string, q *bun.UpdateQuery, u ChatUpdate) (*bun.UpdateQuery, error) {
+	if u.Status != nil {
+		if err := oneOf(what, "status", *u.Status, ChatBot, ChatQueued, ChatLive, ChatEnded); err != nil {
+			return nil, err
+		}
+		q = q.Set("status = ?", *u.Status)
+	}
+	if u.ResumeSecretHash != nil {
+		q = q.Set("resume_secret_hash = ?", *u.ResumeSecretHash)
+	}
+	if u.EndReason != nil {
+		q = q.Set("end_reason = ?", *u.EndReason)
+	}
+	if u.AgentID != nil {
+		q = q.Set("agent_id = ?", nullID(*u.AgentID))
+	}
+	if u.UserID != nil {
+		q = q.Set("user_id = ?", nullID(*u.UserID))
+	}
+	if u.TicketID != nil {
+		q = q.Set("ticket_id = ?", nullID(*u.TicketID))
+	}
+	if u.QueuedAt != nil {
+		q = q.Set("queued_at = ?", nullTime(*u.QueuedAt))
+	}
+	if u.AcceptedAt != nil {
+		q = q.Set("accepted_at = ?", nullTime(*u.AcceptedAt))
+	}
+	if u.EndedAt != nil {
+		q = q.Set("ended_at = ?", nullTime(*u.EndedAt))
+	}
+	if u.Authenticated != nil {
+		q = q.Set("authenticated = ?", *u.Authenticated)
+	}
+	if u.StartStep != nil {
+		q = q.Set("start_step = ?", *u.StartStep)
+	}
+	if u.FlowState != nil {
+		if err := checkText(what, "flow state", string(*u.FlowState)); err != nil {
+			return nil, err
+		}
+		q = q.Set("flow_state = ?", *u.FlowState)
+	}
+	return q, nil
+}
+
+// MessageByClientID returns the chat's message sent with that client
+// message id.
+func (s *Store) MessageByClientID(ctx context.Context, chatID, clientMsgID string) (*Message, error) {
+	what := fmt.Sprintf("get message %q of chat %q", clientMsgID, chatID)
+	if err := checkText(what, "client message id", clientMsgID); err != nil {
+		return nil, err
+	}
+	return getOne[Message](ctx, s.db, what, func(q *bun.SelectQuery) *bun.SelectQuery {
+		return q.Where("m.chat_id = ?", chatID).Where("m.client_msg_id = ?", clientMsgID)
+	})
+}
+
+// IdleChats returns up to limit chats that have not ended and were last
+// updated (a message, a status change) before before, oldest first.
+func (s *Store) IdleChats(ctx context.Context, before time.Time, limit int64) ([]Chat, error) {
+	return list[Chat](ctx, s.db, "list idle chats", func(q *bun.SelectQuery) *bun.SelectQuery {
+		return Page{Limit: limit}.apply(q.Where("c.status IN (?)", bun.List([]string{ChatBot, ChatQueued, ChatLive})).
+			Where("c.updated_at < ?", before.UTC()).Order("c.updated_at"))
+	})
+}
