@@ -14,6 +14,7 @@ import (
 	"halochat/backend/auth"
 	"halochat/backend/secret"
 	"halochat/backend/store"
+	"halochat/backend/storetest"
 	"halochat/backend/testenv"
 )
 
@@ -35,14 +36,7 @@ const (
 func newFixture(t *testing.T, dsn string) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := storetest.Open(t, dsn)
 	now := time.Now().UTC()
 	f := &fixture{st: st, clock: &now}
 	f.svc = &auth.Service{Store: st, Now: func() time.Time { return *f.clock }, SessionTTL: time.Hour, TokenTTL: time.Minute}

@@ -1,7 +1,6 @@
 package httpapi_test
 
 import (
-	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -12,19 +11,13 @@ import (
 
 	"halochat/backend/httpapi"
 	"halochat/backend/store"
+	"halochat/backend/storetest"
 	"halochat/backend/testenv"
 )
 
 func newServer(t *testing.T, dsn string) (*httptest.Server, *store.Store) {
 	t.Helper()
-	ctx := context.Background()
-	st, err := store.Open(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := storetest.Open(t, dsn)
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	srv := httptest.NewServer(httpapi.New(httpapi.Config{Logger: quiet, DB: st}))
 	t.Cleanup(srv.Close)

@@ -7,16 +7,13 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
-	"halochat/app/widget"
-	"halochat/backend/auth"
 	"halochat/backend/demo"
-	"halochat/backend/httpapi"
+	"halochat/backend/service"
 	"halochat/backend/store"
-	"halochat/backend/webapp"
-	"halochat/static"
 )
 
 type serveOptions struct {
@@ -47,39 +44,12 @@ func migrate(ctx context.Context, logger *slog.Logger, dsn string) error {
 	return st.Close()
 }
 
-// newWidgetHandler serves the visitor widget wasm app under /chat/widget.
-func newWidgetHandler() (*webapp.Handler, error) {
-	widget.Register()
-	return webapp.New(webapp.Options{
-		Prefix:   "/chat/widget",
-		Name:     "halochat",
-		Title:    "Chat",
-		Dist:     static.Dist(),
-		WasmFile: "widget.wasm",
-		Assets:   static.Assets(),
-		Styles:   []string{"widget.css"},
-		// Until profiles carry allowed origins, any page may frame the
-		// widget; the chat start checks the origin (SPEC §4).
-		FrameAncestors: func(*http.Request) string { return "*" },
-	})
-}
-
 func serve(ctx context.Context, logger *slog.Logger, opts serveOptions) error {
 	st, err := openStore(ctx, logger, *opts.DSN)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-
-	wh, err := newWidgetHandler()
-	if err != nil {
-		return err
-	}
-	if !wh.Built() {
-		logger.Warn("widget wasm not built: /chat/widget/ answers 503 until `make build` runs")
-	}
-
-	authSvc := &auth.Service{Store: st, SecureCookies: strings.HasPrefix(opts.PublicURL, "https://")}
 
 	ln, err := net.Listen("tcp", opts.Addr)
 	if err != nil {
@@ -89,16 +59,25 @@ func serve(ctx context.Context, logger *slog.Logger, opts serveOptions) error {
 	if publicURL == "" {
 		publicURL = "http://" + ln.Addr().String()
 	}
+	allow := strings.FieldsFunc(os.Getenv("HALOCHAT_RUNBOOK_ALLOW"), func(r rune) bool { return r == ',' || r == ' ' })
+	if opts.DemoHost != "" {
+		allow = append(allow, demoRunbookAllow(opts.DemoHost)...)
+	}
+	svc, err := service.New(ctx, service.Options{Store: st, DSN: *opts.DSN, PublicURL: publicURL, Logger: logger, RunbookAllow: allow})
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	if !svc.Widget.Built() {
+		logger.Warn("widget wasm not built: /chat/widget/ answers 503 until `make build` runs")
+	}
 	servers := []*http.Server{{
-		Handler: httpapi.New(httpapi.Config{Logger: logger, DB: st, Widget: wh,
-			Mounts: []func(*http.ServeMux){
-				authSvc.Routes,
-			}}),
+		Handler:           svc.Handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       120 * time.Second,
 	}}
 	listeners := []net.Listener{ln}
-	logger.Info("serving", "url", publicURL, "widget_version", wh.Version())
+	logger.Info("serving", "url", publicURL, "widget_version", svc.Widget.Version())
 
 	if opts.DemoHost != "" {
 		dl, err := net.Listen("tcp", opts.DemoHost)
@@ -112,7 +91,13 @@ func serve(ctx context.Context, logger *slog.Logger, opts serveOptions) error {
 			dl.Close()
 			return err
 		}
-		servers = append(servers, &http.Server{Handler: page, ReadHeaderTimeout: 10 * time.Second})
+		hostHandler, err := demoHostHandler(ctx, st, page, dl.Addr())
+		if err != nil {
+			ln.Close()
+			dl.Close()
+			return err
+		}
+		servers = append(servers, &http.Server{Handler: hostHandler, ReadHeaderTimeout: 10 * time.Second})
 		listeners = append(listeners, dl)
 		_, port, _ := net.SplitHostPort(dl.Addr().String())
 		logger.Info("serving the demo host page", "url", "http://localhost:"+port+"/")

@@ -1,0 +1,130 @@
+// Package service assembles the whole chat service — authentication, the
+// admin and identity REST API, the chat runtime (HTTP, websockets,
+// long-poll, broker), the embed loader and the widget application — into
+// one http.Handler over one store. `halochat serve` runs it; tests start
+// the very same thing on loopback.
+package service
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"halochat/app/widget"
+	"halochat/backend/auth"
+	"halochat/backend/chatapi"
+	"halochat/backend/chats"
+	"halochat/backend/httpapi"
+	"halochat/backend/identity"
+	"halochat/backend/realtime"
+	"halochat/backend/store"
+	"halochat/backend/webapp"
+	"halochat/static"
+)
+
+// Options configure a Service.
+type Options struct {
+	Store *store.Store
+	// DSN is the store's DSN: on PostgreSQL the broker opens its own
+	// LISTEN connection with it.
+	DSN string
+	// PublicURL is the URL visitors reach the service at, without a
+	// trailing slash (the widget's origin).
+	PublicURL string
+	Logger    *slog.Logger
+	// RunbookAllow lists IP addresses or CIDR prefixes runbooks may reach
+	// although internal (loopback, private, link-local).
+	RunbookAllow []string
+	// IdleTimeout ends chats in which nothing happened for that long
+	// (0: the chats package's default).
+	IdleTimeout time.Duration
+}
+
+// Service is the assembled chat service.
+type Service struct {
+	Handler http.Handler
+	Widget  *webapp.Handler
+	Auth    *auth.Service
+	Chats   *chats.Service
+}
+
+// New assembles the service. Its background work (the broker, idle chats,
+// expiry sweeps) runs until ctx ends.
+func New(ctx context.Context, o Options) (*Service, error) {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	st, logger := o.Store, o.Logger
+	publicURL := strings.TrimRight(o.PublicURL, "/")
+
+	widget.Register()
+	wh, err := webapp.New(webapp.Options{
+		Prefix: "/chat/widget", Name: "halochat", Title: "Chat",
+		Dist: static.Dist(), WasmFile: "widget.wasm",
+		Assets: static.Assets(), Styles: []string{"widget.css"},
+		// Any page may frame the widget; the chat start checks the host
+		// origin against the profile's allowed origins (SPEC §4).
+		FrameAncestors: func(*http.Request) string { return "*" },
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	authSvc := &auth.Service{Store: st, SecureCookies: strings.HasPrefix(publicURL, "https://")}
+	go sweep(ctx, logger, "expired sessions and tokens", 10*time.Minute, func(ctx context.Context) (int64, error) {
+		return st.DeleteExpiredAuth(ctx, time.Now())
+	})
+	// Expired ChatMatchingData is deleted (SPEC §7); every node sweeps, which is harmless.
+	go identity.SweepMatchingData(ctx, st, 10*time.Minute, logger)
+
+	allow, err := chats.ParseAllowList(o.RunbookAllow)
+	if err != nil {
+		return nil, fmt.Errorf("runbook allow-list: %w", err)
+	}
+	var broker realtime.Broker
+	if st.Dialect() == store.DialectPostgres {
+		pg := realtime.NewPG(realtime.PGOptions{DSN: o.DSN, Store: st, Logger: logger})
+		go pg.Run(ctx)
+		broker = pg
+	} else {
+		broker = realtime.NewLocal()
+	}
+	chatSvc := chats.New(chats.Config{Store: st, Publisher: broker, Logger: logger, IdleTimeout: o.IdleTimeout,
+		Runbooks: chats.NewRunbookClient(chats.RunbookOptions{Allow: allow})})
+	go chatSvc.RunWorker(ctx, 0)
+	rt := realtime.NewServer(realtime.Config{Chats: chatSvc, Broker: broker, Logger: logger, PublicOrigin: publicURL,
+		RequireAgent: authSvc.RequireAgent, AgentFrom: auth.AgentFrom})
+	context.AfterFunc(ctx, rt.Close)
+	api := chatapi.New(chatapi.Config{Chats: chatSvc, Logger: logger, PublicOrigin: publicURL,
+		RequireAgent: authSvc.RequireAgent, AgentFrom: auth.AgentFrom})
+
+	h := httpapi.New(httpapi.Config{Logger: logger, DB: st, Widget: wh, Mounts: []func(*http.ServeMux){
+		authSvc.Routes,
+		(&httpapi.IdentityAPI{Store: st, Auth: authSvc, Logger: logger}).Routes,
+		rt.Mount,
+		api.Mount,
+	}})
+	return &Service{Handler: h, Widget: wh, Auth: authSvc, Chats: chatSvc}, nil
+}
+
+// sweep runs fn every interval until ctx ends, logging what it removed.
+func sweep(ctx context.Context, logger *slog.Logger, what string, every time.Duration, fn func(context.Context) (int64, error)) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			n, err := fn(ctx)
+			if err != nil {
+				logger.Warn("sweep "+what, "err", err)
+			} else if n > 0 {
+				logger.Info("swept "+what, "count", n)
+			}
+		}
+	}
+}
