@@ -2,6 +2,12 @@
 // the page that runs inside the iframe the loader (static/index.js) puts on
 // the host page. It is compiled to WebAssembly by wasm/widget and
 // prerendered by the server.
+//
+// The loader and the widget talk with postMessage (app/protocol's bridge
+// types), each naming the other's exact origin: the loader says hello
+// until the widget answers ready, forwards the host page's
+// haloChat_inboundEvent_* events, and dispatches what the widget reports
+// as haloChat_outboundEvent_* events.
 package widget
 
 import (
@@ -16,56 +22,33 @@ func Register() {
 
 // Strings are every text the widget shows, in one place for translation.
 type Strings struct {
-	DefaultTitle string
-	Connecting   string
-	Close        string
-	Placeholder  string
-	Send         string
+	DefaultTitle, Connecting, Reconnecting, Close, Placeholder, Send       string
+	Waiting, Ended, NewChat, TicketLogged, Typing, Unavailable, SendFailed string
+	Invalid                                                                map[string]string
 }
 
 // English is the default string table.
 var English = Strings{
 	DefaultTitle: "Chat with us",
 	Connecting:   "Connecting…",
+	Reconnecting: "Connection lost. Reconnecting…",
 	Close:        "Close chat",
 	Placeholder:  "Type your message",
 	Send:         "Send",
-}
-
-// Window is the chat window: header, message list and composer.
-type Window struct {
-	app.Compo
-
-	title    string
-	configID string
-	status   string
-}
-
-// OnMount reads the profile the loader asked for from the page's query.
-func (w *Window) OnMount(ctx app.Context) {
-	q := ctx.Page().URL().Query()
-	w.configID = q.Get("configId")
-	w.title = q.Get("title")
-	w.status = English.Connecting
-}
-
-// Render describes the window from its state.
-func (w *Window) Render() app.UI {
-	title := w.title
-	if title == "" {
-		title = English.DefaultTitle
-	}
-	return app.Div().Class("hc-window").Body(
-		app.Header().Class("hc-header").Body(
-			app.H1().Class("hc-title").Text(title),
-			app.Button().Class("hc-close").Aria("label", English.Close).Text("×"),
-		),
-		app.Div().Class("hc-messages").Aria("live", "polite").Body(
-			app.P().Class("hc-status").Text(w.status),
-		),
-		app.Form().Class("hc-composer").Body(
-			app.Input().Class("hc-input").Type("text").Placeholder(English.Placeholder).Aria("label", English.Placeholder),
-			app.Button().Class("hc-send").Type("submit").Text(English.Send),
-		),
-	)
+	Waiting:      "Waiting for an agent…",
+	Ended:        "This chat has ended.",
+	NewChat:      "Start a new chat",
+	TicketLogged: "Ticket #%d has been logged.",
+	Typing:       "%s is typing…",
+	Unavailable:  "Chat is not available right now.",
+	SendFailed:   "Your message could not be sent: %s",
+	Invalid: map[string]string{
+		"required":   "Please enter an answer.",
+		"email":      "Please enter a valid email address.",
+		"number":     "Please enter a number.",
+		"min":        "That number is too small.",
+		"max":        "That number is too large.",
+		"pattern":    "That answer is not in the expected format.",
+		"max_length": "That answer is too long.",
+	},
 }

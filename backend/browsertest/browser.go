@@ -25,6 +25,8 @@ type Browser struct {
 
 	mu       sync.Mutex
 	problems []string
+	allowed  []string
+	frames   []context.Context // widget iframes the test attached to
 }
 
 // cspProbe makes every document report CSP violations on the console,
@@ -72,19 +74,7 @@ func New(t *testing.T, o Options) *Browser {
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("start chromium %s: %v", exe, err)
 	}
-	msgs := chromedp.Console(ctx)
-	go func() {
-		for m, err := range msgs {
-			if err != nil {
-				return
-			}
-			if m.Type == chromedp.ConsoleError || m.Type == chromedp.ConsoleException {
-				b.mu.Lock()
-				b.problems = append(b.problems, fmt.Sprintf("%s: %s (%s:%d)", m.Type, m.Text, m.URL, m.Line+1))
-				b.mu.Unlock()
-			}
-		}
-	}()
+	b.collect(ctx)
 	err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 		_, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument,
 			page.AddScriptToEvaluateOnNewDocumentParams{Source: cspProbe})
@@ -101,6 +91,39 @@ func New(t *testing.T, o Options) *Browser {
 	return b
 }
 
+// Allow accepts console errors containing substr (a test that provokes an
+// error the widget must log).
+func (b *Browser) Allow(substr string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.allowed = append(b.allowed, substr)
+}
+
+// collect records the console errors and exceptions of one target (the
+// page, or an iframe of another site, which is a target of its own).
+func (b *Browser) collect(ctx context.Context) {
+	msgs := chromedp.Console(ctx)
+	go func() {
+		for m, err := range msgs {
+			if err != nil {
+				return
+			}
+			if m.Type != chromedp.ConsoleError && m.Type != chromedp.ConsoleException {
+				continue
+			}
+			b.mu.Lock()
+			ok := false
+			for _, a := range b.allowed {
+				ok = ok || strings.Contains(m.Text, a)
+			}
+			if !ok {
+				b.problems = append(b.problems, fmt.Sprintf("%s: %s (%s:%d)", m.Type, m.Text, m.URL, m.Line+1))
+			}
+			b.mu.Unlock()
+		}
+	}()
+}
+
 // Problems returns what the pages logged so far.
 func (b *Browser) Problems() []string {
 	b.mu.Lock()
@@ -112,7 +135,11 @@ func (b *Browser) Problems() []string {
 // (or HALOCHAT_ARTIFACTS) and returns its path.
 func (b *Browser) Screenshot(t *testing.T, name string) string {
 	t.Helper()
-	png, err := chromedp.Run(b.Ctx, chromedp.CaptureScreenshot())
+	return screenshot(t, b.Ctx, name)
+}
+
+func screenshot(t *testing.T, ctx context.Context, name string) string {
+	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 	if err != nil {
 		t.Logf("screenshot %s: %v", name, err)
 		return ""
@@ -140,6 +167,17 @@ func (b *Browser) ScreenshotOnFailure(t *testing.T) {
 			name := strings.NewReplacer("/", "_", " ", "_").Replace(t.Name())
 			if p := b.Screenshot(t, name); p != "" {
 				t.Logf("screenshot of the failure: %s", p)
+			}
+			b.mu.Lock()
+			frames := append([]context.Context(nil), b.frames...)
+			b.mu.Unlock()
+			for i, f := range frames {
+				if p := screenshot(t, f, fmt.Sprintf("%s_widget%d", name, i)); p != "" {
+					t.Logf("screenshot of widget frame %d: %s", i, p)
+				}
+				if text, err := chromedp.Run(f, chromedp.Evaluate[string](`document.body.innerText`)); err == nil {
+					t.Logf("widget frame %d shows:\n%s", i, text)
+				}
 			}
 		}
 	})

@@ -12,13 +12,11 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"halochat/app/widget"
 	"halochat/backend/demo"
-	"halochat/backend/httpapi"
+	"halochat/backend/service"
 	"halochat/backend/store"
+	"halochat/backend/storetest"
 	"halochat/backend/testenv"
-	"halochat/backend/webapp"
-	"halochat/static"
 )
 
 // stack is the service on 127.0.0.1 and the demo host page on localhost:
@@ -27,6 +25,8 @@ type stack struct {
 	serviceURL string
 	hostURL    string
 	demo       *demo.Result
+	store      *store.Store
+	svc        *service.Service
 }
 
 func serveOn(t *testing.T, h http.Handler) string {
@@ -43,40 +43,31 @@ func serveOn(t *testing.T, h http.Handler) string {
 
 func startStack(t *testing.T) *stack {
 	t.Helper()
-	ctx := context.Background()
-	wh, err := webapp.New(webapp.Options{
-		Prefix: "/chat/widget", Name: "halochat", Title: "Chat",
-		Dist: static.Dist(), WasmFile: "widget.wasm",
-		Assets: static.Assets(), Styles: []string{"widget.css"},
-		FrameAncestors: func(*http.Request) string { return "*" },
-	})
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	st, res := storetest.Demo(t, testenv.SQLiteDSN(t))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !wh.Built() {
+	serviceURL := "http://" + ln.Addr().String()
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	svc, err := service.New(ctx, service.Options{Store: st, PublicURL: serviceURL, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !svc.Widget.Built() {
 		testenv.Missing(t, "browser tests need the widget wasm: run `make build` first (make test does)")
 	}
-	widget.Register()
-	st, err := store.Open(ctx, testenv.SQLiteDSN(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	res, err := demo.Seed(ctx, st)
-	if err != nil {
-		t.Fatal(err)
-	}
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	serviceURL := "http://" + serveOn(t, httpapi.New(httpapi.Config{Logger: quiet, DB: st, Widget: wh}))
+	srv := &http.Server{Handler: svc.Handler, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { _ = srv.Close() })
 	page, err := demo.HostPageHandler(ctx, st, serviceURL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, port, _ := net.SplitHostPort(serveOn(t, page))
-	return &stack{serviceURL: serviceURL, hostURL: "http://localhost:" + port + "/", demo: res}
+	return &stack{serviceURL: serviceURL, hostURL: "http://localhost:" + port + "/", demo: res, store: st, svc: svc}
 }
 
 const launcher = `document.getElementById("halo-chat").shadowRoot.querySelector("button")`
@@ -112,7 +103,7 @@ func TestDemoHostPageShowsTheLauncherAndFramesTheWidget(t *testing.T) {
 	}
 	src, err := chromedp.Run(b.Ctx, chromedp.Poll[string](
 		`(function(){var f=document.getElementById("halo-chat").shadowRoot.querySelector("iframe");
-		  return f && f.className === "f" ? f.src : ""})()`,
+		  return f && f.className === "" ? f.src : ""})()`,
 		chromedp.WithPollingTimeout(10*time.Second)))
 	if err != nil {
 		t.Fatalf("clicking the launcher opened no widget window: %v", err)

@@ -46,6 +46,7 @@ func schemaMigrations() []schemaMigration {
 	for _, part := range [][]schemaMigration{
 		{{name: "20261101000001_initial", sql: migrationInitial}},
 		authMigrations(),
+		runtimeMigrations(),
 	} {
 		all = append(all, part...)
 	}

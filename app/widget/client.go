@@ -1,0 +1,402 @@
+package widget
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"halochat/app/protocol"
+)
+
+// Client speaks the chat runtime's widget API (app/protocol) from the
+// widget iframe, which shares the service's origin. Under js/wasm net/http
+// is the browser's fetch and the websocket the browser's WebSocket; the
+// same code runs natively in tests.
+type Client struct {
+	// Base is the chat service's URL, e.g. "https://chat.example.com".
+	Base string
+	// HTTP is the client of native builds (tests); nil means
+	// http.DefaultClient. In the browser, calls use fetch.
+	HTTP *http.Client
+}
+
+// APIError is a refusal from the service: its status and body.
+type APIError struct {
+	Status int
+	protocol.APIError
+}
+
+func (e *APIError) Error() string { return e.Message }
+
+// call sends a JSON request and decodes a JSON answer into out (if not nil).
+func (c *Client) call(ctx context.Context, method, path string, header map[string]string, in, out any) error {
+	var body []byte
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return fmt.Errorf("encode %s %s: %w", method, path, err)
+		}
+		body = b
+		if header == nil {
+			header = map[string]string{}
+		}
+		header["Content-Type"] = "application/json"
+	}
+	status, data, err := c.do(ctx, method, c.Base+path, header, body)
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", method, path, err)
+	}
+	if status >= 400 {
+		var eb protocol.ErrorBody
+		if json.Unmarshal(data, &eb) != nil || eb.Error.Code == "" {
+			eb.Error = protocol.APIError{Code: protocol.CodeInternal, Message: fmt.Sprintf("%s %s answered %d", method, path, status)}
+		}
+		return &APIError{Status: status, APIError: eb.Error}
+	}
+	if out == nil || len(data) == 0 {
+		return nil
+	}
+	if err := json.Unmarshal(data, out); err != nil {
+		return fmt.Errorf("decode %s %s: %w", method, path, err)
+	}
+	return nil
+}
+
+// Start starts or resumes a chat.
+func (c *Client) Start(ctx context.Context, req protocol.StartChatRequest) (*protocol.StartChatResponse, error) {
+	var resp protocol.StartChatResponse
+	if err := c.call(ctx, http.MethodPost, "/chat/api/v1/start", nil, req, &resp); err != nil {
+		return nil, err
+	}
+	return &resp, nil
+}
+
+// Availability tells whether a profile can take a chat now.
+func (c *Client) Availability(ctx context.Context, configID string) (*protocol.Availability, error) {
+	var a protocol.Availability
+	err := c.call(ctx, http.MethodGet, "/chat/api/v1/availability?configId="+url.QueryEscape(configID), nil, nil, &a)
+	if err != nil {
+		return nil, err
+	}
+	return &a, nil
+}
+
+func resumeHeader(secret string) map[string]string {
+	return map[string]string{protocol.HeaderResumeSecret: secret}
+}
+
+// End ends a chat as the visitor.
+func (c *Client) End(ctx context.Context, chatID, secret string) error {
+	return c.call(ctx, http.MethodPost, "/chat/api/v1/chats/"+url.PathEscape(chatID)+"/end", resumeHeader(secret), nil, nil)
+}
+
+// Upgrade turns the anonymous chat into the token's user's chat.
+func (c *Client) Upgrade(ctx context.Context, chatID, secret, idToken string) (*protocol.ChatState, error) {
+	var st protocol.ChatState
+	err := c.call(ctx, http.MethodPost, "/chat/api/v1/chats/"+url.PathEscape(chatID)+"/upgrade", resumeHeader(secret),
+		map[string]string{"id_token": idToken}, &st)
+	if err != nil {
+		return nil, err
+	}
+	return &st, nil
+}
+
+// Update is what a Stream reports: any of messages, the chat's state,
+// the agent's typing, an acknowledgement, the connection's state, or an
+// error the visitor should see.
+type Update struct {
+	Messages  []protocol.ChatMessage
+	Chat      *protocol.ChatState
+	Typing    *bool
+	Ack       *protocol.Ack
+	Connected *bool
+	Err       *protocol.APIError
+}
+
+// Stream keeps one chat connected: it delivers everything after the last
+// seq it delivered, reconnects with backoff after a drop, and resends
+// until acknowledged what the visitor sent (the client message id makes
+// a resend harmless).
+type Stream struct {
+	c        *Client
+	chatID   string
+	secret   string
+	mode     string
+	onUpdate func(Update)
+
+	mu      sync.Mutex
+	after   int64
+	outbox  []protocol.SendRequest // sent or not, not acknowledged yet
+	conn    *websocket.Conn
+	wake    chan struct{}
+	cancel  context.CancelFunc
+	stopped bool
+}
+
+// Connect opens a stream for a chat. mode is protocol.ChatModeWebsocket or
+// ChatModeHeartbeat (long-poll). onUpdate is called from the stream's
+// goroutine.
+func (c *Client) Connect(chatID, secret string, afterSeq int64, mode string, onUpdate func(Update)) *Stream {
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &Stream{c: c, chatID: chatID, secret: secret, mode: mode, onUpdate: onUpdate,
+		after: afterSeq, wake: make(chan struct{}, 1), cancel: cancel}
+	go s.run(ctx)
+	return s
+}
+
+// Close stops the stream.
+func (s *Stream) Close() {
+	s.mu.Lock()
+	s.stopped = true
+	s.mu.Unlock()
+	s.cancel()
+}
+
+// Send queues a visitor message; it is sent now if connected, else on
+// reconnect, and again until acknowledged.
+func (s *Stream) Send(req protocol.SendRequest) {
+	s.mu.Lock()
+	s.outbox = append(s.outbox, req)
+	conn := s.conn
+	s.mu.Unlock()
+	if conn != nil && s.mode != protocol.ChatModeHeartbeat {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = writeFrame(ctx, conn, protocol.Frame{Type: protocol.FrameSend, ClientMsgID: req.ClientMsgID, Text: req.Text, Choice: req.Choice})
+		return
+	}
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Typing tells the agent whether the visitor is typing (best effort).
+func (s *Stream) Typing(typing bool) {
+	s.mu.Lock()
+	conn := s.conn
+	s.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if conn != nil {
+		_ = writeFrame(ctx, conn, protocol.Frame{Type: protocol.FrameTyping, Typing: &typing})
+		return
+	}
+	if s.mode == protocol.ChatModeHeartbeat {
+		_ = s.c.call(ctx, http.MethodPost, s.path("/typing"), resumeHeader(s.secret), protocol.TypingRequest{Typing: typing}, nil)
+	}
+}
+
+func (s *Stream) path(suffix string) string {
+	return "/chat/api/v1/chats/" + url.PathEscape(s.chatID) + suffix
+}
+
+// deliver reports messages and advances the resume point.
+func (s *Stream) deliver(u Update) {
+	s.mu.Lock()
+	for _, m := range u.Messages {
+		if m.Seq > s.after {
+			s.after = m.Seq
+		}
+	}
+	if u.Ack != nil {
+		s.outbox = removeSent(s.outbox, u.Ack.ClientMsgID)
+	}
+	s.mu.Unlock()
+	s.onUpdate(u)
+}
+
+func removeSent(box []protocol.SendRequest, id string) []protocol.SendRequest {
+	out := box[:0]
+	for _, r := range box {
+		if r.ClientMsgID != id {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func (s *Stream) snapshot() (int64, []protocol.SendRequest) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.after, append([]protocol.SendRequest(nil), s.outbox...)
+}
+
+// fatal reports whether an error means the chat is gone for good.
+func fatal(err error) *protocol.APIError {
+	var ae *APIError
+	if errors.As(err, &ae) && (ae.Code == protocol.CodeChatNotFound || ae.Code == protocol.CodeChatEnded ||
+		ae.Code == protocol.CodeUnsupportedVersion) {
+		return &ae.APIError
+	}
+	return nil
+}
+
+func (s *Stream) run(ctx context.Context) {
+	backoff := 500 * time.Millisecond
+	for ctx.Err() == nil {
+		var err error
+		if s.mode == protocol.ChatModeHeartbeat {
+			err = s.poll(ctx)
+		} else {
+			err = s.socket(ctx, &backoff)
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		if fe := fatal(err); fe != nil {
+			s.onUpdate(Update{Err: fe})
+			return
+		}
+		off := false
+		s.onUpdate(Update{Connected: &off})
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(backoff):
+		}
+		if backoff < 10*time.Second {
+			backoff *= 2
+		}
+	}
+}
+
+// socket holds one websocket until it drops.
+func (s *Stream) socket(ctx context.Context, backoff *time.Duration) error {
+	wsURL := "ws" + strings.TrimPrefix(s.c.Base, "http") + "/chat/ws"
+	conn, _, err := websocket.Dial(ctx, wsURL, s.c.dialOptions())
+	if err != nil {
+		return fmt.Errorf("connect %s: %w", wsURL, err)
+	}
+	defer conn.CloseNow()
+	conn.SetReadLimit(1 << 20)
+	after, _ := s.snapshot()
+	if err := writeFrame(ctx, conn, protocol.Frame{Type: protocol.FrameHello, ChatID: s.chatID, ResumeSecret: s.secret, AfterSeq: after}); err != nil {
+		return err
+	}
+	for {
+		var f protocol.Frame
+		if err := readFrame(ctx, conn, &f); err != nil {
+			return err
+		}
+		switch f.Type {
+		case protocol.FrameReady:
+			on := true
+			s.mu.Lock()
+			s.conn = conn
+			s.mu.Unlock()
+			defer func() {
+				s.mu.Lock()
+				s.conn = nil
+				s.mu.Unlock()
+			}()
+			*backoff = 500 * time.Millisecond
+			s.deliver(Update{Chat: f.Chat, Connected: &on})
+			// Everything not acknowledged yet, taken after the connection is
+			// published: a send from now on is written by Send itself (a
+			// message written twice is stored once: its client id).
+			_, outbox := s.snapshot()
+			for _, r := range outbox {
+				if err := writeFrame(ctx, conn, protocol.Frame{Type: protocol.FrameSend, ClientMsgID: r.ClientMsgID, Text: r.Text, Choice: r.Choice}); err != nil {
+					return err
+				}
+			}
+		case protocol.FrameMessage:
+			if f.Message != nil {
+				s.deliver(Update{Messages: []protocol.ChatMessage{*f.Message}})
+			}
+		case protocol.FrameAck:
+			s.deliver(Update{Ack: &protocol.Ack{ClientMsgID: f.ClientMsgID, Seq: f.Seq, Duplicate: f.Duplicate}})
+		case protocol.FrameTyping:
+			s.deliver(Update{Typing: f.Typing})
+		case protocol.FrameError:
+			if f.Error == nil {
+				continue
+			}
+			ae := &APIError{APIError: *f.Error}
+			if fatal(ae) != nil {
+				return ae
+			}
+			s.deliver(Update{Err: f.Error})
+		}
+	}
+}
+
+// poll is the long-poll transport of chatMode "heartbeat".
+func (s *Stream) poll(ctx context.Context) error {
+	connected := false
+	for ctx.Err() == nil {
+		after, outbox := s.snapshot()
+		for _, r := range outbox {
+			var ack protocol.Ack
+			if err := s.c.call(ctx, http.MethodPost, s.path("/messages"), resumeHeader(s.secret), r, &ack); err != nil {
+				var ae *APIError
+				if errors.As(err, &ae) && ae.Status < 500 && fatal(err) == nil {
+					s.deliver(Update{Err: &ae.APIError, Ack: &protocol.Ack{ClientMsgID: r.ClientMsgID}})
+					continue
+				}
+				return err
+			}
+			s.deliver(Update{Ack: &ack})
+		}
+		wait := "25"
+		if len(s.wake) > 0 {
+			wait = "0"
+		}
+		pollCtx, cancel := context.WithCancel(ctx)
+		go func() {
+			select {
+			case <-s.wake:
+				cancel()
+			case <-pollCtx.Done():
+			}
+		}()
+		var pr protocol.PollResponse
+		err := s.c.call(pollCtx, http.MethodGet, s.path("/messages?after="+strconv.FormatInt(after, 10)+"&wait="+wait),
+			resumeHeader(s.secret), nil, &pr)
+		woken := pollCtx.Err() != nil && ctx.Err() == nil
+		cancel()
+		if woken {
+			continue // a send is waiting: go round to post it
+		}
+		if err != nil {
+			return err
+		}
+		u := Update{Messages: pr.Messages, Chat: &pr.Chat, Typing: &pr.Typing}
+		if !connected {
+			connected = true
+			u.Connected = &connected
+		}
+		s.deliver(u)
+	}
+	return ctx.Err()
+}
+
+func writeFrame(ctx context.Context, conn *websocket.Conn, f protocol.Frame) error {
+	f.V = protocol.ProtocolVersion
+	b, err := json.Marshal(f)
+	if err != nil {
+		return fmt.Errorf("encode %s frame: %w", f.Type, err)
+	}
+	return conn.Write(ctx, websocket.MessageText, b)
+}
+
+func readFrame(ctx context.Context, conn *websocket.Conn, f *protocol.Frame) error {
+	_, b, err := conn.Read(ctx)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(b, f); err != nil {
+		return fmt.Errorf("decode a frame: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,204 @@
+package widget
+
+import (
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"halochat/app/protocol"
+)
+
+// Render describes the window from its state.
+func (w *Window) Render() app.UI {
+	title := w.title
+	if title == "" {
+		title = w.profile.Title
+	}
+	if title == "" {
+		title = English.DefaultTitle
+	}
+	root := app.Div().ID("hc-root").Class("hc-window", "hc-theme-"+themeOr(w.theme))
+	if c := w.effectiveColour(); c != "" && protocol.ValidColour(c) {
+		// Only a validated colour reaches CSS (SPEC §3); set through the
+		// CSSOM on the client, never as inline HTML.
+		root = root.Style("--hc-colour", c).Style("--hc-on-colour", onColour(c))
+	}
+	return root.Body(
+		app.Header().Class("hc-header").Body(
+			app.H1().Class("hc-title").Text(title),
+			app.Button().Class("hc-close").Type("button").Aria("label", English.Close).Text("×").
+				OnClick(func(ctx app.Context, e app.Event) { w.closeWindow(ctx) }),
+		),
+		w.renderStatus(),
+		app.Div().ID("hc-messages").Class("hc-messages").Aria("live", "polite").Aria("relevant", "additions").Body(
+			w.renderMessages()...,
+		),
+		w.renderFooter(),
+	)
+}
+
+func themeOr(t string) string {
+	if t == "dark" {
+		return "dark"
+	}
+	return "light"
+}
+
+// onColour picks black or white text for the best contrast on a hex
+// colour (named colours get white, which suits the darker ones; the
+// contrast of light named colours is the page author's choice).
+func onColour(c string) string {
+	r, g, b, ok := hexRGB(c)
+	if !ok {
+		return "#fff"
+	}
+	lin := func(v float64) float64 {
+		v /= 255
+		if v <= 0.03928 {
+			return v / 12.92
+		}
+		return math.Pow((v+0.055)/1.055, 2.4)
+	}
+	l := 0.2126*lin(r) + 0.7152*lin(g) + 0.0722*lin(b)
+	// Contrast with white (1.05/(l+0.05)) against black ((l+0.05)/0.05).
+	if 1.05/(l+0.05) >= (l+0.05)/0.05 {
+		return "#fff"
+	}
+	return "#111"
+}
+
+func hexRGB(c string) (r, g, b float64, ok bool) {
+	if len(c) == 0 || c[0] != '#' {
+		return 0, 0, 0, false
+	}
+	h := c[1:]
+	val := func(s string) (float64, bool) {
+		var n int
+		for _, ch := range s {
+			n <<= 4
+			switch {
+			case ch >= '0' && ch <= '9':
+				n |= int(ch - '0')
+			case ch >= 'a' && ch <= 'f':
+				n |= int(ch-'a') + 10
+			case ch >= 'A' && ch <= 'F':
+				n |= int(ch-'A') + 10
+			default:
+				return 0, false
+			}
+		}
+		if len(s) == 1 {
+			n = n*16 + n
+		}
+		return float64(n), true
+	}
+	var parts [3]string
+	switch len(h) {
+	case 3, 4:
+		parts = [3]string{h[0:1], h[1:2], h[2:3]}
+	case 6, 8:
+		parts = [3]string{h[0:2], h[2:4], h[4:6]}
+	default:
+		return 0, 0, 0, false
+	}
+	var okR, okG, okB bool
+	r, okR = val(parts[0])
+	g, okG = val(parts[1])
+	b, okB = val(parts[2])
+	return r, g, b, okR && okG && okB
+}
+
+func (w *Window) renderStatus() app.UI {
+	var text string
+	switch {
+	case w.notice != "":
+		return app.P().Class("hc-notice").Role("alert").Text(w.notice)
+	case w.starting || (w.conv == nil && w.open && w.ready):
+		text = English.Connecting
+	case w.conv != nil && !w.conv.Ended() && w.stream != nil && !w.connected:
+		text = English.Reconnecting
+	case w.avail != nil && !w.avail.ChatAvailable && w.conv == nil:
+		text = English.Unavailable
+	case w.conv != nil && w.conv.Chat.Status == protocol.ChatStatusQueued:
+		text = English.Waiting
+	}
+	if text == "" {
+		return app.Text("")
+	}
+	return app.P().Class("hc-status").Text(text)
+}
+
+func (w *Window) renderMessages() []app.UI {
+	if w.conv == nil {
+		if w.profile.Greeting == "" {
+			return nil
+		}
+		return []app.UI{app.P().Class("hc-greeting").Text(w.profile.Greeting)}
+	}
+	var items []app.UI
+	for _, m := range w.conv.Messages {
+		items = append(items, renderMessage(m))
+	}
+	for _, r := range w.outbox {
+		if r.Text != "" {
+			items = append(items, app.Div().Class("hc-msg", "hc-from-visitor", "hc-sending").Body(
+				app.P().Class("hc-text").Text(r.Text)))
+		}
+	}
+	if w.conv.Typing && !w.conv.Ended() {
+		name := w.conv.Chat.AgentName
+		if name == "" {
+			name = "The agent"
+		}
+		items = append(items, app.P().Class("hc-typing").Text(fmt.Sprintf(English.Typing, name)))
+	}
+	if p := w.conv.Pending(); p != nil && p.Kind == "choice" {
+		var buttons []app.UI
+		for i, label := range p.Choices {
+			buttons = append(buttons, app.Button().Class("hc-choice").Type("button").Text(label).
+				OnClick(func(ctx app.Context, e app.Event) { w.choose(ctx, i) }))
+		}
+		items = append(items, app.Div().Class("hc-choices").Body(buttons...))
+	}
+	if w.conv.Chat.TicketID != 0 {
+		items = append(items, app.P().Class("hc-ticket").Text(fmt.Sprintf(English.TicketLogged, w.conv.Chat.TicketID)))
+	}
+	return items
+}
+
+func renderMessage(m protocol.ChatMessage) app.UI {
+	msg := app.Div().Class("hc-msg", "hc-from-"+m.From).DataSet("seq", m.Seq)
+	var parts []app.UI
+	if m.From == protocol.FromAgent && m.AgentName != "" {
+		parts = append(parts, app.Span().Class("hc-name").Text(m.AgentName))
+	}
+	parts = append(parts, app.P().Class("hc-text").Text(m.Text))
+	if t, err := time.Parse(time.RFC3339, m.CreatedAt); err == nil && m.From != protocol.FromSystem {
+		parts = append(parts, app.Time().Class("hc-time").DateTime(m.CreatedAt).Text(t.Local().Format("15:04")))
+	}
+	return msg.Body(parts...)
+}
+
+func (w *Window) renderFooter() app.UI {
+	if w.conv != nil && w.conv.Ended() {
+		return app.Div().Class("hc-ended").Body(
+			app.P().Text(English.Ended),
+			app.Button().Class("hc-new").Type("button").Text(English.NewChat).
+				OnClick(func(ctx app.Context, e app.Event) { w.newChat(ctx) }),
+		)
+	}
+	return app.Form().Class("hc-composer").OnSubmit(func(ctx app.Context, e app.Event) {
+		e.PreventDefault()
+		w.send(ctx)
+	}).Body(
+		app.Input().ID("hc-input").Class("hc-input").Type("text").Placeholder(English.Placeholder).
+			Aria("label", English.Placeholder).Aria("invalid", w.inputError != "").
+			OnInput(w.typed).Disabled(w.conv == nil),
+		app.If(w.inputError != "", func() app.UI {
+			return app.P().Class("hc-input-error").Role("alert").Text(w.inputError)
+		}),
+		app.Button().Class("hc-send").Type("submit").Text(English.Send).Disabled(w.conv == nil),
+	)
+}

@@ -1,0 +1,645 @@
+package widget
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"halochat/app/flow"
+	"halochat/app/protocol"
+)
+
+// Bridge message types the widget handles besides those in app/protocol.
+const (
+	bridgeHello      = "halochat:hello"      // loader → widget: the config, until ready
+	bridgeLauncher   = "halochat:launcher"   // loader → widget: the launcher was clicked
+	bridgeAppearance = "halochat:appearance" // widget → loader: colour and size of launcher and frame
+	bridgeFlag       = "halochat:flag"       // widget → loader: a conversation is (not) open here
+)
+
+// bridgeIn is a message from the loader.
+type bridgeIn struct {
+	Type   string          `json:"type"`
+	Name   string          `json:"name"`
+	Detail json.RawMessage `json:"detail"`
+	Config json.RawMessage `json:"config"`
+}
+
+// Window is the chat window and the widget's controller: it answers the
+// loader, starts and resumes chats, and renders the conversation.
+type Window struct {
+	app.Compo
+
+	client     *Client
+	store      *chatStore
+	hostOrigin string
+	cfg        protocol.Config
+	ready      bool   // the loader has said hello
+	colour     string // chosen by the page (haloChatConfig, initialize)
+	title      string // chosen by the page (initialize) or the query
+	profile    protocol.Availability
+	theme      string
+	avail      *protocol.Availability
+	open       bool
+	conv       *Conversation
+	secret     string
+	stream     *Stream
+	connected  bool
+	starting   bool
+	notice     string // an error the visitor should read
+	inputError string
+	outbox     []protocol.SendRequest
+	lastTyping time.Time
+}
+
+// OnMount starts listening to the loader.
+func (w *Window) OnMount(ctx app.Context) {
+	loc := app.Window().URL()
+	w.client = &Client{Base: loc.Scheme + "://" + loc.Host}
+	w.cfg.ConfigID = loc.Query().Get("configId")
+	w.title = loc.Query().Get("title")
+	w.store = newChatStore(true)
+	parent := app.Window().Get("parent")
+	app.Window().Call("addEventListener", "message", app.FuncOf(func(this app.Value, args []app.Value) any {
+		ev := args[0]
+		if !ev.Get("source").Equal(parent) {
+			return nil
+		}
+		origin := ev.Get("origin").String()
+		data := app.Window().Get("JSON").Call("stringify", ev.Get("data")).String()
+		ctx.Dispatch(func(ctx app.Context) { w.fromLoader(ctx, origin, data) })
+		return nil
+	}))
+}
+
+// OnDismount closes the chat's connection.
+func (w *Window) OnDismount() {
+	if w.stream != nil {
+		w.stream.Close()
+	}
+}
+
+// ancestorOrigin is the host page's origin as the browser reports it
+// (location.ancestorOrigins; "" where the browser has none).
+func ancestorOrigin() string {
+	ao := app.Window().Get("location").Get("ancestorOrigins")
+	if !ao.Truthy() || ao.Length() == 0 {
+		return ""
+	}
+	return ao.Index(0).String()
+}
+
+func (w *Window) fromLoader(ctx app.Context, origin, data string) {
+	var m bridgeIn
+	if err := json.Unmarshal([]byte(data), &m); err != nil {
+		return
+	}
+	if w.hostOrigin == "" {
+		// The first hello fixes the host page's origin. Where the browser
+		// names the ancestor, the message must come from it.
+		if m.Type != bridgeHello || (ancestorOrigin() != "" && ancestorOrigin() != origin) {
+			return
+		}
+		w.hostOrigin = origin
+	}
+	if origin != w.hostOrigin {
+		return
+	}
+	switch m.Type {
+	case bridgeHello:
+		w.hello(ctx, m.Config)
+	case protocol.BridgeTypeInbound:
+		w.inbound(ctx, m.Name, m.Detail)
+	case bridgeLauncher:
+		if w.open {
+			w.closeWindow(ctx)
+		} else {
+			w.openWindow(ctx, &protocol.OpenDetail{RetainPreviousChat: true}, "")
+		}
+	}
+}
+
+// post sends a bridge message to the loader, at the host's exact origin.
+func (w *Window) post(typ, name string, detail map[string]any) {
+	if w.hostOrigin == "" {
+		return
+	}
+	b, err := json.Marshal(protocol.BridgeMessage{Type: typ, Name: name, Detail: detail})
+	if err != nil {
+		return
+	}
+	msg := app.Window().Get("JSON").Call("parse", string(b))
+	app.Window().Get("parent").Call("postMessage", msg, w.hostOrigin)
+}
+
+func (w *Window) emit(out ...Outbound) {
+	for _, o := range out {
+		w.post(protocol.BridgeTypeOutbound, o.Name, o.Detail)
+	}
+}
+
+// fail reports an error to the page (outbound error event and console)
+// and, when the window is open, to the visitor.
+func (w *Window) fail(code, msg, event string) {
+	app.Window().Get("console").Call("error", "halochat: "+msg)
+	var ev any
+	if event != "" {
+		ev = event
+	}
+	w.post(protocol.BridgeTypeOutbound, protocol.OutError, map[string]any{"code": code, "message": msg, "event": ev})
+	w.notice = msg
+}
+
+func (w *Window) hello(ctx app.Context, raw json.RawMessage) {
+	if w.ready {
+		w.post(protocol.BridgeTypeReady, "", nil)
+		return
+	}
+	cfg, err := protocol.ParseConfig(raw)
+	if err != nil {
+		w.hostOrigin = "" // let a corrected page try again
+		w.fail(protocol.CodeInvalidConfig, err.Error(), "")
+		return
+	}
+	cfg.ChatServiceURL = w.client.Base
+	w.cfg = cfg
+	w.store = newChatStore(cfg.Persist())
+	w.colour, w.theme = cfg.Colour, cfg.Theme
+	w.ready = true
+	w.post(protocol.BridgeTypeReady, "", nil)
+	_, resumable := w.store.get(ctx, cfg.ConfigID)
+	if cfg.AutoInit() || resumable {
+		w.initialize(ctx, nil)
+	}
+}
+
+func (w *Window) inbound(ctx app.Context, name string, detail json.RawMessage) {
+	ev, err := protocol.ParseInbound(name, detail)
+	if err != nil {
+		var ee *protocol.EventError
+		if errors.As(err, &ee) {
+			w.fail(ee.Code, ee.Error(), name)
+		}
+		return
+	}
+	switch {
+	case ev.Initialize != nil:
+		w.initialize(ctx, ev.Initialize)
+	case ev.Open != nil:
+		w.openWindow(ctx, ev.Open, name)
+	case ev.Upgrade != nil:
+		w.upgrade(ctx, ev.Upgrade.IDToken)
+	case name == protocol.EventCloseChatWindow:
+		w.closeWindow(ctx)
+	case name == protocol.EventLogout || name == protocol.EventLoginChanged:
+		w.logout(ctx)
+	}
+}
+
+// initialize (re)initialises the widget with a profile and appearance
+// overrides (d nil: haloChatConfig as it is), and tells the page whether
+// chat is available.
+func (w *Window) initialize(ctx app.Context, d *protocol.InitializeDetail) {
+	if d != nil {
+		if d.Colour != "" {
+			w.colour = d.Colour
+		}
+		if d.Theme != "" {
+			w.theme = d.Theme
+		}
+		if d.Title != "" {
+			w.title = d.Title
+		}
+		if d.Height > 0 {
+			w.cfg.Height = d.Height
+		}
+		if d.Width > 0 {
+			w.cfg.Width = d.Width
+		}
+		if d.ConfigID != "" && (d.ConfigID != w.cfg.ConfigID || d.ConfigKey != w.cfg.ConfigKey) {
+			w.switchProfile(ctx, d.ConfigID, d.ConfigKey)
+			return
+		}
+	}
+	w.appearance()
+	w.checkAvailability(ctx, nil)
+}
+
+func (w *Window) appearance() {
+	d := map[string]any{}
+	if c := w.effectiveColour(); c != "" {
+		d["colour"] = c
+	}
+	if w.cfg.Width > 0 {
+		d["width"] = w.cfg.Width
+	}
+	if w.cfg.Height > 0 {
+		d["height"] = w.cfg.Height
+	}
+	w.post(bridgeAppearance, "", d)
+}
+
+// checkAvailability asks whether the profile can take a chat, reports
+// haloChat_outboundEvent_initialized, then runs next (if any) with the
+// answer.
+func (w *Window) checkAvailability(ctx app.Context, next func(ctx app.Context, a *protocol.Availability)) {
+	configID := w.cfg.ConfigID
+	ctx.Async(func() {
+		actx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		a, err := w.client.Availability(actx, configID)
+		ctx.Dispatch(func(ctx app.Context) {
+			if err != nil {
+				code := protocol.CodeProfileNotFound
+				var ae *APIError
+				if errors.As(err, &ae) {
+					code = ae.Code
+				}
+				w.fail(code, "check the chat profile "+configID+": "+err.Error(), protocol.EventInitialize)
+				return
+			}
+			w.avail = a
+			w.profileAppearance(a)
+			initialized := func(ctx app.Context) {
+				w.emit(Outbound{protocol.OutInitialized, map[string]any{"chatAvailable": a.ChatAvailable, "configId": a.ConfigID}})
+				if next != nil {
+					next(ctx, a)
+				}
+			}
+			// A chat open before a reload is resumed first, so the page's
+			// next event finds it.
+			if !w.resumeSaved(ctx, initialized) {
+				initialized(ctx)
+			}
+		})
+	})
+}
+
+// profileAppearance takes the profile's look; the page's choices win.
+func (w *Window) profileAppearance(a *protocol.Availability) {
+	w.profile = *a
+	w.appearance()
+}
+
+// effectiveColour is the page's colour, else the profile's.
+func (w *Window) effectiveColour() string {
+	if w.colour != "" {
+		return w.colour
+	}
+	if protocol.ValidColour(w.profile.Colour) {
+		return w.profile.Colour
+	}
+	return ""
+}
+
+// switchProfile moves to another chat profile. If a chat is open and the
+// new profile runs a different flow, that chat is ended and removed.
+func (w *Window) switchProfile(ctx app.Context, configID, configKey string) {
+	oldFlow := int64(0)
+	if w.avail != nil {
+		oldFlow = w.avail.FlowID
+	}
+	w.cfg.ConfigID, w.cfg.ConfigKey = configID, configKey
+	w.appearance()
+	w.checkAvailability(ctx, func(ctx app.Context, a *protocol.Availability) {
+		if w.conv != nil && !w.conv.Ended() && a.FlowID != oldFlow {
+			w.endConversation(ctx, true)
+		}
+	})
+}
+
+// resumeSaved reconnects to the chat this browser had open before a
+// reload, then runs then; it reports whether it started a resume.
+func (w *Window) resumeSaved(ctx app.Context, then func(app.Context)) bool {
+	if w.conv != nil || w.starting {
+		return false
+	}
+	saved, ok := w.store.get(ctx, w.cfg.ConfigID)
+	if !ok {
+		return false
+	}
+	retain := true
+	w.start(ctx, protocol.StartChatRequest{RetainPreviousChat: &retain, PreviousChatID: saved.ChatID,
+		ResumeSecret: saved.ResumeSecret}, "", true, then)
+	return true
+}
+
+func (w *Window) openWindow(ctx app.Context, d *protocol.OpenDetail, event string) {
+	if !w.ready {
+		return
+	}
+	w.open = true
+	w.notice = ""
+	w.post(protocol.BridgeTypeWindowState, "", map[string]any{"open": true})
+	var chatID any
+	if w.conv != nil {
+		chatID = w.conv.ChatID
+		w.emit(w.conv.Opened()...)
+	}
+	w.emit(Outbound{protocol.OutChatWindowOpened, map[string]any{"chatId": chatID}})
+	focusInput(ctx)
+
+	inProgress := w.conv != nil && !w.conv.Ended()
+	switch {
+	case w.starting:
+	case inProgress && d.RetainPreviousChat && d.IDToken == "":
+		// Only open the window.
+	case inProgress && d.RetainPreviousChat:
+		// The server keeps the chat for the same user and replaces it for
+		// another one (never show one user another's chat).
+		retain := true
+		w.start(ctx, protocol.StartChatRequest{IDToken: d.IDToken, StartStepOverride: d.StartStepOverride,
+			RetainPreviousChat: &retain, PreviousChatID: w.conv.ChatID, ResumeSecret: w.secret}, event, false, nil)
+	default:
+		retain := d.RetainPreviousChat
+		req := protocol.StartChatRequest{IDToken: d.IDToken, StartStepOverride: d.StartStepOverride, RetainPreviousChat: &retain}
+		if w.conv != nil {
+			req.PreviousChatID, req.ResumeSecret = w.conv.ChatID, w.secret
+		}
+		w.start(ctx, req, event, false, nil)
+	}
+}
+
+func (w *Window) closeWindow(ctx app.Context) {
+	w.open = false
+	w.post(protocol.BridgeTypeWindowState, "", map[string]any{"open": false})
+	var chatID any
+	if w.conv != nil {
+		chatID = w.conv.ChatID
+	}
+	w.emit(Outbound{protocol.OutChatWindowClosed, map[string]any{"chatId": chatID}})
+}
+
+// start calls the service to start or resume a chat; quiet (a resume after
+// a reload) reports no error to the visitor if the chat is gone.
+func (w *Window) start(ctx app.Context, req protocol.StartChatRequest, event string, quiet bool, then func(app.Context)) {
+	req.ConfigID, req.ConfigKey, req.HostOrigin = w.cfg.ConfigID, w.cfg.ConfigKey, w.hostOrigin
+	w.starting = true
+	ctx.Async(func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		resp, err := w.client.Start(sctx, req)
+		ctx.Dispatch(func(ctx app.Context) {
+			w.starting = false
+			if then != nil {
+				defer then(ctx)
+			}
+			if err != nil {
+				if quiet {
+					w.store.forget(ctx, w.cfg.ConfigID)
+					w.post(bridgeFlag, "", map[string]any{"open": false, "configId": w.cfg.ConfigID})
+					return
+				}
+				code, msg := protocol.CodeInternal, err.Error()
+				var ae *APIError
+				if errors.As(err, &ae) {
+					code = ae.Code
+				}
+				if event == "" {
+					event = protocol.EventOpenChatWindow
+				}
+				w.fail(code, msg, event)
+				return
+			}
+			w.adopt(ctx, resp, req)
+		})
+	})
+}
+
+// adopt makes a started or resumed chat the widget's conversation.
+func (w *Window) adopt(ctx app.Context, resp *protocol.StartChatResponse, req protocol.StartChatRequest) {
+	if w.stream != nil {
+		w.stream.Close()
+		w.stream = nil
+	}
+	if w.conv != nil && w.conv.ChatID != resp.ChatID && !w.conv.Ended() {
+		// The start ended the chat this window held.
+		reason := protocol.EndReplaced
+		if !req.Retain() {
+			reason = protocol.EndRestarted
+		}
+		w.emit(w.conv.Update(protocol.ChatState{ID: w.conv.ChatID, Status: protocol.ChatStatusEnded, EndReason: reason})...)
+	}
+	conv, out := NewConversation(*resp)
+	w.conv, w.secret, w.outbox, w.notice = conv, resp.ResumeSecret, nil, ""
+	w.emit(out...)
+	if conv.Ended() {
+		w.store.forget(ctx, w.cfg.ConfigID)
+		w.post(bridgeFlag, "", map[string]any{"open": false, "configId": w.cfg.ConfigID})
+		return
+	}
+	var flowID int64
+	if w.avail != nil {
+		flowID = w.avail.FlowID
+	}
+	w.store.put(ctx, w.cfg.ConfigID, savedChat{ChatID: resp.ChatID, ResumeSecret: resp.ResumeSecret, FlowID: flowID})
+	w.post(bridgeFlag, "", map[string]any{"open": true, "configId": w.cfg.ConfigID})
+	mode := w.cfg.ChatMode
+	if mode == "" {
+		mode = protocol.ChatModeWebsocket
+	}
+	chatID := resp.ChatID
+	w.stream = w.client.Connect(resp.ChatID, resp.ResumeSecret, conv.LastSeq(), mode, func(u Update) {
+		ctx.Dispatch(func(ctx app.Context) { w.update(ctx, chatID, u) })
+	})
+}
+
+// update applies what the stream reports.
+func (w *Window) update(ctx app.Context, chatID string, u Update) {
+	if w.conv == nil || w.conv.ChatID != chatID {
+		return
+	}
+	if u.Connected != nil {
+		w.connected = *u.Connected
+	}
+	if u.Chat != nil {
+		w.emit(w.conv.Update(*u.Chat)...)
+	}
+	if len(u.Messages) > 0 {
+		w.emit(w.conv.Receive(u.Messages, w.open)...)
+	}
+	if u.Typing != nil {
+		w.conv.Typing = *u.Typing
+	}
+	if u.Ack != nil {
+		w.outbox = removeSent(w.outbox, u.Ack.ClientMsgID)
+	}
+	if u.Err != nil {
+		if u.Err.Code == protocol.CodeChatNotFound || u.Err.Code == protocol.CodeChatEnded {
+			w.emit(w.conv.Update(protocol.ChatState{ID: chatID, Status: protocol.ChatStatusEnded, EndReason: u.Err.Code})...)
+		} else {
+			w.notice = fmt.Sprintf(English.SendFailed, u.Err.Message)
+		}
+	}
+	if w.conv.Ended() {
+		w.finish(ctx)
+	}
+}
+
+// finish forgets an ended chat in this browser; the transcript stays on
+// screen until a new chat starts.
+func (w *Window) finish(ctx app.Context) {
+	if w.stream != nil {
+		w.stream.Close()
+		w.stream = nil
+	}
+	w.store.forget(ctx, w.cfg.ConfigID)
+	w.post(bridgeFlag, "", map[string]any{"open": false, "configId": w.cfg.ConfigID})
+}
+
+// endConversation ends the chat on the server; remove also clears it from
+// the window.
+func (w *Window) endConversation(ctx app.Context, remove bool) {
+	if w.conv == nil {
+		return
+	}
+	chatID, secret := w.conv.ChatID, w.secret
+	if !w.conv.Ended() {
+		ctx.Async(func() {
+			ectx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+			defer cancel()
+			if err := w.client.End(ectx, chatID, secret); err != nil {
+				app.Log("halochat: end chat " + chatID + ": " + err.Error())
+			}
+		})
+		w.emit(w.conv.Update(protocol.ChatState{ID: chatID, Status: protocol.ChatStatusEnded, EndReason: protocol.EndByVisitor})...)
+	}
+	w.finish(ctx)
+	if remove {
+		w.conv, w.secret, w.outbox = nil, "", nil
+	}
+}
+
+// upgrade turns the open anonymous chat into the token's user's chat.
+func (w *Window) upgrade(ctx app.Context, idToken string) {
+	report := func(success bool, chatID any, code, msg string) {
+		var e any
+		if code != "" {
+			e = map[string]any{"code": code, "message": msg}
+		}
+		w.emit(Outbound{protocol.OutUpgradeAnonChat, map[string]any{"success": success, "chatId": chatID, "error": e}})
+	}
+	if w.conv == nil || w.conv.Ended() {
+		report(false, nil, "no_chat", "there is no open chat to upgrade")
+		return
+	}
+	if w.conv.Chat.Authenticated {
+		report(false, w.conv.ChatID, "already_authenticated", "the open chat is already an authenticated chat")
+		return
+	}
+	chatID, secret := w.conv.ChatID, w.secret
+	ctx.Async(func() {
+		uctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		st, err := w.client.Upgrade(uctx, chatID, secret, idToken)
+		ctx.Dispatch(func(ctx app.Context) {
+			if err != nil {
+				code := protocol.CodeInternal
+				var ae *APIError
+				if errors.As(err, &ae) {
+					code = ae.Code
+				}
+				report(false, chatID, code, err.Error())
+				return
+			}
+			if w.conv != nil && w.conv.ChatID == chatID {
+				w.conv.Chat.Authenticated = st.Authenticated
+			}
+			report(true, chatID, "", "")
+		})
+	})
+}
+
+// logout ends the link between this browser and an authenticated chat
+// (and ends that chat), so the next person here never sees it.
+func (w *Window) logout(ctx app.Context) {
+	if w.conv != nil && w.conv.Chat.Authenticated {
+		w.endConversation(ctx, true)
+	}
+	w.store.forget(ctx, w.cfg.ConfigID)
+	w.post(bridgeFlag, "", map[string]any{"open": w.conv != nil && !w.conv.Ended(), "configId": w.cfg.ConfigID})
+}
+
+func newClientMsgID() string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// send sends the draft, after checking it as the bot's question would.
+//
+// The input is not bound to the component's state: re-rendering its value
+// between keystrokes would drop characters, so the text is read from the
+// field when sent.
+func (w *Window) send(ctx app.Context) {
+	field := app.Window().GetElementByID("hc-input")
+	if !field.Truthy() {
+		return
+	}
+	text := strings.TrimSpace(field.Get("value").String())
+	if w.stream == nil || w.conv == nil || w.conv.Ended() {
+		return
+	}
+	if p := w.conv.Pending(); p != nil && p.Kind == "answer" && p.Prompt != nil {
+		v := flow.Validation{Required: p.Prompt.Required, Type: p.Prompt.Type, Pattern: p.Prompt.Pattern,
+			Min: p.Prompt.Min, Max: p.Prompt.Max, MaxLength: p.Prompt.MaxLength}
+		if reason := flow.CheckAnswer(v, text); reason != "" {
+			w.inputError = English.Invalid[reason]
+			if w.inputError == "" {
+				w.inputError = English.Invalid["pattern"]
+			}
+			return
+		}
+	}
+	if text == "" {
+		return
+	}
+	req := protocol.SendRequest{ClientMsgID: newClientMsgID(), Text: text}
+	w.outbox = append(w.outbox, req)
+	w.inputError = ""
+	field.Set("value", "")
+	w.stream.Send(req)
+	focusInput(ctx)
+}
+
+func (w *Window) choose(ctx app.Context, i int) {
+	if w.stream == nil {
+		return
+	}
+	choice := i
+	req := protocol.SendRequest{ClientMsgID: newClientMsgID(), Choice: &choice}
+	if p := w.conv.Pending(); p != nil && i < len(p.Choices) {
+		req.Text = p.Choices[i]
+	}
+	w.outbox = append(w.outbox, req)
+	w.stream.Send(protocol.SendRequest{ClientMsgID: req.ClientMsgID, Choice: &choice})
+}
+
+func (w *Window) typed(ctx app.Context, e app.Event) {
+	w.inputError = ""
+	if w.stream != nil && time.Since(w.lastTyping) > 2*time.Second {
+		w.lastTyping = time.Now()
+		s := w.stream
+		ctx.Async(func() { s.Typing(true) })
+	}
+}
+
+func (w *Window) newChat(ctx app.Context) {
+	w.conv, w.secret, w.outbox = nil, "", nil
+	w.openWindow(ctx, &protocol.OpenDetail{RetainPreviousChat: true}, "")
+}
+
+func focusInput(ctx app.Context) {
+	ctx.Defer(func(app.Context) {
+		if el := app.Window().GetElementByID("hc-input"); el.Truthy() {
+			el.Call("focus")
+		}
+	})
+}
