@@ -9,6 +9,7 @@ benchtime=${BENCHTIME:-1s}
 wasmdir="$(go env GOROOT)/lib/wasm"
 native=$(go test -run '^$' -bench . -benchmem -benchtime "$benchtime" -count 1 ./app/flow/ | grep -E '^(Benchmark|cpu:|goos|goarch)')
 wasm=$(PATH="$wasmdir:$PATH" GOOS=js GOARCH=wasm go test -run '^$' -bench . -benchmem -benchtime "$benchtime" -count 1 ./app/flow/ | grep -E '^(Benchmark|goos|goarch)')
+browser=$(go run ./backend/cmd/widgetbench -runs "${WIDGET_RUNS:-5}")
 w=static/dist/widget.wasm
 size() { if [ -f "$1" ]; then stat -c %s "$1"; else echo "n/a"; fi; }
 mkdir -p docs
@@ -42,6 +43,8 @@ mkdir -p docs
   echo "| widget.wasm.br (brotli -q 11) | $(size $w.br) |"
   echo "| index.js loader (raw) | $(size static/index.js) |"
   echo "| index.js loader (gzip -9) | $(gzip -9 -c static/index.js | wc -c) |"
+  echo
+  echo "$browser"
 } > "$out"
 echo "wrote $out"
 cat "$out"

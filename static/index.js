@@ -69,13 +69,13 @@
     frame.src = base + "/chat/widget/?configId=" + encodeURIComponent(String(conf.configId));
     frame.addEventListener("load", function () {
       clearInterval(hello);
-      var say = function () { frame.contentWindow.postMessage({ type: "halochat:hello", config: conf }, origin); };
       say();
-      hello = setInterval(say, 250);
+      hello = setInterval(say, 100);
       setTimeout(function () { clearInterval(hello); }, 60000);
     });
     root.appendChild(frame);
   }
+  function say() { if (!ready) { frame.contentWindow.postMessage({ type: "halochat:hello", config: conf }, origin); } }
   function show(v) {
     open = v;
     if (frame) { frame.className = v ? "" : "h"; }
@@ -101,7 +101,9 @@
   window.addEventListener("message", function (ev) {
     if (!frame || ev.source !== frame.contentWindow || ev.origin !== origin || !ev.data) { return; }
     var m = ev.data, d = m.detail || {};
-    if (m.type === "halochat:ready") {
+    if (m.type === "halochat:boot") {
+      say();
+    } else if (m.type === "halochat:ready") {
       clearInterval(hello);
       if (!ready) { ready = true; queue.splice(0).forEach(send); }
     } else if (m.type === "halochat:outbound" && typeof m.name === "string" && m.name.indexOf(OUT) === 0) {

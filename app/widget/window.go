@@ -18,6 +18,7 @@ import (
 
 // Bridge message types the widget handles besides those in app/protocol.
 const (
+	bridgeBoot       = "halochat:boot"       // widget → loader: running; say hello now
 	bridgeHello      = "halochat:hello"      // loader → widget: the config, until ready
 	bridgeLauncher   = "halochat:launcher"   // loader → widget: the launcher was clicked
 	bridgeAppearance = "halochat:appearance" // widget → loader: colour and size of launcher and frame
@@ -77,6 +78,13 @@ func (w *Window) OnMount(ctx app.Context) {
 		ctx.Dispatch(func(ctx app.Context) { w.fromLoader(ctx, origin, data) })
 		return nil
 	}))
+	// Where the browser names the host page's origin, tell the loader at
+	// once that the widget runs (it would otherwise wait for its next
+	// hello); the message carries nothing and goes to that origin only.
+	if host := ancestorOrigin(); host != "" {
+		msg := app.Window().Get("JSON").Call("parse", `{"type":"`+bridgeBoot+`"}`)
+		parent.Call("postMessage", msg, host)
+	}
 }
 
 // OnDismount closes the chat's connection.
