@@ -115,8 +115,13 @@
       show(!!d.open);
     } else if (m.type === "halochat:flag") {
       flag(!!d.open);
+    } else if (m.type === "halochat:session" && typeof d.key === "string") {
+      var v = null;
+      try { v = sessionStorage.getItem(d.key); } catch (e) { /* storage denied */ }
+      send({ type: "halochat:session", detail: { key: d.key, value: typeof v === "string" ? v.slice(0, 320) : "" } });
     } else if (m.type === "halochat:appearance") {
       colour(d.colour);
+      if (d.hidden !== undefined) { btn.className = d.hidden && !open ? "h" : ""; }
       if (d.width) { frame.width = String(d.width); }
       if (d.height) { frame.height = String(d.height); }
     }

@@ -261,6 +261,12 @@ type Availability struct {
 	Colour   string `json:"colour,omitempty"`
 	Title    string `json:"title,omitempty"`
 	Greeting string `json:"greeting,omitempty"`
+	// HideWhenUnavailable: hide the launcher while ChatAvailable is false
+	// (and no conversation is in progress).
+	HideWhenUnavailable bool `json:"hideWhenUnavailable,omitempty"`
+	// EmailStorageKey names the host page's sessionStorage key holding
+	// the visitor's email (an unverified hint sent with the chat start).
+	EmailStorageKey string `json:"emailStorageKey,omitempty"`
 }
 
 // SendRequest is a visitor's message over the long-poll transport (and

@@ -23,6 +23,7 @@ const (
 	bridgeLauncher   = "halochat:launcher"   // loader → widget: the launcher was clicked
 	bridgeAppearance = "halochat:appearance" // widget → loader: colour and size of launcher and frame
 	bridgeFlag       = "halochat:flag"       // widget → loader: a conversation is (not) open here
+	bridgeSession    = "halochat:session"    // widget → loader: read a sessionStorage key; loader → widget: its value
 )
 
 // bridgeIn is a message from the loader.
@@ -58,6 +59,7 @@ type Window struct {
 	inputError string
 	outbox     []protocol.SendRequest
 	lastTyping time.Time
+	emailHint  string // from the host page's sessionStorage key of the profile
 }
 
 // OnMount starts listening to the loader.
@@ -125,6 +127,11 @@ func (w *Window) fromLoader(ctx app.Context, origin, data string) {
 		w.hello(ctx, m.Config)
 	case protocol.BridgeTypeInbound:
 		w.inbound(ctx, m.Name, m.Detail)
+	case bridgeSession:
+		var d struct{ Key, Value string }
+		if json.Unmarshal(m.Detail, &d) == nil && d.Key != "" && d.Key == w.profile.EmailStorageKey {
+			w.emailHint = d.Value
+		}
 	case bridgeLauncher:
 		if w.open {
 			w.closeWindow(ctx)
@@ -251,6 +258,7 @@ func (w *Window) appearance() {
 	if w.cfg.Height > 0 {
 		d["height"] = w.cfg.Height
 	}
+	d["hidden"] = w.launcherHidden()
 	w.post(bridgeAppearance, "", d)
 }
 
@@ -294,6 +302,15 @@ func (w *Window) checkAvailability(ctx app.Context, next func(ctx app.Context, a
 func (w *Window) profileAppearance(a *protocol.Availability) {
 	w.profile = *a
 	w.appearance()
+	if a.EmailStorageKey != "" {
+		w.post(bridgeSession, "", map[string]any{"key": a.EmailStorageKey})
+	}
+}
+
+// launcherHidden: the profile hides the launcher while chat is
+// unavailable, unless a conversation is in progress.
+func (w *Window) launcherHidden() bool {
+	return w.profile.HideWhenUnavailable && !w.profile.ChatAvailable && (w.conv == nil || w.conv.Ended())
 }
 
 // effectiveColour is the page's colour, else the profile's.
@@ -388,7 +405,7 @@ func (w *Window) closeWindow(ctx app.Context) {
 // start calls the service to start or resume a chat; quiet (a resume after
 // a reload) reports no error to the visitor if the chat is gone.
 func (w *Window) start(ctx app.Context, req protocol.StartChatRequest, event string, quiet bool, then func(app.Context)) {
-	req.ConfigID, req.ConfigKey, req.HostOrigin = w.cfg.ConfigID, w.cfg.ConfigKey, w.hostOrigin
+	req.ConfigID, req.ConfigKey, req.HostOrigin, req.EmailHint = w.cfg.ConfigID, w.cfg.ConfigKey, w.hostOrigin, w.emailHint
 	w.starting = true
 	ctx.Async(func() {
 		sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -438,6 +455,7 @@ func (w *Window) adopt(ctx app.Context, resp *protocol.StartChatResponse, req pr
 	conv, out := NewConversation(*resp)
 	w.conv, w.secret, w.outbox, w.notice = conv, resp.ResumeSecret, nil, ""
 	w.emit(out...)
+	w.appearance()
 	if conv.Ended() {
 		w.store.forget(ctx, w.cfg.ConfigID)
 		w.post(bridgeFlag, "", map[string]any{"open": false, "configId": w.cfg.ConfigID})
@@ -500,6 +518,7 @@ func (w *Window) finish(ctx app.Context) {
 	}
 	w.store.forget(ctx, w.cfg.ConfigID)
 	w.post(bridgeFlag, "", map[string]any{"open": false, "configId": w.cfg.ConfigID})
+	w.appearance()
 }
 
 // endConversation ends the chat on the server; remove also clears it from

@@ -173,6 +173,10 @@ type Availability struct {
 	Weekly     []OpeningInterval `json:"weekly,omitempty"`   // empty = open all week
 	Holidays   []Holiday         `json:"holidays,omitempty"`
 	NeedsAgent bool              `json:"needsAgent"`
+	// HideWhenUnavailable hides the launcher while chat is unavailable
+	// (closed, or no agent online where the flow needs one), unless a
+	// conversation is in progress in the browser.
+	HideWhenUnavailable bool `json:"hideWhenUnavailable,omitempty"`
 }
 
 // Value implements driver.Valuer.
