@@ -1,0 +1,424 @@
+// Command loadgen drives a running halochat as the widget and the agent
+// console do, and reports what it measured: chats started per second,
+// messages persisted and delivered per second, delivery latency (send →
+// received by the other side) percentiles, errors, and the server's RSS
+// and CPU time (from /proc, when -pid names it).
+//
+// Each visitor starts a chat over HTTP with an HS256 identity token
+// carrying chat custom fields, holds a websocket, asks for a person (the
+// demo flow's transfer), and once an agent has accepted sends -messages
+// messages at -rate per second; the agents answer each one. Bounded in
+// count and time; for loopback targets only.
+//
+//	bin/halochat serve --limits benchmark &
+//	go run ./backend/cmd/loadgen -url http://127.0.0.1:8080 -demo data/demo.json -chats 200
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/golang-jwt/jwt/v5"
+
+	"halochat/app/protocol"
+	"halochat/backend/demo"
+)
+
+type options struct {
+	url      string
+	demoFile string
+	chats    int
+	messages int
+	rate     float64
+	agents   int
+	parallel int
+	timeout  time.Duration
+	pid      int
+}
+
+func main() {
+	var o options
+	flag.StringVar(&o.url, "url", "http://127.0.0.1:8080", "the service (loopback only)")
+	flag.StringVar(&o.demoFile, "demo", "data/demo.json", "the output of `halochat demo --json` for that service")
+	flag.IntVar(&o.chats, "chats", 100, "visitors (chats)")
+	flag.IntVar(&o.messages, "messages", 20, "messages each visitor sends once an agent has the chat")
+	flag.Float64Var(&o.rate, "rate", 2, "messages per second per visitor")
+	flag.IntVar(&o.agents, "agents", 4, "agent console connections (the demo agent)")
+	flag.IntVar(&o.parallel, "parallel", 50, "chat starts in flight at once")
+	flag.DurationVar(&o.timeout, "timeout", 3*time.Minute, "stop after this long whatever happens")
+	flag.IntVar(&o.pid, "pid", 0, "the server's process id, to report its RSS and CPU")
+	flag.Parse()
+	rep, err := run(o)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "loadgen:", err)
+		os.Exit(1)
+	}
+	out, _ := json.MarshalIndent(rep, "", "  ")
+	fmt.Println(string(out))
+}
+
+// Report is what one run measured.
+type Report struct {
+	Chats, Messages        int
+	StartedChats           int64
+	StartErrors            int64
+	StartsPerSecond        float64
+	StartP50Ms, StartP99Ms float64
+	Sent, Acked            int64
+	Delivered              int64 // visitor → agent and agent → visitor
+	Duplicates, OutOfOrder int64
+	MessagesPerSecond      float64 // acked (persisted) and delivered
+	LatencyP50Ms, P95Ms    float64
+	P99Ms, MaxMs           float64
+	Errors                 []string
+	ServerRSSMiB           float64 `json:",omitempty"`
+	ServerCPUSeconds       float64 `json:",omitempty"`
+	MessagePhaseSeconds    float64
+	ElapsedSeconds         float64
+}
+
+func run(o options) (*Report, error) {
+	u, err := url.Parse(o.url)
+	if err != nil {
+		return nil, err
+	}
+	if ip := net.ParseIP(u.Hostname()); (ip == nil || !ip.IsLoopback()) && u.Hostname() != "localhost" {
+		return nil, fmt.Errorf("%s is not a loopback address: loadgen only loads this machine", o.url)
+	}
+	raw, err := os.ReadFile(o.demoFile)
+	if err != nil {
+		return nil, fmt.Errorf("read the demo's ids and secrets: %w", err)
+	}
+	var d demo.Result
+	if err := json.Unmarshal(raw, &d); err != nil {
+		return nil, fmt.Errorf("decode %s: %w", o.demoFile, err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), o.timeout)
+	defer cancel()
+	l := &load{o: o, d: d, base: strings.TrimRight(o.url, "/"), lat: newSamples(), startLat: newSamples()}
+	l.client = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: o.parallel * 2}, Timeout: 30 * time.Second}
+	cpu0 := cpuSeconds(o.pid)
+	began := time.Now()
+
+	if err := l.startAgents(ctx); err != nil {
+		return nil, err
+	}
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, o.parallel)
+	startsBegan := time.Now()
+	for i := 0; i < o.chats; i++ {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			l.visitor(ctx, i)
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(began)
+
+	rep := &Report{Chats: o.chats, Messages: o.messages, StartedChats: l.started.Load(), StartErrors: l.startErrs.Load(),
+		Sent: l.sent.Load(), Acked: l.acked.Load(), Delivered: l.delivered.Load(),
+		Duplicates: l.dups.Load(), OutOfOrder: l.disorder.Load(), ElapsedSeconds: elapsed.Seconds()}
+	if s := l.startsDone.Load(); s > 0 {
+		rep.StartsPerSecond = float64(l.started.Load()) / time.Duration(s-startsBegan.UnixNano()).Seconds()
+	}
+	rep.StartP50Ms, rep.StartP99Ms = l.startLat.pct(50), l.startLat.pct(99)
+	if first, last := l.firstSend.Load(), l.lastDelivery.Load(); first > 0 && last > first {
+		rep.MessagePhaseSeconds = time.Duration(last - first).Seconds()
+		rep.MessagesPerSecond = float64(rep.Acked+rep.Delivered) / rep.MessagePhaseSeconds
+	}
+	rep.LatencyP50Ms, rep.P95Ms, rep.P99Ms, rep.MaxMs = l.lat.pct(50), l.lat.pct(95), l.lat.pct(99), l.lat.pct(100)
+	l.mu.Lock()
+	rep.Errors = l.errs
+	l.mu.Unlock()
+	if o.pid > 0 {
+		rep.ServerRSSMiB = rssMiB(o.pid)
+		rep.ServerCPUSeconds = cpuSeconds(o.pid) - cpu0
+	}
+	return rep, nil
+}
+
+type load struct {
+	o      options
+	d      demo.Result
+	base   string
+	client *http.Client
+
+	lat, startLat *samples
+
+	started, startErrs, sent, acked, delivered, dups, disorder atomic.Int64
+	firstSend, lastDelivery, startsDone                        atomic.Int64
+
+	mu   sync.Mutex
+	errs []string
+	// chats the agents accepted: chat id → channel closed on acceptance
+	accepted sync.Map
+}
+
+func (l *load) fail(format string, args ...any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.errs) < 20 {
+		l.errs = append(l.errs, fmt.Sprintf(format, args...))
+	}
+}
+
+func (l *load) token(i int) string {
+	claims := jwt.MapClaims{"sub": "load-" + strconv.Itoa(i), "given_name": "Load", "family_name": strconv.Itoa(i),
+		"email": fmt.Sprintf("load%d@example.test", i), "CFcustomerTier": "silver", "Account Number": "L-" + strconv.Itoa(i),
+		"exp": time.Now().Add(time.Hour).Unix()}
+	tok := jwt.NewWithClaims(jwt.SigningMethodHS256, claims)
+	tok.Header["kid"] = l.d.Identity.KID
+	s, _ := tok.SignedString([]byte(l.d.Identity.HS256Secret))
+	return s
+}
+
+func (l *load) dial(ctx context.Context, path string, header http.Header) (*websocket.Conn, error) {
+	if header == nil {
+		header = http.Header{}
+	}
+	header.Set("Origin", l.base)
+	conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(l.base, "http")+path,
+		&websocket.DialOptions{HTTPHeader: header, HTTPClient: l.client})
+	if err != nil {
+		return nil, err
+	}
+	conn.SetReadLimit(1 << 20)
+	return conn, nil
+}
+
+func write(ctx context.Context, c *websocket.Conn, f protocol.Frame) error {
+	f.V = protocol.ProtocolVersion
+	b, _ := json.Marshal(f)
+	return c.Write(ctx, websocket.MessageText, b)
+}
+
+func read(ctx context.Context, c *websocket.Conn) (protocol.Frame, error) {
+	var f protocol.Frame
+	_, b, err := c.Read(ctx)
+	if err != nil {
+		return f, err
+	}
+	return f, json.Unmarshal(b, &f)
+}
+
+// stamp puts the send time into a message; delivered computes latency.
+func stamp(prefix string) string {
+	return prefix + " t=" + strconv.FormatInt(time.Now().UnixNano(), 10)
+}
+
+func (l *load) deliveredNow(text string) {
+	i := strings.LastIndex(text, " t=")
+	if i < 0 {
+		return
+	}
+	ns, err := strconv.ParseInt(text[i+3:], 10, 64)
+	if err != nil {
+		return
+	}
+	now := time.Now().UnixNano()
+	l.lat.add(float64(now-ns) / 1e6)
+	l.delivered.Add(1)
+	l.lastDelivery.Store(now)
+}
+
+// startAgents logs the demo agent in and opens its console connections.
+func (l *load) startAgents(ctx context.Context) error {
+	body, _ := json.Marshal(map[string]string{"email": l.d.Agent.Email, "password": l.d.Agent.Password})
+	req, _ := http.NewRequestWithContext(ctx, "POST", l.base+"/auth/login", strings.NewReader(string(body)))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Origin", l.base)
+	res, err := l.client.Do(req)
+	if err != nil {
+		return fmt.Errorf("agent login: %w", err)
+	}
+	defer res.Body.Close()
+	var out struct{ Token string }
+	if err := json.NewDecoder(res.Body).Decode(&out); err != nil || out.Token == "" {
+		return fmt.Errorf("agent login: %s", res.Status)
+	}
+	for i := 0; i < l.o.agents; i++ {
+		conn, err := l.dial(ctx, "/agent/ws", http.Header{"Authorization": {"Bearer " + out.Token}})
+		if err != nil {
+			return fmt.Errorf("agent websocket: %w", err)
+		}
+		if err := write(ctx, conn, protocol.Frame{Type: protocol.FrameHello}); err != nil {
+			return err
+		}
+		go l.agent(ctx, conn, i)
+	}
+	return nil
+}
+
+// agent accepts queued chats and answers every visitor message.
+func (l *load) agent(ctx context.Context, conn *websocket.Conn, n int) {
+	defer conn.CloseNow()
+	var mu sync.Mutex // writes from this goroutine only, but keep it simple if that changes
+	for {
+		f, err := read(ctx, conn)
+		if err != nil {
+			if ctx.Err() == nil && !errors.Is(err, context.Canceled) {
+				l.fail("agent %d: %v", n, err)
+			}
+			return
+		}
+		switch f.Type {
+		case protocol.FrameQueue:
+			for i, c := range f.Chats {
+				if i%l.o.agents == n { // spread the queue over the connections
+					mu.Lock()
+					_ = write(ctx, conn, protocol.Frame{Type: protocol.FrameAccept, ChatID: c.ID})
+					mu.Unlock()
+				}
+			}
+		case protocol.FrameAccepted:
+			if f.Error == nil {
+				if ch, ok := l.accepted.Load(f.ChatID); ok {
+					select {
+					case <-ch.(chan struct{}):
+					default:
+						close(ch.(chan struct{}))
+					}
+				}
+			}
+		case protocol.FrameMessage:
+			m := f.Message
+			if m == nil || m.From != protocol.FromVisitor || !strings.HasPrefix(m.Text, "visitor ") {
+				continue
+			}
+			l.deliveredNow(m.Text)
+			mu.Lock()
+			_ = write(ctx, conn, protocol.Frame{Type: protocol.FrameSend, ChatID: f.ChatID,
+				ClientMsgID: "r" + strconv.FormatInt(m.Seq, 10), Text: stamp("agent")})
+			mu.Unlock()
+		}
+	}
+}
+
+func (l *load) visitor(ctx context.Context, i int) {
+	req := protocol.StartChatRequest{ConfigID: l.d.Profile.ID, ConfigKey: l.d.Profile.Key,
+		HostOrigin: "http://localhost:1", IDToken: l.token(i)}
+	body, _ := json.Marshal(req)
+	t0 := time.Now()
+	hreq, _ := http.NewRequestWithContext(ctx, "POST", l.base+"/chat/api/v1/start", strings.NewReader(string(body)))
+	hreq.Header.Set("Content-Type", "application/json")
+	hreq.Header.Set("Origin", l.base)
+	res, err := l.client.Do(hreq)
+	if err != nil {
+		l.startErrs.Add(1)
+		l.fail("start %d: %v", i, err)
+		return
+	}
+	var start protocol.StartChatResponse
+	err = json.NewDecoder(res.Body).Decode(&start)
+	res.Body.Close()
+	if res.StatusCode/100 != 2 || err != nil {
+		l.startErrs.Add(1)
+		l.fail("start %d: %s", i, res.Status)
+		return
+	}
+	l.startLat.add(float64(time.Since(t0)) / 1e6)
+	l.started.Add(1)
+	l.startsDone.Store(time.Now().UnixNano())
+
+	acc := make(chan struct{})
+	l.accepted.Store(start.ChatID, acc)
+	conn, err := l.dial(ctx, "/chat/ws", nil)
+	if err != nil {
+		l.fail("visitor %d websocket: %v", i, err)
+		return
+	}
+	defer conn.CloseNow()
+	if err := write(ctx, conn, protocol.Frame{Type: protocol.FrameHello, ChatID: start.ChatID, ResumeSecret: start.ResumeSecret,
+		AfterSeq: start.Chat.LastSeq}); err != nil {
+		l.fail("visitor %d hello: %v", i, err)
+		return
+	}
+	// Ask for a person: the demo menu's third option.
+	person := 2
+	if err := write(ctx, conn, protocol.Frame{Type: protocol.FrameSend, ClientMsgID: "menu", Choice: &person}); err != nil {
+		l.fail("visitor %d choose: %v", i, err)
+		return
+	}
+	done := make(chan struct{})
+	var lastSeq int64
+	go func() {
+		defer close(done)
+		got := 0
+		for got < l.o.messages {
+			f, err := read(ctx, conn)
+			if err != nil {
+				if ctx.Err() == nil {
+					l.fail("visitor %d read: %v", i, err)
+				}
+				return
+			}
+			switch f.Type {
+			case protocol.FrameAck:
+				if strings.HasPrefix(f.ClientMsgID, "msg-") {
+					l.acked.Add(1)
+				}
+			case protocol.FrameMessage:
+				m := f.Message
+				if m == nil {
+					continue
+				}
+				switch {
+				case m.Seq <= lastSeq:
+					l.dups.Add(1)
+				case lastSeq != 0 && m.Seq != lastSeq+1:
+					l.disorder.Add(1)
+				}
+				if m.Seq > lastSeq {
+					lastSeq = m.Seq
+				}
+				if m.From == protocol.FromAgent && strings.HasPrefix(m.Text, "agent ") {
+					l.deliveredNow(m.Text)
+					got++
+				}
+			}
+		}
+	}()
+	select {
+	case <-acc:
+	case <-done:
+		return
+	case <-ctx.Done():
+		return
+	}
+	every := time.Duration(float64(time.Second) / l.o.rate)
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for k := 0; k < l.o.messages; k++ {
+		l.firstSend.CompareAndSwap(0, time.Now().UnixNano())
+		if err := write(ctx, conn, protocol.Frame{Type: protocol.FrameSend, ClientMsgID: "msg-" + strconv.Itoa(k), Text: stamp("visitor")}); err != nil {
+			l.fail("visitor %d send: %v", i, err)
+			return
+		}
+		l.sent.Add(1)
+		select {
+		case <-tick.C:
+		case <-ctx.Done():
+			return
+		}
+	}
+	select {
+	case <-done:
+	case <-ctx.Done():
+	}
+}
