@@ -59,3 +59,38 @@ func TestCheckAnswerAgreesWithTheRunner(t *testing.T) {
 		})
 	}
 }
+
+func TestPendingActionRedoesTheWaitedAction(t *testing.T) {
+	f := &Flow{StartStep: 1, NextStepNumber: 4, Steps: []Step{
+		{Number: 1, Kind: KindCreateTicket, Ticket: &TicketStep{Summary: "for {{user.firstname}}"}, Next: 2},
+		{Number: 2, Kind: KindRunbook, Runbook: &RunbookStep{Runbook: "rb", Success: 3, Failure: 3}},
+		{Number: 3, Kind: KindEnd},
+	}}
+	p, err := Compile(f, Schema{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := Env{User: map[string]string{"firstname": "Ann"}}
+	st, outs, err := p.Run(env, State{}, Start(0, false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := p.PendingAction(env, st)
+	if got == nil || got.Kind != OutCreateTicket || got.Summary != "for Ann" || outs[len(outs)-1].Summary != got.Summary {
+		t.Fatalf("PendingAction while awaiting the ticket = %+v (the run gave %+v)", got, outs)
+	}
+	st, _, err = p.Run(env, st, TicketCreated("7"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := p.PendingAction(env, st); got == nil || got.Kind != OutCallRunbook || got.Runbook != "rb" {
+		t.Fatalf("PendingAction while awaiting the runbook = %+v", got)
+	}
+	st, _, err = p.Run(env, st, RunbookResult(true, []byte(`{}`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := p.PendingAction(env, st); got != nil {
+		t.Errorf("PendingAction of an ended chat = %+v", got)
+	}
+}

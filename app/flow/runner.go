@@ -211,6 +211,26 @@ func (p *Program) EvaluateCondition(n int, env Env, vars map[string]Value) (bool
 	return p.steps[i].cond.eval(&env, vars)
 }
 
+// PendingAction returns the action a state waits on — the create_ticket
+// or call_runbook output its step gave — or nil. A host that stopped
+// between committing the state and finishing the action (a crash) uses it
+// to do the action again.
+func (p *Program) PendingAction(env Env, st State) *Output {
+	r := runner{p: p, env: &env, st: st}
+	i, ok := p.index[st.Step]
+	if !ok {
+		return nil
+	}
+	s := &p.flow.Steps[i]
+	switch {
+	case st.Status == StatusAwaitingTicket && s.Kind == KindCreateTicket:
+		return &Output{Kind: OutCreateTicket, Step: s.Number, Summary: r.text(s.Ticket.Summary)}
+	case st.Status == StatusAwaitingRunbook && s.Kind == KindRunbook:
+		return &Output{Kind: OutCallRunbook, Step: s.Number, Runbook: s.Runbook.Runbook}
+	}
+	return nil
+}
+
 // Pending returns the outputs that show what a waiting chat waits for
 // (the question and its prompt, or the choice and its buttons), for a
 // client that reconnects. Other statuses have none.

@@ -292,13 +292,11 @@ func (s *Service) AgentEnd(ctx context.Context, chatID string, a *store.Agent) e
 	return s.End(ctx, chatID, protocol.EndByAgent)
 }
 
-// RunWorker ends idle chats until ctx ends: every interval (default a
-// minute) the chats with nothing new for IdleTimeout are ended with
-// reason "idle".
+// RunWorker does the chats' background work until ctx ends: every
+// interval (default a minute) the chats with nothing new for IdleTimeout
+// are ended with reason "idle", and chats stalled on a ticket or runbook
+// action (their node died) are resumed (ResumeStalled).
 func (s *Service) RunWorker(ctx context.Context, interval time.Duration) {
-	if s.idle < 0 {
-		return
-	}
 	if interval <= 0 {
 		interval = time.Minute
 	}
@@ -312,6 +310,9 @@ func (s *Service) RunWorker(ctx context.Context, interval time.Duration) {
 		}
 		if _, err := s.EndIdleChats(ctx); err != nil && ctx.Err() == nil {
 			s.log.Warn("end idle chats", "err", err)
+		}
+		if _, err := s.ResumeStalled(ctx, StalledAfter); err != nil && ctx.Err() == nil {
+			s.log.Warn("resume stalled chats", "err", err)
 		}
 	}
 }

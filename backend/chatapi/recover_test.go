@@ -1,0 +1,88 @@
+package chatapi_test
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"halochat/app/flow"
+	"halochat/app/protocol"
+	"halochat/backend/demo"
+	"halochat/backend/store"
+)
+
+// TestStalledTicketStepIsResumedOnce: a node died after committing a
+// create-ticket step, before or after logging the ticket. The worker
+// finishes the step: the ticket is logged exactly once and the chat ends
+// with its number.
+func TestStalledTicketStepIsResumedOnce(t *testing.T) {
+	for _, logged := range []bool{true, false} {
+		name := "died before logging the ticket"
+		if logged {
+			name = "died after logging the ticket"
+		}
+		t.Run(name, func(t *testing.T) {
+			forEachDB(t, func(t *testing.T, e *env) {
+				ctx := context.Background()
+				n := e.node(nodeOpts{})
+				resp := n.mustStart(protocol.StartChatRequest{})
+				c := visitor(t, n, resp.ChatID, resp.ResumeSecret, resp.Chat.LastSeq)
+				choose(c, "c1", 1) // A technical problem
+				c.messagesUntil(resp.ChatID, func(m protocol.ChatMessage) bool { return m.Prompt != nil && m.Step == demo.StepAskProblem })
+				sendText(c, "c2", "The printer is on fire")
+				c.messagesUntil(resp.ChatID, isEnd)
+				tickets, err := e.st.ListTickets(ctx, store.TicketFilter{ChatID: resp.ChatID})
+				if err != nil || len(tickets) != 1 {
+					t.Fatalf("tickets %v, %v", tickets, err)
+				}
+				if !logged {
+					if _, err := e.st.DB().NewDelete().TableExpr("ticket_field_values").Where("ticket_id = ?", tickets[0].ID).Exec(ctx); err != nil {
+						t.Fatal(err)
+					}
+					if _, err := e.st.DB().NewDelete().TableExpr("tickets").Where("id = ?", tickets[0].ID).Exec(ctx); err != nil {
+						t.Fatal(err)
+					}
+				}
+
+				// Put the chat back where the dead node left it: waiting on
+				// the ticket step, committed before any ticket was logged.
+				stalled := flow.State{Status: flow.StatusAwaitingTicket, Step: demo.StepCreateTicket, Vars: map[string]flow.Value{
+					"topic": flow.NewText("A technical problem"), "problem": flow.NewText("The printer is on fire")}}
+				raw, err := json.Marshal(stalled)
+				if err != nil {
+					t.Fatal(err)
+				}
+				before := tickets[0].CreatedAt.Add(-time.Minute)
+				_, err = e.st.DB().NewUpdate().TableExpr("chats").
+					Set("status = ?", store.ChatBot).Set("flow_state = ?", string(raw)).Set("updated_at = ?", before).
+					Set("ended_at = NULL").Set("end_reason = ''").Set("ticket_id = NULL").
+					Where("id = ?", resp.ChatID).Exec(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+
+				if got, err := n.svc.ResumeStalled(ctx, time.Hour); err != nil || got != 0 {
+					t.Fatalf("ResumeStalled with a cutoff before the stall = %d, %v; want 0", got, err)
+				}
+				if got, err := n.svc.ResumeStalled(ctx, time.Second); err != nil || got != 1 {
+					t.Fatalf("ResumeStalled = %d, %v; want 1", got, err)
+				}
+				after, err := e.st.ListTickets(ctx, store.TicketFilter{ChatID: resp.ChatID})
+				if err != nil || len(after) != 1 {
+					t.Fatalf("tickets after the resume: %d (%v), want exactly 1", len(after), err)
+				}
+				if logged && after[0].ID != tickets[0].ID {
+					t.Errorf("the resume logged ticket %d beside the one logged before the stall (%d)", after[0].ID, tickets[0].ID)
+				}
+				ch, err := e.st.GetChat(ctx, resp.ChatID)
+				if err != nil || ch.Status != store.ChatEnded || ch.TicketID != after[0].ID {
+					t.Fatalf("chat after the resume: %+v, %v; want ended with ticket %d", ch, err, after[0].ID)
+				}
+				if got, err := n.svc.ResumeStalled(ctx, time.Second); err != nil || got != 0 {
+					t.Errorf("a second ResumeStalled = %d, %v; want 0", got, err)
+				}
+			})
+		})
+	}
+}

@@ -1,0 +1,116 @@
+package chats
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"halochat/app/flow"
+	"halochat/app/protocol"
+	"halochat/backend/store"
+)
+
+// StalledAfter is how long a chat may wait on its ticket or runbook action
+// before ResumeStalled takes it for stopped: longer than any runbook
+// timeout, so a node still working on it is not overtaken.
+const StalledAfter = 2 * time.Minute
+
+// ResumeStalled finishes the actions of chats that stopped between
+// committing a create-ticket or runbook step and completing it — the node
+// died — and runs their flows on. A ticket is logged once: a ticket of the
+// chat created after the waiting state was committed is that step's, and
+// is reused. A runbook may be called a second time (at least once).
+func (s *Service) ResumeStalled(ctx context.Context, olderThan time.Duration) (int, error) {
+	list, err := s.store.ListChats(ctx, store.ChatFilter{Status: store.ChatBot, Page: store.Page{Limit: store.MaxLimit}})
+	if err != nil {
+		return 0, fmt.Errorf("resume stalled chats: %w", err)
+	}
+	cutoff := s.store.Now().Add(-olderThan)
+	n := 0
+	for _, c := range list {
+		if c.UpdatedAt.After(cutoff) {
+			continue
+		}
+		st, err := decodeState(c.FlowState)
+		if err != nil || (st.Status != flow.StatusAwaitingTicket && st.Status != flow.StatusAwaitingRunbook) {
+			continue
+		}
+		done, err := s.resumeAction(ctx, c.ID, cutoff)
+		if err != nil {
+			s.log.Warn("resume a stalled chat", "chat", c.ID, "err", err)
+			continue
+		}
+		if done {
+			n++
+		}
+	}
+	return n, nil
+}
+
+func (s *Service) resumeAction(ctx context.Context, chatID string, cutoff time.Time) (bool, error) {
+	unlock := s.lock(chatID)
+	defer unlock()
+	c, err := s.store.GetChat(ctx, chatID)
+	if err != nil {
+		return false, err
+	}
+	if c.Status != store.ChatBot || c.UpdatedAt.After(cutoff) {
+		return false, nil // moved meanwhile
+	}
+	st, err := decodeState(c.FlowState)
+	if err != nil {
+		return false, err
+	}
+	rt, err := s.runtimeFor(ctx, c)
+	if err != nil || rt == nil {
+		return false, err
+	}
+	act := rt.prog.PendingAction(rt.env, st)
+	if act == nil {
+		return false, nil
+	}
+	var in flow.Input
+	var lead []store.Message
+	switch act.Kind {
+	case flow.OutCreateTicket:
+		id, err := s.ticketSince(ctx, c)
+		if err != nil {
+			return false, err
+		}
+		if id == 0 {
+			if id, err = s.createTicket(ctx, c, act.Summary); err != nil {
+				return false, err
+			}
+		}
+		in = flow.TicketCreated(strconv.FormatInt(id, 10))
+		lead = []store.Message{systemMessage(fmt.Sprintf("Ticket #%d has been logged.", id),
+			protocol.ChatMessage{Event: protocol.EventTicketCreated, TicketID: id})}
+	case flow.OutCallRunbook:
+		ok, body := s.callRunbook(ctx, c, rt, st, act)
+		in = flow.RunbookResult(ok, body)
+	default:
+		return false, nil
+	}
+	s.log.Info("resuming a stalled chat", "chat", c.ID, "step", act.Step, "action", act.Kind)
+	if _, _, err := s.runFlow(ctx, c, rt, in, lead, protocol.EndByFlow); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// ticketSince returns the ticket of chat c logged since its state was last
+// committed (0 if none): the waiting step's, if the node died after
+// logging it.
+func (s *Service) ticketSince(ctx context.Context, c *store.Chat) (int64, error) {
+	ts, err := s.store.ListTickets(ctx, store.TicketFilter{ChatID: c.ID, Limit: 10})
+	if err != nil {
+		return 0, err
+	}
+	for _, t := range ts {
+		if !t.CreatedAt.Before(c.UpdatedAt) {
+			return t.ID, nil
+		}
+	}
+	return 0, nil
+}
