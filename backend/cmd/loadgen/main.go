@@ -77,10 +77,12 @@ type Report struct {
 	StartErrors            int64
 	StartsPerSecond        float64
 	StartP50Ms, StartP99Ms float64
-	Sent, Acked            int64
+	Sent                   int64 // by visitors; agents answer each
+	Acked                  int64 // persisted: visitors' and agents' messages acknowledged
 	Delivered              int64 // visitor → agent and agent → visitor
 	Duplicates, OutOfOrder int64
-	MessagesPerSecond      float64 // acked (persisted) and delivered
+	PersistedPerSecond     float64 // acknowledged messages over the message phase
+	DeliveredPerSecond     float64 // delivered messages over the message phase
 	LatencyP50Ms, P95Ms    float64
 	P99Ms, MaxMs           float64
 	Errors                 []string
@@ -140,7 +142,8 @@ func run(o options) (*Report, error) {
 	rep.StartP50Ms, rep.StartP99Ms = l.startLat.pct(50), l.startLat.pct(99)
 	if first, last := l.firstSend.Load(), l.lastDelivery.Load(); first > 0 && last > first {
 		rep.MessagePhaseSeconds = time.Duration(last - first).Seconds()
-		rep.MessagesPerSecond = float64(rep.Acked+rep.Delivered) / rep.MessagePhaseSeconds
+		rep.PersistedPerSecond = float64(rep.Acked) / rep.MessagePhaseSeconds
+		rep.DeliveredPerSecond = float64(rep.Delivered) / rep.MessagePhaseSeconds
 	}
 	rep.LatencyP50Ms, rep.P95Ms, rep.P99Ms, rep.MaxMs = l.lat.pct(50), l.lat.pct(95), l.lat.pct(99), l.lat.pct(100)
 	l.mu.Lock()
@@ -296,6 +299,10 @@ func (l *load) agent(ctx context.Context, conn *websocket.Conn, n int) {
 					}
 				}
 			}
+		case protocol.FrameAck:
+			if strings.HasPrefix(f.ClientMsgID, "r") {
+				l.acked.Add(1)
+			}
 		case protocol.FrameMessage:
 			m := f.Message
 			if m == nil || m.From != protocol.FromVisitor || !strings.HasPrefix(m.Text, "visitor ") {
@@ -304,7 +311,7 @@ func (l *load) agent(ctx context.Context, conn *websocket.Conn, n int) {
 			l.deliveredNow(m.Text)
 			mu.Lock()
 			_ = write(ctx, conn, protocol.Frame{Type: protocol.FrameSend, ChatID: f.ChatID,
-				ClientMsgID: "r" + strconv.FormatInt(m.Seq, 10), Text: stamp("agent")})
+				ClientMsgID: "r" + f.ChatID + "-" + strconv.FormatInt(m.Seq, 10), Text: stamp("agent")})
 			mu.Unlock()
 		}
 	}
