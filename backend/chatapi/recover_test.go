@@ -86,3 +86,48 @@ func TestStalledTicketStepIsResumedOnce(t *testing.T) {
 		})
 	}
 }
+
+// TestQueuedChatFallsBackWhenEveryAgentLeaves: a chat waits in the queue,
+// the last agent goes offline; the worker gives it the transfer's
+// fallback instead of leaving it queued for ever.
+func TestQueuedChatFallsBackWhenEveryAgentLeaves(t *testing.T) {
+	forEachDB(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		n := e.node(nodeOpts{})
+		agent := agentClient(t, n, n.agentToken(e.demo.Agent.Email, e.demo.Agent.Password))
+		resp := n.mustStart(protocol.StartChatRequest{})
+		v := visitor(t, n, resp.ChatID, resp.ResumeSecret, resp.Chat.LastSeq)
+		choose(v, "c1", 2) // Talk to a person
+		v.messagesUntil(resp.ChatID, func(m protocol.ChatMessage) bool { return m.Event == protocol.EventQueued })
+
+		if got, err := n.svc.FallbackUnattended(ctx, 0); err != nil || got != 0 {
+			t.Fatalf("FallbackUnattended with an agent online = %d, %v; want 0", got, err)
+		}
+		agent.ws.CloseNow()
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			online, err := e.st.CountAgentsWithPresence(ctx, store.PresenceOnline)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if online == 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("the agent stayed online after closing its console")
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		if got, err := n.svc.FallbackUnattended(ctx, time.Hour); err != nil || got != 0 {
+			t.Fatalf("FallbackUnattended before the wait = %d, %v; want 0", got, err)
+		}
+		if got, err := n.svc.FallbackUnattended(ctx, 0); err != nil || got != 1 {
+			t.Fatalf("FallbackUnattended = %d, %v; want 1", got, err)
+		}
+		v.messagesUntil(resp.ChatID, func(m protocol.ChatMessage) bool { return m.Step == demo.StepAskProblem && m.Prompt != nil })
+		c, err := e.st.GetChat(ctx, resp.ChatID)
+		if err != nil || c.Status != store.ChatBot {
+			t.Errorf("chat after the fallback: %+v, %v; want back with the bot", c, err)
+		}
+	})
+}

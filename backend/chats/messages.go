@@ -295,7 +295,9 @@ func (s *Service) AgentEnd(ctx context.Context, chatID string, a *store.Agent) e
 // RunWorker does the chats' background work until ctx ends: every
 // interval (default a minute) the chats with nothing new for IdleTimeout
 // are ended with reason "idle", and chats stalled on a ticket or runbook
-// action (their node died) are resumed (ResumeStalled).
+// action (their node died) are resumed (ResumeStalled), and chats queued
+// while no agent is online take their transfer's fallback
+// (FallbackUnattended).
 func (s *Service) RunWorker(ctx context.Context, interval time.Duration) {
 	if interval <= 0 {
 		interval = time.Minute
@@ -313,6 +315,9 @@ func (s *Service) RunWorker(ctx context.Context, interval time.Duration) {
 		}
 		if _, err := s.ResumeStalled(ctx, StalledAfter); err != nil && ctx.Err() == nil {
 			s.log.Warn("resume stalled chats", "err", err)
+		}
+		if _, err := s.FallbackUnattended(ctx, UnattendedAfter); err != nil && ctx.Err() == nil {
+			s.log.Warn("fall back unattended chats", "err", err)
 		}
 	}
 }

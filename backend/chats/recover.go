@@ -114,3 +114,62 @@ func (s *Service) ticketSince(ctx context.Context, c *store.Chat) (int64, error)
 	}
 	return 0, nil
 }
+
+// UnattendedAfter is how long a queued chat waits with no agent online
+// before FallbackUnattended gives it its transfer's fallback.
+const UnattendedAfter = time.Minute
+
+// FallbackUnattended gives the chats queued for longer than after, while no
+// agent is online, their transfer step's fallback — as a transfer finds it
+// when nobody is online at the time — instead of leaving them queued.
+func (s *Service) FallbackUnattended(ctx context.Context, after time.Duration) (int, error) {
+	online, err := s.store.CountAgentsWithPresence(ctx, store.PresenceOnline)
+	if err != nil || online > 0 {
+		return 0, err
+	}
+	list, err := s.store.ListChats(ctx, store.ChatFilter{Status: store.ChatQueued, Page: store.Page{Limit: store.MaxLimit}})
+	if err != nil {
+		return 0, fmt.Errorf("list queued chats: %w", err)
+	}
+	cutoff := s.store.Now().Add(-after)
+	n := 0
+	for _, c := range list {
+		if c.QueuedAt.After(cutoff) {
+			continue
+		}
+		done, err := s.fallback(ctx, c.ID)
+		if err != nil {
+			s.log.Warn("fall back an unattended chat", "chat", c.ID, "err", err)
+			continue
+		}
+		if done {
+			n++
+		}
+	}
+	return n, nil
+}
+
+func (s *Service) fallback(ctx context.Context, chatID string) (bool, error) {
+	unlock := s.lock(chatID)
+	defer unlock()
+	bot := store.ChatBot
+	ok, err := s.store.UpdateChat(ctx, chatID, store.ChatQueued, store.ChatUpdate{Status: &bot})
+	if err != nil || !ok {
+		return false, err // an agent took it meanwhile, or it ended
+	}
+	c, err := s.store.GetChat(ctx, chatID)
+	if err != nil {
+		return false, err
+	}
+	rt, err := s.runtimeFor(ctx, c)
+	if err != nil || rt == nil {
+		return false, err
+	}
+	lead := []store.Message{systemMessage("No agent is available any more.", protocol.ChatMessage{})}
+	if _, _, err := s.runFlow(ctx, c, rt, flow.Agent(flow.AgentUnavailable), lead, protocol.EndByFlow); err != nil {
+		return false, err
+	}
+	s.publishQueue(chatID)
+	s.log.Info("queued chat fell back: no agent online", "chat", chatID)
+	return true, nil
+}

@@ -39,6 +39,7 @@ import (
 
 type options struct {
 	url      string
+	agentURL string
 	demoFile string
 	chats    int
 	messages int
@@ -51,7 +52,8 @@ type options struct {
 
 func main() {
 	var o options
-	flag.StringVar(&o.url, "url", "http://127.0.0.1:8080", "the service (loopback only)")
+	flag.StringVar(&o.url, "url", "http://127.0.0.1:8080", "the service the visitors use (loopback only)")
+	flag.StringVar(&o.agentURL, "agent-url", "", "the node the agents use (default -url): two nodes sharing one PostgreSQL")
 	flag.StringVar(&o.demoFile, "demo", "data/demo.json", "the output of `halochat demo --json` for that service")
 	flag.IntVar(&o.chats, "chats", 100, "visitors (chats)")
 	flag.IntVar(&o.messages, "messages", 20, "messages each visitor sends once an agent has the chat")
@@ -93,12 +95,17 @@ type Report struct {
 }
 
 func run(o options) (*Report, error) {
-	u, err := url.Parse(o.url)
-	if err != nil {
-		return nil, err
+	if o.agentURL == "" {
+		o.agentURL = o.url
 	}
-	if ip := net.ParseIP(u.Hostname()); (ip == nil || !ip.IsLoopback()) && u.Hostname() != "localhost" {
-		return nil, fmt.Errorf("%s is not a loopback address: loadgen only loads this machine", o.url)
+	for _, target := range []string{o.url, o.agentURL} {
+		u, err := url.Parse(target)
+		if err != nil {
+			return nil, err
+		}
+		if ip := net.ParseIP(u.Hostname()); (ip == nil || !ip.IsLoopback()) && u.Hostname() != "localhost" {
+			return nil, fmt.Errorf("%s is not a loopback address: loadgen only loads this machine", target)
+		}
 	}
 	raw, err := os.ReadFile(o.demoFile)
 	if err != nil {
@@ -110,7 +117,8 @@ func run(o options) (*Report, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), o.timeout)
 	defer cancel()
-	l := &load{o: o, d: d, base: strings.TrimRight(o.url, "/"), lat: newSamples(), startLat: newSamples()}
+	l := &load{o: o, d: d, base: strings.TrimRight(o.url, "/"), agentBase: strings.TrimRight(o.agentURL, "/"),
+		lat: newSamples(), startLat: newSamples()}
 	l.client = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: o.parallel * 2}, Timeout: 30 * time.Second}
 	cpu0 := cpuSeconds(o.pid)
 	began := time.Now()
@@ -157,10 +165,11 @@ func run(o options) (*Report, error) {
 }
 
 type load struct {
-	o      options
-	d      demo.Result
-	base   string
-	client *http.Client
+	o         options
+	d         demo.Result
+	base      string // the visitors' node
+	agentBase string // the agents' node
+	client    *http.Client
 
 	lat, startLat *samples
 
@@ -191,12 +200,12 @@ func (l *load) token(i int) string {
 	return s
 }
 
-func (l *load) dial(ctx context.Context, path string, header http.Header) (*websocket.Conn, error) {
+func (l *load) dial(ctx context.Context, base, path string, header http.Header) (*websocket.Conn, error) {
 	if header == nil {
 		header = http.Header{}
 	}
-	header.Set("Origin", l.base)
-	conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(l.base, "http")+path,
+	header.Set("Origin", base)
+	conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(base, "http")+path,
 		&websocket.DialOptions{HTTPHeader: header, HTTPClient: l.client})
 	if err != nil {
 		return nil, err
@@ -243,9 +252,9 @@ func (l *load) deliveredNow(text string) {
 // startAgents logs the demo agent in and opens its console connections.
 func (l *load) startAgents(ctx context.Context) error {
 	body, _ := json.Marshal(map[string]string{"email": l.d.Agent.Email, "password": l.d.Agent.Password})
-	req, _ := http.NewRequestWithContext(ctx, "POST", l.base+"/auth/login", strings.NewReader(string(body)))
+	req, _ := http.NewRequestWithContext(ctx, "POST", l.agentBase+"/auth/login", strings.NewReader(string(body)))
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Origin", l.base)
+	req.Header.Set("Origin", l.agentBase)
 	res, err := l.client.Do(req)
 	if err != nil {
 		return fmt.Errorf("agent login: %w", err)
@@ -256,7 +265,7 @@ func (l *load) startAgents(ctx context.Context) error {
 		return fmt.Errorf("agent login: %s", res.Status)
 	}
 	for i := 0; i < l.o.agents; i++ {
-		conn, err := l.dial(ctx, "/agent/ws", http.Header{"Authorization": {"Bearer " + out.Token}})
+		conn, err := l.dial(ctx, l.agentBase, "/agent/ws", http.Header{"Authorization": {"Bearer " + out.Token}})
 		if err != nil {
 			return fmt.Errorf("agent websocket: %w", err)
 		}
@@ -345,7 +354,7 @@ func (l *load) visitor(ctx context.Context, i int) {
 
 	acc := make(chan struct{})
 	l.accepted.Store(start.ChatID, acc)
-	conn, err := l.dial(ctx, "/chat/ws", nil)
+	conn, err := l.dial(ctx, l.base, "/chat/ws", nil)
 	if err != nil {
 		l.fail("visitor %d websocket: %v", i, err)
 		return
