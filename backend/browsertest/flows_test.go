@@ -417,3 +417,36 @@ func TestAgentReplyReachesTheVisitor(t *testing.T) {
 		}
 	}
 }
+
+// TestHeartbeatModeRunsTheWholeFlow: chatMode "heartbeat" (long-polling
+// instead of a websocket) through a choice, an answer and the ticket.
+func TestHeartbeatModeRunsTheWholeFlow(t *testing.T) {
+	s := startStack(t)
+	b := New(t, Options{})
+	b.ScreenshotOnFailure(t)
+	b.open(t, s.hostPage(t, `chatMode: "heartbeat",`, ""))
+	b.waitEvent(t, "initialized", 1)
+	b.dispatch(t, "openChatWindow", nil)
+	chatID := chatIDOf(t, b.waitEvent(t, "chatStarted", 1))
+	w := b.widget(t, s.serviceURL)
+	click(t, w, ".hc-choice", "A technical problem")
+	waitText(t, w, ".hc-msg", "Please describe it")
+	typeAndSend(t, w, "Sent over long-polling")
+	ended := b.waitEvent(t, "chatEnded", 1)
+	if ended.Detail["chatId"] != chatID || ended.Detail["ticketId"] == nil {
+		t.Fatalf("chatEnded %v", ended.Detail)
+	}
+	msgs, err := s.store.MessagesAfter(context.Background(), chatID, 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, m := range msgs {
+		if m.Text == "Sent over long-polling" {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("the visitor's answer is stored %d times, want once", n)
+	}
+}
