@@ -77,9 +77,12 @@
   }
   function say() { if (!ready) { frame.contentWindow.postMessage({ type: "halochat:hello", config: conf }, origin); } }
   function show(v) {
+    var was = open;
     open = v;
     if (frame) { frame.className = v ? "" : "h"; }
     btn.setAttribute("aria-expanded", String(v));
+    if (v && !was && frame) { frame.focus(); }
+    if (!v && was && btn.className !== "h") { btn.focus(); }
   }
   names.forEach(function (n) {
     window.addEventListener(IN + n, function (ev) {

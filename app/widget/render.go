@@ -25,6 +25,11 @@ func (w *Window) Render() app.UI {
 		// CSSOM on the client, never as inline HTML.
 		root = root.Style("--hc-colour", c).Style("--hc-on-colour", onColour(c))
 	}
+	root = root.OnKeyDown(func(ctx app.Context, e app.Event) {
+		if e.Get("key").String() == "Escape" {
+			w.closeWindow(ctx)
+		}
+	})
 	return root.Body(
 		app.Header().Class("hc-header").Body(
 			app.H1().Class("hc-title").Text(title),

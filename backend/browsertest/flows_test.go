@@ -450,3 +450,27 @@ func TestHeartbeatModeRunsTheWholeFlow(t *testing.T) {
 		t.Errorf("the visitor's answer is stored %d times, want once", n)
 	}
 }
+
+// TestKeyboardClosesTheWindowAndFocusReturns: Escape in the widget closes
+// it (chatWindowClosed) and the keyboard focus is back on the launcher.
+func TestKeyboardClosesTheWindowAndFocusReturns(t *testing.T) {
+	s := startStack(t)
+	b := New(t, Options{})
+	b.ScreenshotOnFailure(t)
+	b.open(t, s.hostPage(t, "", ""))
+	b.waitEvent(t, "initialized", 1)
+	b.dispatch(t, "openChatWindow", nil)
+	b.waitEvent(t, "chatStarted", 1)
+	w := b.widget(t, s.serviceURL)
+	waitText(t, w, ".hc-msg", "Welcome")
+	if err := chromedp.Do(w, chromedp.SendKeys(chromedp.ID("hc-input"), kb.Escape)); err != nil {
+		t.Fatal(err)
+	}
+	b.waitEvent(t, "chatWindowClosed", 1)
+	focused, err := chromedp.Run(b.Ctx, chromedp.Poll[bool](
+		`document.activeElement && document.activeElement.id === "halo-chat" && document.getElementById("halo-chat").shadowRoot.activeElement === `+launcher,
+		chromedp.WithPollingTimeout(5*time.Second)))
+	if err != nil || !focused {
+		t.Errorf("after Escape the focus is not on the launcher: %v", err)
+	}
+}
