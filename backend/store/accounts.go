@@ -169,9 +169,16 @@ func (s *Store) ListAgents(ctx context.Context) ([]Agent, error) {
 
 // CountAgentsWithPresence counts enabled agents with that presence (e.g.
 // online agents, for availability).
+//
+// An agent counts as online only if a node has seen it within PresenceTTL:
+// the node holding an agent's console refreshes LastSeenAt
+// (TouchAgents), so the agents of a node that died stop counting.
 func (s *Store) CountAgentsWithPresence(ctx context.Context, presence string) (int64, error) {
-	n, err := s.db.NewSelect().Model((*Agent)(nil)).
-		Where("a.presence = ?", presence).Where("a.disabled = ?", false).Count(ctx)
+	q := s.db.NewSelect().Model((*Agent)(nil)).Where("a.presence = ?", presence).Where("a.disabled = ?", false)
+	if presence == PresenceOnline {
+		q = q.Where("a.last_seen_at >= ?", s.Now().Add(-PresenceTTL))
+	}
+	n, err := q.Count(ctx)
 	if err != nil {
 		return 0, wrap(err, "count "+presence+" agents")
 	}
@@ -186,6 +193,19 @@ func (s *Store) UpdateAgent(ctx context.Context, a *Agent) error {
 	}
 	a.UpdatedAt = s.Now()
 	return s.updatePK(ctx, what, a, "created_at")
+}
+
+// PresenceTTL is how long an agent stays online without a node seeing it.
+const PresenceTTL = 90 * time.Second
+
+// TouchAgents records that a node still holds these agents' consoles.
+func (s *Store) TouchAgents(ctx context.Context, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	_, err := s.execWrite(ctx, s.db.NewUpdate().Model((*Agent)(nil)).
+		Set("last_seen_at = ?", s.Now()).Where("id IN (?)", bun.In(ids)))
+	return wrap(err, "touch agents")
 }
 
 // SetAgentPresence sets an agent's presence and last-seen time.
