@@ -14,6 +14,7 @@ FUZZTIME  ?= 30s
 
 APP_SRC   := $(shell find app wasm -name '*.go' -not -name '*_test.go') go.mod go.sum
 WIDGET    := static/dist/widget.wasm
+CONSOLE   := static/dist/console.wasm
 
 # stage NAME, COMMAND: run a step and print how long it took.
 define stage
@@ -25,7 +26,7 @@ endef
 
 .PHONY: build run test vet lint fuzz bench clean wasm-test
 
-build: $(WIDGET) bin/halochat
+build: $(WIDGET) $(CONSOLE) bin/halochat
 
 # The widget: client code only, stripped, with precompressed copies that
 # the server picks by Accept-Encoding.
@@ -40,7 +41,16 @@ $(WIDGET): $(APP_SRC)
 	else rm -f $@.br; echo "warning: brotli not found, serving gzip only"; fi
 	@ls -l $@ $@.gz $$(ls $@.br 2>/dev/null)
 
-bin/halochat: $(WIDGET) $(shell find backend static -type f -not -name '*_test.go') $(APP_SRC)
+# The agent console and admin pages: a wasm of its own (the widget stays
+# small), built the same way; after the widget, which installs brotli.
+$(CONSOLE): $(APP_SRC) | $(WIDGET)
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags='-s -w' -o $@ ./wasm/console
+	gzip -9 -k -f -n $@
+	@if command -v brotli >/dev/null; then brotli -f -q 11 -o $@.br $@; \
+	else rm -f $@.br; echo "warning: brotli not found, serving gzip only"; fi
+	@ls -l $@ $@.gz $$(ls $@.br 2>/dev/null)
+
+bin/halochat: $(WIDGET) $(CONSOLE) $(shell find backend static -type f -not -name '*_test.go') $(APP_SRC)
 	CGO_ENABLED=0 $(GO) build -trimpath -o $@ ./backend/cmd/halochat
 
 run: build
@@ -51,6 +61,7 @@ run: build
 	echo "  demo host page (another site): http://localhost:$$port/"; \
 	echo "  chat service:                  http://$(ADDR)/"; \
 	echo "  widget page:                   http://$(ADDR)/chat/widget/"; \
+	echo "  agent console and admin pages: http://$(ADDR)/console/"; \
 	echo "  health / readiness:            http://$(ADDR)/healthz  http://$(ADDR)/readyz"; \
 	echo "  demo ids and secrets:          data/demo.json"; \
 	echo

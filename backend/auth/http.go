@@ -8,6 +8,7 @@ import (
 	"mime"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 
 	"halochat/backend/store"
@@ -111,6 +112,9 @@ func me(a *store.Agent) Me { return Me{ID: a.ID, Email: a.Email, Name: a.Name, R
 func (s *Service) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /auth/token", s.handleToken)
 	csrf := http.NewCrossOriginProtection()
+	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusForbidden, "cross_origin", "cross-origin request refused: log in from the service's own pages")
+	}))
 	mux.Handle("POST /auth/login", csrf.Handler(http.HandlerFunc(s.handleLogin)))
 	mux.Handle("POST /auth/logout", csrf.Handler(http.HandlerFunc(s.handleLogout)))
 	mux.Handle("GET /auth/me", s.RequireAgent(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -131,6 +135,10 @@ func (s *Service) handleToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := r.ParseForm(); err != nil {
+		if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
+			oauthError(http.StatusRequestEntityTooLarge, "invalid_request", "the body is larger than 8 KiB")
+			return
+		}
 		oauthError(http.StatusBadRequest, "invalid_request", "the form cannot be read: "+err.Error())
 		return
 	}
@@ -167,11 +175,21 @@ type loginRequest struct {
 }
 
 func (s *Service) handleLogin(w http.ResponseWriter, r *http.Request) {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
+			writeError(w, http.StatusUnsupportedMediaType, "unsupported_media", "the body must be JSON (Content-Type: application/json), not "+strconv.Quote(ct))
+			return
+		}
+	}
 	r.Body = http.MaxBytesReader(w, r.Body, 8<<10)
 	var req loginRequest
 	dec := json.NewDecoder(r.Body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil {
+		if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
+			writeError(w, http.StatusRequestEntityTooLarge, "too_large", "the body is larger than 8 KiB")
+			return
+		}
 		writeError(w, http.StatusBadRequest, "invalid_request", "the body must be JSON {\"email\",\"password\"}: "+err.Error())
 		return
 	}

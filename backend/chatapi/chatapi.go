@@ -32,14 +32,18 @@ type Config struct {
 	// StartsPerMinute rate-limits chat starts per client address.
 	// Default 30; negative: no limit.
 	StartsPerMinute float64
+	// ProfileStartsPerMinute rate-limits chat starts per chat profile
+	// (all addresses together). Default 600; negative: no limit.
+	ProfileStartsPerMinute float64
 	// Now is the clock of availability; default time.Now.
 	Now func() time.Time
 }
 
 // Handler serves the API.
 type Handler struct {
-	cfg    Config
-	starts *limiter
+	cfg           Config
+	starts        *realtime.RateLimiter // per client address
+	profileStarts *realtime.RateLimiter // per chat profile
 }
 
 // New returns a Handler.
@@ -53,10 +57,14 @@ func New(cfg Config) *Handler {
 	if cfg.StartsPerMinute == 0 {
 		cfg.StartsPerMinute = 30
 	}
+	if cfg.ProfileStartsPerMinute == 0 {
+		cfg.ProfileStartsPerMinute = 600
+	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Handler{cfg: cfg, starts: newLimiter(cfg.StartsPerMinute/60, max(int(cfg.StartsPerMinute), 1))}
+	return &Handler{cfg: cfg, starts: realtime.PerMinute(cfg.StartsPerMinute),
+		profileStarts: realtime.PerMinute(cfg.ProfileStartsPerMinute)}
 }
 
 // Mount adds the routes to mux.
@@ -87,12 +95,16 @@ func (h *Handler) start(w http.ResponseWriter, r *http.Request) {
 			Message: "chat starts must come from the chat service's own origin (the widget)"})
 		return
 	}
-	if !h.starts.allow(clientIP(r)) {
-		h.fail(w, &chats.Error{Status: http.StatusTooManyRequests, Code: protocol.CodeRateLimited, Message: "too many chat starts from this address"})
+	if ok, wait := h.starts.Allow(clientIP(r)); !ok {
+		realtime.WriteRateLimited(w, wait, "too many chat starts from this address")
 		return
 	}
 	var req protocol.StartChatRequest
 	if !realtime.DecodeBody(w, r, h.cfg.MaxBodyBytes, &req) {
+		return
+	}
+	if ok, wait := h.profileStarts.Allow(req.ConfigID); !ok {
+		realtime.WriteRateLimited(w, wait, "too many chat starts for this chat profile")
 		return
 	}
 	resp, err := h.cfg.Chats.Start(r.Context(), chats.StartRequest{StartChatRequest: req, Context: store.ContextEmbedded})
@@ -138,7 +150,13 @@ func (h *Handler) upgrade(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) availability(w http.ResponseWriter, r *http.Request) {
-	av, err := h.cfg.Chats.Availability(r.Context(), r.URL.Query().Get("configId"), h.cfg.Now())
+	id := r.URL.Query().Get("configId")
+	if id == "" {
+		h.fail(w, &chats.Error{Status: http.StatusBadRequest, Code: protocol.CodeInvalidRequest, Field: "configId",
+			Message: "the configId query parameter is missing"})
+		return
+	}
+	av, err := h.cfg.Chats.Availability(r.Context(), id, h.cfg.Now())
 	if err != nil {
 		h.fail(w, err)
 		return

@@ -62,7 +62,7 @@ type apiRoute struct {
 
 func (a *IdentityAPI) routes() []apiRoute {
 	const admin = auth.PermAdmin
-	return []apiRoute{
+	return append([]apiRoute{
 		{"GET", "/api/ChatProfile", admin, "List chat profiles", "", "[]ChatProfile", 200, a.listProfiles},
 		{"POST", "/api/ChatProfile", admin, "Create a chat profile (id and key are generated)", "ChatProfileInput", "ChatProfile", 201, a.createProfile},
 		{"GET", "/api/ChatProfile/{id}", admin, "Get a chat profile", "", "ChatProfile", 200, a.getProfile},
@@ -96,7 +96,7 @@ func (a *IdentityAPI) routes() []apiRoute {
 		{"DELETE", "/api/Agent/{id}", admin, "Disable an agent (agents are kept so transcripts keep their names)", "", "Agent", 200, a.disableAgent},
 
 		{"POST", "/api/ChatMatchingData", store.PermReadModifyUsers, "Register user data for a later chat start (SPEC §7)", "[]ChatMatchingDataInput", "[]ChatMatchingData", 201, a.createMatchingData},
-	}
+	}, flowRoutes(a, admin)...)
 }
 
 // Routes mounts the API and GET /api/openapi.json on mux.
@@ -166,7 +166,11 @@ func apiTooLarge(format string, args ...any) *apiError {
 // 400, anything else as a logged 500.
 func (a *IdentityAPI) fail(w http.ResponseWriter, r *http.Request, err error) {
 	var ae *apiError
+	var fi *flowInvalid
 	switch {
+	case errors.As(err, &fi):
+		writeFlowInvalid(w, fi)
+		return
 	case errors.As(err, &ae):
 	case errors.Is(err, store.ErrNotFound):
 		ae = apiNotFound("%v", err)

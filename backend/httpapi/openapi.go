@@ -66,6 +66,9 @@ func (a *IdentityAPI) OpenAPI() jsonObj {
 		if strings.Contains(rt.path, "{id}") {
 			o["parameters"] = []jsonObj{{"name": "id", "in": "path", "required": true, "schema": jsonObj{"type": "string"}}}
 		}
+		if strings.Contains(rt.path, "{v}") {
+			o["parameters"] = append(o["parameters"].([]jsonObj), jsonObj{"name": "v", "in": "path", "required": true, "schema": jsonObj{"type": "integer"}})
+		}
 		if rt.path == "/api/CustomField" && rt.method == http.MethodGet {
 			o["parameters"] = []jsonObj{{"name": "entity", "in": "query", "schema": oaEnum("", "chat", "ticket")}}
 		}
@@ -144,7 +147,7 @@ func (a *IdentityAPI) OpenAPI() jsonObj {
 				"bearer":  jsonObj{"type": "http", "scheme": "bearer", "description": "An access token from POST /auth/token, or a session token from POST /auth/login"},
 				"session": jsonObj{"type": "apiKey", "in": "cookie", "name": auth.SessionCookie},
 			},
-			"schemas": oaSchemas(),
+			"schemas": mergeSchemas(oaSchemas(), flowSchemas()),
 		},
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"halochat/static"
@@ -67,8 +68,61 @@ func New(cfg Config) http.Handler {
 	for _, mount := range cfg.Mounts {
 		mount(mux)
 	}
-	return logRequests(cfg.Logger, mux)
+	return logRequests(cfg.Logger, secureHeaders(mux))
 }
+
+// APIPolicy is the Content-Security-Policy of every answer that is not a
+// page of the service's own (JSON, errors, plain text): nothing may load
+// from it, nothing may frame it.
+const APIPolicy = "default-src 'none'; frame-ancestors 'none'"
+
+// secureHeaders adds the security headers a handler did not set itself:
+// X-Content-Type-Options, Referrer-Policy, and APIPolicy on JSON, HTML and
+// plain-text answers. (Scripts, styles and the wasm keep no CSP: a CSP on
+// a worker script would govern the worker.)
+func secureHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(&headerWriter{ResponseWriter: w}, r)
+	})
+}
+
+type headerWriter struct {
+	http.ResponseWriter
+	done bool
+}
+
+func (h *headerWriter) set() {
+	if h.done {
+		return
+	}
+	h.done = true
+	hd := h.Header()
+	if hd.Get("X-Content-Type-Options") == "" {
+		hd.Set("X-Content-Type-Options", "nosniff")
+	}
+	if hd.Get("Referrer-Policy") == "" {
+		hd.Set("Referrer-Policy", "no-referrer")
+	}
+	if hd.Get("Content-Security-Policy") == "" {
+		ct, _, _ := strings.Cut(hd.Get("Content-Type"), ";")
+		switch strings.TrimSpace(strings.ToLower(ct)) {
+		case "application/json", "text/html", "text/plain":
+			hd.Set("Content-Security-Policy", APIPolicy)
+		}
+	}
+}
+
+func (h *headerWriter) WriteHeader(code int) {
+	h.set()
+	h.ResponseWriter.WriteHeader(code)
+}
+
+func (h *headerWriter) Write(b []byte) (int, error) {
+	h.set()
+	return h.ResponseWriter.Write(b)
+}
+
+func (h *headerWriter) Unwrap() http.ResponseWriter { return h.ResponseWriter }
 
 // Error is the body of every error answer: a stable code for programs and
 // a message for people.

@@ -50,22 +50,43 @@ func newConn(s *Server, ws *websocket.Conn, self string) *conn {
 }
 
 func (c *conn) readFrame(ctx context.Context) (protocol.Frame, error) {
-	var f protocol.Frame
 	typ, data, err := c.ws.Read(ctx)
 	if err != nil {
-		return f, err
+		return protocol.Frame{}, err
 	}
+	f, ferr := decodeFrame(typ, data)
+	if ferr == nil {
+		return f, nil
+	}
+	if ferr.fatal {
+		c.fail(ferr.code, ferr.msg)
+		return f, ferr
+	}
+	c.enqueueFrame(errFrame("", ferr.code, ferr.msg))
+	return protocol.Frame{Type: "invalid"}, nil
+}
+
+// frameError is a frame the server refuses; a fatal one closes the socket.
+type frameError struct {
+	code, msg string
+	fatal     bool
+}
+
+func (e *frameError) Error() string { return e.msg }
+
+// decodeFrame parses one client frame: a JSON text message of the
+// server's protocol version.
+func decodeFrame(typ websocket.MessageType, data []byte) (protocol.Frame, *frameError) {
+	var f protocol.Frame
 	if typ != websocket.MessageText {
-		c.fail(protocol.CodeInvalidRequest, "frames are JSON text messages")
-		return f, fmt.Errorf("binary frame")
+		return f, &frameError{code: protocol.CodeInvalidRequest, msg: "frames are JSON text messages", fatal: true}
 	}
 	if err := json.Unmarshal(data, &f); err != nil {
-		c.enqueueFrame(errFrame("", protocol.CodeInvalidRequest, "a frame is a JSON object: "+err.Error()))
-		return protocol.Frame{Type: "invalid"}, nil
+		return protocol.Frame{}, &frameError{code: protocol.CodeInvalidRequest, msg: "a frame is a JSON object: " + err.Error()}
 	}
 	if f.V != protocol.ProtocolVersion {
-		c.fail(protocol.CodeUnsupportedVersion, fmt.Sprintf("this server speaks protocol version %d", protocol.ProtocolVersion))
-		return f, errVersion
+		return f, &frameError{code: protocol.CodeUnsupportedVersion, fatal: true,
+			msg: fmt.Sprintf("this server speaks protocol version %d", protocol.ProtocolVersion)}
 	}
 	return f, nil
 }

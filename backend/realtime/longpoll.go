@@ -3,9 +3,12 @@ package realtime
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
+	"mime"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"halochat/app/protocol"
@@ -45,7 +48,7 @@ func (s *Server) poll(w http.ResponseWriter, r *http.Request) {
 	}
 	ip := clientIP(r)
 	if !s.perIP.acquire(ip) {
-		s.refuse(w, http.StatusTooManyRequests, protocol.CodeRateLimited, "too many connections from this address")
+		WriteRateLimited(w, connRetry, "too many open connections from this address")
 		return
 	}
 	defer s.perIP.release(ip)
@@ -104,10 +107,24 @@ done:
 
 // DecodeBody reads a JSON body of at most limit bytes into v, answering
 // 413 or 400 itself (and returning false) when it cannot.
+// A Content-Type other than JSON is 415 (an empty one is taken as JSON).
 func DecodeBody(w http.ResponseWriter, r *http.Request, limit int64, v any) bool {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		if mt, _, err := mime.ParseMediaType(ct); err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+			writeJSON(w, http.StatusUnsupportedMediaType, protocol.ErrorBody{Error: protocol.APIError{Code: "unsupported_media",
+				Message: "the body must be JSON (Content-Type: application/json), not " + strconv.Quote(ct)}})
+			return false
+		}
+	}
 	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	if err != nil {
-		writeJSON(w, http.StatusRequestEntityTooLarge, protocol.ErrorBody{Error: protocol.APIError{Code: protocol.CodeTooLarge, Message: "the body is too large"}})
+		var mbe *http.MaxBytesError
+		if !errors.As(err, &mbe) {
+			writeJSON(w, http.StatusBadRequest, protocol.ErrorBody{Error: protocol.APIError{Code: protocol.CodeInvalidRequest, Message: "the body could not be read"}})
+			return false
+		}
+		writeJSON(w, http.StatusRequestEntityTooLarge, protocol.ErrorBody{Error: protocol.APIError{Code: protocol.CodeTooLarge,
+			Message: "the body is larger than " + strconv.FormatInt(limit, 10) + " bytes"}})
 		return false
 	}
 	if err := json.Unmarshal(data, v); err != nil {
@@ -127,8 +144,8 @@ func (s *Server) pollSend(w http.ResponseWriter, r *http.Request) {
 	if !DecodeBody(w, r, s.lim.MaxFrameBytes, &req) {
 		return
 	}
-	if !s.sends.allow(c.ID) {
-		s.refuse(w, http.StatusTooManyRequests, protocol.CodeRateLimited, "too many messages: slow down and resend")
+	if ok, wait, why := s.allowSend(c, clientIP(r)); !ok {
+		WriteRateLimited(w, wait, why)
 		return
 	}
 	ack, err := s.cfg.Chats.Send(r.Context(), c.ID, req)
@@ -148,7 +165,7 @@ func (s *Server) pollTyping(w http.ResponseWriter, r *http.Request) {
 	if !DecodeBody(w, r, 1024, &req) {
 		return
 	}
-	if s.sends.allow("typing:" + c.ID) {
+	if ok, _ := s.sends.Allow("typing:" + c.ID); ok {
 		s.cfg.Chats.PublishTyping(c.ID, protocol.FromVisitor, req.Typing)
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -3,7 +3,6 @@ package realtime
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"log/slog"
 	"net"
 	"net/http"
@@ -44,6 +43,11 @@ type Limits struct {
 	// negative rate: no limit.
 	SendsPerSecond float64
 	SendBurst      int
+	// IPSendsPerMinute rate-limits the messages of all the chats of one
+	// client address; ProfileSendsPerMinute those of all the chats of one
+	// chat profile. Defaults 600 and 6000; negative: no limit.
+	IPSendsPerMinute      float64
+	ProfileSendsPerMinute float64
 	// MaxPollWait caps a long-poll's wait. Default 25 s.
 	MaxPollWait time.Duration
 }
@@ -76,6 +80,12 @@ func (l *Limits) defaults() {
 	if l.SendBurst <= 0 {
 		l.SendBurst = 20
 	}
+	if l.IPSendsPerMinute == 0 {
+		l.IPSendsPerMinute = 600
+	}
+	if l.ProfileSendsPerMinute == 0 {
+		l.ProfileSendsPerMinute = 6000
+	}
 	if l.MaxPollWait <= 0 {
 		l.MaxPollWait = 25 * time.Second
 	}
@@ -103,7 +113,9 @@ type Server struct {
 	cfg    Config
 	log    *slog.Logger
 	lim    Limits
-	sends  *limiter
+	sends  *RateLimiter // per chat
+	ipSend *RateLimiter // per client address
+	prSend *RateLimiter // per chat profile
 	perIP  *counter
 	ctx    context.Context // ends when the server shuts down
 	cancel context.CancelFunc
@@ -119,10 +131,14 @@ func NewServer(cfg Config) *Server {
 	}
 	cfg.Limits.defaults()
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Server{cfg: cfg, log: cfg.Logger, lim: cfg.Limits,
-		sends: newLimiter(cfg.Limits.SendsPerSecond, cfg.Limits.SendBurst),
-		perIP: &counter{max: cfg.Limits.MaxConnsPerIP, m: map[string]int{}},
-		ctx:   ctx, cancel: cancel, agentConns: map[int64]int{}}
+	s := &Server{cfg: cfg, log: cfg.Logger, lim: cfg.Limits,
+		sends:  NewRateLimiter(cfg.Limits.SendsPerSecond, cfg.Limits.SendBurst),
+		ipSend: PerMinute(cfg.Limits.IPSendsPerMinute),
+		prSend: PerMinute(cfg.Limits.ProfileSendsPerMinute),
+		perIP:  &counter{max: cfg.Limits.MaxConnsPerIP, m: map[string]int{}},
+		ctx:    ctx, cancel: cancel, agentConns: map[int64]int{}}
+	go s.touchAgents(ctx)
+	return s
 }
 
 // Close drops every connection.
@@ -194,7 +210,7 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request, checkOrigin bool
 	}
 	ip := clientIP(r)
 	if !s.perIP.acquire(ip) {
-		s.refuse(w, http.StatusTooManyRequests, protocol.CodeRateLimited, "too many connections from this address")
+		WriteRateLimited(w, connRetry, "too many open connections from this address")
 		return nil, nil, false
 	}
 	// The Origin was checked above (agents: by their session).
@@ -254,11 +270,12 @@ func (s *Server) visitorSocket(w http.ResponseWriter, r *http.Request) {
 	go func() {
 		defer release()
 		defer c.close()
-		s.visitorLoop(ctx, c, chat.ID)
+		s.visitorLoop(ctx, c, chat, clientIP(r))
 	}()
 }
 
-func (s *Server) visitorLoop(ctx context.Context, c *conn, chatID string) {
+func (s *Server) visitorLoop(ctx context.Context, c *conn, chat *store.Chat, ip string) {
+	chatID := chat.ID
 	for {
 		f, err := c.readFrame(ctx)
 		if err != nil {
@@ -266,8 +283,8 @@ func (s *Server) visitorLoop(ctx context.Context, c *conn, chatID string) {
 		}
 		switch f.Type {
 		case protocol.FrameSend:
-			if !s.sends.allow(chatID) {
-				c.enqueueFrame(errFrame(f.ClientMsgID, protocol.CodeRateLimited, "too many messages: slow down and resend"))
+			if ok, wait, why := s.allowSend(chat, ip); !ok {
+				c.enqueueFrame(errFrame(f.ClientMsgID, protocol.CodeRateLimited, why+": slow down and resend in "+RetryAfter(wait)+" s"))
 				continue
 			}
 			ack, err := s.cfg.Chats.Send(ctx, chatID, protocol.SendRequest{ClientMsgID: f.ClientMsgID, Text: f.Text, Choice: f.Choice})
@@ -281,7 +298,7 @@ func (s *Server) visitorLoop(ctx context.Context, c *conn, chatID string) {
 			}
 			c.enqueueFrame(protocol.Frame{Type: protocol.FrameAck, ChatID: chatID, ClientMsgID: ack.ClientMsgID, Seq: ack.Seq, Duplicate: ack.Duplicate})
 		case protocol.FrameTyping:
-			if f.Typing != nil && s.sends.allow("typing:"+chatID) {
+			if ok, _ := s.sends.Allow("typing:" + chatID); f.Typing != nil && ok {
 				s.cfg.Chats.PublishTyping(chatID, protocol.FromVisitor, *f.Typing)
 			}
 		case protocol.FrameEnd:
@@ -297,6 +314,21 @@ func (s *Server) visitorLoop(ctx context.Context, c *conn, chatID string) {
 			c.enqueueFrame(errFrame("", protocol.CodeInvalidRequest, "unknown frame type "+f.Type))
 		}
 	}
+}
+
+// allowSend applies the visitor message limits: per chat, per client
+// address, per chat profile. It returns the wait and which limit refused.
+func (s *Server) allowSend(chat *store.Chat, ip string) (bool, time.Duration, string) {
+	if ok, wait := s.sends.Allow(chat.ID); !ok {
+		return false, wait, "too many messages in this chat"
+	}
+	if ok, wait := s.ipSend.Allow(ip); !ok {
+		return false, wait, "too many messages from this address"
+	}
+	if ok, wait := s.prSend.Allow(chat.ProfileID); !ok {
+		return false, wait, "too many messages for this chat profile"
+	}
+	return true, 0, ""
 }
 
 func errFrame(clientMsgID, code, msg string) protocol.Frame {
@@ -407,5 +439,3 @@ func (s *Server) agentSocket(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 }
-
-var errVersion = errors.New("unsupported protocol version")

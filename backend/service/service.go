@@ -7,6 +7,7 @@ package service
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -41,12 +42,38 @@ type Options struct {
 	// IdleTimeout ends chats in which nothing happened for that long
 	// (0: the chats package's default).
 	IdleTimeout time.Duration
+	// Limits are the abuse limits (rates, sizes, connections); zero
+	// fields take the defaults.
+	Limits Limits
+}
+
+// Limits gathers the service's abuse limits. Zero fields take each
+// package's default; a negative rate lifts that limit.
+type Limits struct {
+	// StartsPerMinute limits chat starts per client address (default
+	// 30); ProfileStartsPerMinute per chat profile (default 600).
+	StartsPerMinute        float64
+	ProfileStartsPerMinute float64
+	// MaxBodyBytes bounds the widget and agent API's request bodies
+	// (default 64 KiB).
+	MaxBodyBytes int64
+	// Realtime holds the websocket and long-poll limits: frame size,
+	// messages per chat / address / profile, open connections per address.
+	Realtime realtime.Limits
+}
+
+// Unlimited lifts every rate and connection limit (sizes stay): for
+// benchmarks and load tests that drive the service from one address.
+func Unlimited() Limits {
+	return Limits{StartsPerMinute: -1, ProfileStartsPerMinute: -1, Realtime: realtime.Limits{
+		MaxConnsPerIP: -1, SendsPerSecond: -1, IPSendsPerMinute: -1, ProfileSendsPerMinute: -1}}
 }
 
 // Service is the assembled chat service.
 type Service struct {
 	Handler http.Handler
 	Widget  *webapp.Handler
+	Console *webapp.Handler
 	Auth    *auth.Service
 	Chats   *chats.Service
 }
@@ -65,9 +92,10 @@ func New(ctx context.Context, o Options) (*Service, error) {
 		Prefix: "/chat/widget", Name: "halochat", Title: "Chat",
 		Dist: static.Dist(), WasmFile: "widget.wasm",
 		Assets: static.Assets(), Styles: []string{"widget.css"},
-		// Any page may frame the widget; the chat start checks the host
-		// origin against the profile's allowed origins (SPEC §4).
-		FrameAncestors: func(*http.Request) string { return "*" },
+		// The page of a profile with allowed origins may be framed only
+		// by them (SPEC §4); otherwise by any page. The chat start checks
+		// the host origin against the list as well.
+		FrameAncestors: func(r *http.Request) string { return frameAncestors(r, o.Store, logger) },
 	})
 	if err != nil {
 		return nil, err
@@ -96,18 +124,56 @@ func New(ctx context.Context, o Options) (*Service, error) {
 		Runbooks: chats.NewRunbookClient(chats.RunbookOptions{Allow: allow})})
 	go chatSvc.RunWorker(ctx, 0)
 	rt := realtime.NewServer(realtime.Config{Chats: chatSvc, Broker: broker, Logger: logger, PublicOrigin: publicURL,
-		RequireAgent: authSvc.RequireAgent, AgentFrom: auth.AgentFrom})
+		RequireAgent: authSvc.RequireAgent, AgentFrom: auth.AgentFrom, Limits: o.Limits.Realtime})
 	context.AfterFunc(ctx, rt.Close)
 	api := chatapi.New(chatapi.Config{Chats: chatSvc, Logger: logger, PublicOrigin: publicURL,
-		RequireAgent: authSvc.RequireAgent, AgentFrom: auth.AgentFrom})
+		RequireAgent: authSvc.RequireAgent, AgentFrom: auth.AgentFrom, MaxBodyBytes: o.Limits.MaxBodyBytes,
+		StartsPerMinute: o.Limits.StartsPerMinute, ProfileStartsPerMinute: o.Limits.ProfileStartsPerMinute})
 
+	ch, consoleMount, err := newConsole()
+	if err != nil {
+		return nil, err
+	}
 	h := httpapi.New(httpapi.Config{Logger: logger, DB: st, Widget: wh, Mounts: []func(*http.ServeMux){
 		authSvc.Routes,
 		(&httpapi.IdentityAPI{Store: st, Auth: authSvc, Logger: logger}).Routes,
 		rt.Mount,
 		api.Mount,
+		consoleMount,
 	}})
-	return &Service{Handler: h, Widget: wh, Auth: authSvc, Chats: chatSvc}, nil
+	return &Service{Handler: h, Widget: wh, Console: ch, Auth: authSvc, Chats: chatSvc}, nil
+}
+
+// frameAncestors is the widget page's CSP frame-ancestors: the allowed
+// origins of the profile its ?configId= names, when that profile has a
+// list; "*" otherwise (no profile named, unknown, or any origin allowed).
+func frameAncestors(r *http.Request, st *store.Store, logger *slog.Logger) string {
+	id := r.URL.Query().Get("configId")
+	if id == "" || len(id) > 200 {
+		return "*"
+	}
+	p, err := st.GetProfile(r.Context(), id)
+	if err != nil {
+		if !errors.Is(err, store.ErrNotFound) && !errors.Is(err, store.ErrInvalid) {
+			logger.Warn("widget page: read the profile for frame-ancestors", "err", err)
+		}
+		return "*"
+	}
+	if len(p.AllowedOrigins) == 0 {
+		return "*"
+	}
+	var srcs []string
+	for _, o := range p.AllowedOrigins {
+		// Only scheme://host[:port] may reach the header: nothing that
+		// could end the directive or add another.
+		if n := chats.NormalizeOrigin(o); n != "" && !strings.ContainsAny(n, " ;,'\"\t\r\n") {
+			srcs = append(srcs, n)
+		}
+	}
+	if len(srcs) == 0 {
+		return "'none'"
+	}
+	return strings.Join(srcs, " ")
 }
 
 // sweep runs fn every interval until ctx ends, logging what it removed.

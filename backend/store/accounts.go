@@ -204,7 +204,7 @@ func (s *Store) TouchAgents(ctx context.Context, ids []int64) error {
 		return nil
 	}
 	_, err := s.execWrite(ctx, s.db.NewUpdate().Model((*Agent)(nil)).
-		Set("last_seen_at = ?", s.Now()).Where("id IN (?)", bun.In(ids)))
+		Set("last_seen_at = ?", s.Now()).Where("id IN (?)", bun.List(ids)))
 	return wrap(err, "touch agents")
 }
 

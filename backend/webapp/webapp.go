@@ -110,7 +110,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if p == "" {
-		http.Redirect(w, r, h.opts.Prefix+"/", http.StatusMovedPermanently)
+		target := h.opts.Prefix + "/"
+		if r.URL.RawQuery != "" {
+			target += "?" + r.URL.RawQuery
+		}
+		http.Redirect(w, r, target, http.StatusMovedPermanently)
 		return
 	}
 	w.Header().Set("X-Content-Type-Options", "nosniff")
@@ -119,12 +123,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.serveWeb(w, r, strings.TrimPrefix(p, "/web/"))
 		return
 	}
+	w.Header().Set("Content-Security-Policy", h.csp(r))
 	if !h.built {
 		w.Header().Set("Retry-After", "60")
 		http.Error(w, "the "+h.opts.Name+" WebAssembly is not built: run `make build`", http.StatusServiceUnavailable)
 		return
 	}
-	w.Header().Set("Content-Security-Policy", h.csp(r))
 	r2 := r.Clone(r.Context())
 	r2.URL.Path = p
 	r2.URL.RawPath = ""

@@ -21,6 +21,7 @@ type serveOptions struct {
 	DSN       *string
 	PublicURL string
 	DemoHost  string
+	Limits    string
 }
 
 func openStore(ctx context.Context, logger *slog.Logger, dsn string) (*store.Store, error) {
@@ -63,7 +64,18 @@ func serve(ctx context.Context, logger *slog.Logger, opts serveOptions) error {
 	if opts.DemoHost != "" {
 		allow = append(allow, demoRunbookAllow(opts.DemoHost)...)
 	}
-	svc, err := service.New(ctx, service.Options{Store: st, DSN: *opts.DSN, PublicURL: publicURL, Logger: logger, RunbookAllow: allow})
+	var limits service.Limits
+	switch opts.Limits {
+	case "", "default":
+	case "benchmark":
+		limits = service.Unlimited()
+		logger.Warn("abuse limits lifted (--limits benchmark): for load tests on loopback only")
+	default:
+		ln.Close()
+		return fmt.Errorf(`--limits must be "default" or "benchmark", not %q`, opts.Limits)
+	}
+	svc, err := service.New(ctx, service.Options{Store: st, DSN: *opts.DSN, PublicURL: publicURL, Logger: logger,
+		RunbookAllow: allow, Limits: limits})
 	if err != nil {
 		ln.Close()
 		return err

@@ -1,0 +1,441 @@
+package console
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"halochat/app/protocol"
+)
+
+// AgentPage is the agent console: online / away over the agent websocket,
+// the live queue, and the chats the agent took, several at once.
+type AgentPage struct {
+	app.Compo
+	session
+
+	online, connected bool
+	conn              *websocket.Conn
+	stop              context.CancelFunc
+	queue             []protocol.ChatState
+	chats             map[string]*liveChat
+	order             []string // chat ids, in the order taken
+	current           string
+	err               string
+	typingSent        bool
+	msgCounter        int
+}
+
+// liveChat is one chat the agent has.
+type liveChat struct {
+	state  protocol.ChatState
+	msgs   []protocol.ChatMessage
+	unread int
+	typing bool // the visitor is typing
+	ended  bool
+}
+
+func (p *AgentPage) OnMount(ctx app.Context) {
+	p.chats = map[string]*liveChat{}
+	p.session.authenticate(ctx, false, nil)
+	// Waiting times move on.
+	ctx.Async(func() {
+		t := time.NewTicker(5 * time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				ctx.Dispatch(func(app.Context) {})
+			}
+		}
+	})
+}
+
+func (p *AgentPage) OnDismount() {
+	if p.stop != nil {
+		p.stop()
+	}
+}
+
+func (p *AgentPage) Render() app.UI {
+	status := "Away"
+	if p.online {
+		status = "Online"
+		if !p.connected {
+			status = "Online (connecting…)"
+		}
+	}
+	toggle := app.Button().ID("cc-online").Class("cc-primary").Text("Go online").OnClick(p.goOnline)
+	if p.online {
+		toggle = app.Button().ID("cc-away").Text("Go away").OnClick(p.goAway)
+	}
+	return p.shell("/agent",
+		app.Div().Class("cc-agentbar").Body(
+			app.Span().ID("cc-status").Class("cc-status cc-status-"+strings.ToLower(strings.Fields(status)[0])).Text(status),
+			toggle,
+		),
+		notice("cc-error", p.err),
+		app.Div().Class("cc-console").Body(
+			app.Section().Class("cc-queue").Body(
+				app.H2().Text(fmt.Sprintf("Queue (%d)", len(p.queue))),
+				p.renderQueue(),
+				app.H2().Text("My chats"),
+				p.renderMine(),
+			),
+			app.Section().Class("cc-conversation").Body(p.renderConversation()),
+		),
+	)
+}
+
+func (p *AgentPage) renderQueue() app.UI {
+	if !p.online {
+		return app.P().Class("cc-muted").Text("Go online to see the queue.")
+	}
+	if len(p.queue) == 0 {
+		return app.P().Class("cc-muted cc-queue-empty").Text("Nobody is waiting.")
+	}
+	return app.Ul().Class("cc-list").Body(app.Range(p.queue).Slice(func(i int) app.UI {
+		c := p.queue[i]
+		id := c.ID
+		return app.Li().Class("cc-queued").DataSet("chat", id).Body(
+			app.Strong().Text(visitorName(c)),
+			app.Span().Class("cc-muted").Text(" · profile "+c.ProfileID+" · waiting "+waited(c.QueuedAt)),
+			app.Button().Class("cc-accept cc-primary").Text("Accept").OnClick(func(ctx app.Context, e app.Event) {
+				p.send(ctx, protocol.Frame{Type: protocol.FrameAccept, ChatID: id})
+			}),
+		)
+	}))
+}
+
+func (p *AgentPage) renderMine() app.UI {
+	if len(p.order) == 0 {
+		return app.P().Class("cc-muted").Text("No chats yet.")
+	}
+	return app.Ul().Class("cc-list cc-mine").Body(app.Range(p.order).Slice(func(i int) app.UI {
+		id := p.order[i]
+		c := p.chats[id]
+		label := visitorName(c.state)
+		if c.ended {
+			label += " (ended)"
+		}
+		cls := "cc-mychat"
+		if id == p.current {
+			cls += " cc-current"
+		}
+		var badge app.UI = app.Text("")
+		if c.unread > 0 {
+			badge = app.Span().Class("cc-unread").Text(strconv.Itoa(c.unread))
+		}
+		return app.Li().Body(app.Button().Class(cls).DataSet("chat", id).OnClick(func(ctx app.Context, e app.Event) {
+			p.current = id
+			c.unread = 0
+			p.badge()
+		}).Body(app.Text(label), badge))
+	}))
+}
+
+func (p *AgentPage) renderConversation() app.UI {
+	c := p.chats[p.current]
+	if c == nil {
+		return app.P().Class("cc-muted").Text("Accept a chat from the queue to talk.")
+	}
+	var typing app.UI = app.Text("")
+	if c.typing && !c.ended {
+		typing = app.P().Class("cc-typing").Text(visitorName(c.state) + " is typing…")
+	}
+	var composer app.UI = app.P().Class("cc-muted cc-chat-ended").Text("This chat has ended.")
+	if !c.ended {
+		composer = app.Form().Class("cc-composer").OnSubmit(p.sendMessage).Body(
+			app.Input().ID("cc-input").Class("cc-input").Placeholder("Reply to "+visitorName(c.state)).AutoComplete(false).OnInput(p.onTyping),
+			app.Button().Type("submit").Class("cc-primary").Text("Send"),
+		)
+	}
+	return app.Div().Class("cc-chat").Body(
+		app.Div().Class("cc-chat-head").Body(
+			app.H2().Text(visitorName(c.state)),
+			app.If(c.state.UserEmail != "", func() app.UI { return app.Span().Class("cc-muted").Text(c.state.UserEmail) }),
+			app.If(!c.ended, func() app.UI {
+				return app.Button().ID("cc-end").Text("End chat").OnClick(func(ctx app.Context, e app.Event) {
+					p.send(ctx, protocol.Frame{Type: protocol.FrameEnd, ChatID: p.current})
+				})
+			}),
+		),
+		app.Div().Class("cc-messages").Body(app.Range(c.msgs).Slice(func(i int) app.UI { return message(c.msgs[i]) })),
+		typing,
+		composer,
+	)
+}
+
+// message renders one transcript line (text only, never markup).
+func message(m protocol.ChatMessage) app.UI {
+	who := m.From
+	switch m.From {
+	case protocol.FromAgent:
+		who = m.AgentName
+	case protocol.FromSystem:
+		return app.P().Class("cc-msg cc-from-system").Text(systemText(m))
+	}
+	return app.Div().Class("cc-msg cc-from-"+m.From).Body(
+		app.Span().Class("cc-msg-who").Text(who),
+		app.P().Class("cc-msg-text").Text(m.Text),
+	)
+}
+
+func systemText(m protocol.ChatMessage) string {
+	switch m.Event {
+	case protocol.EventQueued:
+		return "Waiting for an agent"
+	case protocol.EventAgentJoined:
+		return m.AgentName + " joined"
+	case protocol.EventTicketCreated:
+		return fmt.Sprintf("Ticket #%d logged", m.TicketID)
+	case protocol.EventChatEnded:
+		return "Chat ended (" + m.Reason + ")"
+	}
+	if m.Text != "" {
+		return m.Text
+	}
+	return m.Event
+}
+
+func visitorName(c protocol.ChatState) string {
+	switch {
+	case c.UserName != "":
+		return c.UserName
+	case c.UserEmail != "":
+		return c.UserEmail
+	}
+	return "Visitor " + shortID(c.ID)
+}
+
+func shortID(id string) string {
+	if len(id) > 6 {
+		return id[:6]
+	}
+	return id
+}
+
+func waited(since string) string {
+	t, err := time.Parse(time.RFC3339, since)
+	if err != nil {
+		return "–"
+	}
+	d := time.Since(t).Round(time.Second)
+	if d < time.Minute {
+		return fmt.Sprintf("%ds", int(d.Seconds()))
+	}
+	return fmt.Sprintf("%dm %02ds", int(d.Minutes()), int(d.Seconds())%60)
+}
+
+func (p *AgentPage) goOnline(ctx app.Context, e app.Event) {
+	if p.online {
+		return
+	}
+	p.online, p.err = true, ""
+	runCtx, cancel := context.WithCancel(ctx)
+	p.stop = cancel
+	ctx.Async(func() { p.run(ctx, runCtx) })
+}
+
+func (p *AgentPage) goAway(ctx app.Context, e app.Event) {
+	p.online, p.connected, p.queue = false, false, nil
+	if p.stop != nil {
+		p.stop()
+		p.stop = nil
+	}
+}
+
+// run holds the agent websocket while the agent is online, reconnecting
+// after drops and resuming each chat after the last message seen.
+func (p *AgentPage) run(ui app.Context, ctx context.Context) {
+	u := ui.Page().URL()
+	scheme := "ws"
+	if u.Scheme == "https" {
+		scheme = "wss"
+	}
+	wsURL := scheme + "://" + u.Host + "/agent/ws"
+	for backoff := time.Second; ctx.Err() == nil; backoff = min(backoff*2, 15*time.Second) {
+		conn, _, err := websocket.Dial(ctx, wsURL, nil)
+		if err != nil {
+			ui.Dispatch(func(app.Context) { p.err = "Cannot reach the chat service; retrying…" })
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(backoff):
+			}
+			continue
+		}
+		conn.SetReadLimit(1 << 20)
+		resume := make(chan []protocol.Frame, 1)
+		ui.Dispatch(func(app.Context) {
+			p.conn, p.connected, p.err = conn, true, ""
+			frames := []protocol.Frame{{Type: protocol.FrameHello}}
+			for _, id := range p.order {
+				if c := p.chats[id]; !c.ended {
+					var after int64
+					if n := len(c.msgs); n > 0 {
+						after = c.msgs[n-1].Seq
+					}
+					frames = append(frames, protocol.Frame{Type: protocol.FrameWatch, ChatID: id, AfterSeq: after})
+				}
+			}
+			resume <- frames
+		})
+		for _, f := range <-resume {
+			writeFrame(ctx, conn, f)
+		}
+		backoff = time.Second
+		for {
+			_, data, err := conn.Read(ctx)
+			if err != nil {
+				break
+			}
+			var f protocol.Frame
+			if json.Unmarshal(data, &f) != nil {
+				continue
+			}
+			ui.Dispatch(func(ctx app.Context) { p.frame(ctx, f) })
+		}
+		conn.CloseNow()
+		ui.Dispatch(func(app.Context) {
+			if p.conn == conn {
+				p.conn, p.connected = nil, false
+			}
+		})
+	}
+}
+
+func writeFrame(ctx context.Context, conn *websocket.Conn, f protocol.Frame) {
+	f.V = protocol.ProtocolVersion
+	b, _ := json.Marshal(f)
+	_ = conn.Write(ctx, websocket.MessageText, b)
+}
+
+// send writes a frame on the agent websocket.
+func (p *AgentPage) send(ctx app.Context, f protocol.Frame) {
+	conn := p.conn
+	if conn == nil {
+		p.err = "Not connected: go online first."
+		return
+	}
+	ctx.Async(func() { writeFrame(ctx, conn, f) })
+}
+
+func (p *AgentPage) frame(ctx app.Context, f protocol.Frame) {
+	switch f.Type {
+	case protocol.FrameQueue:
+		p.queue = f.Chats
+		p.badge()
+	case protocol.FrameAccepted:
+		if f.Error != nil {
+			p.err = "Could not take the chat: " + f.Error.Message
+			return
+		}
+		c := p.chats[f.ChatID]
+		if c == nil {
+			c = &liveChat{}
+			p.chats[f.ChatID] = c
+			p.order = append(p.order, f.ChatID)
+		}
+		if f.Chat != nil {
+			c.state = *f.Chat
+		}
+		p.current, p.err = f.ChatID, ""
+		ctx.Defer(func(app.Context) { focus("cc-input") })
+	case protocol.FrameMessage:
+		c := p.chats[f.ChatID]
+		if c == nil || f.Message == nil {
+			return
+		}
+		m := *f.Message
+		if n := len(c.msgs); n > 0 && m.Seq <= c.msgs[n-1].Seq {
+			if slices.ContainsFunc(c.msgs, func(x protocol.ChatMessage) bool { return x.Seq == m.Seq }) {
+				return
+			}
+		}
+		c.msgs = append(c.msgs, m)
+		slices.SortFunc(c.msgs, func(a, b protocol.ChatMessage) int { return int(a.Seq - b.Seq) })
+		if m.From == protocol.FromVisitor {
+			c.typing = false
+		}
+		if m.Event == protocol.EventChatEnded {
+			c.ended = true
+		}
+		if f.ChatID != p.current && m.From != protocol.FromAgent {
+			c.unread++
+			p.badge()
+		}
+		ctx.Defer(func(app.Context) { scrollDown() })
+	case protocol.FrameTyping:
+		if c := p.chats[f.ChatID]; c != nil && f.Typing != nil && f.From == protocol.FromVisitor {
+			c.typing = *f.Typing
+		}
+	case protocol.FrameError:
+		if f.Error != nil {
+			p.err = f.Error.Message
+		}
+	}
+}
+
+func (p *AgentPage) onTyping(ctx app.Context, e app.Event) {
+	if p.typingSent || p.current == "" {
+		return
+	}
+	p.typingSent = true
+	typing := true
+	p.send(ctx, protocol.Frame{Type: protocol.FrameTyping, ChatID: p.current, Typing: &typing})
+}
+
+func (p *AgentPage) sendMessage(ctx app.Context, e app.Event) {
+	e.PreventDefault()
+	text := strings.TrimSpace(inputValue("cc-input"))
+	if text == "" || p.current == "" {
+		return
+	}
+	setInput("cc-input", "")
+	p.msgCounter++
+	id := fmt.Sprintf("c%d-%d", time.Now().UnixNano(), p.msgCounter)
+	p.send(ctx, protocol.Frame{Type: protocol.FrameSend, ChatID: p.current, ClientMsgID: id, Text: text})
+	if p.typingSent {
+		p.typingSent = false
+		typing := false
+		p.send(ctx, protocol.Frame{Type: protocol.FrameTyping, ChatID: p.current, Typing: &typing})
+	}
+}
+
+func focus(id string) {
+	if el := app.Window().GetElementByID(id); el.Truthy() {
+		el.Call("focus")
+	}
+}
+
+func scrollDown() {
+	for _, el := range []app.Value{app.Window().Get("document").Call("querySelector", ".cc-messages")} {
+		if el.Truthy() {
+			el.Set("scrollTop", el.Get("scrollHeight"))
+		}
+	}
+}
+
+// badge puts the number of waiting chats and unread messages in the tab's
+// title, so an agent in another tab sees that someone waits.
+func (p *AgentPage) badge() {
+	n := len(p.queue)
+	for _, c := range p.chats {
+		n += c.unread
+	}
+	title := "halochat console"
+	if n > 0 {
+		title = fmt.Sprintf("(%d) %s", n, title)
+	}
+	app.Window().Get("document").Set("title", title)
+}

@@ -1,0 +1,600 @@
+package console
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"halochat/app/flow"
+	"halochat/app/protocol"
+)
+
+// profile is a chat profile as the API shows it (SPEC §4).
+type profile struct {
+	ID                string            `json:"id,omitempty"`
+	Key               string            `json:"key,omitempty"`
+	Name              string            `json:"name"`
+	Access            string            `json:"access"`
+	Appearance        appearance        `json:"appearance"`
+	AllowedOrigins    []string          `json:"allowedOrigins"`
+	Identity          identitySettings  `json:"identity"`
+	TokenMappings     map[string]string `json:"tokenMappings"`
+	Availability      availability      `json:"availability"`
+	EmailStorageKey   string            `json:"emailStorageKey"`
+	TrustEmailStorage bool              `json:"trustEmailStorage"`
+	FlowID            int64             `json:"flowId"`
+	StartStep         int64             `json:"startStep"`
+	TicketTypeID      int64             `json:"ticketTypeId"`
+}
+
+type appearance struct {
+	Colour           string `json:"colour,omitempty"`
+	Theme            string `json:"theme,omitempty"`
+	Title            string `json:"title,omitempty"`
+	Greeting         string `json:"greeting,omitempty"`
+	LauncherPosition string `json:"launcherPosition,omitempty"`
+	IconURL          string `json:"iconUrl,omitempty"`
+}
+
+type identitySettings struct {
+	TokenRequired bool              `json:"tokenRequired"`
+	HS256Secrets  []json.RawMessage `json:"hs256Secrets,omitempty"`
+	PublicKeys    []json.RawMessage `json:"publicKeys,omitempty"`
+	Issuer        string            `json:"issuer,omitempty"`
+	Audience      string            `json:"audience,omitempty"`
+	LeewaySeconds int               `json:"leewaySeconds,omitempty"`
+}
+
+type availability struct {
+	TimeZone   string     `json:"timeZone,omitempty"`
+	Weekly     []interval `json:"weekly,omitempty"`
+	Holidays   []holiday  `json:"holidays,omitempty"`
+	NeedsAgent bool       `json:"needsAgent"`
+}
+
+type interval struct {
+	Weekday int    `json:"weekday"`
+	Start   string `json:"start"`
+	End     string `json:"end"`
+}
+
+type holiday struct {
+	Date string `json:"date"`
+	Name string `json:"name,omitempty"`
+}
+
+// named is a flow or ticket type in a select.
+type named struct {
+	ID             int64  `json:"id"`
+	Name           string `json:"name"`
+	CurrentVersion int64  `json:"currentVersion"`
+}
+
+var accessLabels = [][2]string{
+	{"agents_only", "Agents only"},
+	{"portal", "Self-Service Portal"},
+	{"portal_and_external", "Self-Service Portal & External Websites"},
+}
+
+var weekdays = []string{"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"}
+
+// Profiles lists the chat profiles and creates new ones.
+type Profiles struct {
+	app.Compo
+	session
+	list []profile
+	err  string
+}
+
+func (p *Profiles) OnMount(ctx app.Context) {
+	p.session.authenticate(ctx, true, p.load)
+}
+
+func (p *Profiles) load(ctx app.Context) {
+	ctx.Async(func() {
+		var list []profile
+		err := call(ctx, "GET", "/api/ChatProfile", nil, &list)
+		ctx.Dispatch(func(app.Context) {
+			if err != nil {
+				p.err = err.Error()
+			}
+			p.list = list
+		})
+	})
+}
+
+func (p *Profiles) Render() app.UI {
+	return p.shell("/admin/profiles",
+		app.H1().Text("Chat profiles"),
+		notice("cc-error", p.err),
+		app.Table().Class("cc-table").Body(
+			app.THead().Body(app.Tr().Body(app.Th().Text("Name"), app.Th().Text("Access"), app.Th().Text("Id (configId)"))),
+			app.TBody().Body(app.Range(p.list).Slice(func(i int) app.UI {
+				pr := p.list[i]
+				return app.Tr().Body(
+					app.Td().Body(app.A().Class("cc-profile-link").Href(Prefix+"/admin/profile?id="+url.QueryEscape(pr.ID)).Text(pr.Name)),
+					app.Td().Text(accessLabel(pr.Access)),
+					app.Td().Body(app.Code().Text(pr.ID)),
+				)
+			})),
+		),
+		app.Form().Class("cc-inline").OnSubmit(p.create).Body(
+			app.Label().For("cc-new-profile").Text("New chat profile"),
+			app.Input().ID("cc-new-profile").Placeholder("Name"),
+			app.Button().Type("submit").Class("cc-primary").Text("Create"),
+		),
+	)
+}
+
+func accessLabel(v string) string {
+	for _, a := range accessLabels {
+		if a[0] == v {
+			return a[1]
+		}
+	}
+	return v
+}
+
+func (p *Profiles) create(ctx app.Context, e app.Event) {
+	e.PreventDefault()
+	name := strings.TrimSpace(inputValue("cc-new-profile"))
+	ctx.Async(func() {
+		var out profile
+		err := call(ctx, "POST", "/api/ChatProfile", map[string]string{"name": name, "access": "portal_and_external"}, &out)
+		ctx.Dispatch(func(ctx app.Context) {
+			if err != nil {
+				p.err = err.Error()
+				return
+			}
+			ctx.Navigate(Prefix + "/admin/profile?id=" + url.QueryEscape(out.ID))
+		})
+	})
+}
+
+// ProfileEdit is one chat profile's settings, with the embed snippet.
+type ProfileEdit struct {
+	app.Compo
+	session
+
+	p           *profile
+	flows       []named
+	types       []named
+	startSteps  []flow.Step // steps of the profile's flow that allow a start
+	errs        map[string]string
+	err, saved  string
+	confirmRegn bool
+	serviceURL  string
+	copied      bool
+	schema      flow.Schema // the chat custom fields, for the token tester
+	tokenNotes  []string
+	tokenRows   []claimRow
+}
+
+func (pe *ProfileEdit) OnMount(ctx app.Context) {
+	u := ctx.Page().URL()
+	pe.serviceURL = u.Scheme + "://" + u.Host
+	pe.errs = map[string]string{}
+	pe.session.authenticate(ctx, true, func(ctx app.Context) {
+		id := queryParam(ctx, "id")
+		ctx.Async(func() {
+			var pr profile
+			var flows, types []named
+			var fields []customField
+			err := call(ctx, "GET", "/api/ChatProfile/"+url.PathEscape(id), nil, &pr)
+			if err == nil {
+				err = call(ctx, "GET", "/api/ChatFlow", nil, &flows)
+			}
+			if err == nil {
+				err = call(ctx, "GET", "/api/TicketType", nil, &types)
+			}
+			if err == nil {
+				err = call(ctx, "GET", "/api/CustomField?entity=chat", nil, &fields)
+			}
+			ctx.Dispatch(func(ctx app.Context) {
+				if err != nil {
+					pe.err = err.Error()
+					return
+				}
+				pe.p, pe.flows, pe.types, pe.schema = &pr, flows, types, schemaOf(fields)
+				pe.loadSteps(ctx)
+			})
+		})
+	})
+}
+
+// loadSteps reads the start-allowed steps of the profile's flow, for the
+// example events.
+func (pe *ProfileEdit) loadSteps(ctx app.Context) {
+	flowID := pe.p.FlowID
+	if flowID == 0 {
+		pe.startSteps = nil
+		return
+	}
+	ctx.Async(func() {
+		var d struct {
+			Document json.RawMessage `json:"document"`
+		}
+		err := call(ctx, "GET", fmt.Sprintf("/api/ChatFlow/%d", flowID), nil, &d)
+		var steps []flow.Step
+		if err == nil && len(d.Document) > 0 && string(d.Document) != "null" {
+			if f, perr := flow.Parse(d.Document); perr == nil {
+				for _, s := range f.Steps {
+					if s.CanStart {
+						steps = append(steps, s)
+					}
+				}
+			}
+		}
+		ctx.Dispatch(func(app.Context) { pe.startSteps = steps })
+	})
+}
+
+func (pe *ProfileEdit) Render() app.UI {
+	if pe.p == nil {
+		return pe.shell("/admin/profiles", app.H1().Text("Chat profile"), notice("cc-error", pe.err))
+	}
+	p := pe.p
+	return pe.shell("/admin/profiles",
+		app.H1().Text("Chat profile: "+p.Name),
+		app.Form().ID("pf-form").Class("cc-form cc-profile").OnSubmit(pe.save).Body(
+			app.FieldSet().Body(app.Legend().Text("General"),
+				pe.row("name", "Name", app.Input().ID("pf-name").Value(p.Name)),
+				pe.row("access", "Access", selectOf("pf-access", p.Access, accessLabels)),
+			),
+			app.FieldSet().Body(app.Legend().Text("Appearance (a page's initialize event may override it)"),
+				pe.row("appearance.colour", "Colour (hex or CSS name)", app.Input().ID("pf-appearance.colour").Value(p.Appearance.Colour)),
+				pe.row("appearance.theme", "Theme", selectOf("pf-appearance.theme", p.Appearance.Theme, [][2]string{{"", "Default (light)"}, {"light", "Light"}, {"dark", "Dark"}})),
+				pe.row("appearance.title", "Title", app.Input().ID("pf-appearance.title").Value(p.Appearance.Title)),
+				pe.row("appearance.greeting", "Greeting", app.Textarea().ID("pf-appearance.greeting").Text(p.Appearance.Greeting)),
+				pe.row("appearance.launcherPosition", "Launcher position", selectOf("pf-appearance.launcherPosition", p.Appearance.LauncherPosition,
+					[][2]string{{"", "Default (bottom right)"}, {"bottom-right", "Bottom right"}, {"bottom-left", "Bottom left"}})),
+				pe.row("appearance.iconUrl", "Launcher icon URL", app.Input().ID("pf-appearance.iconUrl").Type("url").Value(p.Appearance.IconURL)),
+			),
+			app.FieldSet().Body(app.Legend().Text("Embedding"),
+				pe.row("allowedOrigins", "Allowed origins (one per line; empty: any)", app.Textarea().ID("pf-allowedOrigins").Text(strings.Join(p.AllowedOrigins, "\n"))),
+				pe.row("emailStorageKey", "Email address session storage key", app.Input().ID("pf-emailStorageKey").Value(p.EmailStorageKey)),
+				pe.check("trustEmailStorage", "Trust that email as the visitor's identity (it is an unverified hint otherwise)", p.TrustEmailStorage),
+			),
+			app.FieldSet().Body(app.Legend().Text("Availability"),
+				pe.row("availability.timeZone", "Time zone (IANA, e.g. Europe/London; empty: always open)", app.Input().ID("pf-availability.timeZone").Value(p.Availability.TimeZone)),
+				pe.row("availability.weekly", "Opening hours (one per line: Mon 09:00-17:00; empty: all week)", app.Textarea().ID("pf-availability.weekly").Text(formatWeekly(p.Availability.Weekly))),
+				pe.row("availability.holidays", "Holidays (one per line: 2026-12-25 Christmas)", app.Textarea().ID("pf-availability.holidays").Text(formatHolidays(p.Availability.Holidays))),
+				pe.check("availability.needsAgent", "The flow needs an online agent", p.Availability.NeedsAgent),
+			),
+			app.FieldSet().Body(app.Legend().Text("Identity tokens"),
+				pe.check("identity.tokenRequired", "A token is required (otherwise optional)", p.Identity.TokenRequired),
+				pe.row("identity.hs256Secrets", `HS256 secrets (JSON: [{"kid":"…","secret":"…"}])`, app.Textarea().ID("pf-identity.hs256Secrets").Text(rawList(p.Identity.HS256Secrets))),
+				pe.row("identity.publicKeys", `RS256/ES256 public keys (JSON: [{"kid":"…","alg":"RS256","pem":"…"}])`, app.Textarea().ID("pf-identity.publicKeys").Text(rawList(p.Identity.PublicKeys))),
+				pe.row("identity.issuer", "Expected issuer (iss)", app.Input().ID("pf-identity.issuer").Value(p.Identity.Issuer)),
+				pe.row("identity.audience", "Expected audience (aud)", app.Input().ID("pf-identity.audience").Value(p.Identity.Audience)),
+				pe.row("identity.leewaySeconds", "Clock leeway (seconds, 0–300)", app.Input().ID("pf-identity.leewaySeconds").Type("number").Value(strconv.Itoa(p.Identity.LeewaySeconds))),
+				pe.row("tokenMappings", "Identity token mappings (one per line: claim = firstname | lastname | username | email | phone | externalid)", app.Textarea().ID("pf-tokenMappings").Text(formatMappings(p.TokenMappings))),
+			),
+			app.FieldSet().Body(app.Legend().Text("Bot flow and tickets"),
+				pe.row("flowId", "Bot flow", selectOf("pf-flowId", strconv.FormatInt(p.FlowID, 10), pe.options(pe.flows, "No flow"))),
+				pe.row("startStep", "Start step (0: the flow's own)", app.Input().ID("pf-startStep").Type("number").Value(strconv.FormatInt(p.StartStep, 10))),
+				pe.row("ticketTypeId", "Ticket type", selectOf("pf-ticketTypeId", strconv.FormatInt(p.TicketTypeID, 10), pe.options(pe.types, "None"))),
+			),
+			notice("cc-error", pe.err),
+			notice("cc-ok", pe.saved),
+			app.Button().ID("pf-save").Type("submit").Class("cc-primary").Text("Save"),
+		),
+		pe.embed(),
+		pe.tokenTester(),
+	)
+}
+
+func (pe *ProfileEdit) options(list []named, none string) [][2]string {
+	opts := [][2]string{{"0", none}}
+	for _, n := range list {
+		opts = append(opts, [2]string{strconv.FormatInt(n.ID, 10), n.Name})
+	}
+	return opts
+}
+
+// row is a labelled field with its error, if the last save named it.
+func (pe *ProfileEdit) row(field, label string, input app.UI) app.UI {
+	return app.Div().Class("cc-row").DataSet("field", field).Body(
+		app.Label().For("pf-"+field).Text(label),
+		input,
+		notice("cc-field-error", pe.errs[field]),
+	)
+}
+
+func (pe *ProfileEdit) check(field, label string, on bool) app.UI {
+	return app.Div().Class("cc-row cc-check").DataSet("field", field).Body(
+		app.Input().ID("pf-"+field).Type("checkbox").Checked(on),
+		app.Label().For("pf-"+field).Text(label),
+		notice("cc-field-error", pe.errs[field]),
+	)
+}
+
+// selectOf is a select of (value, label) options. An empty value is
+// written as noValue (an option without a value attribute would submit
+// its label); inputValue reads it back as "".
+func selectOf(id, value string, opts [][2]string) app.UI {
+	return app.Select().ID(id).Body(app.Range(opts).Slice(func(i int) app.UI {
+		v := opts[i][0]
+		if v == "" {
+			v = noValue
+		}
+		return app.Option().Value(v).Selected(opts[i][0] == value).Text(opts[i][1])
+	}))
+}
+
+const noValue = "-"
+
+// embed is the "Embed on External Website" section (SPEC §2).
+func (pe *ProfileEdit) embed() app.UI {
+	p := pe.p
+	var examples []string
+	colour := p.Appearance.Colour
+	if colour == "" {
+		colour = "#1f6feb"
+	}
+	examples = append(examples, fmt.Sprintf(`window.dispatchEvent(new CustomEvent("haloChat_inboundEvent_initialize", {
+  detail: { configId: %q, configKey: %q, colour: %q }
+}));`, p.ID, p.Key, colour))
+	for _, s := range pe.startSteps {
+		label := s.Title
+		if label == "" {
+			label = s.Text
+		}
+		examples = append(examples, fmt.Sprintf(`// step %d: %s
+window.dispatchEvent(new CustomEvent("haloChat_inboundEvent_openChatWindow", {
+  detail: { startStepOverride: %d }
+}));`, s.Number, oneLine(label), s.Number))
+	}
+	if len(pe.startSteps) == 0 {
+		examples = append(examples, `window.dispatchEvent(new CustomEvent("haloChat_inboundEvent_openChatWindow", { detail: {} }));
+// No step of this profile's flow has "Chat can start from this step": startStepOverride would be refused.`)
+	}
+	copyLabel := "Copy snippet"
+	if pe.copied {
+		copyLabel = "Copied"
+	}
+	return app.Section().ID("cc-embed").Class("cc-embed").Body(
+		app.H2().Text("Embed on External Website"),
+		app.P().Text("Paste this into the pages that show the chat, just before </body>:"),
+		app.Pre().ID("cc-snippet").Class("cc-code").Text(pe.snippet()),
+		app.Button().ID("cc-copy").Class("cc-primary").Text(copyLabel).OnClick(func(ctx app.Context, e app.Event) {
+			copyText(pe.snippet())
+			pe.copied = true
+		}),
+		app.H3().Text("Example events"),
+		app.P().Text("A page drives the widget with CustomEvents on window:"),
+		app.Pre().ID("cc-examples").Class("cc-code").Text(strings.Join(examples, "\n\n")),
+		app.H3().Text("Key"),
+		app.If(!pe.confirmRegn, func() app.UI {
+			return app.Button().ID("cc-regen").Text("Regenerate key").OnClick(func(ctx app.Context, e app.Event) { pe.confirmRegn = true })
+		}).Else(func() app.UI {
+			return app.Div().Class("cc-warning").Body(
+				app.P().Text("Regenerating the key stops every page that embeds the current key: update their snippet (configKey) right after."),
+				app.Button().ID("cc-regen-confirm").Class("cc-danger").Text("Regenerate the key").OnClick(pe.regenerate),
+				app.Button().Text("Cancel").OnClick(func(ctx app.Context, e app.Event) { pe.confirmRegn = false }),
+			)
+		}),
+	)
+}
+
+func oneLine(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > 60 {
+		s = string(r[:60]) + "…"
+	}
+	return s
+}
+
+func (pe *ProfileEdit) snippet() string {
+	return fmt.Sprintf(`<div id="halo-chat"></div>
+<script>
+  var haloChatConfig = {
+    chatServiceUrl: %q,
+    configId: %q,
+    configKey: %q,
+  }
+</script>
+<script src="%s/chat/index.js"></script>`, pe.serviceURL, pe.p.ID, pe.p.Key, pe.serviceURL)
+}
+
+func (pe *ProfileEdit) regenerate(ctx app.Context, e app.Event) {
+	id := pe.p.ID
+	ctx.Async(func() {
+		var out struct {
+			Key string `json:"key"`
+		}
+		err := call(ctx, "POST", "/api/ChatProfile/"+url.PathEscape(id)+"/key", nil, &out)
+		ctx.Dispatch(func(app.Context) {
+			pe.confirmRegn = false
+			if err != nil {
+				pe.err = err.Error()
+				return
+			}
+			pe.p.Key, pe.copied = out.Key, false
+			pe.saved = "A new key was made: update the snippet on every page that embeds this profile."
+		})
+	})
+}
+
+// save reads the form, checks what it can, and PUTs the profile.
+func (pe *ProfileEdit) save(ctx app.Context, e app.Event) {
+	e.PreventDefault()
+	pe.errs, pe.err, pe.saved = map[string]string{}, "", ""
+	np, errs := readProfileForm(*pe.p)
+	if len(errs) > 0 {
+		pe.errs = errs
+		pe.err = "Some settings need fixing (see the fields marked)."
+		return
+	}
+	ctx.Async(func() {
+		var out profile
+		err := call(ctx, "PUT", "/api/ChatProfile/"+url.PathEscape(np.ID), np, &out)
+		ctx.Dispatch(func(ctx app.Context) {
+			if err != nil {
+				if ae, ok := err.(*apiError); ok && ae.field() != "" {
+					pe.errs[fieldKey(ae.field())] = ae.Message
+				}
+				pe.err = "Not saved: " + err.Error()
+				return
+			}
+			pe.p, pe.saved = &out, "Saved."
+			pe.loadSteps(ctx)
+		})
+	})
+}
+
+// fieldKey maps an API field path (e.g. identity.hs256Secrets[0].secret)
+// to the form row that edits it.
+func fieldKey(f string) string {
+	if i := strings.IndexByte(f, '['); i > 0 {
+		f = f[:i]
+	}
+	for _, prefix := range []string{"availability.weekly", "availability.holidays", "tokenMappings", "allowedOrigins"} {
+		if strings.HasPrefix(f, prefix) {
+			return prefix
+		}
+	}
+	return f
+}
+
+// readProfileForm reads the form onto a copy of p and reports the fields
+// that cannot be right, by field path.
+func readProfileForm(p profile) (profile, map[string]string) {
+	errs := map[string]string{}
+	v := func(f string) string { return strings.TrimSpace(inputValue("pf-" + f)) }
+	p.Name = v("name")
+	if p.Name == "" {
+		errs["name"] = "A name is required."
+	}
+	p.Access = v("access")
+	p.Appearance = appearance{Colour: v("appearance.colour"), Theme: v("appearance.theme"), Title: v("appearance.title"),
+		Greeting: v("appearance.greeting"), LauncherPosition: v("appearance.launcherPosition"), IconURL: v("appearance.iconUrl")}
+	if p.Appearance.Colour != "" && !protocol.ValidColour(p.Appearance.Colour) {
+		errs["appearance.colour"] = "Not a CSS colour: use a hex colour (#1f6feb) or a colour name (teal)."
+	}
+	if u := p.Appearance.IconURL; u != "" {
+		if pu, err := url.Parse(u); err != nil || (pu.Scheme != "https" && pu.Scheme != "http") || pu.Host == "" {
+			errs["appearance.iconUrl"] = "Must be an absolute http(s) URL."
+		}
+	}
+	p.AllowedOrigins = lines(v("allowedOrigins"))
+	p.EmailStorageKey = v("emailStorageKey")
+	p.TrustEmailStorage = inputChecked("pf-trustEmailStorage")
+	p.Availability.TimeZone = v("availability.timeZone")
+	p.Availability.NeedsAgent = inputChecked("pf-availability.needsAgent")
+	var err error
+	if p.Availability.Weekly, err = parseWeekly(v("availability.weekly")); err != nil {
+		errs["availability.weekly"] = err.Error()
+	}
+	p.Availability.Holidays = nil
+	for _, l := range lines(v("availability.holidays")) {
+		date, name, _ := strings.Cut(l, " ")
+		p.Availability.Holidays = append(p.Availability.Holidays, holiday{Date: date, Name: strings.TrimSpace(name)})
+	}
+	p.Identity.TokenRequired = inputChecked("pf-identity.tokenRequired")
+	p.Identity.Issuer, p.Identity.Audience = v("identity.issuer"), v("identity.audience")
+	if p.Identity.LeewaySeconds, err = strconv.Atoi(orZero(v("identity.leewaySeconds"))); err != nil || p.Identity.LeewaySeconds < 0 || p.Identity.LeewaySeconds > 300 {
+		errs["identity.leewaySeconds"] = "A number of seconds from 0 to 300."
+	}
+	for _, f := range []struct {
+		field string
+		dst   *[]json.RawMessage
+	}{{"identity.hs256Secrets", &p.Identity.HS256Secrets}, {"identity.publicKeys", &p.Identity.PublicKeys}} {
+		*f.dst = nil
+		if s := v(f.field); s != "" {
+			if err := json.Unmarshal([]byte(s), f.dst); err != nil {
+				errs[f.field] = "Not a JSON list: " + err.Error()
+			}
+		}
+	}
+	p.TokenMappings = map[string]string{}
+	for _, l := range lines(v("tokenMappings")) {
+		claim, field, ok := strings.Cut(l, "=")
+		if !ok {
+			errs["tokenMappings"] = fmt.Sprintf("%q: write claim = field", l)
+			continue
+		}
+		p.TokenMappings[strings.TrimSpace(claim)] = strings.TrimSpace(field)
+	}
+	p.FlowID, _ = strconv.ParseInt(orZero(v("flowId")), 10, 64)
+	if p.StartStep, err = strconv.ParseInt(orZero(v("startStep")), 10, 64); err != nil || p.StartStep < 0 {
+		errs["startStep"] = "A step number (0: the flow's own start step)."
+	}
+	p.TicketTypeID, _ = strconv.ParseInt(orZero(v("ticketTypeId")), 10, 64)
+	return p, errs
+}
+
+func orZero(s string) string {
+	if s == "" {
+		return "0"
+	}
+	return s
+}
+
+func lines(s string) []string {
+	out := []string{}
+	for l := range strings.SplitSeq(s, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+func rawList(list []json.RawMessage) string {
+	if len(list) == 0 {
+		return ""
+	}
+	b, _ := json.MarshalIndent(list, "", "  ")
+	return string(b)
+}
+
+func formatMappings(m map[string]string) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		fmt.Fprintf(&b, "%s = %s\n", k, m[k])
+	}
+	return b.String()
+}
+
+func formatWeekly(w []interval) string {
+	var b strings.Builder
+	for _, iv := range w {
+		if iv.Weekday >= 0 && iv.Weekday < 7 {
+			fmt.Fprintf(&b, "%s %s-%s\n", weekdays[iv.Weekday], iv.Start, iv.End)
+		}
+	}
+	return b.String()
+}
+
+func parseWeekly(s string) ([]interval, error) {
+	var out []interval
+	for _, l := range lines(s) {
+		day, span, ok := strings.Cut(l, " ")
+		start, end, ok2 := strings.Cut(strings.TrimSpace(span), "-")
+		wd := slices.IndexFunc(weekdays, func(d string) bool { return strings.EqualFold(d, day) })
+		if !ok || !ok2 || wd < 0 {
+			return nil, fmt.Errorf("%q: write a day and hours, e.g. Mon 09:00-17:00", l)
+		}
+		out = append(out, interval{Weekday: wd, Start: strings.TrimSpace(start), End: strings.TrimSpace(end)})
+	}
+	return out, nil
+}
+
+func formatHolidays(hs []holiday) string {
+	var b strings.Builder
+	for _, h := range hs {
+		fmt.Fprintf(&b, "%s %s\n", h.Date, h.Name)
+	}
+	return b.String()
+}

@@ -1,0 +1,62 @@
+package console
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"halochat/app/flow"
+)
+
+func jwtOf(t *testing.T, header, claims map[string]any) string {
+	t.Helper()
+	enc := func(v any) string {
+		b, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return base64.RawURLEncoding.EncodeToString(b)
+	}
+	return enc(header) + "." + enc(claims) + ".c2ln"
+}
+
+func TestTokenReportSaysWhatEachClaimFillsAndWhatIsRefused(t *testing.T) {
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	p := &profile{TokenMappings: map[string]string{"given_name": "firstname"},
+		Identity: identitySettings{HS256Secrets: []json.RawMessage{json.RawMessage(`{"kid":"k","secret":"s"}`)}}}
+	schema := flow.Schema{ChatFields: []flow.FieldDef{
+		{Name: "CFcustomerTier", Label: "Customer Tier", Type: flow.TypeChoice, Choices: []string{"gold", "silver"}},
+		{Name: "CFseats", Label: "Seats", Type: flow.TypeNumber},
+	}}
+	tok := jwtOf(t, map[string]any{"alg": "HS256", "kid": "k"}, map[string]any{
+		"given_name": "Jo", "CFcustomerTier": "platinum", "Seats": "12", "shoe": "42", "exp": now.Add(-time.Minute).Unix()})
+	notes, rows := tokenReport(tok, p, schema, now)
+	if !strings.Contains(strings.Join(notes, " "), "expired") {
+		t.Errorf("notes %q do not say the token expired", notes)
+	}
+	want := map[string]string{
+		"given_name":     "user field firstname",
+		"CFcustomerTier": "refused",
+		"Seats":          "chat custom field CFseats (by label)",
+		"shoe":           "ignored",
+		"exp":            "standard claim",
+	}
+	for _, r := range rows {
+		if w, ok := want[r.claim]; ok && !strings.Contains(r.effect, w) {
+			t.Errorf("claim %s: %q, want it to say %q", r.claim, r.effect, w)
+		}
+		delete(want, r.claim)
+	}
+	if len(want) > 0 {
+		t.Errorf("claims not reported: %v", want)
+	}
+	if notes, _ := tokenReport("not a token", p, schema, now); !strings.Contains(notes[0], "Not a JWT") {
+		t.Errorf("garbage: %q", notes)
+	}
+	rs := jwtOf(t, map[string]any{"alg": "RS256"}, map[string]any{})
+	if notes, _ := tokenReport(rs, p, schema, now); !strings.Contains(strings.Join(notes, " "), "no public key") {
+		t.Errorf("RS256 without keys: %q", notes)
+	}
+}

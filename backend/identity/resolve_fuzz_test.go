@@ -1,0 +1,84 @@
+package identity_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"halochat/backend/identity"
+	"halochat/backend/store"
+	"halochat/backend/testenv"
+)
+
+// FuzzResolve drives the whole JWT path — verification, claim mapping,
+// ChatMatchingData, finding or creating the user — with a fuzzed token
+// string, and with fuzzed claims signed by the profile's key (so the
+// fuzzer reaches past the signature). Whatever comes in, Resolve never
+// panics and refuses with a 4xx *identity.Error, never a storage error
+// (which the service would answer 500).
+func FuzzResolve(f *testing.F) {
+	ctx := context.Background()
+	st, err := store.OpenWithOptions(ctx, testenv.SQLiteDSN(f), store.Options{Now: func() time.Time { return testNow }})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { st.Close() })
+	if err := st.Migrate(ctx); err != nil {
+		f.Fatal(err)
+	}
+	for _, cf := range testChatFields() {
+		cf.ID = 0
+		if err := st.CreateCustomField(ctx, &cf); err != nil {
+			f.Fatal(err)
+		}
+	}
+	const secret = "0123456789abcdef0123456789abcdef-fuzz"
+	p := &store.ChatProfile{Name: "fuzz", Access: store.AccessPortalAndExternal,
+		Identity:      store.IdentitySettings{HS256Secrets: []store.HMACSecret{{KID: "k", Secret: secret}}, Issuer: "https://idp.example"},
+		TokenMappings: testMappings}
+	if err := st.CreateProfile(ctx, p); err != nil {
+		f.Fatal(err)
+	}
+	r := &identity.Resolver{Store: st}
+	sign := func(claims jwt.MapClaims) string {
+		tok := jwt.NewWithClaims(jwt.SigningMethodHS256, claims)
+		tok.Header["kid"] = "k"
+		s, err := tok.SignedString([]byte(secret))
+		if err != nil {
+			f.Fatal(err)
+		}
+		return s
+	}
+	exp := testNow.Add(time.Hour).Unix()
+	good := sign(jwt.MapClaims{"iss": "https://idp.example", "exp": exp, "sub": "u1", "email": "a@b.example", "given_name": "Ann"})
+	f.Add(good, []byte(nil))
+	f.Add(good[:len(good)-2], []byte(nil))
+	f.Add("eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.", []byte(nil))
+	f.Add("a.b.c", []byte(nil))
+	f.Add("", []byte(`{"iss":"https://idp.example","exp":4102444800,"sub":"u2","CFcustomerTier":"gold"}`))
+	f.Add("", []byte(`{"iss":"https://idp.example","exp":4102444800,"email":"x@y.example","Account Number":12}`))
+	f.Add("", []byte(`{"iss":"https://idp.example","exp":4102444800,"chatmatchingdataguid":"g","chatmatchingdatakey":"k"}`))
+	f.Add("", []byte(`{"iss":"https://idp.example","exp":4102444800,"sub":"a\u0000b","given_name":["x"]}`))
+	f.Add("", []byte(`{"iss":"https://idp.example","exp":"soon","nbf":1e300}`))
+	f.Fuzz(func(t *testing.T, token string, claims []byte) {
+		if token == "" && claims != nil {
+			var c jwt.MapClaims
+			if json.Unmarshal(claims, &c) != nil {
+				return
+			}
+			token = sign(c)
+		}
+		_, err := r.Resolve(ctx, p, identity.Request{IDToken: token, Embedded: true})
+		if err == nil {
+			return
+		}
+		var ie *identity.Error
+		if !errors.As(err, &ie) || ie.Status < 400 || ie.Status >= 500 || ie.Message == "" {
+			t.Fatalf("token %q: %v (%T), want a 4xx *identity.Error", token, err, err)
+		}
+	})
+}

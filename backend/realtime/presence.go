@@ -1,0 +1,35 @@
+package realtime
+
+import (
+	"context"
+	"time"
+
+	"halochat/backend/store"
+)
+
+// presenceEvery is how often a node tells the store it still holds its
+// agents' consoles: well within store.PresenceTTL.
+const presenceEvery = store.PresenceTTL / 3
+
+// touchAgents keeps the agents connected to this node online until ctx
+// ends; if the node dies, they stop counting after store.PresenceTTL.
+func (s *Server) touchAgents(ctx context.Context) {
+	t := time.NewTicker(presenceEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		s.agentMu.Lock()
+		ids := make([]int64, 0, len(s.agentConns))
+		for id := range s.agentConns {
+			ids = append(ids, id)
+		}
+		s.agentMu.Unlock()
+		if err := s.cfg.Chats.Store().TouchAgents(ctx, ids); err != nil && ctx.Err() == nil {
+			s.log.Warn("refresh agent presence", "err", err)
+		}
+	}
+}

@@ -1,0 +1,444 @@
+package securitytest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"halochat/app/protocol"
+	"halochat/backend/demo"
+	"halochat/backend/service"
+	"halochat/backend/store"
+	"halochat/backend/storetest"
+	"halochat/backend/testenv"
+)
+
+// pgCluster is a PostgreSQL cluster of the test's own (initdb + pg_ctl on
+// a free port under a temporary directory): it can be killed and
+// restarted without touching the shared server.
+type pgCluster struct {
+	t    *testing.T
+	bin  string // directory of initdb and pg_ctl
+	dir  string
+	port int
+	as   []string // runuser prefix when running as root
+}
+
+func findPGBin() string {
+	if p, err := exec.LookPath("pg_ctl"); err == nil {
+		if _, err := exec.LookPath("initdb"); err == nil {
+			return filepath.Dir(p)
+		}
+	}
+	m, _ := filepath.Glob("/usr/lib/postgresql/*/bin/pg_ctl")
+	if len(m) > 0 {
+		return filepath.Dir(m[len(m)-1])
+	}
+	return ""
+}
+
+func startCluster(t *testing.T) *pgCluster {
+	t.Helper()
+	bin := findPGBin()
+	if bin == "" {
+		testenv.Missing(t, "chaos test skipped: it needs initdb and pg_ctl (apt-get install -y postgresql)")
+		return nil
+	}
+	dir, err := os.MkdirTemp("", "halochat-chaos-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	c := &pgCluster{t: t, bin: bin, dir: dir, port: freePort(t)}
+	if os.Geteuid() == 0 { // PostgreSQL refuses to run as root
+		u, err := user.Lookup("postgres")
+		if err != nil {
+			testenv.Missing(t, "chaos test skipped: running as root needs a postgres user")
+			return nil
+		}
+		uid, _ := strconv.Atoi(u.Uid)
+		gid, _ := strconv.Atoi(u.Gid)
+		if err := os.Chown(dir, uid, gid); err != nil {
+			t.Fatal(err)
+		}
+		c.as = []string{"runuser", "-u", "postgres", "--"}
+	}
+	c.run("initdb", "-D", c.data(), "-A", "trust", "-U", "postgres", "-N")
+	c.start()
+	t.Cleanup(func() { c.pgctl("stop", "-m", "immediate") })
+	return c
+}
+
+func (c *pgCluster) data() string { return filepath.Join(c.dir, "data") }
+
+func (c *pgCluster) run(name string, args ...string) {
+	c.t.Helper()
+	argv := append(append([]string{}, c.as...), append([]string{filepath.Join(c.bin, name)}, args...)...)
+	cmd := exec.Command(argv[0], argv[1:]...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		c.t.Fatalf("%s: %v\n%s", strings.Join(argv, " "), err, out.String())
+	}
+}
+
+func (c *pgCluster) pgctl(args ...string) {
+	c.t.Helper()
+	c.run("pg_ctl", append([]string{"-D", c.data(), "-l", filepath.Join(c.dir, "log"), "-w"}, args...)...)
+}
+
+func (c *pgCluster) start() {
+	c.pgctl("-o", fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200", c.port, c.dir), "start")
+}
+
+// restart kills PostgreSQL (no clean shutdown) and starts it again.
+func (c *pgCluster) restart() {
+	c.pgctl("stop", "-m", "immediate")
+	c.start()
+}
+
+func (c *pgCluster) dsn() string {
+	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", c.port)
+}
+
+func freePort(t *testing.T) int {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// chaosNode is one service node on a fixed port; it can be killed (every
+// connection cut, background work stopped) and started again.
+type chaosNode struct {
+	t    *testing.T
+	st   *store.Store
+	dsn  string
+	addr string
+	url  string
+
+	mu     sync.Mutex
+	hs     *http.Server
+	cancel context.CancelFunc
+}
+
+func (n *chaosNode) start() {
+	n.t.Helper()
+	var ln net.Listener
+	var err error
+	for range 50 { // the killed node's port may take a moment to free
+		if ln, err = net.Listen("tcp", n.addr); err == nil {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err != nil {
+		n.t.Errorf("restart node %s: %v", n.addr, err)
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	svc, err := service.New(ctx, service.Options{Store: n.st, DSN: n.dsn, PublicURL: n.url, Logger: quietLog(), Limits: service.Unlimited()})
+	if err != nil {
+		cancel()
+		n.t.Errorf("node %s: %v", n.addr, err)
+		return
+	}
+	hs := &http.Server{Handler: svc.Handler}
+	go func() { _ = hs.Serve(ln) }()
+	n.mu.Lock()
+	n.hs, n.cancel = hs, cancel
+	n.mu.Unlock()
+}
+
+// kill drops every connection at once, as a crash would.
+func (n *chaosNode) kill() {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.hs != nil {
+		_ = n.hs.Close()
+		n.cancel()
+		n.hs = nil
+	}
+}
+
+// chatLog is what one chat's visitor sent, had acknowledged and received.
+type chatLog struct {
+	id, secret string
+	acked      map[string]int64 // clientMsgId → seq
+	ackOrder   []int64
+	delivered  []int64 // seqs in the order the websockets delivered them
+	dupes      int     // a seq delivered again
+	gaps       int     // a seq delivered before the one before it
+	last       atomic.Int64
+}
+
+// TestChaosNothingAcknowledgedIsLost runs many chats exchanging messages
+// on two nodes over one PostgreSQL while visitor connections are cut at
+// random, one node is killed and restarted, and PostgreSQL is killed and
+// restarted. Afterwards every acknowledged message is stored once, each
+// chat's websocket got every message once and in order after its
+// resumes, and the flows continue from the right step.
+func TestChaosNothingAcknowledgedIsLost(t *testing.T) {
+	if testing.Short() {
+		t.Skip("chaos test: not with -short")
+	}
+	t.Parallel()
+	pg := startCluster(t)
+	if pg == nil {
+		return
+	}
+	st, res := storetest.Demo(t, pg.dsn())
+	nodes := make([]*chaosNode, 2)
+	for i := range nodes {
+		port := freePort(t)
+		nodes[i] = &chaosNode{t: t, st: st, dsn: pg.dsn(), addr: fmt.Sprintf("127.0.0.1:%d", port), url: fmt.Sprintf("http://127.0.0.1:%d", port)}
+		nodes[i].start()
+		t.Cleanup(nodes[i].kill)
+	}
+	client := &http.Client{Timeout: 5 * time.Second}
+	call := func(n *chaosNode, method, path string, body any, secret string) (int, []byte, error) {
+		req, _ := http.NewRequest(method, n.url+path, bytes.NewReader(mustJSON(body)))
+		req.Header.Set("Origin", n.url)
+		req.Header.Set("Content-Type", "application/json")
+		if secret != "" {
+			req.Header.Set(protocol.HeaderResumeSecret, secret)
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			return 0, nil, err
+		}
+		defer resp.Body.Close()
+		var buf bytes.Buffer
+		_, _ = buf.ReadFrom(resp.Body)
+		return resp.StatusCode, buf.Bytes(), nil
+	}
+
+	const chats, perChat = 12, 30
+	logs := make([]*chatLog, chats)
+	for i := range logs {
+		code, body, err := call(nodes[i%2], "POST", "/chat/api/v1/start", protocol.StartChatRequest{
+			ConfigID: res.Profile.ID, ConfigKey: res.Profile.Key, HostOrigin: "https://host.example"}, "")
+		var sr protocol.StartChatResponse
+		if err != nil || code != http.StatusCreated || json.Unmarshal(body, &sr) != nil {
+			t.Fatalf("start chat %d: %d %s %v", i, code, body, err)
+		}
+		logs[i] = &chatLog{id: sr.ChatID, secret: sr.ResumeSecret, acked: map[string]int64{}}
+	}
+
+	ctx, stopReaders := context.WithCancel(context.Background())
+	defer stopReaders()
+	var readers sync.WaitGroup
+	var cuts atomic.Int64
+	for i, l := range logs {
+		readers.Add(1)
+		go func() {
+			defer readers.Done()
+			readChat(ctx, nodes, l, rand.New(rand.NewPCG(uint64(i), 7)), &cuts)
+		}()
+	}
+
+	// Senders: each chat sends in order, retrying a message (same
+	// clientMsgId) on any node until it is acknowledged.
+	var sent, retries atomic.Int64
+	var senders sync.WaitGroup
+	deadline := time.Now().Add(60 * time.Second)
+	for i, l := range logs {
+		senders.Add(1)
+		go func() {
+			defer senders.Done()
+			rng := rand.New(rand.NewPCG(uint64(i), 11))
+			for m := range perChat {
+				id := fmt.Sprintf("c%d-m%d", i, m)
+				sent.Add(1)
+				for try := 0; time.Now().Before(deadline); try++ {
+					if try > 0 {
+						retries.Add(1)
+						time.Sleep(100 * time.Millisecond)
+					}
+					code, body, err := call(nodes[rng.IntN(2)], "POST", "/chat/api/v1/chats/"+l.id+"/messages",
+						protocol.SendRequest{ClientMsgID: id, Text: "message " + id}, l.secret)
+					var ack protocol.Ack
+					if err != nil || code != http.StatusOK || json.Unmarshal(body, &ack) != nil || ack.Seq == 0 {
+						continue
+					}
+					l.acked[id] = ack.Seq
+					l.ackOrder = append(l.ackOrder, ack.Seq)
+					break
+				}
+				time.Sleep(time.Duration(100+rng.IntN(100)) * time.Millisecond)
+			}
+		}()
+	}
+
+	// The faults, while the traffic flows.
+	time.Sleep(800 * time.Millisecond)
+	nodes[1].kill()
+	time.Sleep(700 * time.Millisecond)
+	nodes[1].start()
+	time.Sleep(700 * time.Millisecond)
+	pg.restart()
+	time.Sleep(700 * time.Millisecond)
+	nodes[0].kill()
+	time.Sleep(300 * time.Millisecond)
+	nodes[0].start()
+	senders.Wait()
+
+	// Every open side resumes: the readers catch up to each chat's last seq.
+	catchUp := time.Now().Add(20 * time.Second)
+	for _, l := range logs {
+		c, err := st.GetChat(context.Background(), l.id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for l.last.Load() < c.LastSeq && time.Now().Before(catchUp) {
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	stopReaders()
+	readers.Wait()
+
+	var acked, stored, delivered, dupes, lost, gaps, storedDupes int
+	for _, l := range logs {
+		msgs, err := st.MessagesAfter(context.Background(), l.id, 0, store.MaxLimit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		byClient := map[string]int{}
+		for i, m := range msgs {
+			if m.Seq != int64(i+1) {
+				t.Errorf("chat %s: stored seq %d at position %d", l.id, m.Seq, i+1)
+			}
+			if m.ClientMsgID != "" {
+				byClient[m.ClientMsgID]++
+			}
+		}
+		acked += len(l.acked)
+		for id, seq := range l.acked {
+			switch n := byClient[id]; {
+			case n == 0:
+				lost++
+				t.Errorf("chat %s: %s acknowledged (seq %d) but not stored", l.id, id, seq)
+			case n > 1:
+				storedDupes += n - 1
+			}
+		}
+		for _, n := range byClient {
+			stored += min(n, 1)
+		}
+		for i := 1; i < len(l.ackOrder); i++ {
+			if l.ackOrder[i] <= l.ackOrder[i-1] {
+				t.Errorf("chat %s: acknowledgements out of order: %v", l.id, l.ackOrder)
+				break
+			}
+		}
+		delivered += len(l.delivered)
+		dupes += l.dupes
+		gaps += l.gaps
+		if got, want := len(l.delivered), len(msgs); got != want {
+			t.Errorf("chat %s: %d messages delivered to its websocket, %d stored", l.id, got, want)
+		}
+	}
+	t.Logf("chaos: %d chats, 2 nodes (each killed and restarted once), PostgreSQL killed and restarted once, %d visitor socket cuts", chats, cuts.Load())
+	t.Logf("chaos: sent %d, acknowledged %d (after %d retries), stored %d, delivered %d (all messages, bot's included), duplicates %d (stored %d), out of order %d, lost %d",
+		sent.Load(), acked, retries.Load(), stored, delivered, dupes, storedDupes, gaps, lost)
+	if int64(acked) != sent.Load() {
+		t.Errorf("%d of %d messages were never acknowledged", sent.Load()-int64(acked), sent.Load())
+	}
+	if dupes != 0 || storedDupes != 0 || gaps != 0 || lost != 0 {
+		t.Errorf("duplicates %d, stored duplicates %d, out of order %d, lost %d: want 0", dupes, storedDupes, gaps, lost)
+	}
+
+	// The flows go on from where they were: at the menu, a choice leads to
+	// the step it names.
+	for i, l := range logs {
+		n := nodes[i%2]
+		code, body, err := call(n, "POST", "/chat/api/v1/chats/"+l.id+"/messages", map[string]any{"clientMsgId": "choice-" + l.id, "choice": 0}, l.secret)
+		if err != nil || code != http.StatusOK {
+			t.Fatalf("chat %s: choice after the chaos: %d %s %v", l.id, code, body, err)
+		}
+		req, _ := http.NewRequest("GET", n.url+"/chat/api/v1/chats/"+l.id+"/messages?after=0", nil)
+		req.Header.Set("Origin", n.url)
+		req.Header.Set(protocol.HeaderResumeSecret, l.secret)
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var poll protocol.PollResponse
+		err = json.NewDecoder(resp.Body).Decode(&poll)
+		resp.Body.Close()
+		if err != nil || poll.Chat.Pending == nil || poll.Chat.Pending.Step != demo.StepAskEmail {
+			t.Errorf("chat %s after the chaos: pending %+v, want step %d (%v)", l.id, poll.Chat.Pending, demo.StepAskEmail, err)
+		}
+	}
+}
+
+// readChat holds a websocket on the chat from a random node, cutting it
+// at random and resuming from the last seq it saw, until ctx ends.
+func readChat(ctx context.Context, nodes []*chaosNode, l *chatLog, rng *rand.Rand, cuts *atomic.Int64) {
+	for ctx.Err() == nil {
+		n := nodes[rng.IntN(len(nodes))]
+		life := time.Duration(200+rng.IntN(800)) * time.Millisecond
+		cctx, cancel := context.WithTimeout(ctx, life)
+		func() {
+			defer cancel()
+			ws, _, err := websocket.Dial(cctx, "ws"+strings.TrimPrefix(n.url, "http")+"/chat/ws",
+				&websocket.DialOptions{HTTPHeader: http.Header{"Origin": {n.url}}})
+			if err != nil {
+				time.Sleep(50 * time.Millisecond)
+				return
+			}
+			defer ws.CloseNow()
+			ws.SetReadLimit(1 << 20)
+			if err := ws.Write(cctx, websocket.MessageText, mustJSON(protocol.Frame{V: 1, Type: protocol.FrameHello,
+				ChatID: l.id, ResumeSecret: l.secret, AfterSeq: l.last.Load()})); err != nil {
+				return
+			}
+			for {
+				_, data, err := ws.Read(cctx)
+				if err != nil {
+					if cctx.Err() != nil && ctx.Err() == nil {
+						cuts.Add(1)
+					}
+					return
+				}
+				var f protocol.Frame
+				if json.Unmarshal(data, &f) != nil || f.Type != protocol.FrameMessage || f.Message == nil {
+					continue
+				}
+				seq, last := f.Message.Seq, l.last.Load()
+				switch {
+				case seq <= last:
+					l.dupes++
+				case seq != last+1:
+					l.gaps++
+				}
+				if seq > last {
+					l.delivered = append(l.delivered, seq)
+					l.last.Store(seq)
+				}
+			}
+		}()
+	}
+}
+
+func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }

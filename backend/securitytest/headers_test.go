@@ -1,0 +1,78 @@
+package securitytest
+
+import (
+	"encoding/json"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+
+	"halochat/backend/httpapi"
+	"halochat/backend/service"
+)
+
+// Every answer carries nosniff and a Referrer-Policy; every JSON, HTML or
+// plain-text answer a CSP; nothing but the widget page may be framed.
+func TestSecurityHeadersOnEveryRoute(t *testing.T) {
+	forEachDB(t, service.Unlimited(), func(t *testing.T, s *server) {
+		admin := s.login(s.demo.Admin)
+		var doc struct {
+			Paths map[string]map[string]json.RawMessage `json:"paths"`
+		}
+		r := s.do("GET", "/api/openapi.json", nil)
+		if err := json.Unmarshal(r.body, &doc); err != nil || len(doc.Paths) == 0 {
+			t.Fatalf("openapi: %d %v", r.status, err)
+		}
+		type route struct{ method, path string }
+		routes := []route{
+			{"GET", "/healthz"}, {"GET", "/readyz"}, {"GET", "/chat/index.js"}, {"GET", "/api/openapi.json"},
+			{"GET", "/chat/widget/"}, {"GET", "/chat/widget"}, {"GET", "/chat/widget/web/app.js"},
+			{"GET", "/chat/widget/web/nosuch.css"}, {"GET", "/chat/api/v1/availability?configId=" + s.demo.Profile.ID},
+			{"POST", "/chat/api/v1/start"}, {"GET", "/chat/api/v1/chats/x/messages"}, {"POST", "/chat/api/v1/chats/x/messages"},
+			{"POST", "/chat/api/v1/chats/x/typing"}, {"POST", "/chat/api/v1/chats/x/end"}, {"POST", "/chat/api/v1/chats/x/upgrade"},
+			{"GET", "/chat/ws"}, {"GET", "/agent/ws"}, {"GET", "/nosuch"}, {"DELETE", "/healthz"},
+			{"GET", "/api/Chat"}, {"GET", "/api/Chat/x"}, {"GET", "/api/ChatMessage?chat_id=x"}, {"GET", "/api/Tickets"},
+		}
+		for p, ops := range doc.Paths {
+			for m := range ops {
+				routes = append(routes, route{strings.ToUpper(m), strings.NewReplacer("{id}", "x").Replace(p)})
+			}
+		}
+		slices.SortFunc(routes, func(a, b route) int { return strings.Compare(a.method+a.path, b.method+b.path) })
+		routes = slices.Compact(routes)
+		for _, rt := range routes {
+			for _, auth := range []string{"", admin} {
+				var h []string
+				if auth != "" {
+					h = []string{"Authorization", "Bearer " + auth}
+				}
+				if rt.method == "DELETE" || rt.method == "PUT" {
+					// Only refusals: nothing in the demo may go.
+					h = nil
+				}
+				r := s.do(rt.method, rt.path, nil, h...)
+				what := rt.method + " " + rt.path
+				if r.header.Get("X-Content-Type-Options") != "nosniff" {
+					t.Errorf("%s (%d): no X-Content-Type-Options: nosniff", what, r.status)
+				}
+				if r.header.Get("Referrer-Policy") == "" {
+					t.Errorf("%s (%d): no Referrer-Policy", what, r.status)
+				}
+				ct, _, _ := strings.Cut(r.header.Get("Content-Type"), ";")
+				csp := r.header.Get("Content-Security-Policy")
+				widgetPage := strings.HasPrefix(rt.path, "/chat/widget") && ct == "text/html" && r.status != http.StatusMovedPermanently
+				switch {
+				case widgetPage:
+					if !strings.Contains(csp, "frame-ancestors") || !strings.Contains(csp, "default-src 'none'") {
+						t.Errorf("%s: widget page CSP %q", what, csp)
+					}
+				case ct == "application/json" || ct == "text/html" || ct == "text/plain":
+					if !strings.Contains(csp, "frame-ancestors 'none'") || !strings.Contains(csp, "default-src 'none'") {
+						t.Errorf("%s (%d, %s): CSP %q, want %q", what, r.status, ct, csp, httpapi.APIPolicy)
+					}
+				}
+			}
+		}
+		t.Logf("%d routes swept", len(routes))
+	})
+}

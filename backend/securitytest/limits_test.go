@@ -1,0 +1,172 @@
+package securitytest
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"halochat/app/protocol"
+	"halochat/backend/realtime"
+	"halochat/backend/service"
+)
+
+// want429 checks a rate-limit refusal: 429, Retry-After in whole seconds,
+// the error shape with code rate_limited and a message naming the limit.
+func want429(t *testing.T, what string, r response, word string) {
+	t.Helper()
+	if r.status != http.StatusTooManyRequests {
+		t.Fatalf("%s: %d %s, want 429", what, r.status, r.body)
+	}
+	if n, err := strconv.Atoi(r.header.Get("Retry-After")); err != nil || n < 1 {
+		t.Fatalf("%s: Retry-After %q", what, r.header.Get("Retry-After"))
+	}
+	code, msg, ok := r.apiError()
+	if !ok || code != protocol.CodeRateLimited || !strings.Contains(msg, word) {
+		t.Fatalf("%s: %s, want rate_limited naming %q", what, r.body, word)
+	}
+}
+
+func (s *server) startAs(configID, configKey, origin string) response {
+	return s.widget("POST", "/chat/api/v1/start", mustJSON(protocol.StartChatRequest{
+		ConfigID: configID, ConfigKey: configKey, HostOrigin: origin}))
+}
+
+func (s *server) send(chat, secret, text string) response {
+	return s.widget("POST", "/chat/api/v1/chats/"+chat+"/messages",
+		mustJSON(protocol.SendRequest{ClientMsgID: fmt.Sprint(time.Now().UnixNano()), Text: text}),
+		protocol.HeaderResumeSecret, secret)
+}
+
+func TestChatStartsAreRateLimitedPerAddress(t *testing.T) {
+	forEachDB(t, service.Limits{StartsPerMinute: 3, ProfileStartsPerMinute: -1}, func(t *testing.T, s *server) {
+		p := s.demo.Profile
+		for i := range 3 {
+			if r := s.startAs(p.ID, p.Key, "https://host.example"); r.status != http.StatusCreated {
+				t.Fatalf("start %d: %d %s", i, r.status, r.body)
+			}
+		}
+		want429(t, "4th start", s.startAs(p.ID, p.Key, "https://host.example"), "from this address")
+		// The limit is the address's, whatever the profile.
+		want429(t, "start on another profile", s.startAs(s.restricted.ID, s.restricted.Key, "https://shop.example"), "from this address")
+	})
+}
+
+func TestChatStartsAreRateLimitedPerProfile(t *testing.T) {
+	forEachDB(t, service.Limits{StartsPerMinute: -1, ProfileStartsPerMinute: 2}, func(t *testing.T, s *server) {
+		p := s.demo.Profile
+		for i := range 2 {
+			if r := s.startAs(p.ID, p.Key, "https://host.example"); r.status != http.StatusCreated {
+				t.Fatalf("start %d: %d %s", i, r.status, r.body)
+			}
+		}
+		want429(t, "3rd start", s.startAs(p.ID, p.Key, "https://host.example"), "chat profile")
+		if r := s.startAs(s.restricted.ID, s.restricted.Key, "https://shop.example"); r.status != http.StatusCreated {
+			t.Fatalf("another profile is not limited: %d %s", r.status, r.body)
+		}
+	})
+}
+
+func TestMessagesAreRateLimited(t *testing.T) {
+	cases := []struct {
+		name   string
+		limits realtime.Limits
+		word   string
+		chats  int // messages are spread over this many chats
+		allow  int // messages allowed before the refusal
+	}{
+		{"per chat", realtime.Limits{SendsPerSecond: 0.01, SendBurst: 3, IPSendsPerMinute: -1, ProfileSendsPerMinute: -1}, "in this chat", 1, 3},
+		{"per address", realtime.Limits{SendsPerSecond: -1, IPSendsPerMinute: 4, ProfileSendsPerMinute: -1}, "from this address", 2, 4},
+		{"per profile", realtime.Limits{SendsPerSecond: -1, IPSendsPerMinute: -1, ProfileSendsPerMinute: 4}, "chat profile", 2, 4},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			forEachDB(t, service.Limits{StartsPerMinute: -1, ProfileStartsPerMinute: -1, Realtime: tc.limits}, func(t *testing.T, s *server) {
+				type chat struct{ id, secret string }
+				var cs []chat
+				for range tc.chats {
+					id, sec := s.startChat()
+					cs = append(cs, chat{id, sec})
+				}
+				for i := range tc.allow {
+					c := cs[i%len(cs)]
+					if r := s.send(c.id, c.secret, "hello"); r.status != http.StatusOK {
+						t.Fatalf("long-poll send %d: %d %s", i, r.status, r.body)
+					}
+				}
+				c := cs[tc.allow%len(cs)]
+				want429(t, "long-poll send over the limit", s.send(c.id, c.secret, "hello"), tc.word)
+
+				// The websocket shares the limits: its send gets an error frame.
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				defer cancel()
+				ws := s.dialVisitor(ctx, t, c.id, c.secret)
+				defer ws.CloseNow()
+				if err := ws.Write(ctx, websocket.MessageText, mustJSON(protocol.Frame{V: 1, Type: protocol.FrameSend, ClientMsgID: "ws-1", Text: "hi"})); err != nil {
+					t.Fatal(err)
+				}
+				for {
+					var f protocol.Frame
+					_, data, err := ws.Read(ctx)
+					if err != nil {
+						t.Fatalf("websocket: %v", err)
+					}
+					_ = json.Unmarshal(data, &f)
+					if f.Type == protocol.FrameAck {
+						t.Fatalf("websocket send over the limit was acknowledged")
+					}
+					if f.Error != nil && f.ClientMsgID == "ws-1" {
+						if f.Error.Code != protocol.CodeRateLimited || !strings.Contains(f.Error.Message, tc.word) {
+							t.Fatalf("websocket refusal: %s", data)
+						}
+						break
+					}
+				}
+			})
+		})
+	}
+}
+
+// dialVisitor opens the visitor socket of a chat and says hello.
+func (s *server) dialVisitor(ctx context.Context, t *testing.T, chat, secret string) *websocket.Conn {
+	t.Helper()
+	ws, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(s.url, "http")+"/chat/ws",
+		&websocket.DialOptions{HTTPHeader: http.Header{"Origin": {s.url}}})
+	if err != nil {
+		t.Fatalf("dial: %v", err)
+	}
+	ws.SetReadLimit(1 << 20)
+	if err := ws.Write(ctx, websocket.MessageText, mustJSON(protocol.Frame{V: 1, Type: protocol.FrameHello, ChatID: chat, ResumeSecret: secret})); err != nil {
+		t.Fatal(err)
+	}
+	return ws
+}
+
+func TestOpenWebsocketsPerAddressAreCapped(t *testing.T) {
+	forEachDB(t, service.Limits{Realtime: realtime.Limits{MaxConnsPerIP: 2}}, func(t *testing.T, s *server) {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		chat, secret := s.startChat()
+		for range 2 {
+			ws := s.dialVisitor(ctx, t, chat, secret)
+			defer ws.CloseNow()
+			if _, _, err := ws.Read(ctx); err != nil { // ready
+				t.Fatal(err)
+			}
+		}
+		_, resp, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(s.url, "http")+"/chat/ws",
+			&websocket.DialOptions{HTTPHeader: http.Header{"Origin": {s.url}}})
+		if err == nil || resp == nil || resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
+			t.Fatalf("3rd socket: %v %v, want 429 with Retry-After", err, resp)
+		}
+		// A long-poll counts as an open connection too.
+		r := s.widget("GET", "/chat/api/v1/chats/"+chat+"/messages?after=0", nil, protocol.HeaderResumeSecret, secret)
+		want429(t, "long-poll beside two sockets", r, "connections")
+	})
+}
