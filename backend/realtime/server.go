@@ -214,7 +214,7 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request, checkOrigin bool
 		return nil, nil, false
 	}
 	// The Origin was checked above (agents: by their session).
-	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
+	ws, err := websocket.Accept(smallBuffers{w}, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
 	if err != nil {
 		s.perIP.release(ip)
 		return nil, nil, false

@@ -1,0 +1,41 @@
+package realtime
+
+import (
+	"bufio"
+	"bytes"
+	"io"
+	"net"
+	"net/http"
+)
+
+// socketBufferSize is the size of a websocket's read and write buffers.
+// net/http hands a hijacked connection 4 KiB of each; an idle chat holds
+// them for hours, so the socket gets small ones instead (frames larger
+// than a buffer go straight through). Measured in TestIdleSocketMemory.
+const socketBufferSize = 512
+
+// smallBuffers makes Hijack return a connection with small buffers; the
+// large ones net/http allocated are left to the garbage collector.
+type smallBuffers struct {
+	http.ResponseWriter
+}
+
+func (s smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	c, brw, err := http.NewResponseController(s.ResponseWriter).Hijack()
+	if err != nil {
+		return nil, nil, err
+	}
+	br := bufio.NewReaderSize(c, socketBufferSize)
+	if n := brw.Reader.Buffered(); n > 0 {
+		// Bytes the client sent right behind the upgrade request go into
+		// the new reader's buffer: the websocket library keeps what is
+		// buffered (Peek(Buffered())) and reads the connection after it.
+		early, _ := brw.Reader.Peek(n)
+		br = bufio.NewReaderSize(io.MultiReader(bytes.NewReader(bytes.Clone(early)), c), max(socketBufferSize, n))
+		if _, err := br.Peek(n); err != nil {
+			c.Close()
+			return nil, nil, err
+		}
+	}
+	return c, bufio.NewReadWriter(br, bufio.NewWriterSize(c, socketBufferSize)), nil
+}
