@@ -10,6 +10,8 @@ wasmdir="$(go env GOROOT)/lib/wasm"
 native=$(go test -run '^$' -bench . -benchmem -benchtime "$benchtime" -count 1 ./app/flow/ | grep -E '^(Benchmark|cpu:|goos|goarch)')
 wasm=$(PATH="$wasmdir:$PATH" GOOS=js GOARCH=wasm go test -run '^$' -bench . -benchmem -benchtime "$benchtime" -count 1 ./app/flow/ | grep -E '^(Benchmark|goos|goarch)')
 browser=$(go run ./backend/cmd/widgetbench -runs "${WIDGET_RUNS:-5}")
+idle=$(go test -count=1 -run TestIdleSocketMemory -v ./backend/chatapi/ | grep -o 'idle visitor websocket: .*')
+load=$(bash .ci/loadbench.sh)
 w=static/dist/widget.wasm
 size() { if [ -f "$1" ]; then stat -c %s "$1"; else echo "n/a"; fi; }
 mkdir -p docs
@@ -45,6 +47,12 @@ mkdir -p docs
   echo "| index.js loader (gzip -9) | $(gzip -9 -c static/index.js | wc -c) |"
   echo
   echo "$browser"
+  echo
+  echo "## Open chats (backend/chatapi TestIdleSocketMemory)"
+  echo
+  echo "Memory of one idle open chat on the server (1000 websockets after hello; heap and stacks): $idle. Target: ≤ 16 KiB."
+  echo
+  echo "$load"
 } > "$out"
 echo "wrote $out"
 cat "$out"

@@ -59,7 +59,7 @@ func main() {
 	flag.IntVar(&o.messages, "messages", 20, "messages each visitor sends once an agent has the chat")
 	flag.Float64Var(&o.rate, "rate", 2, "messages per second per visitor")
 	flag.IntVar(&o.agents, "agents", 4, "agent console connections (the demo agent)")
-	flag.IntVar(&o.parallel, "parallel", 50, "chat starts in flight at once")
+	flag.IntVar(&o.parallel, "parallel", 50, "chat starts in flight at once (every chat then stays open)")
 	flag.DurationVar(&o.timeout, "timeout", 3*time.Minute, "stop after this long whatever happens")
 	flag.IntVar(&o.pid, "pid", 0, "the server's process id, to report its RSS and CPU")
 	flag.Parse()
@@ -131,11 +131,9 @@ func run(o options) (*Report, error) {
 	startsBegan := time.Now()
 	for i := 0; i < o.chats; i++ {
 		wg.Add(1)
-		sem <- struct{}{}
 		go func() {
 			defer wg.Done()
-			defer func() { <-sem }()
-			l.visitor(ctx, i)
+			l.visitor(ctx, i, sem)
 		}()
 	}
 	wg.Wait()
@@ -281,6 +279,9 @@ func (l *load) startAgents(ctx context.Context) error {
 func (l *load) agent(ctx context.Context, conn *websocket.Conn, n int) {
 	defer conn.CloseNow()
 	var mu sync.Mutex // writes from this goroutine only, but keep it simple if that changes
+	// An agent's other connections follow its chats too (its other tabs);
+	// only the connection that accepted a chat answers in it.
+	mine := map[string]bool{}
 	for {
 		f, err := read(ctx, conn)
 		if err != nil {
@@ -300,6 +301,7 @@ func (l *load) agent(ctx context.Context, conn *websocket.Conn, n int) {
 			}
 		case protocol.FrameAccepted:
 			if f.Error == nil {
+				mine[f.ChatID] = true
 				if ch, ok := l.accepted.Load(f.ChatID); ok {
 					select {
 					case <-ch.(chan struct{}):
@@ -314,7 +316,7 @@ func (l *load) agent(ctx context.Context, conn *websocket.Conn, n int) {
 			}
 		case protocol.FrameMessage:
 			m := f.Message
-			if m == nil || m.From != protocol.FromVisitor || !strings.HasPrefix(m.Text, "visitor ") {
+			if m == nil || m.From != protocol.FromVisitor || !strings.HasPrefix(m.Text, "visitor ") || !mine[f.ChatID] {
 				continue
 			}
 			l.deliveredNow(m.Text)
@@ -326,15 +328,19 @@ func (l *load) agent(ctx context.Context, conn *websocket.Conn, n int) {
 	}
 }
 
-func (l *load) visitor(ctx context.Context, i int) {
+// visitor is one chat. sem bounds the chat starts in flight at once (not
+// the chats: they all stay open together).
+func (l *load) visitor(ctx context.Context, i int, sem chan struct{}) {
 	req := protocol.StartChatRequest{ConfigID: l.d.Profile.ID, ConfigKey: l.d.Profile.Key,
 		HostOrigin: "http://localhost:1", IDToken: l.token(i)}
 	body, _ := json.Marshal(req)
+	sem <- struct{}{}
 	t0 := time.Now()
 	hreq, _ := http.NewRequestWithContext(ctx, "POST", l.base+"/chat/api/v1/start", strings.NewReader(string(body)))
 	hreq.Header.Set("Content-Type", "application/json")
 	hreq.Header.Set("Origin", l.base)
 	res, err := l.client.Do(hreq)
+	<-sem
 	if err != nil {
 		l.startErrs.Add(1)
 		l.fail("start %d: %v", i, err)

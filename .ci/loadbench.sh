@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Prints a Markdown section of load figures measured now: backend/cmd/loadgen
+# against `bin/halochat serve` on PostgreSQL and on SQLite, beside pgbench's
+# rate for a single-row INSERT transaction at the same client count (the
+# database's own commit limit for durable messages). Loopback only; every
+# process it starts it stops. Needs bin/halochat (make build) and a
+# PostgreSQL server (HALOCHAT_BENCH_POSTGRES, default the local one).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+pgbase=${HALOCHAT_BENCH_POSTGRES:-postgres://postgres@127.0.0.1:5432}
+chats=${LOAD_CHATS:-400} messages=${LOAD_MESSAGES:-20} rate=${LOAD_RATE:-5} agents=${LOAD_AGENTS:-8}
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  psql "$pgbase/postgres" -qc "DROP DATABASE IF EXISTS halochat_loadbench WITH (FORCE)" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+start_node() { # DSN PORT → pid on stdout
+  bin/halochat serve --addr "127.0.0.1:$2" --db "$1" --limits benchmark > "$work/serve-$2.log" 2>&1 &
+  local pid=$!
+  for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$2/readyz" >/dev/null && break; sleep 0.1; done
+  echo "$pid"
+}
+
+serve_and_load() { # DSN PORT → JSON report on stdout
+  local dsn=$1 port=$2
+  bin/halochat demo --db "$dsn" --json > "$work/demo-$port.json" 2>/dev/null
+  local pid
+  pid=$(start_node "$dsn" "$port")
+  pids+=("$pid")
+  go run ./backend/cmd/loadgen -url "http://127.0.0.1:$port" -demo "$work/demo-$port.json" \
+    -chats "$chats" -messages "$messages" -rate "$rate" -agents "$agents" -pid "$pid" -timeout 3m
+  kill "$pid"
+  wait "$pid" 2>/dev/null || true
+}
+
+field() { grep -o "\"$1\": [0-9.]*" "$2" | head -1 | awk '{printf "%.0f", $2}'; }
+field1() { grep -o "\"$1\": [0-9.]*" "$2" | head -1 | awk '{printf "%.1f", $2}'; }
+
+psql "$pgbase/postgres" -qc "DROP DATABASE IF EXISTS halochat_loadbench WITH (FORCE)" >/dev/null
+psql "$pgbase/postgres" -qc "CREATE DATABASE halochat_loadbench" >/dev/null
+pgdsn="$pgbase/halochat_loadbench?sslmode=disable"
+serve_and_load "$pgdsn" 18301 > "$work/pg.json"
+serve_and_load "sqlite://$work/load.db" 18302 > "$work/sqlite.json"
+
+# Two nodes on one PostgreSQL: visitors on one, agents on the other.
+a=$(start_node "$pgdsn" 18303); pids+=("$a")
+b=$(start_node "$pgdsn" 18304); pids+=("$b")
+go run ./backend/cmd/loadgen -url http://127.0.0.1:18303 -agent-url http://127.0.0.1:18304 -demo "$work/demo-18301.json" \
+  -chats "$chats" -messages "$messages" -rate "$rate" -agents "$agents" -pid "$a" -timeout 3m > "$work/two.json"
+kill "$a" "$b"; wait "$a" "$b" 2>/dev/null || true
+
+# pgbench: one single-row INSERT per transaction, as many clients as agents
+# plus visitors writing at once would use (the server's pool: 16).
+psql "$pgbase/halochat_loadbench" -qc "CREATE TABLE pgb (id bigserial primary key, chat text, body text)" >/dev/null
+echo "INSERT INTO pgb (chat, body) VALUES ('c', 'a message of a typical length, about sixty bytes long.');" > "$work/insert.sql"
+pgtps=$(pgbench -n -c 16 -j 2 -T 10 -f "$work/insert.sql" "$pgbase/halochat_loadbench" 2>/dev/null | grep -o 'tps = [0-9.]*' | head -1 | awk '{printf "%.0f", $3}')
+
+echo "## Message load (.ci/loadbench.sh: backend/cmd/loadgen against bin/halochat serve --limits benchmark)"
+echo
+echo "$chats chats (HS256 token with chat custom fields, HTTP start, websocket), each handed to an agent (the demo flow's transfer),"
+echo "then $messages messages each at $rate/s; $agents agent connections answer every message. Throughput counts messages"
+echo "persisted (acknowledged: visitors' and agents' messages) and delivered (to the other side) over the message phase."
+echo
+echo "| | PostgreSQL, one node | PostgreSQL, two nodes | SQLite |"
+echo "| --- | --- | --- | --- |"
+for f in StartedChats StartErrors StartsPerSecond Sent Acked Delivered Duplicates OutOfOrder PersistedPerSecond DeliveredPerSecond; do
+  echo "| $f | $(field $f "$work/pg.json") | $(field $f "$work/two.json") | $(field $f "$work/sqlite.json") |"
+done
+for f in StartP50Ms StartP99Ms LatencyP50Ms P95Ms P99Ms MaxMs ServerRSSMiB ServerCPUSeconds; do
+  echo "| $f | $(field1 $f "$work/pg.json") | $(field1 $f "$work/two.json") | $(field1 $f "$work/sqlite.json") |"
+done
+echo
+echo "Two nodes: visitors on one node, agents on the other; RSS and CPU are the visitors' node's."
+echo
+echo "pgbench on the same server, 16 clients, single-row INSERT transactions, 10 s: **$pgtps tps**."
+echo "Messages persisted per second with PostgreSQL: $(field PersistedPerSecond "$work/pg.json") — each a durable commit before its acknowledgement; the offered load is $((chats * rate * 2))/s."
+echo
+for run in pg two sqlite; do
+  echo "Errors ($run): $(tr -d '\n' < "$work/$run.json" | grep -o '"Errors": [^]]*]\|"Errors": null' | head -c 400)"
+  echo
+done
