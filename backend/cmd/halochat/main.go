@@ -18,13 +18,13 @@ import (
 const usage = `halochat: a self-hostable live chat and chatbot-flow service
 
 Usage:
-  halochat serve   [--addr 127.0.0.1:8080] [--db DSN] [--public-url URL] [--demo-host ADDR] [--limits default|benchmark]
+  halochat serve   [--addr 127.0.0.1:8080] [--db DSN] [--public-url URL] [--demo-host ADDR] [--limits default|benchmark] [--production]
   halochat migrate [--db DSN]
   halochat demo    [--db DSN] [--json]
 
 DSN is sqlite:///path/file.db (the default is ./data/halochat.db) or
 postgres://user:pass@host:5432/db. Environment: HALOCHAT_ADDR, HALOCHAT_DB,
-HALOCHAT_PUBLIC_URL, HALOCHAT_DEMO_HOST, HALOCHAT_LIMITS.
+HALOCHAT_PUBLIC_URL, HALOCHAT_DEMO_HOST, HALOCHAT_LIMITS, HALOCHAT_PRODUCTION=1.
 `
 
 func main() {
@@ -56,6 +56,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fs.StringVar(&opts.Addr, "addr", env("HALOCHAT_ADDR", "127.0.0.1:8080"), "address to listen on")
 		fs.StringVar(&opts.PublicURL, "public-url", env("HALOCHAT_PUBLIC_URL", ""), "URL visitors reach the service at (default http://ADDR)")
 		fs.StringVar(&opts.DemoHost, "demo-host", env("HALOCHAT_DEMO_HOST", ""), "also serve the demo host page on this address (e.g. 127.0.0.1:8081, shown as http://localhost:8081)")
+		fs.BoolVar(&opts.Production, "production", env("HALOCHAT_PRODUCTION", "") == "1", "refuse to start with the demo's accounts, an http public URL or lifted limits")
 		fs.StringVar(&opts.Limits, "limits", env("HALOCHAT_LIMITS", "default"), `abuse limits: "default", or "benchmark" (lifts every rate and connection limit: load tests on loopback only)`)
 		if err := fs.Parse(rest); err != nil {
 			return err

@@ -17,11 +17,12 @@ import (
 )
 
 type serveOptions struct {
-	Addr      string
-	DSN       *string
-	PublicURL string
-	DemoHost  string
-	Limits    string
+	Addr       string
+	DSN        *string
+	PublicURL  string
+	DemoHost   string
+	Limits     string
+	Production bool
 }
 
 func openStore(ctx context.Context, logger *slog.Logger, dsn string) (*store.Store, error) {
@@ -63,6 +64,12 @@ func serve(ctx context.Context, logger *slog.Logger, opts serveOptions) error {
 	allow := strings.FieldsFunc(os.Getenv("HALOCHAT_RUNBOOK_ALLOW"), func(r rune) bool { return r == ',' || r == ' ' })
 	if opts.DemoHost != "" {
 		allow = append(allow, demoRunbookAllow(opts.DemoHost)...)
+	}
+	if opts.Production {
+		if err := productionCheck(ctx, st, publicURL, opts.Limits); err != nil {
+			ln.Close()
+			return err
+		}
 	}
 	var limits service.Limits
 	switch opts.Limits {

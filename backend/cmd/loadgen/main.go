@@ -58,7 +58,7 @@ func main() {
 	flag.IntVar(&o.chats, "chats", 100, "visitors (chats)")
 	flag.IntVar(&o.messages, "messages", 20, "messages each visitor sends once an agent has the chat")
 	flag.Float64Var(&o.rate, "rate", 2, "messages per second per visitor")
-	flag.IntVar(&o.agents, "agents", 4, "agent console connections (the demo agent)")
+	flag.IntVar(&o.agents, "agents", 4, "agents (each an account of its own with one console), created with the demo admin")
 	flag.IntVar(&o.parallel, "parallel", 50, "chat starts in flight at once (every chat then stays open)")
 	flag.DurationVar(&o.timeout, "timeout", 3*time.Minute, "stop after this long whatever happens")
 	flag.IntVar(&o.pid, "pid", 0, "the server's process id, to report its RSS and CPU")
@@ -247,23 +247,60 @@ func (l *load) deliveredNow(text string) {
 	l.lastDelivery.Store(now)
 }
 
-// startAgents logs the demo agent in and opens its console connections.
-func (l *load) startAgents(ctx context.Context) error {
-	body, _ := json.Marshal(map[string]string{"email": l.d.Agent.Email, "password": l.d.Agent.Password})
-	req, _ := http.NewRequestWithContext(ctx, "POST", l.agentBase+"/auth/login", strings.NewReader(string(body)))
+// post sends JSON and decodes the JSON answer.
+func (l *load) post(ctx context.Context, base, path, bearer string, in, out any) error {
+	body, _ := json.Marshal(in)
+	req, _ := http.NewRequestWithContext(ctx, "POST", base+path, strings.NewReader(string(body)))
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Origin", l.agentBase)
+	req.Header.Set("Origin", base)
+	if bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+bearer)
+	}
 	res, err := l.client.Do(req)
 	if err != nil {
-		return fmt.Errorf("agent login: %w", err)
+		return fmt.Errorf("POST %s: %w", path, err)
 	}
 	defer res.Body.Close()
-	var out struct{ Token string }
-	if err := json.NewDecoder(res.Body).Decode(&out); err != nil || out.Token == "" {
-		return fmt.Errorf("agent login: %s", res.Status)
+	if res.StatusCode/100 != 2 {
+		return fmt.Errorf("POST %s: %s", path, res.Status)
 	}
+	if out != nil {
+		return json.NewDecoder(res.Body).Decode(out)
+	}
+	return nil
+}
+
+// login returns a session token.
+func (l *load) login(ctx context.Context, email, password string) (string, error) {
+	var out struct{ Token string }
+	if err := l.post(ctx, l.agentBase, "/auth/login", "", map[string]string{"email": email, "password": password}, &out); err != nil {
+		return "", fmt.Errorf("log in %s: %w", email, err)
+	}
+	return out.Token, nil
+}
+
+// startAgents creates -agents agent accounts (with the demo admin), logs
+// each in and opens one console each: as many people, each with one tab.
+// (One account's tabs all follow its chats: one account with many
+// connections would multiply every message.)
+func (l *load) startAgents(ctx context.Context) error {
+	admin, err := l.login(ctx, l.d.Admin.Email, l.d.Admin.Password)
+	if err != nil {
+		return err
+	}
+	run := strconv.FormatInt(time.Now().UnixNano(), 36)
 	for i := 0; i < l.o.agents; i++ {
-		conn, err := l.dial(ctx, l.agentBase, "/agent/ws", http.Header{"Authorization": {"Bearer " + out.Token}})
+		email := fmt.Sprintf("load-%s-%d@agents.test", run, i)
+		const password = "loadgen agent password"
+		agent := map[string]any{"email": email, "name": fmt.Sprintf("Load agent %d", i), "role": "agent", "password": password}
+		if err := l.post(ctx, l.agentBase, "/api/Agent", admin, agent, nil); err != nil {
+			return fmt.Errorf("create agent %d: %w", i, err)
+		}
+		token, err := l.login(ctx, email, password)
+		if err != nil {
+			return err
+		}
+		conn, err := l.dial(ctx, l.agentBase, "/agent/ws", http.Header{"Authorization": {"Bearer " + token}})
 		if err != nil {
 			return fmt.Errorf("agent websocket: %w", err)
 		}
