@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 pgbase=${HALOCHAT_BENCH_POSTGRES:-postgres://postgres@127.0.0.1:5432}
-chats=${LOAD_CHATS:-400} messages=${LOAD_MESSAGES:-20} rate=${LOAD_RATE:-5} agents=${LOAD_AGENTS:-8}
+chats=${LOAD_CHATS:-200} messages=${LOAD_MESSAGES:-20} rate=${LOAD_RATE:-5} agents=${LOAD_AGENTS:-40}
 work=$(mktemp -d)
 pids=()
 cleanup() {

@@ -139,6 +139,13 @@ func TestConsoleAgentAcceptsAQueuedChatAndTalks(t *testing.T) {
 	waitText(t, agent.Ctx, ".cc-from-visitor .cc-msg-text", "Thanks!")
 	agent.docScreenshot(t, "console-agent")
 
+	// A visitor's markup is text in the console, never elements.
+	typeAndSend(t, w, `<b>bold</b> <img src=x onerror="document.title='pwned'">`)
+	waitText(t, agent.Ctx, ".cc-from-visitor .cc-msg-text", "<b>bold</b>")
+	if n, err := chromedp.Run(agent.Ctx, chromedp.Evaluate[int](`document.querySelectorAll(".cc-msg-text b, .cc-msg-text img").length`)); err != nil || n != 0 {
+		t.Errorf("a visitor's HTML became %d element(s) in the console (%v)", n, err)
+	}
+
 	click(t, agent.Ctx, "#cc-end", "End chat")
 	if e := visitor.waitEvent(t, "chatEnded", 1); e.Detail["reason"] != protocol.EndByAgent {
 		t.Errorf("chatEnded %v, want reason %q", e.Detail, protocol.EndByAgent)
