@@ -24,7 +24,7 @@ define stage
 	exit $$rc
 endef
 
-.PHONY: build run test vet lint fuzz bench clean wasm-test
+.PHONY: build run test vet lint fuzz bench clean wasm-test screenshots
 
 build: $(WIDGET) $(CONSOLE) bin/halochat
 
@@ -97,6 +97,10 @@ fuzz:
 			echo "=== $$pkg $$t"; $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg; \
 		done; \
 	done
+
+# Rewrites the README's screenshots in docs/screenshots (browser tests).
+screenshots: build
+	HALOCHAT_DOC_SCREENSHOTS=1 $(GO) test -count=1 -run 'TestConsole' ./backend/browsertest/
 
 # Measures and writes docs/BENCHMARKS.md.
 bench: build
