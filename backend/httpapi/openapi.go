@@ -100,6 +100,7 @@ func (a *IdentityAPI) OpenAPI() jsonObj {
 		o["x-permission"] = rt.access
 		op(rt.path, rt.method, o)
 	}
+	addChatEndpoints(op)
 	op("/api/openapi.json", "GET", jsonObj{"summary": "This document", "operationId": "openapi",
 		"responses": jsonObj{"200": jsonObj{"description": "OK"}}})
 
@@ -137,7 +138,7 @@ func (a *IdentityAPI) OpenAPI() jsonObj {
 	return jsonObj{
 		"openapi": "3.1.0",
 		"info": jsonObj{"title": "halochat API", "version": "1",
-			"description": "Chat profiles, custom fields, ticket types, API clients, agents and ChatMatchingData (Halo-compatible paths under /api). " +
+			"description": "Chat profiles, bot flows, custom fields, ticket types, API clients, agents, ChatMatchingData, chats, messages and tickets (Halo-compatible paths under /api), and the widget's chat API (tag chat). " +
 				"Authenticate with an API client's bearer token (POST /auth/token) or an agent session (POST /auth/login). " +
 				"Admin endpoints need an admin agent or an API client with the \"" + auth.PermAdmin + "\" permission. " +
 				"Every refusal is {\"error\":{\"code\",\"message\"}}."},
