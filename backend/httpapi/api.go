@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -280,6 +281,29 @@ func writeOK(w http.ResponseWriter, status int, v any) error {
 }
 
 // pathID reads the {id} path parameter as a positive integer.
+// byPathID loads the resource the request's {id} names, or answers a 404
+// naming what it looked for.
+func byPathID[T any](ctx context.Context, r *http.Request, what string, get func(context.Context, int64) (*T, error)) (*T, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return nil, err
+	}
+	v, err := get(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, apiNotFound("no %s with id %d", what, id)
+	}
+	return v, err
+}
+
+// writeList answers a list of resources, each shown by show.
+func writeList[T, J any](w http.ResponseWriter, items []T, show func(*T) J) error {
+	out := make([]J, len(items))
+	for i := range items {
+		out[i] = show(&items[i])
+	}
+	return writeOK(w, http.StatusOK, out)
+}
+
 func pathID(r *http.Request) (int64, error) {
 	s := r.PathValue("id")
 	id, err := strconv.ParseInt(s, 10, 64)

@@ -57,23 +57,11 @@ func (a *IdentityAPI) listClients(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	out := make([]APIClientJSON, len(cs))
-	for i := range cs {
-		out[i] = clientJSON(&cs[i])
-	}
-	return writeOK(w, http.StatusOK, out)
+	return writeList(w, cs, clientJSON)
 }
 
 func (a *IdentityAPI) client(ctx context.Context, r *http.Request) (*store.APIClient, error) {
-	id, err := pathID(r)
-	if err != nil {
-		return nil, err
-	}
-	c, err := a.Store.GetAPIClient(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, apiNotFound("no API client with id %d", id)
-	}
-	return c, err
+	return byPathID(ctx, r, "API client", a.Store.GetAPIClient)
 }
 
 func (a *IdentityAPI) getClient(w http.ResponseWriter, r *http.Request) error {
@@ -231,23 +219,11 @@ func (a *IdentityAPI) listAgents(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := make([]AgentJSON, len(as))
-	for i := range as {
-		out[i] = agentJSON(&as[i])
-	}
-	return writeOK(w, http.StatusOK, out)
+	return writeList(w, as, agentJSON)
 }
 
 func (a *IdentityAPI) agent(ctx context.Context, r *http.Request) (*store.Agent, error) {
-	id, err := pathID(r)
-	if err != nil {
-		return nil, err
-	}
-	ag, err := a.Store.GetAgent(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, apiNotFound("no agent with id %d", id)
-	}
-	return ag, err
+	return byPathID(ctx, r, "agent", a.Store.GetAgent)
 }
 
 func (a *IdentityAPI) getAgent(w http.ResponseWriter, r *http.Request) error {

@@ -48,23 +48,11 @@ func (a *IdentityAPI) listFields(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := make([]CustomFieldJSON, len(fs))
-	for i := range fs {
-		out[i] = fieldJSON(&fs[i])
-	}
-	return writeOK(w, http.StatusOK, out)
+	return writeList(w, fs, fieldJSON)
 }
 
 func (a *IdentityAPI) field(ctx context.Context, r *http.Request) (*store.CustomField, error) {
-	id, err := pathID(r)
-	if err != nil {
-		return nil, err
-	}
-	f, err := a.Store.GetCustomField(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, apiNotFound("no custom field with id %d", id)
-	}
-	return f, err
+	return byPathID(ctx, r, "custom field", a.Store.GetCustomField)
 }
 
 func (a *IdentityAPI) getField(w http.ResponseWriter, r *http.Request) error {
@@ -295,15 +283,7 @@ func (a *IdentityAPI) listTicketTypes(w http.ResponseWriter, r *http.Request) er
 }
 
 func (a *IdentityAPI) ticketType(ctx context.Context, r *http.Request) (*store.TicketType, error) {
-	id, err := pathID(r)
-	if err != nil {
-		return nil, err
-	}
-	t, err := a.Store.GetTicketType(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, apiNotFound("no ticket type with id %d", id)
-	}
-	return t, err
+	return byPathID(ctx, r, "ticket type", a.Store.GetTicketType)
 }
 
 func (a *IdentityAPI) getTicketType(w http.ResponseWriter, r *http.Request) error {

@@ -118,23 +118,11 @@ func (a *IdentityAPI) listFlows(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := make([]ChatFlowJSON, len(fs))
-	for i := range fs {
-		out[i] = flowJSON(&fs[i])
-	}
-	return writeOK(w, http.StatusOK, out)
+	return writeList(w, fs, flowJSON)
 }
 
 func (a *IdentityAPI) flowByID(ctx context.Context, r *http.Request) (*store.Flow, error) {
-	id, err := pathID(r)
-	if err != nil {
-		return nil, err
-	}
-	f, err := a.Store.GetFlow(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, apiNotFound("no bot flow with id %d", id)
-	}
-	return f, err
+	return byPathID(ctx, r, "bot flow", a.Store.GetFlow)
 }
 
 // chatSchema is what flows are validated against: the chat custom fields.

@@ -63,11 +63,7 @@ func (a *IdentityAPI) listProfiles(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	out := make([]ChatProfileJSON, len(ps))
-	for i := range ps {
-		out[i] = profileJSON(&ps[i])
-	}
-	return writeOK(w, http.StatusOK, out)
+	return writeList(w, ps, profileJSON)
 }
 
 func (a *IdentityAPI) getProfile(w http.ResponseWriter, r *http.Request) error {
