@@ -77,20 +77,7 @@ func (s *Service) Send(ctx context.Context, chatID string, req protocol.SendRequ
 			return ack, refuse(http.StatusConflict, protocol.CodeUnexpectedInput, "no choice is offered now")
 		}
 		if !botTurn {
-			res, err := s.store.AdvanceChat(ctx, chatID, store.ChatAdvance{NotEnded: true, Messages: []store.Message{msg}})
-			if err != nil {
-				return ack, err
-			}
-			if res.Duplicate != nil {
-				ack.Seq, ack.Duplicate = res.Duplicate.Seq, true
-				return ack, nil
-			}
-			if !res.Applied {
-				return ack, errChatEnded(chatID)
-			}
-			s.publish(chatID, res.Messages)
-			ack.Seq = res.Messages[0].Seq
-			return ack, nil
+			return s.appendOne(ctx, chatID, ack, store.ChatAdvance{NotEnded: true, Messages: []store.Message{msg}})
 		}
 		rt, err := s.runtimeFor(ctx, c)
 		if err != nil {
@@ -250,7 +237,14 @@ func (s *Service) AgentSend(ctx context.Context, chatID string, a *store.Agent, 
 	}
 	msg := store.Message{Sender: store.SenderAgent, AgentID: a.ID, ClientMsgID: req.ClientMsgID, Text: text,
 		Payload: payload(protocol.ChatMessage{AgentName: a.Name})}
-	res, err := s.store.AdvanceChat(ctx, c.ID, store.ChatAdvance{ExpectStatus: store.ChatLive, Messages: []store.Message{msg}})
+	return s.appendOne(ctx, c.ID, ack, store.ChatAdvance{ExpectStatus: store.ChatLive, Messages: []store.Message{msg}})
+}
+
+// appendOne commits adv's one message and acknowledges it: a resend gets
+// the stored message's seq (Duplicate), a chat that moved on (ended, or
+// no longer in the expected status) a chat_ended refusal.
+func (s *Service) appendOne(ctx context.Context, chatID string, ack protocol.Ack, adv store.ChatAdvance) (protocol.Ack, error) {
+	res, err := s.store.AdvanceChat(ctx, chatID, adv)
 	if err != nil {
 		return ack, err
 	}
