@@ -263,42 +263,9 @@ func (s *Store) UpdateChat(ctx context.Context, chatID, expectStatus string, u C
 	if expectStatus != "" {
 		q = q.Where("status = ?", expectStatus)
 	}
-	texts := map[string]*string{"status": u.Status, "resume_secret_hash": u.ResumeSecretHash, "end_reason": u.EndReason}
-	for col, v := range texts {
-		if v == nil {
-			continue
-		}
-		if err := checkText(what, col, *v); err != nil {
-			return false, err
-		}
-		q = q.Set("? = ?", bun.Ident(col), *v)
-	}
-	if u.Status != nil {
-		if err := oneOf(what, "status", *u.Status, ChatBot, ChatQueued, ChatLive, ChatEnded); err != nil {
-			return false, err
-		}
-	}
-	for col, v := range map[string]*int64{"agent_id": u.AgentID, "user_id": u.UserID, "ticket_id": u.TicketID} {
-		if v != nil {
-			q = q.Set("? = ?", bun.Ident(col), nullID(*v))
-		}
-	}
-	for col, v := range map[string]*time.Time{"queued_at": u.QueuedAt, "accepted_at": u.AcceptedAt, "ended_at": u.EndedAt} {
-		if v != nil {
-			q = q.Set("? = ?", bun.Ident(col), nullTime(*v))
-		}
-	}
-	if u.Authenticated != nil {
-		q = q.Set("authenticated = ?", *u.Authenticated)
-	}
-	if u.StartStep != nil {
-		q = q.Set("start_step = ?", *u.StartStep)
-	}
-	if u.FlowState != nil {
-		if err := checkText(what, "flow state", string(*u.FlowState)); err != nil {
-			return false, err
-		}
-		q = q.Set("flow_state = ?", *u.FlowState)
+	q, err := applyChatUpdate(what, q, u)
+	if err != nil {
+		return false, err
 	}
 	return s.conditional(ctx, q, what, chatID)
 }

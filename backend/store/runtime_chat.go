@@ -140,9 +140,15 @@ func applyChatUpdate(what string, q *bun.UpdateQuery, u ChatUpdate) (*bun.Update
 		q = q.Set("status = ?", *u.Status)
 	}
 	if u.ResumeSecretHash != nil {
+		if err := checkText(what, "resume_secret_hash", *u.ResumeSecretHash); err != nil {
+			return nil, err
+		}
 		q = q.Set("resume_secret_hash = ?", *u.ResumeSecretHash)
 	}
 	if u.EndReason != nil {
+		if err := checkText(what, "end_reason", *u.EndReason); err != nil {
+			return nil, err
+		}
 		q = q.Set("end_reason = ?", *u.EndReason)
 	}
 	if u.AgentID != nil {
