@@ -14,6 +14,7 @@ import (
 
 	"halochat/app/flow"
 	"halochat/app/protocol"
+	"halochat/backend/chats"
 	"halochat/backend/demo"
 	"halochat/backend/store"
 )
@@ -250,7 +251,7 @@ func TestInitializeWithAnotherFlowRemovesTheOpenChat(t *testing.T) {
 	if err := s.store.CreateFlow(ctx, fl); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.store.CreateFlowVersion(ctx, fl.ID, 0, doc, demo.StepIndex(other, flow.Schema{})); err != nil {
+	if _, err := s.store.CreateFlowVersion(ctx, fl.ID, 0, doc, chats.StepIndex(other, flow.Schema{})); err != nil {
 		t.Fatal(err)
 	}
 	p2 := &store.ChatProfile{Name: "other", Access: store.AccessPortalAndExternal, FlowID: fl.ID}

@@ -323,7 +323,7 @@ func (e *env) profileWithFlow(f *flow.Flow, mutate func(*store.ChatProfile)) *st
 	if err != nil {
 		t.Fatal(err)
 	}
-	sc := demo.Schema(defs)
+	sc := chats.FlowSchema(defs)
 	if err := f.Validate(sc); err != nil {
 		t.Fatal(err)
 	}
@@ -335,7 +335,7 @@ func (e *env) profileWithFlow(f *flow.Flow, mutate func(*store.ChatProfile)) *st
 	if err := e.st.CreateFlow(ctx, fl); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.st.CreateFlowVersion(ctx, fl.ID, 0, doc, demo.StepIndex(f, sc)); err != nil {
+	if _, err := e.st.CreateFlowVersion(ctx, fl.ID, 0, doc, chats.StepIndex(f, sc)); err != nil {
 		t.Fatal(err)
 	}
 	base, _ := e.st.GetProfile(ctx, e.demo.Profile.ID)

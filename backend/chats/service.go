@@ -155,15 +155,7 @@ func (s *Service) schema(ctx context.Context) (flow.Schema, []store.CustomField,
 	if err != nil {
 		return flow.Schema{}, nil, err
 	}
-	var sc flow.Schema
-	for _, d := range defs {
-		fd := flow.FieldDef{Name: d.Name, Label: d.Label, Type: flow.Type(d.Type)}
-		for _, c := range d.Choices {
-			fd.Choices = append(fd.Choices, c.Value)
-		}
-		sc.ChatFields = append(sc.ChatFields, fd)
-	}
-	return sc, defs, nil
+	return FlowSchema(defs), defs, nil
 }
 
 // program compiles a flow version once per schema.

@@ -15,6 +15,7 @@ import (
 	"fmt"
 
 	"halochat/app/flow"
+	"halochat/backend/chats"
 	"halochat/backend/secret"
 	"halochat/backend/store"
 )
@@ -299,46 +300,11 @@ func ensureTicketType(ctx context.Context, st *store.Store, ticketDefs []store.C
 	return tt, nil
 }
 
-// Schema is the flow schema of the given chat custom fields.
-func Schema(defs []store.CustomField) flow.Schema {
-	var s flow.Schema
-	for _, d := range defs {
-		fd := flow.FieldDef{Name: d.Name, Label: d.Label, Type: flow.Type(d.Type)}
-		for _, c := range d.Choices {
-			fd.Choices = append(fd.Choices, c.Value)
-		}
-		s.ChatFields = append(s.ChatFields, fd)
-	}
-	return s
-}
-
-// StepIndex lists a validated flow's steps for the store's index: kind,
-// the start flag, and the chat custom fields (by database name) that a
-// condition reads.
-func StepIndex(f *flow.Flow, schema flow.Schema) []store.FlowStep {
-	rows := make([]store.FlowStep, 0, len(f.Steps))
-	for _, s := range f.Steps {
-		row := store.FlowStep{Step: int64(s.Number), Kind: string(s.Kind), CanStart: s.CanStart}
-		if s.Condition != nil {
-			for _, c := range s.Condition.Criteria {
-				if c.Field.Source != flow.SourceChat {
-					continue
-				}
-				if d, ok := schema.ChatField(c.Field.Name); ok {
-					row.Fields = append(row.Fields, d.Name)
-				}
-			}
-		}
-		rows = append(rows, row)
-	}
-	return rows
-}
-
 // ensureFlow saves the demo flow as a new version only when the current
 // version differs from it.
 func ensureFlow(ctx context.Context, st *store.Store, chatDefs []store.CustomField) (*store.Flow, int64, error) {
 	f := Flow()
-	schema := Schema(chatDefs)
+	schema := chats.FlowSchema(chatDefs)
 	if err := f.Validate(schema); err != nil {
 		return nil, 0, fmt.Errorf("demo flow: %w", err)
 	}
@@ -370,7 +336,7 @@ func ensureFlow(ctx context.Context, st *store.Store, chatDefs []store.CustomFie
 			return nil, 0, fmt.Errorf("demo flow: %w", err)
 		}
 	}
-	v, err := st.CreateFlowVersion(ctx, fl.ID, fl.CurrentVersion, doc, StepIndex(f, schema))
+	v, err := st.CreateFlowVersion(ctx, fl.ID, fl.CurrentVersion, doc, chats.StepIndex(f, schema))
 	if err != nil {
 		return nil, 0, fmt.Errorf("demo flow: %w", err)
 	}

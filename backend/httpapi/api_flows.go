@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"halochat/app/flow"
-	"halochat/backend/demo"
+	"halochat/backend/chats"
 	"halochat/backend/store"
 )
 
@@ -131,7 +131,7 @@ func (a *IdentityAPI) chatSchema(ctx context.Context) (flow.Schema, error) {
 	if err != nil {
 		return flow.Schema{}, err
 	}
-	return demo.Schema(defs), nil
+	return chats.FlowSchema(defs), nil
 }
 
 // detail answers a flow with its current version.
@@ -322,7 +322,7 @@ func (a *IdentityAPI) checkFlow(ctx context.Context, raw json.RawMessage, prev *
 	if err != nil {
 		return nil, nil, err
 	}
-	return doc, demo.StepIndex(f, schema), nil
+	return doc, chats.StepIndex(f, schema), nil
 }
 
 func asFlowInvalid(err error) error {
