@@ -1,6 +1,8 @@
 package console
 
 import (
+	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -8,15 +10,63 @@ import (
 )
 
 // listPage is the shape the small admin pages share: a table of what the
-// API lists, and a form that creates one more.
+// API lists, a form that creates one more, and an edit form for one
+// listed item (opened by its row's Edit button).
+//
+// The edit form's inputs are filled once, when it opens, and read back by
+// id when the admin saves: a refused save keeps what was typed.
 type listPage[T any] struct {
 	session
+	path string // the API collection: GET lists, POST creates
 	list []T
 	err  string
 	ok   string
+
+	// ui is the page's own context (from OnMount): answers that arrive
+	// after the button that asked was removed (a confirmation box closes)
+	// still update the page, which a handler's context would not.
+	ui    app.Context
+	hasUI bool
+
+	// rev counts the list's loads: the edit form's handlers are scoped
+	// by it (go-app keeps a handler made by the same func literal unless
+	// its scope changes, and these capture the item being edited).
+	rev int
+
+	editing int64             // id of the item in the edit form (0: none)
+	errs    map[string]string // the edit form's errors, by API field
+	editErr string            // the last edit's refusal, as the API said it
+	editOK  string
+	confirm string // a destructive action asked for, not confirmed yet
 }
 
-func (p *listPage[T]) load(ctx app.Context, path string) {
+// mount starts the page: the session, then the list.
+func (p *listPage[T]) mount(ctx app.Context, path string, ready func(ctx app.Context)) {
+	p.path = path
+	p.authenticate(ctx, true, func(ctx app.Context) {
+		p.load(ctx)
+		if ready != nil {
+			ready(ctx)
+		}
+	})
+}
+
+// context is the page's own context once the list was first loaded
+// (from OnMount), else ctx.
+func (p *listPage[T]) context(ctx app.Context) app.Context {
+	if p.hasUI {
+		return p.ui
+	}
+	return ctx
+}
+
+// load lists the collection. The first load (from OnMount) keeps its
+// context as the page's.
+func (p *listPage[T]) load(ctx app.Context) {
+	if !p.hasUI {
+		p.ui, p.hasUI = ctx, true
+	}
+	ctx, path := p.ui, p.path
 	ctx.Async(func() {
 		var list []T
 		err := call(ctx, "GET", path, nil, &list)
@@ -25,13 +75,19 @@ func (p *listPage[T]) load(ctx app.Context, path string) {
 				p.err = err.Error()
 			}
 			p.list = list
+			p.rev++
 		})
 	})
 }
 
-// create POSTs body to path, then reloads the list; done (if set) sees
-// the answer.
-func (p *listPage[T]) create(ctx app.Context, path string, body any, out any, done func()) {
+// scope is the edit form's event scope: its handlers are remade when
+// the item edited or its data changes.
+func (p *listPage[T]) scope() app.EventOption { return app.EventScope(p.editing, p.rev) }
+
+// create POSTs body to the collection, then reloads the list; done (if
+// set) sees the answer.
+func (p *listPage[T]) create(ctx app.Context, body any, out any, done func()) {
+	ctx, path := p.context(ctx), p.path
 	ctx.Async(func() {
 		err := call(ctx, "POST", path, body, out)
 		ctx.Dispatch(func(ctx app.Context) {
@@ -43,9 +99,113 @@ func (p *listPage[T]) create(ctx app.Context, path string, body any, out any, do
 			if done != nil {
 				done()
 			}
-			p.load(ctx, path)
+			p.load(ctx)
 		})
 	})
+}
+
+// startEdit opens the edit form for item id; fill sets its inputs once
+// the form is rendered.
+func (p *listPage[T]) startEdit(ctx app.Context, id int64, fill func()) {
+	p.editing, p.errs, p.editErr, p.editOK, p.confirm, p.ok = id, map[string]string{}, "", "", "", ""
+	ctx.Defer(func(app.Context) { fill() })
+}
+
+func (p *listPage[T]) closeEdit() {
+	p.editing, p.errs, p.editErr, p.editOK, p.confirm = 0, map[string]string{}, "", "", ""
+}
+
+// invalid shows errs (found before asking the API) at their fields.
+func (p *listPage[T]) invalid(errs map[string]string) bool {
+	if len(errs) == 0 {
+		return false
+	}
+	p.errs, p.editErr, p.editOK = errs, "Not saved: fix the fields marked.", ""
+	return true
+}
+
+// send calls the API for the item in the edit form. A refusal is shown
+// in the form, at the field the API names if it names one; the form
+// keeps what was typed. On success done runs (if set) and the list is
+// reloaded.
+func (p *listPage[T]) send(ctx app.Context, method, path string, body, out any, done func(ctx app.Context)) {
+	p.errs, p.editErr, p.editOK = map[string]string{}, "", ""
+	ctx = p.context(ctx)
+	ctx.Async(func() {
+		err := call(ctx, method, path, body, out)
+		ctx.Dispatch(func(ctx app.Context) {
+			p.confirm = ""
+			if err != nil {
+				if ae, ok := err.(*apiError); ok && ae.field() != "" {
+					p.errs[fieldKey(ae.field())] = ae.Message
+				}
+				p.editErr = "Not saved: " + err.Error()
+				return
+			}
+			if done != nil {
+				done(ctx)
+			}
+			p.load(ctx)
+		})
+	})
+}
+
+// editRow is a labelled input of the edit form (its id is prefix+field)
+// with the error of the last save at that field.
+func (p *listPage[T]) editRow(prefix, field, label string, input app.UI) app.UI {
+	return app.Div().Class("cc-row").DataSet("field", field).Body(
+		app.Label().For(prefix+field).Text(label),
+		input,
+		notice("cc-field-error", p.errs[field]),
+	)
+}
+
+// fieldError is the error of the last save at field, for inputs that are
+// not one labelled row (checkbox lists).
+func (p *listPage[T]) fieldError(field string) app.UI {
+	return app.Div().DataSet("field", field).Body(notice("cc-field-error", p.errs[field]))
+}
+
+// confirmBox asks before a destructive action: shown while p.confirm is
+// action, with a button (id) that does it.
+func (p *listPage[T]) confirmBox(action, warning, id, label string, do app.EventHandler) app.UI {
+	if p.confirm != action {
+		return app.Text("")
+	}
+	return app.Div().Class("cc-warning").ID(id+"-box").Body(
+		app.P().Text(warning),
+		app.Button().ID(id).Type("button").Class("cc-danger").Text(label).OnClick(do, p.scope()),
+		app.Button().Type("button").Text("Cancel").OnClick(func(ctx app.Context, e app.Event) { p.confirm = "" }),
+	)
+}
+
+// ask returns a handler that asks for the confirmation of action.
+func (p *listPage[T]) ask(action string) app.EventHandler {
+	return func(ctx app.Context, e app.Event) {
+		e.PreventDefault()
+		p.confirm = action
+	}
+}
+
+// editSection is the edit form's frame: its title, the inputs, Save and
+// Cancel, the other actions, and the last answer.
+func (p *listPage[T]) editSection(id, title string, save app.EventHandler, inputs []app.UI, actions ...app.UI) app.UI {
+	buttons := append([]app.UI{
+		app.Button().ID(id + "-save").Type("submit").Class("cc-primary").Text("Save"),
+		app.Button().ID(id + "-cancel").Type("button").Text("Cancel").OnClick(func(ctx app.Context, e app.Event) { p.closeEdit() }),
+	}, actions...)
+	return app.Section().ID(id).Class("cc-edit").Body(
+		app.H2().Text(title),
+		// The page checks the form itself, with messages at the fields.
+		app.Form().Class("cc-form").NoValidate(true).OnSubmit(func(ctx app.Context, e app.Event) {
+			e.PreventDefault()
+			save(ctx, e)
+		}, p.scope()).Body(append(inputs,
+			notice("cc-error", p.editErr),
+			notice("cc-ok", p.editOK),
+			app.Div().Class("cc-inline").Body(buttons...),
+		)...),
+	)
 }
 
 func table(head []string, rows []app.UI) app.UI {
@@ -59,6 +219,25 @@ func cells(texts ...string) app.UI {
 	return app.Tr().Body(app.Range(texts).Slice(func(i int) app.UI { return app.Td().Text(texts[i]) }))
 }
 
+// editableRow is a table row of texts with an Edit button (its handler
+// is remade when the row's id or texts change).
+func editableRow(id int64, edit app.EventHandler, texts ...string) app.UI {
+	tds := make([]app.UI, 0, len(texts)+1)
+	scope := []any{id}
+	for _, t := range texts {
+		tds = append(tds, app.Td().Text(t))
+		scope = append(scope, t)
+	}
+	tds = append(tds, app.Td().Body(app.Button().Class("cc-edit").Text("Edit").OnClick(edit, app.EventScope(scope...))))
+	return app.Tr().DataSet("id", id).Body(tds...)
+}
+
+func setChecked(id string, on bool) {
+	if el := app.Window().GetElementByID(id); el.Truthy() {
+		el.Set("checked", on)
+	}
+}
+
 // ticketType is GET /api/TicketType.
 type ticketType struct {
 	ID     int64         `json:"id"`
@@ -66,7 +245,8 @@ type ticketType struct {
 	Fields []customField `json:"fields"`
 }
 
-// TicketTypes lists ticket types with their fields and creates new ones.
+// TicketTypes lists ticket types with their fields, creates new ones,
+// renames them, assigns their fields and deletes them.
 type TicketTypes struct {
 	app.Compo
 	listPage[ticketType]
@@ -74,12 +254,16 @@ type TicketTypes struct {
 }
 
 func (p *TicketTypes) OnMount(ctx app.Context) {
-	p.authenticate(ctx, true, func(ctx app.Context) {
-		p.load(ctx, "/api/TicketType")
+	p.mount(ctx, "/api/TicketType", func(ctx app.Context) {
 		ctx.Async(func() {
 			var fs []customField
-			_ = call(ctx, "GET", "/api/CustomField?entity=ticket", nil, &fs)
-			ctx.Dispatch(func(app.Context) { p.ticketFields = fs })
+			err := call(ctx, "GET", "/api/CustomField?entity=ticket", nil, &fs)
+			ctx.Dispatch(func(app.Context) {
+				if err != nil {
+					p.err = err.Error()
+				}
+				p.ticketFields = fs
+			})
 		})
 	})
 }
@@ -91,35 +275,96 @@ func (p *TicketTypes) Render() app.UI {
 		for _, f := range t.Fields {
 			labels = append(labels, f.Label)
 		}
-		rows = append(rows, cells(t.Name, strings.Join(labels, ", ")))
+		rows = append(rows, editableRow(t.ID, p.edit(t.ID), t.Name, strings.Join(labels, ", ")))
 	}
 	return p.shell("/admin/tickettypes",
 		app.H1().Text("Ticket types"),
 		notice("cc-error", p.err),
-		table([]string{"Name", "Ticket fields (chat fields with the same label are copied)"}, rows),
+		notice("cc-ok", p.ok),
+		table([]string{"Name", "Ticket fields (chat fields with the same label are copied)", ""}, rows),
+		p.editor(),
 		app.H2().Text("New ticket type"),
 		app.Form().Class("cc-form").OnSubmit(p.submit).Body(
 			app.Label().For("tt-name").Text("Name"),
 			app.Input().ID("tt-name"),
-			app.Range(p.ticketFields).Slice(func(i int) app.UI {
-				f := p.ticketFields[i]
-				id := "tt-field-" + strconv.FormatInt(f.ID, 10)
-				return app.Div().Class("cc-check").Body(app.Input().ID(id).Type("checkbox"), app.Label().For(id).Text(f.Label+" ("+f.Name+")"))
-			}),
+			p.fieldChecks("tt-field-"),
 			app.Button().ID("tt-create").Type("submit").Class("cc-primary").Text("Create ticket type"),
 		),
 	)
 }
 
-func (p *TicketTypes) submit(ctx app.Context, e app.Event) {
-	e.PreventDefault()
+// fieldChecks is a checkbox per ticket field, with ids prefix+field id.
+func (p *TicketTypes) fieldChecks(prefix string) app.UI {
+	return app.Range(p.ticketFields).Slice(func(i int) app.UI {
+		f := p.ticketFields[i]
+		id := prefix + strconv.FormatInt(f.ID, 10)
+		return app.Div().Class("cc-check").Body(app.Input().ID(id).Type("checkbox"), app.Label().For(id).Text(f.Label+" ("+f.Name+")"))
+	})
+}
+
+func (p *TicketTypes) checkedFields(prefix string) []int64 {
 	ids := []int64{}
 	for _, f := range p.ticketFields {
-		if inputChecked("tt-field-" + strconv.FormatInt(f.ID, 10)) {
+		if inputChecked(prefix + strconv.FormatInt(f.ID, 10)) {
 			ids = append(ids, f.ID)
 		}
 	}
-	p.create(ctx, "/api/TicketType", map[string]any{"name": strings.TrimSpace(inputValue("tt-name")), "fieldIds": ids}, nil, nil)
+	return ids
+}
+
+func (p *TicketTypes) submit(ctx app.Context, e app.Event) {
+	e.PreventDefault()
+	p.create(ctx, map[string]any{"name": strings.TrimSpace(inputValue("tt-name")), "fieldIds": p.checkedFields("tt-field-")}, nil, nil)
+}
+
+// edit returns the Edit handler of ticket type id: it opens the form
+// with the type as listed when clicked.
+func (p *TicketTypes) edit(id int64) app.EventHandler {
+	return func(ctx app.Context, e app.Event) {
+		if i := slices.IndexFunc(p.list, func(t ticketType) bool { return t.ID == id }); i >= 0 {
+			p.open(ctx, p.list[i])
+		}
+	}
+}
+
+func (p *TicketTypes) open(ctx app.Context, t ticketType) {
+	p.startEdit(ctx, t.ID, func() {
+		setInput("tt-e-name", t.Name)
+		for _, f := range p.ticketFields {
+			setChecked("tt-e-field-"+strconv.FormatInt(f.ID, 10), slices.ContainsFunc(t.Fields, func(g customField) bool { return g.ID == f.ID }))
+		}
+	})
+}
+
+func (p *TicketTypes) editor() app.UI {
+	i := slices.IndexFunc(p.list, func(t ticketType) bool { return t.ID == p.editing })
+	if i < 0 {
+		return app.Text("")
+	}
+	t := p.list[i]
+	path := fmt.Sprintf("/api/TicketType/%d", t.ID)
+	save := func(ctx app.Context, e app.Event) {
+		name := strings.TrimSpace(inputValue("tt-e-name"))
+		if p.invalid(required("name", name)) {
+			return
+		}
+		p.send(ctx, "PUT", path, map[string]any{"name": name, "fieldIds": p.checkedFields("tt-e-field-")}, nil,
+			func(app.Context) { p.editOK = "Saved." })
+	}
+	del := func(ctx app.Context, e app.Event) {
+		p.send(ctx, "DELETE", path, nil, nil, func(app.Context) {
+			p.closeEdit()
+			p.ok = "Deleted the ticket type " + t.Name + "."
+		})
+	}
+	return p.editSection("tt-edit", "Edit ticket type: "+t.Name, save, []app.UI{
+		p.editRow("tt-e-", "name", "Name", app.Input().ID("tt-e-name")),
+		app.P().Class("cc-muted").Text("Ticket fields of this type:"),
+		p.fieldChecks("tt-e-field-"),
+		p.fieldError("fieldIds"),
+		p.confirmBox("delete", "Delete the ticket type "+t.Name+"? Profiles and tickets that use it keep it from being deleted.",
+			"tt-delete-confirm", "Delete the ticket type", del),
+	}, app.Button().ID("tt-delete").Type("button").Class("cc-danger").Text("Delete…").OnClick(p.ask("delete")))
 }
 
 // agentAccount is GET /api/Agent.
@@ -132,15 +377,16 @@ type agentAccount struct {
 	Disabled bool   `json:"disabled"`
 }
 
-// Agents lists agents and admins and creates new ones.
+// Agents lists agents and admins, creates new ones, edits them (name,
+// e-mail, role, a new password) and disables or enables them.
 type Agents struct {
 	app.Compo
 	listPage[agentAccount]
 }
 
-func (p *Agents) OnMount(ctx app.Context) {
-	p.authenticate(ctx, true, func(ctx app.Context) { p.load(ctx, "/api/Agent") })
-}
+func (p *Agents) OnMount(ctx app.Context) { p.mount(ctx, "/api/Agent", nil) }
+
+var roleOptions = [][2]string{{"agent", "Agent"}, {"admin", "Admin"}}
 
 func (p *Agents) Render() app.UI {
 	rows := make([]app.UI, 0, len(p.list))
@@ -149,25 +395,132 @@ func (p *Agents) Render() app.UI {
 		if a.Disabled {
 			state = "disabled"
 		}
-		rows = append(rows, cells(a.Name, a.Email, a.Role, state))
+		rows = append(rows, editableRow(a.ID, p.edit(a.ID), a.Name, a.Email, a.Role, state))
 	}
 	return p.shell("/admin/agents",
 		app.H1().Text("Agents"),
 		notice("cc-error", p.err),
-		table([]string{"Name", "Email", "Role", "Presence"}, rows),
+		notice("cc-ok", p.ok),
+		table([]string{"Name", "Email", "Role", "Presence", ""}, rows),
+		p.editor(),
 		app.H2().Text("New agent"),
 		app.Form().Class("cc-form").OnSubmit(func(ctx app.Context, e app.Event) {
 			e.PreventDefault()
-			p.create(ctx, "/api/Agent", map[string]string{"name": strings.TrimSpace(inputValue("ag-name")),
+			p.create(ctx, map[string]string{"name": strings.TrimSpace(inputValue("ag-name")),
 				"email": strings.TrimSpace(inputValue("ag-email")), "role": inputValue("ag-role"), "password": inputValue("ag-password")}, nil, nil)
 		}).Body(
 			app.Label().For("ag-name").Text("Name"), app.Input().ID("ag-name"),
 			app.Label().For("ag-email").Text("Email"), app.Input().ID("ag-email").Type("email"),
-			app.Label().For("ag-role").Text("Role"), selectOf("ag-role", "agent", [][2]string{{"agent", "Agent"}, {"admin", "Admin"}}),
+			app.Label().For("ag-role").Text("Role"), selectOf("ag-role", "agent", roleOptions),
 			app.Label().For("ag-password").Text("Password"), app.Input().ID("ag-password").Type("password").Attr("autocomplete", "new-password"),
 			app.Button().ID("ag-create").Type("submit").Class("cc-primary").Text("Create agent"),
 		),
 	)
+}
+
+// edit returns the Edit handler of agent id.
+func (p *Agents) edit(id int64) app.EventHandler {
+	return func(ctx app.Context, e app.Event) {
+		if i := slices.IndexFunc(p.list, func(a agentAccount) bool { return a.ID == id }); i >= 0 {
+			p.open(ctx, p.list[i])
+		}
+	}
+}
+
+func (p *Agents) open(ctx app.Context, a agentAccount) {
+	p.startEdit(ctx, a.ID, func() {
+		setInput("ag-e-name", a.Name)
+		setInput("ag-e-email", a.Email)
+		setInput("ag-e-role", a.Role)
+		setInput("ag-e-password", "")
+	})
+}
+
+func (p *Agents) editor() app.UI {
+	i := slices.IndexFunc(p.list, func(a agentAccount) bool { return a.ID == p.editing })
+	if i < 0 {
+		return app.Text("")
+	}
+	a := p.list[i]
+	path := fmt.Sprintf("/api/Agent/%d", a.ID)
+	// put saves the form with the given disabled state (PUT replaces it).
+	put := func(ctx app.Context, disabled bool, done string) {
+		in := agentForm{Name: strings.TrimSpace(inputValue("ag-e-name")), Email: strings.TrimSpace(inputValue("ag-e-email")),
+			Role: inputValue("ag-e-role"), Password: inputValue("ag-e-password")}
+		if p.invalid(in.check()) {
+			return
+		}
+		p.send(ctx, "PUT", path, map[string]any{"name": in.Name, "email": in.Email, "role": in.Role, "password": in.Password, "disabled": disabled}, nil,
+			func(app.Context) {
+				setInput("ag-e-password", "")
+				p.editOK = done
+			})
+	}
+	save := func(ctx app.Context, e app.Event) {
+		done := "Saved."
+		if inputValue("ag-e-password") != "" {
+			done = "Saved, with the new password."
+		}
+		put(ctx, a.Disabled, done)
+	}
+	disable := func(ctx app.Context, e app.Event) {
+		p.send(ctx, "DELETE", path, nil, nil, func(app.Context) { p.editOK = a.Name + " is disabled: they can no longer log in." })
+	}
+	var toggle app.UI
+	if a.Disabled {
+		toggle = app.Button().ID("ag-enable").Type("button").Text("Enable").OnClick(func(ctx app.Context, e app.Event) {
+			put(ctx, false, a.Name+" is enabled again.")
+		}, p.scope())
+	} else {
+		toggle = app.Button().ID("ag-disable").Type("button").Class("cc-danger").Text("Disable…").OnClick(p.ask("disable"))
+	}
+	title := "Edit agent: " + a.Name
+	if a.Disabled {
+		title += " (disabled)"
+	}
+	return p.editSection("ag-edit", title, save, []app.UI{
+		p.editRow("ag-e-", "name", "Name", app.Input().ID("ag-e-name")),
+		p.editRow("ag-e-", "email", "Email", app.Input().ID("ag-e-email").Type("email")),
+		p.editRow("ag-e-", "role", "Role", selectOf("ag-e-role", a.Role, roleOptions)),
+		p.editRow("ag-e-", "password", "New password (empty: keep the current one)",
+			app.Input().ID("ag-e-password").Type("password").Attr("autocomplete", "new-password")),
+		p.confirmBox("disable", "Disable "+a.Name+"? They can no longer log in or take chats; their transcripts keep their name.",
+			"ag-disable-confirm", "Disable "+a.Name, disable),
+	}, toggle)
+}
+
+// agentForm is the agent edit form as read from the page.
+type agentForm struct{ Name, Email, Role, Password string }
+
+// minPassword is the API's shortest agent password (httpapi.MinPasswordLen).
+const minPassword = 10
+
+// check finds what the API would refuse, by field.
+func (f agentForm) check() map[string]string {
+	errs := required("name", f.Name)
+	if at := strings.Index(f.Email, "@"); at <= 0 || at == len(f.Email)-1 || strings.ContainsAny(f.Email, " \t") {
+		errs["email"] = "An e-mail address, like sam@example.com."
+	}
+	if f.Role != "agent" && f.Role != "admin" {
+		errs["role"] = "Agent or admin."
+	}
+	switch {
+	case f.Password == "":
+	case len([]rune(f.Password)) < minPassword:
+		errs["password"] = fmt.Sprintf("At least %d characters.", minPassword)
+	case len(f.Password) > 72:
+		errs["password"] = "At most 72 bytes."
+	}
+	return errs
+}
+
+// required reports field when value is empty.
+func required(field, value string) map[string]string {
+	errs := map[string]string{}
+	if strings.TrimSpace(value) == "" {
+		errs[field] = "Required."
+	}
+	return errs
 }
 
 // apiClient is GET /api/APIClient (with clientSecret only when created).
@@ -180,7 +533,12 @@ type apiClient struct {
 	ClientSecret string   `json:"clientSecret,omitempty"`
 }
 
-// APIClients lists API clients and creates new ones; a new client's
+var permissions = [][2]string{{"admin", "Admin (the whole admin API)"}, {"users:write", "Read & Modify Users (ChatMatchingData)"}}
+
+func permID(prefix, perm string) string { return prefix + strings.ReplaceAll(perm, ":", "-") }
+
+// APIClients lists API clients, creates new ones, edits them (name,
+// permissions, disabled), replaces their secret and deletes them; a
 // secret is shown once.
 type APIClients struct {
 	app.Compo
@@ -188,14 +546,16 @@ type APIClients struct {
 	secret *apiClient
 }
 
-func (p *APIClients) OnMount(ctx app.Context) {
-	p.authenticate(ctx, true, func(ctx app.Context) { p.load(ctx, "/api/APIClient") })
-}
+func (p *APIClients) OnMount(ctx app.Context) { p.mount(ctx, "/api/APIClient", nil) }
 
 func (p *APIClients) Render() app.UI {
 	rows := make([]app.UI, 0, len(p.list))
 	for _, c := range p.list {
-		rows = append(rows, cells(c.Name, c.ClientID, strings.Join(c.Permissions, ", ")))
+		state := "enabled"
+		if c.Disabled {
+			state = "disabled"
+		}
+		rows = append(rows, editableRow(c.ID, p.edit(c.ID), c.Name, c.ClientID, strings.Join(c.Permissions, ", "), state))
 	}
 	var secret app.UI = app.Text("")
 	if p.secret != nil {
@@ -207,25 +567,109 @@ func (p *APIClients) Render() app.UI {
 	return p.shell("/admin/apiclients",
 		app.H1().Text("API clients"),
 		notice("cc-error", p.err),
+		notice("cc-ok", p.ok),
 		secret,
-		table([]string{"Name", "Client id", "Permissions"}, rows),
+		table([]string{"Name", "Client id", "Permissions", "State", ""}, rows),
+		p.editor(),
 		app.H2().Text("New API client"),
 		app.Form().Class("cc-form").OnSubmit(func(ctx app.Context, e app.Event) {
 			e.PreventDefault()
-			perms := []string{}
-			for _, perm := range []string{"admin", "users:write"} {
-				if inputChecked("ac-perm-" + strings.ReplaceAll(perm, ":", "-")) {
-					perms = append(perms, perm)
-				}
-			}
 			out := &apiClient{}
-			p.create(ctx, "/api/APIClient", map[string]any{"name": strings.TrimSpace(inputValue("ac-name")), "permissions": perms}, out,
+			p.create(ctx, map[string]any{"name": strings.TrimSpace(inputValue("ac-name")), "permissions": checkedPerms("ac-perm-")}, out,
 				func() { p.secret = out })
 		}).Body(
 			app.Label().For("ac-name").Text("Name"), app.Input().ID("ac-name"),
-			app.Div().Class("cc-check").Body(app.Input().ID("ac-perm-admin").Type("checkbox"), app.Label().For("ac-perm-admin").Text("Admin (the whole admin API)")),
-			app.Div().Class("cc-check").Body(app.Input().ID("ac-perm-users-write").Type("checkbox"), app.Label().For("ac-perm-users-write").Text("Read & Modify Users (ChatMatchingData)")),
+			permChecks("ac-perm-"),
 			app.Button().ID("ac-create").Type("submit").Class("cc-primary").Text("Create API client"),
 		),
+	)
+}
+
+func permChecks(prefix string) app.UI {
+	return app.Range(permissions).Slice(func(i int) app.UI {
+		id := permID(prefix, permissions[i][0])
+		return app.Div().Class("cc-check").Body(app.Input().ID(id).Type("checkbox"), app.Label().For(id).Text(permissions[i][1]))
+	})
+}
+
+func checkedPerms(prefix string) []string {
+	perms := []string{}
+	for _, perm := range permissions {
+		if inputChecked(permID(prefix, perm[0])) {
+			perms = append(perms, perm[0])
+		}
+	}
+	return perms
+}
+
+// edit returns the Edit handler of API client id.
+func (p *APIClients) edit(id int64) app.EventHandler {
+	return func(ctx app.Context, e app.Event) {
+		if i := slices.IndexFunc(p.list, func(c apiClient) bool { return c.ID == id }); i >= 0 {
+			p.open(ctx, p.list[i])
+		}
+	}
+}
+
+func (p *APIClients) open(ctx app.Context, c apiClient) {
+	p.secret = nil
+	p.startEdit(ctx, c.ID, func() {
+		setInput("ac-e-name", c.Name)
+		for _, perm := range permissions {
+			setChecked(permID("ac-e-perm-", perm[0]), slices.Contains(c.Permissions, perm[0]))
+		}
+		setChecked("ac-e-disabled", c.Disabled)
+	})
+}
+
+func (p *APIClients) editor() app.UI {
+	i := slices.IndexFunc(p.list, func(c apiClient) bool { return c.ID == p.editing })
+	if i < 0 {
+		return app.Text("")
+	}
+	c := p.list[i]
+	path := fmt.Sprintf("/api/APIClient/%d", c.ID)
+	put := func(ctx app.Context) {
+		name := strings.TrimSpace(inputValue("ac-e-name"))
+		if p.invalid(required("name", name)) {
+			return
+		}
+		p.send(ctx, "PUT", path, map[string]any{"name": name, "permissions": checkedPerms("ac-e-perm-"), "disabled": inputChecked("ac-e-disabled")}, nil,
+			func(app.Context) { p.editOK = "Saved." })
+	}
+	save := func(ctx app.Context, e app.Event) {
+		if !c.Disabled && inputChecked("ac-e-disabled") {
+			p.confirm = "disable" // its tokens stop working: ask first
+			return
+		}
+		put(ctx)
+	}
+	rotate := func(ctx app.Context, e app.Event) {
+		out := &apiClient{}
+		p.send(ctx, "POST", path+"/secret", nil, out, func(app.Context) {
+			p.secret = out
+			p.editOK = "A new secret was made (shown above, this once): the old one no longer works."
+		})
+	}
+	del := func(ctx app.Context, e app.Event) {
+		p.send(ctx, "DELETE", path, nil, nil, func(app.Context) {
+			p.closeEdit()
+			p.ok = "Deleted the API client " + c.Name + " (" + c.ClientID + ")."
+		})
+	}
+	return p.editSection("ac-edit", "Edit API client: "+c.Name+" ("+c.ClientID+")", save, []app.UI{
+		p.editRow("ac-e-", "name", "Name", app.Input().ID("ac-e-name")),
+		permChecks("ac-e-perm-"),
+		p.fieldError("permissions"),
+		app.Div().Class("cc-check").Body(app.Input().ID("ac-e-disabled").Type("checkbox"),
+			app.Label().For("ac-e-disabled").Text("Disabled (its tokens stop working)")),
+		p.confirmBox("disable", "Disable "+c.Name+"? Its integrations stop working at once.", "ac-disable-confirm", "Disable the client",
+			func(ctx app.Context, e app.Event) { put(ctx) }),
+		p.confirmBox("rotate", "Replace the secret of "+c.Name+"? The current secret stops working at once: update every integration that uses it.",
+			"ac-rotate-confirm", "Make a new secret", rotate),
+		p.confirmBox("delete", "Delete "+c.Name+"? Its tokens stop working and it cannot be restored.", "ac-delete-confirm", "Delete the client", del),
+	},
+		app.Button().ID("ac-rotate").Type("button").Text("New secret…").OnClick(p.ask("rotate")),
+		app.Button().ID("ac-delete").Type("button").Class("cc-danger").Text("Delete…").OnClick(p.ask("delete")),
 	)
 }

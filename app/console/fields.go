@@ -1,55 +1,40 @@
 package console
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 )
 
-// Fields lists the custom fields and creates new ones (SPEC §6).
+// Fields lists the custom fields, creates new ones, and edits or deletes
+// them (SPEC §6). The API refuses (409) to rename, relabel, retype or
+// delete a chat field a flow's condition uses; the page shows why.
 type Fields struct {
 	app.Compo
-	session
-	list []customField
-	err  string
+	listPage[customField]
 }
 
-func (p *Fields) OnMount(ctx app.Context) {
-	p.session.authenticate(ctx, true, p.load)
-}
+var fieldTypes = [][2]string{{"text", "Text"}, {"number", "Number"}, {"boolean", "Boolean"}, {"date", "Date"}, {"choice", "Single choice"}}
 
-func (p *Fields) load(ctx app.Context) {
-	ctx.Async(func() {
-		var list []customField
-		err := call(ctx, "GET", "/api/CustomField", nil, &list)
-		ctx.Dispatch(func(app.Context) {
-			if err != nil {
-				p.err = err.Error()
-			}
-			p.list = list
-		})
-	})
-}
+func (p *Fields) OnMount(ctx app.Context) { p.mount(ctx, "/api/CustomField", nil) }
 
 func (p *Fields) Render() app.UI {
+	rows := make([]app.UI, 0, len(p.list))
+	for _, f := range p.list {
+		rows = append(rows, editableRow(f.ID, p.edit(f.ID),
+			f.Entity, f.Name, f.Label, f.Type, strings.Join(f.choiceValues(), ", ")))
+	}
 	return p.shell("/admin/fields",
 		app.H1().Text("Custom fields"),
 		app.P().Class("cc-muted").Text("Chat fields are filled from identity tokens (a claim named like the field's database name or label), read by condition steps, and copied to the ticket field with the same label."),
 		notice("cc-error", p.err),
-		app.Table().Class("cc-table").Body(
-			app.THead().Body(app.Tr().Body(app.Th().Text("Entity"), app.Th().Text("Database name"), app.Th().Text("Label"), app.Th().Text("Type"), app.Th().Text("Choices"))),
-			app.TBody().Body(app.Range(p.list).Slice(func(i int) app.UI {
-				f := p.list[i]
-				var choices []string
-				for _, c := range f.Choices {
-					choices = append(choices, c.Value)
-				}
-				return app.Tr().Body(app.Td().Text(f.Entity), app.Td().Body(app.Code().Text(f.Name)), app.Td().Text(f.Label),
-					app.Td().Text(f.Type), app.Td().Text(strings.Join(choices, ", ")))
-			})),
-		),
+		notice("cc-ok", p.ok),
+		table([]string{"Entity", "Database name", "Label", "Type", "Choices", ""}, rows),
+		p.editor(),
 		app.H2().Text("New custom field"),
-		app.Form().Class("cc-form").OnSubmit(p.create).Body(
+		app.Form().Class("cc-form").OnSubmit(p.submit).Body(
 			app.Label().For("cf-entity").Text("Entity"),
 			selectOf("cf-entity", "chat", [][2]string{{"chat", "Chat"}, {"ticket", "Ticket"}}),
 			app.Label().For("cf-name").Text("Database name (CF + letters and digits)"),
@@ -57,7 +42,7 @@ func (p *Fields) Render() app.UI {
 			app.Label().For("cf-label").Text("Label"),
 			app.Input().ID("cf-label").Placeholder("Customer tier"),
 			app.Label().For("cf-type").Text("Type"),
-			selectOf("cf-type", "text", [][2]string{{"text", "Text"}, {"number", "Number"}, {"boolean", "Boolean"}, {"date", "Date"}, {"choice", "Single choice"}}),
+			selectOf("cf-type", "text", fieldTypes),
 			app.Label().For("cf-choices").Text("Choices (single choice; comma-separated)"),
 			app.Input().ID("cf-choices"),
 			app.Button().ID("cf-create").Type("submit").Class("cc-primary").Text("Create field"),
@@ -65,28 +50,143 @@ func (p *Fields) Render() app.UI {
 	)
 }
 
-func (p *Fields) create(ctx app.Context, e app.Event) {
+func (p *Fields) submit(ctx app.Context, e app.Event) {
 	e.PreventDefault()
 	body := map[string]any{"entity": inputValue("cf-entity"), "name": strings.TrimSpace(inputValue("cf-name")),
 		"label": strings.TrimSpace(inputValue("cf-label")), "type": inputValue("cf-type")}
-	var choices []map[string]string
-	for c := range strings.SplitSeq(inputValue("cf-choices"), ",") {
-		if c = strings.TrimSpace(c); c != "" {
-			choices = append(choices, map[string]string{"value": c, "label": c})
-		}
-	}
-	if len(choices) > 0 {
+	if choices := choicesOf(splitList(inputValue("cf-choices")), nil); len(choices) > 0 {
 		body["choices"] = choices
 	}
-	ctx.Async(func() {
-		err := call(ctx, "POST", "/api/CustomField", body, nil)
-		ctx.Dispatch(func(ctx app.Context) {
-			if err != nil {
-				p.err = err.Error()
-				return
-			}
-			p.err = ""
-			p.load(ctx)
-		})
+	p.create(ctx, body, nil, nil)
+}
+
+// edit returns the Edit handler of field id: it opens the form with the
+// field as listed when clicked.
+func (p *Fields) edit(id int64) app.EventHandler {
+	return func(ctx app.Context, e app.Event) {
+		if i := slices.IndexFunc(p.list, func(f customField) bool { return f.ID == id }); i >= 0 {
+			p.open(ctx, p.list[i])
+		}
+	}
+}
+
+func (p *Fields) open(ctx app.Context, f customField) {
+	p.startEdit(ctx, f.ID, func() {
+		setInput("cf-e-name", f.Name)
+		setInput("cf-e-label", f.Label)
+		setInput("cf-e-type", f.Type)
+		setInput("cf-e-choices", strings.Join(f.choiceValues(), ", "))
 	})
+}
+
+func (p *Fields) editor() app.UI {
+	i := slices.IndexFunc(p.list, func(f customField) bool { return f.ID == p.editing })
+	if i < 0 {
+		return app.Text("")
+	}
+	f := p.list[i]
+	path := fmt.Sprintf("/api/CustomField/%d", f.ID)
+	save := func(ctx app.Context, e app.Event) {
+		in := fieldForm{Name: strings.TrimSpace(inputValue("cf-e-name")), Label: strings.TrimSpace(inputValue("cf-e-label")),
+			Type: inputValue("cf-e-type"), Choices: splitList(inputValue("cf-e-choices"))}
+		if p.invalid(in.check()) {
+			return
+		}
+		body := map[string]any{"entity": f.Entity, "name": in.Name, "label": in.Label, "type": in.Type, "choices": choicesOf(in.Choices, f.Choices)}
+		p.send(ctx, "PUT", path, body, nil, func(app.Context) { p.editOK = "Saved." })
+	}
+	del := func(ctx app.Context, e app.Event) {
+		p.send(ctx, "DELETE", path, nil, nil, func(app.Context) {
+			p.closeEdit()
+			p.ok = "Deleted the field " + f.Name + "."
+		})
+	}
+	warning := "Delete the " + f.Entity + " field " + f.Name + "? Its stored values are deleted with it."
+	if f.Entity == "chat" {
+		warning += " A flow whose condition uses it keeps it from being deleted."
+	}
+	return p.editSection("cf-edit", "Edit "+f.Entity+" field: "+f.Name, save, []app.UI{
+		app.P().Class("cc-muted").Text("Entity: " + f.Entity + " (cannot change: make a new field)"),
+		p.editRow("cf-e-", "name", "Database name (CF + letters and digits)", app.Input().ID("cf-e-name")),
+		p.editRow("cf-e-", "label", "Label", app.Input().ID("cf-e-label")),
+		p.editRow("cf-e-", "type", "Type", selectOf("cf-e-type", f.Type, fieldTypes)),
+		p.editRow("cf-e-", "choices", "Choices (single choice; comma-separated)", app.Input().ID("cf-e-choices")),
+		p.confirmBox("delete", warning, "cf-delete-confirm", "Delete the field", del),
+	}, app.Button().ID("cf-delete").Type("button").Class("cc-danger").Text("Delete…").OnClick(p.ask("delete")))
+}
+
+func (f customField) choiceValues() []string {
+	vs := make([]string, 0, len(f.Choices))
+	for _, c := range f.Choices {
+		vs = append(vs, c.Value)
+	}
+	return vs
+}
+
+// fieldForm is the custom field edit form as read from the page.
+type fieldForm struct {
+	Name, Label, Type string
+	Choices           []string
+}
+
+// check finds what the API would refuse, by field.
+func (f fieldForm) check() map[string]string {
+	errs := required("label", f.Label)
+	if !validFieldName(f.Name) {
+		errs["name"] = "CF followed by 1 to 62 letters or digits, e.g. CFcustomerTier."
+	}
+	if !slices.ContainsFunc(fieldTypes, func(t [2]string) bool { return t[0] == f.Type }) {
+		errs["type"] = "Choose a type."
+	}
+	switch {
+	case f.Type == "choice" && len(f.Choices) == 0:
+		errs["choices"] = "A single choice field needs at least one choice."
+	case f.Type != "choice" && len(f.Choices) > 0:
+		errs["choices"] = "Only a single choice field has choices: empty this, or choose that type."
+	case len(f.Choices) > 0:
+		for i, c := range f.Choices {
+			if slices.Contains(f.Choices[:i], c) {
+				errs["choices"] = fmt.Sprintf("%q is listed twice.", c)
+			}
+		}
+	}
+	return errs
+}
+
+func validFieldName(s string) bool {
+	if len(s) < 3 || len(s) > 64 || !strings.HasPrefix(s, "CF") {
+		return false
+	}
+	for _, c := range s[2:] {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// splitList splits a comma-separated list, dropping empty items.
+func splitList(s string) []string {
+	var out []string
+	for part := range strings.SplitSeq(s, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
+}
+
+// choicesOf makes the API's choices from values, keeping the label an
+// existing choice of the same value has (a new one is labelled by its
+// value).
+func choicesOf(values []string, old []fieldChoice) []fieldChoice {
+	out := []fieldChoice{}
+	for _, v := range values {
+		c := fieldChoice{Value: v, Label: v}
+		if i := slices.IndexFunc(old, func(o fieldChoice) bool { return o.Value == v }); i >= 0 && old[i].Label != "" {
+			c.Label = old[i].Label
+		}
+		out = append(out, c)
+	}
+	return out
 }

@@ -236,12 +236,12 @@ func (fe *FlowEditor) renderStep(s *flow.Step) app.UI {
 						shape(st)
 					}
 				})(ctx, e)
-			}).Body(app.Range(flow.Kinds()).Slice(func(i int) app.UI {
+			}, app.EventScope(n)).Body(app.Range(flow.Kinds()).Slice(func(i int) app.UI {
 				k := flow.Kinds()[i]
 				return app.Option().Value(string(k)).Selected(k == s.Kind).Text(kindLabel(k))
 			})),
 			app.Input().ID(sid(n, "title")).Class("cc-step-title").Placeholder("Title (admins only)").Value(s.Title),
-			app.Button().Class("cc-delete").Text("Delete").OnClick(fe.restructure(func() { fe.f.RemoveStep(n) })),
+			app.Button().Class("cc-delete").Text("Delete").OnClick(fe.restructure(func() { fe.f.RemoveStep(n) }), app.EventScope(n)),
 		),
 		app.Div().Class("cc-check").Body(
 			app.Input().ID(sid(n, "canstart")).Type("checkbox").Checked(s.CanStart),
@@ -279,21 +279,21 @@ func (fe *FlowEditor) renderStep(s *flow.Step) app.UI {
 					if st := fe.f.Step(n); st != nil && i < len(st.Choice.Options) {
 						st.Choice.Options = append(st.Choice.Options[:i:i], st.Choice.Options[i+1:]...)
 					}
-				})),
+				}), app.EventScope(n, i)),
 			))
 		}
 		body = append(body, app.Button().Class("cc-add-option").Text("Add a button").OnClick(fe.restructure(func() {
 			if st := fe.f.Step(n); st != nil {
 				st.Choice.Options = append(st.Choice.Options, flow.Option{})
 			}
-		})))
+		}), app.EventScope(n)))
 	case flow.KindCondition:
 		body = append(body, fe.criteria(s), fe.branch(n, "true", "When true, go to", s.Condition.True),
 			fe.branch(n, "false", "When false, go to", s.Condition.False))
 	case flow.KindCreateTicket:
 		body = append(body, textInput(sid(n, "summary"), "Ticket summary", s.Ticket.Summary), fe.branch(n, "next", "Then go to", s.Next))
 	case flow.KindRunbook:
-		body = append(body, textInput(sid(n, "runbook"), "Runbook id", s.Runbook.Runbook),
+		body = append(body, textInput(sid(n, "runbook"), "Runbook id", s.Runbook.Runbook), fe.runbookOutputs(s),
 			fe.branch(n, "success", "On success, go to", s.Runbook.Success), fe.branch(n, "failure", "On failure or timeout, go to", s.Runbook.Failure))
 	case flow.KindTransfer:
 		body = append(body, fe.branch(n, "fallback", "When no agent is available, go to", s.Transfer.Fallback))
@@ -331,7 +331,7 @@ func (fe *FlowEditor) criteria(s *flow.Step) app.UI {
 				if st := fe.f.Step(n); st != nil && i < len(st.Condition.Criteria) {
 					st.Condition.Criteria = append(st.Condition.Criteria[:i:i], st.Condition.Criteria[i+1:]...)
 				}
-			}))),
+			}), app.EventScope(n, i))),
 		))
 	}
 	names := append([]string{}, flow.UserFields()...)
@@ -354,7 +354,42 @@ func (fe *FlowEditor) criteria(s *flow.Step) app.UI {
 				}
 				st.Condition.Criteria = append(st.Condition.Criteria, flow.Criterion{Field: flow.FieldRef{Source: flow.SourceChat, Name: first}, Op: flow.OpEquals})
 			}
-		})),
+		}), app.EventScope(n)),
+	)
+}
+
+// outputTypes are the types a runbook output may have.
+var outputTypes = [][2]string{{string(flow.TypeText), "Text"}, {string(flow.TypeNumber), "Number"},
+	{string(flow.TypeBoolean), "Boolean"}, {string(flow.TypeDate), "Date"}}
+
+// runbookOutputs is a runbook step's output mappings: each copies a JSON
+// path of the runbook's answer into a typed variable.
+func (fe *FlowEditor) runbookOutputs(s *flow.Step) app.UI {
+	n, r := s.Number, s.Runbook
+	rows := make([]app.UI, 0, len(r.Outputs))
+	for i, o := range r.Outputs {
+		rows = append(rows, app.Tr().Class("cc-output").Body(
+			app.Td().Body(app.Input().ID(sid(n, fmt.Sprintf("out-%d-path", i))).Placeholder("data.tier").Value(o.Path)),
+			app.Td().Body(app.Input().ID(sid(n, fmt.Sprintf("out-%d-var", i))).Placeholder("tier").Value(o.Variable)),
+			app.Td().Body(selectOf(sid(n, fmt.Sprintf("out-%d-type", i)), string(o.Type), outputTypes)),
+			app.Td().Body(app.Button().Class("cc-remove-output").Text("Remove").OnClick(fe.restructure(func() {
+				if st := fe.f.Step(n); st != nil && st.Runbook != nil && i < len(st.Runbook.Outputs) {
+					st.Runbook.Outputs = append(st.Runbook.Outputs[:i:i], st.Runbook.Outputs[i+1:]...)
+				}
+			}), app.EventScope(n, i))),
+		))
+	}
+	return app.Div().Class("cc-outputs").Body(
+		app.P().Class("cc-muted").Text("Outputs: each copies a JSON path of the runbook's answer into a variable ({{var.name}}, conditions). A missing path or a value of the wrong type goes to the failure step."),
+		app.Table().Class("cc-table").Body(
+			app.THead().Body(app.Tr().Body(app.Th().Text("Answer path"), app.Th().Text("Variable"), app.Th().Text("Type"), app.Th())),
+			app.TBody().Body(rows...),
+		),
+		app.Button().Class("cc-add-output").Text("Add an output").OnClick(fe.restructure(func() {
+			if st := fe.f.Step(n); st != nil && st.Runbook != nil {
+				st.Runbook.Outputs = append(st.Runbook.Outputs, flow.RunbookOutput{Type: flow.TypeText})
+			}
+		}), app.EventScope(n)),
 	)
 }
 
@@ -489,6 +524,15 @@ func (fe *FlowEditor) collect() {
 				s.Runbook.Runbook = strings.TrimSpace(inputValue(sid(n, "runbook")))
 				s.Runbook.Success, s.Runbook.Failure = num(sid(n, "success")), num(sid(n, "failure"))
 			}
+			for j := range s.Runbook.Outputs {
+				o := &s.Runbook.Outputs[j]
+				if !app.Window().GetElementByID(sid(n, fmt.Sprintf("out-%d-type", j))).Truthy() {
+					continue
+				}
+				o.Path = strings.TrimSpace(inputValue(sid(n, fmt.Sprintf("out-%d-path", j))))
+				o.Variable = strings.TrimSpace(inputValue(sid(n, fmt.Sprintf("out-%d-var", j))))
+				o.Type = flow.Type(inputValue(sid(n, fmt.Sprintf("out-%d-type", j))))
+			}
 		case flow.KindTransfer:
 			s.Transfer.Fallback = num(sid(n, "fallback"))
 		}
@@ -531,15 +575,18 @@ func (fe *FlowEditor) save(ctx app.Context, e app.Event) {
 
 // customField is a custom field as GET /api/CustomField shows it.
 type customField struct {
-	ID      int64  `json:"id"`
-	Entity  string `json:"entity"`
-	Name    string `json:"name"`
-	Label   string `json:"label"`
-	Type    string `json:"type"`
-	Choices []struct {
-		Value string `json:"value"`
-		Label string `json:"label"`
-	} `json:"choices"`
+	ID      int64         `json:"id"`
+	Entity  string        `json:"entity"`
+	Name    string        `json:"name"`
+	Label   string        `json:"label"`
+	Type    string        `json:"type"`
+	Choices []fieldChoice `json:"choices"`
+}
+
+// fieldChoice is one choice of a single choice custom field.
+type fieldChoice struct {
+	Value string `json:"value"`
+	Label string `json:"label"`
 }
 
 // schemaOf is the flow schema of the chat custom fields (as the server

@@ -44,12 +44,18 @@ func (pv *preview) render(fe *FlowEditor) app.UI {
 			label := pv.choices[i]
 			return app.Button().Class("pv-choice").Text(label).OnClick(func(ctx app.Context, e app.Event) {
 				pv.input(flow.ChooseIndex(i), "You: "+label)
-			})
+			}, app.EventScope(i, label))
 		}))
 	case flow.OutCallRunbook:
 		actions = app.Div().Class("cc-inline").Body(
-			app.Button().Text("The runbook succeeds").OnClick(func(ctx app.Context, e app.Event) {
-				pv.input(flow.RunbookResult(true, []byte("{}")), "(runbook succeeded)")
+			app.Label().For("pv-runbook-answer").Text("The runbook's JSON answer (its outputs read it)"),
+			app.Textarea().ID("pv-runbook-answer").Placeholder(`{"data": {"tier": "gold"}}`),
+			app.Button().ID("pv-runbook-ok").Text("The runbook succeeds").OnClick(func(ctx app.Context, e app.Event) {
+				answer := strings.TrimSpace(inputValue("pv-runbook-answer"))
+				if answer == "" {
+					answer = "{}"
+				}
+				pv.input(flow.RunbookResult(true, []byte(answer)), "(runbook succeeded: "+oneLine(answer)+")")
 			}),
 			app.Button().Text("The runbook fails").OnClick(func(ctx app.Context, e app.Event) {
 				pv.input(flow.RunbookResult(false, nil), "(runbook failed)")

@@ -1,0 +1,82 @@
+package console
+
+import (
+	"maps"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestFieldFormCheckNamesTheFieldsTheAPIWouldRefuse(t *testing.T) {
+	tests := []struct {
+		name string
+		in   fieldForm
+		want []string // fields with an error
+	}{
+		{"a text field", fieldForm{Name: "CFregion", Label: "Region", Type: "text"}, nil},
+		{"a choice field", fieldForm{Name: "CFtier", Label: "Tier", Type: "choice", Choices: []string{"gold", "silver"}}, nil},
+		{"no CF prefix", fieldForm{Name: "region", Label: "Region", Type: "text"}, []string{"name"}},
+		{"CF alone", fieldForm{Name: "CF", Label: "Region", Type: "text"}, []string{"name"}},
+		{"a space in the name", fieldForm{Name: "CFmy region", Label: "Region", Type: "text"}, []string{"name"}},
+		{"a name too long", fieldForm{Name: "CF" + strings.Repeat("a", 63), Label: "Region", Type: "text"}, []string{"name"}},
+		{"no label", fieldForm{Name: "CFregion", Label: " ", Type: "text"}, []string{"label"}},
+		{"an unknown type", fieldForm{Name: "CFregion", Label: "Region", Type: "colour"}, []string{"type"}},
+		{"a choice field without choices", fieldForm{Name: "CFtier", Label: "Tier", Type: "choice"}, []string{"choices"}},
+		{"choices on a text field", fieldForm{Name: "CFtier", Label: "Tier", Type: "text", Choices: []string{"a"}}, []string{"choices"}},
+		{"a choice twice", fieldForm{Name: "CFtier", Label: "Tier", Type: "choice", Choices: []string{"a", "b", "a"}}, []string{"choices"}},
+		{"everything wrong", fieldForm{Type: "choice"}, []string{"choices", "label", "name"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := slices.Sorted(maps.Keys(tt.in.check()))
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("check(%+v) flags %v, want %v", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestAgentFormCheckNamesTheFieldsTheAPIWouldRefuse(t *testing.T) {
+	ok := agentForm{Name: "Sam", Email: "sam@example.com", Role: "agent"}
+	tests := []struct {
+		name   string
+		change func(f *agentForm)
+		want   []string
+	}{
+		{"no new password", func(f *agentForm) {}, nil},
+		{"a new password", func(f *agentForm) { f.Password = "ten chars!" }, nil},
+		{"a short password", func(f *agentForm) { f.Password = "nine char" }, []string{"password"}},
+		{"a password over bcrypt's limit", func(f *agentForm) { f.Password = strings.Repeat("é", 37) }, []string{"password"}},
+		{"no name", func(f *agentForm) { f.Name = "" }, []string{"name"}},
+		{"no @", func(f *agentForm) { f.Email = "sam.example.com" }, []string{"email"}},
+		{"nothing before @", func(f *agentForm) { f.Email = "@example.com" }, []string{"email"}},
+		{"nothing after @", func(f *agentForm) { f.Email = "sam@" }, []string{"email"}},
+		{"a space", func(f *agentForm) { f.Email = "sam @example.com" }, []string{"email"}},
+		{"an unknown role", func(f *agentForm) { f.Role = "owner" }, []string{"role"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := ok
+			tt.change(&f)
+			got := slices.Sorted(maps.Keys(f.check()))
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("check(%+v) flags %v, want %v", f, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestChoicesOfKeepsTheLabelsOfChoicesKept(t *testing.T) {
+	old := []fieldChoice{{Value: "gold", Label: "Gold tier"}, {Value: "silver", Label: ""}, {Value: "bronze", Label: "Bronze"}}
+	got := choicesOf([]string{"silver", "gold", "platinum"}, old)
+	want := []fieldChoice{{Value: "silver", Label: "silver"}, {Value: "gold", Label: "Gold tier"}, {Value: "platinum", Label: "platinum"}}
+	if !slices.Equal(got, want) {
+		t.Errorf("choicesOf = %+v, want %+v", got, want)
+	}
+	if got := choicesOf(nil, old); got == nil || len(got) != 0 {
+		t.Errorf("choicesOf(nil) = %#v, want an empty list, never null", got)
+	}
+	if got := splitList(" a, ,b ,, c "); !slices.Equal(got, []string{"a", "b", "c"}) {
+		t.Errorf("splitList = %q", got)
+	}
+}
