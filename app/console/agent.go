@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -16,7 +17,8 @@ import (
 )
 
 // AgentPage is the agent console: online / away over the agent websocket,
-// the live queue, and the chats the agent took, several at once.
+// the live queue, and the chats the agent took, several at once, each
+// with its details beside the conversation.
 type AgentPage struct {
 	app.Compo
 	session
@@ -31,19 +33,40 @@ type AgentPage struct {
 	err               string
 	typingSent        bool
 	msgCounter        int
+
+	// The attention the console asks for: the tab title counts waiting
+	// chats and unread messages; a rise beeps (when sound is on).
+	attention int
+	sound     bool
+	alerts    int // how many times the console asked for attention
+	audio     app.Value
 }
 
 // liveChat is one chat the agent has.
 type liveChat struct {
-	state  protocol.ChatState
-	msgs   []protocol.ChatMessage
-	unread int
-	typing bool // the visitor is typing
-	ended  bool
+	state      protocol.ChatState
+	msgs       []protocol.ChatMessage
+	unread     int
+	typing     bool // the visitor is typing
+	ended      bool
+	details    *protocol.ChatDetails
+	detailsErr string
 }
+
+// soundKey is where the console keeps the agent's sound choice.
+const soundKey = "halochat.console.sound"
+
+// agentTitle is the agent page's tab title, after the attention count.
+const agentTitle = "Agent console"
 
 func (p *AgentPage) OnMount(ctx app.Context) {
 	p.chats = map[string]*liveChat{}
+	p.sound = true
+	var on bool
+	if err := ctx.LocalStorage().Get(soundKey, &on); err == nil && ctx.LocalStorage().Contains(soundKey) {
+		p.sound = on
+	}
+	p.badge()
 	p.session.authenticate(ctx, false, nil)
 	// Waiting times move on.
 	ctx.Async(func() {
@@ -64,6 +87,10 @@ func (p *AgentPage) OnDismount() {
 	if p.stop != nil {
 		p.stop()
 	}
+	app.Window().Get("document").Set("title", "halochat console")
+	if p.audio != nil && p.audio.Truthy() {
+		p.audio.Call("close")
+	}
 }
 
 func (p *AgentPage) Render() app.UI {
@@ -79,9 +106,13 @@ func (p *AgentPage) Render() app.UI {
 		toggle = app.Button().ID("cc-away").Text("Go away").OnClick(p.goAway)
 	}
 	return p.shell("/agent",
-		app.Div().Class("cc-agentbar").Body(
+		app.Div().Class("cc-agentbar").DataSet("alerts", p.alerts).Body(
 			app.Span().ID("cc-status").Class("cc-status cc-status-"+strings.ToLower(strings.Fields(status)[0])).Text(status),
 			toggle,
+			app.Label().Class("cc-check cc-sound").Body(
+				app.Input().Type("checkbox").ID("cc-sound").Checked(p.sound).OnChange(p.toggleSound),
+				app.Text("Sound on new chats and messages"),
+			),
 		),
 		notice("cc-error", p.err),
 		app.Div().Class("cc-console").Body(
@@ -109,9 +140,12 @@ func (p *AgentPage) renderQueue() app.UI {
 		return app.Li().Class("cc-queued").DataSet("chat", id).Body(
 			app.Strong().Text(visitorName(c)),
 			app.Span().Class("cc-muted").Text(" · profile "+c.ProfileID+" · waiting "+waited(c.QueuedAt)),
+			// The scope: go-app keeps a re-rendered element's handler when
+			// it comes from the same func literal, so a row reused for
+			// another chat would otherwise act on the chat it showed first.
 			app.Button().Class("cc-accept cc-primary").Text("Accept").OnClick(func(ctx app.Context, e app.Event) {
 				p.send(ctx, protocol.Frame{Type: protocol.FrameAccept, ChatID: id})
-			}),
+			}, app.EventScope(id)),
 		)
 	}))
 }
@@ -139,7 +173,8 @@ func (p *AgentPage) renderMine() app.UI {
 			p.current = id
 			c.unread = 0
 			p.badge()
-		}).Body(app.Text(label), badge))
+			p.loadDetails(ctx, id)
+		}, app.EventScope(id)).Body(app.Text(label), badge))
 	}))
 }
 
@@ -159,20 +194,167 @@ func (p *AgentPage) renderConversation() app.UI {
 			app.Button().Type("submit").Class("cc-primary").Text("Send"),
 		)
 	}
-	return app.Div().Class("cc-chat").Body(
-		app.Div().Class("cc-chat-head").Body(
-			app.H2().Text(visitorName(c.state)),
-			app.If(c.state.UserEmail != "", func() app.UI { return app.Span().Class("cc-muted").Text(c.state.UserEmail) }),
-			app.If(!c.ended, func() app.UI {
-				return app.Button().ID("cc-end").Text("End chat").OnClick(func(ctx app.Context, e app.Event) {
-					p.send(ctx, protocol.Frame{Type: protocol.FrameEnd, ChatID: p.current})
-				})
-			}),
+	return app.Div().Class("cc-chat-layout").Body(
+		app.Div().Class("cc-chat").Body(
+			app.Div().Class("cc-chat-head").Body(
+				app.H2().Text(visitorName(c.state)),
+				app.If(c.state.UserEmail != "", func() app.UI { return app.Span().Class("cc-muted").Text(c.state.UserEmail) }),
+				app.If(!c.ended, func() app.UI {
+					return app.Button().ID("cc-end").Text("End chat").OnClick(func(ctx app.Context, e app.Event) {
+						p.send(ctx, protocol.Frame{Type: protocol.FrameEnd, ChatID: p.current})
+					})
+				}),
+			),
+			app.Div().Class("cc-messages").Body(app.Range(c.msgs).Slice(func(i int) app.UI { return message(c.msgs[i]) })),
+			typing,
+			composer,
 		),
-		app.Div().Class("cc-messages").Body(app.Range(c.msgs).Slice(func(i int) app.UI { return message(c.msgs[i]) })),
-		typing,
-		composer,
+		detailsPanel(c.details, c.detailsErr),
 	)
+}
+
+// loadDetails fetches the details of one of the agent's chats.
+func (p *AgentPage) loadDetails(ctx app.Context, id string) {
+	ctx.Async(func() {
+		d, err := fetchDetails(ctx, id)
+		ctx.Dispatch(func(app.Context) {
+			c := p.chats[id]
+			if c == nil {
+				return
+			}
+			if err != nil {
+				c.detailsErr = "Cannot load the chat's details: " + err.Error()
+				return
+			}
+			c.details, c.detailsErr = d, ""
+		})
+	})
+}
+
+// fetchDetails calls GET /api/Chat/{id}/details.
+func fetchDetails(ctx context.Context, id string) (*protocol.ChatDetails, error) {
+	var d protocol.ChatDetails
+	if err := call(ctx, "GET", "/api/Chat/"+url.PathEscape(id)+"/details", nil, &d); err != nil {
+		return nil, err
+	}
+	return &d, nil
+}
+
+// detailsPanel shows what the agent knows about a chat beside its
+// transcript: who, from where, since when, where in the flow, the
+// ticket, and the chat custom field values (never shown to the visitor).
+func detailsPanel(d *protocol.ChatDetails, problem string) app.UI {
+	if d == nil {
+		text := "Loading the chat's details…"
+		if problem != "" {
+			text = problem
+		}
+		return app.Aside().ID("cc-details").Class("cc-details").Body(app.P().Class("cc-muted").Text(text))
+	}
+	item := func(id, term string, def app.UI) app.UI {
+		return app.Div().ID(id).Class("cc-detail").Body(app.Dt().Text(term), app.Dd().Body(def))
+	}
+	text := func(s string) app.UI { return app.Text(s) }
+
+	var user app.UI = app.Span().Class("cc-muted").Text("Anonymous")
+	if u := d.User; u != nil {
+		var parts []app.UI
+		for _, f := range []struct{ class, prefix, value string }{
+			{"cc-user-name", "", u.Name}, {"cc-user-username", "username ", u.Username}, {"cc-user-email", "", u.Email},
+			{"cc-user-phone", "phone ", u.Phone}, {"cc-user-external", "external id ", u.ExternalID},
+		} {
+			if f.value != "" {
+				parts = append(parts, app.Div().Class(f.class).Text(f.prefix+f.value))
+			}
+		}
+		if len(parts) == 0 {
+			parts = append(parts, app.Text(fmt.Sprintf("user %d", u.ID)))
+		}
+		user = app.Div().Body(parts...)
+	}
+	var origin app.UI = app.Text("")
+	if d.HostOrigin != "" {
+		origin = item("cc-detail-origin", "Host page", text(d.HostOrigin))
+	}
+	var flowInfo app.UI = app.Text("")
+	if f := d.Flow; f != nil {
+		step := "not started"
+		if f.Step != 0 {
+			step = fmt.Sprintf("step %d", f.Step)
+			if f.StepKind != "" {
+				step += " (" + f.StepKind + ")"
+			}
+			if f.StepTitle != "" {
+				step += ": " + f.StepTitle
+			}
+		}
+		flowInfo = item("cc-detail-flow", "Flow", text(fmt.Sprintf("%s, version %d · %s", f.Name, f.Version, step)))
+	}
+	var ticketInfo app.UI = app.Text("")
+	if t := d.Ticket; t != nil {
+		ticketInfo = item("cc-detail-ticket", "Ticket", app.A().Href(fmt.Sprintf("%s/tickets?id=%d", Prefix, t.ID)).
+			Text(fmt.Sprintf("#%d %s (%s)", t.ID, t.Summary, t.Status)))
+	}
+	var fields app.UI = app.P().Class("cc-muted").Text("None: only chats started from the embedded widget with an identity carry custom fields.")
+	if len(d.Fields) > 0 {
+		rows := make([]app.UI, 0, len(d.Fields))
+		for _, f := range d.Fields {
+			rows = append(rows, app.Tr().DataSet("field", f.Name).Body(
+				app.Th().Title(f.Name).Text(f.Label), app.Td().Class("cc-field-value").Text(f.Value)))
+		}
+		fields = app.Table().ID("cc-chat-fields").Class("cc-table").Body(app.TBody().Body(rows...))
+	}
+	return app.Aside().ID("cc-details").Class("cc-details").Body(
+		app.H3().Text("Details"),
+		app.Dl().Body(
+			item("cc-detail-profile", "Chat profile", text(d.ProfileName)),
+			item("cc-detail-user", "User", user),
+			item("cc-detail-context", "Started from", text(contextName(d.Context))),
+			origin,
+			item("cc-detail-started", "Started", text(localTime(d.Chat.StartedAt))),
+			item("cc-detail-waited", "Waited", text(waitedFor(d))),
+			flowInfo,
+			ticketInfo,
+		),
+		app.H3().Text("Custom fields"),
+		fields,
+	)
+}
+
+func contextName(c string) string {
+	switch c {
+	case "embedded":
+		return "the widget on a website"
+	case "portal":
+		return "the self-service portal"
+	case "agent":
+		return "the agent app"
+	}
+	return c
+}
+
+// localTime shows an RFC 3339 time in the browser's time zone.
+func localTime(s string) string {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return "–"
+	}
+	return t.Local().Format("2 Jan 2006 15:04:05")
+}
+
+// waitedFor says how long the visitor waited for an agent.
+func waitedFor(d *protocol.ChatDetails) string {
+	queued, err := time.Parse(time.RFC3339, d.Chat.QueuedAt)
+	if err != nil {
+		return "not queued"
+	}
+	if accepted, err := time.Parse(time.RFC3339, d.AcceptedAt); err == nil {
+		return duration(accepted.Sub(queued))
+	}
+	if d.Chat.Status == protocol.ChatStatusQueued {
+		return duration(time.Since(queued)) + " so far"
+	}
+	return "never taken"
 }
 
 // message renders one transcript line (text only, never markup).
@@ -229,7 +411,11 @@ func waited(since string) string {
 	if err != nil {
 		return "–"
 	}
-	d := time.Since(t).Round(time.Second)
+	return duration(time.Since(t))
+}
+
+func duration(d time.Duration) string {
+	d = max(d, 0).Round(time.Second)
 	if d < time.Minute {
 		return fmt.Sprintf("%ds", int(d.Seconds()))
 	}
@@ -241,6 +427,7 @@ func (p *AgentPage) goOnline(ctx app.Context, e app.Event) {
 		return
 	}
 	p.online, p.err = true, ""
+	p.prepareAudio()
 	runCtx, cancel := context.WithCancel(ctx)
 	p.stop = cancel
 	ctx.Async(func() { p.run(ctx, runCtx) })
@@ -252,6 +439,7 @@ func (p *AgentPage) goAway(ctx app.Context, e app.Event) {
 		p.stop()
 		p.stop = nil
 	}
+	p.badge()
 }
 
 // run holds the agent websocket while the agent is online, reconnecting
@@ -350,6 +538,9 @@ func (p *AgentPage) frame(ctx app.Context, f protocol.Frame) {
 			c.state = *f.Chat
 		}
 		p.current, p.err = f.ChatID, ""
+		c.unread = 0
+		p.badge()
+		p.loadDetails(ctx, f.ChatID)
 		ctx.Defer(func(app.Context) { focus("cc-input") })
 	case protocol.FrameMessage:
 		c := p.chats[f.ChatID]
@@ -369,6 +560,9 @@ func (p *AgentPage) frame(ctx app.Context, f protocol.Frame) {
 		}
 		if m.Event == protocol.EventChatEnded {
 			c.ended = true
+		}
+		if m.Event == protocol.EventChatEnded || m.Event == protocol.EventTicketCreated {
+			p.loadDetails(ctx, f.ChatID)
 		}
 		if f.ChatID != p.current && m.From != protocol.FromAgent {
 			c.unread++
@@ -427,15 +621,65 @@ func scrollDown() {
 }
 
 // badge puts the number of waiting chats and unread messages in the tab's
-// title, so an agent in another tab sees that someone waits.
+// title, so an agent in another tab sees that someone waits; when the
+// number rises (a new chat waits, a visitor wrote in a chat not shown)
+// the console beeps.
 func (p *AgentPage) badge() {
 	n := len(p.queue)
 	for _, c := range p.chats {
 		n += c.unread
 	}
-	title := "halochat console"
+	title := agentTitle
 	if n > 0 {
 		title = fmt.Sprintf("(%d) %s", n, title)
 	}
 	app.Window().Get("document").Set("title", title)
+	if n > p.attention {
+		p.alerts++
+		p.beep()
+	}
+	p.attention = n
+}
+
+func (p *AgentPage) toggleSound(ctx app.Context, e app.Event) {
+	p.sound = inputChecked("cc-sound")
+	if err := ctx.LocalStorage().Set(soundKey, p.sound); err != nil {
+		p.err = "Cannot remember the sound setting: " + err.Error()
+	}
+	if p.sound {
+		p.prepareAudio()
+	}
+}
+
+// prepareAudio makes the audio context in a user's click: browsers let a
+// page make sound only after the user has acted on it. Where they still
+// refuse (a headless browser, no audio device) the console stays silent.
+func (p *AgentPage) prepareAudio() {
+	if !p.sound || (p.audio != nil && p.audio.Truthy()) {
+		return
+	}
+	ctor := app.Window().Get("AudioContext")
+	if !ctor.Truthy() {
+		return
+	}
+	p.audio = ctor.New()
+}
+
+// beep plays a short, quiet tone if sound is on and the browser lets the
+// page play it.
+func (p *AgentPage) beep() {
+	ac := p.audio
+	if !p.sound || ac == nil || !ac.Truthy() || ac.Get("state").String() != "running" {
+		return
+	}
+	osc, gain := ac.Call("createOscillator"), ac.Call("createGain")
+	osc.Set("type", "sine")
+	osc.Get("frequency").Set("value", 880)
+	now := ac.Get("currentTime").Float()
+	gain.Get("gain").Call("setValueAtTime", 0.08, now)
+	gain.Get("gain").Call("exponentialRampToValueAtTime", 0.0001, now+0.25)
+	osc.Call("connect", gain)
+	gain.Call("connect", ac.Get("destination"))
+	osc.Call("start", now)
+	osc.Call("stop", now+0.25)
 }

@@ -22,8 +22,9 @@ type ticket struct {
 	} `json:"fields"`
 }
 
-// Tickets lists the tickets logged from chats; one opens with its custom
-// field values and transcript.
+// Tickets lists the tickets logged from chats; one opens (on a click, or
+// from ?id= in the page's URL) with its custom field values and
+// transcript.
 type Tickets struct {
 	app.Compo
 	session
@@ -34,6 +35,9 @@ type Tickets struct {
 
 func (p *Tickets) OnMount(ctx app.Context) {
 	p.authenticate(ctx, false, func(ctx app.Context) {
+		if id, err := strconv.ParseInt(queryParam(ctx, "id"), 10, 64); err == nil && id > 0 {
+			p.load(ctx, id)
+		}
 		ctx.Async(func() {
 			var out struct {
 				Tickets []ticket `json:"tickets"`
@@ -53,20 +57,29 @@ func (p *Tickets) Render() app.UI {
 	rows := make([]app.UI, 0, len(p.list))
 	for _, t := range p.list {
 		id := t.ID
-		rows = append(rows, app.Tr().Body(
-			app.Td().Body(app.Button().Class("cc-ticket-link").Text("#"+strconv.FormatInt(t.ID, 10)).OnClick(func(ctx app.Context, e app.Event) { p.load(ctx, id) })),
-			app.Td().Text(t.Summary), app.Td().Text(t.Status), app.Td().Text(t.CreatedAt), app.Td().Text(shortID(t.ChatID)),
+		rows = append(rows, app.Tr().DataSet("ticket", t.ID).Body(
+			app.Td().Body(app.Button().Class("cc-ticket-link").Text("#"+strconv.FormatInt(t.ID, 10)).OnClick(func(ctx app.Context, e app.Event) { p.load(ctx, id) }, app.EventScope(id))),
+			app.Td().Text(t.Summary), app.Td().Text(t.Status), app.Td().Text(localTime(t.CreatedAt)), app.Td().Text(shortID(t.ChatID)),
 		))
 	}
 	var detail app.UI = app.Text("")
 	if t := p.open; t != nil {
-		frows := make([]app.UI, 0, len(t.Fields))
-		for _, f := range t.Fields {
-			frows = append(frows, cells(f.Label, f.Name, f.Value))
+		var fields app.UI = app.P().Class("cc-muted").Text("No custom field values.")
+		if len(t.Fields) > 0 {
+			frows := make([]app.UI, 0, len(t.Fields))
+			for _, f := range t.Fields {
+				frows = append(frows, app.Tr().DataSet("field", f.Name).Body(
+					app.Td().Text(f.Label), app.Td().Text(f.Name), app.Td().Class("cc-field-value").Text(f.Value)))
+			}
+			fields = app.Table().ID("cc-ticket-fields").Class("cc-table").Body(
+				app.THead().Body(app.Tr().Body(app.Th().Text("Field"), app.Th().Text("Database name"), app.Th().Text("Value"))),
+				app.TBody().Body(frows...),
+			)
 		}
-		detail = app.Section().ID("cc-ticket").Class("cc-embed").Body(
+		detail = app.Section().ID("cc-ticket").Class("cc-embed").DataSet("ticket", t.ID).Body(
 			app.H2().Text(fmt.Sprintf("Ticket #%d: %s", t.ID, t.Summary)),
-			table([]string{"Field", "Database name", "Value"}, frows),
+			table([]string{"Status", "Logged", "Chat"}, []app.UI{cells(t.Status, localTime(t.CreatedAt), shortID(t.ChatID))}),
+			fields,
 			app.H3().Text("Transcript"),
 			app.Pre().Class("cc-code").Text(t.Details),
 		)

@@ -2,6 +2,7 @@ package console
 
 import (
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
@@ -9,89 +10,126 @@ import (
 	"halochat/app/protocol"
 )
 
-// Transcripts lists past chats and shows one's messages, with a search by
-// user or text (over the chats loaded).
+// Transcripts lists past chats, newest first, and shows one's messages
+// and details. The search asks the service (GET /api/Chat?q=) for the
+// chats whose messages or user hold every word typed.
 type Transcripts struct {
 	app.Compo
 	session
 
-	chats []protocol.ChatState
-	open  string
-	msgs  []protocol.ChatMessage
-	texts map[string]string // chat id → its messages' text, once loaded
-	query string
-	err   string
+	chats     []protocol.ChatState
+	searched  string // the search the list shows ("" for the newest chats)
+	searching bool
+	open      string
+	msgs      []protocol.ChatMessage
+	details   *protocol.ChatDetails
+	detailErr string
+	err       string
 }
 
 func (t *Transcripts) OnMount(ctx app.Context) {
-	t.texts = map[string]string{}
 	t.session.authenticate(ctx, false, func(ctx app.Context) {
-		ctx.Async(func() {
-			var out struct {
-				Chats []protocol.ChatState `json:"chats"`
+		q := strings.TrimSpace(queryParam(ctx, "q"))
+		if q != "" {
+			ctx.Defer(func(app.Context) { setInput("cc-search", q) })
+		}
+		t.search(ctx, q)
+	})
+}
+
+// search loads the ended chats holding every word of q (all of them when
+// q is empty).
+func (t *Transcripts) search(ctx app.Context, q string) {
+	t.searching, t.err = true, ""
+	path := "/api/Chat?status=ended"
+	if q != "" {
+		path += "&q=" + url.QueryEscape(q)
+	}
+	ctx.Async(func() {
+		var out struct {
+			Chats []protocol.ChatState `json:"chats"`
+		}
+		err := call(ctx, "GET", path, nil, &out)
+		ctx.Dispatch(func(app.Context) {
+			t.searching = false
+			if err != nil {
+				t.err = err.Error()
+				return
 			}
-			err := call(ctx, "GET", "/api/Chat?status=ended", nil, &out)
-			ctx.Dispatch(func(app.Context) {
-				if err != nil {
-					t.err = err.Error()
-					return
-				}
-				t.chats = out.Chats
-			})
+			t.chats, t.searched = out.Chats, q
 		})
 	})
 }
 
 func (t *Transcripts) Render() app.UI {
-	var shown []protocol.ChatState
-	q := strings.ToLower(t.query)
-	for _, c := range t.chats {
-		hay := strings.ToLower(c.UserName + " " + c.UserEmail + " " + c.ID + " " + t.texts[c.ID])
-		if q == "" || strings.Contains(hay, q) {
-			shown = append(shown, c)
-		}
+	summary := "The newest ended chats."
+	switch {
+	case t.searching:
+		summary = "Searching…"
+	case t.searched != "" && len(t.chats) == 0:
+		summary = "No transcript holds every word of “" + t.searched + "”."
+	case t.searched != "":
+		summary = strconv.Itoa(len(t.chats)) + " transcript(s) hold every word of “" + t.searched + "”, newest first."
+	}
+	var conversation app.UI = app.P().Class("cc-muted").Text("Pick a chat to read its transcript.")
+	if t.open != "" {
+		conversation = app.Div().Class("cc-chat-layout").Body(
+			app.Div().Class("cc-messages").Body(app.Range(t.msgs).Slice(func(i int) app.UI { return message(t.msgs[i]) })),
+			detailsPanel(t.details, t.detailErr),
+		)
 	}
 	return t.shell("/transcripts",
 		app.H1().Text("Transcripts"),
 		notice("cc-error", t.err),
-		app.Form().Class("cc-search").OnSubmit(func(ctx app.Context, e app.Event) {
+		app.Form().Class("cc-search cc-inline").OnSubmit(func(ctx app.Context, e app.Event) {
 			e.PreventDefault()
-			t.query = strings.TrimSpace(inputValue("cc-search"))
+			t.search(ctx, strings.TrimSpace(inputValue("cc-search")))
 		}).Body(
-			app.Input().ID("cc-search").Type("search").Placeholder("Search by user or id"),
-			app.Button().Type("submit").Text("Search"),
+			app.Label().For("cc-search").Text("Search"),
+			app.Input().ID("cc-search").Type("search").MaxLength(200).
+				Placeholder("Words from the messages, or the user's name or e-mail"),
+			app.Button().ID("cc-search-go").Type("submit").Text("Search"),
 		),
+		app.P().ID("cc-search-summary").Class("cc-muted").Text(summary),
 		app.Div().Class("cc-console").Body(
-			app.Ul().Class("cc-list cc-transcripts").Body(app.Range(shown).Slice(func(i int) app.UI {
-				c := shown[i]
-				return app.Li().Body(app.Button().Class("cc-mychat").OnClick(func(ctx app.Context, e app.Event) { t.load(ctx, c.ID) }).
-					Text(visitorName(c) + " · " + c.StartedAt + " · " + c.EndReason))
+			app.Ul().Class("cc-list cc-transcripts").Body(app.Range(t.chats).Slice(func(i int) app.UI {
+				c := t.chats[i]
+				cls := "cc-mychat cc-transcript"
+				if c.ID == t.open {
+					cls += " cc-current"
+				}
+				return app.Li().Body(app.Button().Class(cls).DataSet("chat", c.ID).
+					OnClick(func(ctx app.Context, e app.Event) { t.load(ctx, c.ID) }, app.EventScope(c.ID)).
+					Text(visitorName(c) + " · " + localTime(c.StartedAt) + " · " + c.EndReason))
 			})),
-			app.Section().Class("cc-conversation").Body(
-				app.Div().Class("cc-messages").Body(app.Range(t.msgs).Slice(func(i int) app.UI { return message(t.msgs[i]) })),
-			),
+			app.Section().Class("cc-conversation").Body(conversation),
 		),
 	)
 }
 
+// load shows one chat's transcript and details.
 func (t *Transcripts) load(ctx app.Context, id string) {
-	t.open = id
+	t.open, t.msgs, t.details, t.detailErr = id, nil, nil, ""
 	ctx.Async(func() {
 		var out struct {
 			Messages []protocol.ChatMessage `json:"messages"`
 		}
 		err := call(ctx, "GET", "/api/ChatMessage?chat_id="+url.QueryEscape(id), nil, &out)
+		d, derr := fetchDetails(ctx, id)
 		ctx.Dispatch(func(app.Context) {
+			if t.open != id {
+				return // another chat was opened meanwhile
+			}
 			if err != nil {
 				t.err = err.Error()
 				return
 			}
 			t.msgs = out.Messages
-			var b strings.Builder
-			for _, m := range out.Messages {
-				b.WriteString(m.Text + " ")
+			if derr != nil {
+				t.detailErr = "Cannot load the chat's details: " + derr.Error()
+				return
 			}
-			t.texts[id] = b.String()
+			t.details = d
 		})
 	})
 }

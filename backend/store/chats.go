@@ -196,18 +196,7 @@ func (s *Store) ListChats(ctx context.Context, f ChatFilter) ([]Chat, error) {
 		return nil, err
 	}
 	return list[Chat](ctx, s.db, what, func(q *bun.SelectQuery) *bun.SelectQuery {
-		if f.Status != "" {
-			q = q.Where("c.status = ?", f.Status)
-		}
-		if f.ProfileID != "" {
-			q = q.Where("c.profile_id = ?", f.ProfileID)
-		}
-		if f.UserID != 0 {
-			q = q.Where("c.user_id = ?", f.UserID)
-		}
-		if f.AgentID != 0 {
-			q = q.Where("c.agent_id = ?", f.AgentID)
-		}
+		q = f.where(q)
 		if f.Status == ChatQueued {
 			q = q.Order("c.queued_at", "c.id")
 		} else {
@@ -215,6 +204,23 @@ func (s *Store) ListChats(ctx context.Context, f ChatFilter) ([]Chat, error) {
 		}
 		return f.apply(q)
 	})
+}
+
+// where adds f's conditions (not its page) to a query on chats (alias c).
+func (f ChatFilter) where(q *bun.SelectQuery) *bun.SelectQuery {
+	if f.Status != "" {
+		q = q.Where("c.status = ?", f.Status)
+	}
+	if f.ProfileID != "" {
+		q = q.Where("c.profile_id = ?", f.ProfileID)
+	}
+	if f.UserID != 0 {
+		q = q.Where("c.user_id = ?", f.UserID)
+	}
+	if f.AgentID != 0 {
+		q = q.Where("c.agent_id = ?", f.AgentID)
+	}
+	return q
 }
 
 // ChatUpdate names the chat columns UpdateChat changes; nil leaves a column
