@@ -62,6 +62,7 @@ run: build
 	echo "  chat service:                  http://$(ADDR)/"; \
 	echo "  widget page:                   http://$(ADDR)/chat/widget/"; \
 	echo "  agent console and admin pages: http://$(ADDR)/console/"; \
+	echo "  self-service portal:           http://$(ADDR)/portal"; \
 	echo "  health / readiness:            http://$(ADDR)/healthz  http://$(ADDR)/readyz"; \
 	echo "  demo ids and secrets:          data/demo.json"; \
 	echo

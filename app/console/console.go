@@ -42,6 +42,8 @@ func Register() {
 	app.Route("/admin/tickettypes", func() app.Composer { return &TicketTypes{} })
 	app.Route("/admin/agents", func() app.Composer { return &Agents{} })
 	app.Route("/admin/apiclients", func() app.Composer { return &APIClients{} })
+	app.Route("/admin/users", func() app.Composer { return &Users{} })
+	app.Route("/portal", func() app.Composer { return &Portal{} })
 }
 
 // Me is the logged-in agent (GET /auth/me).
@@ -150,7 +152,8 @@ func (s *session) shell(active string, body ...app.UI) app.UI {
 	nav := []app.UI{link("/agent", "Agent console"), link("/transcripts", "Transcripts"), link("/tickets", "Tickets")}
 	if s.me != nil && s.me.Role == "admin" {
 		nav = append(nav, link("/admin/profiles", "Chat profiles"), link("/admin/flows", "Bot flows"), link("/admin/fields", "Custom fields"),
-			link("/admin/tickettypes", "Ticket types"), link("/admin/agents", "Agents"), link("/admin/apiclients", "API clients"))
+			link("/admin/tickettypes", "Ticket types"), link("/admin/agents", "Agents"), link("/admin/apiclients", "API clients"),
+			link("/admin/users", "Portal users"))
 	}
 	var who app.UI = app.Span().Class("cc-who").Text("…")
 	if s.me != nil {

@@ -157,6 +157,10 @@ type StartChatRequest struct {
 	// EmailHint is the value of the profile's email session storage key
 	// on the host page, if any (an unverified hint).
 	EmailHint string `json:"emailHint,omitempty"`
+	// Portal marks a start from the self-service portal page: with a
+	// valid portal session cookie the chat is the portal user's (context
+	// portal); without one it is an embedded chat.
+	Portal bool `json:"portal,omitempty"`
 }
 
 // Retain reports whether the request asks to keep the previous chat

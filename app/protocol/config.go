@@ -23,6 +23,9 @@ type Config struct {
 	AutoInitialize   *bool  `json:"autoInitialize,omitempty"`
 	ChatMode         string `json:"chatMode,omitempty"`
 	TenantID         any    `json:"tenantId,omitempty"` // accepted and ignored: single tenant
+	// Portal is set by the service's own portal page (not a Halo
+	// property): chat starts say so and carry the portal session cookie.
+	Portal bool `json:"portal,omitempty"`
 }
 
 // Chat modes of haloChatConfig.chatMode.

@@ -27,6 +27,10 @@ type Client struct {
 	// HTTP is the client of native builds (tests); nil means
 	// http.DefaultClient. In the browser, calls use fetch.
 	HTTP *http.Client
+	// SendCookies makes browser calls carry the service's cookies: only
+	// on the service's own portal page, whose session starts portal
+	// chats. Elsewhere the widget uses no cookies.
+	SendCookies bool
 }
 
 // APIError is a refusal from the service: its status and body.

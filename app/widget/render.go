@@ -19,12 +19,9 @@ func (w *Window) Render() app.UI {
 	if title == "" {
 		title = English.DefaultTitle
 	}
+	// The colour reaches CSS through the CSSOM (see Window.paint), never
+	// as a style attribute: the page's CSP (style-src 'self') refuses those.
 	root := app.Div().ID("hc-root").Class("hc-window", "hc-theme-"+themeOr(w.theme))
-	if c := w.effectiveColour(); c != "" && protocol.ValidColour(c) {
-		// Only a validated colour reaches CSS (SPEC §3); set through the
-		// CSSOM on the client, never as inline HTML.
-		root = root.Style("--hc-colour", c).Style("--hc-on-colour", onColour(c))
-	}
 	root = root.OnKeyDown(func(ctx app.Context, e app.Event) {
 		if e.Get("key").String() == "Escape" {
 			w.closeWindow(ctx)

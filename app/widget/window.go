@@ -185,6 +185,9 @@ func (w *Window) hello(ctx app.Context, raw json.RawMessage) {
 	}
 	cfg.ChatServiceURL = w.client.Base
 	w.cfg = cfg
+	// Only the service's own page (the portal) may have the portal's
+	// cookie sent; the browser keeps it from other sites' frames anyway.
+	w.client.SendCookies = cfg.Portal && w.hostOrigin == w.client.Base
 	w.store = newChatStore(cfg.Persist())
 	w.colour, w.theme = cfg.Colour, cfg.Theme
 	w.ready = true
@@ -248,6 +251,7 @@ func (w *Window) initialize(ctx app.Context, d *protocol.InitializeDetail) {
 }
 
 func (w *Window) appearance() {
+	w.paint()
 	d := map[string]any{}
 	if c := w.effectiveColour(); c != "" {
 		d["colour"] = c
@@ -260,6 +264,18 @@ func (w *Window) appearance() {
 	}
 	d["hidden"] = w.launcherHidden()
 	w.post(bridgeAppearance, "", d)
+}
+
+// paint sets the widget's colour as CSS custom properties of the
+// document through the CSSOM. Only a validated colour reaches CSS (SPEC §3).
+func (w *Window) paint() {
+	c := w.effectiveColour()
+	if c == "" || !protocol.ValidColour(c) {
+		return
+	}
+	st := app.Window().Get("document").Get("documentElement").Get("style")
+	st.Call("setProperty", "--hc-colour", c)
+	st.Call("setProperty", "--hc-on-colour", onColour(c))
 }
 
 // checkAvailability asks whether the profile can take a chat, reports
@@ -406,6 +422,7 @@ func (w *Window) closeWindow(ctx app.Context) {
 // a reload) reports no error to the visitor if the chat is gone.
 func (w *Window) start(ctx app.Context, req protocol.StartChatRequest, event string, quiet bool, then func(app.Context)) {
 	req.ConfigID, req.ConfigKey, req.HostOrigin, req.EmailHint = w.cfg.ConfigID, w.cfg.ConfigKey, w.hostOrigin, w.emailHint
+	req.Portal = w.client.SendCookies
 	w.starting = true
 	ctx.Async(func() {
 		sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

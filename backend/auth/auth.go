@@ -84,6 +84,10 @@ func (s *Service) tokenTTL() time.Duration {
 // for which accounts exist.
 const dummyHash = "$2a$11$mfIcFJyZsHjCDwRtSs4tT.WsbZNujCfSB3Jn6FO0XlqlL8sbSuoa6"
 
+// DummyPasswordHash is dummyHash for other logins (the portal's) that must
+// take as long for an unknown account as for a known one.
+const DummyPasswordHash = dummyHash
+
 // Login checks an agent's email and password and opens a session. It
 // returns the session token (for the cookie, or as a bearer).
 func (s *Service) Login(ctx context.Context, email, password string) (string, *store.Agent, error) {

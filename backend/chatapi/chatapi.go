@@ -27,6 +27,10 @@ type Config struct {
 	// those are not served).
 	RequireAgent func(http.Handler) http.Handler
 	AgentFrom    func(context.Context) *store.Agent
+	// PortalUser returns the user of the request's portal session (nil
+	// without one). A start marked portal with a session starts a portal
+	// chat; without it (or when PortalUser is nil) an embedded one.
+	PortalUser func(*http.Request) (*store.User, error)
 	// MaxBodyBytes bounds a request body. Default 64 KiB.
 	MaxBodyBytes int64
 	// StartsPerMinute rate-limits chat starts per client address.
@@ -78,6 +82,7 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	agent := func(f http.HandlerFunc) http.Handler { return h.cfg.RequireAgent(f) }
 	mux.Handle("GET /api/Chat", agent(h.listChats))
 	mux.Handle("GET /api/Chat/{id}", agent(h.getChat))
+	mux.Handle("GET /api/Chat/{id}/details", agent(h.chatDetails))
 	mux.Handle("POST /api/Chat/{id}/accept", agent(h.acceptChat))
 	mux.Handle("POST /api/Chat/{id}/end", agent(h.endChat))
 	mux.Handle("GET /api/ChatMessage", agent(h.listMessages))
@@ -107,7 +112,21 @@ func (h *Handler) start(w http.ResponseWriter, r *http.Request) {
 		realtime.WriteRateLimited(w, wait, "too many chat starts for this chat profile")
 		return
 	}
-	resp, err := h.cfg.Chats.Start(r.Context(), chats.StartRequest{StartChatRequest: req, Context: store.ContextEmbedded})
+	start := chats.StartRequest{StartChatRequest: req, Context: store.ContextEmbedded}
+	// A portal start comes from the portal page: the service's own
+	// origin hosts the widget (the SameSite=Lax cookie keeps other sites'
+	// pages out as well).
+	if req.Portal && h.cfg.PortalUser != nil && chats.NormalizeOrigin(req.HostOrigin) == h.ownOrigin(r) {
+		u, err := h.cfg.PortalUser(r)
+		if err != nil {
+			h.fail(w, err)
+			return
+		}
+		if u != nil {
+			start.Context, start.User = store.ContextPortal, u
+		}
+	}
+	resp, err := h.cfg.Chats.Start(r.Context(), start)
 	if err != nil {
 		h.fail(w, err)
 		return
@@ -117,6 +136,18 @@ func (h *Handler) start(w http.ResponseWriter, r *http.Request) {
 		status = http.StatusOK
 	}
 	writeJSON(w, status, resp)
+}
+
+// ownOrigin is the service's origin: PublicOrigin, or the request's host.
+func (h *Handler) ownOrigin(r *http.Request) string {
+	if o := chats.NormalizeOrigin(h.cfg.PublicOrigin); o != "" {
+		return o
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return chats.NormalizeOrigin(scheme + "://" + r.Host)
 }
 
 // upgradeRequest is the body of POST /chat/api/v1/chats/{id}/upgrade.
@@ -184,7 +215,7 @@ func (h *Handler) listChats(w http.ResponseWriter, r *http.Request) {
 	f := store.ChatFilter{Page: pageOf(r), Status: q.Get("status"), ProfileID: q.Get("profile_id")}
 	f.UserID, _ = strconv.ParseInt(q.Get("user_id"), 10, 64)
 	f.AgentID, _ = strconv.ParseInt(q.Get("agent_id"), 10, 64)
-	list, err := h.cfg.Chats.Store().ListChats(r.Context(), f)
+	list, err := h.searchChats(r.Context(), f, q)
 	if err != nil {
 		h.fail(w, err)
 		return

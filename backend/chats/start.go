@@ -24,6 +24,10 @@ type StartRequest struct {
 	// site; portal and agent-app chats always start at the flow's start
 	// step and get no chat custom fields.
 	Context string
+	// User is the logged-in portal user of a store.ContextPortal start
+	// (required there): the chat is theirs, whatever token the request
+	// carries.
+	User *store.User
 }
 
 // NormalizeOrigin returns scheme://host[:port] in lower case, or "" when
@@ -95,13 +99,26 @@ func (s *Service) Start(ctx context.Context, req StartRequest) (*protocol.StartC
 		req.Context = store.ContextEmbedded
 	}
 	embedded := req.Context == store.ContextEmbedded
+	portal := req.Context == store.ContextPortal
 	p, err := s.profileFor(ctx, req.ConfigID, req.ConfigKey)
 	if err != nil {
 		return nil, err
 	}
+	if embedded && p.Access == store.AccessPortal {
+		return nil, &Error{Status: http.StatusForbidden, Code: protocol.CodeAccessDenied,
+			Message: "this chat profile is for logged-in users of the self-service portal: log in to the portal to chat (access: portal)"}
+	}
 	if embedded && p.Access != store.AccessPortalAndExternal {
 		return nil, &Error{Status: http.StatusForbidden, Code: protocol.CodeAccessDenied,
 			Message: "this chat profile is not open to external websites (access: " + p.Access + ")"}
+	}
+	if portal && p.Access != store.AccessPortal && p.Access != store.AccessPortalAndExternal {
+		return nil, &Error{Status: http.StatusForbidden, Code: protocol.CodeAccessDenied,
+			Message: "this chat profile is not open to the self-service portal (access: " + p.Access + ")"}
+	}
+	if portal && req.User == nil {
+		return nil, &Error{Status: http.StatusForbidden, Code: protocol.CodeAccessDenied,
+			Message: "a portal chat needs a logged-in portal user: log in to the portal"}
 	}
 	if embedded && !originAllowed(p, req.HostOrigin) {
 		return nil, &Error{Status: http.StatusForbidden, Code: protocol.CodeOriginNotAllowed, Field: "hostOrigin",
@@ -114,6 +131,11 @@ func (s *Service) Start(ctx context.Context, req StartRequest) (*protocol.StartC
 	// The identity is resolved once (single-use matching data is consumed
 	// by resolving it).
 	var id *identity.Identity
+	if portal {
+		// The portal session is the identity: no token, no chat custom
+		// fields (SPEC §6).
+		id = &identity.Identity{Authenticated: true, User: req.User}
+	}
 	resolve := func() error {
 		if id != nil {
 			return nil
@@ -138,11 +160,16 @@ func (s *Service) Start(ctx context.Context, req StartRequest) (*protocol.StartC
 	if req.PreviousChatID != "" && req.ResumeSecret != "" {
 		prev, err := s.Verify(ctx, req.PreviousChatID, req.ResumeSecret)
 		otherUser := false
-		if err == nil && prev.Status != store.ChatEnded && req.Retain() && req.IDToken != "" && prev.Authenticated {
+		if err == nil && prev.Status != store.ChatEnded && req.Retain() && req.IDToken != "" && prev.Authenticated && !portal {
 			if err := resolve(); err != nil {
 				return nil, err
 			}
 			otherUser = id.User == nil || id.User.ID != prev.UserID
+		}
+		// A portal chat belongs to its portal user: resumed only by a
+		// portal start of the same user, replaced by anything else.
+		if err == nil && (portal || prev.Context == store.ContextPortal) {
+			otherUser = otherUser || !portal || prev.Context != store.ContextPortal || prev.UserID != req.User.ID
 		}
 		switch {
 		case err != nil:

@@ -27,6 +27,7 @@ const (
 	TicketTypeName = "Chat Request"
 	AgentEmail     = "agent@demo.halochat.test"
 	AdminEmail     = "admin@demo.halochat.test"
+	PortalEmail    = "portal@demo.halochat.test" // a self-service portal user
 	APIClientID    = "halochat-demo"
 	IdentityKID    = "demo"
 )
@@ -37,6 +38,7 @@ type Result struct {
 	Identity   IdentityInfo   `json:"identity"`
 	Agent      Login          `json:"agent"`
 	Admin      Login          `json:"admin"`
+	PortalUser Login          `json:"portal_user"` // logs in at /portal
 	APIClient  APIClientInfo  `json:"api_client"`
 	Flow       FlowInfo       `json:"flow"`
 	ChatFields []FieldInfo    `json:"chat_fields"`
@@ -232,6 +234,10 @@ func Seed(ctx context.Context, st *store.Store) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	res.PortalUser, err = ensurePortalUser(ctx, st, PortalEmail, "Pat", "Portal", secret.Derive(root, "demo portal user password", 15))
+	if err != nil {
+		return nil, err
+	}
 	res.APIClient, err = ensureAPIClient(ctx, st, secret.Derive(root, "demo api client secret", 24))
 	if err != nil {
 		return nil, err
@@ -400,6 +406,33 @@ func ensureAgent(ctx context.Context, st *store.Store, email, name, role, passwo
 	}
 	if err != nil {
 		return login, fmt.Errorf("demo %s: %w", role, err)
+	}
+	return login, nil
+}
+
+// ensurePortalUser makes the portal user, or restores the demo password
+// on it (and enables it).
+func ensurePortalUser(ctx context.Context, st *store.Store, email, first, last, password string) (Login, error) {
+	login := Login{Email: email, Password: password, Name: first + " " + last, Role: "portal"}
+	u, err := st.GetUserByEmail(ctx, email)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return login, fmt.Errorf("demo portal user: %w", err)
+	}
+	if u != nil && secret.CheckPassword(u.PasswordHash, password) && !u.Disabled {
+		return login, nil
+	}
+	hash, err := secret.HashPassword(password)
+	if err != nil {
+		return login, err
+	}
+	if u == nil {
+		err = st.CreateUser(ctx, &store.User{Email: email, FirstName: first, LastName: last, PasswordHash: hash})
+	} else {
+		u.PasswordHash, u.Disabled = hash, false
+		err = st.UpdateUser(ctx, u)
+	}
+	if err != nil {
+		return login, fmt.Errorf("demo portal user: %w", err)
 	}
 	return login, nil
 }

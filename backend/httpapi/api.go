@@ -96,6 +96,12 @@ func (a *IdentityAPI) routes() []apiRoute {
 		{"PUT", "/api/Agent/{id}", admin, "Update an agent (a password given is set)", "AgentInput", "Agent", 200, a.updateAgent},
 		{"DELETE", "/api/Agent/{id}", admin, "Disable an agent (agents are kept so transcripts keep their names)", "", "Agent", 200, a.disableAgent},
 
+		{"GET", "/api/User", admin, "List users: visitors and self-service portal users (?offset=&limit=)", "", "[]User", 200, a.listUsers},
+		{"POST", "/api/User", admin, "Create a portal user with a password (logs in at /portal)", "UserInput", "User", 201, a.createUser},
+		{"GET", "/api/User/{id}", admin, "Get a user", "", "User", 200, a.getUser},
+		{"PUT", "/api/User/{id}", admin, "Update a user (a password given is set; a new password or disabling ends their portal sessions)", "UserInput", "User", 200, a.updateUser},
+		{"DELETE", "/api/User/{id}", admin, "Disable a user (kept so their chats and tickets keep them; their portal sessions end)", "", "User", 200, a.disableUser},
+
 		{"POST", "/api/ChatMatchingData", store.PermReadModifyUsers, "Register user data for a later chat start (SPEC §7)", "[]ChatMatchingDataInput", "[]ChatMatchingData", 201, a.createMatchingData},
 	}, flowRoutes(a, admin)...)
 }

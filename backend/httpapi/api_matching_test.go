@@ -137,7 +137,7 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 	routes = append(routes, "POST /auth/token", "POST /auth/login", "POST /auth/logout", "GET /auth/me", "GET /api/openapi.json")
 	// The chat runtime serves its own routes: backend/securitytest checks
 	// the service serves each documented one.
-	for _, e := range ChatEndpoints() {
+	for _, e := range append(ChatEndpoints(), PortalEndpoints()...) {
 		routes = append(routes, e.Method+" "+e.Path)
 	}
 	for _, rt := range routes {

@@ -101,6 +101,7 @@ func (a *IdentityAPI) OpenAPI() jsonObj {
 		op(rt.path, rt.method, o)
 	}
 	addChatEndpoints(op)
+	addPortalEndpoints(op)
 	op("/api/openapi.json", "GET", jsonObj{"summary": "This document", "operationId": "openapi",
 		"responses": jsonObj{"200": jsonObj{"description": "OK"}}})
 
@@ -215,6 +216,16 @@ func oaSchemas() jsonObj {
 	for k, v := range agentProps {
 		agentInput[k] = v
 	}
+	userProps := jsonObj{
+		"id": oaInt("read-only"), "email": oaStr("unique; the portal login"), "externalId": oaStr("the host system's id; unique when set"),
+		"username": oaStr(""), "firstName": oaStr(""), "lastName": oaStr(""), "phone": oaStr(""),
+		"hasPassword": oaBool("read-only: can log in to the portal with a password"), "disabled": oaBool("no portal login"),
+		"createdAt": oaTime("read-only"), "updatedAt": oaTime("read-only"),
+	}
+	userInput := jsonObj{"password": oaStr("10–72 bytes; required at creation, optional on update")}
+	for k, v := range userProps {
+		userInput[k] = v
+	}
 	ticketProps := jsonObj{"id": oaInt("read-only"), "name": oaStr("unique"),
 		"fieldIds": oaArr(oaInt("a ticket custom field")), "fields": oaArr(oaRef("CustomField")),
 		"createdAt": oaTime("read-only"), "updatedAt": oaTime("read-only")}
@@ -238,6 +249,9 @@ func oaSchemas() jsonObj {
 
 		"Agent":      oaObj(agentProps),
 		"AgentInput": oaObj(agentInput, "email", "name", "role"),
+
+		"User":      oaObj(userProps),
+		"UserInput": oaObj(userInput, "email"),
 
 		"ChatMatchingDataInput": oaObj(jsonObj{
 			"json_content": jsonObj{"type": "object", "description": "any properties, mapped with the profile's identity token mappings exactly as claims (chat custom fields included); at most 16 KiB"},

@@ -66,7 +66,7 @@ func TestAVisitorCannotReachAnotherChat(t *testing.T) {
 func TestWidgetPageFrameAncestors(t *testing.T) {
 	forEachDB(t, service.Unlimited(), func(t *testing.T, s *server) {
 		for _, tc := range []struct{ query, want string }{
-			{"?configId=" + s.restricted.ID, "frame-ancestors https://shop.example"},
+			{"?configId=" + s.restricted.ID, "frame-ancestors 'self' https://shop.example"}, // 'self': the portal page
 			{"?configId=" + s.demo.Profile.ID, "frame-ancestors *"},
 			{"?configId=nosuch", "frame-ancestors *"},
 			{"", "frame-ancestors *"},

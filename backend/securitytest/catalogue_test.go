@@ -170,6 +170,24 @@ func (s *server) catalogue(chat, secret, admin, agent, client string) []httpCase
 		{name: "login: form-encoded", method: "POST", path: "/auth/login", body: []byte("email=a&password=b"), header: []string{"Content-Type", "application/x-www-form-urlencoded"}, status: 415, want: "JSON"},
 		{name: "login: cross-site", method: "POST", path: "/auth/login", body: mustJSON(map[string]string{"email": s.demo.Admin.Email, "password": s.demo.Admin.Password}), header: []string{"Content-Type", "application/json", "Origin", "https://evil.example", "Sec-Fetch-Site", "cross-site"}, status: 403, want: "cross-origin"},
 
+		// The self-service portal (backend/portal).
+		{name: "portal login: not JSON", method: "POST", path: "/portal/api/login", body: []byte(`{"email":`), header: []string{"Content-Type", "application/json"}, status: 400, want: "JSON"},
+		{name: "portal login: unknown field", method: "POST", path: "/portal/api/login", body: []byte(`{"email":"a@b.c","password":"x","admin":true}`), header: []string{"Content-Type", "application/json"}, status: 400, want: "admin"},
+		{name: "portal login: email a number", method: "POST", path: "/portal/api/login", body: []byte(`{"email":5,"password":"x"}`), header: []string{"Content-Type", "application/json"}, status: 400, want: "email"},
+		{name: "portal login: password missing", method: "POST", path: "/portal/api/login", body: []byte(`{"email":"a@b.c"}`), header: []string{"Content-Type", "application/json"}, status: 400, want: "password"},
+		{name: "portal login: SQL email", method: "POST", path: "/portal/api/login", body: mustJSON(map[string]string{"email": sqlText, "password": sqlText}), header: []string{"Content-Type", "application/json"}, status: 401, want: "password"},
+		{name: "portal login: an agent's credentials", method: "POST", path: "/portal/api/login", body: mustJSON(map[string]string{"email": s.demo.Admin.Email, "password": s.demo.Admin.Password}), header: []string{"Content-Type", "application/json"}, status: 401, want: "password"},
+		{name: "portal login: huge body", method: "POST", path: "/portal/api/login", body: huge(20 << 10), header: []string{"Content-Type", "application/json"}, status: 413, want: "larger"},
+		{name: "portal login: form-encoded", method: "POST", path: "/portal/api/login", body: []byte("email=a&password=b"), header: []string{"Content-Type", "application/x-www-form-urlencoded"}, status: 415, want: "JSON"},
+		{name: "portal login: cross-site", method: "POST", path: "/portal/api/login", body: []byte(`{"email":"a@b.c","password":"x"}`), header: []string{"Content-Type", "application/json", "Origin", "https://evil.example", "Sec-Fetch-Site", "cross-site"}, status: 403, want: "cross-origin"},
+		{name: "portal token login: unknown profile", method: "POST", path: "/portal/api/login/token", body: mustJSON(map[string]string{"profileId": sqlText, "id_token": "x"}), header: []string{"Content-Type", "application/json"}, status: 404, want: "profileId"},
+		{name: "portal token login: agents-only profile", method: "POST", path: "/portal/api/login/token", body: mustJSON(map[string]string{"profileId": s.agentsOnly.ID, "id_token": "x"}), header: []string{"Content-Type", "application/json"}, status: 403, want: "portal"},
+		{name: "portal token login: alg none", method: "POST", path: "/portal/api/login/token", body: mustJSON(map[string]string{"profileId": s.portal.ID, "id_token": algNone(`{"sub":"x","email":"x@y.z","exp":4102444800}`)}), header: []string{"Content-Type", "application/json"}, status: 401, want: "token"},
+		{name: "portal tickets: no session", method: "GET", path: "/portal/api/tickets", status: 401, want: "log in"},
+		{name: "portal tickets: an agent session", method: "GET", path: "/portal/api/tickets", header: []string{"Cookie", "halochat_portal=" + agent}, status: 401, want: "log in"},
+		{name: "portal tickets: SQL cookie", method: "GET", path: "/portal/api/tickets", header: []string{"Cookie", "halochat_portal=hcp_" + strings.ReplaceAll(sqlText, " ", "")}, status: 401, want: "log in"},
+		{name: "start: portal profile marked portal, no session", method: "POST", path: "/chat/api/v1/start", body: start(protocol.StartChatRequest{ConfigID: s.portal.ID, ConfigKey: s.portal.Key, HostOrigin: s.url, Portal: true}), widget: true, status: 403, want: "log in"},
+
 		// The admin API.
 		{name: "admin: no credentials", method: "GET", path: "/api/ChatProfile", status: 401, want: "log in"},
 		{name: "admin: an agent", method: "GET", path: "/api/ChatProfile", header: bearer(agent), status: 403, want: "admin"},
@@ -196,6 +214,11 @@ func (s *server) catalogue(chat, secret, admin, agent, client string) []httpCase
 		// The agents' chat API.
 		{name: "agent api: no credentials", method: "GET", path: "/api/Chat", status: 401},
 		{name: "agent api: guessed chat id", method: "GET", path: "/api/Chat/" + guessID(chat), header: bearer(agent), status: 404, want: "chat"},
+		{name: "agent api: details of a guessed chat id", method: "GET", path: "/api/Chat/" + guessID(chat) + "/details", header: bearer(agent), status: 404, want: "chat"},
+		{name: "agent api: details without credentials", method: "GET", path: "/api/Chat/" + chat + "/details", status: 401},
+		{name: "agent api: search too long", method: "GET", path: "/api/Chat?q=" + strings.Repeat("a", 201), header: bearer(agent), status: 400, want: "q parameter"},
+		{name: "agent api: search of too many words", method: "GET", path: "/api/Chat?q=a+b+c+d+e+f+g+h+i", header: bearer(agent), status: 400, want: "q parameter"},
+		{name: "agent api: search with a NUL byte", method: "GET", path: "/api/Chat?q=a%00", header: bearer(agent), status: 400, want: "NUL"},
 		{name: "agent api: message not JSON", method: "POST", path: "/api/ChatMessage", body: []byte(`{`), header: append(bearer(agent), "Content-Type", "application/json"), status: 400, want: "JSON"},
 		{name: "agent api: message to a chat not taken", method: "POST", path: "/api/ChatMessage", body: mustJSON(map[string]string{"chat_id": chat, "client_msg_id": "a", "text": htmlText}), header: append(bearer(agent), "Content-Type", "application/json"), status: 403, want: "not live with you"},
 		{name: "agent api: ticket id SQL", method: "GET", path: "/api/Tickets/%27%20OR%201%3D1--", header: bearer(agent), status: 404},

@@ -104,7 +104,7 @@ func TestEveryDocumentedRouteIsServed(t *testing.T) {
 				n++
 			}
 		}
-		for _, e := range httpapi.ChatEndpoints() {
+		for _, e := range append(httpapi.ChatEndpoints(), httpapi.PortalEndpoints()...) {
 			if _, ok := doc.Paths[e.Path][strings.ToLower(e.Method)]; !ok {
 				t.Errorf("chat endpoint %s %s is not in the document", e.Method, e.Path)
 			}

@@ -18,6 +18,8 @@ func newConsole() (*webapp.Handler, func(*http.ServeMux), error) {
 		Dist: static.Dist(), WasmFile: "console.wasm",
 		Assets: static.Assets(), Styles: []string{"console.css"},
 		FrameAncestors: func(*http.Request) string { return "'none'" },
+		// The portal page (/console/portal) frames the chat widget.
+		FrameSrc: "'self'",
 	})
 	if err != nil {
 		return nil, nil, err

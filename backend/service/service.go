@@ -20,6 +20,7 @@ import (
 	"halochat/backend/chats"
 	"halochat/backend/httpapi"
 	"halochat/backend/identity"
+	"halochat/backend/portal"
 	"halochat/backend/realtime"
 	"halochat/backend/store"
 	"halochat/backend/webapp"
@@ -54,6 +55,9 @@ type Limits struct {
 	// 30); ProfileStartsPerMinute per chat profile (default 600).
 	StartsPerMinute        float64
 	ProfileStartsPerMinute float64
+	// PortalLoginsPerMinute limits portal logins per client address
+	// (default portal.DefaultLoginsPerMinute).
+	PortalLoginsPerMinute float64
 	// MaxBodyBytes bounds the widget and agent API's request bodies
 	// (default 64 KiB).
 	MaxBodyBytes int64
@@ -65,7 +69,7 @@ type Limits struct {
 // Unlimited lifts every rate and connection limit (sizes stay): for
 // benchmarks and load tests that drive the service from one address.
 func Unlimited() Limits {
-	return Limits{StartsPerMinute: -1, ProfileStartsPerMinute: -1, Realtime: realtime.Limits{
+	return Limits{StartsPerMinute: -1, ProfileStartsPerMinute: -1, PortalLoginsPerMinute: -1, Realtime: realtime.Limits{
 		MaxConnsPerIP: -1, SendsPerSecond: -1, IPSendsPerMinute: -1, ProfileSendsPerMinute: -1}}
 }
 
@@ -76,6 +80,7 @@ type Service struct {
 	Console *webapp.Handler
 	Auth    *auth.Service
 	Chats   *chats.Service
+	Portal  *portal.Service
 }
 
 // New assembles the service. Its background work (the broker, idle chats,
@@ -126,7 +131,10 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	rt := realtime.NewServer(realtime.Config{Chats: chatSvc, Broker: broker, Logger: logger, PublicOrigin: publicURL,
 		RequireAgent: authSvc.RequireAgent, AgentFrom: auth.AgentFrom, Limits: o.Limits.Realtime})
 	context.AfterFunc(ctx, rt.Close)
-	api := chatapi.New(chatapi.Config{Chats: chatSvc, Logger: logger, PublicOrigin: publicURL,
+	portalSvc := portal.New(portal.Config{Store: st, Identity: &identity.Resolver{Store: st}, Logger: logger,
+		SecureCookies: authSvc.SecureCookies, LoginsPerMinute: o.Limits.PortalLoginsPerMinute})
+	go portalSvc.SweepExpired(ctx, 10*time.Minute)
+	api := chatapi.New(chatapi.Config{Chats: chatSvc, Logger: logger, PublicOrigin: publicURL, PortalUser: portalSvc.UserFrom,
 		RequireAgent: authSvc.RequireAgent, AgentFrom: auth.AgentFrom, MaxBodyBytes: o.Limits.MaxBodyBytes,
 		StartsPerMinute: o.Limits.StartsPerMinute, ProfileStartsPerMinute: o.Limits.ProfileStartsPerMinute})
 
@@ -140,8 +148,9 @@ func New(ctx context.Context, o Options) (*Service, error) {
 		rt.Mount,
 		api.Mount,
 		consoleMount,
+		portalSvc.Routes,
 	}})
-	return &Service{Handler: h, Widget: wh, Console: ch, Auth: authSvc, Chats: chatSvc}, nil
+	return &Service{Handler: h, Widget: wh, Console: ch, Auth: authSvc, Chats: chatSvc, Portal: portalSvc}, nil
 }
 
 // frameAncestors is the widget page's CSP frame-ancestors: the allowed
@@ -163,6 +172,9 @@ func frameAncestors(r *http.Request, st *store.Store, logger *slog.Logger) strin
 		return "*"
 	}
 	var srcs []string
+	if portal.PortalAccess(p.Access) {
+		srcs = append(srcs, "'self'") // the service's own portal page
+	}
 	for _, o := range p.AllowedOrigins {
 		// Only scheme://host[:port] may reach the header: nothing that
 		// could end the directive or add another.

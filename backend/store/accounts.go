@@ -25,6 +25,7 @@ type User struct {
 	LastName     string    `bun:"last_name"`
 	Phone        string    `bun:"phone"`
 	PasswordHash string    `bun:"password_hash"` // portal login; "" = none
+	Disabled     bool      `bun:"disabled"`      // no portal login, sessions end
 	CreatedAt    time.Time `bun:"created_at"`
 	UpdatedAt    time.Time `bun:"updated_at"`
 }

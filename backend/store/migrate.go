@@ -47,6 +47,7 @@ func schemaMigrations() []schemaMigration {
 		{{name: "20261101000001_initial", sql: migrationInitial}},
 		authMigrations(),
 		runtimeMigrations(),
+		portalMigrations(),
 	} {
 		all = append(all, part...)
 	}

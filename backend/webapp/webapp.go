@@ -41,6 +41,9 @@ type Options struct {
 	// FrameAncestors returns the CSP frame-ancestors sources for a page
 	// request ("'none'" for pages that must never be framed).
 	FrameAncestors func(r *http.Request) string
+	// FrameSrc is the CSP frame-src of the pages: what they may frame
+	// ("" = nothing; the console's portal page frames the widget: "'self'").
+	FrameSrc string
 }
 
 // Handler serves one go-app application under Options.Prefix.
@@ -138,9 +141,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // csp allows the app's own scripts, styles and wasm, its own origin for
 // HTTP and websockets, and framing only by what FrameAncestors allows.
 func (h *Handler) csp(r *http.Request) string {
+	frames := ""
+	if h.opts.FrameSrc != "" {
+		frames = "frame-src " + h.opts.FrameSrc + "; "
+	}
 	return "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; " +
 		"img-src 'self' data:; font-src 'self'; connect-src 'self'; manifest-src 'self'; " +
-		"worker-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors " +
+		"worker-src 'self'; " + frames + "base-uri 'none'; form-action 'none'; frame-ancestors " +
 		h.opts.FrameAncestors(r)
 }
 

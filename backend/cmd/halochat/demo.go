@@ -25,8 +25,9 @@ func seedDemo(ctx context.Context, logger *slog.Logger, dsn string, asJSON bool,
 		enc.SetIndent("", "  ")
 		return enc.Encode(res)
 	}
-	fmt.Fprintf(out, "demo seeded\n  profile  configId=%s configKey=%s\n  agent    %s / %s\n  admin    %s / %s\n  API      client_id=%s client_secret=%s\n  identity HS256 secret (kid %q) %s\n",
+	fmt.Fprintf(out, "demo seeded\n  profile  configId=%s configKey=%s\n  agent    %s / %s\n  admin    %s / %s\n  portal   %s / %s\n  API      client_id=%s client_secret=%s\n  identity HS256 secret (kid %q) %s\n",
 		res.Profile.ID, res.Profile.Key, res.Agent.Email, res.Agent.Password, res.Admin.Email, res.Admin.Password,
+		res.PortalUser.Email, res.PortalUser.Password,
 		res.APIClient.ClientID, res.APIClient.ClientSecret, res.Identity.KID, res.Identity.HS256Secret)
 	return nil
 }

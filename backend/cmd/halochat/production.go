@@ -32,6 +32,14 @@ func productionCheck(ctx context.Context, st *store.Store, publicURL, limits str
 			problems = append(problems, fmt.Sprintf("the demo account %s exists (its password is printed by `halochat demo`): disable it", email))
 		}
 	}
+	u, err := st.GetUserByEmail(ctx, demo.PortalEmail)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+	case err != nil:
+		return fmt.Errorf("production check: %w", err)
+	case !u.Disabled:
+		problems = append(problems, fmt.Sprintf("the demo portal user %s exists (its password is printed by `halochat demo`): disable it", demo.PortalEmail))
+	}
 	c, err := st.GetAPIClientByClientID(ctx, demo.APIClientID)
 	switch {
 	case errors.Is(err, store.ErrNotFound):

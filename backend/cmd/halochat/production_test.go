@@ -28,7 +28,7 @@ func TestProductionRefusesDemoCredentialsAndUnsafeSettings(t *testing.T) {
 		t.Fatal(err)
 	}
 	err := productionCheck(ctx, st, "https://chat.example.com", "default")
-	for _, want := range []string{demo.AgentEmail, demo.AdminEmail, demo.APIClientID} {
+	for _, want := range []string{demo.AgentEmail, demo.AdminEmail, demo.PortalEmail, demo.APIClientID} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("with the demo seeded: %v, want a refusal naming %s", err, want)
 		}
@@ -39,6 +39,11 @@ func TestProductionRefusesDemoCredentialsAndUnsafeSettings(t *testing.T) {
 		if err := st.UpdateAgent(ctx, a); err != nil {
 			t.Fatal(err)
 		}
+	}
+	u, _ := st.GetUserByEmail(ctx, demo.PortalEmail)
+	u.Disabled = true
+	if err := st.UpdateUser(ctx, u); err != nil {
+		t.Fatal(err)
 	}
 	c, _ := st.GetAPIClientByClientID(ctx, demo.APIClientID)
 	c.Disabled = true

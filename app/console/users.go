@@ -1,0 +1,180 @@
+package console
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+)
+
+// portalUser is GET /api/User.
+type portalUser struct {
+	ID          int64  `json:"id"`
+	Email       string `json:"email"`
+	ExternalID  string `json:"externalId"`
+	FirstName   string `json:"firstName"`
+	LastName    string `json:"lastName"`
+	Phone       string `json:"phone"`
+	HasPassword bool   `json:"hasPassword"`
+	Disabled    bool   `json:"disabled"`
+}
+
+// Users lists the users (self-service portal users and visitors that
+// identity tokens named), creates portal users with a password, edits
+// them (names, e-mail, a new password) and disables or enables them.
+type Users struct {
+	app.Compo
+	listPage[portalUser]
+}
+
+func (p *Users) OnMount(ctx app.Context) {
+	p.path = "/api/User"
+	p.authenticate(ctx, true, p.load)
+}
+
+// userForm is the user form as read from the page (ids prefix + field).
+type userForm struct{ Email, FirstName, LastName, ExternalID, Phone, Password string }
+
+func readUserForm(prefix string) userForm {
+	return userForm{Email: strings.TrimSpace(inputValue(prefix + "email")), FirstName: strings.TrimSpace(inputValue(prefix + "firstName")),
+		LastName: strings.TrimSpace(inputValue(prefix + "lastName")), ExternalID: strings.TrimSpace(inputValue(prefix + "externalId")),
+		Phone: strings.TrimSpace(inputValue(prefix + "phone")), Password: inputValue(prefix + "password")}
+}
+
+// check finds what the API would refuse, by field.
+func (f userForm) check(passwordRequired bool) map[string]string {
+	errs := map[string]string{}
+	if at := strings.Index(f.Email, "@"); at <= 0 || at == len(f.Email)-1 || strings.ContainsAny(f.Email, " \t") {
+		errs["email"] = "An e-mail address, like sam@example.com: the portal login."
+	}
+	switch {
+	case f.Password == "" && !passwordRequired:
+	case len([]rune(f.Password)) < minPassword:
+		errs["password"] = fmt.Sprintf("At least %d characters.", minPassword)
+	case len(f.Password) > 72:
+		errs["password"] = "At most 72 bytes."
+	}
+	return errs
+}
+
+func (f userForm) body(disabled bool) map[string]any {
+	return map[string]any{"email": f.Email, "firstName": f.FirstName, "lastName": f.LastName, "externalId": f.ExternalID,
+		"phone": f.Phone, "password": f.Password, "disabled": disabled}
+}
+
+// userInputs are the labelled inputs of a user form, ids prefix + field.
+func (p *Users) userInputs(prefix, passwordLabel string) []app.UI {
+	row := func(field, label string, input app.HTMLInput) app.UI {
+		return p.editRow(prefix, field, label, input.ID(prefix+field))
+	}
+	return []app.UI{
+		row("email", "Email (the portal login)", app.Input().Type("email").Attr("autocomplete", "off")),
+		row("firstName", "First name", app.Input()),
+		row("lastName", "Last name", app.Input()),
+		row("phone", "Phone", app.Input()),
+		row("externalId", "External id (the host system's id; identity tokens match it)", app.Input()),
+		row("password", passwordLabel, app.Input().Type("password").Attr("autocomplete", "new-password")),
+	}
+}
+
+func (p *Users) Render() app.UI {
+	rows := make([]app.UI, 0, len(p.list))
+	for _, u := range p.list {
+		login := "identity token only"
+		if u.HasPassword {
+			login = "password"
+		}
+		state := "enabled"
+		if u.Disabled {
+			state = "disabled"
+		}
+		name := strings.TrimSpace(u.FirstName + " " + u.LastName)
+		rows = append(rows, editableRow(u.ID, func(ctx app.Context, e app.Event) { p.edit(ctx, u) }, name, u.Email, u.ExternalID, login, state))
+	}
+	return p.shell("/admin/users",
+		app.H1().Text("Portal users"),
+		app.P().Class("cc-muted").Text("People who log in to the self-service portal at /portal: with the password set here, "+
+			"or with an identity token of a portal profile (such users are created when they first log in or chat)."),
+		notice("cc-error", p.err),
+		notice("cc-ok", p.ok),
+		table([]string{"Name", "Email", "External id", "Portal login", "State", ""}, rows),
+		p.editor(),
+		app.H2().Text("New portal user"),
+		app.Form().ID("us-new").Class("cc-form").OnSubmit(p.submit).Body(append(p.userInputs("us-", "Password"),
+			app.Button().ID("us-create").Type("submit").Class("cc-primary").Text("Create portal user"))...),
+	)
+}
+
+func (p *Users) submit(ctx app.Context, e app.Event) {
+	e.PreventDefault()
+	in := readUserForm("us-")
+	if errs := in.check(true); len(errs) > 0 {
+		p.errs, p.err = errs, "Not created: fix the fields marked."
+		return
+	}
+	p.errs = map[string]string{}
+	p.create(ctx, in.body(false), nil, func() {
+		for _, f := range []string{"email", "firstName", "lastName", "phone", "externalId", "password"} {
+			setInput("us-"+f, "")
+		}
+		p.ok = "Created the portal user " + in.Email + ": they log in at /portal."
+	})
+}
+
+func (p *Users) edit(ctx app.Context, u portalUser) {
+	p.startEdit(ctx, u.ID, func() {
+		setInput("us-e-email", u.Email)
+		setInput("us-e-firstName", u.FirstName)
+		setInput("us-e-lastName", u.LastName)
+		setInput("us-e-phone", u.Phone)
+		setInput("us-e-externalId", u.ExternalID)
+		setInput("us-e-password", "")
+	})
+}
+
+func (p *Users) editor() app.UI {
+	i := slices.IndexFunc(p.list, func(u portalUser) bool { return u.ID == p.editing })
+	if i < 0 {
+		return app.Text("")
+	}
+	u := p.list[i]
+	path := fmt.Sprintf("/api/User/%d", u.ID)
+	put := func(ctx app.Context, disabled bool, done string) {
+		in := readUserForm("us-e-")
+		if p.invalid(in.check(false)) {
+			return
+		}
+		p.send(ctx, "PUT", path, in.body(disabled), nil, func(app.Context) {
+			setInput("us-e-password", "")
+			p.editOK = done
+		})
+	}
+	save := func(ctx app.Context, e app.Event) {
+		done := "Saved."
+		if inputValue("us-e-password") != "" {
+			done = "Saved, with the new password (their portal sessions ended)."
+		}
+		put(ctx, u.Disabled, done)
+	}
+	disable := func(ctx app.Context, e app.Event) {
+		p.send(ctx, "DELETE", path, nil, nil, func(app.Context) {
+			p.editOK = u.Email + " is disabled: they can no longer log in to the portal."
+		})
+	}
+	var toggle app.UI
+	if u.Disabled {
+		toggle = app.Button().ID("us-enable").Type("button").Text("Enable").OnClick(func(ctx app.Context, e app.Event) {
+			put(ctx, false, u.Email+" is enabled again.")
+		})
+	} else {
+		toggle = app.Button().ID("us-disable").Type("button").Class("cc-danger").Text("Disable…").OnClick(p.ask("disable"))
+	}
+	title := "Edit portal user: " + u.Email
+	if u.Disabled {
+		title += " (disabled)"
+	}
+	return p.editSection("us-edit", title, save, append(p.userInputs("us-e-", "New password (empty: keep the current one)"),
+		p.confirmBox("disable", "Disable "+u.Email+"? They are logged out and can no longer log in to the portal; their chats and tickets stay.",
+			"us-disable-confirm", "Disable "+u.Email, disable)), toggle)
+}

@@ -1,0 +1,491 @@
+// Package portal serves the self-service portal's API (SPEC §1, §4): a
+// portal user — an account an admin created with a password, or a user an
+// identity token resolved — logs in, sees their tickets and the chat
+// profiles open to the portal, and chats as themselves.
+//
+// Portal sessions are separate from agent sessions: their own cookie
+// (HttpOnly, SameSite=Lax), their own table, only the token's hash stored.
+// The chat start reads the session through Service.UserFrom.
+package portal
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"mime"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"halochat/app/protocol"
+	"halochat/backend/auth"
+	"halochat/backend/identity"
+	"halochat/backend/realtime"
+	"halochat/backend/secret"
+	"halochat/backend/store"
+)
+
+// SessionCookie is the name of the portal session cookie (not the agent's).
+const SessionCookie = "halochat_portal"
+
+// sessionPrefix tells a portal session token from the others.
+const sessionPrefix = "hcp_"
+
+// Defaults of Config.
+const (
+	DefaultSessionTTL      = 12 * time.Hour
+	DefaultLoginsPerMinute = 20
+)
+
+// maxBody bounds a login body.
+const maxBody = 16 << 10
+
+// Config configures a Service.
+type Config struct {
+	Store    *store.Store
+	Identity *identity.Resolver
+	Logger   *slog.Logger
+	// Now is the clock (the store's when nil).
+	Now func() time.Time
+	// SessionTTL bounds a session (DefaultSessionTTL when 0).
+	SessionTTL time.Duration
+	// SecureCookies marks the cookie Secure even without TLS on the
+	// request (behind a TLS-terminating proxy).
+	SecureCookies bool
+	// LoginsPerMinute limits login attempts (password or token) per
+	// client address: DefaultLoginsPerMinute when 0, none when negative.
+	LoginsPerMinute float64
+}
+
+// Service is the portal's sessions and API.
+type Service struct {
+	cfg    Config
+	logins *realtime.RateLimiter
+}
+
+// New returns a Service.
+func New(cfg Config) *Service {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = cfg.Store.Now
+	}
+	if cfg.SessionTTL <= 0 {
+		cfg.SessionTTL = DefaultSessionTTL
+	}
+	if cfg.LoginsPerMinute == 0 {
+		cfg.LoginsPerMinute = DefaultLoginsPerMinute
+	}
+	return &Service{cfg: cfg, logins: realtime.PerMinute(cfg.LoginsPerMinute)}
+}
+
+// Routes serves the portal API under /portal/api/ and sends /portal (the
+// URL people type) to the portal page of the console app.
+func (s *Service) Routes(mux *http.ServeMux) {
+	csrf := http.NewCrossOriginProtection()
+	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusForbidden, "cross_origin", "cross-origin request refused: log in from the portal page")
+	}))
+	mux.Handle("POST /portal/api/login", csrf.Handler(http.HandlerFunc(s.handleLogin)))
+	mux.Handle("POST /portal/api/login/token", csrf.Handler(http.HandlerFunc(s.handleTokenLogin)))
+	mux.Handle("POST /portal/api/logout", csrf.Handler(http.HandlerFunc(s.handleLogout)))
+	mux.HandleFunc("GET /portal/api/me", s.handleMe)
+	mux.HandleFunc("GET /portal/api/tickets", s.requireUser(s.handleTickets))
+	mux.HandleFunc("GET /portal/api/profiles", s.handleProfiles)
+	page := func(w http.ResponseWriter, r *http.Request) {
+		target := PagePath
+		if r.URL.RawQuery != "" {
+			target += "?" + r.URL.RawQuery
+		}
+		http.Redirect(w, r, target, http.StatusFound)
+	}
+	mux.HandleFunc("GET /portal", page)
+	mux.HandleFunc("GET /portal/{$}", page)
+}
+
+// PagePath is where the portal page lives: a route of the console's
+// go-app application (it shares that wasm; see app/console/portal.go).
+const PagePath = "/console/portal"
+
+// Me is the logged-in portal user as the portal shows them.
+type Me struct {
+	ID        int64  `json:"id"`
+	Email     string `json:"email"`
+	FirstName string `json:"firstName"`
+	LastName  string `json:"lastName"`
+	Name      string `json:"name"` // first and last name, or the e-mail address
+}
+
+func meOf(u *store.User) Me {
+	name := strings.TrimSpace(u.FirstName + " " + u.LastName)
+	if name == "" {
+		name = u.Email
+	}
+	return Me{ID: u.ID, Email: u.Email, FirstName: u.FirstName, LastName: u.LastName, Name: name}
+}
+
+// Ticket is one of the user's tickets.
+type Ticket struct {
+	ID        int64     `json:"id"`
+	Summary   string    `json:"summary"`
+	Status    string    `json:"status"`
+	Type      string    `json:"type"`
+	ChatID    string    `json:"chatId"`
+	CreatedAt time.Time `json:"createdAt"`
+}
+
+// Profile is a chat profile the portal offers: what the widget needs to
+// start, nothing else.
+type Profile struct {
+	ID     string `json:"id"`
+	Key    string `json:"key"`
+	Name   string `json:"name"`
+	Access string `json:"access"` // portal | portal_and_external
+	Colour string `json:"colour,omitempty"`
+}
+
+// UserFrom returns the user of the request's portal session cookie; nil
+// without a cookie or when the session is unknown, expired or its user
+// disabled. An error is the store's.
+func (s *Service) UserFrom(r *http.Request) (*store.User, error) {
+	c, err := r.Cookie(SessionCookie)
+	if err != nil || !strings.HasPrefix(c.Value, sessionPrefix) || len(c.Value) > 200 {
+		return nil, nil
+	}
+	u, err := s.cfg.Store.UserBySession(r.Context(), secret.HashKey(c.Value), s.cfg.Now())
+	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrInvalid) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read the portal session: %w", err)
+	}
+	return u, nil
+}
+
+// ErrBadCredentials: unknown e-mail, no password set, wrong password or
+// disabled user; one error for all.
+var ErrBadCredentials = errors.New("wrong e-mail or password")
+
+// Login checks a portal user's e-mail and password and opens a session;
+// it returns the session token.
+func (s *Service) Login(ctx context.Context, email, password string) (string, *store.User, error) {
+	u, err := s.cfg.Store.GetUserByEmail(ctx, email)
+	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrInvalid) {
+		secret.CheckPassword(auth.DummyPasswordHash, password)
+		return "", nil, ErrBadCredentials
+	}
+	if err != nil {
+		return "", nil, fmt.Errorf("portal login: %w", err)
+	}
+	hash := u.PasswordHash
+	if hash == "" {
+		hash = auth.DummyPasswordHash
+	}
+	if !secret.CheckPassword(hash, password) || u.PasswordHash == "" || u.Disabled {
+		return "", nil, ErrBadCredentials
+	}
+	token, err := s.open(ctx, u)
+	return token, u, err
+}
+
+// LoginWithToken verifies an identity token with the settings of a chat
+// profile open to the portal, resolves (or creates) its user, and opens a
+// session. Refusals are *identity.Error.
+func (s *Service) LoginWithToken(ctx context.Context, profileID, idToken string) (string, *store.User, error) {
+	p, err := s.cfg.Store.GetProfile(ctx, profileID)
+	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrInvalid) {
+		return "", nil, &identity.Error{Status: http.StatusNotFound, Code: protocol.CodeProfileNotFound, Field: "profileId",
+			Message: fmt.Sprintf("profileId: no chat profile %q", profileID)}
+	}
+	if err != nil {
+		return "", nil, fmt.Errorf("portal token login: %w", err)
+	}
+	if !PortalAccess(p.Access) {
+		return "", nil, &identity.Error{Status: http.StatusForbidden, Code: protocol.CodeAccessDenied, Field: "profileId",
+			Message: "profileId: chat profile " + strconv.Quote(p.ID) + " is not open to the portal (access: " + p.Access + ")"}
+	}
+	if strings.TrimSpace(idToken) == "" {
+		return "", nil, &identity.Error{Status: http.StatusBadRequest, Code: protocol.CodeInvalidRequest, Field: "id_token",
+			Message: "id_token: is required"}
+	}
+	id, err := s.cfg.Identity.Resolve(ctx, p, identity.Request{IDToken: idToken})
+	if err != nil {
+		return "", nil, err
+	}
+	if id.User == nil {
+		return "", nil, &identity.Error{Status: http.StatusUnauthorized, Code: protocol.CodeInvalidToken, Field: "id_token",
+			Message: "id_token: the token names no user (none of its claims maps to a user field)"}
+	}
+	if id.User.Disabled {
+		return "", nil, &identity.Error{Status: http.StatusForbidden, Code: protocol.CodeAccessDenied,
+			Message: "this portal account is disabled"}
+	}
+	token, err := s.open(ctx, id.User)
+	return token, id.User, err
+}
+
+// PortalAccess reports whether a profile's access lets the portal use it.
+func PortalAccess(access string) bool {
+	return access == store.AccessPortal || access == store.AccessPortalAndExternal
+}
+
+func (s *Service) open(ctx context.Context, u *store.User) (string, error) {
+	token := sessionPrefix + secret.Token(32)
+	err := s.cfg.Store.CreatePortalSession(ctx, &store.PortalSession{TokenHash: secret.HashKey(token), UserID: u.ID,
+		ExpiresAt: s.cfg.Now().Add(s.cfg.SessionTTL)})
+	if err != nil {
+		return "", fmt.Errorf("open a portal session: %w", err)
+	}
+	return token, nil
+}
+
+// Logout ends the session of token.
+func (s *Service) Logout(ctx context.Context, token string) error {
+	return s.cfg.Store.DeletePortalSession(ctx, secret.HashKey(token))
+}
+
+// SweepExpired deletes expired sessions every interval until ctx ends.
+func (s *Service) SweepExpired(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			n, err := s.cfg.Store.DeleteExpiredPortalSessions(ctx, s.cfg.Now())
+			if err != nil {
+				s.cfg.Logger.Warn("sweep expired portal sessions", "err", err)
+			} else if n > 0 {
+				s.cfg.Logger.Info("swept expired portal sessions", "count", n)
+			}
+		}
+	}
+}
+
+// ---- HTTP ----
+
+type userKey struct{}
+
+// requireUser answers 401 without a valid portal session.
+func (s *Service) requireUser(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		u, err := s.UserFrom(r)
+		if err != nil {
+			s.internal(w, r, err)
+			return
+		}
+		if u == nil {
+			writeError(w, http.StatusUnauthorized, "unauthorized", "log in to the portal first")
+			return
+		}
+		next(w, r.WithContext(context.WithValue(r.Context(), userKey{}, u)))
+	}
+}
+
+func userOf(ctx context.Context) *store.User {
+	u, _ := ctx.Value(userKey{}).(*store.User)
+	return u
+}
+
+func (s *Service) internal(w http.ResponseWriter, r *http.Request, err error) {
+	s.cfg.Logger.ErrorContext(r.Context(), "portal request failed", "path", r.URL.Path, "err", err)
+	writeError(w, http.StatusInternalServerError, "internal", "the request failed; try again")
+}
+
+// limited answers 429 when the address has tried to log in too often.
+func (s *Service) limited(w http.ResponseWriter, r *http.Request) bool {
+	ip, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		ip = r.RemoteAddr
+	}
+	if ok, wait := s.logins.Allow(ip); !ok {
+		realtime.WriteRateLimited(w, wait, "too many portal logins from this address")
+		return true
+	}
+	return false
+}
+
+// decode reads a JSON body (no unknown fields, at most maxBody bytes),
+// answering the refusal itself.
+func decode(w http.ResponseWriter, r *http.Request, v any) bool {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
+			writeError(w, http.StatusUnsupportedMediaType, "unsupported_media", "the body must be JSON (Content-Type: application/json), not "+strconv.Quote(ct))
+			return false
+		}
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var (
+			mbe *http.MaxBytesError
+			te  *json.UnmarshalTypeError
+		)
+		switch {
+		case errors.As(err, &mbe):
+			writeError(w, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("the body is larger than %d bytes", maxBody))
+		case errors.As(err, &te) && te.Field != "":
+			writeError(w, http.StatusBadRequest, protocol.CodeInvalidRequest, te.Field+": must be a JSON "+te.Type.String())
+		case strings.HasPrefix(err.Error(), "json: unknown field "):
+			f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+			writeError(w, http.StatusBadRequest, protocol.CodeInvalidRequest, f+": unknown field")
+		default:
+			writeError(w, http.StatusBadRequest, protocol.CodeInvalidRequest, "the body must be a JSON object: "+err.Error())
+		}
+		return false
+	}
+	return true
+}
+
+// loginRequest is the body of POST /portal/api/login.
+type loginRequest struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
+}
+
+// tokenLoginRequest is the body of POST /portal/api/login/token.
+type tokenLoginRequest struct {
+	ProfileID string `json:"profileId"`
+	IDToken   string `json:"id_token"`
+}
+
+func (s *Service) handleLogin(w http.ResponseWriter, r *http.Request) {
+	if s.limited(w, r) {
+		return
+	}
+	var req loginRequest
+	if !decode(w, r, &req) {
+		return
+	}
+	switch {
+	case strings.TrimSpace(req.Email) == "":
+		writeError(w, http.StatusBadRequest, protocol.CodeInvalidRequest, "email: is required")
+		return
+	case req.Password == "":
+		writeError(w, http.StatusBadRequest, protocol.CodeInvalidRequest, "password: is required")
+		return
+	}
+	token, u, err := s.Login(r.Context(), req.Email, req.Password)
+	if errors.Is(err, ErrBadCredentials) {
+		writeError(w, http.StatusUnauthorized, "invalid_credentials", "wrong e-mail or password")
+		return
+	}
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	s.loggedIn(w, r, token, u)
+}
+
+func (s *Service) handleTokenLogin(w http.ResponseWriter, r *http.Request) {
+	if s.limited(w, r) {
+		return
+	}
+	var req tokenLoginRequest
+	if !decode(w, r, &req) {
+		return
+	}
+	if strings.TrimSpace(req.ProfileID) == "" {
+		writeError(w, http.StatusBadRequest, protocol.CodeInvalidRequest, "profileId: is required")
+		return
+	}
+	token, u, err := s.LoginWithToken(r.Context(), req.ProfileID, req.IDToken)
+	var ie *identity.Error
+	if errors.As(err, &ie) {
+		writeError(w, ie.Status, ie.Code, ie.Message)
+		return
+	}
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	s.loggedIn(w, r, token, u)
+}
+
+func (s *Service) loggedIn(w http.ResponseWriter, r *http.Request, token string, u *store.User) {
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: token, Path: "/", HttpOnly: true,
+		Secure: s.cfg.SecureCookies || r.TLS != nil, SameSite: http.SameSiteLaxMode,
+		MaxAge: int(s.cfg.SessionTTL.Seconds())})
+	writeJSON(w, http.StatusOK, map[string]any{"user": meOf(u), "expires_in": int(s.cfg.SessionTTL.Seconds())})
+}
+
+func (s *Service) handleLogout(w http.ResponseWriter, r *http.Request) {
+	if c, err := r.Cookie(SessionCookie); err == nil && c.Value != "" {
+		if err := s.Logout(r.Context(), c.Value); err != nil {
+			s.cfg.Logger.ErrorContext(r.Context(), "portal logout", "err", err)
+		}
+	}
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", HttpOnly: true, MaxAge: -1,
+		Secure: s.cfg.SecureCookies || r.TLS != nil, SameSite: http.SameSiteLaxMode})
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// handleMe answers {"user": Me} when logged in, {"user": null} otherwise:
+// being logged out is no error on the portal page.
+func (s *Service) handleMe(w http.ResponseWriter, r *http.Request) {
+	u, err := s.UserFrom(r)
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	var me *Me
+	if u != nil {
+		m := meOf(u)
+		me = &m
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"user": me})
+}
+
+func (s *Service) handleTickets(w http.ResponseWriter, r *http.Request) {
+	list, err := s.cfg.Store.ListPortalTickets(r.Context(), userOf(r.Context()).ID, store.Page{Limit: store.MaxLimit})
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	out := make([]Ticket, len(list))
+	for i, t := range list {
+		out[i] = Ticket{ID: t.ID, Summary: t.Summary, Status: t.Status, Type: t.TypeName, ChatID: t.ChatID, CreatedAt: t.CreatedAt}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// handleProfiles lists the profiles the caller may chat with here:
+// portal and portal_and_external ones for a logged-in user, only
+// portal_and_external ones otherwise.
+func (s *Service) handleProfiles(w http.ResponseWriter, r *http.Request) {
+	u, err := s.UserFrom(r)
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	ps, err := s.cfg.Store.ListProfiles(r.Context())
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	out := []Profile{}
+	for _, p := range ps {
+		if p.Access == store.AccessPortalAndExternal || (u != nil && p.Access == store.AccessPortal) {
+			out = append(out, Profile{ID: p.ID, Key: p.Key, Name: p.Name, Access: p.Access, Colour: p.Appearance.Colour})
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func writeError(w http.ResponseWriter, status int, code, msg string) {
+	writeJSON(w, status, protocol.ErrorBody{Error: protocol.APIError{Code: code, Message: msg}})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
