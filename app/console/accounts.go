@@ -15,7 +15,7 @@ import (
 //
 // The edit form's inputs are filled once, when it opens, and read back by
 // id when the admin saves: a refused save keeps what was typed.
-type listPage[T any] struct {
+type listPage[T listItem] struct {
 	session
 	path string // the API collection: GET lists, POST creates
 	list []T
@@ -39,6 +39,15 @@ type listPage[T any] struct {
 	editOK  string
 	confirm string // a destructive action asked for, not confirmed yet
 }
+
+// listItem is what a listPage lists: an item with an API id.
+type listItem interface{ itemID() int64 }
+
+func (t ticketType) itemID() int64   { return t.ID }
+func (a agentAccount) itemID() int64 { return a.ID }
+func (c apiClient) itemID() int64    { return c.ID }
+func (f customField) itemID() int64  { return f.ID }
+func (u portalUser) itemID() int64   { return u.ID }
 
 // mount starts the page: the session, then the list.
 func (p *listPage[T]) mount(ctx app.Context, path string, ready func(ctx app.Context)) {
@@ -78,6 +87,25 @@ func (p *listPage[T]) load(ctx app.Context) {
 			p.rev++
 		})
 	})
+}
+
+// item is the listed item with this id (false when none is).
+func (p *listPage[T]) item(id int64) (T, bool) {
+	if i := slices.IndexFunc(p.list, func(t T) bool { return t.itemID() == id }); i >= 0 {
+		return p.list[i], true
+	}
+	var none T
+	return none, false
+}
+
+// editHandler is the Edit handler of item id: when clicked it opens the
+// edit form with the item as listed then.
+func (p *listPage[T]) editHandler(id int64, open func(ctx app.Context, item T)) app.EventHandler {
+	return func(ctx app.Context, e app.Event) {
+		if t, ok := p.item(id); ok {
+			open(ctx, t)
+		}
+	}
 }
 
 // scope is the edit form's event scope: its handlers are remade when
@@ -187,6 +215,17 @@ func (p *listPage[T]) ask(action string) app.EventHandler {
 	}
 }
 
+// enableToggle is the edit form's Enable button for a disabled item
+// (enable saves it enabled; scoped like the form, as it captures the item)
+// or its Disable… button, which asks for the "disable" confirmation; ids
+// are prefix+"-enable" and prefix+"-disable".
+func (p *listPage[T]) enableToggle(prefix string, disabled bool, enable app.EventHandler) app.UI {
+	if disabled {
+		return app.Button().ID(prefix+"-enable").Type("button").Text("Enable").OnClick(enable, p.scope())
+	}
+	return app.Button().ID(prefix + "-disable").Type("button").Class("cc-danger").Text("Disable…").OnClick(p.ask("disable"))
+}
+
 // editSection is the edit form's frame: its title, the inputs, Save and
 // Cancel, the other actions, and the last answer.
 func (p *listPage[T]) editSection(id, title string, save app.EventHandler, inputs []app.UI, actions ...app.UI) app.UI {
@@ -275,7 +314,7 @@ func (p *TicketTypes) Render() app.UI {
 		for _, f := range t.Fields {
 			labels = append(labels, f.Label)
 		}
-		rows = append(rows, editableRow(t.ID, p.edit(t.ID), t.Name, strings.Join(labels, ", ")))
+		rows = append(rows, editableRow(t.ID, p.editHandler(t.ID, p.open), t.Name, strings.Join(labels, ", ")))
 	}
 	return p.shell("/admin/tickettypes",
 		app.H1().Text("Ticket types"),
@@ -317,16 +356,6 @@ func (p *TicketTypes) submit(ctx app.Context, e app.Event) {
 	p.create(ctx, map[string]any{"name": strings.TrimSpace(inputValue("tt-name")), "fieldIds": p.checkedFields("tt-field-")}, nil, nil)
 }
 
-// edit returns the Edit handler of ticket type id: it opens the form
-// with the type as listed when clicked.
-func (p *TicketTypes) edit(id int64) app.EventHandler {
-	return func(ctx app.Context, e app.Event) {
-		if i := slices.IndexFunc(p.list, func(t ticketType) bool { return t.ID == id }); i >= 0 {
-			p.open(ctx, p.list[i])
-		}
-	}
-}
-
 func (p *TicketTypes) open(ctx app.Context, t ticketType) {
 	p.startEdit(ctx, t.ID, func() {
 		setInput("tt-e-name", t.Name)
@@ -337,11 +366,10 @@ func (p *TicketTypes) open(ctx app.Context, t ticketType) {
 }
 
 func (p *TicketTypes) editor() app.UI {
-	i := slices.IndexFunc(p.list, func(t ticketType) bool { return t.ID == p.editing })
-	if i < 0 {
+	t, ok := p.item(p.editing)
+	if !ok {
 		return app.Text("")
 	}
-	t := p.list[i]
 	path := fmt.Sprintf("/api/TicketType/%d", t.ID)
 	save := func(ctx app.Context, e app.Event) {
 		name := strings.TrimSpace(inputValue("tt-e-name"))
@@ -395,7 +423,7 @@ func (p *Agents) Render() app.UI {
 		if a.Disabled {
 			state = "disabled"
 		}
-		rows = append(rows, editableRow(a.ID, p.edit(a.ID), a.Name, a.Email, a.Role, state))
+		rows = append(rows, editableRow(a.ID, p.editHandler(a.ID, p.open), a.Name, a.Email, a.Role, state))
 	}
 	return p.shell("/admin/agents",
 		app.H1().Text("Agents"),
@@ -418,15 +446,6 @@ func (p *Agents) Render() app.UI {
 	)
 }
 
-// edit returns the Edit handler of agent id.
-func (p *Agents) edit(id int64) app.EventHandler {
-	return func(ctx app.Context, e app.Event) {
-		if i := slices.IndexFunc(p.list, func(a agentAccount) bool { return a.ID == id }); i >= 0 {
-			p.open(ctx, p.list[i])
-		}
-	}
-}
-
 func (p *Agents) open(ctx app.Context, a agentAccount) {
 	p.startEdit(ctx, a.ID, func() {
 		setInput("ag-e-name", a.Name)
@@ -437,11 +456,10 @@ func (p *Agents) open(ctx app.Context, a agentAccount) {
 }
 
 func (p *Agents) editor() app.UI {
-	i := slices.IndexFunc(p.list, func(a agentAccount) bool { return a.ID == p.editing })
-	if i < 0 {
+	a, ok := p.item(p.editing)
+	if !ok {
 		return app.Text("")
 	}
-	a := p.list[i]
 	path := fmt.Sprintf("/api/Agent/%d", a.ID)
 	// put saves the form with the given disabled state (PUT replaces it).
 	put := func(ctx app.Context, disabled bool, done string) {
@@ -466,14 +484,9 @@ func (p *Agents) editor() app.UI {
 	disable := func(ctx app.Context, e app.Event) {
 		p.send(ctx, "DELETE", path, nil, nil, func(app.Context) { p.editOK = a.Name + " is disabled: they can no longer log in." })
 	}
-	var toggle app.UI
-	if a.Disabled {
-		toggle = app.Button().ID("ag-enable").Type("button").Text("Enable").OnClick(func(ctx app.Context, e app.Event) {
-			put(ctx, false, a.Name+" is enabled again.")
-		}, p.scope())
-	} else {
-		toggle = app.Button().ID("ag-disable").Type("button").Class("cc-danger").Text("Disable…").OnClick(p.ask("disable"))
-	}
+	toggle := p.enableToggle("ag", a.Disabled, func(ctx app.Context, e app.Event) {
+		put(ctx, false, a.Name+" is enabled again.")
+	})
 	title := "Edit agent: " + a.Name
 	if a.Disabled {
 		title += " (disabled)"
@@ -498,20 +511,33 @@ const minPassword = 10
 // check finds what the API would refuse, by field.
 func (f agentForm) check() map[string]string {
 	errs := required("name", f.Name)
-	if at := strings.Index(f.Email, "@"); at <= 0 || at == len(f.Email)-1 || strings.ContainsAny(f.Email, " \t") {
+	if !validEmail(f.Email) {
 		errs["email"] = "An e-mail address, like sam@example.com."
 	}
 	if f.Role != "agent" && f.Role != "admin" {
 		errs["role"] = "Agent or admin."
 	}
+	checkPassword(errs, f.Password, false)
+	return errs
+}
+
+// validEmail is the forms' check of an e-mail address: something@something,
+// without blanks (the API checks it fully).
+func validEmail(s string) bool {
+	at := strings.Index(s, "@")
+	return at > 0 && at != len(s)-1 && !strings.ContainsAny(s, " \t")
+}
+
+// checkPassword sets errs["password"] when the API would refuse password
+// as a login password; an empty one passes unless required.
+func checkPassword(errs map[string]string, password string, required bool) {
 	switch {
-	case f.Password == "":
-	case len([]rune(f.Password)) < minPassword:
+	case password == "" && !required:
+	case len([]rune(password)) < minPassword:
 		errs["password"] = fmt.Sprintf("At least %d characters.", minPassword)
-	case len(f.Password) > 72:
+	case len(password) > 72:
 		errs["password"] = "At most 72 bytes."
 	}
-	return errs
 }
 
 // required reports field when value is empty.
@@ -555,7 +581,7 @@ func (p *APIClients) Render() app.UI {
 		if c.Disabled {
 			state = "disabled"
 		}
-		rows = append(rows, editableRow(c.ID, p.edit(c.ID), c.Name, c.ClientID, strings.Join(c.Permissions, ", "), state))
+		rows = append(rows, editableRow(c.ID, p.editHandler(c.ID, p.open), c.Name, c.ClientID, strings.Join(c.Permissions, ", "), state))
 	}
 	var secret app.UI = app.Text("")
 	if p.secret != nil {
@@ -602,15 +628,6 @@ func checkedPerms(prefix string) []string {
 	return perms
 }
 
-// edit returns the Edit handler of API client id.
-func (p *APIClients) edit(id int64) app.EventHandler {
-	return func(ctx app.Context, e app.Event) {
-		if i := slices.IndexFunc(p.list, func(c apiClient) bool { return c.ID == id }); i >= 0 {
-			p.open(ctx, p.list[i])
-		}
-	}
-}
-
 func (p *APIClients) open(ctx app.Context, c apiClient) {
 	p.secret = nil
 	p.startEdit(ctx, c.ID, func() {
@@ -623,11 +640,10 @@ func (p *APIClients) open(ctx app.Context, c apiClient) {
 }
 
 func (p *APIClients) editor() app.UI {
-	i := slices.IndexFunc(p.list, func(c apiClient) bool { return c.ID == p.editing })
-	if i < 0 {
+	c, ok := p.item(p.editing)
+	if !ok {
 		return app.Text("")
 	}
-	c := p.list[i]
 	path := fmt.Sprintf("/api/APIClient/%d", c.ID)
 	put := func(ctx app.Context) {
 		name := strings.TrimSpace(inputValue("ac-e-name"))

@@ -23,7 +23,7 @@ func (p *Fields) OnMount(ctx app.Context) { p.mount(ctx, "/api/CustomField", nil
 func (p *Fields) Render() app.UI {
 	rows := make([]app.UI, 0, len(p.list))
 	for _, f := range p.list {
-		rows = append(rows, editableRow(f.ID, p.edit(f.ID),
+		rows = append(rows, editableRow(f.ID, p.editHandler(f.ID, p.open),
 			f.Entity, f.Name, f.Label, f.Type, strings.Join(f.choiceValues(), ", ")))
 	}
 	return p.shell("/admin/fields",
@@ -60,16 +60,6 @@ func (p *Fields) submit(ctx app.Context, e app.Event) {
 	p.create(ctx, body, nil, nil)
 }
 
-// edit returns the Edit handler of field id: it opens the form with the
-// field as listed when clicked.
-func (p *Fields) edit(id int64) app.EventHandler {
-	return func(ctx app.Context, e app.Event) {
-		if i := slices.IndexFunc(p.list, func(f customField) bool { return f.ID == id }); i >= 0 {
-			p.open(ctx, p.list[i])
-		}
-	}
-}
-
 func (p *Fields) open(ctx app.Context, f customField) {
 	p.startEdit(ctx, f.ID, func() {
 		setInput("cf-e-name", f.Name)
@@ -80,11 +70,10 @@ func (p *Fields) open(ctx app.Context, f customField) {
 }
 
 func (p *Fields) editor() app.UI {
-	i := slices.IndexFunc(p.list, func(f customField) bool { return f.ID == p.editing })
-	if i < 0 {
+	f, ok := p.item(p.editing)
+	if !ok {
 		return app.Text("")
 	}
-	f := p.list[i]
 	path := fmt.Sprintf("/api/CustomField/%d", f.ID)
 	save := func(ctx app.Context, e app.Event) {
 		in := fieldForm{Name: strings.TrimSpace(inputValue("cf-e-name")), Label: strings.TrimSpace(inputValue("cf-e-label")),

@@ -2,7 +2,6 @@ package console
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
@@ -28,10 +27,7 @@ type Users struct {
 	listPage[portalUser]
 }
 
-func (p *Users) OnMount(ctx app.Context) {
-	p.path = "/api/User"
-	p.authenticate(ctx, true, p.load)
-}
+func (p *Users) OnMount(ctx app.Context) { p.mount(ctx, "/api/User", nil) }
 
 // userForm is the user form as read from the page (ids prefix + field).
 type userForm struct{ Email, FirstName, LastName, ExternalID, Phone, Password string }
@@ -45,16 +41,10 @@ func readUserForm(prefix string) userForm {
 // check finds what the API would refuse, by field.
 func (f userForm) check(passwordRequired bool) map[string]string {
 	errs := map[string]string{}
-	if at := strings.Index(f.Email, "@"); at <= 0 || at == len(f.Email)-1 || strings.ContainsAny(f.Email, " \t") {
+	if !validEmail(f.Email) {
 		errs["email"] = "An e-mail address, like sam@example.com: the portal login."
 	}
-	switch {
-	case f.Password == "" && !passwordRequired:
-	case len([]rune(f.Password)) < minPassword:
-		errs["password"] = fmt.Sprintf("At least %d characters.", minPassword)
-	case len(f.Password) > 72:
-		errs["password"] = "At most 72 bytes."
-	}
+	checkPassword(errs, f.Password, passwordRequired)
 	return errs
 }
 
@@ -90,7 +80,7 @@ func (p *Users) Render() app.UI {
 			state = "disabled"
 		}
 		name := strings.TrimSpace(u.FirstName + " " + u.LastName)
-		rows = append(rows, editableRow(u.ID, func(ctx app.Context, e app.Event) { p.edit(ctx, u) }, name, u.Email, u.ExternalID, login, state))
+		rows = append(rows, editableRow(u.ID, p.editHandler(u.ID, p.open), name, u.Email, u.ExternalID, login, state))
 	}
 	return p.shell("/admin/users",
 		app.H1().Text("Portal users"),
@@ -122,7 +112,7 @@ func (p *Users) submit(ctx app.Context, e app.Event) {
 	})
 }
 
-func (p *Users) edit(ctx app.Context, u portalUser) {
+func (p *Users) open(ctx app.Context, u portalUser) {
 	p.startEdit(ctx, u.ID, func() {
 		setInput("us-e-email", u.Email)
 		setInput("us-e-firstName", u.FirstName)
@@ -134,11 +124,10 @@ func (p *Users) edit(ctx app.Context, u portalUser) {
 }
 
 func (p *Users) editor() app.UI {
-	i := slices.IndexFunc(p.list, func(u portalUser) bool { return u.ID == p.editing })
-	if i < 0 {
+	u, ok := p.item(p.editing)
+	if !ok {
 		return app.Text("")
 	}
-	u := p.list[i]
 	path := fmt.Sprintf("/api/User/%d", u.ID)
 	put := func(ctx app.Context, disabled bool, done string) {
 		in := readUserForm("us-e-")
@@ -162,14 +151,9 @@ func (p *Users) editor() app.UI {
 			p.editOK = u.Email + " is disabled: they can no longer log in to the portal."
 		})
 	}
-	var toggle app.UI
-	if u.Disabled {
-		toggle = app.Button().ID("us-enable").Type("button").Text("Enable").OnClick(func(ctx app.Context, e app.Event) {
-			put(ctx, false, u.Email+" is enabled again.")
-		})
-	} else {
-		toggle = app.Button().ID("us-disable").Type("button").Class("cc-danger").Text("Disable…").OnClick(p.ask("disable"))
-	}
+	toggle := p.enableToggle("us", u.Disabled, func(ctx app.Context, e app.Event) {
+		put(ctx, false, u.Email+" is enabled again.")
+	})
 	title := "Edit portal user: " + u.Email
 	if u.Disabled {
 		title += " (disabled)"

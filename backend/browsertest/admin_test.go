@@ -48,6 +48,19 @@ func (b *Browser) rowGone(t *testing.T, id int64) {
 	}
 }
 
+// confirmDelete clicks an edit form's delete confirmation (#confirm,
+// labelled label), waits for the page's answer ok and for the row of item
+// id to go, and checks that get no longer finds the item in the store.
+func confirmDelete[T any](t *testing.T, b *Browser, confirm, label, ok string, id int64, get func(context.Context, int64) (T, error)) {
+	t.Helper()
+	click(t, b.Ctx, "#"+confirm, label)
+	waitText(t, b.Ctx, ".cc-ok", ok)
+	b.rowGone(t, id)
+	if _, err := get(context.Background(), id); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("after the delete: %v, want not found", err)
+	}
+}
+
 // fieldError waits for the error shown at an edit form's field.
 func fieldError(t *testing.T, b *Browser, form, field, want string) {
 	t.Helper()
@@ -125,12 +138,7 @@ func TestAdminEditsAndDeletesCustomFields(t *testing.T) {
 	if _, err := s.store.GetCustomField(ctx, region.ID); err != nil {
 		t.Fatalf("asking to delete deleted: %v", err)
 	}
-	click(t, b.Ctx, "#cf-delete-confirm", "Delete the field")
-	waitText(t, b.Ctx, ".cc-ok", "Deleted the field CFsalesRegion.")
-	b.rowGone(t, region.ID)
-	if _, err := s.store.GetCustomField(ctx, region.ID); !errors.Is(err, store.ErrNotFound) {
-		t.Errorf("after the delete: %v, want not found", err)
-	}
+	confirmDelete(t, b, "cf-delete-confirm", "Delete the field", "Deleted the field CFsalesRegion.", region.ID, s.store.GetCustomField)
 
 	// The demo flow's condition reads CFcustomerTier: a relabel and a
 	// delete are refused with the API's reason, and nothing typed is lost.
@@ -227,12 +235,7 @@ func TestAdminRenamesAssignsAndDeletesTicketTypes(t *testing.T) {
 	b.editRow(t, tt.ID)
 	b.waitValue(t, "tt-e-name", "Returns and refunds")
 	click(t, b.Ctx, "#tt-delete", "Delete")
-	click(t, b.Ctx, "#tt-delete-confirm", "Delete the ticket type")
-	waitText(t, b.Ctx, ".cc-ok", "Deleted the ticket type Returns and refunds.")
-	b.rowGone(t, tt.ID)
-	if _, err := s.store.GetTicketType(ctx, tt.ID); !errors.Is(err, store.ErrNotFound) {
-		t.Errorf("after the delete: %v, want not found", err)
-	}
+	confirmDelete(t, b, "tt-delete-confirm", "Delete the ticket type", "Deleted the ticket type Returns and refunds.", tt.ID, s.store.GetTicketType)
 }
 
 // TestAdminEditsResetsAndDisablesAgents: name and password reset, an
@@ -384,19 +387,13 @@ func TestAdminEditsRotatesAndDeletesAPIClients(t *testing.T) {
 	b.waitValue(t, "ac-e-disabled", "true")
 	click(t, b.Ctx, "#ac-delete", "Delete")
 	waitText(t, b.Ctx, "#ac-delete-confirm-box", "cannot be restored")
-	click(t, b.Ctx, "#ac-delete-confirm", "Delete the client")
-	waitText(t, b.Ctx, ".cc-ok", "Deleted the API client CRM backend (renamed)")
-	b.rowGone(t, c.ID)
-	if _, err := s.store.GetAPIClient(ctx, c.ID); !errors.Is(err, store.ErrNotFound) {
-		t.Errorf("after the delete: %v, want not found", err)
-	}
+	confirmDelete(t, b, "ac-delete-confirm", "Delete the client", "Deleted the API client CRM backend (renamed)", c.ID, s.store.GetAPIClient)
 }
 
 // TestAdminRunbookOutputsRoundTrip: a runbook step's output mappings are
 // added, removed, saved, reloaded unchanged, and read by the preview.
 func TestAdminRunbookOutputsRoundTrip(t *testing.T) {
 	s, b := adminSession(t)
-	ctx := context.Background()
 	b.openConsole(t, s.serviceURL+"/console/admin/flows")
 	b.setValue(t, "cc-new-flow", "Runbook outputs")
 	click(t, b.Ctx, "#cc-create-flow", "Create")
@@ -447,26 +444,7 @@ func TestAdminRunbookOutputsRoundTrip(t *testing.T) {
 	click(t, b.Ctx, "#fl-save", "Save")
 	waitText(t, b.Ctx, ".cc-ok", "Saved as version 2")
 
-	flows, err := s.store.ListFlows(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	i := slices.IndexFunc(flows, func(f store.Flow) bool { return f.Name == "Runbook outputs" })
-	if i < 0 {
-		t.Fatal("the flow was not stored")
-	}
-	v1, err1 := s.store.GetFlowVersion(ctx, flows[i].ID, 1)
-	v2, err2 := s.store.GetFlowVersion(ctx, flows[i].ID, 2)
-	if err1 != nil || err2 != nil {
-		t.Fatal(err1, err2)
-	}
-	if string(v1.Document) != string(v2.Document) {
-		t.Errorf("saving the reloaded editor changed the flow:\nv1 %s\nv2 %s", v1.Document, v2.Document)
-	}
-	parsed, err := flow.Parse(v1.Document)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, parsed := s.savedUnchanged(t, "Runbook outputs")
 	wantOutputs := []flow.RunbookOutput{{Path: "data.tier", Variable: "tier", Type: flow.TypeText},
 		{Path: "items[0].open", Variable: "openTickets", Type: flow.TypeNumber}}
 	if st := parsed.Step(1); st == nil || st.Runbook == nil || !slices.Equal(st.Runbook.Outputs, wantOutputs) {
@@ -648,4 +626,31 @@ func (s *stack) snippetHostPage(t *testing.T, snippet string) string {
 	})
 	_, port, _ := net.SplitHostPort(serveOn(t, mux))
 	return "http://localhost:" + port + "/"
+}
+
+// TestAdminEnablesTheUserInTheForm: the Enable button acts on the user
+// the edit form shows, after the form went from one disabled user to
+// another (an unscoped handler kept acting on the first).
+func TestAdminEnablesTheUserInTheForm(t *testing.T) {
+	s, b := adminSession(t)
+	ctx := context.Background()
+	first := &store.User{Email: "first@portal.test", FirstName: "First", Disabled: true}
+	second := &store.User{Email: "second@portal.test", FirstName: "Second", Disabled: true}
+	for _, u := range []*store.User{first, second} {
+		if err := s.store.CreateUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b.openConsole(t, s.serviceURL+"/console/admin/users")
+	b.editRow(t, first.ID)
+	b.waitValue(t, "us-e-email", first.Email)
+	b.editRow(t, second.ID)
+	b.waitValue(t, "us-e-email", second.Email)
+	click(t, b.Ctx, "#us-enable", "Enable")
+	waitText(t, b.Ctx, "#us-edit .cc-ok", second.Email+" is enabled again")
+	for u, disabled := range map[*store.User]bool{first: true, second: false} {
+		if got, err := s.store.GetUser(ctx, u.ID); err != nil || got.Disabled != disabled {
+			t.Errorf("%s: %+v, %v; want disabled %v", u.Email, got, err, disabled)
+		}
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -19,6 +20,7 @@ import (
 
 	"halochat/app/flow"
 	"halochat/app/protocol"
+	"halochat/backend/store"
 )
 
 // openConsole loads a console page and waits until its wasm runs.
@@ -509,34 +511,41 @@ func TestConsoleFlowEditorRoundTripsEveryStepKind(t *testing.T) {
 	click(t, b.Ctx, "#fl-save", "Save")
 	waitText(t, b.Ctx, ".cc-ok", "Saved as version 2")
 
-	flows, err := s.store.ListFlows(context.Background())
+	doc, parsed := s.savedUnchanged(t, "Every kind")
+	seen := map[flow.Kind]bool{}
+	for _, st := range parsed.Steps {
+		seen[st.Kind] = true
+	}
+	if len(parsed.Steps) != 12 || len(seen) != len(flow.Kinds()) {
+		t.Errorf("saved %d steps of %d kinds: %s", len(parsed.Steps), len(seen), doc)
+	}
+}
+
+// savedUnchanged checks that version 2 of the flow named name (saved
+// from the reloaded editor) is version 1 unchanged, and returns version
+// 1's document and the flow it holds.
+func (s *stack) savedUnchanged(t *testing.T, name string) ([]byte, *flow.Flow) {
+	t.Helper()
+	ctx := context.Background()
+	flows, err := s.store.ListFlows(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range flows {
-		if f.Name != "Every kind" {
-			continue
-		}
-		v1, err1 := s.store.GetFlowVersion(context.Background(), f.ID, 1)
-		v2, err2 := s.store.GetFlowVersion(context.Background(), f.ID, 2)
-		if err1 != nil || err2 != nil {
-			t.Fatal(err1, err2)
-		}
-		if string(v1.Document) != string(v2.Document) {
-			t.Errorf("saving the reloaded editor changed the flow:\nv1 %s\nv2 %s", v1.Document, v2.Document)
-		}
-		parsed, err := flow.Parse(v1.Document)
-		if err != nil {
-			t.Fatal(err)
-		}
-		seen := map[flow.Kind]bool{}
-		for _, st := range parsed.Steps {
-			seen[st.Kind] = true
-		}
-		if len(parsed.Steps) != 12 || len(seen) != len(flow.Kinds()) {
-			t.Errorf("saved %d steps of %d kinds: %s", len(parsed.Steps), len(seen), v1.Document)
-		}
-		return
+	i := slices.IndexFunc(flows, func(f store.Flow) bool { return f.Name == name })
+	if i < 0 {
+		t.Fatalf("the flow %q was not stored", name)
 	}
-	t.Fatal("the flow was not stored")
+	v1, err1 := s.store.GetFlowVersion(ctx, flows[i].ID, 1)
+	v2, err2 := s.store.GetFlowVersion(ctx, flows[i].ID, 2)
+	if err1 != nil || err2 != nil {
+		t.Fatal(err1, err2)
+	}
+	if string(v1.Document) != string(v2.Document) {
+		t.Errorf("saving the reloaded editor changed the flow:\nv1 %s\nv2 %s", v1.Document, v2.Document)
+	}
+	parsed, err := flow.Parse(v1.Document)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v1.Document, parsed
 }

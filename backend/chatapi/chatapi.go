@@ -100,7 +100,7 @@ func (h *Handler) start(w http.ResponseWriter, r *http.Request) {
 			Message: "chat starts must come from the chat service's own origin (the widget)"})
 		return
 	}
-	if ok, wait := h.starts.Allow(clientIP(r)); !ok {
+	if ok, wait := h.starts.Allow(realtime.ClientIP(r)); !ok {
 		realtime.WriteRateLimited(w, wait, "too many chat starts from this address")
 		return
 	}

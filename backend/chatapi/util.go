@@ -2,7 +2,6 @@ package chatapi
 
 import (
 	"encoding/json"
-	"net"
 	"net/http"
 )
 
@@ -16,12 +15,4 @@ func writeJSONCached(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
-}
-
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }

@@ -237,11 +237,39 @@ func (a *IdentityAPI) getAgent(w http.ResponseWriter, r *http.Request) error {
 // MinPasswordLen is the shortest agent password accepted.
 const MinPasswordLen = 10
 
+// checkEmail refuses an e-mail field that is no e-mail address.
+func checkEmail(email string) error {
+	if !identity.ValidEmail(strings.TrimSpace(email)) {
+		return apiInvalid("email", "%q is not an e-mail address", email)
+	}
+	return nil
+}
+
+// hashPassword checks a login password (MinPasswordLen characters to 72
+// bytes, bcrypt's limit) and returns its hash; "" when none is given and
+// none is required. whose names the account in the hashing error.
+func hashPassword(password string, required bool, whose string) (string, error) {
+	if password == "" && !required {
+		return "", nil
+	}
+	if len([]rune(password)) < MinPasswordLen {
+		return "", apiInvalid("password", "must be at least %d characters", MinPasswordLen)
+	}
+	if len(password) > 72 {
+		return "", apiInvalid("password", "must be at most 72 bytes (bcrypt's limit)")
+	}
+	hash, err := secret.HashPassword(password)
+	if err != nil {
+		return "", fmt.Errorf("hash %s password: %w", whose, err)
+	}
+	return hash, nil
+}
+
 // checkAgentInput validates e-mail, name, role and (when given or
 // required) the password, and returns the password's hash ("" = none).
 func checkAgentInput(in *AgentInput, passwordRequired bool) (string, error) {
-	if !identity.ValidEmail(strings.TrimSpace(in.Email)) {
-		return "", apiInvalid("email", "%q is not an e-mail address", in.Email)
+	if err := checkEmail(in.Email); err != nil {
+		return "", err
 	}
 	if err := textField("name", in.Name, true, 200); err != nil {
 		return "", err
@@ -249,20 +277,7 @@ func checkAgentInput(in *AgentInput, passwordRequired bool) (string, error) {
 	if in.Role != store.RoleAgent && in.Role != store.RoleAdmin {
 		return "", apiInvalid("role", `must be "agent" or "admin", not %q`, in.Role)
 	}
-	if in.Password == "" && !passwordRequired {
-		return "", nil
-	}
-	if len([]rune(in.Password)) < MinPasswordLen {
-		return "", apiInvalid("password", "must be at least %d characters", MinPasswordLen)
-	}
-	if len(in.Password) > 72 {
-		return "", apiInvalid("password", "must be at most 72 bytes (bcrypt's limit)")
-	}
-	hash, err := secret.HashPassword(in.Password)
-	if err != nil {
-		return "", fmt.Errorf("hash the new agent's password: %w", err)
-	}
-	return hash, nil
+	return hashPassword(in.Password, passwordRequired, "the new agent's")
 }
 
 func (a *IdentityAPI) createAgent(w http.ResponseWriter, r *http.Request) error {

@@ -3,14 +3,11 @@ package httpapi
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
-	"halochat/backend/identity"
-	"halochat/backend/secret"
 	"halochat/backend/store"
 )
 
@@ -81,8 +78,8 @@ func (a *IdentityAPI) getUser(w http.ResponseWriter, r *http.Request) error {
 // checkUserInput validates the fields and (when given or required) the
 // password, and returns the password's hash ("" = none given).
 func checkUserInput(in *UserInput, passwordRequired bool) (string, error) {
-	if !identity.ValidEmail(strings.TrimSpace(in.Email)) {
-		return "", apiInvalid("email", "%q is not an e-mail address", in.Email)
+	if err := checkEmail(in.Email); err != nil {
+		return "", err
 	}
 	for _, f := range []struct{ name, v string }{
 		{"externalId", in.ExternalID}, {"username", in.Username}, {"firstName", in.FirstName},
@@ -92,20 +89,7 @@ func checkUserInput(in *UserInput, passwordRequired bool) (string, error) {
 			return "", err
 		}
 	}
-	if in.Password == "" && !passwordRequired {
-		return "", nil
-	}
-	if len([]rune(in.Password)) < MinPasswordLen {
-		return "", apiInvalid("password", "must be at least %d characters", MinPasswordLen)
-	}
-	if len(in.Password) > 72 {
-		return "", apiInvalid("password", "must be at most 72 bytes (bcrypt's limit)")
-	}
-	hash, err := secret.HashPassword(in.Password)
-	if err != nil {
-		return "", fmt.Errorf("hash the portal user's password: %w", err)
-	}
-	return hash, nil
+	return hashPassword(in.Password, passwordRequired, "the portal user's")
 }
 
 // userTaken answers 409 naming the field when another user holds the

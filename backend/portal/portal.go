@@ -15,7 +15,6 @@ import (
 	"fmt"
 	"log/slog"
 	"mime"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -249,23 +248,10 @@ func (s *Service) Logout(ctx context.Context, token string) error {
 	return s.cfg.Store.DeletePortalSession(ctx, secret.HashKey(token))
 }
 
-// SweepExpired deletes expired sessions every interval until ctx ends.
-func (s *Service) SweepExpired(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			n, err := s.cfg.Store.DeleteExpiredPortalSessions(ctx, s.cfg.Now())
-			if err != nil {
-				s.cfg.Logger.Warn("sweep expired portal sessions", "err", err)
-			} else if n > 0 {
-				s.cfg.Logger.Info("swept expired portal sessions", "count", n)
-			}
-		}
-	}
+// DeleteExpired deletes the expired sessions (the service sweeps with it
+// every few minutes) and returns how many.
+func (s *Service) DeleteExpired(ctx context.Context) (int64, error) {
+	return s.cfg.Store.DeleteExpiredPortalSessions(ctx, s.cfg.Now())
 }
 
 // ---- HTTP ----
@@ -300,11 +286,7 @@ func (s *Service) internal(w http.ResponseWriter, r *http.Request, err error) {
 
 // limited answers 429 when the address has tried to log in too often.
 func (s *Service) limited(w http.ResponseWriter, r *http.Request) bool {
-	ip, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		ip = r.RemoteAddr
-	}
-	if ok, wait := s.logins.Allow(ip); !ok {
+	if ok, wait := s.logins.Allow(realtime.ClientIP(r)); !ok {
 		realtime.WriteRateLimited(w, wait, "too many portal logins from this address")
 		return true
 	}

@@ -119,6 +119,10 @@ func RetryAfter(d time.Duration) string {
 // free no token on a clock, so this is only a hint.
 const connRetry = 5 * time.Second
 
+// ClientIP is the address a per-client limit keys on: the request's
+// remote host (the whole RemoteAddr when it has no port).
+func ClientIP(r *http.Request) string { return clientIP(r) }
+
 // WriteRateLimited answers 429 with Retry-After and the error shape.
 func WriteRateLimited(w http.ResponseWriter, wait time.Duration, msg string) {
 	w.Header().Set("Retry-After", RetryAfter(wait))

@@ -133,7 +133,7 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	context.AfterFunc(ctx, rt.Close)
 	portalSvc := portal.New(portal.Config{Store: st, Identity: &identity.Resolver{Store: st}, Logger: logger,
 		SecureCookies: authSvc.SecureCookies, LoginsPerMinute: o.Limits.PortalLoginsPerMinute})
-	go portalSvc.SweepExpired(ctx, 10*time.Minute)
+	go sweep(ctx, logger, "expired portal sessions", 10*time.Minute, portalSvc.DeleteExpired)
 	api := chatapi.New(chatapi.Config{Chats: chatSvc, Logger: logger, PublicOrigin: publicURL, PortalUser: portalSvc.UserFrom,
 		RequireAgent: authSvc.RequireAgent, AgentFrom: auth.AgentFrom, MaxBodyBytes: o.Limits.MaxBodyBytes,
 		StartsPerMinute: o.Limits.StartsPerMinute, ProfileStartsPerMinute: o.Limits.ProfileStartsPerMinute})
