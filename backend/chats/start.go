@@ -279,12 +279,7 @@ func (s *Service) response(ctx context.Context, c *store.Chat, resume string) (*
 
 // State describes chat c for the widget or the console.
 func (s *Service) State(ctx context.Context, c *store.Chat) (*protocol.ChatState, error) {
-	out := &protocol.ChatState{ID: c.ID, ProfileID: c.ProfileID, Status: c.Status, StartStep: int(c.StartStep),
-		Authenticated: c.Authenticated, LastSeq: c.LastSeq, TicketID: c.TicketID, EndReason: c.EndReason,
-		StartedAt: c.StartedAt.UTC().Format(time.RFC3339)}
-	if !c.QueuedAt.IsZero() {
-		out.QueuedAt = c.QueuedAt.UTC().Format(time.RFC3339)
-	}
+	out := baseState(c)
 	if c.AgentID != 0 {
 		if a, err := s.store.GetAgent(ctx, c.AgentID); err == nil {
 			out.AgentName = a.Name
@@ -292,8 +287,7 @@ func (s *Service) State(ctx context.Context, c *store.Chat) (*protocol.ChatState
 	}
 	if c.UserID != 0 {
 		if u, err := s.store.GetUser(ctx, c.UserID); err == nil {
-			out.UserName = strings.TrimSpace(u.FirstName + " " + u.LastName)
-			out.UserEmail = u.Email
+			setUser(out, u)
 		}
 	}
 	if c.Status == store.ChatBot && c.FlowID != 0 {
@@ -315,6 +309,23 @@ func (s *Service) State(ctx context.Context, c *store.Chat) (*protocol.ChatState
 		}
 	}
 	return out, nil
+}
+
+// baseState is the part of a chat's state its row holds.
+func baseState(c *store.Chat) *protocol.ChatState {
+	out := &protocol.ChatState{ID: c.ID, ProfileID: c.ProfileID, Status: c.Status, StartStep: int(c.StartStep),
+		Authenticated: c.Authenticated, LastSeq: c.LastSeq, TicketID: c.TicketID, EndReason: c.EndReason,
+		StartedAt: c.StartedAt.UTC().Format(time.RFC3339)}
+	if !c.QueuedAt.IsZero() {
+		out.QueuedAt = c.QueuedAt.UTC().Format(time.RFC3339)
+	}
+	return out
+}
+
+// setUser names the chat's user in its state.
+func setUser(st *protocol.ChatState, u *store.User) {
+	st.UserName = strings.TrimSpace(u.FirstName + " " + u.LastName)
+	st.UserEmail = u.Email
 }
 
 // Availability says whether profile id's chat is available now: inside

@@ -58,6 +58,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fs.StringVar(&opts.DemoHost, "demo-host", env("HALOCHAT_DEMO_HOST", ""), "also serve the demo host page on this address (e.g. 127.0.0.1:8081, shown as http://localhost:8081)")
 		fs.BoolVar(&opts.Production, "production", env("HALOCHAT_PRODUCTION", "") == "1", "refuse to start with the demo's accounts, an http public URL or lifted limits")
 		fs.StringVar(&opts.Limits, "limits", env("HALOCHAT_LIMITS", "default"), `abuse limits: "default", or "benchmark" (lifts every rate and connection limit: load tests on loopback only)`)
+		fs.StringVar(&opts.Pprof, "pprof", env("HALOCHAT_PPROF", ""), "serve net/http/pprof on this loopback address (e.g. 127.0.0.1:6060) for profiling")
 		if err := fs.Parse(rest); err != nil {
 			return err
 		}

@@ -23,6 +23,7 @@ type serveOptions struct {
 	DemoHost   string
 	Limits     string
 	Production bool
+	Pprof      string // loopback address for net/http/pprof; "" = off
 }
 
 func openStore(ctx context.Context, logger *slog.Logger, dsn string) (*store.Store, error) {
@@ -120,6 +121,19 @@ func serve(ctx context.Context, logger *slog.Logger, opts serveOptions) error {
 		listeners = append(listeners, dl)
 		_, port, _ := net.SplitHostPort(dl.Addr().String())
 		logger.Info("serving the demo host page", "url", "http://localhost:"+port+"/")
+	}
+
+	if opts.Pprof != "" {
+		pl, err := pprofListener(opts.Pprof)
+		if err != nil {
+			for _, l := range listeners {
+				l.Close()
+			}
+			return err
+		}
+		servers = append(servers, &http.Server{Handler: pprofHandler(), ReadHeaderTimeout: 10 * time.Second})
+		listeners = append(listeners, pl)
+		logger.Info("serving pprof", "url", "http://"+pl.Addr().String()+"/debug/pprof/")
 	}
 
 	errc := make(chan error, len(servers))
