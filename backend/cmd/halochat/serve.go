@@ -24,10 +24,11 @@ type serveOptions struct {
 	Limits     string
 	Production bool
 	Pprof      string // loopback address for net/http/pprof; "" = off
+	Pool       int    // PostgreSQL connections; 0 = the store's default
 }
 
-func openStore(ctx context.Context, logger *slog.Logger, dsn string) (*store.Store, error) {
-	st, err := store.Open(ctx, dsn)
+func openStore(ctx context.Context, logger *slog.Logger, dsn string, pool int) (*store.Store, error) {
+	st, err := store.OpenWithOptions(ctx, dsn, store.Options{MaxOpenConns: pool})
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
@@ -40,7 +41,7 @@ func openStore(ctx context.Context, logger *slog.Logger, dsn string) (*store.Sto
 }
 
 func migrate(ctx context.Context, logger *slog.Logger, dsn string) error {
-	st, err := openStore(ctx, logger, dsn)
+	st, err := openStore(ctx, logger, dsn, 0)
 	if err != nil {
 		return err
 	}
@@ -48,7 +49,10 @@ func migrate(ctx context.Context, logger *slog.Logger, dsn string) error {
 }
 
 func serve(ctx context.Context, logger *slog.Logger, opts serveOptions) error {
-	st, err := openStore(ctx, logger, *opts.DSN)
+	if opts.Pool < 0 {
+		return fmt.Errorf("--db-pool must be 0 (the default) or more, not %d", opts.Pool)
+	}
+	st, err := openStore(ctx, logger, *opts.DSN, opts.Pool)
 	if err != nil {
 		return err
 	}
