@@ -48,20 +48,48 @@ func (s *Service) Send(ctx context.Context, chatID string, req protocol.SendRequ
 	if text == "" && req.Choice == nil {
 		return ack, &Error{Status: http.StatusBadRequest, Code: protocol.CodeInvalidRequest, Field: "text", Message: "a message needs text or a choice"}
 	}
-	unlock := s.lock(chatID)
-	defer unlock()
-	for range moveAttempts {
-		if m, err := s.store.MessageByClientID(ctx, chatID, req.ClientMsgID); err == nil {
-			ack.Seq, ack.Duplicate = m.Seq, true
-			return ack, nil
-		} else if !errors.Is(err, store.ErrNotFound) {
+	// The chat's lock is taken only when the bot waits for this message
+	// (the flow must see one answer at a time); a message the bot does
+	// not wait for is one atomic append, and visitors' messages to live
+	// chats do not queue behind each other's locks.
+	var unlock func()
+	defer func() {
+		if unlock != nil {
+			unlock()
+		}
+	}()
+	// A resend is found before anything runs: by the append itself when
+	// no bot waits (the common case: one round trip), else by a look-up
+	// first, so the bot never takes a resend for a new answer.
+	dupOf := func() (bool, error) {
+		m, err := s.store.MessageByClientID(ctx, chatID, req.ClientMsgID)
+		if errors.Is(err, store.ErrNotFound) {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		ack.Seq, ack.Duplicate = m.Seq, true
+		return true, nil
+	}
+	if req.Choice == nil {
+		// A live chat (with an agent) is where most messages go, and
+		// there the bot waits for nothing: append at once, in one round
+		// trip; anything else is read first.
+		live := store.Message{Sender: store.SenderVisitor, ClientMsgID: req.ClientMsgID, Text: text}
+		if ack, err := s.appendOne(ctx, chatID, ack, store.AppendCond{ExpectStatus: store.ChatLive}, live); !isEnded(err) {
 			return ack, err
 		}
+	}
+	for range moveAttempts {
 		c, err := s.store.GetChat(ctx, chatID)
 		if err != nil {
 			return ack, err
 		}
 		if c.Status == store.ChatEnded {
+			if dup, err := dupOf(); dup || err != nil {
+				return ack, err
+			}
 			return ack, errChatEnded(c.ID)
 		}
 		msg := store.Message{Sender: store.SenderVisitor, ClientMsgID: req.ClientMsgID, Text: text}
@@ -74,10 +102,20 @@ func (s *Service) Send(ctx context.Context, chatID string, req protocol.SendRequ
 		botTurn := c.Status == store.ChatBot &&
 			(st.Status == flow.StatusAwaitingAnswer || st.Status == flow.StatusAwaitingChoice)
 		if req.Choice != nil && !(botTurn && st.Status == flow.StatusAwaitingChoice) {
+			if dup, err := dupOf(); dup || err != nil {
+				return ack, err
+			}
 			return ack, refuse(http.StatusConflict, protocol.CodeUnexpectedInput, "no choice is offered now")
 		}
 		if !botTurn {
-			return s.appendOne(ctx, chatID, ack, store.ChatAdvance{NotEnded: true, Messages: []store.Message{msg}})
+			return s.appendOne(ctx, chatID, ack, store.AppendCond{NotEnded: true}, msg)
+		}
+		if unlock == nil {
+			unlock = s.lock(chatID)
+			continue // read the chat again under the lock
+		}
+		if dup, err := dupOf(); dup || err != nil {
+			return ack, err
 		}
 		rt, err := s.runtimeFor(ctx, c)
 		if err != nil {
@@ -231,20 +269,23 @@ func (s *Service) AgentSend(ctx context.Context, chatID string, a *store.Agent, 
 	if text == "" {
 		return ack, &Error{Status: http.StatusBadRequest, Code: protocol.CodeInvalidRequest, Field: "text", Message: "the message is empty"}
 	}
-	c, err := s.AgentChat(ctx, chatID, a)
-	if err != nil {
-		return ack, err
-	}
 	msg := store.Message{Sender: store.SenderAgent, AgentID: a.ID, ClientMsgID: req.ClientMsgID, Text: text,
 		Payload: payload(protocol.ChatMessage{AgentName: a.Name})}
-	return s.appendOne(ctx, c.ID, ack, store.ChatAdvance{ExpectStatus: store.ChatLive, Messages: []store.Message{msg}})
+	ack, err := s.appendOne(ctx, chatID, ack, store.AppendCond{ExpectStatus: store.ChatLive, AgentID: a.ID}, msg)
+	if isEnded(err) || errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrInvalid) {
+		// Not live with this agent: say why.
+		if _, cerr := s.AgentChat(ctx, chatID, a); cerr != nil {
+			return ack, cerr
+		}
+	}
+	return ack, err
 }
 
-// appendOne commits adv's one message and acknowledges it: a resend gets
-// the stored message's seq (Duplicate), a chat that moved on (ended, or
-// no longer in the expected status) a chat_ended refusal.
-func (s *Service) appendOne(ctx context.Context, chatID string, ack protocol.Ack, adv store.ChatAdvance) (protocol.Ack, error) {
-	res, err := s.store.AdvanceChat(ctx, chatID, adv)
+// appendOne commits msg when cond holds and acknowledges it: a resend
+// gets the stored message's seq (Duplicate), a chat that moved on (ended,
+// or no longer in the expected status) a chat_ended refusal.
+func (s *Service) appendOne(ctx context.Context, chatID string, ack protocol.Ack, cond store.AppendCond, msg store.Message) (protocol.Ack, error) {
+	res, err := s.store.AppendIf(ctx, chatID, cond, msg)
 	if err != nil {
 		return ack, err
 	}

@@ -86,9 +86,10 @@ type Service struct {
 
 	progMu   sync.Mutex
 	programs map[string]*flow.Program
-	// locks serialise the changes of one chat on this node (striped by
-	// chat id); across nodes AdvanceChat's compare-and-swap decides.
-	locks [64]sync.Mutex
+	// locks serialise the flow changes of one chat on this node (striped
+	// by chat id: 1024 stripes keep unrelated chats from waiting on each
+	// other); across nodes AdvanceChat's compare-and-swap decides.
+	locks [1024]sync.Mutex
 }
 
 // New returns a Service.

@@ -259,8 +259,12 @@ func (s *Service) Start(ctx context.Context, req StartRequest) (*protocol.StartC
 		"start_step", c.StartStep, "authenticated", c.Authenticated)
 
 	// Commit the start's outputs (and perform its actions) as any other run.
+	// The answer reuses what the start has (the flow, the user, and the
+	// messages: a new chat has only those the run stored) rather than
+	// reading them again.
+	rt := &runtime{prog: prog, env: env}
 	unlock := s.lock(c.ID)
-	_, _, err = s.runFlow(ctx, c, &runtime{prog: prog, env: env}, flow.Start(override, embedded), nil, protocol.EndByFlow)
+	stored, _, err := s.runFlow(ctx, c, rt, flow.Start(override, embedded), nil, protocol.EndByFlow)
 	unlock()
 	if err != nil {
 		return nil, err
@@ -269,12 +273,12 @@ func (s *Service) Start(ctx context.Context, req StartRequest) (*protocol.StartC
 	if err != nil {
 		return nil, err
 	}
-	resp, err := s.response(ctx, c, resume)
+	state, err := s.stateWith(ctx, c, rt, id.User)
 	if err != nil {
 		return nil, err
 	}
-	resp.EndedChatID = endedID
-	return resp, nil
+	return &protocol.StartChatResponse{V: protocol.ProtocolVersion, ChatID: c.ID, ResumeSecret: resume,
+		Chat: *state, Messages: WireMessages(stored), EndedChatID: endedID}, nil
 }
 
 func isEnded(err error) bool {
@@ -306,27 +310,32 @@ func (s *Service) response(ctx context.Context, c *store.Chat, resume string) (*
 
 // State describes chat c for the widget or the console.
 func (s *Service) State(ctx context.Context, c *store.Chat) (*protocol.ChatState, error) {
-	out := &protocol.ChatState{ID: c.ID, ProfileID: c.ProfileID, Status: c.Status, StartStep: int(c.StartStep),
-		Authenticated: c.Authenticated, LastSeq: c.LastSeq, TicketID: c.TicketID, EndReason: c.EndReason,
-		StartedAt: c.StartedAt.UTC().Format(time.RFC3339)}
-	if !c.QueuedAt.IsZero() {
-		out.QueuedAt = c.QueuedAt.UTC().Format(time.RFC3339)
-	}
+	return s.stateWith(ctx, c, nil, nil)
+}
+
+// stateWith is State with the chat's runtime and user when the caller
+// has them (nil: read them).
+func (s *Service) stateWith(ctx context.Context, c *store.Chat, rt *runtime, u *store.User) (*protocol.ChatState, error) {
+	out := baseState(c)
 	if c.AgentID != 0 {
 		if a, err := s.store.GetAgent(ctx, c.AgentID); err == nil {
 			out.AgentName = a.Name
 		}
 	}
-	if c.UserID != 0 {
+	switch {
+	case u != nil && u.ID == c.UserID:
+		setUser(out, u)
+	case c.UserID != 0:
 		if u, err := s.store.GetUser(ctx, c.UserID); err == nil {
-			out.UserName = strings.TrimSpace(u.FirstName + " " + u.LastName)
-			out.UserEmail = u.Email
+			setUser(out, u)
 		}
 	}
 	if c.Status == store.ChatBot && c.FlowID != 0 {
-		rt, err := s.runtimeFor(ctx, c)
-		if err != nil {
-			return nil, err
+		if rt == nil {
+			var err error
+			if rt, err = s.runtimeFor(ctx, c); err != nil {
+				return nil, err
+			}
 		}
 		st, err := decodeState(c.FlowState)
 		if err != nil {
@@ -342,6 +351,23 @@ func (s *Service) State(ctx context.Context, c *store.Chat) (*protocol.ChatState
 		}
 	}
 	return out, nil
+}
+
+// baseState is the part of a chat's state its row holds.
+func baseState(c *store.Chat) *protocol.ChatState {
+	out := &protocol.ChatState{ID: c.ID, ProfileID: c.ProfileID, Status: c.Status, StartStep: int(c.StartStep),
+		Authenticated: c.Authenticated, LastSeq: c.LastSeq, TicketID: c.TicketID, EndReason: c.EndReason,
+		StartedAt: c.StartedAt.UTC().Format(time.RFC3339)}
+	if !c.QueuedAt.IsZero() {
+		out.QueuedAt = c.QueuedAt.UTC().Format(time.RFC3339)
+	}
+	return out
+}
+
+// setUser names the chat's user in its state.
+func setUser(st *protocol.ChatState, u *store.User) {
+	st.UserName = strings.TrimSpace(u.FirstName + " " + u.LastName)
+	st.UserEmail = u.Email
 }
 
 // Availability says whether profile id's chat is available now: inside

@@ -111,6 +111,7 @@ func (c *conn) push(it item) {
 	}
 	if len(c.queue) >= c.srv.lim.SendBuffer {
 		// A slow client: drop it rather than hold memory or stall others.
+		c.srv.log.Warn("dropping a websocket that does not keep up", "who", c.self, "queued", len(c.queue))
 		c.closed = true
 		c.queue = nil
 		go func() { _ = c.ws.Close(websocket.StatusTryAgainLater, "too slow: reconnect and resume") }()
@@ -155,6 +156,7 @@ func (c *conn) write() {
 			err = c.deliver(*it.ev)
 		}
 		if err != nil {
+			c.srv.log.Info("closing a websocket after a failed write", "who", c.self, "err", err)
 			c.mu.Lock()
 			c.closed, c.queue, c.writing = true, nil, false
 			c.mu.Unlock()
@@ -269,23 +271,23 @@ func (c *conn) read(chatID string, after int64) ([]store.Message, error) {
 func (c *conn) sendQueue() error {
 	ctx, cancel := context.WithTimeout(c.srv.ctx, 30*time.Second)
 	defer cancel()
-	q, err := c.srv.cfg.Chats.Store().ListChats(ctx, store.ChatFilter{Status: store.ChatQueued})
+	states, err := c.srv.queue.get(ctx)
 	if err != nil {
 		return err
 	}
-	states := make([]protocol.ChatState, 0, len(q))
-	for i := range q {
-		st, err := c.srv.cfg.Chats.State(ctx, &q[i])
-		if err != nil {
-			return err
-		}
-		states = append(states, *st)
+	if states == nil {
+		states = []protocol.ChatState{}
 	}
 	return c.send(protocol.Frame{Type: protocol.FrameQueue, Chats: states})
 }
 
 // watch follows a chat from after seq: subscribe first, then read what
 // is stored, so nothing falls between.
+//
+// The broker calls subscribers holding its own lock, and they take c.mu
+// (push): so c.mu is never held while calling the broker (Subscribe or a
+// cancel), or a publish and a watch could each wait for the other's lock
+// — which stalled every connection of a node under load.
 func (c *conn) watch(chatID string, after int64) {
 	c.mu.Lock()
 	if c.closed {
@@ -296,13 +298,24 @@ func (c *conn) watch(chatID string, after int64) {
 		c.watches = map[string]*watch{}
 	}
 	w := c.watches[chatID]
-	if w == nil {
+	fresh := w == nil
+	if fresh {
 		w = &watch{}
 		c.watches[chatID] = w
-		w.cancel = c.srv.cfg.Broker.Subscribe(chats.ChatTopic(chatID), func(ev chats.Event) { c.push(item{ev: &ev}) })
 	}
 	w.last = max(after, 0)
 	c.mu.Unlock()
+	if fresh {
+		cancel := c.srv.cfg.Broker.Subscribe(chats.ChatTopic(chatID), func(ev chats.Event) { c.push(item{ev: &ev}) })
+		c.mu.Lock()
+		if c.closed || c.watches[chatID] != w { // closed or unwatched meanwhile
+			c.mu.Unlock()
+			cancel()
+			return
+		}
+		w.cancel = cancel
+		c.mu.Unlock()
+	}
 	c.push(item{ev: &chats.Event{Topic: chats.ChatTopic(chatID), ChatID: chatID}})
 }
 
@@ -311,13 +324,14 @@ func (c *conn) unwatch(chatID string) {
 	w := c.watches[chatID]
 	delete(c.watches, chatID)
 	c.mu.Unlock()
-	if w != nil {
+	if w != nil && w.cancel != nil {
 		w.cancel()
 	}
 }
 
 func (c *conn) watchQueue() {
 	coalesce := func(chats.Event) {
+		c.srv.queue.changed()
 		c.mu.Lock()
 		for _, it := range c.queue { // one pending queue refresh is enough
 			if it.ev != nil && it.ev.Topic == chats.QueueTopic {
@@ -328,7 +342,15 @@ func (c *conn) watchQueue() {
 		c.mu.Unlock()
 		c.push(item{ev: &chats.Event{Topic: chats.QueueTopic}})
 	}
-	c.queueW = c.srv.cfg.Broker.Subscribe(chats.QueueTopic, coalesce)
+	cancel := c.srv.cfg.Broker.Subscribe(chats.QueueTopic, coalesce)
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		cancel()
+		return
+	}
+	c.queueW = cancel
+	c.mu.Unlock()
 	coalesce(chats.Event{})
 }
 
@@ -366,7 +388,9 @@ func (c *conn) close() {
 	}
 	c.mu.Unlock()
 	for _, w := range ws {
-		w.cancel()
+		if w.cancel != nil {
+			w.cancel()
+		}
 	}
 	if qw != nil {
 		qw()

@@ -120,6 +120,8 @@ type Server struct {
 	ctx    context.Context // ends when the server shuts down
 	cancel context.CancelFunc
 
+	queue *queueView // the agents' queue, read once per change for all consoles
+
 	agentMu    sync.Mutex
 	agentConns map[int64]int
 }
@@ -137,6 +139,7 @@ func NewServer(cfg Config) *Server {
 		prSend: PerMinute(cfg.Limits.ProfileSendsPerMinute),
 		perIP:  &counter{max: cfg.Limits.MaxConnsPerIP, m: map[string]int{}},
 		ctx:    ctx, cancel: cancel, agentConns: map[int64]int{}}
+	s.queue = newQueueView(cfg.Chats.QueueStates)
 	go s.touchAgents(ctx)
 	return s
 }

@@ -21,6 +21,8 @@ type ChatAdvance struct {
 	ExpectStatus string
 	// NotEnded requires the chat not to have ended.
 	NotEnded bool
+	// ExpectAgentID, when set, is the agent the chat must be with.
+	ExpectAgentID int64
 	// Update is applied to the chat row (nil fields are left alone).
 	Update ChatUpdate
 	// Messages are appended after the update, in order.
@@ -92,6 +94,9 @@ func (s *Store) AdvanceChat(ctx context.Context, chatID string, a ChatAdvance) (
 		}
 		if a.NotEnded {
 			q = q.Where("status <> ?", ChatEnded)
+		}
+		if a.ExpectAgentID != 0 {
+			q = q.Where("agent_id = ?", a.ExpectAgentID)
 		}
 		q, err := applyChatUpdate(what, q, a.Update)
 		if err != nil {

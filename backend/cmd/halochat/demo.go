@@ -11,7 +11,7 @@ import (
 )
 
 func seedDemo(ctx context.Context, logger *slog.Logger, dsn string, asJSON bool, out io.Writer) error {
-	st, err := openStore(ctx, logger, dsn)
+	st, err := openStore(ctx, logger, dsn, 0)
 	if err != nil {
 		return err
 	}

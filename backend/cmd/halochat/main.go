@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"syscall"
 )
 
@@ -58,6 +59,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fs.StringVar(&opts.DemoHost, "demo-host", env("HALOCHAT_DEMO_HOST", ""), "also serve the demo host page on this address (e.g. 127.0.0.1:8081, shown as http://localhost:8081)")
 		fs.BoolVar(&opts.Production, "production", env("HALOCHAT_PRODUCTION", "") == "1", "refuse to start with the demo's accounts, an http public URL or lifted limits")
 		fs.StringVar(&opts.Limits, "limits", env("HALOCHAT_LIMITS", "default"), `abuse limits: "default", or "benchmark" (lifts every rate and connection limit: load tests on loopback only)`)
+		fs.IntVar(&opts.Pool, "db-pool", envInt("HALOCHAT_DB_POOL", 0), "PostgreSQL connections per node (0: the default, 16)")
+		fs.StringVar(&opts.Pprof, "pprof", env("HALOCHAT_PPROF", ""), "serve net/http/pprof on this loopback address (e.g. 127.0.0.1:6060) for profiling")
 		if err := fs.Parse(rest); err != nil {
 			return err
 		}
@@ -109,4 +112,13 @@ func resolveDSN(dsn *string) error {
 	}
 	*dsn = "sqlite://" + abs
 	return nil
+}
+
+// envInt is env for a whole number; an unparsable value gives def (the
+// flag then says what it is).
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil {
+		return v
+	}
+	return def
 }

@@ -23,10 +23,12 @@ type serveOptions struct {
 	DemoHost   string
 	Limits     string
 	Production bool
+	Pprof      string // loopback address for net/http/pprof; "" = off
+	Pool       int    // PostgreSQL connections; 0 = the store's default
 }
 
-func openStore(ctx context.Context, logger *slog.Logger, dsn string) (*store.Store, error) {
-	st, err := store.Open(ctx, dsn)
+func openStore(ctx context.Context, logger *slog.Logger, dsn string, pool int) (*store.Store, error) {
+	st, err := store.OpenWithOptions(ctx, dsn, store.Options{MaxOpenConns: pool})
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
@@ -39,7 +41,7 @@ func openStore(ctx context.Context, logger *slog.Logger, dsn string) (*store.Sto
 }
 
 func migrate(ctx context.Context, logger *slog.Logger, dsn string) error {
-	st, err := openStore(ctx, logger, dsn)
+	st, err := openStore(ctx, logger, dsn, 0)
 	if err != nil {
 		return err
 	}
@@ -47,7 +49,10 @@ func migrate(ctx context.Context, logger *slog.Logger, dsn string) error {
 }
 
 func serve(ctx context.Context, logger *slog.Logger, opts serveOptions) error {
-	st, err := openStore(ctx, logger, *opts.DSN)
+	if opts.Pool < 0 {
+		return fmt.Errorf("--db-pool must be 0 (the default) or more, not %d", opts.Pool)
+	}
+	st, err := openStore(ctx, logger, *opts.DSN, opts.Pool)
 	if err != nil {
 		return err
 	}
@@ -120,6 +125,19 @@ func serve(ctx context.Context, logger *slog.Logger, opts serveOptions) error {
 		listeners = append(listeners, dl)
 		_, port, _ := net.SplitHostPort(dl.Addr().String())
 		logger.Info("serving the demo host page", "url", "http://localhost:"+port+"/")
+	}
+
+	if opts.Pprof != "" {
+		pl, err := pprofListener(opts.Pprof)
+		if err != nil {
+			for _, l := range listeners {
+				l.Close()
+			}
+			return err
+		}
+		servers = append(servers, &http.Server{Handler: pprofHandler(), ReadHeaderTimeout: 10 * time.Second})
+		listeners = append(listeners, pl)
+		logger.Info("serving pprof", "url", "http://"+pl.Addr().String()+"/debug/pprof/")
 	}
 
 	errc := make(chan error, len(servers))

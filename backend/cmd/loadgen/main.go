@@ -17,7 +17,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"net"
@@ -83,6 +82,7 @@ type Report struct {
 	Acked                  int64 // persisted: visitors' and agents' messages acknowledged
 	Delivered              int64 // visitor → agent and agent → visitor
 	Duplicates, OutOfOrder int64
+	AgentReconnects        int64   // consoles the server dropped (too slow) that reconnected
 	PersistedPerSecond     float64 // acknowledged messages over the message phase
 	DeliveredPerSecond     float64 // delivered messages over the message phase
 	LatencyP50Ms, P95Ms    float64
@@ -141,7 +141,8 @@ func run(o options) (*Report, error) {
 
 	rep := &Report{Chats: o.chats, Messages: o.messages, StartedChats: l.started.Load(), StartErrors: l.startErrs.Load(),
 		Sent: l.sent.Load(), Acked: l.acked.Load(), Delivered: l.delivered.Load(),
-		Duplicates: l.dups.Load(), OutOfOrder: l.disorder.Load(), ElapsedSeconds: elapsed.Seconds()}
+		Duplicates: l.dups.Load(), OutOfOrder: l.disorder.Load(), AgentReconnects: l.reconnects.Load(),
+		ElapsedSeconds: elapsed.Seconds()}
 	if s := l.startsDone.Load(); s > 0 {
 		rep.StartsPerSecond = float64(l.started.Load()) / time.Duration(s-startsBegan.UnixNano()).Seconds()
 	}
@@ -171,8 +172,8 @@ type load struct {
 
 	lat, startLat *samples
 
-	started, startErrs, sent, acked, delivered, dups, disorder atomic.Int64
-	firstSend, lastDelivery, startsDone                        atomic.Int64
+	started, startErrs, sent, acked, delivered, dups, disorder, reconnects atomic.Int64
+	firstSend, lastDelivery, startsDone                                    atomic.Int64
 
 	mu   sync.Mutex
 	errs []string
@@ -300,45 +301,81 @@ func (l *load) startAgents(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		conn, err := l.dial(ctx, l.agentBase, "/agent/ws", http.Header{"Authorization": {"Bearer " + token}})
-		if err != nil {
-			return fmt.Errorf("agent websocket: %w", err)
-		}
-		if err := write(ctx, conn, protocol.Frame{Type: protocol.FrameHello}); err != nil {
-			return err
-		}
-		go l.agent(ctx, conn, i)
+		go l.agent(ctx, i, token)
 	}
 	return nil
 }
 
-// agent accepts queued chats and answers every visitor message.
-func (l *load) agent(ctx context.Context, conn *websocket.Conn, n int) {
-	defer conn.CloseNow()
-	var mu sync.Mutex // writes from this goroutine only, but keep it simple if that changes
-	// An agent's other connections follow its chats too (its other tabs);
-	// only the connection that accepted a chat answers in it.
-	mine := map[string]bool{}
+// agent is one console: it accepts queued chats and answers every
+// visitor message. Its reads never wait on its writes (a writer goroutine
+// sends), and when the server drops it (a console that does not keep up
+// is dropped and must resume, as the real console does) it reconnects:
+// the server then sends its live chats again from their first message,
+// and what it had answered already is not answered again.
+func (l *load) agent(ctx context.Context, n int, token string) {
+	st := &agentState{mine: map[string]bool{}, answered: map[string]int64{}}
+	for attempt := 0; ctx.Err() == nil; attempt++ {
+		if attempt > 0 {
+			l.reconnects.Add(1)
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+		conn, err := l.dial(ctx, l.agentBase, "/agent/ws", http.Header{"Authorization": {"Bearer " + token}})
+		if err != nil {
+			if ctx.Err() == nil {
+				l.fail("agent %d websocket: %v", n, err)
+			}
+			continue
+		}
+		out := make(chan protocol.Frame, 1024)
+		wrote := make(chan struct{})
+		go func() {
+			defer close(wrote)
+			for f := range out {
+				if err := write(ctx, conn, f); err != nil {
+					conn.CloseNow()
+					for range out { // let the reader finish
+					}
+					return
+				}
+			}
+		}()
+		out <- protocol.Frame{Type: protocol.FrameHello}
+		err = l.agentRead(ctx, conn, n, st, out)
+		close(out)
+		<-wrote
+		conn.CloseNow()
+		if ctx.Err() == nil {
+			l.fail("agent %d dropped, reconnecting: %v", n, err)
+		}
+	}
+}
+
+// agentState is what one console knows across its reconnects.
+type agentState struct {
+	mine     map[string]bool  // chats it accepted: only it answers in them
+	answered map[string]int64 // per chat, the last visitor seq answered
+}
+
+func (l *load) agentRead(ctx context.Context, conn *websocket.Conn, n int, st *agentState, out chan<- protocol.Frame) error {
 	for {
 		f, err := read(ctx, conn)
 		if err != nil {
-			if ctx.Err() == nil && !errors.Is(err, context.Canceled) {
-				l.fail("agent %d: %v", n, err)
-			}
-			return
+			return err
 		}
 		switch f.Type {
 		case protocol.FrameQueue:
 			for i, c := range f.Chats {
-				if i%l.o.agents == n { // spread the queue over the connections
-					mu.Lock()
-					_ = write(ctx, conn, protocol.Frame{Type: protocol.FrameAccept, ChatID: c.ID})
-					mu.Unlock()
+				if i%l.o.agents == n { // spread the queue over the consoles
+					out <- protocol.Frame{Type: protocol.FrameAccept, ChatID: c.ID}
 				}
 			}
 		case protocol.FrameAccepted:
 			if f.Error == nil {
-				mine[f.ChatID] = true
+				st.mine[f.ChatID] = true
 				if ch, ok := l.accepted.Load(f.ChatID); ok {
 					select {
 					case <-ch.(chan struct{}):
@@ -348,19 +385,19 @@ func (l *load) agent(ctx context.Context, conn *websocket.Conn, n int) {
 				}
 			}
 		case protocol.FrameAck:
-			if strings.HasPrefix(f.ClientMsgID, "r") {
+			if strings.HasPrefix(f.ClientMsgID, "r") && !f.Duplicate {
 				l.acked.Add(1)
 			}
 		case protocol.FrameMessage:
 			m := f.Message
-			if m == nil || m.From != protocol.FromVisitor || !strings.HasPrefix(m.Text, "visitor ") || !mine[f.ChatID] {
+			if m == nil || m.From != protocol.FromVisitor || !strings.HasPrefix(m.Text, "visitor ") || !st.mine[f.ChatID] ||
+				m.Seq <= st.answered[f.ChatID] {
 				continue
 			}
+			st.answered[f.ChatID] = m.Seq
 			l.deliveredNow(m.Text)
-			mu.Lock()
-			_ = write(ctx, conn, protocol.Frame{Type: protocol.FrameSend, ChatID: f.ChatID,
-				ClientMsgID: "r" + f.ChatID + "-" + strconv.FormatInt(m.Seq, 10), Text: stamp("agent")})
-			mu.Unlock()
+			out <- protocol.Frame{Type: protocol.FrameSend, ChatID: f.ChatID,
+				ClientMsgID: "r" + f.ChatID + "-" + strconv.FormatInt(m.Seq, 10), Text: stamp("agent")}
 		}
 	}
 }
