@@ -46,12 +46,34 @@ pgdsn="$pgbase/halochat_loadbench?sslmode=disable"
 serve_and_load "$pgdsn" 18301 > "$work/pg.json"
 serve_and_load "sqlite://$work/load.db" 18302 > "$work/sqlite.json"
 
+# Latency at half the throughput just measured (PostgreSQL, one node).
+half_rate=$(grep -o '"PersistedPerSecond": [0-9.]*' "$work/pg.json" | awk -v c="$chats" '{r = $2 / 2 / (2 * c); if (r < 0.1) r = 0.1; printf "%.2f", r}')
+rate=$half_rate serve_and_load "$pgdsn" 18305 > "$work/half.json"
+
+# Chat starts alone: token, claims, insert, first flow step; no agents.
+start_chats=${LOAD_START_CHATS:-2000}
+chats=$start_chats messages=0 agents=0 serve_and_load "$pgdsn" 18306 > "$work/starts.json"
+
 # Two nodes on one PostgreSQL: visitors on one, agents on the other.
 a=$(start_node "$pgdsn" 18303); pids+=("$a")
 b=$(start_node "$pgdsn" 18304); pids+=("$b")
 go run ./backend/cmd/loadgen -url http://127.0.0.1:18303 -agent-url http://127.0.0.1:18304 -demo "$work/demo-18301.json" \
   -chats "$chats" -messages "$messages" -rate "$rate" -agents "$agents" -pid "$a" -timeout 3m > "$work/two.json"
 kill "$a" "$b"; wait "$a" "$b" 2>/dev/null || true
+
+# Idle open chats on one node: as many as this machine's open-file limit
+# allows each process (the node holds one descriptor per chat), up to
+# LOAD_IDLE (20,000).
+idle_want=${LOAD_IDLE:-20000}
+idle_cap=$(( $(ulimit -Hn) - 200 ))
+idle_n=$(( idle_want < idle_cap ? idle_want : idle_cap ))
+bin/halochat demo --db "$pgdsn" --json > "$work/demo-18307.json" 2>/dev/null
+bin/halochat serve --addr 127.0.0.1:18307 --db "$pgdsn" --limits benchmark --pprof 127.0.0.1:18308 > "$work/serve-18307.log" 2>&1 &
+ipid=$!; pids+=("$ipid")
+for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:18307/readyz" >/dev/null && break; sleep 0.1; done
+go run ./backend/cmd/loadgen -url http://127.0.0.1:18307 -demo "$work/demo-18307.json" -idle "$idle_n" -db "$pgdsn" \
+  -pid "$ipid" -hold 10s -gc-url "http://127.0.0.1:18308/debug/pprof/heap?gc=1" -timeout 5m > "$work/idle.json"
+kill "$ipid"; wait "$ipid" 2>/dev/null || true
 
 # pgbench: one single-row INSERT per transaction, as many clients as agents
 # plus visitors writing at once would use (the server's pool: 16).
@@ -77,9 +99,34 @@ echo
 echo "Two nodes: visitors on one node, agents on the other; RSS and CPU are the visitors' node's."
 echo
 echo "pgbench on the same server, 16 clients, single-row INSERT transactions, 10 s: **$pgtps tps**."
+echo
+echo "At half that throughput ($half_rate messages/s per visitor, $(field PersistedPerSecond "$work/half.json") persisted/s): delivery p50 $(field1 LatencyP50Ms "$work/half.json") ms, p95 $(field1 P95Ms "$work/half.json") ms, p99 **$(field1 P99Ms "$work/half.json") ms**, max $(field1 MaxMs "$work/half.json") ms."
+echo
+echo "Chat starts alone ($start_chats chats, 50 in flight, PostgreSQL, one node): **$(field StartsPerSecond "$work/starts.json")/s**, p50 $(field1 StartP50Ms "$work/starts.json") ms, p99 $(field1 StartP99Ms "$work/starts.json") ms, $(field StartErrors "$work/starts.json") errors."
+echo
+echo "## Idle open chats (loadgen -idle: each chat its own websocket after hello, on one node, PostgreSQL)"
+echo
+echo "$(field Open "$work/idle.json") of $idle_n chats open after $(field1 OpenSeconds "$work/idle.json") s to open them and a 10 s hold$( [ "$idle_n" -lt "$idle_want" ] && echo " ($idle_want asked: this machine allows $(ulimit -Hn) open files a process)")."
+echo "Server RSS $(field1 ServerRSSMiB0 "$work/idle.json") MiB before, $(field1 ServerRSSMiB "$work/idle.json") MiB with them open: **$(field1 RSSPerChatKiB "$work/idle.json") KiB a chat**;"
+echo "after a garbage collection $(field1 ServerRSSMiBAfterGC "$work/idle.json") MiB: **$(field1 RSSPerChatKiBAfterGC "$work/idle.json") KiB a chat**. Target: ≤ 16 KiB."
+echo "Errors: $(tr -d '\n' < "$work/idle.json" | grep -o '"Errors": [^]]*]\|"Errors": null' | head -c 400)"
+if [ -n "${LOAD_SUMMARY:-}" ]; then
+  {
+    echo "pg_persist=$(field PersistedPerSecond "$work/pg.json")"
+    echo "two_persist=$(field PersistedPerSecond "$work/two.json")"
+    echo "sqlite_persist=$(field PersistedPerSecond "$work/sqlite.json")"
+    echo "pgtps=$pgtps"
+    echo "half_p99=$(field1 P99Ms "$work/half.json")"
+    echo "starts=$(field StartsPerSecond "$work/starts.json")"
+    echo "idle_n=$idle_n"
+    echo "idle_open=$(field Open "$work/idle.json")"
+    echo "idle_rss=$(field1 RSSPerChatKiB "$work/idle.json")"
+    echo "idle_rss_gc=$(field1 RSSPerChatKiBAfterGC "$work/idle.json")"
+  } > "$LOAD_SUMMARY"
+fi
 echo "Messages persisted per second with PostgreSQL: $(field PersistedPerSecond "$work/pg.json") — each a durable commit before its acknowledgement; the offered load is $((chats * rate * 2))/s."
 echo
-for run in pg two sqlite; do
+for run in pg two sqlite half starts; do
   echo "Errors ($run): $(tr -d '\n' < "$work/$run.json" | grep -o '"Errors": [^]]*]\|"Errors": null' | head -c 400)"
   echo
 done

@@ -2,19 +2,25 @@ package chatapi_test
 
 import (
 	"bufio"
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"runtime"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"halochat/app/protocol"
 	"halochat/backend/realtime"
+	"halochat/backend/secret"
+	"halochat/backend/store"
 	"halochat/backend/testenv"
 )
 
@@ -57,9 +63,23 @@ func rawVisitor(t *testing.T, n *node, hello protocol.Frame) net.Conn {
 }
 
 // TestIdleSocketMemory measures what one idle open chat websocket costs
-// the server: goroutines, buffers, subscription. The figure is logged;
-// the performance target is 16 KiB.
+// the server: goroutines, buffers, subscription. Each socket holds a chat
+// of its own. HALOCHAT_IDLE_SOCKETS sets how many (default 1000; make
+// bench opens 20,000). The figures are logged; the performance target is
+// 16 KiB a chat. The process holds both ends of every socket, so the RSS
+// figure is an upper bound of the server's share.
 func TestIdleSocketMemory(t *testing.T) {
+	ctx := context.Background()
+	conns := 1000
+	if v := os.Getenv("HALOCHAT_IDLE_SOCKETS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			t.Fatalf("HALOCHAT_IDLE_SOCKETS=%q: want a count of sockets", v)
+		}
+		conns = n
+	}
+	raiseFileLimit(t, uint64(2*conns+1024))
+
 	e := newEnv(t, testenv.SQLiteDSN(t))
 	n := e.node(nodeOpts{limits: realtime.Limits{MaxConnsPerIP: -1}})
 	resp := n.mustStart(protocol.StartChatRequest{})
@@ -67,28 +87,81 @@ func TestIdleSocketMemory(t *testing.T) {
 	rawVisitor(t, n, hello).Close() // warm up
 	time.Sleep(100 * time.Millisecond)
 
-	const conns = 1000
-	measure := func() (uint64, int) {
+	// The chats, as started chats are stored (a start per chat would
+	// take minutes at 20,000).
+	tmpl, err := e.st.GetChat(ctx, resp.ChatID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hellos := make([]protocol.Frame, conns)
+	for i := range hellos {
+		tok := secret.Token(24)
+		c := &store.Chat{ProfileID: tmpl.ProfileID, FlowID: tmpl.FlowID, FlowVersion: tmpl.FlowVersion, FlowState: tmpl.FlowState,
+			Context: tmpl.Context, HostOrigin: tmpl.HostOrigin, Status: tmpl.Status, StartStep: tmpl.StartStep,
+			ResumeSecretHash: secret.HashKey(tok)}
+		if err := e.st.CreateChat(ctx, c, nil); err != nil {
+			t.Fatal(err)
+		}
+		hellos[i] = protocol.Frame{Type: protocol.FrameHello, ChatID: c.ID, ResumeSecret: tok}
+	}
+
+	measure := func() (uint64, int, uint64) {
 		runtime.GC()
 		runtime.GC()
 		var m runtime.MemStats
 		runtime.ReadMemStats(&m)
-		return m.HeapAlloc + m.StackInuse, runtime.NumGoroutine()
+		return m.HeapAlloc + m.StackInuse, runtime.NumGoroutine(), rss(t)
 	}
-	mem0, g0 := measure()
+	mem0, g0, rss0 := measure()
 	open := make([]net.Conn, 0, conns)
-	for range conns {
-		open = append(open, rawVisitor(t, n, hello))
+	for _, h := range hellos {
+		open = append(open, rawVisitor(t, n, h))
 	}
-	time.Sleep(500 * time.Millisecond) // let every hello be served and every writer finish
-	mem1, g1 := measure()
-	per := float64(mem1-mem0) / conns
-	t.Logf("idle visitor websocket: %.0f bytes (%.1f KiB) and %.2f goroutines each (%d sockets)",
-		per, per/1024, float64(g1-g0)/conns, conns)
+	// Let every hello be served and every writer finish.
+	time.Sleep(500*time.Millisecond + time.Duration(conns)*50*time.Microsecond)
+	mem1, g1, rss1 := measure()
+	per := float64(mem1-mem0) / float64(conns)
+	perRSS := float64(int64(rss1)-int64(rss0)) / float64(conns)
+	t.Logf("idle visitor websocket: %.0f bytes (%.1f KiB) of heap and stacks and %.2f goroutines each, RSS %.1f KiB each with both ends in this process (%d open chats, RSS %.0f MiB)",
+		per, per/1024, float64(g1-g0)/float64(conns), perRSS/1024, conns, float64(rss1)/(1<<20))
 	for _, c := range open {
 		c.Close()
 	}
 	if per > 64<<10 {
 		t.Fatalf("an idle socket costs %.1f KiB", per/1024)
+	}
+}
+
+// rss is the process's resident memory in bytes.
+func rss(t *testing.T) uint64 {
+	b, err := os.ReadFile("/proc/self/statm")
+	if err != nil {
+		t.Fatalf("read RSS: %v", err)
+	}
+	f := strings.Fields(string(b))
+	pages, err := strconv.ParseUint(f[1], 10, 64)
+	if err != nil {
+		t.Fatalf("read RSS from %q: %v", b, err)
+	}
+	return pages * uint64(os.Getpagesize())
+}
+
+// raiseFileLimit lets the process hold want open files (both ends of
+// every socket), raising the hard limit too where allowed (root).
+func raiseFileLimit(t *testing.T, want uint64) {
+	var l syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &l); err != nil {
+		t.Fatalf("read the open-file limit: %v", err)
+	}
+	if l.Cur >= want {
+		return
+	}
+	n := l
+	n.Cur = want
+	if n.Max < want {
+		n.Max = want
+	}
+	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &n); err != nil {
+		t.Fatalf("raise the open-file limit from %d/%d to %d (run as root, or ulimit -n %d): %v", l.Cur, l.Max, want, want, err)
 	}
 }

@@ -47,6 +47,10 @@ type options struct {
 	parallel int
 	timeout  time.Duration
 	pid      int
+	idle     int           // -idle: open this many idle chats instead
+	idleDB   string        // the service's database, to create them
+	idleHold time.Duration // how long to hold them open
+	gcURL    string        // with -idle: a URL that makes the server collect garbage
 }
 
 func main() {
@@ -61,8 +65,18 @@ func main() {
 	flag.IntVar(&o.parallel, "parallel", 50, "chat starts in flight at once (every chat then stays open)")
 	flag.DurationVar(&o.timeout, "timeout", 3*time.Minute, "stop after this long whatever happens")
 	flag.IntVar(&o.pid, "pid", 0, "the server's process id, to report its RSS and CPU")
+	flag.IntVar(&o.idle, "idle", 0, "instead of the message load: open this many idle chats (websockets after hello) and report the server's RSS per chat")
+	flag.StringVar(&o.idleDB, "db", "", "with -idle: the service's database DSN (the idle chats are created there)")
+	flag.DurationVar(&o.idleHold, "hold", 10*time.Second, "with -idle: how long to hold the chats open before measuring")
+	flag.StringVar(&o.gcURL, "gc-url", "", "with -idle: also measure after asking the server to collect garbage at this URL (its --pprof heap endpoint with gc=1; loopback)")
 	flag.Parse()
-	rep, err := run(o)
+	var rep any
+	var err error
+	if o.idle > 0 {
+		rep, err = runIdle(o)
+	} else {
+		rep, err = run(o)
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "loadgen:", err)
 		os.Exit(1)
@@ -94,11 +108,29 @@ type Report struct {
 	ElapsedSeconds         float64
 }
 
-func run(o options) (*Report, error) {
+func runIdle(o options) (*IdleReport, error) {
+	if o.idleDB == "" || o.pid <= 0 {
+		return nil, fmt.Errorf("-idle needs -db (the service's database) and -pid (the server's process)")
+	}
+	l, err := newLoad(o)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), o.timeout)
+	defer cancel()
+	return l.idle(ctx, o.idle, o.idleDB, o.idleHold)
+}
+
+// newLoad checks the targets are on this machine and reads the demo.
+func newLoad(o options) (*load, error) {
 	if o.agentURL == "" {
 		o.agentURL = o.url
 	}
-	for _, target := range []string{o.url, o.agentURL} {
+	targets := []string{o.url, o.agentURL}
+	if o.gcURL != "" {
+		targets = append(targets, o.gcURL)
+	}
+	for _, target := range targets {
 		u, err := url.Parse(target)
 		if err != nil {
 			return nil, err
@@ -115,11 +147,19 @@ func run(o options) (*Report, error) {
 	if err := json.Unmarshal(raw, &d); err != nil {
 		return nil, fmt.Errorf("decode %s: %w", o.demoFile, err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), o.timeout)
-	defer cancel()
 	l := &load{o: o, d: d, base: strings.TrimRight(o.url, "/"), agentBase: strings.TrimRight(o.agentURL, "/"),
 		lat: newSamples(), startLat: newSamples()}
 	l.client = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: o.parallel * 2}, Timeout: 30 * time.Second}
+	return l, nil
+}
+
+func run(o options) (*Report, error) {
+	l, err := newLoad(o)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), o.timeout)
+	defer cancel()
 	cpu0 := cpuSeconds(o.pid)
 	began := time.Now()
 
@@ -402,30 +442,37 @@ func (l *load) agentRead(ctx context.Context, conn *websocket.Conn, n int, st *a
 	}
 }
 
-// visitor is one chat. sem bounds the chat starts in flight at once (not
-// the chats: they all stay open together).
-func (l *load) visitor(ctx context.Context, i int, sem chan struct{}) {
+// startChat starts visitor i's chat as the widget does.
+func (l *load) startChat(ctx context.Context, i int) (*protocol.StartChatResponse, error) {
 	req := protocol.StartChatRequest{ConfigID: l.d.Profile.ID, ConfigKey: l.d.Profile.Key,
 		HostOrigin: "http://localhost:1", IDToken: l.token(i)}
 	body, _ := json.Marshal(req)
-	sem <- struct{}{}
-	t0 := time.Now()
 	hreq, _ := http.NewRequestWithContext(ctx, "POST", l.base+"/chat/api/v1/start", strings.NewReader(string(body)))
 	hreq.Header.Set("Content-Type", "application/json")
 	hreq.Header.Set("Origin", l.base)
 	res, err := l.client.Do(hreq)
+	if err != nil {
+		return nil, fmt.Errorf("start %d: %w", i, err)
+	}
+	defer res.Body.Close()
+	var start protocol.StartChatResponse
+	err = json.NewDecoder(res.Body).Decode(&start)
+	if res.StatusCode/100 != 2 || err != nil {
+		return nil, fmt.Errorf("start %d: %s", i, res.Status)
+	}
+	return &start, nil
+}
+
+// visitor is one chat. sem bounds the chat starts in flight at once (not
+// the chats: they all stay open together).
+func (l *load) visitor(ctx context.Context, i int, sem chan struct{}) {
+	sem <- struct{}{}
+	t0 := time.Now()
+	start, err := l.startChat(ctx, i)
 	<-sem
 	if err != nil {
 		l.startErrs.Add(1)
-		l.fail("start %d: %v", i, err)
-		return
-	}
-	var start protocol.StartChatResponse
-	err = json.NewDecoder(res.Body).Decode(&start)
-	res.Body.Close()
-	if res.StatusCode/100 != 2 || err != nil {
-		l.startErrs.Add(1)
-		l.fail("start %d: %s", i, res.Status)
+		l.fail("%v", err)
 		return
 	}
 	l.startLat.add(float64(time.Since(t0)) / 1e6)

@@ -1,0 +1,198 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"halochat/app/protocol"
+	"halochat/backend/secret"
+	"halochat/backend/store"
+)
+
+// IdleReport is what an -idle run measured: open chats held by one node
+// and the node's memory for them.
+type IdleReport struct {
+	Chats         int     // chats opened, each with a websocket after hello
+	Open          int64   // still open at the end (the server dropped none)
+	ServerRSSMiB0 float64 // before the sockets opened
+	ServerRSSMiB  float64 // with every socket open and idle
+	RSSPerChatKiB float64
+	// After a garbage collection the server ran on request (-gc-url: its
+	// pprof heap endpoint with gc=1): what the chats hold, less the
+	// collector's headroom.
+	ServerRSSMiBAfterGC  float64 `json:",omitempty"`
+	RSSPerChatKiBAfterGC float64 `json:",omitempty"`
+	OpenSeconds          float64 // to open them all
+	FileLimit            int     // this process's open-file limit
+	Errors               []string
+	ElapsedSeconds       float64
+}
+
+// idle opens n idle chats on the node and holds them for hold, then
+// reports the node's RSS per open chat. The chats are created in the
+// database from one started chat (a start each would take minutes at
+// 20,000); each then gets a websocket and a hello, exactly as the
+// widget's, and a reader that answers the server's pings.
+func (l *load) idle(ctx context.Context, n int, dsn string, hold time.Duration) (*IdleReport, error) {
+	began := time.Now()
+	rep := &IdleReport{Chats: n, FileLimit: fileLimit()}
+	tmplStart, err := l.startChat(ctx, 0)
+	if err != nil {
+		return nil, err
+	}
+	st, err := store.Open(ctx, dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open the service's database: %w", err)
+	}
+	defer st.Close()
+	tmpl, err := st.GetChat(ctx, tmplStart.ChatID)
+	if err != nil {
+		return nil, err
+	}
+	hellos := make([]protocol.Frame, n)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	var createErr atomic.Value
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n || ctx.Err() != nil {
+					return
+				}
+				tok := secret.Token(24)
+				c := &store.Chat{ProfileID: tmpl.ProfileID, FlowID: tmpl.FlowID, FlowVersion: tmpl.FlowVersion, FlowState: tmpl.FlowState,
+					Context: tmpl.Context, HostOrigin: tmpl.HostOrigin, Status: tmpl.Status, StartStep: tmpl.StartStep,
+					ResumeSecretHash: secret.HashKey(tok)}
+				if err := st.CreateChat(ctx, c, nil); err != nil {
+					createErr.Store(err)
+					return
+				}
+				hellos[i] = protocol.Frame{Type: protocol.FrameHello, ChatID: c.ID, ResumeSecret: tok}
+			}
+		}()
+	}
+	wg.Wait()
+	if err, _ := createErr.Load().(error); err != nil {
+		return nil, fmt.Errorf("create the idle chats: %w", err)
+	}
+
+	time.Sleep(time.Second)
+	rep.ServerRSSMiB0 = rssMiB(l.o.pid)
+	opened := time.Now()
+	var open atomic.Int64
+	var closing atomic.Bool
+	conns := make([]*websocket.Conn, n)
+	sem := make(chan struct{}, 64)
+	for i := range hellos {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			c, err := l.dial(ctx, l.base, "/chat/ws", nil)
+			if err != nil {
+				l.fail("idle chat %d: %v", i, err)
+				return
+			}
+			if err := write(ctx, c, hellos[i]); err != nil {
+				l.fail("idle chat %d hello: %v", i, err)
+				c.CloseNow()
+				return
+			}
+			conns[i] = c
+			open.Add(1)
+			go func() { // read what comes (and so answer pings) until the end
+				for {
+					if _, _, err := c.Read(ctx); err != nil {
+						if ctx.Err() == nil && !closing.Load() {
+							l.fail("idle chat %d dropped: %v", i, err)
+						}
+						open.Add(-1)
+						return
+					}
+				}
+			}()
+		}()
+	}
+	wg.Wait()
+	rep.OpenSeconds = time.Since(opened).Seconds()
+	select { // let every hello be served, then hold
+	case <-ctx.Done():
+	case <-time.After(hold):
+	}
+	rep.ServerRSSMiB = rssMiB(l.o.pid)
+	rep.Open = open.Load()
+	if rep.Open > 0 {
+		rep.RSSPerChatKiB = (rep.ServerRSSMiB - rep.ServerRSSMiB0) * 1024 / float64(rep.Open)
+	}
+	if l.o.gcURL != "" {
+		if err := l.get(ctx, l.o.gcURL); err != nil {
+			l.fail("ask the server to collect garbage: %v", err)
+		} else {
+			time.Sleep(2 * time.Second)
+			rep.ServerRSSMiBAfterGC = rssMiB(l.o.pid)
+			if n := open.Load(); n > 0 {
+				rep.RSSPerChatKiBAfterGC = (rep.ServerRSSMiBAfterGC - rep.ServerRSSMiB0) * 1024 / float64(n)
+			}
+		}
+	}
+	closing.Store(true)
+	for _, c := range conns {
+		if c != nil {
+			c.CloseNow()
+		}
+	}
+	l.mu.Lock()
+	rep.Errors = l.errs
+	l.mu.Unlock()
+	rep.ElapsedSeconds = time.Since(began).Seconds()
+	return rep, nil
+}
+
+// get fetches url and throws the answer away.
+func (l *load) get(ctx context.Context, url string) error {
+	req, err := http.NewRequestWithContext(ctx, "GET", url, nil)
+	if err != nil {
+		return err
+	}
+	res, err := l.client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	_, _ = io.Copy(io.Discard, res.Body)
+	if res.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s: %s", url, res.Status)
+	}
+	return nil
+}
+
+// fileLimit is this process's open-file limit (0: unknown).
+func fileLimit() int {
+	b, err := os.ReadFile("/proc/self/limits")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "Max open files") {
+			if f := strings.Fields(line); len(f) >= 4 {
+				n, _ := strconv.Atoi(f[3])
+				return n
+			}
+		}
+	}
+	return 0
+}
