@@ -89,7 +89,7 @@ echo "persisted (acknowledged: visitors' and agents' messages) and delivered (to
 echo
 echo "| | PostgreSQL, one node | PostgreSQL, two nodes | SQLite |"
 echo "| --- | --- | --- | --- |"
-for f in StartedChats StartErrors StartsPerSecond Sent Acked Delivered Duplicates OutOfOrder PersistedPerSecond DeliveredPerSecond; do
+for f in StartedChats StartErrors StartsPerSecond Sent Acked Delivered Duplicates OutOfOrder AgentReconnects PersistedPerSecond DeliveredPerSecond; do
   echo "| $f | $(field $f "$work/pg.json") | $(field $f "$work/two.json") | $(field $f "$work/sqlite.json") |"
 done
 for f in StartP50Ms StartP99Ms LatencyP50Ms P95Ms P99Ms MaxMs ServerRSSMiB ServerCPUSeconds; do

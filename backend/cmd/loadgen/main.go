@@ -502,8 +502,8 @@ func (l *load) visitor(ctx context.Context, i int, sem chan struct{}) {
 	var lastSeq int64
 	go func() {
 		defer close(done)
-		got := 0
-		for got < l.o.messages {
+		got, acks := 0, 0
+		for got < l.o.messages || acks < l.o.messages { // every reply, and every own ack
 			f, err := read(ctx, conn)
 			if err != nil {
 				if ctx.Err() == nil {
@@ -513,8 +513,9 @@ func (l *load) visitor(ctx context.Context, i int, sem chan struct{}) {
 			}
 			switch f.Type {
 			case protocol.FrameAck:
-				if strings.HasPrefix(f.ClientMsgID, "msg-") {
+				if strings.HasPrefix(f.ClientMsgID, "msg-") && !f.Duplicate {
 					l.acked.Add(1)
+					acks++
 				}
 			case protocol.FrameMessage:
 				m := f.Message

@@ -121,7 +121,7 @@ func run(runs int, chromium string) error {
 	_, port, _ := net.SplitHostPort(hl.Addr().String())
 	hostURL := "http://localhost:" + port + "/"
 
-	var cold, prefetched, warm, longTasks []float64
+	var cold, prefetched, warm, longTasks, consoleCold, consoleWarm []float64
 	for i := 0; i < runs; i++ {
 		err := func() error {
 			bctx, done := browser(ctx, chromium, filepath.Join(dir, fmt.Sprintf("profile-%d", i)))
@@ -142,6 +142,16 @@ func run(runs int, chromium string) error {
 				return fmt.Errorf("prefetched: %w", err)
 			}
 			prefetched = append(prefetched, d)
+			// The agent console (its own wasm): navigation → log-in form
+			// usable, first visit then second.
+			if d, err = loadConsole(bctx, serviceURL+"/console/login"); err != nil {
+				return fmt.Errorf("console, cold: %w", err)
+			}
+			consoleCold = append(consoleCold, d)
+			if d, err = loadConsole(bctx, serviceURL+"/console/login"); err != nil {
+				return fmt.Errorf("console, warm: %w", err)
+			}
+			consoleWarm = append(consoleWarm, d)
 			return nil
 		}()
 		if err != nil {
@@ -164,7 +174,39 @@ func run(runs int, chromium string) error {
 		total += d
 	}
 	fmt.Printf("\nLong tasks on the host page before the click (cold loads): %d, %.0f ms in all (target: none).\n", len(longTasks), total)
+	fmt.Printf("\nAgent console (its own wasm, %s): navigation to /console/login → the log-in form usable (the wasm running).\n\n", consoleSize())
+	fmt.Println("| measure | median | max |")
+	fmt.Println("| --- | --- | --- |")
+	fmt.Printf("| console load, first visit | %.0f ms | %.0f ms |\n", median(consoleCold), slices.Max(consoleCold))
+	fmt.Printf("| console load, second visit | %.0f ms | %.0f ms |\n", median(consoleWarm), slices.Max(consoleWarm))
 	return nil
+}
+
+// loadConsole navigates to the console's log-in page and returns the
+// time until go-app's loader is gone and the e-mail field is there.
+func loadConsole(ctx context.Context, url string) (float64, error) {
+	t0 := time.Now()
+	if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
+		return 0, err
+	}
+	ready := `!document.getElementById("app-wasm-loader") && !!document.querySelector("input[type=email], input[type=password]")`
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](ready, chromedp.WithPollingTimeout(30*time.Second),
+		chromedp.WithPollingInterval(5*time.Millisecond))); err != nil {
+		return 0, fmt.Errorf("wait for the console: %w", err)
+	}
+	return float64(time.Since(t0)) / 1e6, nil
+}
+
+// consoleSize describes the console wasm's sizes on disk.
+func consoleSize() string {
+	size := func(p string) string {
+		fi, err := os.Stat(p)
+		if err != nil {
+			return "n/a"
+		}
+		return fmt.Sprintf("%.2f MB", float64(fi.Size())/1e6)
+	}
+	return fmt.Sprintf("%s raw, %s gzip, %s brotli", size("static/dist/console.wasm"), size("static/dist/console.wasm.gz"), size("static/dist/console.wasm.br"))
 }
 
 func browser(ctx context.Context, exe, profile string) (context.Context, func()) {
