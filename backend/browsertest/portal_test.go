@@ -142,6 +142,7 @@ func TestPortalUserLogsInSeesTicketsAndChatsAsThemselves(t *testing.T) {
 	since := time.Now().Add(-time.Second)
 	click(t, b.Ctx, "#pt-open-chat", "Open chat")
 	b.portalWidgetShows(t, "Hi Robin! Welcome to the halochat demo.")
+	b.docScreenshot(t, "portal")
 	// The profile's colour reaches the widget (through the CSSOM: the
 	// widget page's CSP refuses style attributes).
 	if bg, err := chromedp.Run(b.Ctx, chromedp.Evaluate[string](`getComputedStyle(`+portalFrame+`.contentDocument.querySelector(".hc-header")).backgroundColor`)); err != nil || bg != "rgb(138, 43, 226)" {
