@@ -22,7 +22,9 @@ type AppendCond struct {
 // AppendIf appends one message to the chat when cond holds: what
 // AdvanceChat does for a lone message with no change to the chat row,
 // with the same results (Applied false when cond fails, Duplicate for a
-// client message id already stored) except that Chat is not read.
+// client message id already stored) except that Chat is not read and a
+// resend is found only while cond holds (when it fails, Applied is false
+// whether or not the message was stored before).
 //
 // On PostgreSQL it is one statement, committed on its own: the chat's
 // row lock numbers the message and the insert uses that number, and a
@@ -32,6 +34,17 @@ type AppendCond struct {
 // pool of connections commits per second (docs/BENCHMARKS.md).
 func (s *Store) AppendIf(ctx context.Context, chatID string, cond AppendCond, m Message) (AdvanceResult, error) {
 	if s.dialect != DialectPostgres {
+		// SQLite: a read first, so that a condition that fails does not
+		// take the database's one write turn; the transaction checks it
+		// again.
+		c, err := s.GetChat(ctx, chatID)
+		if err != nil {
+			return AdvanceResult{}, err
+		}
+		if (cond.ExpectStatus != "" && c.Status != cond.ExpectStatus) || (cond.NotEnded && c.Status == ChatEnded) ||
+			(cond.AgentID != 0 && c.AgentID != cond.AgentID) {
+			return AdvanceResult{}, nil
+		}
 		return s.AdvanceChat(ctx, chatID, ChatAdvance{ExpectStatus: cond.ExpectStatus, NotEnded: cond.NotEnded,
 			ExpectAgentID: cond.AgentID, Messages: []Message{m}})
 	}
