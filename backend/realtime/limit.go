@@ -2,6 +2,7 @@ package realtime
 
 import (
 	"math"
+	"net"
 	"net/http"
 	"strconv"
 	"sync"
@@ -121,7 +122,13 @@ const connRetry = 5 * time.Second
 
 // ClientIP is the address a per-client limit keys on: the request's
 // remote host (the whole RemoteAddr when it has no port).
-func ClientIP(r *http.Request) string { return clientIP(r) }
+func ClientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
 
 // WriteRateLimited answers 429 with Retry-After and the error shape.
 func WriteRateLimited(w http.ResponseWriter, wait time.Duration, msg string) {

@@ -46,7 +46,7 @@ func (s *Server) poll(w http.ResponseWriter, r *http.Request) {
 	if v, err := strconv.ParseFloat(r.URL.Query().Get("wait"), 64); err == nil && v > 0 {
 		wait = min(time.Duration(v*float64(time.Second)), s.lim.MaxPollWait)
 	}
-	ip := clientIP(r)
+	ip := ClientIP(r)
 	if !s.perIP.acquire(ip) {
 		WriteRateLimited(w, connRetry, "too many open connections from this address")
 		return
@@ -144,7 +144,7 @@ func (s *Server) pollSend(w http.ResponseWriter, r *http.Request) {
 	if !DecodeBody(w, r, s.lim.MaxFrameBytes, &req) {
 		return
 	}
-	if ok, wait, why := s.allowSend(c, clientIP(r)); !ok {
+	if ok, wait, why := s.allowSend(c, ClientIP(r)); !ok {
 		WriteRateLimited(w, wait, why)
 		return
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -176,14 +175,6 @@ func SameOrigin(r *http.Request, public string) bool {
 	return chats.NormalizeOrigin(o) == want
 }
 
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
-
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
@@ -211,7 +202,7 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request, checkOrigin bool
 		s.refuse(w, http.StatusForbidden, protocol.CodeOriginNotAllowed, "websocket calls must come from the chat service's own origin")
 		return nil, nil, false
 	}
-	ip := clientIP(r)
+	ip := ClientIP(r)
 	if !s.perIP.acquire(ip) {
 		WriteRateLimited(w, connRetry, "too many open connections from this address")
 		return nil, nil, false
@@ -273,7 +264,7 @@ func (s *Server) visitorSocket(w http.ResponseWriter, r *http.Request) {
 	go func() {
 		defer release()
 		defer c.close()
-		s.visitorLoop(ctx, c, chat, clientIP(r))
+		s.visitorLoop(ctx, c, chat, ClientIP(r))
 	}()
 }
 
