@@ -5,8 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-
-	"github.com/jackc/pgx/v5"
 )
 
 // AppendCond is the condition under which AppendIf appends.
@@ -26,12 +24,12 @@ type AppendCond struct {
 // resend is found only while cond holds (when it fails, Applied is false
 // whether or not the message was stored before).
 //
-// On PostgreSQL it is one statement, committed on its own: the chat's
-// row lock numbers the message and the insert uses that number, and a
-// statement is atomic, so a resend's unique violation gives the number
-// back. That is one round trip where the transaction takes seven, and
-// the round trips, not the database's CPU, bound how many messages a
-// pool of connections commits per second (docs/BENCHMARKS.md).
+// On PostgreSQL it is one statement: the chat's row lock numbers the
+// message and the insert uses that number, and a statement is atomic, so
+// a resend's unique violation gives the number back. That is one round
+// trip where the transaction takes seven. Under load the statements of
+// many chats' messages commit together (appendBatcher): one round trip
+// and one commit for a batch (docs/BENCHMARKS.md).
 func (s *Store) AppendIf(ctx context.Context, chatID string, cond AppendCond, m Message) (AdvanceResult, error) {
 	if s.dialect != DialectPostgres {
 		// SQLite: a read first, so that a condition that fails does not
@@ -50,47 +48,15 @@ func (s *Store) AppendIf(ctx context.Context, chatID string, cond AppendCond, m 
 	}
 	what := fmt.Sprintf("append a message to chat %q", chatID)
 	var res AdvanceResult
-	if err := checkText(what, "chat id", chatID); err != nil {
+	st, err := s.appendStatement(chatID, cond, &m)
+	if err != nil {
 		return res, err
 	}
-	if err := oneOf(what, "sender", m.Sender, SenderVisitor, SenderBot, SenderAgent, SenderSystem); err != nil {
-		return res, err
+	if s.appends != nil {
+		m.Seq, err = s.appends.do(ctx, st)
+	} else {
+		m.Seq, err = appendAlone(ctx, s.appendDB, st)
 	}
-	if err := checkModel(what, &m); err != nil {
-		return res, err
-	}
-	m.ChatID, m.CreatedAt = chatID, s.Now()
-	var agentID sql.NullInt64
-	if m.AgentID != 0 {
-		agentID = sql.NullInt64{Int64: m.AgentID, Valid: true}
-	}
-	var clientID sql.NullString
-	if m.ClientMsgID != "" {
-		clientID = sql.NullString{String: m.ClientMsgID, Valid: true}
-	}
-	cmp, status := "<>", ChatEnded
-	if cond.ExpectStatus != "" {
-		cmp, status = "=", cond.ExpectStatus
-	}
-	if !cond.NotEnded && cond.ExpectStatus == "" {
-		cmp, status = "<>", "" // any status
-	}
-	// A prepared statement (pgx caches it per connection): planning this
-	// statement anew each time cost a third of its rate in pgbench. Its
-	// text varies only with the condition, so few are cached.
-	agentCond := ""
-	args := []any{pgx.QueryExecModeCacheStatement, m.CreatedAt, chatID, status,
-		m.Sender, agentID, clientID, m.Text, m.Payload}
-	if cond.AgentID != 0 {
-		agentCond = " AND agent_id = $9"
-		args = append(args, cond.AgentID)
-	}
-	err := s.db.DB.QueryRowContext(ctx, `WITH c AS (
-	UPDATE chats SET last_seq = last_seq + 1, updated_at = $1 WHERE id = $2 AND status `+cmp+` $3`+agentCond+` RETURNING last_seq
-)
-INSERT INTO messages (chat_id, seq, sender, agent_id, client_msg_id, text, payload, created_at)
-SELECT $2, c.last_seq, $4, $5, $6, $7, $8, $1 FROM c
-RETURNING seq`, args...).Scan(&m.Seq)
 	switch {
 	case err == nil:
 		res.Applied, res.Messages = true, []Message{m}
@@ -108,4 +74,50 @@ RETURNING seq`, args...).Scan(&m.Seq)
 	default:
 		return res, wrap(err, what)
 	}
+}
+
+// appendStatement checks m and sets its chat and time, and returns the
+// PostgreSQL statement that appends it when cond holds.
+func (s *Store) appendStatement(chatID string, cond AppendCond, m *Message) (appendStmt, error) {
+	what := fmt.Sprintf("append a message to chat %q", chatID)
+	if err := checkText(what, "chat id", chatID); err != nil {
+		return appendStmt{}, err
+	}
+	if err := oneOf(what, "sender", m.Sender, SenderVisitor, SenderBot, SenderAgent, SenderSystem); err != nil {
+		return appendStmt{}, err
+	}
+	if err := checkModel(what, m); err != nil {
+		return appendStmt{}, err
+	}
+	m.ChatID, m.CreatedAt = chatID, s.Now()
+	var agentID sql.NullInt64
+	if m.AgentID != 0 {
+		agentID = sql.NullInt64{Int64: m.AgentID, Valid: true}
+	}
+	var clientID sql.NullString
+	if m.ClientMsgID != "" {
+		clientID = sql.NullString{String: m.ClientMsgID, Valid: true}
+	}
+	cmp, status := "<>", ChatEnded
+	if cond.ExpectStatus != "" {
+		cmp, status = "=", cond.ExpectStatus
+	}
+	if !cond.NotEnded && cond.ExpectStatus == "" {
+		cmp, status = "<>", "" // any status
+	}
+	// A prepared statement (the message pool's connections cache it):
+	// planning this statement anew each time cost a third of its rate in
+	// pgbench. Its text varies only with the condition, so few are cached.
+	agentCond := ""
+	args := []any{m.CreatedAt, chatID, status, m.Sender, agentID, clientID, m.Text, m.Payload}
+	if cond.AgentID != 0 {
+		agentCond = " AND agent_id = $9"
+		args = append(args, cond.AgentID)
+	}
+	return appendStmt{chatID: chatID, args: args, sql: `WITH c AS (
+	UPDATE chats SET last_seq = last_seq + 1, updated_at = $1 WHERE id = $2 AND status ` + cmp + ` $3` + agentCond + ` RETURNING last_seq
+)
+INSERT INTO messages (chat_id, seq, sender, agent_id, client_msg_id, text, payload, created_at)
+SELECT $2, c.last_seq, $4, $5, $6, $7, $8, $1 FROM c
+RETURNING seq`}, nil
 }

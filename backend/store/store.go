@@ -58,6 +58,12 @@ type Options struct {
 	// SQLiteBusyTimeout is how long a SQLite writer waits for the write
 	// lock before failing with "database is locked". Default 10 s.
 	SQLiteBusyTimeout time.Duration
+	// AppendBatches (PostgreSQL) is how many batches of messages commit
+	// at once, each on a connection of its own beside the pool: while
+	// that many are in flight, new messages wait and go together in the
+	// next (see appendBatcher). Default DefaultAppendBatches; -1 commits
+	// each message on its own, unbatched.
+	AppendBatches int
 	// Now is the clock used for timestamps and expiry checks; default
 	// time.Now. Tests set it.
 	Now func() time.Time
@@ -71,6 +77,11 @@ type Store struct {
 	// writeSem (SQLite only) lets one of this process's transactions at a
 	// time ask SQLite for the write lock; see Store.tx.
 	writeSem chan struct{}
+	// appendDB and appends (PostgreSQL only) commit messages: a small
+	// pool of its own whose connections prepare and cache statements,
+	// and the batcher that groups them (see AppendIf).
+	appendDB *sql.DB
+	appends  *appendBatcher
 }
 
 // Open opens the database named by dsn with default [Options]. See
@@ -109,7 +120,7 @@ func OpenWithOptions(ctx context.Context, dsn string, o Options) (*Store, error)
 		return nil, err
 	}
 	if err := s.Ping(ctx); err != nil {
-		_ = s.db.Close()
+		_ = s.Close()
 		return nil, err
 	}
 	return s, nil
@@ -235,7 +246,26 @@ func openPostgres(dsn string, o Options) (*Store, error) {
 		o.ConnMaxIdleTime = 5 * time.Minute
 	}
 	setPool(sqldb, o)
-	return &Store{db: bun.NewDB(sqldb, pgdialect.New()), dialect: DialectPostgres, now: o.Now}, nil
+	s := &Store{db: bun.NewDB(sqldb, pgdialect.New()), dialect: DialectPostgres, now: o.Now}
+
+	// Messages: the one statement AppendIf sends, prepared once per
+	// connection, on connections of their own so that a burst of
+	// messages never waits behind the pool's other queries.
+	acfg := cfg.Copy()
+	acfg.DefaultQueryExecMode = pgx.QueryExecModeCacheStatement
+	batches := o.AppendBatches
+	switch {
+	case batches == 0:
+		batches = DefaultAppendBatches
+	case batches < 0:
+		batches = 0
+	}
+	s.appendDB = stdlib.OpenDB(*acfg, stdlib.OptionAfterConnect(afterConnect))
+	setPool(s.appendDB, Options{MaxOpenConns: max(batches, 4), ConnMaxLifetime: o.ConnMaxLifetime, ConnMaxIdleTime: o.ConnMaxIdleTime})
+	if batches > 0 {
+		s.appends = newAppendBatcher(s.appendDB, batches)
+	}
+	return s, nil
 }
 
 func setPool(db *sql.DB, o Options) {
@@ -265,6 +295,11 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close closes the pool.
 func (s *Store) Close() error {
+	if s.appendDB != nil {
+		if err := s.appendDB.Close(); err != nil {
+			return fmt.Errorf("close %s database's message pool: %w", s.dialect, err)
+		}
+	}
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("close %s database: %w", s.dialect, err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"halochat/backend/store"
 	"io"
 	"log/slog"
 
@@ -11,7 +12,7 @@ import (
 )
 
 func seedDemo(ctx context.Context, logger *slog.Logger, dsn string, asJSON bool, out io.Writer) error {
-	st, err := openStore(ctx, logger, dsn, 0)
+	st, err := openStore(ctx, logger, dsn, store.Options{})
 	if err != nil {
 		return err
 	}

@@ -25,10 +25,13 @@ type serveOptions struct {
 	Production bool
 	Pprof      string // loopback address for net/http/pprof; "" = off
 	Pool       int    // PostgreSQL connections; 0 = the store's default
+	// AppendBatches is store.Options.AppendBatches: 0 the default, -1
+	// unbatched.
+	AppendBatches int
 }
 
-func openStore(ctx context.Context, logger *slog.Logger, dsn string, pool int) (*store.Store, error) {
-	st, err := store.OpenWithOptions(ctx, dsn, store.Options{MaxOpenConns: pool})
+func openStore(ctx context.Context, logger *slog.Logger, dsn string, o store.Options) (*store.Store, error) {
+	st, err := store.OpenWithOptions(ctx, dsn, o)
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
@@ -41,7 +44,7 @@ func openStore(ctx context.Context, logger *slog.Logger, dsn string, pool int) (
 }
 
 func migrate(ctx context.Context, logger *slog.Logger, dsn string) error {
-	st, err := openStore(ctx, logger, dsn, 0)
+	st, err := openStore(ctx, logger, dsn, store.Options{})
 	if err != nil {
 		return err
 	}
@@ -52,7 +55,10 @@ func serve(ctx context.Context, logger *slog.Logger, opts serveOptions) error {
 	if opts.Pool < 0 {
 		return fmt.Errorf("--db-pool must be 0 (the default) or more, not %d", opts.Pool)
 	}
-	st, err := openStore(ctx, logger, *opts.DSN, opts.Pool)
+	if opts.AppendBatches < -1 {
+		return fmt.Errorf("--append-batches must be -1 (unbatched), 0 (the default) or more, not %d", opts.AppendBatches)
+	}
+	st, err := openStore(ctx, logger, *opts.DSN, store.Options{MaxOpenConns: opts.Pool, AppendBatches: opts.AppendBatches})
 	if err != nil {
 		return err
 	}

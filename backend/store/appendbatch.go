@@ -1,0 +1,210 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+)
+
+// DefaultAppendBatches is how many message batches a PostgreSQL store
+// commits at once unless Options.AppendBatches says otherwise.
+const DefaultAppendBatches = 4
+
+// maxAppendBatch bounds the messages of one batch (one transaction).
+const maxAppendBatch = 128
+
+// appendStmt is one message's append statement (see Store.AppendIf).
+type appendStmt struct {
+	chatID string
+	sql    string
+	args   []any
+}
+
+// appendItem is an append waiting for its batch.
+type appendItem struct {
+	ctx  context.Context
+	stmt appendStmt
+	// done receives the message's seq, sql.ErrNoRows when the condition
+	// failed, or the error of running it on its own.
+	seq  int64
+	err  error
+	done chan struct{}
+}
+
+// appendBatcher commits messages of many chats together (group commit).
+// While fewer than max batches are in flight, a message goes out at once
+// in a batch of its own; while max are, messages queue, and the next
+// batch takes every one queued: one round trip and one commit for them
+// all. So batching costs no latency when the database keeps up and cuts
+// its per-transaction work (round trip, commit record, WAL flush) when it
+// does not.
+//
+// A batch is one pipeline ending in one Sync, which PostgreSQL runs as
+// one implicit transaction: every message of it commits, or none. When
+// one statement fails (a resend's unique violation, a deadlock, a lost
+// connection) the batch is rolled back and each of its messages runs
+// again on its own, so one message's failure is only its own. Statements
+// run sorted by chat, so two batches lock chat rows in the same order.
+type appendBatcher struct {
+	db  *sql.DB
+	max int
+
+	mu      sync.Mutex
+	pending []*appendItem
+	running int
+
+	// batches and items count what was committed: items/batches is the
+	// mean batch size.
+	batches, items atomic.Int64
+}
+
+// counts returns how many batches ran and how many messages they held.
+func (b *appendBatcher) counts() (batches, items int) {
+	return int(b.batches.Load()), int(b.items.Load())
+}
+
+func newAppendBatcher(db *sql.DB, max int) *appendBatcher {
+	return &appendBatcher{db: db, max: max}
+}
+
+// do appends one message, batched with whatever else is waiting.
+func (b *appendBatcher) do(ctx context.Context, st appendStmt) (int64, error) {
+	it := &appendItem{ctx: ctx, stmt: st, done: make(chan struct{})}
+	b.mu.Lock()
+	b.pending = append(b.pending, it)
+	lead := b.running < b.max
+	var batch []*appendItem
+	if lead {
+		b.running++
+		batch = b.take()
+	}
+	b.mu.Unlock()
+	if lead {
+		b.run(ctx, batch)
+	}
+	select {
+	case <-it.done:
+		return it.seq, it.err
+	case <-ctx.Done():
+		// The batch may still commit it: the caller learns of the message
+		// as a resend would (the client's retry is acknowledged Duplicate).
+		return 0, ctx.Err()
+	}
+}
+
+// take removes up to maxAppendBatch pending items; b.mu is held.
+func (b *appendBatcher) take() []*appendItem {
+	n := min(len(b.pending), maxAppendBatch)
+	batch := b.pending[:n:n]
+	b.pending = append([]*appendItem(nil), b.pending[n:]...)
+	return batch
+}
+
+// run commits batch, then hands the next waiting batch, if any, to a
+// goroutine of its own, so the caller returns with its answer at once.
+func (b *appendBatcher) run(ctx context.Context, batch []*appendItem) {
+	b.commit(ctx, batch)
+	b.mu.Lock()
+	if len(b.pending) == 0 {
+		b.running--
+		b.mu.Unlock()
+		return
+	}
+	next := b.take()
+	b.mu.Unlock()
+	go b.run(context.WithoutCancel(ctx), next)
+}
+
+// commit runs batch and answers each of its items.
+func (b *appendBatcher) commit(ctx context.Context, batch []*appendItem) {
+	live := batch[:0:0]
+	for _, it := range batch {
+		if err := it.ctx.Err(); err != nil {
+			it.err = err
+			close(it.done)
+			continue
+		}
+		live = append(live, it)
+	}
+	if len(live) == 0 {
+		return
+	}
+	b.batches.Add(1)
+	b.items.Add(int64(len(live)))
+	if len(live) == 1 {
+		it := live[0]
+		it.seq, it.err = appendAlone(it.ctx, b.db, it.stmt)
+		close(it.done)
+		return
+	}
+	sort.SliceStable(live, func(i, j int) bool { return live[i].stmt.chatID < live[j].stmt.chatID })
+	// The batch serves many callers: it is not cut short by the one whose
+	// call started it.
+	bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	if err := b.pipeline(bctx, live); err != nil {
+		// Rolled back: each message on its own.
+		for _, it := range live {
+			it.seq, it.err = appendAlone(it.ctx, b.db, it.stmt)
+		}
+	}
+	for _, it := range live {
+		close(it.done)
+	}
+}
+
+// pipeline sends the statements of items as one batch (one implicit
+// transaction) and sets each item's seq or sql.ErrNoRows. An error means
+// nothing of the batch was committed.
+func (b *appendBatcher) pipeline(ctx context.Context, items []*appendItem) error {
+	conn, err := b.db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("append a batch of %d messages: %w", len(items), err)
+	}
+	defer conn.Close()
+	return conn.Raw(func(dc any) error {
+		sc, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("append a batch of messages: driver connection is %T, not pgx's", dc)
+		}
+		var batch pgx.Batch
+		for _, it := range items {
+			batch.Queue(it.stmt.sql, it.stmt.args...)
+		}
+		res := sc.Conn().SendBatch(ctx, &batch)
+		seqs := make([]int64, len(items))
+		errs := make([]error, len(items))
+		for i := range items {
+			errs[i] = res.QueryRow().Scan(&seqs[i])
+		}
+		if err := res.Close(); err != nil {
+			return fmt.Errorf("append a batch of %d messages: %w", len(items), err)
+		}
+		for i, it := range items {
+			switch {
+			case errs[i] == nil:
+				it.seq = seqs[i]
+			case errors.Is(errs[i], pgx.ErrNoRows):
+				it.err = sql.ErrNoRows
+			default:
+				return fmt.Errorf("append a batch of %d messages: %w", len(items), errs[i])
+			}
+		}
+		return nil
+	})
+}
+
+// appendAlone runs one append statement as its own transaction.
+func appendAlone(ctx context.Context, db *sql.DB, st appendStmt) (int64, error) {
+	var seq int64
+	err := db.QueryRowContext(ctx, st.sql, st.args...).Scan(&seq)
+	return seq, err
+}

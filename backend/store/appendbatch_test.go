@@ -1,0 +1,137 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+
+	"halochat/backend/testenv"
+)
+
+// openPostgresBatches opens a migrated PostgreSQL store that commits at
+// most batches batches of messages at once.
+func openPostgresBatches(t *testing.T, batches int) *Store {
+	t.Helper()
+	ctx := context.Background()
+	s, err := OpenWithOptions(ctx, testenv.PostgresDSN(t), Options{AppendBatches: batches})
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	must(t, s.Migrate(ctx))
+	return s
+}
+
+func appendStmtFor(s *Store, chatID, clientID string) appendStmt {
+	m := Message{Sender: SenderVisitor, ClientMsgID: clientID, Text: "t " + clientID}
+	st, _ := s.appendStatement(chatID, AppendCond{NotEnded: true}, &m)
+	return st
+}
+
+// A batch is one transaction: a statement that fails rolls back the
+// statements before it, and then each message runs on its own, so only
+// the failing one fails.
+func TestAppendBatchIsOneTransaction(t *testing.T) {
+	s := openPostgresBatches(t, 1)
+	ctx := context.Background()
+	a, b, c := newChat(t, s, ChatLive), newChat(t, s, ChatLive), newChat(t, s, ChatLive)
+	if _, err := s.AppendIf(ctx, b.ID, AppendCond{NotEnded: true}, Message{Sender: SenderVisitor, ClientMsgID: "b1", Text: "first"}); err != nil {
+		t.Fatal(err)
+	}
+	items := func() []*appendItem {
+		var out []*appendItem
+		for _, x := range []struct{ chat, id string }{{a.ID, "a1"}, {b.ID, "b1"}, {c.ID, "c1"}} {
+			out = append(out, &appendItem{ctx: ctx, stmt: appendStmtFor(s, x.chat, x.id), done: make(chan struct{})})
+		}
+		return out
+	}
+
+	if err := s.appends.pipeline(ctx, items()); err == nil || !isConstraint(err) {
+		t.Fatalf("pipeline with a resend: %v, want a unique violation", err)
+	}
+	for _, id := range []string{a.ID, c.ID} {
+		if got, err := s.MessagesAfter(ctx, id, 0, 0); err != nil || len(got) != 0 {
+			t.Fatalf("chat %s after the rolled-back batch: %d messages, %v", id, len(got), err)
+		}
+		if ch, _ := s.GetChat(ctx, id); ch.LastSeq != 0 {
+			t.Fatalf("chat %s last_seq %d after the rolled-back batch", id, ch.LastSeq)
+		}
+	}
+
+	batch := items()
+	s.appends.commit(ctx, batch)
+	for _, it := range batch {
+		<-it.done
+		switch it.stmt.chatID {
+		case b.ID:
+			if !isConstraint(it.err) {
+				t.Fatalf("the resend alone: %v, want a unique violation", it.err)
+			}
+		default:
+			if it.err != nil || it.seq != 1 {
+				t.Fatalf("chat %s alone: seq %d, %v", it.stmt.chatID, it.seq, it.err)
+			}
+		}
+	}
+	// Through AppendIf the resend is a duplicate, not an error.
+	res, err := s.AppendIf(ctx, b.ID, AppendCond{NotEnded: true}, Message{Sender: SenderVisitor, ClientMsgID: "b1", Text: "first"})
+	if err != nil || res.Duplicate == nil || res.Duplicate.Seq != 1 {
+		t.Fatalf("resend: %+v, %v", res, err)
+	}
+}
+
+// Many writers at once, one batch in flight: messages queue and go in
+// batches, and every chat's messages are numbered without gaps; a failed
+// condition in a batch is that message's alone.
+func TestAppendBatchUnderLoad(t *testing.T) {
+	s := openPostgresBatches(t, 1)
+	ctx := context.Background()
+	const nChats, writers, each = 8, 48, 10
+	chats := make([]*Chat, nChats)
+	for i := range chats {
+		chats[i] = newChat(t, s, ChatLive)
+	}
+	ended := newChat(t, s, ChatEnded)
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := range each {
+				chat := chats[(w+k)%nChats].ID
+				if k == each/2 {
+					res, err := s.AppendIf(ctx, ended.ID, AppendCond{NotEnded: true}, Message{Sender: SenderVisitor, Text: "late"})
+					if err != nil || res.Applied {
+						t.Errorf("append to the ended chat: %+v, %v", res, err)
+					}
+				}
+				id := fmt.Sprintf("w%d-%d", w, k)
+				res, err := s.AppendIf(ctx, chat, AppendCond{NotEnded: true}, Message{Sender: SenderVisitor, ClientMsgID: id, Text: id})
+				if err != nil || !res.Applied {
+					t.Errorf("append %s: %+v, %v", id, res, err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	total := 0
+	for _, c := range chats {
+		got, err := s.MessagesAfter(ctx, c.ID, 0, 0)
+		must(t, err)
+		for i, m := range got {
+			if m.Seq != int64(i+1) {
+				t.Fatalf("chat %s message %d has seq %d", c.ID, i, m.Seq)
+			}
+		}
+		total += len(got)
+	}
+	if total != writers*each {
+		t.Fatalf("%d messages stored, want %d", total, writers*each)
+	}
+	batches, items := s.appends.counts()
+	if items != writers*(each+1) || batches >= items {
+		t.Fatalf("%d messages in %d batches: want them all, and some batched together", items, batches)
+	}
+	t.Logf("%d messages in %d batches", items, batches)
+}
