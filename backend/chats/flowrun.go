@@ -94,6 +94,20 @@ func action(outs []flow.Output) *flow.Output {
 // It returns every message stored, or a Duplicate when lead[0] was a
 // resend. The caller holds the chat's lock.
 func (s *Service) runFlow(ctx context.Context, c *store.Chat, rt *runtime, in flow.Input, lead []store.Message, endReason string) ([]store.Message, *store.Message, error) {
+	return s.runFlowFrom(ctx, c, nil, rt, in, lead, endReason)
+}
+
+// newChat is a chat runFlowFrom creates with its first commit.
+type newChat struct {
+	fields []store.ChatFieldValue
+	// chat is the chat as the run left it (set by runFlowFrom).
+	chat *store.Chat
+}
+
+// runFlowFrom is runFlow; when create is set, c is not stored yet and the
+// run's first commit creates it with create.fields (one transaction: a
+// start whose first step fails to commit leaves no chat).
+func (s *Service) runFlowFrom(ctx context.Context, c *store.Chat, create *newChat, rt *runtime, in flow.Input, lead []store.Message, endReason string) ([]store.Message, *store.Message, error) {
 	st, err := decodeState(c.FlowState)
 	if err != nil {
 		return nil, nil, err
@@ -141,7 +155,12 @@ func (s *Service) runFlow(ctx context.Context, c *store.Chat, rt *runtime, in fl
 				s.endUpdate(&adv, c, endReason, ticketID(next.TicketID))
 			}
 		}
-		res, err := s.store.AdvanceChat(ctx, c.ID, adv)
+		var res store.AdvanceResult
+		if create != nil && create.chat == nil {
+			res, err = s.store.CreateChatAdvanced(ctx, c, create.fields, &adv)
+		} else {
+			res, err = s.store.AdvanceChat(ctx, c.ID, adv)
+		}
 		if err != nil {
 			return all, nil, err
 		}
@@ -155,6 +174,9 @@ func (s *Service) runFlow(ctx context.Context, c *store.Chat, rt *runtime, in fl
 			return all, nil, fmt.Errorf("chat %s: flow state moved during a run", c.ID)
 		}
 		c = res.Chat
+		if create != nil {
+			create.chat = c
+		}
 		all = append(all, res.Messages...)
 		s.publish(c.ID, res.Messages)
 		if queued || c.Status == store.ChatEnded {
@@ -268,7 +290,7 @@ func transcript(msgs []store.Message, agentNames map[int64]string) string {
 // and each chat custom field value copied to the ticket fields with the
 // same label (exactly) that are assigned to the ticket type.
 func (s *Service) createTicket(ctx context.Context, c *store.Chat, summary string) (int64, error) {
-	prof, err := s.store.GetProfile(ctx, c.ProfileID)
+	prof, err := s.store.CachedProfile(ctx, c.ProfileID)
 	if err != nil {
 		return 0, err
 	}

@@ -152,7 +152,7 @@ type runtime struct {
 
 // schema returns the flow schema of the chat custom fields.
 func (s *Service) schema(ctx context.Context) (flow.Schema, []store.CustomField, error) {
-	defs, err := s.store.ListCustomFields(ctx, store.EntityChat)
+	defs, err := s.store.CachedCustomFields(ctx, store.EntityChat)
 	if err != nil {
 		return flow.Schema{}, nil, err
 	}

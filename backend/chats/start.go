@@ -61,7 +61,7 @@ func (s *Service) profileFor(ctx context.Context, id, key string) (*store.ChatPr
 	if id == "" {
 		return nil, &Error{Status: http.StatusNotFound, Code: protocol.CodeProfileNotFound, Field: "configId", Message: "configId is missing"}
 	}
-	p, err := s.store.GetProfile(ctx, id)
+	p, err := s.store.CachedProfile(ctx, id)
 	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrInvalid) {
 		return nil, &Error{Status: http.StatusNotFound, Code: protocol.CodeProfileNotFound, Field: "configId", Message: fmt.Sprintf("no chat profile %q", id)}
 	}
@@ -194,7 +194,7 @@ func (s *Service) Start(ctx context.Context, req StartRequest) (*protocol.StartC
 		}
 	}
 
-	fl, err := s.store.GetFlow(ctx, p.FlowID)
+	fl, err := s.store.CachedFlow(ctx, p.FlowID)
 	if err != nil {
 		return nil, err
 	}
@@ -241,7 +241,7 @@ func (s *Service) Start(ctx context.Context, req StartRequest) (*protocol.StartC
 	}
 
 	resume := secret.Token(24)
-	c := &store.Chat{ProfileID: p.ID, FlowID: fl.ID, FlowVersion: fl.CurrentVersion,
+	c := &store.Chat{ID: store.NewChatID(), ProfileID: p.ID, FlowID: fl.ID, FlowVersion: fl.CurrentVersion,
 		Authenticated: id.Authenticated, Context: req.Context, HostOrigin: NormalizeOrigin(req.HostOrigin),
 		Status: store.ChatBot, ResumeSecretHash: secret.HashKey(resume)}
 	if override != 0 {
@@ -252,27 +252,25 @@ func (s *Service) Start(ctx context.Context, req StartRequest) (*protocol.StartC
 	if id.User != nil {
 		c.UserID = id.User.ID
 	}
-	if err := s.store.CreateChat(ctx, c, fields); err != nil {
-		return nil, fmt.Errorf("start chat for profile %s: %w", p.ID, err)
-	}
-	s.log.Info("chat started", "chat", c.ID, "profile", p.ID, "flow", fl.ID, "version", fl.CurrentVersion,
-		"start_step", c.StartStep, "authenticated", c.Authenticated)
-
-	// Commit the start's outputs (and perform its actions) as any other run.
-	// The answer reuses what the start has (the flow, the user, and the
-	// messages: a new chat has only those the run stored) rather than
-	// reading them again.
+	// The chat is created with the start's first commit (one transaction),
+	// which also performs its actions as any other run. The answer reuses
+	// what the start has (the flow, the user, the chat as the run left it
+	// and its messages: a new chat has only those the run stored) rather
+	// than reading them again.
 	rt := &runtime{prog: prog, env: env}
+	create := &newChat{fields: fields}
 	unlock := s.lock(c.ID)
-	stored, _, err := s.runFlow(ctx, c, rt, flow.Start(override, embedded), nil, protocol.EndByFlow)
+	stored, _, err := s.runFlowFrom(ctx, c, create, rt, flow.Start(override, embedded), nil, protocol.EndByFlow)
 	unlock()
 	if err != nil {
+		if create.chat == nil {
+			return nil, fmt.Errorf("start chat for profile %s: %w", p.ID, err)
+		}
 		return nil, err
 	}
-	c, err = s.store.GetChat(ctx, c.ID)
-	if err != nil {
-		return nil, err
-	}
+	c = create.chat
+	s.log.Info("chat started", "chat", c.ID, "profile", p.ID, "flow", fl.ID, "version", fl.CurrentVersion,
+		"start_step", c.StartStep, "authenticated", c.Authenticated)
 	state, err := s.stateWith(ctx, c, rt, id.User)
 	if err != nil {
 		return nil, err
@@ -374,7 +372,7 @@ func setUser(st *protocol.ChatState, u *store.User) {
 // its opening hours (in its time zone, holidays excluded) and, when the
 // flow needs an agent, with an agent online.
 func (s *Service) Availability(ctx context.Context, id string, now time.Time) (*protocol.Availability, error) {
-	p, err := s.store.GetProfile(ctx, id)
+	p, err := s.store.CachedProfile(ctx, id)
 	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrInvalid) {
 		return nil, &Error{Status: http.StatusNotFound, Code: protocol.CodeProfileNotFound, Field: "configId", Message: fmt.Sprintf("no chat profile %q", id)}
 	}

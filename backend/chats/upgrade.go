@@ -28,7 +28,7 @@ func (s *Service) Upgrade(ctx context.Context, c *store.Chat, idToken string) (*
 	if idToken == "" {
 		return nil, &Error{Status: http.StatusBadRequest, Code: protocol.CodeInvalidToken, Field: "id_token", Message: "id_token is required"}
 	}
-	p, err := s.store.GetProfile(ctx, c.ProfileID)
+	p, err := s.store.CachedProfile(ctx, c.ProfileID)
 	if err != nil {
 		return nil, fmt.Errorf("upgrade chat %s: %w", c.ID, err)
 	}

@@ -122,7 +122,7 @@ func (r *Resolver) Resolve(ctx context.Context, p *store.ChatProfile, req Reques
 	}
 	var fields []store.CustomField
 	if req.Embedded {
-		if fields, err = r.Store.ListCustomFields(ctx, store.EntityChat); err != nil {
+		if fields, err = r.Store.CachedCustomFields(ctx, store.EntityChat); err != nil {
 			return nil, fmt.Errorf("resolve identity for profile %s: %w", p.ID, err)
 		}
 	}

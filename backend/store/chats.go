@@ -61,6 +61,9 @@ type ChatFieldValue struct {
 // chatLimitIDBytes is the size of generated chat ids (26 characters).
 const chatIDBytes = 16
 
+// NewChatID returns a new random chat id, for a chat about to be created.
+func NewChatID() string { return RandomID(chatIDBytes) }
+
 func checkChat(what string, c *Chat) error {
 	if c.ProfileID == "" {
 		return invalid(what, "profile id is empty")
@@ -76,7 +79,16 @@ func checkChat(what string, c *Chat) error {
 // StartedAt is now and LastSeq 0. A value for an unknown field, or a
 // field that is not a chat field, is refused (ErrNotFound).
 func (s *Store) CreateChat(ctx context.Context, c *Chat, fields []ChatFieldValue) error {
+	_, err := s.CreateChatAdvanced(ctx, c, fields, nil)
+	return err
+}
+
+// CreateChatAdvanced is CreateChat and then, when adv is not nil,
+// AdvanceChat(c.ID, *adv), in one transaction: a chat's start and its
+// flow's first step commit together, or not at all.
+func (s *Store) CreateChatAdvanced(ctx context.Context, c *Chat, fields []ChatFieldValue, adv *ChatAdvance) (AdvanceResult, error) {
 	const what = "create chat"
+	var res AdvanceResult
 	if c.ID == "" {
 		c.ID = RandomID(chatIDBytes)
 	}
@@ -84,17 +96,37 @@ func (s *Store) CreateChat(ctx context.Context, c *Chat, fields []ChatFieldValue
 		c.Status = ChatBot
 	}
 	if err := checkChat(what, c); err != nil {
-		return err
+		return res, err
+	}
+	if adv != nil {
+		if err := checkAdvance(what, adv); err != nil {
+			return res, err
+		}
 	}
 	c.StartedAt = s.Now()
 	c.UpdatedAt = c.StartedAt
 	c.LastSeq = 0
-	return s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+	err := s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		if err := insert(ctx, tx, what, c); err != nil {
 			return err
 		}
-		return putChatFields(ctx, tx, what, c.ID, fields)
+		if err := putChatFields(ctx, tx, what, c.ID, fields); err != nil {
+			return err
+		}
+		if adv == nil {
+			return nil
+		}
+		var err error
+		if res, err = s.advanceTx(ctx, tx, what, c.ID, *adv); err == nil && !res.Applied {
+			// Nobody else knows the chat yet: its own conditions failed.
+			err = fmt.Errorf("%s: %w: the first advance's conditions do not hold for the new chat", what, ErrConflict)
+		}
+		return err
 	})
+	if err != nil {
+		return AdvanceResult{}, err
+	}
+	return res, nil
 }
 
 // putChatFields upserts chat field values after checking they name chat fields.

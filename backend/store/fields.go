@@ -63,6 +63,7 @@ func checkField(what string, f *CustomField) error {
 
 // CreateCustomField stores a new custom field; (entity, name) is unique.
 func (s *Store) CreateCustomField(ctx context.Context, f *CustomField) error {
+	defer s.config.invalidate()
 	const what = "create custom field"
 	if err := checkField(what, f); err != nil {
 		return err
@@ -110,6 +111,7 @@ func (s *Store) ListCustomFields(ctx context.Context, entity string) ([]CustomFi
 
 // UpdateCustomField saves every field of f but its entity and creation time.
 func (s *Store) UpdateCustomField(ctx context.Context, f *CustomField) error {
+	defer s.config.invalidate()
 	what := fmt.Sprintf("update custom field %d", f.ID)
 	if err := checkField(what, f); err != nil {
 		return err
@@ -120,6 +122,7 @@ func (s *Store) UpdateCustomField(ctx context.Context, f *CustomField) error {
 
 // DeleteCustomField deletes a custom field and its stored values.
 func (s *Store) DeleteCustomField(ctx context.Context, id int64) error {
+	defer s.config.invalidate()
 	return deleteWhere[CustomField](ctx, s, fmt.Sprintf("delete custom field %d", id), "id = ?", id)
 }
 

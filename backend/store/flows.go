@@ -69,6 +69,7 @@ type FlowStepRef struct {
 
 // CreateFlow stores a new flow with no version yet; the name must be unique.
 func (s *Store) CreateFlow(ctx context.Context, f *Flow) error {
+	defer s.config.invalidate()
 	const what = "create flow"
 	if f.Name == "" {
 		return invalid(what, "name is empty")
@@ -106,6 +107,7 @@ func (s *Store) ListFlows(ctx context.Context) ([]Flow, error) {
 
 // RenameFlow changes a flow's name (unique).
 func (s *Store) RenameFlow(ctx context.Context, id int64, name string) error {
+	defer s.config.invalidate()
 	what := fmt.Sprintf("rename flow %d", id)
 	if name == "" {
 		return invalid(what, "name is empty")
@@ -122,6 +124,7 @@ func (s *Store) RenameFlow(ctx context.Context, id int64, name string) error {
 // DeleteFlow deletes a flow and its versions; ErrConflict while a profile
 // or a chat refers to it.
 func (s *Store) DeleteFlow(ctx context.Context, id int64) error {
+	defer s.config.invalidate()
 	return deleteWhere[Flow](ctx, s, fmt.Sprintf("delete flow %d", id), "id = ?", id)
 }
 
@@ -130,6 +133,7 @@ func (s *Store) DeleteFlow(ctx context.Context, id int64) error {
 // started from: if another save came first the call fails with ErrConflict
 // (no lost update). ErrNotFound when the flow does not exist.
 func (s *Store) CreateFlowVersion(ctx context.Context, flowID, expected int64, document []byte, steps []FlowStep) (*FlowVersion, error) {
+	defer s.config.invalidate()
 	what := fmt.Sprintf("save version %d of flow %d", expected+1, flowID)
 	if len(document) == 0 {
 		return nil, invalid(what, "document is empty")

@@ -54,6 +54,7 @@ func checkProfile(what string, p *ChatProfile) error {
 // CreateProfile stores a new chat profile. An empty ID or Key is generated
 // (random); the name must be unique (ErrConflict).
 func (s *Store) CreateProfile(ctx context.Context, p *ChatProfile) error {
+	defer s.config.invalidate()
 	const what = "create chat profile"
 	if err := checkProfile(what, p); err != nil {
 		return err
@@ -101,6 +102,7 @@ func (s *Store) ListProfiles(ctx context.Context) ([]ChatProfile, error) {
 // UpdateProfile saves every field of p but its key (see
 // RegenerateProfileKey) and creation time; ErrNotFound when p.ID is unknown.
 func (s *Store) UpdateProfile(ctx context.Context, p *ChatProfile) error {
+	defer s.config.invalidate()
 	what := fmt.Sprintf("update chat profile %q", p.ID)
 	if err := checkProfile(what, p); err != nil {
 		return err
@@ -112,6 +114,7 @@ func (s *Store) UpdateProfile(ctx context.Context, p *ChatProfile) error {
 // RegenerateProfileKey gives the profile a new random key and returns it.
 // Embed snippets holding the old key stop working.
 func (s *Store) RegenerateProfileKey(ctx context.Context, id string) (string, error) {
+	defer s.config.invalidate()
 	what := fmt.Sprintf("regenerate key of chat profile %q", id)
 	if err := checkText(what, "id", id); err != nil {
 		return "", err
@@ -128,6 +131,7 @@ func (s *Store) RegenerateProfileKey(ctx context.Context, id string) (string, er
 
 // DeleteProfile deletes a chat profile; ErrConflict while chats refer to it.
 func (s *Store) DeleteProfile(ctx context.Context, id string) error {
+	defer s.config.invalidate()
 	what := fmt.Sprintf("delete chat profile %q", id)
 	if err := checkText(what, "id", id); err != nil {
 		return err

@@ -53,82 +53,13 @@ func (s *Store) AdvanceChat(ctx context.Context, chatID string, a ChatAdvance) (
 	if err := checkText(what, "chat id", chatID); err != nil {
 		return res, err
 	}
-	for i := range a.Messages {
-		m := &a.Messages[i]
-		if err := oneOf(what, "sender", m.Sender, SenderVisitor, SenderBot, SenderAgent, SenderSystem); err != nil {
-			return res, err
-		}
-		if err := checkModel(what, m); err != nil {
-			return res, err
-		}
-	}
-	if err := checkModel(what, &a.Update); err != nil {
+	if err := checkAdvance(what, &a); err != nil {
 		return res, err
 	}
 	err := s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		res = AdvanceResult{}
-		var ids []string
-		for _, m := range a.Messages {
-			if m.ClientMsgID != "" {
-				ids = append(ids, m.ClientMsgID)
-			}
-		}
-		if len(ids) > 0 {
-			var rows []Message
-			if err := tx.NewSelect().Model(&rows).Where("m.chat_id = ?", chatID).
-				Where("m.client_msg_id IN (?)", bun.List(ids)).Order("m.seq").Limit(1).Scan(ctx); err != nil {
-				return wrap(err, what)
-			}
-			if len(rows) > 0 {
-				utcTimes(&rows[0])
-				res.Duplicate = &rows[0]
-				return nil
-			}
-		}
-		q := tx.NewUpdate().Model((*Chat)(nil)).Set("updated_at = ?", s.Now()).Where("id = ?", chatID)
-		if a.CheckState {
-			q = q.Where("flow_state = ?", string(a.ExpectState))
-		}
-		if a.ExpectStatus != "" {
-			q = q.Where("status = ?", a.ExpectStatus)
-		}
-		if a.NotEnded {
-			q = q.Where("status <> ?", ChatEnded)
-		}
-		if a.ExpectAgentID != 0 {
-			q = q.Where("agent_id = ?", a.ExpectAgentID)
-		}
-		q, err := applyChatUpdate(what, q, a.Update)
-		if err != nil {
-			return err
-		}
-		r, err := q.Exec(ctx)
-		if err != nil {
-			return wrap(err, what)
-		}
-		n, err := r.RowsAffected()
-		if err != nil {
-			return fmt.Errorf("%s: rows affected: %w", what, err)
-		}
-		if n == 0 {
-			return chatExists(ctx, tx, what, chatID)
-		}
-		if len(a.Messages) > 0 {
-			stored, _, err := s.appendTx(ctx, tx, what, chatID, a.Messages)
-			if err != nil {
-				return err
-			}
-			res.Messages = stored
-		}
-		c, err := getOne[Chat](ctx, tx, what, func(q *bun.SelectQuery) *bun.SelectQuery {
-			return q.Where("c.id = ?", chatID)
-		})
-		if err != nil {
-			return err
-		}
-		res.Chat = c
-		res.Applied = true
-		return nil
+		var err error
+		res, err = s.advanceTx(ctx, tx, what, chatID, a)
+		return err
 	})
 	if err != nil {
 		return AdvanceResult{}, err
@@ -208,4 +139,85 @@ func (s *Store) IdleChats(ctx context.Context, before time.Time, limit int64) ([
 		return Page{Limit: limit}.apply(q.Where("c.status IN (?)", bun.List([]string{ChatBot, ChatQueued, ChatLive})).
 			Where("c.updated_at < ?", before.UTC()).Order("c.updated_at"))
 	})
+}
+
+// advanceTx is AdvanceChat's work inside transaction tx.
+func (s *Store) advanceTx(ctx context.Context, tx bun.Tx, what, chatID string, a ChatAdvance) (AdvanceResult, error) {
+	var res AdvanceResult
+	var ids []string
+	for _, m := range a.Messages {
+		if m.ClientMsgID != "" {
+			ids = append(ids, m.ClientMsgID)
+		}
+	}
+	if len(ids) > 0 {
+		var rows []Message
+		if err := tx.NewSelect().Model(&rows).Where("m.chat_id = ?", chatID).
+			Where("m.client_msg_id IN (?)", bun.List(ids)).Order("m.seq").Limit(1).Scan(ctx); err != nil {
+			return res, wrap(err, what)
+		}
+		if len(rows) > 0 {
+			utcTimes(&rows[0])
+			res.Duplicate = &rows[0]
+			return res, nil
+		}
+	}
+	q := tx.NewUpdate().Model((*Chat)(nil)).Set("updated_at = ?", s.Now()).Where("id = ?", chatID)
+	if a.CheckState {
+		q = q.Where("flow_state = ?", string(a.ExpectState))
+	}
+	if a.ExpectStatus != "" {
+		q = q.Where("status = ?", a.ExpectStatus)
+	}
+	if a.NotEnded {
+		q = q.Where("status <> ?", ChatEnded)
+	}
+	if a.ExpectAgentID != 0 {
+		q = q.Where("agent_id = ?", a.ExpectAgentID)
+	}
+	q, err := applyChatUpdate(what, q, a.Update)
+	if err != nil {
+		return res, err
+	}
+	r, err := q.Exec(ctx)
+	if err != nil {
+		return res, wrap(err, what)
+	}
+	n, err := r.RowsAffected()
+	if err != nil {
+		return res, fmt.Errorf("%s: rows affected: %w", what, err)
+	}
+	if n == 0 {
+		return res, chatExists(ctx, tx, what, chatID)
+	}
+	if len(a.Messages) > 0 {
+		stored, _, err := s.appendTx(ctx, tx, what, chatID, a.Messages)
+		if err != nil {
+			return res, err
+		}
+		res.Messages = stored
+	}
+	c, err := getOne[Chat](ctx, tx, what, func(q *bun.SelectQuery) *bun.SelectQuery {
+		return q.Where("c.id = ?", chatID)
+	})
+	if err != nil {
+		return res, err
+	}
+	res.Chat = c
+	res.Applied = true
+	return res, nil
+}
+
+// checkAdvance checks what an advance would store.
+func checkAdvance(what string, a *ChatAdvance) error {
+	for i := range a.Messages {
+		m := &a.Messages[i]
+		if err := oneOf(what, "sender", m.Sender, SenderVisitor, SenderBot, SenderAgent, SenderSystem); err != nil {
+			return err
+		}
+		if err := checkModel(what, m); err != nil {
+			return err
+		}
+	}
+	return checkModel(what, &a.Update)
 }

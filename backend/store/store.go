@@ -82,6 +82,9 @@ type Store struct {
 	// and the batcher that groups them (see AppendIf).
 	appendDB *sql.DB
 	appends  *appendBatcher
+	// config caches profiles, flows and custom fields for the chat
+	// runtime (see CachedProfile).
+	config configCache
 }
 
 // Open opens the database named by dsn with default [Options]. See

@@ -51,6 +51,9 @@ type options struct {
 	idleDB   string        // the service's database, to create them
 	idleHold time.Duration // how long to hold them open
 	gcURL    string        // with -idle: a URL that makes the server collect garbage
+	// startsOnly: each visitor only starts its chat (HTTP: token, claims,
+	// insert, first flow step), with no websocket and no agent.
+	startsOnly bool
 }
 
 func main() {
@@ -65,6 +68,7 @@ func main() {
 	flag.IntVar(&o.parallel, "parallel", 50, "chat starts in flight at once (every chat then stays open)")
 	flag.DurationVar(&o.timeout, "timeout", 3*time.Minute, "stop after this long whatever happens")
 	flag.IntVar(&o.pid, "pid", 0, "the server's process id, to report its RSS and CPU")
+	flag.BoolVar(&o.startsOnly, "starts-only", false, "each visitor only starts its chat (the HTTP start: token, claims, insert, first flow step), with no websocket; use -agents 0")
 	flag.IntVar(&o.idle, "idle", 0, "instead of the message load: open this many idle chats (websockets after hello) and report the server's RSS per chat")
 	flag.StringVar(&o.idleDB, "db", "", "with -idle: the service's database DSN (the idle chats are created there)")
 	flag.DurationVar(&o.idleHold, "hold", 10*time.Second, "with -idle: how long to hold the chats open before measuring")
@@ -478,6 +482,9 @@ func (l *load) visitor(ctx context.Context, i int, sem chan struct{}) {
 	l.startLat.add(float64(time.Since(t0)) / 1e6)
 	l.started.Add(1)
 	l.startsDone.Store(time.Now().UnixNano())
+	if l.o.startsOnly {
+		return
+	}
 
 	acc := make(chan struct{})
 	l.accepted.Store(start.ChatID, acc)
