@@ -19,6 +19,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
@@ -152,7 +153,8 @@ func newLoad(o options) (*load, error) {
 		return nil, fmt.Errorf("decode %s: %w", o.demoFile, err)
 	}
 	l := &load{o: o, d: d, base: strings.TrimRight(o.url, "/"), agentBase: strings.TrimRight(o.agentURL, "/"),
-		lat: newSamples(), startLat: newSamples()}
+		lat: newSamples(), startLat: newSamples(), allReady: make(chan struct{})}
+	l.readyLeft.Store(int64(o.chats))
 	l.client = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: o.parallel * 2}, Timeout: 30 * time.Second}
 	return l, nil
 }
@@ -223,6 +225,10 @@ type load struct {
 	errs []string
 	// chats the agents accepted: chat id → channel closed on acceptance
 	accepted sync.Map
+	// readyLeft counts the visitors not yet accepted (or failed);
+	// allReady is closed when it reaches 0.
+	readyLeft atomic.Int64
+	allReady  chan struct{}
 }
 
 func (l *load) fail(format string, args ...any) {
@@ -470,6 +476,16 @@ func (l *load) startChat(ctx context.Context, i int) (*protocol.StartChatRespons
 // visitor is one chat. sem bounds the chat starts in flight at once (not
 // the chats: they all stay open together).
 func (l *load) visitor(ctx context.Context, i int, sem chan struct{}) {
+	readied := false
+	ready := func() { // this visitor is accepted, or gave up
+		if !readied {
+			readied = true
+			if l.readyLeft.Add(-1) == 0 {
+				close(l.allReady)
+			}
+		}
+	}
+	defer ready()
 	sem <- struct{}{}
 	t0 := time.Now()
 	start, err := l.startChat(ctx, i)
@@ -552,7 +568,26 @@ func (l *load) visitor(ctx context.Context, i int, sem chan struct{}) {
 	case <-ctx.Done():
 		return
 	}
+	// The message phase begins when every chat is with an agent: the
+	// starts' work would otherwise be measured as delivery latency.
+	ready()
+	select {
+	case <-l.allReady:
+	case <-done:
+		return
+	case <-ctx.Done():
+		return
+	}
 	every := time.Duration(float64(time.Second) / l.o.rate)
+	// Each visitor starts at a random point of its period: visitors
+	// accepted together would otherwise send in lockstep, a burst of every
+	// chat's message at once each period, which no real audience does and
+	// whose queue would be measured as delivery latency.
+	select {
+	case <-time.After(rand.N(every)):
+	case <-ctx.Done():
+		return
+	}
 	tick := time.NewTicker(every)
 	defer tick.Stop()
 	for k := 0; k < l.o.messages; k++ {
