@@ -22,7 +22,8 @@ import (
 type conn struct {
 	srv  *Server
 	ws   *websocket.Conn
-	self string // protocol.FromVisitor or FromAgent: own typing is not echoed
+	out  *batchConn // under ws: the writer holds its frames and flushes once
+	self string     // protocol.FromVisitor or FromAgent: own typing is not echoed
 
 	mu      sync.Mutex
 	queue   []item
@@ -45,8 +46,8 @@ type item struct {
 	ev    *chats.Event
 }
 
-func newConn(s *Server, ws *websocket.Conn, self string) *conn {
-	return &conn{srv: s, ws: ws, self: self}
+func newConn(s *Server, ws *websocket.Conn, out *batchConn, self string) *conn {
+	return &conn{srv: s, ws: ws, out: out, self: self}
 }
 
 func (c *conn) readFrame(ctx context.Context) (protocol.Frame, error) {
@@ -131,13 +132,32 @@ func (c *conn) enqueueFrame(f protocol.Frame) {
 
 // write drains the queue, then ends.
 func (c *conn) write() {
+	c.out.startHold()
 	for {
 		c.mu.Lock()
 		if len(c.queue) == 0 {
+			c.mu.Unlock()
+			// The queue is drained: what it held goes out in one write.
+			// Then look again: an item queued meanwhile found this writer
+			// still at work.
+			err := c.out.flush(c.srv.lim.WriteTimeout)
+			c.mu.Lock()
+			if err == nil && len(c.queue) > 0 {
+				c.mu.Unlock()
+				c.out.startHold()
+				continue
+			}
 			c.writing = false
 			closed := c.closed
+			if err != nil {
+				c.closed, c.queue = true, nil
+			}
 			c.mu.Unlock()
-			if closed {
+			switch {
+			case err != nil:
+				c.srv.log.Info("closing a websocket after a failed write", "who", c.self, "err", err)
+				_ = c.ws.CloseNow()
+			case closed:
 				_ = c.ws.Close(websocket.StatusPolicyViolation, "closed")
 			}
 			return
@@ -160,6 +180,7 @@ func (c *conn) write() {
 			c.mu.Lock()
 			c.closed, c.queue, c.writing = true, nil, false
 			c.mu.Unlock()
+			_ = c.out.flush(c.srv.lim.WriteTimeout) // end the hold
 			_ = c.ws.CloseNow()
 			return
 		}

@@ -154,6 +154,14 @@ func (b *PG) sendLoop(ctx context.Context) {
 	}
 }
 
+// ownPrefix begins every payload of this node (pgPayload's first field is
+// the node's id): its own notifications are skipped before they are
+// decoded.
+func (b *PG) ownPrefix() string {
+	id, _ := json.Marshal(b.node)
+	return `{"n":` + string(id) + `,`
+}
+
 // payloads splits the changes into notifications below maxPayload, each
 // topic with its messages when they fit.
 func (b *PG) payloads(topics map[string]struct{}, msgs map[string][]store.Message, typing []pgTyping) []string {
@@ -244,10 +252,14 @@ func (b *PG) listen(ctx context.Context) error {
 	// little later.
 	b.hintAll()
 	time.AfterFunc(200*time.Millisecond, b.hintAll)
+	own := b.ownPrefix()
 	for {
 		n, err := conn.WaitForNotification(ctx)
 		if err != nil {
 			return fmt.Errorf("wait for notification: %w", err)
+		}
+		if strings.HasPrefix(n.Payload, own) {
+			continue // this node's own: its subscribers were told already
 		}
 		var p pgPayload
 		if err := json.Unmarshal([]byte(n.Payload), &p); err != nil {

@@ -26,6 +26,9 @@ func TestPGPayloadsCarryMessagesThatFit(t *testing.T) {
 		if len(p) > maxPayload {
 			t.Fatalf("a notification of %d bytes (limit %d)", len(p), maxPayload)
 		}
+		if !strings.HasPrefix(p, b.ownPrefix()) || strings.HasPrefix(p, (&PG{node: b.node + "x"}).ownPrefix()) {
+			t.Fatalf("notification %.60q… does not begin with its node's own prefix %q", p, b.ownPrefix())
+		}
 		var got pgPayload
 		if err := json.Unmarshal([]byte(p), &got); err != nil {
 			t.Fatal(err)

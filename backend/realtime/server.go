@@ -121,6 +121,10 @@ type Server struct {
 
 	queue *queueView // the agents' queue, read once per change for all consoles
 
+	// writeBufs holds the buffers websockets' writers collect frames in
+	// (batchConn): one while a writer drains its queue, none while idle.
+	writeBufs sync.Pool
+
 	agentMu    sync.Mutex
 	agentConns map[int64]int
 }
@@ -139,6 +143,7 @@ func NewServer(cfg Config) *Server {
 		perIP:  &counter{max: cfg.Limits.MaxConnsPerIP, m: map[string]int{}},
 		ctx:    ctx, cancel: cancel, agentConns: map[int64]int{}}
 	s.queue = newQueueView(cfg.Chats.QueueStates)
+	s.writeBufs.New = func() any { b := make([]byte, 0, 4096); return &b }
 	go s.touchAgents(ctx)
 	return s
 }
@@ -197,32 +202,33 @@ func (s *Server) refuse(w http.ResponseWriter, status int, code, msg string) {
 }
 
 // accept upgrades to a websocket after the origin and per-address checks.
-func (s *Server) accept(w http.ResponseWriter, r *http.Request, checkOrigin bool) (*websocket.Conn, func(), bool) {
+func (s *Server) accept(w http.ResponseWriter, r *http.Request, checkOrigin bool) (*websocket.Conn, *batchConn, func(), bool) {
 	if checkOrigin && !SameOrigin(r, s.cfg.PublicOrigin) {
 		s.refuse(w, http.StatusForbidden, protocol.CodeOriginNotAllowed, "websocket calls must come from the chat service's own origin")
-		return nil, nil, false
+		return nil, nil, nil, false
 	}
 	ip := ClientIP(r)
 	if !s.perIP.acquire(ip) {
 		WriteRateLimited(w, connRetry, "too many open connections from this address")
-		return nil, nil, false
+		return nil, nil, nil, false
 	}
 	// The Origin was checked above (agents: by their session).
-	ws, err := websocket.Accept(smallBuffers{w}, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
+	var bc *batchConn
+	ws, err := websocket.Accept(smallBuffers{ResponseWriter: w, pool: &s.writeBufs, conn: &bc}, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
 	if err != nil {
 		s.perIP.release(ip)
-		return nil, nil, false
+		return nil, nil, nil, false
 	}
 	ws.SetReadLimit(s.lim.MaxFrameBytes)
-	return ws, func() { s.perIP.release(ip) }, true
+	return ws, bc, func() { s.perIP.release(ip) }, true
 }
 
 func (s *Server) visitorSocket(w http.ResponseWriter, r *http.Request) {
-	ws, release, ok := s.accept(w, r, true)
+	ws, bc, release, ok := s.accept(w, r, true)
 	if !ok {
 		return
 	}
-	c := newConn(s, ws, protocol.FromVisitor)
+	c := newConn(s, ws, bc, protocol.FromVisitor)
 	ctx := s.ctx
 	handedOver := false
 	defer func() {
@@ -358,13 +364,13 @@ func (s *Server) agentSocket(w http.ResponseWriter, r *http.Request) {
 		s.refuse(w, http.StatusUnauthorized, protocol.CodeUnauthorized, "log in as an agent")
 		return
 	}
-	ws, release, ok := s.accept(w, r, false)
+	ws, bc, release, ok := s.accept(w, r, false)
 	if !ok {
 		return
 	}
 	defer release()
 	ctx := s.ctx
-	c := newConn(s, ws, protocol.FromAgent)
+	c := newConn(s, ws, bc, protocol.FromAgent)
 	defer c.close()
 	s.agentOnline(ctx, agent.ID, 1)
 	defer s.agentOnline(context.WithoutCancel(ctx), agent.ID, -1)

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"sync"
 )
 
 // socketBufferSize is the size of a websocket's read and write buffers.
@@ -15,16 +16,21 @@ import (
 const socketBufferSize = 512
 
 // smallBuffers makes Hijack return a connection with small buffers; the
-// large ones net/http allocated are left to the garbage collector.
+// large ones net/http allocated are left to the garbage collector. The
+// connection is a batchConn, left in *conn for the websocket's writer.
 type smallBuffers struct {
 	http.ResponseWriter
+	pool *sync.Pool
+	conn **batchConn
 }
 
 func (s smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
-	c, brw, err := http.NewResponseController(s.ResponseWriter).Hijack()
+	raw, brw, err := http.NewResponseController(s.ResponseWriter).Hijack()
 	if err != nil {
 		return nil, nil, err
 	}
+	c := newBatchConn(raw, s.pool)
+	*s.conn = c
 	br := bufio.NewReaderSize(c, socketBufferSize)
 	if n := brw.Reader.Buffered(); n > 0 {
 		// Bytes the client sent right behind the upgrade request go into
