@@ -36,28 +36,22 @@ func (r *Resolver) findOrCreateUser(ctx context.Context, fields map[string]strin
 
 func (r *Resolver) findOrCreateOnce(ctx context.Context, fields map[string]string) (*store.User, error) {
 	ext, email := fields[flow.UserExternalID], fields[flow.UserEmail]
-	if ext != "" {
-		u, err := r.Store.GetUserByExternalID(ctx, ext)
-		switch {
-		case err == nil:
-			return r.refreshUser(ctx, u, fields, true)
-		case !errors.Is(err, store.ErrNotFound):
-			return nil, fmt.Errorf("find user by external id: %w", err)
-		}
+	// Both candidates in one query: by external id first, then by e-mail.
+	byExt, byEmail, err := r.Store.UsersByExternalIDOrEmail(ctx, ext, email)
+	if err != nil {
+		return nil, fmt.Errorf("find the token's user: %w", err)
 	}
-	if email != "" {
-		u, err := r.Store.GetUserByEmail(ctx, email)
-		switch {
-		case err == nil && (ext == "" || u.ExternalID == ""):
+	if byExt != nil {
+		return r.refreshUser(ctx, byExt, fields, true)
+	}
+	if email != "" && byEmail != nil {
+		if ext == "" || byEmail.ExternalID == "" {
 			if ext != "" {
-				u.ExternalID = ext // link the host system's id to the known address
+				byEmail.ExternalID = ext // link the host system's id to the known address
 			}
-			return r.refreshUser(ctx, u, fields, false)
-		case err == nil:
-			email = "" // someone else's address: see the doc comment
-		case !errors.Is(err, store.ErrNotFound):
-			return nil, fmt.Errorf("find user by e-mail: %w", err)
+			return r.refreshUser(ctx, byEmail, fields, false)
 		}
+		email = "" // someone else's address: see the doc comment
 	}
 	u := &store.User{ExternalID: ext, Email: email}
 	applyUserFields(u, fields)

@@ -75,6 +75,42 @@ func (s *Store) GetUserByEmail(ctx context.Context, email string) (*User, error)
 	})
 }
 
+// UsersByExternalIDOrEmail returns, in one query, the user with that
+// external id and the user with that e-mail address (any case): what
+// GetUserByExternalID and GetUserByEmail would, nil for none (an empty
+// argument finds none). They may be the same user.
+func (s *Store) UsersByExternalIDOrEmail(ctx context.Context, externalID, email string) (byID, byEmail *User, err error) {
+	email = NormalizeEmail(email)
+	what := fmt.Sprintf("get users with external id %q or e-mail %q", externalID, email)
+	if err := checkText(what, "external id", externalID); err != nil {
+		return nil, nil, err
+	}
+	if err := checkText(what, "email", email); err != nil {
+		return nil, nil, err
+	}
+	if externalID == "" && email == "" {
+		return nil, nil, nil
+	}
+	var rows []User
+	if err := s.db.NewSelect().Model(&rows).
+		WhereOr("u.external_id = ? AND ? <> ''", externalID, externalID).
+		WhereOr("u.email = ? AND ? <> ''", email, email).
+		Limit(2).Scan(ctx); err != nil {
+		return nil, nil, wrap(err, what)
+	}
+	for i := range rows {
+		u := &rows[i]
+		utcTimes(u)
+		if externalID != "" && u.ExternalID == externalID {
+			byID = u
+		}
+		if email != "" && u.Email == email {
+			byEmail = u
+		}
+	}
+	return byID, byEmail, nil
+}
+
 // ListUsers returns users by id.
 func (s *Store) ListUsers(ctx context.Context, page Page) ([]User, error) {
 	return list[User](ctx, s.db, "list users", func(q *bun.SelectQuery) *bun.SelectQuery {

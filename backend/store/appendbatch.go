@@ -21,7 +21,9 @@ const DefaultAppendBatches = 4
 // maxAppendBatch bounds the messages of one batch (one transaction).
 const maxAppendBatch = 128
 
-// appendStmt is one message's append statement (see Store.AppendIf).
+// appendStmt is a statement the batcher commits: one message's append
+// (Store.AppendIf) or a new chat's insert (createChatPG). It returns one
+// row of one bigint.
 type appendStmt struct {
 	chatID string
 	sql    string

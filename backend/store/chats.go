@@ -103,9 +103,14 @@ func (s *Store) CreateChatAdvanced(ctx context.Context, c *Chat, fields []ChatFi
 			return res, err
 		}
 	}
+	c.LastSeq = 0
+	if adv != nil && s.dialect == DialectPostgres {
+		if res, ok, err := s.createChatPG(ctx, what, c, fields, *adv); ok {
+			return res, err
+		}
+	}
 	c.StartedAt = s.Now()
 	c.UpdatedAt = c.StartedAt
-	c.LastSeq = 0
 	err := s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		if err := insert(ctx, tx, what, c); err != nil {
 			return err

@@ -107,6 +107,58 @@ func TestCreateChatAdvanced(t *testing.T) {
 			t.Fatalf("created and advanced: %+v", res)
 		}
 
+		// With field values and messages of every kind: what it returns is
+		// what a read finds.
+		cf := &CustomField{Entity: EntityChat, Name: "CFStart" + RandomID(4), Label: "Start", Type: FieldText}
+		must(t, s.CreateCustomField(ctx, cf))
+		ag := &Agent{Email: "start-" + RandomID(6) + "@example.com", Name: "Ann", Role: RoleAgent}
+		must(t, s.CreateAgent(ctx, ag))
+		full := mk()
+		queued, now := ChatQueued, s.Now()
+		committed := 0
+		if s.appends != nil {
+			_, committed = s.appends.counts()
+		}
+		res, err = s.CreateChatAdvanced(ctx, full, []ChatFieldValue{{FieldID: cf.ID, Value: "gold"}}, &ChatAdvance{
+			CheckState: true, ExpectState: full.FlowState, ExpectStatus: ChatBot, NotEnded: true,
+			Messages: []Message{{Sender: SenderBot, Text: "one"}, {Sender: SenderAgent, AgentID: ag.ID, Text: "two", Payload: RawJSON(`{"agentName":"Ann"}`)},
+				{Sender: SenderSystem, Text: "queued"}},
+			Update: ChatUpdate{FlowState: &state, Status: &queued, QueuedAt: &now}})
+		must(t, err)
+		if s.appends != nil {
+			if _, n := s.appends.counts(); n != committed+1 {
+				t.Fatalf("PostgreSQL: the start did not go through the one statement (%d statements, %d before)", n, committed)
+			}
+		}
+		read, err := s.GetChat(ctx, full.ID)
+		must(t, err)
+		if read.Status != ChatQueued || read.LastSeq != 3 || string(read.FlowState) != string(state) ||
+			!read.QueuedAt.Equal(res.Chat.QueuedAt) || !read.StartedAt.Equal(res.Chat.StartedAt) || read.Status != res.Chat.Status ||
+			read.LastSeq != res.Chat.LastSeq || read.ProfileID != res.Chat.ProfileID {
+			t.Fatalf("returned %+v, read %+v", res.Chat, read)
+		}
+		got, err := s.MessagesAfter(ctx, full.ID, 0, 0)
+		must(t, err)
+		if len(got) != 3 || got[1].AgentID != ag.ID || string(got[1].Payload) != `{"agentName":"Ann"}` || got[2].Seq != 3 || got[0].AgentID != 0 {
+			t.Fatalf("messages: %+v", got)
+		}
+		for i, m := range got {
+			if m.Seq != res.Messages[i].Seq || m.Text != res.Messages[i].Text || !m.CreatedAt.Equal(res.Messages[i].CreatedAt) {
+				t.Fatalf("message %d: returned %+v, read %+v", i, res.Messages[i], m)
+			}
+		}
+		vals, err := s.ChatFieldValues(ctx, full.ID)
+		must(t, err)
+		if len(vals) != 1 || vals[0].Value != "gold" || vals[0].FieldID != cf.ID {
+			t.Fatalf("field values: %+v", vals)
+		}
+		unknown := mk()
+		_, err = s.CreateChatAdvanced(ctx, unknown, []ChatFieldValue{{FieldID: cf.ID + 100000, Value: "x"}}, &ChatAdvance{Update: ChatUpdate{FlowState: &state}})
+		wantErr(t, err, ErrNotFound)
+		if _, err := s.GetChat(ctx, unknown.ID); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("the chat with an unknown field exists: %v", err)
+		}
+
 		bad := mk()
 		_, err = s.CreateChatAdvanced(ctx, bad, nil, &ChatAdvance{ExpectStatus: ChatQueued, Messages: []Message{{Sender: SenderBot, Text: "x"}}})
 		wantErr(t, err, ErrConflict)
@@ -118,6 +170,40 @@ func TestCreateChatAdvanced(t *testing.T) {
 		wantErr(t, err, ErrInvalid)
 		if _, err := s.GetChat(ctx, worse.ID); !errors.Is(err, ErrNotFound) {
 			t.Fatalf("the chat with an invalid message exists: %v", err)
+		}
+	})
+}
+
+func TestUsersByExternalIDOrEmail(t *testing.T) {
+	forEachDB(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		tag := RandomID(4)
+		a := &User{ExternalID: "ext-a-" + tag, Email: "a-" + tag + "@example.com"}
+		b := &User{Email: "b-" + tag + "@example.com"}
+		must(t, s.CreateUser(ctx, a))
+		must(t, s.CreateUser(ctx, b))
+		cases := []struct {
+			name, ext, email string
+			byID, byEmail    *User
+		}{
+			{"by external id", a.ExternalID, "", a, nil},
+			{"by e-mail, any case", "", "B-" + tag + "@EXAMPLE.com", nil, b},
+			{"both, two users", a.ExternalID, b.Email, a, b},
+			{"both, one user", a.ExternalID, a.Email, a, a},
+			{"unknown id, known address", "nobody-" + tag, a.Email, nil, a},
+			{"neither", "", "", nil, nil},
+			{"unknown both", "nobody-" + tag, "nobody-" + tag + "@example.com", nil, nil},
+		}
+		for _, tc := range cases {
+			byID, byEmail, err := s.UsersByExternalIDOrEmail(ctx, tc.ext, tc.email)
+			must(t, err)
+			if (byID == nil) != (tc.byID == nil) || (byID != nil && byID.ID != tc.byID.ID) ||
+				(byEmail == nil) != (tc.byEmail == nil) || (byEmail != nil && byEmail.ID != tc.byEmail.ID) {
+				t.Fatalf("%s: got %+v, %+v", tc.name, byID, byEmail)
+			}
+		}
+		if _, _, err := s.UsersByExternalIDOrEmail(ctx, "a\x00b", ""); !errors.Is(err, ErrInvalid) {
+			t.Fatalf("NUL in the external id: %v", err)
 		}
 	})
 }

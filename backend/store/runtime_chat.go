@@ -69,22 +69,16 @@ func (s *Store) AdvanceChat(ctx context.Context, chatID string, a ChatAdvance) (
 
 // applyChatUpdate adds u's SET clauses to q.
 func applyChatUpdate(what string, q *bun.UpdateQuery, u ChatUpdate) (*bun.UpdateQuery, error) {
+	if err := checkChatUpdate(what, u); err != nil {
+		return nil, err
+	}
 	if u.Status != nil {
-		if err := oneOf(what, "status", *u.Status, ChatBot, ChatQueued, ChatLive, ChatEnded); err != nil {
-			return nil, err
-		}
 		q = q.Set("status = ?", *u.Status)
 	}
 	if u.ResumeSecretHash != nil {
-		if err := checkText(what, "resume_secret_hash", *u.ResumeSecretHash); err != nil {
-			return nil, err
-		}
 		q = q.Set("resume_secret_hash = ?", *u.ResumeSecretHash)
 	}
 	if u.EndReason != nil {
-		if err := checkText(what, "end_reason", *u.EndReason); err != nil {
-			return nil, err
-		}
 		q = q.Set("end_reason = ?", *u.EndReason)
 	}
 	if u.AgentID != nil {
@@ -112,12 +106,73 @@ func applyChatUpdate(what string, q *bun.UpdateQuery, u ChatUpdate) (*bun.Update
 		q = q.Set("start_step = ?", *u.StartStep)
 	}
 	if u.FlowState != nil {
-		if err := checkText(what, "flow state", string(*u.FlowState)); err != nil {
-			return nil, err
-		}
 		q = q.Set("flow_state = ?", *u.FlowState)
 	}
 	return q, nil
+}
+
+// checkChatUpdate checks the values u would store.
+func checkChatUpdate(what string, u ChatUpdate) error {
+	if u.Status != nil {
+		if err := oneOf(what, "status", *u.Status, ChatBot, ChatQueued, ChatLive, ChatEnded); err != nil {
+			return err
+		}
+	}
+	if u.ResumeSecretHash != nil {
+		if err := checkText(what, "resume_secret_hash", *u.ResumeSecretHash); err != nil {
+			return err
+		}
+	}
+	if u.EndReason != nil {
+		if err := checkText(what, "end_reason", *u.EndReason); err != nil {
+			return err
+		}
+	}
+	if u.FlowState != nil {
+		if err := checkText(what, "flow state", string(*u.FlowState)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// applyTo sets the columns u names on c (after checkChatUpdate).
+func (u ChatUpdate) applyTo(c *Chat) {
+	set := func(dst *time.Time, src *time.Time) {
+		if src != nil {
+			*dst = src.UTC().Truncate(time.Microsecond)
+		}
+	}
+	if u.Status != nil {
+		c.Status = *u.Status
+	}
+	if u.ResumeSecretHash != nil {
+		c.ResumeSecretHash = *u.ResumeSecretHash
+	}
+	if u.EndReason != nil {
+		c.EndReason = *u.EndReason
+	}
+	if u.AgentID != nil {
+		c.AgentID = *u.AgentID
+	}
+	if u.UserID != nil {
+		c.UserID = *u.UserID
+	}
+	if u.TicketID != nil {
+		c.TicketID = *u.TicketID
+	}
+	set(&c.QueuedAt, u.QueuedAt)
+	set(&c.AcceptedAt, u.AcceptedAt)
+	set(&c.EndedAt, u.EndedAt)
+	if u.Authenticated != nil {
+		c.Authenticated = *u.Authenticated
+	}
+	if u.StartStep != nil {
+		c.StartStep = *u.StartStep
+	}
+	if u.FlowState != nil {
+		c.FlowState = *u.FlowState
+	}
 }
 
 // MessageByClientID returns the chat's message sent with that client

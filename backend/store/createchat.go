@@ -1,0 +1,115 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// createChatStatement inserts a new chat, its field values and its first
+// messages in one statement (PostgreSQL): one round trip and one commit,
+// atomic as a statement is. The field values and messages come as arrays.
+const createChatStatement = `WITH c AS (
+	INSERT INTO chats (id, profile_id, flow_id, flow_version, start_step, user_id, authenticated, context, host_origin,
+		status, agent_id, resume_secret_hash, flow_state, last_seq, started_at, queued_at, accepted_at, ended_at,
+		end_reason, ticket_id, updated_at)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $15)
+	RETURNING id
+), f AS (
+	INSERT INTO chat_field_values (chat_id, field_id, value)
+	SELECT c.id, v.field_id, v.value FROM c, unnest($21::bigint[], $22::text[]) AS v(field_id, value)
+), m AS (
+	INSERT INTO messages (chat_id, seq, sender, agent_id, client_msg_id, text, payload, created_at)
+	SELECT c.id, v.seq, v.sender, v.agent_id, NULL, v.text, v.payload, $15
+	FROM c, unnest($23::bigint[], $24::text[], $25::bigint[], $26::text[], $27::text[]) AS v(seq, sender, agent_id, text, payload)
+)
+SELECT 1 FROM c`
+
+// createChatPG is CreateChatAdvanced on PostgreSQL for a chat whose first
+// advance can be worked out without reading anything: the chat is new,
+// so its conditions are checked here, the update applied to the row
+// before it is inserted, and the messages numbered from 1. It commits
+// through the message batcher, so that under load many starts share a
+// commit. ok is false when the chat needs the transaction instead
+// (messages with client ids, or a field the cache does not know).
+func (s *Store) createChatPG(ctx context.Context, what string, c *Chat, fields []ChatFieldValue, adv ChatAdvance) (res AdvanceResult, ok bool, err error) {
+	for _, m := range adv.Messages {
+		if m.ClientMsgID != "" {
+			return res, false, nil
+		}
+	}
+	known, err := s.CachedCustomFields(ctx, EntityChat)
+	if err != nil {
+		return res, true, err
+	}
+	isChatField := make(map[int64]bool, len(known))
+	for _, f := range known {
+		isChatField[f.ID] = true
+	}
+	fieldIDs := make([]int64, len(fields))
+	values := make([]string, len(fields))
+	seen := map[int64]bool{}
+	for i, f := range fields {
+		if seen[f.FieldID] {
+			return res, true, invalid(what, "field %d given twice", f.FieldID)
+		}
+		seen[f.FieldID] = true
+		if err := checkText(what, "field value", f.Value); err != nil {
+			return res, true, err
+		}
+		if !isChatField[f.FieldID] {
+			return res, false, nil // let the transaction look it up
+		}
+		fieldIDs[i], values[i] = f.FieldID, f.Value
+	}
+	if err := checkChatUpdate(what, adv.Update); err != nil {
+		return res, true, err
+	}
+	if (adv.CheckState && string(adv.ExpectState) != string(c.FlowState)) ||
+		(adv.ExpectStatus != "" && adv.ExpectStatus != c.Status) || (adv.NotEnded && c.Status == ChatEnded) ||
+		(adv.ExpectAgentID != 0 && adv.ExpectAgentID != c.AgentID) {
+		return res, true, fmt.Errorf("%s: %w: the first advance's conditions do not hold for the new chat", what, ErrConflict)
+	}
+
+	now := s.Now().UTC().Truncate(time.Microsecond)
+	row := *c
+	row.StartedAt, row.UpdatedAt = now, now
+	adv.Update.applyTo(&row)
+	row.LastSeq = int64(len(adv.Messages))
+	msgs := make([]Message, len(adv.Messages))
+	seqs := make([]int64, len(msgs))
+	senders := make([]string, len(msgs))
+	agents := make([]*int64, len(msgs))
+	texts := make([]string, len(msgs))
+	payloads := make([]string, len(msgs))
+	for i, m := range adv.Messages {
+		m.ChatID, m.Seq, m.CreatedAt = row.ID, int64(i+1), now
+		msgs[i] = m
+		seqs[i], senders[i], texts[i], payloads[i] = m.Seq, m.Sender, m.Text, string(m.Payload)
+		if m.AgentID != 0 {
+			agents[i] = &msgs[i].AgentID
+		}
+	}
+	st := appendStmt{chatID: row.ID, sql: createChatStatement, args: []any{
+		row.ID, row.ProfileID, nullID(row.FlowID), nullID(row.FlowVersion), row.StartStep, nullID(row.UserID),
+		row.Authenticated, row.Context, row.HostOrigin, row.Status, nullID(row.AgentID), row.ResumeSecretHash,
+		string(row.FlowState), row.LastSeq, now, nullTime(row.QueuedAt), nullTime(row.AcceptedAt), nullTime(row.EndedAt),
+		row.EndReason, nullID(row.TicketID),
+		fieldIDs, values, seqs, senders, agents, texts, payloads}}
+	if s.appends != nil {
+		_, err = s.appends.do(ctx, st)
+	} else {
+		_, err = appendAlone(ctx, s.appendDB, st)
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		err = fmt.Errorf("%s: the insert returned no row", what)
+	}
+	if err != nil {
+		return res, true, wrap(err, what)
+	}
+	*c = row
+	out := row
+	return AdvanceResult{Applied: true, Chat: &out, Messages: msgs}, true, nil
+}
