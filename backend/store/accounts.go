@@ -33,10 +33,40 @@ type User struct {
 // CreateUser stores a new user; ErrConflict when the external id or the
 // e-mail address is taken.
 func (s *Store) CreateUser(ctx context.Context, u *User) error {
+	const what = "create user"
 	u.Email = NormalizeEmail(u.Email)
 	u.CreatedAt = s.Now()
 	u.UpdatedAt = u.CreatedAt
-	return s.insert(ctx, "create user", u)
+	if s.dialect != DialectPostgres {
+		return s.insert(ctx, what, u)
+	}
+	// PostgreSQL: one prepared statement committed through the batcher,
+	// with the chat starts and messages of the moment (a chat start
+	// creates its token's new user).
+	if err := checkModel(what, u); err != nil {
+		return err
+	}
+	u.CreatedAt = u.CreatedAt.UTC().Truncate(time.Microsecond)
+	u.UpdatedAt = u.CreatedAt
+	st := appendStmt{chatID: "", sql: `INSERT INTO users (external_id, email, username, first_name, last_name, phone,
+	password_hash, disabled, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id`,
+		args: []any{nullText(u.ExternalID), nullText(u.Email), u.Username, u.FirstName, u.LastName, u.Phone,
+			u.PasswordHash, u.Disabled, u.CreatedAt}}
+	var err error
+	if s.appends != nil {
+		u.ID, err = s.appends.do(ctx, st)
+	} else {
+		u.ID, err = appendAlone(ctx, s.appendDB, st)
+	}
+	return wrap(err, what)
+}
+
+// nullText is the value to store for a nullable text: NULL for "".
+func nullText(v string) any {
+	if v == "" {
+		return nil
+	}
+	return v
 }
 
 // GetUser returns the user with that id.

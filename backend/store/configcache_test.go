@@ -207,3 +207,29 @@ func TestUsersByExternalIDOrEmail(t *testing.T) {
 		}
 	})
 }
+
+// CreateUser (on PostgreSQL one statement through the batcher) stores
+// what a read returns, and refuses a taken external id or address.
+func TestCreateUser(t *testing.T) {
+	forEachDB(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		tag := RandomID(4)
+		u := &User{ExternalID: "cu-" + tag, Email: "CU-" + tag + "@Example.com", FirstName: "Ann", LastName: "Lee", Phone: "+1 555"}
+		must(t, s.CreateUser(ctx, u))
+		if u.ID == 0 || u.Email != "cu-"+tag+"@example.com" {
+			t.Fatalf("created %+v", u)
+		}
+		got, err := s.GetUser(ctx, u.ID)
+		must(t, err)
+		if got.ExternalID != u.ExternalID || got.Email != u.Email || got.FirstName != "Ann" || got.Phone != "+1 555" || !got.CreatedAt.Equal(u.CreatedAt) {
+			t.Fatalf("read %+v, created %+v", got, u)
+		}
+		anon := &User{FirstName: "No ids"}
+		must(t, s.CreateUser(ctx, anon))
+		again := &User{FirstName: "Also none"}
+		must(t, s.CreateUser(ctx, again)) // empty ids are NULL: not unique
+		wantErr(t, s.CreateUser(ctx, &User{ExternalID: u.ExternalID}), ErrConflict)
+		wantErr(t, s.CreateUser(ctx, &User{Email: "cu-" + tag + "@EXAMPLE.com"}), ErrConflict)
+		wantErr(t, s.CreateUser(ctx, &User{FirstName: "a\x00b"}), ErrInvalid)
+	})
+}
