@@ -3,6 +3,7 @@ package flow
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // Operator is a criterion's comparison.
@@ -89,12 +90,63 @@ type Env struct {
 	User map[string]string `json:"user,omitempty"`
 }
 
+// opCode numbers the operators in the order of Operators(), from 1: a
+// compiled criterion switches on a small integer, not on the operator's
+// name (string comparisons cost the wasm build most of a step).
+type opCode uint8
+
+const (
+	codeEquals opCode = iota + 1
+	codeNotEquals
+	codeContains
+	codeStartsWith
+	codeIsEmpty
+	codeNotEmpty
+	codeGreaterThan
+	codeLessThan
+	codeOneOf
+)
+
+// opCodeOf returns op's code; 0 for an unknown operator.
+func opCodeOf(op Operator) opCode {
+	for i, o := range Operators() {
+		if o == op {
+			return opCode(i + 1)
+		}
+	}
+	return 0
+}
+
+// srcCode numbers the sources, from 1, for the same reason.
+type srcCode uint8
+
+const (
+	codeChat srcCode = iota + 1
+	codeUser
+	codeVariable
+)
+
+// srcCodeOf returns source's code; 0 for an unknown source.
+func srcCodeOf(src Source) srcCode {
+	switch src {
+	case SourceChat:
+		return codeChat
+	case SourceUser:
+		return codeUser
+	case SourceVariable:
+		return codeVariable
+	}
+	return 0
+}
+
 // criterion is a checked, ready-to-evaluate Criterion.
 type criterion struct {
 	src   Source
+	srcc  srcCode
 	key   string // database name, user field or variable
 	typ   Type
 	op    Operator
+	code  opCode
 	val   Value
 	vals  []Value
 	lower string   // lower-cased val for text and choice
@@ -113,7 +165,7 @@ func compileCriterion(c Criterion, schema *Schema, varTypes map[string]Type, bad
 		ok = false
 		bad(field, msg)
 	}
-	cr := criterion{src: c.Field.Source, op: c.Op}
+	cr := criterion{src: c.Field.Source, srcc: srcCodeOf(c.Field.Source), op: c.Op, code: opCodeOf(c.Op)}
 	if c.Field.Name == "" {
 		fail("field.name", "field name is empty")
 	}
@@ -222,14 +274,14 @@ func joinOps(ops []Operator) string {
 // the criterion's type.
 func (c *criterion) lookup(env *Env, vars map[string]Value) (Value, error) {
 	var v Value
-	switch c.src {
-	case SourceChat:
+	switch c.srcc {
+	case codeChat:
 		v = env.Chat[c.key]
-	case SourceUser:
+	case codeUser:
 		if s, ok := env.User[c.key]; ok {
 			v = NewText(s)
 		}
-	case SourceVariable:
+	case codeVariable:
 		v = vars[c.key]
 	}
 	return fit(v, c.typ)
@@ -254,16 +306,28 @@ func fit(v Value, t Type) (Value, error) {
 
 // eval applies the operator to a value already of the criterion's type.
 func (c *criterion) eval(v Value) bool {
-	switch c.op {
-	case OpIsEmpty:
+	switch c.code {
+	case codeIsEmpty:
 		return v.IsEmpty()
-	case OpNotEmpty:
+	case codeNotEmpty:
 		return !v.IsEmpty()
-	case OpNotEquals:
+	case codeNotEquals:
 		return !c.equals(v, c.val, c.lower)
-	case OpEquals:
+	case codeEquals:
 		return c.equals(v, c.val, c.lower)
-	case OpOneOf:
+	case codeOneOf:
+		if v.IsEmpty() {
+			return false
+		}
+		if v.typ == TypeText || v.typ == TypeChoice {
+			lv := lowerText(v.s) // once, not once per value
+			for i := range c.lows {
+				if lv == c.lows[i] {
+					return true
+				}
+			}
+			return false
+		}
 		for i := range c.vals {
 			if c.equals(v, c.vals[i], c.lows[i]) {
 				return true
@@ -274,14 +338,14 @@ func (c *criterion) eval(v Value) bool {
 	if v.IsEmpty() {
 		return false
 	}
-	switch c.op {
-	case OpContains:
-		return strings.Contains(strings.ToLower(v.s), c.lower)
-	case OpStartsWith:
-		return strings.HasPrefix(strings.ToLower(v.s), c.lower)
-	case OpGreaterThan:
+	switch c.code {
+	case codeContains:
+		return strings.Contains(lowerText(v.s), c.lower)
+	case codeStartsWith:
+		return strings.HasPrefix(lowerText(v.s), c.lower)
+	case codeGreaterThan:
 		return compareValues(v, c.val) > 0
-	case OpLessThan:
+	case codeLessThan:
 		return compareValues(v, c.val) < 0
 	}
 	return false
@@ -293,7 +357,7 @@ func (c *criterion) equals(v, x Value, lower string) bool {
 	}
 	switch v.typ {
 	case TypeText, TypeChoice:
-		return strings.ToLower(v.s) == lower
+		return lowerText(v.s) == lower
 	case TypeNumber:
 		return v.n == x.n
 	case TypeBoolean:
@@ -302,6 +366,34 @@ func (c *criterion) equals(v, x Value, lower string) bool {
 		return compareDates(v, x) == 0
 	}
 	return false
+}
+
+// lowerText is strings.ToLower(s), in one pass and without allocating
+// for the common case of ASCII text with no upper-case letter.
+func lowerText(s string) string {
+	i := 0
+	for ; i+8 <= len(s); i += 8 { // eight bytes at a time
+		x := word(s, i)
+		if x&hiBits != 0 || (x+0x3f3f3f3f3f3f3f3f)&^(x+0x2525252525252525)&hiBits != 0 {
+			return strings.ToLower(s) // not ASCII, or an upper-case letter ('A' ≤ b ≤ 'Z')
+		}
+	}
+	for ; i < len(s); i++ {
+		if c := s[i]; c >= utf8.RuneSelf || ('A' <= c && c <= 'Z') {
+			return strings.ToLower(s)
+		}
+	}
+	return s
+}
+
+// hiBits is the top bit of each byte of a word.
+const hiBits = 0x8080808080808080
+
+// word is the eight bytes of s from i, little-endian.
+func word(s string, i int) uint64 {
+	_ = s[i+7]
+	return uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+		uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
 }
 
 // compareValues orders two non-empty values of the same type (number or

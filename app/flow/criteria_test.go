@@ -3,6 +3,7 @@ package flow
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -176,5 +177,38 @@ func TestEvaluateReadsUserFieldsAndVariables(t *testing.T) {
 	_, err = Evaluate(&Condition{Match: MatchAll, Criteria: []Criterion{crit(SourceVariable, "age", OpGreaterThan, "old")}}, Schema{}, env, vars)
 	if !errors.As(err, &ve) {
 		t.Fatalf("a value that is not a number: %v", err)
+	}
+}
+
+// The compiled codes match the operators and sources they stand for.
+func TestOperatorAndSourceCodes(t *testing.T) {
+	ops := map[Operator]opCode{OpEquals: codeEquals, OpNotEquals: codeNotEquals, OpContains: codeContains,
+		OpStartsWith: codeStartsWith, OpIsEmpty: codeIsEmpty, OpNotEmpty: codeNotEmpty,
+		OpGreaterThan: codeGreaterThan, OpLessThan: codeLessThan, OpOneOf: codeOneOf, "bogus": 0}
+	if len(ops) != len(Operators())+1 {
+		t.Fatalf("the table misses an operator: %d of %d", len(ops)-1, len(Operators()))
+	}
+	for op, want := range ops {
+		if got := opCodeOf(op); got != want {
+			t.Errorf("opCodeOf(%q) = %d, want %d", op, got, want)
+		}
+	}
+	for src, want := range map[Source]srcCode{SourceChat: codeChat, SourceUser: codeUser, SourceVariable: codeVariable, "bogus": 0} {
+		if got := srcCodeOf(src); got != want {
+			t.Errorf("srcCodeOf(%q) = %d, want %d", src, got, want)
+		}
+	}
+}
+
+// lowerText is strings.ToLower.
+func TestLowerText(t *testing.T) {
+	for _, s := range []string{"", "a", "jane@example.com", "Jane@example.com", "jane@example.coM", "abcdefghijklmnopqrstuvwxyz@[`{",
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZ", "0123456789-_.~", "straße", "ÀÉÎ", "émile.zola@exemple.fr", "a\xffb", "abcdefg\xffhijklmn", "ABCDEFG\xffhij", "12345678Z", "@@@@@@@@"} {
+		if got, want := lowerText(s), strings.ToLower(s); got != want {
+			t.Errorf("lowerText(%q) = %q, want %q", s, got, want)
+		}
+		if got, want := validUTF8(s), strings.ToValidUTF8(s, "\uFFFD"); got != want {
+			t.Errorf("validUTF8(%q) = %q, want %q", s, got, want)
+		}
 	}
 }

@@ -99,7 +99,7 @@ func FuzzParseValue(f *testing.F) {
 		if err := json.Unmarshal(b, &back); err != nil || back != v {
 			t.Fatalf("JSON %s: %#v, %v", b, back, err)
 		}
-		c := criterion{typ: typ, op: OpEquals, val: v, lower: toLower(v.s)}
+		c := criterion{typ: typ, op: OpEquals, code: codeEquals, val: v, lower: toLower(v.s)}
 		if !v.IsEmpty() && !c.eval(v) {
 			t.Fatalf("%#v does not equal itself", v)
 		}

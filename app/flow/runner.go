@@ -204,7 +204,7 @@ func (p *Program) Run(env Env, st State, in Input) (State, []Output, error) {
 // EvaluateCondition evaluates the condition of step n (a condition step)
 // with env and vars, as Run would.
 func (p *Program) EvaluateCondition(n int, env Env, vars map[string]Value) (bool, error) {
-	i, ok := p.index[n]
+	i, ok := p.at(n)
 	if !ok || p.flow.Steps[i].Kind != KindCondition {
 		return false, &Error{Code: CodeBadState, Step: n, Message: "not a condition step"}
 	}
@@ -217,7 +217,7 @@ func (p *Program) EvaluateCondition(n int, env Env, vars map[string]Value) (bool
 // to do the action again.
 func (p *Program) PendingAction(env Env, st State) *Output {
 	r := runner{p: p, env: &env, st: st}
-	i, ok := p.index[st.Step]
+	i, ok := p.at(st.Step)
 	if !ok {
 		return nil
 	}
@@ -236,7 +236,7 @@ func (p *Program) PendingAction(env Env, st State) *Output {
 // client that reconnects. Other statuses have none.
 func (p *Program) Pending(env Env, st State) []Output {
 	r := runner{p: p, env: &env, st: st}
-	i, ok := p.index[st.Step]
+	i, ok := p.at(st.Step)
 	if !ok {
 		return nil
 	}
@@ -308,7 +308,7 @@ func (r *runner) input(in Input) error {
 	if !known {
 		return &Error{Code: CodeBadState, Step: r.st.Step, Message: fmt.Sprintf("unknown status %q", r.st.Status)}
 	}
-	i, ok := r.p.index[r.st.Step]
+	i, ok := r.p.at(r.st.Step)
 	if !ok || r.p.flow.Steps[i].Kind != want {
 		return &Error{Code: CodeBadState, Step: r.st.Step, Message: fmt.Sprintf("status %s does not fit step %d of this flow", r.st.Status, r.st.Step)}
 	}
@@ -415,7 +415,7 @@ func waitingKind(st Status) (Kind, bool) {
 func (r *runner) start(in Input) error {
 	n := r.p.flow.StartStep
 	if in.Embedded && in.StartStepOverride != 0 {
-		i, ok := r.p.index[in.StartStepOverride]
+		i, ok := r.p.at(in.StartStepOverride)
 		if !ok {
 			return &Error{Code: CodeStartStepNotFound, Step: in.StartStepOverride, Message: fmt.Sprintf("startStepOverride %d: the flow has no such step", in.StartStepOverride)}
 		}
@@ -440,7 +440,7 @@ func (r *runner) run(n int) error {
 		if count >= MaxStepsPerRun {
 			return &Error{Code: CodeStepLimit, Step: n, Message: fmt.Sprintf("more than %d steps without waiting for an input", MaxStepsPerRun)}
 		}
-		i, ok := r.p.index[n]
+		i, ok := r.p.at(n)
 		if !ok {
 			return &Error{Code: CodeBadState, Step: n, Message: fmt.Sprintf("the flow has no step %d", n)}
 		}

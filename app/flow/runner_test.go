@@ -490,3 +490,34 @@ func TestEvaluateConditionAndFlowCopy(t *testing.T) {
 		t.Fatal("Flow returned the program's own flow")
 	}
 }
+
+// Step lookup by number: a slice for dense numbers, the map for sparse
+// ones; the same answers.
+func TestProgramStepLookup(t *testing.T) {
+	cases := []struct {
+		name  string
+		nums  []int
+		dense bool
+	}{
+		{"dense", []int{1, 2, 3}, true},
+		{"sparse", []int{1, 2, 5_000_000}, false},
+	}
+	for _, tc := range cases {
+		f := flowOf(msg(tc.nums[0], "a", tc.nums[1]), msg(tc.nums[1], "b", tc.nums[2]), end(tc.nums[2], ""))
+		f.NextStepNumber = tc.nums[2] + 1
+		p := mustCompile(t, f)
+		if (p.pos != nil) != tc.dense {
+			t.Fatalf("%s: slice used %v, want %v", tc.name, p.pos != nil, tc.dense)
+		}
+		for i, n := range tc.nums {
+			if got, ok := p.at(n); !ok || got != i {
+				t.Fatalf("%s: at(%d) = %d, %v; want %d", tc.name, n, got, ok, i)
+			}
+		}
+		for _, n := range []int{0, -1, 4, tc.nums[2] + 1, 1 << 40} {
+			if _, ok := p.at(n); ok {
+				t.Fatalf("%s: at(%d) found a step", tc.name, n)
+			}
+		}
+	}
+}

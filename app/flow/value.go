@@ -56,7 +56,14 @@ type Value struct {
 func NewText(s string) Value { return Value{typ: TypeText, s: validUTF8(s)} }
 
 func validUTF8(s string) string {
-	if utf8.ValidString(s) {
+	ascii, i := true, 0
+	for ; i+8 <= len(s) && ascii; i += 8 {
+		ascii = word(s, i)&hiBits == 0
+	}
+	for ; i < len(s) && ascii; i++ {
+		ascii = s[i] < utf8.RuneSelf
+	}
+	if ascii || utf8.ValidString(s) {
 		return s
 	}
 	return strings.ToValidUTF8(s, "\uFFFD")
