@@ -55,6 +55,12 @@ func (c *conn) readFrame(ctx context.Context) (protocol.Frame, error) {
 	if err != nil {
 		return protocol.Frame{}, err
 	}
+	return c.decode(typ, data)
+}
+
+// decode is readFrame after the read: a frame the server refuses is
+// answered with an error frame, or fails the socket when fatal (err).
+func (c *conn) decode(typ websocket.MessageType, data []byte) (protocol.Frame, error) {
 	f, ferr := decodeFrame(typ, data)
 	if ferr == nil {
 		return f, nil

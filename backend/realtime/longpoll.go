@@ -144,7 +144,7 @@ func (s *Server) pollSend(w http.ResponseWriter, r *http.Request) {
 	if !DecodeBody(w, r, s.lim.MaxFrameBytes, &req) {
 		return
 	}
-	if ok, wait, why := s.allowSend(c, ClientIP(r)); !ok {
+	if ok, wait, why := s.allowSend(c.ID, c.ProfileID, ClientIP(r)); !ok {
 		WriteRateLimited(w, wait, why)
 		return
 	}

@@ -267,65 +267,85 @@ func (s *Server) visitorSocket(w http.ResponseWriter, r *http.Request) {
 	// stack grew deep serving the handshake and hello, and an idle
 	// socket should hold only a small one.
 	handedOver = true
+	vc, ip := visitorChat{id: chat.ID, profile: chat.ProfileID}, ClientIP(r) // not the row, not the request
 	go func() {
 		defer release()
 		defer c.close()
-		s.visitorLoop(ctx, c, chat, ClientIP(r))
+		s.visitorLoop(ctx, c, vc, ip)
 	}()
 }
 
-func (s *Server) visitorLoop(ctx context.Context, c *conn, chat *store.Chat, ip string) {
-	chatID := chat.ID
+// visitorChat is what a visitor's socket keeps of its chat for its whole
+// life (not the chat's row, with its flow state: an idle chat holds
+// little).
+type visitorChat struct{ id, profile string }
+
+func (s *Server) visitorLoop(ctx context.Context, c *conn, chat visitorChat, ip string) {
+	// The loop waits in Read with only its own small frame on the stack:
+	// a frame's handling (visitorFrame) runs above it, and the stack it
+	// grows is given back by the collector while the chat is idle.
 	for {
-		f, err := c.readFrame(ctx)
-		if err != nil {
+		typ, data, err := c.ws.Read(ctx)
+		if err != nil || !s.visitorFrame(ctx, c, chat, ip, typ, data) {
 			return
-		}
-		switch f.Type {
-		case protocol.FrameSend:
-			if ok, wait, why := s.allowSend(chat, ip); !ok {
-				c.enqueueFrame(errFrame(f.ClientMsgID, protocol.CodeRateLimited, why+": slow down and resend in "+RetryAfter(wait)+" s"))
-				continue
-			}
-			ack, err := s.cfg.Chats.Send(ctx, chatID, protocol.SendRequest{ClientMsgID: f.ClientMsgID, Text: f.Text, Choice: f.Choice})
-			if err != nil {
-				e := chats.ErrorOf(err)
-				if e.Status >= 500 {
-					s.log.Error("visitor send", "chat", chatID, "err", err)
-				}
-				c.enqueueFrame(errFrame(f.ClientMsgID, e.Code, e.Message))
-				continue
-			}
-			c.enqueueFrame(protocol.Frame{Type: protocol.FrameAck, ChatID: chatID, ClientMsgID: ack.ClientMsgID, Seq: ack.Seq, Duplicate: ack.Duplicate})
-		case protocol.FrameTyping:
-			if ok, _ := s.sends.Allow("typing:" + chatID); f.Typing != nil && ok {
-				s.cfg.Chats.PublishTyping(chatID, protocol.FromVisitor, *f.Typing)
-			}
-		case protocol.FrameEnd:
-			if err := s.cfg.Chats.End(ctx, chatID, protocol.EndByVisitor); err != nil {
-				e := chats.ErrorOf(err)
-				c.enqueueFrame(errFrame("", e.Code, e.Message))
-			}
-		case protocol.FramePing:
-			c.enqueueFrame(protocol.Frame{Type: protocol.FramePong})
-		case protocol.FrameHello:
-			c.watch(chatID, f.AfterSeq) // a resync on the same socket
-		default:
-			c.enqueueFrame(errFrame("", protocol.CodeInvalidRequest, "unknown frame type "+f.Type))
 		}
 	}
 }
 
+// visitorFrame handles one frame from a visitor's socket; false closes it.
+//
+//go:noinline
+func (s *Server) visitorFrame(ctx context.Context, c *conn, chat visitorChat, ip string, typ websocket.MessageType, data []byte) bool {
+	f, err := c.decode(typ, data)
+	if err != nil {
+		return false
+	}
+	chatID := chat.id
+	switch f.Type {
+	case protocol.FrameSend:
+		if ok, wait, why := s.allowSend(chat.id, chat.profile, ip); !ok {
+			c.enqueueFrame(errFrame(f.ClientMsgID, protocol.CodeRateLimited, why+": slow down and resend in "+RetryAfter(wait)+" s"))
+			return true
+		}
+		ack, err := s.cfg.Chats.Send(ctx, chatID, protocol.SendRequest{ClientMsgID: f.ClientMsgID, Text: f.Text, Choice: f.Choice})
+		if err != nil {
+			e := chats.ErrorOf(err)
+			if e.Status >= 500 {
+				s.log.Error("visitor send", "chat", chatID, "err", err)
+			}
+			c.enqueueFrame(errFrame(f.ClientMsgID, e.Code, e.Message))
+			return true
+		}
+		c.enqueueFrame(protocol.Frame{Type: protocol.FrameAck, ChatID: chatID, ClientMsgID: ack.ClientMsgID, Seq: ack.Seq, Duplicate: ack.Duplicate})
+	case protocol.FrameTyping:
+		if ok, _ := s.sends.Allow("typing:" + chatID); f.Typing != nil && ok {
+			s.cfg.Chats.PublishTyping(chatID, protocol.FromVisitor, *f.Typing)
+		}
+	case protocol.FrameEnd:
+		if err := s.cfg.Chats.End(ctx, chatID, protocol.EndByVisitor); err != nil {
+			e := chats.ErrorOf(err)
+			c.enqueueFrame(errFrame("", e.Code, e.Message))
+		}
+	case protocol.FramePing:
+		c.enqueueFrame(protocol.Frame{Type: protocol.FramePong})
+	case protocol.FrameHello:
+		c.watch(chatID, f.AfterSeq) // a resync on the same socket
+	default:
+		c.enqueueFrame(errFrame("", protocol.CodeInvalidRequest, "unknown frame type "+f.Type))
+	}
+	return true
+}
+
 // allowSend applies the visitor message limits: per chat, per client
 // address, per chat profile. It returns the wait and which limit refused.
-func (s *Server) allowSend(chat *store.Chat, ip string) (bool, time.Duration, string) {
-	if ok, wait := s.sends.Allow(chat.ID); !ok {
+func (s *Server) allowSend(chatID, profileID, ip string) (bool, time.Duration, string) {
+	if ok, wait := s.sends.Allow(chatID); !ok {
 		return false, wait, "too many messages in this chat"
 	}
 	if ok, wait := s.ipSend.Allow(ip); !ok {
 		return false, wait, "too many messages from this address"
 	}
-	if ok, wait := s.prSend.Allow(chat.ProfileID); !ok {
+	if ok, wait := s.prSend.Allow(profileID); !ok {
 		return false, wait, "too many messages for this chat profile"
 	}
 	return true, 0, ""
