@@ -27,6 +27,15 @@ verdict() { # value op target → met / not met
 }
 w=static/dist/widget.wasm
 size() { if [ -f "$1" ]; then stat -c %s "$1"; else echo "n/a"; fi; }
+# The yardstick: a bare client-only go-app v10 app (testdata/bareapp),
+# built and compressed the same way as the widget, now.
+bare=$(mktemp -d)
+GOOS=js GOARCH=wasm go build -trimpath -ldflags='-s -w' -o "$bare/bare.wasm" ./testdata/bareapp
+brotli -f -q 11 -o "$bare/bare.wasm.br" "$bare/bare.wasm"
+bare_br=$(size "$bare/bare.wasm.br")
+widget_br=$(size "$w.br")
+over_kb=$(awk -v a="$widget_br" -v b="$bare_br" 'BEGIN{printf "%.1f", (a-b)/1000}')
+rm -rf "$bare"
 mkdir -p docs
 {
   echo "# Benchmarks"
@@ -41,6 +50,7 @@ mkdir -p docs
   echo "| --- | --- | --- |"
   echo "| one condition step < 1 µs natively (median of 5 runs) | ${cond_ns} ns | $(verdict "$cond_ns" '<' 1000) |"
   echo "| wasm within 5× of native | ${cond_wasm} ns ($(awk -v a="$cond_wasm" -v b="$cond_ns" 'BEGIN{printf "%.1f", a/b}')×) | $(verdict "$cond_wasm" '<=' "$(awk -v b="$cond_ns" 'BEGIN{print 5*b}')") |"
+  echo "| widget wasm ≤ 150 KB brotli above a bare go-app v10 app built the same way | $widget_br B vs $bare_br B: $over_kb KB above | $(verdict "$over_kb" '<=' 150) |"
   echo "| loader ≤ 4 KB gzip | $(gzip -9 -c static/index.js | wc -c) B | $(verdict "$(gzip -9 -c static/index.js | wc -c)" '<=' 4096) |"
   echo "| widget click → interactive ≤ 250 ms warm, ≤ 800 ms cold; no host long task | see the browser table below | see below |"
   echo "| 20,000 open idle chats on one node | $idle_open open of $idle_n (the open-file limit here) | $(verdict "$idle_open" '>=' 20000) |"
@@ -72,6 +82,15 @@ mkdir -p docs
   echo "| widget.wasm (raw) | $(size $w) |"
   echo "| widget.wasm.gz (gzip -9) | $(size $w.gz) |"
   echo "| widget.wasm.br (brotli -q 11) | $(size $w.br) |"
+  echo "| a bare client-only go-app v10 app (testdata/bareapp), the same build, brotli -q 11 | $bare_br |"
+  echo
+  echo "The widget is $over_kb KB (brotli) above the bare app (target ≤ 150). What keeps it there: symbols and DWARF stripped"
+  echo "(-s -w) and paths trimmed; wasm/widget imports only app/ packages, so no server code is linked; HTTP goes through the"
+  echo "browser's fetch (app/webfetch: net/http's client would add ~1 MB brotli); the .wasm is served precompressed (.br, .gz)"
+  echo "under a content-addressed URL with \`Cache-Control: public, max-age=31536000, immutable\` (backend/webapp), and the"
+  echo "loader prefetches it on idle. Trials (not kept): a syscall/js WebSocket in place of github.com/coder/websocket saved"
+  echo "5 KB (and failed the browser tests), dropping the client-side answer check (app/flow) 5 KB; the rest of the gap is the"
+  echo "widget's own code and its protocol types."
   echo "| index.js loader (raw) | $(size static/index.js) |"
   echo "| index.js loader (gzip -9) | $(gzip -9 -c static/index.js | wc -c) |"
   echo

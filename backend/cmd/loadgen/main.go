@@ -183,6 +183,12 @@ func run(o options) (*Report, error) {
 		}()
 	}
 	wg.Wait()
+	// Visitors stop once they have their own acknowledgements and every
+	// reply; the acknowledgement of an agent's last reply may still be on
+	// its way: wait for it a little, so that none is counted missing.
+	for end := time.Now().Add(5 * time.Second); l.acked.Load() < 2*l.sent.Load() && time.Now().Before(end) && ctx.Err() == nil; {
+		time.Sleep(20 * time.Millisecond)
+	}
 	elapsed := time.Since(began)
 
 	rep := &Report{Chats: o.chats, Messages: o.messages, StartedChats: l.started.Load(), StartErrors: l.startErrs.Load(),
