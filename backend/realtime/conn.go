@@ -199,6 +199,11 @@ func (c *conn) send(f protocol.Frame) error {
 	if err != nil {
 		return fmt.Errorf("encode frame: %w", err)
 	}
+	return c.sendEncoded(data)
+}
+
+// sendEncoded writes an encoded frame.
+func (c *conn) sendEncoded(data []byte) error {
 	ctx, cancel := context.WithTimeout(c.srv.ctx, c.srv.lim.WriteTimeout)
 	defer cancel()
 	return c.ws.Write(ctx, websocket.MessageText, data)
@@ -267,8 +272,11 @@ func (c *conn) sendMessages(chatID string, w *watch, last int64, msgs []store.Me
 }
 
 func (c *conn) sendMessage(chatID string, w *watch, m store.Message) error {
-	wm := chats.WireMessage(m)
-	if err := c.send(protocol.Frame{Type: protocol.FrameMessage, ChatID: chatID, Message: &wm}); err != nil {
+	data, err := c.srv.frames.get(chatID, m) // encoded once for every socket
+	if err != nil {
+		return err
+	}
+	if err := c.sendEncoded(data); err != nil {
 		return err
 	}
 	c.mu.Lock()

@@ -124,6 +124,8 @@ type Server struct {
 	// writeBufs holds the buffers websockets' writers collect frames in
 	// (batchConn): one while a writer drains its queue, none while idle.
 	writeBufs sync.Pool
+	// frames holds recent messages' frames, encoded once for all sockets.
+	frames frameCache
 
 	agentMu    sync.Mutex
 	agentConns map[int64]int
