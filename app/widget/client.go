@@ -5,14 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/coder/websocket"
 
 	"halochat/app/protocol"
 )
@@ -24,9 +21,6 @@ import (
 type Client struct {
 	// Base is the chat service's URL, e.g. "https://chat.example.com".
 	Base string
-	// HTTP is the client of native builds (tests); nil means
-	// http.DefaultClient. In the browser, calls use fetch.
-	HTTP *http.Client
 	// SendCookies makes browser calls carry the service's cookies: only
 	// on the service's own portal page, whose session starts portal
 	// chats. Elsewhere the widget uses no cookies.
@@ -78,7 +72,7 @@ func (c *Client) call(ctx context.Context, method, path string, header map[strin
 // Start starts or resumes a chat.
 func (c *Client) Start(ctx context.Context, req protocol.StartChatRequest) (*protocol.StartChatResponse, error) {
 	var resp protocol.StartChatResponse
-	if err := c.call(ctx, http.MethodPost, "/chat/api/v1/start", nil, req, &resp); err != nil {
+	if err := c.call(ctx, "POST", "/chat/api/v1/start", nil, req, &resp); err != nil {
 		return nil, err
 	}
 	return &resp, nil
@@ -87,7 +81,7 @@ func (c *Client) Start(ctx context.Context, req protocol.StartChatRequest) (*pro
 // Availability tells whether a profile can take a chat now.
 func (c *Client) Availability(ctx context.Context, configID string) (*protocol.Availability, error) {
 	var a protocol.Availability
-	err := c.call(ctx, http.MethodGet, "/chat/api/v1/availability?configId="+url.QueryEscape(configID), nil, nil, &a)
+	err := c.call(ctx, "GET", "/chat/api/v1/availability?configId="+url.QueryEscape(configID), nil, nil, &a)
 	if err != nil {
 		return nil, err
 	}
@@ -100,13 +94,13 @@ func resumeHeader(secret string) map[string]string {
 
 // End ends a chat as the visitor.
 func (c *Client) End(ctx context.Context, chatID, secret string) error {
-	return c.call(ctx, http.MethodPost, "/chat/api/v1/chats/"+url.PathEscape(chatID)+"/end", resumeHeader(secret), nil, nil)
+	return c.call(ctx, "POST", "/chat/api/v1/chats/"+url.PathEscape(chatID)+"/end", resumeHeader(secret), nil, nil)
 }
 
 // Upgrade turns the anonymous chat into the token's user's chat.
 func (c *Client) Upgrade(ctx context.Context, chatID, secret, idToken string) (*protocol.ChatState, error) {
 	var st protocol.ChatState
-	err := c.call(ctx, http.MethodPost, "/chat/api/v1/chats/"+url.PathEscape(chatID)+"/upgrade", resumeHeader(secret),
+	err := c.call(ctx, "POST", "/chat/api/v1/chats/"+url.PathEscape(chatID)+"/upgrade", resumeHeader(secret),
 		map[string]string{"id_token": idToken}, &st)
 	if err != nil {
 		return nil, err
@@ -140,7 +134,7 @@ type Stream struct {
 	mu      sync.Mutex
 	after   int64
 	outbox  []protocol.SendRequest // sent or not, not acknowledged yet
-	conn    *websocket.Conn
+	conn    socket
 	wake    chan struct{}
 	cancel  context.CancelFunc
 	stopped bool
@@ -196,7 +190,7 @@ func (s *Stream) Typing(typing bool) {
 		return
 	}
 	if s.mode == protocol.ChatModeHeartbeat {
-		_ = s.c.call(ctx, http.MethodPost, s.path("/typing"), resumeHeader(s.secret), protocol.TypingRequest{Typing: typing}, nil)
+		_ = s.c.call(ctx, "POST", s.path("/typing"), resumeHeader(s.secret), protocol.TypingRequest{Typing: typing}, nil)
 	}
 }
 
@@ -277,12 +271,11 @@ func (s *Stream) run(ctx context.Context) {
 // socket holds one websocket until it drops.
 func (s *Stream) socket(ctx context.Context, backoff *time.Duration) error {
 	wsURL := "ws" + strings.TrimPrefix(s.c.Base, "http") + "/chat/ws"
-	conn, _, err := websocket.Dial(ctx, wsURL, s.c.dialOptions())
+	conn, err := s.c.dial(ctx, wsURL)
 	if err != nil {
 		return fmt.Errorf("connect %s: %w", wsURL, err)
 	}
 	defer conn.CloseNow()
-	conn.SetReadLimit(1 << 20)
 	after, _ := s.snapshot()
 	if err := writeFrame(ctx, conn, protocol.Frame{Type: protocol.FrameHello, ChatID: s.chatID, ResumeSecret: s.secret, AfterSeq: after}); err != nil {
 		return err
@@ -342,7 +335,7 @@ func (s *Stream) poll(ctx context.Context) error {
 		after, outbox := s.snapshot()
 		for _, r := range outbox {
 			var ack protocol.Ack
-			if err := s.c.call(ctx, http.MethodPost, s.path("/messages"), resumeHeader(s.secret), r, &ack); err != nil {
+			if err := s.c.call(ctx, "POST", s.path("/messages"), resumeHeader(s.secret), r, &ack); err != nil {
 				var ae *APIError
 				if errors.As(err, &ae) && ae.Status < 500 && fatal(err) == nil {
 					s.deliver(Update{Err: &ae.APIError, Ack: &protocol.Ack{ClientMsgID: r.ClientMsgID}})
@@ -365,7 +358,7 @@ func (s *Stream) poll(ctx context.Context) error {
 			}
 		}()
 		var pr protocol.PollResponse
-		err := s.c.call(pollCtx, http.MethodGet, s.path("/messages?after="+strconv.FormatInt(after, 10)+"&wait="+wait),
+		err := s.c.call(pollCtx, "GET", s.path("/messages?after="+strconv.FormatInt(after, 10)+"&wait="+wait),
 			resumeHeader(s.secret), nil, &pr)
 		woken := pollCtx.Err() != nil && ctx.Err() == nil
 		cancel()
@@ -385,17 +378,30 @@ func (s *Stream) poll(ctx context.Context) error {
 	return ctx.Err()
 }
 
-func writeFrame(ctx context.Context, conn *websocket.Conn, f protocol.Frame) error {
+// socket is a websocket of text messages: the browser's WebSocket in the
+// widget (dial_js.go: a few lines over syscall/js, where the websocket
+// library and the net/http it imports added 59 KB brotli), and
+// github.com/coder/websocket in native builds (tests).
+type socket interface {
+	Read(ctx context.Context) ([]byte, error)
+	Write(ctx context.Context, data []byte) error
+	CloseNow() error
+}
+
+// maxFrame bounds a frame the widget reads.
+const maxFrame = 1 << 20
+
+func writeFrame(ctx context.Context, conn socket, f protocol.Frame) error {
 	f.V = protocol.ProtocolVersion
 	b, err := json.Marshal(f)
 	if err != nil {
 		return fmt.Errorf("encode %s frame: %w", f.Type, err)
 	}
-	return conn.Write(ctx, websocket.MessageText, b)
+	return conn.Write(ctx, b)
 }
 
-func readFrame(ctx context.Context, conn *websocket.Conn, f *protocol.Frame) error {
-	_, b, err := conn.Read(ctx)
+func readFrame(ctx context.Context, conn socket, f *protocol.Frame) error {
+	b, err := conn.Read(ctx)
 	if err != nil {
 		return err
 	}

@@ -11,12 +11,32 @@ import (
 	"github.com/coder/websocket"
 )
 
-// dialOptions use the client's HTTP client (tests give one).
-func (c *Client) dialOptions() *websocket.DialOptions {
-	return &websocket.DialOptions{HTTPClient: c.HTTP}
+// dial opens a websocket with github.com/coder/websocket.
+func (c *Client) dial(ctx context.Context, url string) (socket, error) {
+	conn, _, err := websocket.Dial(ctx, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	conn.SetReadLimit(maxFrame)
+	return nativeSocket{conn}, nil
 }
 
-// do makes one HTTP call with net/http (native builds: tests).
+// nativeSocket is a socket over github.com/coder/websocket.
+type nativeSocket struct{ c *websocket.Conn }
+
+func (n nativeSocket) Read(ctx context.Context) ([]byte, error) {
+	_, b, err := n.c.Read(ctx)
+	return b, err
+}
+
+func (n nativeSocket) Write(ctx context.Context, data []byte) error {
+	return n.c.Write(ctx, websocket.MessageText, data)
+}
+
+func (n nativeSocket) CloseNow() error { return n.c.CloseNow() }
+
+// do makes one HTTP call with net/http's default client (native builds:
+// tests).
 func (c *Client) do(ctx context.Context, method, url string, header map[string]string, body []byte) (int, []byte, error) {
 	var rd io.Reader
 	if body != nil {
@@ -29,11 +49,7 @@ func (c *Client) do(ctx context.Context, method, url string, header map[string]s
 	for k, v := range header {
 		req.Header.Set(k, v)
 	}
-	hc := c.HTTP
-	if hc == nil {
-		hc = http.DefaultClient
-	}
-	res, err := hc.Do(req)
+	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return 0, nil, err
 	}
