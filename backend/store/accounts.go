@@ -48,16 +48,12 @@ func (s *Store) CreateUser(ctx context.Context, u *User) error {
 	}
 	u.CreatedAt = u.CreatedAt.UTC().Truncate(time.Microsecond)
 	u.UpdatedAt = u.CreatedAt
-	st := appendStmt{chatID: "", sql: `INSERT INTO users (external_id, email, username, first_name, last_name, phone,
+	st := batchStmt{sql: `INSERT INTO users (external_id, email, username, first_name, last_name, phone,
 	password_hash, disabled, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id`,
 		args: []any{nullText(u.ExternalID), nullText(u.Email), u.Username, u.FirstName, u.LastName, u.Phone,
 			u.PasswordHash, u.Disabled, u.CreatedAt}}
 	var err error
-	if s.appends != nil {
-		u.ID, err = s.appends.do(ctx, st)
-	} else {
-		u.ID, err = appendAlone(ctx, s.appendDB, st)
-	}
+	u.ID, err = s.commit(ctx, st)
 	return wrap(err, what)
 }
 

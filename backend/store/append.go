@@ -52,11 +52,7 @@ func (s *Store) AppendIf(ctx context.Context, chatID string, cond AppendCond, m 
 	if err != nil {
 		return res, err
 	}
-	if s.appends != nil {
-		m.Seq, err = s.appends.do(ctx, st)
-	} else {
-		m.Seq, err = appendAlone(ctx, s.appendDB, st)
-	}
+	m.Seq, err = s.commit(ctx, st)
 	switch {
 	case err == nil:
 		res.Applied, res.Messages = true, []Message{m}
@@ -78,16 +74,16 @@ func (s *Store) AppendIf(ctx context.Context, chatID string, cond AppendCond, m 
 
 // appendStatement checks m and sets its chat and time, and returns the
 // PostgreSQL statement that appends it when cond holds.
-func (s *Store) appendStatement(chatID string, cond AppendCond, m *Message) (appendStmt, error) {
+func (s *Store) appendStatement(chatID string, cond AppendCond, m *Message) (batchStmt, error) {
 	what := fmt.Sprintf("append a message to chat %q", chatID)
 	if err := checkText(what, "chat id", chatID); err != nil {
-		return appendStmt{}, err
+		return batchStmt{}, err
 	}
 	if err := oneOf(what, "sender", m.Sender, SenderVisitor, SenderBot, SenderAgent, SenderSystem); err != nil {
-		return appendStmt{}, err
+		return batchStmt{}, err
 	}
 	if err := checkModel(what, m); err != nil {
-		return appendStmt{}, err
+		return batchStmt{}, err
 	}
 	m.ChatID, m.CreatedAt = chatID, s.Now()
 	var agentID sql.NullInt64
@@ -114,7 +110,7 @@ func (s *Store) appendStatement(chatID string, cond AppendCond, m *Message) (app
 		agentCond = " AND agent_id = $9"
 		args = append(args, cond.AgentID)
 	}
-	return appendStmt{chatID: chatID, args: args, sql: `WITH c AS (
+	return batchStmt{chatID: chatID, args: args, sql: `WITH c AS (
 	UPDATE chats SET last_seq = last_seq + 1, updated_at = $1 WHERE id = $2 AND status ` + cmp + ` $3` + agentCond + ` RETURNING last_seq
 )
 INSERT INTO messages (chat_id, seq, sender, agent_id, client_msg_id, text, payload, created_at)

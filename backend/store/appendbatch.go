@@ -21,10 +21,11 @@ const DefaultAppendBatches = 4
 // maxAppendBatch bounds the messages of one batch (one transaction).
 const maxAppendBatch = 128
 
-// appendStmt is a statement the batcher commits: one message's append
-// (Store.AppendIf) or a new chat's insert (createChatPG). It returns one
-// row of one bigint.
-type appendStmt struct {
+// batchStmt is a statement the batcher commits: one message's append
+// (Store.AppendIf), a new chat's insert (createChatPG) or a new user's
+// (CreateUser). It returns one row of one bigint; chatID orders a batch
+// ("" for a user).
+type batchStmt struct {
 	chatID string
 	sql    string
 	args   []any
@@ -33,7 +34,7 @@ type appendStmt struct {
 // appendItem is an append waiting for its batch.
 type appendItem struct {
 	ctx  context.Context
-	stmt appendStmt
+	stmt batchStmt
 	// done receives the message's seq, sql.ErrNoRows when the condition
 	// failed, or the error of running it on its own.
 	seq  int64
@@ -78,7 +79,7 @@ func newAppendBatcher(db *sql.DB, max int) *appendBatcher {
 }
 
 // do appends one message, batched with whatever else is waiting.
-func (b *appendBatcher) do(ctx context.Context, st appendStmt) (int64, error) {
+func (b *appendBatcher) do(ctx context.Context, st batchStmt) (int64, error) {
 	it := &appendItem{ctx: ctx, stmt: st, done: make(chan struct{})}
 	b.mu.Lock()
 	b.pending = append(b.pending, it)
@@ -143,7 +144,7 @@ func (b *appendBatcher) commit(ctx context.Context, batch []*appendItem) {
 	b.items.Add(int64(len(live)))
 	if len(live) == 1 {
 		it := live[0]
-		it.seq, it.err = appendAlone(it.ctx, b.db, it.stmt)
+		it.seq, it.err = runAlone(it.ctx, b.db, it.stmt)
 		close(it.done)
 		return
 	}
@@ -155,7 +156,7 @@ func (b *appendBatcher) commit(ctx context.Context, batch []*appendItem) {
 	if err := b.pipeline(bctx, live); err != nil {
 		// Rolled back: each message on its own.
 		for _, it := range live {
-			it.seq, it.err = appendAlone(it.ctx, b.db, it.stmt)
+			it.seq, it.err = runAlone(it.ctx, b.db, it.stmt)
 		}
 	}
 	for _, it := range live {
@@ -204,8 +205,16 @@ func (b *appendBatcher) pipeline(ctx context.Context, items []*appendItem) error
 	})
 }
 
-// appendAlone runs one append statement as its own transaction.
-func appendAlone(ctx context.Context, db *sql.DB, st appendStmt) (int64, error) {
+// commit runs st through the batcher, or alone when batching is off.
+func (s *Store) commit(ctx context.Context, st batchStmt) (int64, error) {
+	if s.appends != nil {
+		return s.appends.do(ctx, st)
+	}
+	return runAlone(ctx, s.appendDB, st)
+}
+
+// runAlone runs one statement as its own transaction.
+func runAlone(ctx context.Context, db *sql.DB, st batchStmt) (int64, error) {
 	var seq int64
 	err := db.QueryRowContext(ctx, st.sql, st.args...).Scan(&seq)
 	return seq, err

@@ -23,7 +23,7 @@ func openPostgresBatches(t *testing.T, batches int) *Store {
 	return s
 }
 
-func appendStmtFor(s *Store, chatID, clientID string) appendStmt {
+func appendStmtFor(s *Store, chatID, clientID string) batchStmt {
 	m := Message{Sender: SenderVisitor, ClientMsgID: clientID, Text: "t " + clientID}
 	st, _ := s.appendStatement(chatID, AppendCond{NotEnded: true}, &m)
 	return st

@@ -92,17 +92,13 @@ func (s *Store) createChatPG(ctx context.Context, what string, c *Chat, fields [
 			agents[i] = &msgs[i].AgentID
 		}
 	}
-	st := appendStmt{chatID: row.ID, sql: createChatStatement, args: []any{
+	st := batchStmt{chatID: row.ID, sql: createChatStatement, args: []any{
 		row.ID, row.ProfileID, nullID(row.FlowID), nullID(row.FlowVersion), row.StartStep, nullID(row.UserID),
 		row.Authenticated, row.Context, row.HostOrigin, row.Status, nullID(row.AgentID), row.ResumeSecretHash,
 		string(row.FlowState), row.LastSeq, now, nullTime(row.QueuedAt), nullTime(row.AcceptedAt), nullTime(row.EndedAt),
 		row.EndReason, nullID(row.TicketID),
 		fieldIDs, values, seqs, senders, agents, texts, payloads}}
-	if s.appends != nil {
-		_, err = s.appends.do(ctx, st)
-	} else {
-		_, err = appendAlone(ctx, s.appendDB, st)
-	}
+	_, err = s.commit(ctx, st)
 	if errors.Is(err, sql.ErrNoRows) {
 		err = fmt.Errorf("%s: the insert returned no row", what)
 	}
