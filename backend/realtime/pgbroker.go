@@ -66,6 +66,15 @@ type pgPayload struct {
 	Messages map[string][]store.Message `json:"m,omitempty"`
 }
 
+// pgPayloadOut is pgPayload as sent: each topic's messages are encoded
+// once, when payloads measures them.
+type pgPayloadOut struct {
+	Node     string                     `json:"n"`
+	Topics   []string                   `json:"t,omitempty"`
+	Typing   []pgTyping                 `json:"y,omitempty"`
+	Messages map[string]json.RawMessage `json:"m,omitempty"`
+}
+
 // PGOptions configures NewPG.
 type PGOptions struct {
 	// DSN is the PostgreSQL DSN the listener connects with.
@@ -144,7 +153,7 @@ func (b *PG) sendLoop(ctx context.Context) {
 		b.topics, b.msgs, b.typing = map[string]struct{}{}, map[string][]store.Message{}, nil
 		b.mu.Unlock()
 		for _, p := range b.payloads(topics, msgs, typing) {
-			if _, err := b.store.DB().ExecContext(ctx, "SELECT pg_notify(?, ?)", PGChannel, p); err != nil {
+			if err := b.store.Notify(ctx, PGChannel, p); err != nil {
 				if ctx.Err() != nil {
 					return
 				}
@@ -166,7 +175,7 @@ func (b *PG) ownPrefix() string {
 // topic with its messages when they fit.
 func (b *PG) payloads(topics map[string]struct{}, msgs map[string][]store.Message, typing []pgTyping) []string {
 	var out []string
-	cur := pgPayload{Node: b.node}
+	cur := pgPayloadOut{Node: b.node}
 	size := 40
 	flush := func() {
 		if len(cur.Topics) == 0 && len(cur.Typing) == 0 {
@@ -174,16 +183,16 @@ func (b *PG) payloads(topics map[string]struct{}, msgs map[string][]store.Messag
 		}
 		data, _ := json.Marshal(cur)
 		out = append(out, string(data))
-		cur = pgPayload{Node: b.node}
+		cur = pgPayloadOut{Node: b.node}
 		size = 40
 	}
 	for t := range topics {
-		var carried []store.Message
+		var carried json.RawMessage
 		n := len(t) + 3
 		if m := msgs[t]; len(m) > 0 {
 			slices.SortFunc(m, func(a, b store.Message) int { return cmp.Compare(a.Seq, b.Seq) })
 			if data, err := json.Marshal(m); err == nil && len(data)+len(t)+40 < maxPayload/2 {
-				carried, n = m, n+len(data)+len(t)+4
+				carried, n = data, n+len(data)+len(t)+4
 			}
 		}
 		if size+n > maxPayload {
@@ -192,7 +201,7 @@ func (b *PG) payloads(topics map[string]struct{}, msgs map[string][]store.Messag
 		cur.Topics = append(cur.Topics, t)
 		if carried != nil {
 			if cur.Messages == nil {
-				cur.Messages = map[string][]store.Message{}
+				cur.Messages = map[string]json.RawMessage{}
 			}
 			cur.Messages[t] = carried
 		}

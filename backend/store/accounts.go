@@ -101,6 +101,11 @@ func (s *Store) GetUserByEmail(ctx context.Context, email string) (*User, error)
 	})
 }
 
+// usersByExternalIDOrEmail is UsersByExternalIDOrEmail's query on
+// PostgreSQL. $1 and $2 are text: an empty one matches nothing.
+const usersByExternalIDOrEmail = `SELECT u.* FROM users AS u
+WHERE (u.external_id = $1 AND $1::text <> '') OR (u.email = $2 AND $2::text <> '') LIMIT 2`
+
 // UsersByExternalIDOrEmail returns, in one query, the user with that
 // external id and the user with that e-mail address (any case): what
 // GetUserByExternalID and GetUserByEmail would, nil for none (an empty
@@ -118,7 +123,16 @@ func (s *Store) UsersByExternalIDOrEmail(ctx context.Context, externalID, email 
 		return nil, nil, nil
 	}
 	var rows []User
-	if err := s.db.NewSelect().Model(&rows).
+	if s.appendDB != nil {
+		// Every chat start with a token asks this: a prepared statement.
+		r, err := s.appendDB.QueryContext(ctx, usersByExternalIDOrEmail, externalID, email)
+		if err == nil {
+			err = s.db.ScanRows(ctx, r, &rows)
+		}
+		if err != nil {
+			return nil, nil, wrap(err, what)
+		}
+	} else if err := s.db.NewSelect().Model(&rows).
 		WhereOr("u.external_id = ? AND ? <> ''", externalID, externalID).
 		WhereOr("u.email = ? AND ? <> ''", email, email).
 		Limit(2).Scan(ctx); err != nil {

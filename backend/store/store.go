@@ -264,12 +264,18 @@ func openPostgres(dsn string, o Options) (*Store, error) {
 		batches = 0
 	}
 	s.appendDB = stdlib.OpenDB(*acfg, stdlib.OptionAfterConnect(afterConnect))
-	setPool(s.appendDB, Options{MaxOpenConns: max(batches, 4), ConnMaxLifetime: o.ConnMaxLifetime, ConnMaxIdleTime: o.ConnMaxIdleTime})
+	// Beside the batches in flight, room for the other prepared
+	// statements (a chat start's user look-up, notifications).
+	setPool(s.appendDB, Options{MaxOpenConns: batches + preparedConns, ConnMaxLifetime: o.ConnMaxLifetime, ConnMaxIdleTime: o.ConnMaxIdleTime})
 	if batches > 0 {
 		s.appends = newAppendBatcher(s.appendDB, batches)
 	}
 	return s, nil
 }
+
+// preparedConns is how many connections of the prepared-statement pool
+// are not kept for commit batches.
+const preparedConns = 4
 
 func setPool(db *sql.DB, o Options) {
 	if o.MaxIdleConns <= 0 {
@@ -314,6 +320,18 @@ func (s *Store) Dialect() string { return s.dialect }
 
 // DB returns the bun handle for queries this package does not offer.
 func (s *Store) DB() *bun.DB { return s.db }
+
+// Notify sends a PostgreSQL notification on channel (a prepared
+// statement: the cluster broker sends one every few milliseconds).
+func (s *Store) Notify(ctx context.Context, channel, payload string) error {
+	if s.appendDB == nil {
+		return fmt.Errorf("notify %s: the %s store has no notifications", channel, s.dialect)
+	}
+	if _, err := s.appendDB.ExecContext(ctx, "SELECT pg_notify($1, $2)", channel, payload); err != nil {
+		return fmt.Errorf("notify %s: %w", channel, err)
+	}
+	return nil
+}
 
 // Now returns the store's clock reading in UTC, truncated to the
 // microsecond (what both databases keep), so a stored time reads back
