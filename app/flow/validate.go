@@ -97,6 +97,9 @@ func Compile(f *Flow, schema Schema) (*Program, error) {
 // Flow returns a copy of the compiled flow.
 func (p *Program) Flow() *Flow { return p.flow.Clone() }
 
+// StartStep is the flow's start step (Flow().StartStep without the copy).
+func (p *Program) StartStep() int { return p.flow.StartStep }
+
 // compile checks f and builds its Program. With schema nil, checks that
 // need the chat custom fields are skipped (Parse's structural check).
 func compile(f *Flow, schema *Schema) (*Program, []Problem) {

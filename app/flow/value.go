@@ -138,6 +138,63 @@ func ParseValue(t Type, s string) (Value, error) {
 // numeric strings; boolean accepts booleans and "true"/"false"; date and
 // choice accept strings. null, objects and arrays fit no type.
 func ValueFromJSON(t Type, raw json.RawMessage) (Value, error) {
+	if x, ok := simpleJSON(raw); ok {
+		return valueFromAny(t, x)
+	}
+	return valueFromJSONDecoder(t, raw)
+}
+
+// simpleJSON decodes, without a decoder, the values claims nearly always
+// are: a string with no escape or control character, a number, true,
+// false and null. ok is false for anything else (which the decoder then
+// reads, or refuses).
+func simpleJSON(raw []byte) (x any, ok bool) {
+	b := raw
+	for len(b) > 0 && isJSONSpace(b[0]) {
+		b = b[1:]
+	}
+	for len(b) > 0 && isJSONSpace(b[len(b)-1]) {
+		b = b[:len(b)-1]
+	}
+	if len(b) == 0 {
+		return nil, false
+	}
+	switch c := b[0]; {
+	case c == '"':
+		if len(b) < 2 || b[len(b)-1] != '"' {
+			return nil, false
+		}
+		in := b[1 : len(b)-1]
+		for _, c := range in {
+			if c < 0x20 || c == '"' || c == '\\' {
+				return nil, false
+			}
+		}
+		if !utf8.Valid(in) {
+			return nil, false
+		}
+		return string(in), true
+	case c == '-' || ('0' <= c && c <= '9'):
+		if !json.Valid(b) {
+			return nil, false
+		}
+		return json.Number(b), true
+	}
+	switch string(b) {
+	case "true":
+		return true, true
+	case "false":
+		return false, true
+	case "null":
+		return nil, true
+	}
+	return nil, false
+}
+
+func isJSONSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+// valueFromJSONDecoder is ValueFromJSON for any JSON text.
+func valueFromJSONDecoder(t Type, raw json.RawMessage) (Value, error) {
 	d := json.NewDecoder(bytes.NewReader(raw))
 	d.UseNumber()
 	var x any
@@ -399,7 +456,7 @@ func (s Schema) ChatField(nameOrLabel string) (FieldDef, bool) {
 // jsonSpace reports whether b holds only JSON whitespace.
 func jsonSpace(b []byte) bool {
 	for _, c := range b {
-		if c != ' ' && c != '\t' && c != '\n' && c != '\r' {
+		if !isJSONSpace(c) {
 			return false
 		}
 	}

@@ -247,7 +247,7 @@ func (s *Service) Start(ctx context.Context, req StartRequest) (*protocol.StartC
 	if override != 0 {
 		c.StartStep = int64(override)
 	} else {
-		c.StartStep = int64(prog.Flow().StartStep)
+		c.StartStep = int64(prog.StartStep())
 	}
 	if id.User != nil {
 		c.UserID = id.User.ID
