@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 	"time"
@@ -103,7 +104,8 @@ func (s *Store) GetUserByEmail(ctx context.Context, email string) (*User, error)
 
 // usersByExternalIDOrEmail is UsersByExternalIDOrEmail's query on
 // PostgreSQL. $1 and $2 are text: an empty one matches nothing.
-const usersByExternalIDOrEmail = `SELECT u.* FROM users AS u
+const usersByExternalIDOrEmail = `SELECT u.id, u.external_id, u.email, u.username, u.first_name, u.last_name,
+	u.phone, u.password_hash, u.disabled, u.created_at, u.updated_at FROM users AS u
 WHERE (u.external_id = $1 AND $1::text <> '') OR (u.email = $2 AND $2::text <> '') LIMIT 2`
 
 // UsersByExternalIDOrEmail returns, in one query, the user with that
@@ -124,11 +126,23 @@ func (s *Store) UsersByExternalIDOrEmail(ctx context.Context, externalID, email 
 	}
 	var rows []User
 	if s.appendDB != nil {
-		// Every chat start with a token asks this: a prepared statement.
-		r, err := s.appendDB.QueryContext(ctx, usersByExternalIDOrEmail, externalID, email)
-		if err == nil {
-			err = s.db.ScanRows(ctx, r, &rows)
-		}
+		// Every chat start with a token asks this: a prepared statement,
+		// batched with the other starts' look-ups.
+		err := s.lookup(ctx, batchStmt{sql: usersByExternalIDOrEmail, args: []any{externalID, email},
+			rows: func(r rowScanner) error {
+				rows = rows[:0] // a batch that failed runs again alone
+				for r.Next() {
+					var u User
+					var ext, email sql.NullString
+					if err := r.Scan(&u.ID, &ext, &email, &u.Username, &u.FirstName, &u.LastName, &u.Phone,
+						&u.PasswordHash, &u.Disabled, &u.CreatedAt, &u.UpdatedAt); err != nil {
+						return err
+					}
+					u.ExternalID, u.Email = ext.String, email.String
+					rows = append(rows, u)
+				}
+				return nil
+			}})
 		if err != nil {
 			return nil, nil, wrap(err, what)
 		}

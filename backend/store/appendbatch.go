@@ -29,6 +29,17 @@ type batchStmt struct {
 	chatID string
 	sql    string
 	args   []any
+	// rows, when set, reads the statement's rows instead of one bigint
+	// (a look-up: UsersByExternalIDOrEmail).
+	rows func(rowScanner) error
+}
+
+// rowScanner is what a statement's rows give rows: pgx's in a batch,
+// database/sql's on their own.
+type rowScanner interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
 }
 
 // appendItem is an append waiting for its batch.
@@ -185,8 +196,20 @@ func (b *appendBatcher) pipeline(ctx context.Context, items []*appendItem) error
 		res := sc.Conn().SendBatch(ctx, &batch)
 		seqs := make([]int64, len(items))
 		errs := make([]error, len(items))
-		for i := range items {
-			errs[i] = res.QueryRow().Scan(&seqs[i])
+		for i, it := range items {
+			if it.stmt.rows == nil {
+				errs[i] = res.QueryRow().Scan(&seqs[i])
+				continue
+			}
+			rows, err := res.Query()
+			if err == nil {
+				err = it.stmt.rows(rows)
+				rows.Close()
+				if err == nil {
+					err = rows.Err()
+				}
+			}
+			errs[i] = err
 		}
 		if err := res.Close(); err != nil {
 			return fmt.Errorf("append a batch of %d messages: %w", len(items), err)
@@ -205,6 +228,18 @@ func (b *appendBatcher) pipeline(ctx context.Context, items []*appendItem) error
 	})
 }
 
+// lookup runs the read st through the read batcher, or alone when
+// batching is off.
+func (s *Store) lookup(ctx context.Context, st batchStmt) error {
+	var err error
+	if s.reads != nil {
+		_, err = s.reads.do(ctx, st)
+	} else {
+		_, err = runAlone(ctx, s.appendDB, st)
+	}
+	return err
+}
+
 // commit runs st through the batcher, or alone when batching is off.
 func (s *Store) commit(ctx context.Context, st batchStmt) (int64, error) {
 	if s.appends != nil {
@@ -215,6 +250,17 @@ func (s *Store) commit(ctx context.Context, st batchStmt) (int64, error) {
 
 // runAlone runs one statement as its own transaction.
 func runAlone(ctx context.Context, db *sql.DB, st batchStmt) (int64, error) {
+	if st.rows != nil {
+		rows, err := db.QueryContext(ctx, st.sql, st.args...)
+		if err != nil {
+			return 0, err
+		}
+		defer rows.Close()
+		if err := st.rows(rows); err != nil {
+			return 0, err
+		}
+		return 0, rows.Err()
+	}
 	var seq int64
 	err := db.QueryRowContext(ctx, st.sql, st.args...).Scan(&seq)
 	return seq, err

@@ -82,6 +82,9 @@ type Store struct {
 	// and the batcher that groups them (see AppendIf).
 	appendDB *sql.DB
 	appends  *appendBatcher
+	// reads batches the look-ups every chat start makes (one pipeline,
+	// one round trip, for those that arrive together).
+	reads *appendBatcher
 	// config caches profiles, flows and custom fields for the chat
 	// runtime (see CachedProfile).
 	config configCache
@@ -269,13 +272,17 @@ func openPostgres(dsn string, o Options) (*Store, error) {
 	setPool(s.appendDB, Options{MaxOpenConns: batches + preparedConns, ConnMaxLifetime: o.ConnMaxLifetime, ConnMaxIdleTime: o.ConnMaxIdleTime})
 	if batches > 0 {
 		s.appends = newAppendBatcher(s.appendDB, batches)
+		s.reads = newAppendBatcher(s.appendDB, readBatches)
 	}
 	return s, nil
 }
 
 // preparedConns is how many connections of the prepared-statement pool
-// are not kept for commit batches.
-const preparedConns = 4
+// are not kept for commit batches: the read batches and notifications.
+const preparedConns = readBatches + 2
+
+// readBatches is how many batches of look-ups run at once.
+const readBatches = 2
 
 func setPool(db *sql.DB, o Options) {
 	if o.MaxIdleConns <= 0 {
