@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 
@@ -134,4 +135,42 @@ func TestAppendBatchUnderLoad(t *testing.T) {
 		t.Fatalf("%d messages in %d batches: want them all, and some batched together", items, batches)
 	}
 	t.Logf("%d messages in %d batches", items, batches)
+}
+
+// Look-ups that arrive together share a pipeline, and each gets its own
+// rows: the users by external id and by e-mail, and none for a stranger.
+func TestLookupBatchUnderLoad(t *testing.T) {
+	s := openPostgresBatches(t, 1)
+	ctx := context.Background()
+	const nUsers, readers, each = 12, 32, 8
+	users := make([]*User, nUsers)
+	for i := range users {
+		users[i] = &User{ExternalID: fmt.Sprintf("ext-%d", i), Email: fmt.Sprintf("u%d@example.test", i), FirstName: fmt.Sprint(i)}
+		must(t, s.CreateUser(ctx, users[i]))
+	}
+	var wg sync.WaitGroup
+	for r := range readers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := range each {
+				a, b := users[(r+k)%nUsers], users[(r+k+1)%nUsers]
+				byID, byEmail, err := s.UsersByExternalIDOrEmail(ctx, a.ExternalID, strings.ToUpper(b.Email))
+				if err != nil || byID == nil || byEmail == nil || byID.ID != a.ID || byEmail.ID != b.ID ||
+					byID.FirstName != a.FirstName || !byID.CreatedAt.Equal(a.CreatedAt) || byEmail.ExternalID != b.ExternalID {
+					t.Errorf("look up %s / %s: %+v, %+v, %v", a.ExternalID, b.Email, byID, byEmail, err)
+				}
+				none, _, err := s.UsersByExternalIDOrEmail(ctx, fmt.Sprintf("stranger-%d-%d", r, k), "")
+				if err != nil || none != nil {
+					t.Errorf("look up a stranger: %+v, %v", none, err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	batches, items := s.reads.counts()
+	if items != 2*readers*each || batches >= items {
+		t.Fatalf("%d look-ups in %d batches: want them all, and some batched together", items, batches)
+	}
+	t.Logf("%d look-ups in %d batches", items, batches)
 }
