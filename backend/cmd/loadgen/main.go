@@ -25,6 +25,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -75,7 +76,19 @@ func main() {
 	flag.StringVar(&o.idleDB, "db", "", "with -idle: the service's database DSN (the idle chats are created there)")
 	flag.DurationVar(&o.idleHold, "hold", 10*time.Second, "with -idle: how long to hold the chats open before measuring")
 	flag.StringVar(&o.gcURL, "gc-url", "", "with -idle: also measure after asking the server to collect garbage at this URL (its --pprof heap endpoint with gc=1; loopback)")
+	cpuProfile := flag.String("cpuprofile", "", "write the load generator's own CPU profile to this file")
 	flag.Parse()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "loadgen: CPU profile:", err)
+			os.Exit(1)
+		}
+		defer f.Close()
+	}
 	var rep any
 	var err error
 	if o.idle > 0 {
@@ -83,6 +96,7 @@ func main() {
 	} else {
 		rep, err = run(o)
 	}
+	pprof.StopCPUProfile()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "loadgen:", err)
 		os.Exit(1)
