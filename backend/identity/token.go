@@ -1,11 +1,13 @@
 package identity
 
 import (
+	"bytes"
 	"crypto/elliptic"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"slices"
 	"strings"
@@ -166,11 +168,11 @@ type tokenHeader struct {
 // readHeader decodes a compact JWS header without trusting it.
 func readHeader(raw string) (tokenHeader, error) {
 	var h tokenHeader
-	parts := strings.Split(raw, ".")
-	if len(parts) != 3 {
-		return h, fmt.Errorf("a JWT has 3 dot-separated parts, this one has %d", len(parts))
+	if n := strings.Count(raw, ".") + 1; n != 3 {
+		return h, fmt.Errorf("a JWT has 3 dot-separated parts, this one has %d", n)
 	}
-	b, err := base64.RawURLEncoding.DecodeString(parts[0])
+	head, _, _ := strings.Cut(raw, ".")
+	b, err := base64.RawURLEncoding.DecodeString(head)
 	if err != nil {
 		return h, errors.New("its header is not base64url")
 	}
@@ -247,9 +249,9 @@ func VerifyToken(s store.IdentitySettings, raw string, now time.Time) (map[strin
 		return nil, tokenError("this chat profile has no key with kid %q", h.KID)
 	}
 
-	claims := jwt.MapClaims{}
-	parser := jwt.NewParser(jwt.WithValidMethods([]string{h.Alg}), jwt.WithJSONNumber(), jwt.WithoutClaimsValidation())
-	_, err = parser.ParseWithClaims(raw, claims, func(*jwt.Token) (any, error) { return set, nil })
+	claims := rawClaims{}
+	parser := jwt.NewParser(jwt.WithValidMethods([]string{h.Alg}), jwt.WithoutClaimsValidation())
+	_, err = parser.ParseWithClaims(raw, &claims, func(*jwt.Token) (any, error) { return set, nil })
 	switch {
 	case err == nil:
 	case errors.Is(err, jwt.ErrTokenMalformed):
@@ -287,19 +289,73 @@ func VerifyToken(s store.IdentitySettings, raw string, now time.Time) (map[strin
 			return nil, tokenError("its audience %q does not include the expected %q", []string(aud), s.Audience)
 		}
 	}
-	out := make(map[string]json.RawMessage, len(claims))
-	for name, v := range claims {
-		b, err := json.Marshal(v)
-		if err != nil {
-			return nil, tokenError("claim %q cannot be read: %v", name, err)
-		}
-		out[name] = b
+	return claims, nil
+}
+
+// rawClaims are a token's claims, each kept as its JSON text: what the
+// claim mapping reads, decoded once. It is the jwt.Claims of the time,
+// issuer and audience checks, which read as jwt.MapClaims does.
+type rawClaims map[string]json.RawMessage
+
+// numericDate reads a NumericDate claim: nil when absent, an error when
+// not a number.
+func (c rawClaims) numericDate(name string) (*jwt.NumericDate, error) {
+	raw, ok := c[name]
+	if !ok {
+		return nil, nil
 	}
-	return out, nil
+	var n json.Number // which would take a quoted number too: refused
+	if t := bytes.TrimLeft(raw, " \t\r\n"); len(t) > 0 && t[0] == '"' {
+		return nil, fmt.Errorf("%s is not a number: %w", name, jwt.ErrInvalidType)
+	}
+	if err := json.Unmarshal(raw, &n); err != nil || n == "" {
+		return nil, fmt.Errorf("%s is not a number: %w", name, jwt.ErrInvalidType)
+	}
+	f, err := n.Float64()
+	if err != nil {
+		return nil, fmt.Errorf("%s is not a number: %w", name, jwt.ErrInvalidType)
+	}
+	sec, frac := math.Modf(f)
+	return jwt.NewNumericDate(time.Unix(int64(sec), int64(frac*1e9))), nil
+}
+
+func (c rawClaims) text(name string) (string, error) {
+	raw, ok := c[name]
+	if !ok {
+		return "", nil
+	}
+	var s *string
+	if err := json.Unmarshal(raw, &s); err != nil || s == nil {
+		return "", fmt.Errorf("%s is not a string: %w", name, jwt.ErrInvalidType)
+	}
+	return *s, nil
+}
+
+func (c rawClaims) GetExpirationTime() (*jwt.NumericDate, error) { return c.numericDate("exp") }
+func (c rawClaims) GetNotBefore() (*jwt.NumericDate, error)      { return c.numericDate("nbf") }
+func (c rawClaims) GetIssuedAt() (*jwt.NumericDate, error)       { return c.numericDate("iat") }
+func (c rawClaims) GetIssuer() (string, error)                   { return c.text("iss") }
+func (c rawClaims) GetSubject() (string, error)                  { return c.text("sub") }
+
+// GetAudience reads aud: a string or a list of strings.
+func (c rawClaims) GetAudience() (jwt.ClaimStrings, error) {
+	raw, ok := c["aud"]
+	if !ok {
+		return nil, nil
+	}
+	var one *string
+	if err := json.Unmarshal(raw, &one); err == nil && one != nil {
+		return jwt.ClaimStrings{*one}, nil
+	}
+	var many []string
+	if err := json.Unmarshal(raw, &many); err != nil || many == nil {
+		return nil, fmt.Errorf("aud is not a string or a list of strings: %w", jwt.ErrInvalidType)
+	}
+	return many, nil
 }
 
 // checkTimes applies exp (required), nbf and iat with the leeway.
-func checkTimes(claims jwt.MapClaims, now time.Time, leeway time.Duration) error {
+func checkTimes(claims jwt.Claims, now time.Time, leeway time.Duration) error {
 	exp, err := claims.GetExpirationTime()
 	if err != nil {
 		return tokenError("its exp claim is not a number")
