@@ -131,11 +131,11 @@ echo "## Idle open chats (loadgen -idle: each chat its own websocket after hello
 echo
 echo "$(field Open "$work/idle.json") of $idle_n chats open after $(field1 OpenSeconds "$work/idle.json") s to open them and a 10 s hold$( [ "$idle_n" -lt "$idle_want" ] && echo " ($idle_want asked: this machine allows $(ulimit -Hn) open files a process)")."
 echo "Server RSS $(field1 ServerRSSMiB0 "$work/idle.json") MiB before, $(field1 ServerRSSMiB "$work/idle.json") MiB with them open: **$(field1 RSSPerChatKiB "$work/idle.json") KiB a chat**;"
-echo "after a garbage collection $(field1 ServerRSSMiBAfterGC "$work/idle.json") MiB: **$(field1 RSSPerChatKiBAfterGC "$work/idle.json") KiB a chat**. Target: ≤ 16 KiB."
+echo "after a garbage collection, once the RSS settled ($(field1 SettleSeconds "$work/idle.json") s later), $(field1 ServerRSSMiBAfterGC "$work/idle.json") MiB: **$(field1 RSSPerChatKiBAfterGC "$work/idle.json") KiB a chat**. Target: ≤ 16 KiB."
 echo "The same node with GOGC=25 (the collector runs at a quarter of the default headroom): $(field Open "$work/idle-gogc25.json") open,"
-echo "RSS $(field1 ServerRSSMiB "$work/idle-gogc25.json") MiB: **$(field1 RSSPerChatKiB "$work/idle-gogc25.json") KiB a chat** ($(field1 RSSPerChatKiBAfterGC "$work/idle-gogc25.json") after a GC)."
+echo "RSS $(field1 ServerRSSMiB "$work/idle-gogc25.json") MiB: **$(field1 RSSPerChatKiB "$work/idle-gogc25.json") KiB a chat** ($(field1 RSSPerChatKiBAfterGC "$work/idle-gogc25.json") settled after a GC)."
 echo "What a chat holds live (heap and stacks) is the figure of the Open chats section above; the rest of the RSS is the collector's"
-echo "headroom and freed memory the runtime has not handed back yet."
+echo "headroom: the garbage of the hellos until a collection, and freed pages the runtime keeps for the heap to grow into."
 echo "Errors: $(tr -d '\n' < "$work/idle.json" | grep -o '"Errors": [^]]*]\|"Errors": null' | head -c 400)"
 if [ -n "${LOAD_SUMMARY:-}" ]; then
   {
@@ -150,6 +150,7 @@ if [ -n "${LOAD_SUMMARY:-}" ]; then
     echo "idle_rss=$(field1 RSSPerChatKiB "$work/idle.json")"
     echo "idle_rss_gc=$(field1 RSSPerChatKiBAfterGC "$work/idle.json")"
     echo "idle_rss_gogc25=$(field1 RSSPerChatKiB "$work/idle-gogc25.json")"
+    echo "idle_rss_gogc25_gc=$(field1 RSSPerChatKiBAfterGC "$work/idle-gogc25.json")"
   } > "$LOAD_SUMMARY"
 fi
 echo "Messages persisted per second with PostgreSQL: $(field PersistedPerSecond "$work/pg.json") — each a durable commit before its acknowledgement; the offered load is $((chats * rate * 2))/s."

@@ -28,10 +28,11 @@ type IdleReport struct {
 	ServerRSSMiB  float64 // with every socket open and idle
 	RSSPerChatKiB float64
 	// After a garbage collection the server ran on request (-gc-url: its
-	// pprof heap endpoint with gc=1): what the chats hold, less the
-	// collector's headroom.
+	// pprof heap endpoint with gc=1), once the RSS settled (SettleSeconds
+	// later): what the chats hold, less the garbage of their hellos.
 	ServerRSSMiBAfterGC  float64 `json:",omitempty"`
 	RSSPerChatKiBAfterGC float64 `json:",omitempty"`
+	SettleSeconds        float64 `json:",omitempty"`
 	OpenSeconds          float64 // to open them all
 	FileLimit            int     // this process's open-file limit
 	Errors               []string
@@ -142,8 +143,22 @@ func (l *load) idle(ctx context.Context, n int, dsn string, hold time.Duration) 
 		if err := l.get(ctx, l.o.gcURL); err != nil {
 			l.fail("ask the server to collect garbage: %v", err)
 		} else {
-			time.Sleep(2 * time.Second)
-			rep.ServerRSSMiBAfterGC = rssMiB(l.o.pid)
+			// The runtime gives the freed pages back to the system in the
+			// background, over seconds: measure once the RSS settles (no
+			// longer falls by 1 MiB in two seconds; at most 30 s).
+			settle := time.Now()
+			prev := rssMiB(l.o.pid)
+			for time.Since(settle) < 30*time.Second && ctx.Err() == nil {
+				time.Sleep(2 * time.Second)
+				now := rssMiB(l.o.pid)
+				done := prev-now < 1
+				prev = now
+				if done {
+					break
+				}
+			}
+			rep.SettleSeconds = time.Since(settle).Seconds()
+			rep.ServerRSSMiBAfterGC = prev
 			if n := open.Load(); n > 0 {
 				rep.RSSPerChatKiBAfterGC = (rep.ServerRSSMiBAfterGC - rep.ServerRSSMiB0) * 1024 / float64(n)
 			}
