@@ -93,11 +93,8 @@ idle_run() { # GOGC GODEBUG OUT: one node holding idle_n idle chats
 }
 idle_run 100 "" "$work/idle.json"
 # A node tuned for idle chats (docs/SCALING.md): a quarter of the
-# collector's headroom, and goroutines that start with the smallest stack
-# (by default a socket's goroutine starts as big as the average stack of
-# the busy handlers before it, 8 KiB, and keeps it while idle; the
-# default is worth ~11 % of the message rate, so it stays the default).
-idle_run 25 adaptivestackstart=0 "$work/idle-gogc25.json"
+# collector's headroom.
+idle_run 25 "" "$work/idle-gogc25.json"
 
 # pgbench: one single-row INSERT per transaction, as many clients as agents
 # plus visitors writing at once would use (the server's pool: 16).
@@ -137,7 +134,7 @@ echo
 echo "$(field Open "$work/idle.json") of $idle_n chats open after $(field1 OpenSeconds "$work/idle.json") s to open them and a 10 s hold$( [ "$idle_n" -lt "$idle_want" ] && echo " ($idle_want asked: this machine allows $(ulimit -Hn) open files a process)")."
 echo "Server RSS $(field1 ServerRSSMiB0 "$work/idle.json") MiB before, $(field1 ServerRSSMiB "$work/idle.json") MiB with them open: **$(field1 RSSPerChatKiB "$work/idle.json") KiB a chat**;"
 echo "after a garbage collection, once the RSS settled ($(field1 SettleSeconds "$work/idle.json") s later), $(field1 ServerRSSMiBAfterGC "$work/idle.json") MiB: **$(field1 RSSPerChatKiBAfterGC "$work/idle.json") KiB a chat**. Target: ≤ 16 KiB."
-echo "The same node tuned for idle chats, GOGC=25 GODEBUG=adaptivestackstart=0 (a quarter of the collector's headroom; goroutines start with the smallest stack): $(field Open "$work/idle-gogc25.json") open,"
+echo "The same node tuned for idle chats with GOGC=25 (a quarter of the collector's headroom): $(field Open "$work/idle-gogc25.json") open,"
 echo "RSS $(field1 ServerRSSMiB "$work/idle-gogc25.json") MiB: **$(field1 RSSPerChatKiB "$work/idle-gogc25.json") KiB a chat** ($(field1 RSSPerChatKiBAfterGC "$work/idle-gogc25.json") settled after a GC)."
 echo "What a chat holds live (heap and stacks) is the figure of the Open chats section above; the rest of the RSS is the collector's"
 echo "headroom: the garbage of the hellos until a collection, and freed pages the runtime keeps for the heap to grow into."
