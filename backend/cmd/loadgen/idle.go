@@ -144,18 +144,20 @@ func (l *load) idle(ctx context.Context, n int, dsn string, hold time.Duration) 
 			l.fail("ask the server to collect garbage: %v", err)
 		} else {
 			// The runtime gives the freed pages back to the system in the
-			// background, over seconds: measure once the RSS settles (no
-			// longer falls by 1 MiB in two seconds; at most 30 s).
+			// background, in steps, over seconds: measure once the RSS
+			// settles (falls by less than 1 MiB in three checks two seconds
+			// apart; at most 30 s).
 			settle := time.Now()
-			prev := rssMiB(l.o.pid)
-			for time.Since(settle) < 30*time.Second && ctx.Err() == nil {
+			prev, still := rssMiB(l.o.pid), 0
+			for still < 3 && time.Since(settle) < 30*time.Second && ctx.Err() == nil {
 				time.Sleep(2 * time.Second)
 				now := rssMiB(l.o.pid)
-				done := prev-now < 1
-				prev = now
-				if done {
-					break
+				if prev-now < 1 {
+					still++
+				} else {
+					still = 0
 				}
+				prev = now
 			}
 			rep.SettleSeconds = time.Since(settle).Seconds()
 			rep.ServerRSSMiBAfterGC = prev
