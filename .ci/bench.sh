@@ -54,11 +54,14 @@ mkdir -p docs
   echo "| loader ≤ 4 KB gzip | $(gzip -9 -c static/index.js | wc -c) B | $(verdict "$(gzip -9 -c static/index.js | wc -c)" '<=' 4096) |"
   echo "| widget click → interactive ≤ 250 ms warm, ≤ 800 ms cold; no host long task | see the browser table below | see below |"
   echo "| 20,000 open idle chats on one node | $idle_open open of $idle_n (the open-file limit here) | $(verdict "$idle_open" '>=' 20000) |"
-  rss_verdict=$(verdict "$idle_rss" '<=' 16)
-  if [ "$rss_verdict" != met ] && [ "$(verdict "$idle_rss_gogc25" '<=' 16)" = met ]; then
+  # The steady state of an idle node: the runtime collects at least every
+  # two minutes and then hands freed pages back; right after the sockets
+  # opened, their hellos' garbage is still uncollected.
+  rss_verdict=$(verdict "$idle_rss_gc" '<=' 16)
+  if [ "$rss_verdict" != met ] && [ "$(verdict "$idle_rss_gogc25_gc" '<=' 16)" = met ]; then
     rss_verdict="met with GOGC=25; **not met** with the default GOGC"
   fi
-  echo "| RSS ≤ 16 KiB an idle open chat | defaults: $idle_rss KiB ($idle_rss_gc settled after a GC); GOGC=25: $idle_rss_gogc25 KiB ($idle_rss_gogc25_gc settled); live heap and stacks $idle_kib KiB | $rss_verdict |"
+  echo "| RSS ≤ 16 KiB an idle open chat (settled after a GC) | $idle_rss_gc KiB ($idle_rss right after opening them, before any collection); GOGC=25: $idle_rss_gogc25_gc KiB ($idle_rss_gogc25); live heap and stacks $idle_kib KiB | $rss_verdict |"
   echo "| messages persisted ≥ 70 % of pgbench ($pgtps tps) | $pg_persist/s ($(awk -v a="$pg_persist" -v b="$pgtps" 'BEGIN{printf "%.0f", 100*a/b}') %) | $(verdict "$pg_persist" '>=' "$(awk -v b="$pgtps" 'BEGIN{print 0.7*b}')") |"
   echo "| delivery p99 < 20 ms at half the maximum throughput | ${half_p99} ms | $(verdict "$half_p99" '<' 20) |"
   echo "| chat starts ≥ 3,000/s with PostgreSQL | $starts/s | $(verdict "$starts" '>=' 3000) |"

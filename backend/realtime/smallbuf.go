@@ -9,11 +9,17 @@ import (
 	"sync"
 )
 
-// socketBufferSize is the size of a websocket's read and write buffers.
-// net/http hands a hijacked connection 4 KiB of each; an idle chat holds
-// them for hours, so the socket gets small ones instead (frames larger
-// than a buffer go straight through). Measured in TestIdleSocketMemory.
+// socketBufferSize is the size of a websocket's read buffer. net/http
+// hands a hijacked connection 4 KiB each to read and write; an idle chat
+// holds them for hours, so the socket gets small ones instead (frames
+// larger than a buffer go straight through). Measured in
+// TestIdleSocketMemory.
 const socketBufferSize = 512
+
+// socketWriteBufferSize is the size of its write buffer: the frames the
+// writer sends collect in the batchConn's buffer, taken from a pool only
+// while it drains, so this one only needs to hold a control frame.
+const socketWriteBufferSize = 64
 
 // smallBuffers makes Hijack return a connection with small buffers; the
 // large ones net/http allocated are left to the garbage collector. The
@@ -43,5 +49,5 @@ func (s smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 			return nil, nil, err
 		}
 	}
-	return c, bufio.NewReadWriter(br, bufio.NewWriterSize(c, socketBufferSize)), nil
+	return c, bufio.NewReadWriter(br, bufio.NewWriterSize(c, socketWriteBufferSize)), nil
 }
