@@ -96,11 +96,16 @@ idle_run 100 "" "$work/idle.json"
 # collector's headroom.
 idle_run 25 "" "$work/idle-gogc25.json"
 
-# pgbench: one single-row INSERT per transaction, as many clients as agents
-# plus visitors writing at once would use (the server's pool: 16).
+# pgbench: one single-row INSERT per transaction, at the same client count
+# as the service: a node commits messages on as many connections as it
+# has batches in flight (serve --append-batches, default 4). Also at 16
+# clients, the size of its main pool, for comparison.
 psql "$pgbase/halochat_loadbench" -qc "CREATE TABLE pgb (id bigserial primary key, chat text, body text)" >/dev/null
 echo "INSERT INTO pgb (chat, body) VALUES ('c', 'a message of a typical length, about sixty bytes long.');" > "$work/insert.sql"
-pgtps=$(pgbench -n -c 16 -j 2 -T 10 -f "$work/insert.sql" "$pgbase/halochat_loadbench" 2>/dev/null | grep -o 'tps = [0-9.]*' | head -1 | awk '{printf "%.0f", $3}')
+pg_clients=${LOAD_PG_CLIENTS:-4}
+pgbench_tps() { pgbench -n -c "$1" -j 2 -T 10 -f "$work/insert.sql" "$pgbase/halochat_loadbench" 2>/dev/null | grep -o 'tps = [0-9.]*' | head -1 | awk '{printf "%.0f", $3}'; }
+pgtps=$(pgbench_tps "$pg_clients")
+pgtps16=$(pgbench_tps 16)
 
 echo "## Message load (.ci/loadbench.sh: backend/cmd/loadgen against bin/halochat serve --limits benchmark)"
 echo
@@ -121,7 +126,7 @@ done
 echo
 echo "Two nodes: visitors on one node, agents on the other; RSS and CPU are the visitors' node's. SQLite: $sqlite_messages messages each at $sqlite_rate/s ($((chats * sqlite_rate * 2)) messages/s offered)."
 echo
-echo "pgbench on the same server, 16 clients, single-row INSERT transactions, 10 s: **$pgtps tps**."
+echo "pgbench on the same server, single-row INSERT transactions, 10 s: **$pgtps tps at $pg_clients clients**, the connections a node commits messages on (\`serve --append-batches\`, default 4: the same client count); $pgtps16 tps at 16 clients (the size of a node's main pool; a node with 16 batches in flight commits smaller batches and persisted fewer messages a second here)."
 echo
 echo "Group commit: the same PostgreSQL run with \`serve --append-batches -1\` (every message its own commit): $(field PersistedPerSecond "$work/unbatched.json") persisted/s, against $(field PersistedPerSecond "$work/pg.json")/s batched (the default)."
 echo
@@ -145,6 +150,8 @@ if [ -n "${LOAD_SUMMARY:-}" ]; then
     echo "two_persist=$(field PersistedPerSecond "$work/two.json")"
     echo "sqlite_persist=$(field PersistedPerSecond "$work/sqlite.json")"
     echo "pgtps=$pgtps"
+    echo "pgtps16=$pgtps16"
+    echo "pg_clients=$pg_clients"
     echo "half_p99=$(field1 P99Ms "$work/half.json")"
     echo "starts=$(field StartsPerSecond "$work/starts.json")"
     echo "idle_n=$idle_n"
