@@ -29,9 +29,17 @@ start_node() { # DSN PORT → pid on stdout
   echo "$pid"
 }
 
+# settle DSN: on PostgreSQL, each run starts from the same state: the
+# earlier runs' dead rows vacuumed (no autovacuum in the middle of a run)
+# and a fresh checkpoint (none falls due during a run of under 5 minutes).
+settle() {
+  case $1 in postgres*) psql "$1" -q -c "VACUUM ANALYZE" -c "CHECKPOINT" >/dev/null ;; esac
+}
+
 serve_and_load() { # DSN PORT → JSON report on stdout
   local dsn=$1 port=$2
   bin/halochat demo --db "$dsn" --json > "$work/demo-$port.json" 2>/dev/null
+  settle "$dsn"
   local pid
   pid=$(start_node "$dsn" "$port")
   pids+=("$pid")
@@ -70,6 +78,7 @@ start_chats=${LOAD_START_CHATS:-15000} start_parallel=${LOAD_START_PARALLEL:-100
 chats=$start_chats messages=0 agents=0 LOADGEN_ARGS="-starts-only -parallel $start_parallel" serve_and_load "$pgdsn" 18306 > "$work/starts.json"
 
 # Two nodes on one PostgreSQL: visitors on one, agents on the other.
+settle "$pgdsn"
 a=$(start_node "$pgdsn" 18303); pids+=("$a")
 b=$(start_node "$pgdsn" 18304); pids+=("$b")
 "$work/loadgen" -url http://127.0.0.1:18303 -agent-url http://127.0.0.1:18304 -demo "$work/demo-18301.json" \

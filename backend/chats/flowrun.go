@@ -156,7 +156,12 @@ func (s *Service) runFlowFrom(ctx context.Context, c *store.Chat, create *newCha
 			}
 		}
 		var res store.AdvanceResult
-		if create != nil && create.chat == nil {
+		// A chat's first commit creates it: its id was known to nobody
+		// before, so no socket on any node can follow it yet, and its
+		// messages are not published (the visitor gets them in the start's
+		// answer; the cluster broker would carry them to nobody).
+		fresh := create != nil && create.chat == nil
+		if fresh {
 			res, err = s.store.CreateChatAdvanced(ctx, c, create.fields, &adv)
 		} else {
 			res, err = s.store.AdvanceChat(ctx, c.ID, adv)
@@ -178,7 +183,9 @@ func (s *Service) runFlowFrom(ctx context.Context, c *store.Chat, create *newCha
 			create.chat = c
 		}
 		all = append(all, res.Messages...)
-		s.publish(c.ID, res.Messages)
+		if !fresh {
+			s.publish(c.ID, res.Messages)
+		}
 		if queued || c.Status == store.ChatEnded {
 			s.publishQueue(c.ID)
 		}
