@@ -29,8 +29,8 @@ type conn struct {
 	queue   []item
 	writing bool
 	closed  bool
-	watches map[string]*watch // by chat id
-	queueW  func()            // cancels the queue subscription
+	watches watchSet // by chat id
+	queueW  func()   // cancels the queue subscription
 	ping    *time.Timer
 }
 
@@ -38,6 +38,70 @@ type conn struct {
 type watch struct {
 	last   int64
 	cancel func()
+}
+
+// watchSet holds the chats a connection follows. A visitor's socket
+// follows one, kept inline (a map cost ~250 bytes an idle chat); an
+// agent's console may follow many, the others in a map.
+type watchSet struct {
+	id  string
+	one *watch
+	m   map[string]*watch
+}
+
+func (s *watchSet) get(id string) *watch {
+	if s.one != nil && s.id == id {
+		return s.one
+	}
+	return s.m[id]
+}
+
+// add adds a chat that get does not find.
+func (s *watchSet) add(id string, w *watch) {
+	if s.one == nil {
+		s.id, s.one = id, w
+		return
+	}
+	if s.m == nil {
+		s.m = map[string]*watch{}
+	}
+	s.m[id] = w
+}
+
+// remove removes a chat and returns its watch (nil if absent).
+func (s *watchSet) remove(id string) *watch {
+	if s.one != nil && s.id == id {
+		w := s.one
+		s.id, s.one = "", nil
+		return w
+	}
+	w := s.m[id]
+	delete(s.m, id)
+	return w
+}
+
+// ids returns the chats followed.
+func (s *watchSet) ids() []string {
+	var out []string
+	if s.one != nil {
+		out = append(out, s.id)
+	}
+	for id := range s.m {
+		out = append(out, id)
+	}
+	return out
+}
+
+// all returns every watch.
+func (s *watchSet) all() []*watch {
+	var out []*watch
+	if s.one != nil {
+		out = append(out, s.one)
+	}
+	for _, w := range s.m {
+		out = append(out, w)
+	}
+	return out
 }
 
 // item is a frame to write or an event to turn into frames.
@@ -226,7 +290,7 @@ func (c *conn) deliver(ev chats.Event) error {
 		return c.send(protocol.Frame{Type: protocol.FrameTyping, ChatID: ev.ChatID, From: ev.Typing.From, Typing: &on})
 	}
 	c.mu.Lock()
-	w := c.watches[ev.ChatID]
+	w := c.watches.get(ev.ChatID)
 	var last int64
 	if w != nil {
 		last = w.last
@@ -333,21 +397,18 @@ func (c *conn) watch(chatID string, after int64) {
 		c.mu.Unlock()
 		return
 	}
-	if c.watches == nil {
-		c.watches = map[string]*watch{}
-	}
-	w := c.watches[chatID]
+	w := c.watches.get(chatID)
 	fresh := w == nil
 	if fresh {
 		w = &watch{}
-		c.watches[chatID] = w
+		c.watches.add(chatID, w)
 	}
 	w.last = max(after, 0)
 	c.mu.Unlock()
 	if fresh {
 		cancel := c.srv.cfg.Broker.Subscribe(chats.ChatTopic(chatID), func(ev chats.Event) { c.push(item{ev: &ev}) })
 		c.mu.Lock()
-		if c.closed || c.watches[chatID] != w { // closed or unwatched meanwhile
+		if c.closed || c.watches.get(chatID) != w { // closed or unwatched meanwhile
 			c.mu.Unlock()
 			cancel()
 			return
@@ -360,8 +421,7 @@ func (c *conn) watch(chatID string, after int64) {
 
 func (c *conn) unwatch(chatID string) {
 	c.mu.Lock()
-	w := c.watches[chatID]
-	delete(c.watches, chatID)
+	w := c.watches.remove(chatID)
 	c.mu.Unlock()
 	if w != nil && w.cancel != nil {
 		w.cancel()
@@ -418,8 +478,8 @@ func (c *conn) heartbeat() {
 func (c *conn) close() {
 	c.mu.Lock()
 	c.closed = true
-	ws := c.watches
-	c.watches = nil
+	ws := c.watches.all()
+	c.watches = watchSet{}
 	qw := c.queueW
 	if c.ping != nil {
 		c.ping.Stop()

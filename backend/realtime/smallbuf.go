@@ -11,10 +11,10 @@ import (
 
 // socketBufferSize is the size of a websocket's read buffer. net/http
 // hands a hijacked connection 4 KiB each to read and write; an idle chat
-// holds them for hours, so the socket gets small ones instead (frames
-// larger than a buffer go straight through). Measured in
-// TestIdleSocketMemory.
-const socketBufferSize = 512
+// holds them for hours, so the socket gets small ones instead: a chat
+// message's frame (~100 bytes) fits, a larger one costs a second read.
+// Measured in TestIdleSocketMemory.
+const socketBufferSize = 256
 
 // socketWriteBufferSize is the size of its write buffer: the frames the
 // writer sends collect in the batchConn's buffer, taken from a pool only

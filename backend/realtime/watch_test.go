@@ -67,10 +67,7 @@ func TestWatchingWhilePublishingDoesNotDeadlock(t *testing.T) {
 	}
 	for _, c := range conns {
 		c.mu.Lock()
-		var ids []string
-		for id := range c.watches {
-			ids = append(ids, id)
-		}
+		ids := c.watches.ids()
 		c.mu.Unlock()
 		for _, id := range ids {
 			c.unwatch(id)
@@ -78,5 +75,51 @@ func TestWatchingWhilePublishingDoesNotDeadlock(t *testing.T) {
 	}
 	if n := len(b.Topics()); n != 0 {
 		t.Fatalf("%d topics still subscribed after every watch ended", n)
+	}
+}
+
+// A watch set keeps its first chat inline and the others in a map; each
+// is found, removed and added again wherever it is kept.
+func TestWatchSet(t *testing.T) {
+	var s watchSet
+	a, b, c := &watch{last: 1}, &watch{last: 2}, &watch{last: 3}
+	steps := []struct {
+		do   func()
+		want map[string]*watch
+	}{
+		{func() {}, map[string]*watch{}},
+		{func() { s.add("a", a) }, map[string]*watch{"a": a}},
+		{func() { s.add("b", b) }, map[string]*watch{"a": a, "b": b}},
+		{func() { s.add("c", c) }, map[string]*watch{"a": a, "b": b, "c": c}},
+		{func() {
+			if w := s.remove("a"); w != a {
+				t.Errorf("remove a = %v", w)
+			}
+		}, map[string]*watch{"b": b, "c": c}},
+		{func() { s.add("a", a) }, map[string]*watch{"a": a, "b": b, "c": c}},
+		{func() {
+			if w := s.remove("c"); w != c {
+				t.Errorf("remove c = %v", w)
+			}
+			if w := s.remove("zz"); w != nil {
+				t.Errorf("remove zz = %v", w)
+			}
+		}, map[string]*watch{"a": a, "b": b}},
+	}
+	for i, st := range steps {
+		st.do()
+		for id, w := range st.want {
+			if got := s.get(id); got != w {
+				t.Errorf("step %d: get(%s) = %v, want %v", i, id, got, w)
+			}
+		}
+		if len(s.ids()) != len(st.want) || len(s.all()) != len(st.want) {
+			t.Errorf("step %d: ids %v, %d watches; want %d", i, s.ids(), len(s.all()), len(st.want))
+		}
+		for _, id := range s.ids() {
+			if st.want[id] == nil {
+				t.Errorf("step %d: %s is still watched", i, id)
+			}
+		}
 	}
 }
