@@ -130,11 +130,17 @@ func TestAppendBatchUnderLoad(t *testing.T) {
 	if total != writers*each {
 		t.Fatalf("%d messages stored, want %d", total, writers*each)
 	}
-	batches, items := s.appends.counts()
-	if items != writers*(each+1) || batches >= items {
-		t.Fatalf("%d messages in %d batches: want them all, and some batched together", items, batches)
+	wantBatched(t, s.appends, "messages", writers*(each+1))
+}
+
+// wantBatched checks that b ran want statements, some of them together.
+func wantBatched(t *testing.T, b *appendBatcher, what string, want int) {
+	t.Helper()
+	batches, items := b.counts()
+	if items != want || batches >= items {
+		t.Fatalf("%d %s in %d batches: want %d, and some batched together", items, what, batches, want)
 	}
-	t.Logf("%d messages in %d batches", items, batches)
+	t.Logf("%d %s in %d batches", items, what, batches)
 }
 
 // Look-ups that arrive together share a pipeline, and each gets its own
@@ -168,9 +174,5 @@ func TestLookupBatchUnderLoad(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	batches, items := s.reads.counts()
-	if items != 2*readers*each || batches >= items {
-		t.Fatalf("%d look-ups in %d batches: want them all, and some batched together", items, batches)
-	}
-	t.Logf("%d look-ups in %d batches", items, batches)
+	wantBatched(t, s.reads, "look-ups", 2*readers*each)
 }
