@@ -58,22 +58,21 @@ type pgTyping struct {
 	On   bool   `json:"o"`
 }
 
-type pgPayload struct {
+// pgPayloadOf is a notification's body. M is a topic's messages: sent
+// as JSON encoded once, when payloads measures them (pgPayloadOut), and
+// received decoded (pgPayload).
+type pgPayloadOf[M any] struct {
 	Node   string     `json:"n"`
 	Topics []string   `json:"t,omitempty"`
 	Typing []pgTyping `json:"y,omitempty"`
 	// Messages of some of Topics, in seq order.
-	Messages map[string][]store.Message `json:"m,omitempty"`
+	Messages map[string]M `json:"m,omitempty"`
 }
 
-// pgPayloadOut is pgPayload as sent: each topic's messages are encoded
-// once, when payloads measures them.
-type pgPayloadOut struct {
-	Node     string                     `json:"n"`
-	Topics   []string                   `json:"t,omitempty"`
-	Typing   []pgTyping                 `json:"y,omitempty"`
-	Messages map[string]json.RawMessage `json:"m,omitempty"`
-}
+type (
+	pgPayload    = pgPayloadOf[[]store.Message]
+	pgPayloadOut = pgPayloadOf[json.RawMessage]
+)
 
 // PGOptions configures NewPG.
 type PGOptions struct {
