@@ -42,7 +42,7 @@ type rowScanner interface {
 	Err() error
 }
 
-// appendItem is an append waiting for its batch.
+// appendItem is a statement waiting for its batch.
 type appendItem struct {
 	ctx  context.Context
 	stmt batchStmt
@@ -181,13 +181,13 @@ func (b *appendBatcher) commit(ctx context.Context, batch []*appendItem) {
 func (b *appendBatcher) pipeline(ctx context.Context, items []*appendItem) error {
 	conn, err := b.db.Conn(ctx)
 	if err != nil {
-		return fmt.Errorf("append a batch of %d messages: %w", len(items), err)
+		return fmt.Errorf("run a batch of %d statements: %w", len(items), err)
 	}
 	defer conn.Close()
 	return conn.Raw(func(dc any) error {
 		sc, ok := dc.(*stdlib.Conn)
 		if !ok {
-			return fmt.Errorf("append a batch of messages: driver connection is %T, not pgx's", dc)
+			return fmt.Errorf("run a batch of statements: driver connection is %T, not pgx's", dc)
 		}
 		var batch pgx.Batch
 		for _, it := range items {
@@ -212,7 +212,7 @@ func (b *appendBatcher) pipeline(ctx context.Context, items []*appendItem) error
 			errs[i] = err
 		}
 		if err := res.Close(); err != nil {
-			return fmt.Errorf("append a batch of %d messages: %w", len(items), err)
+			return fmt.Errorf("run a batch of %d statements: %w", len(items), err)
 		}
 		for i, it := range items {
 			switch {
@@ -221,7 +221,7 @@ func (b *appendBatcher) pipeline(ctx context.Context, items []*appendItem) error
 			case errors.Is(errs[i], pgx.ErrNoRows):
 				it.err = sql.ErrNoRows
 			default:
-				return fmt.Errorf("append a batch of %d messages: %w", len(items), errs[i])
+				return fmt.Errorf("run a batch of %d statements: %w", len(items), errs[i])
 			}
 		}
 		return nil
@@ -231,19 +231,19 @@ func (b *appendBatcher) pipeline(ctx context.Context, items []*appendItem) error
 // lookup runs the read st through the read batcher, or alone when
 // batching is off.
 func (s *Store) lookup(ctx context.Context, st batchStmt) error {
-	var err error
-	if s.reads != nil {
-		_, err = s.reads.do(ctx, st)
-	} else {
-		_, err = runAlone(ctx, s.appendDB, st)
-	}
+	_, err := s.batched(ctx, s.reads, st)
 	return err
 }
 
 // commit runs st through the batcher, or alone when batching is off.
 func (s *Store) commit(ctx context.Context, st batchStmt) (int64, error) {
-	if s.appends != nil {
-		return s.appends.do(ctx, st)
+	return s.batched(ctx, s.appends, st)
+}
+
+// batched runs st through b, or alone when b is nil (batching off).
+func (s *Store) batched(ctx context.Context, b *appendBatcher, st batchStmt) (int64, error) {
+	if b != nil {
+		return b.do(ctx, st)
 	}
 	return runAlone(ctx, s.appendDB, st)
 }
