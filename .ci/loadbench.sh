@@ -95,18 +95,18 @@ idle_want=${LOAD_IDLE:-20000}
 idle_cap=$(( $(ulimit -Hn) - 200 ))
 idle_n=$(( idle_want < idle_cap ? idle_want : idle_cap ))
 bin/halochat demo --db "$pgdsn" --json > "$work/demo-18307.json" 2>/dev/null
-idle_run() { # GOGC GODEBUG OUT: one node holding idle_n idle chats
-  GOGC=$1 GODEBUG=$2 bin/halochat serve --addr 127.0.0.1:18307 --db "$pgdsn" --limits benchmark --pprof 127.0.0.1:18308 > "$work/serve-18307.log" 2>&1 &
+idle_run() { # GOGC OUT: one node holding idle_n idle chats
+  GOGC=$1 bin/halochat serve --addr 127.0.0.1:18307 --db "$pgdsn" --limits benchmark --pprof 127.0.0.1:18308 > "$work/serve-18307.log" 2>&1 &
   local ipid=$!; pids+=("$ipid")
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:18307/readyz" >/dev/null && break; sleep 0.1; done
   "$work/loadgen" -url http://127.0.0.1:18307 -demo "$work/demo-18307.json" -idle "$idle_n" -db "$pgdsn" \
-    -pid "$ipid" -hold 10s -gc-url "http://127.0.0.1:18308/debug/pprof/heap?gc=1" -timeout 5m > "$3"
+    -pid "$ipid" -hold 10s -gc-url "http://127.0.0.1:18308/debug/pprof/heap?gc=1" -timeout 5m > "$2"
   kill "$ipid"; wait "$ipid" 2>/dev/null || true
 }
-idle_run 100 "" "$work/idle.json"
+idle_run 100 "$work/idle.json"
 # A node tuned for idle chats (docs/SCALING.md): a quarter of the
 # collector's headroom.
-idle_run 25 "" "$work/idle-gogc25.json"
+idle_run 25 "$work/idle-gogc25.json"
 
 # pgbench: one single-row INSERT per transaction, at the same client count
 # as the service: a node commits messages on as many connections as it
