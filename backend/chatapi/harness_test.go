@@ -55,6 +55,7 @@ type node struct {
 	svc    *chats.Service
 	broker realtime.Broker
 	auth   *auth.Service
+	rt     *realtime.Server
 }
 
 type nodeOpts struct {
@@ -94,7 +95,7 @@ func (e *env) node(o nodeOpts) *node {
 	au.Routes(mux)
 	rt.Mount(mux)
 	api.Mount(mux)
-	return &node{e: e, url: srv.URL, svc: svc, broker: o.broker, auth: au}
+	return &node{e: e, url: srv.URL, svc: svc, broker: o.broker, auth: au, rt: rt}
 }
 
 // call does an HTTP request with a JSON body and decodes the answer.

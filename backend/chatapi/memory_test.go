@@ -5,8 +5,10 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -29,6 +31,19 @@ import (
 // memory measured is the server's.
 func rawVisitor(t *testing.T, n *node, hello protocol.Frame) net.Conn {
 	t.Helper()
+	return openRawSocket(t, n, hello).conn
+}
+
+// rawSocket is a visitor websocket spoken frame by frame over TCP.
+type rawSocket struct {
+	t    *testing.T
+	conn net.Conn
+	br   *bufio.Reader
+}
+
+// openRawSocket upgrades a TCP connection to /chat/ws and sends hello.
+func openRawSocket(t *testing.T, n *node, hello protocol.Frame) *rawSocket {
+	t.Helper()
 	addr := strings.TrimPrefix(n.url, "http://")
 	c, err := net.Dial("tcp", addr)
 	if err != nil {
@@ -43,23 +58,86 @@ func rawVisitor(t *testing.T, n *node, hello protocol.Frame) net.Conn {
 	if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
 		t.Fatalf("upgrade: %v %v", err, resp)
 	}
+	s := &rawSocket{t: t, conn: c, br: br}
 	hello.V = protocol.ProtocolVersion
-	payload, _ := json.Marshal(hello)
-	frame := []byte{0x81}
-	if len(payload) < 126 {
-		frame = append(frame, 0x80|byte(len(payload)))
-	} else {
-		frame = append(frame, 0x80|126, byte(len(payload)>>8), byte(len(payload)))
+	s.write(s.frame(0x1, jsonBytes(hello)))
+	return s
+}
+
+func jsonBytes(v any) []byte {
+	b, _ := json.Marshal(v)
+	return b
+}
+
+// frame encodes a final client frame (masked) of the opcode.
+func (s *rawSocket) frame(op byte, payload []byte) []byte { return testenv.ClientFrame(op, payload) }
+
+func (s *rawSocket) write(b []byte) {
+	s.t.Helper()
+	if _, err := s.conn.Write(b); err != nil {
+		s.t.Fatalf("write to the socket: %v", err)
 	}
-	mask := []byte{1, 2, 3, 4}
-	frame = append(frame, mask...)
-	for i, b := range payload {
-		frame = append(frame, b^mask[i%4])
+}
+
+// read reads one server frame (unmasked, unfragmented here).
+func (s *rawSocket) read() (op byte, payload []byte) {
+	s.t.Helper()
+	_ = s.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	var h [2]byte
+	if _, err := io.ReadFull(s.br, h[:]); err != nil {
+		s.t.Fatalf("read a frame header: %v", err)
 	}
-	if _, err := c.Write(frame); err != nil {
-		t.Fatal(err)
+	n := int(h[1] & 0x7f)
+	switch n {
+	case 126:
+		var l [2]byte
+		_, _ = io.ReadFull(s.br, l[:])
+		n = int(binary.BigEndian.Uint16(l[:]))
+	case 127:
+		var l [8]byte
+		_, _ = io.ReadFull(s.br, l[:])
+		n = int(binary.BigEndian.Uint64(l[:]))
 	}
-	return c
+	payload = make([]byte, n)
+	if _, err := io.ReadFull(s.br, payload); err != nil {
+		s.t.Fatalf("read a frame payload: %v", err)
+	}
+	return h[0] & 0x0f, payload
+}
+
+// next reads until a frame of the protocol type, skipping others, and
+// returns it; it fails on a websocket close.
+func (s *rawSocket) next(typ string) protocol.Frame {
+	s.t.Helper()
+	for {
+		op, payload := s.read()
+		switch op {
+		case 0x8:
+			s.t.Fatalf("the server closed the socket waiting for %s: %q", typ, payload)
+		case 0x1:
+			var f protocol.Frame
+			if err := json.Unmarshal(payload, &f); err != nil {
+				s.t.Fatalf("bad frame %q", payload)
+			}
+			if f.Type == typ {
+				return f
+			}
+		}
+	}
+}
+
+// nextPing reads until the server's websocket ping and returns its payload.
+func (s *rawSocket) nextPing() []byte {
+	s.t.Helper()
+	for {
+		op, payload := s.read()
+		switch op {
+		case 0x8:
+			s.t.Fatalf("the server closed the socket waiting for a ping: %q", payload)
+		case 0x9:
+			return payload
+		}
+	}
 }
 
 // TestIdleSocketMemory measures what one idle open chat websocket costs
@@ -105,25 +183,27 @@ func TestIdleSocketMemory(t *testing.T) {
 		hellos[i] = protocol.Frame{Type: protocol.FrameHello, ChatID: c.ID, ResumeSecret: tok}
 	}
 
-	measure := func() (uint64, int, uint64) {
+	measure := func() (uint64, uint64, int, uint64) {
 		runtime.GC()
 		runtime.GC()
 		var m runtime.MemStats
 		runtime.ReadMemStats(&m)
-		return m.HeapAlloc + m.StackInuse, runtime.NumGoroutine(), rss(t)
+		return m.HeapAlloc, m.StackInuse, runtime.NumGoroutine(), rss(t)
 	}
-	mem0, g0, rss0 := measure()
+	heap0, stack0, g0, rss0 := measure()
 	open := make([]net.Conn, 0, conns)
 	for _, h := range hellos {
 		open = append(open, rawVisitor(t, n, h))
 	}
 	// Let every hello be served and every writer finish.
 	time.Sleep(500*time.Millisecond + time.Duration(conns)*50*time.Microsecond)
-	mem1, g1, rss1 := measure()
-	per := float64(mem1-mem0) / float64(conns)
+	heap1, stack1, g1, rss1 := measure()
+	perHeap := float64(int64(heap1)-int64(heap0)) / float64(conns)
+	perStack := float64(int64(stack1)-int64(stack0)) / float64(conns)
+	per := perHeap + perStack
 	perRSS := float64(int64(rss1)-int64(rss0)) / float64(conns)
-	t.Logf("idle visitor websocket: %.0f bytes (%.1f KiB) of heap and stacks and %.2f goroutines each, RSS %.1f KiB each with both ends in this process (%d open chats, RSS %.0f MiB)",
-		per, per/1024, float64(g1-g0)/float64(conns), perRSS/1024, conns, float64(rss1)/(1<<20))
+	t.Logf("idle visitor websocket: %.0f bytes (%.1f KiB) of heap and stacks (heap %.0f, stacks %.0f) and %.2f goroutines each, RSS %.1f KiB each with both ends in this process (%d open chats, RSS %.0f MiB)",
+		per, per/1024, perHeap, perStack, float64(g1-g0)/float64(conns), perRSS/1024, conns, float64(rss1)/(1<<20))
 	for _, c := range open {
 		c.Close()
 	}

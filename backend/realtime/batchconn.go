@@ -1,9 +1,11 @@
 package realtime
 
 import (
+	"bufio"
 	"fmt"
 	"net"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -14,9 +16,24 @@ import (
 // acknowledgement and the echo of its message, cost one system call
 // (and one loopback or network packet) rather than one each. Outside a
 // hold, writes (the library's pongs and close frames) go straight out.
+//
+// Reading, it hands out first the bytes the client sent right behind the
+// upgrade request (early), then the connection's; and once after
+// noWaitOnce it returns errWouldBlock rather than wait for a byte
+// (idleread.go).
 type batchConn struct {
 	net.Conn
 	pool *sync.Pool // of *[]byte
+	// raw is the socket's descriptor to wait on; nil when the connection
+	// has none (then its reader waits inside the library, as agents' do).
+	raw syscall.RawConn
+	// reader is the websocket's buffered reader over this connection.
+	reader *bufio.Reader
+	early  []byte
+
+	// noWait is set and read by the goroutine reading the websocket
+	// (the library reads in the caller's goroutine).
+	noWait bool
 
 	mu   sync.Mutex
 	hold bool
@@ -24,8 +41,36 @@ type batchConn struct {
 }
 
 func newBatchConn(c net.Conn, pool *sync.Pool) *batchConn {
-	return &batchConn{Conn: c, pool: pool}
+	b := &batchConn{Conn: c, pool: pool}
+	if sc, ok := c.(syscall.Conn); ok {
+		if rc, err := sc.SyscallConn(); err == nil {
+			b.raw = rc
+		}
+	}
+	return b
 }
+
+// Read reads the early bytes, then the connection.
+func (b *batchConn) Read(p []byte) (int, error) {
+	if len(b.early) > 0 {
+		n := copy(p, b.early)
+		if b.early = b.early[n:]; len(b.early) == 0 {
+			b.early = nil
+		}
+		return n, nil
+	}
+	if b.noWait {
+		b.noWait = false
+		if ready, err := readableNow(b.raw); err == nil && !ready {
+			return 0, errWouldBlock
+		}
+	}
+	return b.Conn.Read(p)
+}
+
+// noWaitOnce makes the next read of the connection return errWouldBlock
+// if nothing has arrived, rather than wait. Only with raw.
+func (b *batchConn) noWaitOnce(on bool) { b.noWait = on && b.raw != nil }
 
 // Write buffers p while held, or writes it.
 func (b *batchConn) Write(p []byte) (int, error) {

@@ -3,6 +3,7 @@ package realtime
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -129,6 +130,12 @@ type Server struct {
 
 	agentMu    sync.Mutex
 	agentConns map[int64]int
+
+	// visitors are the open visitor sockets after their hello, for Close:
+	// an idle one waits outside the library (idleread.go), where the
+	// server's context does not reach it.
+	visitorMu sync.Mutex
+	visitors  map[*conn]struct{}
 }
 
 // NewServer returns a Server. Close it to drop every connection.
@@ -143,7 +150,7 @@ func NewServer(cfg Config) *Server {
 		ipSend: PerMinute(cfg.Limits.IPSendsPerMinute),
 		prSend: PerMinute(cfg.Limits.ProfileSendsPerMinute),
 		perIP:  &counter{max: cfg.Limits.MaxConnsPerIP, m: map[string]int{}},
-		ctx:    ctx, cancel: cancel, agentConns: map[int64]int{}}
+		ctx:    ctx, cancel: cancel, agentConns: map[int64]int{}, visitors: map[*conn]struct{}{}}
 	s.queue = newQueueView(cfg.Chats.QueueStates)
 	s.writeBufs.New = func() any { b := make([]byte, 0, 4096); return &b }
 	go s.touchAgents(ctx)
@@ -151,7 +158,36 @@ func NewServer(cfg Config) *Server {
 }
 
 // Close drops every connection.
-func (s *Server) Close() { s.cancel() }
+func (s *Server) Close() {
+	s.cancel()
+	s.visitorMu.Lock()
+	open := make([]*conn, 0, len(s.visitors))
+	for c := range s.visitors {
+		open = append(open, c)
+	}
+	s.visitorMu.Unlock()
+	for _, c := range open {
+		_ = c.ws.CloseNow()
+	}
+}
+
+// addVisitor registers an open visitor socket; false if the server is
+// closed.
+func (s *Server) addVisitor(c *conn) bool {
+	s.visitorMu.Lock()
+	defer s.visitorMu.Unlock()
+	if s.ctx.Err() != nil {
+		return false
+	}
+	s.visitors[c] = struct{}{}
+	return true
+}
+
+func (s *Server) removeVisitor(c *conn) {
+	s.visitorMu.Lock()
+	delete(s.visitors, c)
+	s.visitorMu.Unlock()
+}
 
 // Mount adds the routes to mux.
 func (s *Server) Mount(mux *http.ServeMux) {
@@ -240,9 +276,12 @@ func (s *Server) visitorSocket(w http.ResponseWriter, r *http.Request) {
 		}
 	}()
 
-	hctx, cancel := context.WithTimeout(ctx, s.lim.HelloTimeout)
-	f, err := c.readFrame(hctx)
-	cancel()
+	// The hello's deadline is a timer, not a context: the library keeps
+	// the context of the last message read until the next one, which for
+	// an idle chat is hours.
+	helloTimer := time.AfterFunc(s.lim.HelloTimeout, func() { _ = ws.CloseNow() })
+	f, err := c.readFrame(ctx)
+	helloTimer.Stop()
 	if err != nil {
 		return
 	}
@@ -262,19 +301,22 @@ func (s *Server) visitorSocket(w http.ResponseWriter, r *http.Request) {
 		s.log.Error("visitor socket: chat state", "chat", chat.ID, "err", err)
 		return
 	}
+	if !s.addVisitor(c) {
+		return
+	}
 	c.enqueueFrame(protocol.Frame{Type: protocol.FrameReady, ChatID: chat.ID, Chat: state})
 	c.watch(chat.ID, f.AfterSeq)
 	c.heartbeat()
-	// The socket's long life goes on in a fresh goroutine: the handler's
+	// The socket's long life goes on in fresh goroutines: the handler's
 	// stack grew deep serving the handshake and hello, and an idle
 	// socket should hold only a small one.
 	handedOver = true
-	vc, ip := visitorChat{id: chat.ID, profile: chat.ProfileID}, ClientIP(r) // not the row, not the request
-	go func() {
-		defer release()
-		defer c.close()
-		s.visitorLoop(ctx, c, vc, ip)
-	}()
+	v := &visitor{srv: s, c: c, chat: visitorChat{id: chat.ID, profile: chat.ProfileID}, ip: ClientIP(r), release: release} // not the row, not the request
+	if bc.raw == nil {
+		go v.loop()
+		return
+	}
+	go v.wait()
 }
 
 // visitorChat is what a visitor's socket keeps of its chat for its whole
@@ -282,16 +324,81 @@ func (s *Server) visitorSocket(w http.ResponseWriter, r *http.Request) {
 // little).
 type visitorChat struct{ id, profile string }
 
-func (s *Server) visitorLoop(ctx context.Context, c *conn, chat visitorChat, ip string) {
-	// The loop waits in Read with only its own small frame on the stack:
-	// a frame's handling (visitorFrame) runs above it, and the stack it
-	// grows is given back by the collector while the chat is idle.
-	for {
-		typ, data, err := c.ws.Read(ctx)
-		if err != nil || !s.visitorFrame(ctx, c, chat, ip, typ, data) {
+// visitor is a visitor's socket after its hello.
+type visitor struct {
+	srv     *Server
+	c       *conn
+	chat    visitorChat
+	ip      string
+	release func()
+}
+
+// wait waits for the next frames on a small stack (idleread.go), then
+// hands them to a burst.
+func (v *visitor) wait() {
+	if v.c.out.reader.Buffered() == 0 {
+		if err := waitReadable(v.c.out.raw); err != nil {
+			v.end()
 			return
 		}
 	}
+	go v.burst()
+}
+
+// burst reads and handles the frames that have arrived, then hands the
+// socket back to a fresh waiter. A burst of only control frames (the
+// client's pong to the server's ping) ends when the library, having
+// handled them, would wait for the next frame: its read of the
+// connection returns errWouldBlock instead, at a frame boundary.
+func (v *visitor) burst() {
+	br, ctx := v.c.out.reader, v.srv.ctx
+	for {
+		// At a frame boundary: what has arrived?
+		buf, _ := br.Peek(br.Buffered())
+		kind, need := scanControlFrames(buf)
+		for kind == framesIncomplete && need <= br.Size() {
+			if _, err := br.Peek(need); err != nil { // the rest of a control frame, or the end
+				v.end()
+				return
+			}
+			buf, _ = br.Peek(br.Buffered())
+			kind, need = scanControlFrames(buf)
+		}
+		v.c.out.noWaitOnce(kind == framesControl)
+		typ, data, err := v.c.ws.Read(ctx)
+		v.c.out.noWaitOnce(false)
+		switch {
+		case errors.Is(err, errWouldBlock):
+			go v.wait()
+			return
+		case err != nil || !v.srv.visitorFrame(ctx, v.c, v.chat, v.ip, typ, data):
+			v.end()
+			return
+		}
+		if br.Buffered() == 0 {
+			go v.wait()
+			return
+		}
+	}
+}
+
+// loop reads and handles frames for a connection without a descriptor
+// to wait on: it waits inside the library.
+func (v *visitor) loop() {
+	for {
+		typ, data, err := v.c.ws.Read(v.srv.ctx)
+		if err != nil || !v.srv.visitorFrame(v.srv.ctx, v.c, v.chat, v.ip, typ, data) {
+			v.end()
+			return
+		}
+	}
+}
+
+// end closes the socket.
+func (v *visitor) end() {
+	v.srv.removeVisitor(v.c)
+	v.c.close()
+	v.release()
 }
 
 // visitorFrame handles one frame from a visitor's socket; false closes it.

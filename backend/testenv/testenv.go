@@ -132,3 +132,22 @@ func Short(dsn string) string {
 	}
 	return strings.SplitN(dsn, "?", 2)[0]
 }
+
+// ClientFrame encodes a final websocket frame as a client sends it
+// (RFC 6455 §5.2: masked), for tests that speak the protocol byte by
+// byte.
+func ClientFrame(op byte, payload []byte) []byte {
+	mask := [4]byte{9, 8, 7, 6}
+	out := []byte{0x80 | op}
+	switch {
+	case len(payload) < 126:
+		out = append(out, 0x80|byte(len(payload)))
+	default:
+		out = append(out, 0x80|126, byte(len(payload)>>8), byte(len(payload)))
+	}
+	out = append(out, mask[:]...)
+	for i, b := range payload {
+		out = append(out, b^mask[i%4])
+	}
+	return out
+}
