@@ -85,6 +85,35 @@ func TestIdleVisitorSocketAfterPings(t *testing.T) {
 	}
 }
 
+// The server drops a socket whose client answers no ping (the heartbeat
+// wheel), and one that never says hello (the socket's read deadline).
+func TestSilentSocketsAreDropped(t *testing.T) {
+	e := newEnv(t, testenv.SQLiteDSN(t))
+	n := e.node(nodeOpts{limits: realtime.Limits{MaxConnsPerIP: -1, PingInterval: 50 * time.Millisecond,
+		PingTimeout: 200 * time.Millisecond, HelloTimeout: 300 * time.Millisecond}})
+	resp := n.mustStart(protocol.StartChatRequest{})
+	for _, tc := range []struct {
+		name string
+		open func() *rawSocket
+	}{
+		{"no pong", func() *rawSocket {
+			s := openRawSocket(t, n, protocol.Frame{Type: protocol.FrameHello, ChatID: resp.ChatID, ResumeSecret: resp.ResumeSecret, AfterSeq: resp.Chat.LastSeq})
+			s.next(protocol.FrameReady)
+			return s
+		}},
+		{"no hello", func() *rawSocket { return upgradeRaw(t, n) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := tc.open()
+			defer s.conn.Close()
+			_ = s.conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+			if _, err := io.Copy(io.Discard, s.br); err != nil { // reads pings and frames, answers nothing
+				t.Fatalf("the server did not drop the silent socket: %v", err)
+			}
+		})
+	}
+}
+
 // Closing the real-time server drops idle visitor sockets too, though
 // their goroutines wait outside the library, where the server's context
 // does not reach.

@@ -29,48 +29,61 @@ type Broker interface {
 }
 
 // Local is the in-process broker of a single node.
+//
+// A topic has few subscribers (a chat: its visitor's socket and an
+// agent's console or two; the queue: the online consoles), so each holds
+// a slice: an idle chat's subscription costs a slice's few words, not a
+// map of its own.
 type Local struct {
 	mu   sync.RWMutex
-	subs map[string]map[*subscription]struct{}
+	subs map[string][]*subscription
 }
 
 type subscription struct {
-	fn func(chats.Event)
+	b     *Local
+	topic string
+	fn    func(chats.Event)
 }
 
 // NewLocal returns an in-process broker.
-func NewLocal() *Local { return &Local{subs: map[string]map[*subscription]struct{}{}} }
+func NewLocal() *Local { return &Local{subs: map[string][]*subscription{}} }
 
 // Publish implements chats.Publisher.
 func (b *Local) Publish(ev chats.Event) {
 	b.mu.RLock()
 	defer b.mu.RUnlock()
-	for s := range b.subs[ev.Topic] {
+	for _, s := range b.subs[ev.Topic] {
 		s.fn(ev)
 	}
 }
 
 // Subscribe implements Broker.
 func (b *Local) Subscribe(topic string, fn func(chats.Event)) func() {
-	s := &subscription{fn: fn}
+	s := &subscription{b: b, topic: topic, fn: fn}
 	b.mu.Lock()
-	m := b.subs[topic]
-	if m == nil {
-		m = map[*subscription]struct{}{}
-		b.subs[topic] = m
-	}
-	m[s] = struct{}{}
+	b.subs[topic] = append(b.subs[topic], s)
 	b.mu.Unlock()
-	var once sync.Once
-	return func() {
-		once.Do(func() {
-			b.mu.Lock()
-			delete(b.subs[topic], s)
-			if len(b.subs[topic]) == 0 {
-				delete(b.subs, topic)
-			}
-			b.mu.Unlock()
-		})
+	return s.cancel
+}
+
+// cancel removes the subscription (a second call does nothing).
+func (s *subscription) cancel() {
+	b := s.b
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	list := b.subs[s.topic]
+	for i, x := range list {
+		if x != s {
+			continue
+		}
+		if len(list) == 1 {
+			delete(b.subs, s.topic)
+			return
+		}
+		last := len(list) - 1
+		list[i], list[last] = list[last], nil
+		b.subs[s.topic] = list[:last]
+		return
 	}
 }
 

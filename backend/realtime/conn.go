@@ -31,7 +31,8 @@ type conn struct {
 	closed  bool
 	watches watchSet // by chat id
 	queueW  func()   // cancels the queue subscription
-	ping    *time.Timer
+	pinging bool     // a ping waits for its pong
+	slot    int      // the heartbeat slot (heartbeats.add)
 }
 
 // watch is one chat the connection follows; last is the last seq written.
@@ -453,25 +454,26 @@ func (c *conn) watchQueue() {
 	coalesce(chats.Event{})
 }
 
-// heartbeat pings every PingInterval from a timer (no goroutine while
-// idle) and drops the socket when a pong does not come in time.
-func (c *conn) heartbeat() {
+// pingOnce pings the socket (heartbeats.run) and drops it when the pong
+// does not come within timeout; it does nothing while an earlier ping
+// still waits.
+func (c *conn) pingOnce(ctx context.Context, timeout time.Duration) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.ping = time.AfterFunc(c.srv.lim.PingInterval, func() {
-		ctx, cancel := context.WithTimeout(c.srv.ctx, c.srv.lim.PingTimeout)
-		err := c.ws.Ping(ctx)
-		cancel()
-		if err != nil {
-			_ = c.ws.CloseNow()
-			return
-		}
-		c.mu.Lock()
-		if !c.closed && c.ping != nil {
-			c.ping.Reset(c.srv.lim.PingInterval)
-		}
+	if c.closed || c.pinging {
 		c.mu.Unlock()
-	})
+		return
+	}
+	c.pinging = true
+	c.mu.Unlock()
+	pctx, cancel := context.WithTimeout(ctx, timeout)
+	err := c.ws.Ping(pctx)
+	cancel()
+	c.mu.Lock()
+	c.pinging = false
+	c.mu.Unlock()
+	if err != nil {
+		_ = c.ws.CloseNow()
+	}
 }
 
 // close ends subscriptions and the socket (called when the reader ends).
@@ -481,11 +483,8 @@ func (c *conn) close() {
 	ws := c.watches.all()
 	c.watches = watchSet{}
 	qw := c.queueW
-	if c.ping != nil {
-		c.ping.Stop()
-		c.ping = nil
-	}
 	c.mu.Unlock()
+	c.srv.beats.remove(c)
 	for _, w := range ws {
 		if w.cancel != nil {
 			w.cancel()

@@ -131,11 +131,8 @@ type Server struct {
 	agentMu    sync.Mutex
 	agentConns map[int64]int
 
-	// visitors are the open visitor sockets after their hello, for Close:
-	// an idle one waits outside the library (idleread.go), where the
-	// server's context does not reach it.
-	visitorMu sync.Mutex
-	visitors  map[*conn]struct{}
+	// beats pings the open websockets, and drops them on Close.
+	beats *heartbeats
 }
 
 // NewServer returns a Server. Close it to drop every connection.
@@ -150,43 +147,19 @@ func NewServer(cfg Config) *Server {
 		ipSend: PerMinute(cfg.Limits.IPSendsPerMinute),
 		prSend: PerMinute(cfg.Limits.ProfileSendsPerMinute),
 		perIP:  &counter{max: cfg.Limits.MaxConnsPerIP, m: map[string]int{}},
-		ctx:    ctx, cancel: cancel, agentConns: map[int64]int{}, visitors: map[*conn]struct{}{}}
+		ctx:    ctx, cancel: cancel, agentConns: map[int64]int{},
+		beats: newHeartbeats(cfg.Limits.PingInterval, cfg.Limits.PingTimeout)}
 	s.queue = newQueueView(cfg.Chats.QueueStates)
 	s.writeBufs.New = func() any { b := make([]byte, 0, 4096); return &b }
 	go s.touchAgents(ctx)
+	go s.beats.run(ctx)
 	return s
 }
 
 // Close drops every connection.
 func (s *Server) Close() {
 	s.cancel()
-	s.visitorMu.Lock()
-	open := make([]*conn, 0, len(s.visitors))
-	for c := range s.visitors {
-		open = append(open, c)
-	}
-	s.visitorMu.Unlock()
-	for _, c := range open {
-		_ = c.ws.CloseNow()
-	}
-}
-
-// addVisitor registers an open visitor socket; false if the server is
-// closed.
-func (s *Server) addVisitor(c *conn) bool {
-	s.visitorMu.Lock()
-	defer s.visitorMu.Unlock()
-	if s.ctx.Err() != nil {
-		return false
-	}
-	s.visitors[c] = struct{}{}
-	return true
-}
-
-func (s *Server) removeVisitor(c *conn) {
-	s.visitorMu.Lock()
-	delete(s.visitors, c)
-	s.visitorMu.Unlock()
+	s.beats.closeAll()
 }
 
 // Mount adds the routes to mux.
@@ -276,13 +249,17 @@ func (s *Server) visitorSocket(w http.ResponseWriter, r *http.Request) {
 		}
 	}()
 
-	// The hello's deadline is a timer, not a context: the library keeps
-	// the context of the last message read until the next one, which for
-	// an idle chat is hours.
-	helloTimer := time.AfterFunc(s.lim.HelloTimeout, func() { _ = ws.CloseNow() })
+	// The hello's deadline is the socket's, not a context (the library
+	// keeps the context of the last message read until the next one:
+	// for an idle chat, hours) nor a timer of its own.
+	if err := bc.Conn.SetReadDeadline(time.Now().Add(s.lim.HelloTimeout)); err != nil {
+		return
+	}
 	f, err := c.readFrame(ctx)
-	helloTimer.Stop()
 	if err != nil {
+		return
+	}
+	if err := bc.Conn.SetReadDeadline(time.Time{}); err != nil {
 		return
 	}
 	if f.Type != protocol.FrameHello {
@@ -301,12 +278,11 @@ func (s *Server) visitorSocket(w http.ResponseWriter, r *http.Request) {
 		s.log.Error("visitor socket: chat state", "chat", chat.ID, "err", err)
 		return
 	}
-	if !s.addVisitor(c) {
+	if !s.beats.add(c) { // the server is closing
 		return
 	}
 	c.enqueueFrame(protocol.Frame{Type: protocol.FrameReady, ChatID: chat.ID, Chat: state})
 	c.watch(chat.ID, f.AfterSeq)
-	c.heartbeat()
 	// The socket's long life goes on in fresh goroutines: the handler's
 	// stack grew deep serving the handshake and hello, and an idle
 	// socket should hold only a small one.
@@ -396,7 +372,6 @@ func (v *visitor) loop() {
 
 // end closes the socket.
 func (v *visitor) end() {
-	v.srv.removeVisitor(v.c)
 	v.c.close()
 	v.release()
 }
@@ -513,7 +488,9 @@ func (s *Server) agentSocket(w http.ResponseWriter, r *http.Request) {
 	for _, ch := range live {
 		c.watch(ch.ID, 0)
 	}
-	c.heartbeat()
+	if !s.beats.add(c) { // the server is closing
+		return
+	}
 	st := s.cfg.Chats.Store()
 	for {
 		f, err := c.readFrame(ctx)
