@@ -53,15 +53,23 @@ mkdir -p docs
   echo "| widget wasm ≤ 150 KB brotli above a bare go-app v10 app built the same way | $widget_br B vs $bare_br B: $over_kb KB above | $(verdict "$over_kb" '<=' 150) |"
   echo "| loader ≤ 4 KB gzip | $(gzip -9 -c static/index.js | wc -c) B | $(verdict "$(gzip -9 -c static/index.js | wc -c)" '<=' 4096) |"
   echo "| widget click → interactive ≤ 250 ms warm, ≤ 800 ms cold; no host long task | see the browser table below | see below |"
-  echo "| 20,000 open idle chats on one node | $idle_open open of $idle_n (the open-file limit here) | $(verdict "$idle_open" '>=' 20000) |"
-  # The steady state of an idle node: the runtime collects at least every
-  # two minutes and then hands freed pages back; right after the sockets
-  # opened, their hellos' garbage is still uncollected.
-  rss_verdict=$(verdict "$idle_rss_gc" '<=' 16)
-  if [ "$rss_verdict" != met ] && [ "$(verdict "$idle_rss_gogc25_gc" '<=' 16)" = met ]; then
+  # The node needs a descriptor a chat and its own: where the hard
+  # open-file limit leaves no room for 20,000 chats, say so.
+  hard=$(ulimit -Hn)
+  idle_verdict=$(verdict "$idle_open" '>=' 20000)
+  if [ "$idle_verdict" != met ] && [ "$hard" != unlimited ] && [ $(( 20000 + idle_fds0 )) -gt "$hard" ]; then
+    idle_verdict="**not met here**: 20,000 chats need $(( 20000 + idle_fds0 )) descriptors in the node (one a chat, $idle_fds0 of its own) and this machine's hard limit is $hard a process; none of the $idle_open was dropped"
+  fi
+  echo "| 20,000 open idle chats on one node | $idle_open open of $idle_n (the open-file limit here) | $idle_verdict |"
+  # The steady state of an idle node: after a collection (the runtime
+  # collects at least every two minutes), the highest RSS of a window of
+  # two ping rounds; right after the sockets opened, their hellos'
+  # garbage is still uncollected.
+  rss_verdict=$(verdict "$idle_rss_max" '<=' 16)
+  if [ "$rss_verdict" != met ] && [ "$(verdict "$idle_rss_gogc25_max" '<=' 16)" = met ]; then
     rss_verdict="met with GOGC=25; **not met** with the default GOGC"
   fi
-  echo "| RSS ≤ 16 KiB an idle open chat (settled after a GC) | $idle_rss_gc KiB ($idle_rss right after opening them, before any collection); GOGC=25: $idle_rss_gogc25_gc KiB ($idle_rss_gogc25); live heap and stacks $idle_kib KiB | $rss_verdict |"
+  echo "| RSS ≤ 16 KiB an idle open chat (steady state: the highest of a $idle_window_s s window after a collection, pings included) | highest $idle_rss_max KiB, mean $idle_rss_mean ($idle_rss right after opening them, before any collection); GOGC=25: highest $idle_rss_gogc25_max KiB; live heap and stacks $idle_kib KiB | $rss_verdict |"
   echo "| messages persisted ≥ 70 % of pgbench at the same client count ($pgtps tps at $pg_clients clients, the node's message connections) | $pg_persist/s ($(awk -v a="$pg_persist" -v b="$pgtps" 'BEGIN{printf "%.0f", 100*a/b}') %; $(awk -v a="$pg_persist" -v b="$pgtps16" 'BEGIN{printf "%.0f", 100*a/b}') % of pgbench at 16 clients, $pgtps16 tps) | $(verdict "$pg_persist" '>=' "$(awk -v b="$pgtps" 'BEGIN{print 0.7*b}')") |"
   echo "| delivery p99 < 20 ms at half the maximum throughput | ${half_p99} ms | $(verdict "$half_p99" '<' 20) |"
   echo "| chat starts ≥ 3,000/s with PostgreSQL | $starts/s | $(verdict "$starts" '>=' 3000) |"

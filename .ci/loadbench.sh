@@ -95,12 +95,18 @@ idle_want=${LOAD_IDLE:-20000}
 idle_cap=$(( $(ulimit -Hn) - 200 ))
 idle_n=$(( idle_want < idle_cap ? idle_want : idle_cap ))
 bin/halochat demo --db "$pgdsn" --json > "$work/demo-18307.json" 2>/dev/null
+# Held longer than the server's ping interval (25 s), so that every chat
+# has answered a ping (a burst on its socket) before it is measured.
+idle_hold=${LOAD_IDLE_HOLD:-30s}
+# After a collection settles, the idle node's RSS is sampled over a window
+# of two ping rounds: its steady state, pings and their garbage included.
+idle_window=${LOAD_IDLE_WINDOW:-50s}
 idle_run() { # GOGC OUT: one node holding idle_n idle chats
   GOGC=$1 bin/halochat serve --addr 127.0.0.1:18307 --db "$pgdsn" --limits benchmark --pprof 127.0.0.1:18308 > "$work/serve-18307.log" 2>&1 &
   local ipid=$!; pids+=("$ipid")
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:18307/readyz" >/dev/null && break; sleep 0.1; done
   "$work/loadgen" -url http://127.0.0.1:18307 -demo "$work/demo-18307.json" -idle "$idle_n" -db "$pgdsn" \
-    -pid "$ipid" -hold 10s -gc-url "http://127.0.0.1:18308/debug/pprof/heap?gc=1" -timeout 5m > "$2"
+    -pid "$ipid" -hold "$idle_hold" -gc-url "http://127.0.0.1:18308/debug/pprof/heap?gc=1" -window "$idle_window" -timeout 6m > "$2"
   kill "$ipid"; wait "$ipid" 2>/dev/null || true
 }
 idle_run 100 "$work/idle.json"
@@ -148,13 +154,18 @@ echo "Chat starts alone ($start_chats chats, $start_parallel in flight, PostgreS
 echo
 echo "## Idle open chats (loadgen -idle: each chat its own websocket after hello, on one node, PostgreSQL)"
 echo
-echo "$(field Open "$work/idle.json") of $idle_n chats open after $(field1 OpenSeconds "$work/idle.json") s to open them and a 10 s hold$( [ "$idle_n" -lt "$idle_want" ] && echo " ($idle_want asked: this machine allows $(ulimit -Hn) open files a process)")."
-echo "Server RSS $(field1 ServerRSSMiB0 "$work/idle.json") MiB before, $(field1 ServerRSSMiB "$work/idle.json") MiB with them open: **$(field1 RSSPerChatKiB "$work/idle.json") KiB a chat**;"
-echo "after a garbage collection, once the RSS settled ($(field1 SettleSeconds "$work/idle.json") s later), $(field1 ServerRSSMiBAfterGC "$work/idle.json") MiB: **$(field1 RSSPerChatKiBAfterGC "$work/idle.json") KiB a chat**. Target: ≤ 16 KiB."
+echo "$(field Open "$work/idle.json") of $idle_n chats open after $(field1 OpenSeconds "$work/idle.json") s to open them and a $idle_hold hold (every chat pinged by the server at least once)$( [ "$idle_n" -lt "$idle_want" ] && echo " ($idle_want asked: this machine allows $(ulimit -Hn) open files a process, a hard limit that cannot be raised here)")."
+echo "The node's open descriptors: $(field ServerFDs0 "$work/idle.json") of its own (listeners, database connections, the poller), $(field ServerFDs "$work/idle.json") with the chats open: one a chat."
+echo "Server RSS $(field1 ServerRSSMiB0 "$work/idle.json") MiB before, $(field1 ServerRSSMiB "$work/idle.json") MiB with them open: **$(field1 RSSPerChatKiB "$work/idle.json") KiB a chat**"
+echo "(the garbage of their hellos not yet collected); after a garbage collection, once the RSS settled ($(field1 SettleSeconds "$work/idle.json") s later),"
+echo "$(field1 ServerRSSMiBAfterGC "$work/idle.json") MiB: $(field1 RSSPerChatKiBAfterGC "$work/idle.json") KiB a chat; then, sampled every 2 s for $(field WindowSeconds "$work/idle.json") s (the steady state of an idle node,"
+echo "every chat pinged twice): mean **$(field1 RSSPerChatKiBMean "$work/idle.json") KiB**, highest **$(field1 RSSPerChatKiBMax "$work/idle.json") KiB a chat** ($(field1 ServerRSSMiBMaxWin "$work/idle.json") MiB). Target: ≤ 16 KiB."
 echo "The same node tuned for idle chats with GOGC=25 (a quarter of the collector's headroom): $(field Open "$work/idle-gogc25.json") open,"
-echo "RSS $(field1 ServerRSSMiB "$work/idle-gogc25.json") MiB: **$(field1 RSSPerChatKiB "$work/idle-gogc25.json") KiB a chat** ($(field1 RSSPerChatKiBAfterGC "$work/idle-gogc25.json") settled after a GC)."
+echo "$(field1 RSSPerChatKiB "$work/idle-gogc25.json") KiB a chat right after opening them; steady state mean $(field1 RSSPerChatKiBMean "$work/idle-gogc25.json"), highest $(field1 RSSPerChatKiBMax "$work/idle-gogc25.json") KiB a chat."
 echo "What a chat holds live (heap and stacks) is the figure of the Open chats section above; the rest of the RSS is the collector's"
 echo "headroom: the garbage of the hellos until a collection, and freed pages the runtime keeps for the heap to grow into."
+echo "An idle chat's socket is one goroutine waiting for its socket to become readable, on a 2 KiB stack; the frames that arrive"
+echo "(a message, the pong to a ping) are read by a goroutine that lives as long as the burst (backend/realtime/idleread.go)."
 echo "Errors: $(tr -d '\n' < "$work/idle.json" | grep -o '"Errors": [^]]*]\|"Errors": null' | head -c 400)"
 if [ -n "${LOAD_SUMMARY:-}" ]; then
   {
@@ -168,10 +179,13 @@ if [ -n "${LOAD_SUMMARY:-}" ]; then
     echo "starts=$(field StartsPerSecond "$work/starts.json")"
     echo "idle_n=$idle_n"
     echo "idle_open=$(field Open "$work/idle.json")"
+    echo "idle_fds0=$(field ServerFDs0 "$work/idle.json")"
     echo "idle_rss=$(field1 RSSPerChatKiB "$work/idle.json")"
     echo "idle_rss_gc=$(field1 RSSPerChatKiBAfterGC "$work/idle.json")"
-    echo "idle_rss_gogc25=$(field1 RSSPerChatKiB "$work/idle-gogc25.json")"
-    echo "idle_rss_gogc25_gc=$(field1 RSSPerChatKiBAfterGC "$work/idle-gogc25.json")"
+    echo "idle_rss_mean=$(field1 RSSPerChatKiBMean "$work/idle.json")"
+    echo "idle_rss_max=$(field1 RSSPerChatKiBMax "$work/idle.json")"
+    echo "idle_rss_gogc25_max=$(field1 RSSPerChatKiBMax "$work/idle-gogc25.json")"
+    echo "idle_window_s=$(field WindowSeconds "$work/idle.json")"
   } > "$LOAD_SUMMARY"
 fi
 echo "Messages persisted per second with PostgreSQL: $(field PersistedPerSecond "$work/pg.json") — each a durable commit before its acknowledgement; the offered load is $((chats * rate * 2))/s."

@@ -33,10 +33,21 @@ type IdleReport struct {
 	ServerRSSMiBAfterGC  float64 `json:",omitempty"`
 	RSSPerChatKiBAfterGC float64 `json:",omitempty"`
 	SettleSeconds        float64 `json:",omitempty"`
-	OpenSeconds          float64 // to open them all
-	FileLimit            int     // this process's open-file limit
-	Errors               []string
-	ElapsedSeconds       float64
+	// Then the idle node's steady state: its RSS sampled every two
+	// seconds for WindowSeconds (-window: long enough for the server to
+	// ping every chat), the mean and the highest of the window.
+	WindowSeconds      float64 `json:",omitempty"`
+	RSSPerChatKiBMean  float64 `json:",omitempty"`
+	RSSPerChatKiBMax   float64 `json:",omitempty"`
+	ServerRSSMiBMaxWin float64 `json:",omitempty"`
+	OpenSeconds        float64 // to open them all
+	FileLimit          int     // this process's open-file limit
+	// The node's open descriptors before the sockets opened (its own:
+	// listeners, database connections, the poller) and with them open.
+	ServerFDs0     int
+	ServerFDs      int
+	Errors         []string
+	ElapsedSeconds float64
 }
 
 // idle opens n idle chats on the node and holds them for hold, then
@@ -91,7 +102,7 @@ func (l *load) idle(ctx context.Context, n int, dsn string, hold time.Duration) 
 	}
 
 	time.Sleep(time.Second)
-	rep.ServerRSSMiB0 = rssMiB(l.o.pid)
+	rep.ServerRSSMiB0, rep.ServerFDs0 = rssMiB(l.o.pid), openFiles(l.o.pid)
 	opened := time.Now()
 	var open atomic.Int64
 	var closing atomic.Bool
@@ -134,7 +145,7 @@ func (l *load) idle(ctx context.Context, n int, dsn string, hold time.Duration) 
 	case <-ctx.Done():
 	case <-time.After(hold):
 	}
-	rep.ServerRSSMiB = rssMiB(l.o.pid)
+	rep.ServerRSSMiB, rep.ServerFDs = rssMiB(l.o.pid), openFiles(l.o.pid)
 	rep.Open = open.Load()
 	if rep.Open > 0 {
 		rep.RSSPerChatKiB = (rep.ServerRSSMiB - rep.ServerRSSMiB0) * 1024 / float64(rep.Open)
@@ -164,6 +175,9 @@ func (l *load) idle(ctx context.Context, n int, dsn string, hold time.Duration) 
 			if n := open.Load(); n > 0 {
 				rep.RSSPerChatKiBAfterGC = (rep.ServerRSSMiBAfterGC - rep.ServerRSSMiB0) * 1024 / float64(n)
 			}
+			if l.o.window > 0 {
+				l.idleWindow(ctx, rep, open.Load())
+			}
 		}
 	}
 	closing.Store(true)
@@ -177,6 +191,29 @@ func (l *load) idle(ctx context.Context, n int, dsn string, hold time.Duration) 
 	l.mu.Unlock()
 	rep.ElapsedSeconds = time.Since(began).Seconds()
 	return rep, nil
+}
+
+// idleWindow samples the node's RSS every two seconds for the window and
+// reports the mean and the highest per open chat.
+func (l *load) idleWindow(ctx context.Context, rep *IdleReport, open int64) {
+	began := time.Now()
+	var sum, high float64
+	samples := 0
+	for time.Since(began) < l.o.window && ctx.Err() == nil {
+		time.Sleep(2 * time.Second)
+		v := rssMiB(l.o.pid)
+		sum += v
+		high = max(high, v)
+		samples++
+	}
+	rep.WindowSeconds = time.Since(began).Seconds()
+	if samples == 0 || open == 0 {
+		return
+	}
+	perChat := func(mib float64) float64 { return (mib - rep.ServerRSSMiB0) * 1024 / float64(open) }
+	rep.ServerRSSMiBMaxWin = high
+	rep.RSSPerChatKiBMean = perChat(sum / float64(samples))
+	rep.RSSPerChatKiBMax = perChat(high)
 }
 
 // get fetches url and throws the answer away.
@@ -195,6 +232,15 @@ func (l *load) get(ctx context.Context, url string) error {
 		return fmt.Errorf("GET %s: %s", url, res.Status)
 	}
 	return nil
+}
+
+// openFiles counts a process's open descriptors (0: unknown).
+func openFiles(pid int) int {
+	fds, err := os.ReadDir("/proc/" + strconv.Itoa(pid) + "/fd")
+	if err != nil {
+		return 0
+	}
+	return len(fds)
 }
 
 // fileLimit is this process's open-file limit (0: unknown).

@@ -54,6 +54,7 @@ type options struct {
 	idleDB   string        // the service's database, to create them
 	idleHold time.Duration // how long to hold them open
 	gcURL    string        // with -idle: a URL that makes the server collect garbage
+	window   time.Duration // with -idle and -gc-url: the steady state's sampling window
 	// startsOnly: each visitor only starts its chat (HTTP: token, claims,
 	// insert, first flow step), with no websocket and no agent.
 	startsOnly bool
@@ -75,6 +76,7 @@ func main() {
 	flag.IntVar(&o.idle, "idle", 0, "instead of the message load: open this many idle chats (websockets after hello) and report the server's RSS per chat")
 	flag.StringVar(&o.idleDB, "db", "", "with -idle: the service's database DSN (the idle chats are created there)")
 	flag.DurationVar(&o.idleHold, "hold", 10*time.Second, "with -idle: how long to hold the chats open before measuring")
+	flag.DurationVar(&o.window, "window", 0, "with -idle and -gc-url: after the collection settles, sample the server's RSS every 2 s for this long (its steady state; cover the server's ping interval)")
 	flag.StringVar(&o.gcURL, "gc-url", "", "with -idle: also measure after asking the server to collect garbage at this URL (its --pprof heap endpoint with gc=1; loopback)")
 	cpuProfile := flag.String("cpuprofile", "", "write the load generator's own CPU profile to this file")
 	flag.Parse()
