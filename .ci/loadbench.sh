@@ -30,11 +30,10 @@ start_node() { # DSN PORT → pid on stdout
 }
 
 # settle DSN: on PostgreSQL, each run starts after a fresh checkpoint, so
-# that none falls due during a run (of under 5 minutes). Not VACUUM or
-# ANALYZE: statistics taken while the tables are this small make the
-# prepared statements' cached generic plans (and the foreign keys'
-# checks) scan whole tables as the run grows them: chat starts fell from
-# ~3,500 to ~570/s.
+# that none falls due during a run (of under 5 minutes). (An ANALYZE of
+# these small tables once made the prepared statements' cached plans scan
+# whole tables as the run grew them, ~570 starts/s; that pool now plans
+# with sequential scans off, docs/SCALING.md.)
 settle() {
   case $1 in postgres*) psql "$1" -q -c "CHECKPOINT" >/dev/null ;; esac
 }
