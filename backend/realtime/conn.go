@@ -14,9 +14,11 @@ import (
 	"halochat/backend/store"
 )
 
-// conn is one websocket. Its reader goroutine lives as long as the
-// socket; a writer goroutine runs only while something waits to be
-// written (an idle socket costs one goroutine). Everything written goes
+// conn is one websocket. An agent's reader goroutine lives as long as
+// the socket; a visitor's waits for readability and hands each burst of
+// frames to a goroutine of its own (idleread.go); a writer goroutine runs
+// only while something waits to be written (an idle socket costs one
+// goroutine). Everything written goes
 // through the bounded queue, in order; a client that lets it overflow is
 // dropped and resumes from its last seq.
 type conn struct {

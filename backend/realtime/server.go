@@ -377,8 +377,6 @@ func (v *visitor) end() {
 }
 
 // visitorFrame handles one frame from a visitor's socket; false closes it.
-//
-//go:noinline
 func (s *Server) visitorFrame(ctx context.Context, c *conn, chat visitorChat, ip string, typ websocket.MessageType, data []byte) bool {
 	f, err := c.decode(typ, data)
 	if err != nil {
