@@ -39,6 +39,10 @@ type rawSocket struct {
 	t    *testing.T
 	conn net.Conn
 	br   *bufio.Reader
+	// pings are the payloads of the server's pings that next read past
+	// (a socket's first ping may come before its ready frame), for
+	// nextPing.
+	pings [][]byte
 }
 
 // openRawSocket upgrades a TCP connection to /chat/ws and sends hello.
@@ -120,6 +124,8 @@ func (s *rawSocket) next(typ string) protocol.Frame {
 		switch op {
 		case 0x8:
 			s.t.Fatalf("the server closed the socket waiting for %s: %q", typ, payload)
+		case 0x9:
+			s.pings = append(s.pings, payload)
 		case 0x1:
 			var f protocol.Frame
 			if err := json.Unmarshal(payload, &f); err != nil {
@@ -135,6 +141,11 @@ func (s *rawSocket) next(typ string) protocol.Frame {
 // nextPing reads until the server's websocket ping and returns its payload.
 func (s *rawSocket) nextPing() []byte {
 	s.t.Helper()
+	if len(s.pings) > 0 {
+		p := s.pings[0]
+		s.pings = s.pings[1:]
+		return p
+	}
 	for {
 		op, payload := s.read()
 		switch op {

@@ -474,6 +474,7 @@ func (c *conn) pingOnce(ctx context.Context, timeout time.Duration) {
 	c.pinging = false
 	c.mu.Unlock()
 	if err != nil {
+		c.srv.log.Info("dropping a websocket whose pong did not come", "who", c.self, "err", err)
 		_ = c.ws.CloseNow()
 	}
 }

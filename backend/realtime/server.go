@@ -314,7 +314,7 @@ type visitor struct {
 func (v *visitor) wait() {
 	if v.c.out.reader.Buffered() == 0 {
 		if err := waitReadable(v.c.out.raw); err != nil {
-			v.end()
+			v.end("wait for frames", err)
 			return
 		}
 	}
@@ -334,7 +334,7 @@ func (v *visitor) burst() {
 		kind, need := scanControlFrames(buf)
 		for kind == framesIncomplete && need <= br.Size() {
 			if _, err := br.Peek(need); err != nil { // the rest of a control frame, or the end
-				v.end()
+				v.end("read a control frame", err)
 				return
 			}
 			buf, _ = br.Peek(br.Buffered())
@@ -347,8 +347,11 @@ func (v *visitor) burst() {
 		case errors.Is(err, errWouldBlock):
 			go v.wait()
 			return
-		case err != nil || !v.srv.visitorFrame(ctx, v.c, v.chat, v.ip, typ, data):
-			v.end()
+		case err != nil:
+			v.end("read a frame", err)
+			return
+		case !v.srv.visitorFrame(ctx, v.c, v.chat, v.ip, typ, data):
+			v.end("handle a frame", nil)
 			return
 		}
 		if br.Buffered() == 0 {
@@ -363,15 +366,20 @@ func (v *visitor) burst() {
 func (v *visitor) loop() {
 	for {
 		typ, data, err := v.c.ws.Read(v.srv.ctx)
-		if err != nil || !v.srv.visitorFrame(v.srv.ctx, v.c, v.chat, v.ip, typ, data) {
-			v.end()
+		if err != nil {
+			v.end("read a frame", err)
+			return
+		}
+		if !v.srv.visitorFrame(v.srv.ctx, v.c, v.chat, v.ip, typ, data) {
+			v.end("handle a frame", nil)
 			return
 		}
 	}
 }
 
-// end closes the socket.
-func (v *visitor) end() {
+// end closes the socket after what ended it.
+func (v *visitor) end(doing string, err error) {
+	v.srv.log.Debug("visitor socket ends", "chat", v.chat.id, "after", doing, "err", err)
 	v.c.close()
 	v.release()
 }
