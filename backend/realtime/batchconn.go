@@ -17,10 +17,8 @@ import (
 // (and one loopback or network packet) rather than one each. Outside a
 // hold, writes (the library's pongs and close frames) go straight out.
 //
-// Reading, it hands out first the bytes the client sent right behind the
-// upgrade request (early), then the connection's; and once after
-// noWaitOnce it returns errWouldBlock rather than wait for a byte
-// (idleread.go).
+// Reading, once after noWaitOnce it returns errWouldBlock rather than
+// wait for a byte (idleread.go).
 type batchConn struct {
 	net.Conn
 	pool *sync.Pool // of *[]byte
@@ -29,7 +27,6 @@ type batchConn struct {
 	raw syscall.RawConn
 	// reader is the websocket's buffered reader over this connection.
 	reader *bufio.Reader
-	early  []byte
 
 	// noWait is set and read by the goroutine reading the websocket
 	// (the library reads in the caller's goroutine).
@@ -50,15 +47,8 @@ func newBatchConn(c net.Conn, pool *sync.Pool) *batchConn {
 	return b
 }
 
-// Read reads the early bytes, then the connection.
+// Read reads the connection.
 func (b *batchConn) Read(p []byte) (int, error) {
-	if len(b.early) > 0 {
-		n := copy(p, b.early)
-		if b.early = b.early[n:]; len(b.early) == 0 {
-			b.early = nil
-		}
-		return n, nil
-	}
 	if b.noWait {
 		b.noWait = false
 		if ready, err := readableNow(b.raw); err == nil && !ready {

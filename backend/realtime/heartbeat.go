@@ -13,8 +13,7 @@ import (
 // also the server's list of open sockets, which Close drops (an idle
 // visitor's goroutine waits where the server's context does not reach).
 type heartbeats struct {
-	interval, timeout time.Duration
-	tick              time.Duration
+	timeout, tick time.Duration
 
 	mu     sync.Mutex
 	slots  []map[*conn]struct{}
@@ -36,7 +35,7 @@ func newHeartbeats(interval, timeout time.Duration) *heartbeats {
 		tick = minHeartbeatTick
 		n = max(1, int(interval/tick))
 	}
-	h := &heartbeats{interval: interval, timeout: timeout, tick: tick, slots: make([]map[*conn]struct{}, n)}
+	h := &heartbeats{timeout: timeout, tick: tick, slots: make([]map[*conn]struct{}, n)}
 	for i := range h.slots {
 		h.slots[i] = map[*conn]struct{}{}
 	}
@@ -63,7 +62,8 @@ func (h *heartbeats) remove(c *conn) {
 	h.mu.Unlock()
 }
 
-// run pings one slot a tick until ctx ends, then drops every socket.
+// run pings one slot a tick until ctx ends (Server.Close, which drops the
+// sockets).
 func (h *heartbeats) run(ctx context.Context) {
 	t := time.NewTicker(h.tick)
 	defer t.Stop()
@@ -72,7 +72,6 @@ func (h *heartbeats) run(ctx context.Context) {
 	for {
 		select {
 		case <-ctx.Done():
-			h.closeAll()
 			return
 		case <-t.C:
 		}

@@ -12,8 +12,8 @@ import (
 // collector shrinks a stack only when less than ~224 bytes of it are in
 // use: it would keep 4 KiB for as long as the chat stays open. So the
 // frames that arrive are read and handled by a goroutine that lives as
-// long as the burst (visitorBurst), and the waiting is done here, on a
-// shallow stack (visitorWait). Measured in TestIdleSocketMemory.
+// long as the burst (visitor.burst), and the waiting is done here, on
+// a shallow stack (visitor.wait). Measured in TestIdleSocketMemory.
 
 // errWouldBlock is what a socket's reader returns, once, when it was
 // asked not to wait (batchConn.noWaitOnce) and no byte has arrived: the

@@ -3,6 +3,7 @@ package realtime
 import (
 	"bufio"
 	"bytes"
+	"io"
 	"net"
 	"net/http"
 	"sync"
@@ -36,14 +37,13 @@ func (s smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	}
 	c := newBatchConn(raw, s.pool)
 	*s.conn = c
-	n := brw.Reader.Buffered()
-	br := bufio.NewReaderSize(c, max(socketBufferSize, n))
-	if n > 0 {
+	br := bufio.NewReaderSize(c, socketBufferSize)
+	if n := brw.Reader.Buffered(); n > 0 {
 		// Bytes the client sent right behind the upgrade request go into
 		// the new reader's buffer: the websocket library keeps what is
 		// buffered (Peek(Buffered())) and reads the connection after it.
 		early, _ := brw.Reader.Peek(n)
-		c.early = bytes.Clone(early)
+		br = bufio.NewReaderSize(io.MultiReader(bytes.NewReader(bytes.Clone(early)), c), max(socketBufferSize, n))
 		if _, err := br.Peek(n); err != nil {
 			c.Close()
 			return nil, nil, err
