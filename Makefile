@@ -65,7 +65,7 @@ bin/halochat: $(WIDGET) $(CONSOLE) $(shell find backend static -type f -not -nam
 run: build
 	@mkdir -p data
 	@bin/halochat demo --db '$(DB)' --json > data/demo.json
-	@port=$${DEMO_HOST##*:}; echo; \
+	@port='$(DEMO_HOST)'; port=$${port##*:}; echo; \
 	echo "halochat is starting. Open:"; \
 	echo "  demo host page (another site): http://localhost:$$port/"; \
 	echo "  chat service:                  http://$(ADDR)/"; \
