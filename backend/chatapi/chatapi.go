@@ -5,7 +5,6 @@ package chatapi
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -215,49 +214,23 @@ func (h *Handler) listChats(w http.ResponseWriter, r *http.Request) {
 	f := store.ChatFilter{Page: pageOf(r), Status: q.Get("status"), ProfileID: q.Get("profile_id")}
 	f.UserID, _ = strconv.ParseInt(q.Get("user_id"), 10, 64)
 	f.AgentID, _ = strconv.ParseInt(q.Get("agent_id"), 10, 64)
-	list, err := h.searchChats(r.Context(), f, q)
+	// With a non-blank ?q= only the chats whose messages or user hold
+	// every word of it.
+	out, err := h.cfg.Chats.ListChats(r.Context(), store.ChatSearch{ChatFilter: f, Text: q.Get("q")})
 	if err != nil {
 		h.fail(w, err)
 		return
-	}
-	out := make([]protocol.ChatState, 0, len(list))
-	for i := range list {
-		st, err := h.cfg.Chats.State(r.Context(), &list[i])
-		if err != nil {
-			h.fail(w, err)
-			return
-		}
-		out = append(out, *st)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"chats": out})
 }
 
 func (h *Handler) chat(w http.ResponseWriter, r *http.Request, id string) (*store.Chat, bool) {
-	c, err := h.cfg.Chats.Store().GetChat(r.Context(), id)
-	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrInvalid) {
-		h.fail(w, &chats.Error{Status: http.StatusNotFound, Code: protocol.CodeChatNotFound, Message: "no chat " + strconv.Quote(id)})
-		return nil, false
-	}
+	c, err := h.cfg.Chats.Chat(r.Context(), id)
 	if err != nil {
 		h.fail(w, err)
 		return nil, false
 	}
 	return c, true
-}
-
-func (h *Handler) messagesOf(ctx context.Context, id string, after int64) ([]protocol.ChatMessage, error) {
-	var out []store.Message
-	for {
-		page, err := h.cfg.Chats.Store().MessagesAfter(ctx, id, after, store.MaxLimit)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, page...)
-		if len(page) < int(store.MaxLimit) {
-			return chats.WireMessages(out), nil
-		}
-		after = page[len(page)-1].Seq
-	}
 }
 
 func (h *Handler) getChat(w http.ResponseWriter, r *http.Request) {
@@ -270,7 +243,7 @@ func (h *Handler) getChat(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, err)
 		return
 	}
-	msgs, err := h.messagesOf(r.Context(), c.ID, 0)
+	msgs, err := h.cfg.Chats.Transcript(r.Context(), c.ID, 0)
 	if err != nil {
 		h.fail(w, err)
 		return
@@ -307,7 +280,7 @@ func (h *Handler) listMessages(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	after, _ := strconv.ParseInt(r.URL.Query().Get("after"), 10, 64)
-	msgs, err := h.messagesOf(r.Context(), c.ID, after)
+	msgs, err := h.cfg.Chats.Transcript(r.Context(), c.ID, after)
 	if err != nil {
 		h.fail(w, err)
 		return
@@ -374,7 +347,7 @@ func (h *Handler) listTickets(w http.ResponseWriter, r *http.Request) {
 	p := pageOf(r)
 	f := store.TicketFilter{Offset: p.Offset, Limit: p.Limit, ChatID: q.Get("chat_id"), Status: q.Get("status")}
 	f.UserID, _ = strconv.ParseInt(q.Get("user_id"), 10, 64)
-	list, err := h.cfg.Chats.Store().ListTickets(r.Context(), f)
+	list, err := h.cfg.Chats.Tickets(r.Context(), f)
 	if err != nil {
 		h.fail(w, err)
 		return
@@ -386,21 +359,8 @@ func (h *Handler) listTickets(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) getTicket(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		h.fail(w, &chats.Error{Status: http.StatusNotFound, Code: "ticket_not_found", Message: "no such ticket"})
-		return
-	}
-	t, err := h.cfg.Chats.Store().GetTicket(r.Context(), id)
-	if errors.Is(err, store.ErrNotFound) {
-		h.fail(w, &chats.Error{Status: http.StatusNotFound, Code: "ticket_not_found", Message: "no such ticket"})
-		return
-	}
-	if err != nil {
-		h.fail(w, err)
-		return
-	}
-	vals, err := h.cfg.Chats.Store().TicketFieldValues(r.Context(), id)
+	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64) // unparsable: 0, no ticket
+	t, vals, err := h.cfg.Chats.Ticket(r.Context(), id)
 	if err != nil {
 		h.fail(w, err)
 		return

@@ -301,17 +301,9 @@ func (s *Service) createTicket(ctx context.Context, c *store.Chat, summary strin
 	if err != nil {
 		return 0, err
 	}
-	var msgs []store.Message
-	for after := int64(0); ; {
-		page, err := s.store.MessagesAfter(ctx, c.ID, after, store.MaxLimit)
-		if err != nil {
-			return 0, err
-		}
-		msgs = append(msgs, page...)
-		if len(page) < int(store.MaxLimit) {
-			break
-		}
-		after = page[len(page)-1].Seq
+	msgs, err := s.MessagesAfter(ctx, c.ID, 0)
+	if err != nil {
+		return 0, err
 	}
 	names := map[int64]string{}
 	for _, m := range msgs {

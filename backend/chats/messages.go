@@ -212,7 +212,7 @@ func (s *Service) Accept(ctx context.Context, chatID string, a *store.Agent) (*s
 	for range moveAttempts {
 		c, err := s.store.GetChat(ctx, chatID)
 		if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrInvalid) {
-			return nil, refuse(http.StatusNotFound, protocol.CodeChatNotFound, "no chat %q", chatID)
+			return nil, errNoChat(chatID)
 		}
 		if err != nil {
 			return nil, err
@@ -305,7 +305,7 @@ func (s *Service) appendOne(ctx context.Context, chatID string, ack protocol.Ack
 func (s *Service) AgentChat(ctx context.Context, chatID string, a *store.Agent) (*store.Chat, error) {
 	c, err := s.store.GetChat(ctx, chatID)
 	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrInvalid) {
-		return nil, refuse(http.StatusNotFound, protocol.CodeChatNotFound, "no chat %q", chatID)
+		return nil, errNoChat(chatID)
 	}
 	if err != nil {
 		return nil, err

@@ -110,9 +110,6 @@ func New(cfg Config) *Service {
 		log: cfg.Logger, idle: cfg.IdleTimeout, maxLen: cfg.MaxMessageLength, programs: map[string]*flow.Program{}}
 }
 
-// Store returns the service's store.
-func (s *Service) Store() *store.Store { return s.store }
-
 // MaxMessageLength is the longest message text accepted, in bytes.
 func (s *Service) MaxMessageLength() int { return s.maxLen }
 

@@ -290,17 +290,9 @@ func (s *Service) response(ctx context.Context, c *store.Chat, resume string) (*
 	if err != nil {
 		return nil, err
 	}
-	var msgs []store.Message
-	for after := int64(0); ; {
-		page, err := s.store.MessagesAfter(ctx, c.ID, after, store.MaxLimit)
-		if err != nil {
-			return nil, err
-		}
-		msgs = append(msgs, page...)
-		if len(page) < int(store.MaxLimit) {
-			break
-		}
-		after = page[len(page)-1].Seq
+	msgs, err := s.MessagesAfter(ctx, c.ID, 0)
+	if err != nil {
+		return nil, err
 	}
 	return &protocol.StartChatResponse{V: protocol.ProtocolVersion, ChatID: c.ID, ResumeSecret: resume,
 		Chat: *state, Messages: WireMessages(msgs)}, nil

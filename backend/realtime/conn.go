@@ -360,18 +360,7 @@ func (c *conn) sendMessage(chatID string, w *watch, m store.Message) error {
 func (c *conn) read(chatID string, after int64) ([]store.Message, error) {
 	ctx, cancel := context.WithTimeout(c.srv.ctx, 30*time.Second)
 	defer cancel()
-	var out []store.Message
-	for {
-		page, err := c.srv.cfg.Chats.Store().MessagesAfter(ctx, chatID, after, store.MaxLimit)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, page...)
-		if len(page) < int(store.MaxLimit) {
-			return out, nil
-		}
-		after = page[len(page)-1].Seq
-	}
+	return c.srv.cfg.Chats.MessagesAfter(ctx, chatID, after)
 }
 
 func (c *conn) sendQueue() error {

@@ -67,13 +67,13 @@ func (s *Server) poll(w http.ResponseWriter, r *http.Request) {
 	deadline := time.NewTimer(wait)
 	defer deadline.Stop()
 	for {
-		msgs, err := s.cfg.Chats.Store().MessagesAfter(ctx, c.ID, after, store.MaxLimit)
+		msgs, err := s.cfg.Chats.PollMessages(ctx, c.ID, after)
 		if err != nil {
 			WriteError(w, s.log, err)
 			return
 		}
 		if len(msgs) > 0 || wait == 0 {
-			resp.Messages = chats.WireMessages(msgs)
+			resp.Messages = msgs
 			break
 		}
 		select {
@@ -91,12 +91,7 @@ func (s *Server) poll(w http.ResponseWriter, r *http.Request) {
 		break
 	}
 done:
-	c, err := s.cfg.Chats.Store().GetChat(ctx, c.ID)
-	if err != nil {
-		WriteError(w, s.log, err)
-		return
-	}
-	st, err := s.cfg.Chats.State(ctx, c)
+	st, err := s.cfg.Chats.ChatState(ctx, c.ID)
 	if err != nil {
 		WriteError(w, s.log, err)
 		return

@@ -463,7 +463,7 @@ func (s *Server) agentOnline(ctx context.Context, id int64, delta int) {
 	if presence == "" {
 		return
 	}
-	if err := s.cfg.Chats.Store().SetAgentPresence(ctx, id, presence); err != nil {
+	if err := s.cfg.Chats.SetAgentPresence(ctx, id, presence); err != nil {
 		s.log.Warn("set agent presence", "agent", id, "err", err)
 	}
 }
@@ -487,17 +487,16 @@ func (s *Server) agentSocket(w http.ResponseWriter, r *http.Request) {
 
 	c.enqueueFrame(protocol.Frame{Type: protocol.FrameReady, Agent: &protocol.AgentInfo{ID: agent.ID, Name: agent.Name}})
 	c.watchQueue()
-	live, err := s.cfg.Chats.Store().ListChats(ctx, store.ChatFilter{Status: store.ChatLive, AgentID: agent.ID})
+	live, err := s.cfg.Chats.LiveChatIDs(ctx, agent.ID)
 	if err != nil {
 		s.log.Error("agent socket: list live chats", "err", err)
 	}
-	for _, ch := range live {
-		c.watch(ch.ID, 0)
+	for _, id := range live {
+		c.watch(id, 0)
 	}
 	if !s.beats.add(c) { // the server is closing
 		return
 	}
-	st := s.cfg.Chats.Store()
 	for {
 		f, err := c.readFrame(ctx)
 		if err != nil {
@@ -518,7 +517,7 @@ func (s *Server) agentSocket(w http.ResponseWriter, r *http.Request) {
 			c.enqueueFrame(protocol.Frame{Type: protocol.FrameAccepted, ChatID: ch.ID, Chat: state})
 			c.watch(ch.ID, 0)
 		case protocol.FrameWatch:
-			if _, err := st.GetChat(ctx, f.ChatID); err != nil {
+			if _, err := s.cfg.Chats.Chat(ctx, f.ChatID); err != nil {
 				c.enqueueFrame(errFrame("", protocol.CodeChatNotFound, "no such chat"))
 				continue
 			}
