@@ -6,7 +6,69 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/uptrace/bun"
 )
+
+// CreateChat stores a new chat with its chat custom field values in one
+// transaction. An empty ID is generated, an empty Status is ChatBot;
+// StartedAt is now and LastSeq 0. A value for an unknown field, or a
+// field that is not a chat field, is refused (ErrNotFound).
+func (s *Store) CreateChat(ctx context.Context, c *Chat, fields []ChatFieldValue) error {
+	_, err := s.CreateChatAdvanced(ctx, c, fields, nil)
+	return err
+}
+
+// CreateChatAdvanced is CreateChat and then, when adv is not nil,
+// AdvanceChat(c.ID, *adv), in one transaction: a chat's start and its
+// flow's first step commit together, or not at all.
+func (s *Store) CreateChatAdvanced(ctx context.Context, c *Chat, fields []ChatFieldValue, adv *ChatAdvance) (AdvanceResult, error) {
+	const what = "create chat"
+	var res AdvanceResult
+	if c.ID == "" {
+		c.ID = RandomID(chatIDBytes)
+	}
+	if c.Status == "" {
+		c.Status = ChatBot
+	}
+	if err := checkChat(what, c); err != nil {
+		return res, err
+	}
+	if adv != nil {
+		if err := checkAdvance(what, adv); err != nil {
+			return res, err
+		}
+	}
+	c.LastSeq = 0
+	if adv != nil && s.dialect == DialectPostgres {
+		if res, ok, err := s.createChatPG(ctx, what, c, fields, *adv); ok {
+			return res, err
+		}
+	}
+	c.StartedAt = s.Now()
+	c.UpdatedAt = c.StartedAt
+	err := s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if err := insert(ctx, tx, what, c); err != nil {
+			return err
+		}
+		if err := putChatFields(ctx, tx, what, c.ID, fields); err != nil {
+			return err
+		}
+		if adv == nil {
+			return nil
+		}
+		var err error
+		if res, err = s.advanceTx(ctx, tx, what, c.ID, *adv); err == nil && !res.Applied {
+			// Nobody else knows the chat yet: its own conditions failed.
+			err = fmt.Errorf("%s: %w: the first advance's conditions do not hold for the new chat", what, ErrConflict)
+		}
+		return err
+	})
+	if err != nil {
+		return AdvanceResult{}, err
+	}
+	return res, nil
+}
 
 // createChatStatement inserts a new chat, its field values and its first
 // messages in one statement (PostgreSQL): one round trip and one commit,

@@ -74,64 +74,82 @@ func checkChat(what string, c *Chat) error {
 	return oneOf(what, "status", c.Status, ChatBot, ChatQueued, ChatLive, ChatEnded)
 }
 
-// CreateChat stores a new chat with its chat custom field values in one
-// transaction. An empty ID is generated, an empty Status is ChatBot;
-// StartedAt is now and LastSeq 0. A value for an unknown field, or a
-// field that is not a chat field, is refused (ErrNotFound).
-func (s *Store) CreateChat(ctx context.Context, c *Chat, fields []ChatFieldValue) error {
-	_, err := s.CreateChatAdvanced(ctx, c, fields, nil)
-	return err
+// GetChat returns the chat with that id.
+func (s *Store) GetChat(ctx context.Context, id string) (*Chat, error) {
+	what := fmt.Sprintf("get chat %q", id)
+	if err := checkText(what, "id", id); err != nil {
+		return nil, err
+	}
+	return getOne[Chat](ctx, s.db, what, func(q *bun.SelectQuery) *bun.SelectQuery {
+		return q.Where("c.id = ?", id)
+	})
 }
 
-// CreateChatAdvanced is CreateChat and then, when adv is not nil,
-// AdvanceChat(c.ID, *adv), in one transaction: a chat's start and its
-// flow's first step commit together, or not at all.
-func (s *Store) CreateChatAdvanced(ctx context.Context, c *Chat, fields []ChatFieldValue, adv *ChatAdvance) (AdvanceResult, error) {
-	const what = "create chat"
-	var res AdvanceResult
-	if c.ID == "" {
-		c.ID = RandomID(chatIDBytes)
-	}
-	if c.Status == "" {
-		c.Status = ChatBot
-	}
-	if err := checkChat(what, c); err != nil {
-		return res, err
-	}
-	if adv != nil {
-		if err := checkAdvance(what, adv); err != nil {
-			return res, err
-		}
-	}
-	c.LastSeq = 0
-	if adv != nil && s.dialect == DialectPostgres {
-		if res, ok, err := s.createChatPG(ctx, what, c, fields, *adv); ok {
-			return res, err
-		}
-	}
-	c.StartedAt = s.Now()
-	c.UpdatedAt = c.StartedAt
-	err := s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		if err := insert(ctx, tx, what, c); err != nil {
-			return err
-		}
-		if err := putChatFields(ctx, tx, what, c.ID, fields); err != nil {
-			return err
-		}
-		if adv == nil {
-			return nil
-		}
-		var err error
-		if res, err = s.advanceTx(ctx, tx, what, c.ID, *adv); err == nil && !res.Applied {
-			// Nobody else knows the chat yet: its own conditions failed.
-			err = fmt.Errorf("%s: %w: the first advance's conditions do not hold for the new chat", what, ErrConflict)
-		}
+func chatExists(ctx context.Context, db bun.IDB, what, chatID string) error {
+	if err := checkText(what, "chat id", chatID); err != nil {
 		return err
-	})
-	if err != nil {
-		return AdvanceResult{}, err
 	}
-	return res, nil
+	ok, err := db.NewSelect().Model((*Chat)(nil)).Where("c.id = ?", chatID).Exists(ctx)
+	if err != nil {
+		return wrap(err, what)
+	}
+	if !ok {
+		return fmt.Errorf("%s: %w", what, ErrNotFound)
+	}
+	return nil
+}
+
+// ChatFilter selects chats for ListChats; zero fields do not filter.
+type ChatFilter struct {
+	Page
+	Status    string
+	ProfileID string
+	UserID    int64
+	AgentID   int64
+}
+
+// ListChats returns chats matching f: oldest queued first when filtering on
+// ChatQueued (the queue order), otherwise newest first.
+func (s *Store) ListChats(ctx context.Context, f ChatFilter) ([]Chat, error) {
+	const what = "list chats"
+	if err := checkModel(what, &f); err != nil {
+		return nil, err
+	}
+	return list[Chat](ctx, s.db, what, func(q *bun.SelectQuery) *bun.SelectQuery {
+		q = f.where(q)
+		if f.Status == ChatQueued {
+			q = q.Order("c.queued_at", "c.id")
+		} else {
+			q = q.OrderExpr("c.started_at DESC, c.id")
+		}
+		return f.apply(q)
+	})
+}
+
+// where adds f's conditions (not its page) to a query on chats (alias c).
+func (f ChatFilter) where(q *bun.SelectQuery) *bun.SelectQuery {
+	if f.Status != "" {
+		q = q.Where("c.status = ?", f.Status)
+	}
+	if f.ProfileID != "" {
+		q = q.Where("c.profile_id = ?", f.ProfileID)
+	}
+	if f.UserID != 0 {
+		q = q.Where("c.user_id = ?", f.UserID)
+	}
+	if f.AgentID != 0 {
+		q = q.Where("c.agent_id = ?", f.AgentID)
+	}
+	return q
+}
+
+// IdleChats returns up to limit chats that have not ended and were last
+// updated (a message, a status change) before before, oldest first.
+func (s *Store) IdleChats(ctx context.Context, before time.Time, limit int64) ([]Chat, error) {
+	return list[Chat](ctx, s.db, "list idle chats", func(q *bun.SelectQuery) *bun.SelectQuery {
+		return Page{Limit: limit}.apply(q.Where("c.status IN (?)", bun.List([]string{ChatBot, ChatQueued, ChatLive})).
+			Where("c.updated_at < ?", before.UTC()).Order("c.updated_at"))
+	})
 }
 
 // putChatFields upserts chat field values after checking they name chat fields.
@@ -189,183 +207,6 @@ func (s *Store) ChatFieldValues(ctx context.Context, chatID string) ([]ChatField
 			Join("JOIN custom_fields AS cf ON cf.id = cfv.field_id").
 			Where("cfv.chat_id = ?", chatID).Order("cf.name")
 	})
-}
-
-func chatExists(ctx context.Context, db bun.IDB, what, chatID string) error {
-	if err := checkText(what, "chat id", chatID); err != nil {
-		return err
-	}
-	ok, err := db.NewSelect().Model((*Chat)(nil)).Where("c.id = ?", chatID).Exists(ctx)
-	if err != nil {
-		return wrap(err, what)
-	}
-	if !ok {
-		return fmt.Errorf("%s: %w", what, ErrNotFound)
-	}
-	return nil
-}
-
-// GetChat returns the chat with that id.
-func (s *Store) GetChat(ctx context.Context, id string) (*Chat, error) {
-	what := fmt.Sprintf("get chat %q", id)
-	if err := checkText(what, "id", id); err != nil {
-		return nil, err
-	}
-	return getOne[Chat](ctx, s.db, what, func(q *bun.SelectQuery) *bun.SelectQuery {
-		return q.Where("c.id = ?", id)
-	})
-}
-
-// ChatFilter selects chats for ListChats; zero fields do not filter.
-type ChatFilter struct {
-	Page
-	Status    string
-	ProfileID string
-	UserID    int64
-	AgentID   int64
-}
-
-// ListChats returns chats matching f: oldest queued first when filtering on
-// ChatQueued (the queue order), otherwise newest first.
-func (s *Store) ListChats(ctx context.Context, f ChatFilter) ([]Chat, error) {
-	const what = "list chats"
-	if err := checkModel(what, &f); err != nil {
-		return nil, err
-	}
-	return list[Chat](ctx, s.db, what, func(q *bun.SelectQuery) *bun.SelectQuery {
-		q = f.where(q)
-		if f.Status == ChatQueued {
-			q = q.Order("c.queued_at", "c.id")
-		} else {
-			q = q.OrderExpr("c.started_at DESC, c.id")
-		}
-		return f.apply(q)
-	})
-}
-
-// where adds f's conditions (not its page) to a query on chats (alias c).
-func (f ChatFilter) where(q *bun.SelectQuery) *bun.SelectQuery {
-	if f.Status != "" {
-		q = q.Where("c.status = ?", f.Status)
-	}
-	if f.ProfileID != "" {
-		q = q.Where("c.profile_id = ?", f.ProfileID)
-	}
-	if f.UserID != 0 {
-		q = q.Where("c.user_id = ?", f.UserID)
-	}
-	if f.AgentID != 0 {
-		q = q.Where("c.agent_id = ?", f.AgentID)
-	}
-	return q
-}
-
-// ChatUpdate names the chat columns UpdateChat changes; nil leaves a column
-// alone. For the nullable ids, a pointer to 0 clears the column; for the
-// times, a pointer to the zero time clears it.
-type ChatUpdate struct {
-	Status           *string
-	AgentID          *int64
-	UserID           *int64
-	Authenticated    *bool
-	FlowState        *RawJSON
-	StartStep        *int64
-	ResumeSecretHash *string
-	QueuedAt         *time.Time
-	AcceptedAt       *time.Time
-	EndedAt          *time.Time
-	EndReason        *string
-	TicketID         *int64
-}
-
-// nullID is the value to store for a nullable id: NULL for 0.
-func nullID(id int64) any {
-	if id == 0 {
-		return nil
-	}
-	return id
-}
-
-// nullTime is the value to store for a nullable time: NULL for the zero time.
-func nullTime(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	return t.UTC()
-}
-
-// UpdateChat applies u to the chat if its status is expectStatus (any
-// status when expectStatus is ""). It reports whether the chat was updated:
-// false means the status did not match; ErrNotFound means no such chat.
-func (s *Store) UpdateChat(ctx context.Context, chatID, expectStatus string, u ChatUpdate) (bool, error) {
-	what := fmt.Sprintf("update chat %q", chatID)
-	if err := checkText(what, "chat id", chatID); err != nil {
-		return false, err
-	}
-	q := s.db.NewUpdate().Model((*Chat)(nil)).Set("updated_at = ?", s.Now()).Where("id = ?", chatID)
-	if expectStatus != "" {
-		q = q.Where("status = ?", expectStatus)
-	}
-	q, err := applyChatUpdate(what, q, u)
-	if err != nil {
-		return false, err
-	}
-	return s.conditional(ctx, q, what, chatID)
-}
-
-// conditional runs a conditional chat UPDATE and reports whether it
-// touched the row; ErrNotFound when the chat does not exist at all.
-func (s *Store) conditional(ctx context.Context, q *bun.UpdateQuery, what, chatID string) (bool, error) {
-	res, err := s.execWrite(ctx, q)
-	if err != nil {
-		return false, wrap(err, what)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return false, fmt.Errorf("%s: rows affected: %w", what, err)
-	}
-	if n > 0 {
-		return true, nil
-	}
-	if err := chatExists(ctx, s.db, what, chatID); err != nil {
-		return false, err
-	}
-	return false, nil
-}
-
-// QueueChat moves a chat from the bot to the agent queue. False when the
-// chat is not in ChatBot status.
-func (s *Store) QueueChat(ctx context.Context, chatID string) (bool, error) {
-	status, now := ChatQueued, s.Now()
-	return s.UpdateChat(ctx, chatID, ChatBot, ChatUpdate{Status: &status, QueuedAt: &now})
-}
-
-// ClaimQueuedChat gives a queued chat to an agent. Of concurrent claims
-// exactly one gets true; the others (and claims of chats no longer
-// queued) get false.
-func (s *Store) ClaimQueuedChat(ctx context.Context, chatID string, agentID int64) (bool, error) {
-	status, now := ChatLive, s.Now()
-	return s.UpdateChat(ctx, chatID, ChatQueued, ChatUpdate{Status: &status, AgentID: &agentID, AcceptedAt: &now})
-}
-
-// EndChat ends a chat that has not ended yet, with a reason (and the
-// ticket logged from it, 0 for none). False when it had already ended.
-func (s *Store) EndChat(ctx context.Context, chatID, reason string, ticketID int64) (bool, error) {
-	what := fmt.Sprintf("end chat %q", chatID)
-	if err := checkText(what, "reason", reason); err != nil {
-		return false, err
-	}
-	if err := checkText(what, "chat id", chatID); err != nil {
-		return false, err
-	}
-	now := s.Now()
-	q := s.db.NewUpdate().Model((*Chat)(nil)).
-		Set("status = ?", ChatEnded).Set("ended_at = ?", now).Set("end_reason = ?", reason).
-		Set("updated_at = ?", now).Where("id = ?", chatID).Where("status <> ?", ChatEnded)
-	if ticketID != 0 {
-		q = q.Set("ticket_id = ?", ticketID)
-	}
-	return s.conditional(ctx, q, what, chatID)
 }
 
 // UpgradeChatUser makes an anonymous chat that has not ended an

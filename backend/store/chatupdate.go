@@ -8,6 +8,98 @@ import (
 	"github.com/uptrace/bun"
 )
 
+// ChatUpdate names the chat columns UpdateChat changes; nil leaves a column
+// alone. For the nullable ids, a pointer to 0 clears the column; for the
+// times, a pointer to the zero time clears it.
+type ChatUpdate struct {
+	Status           *string
+	AgentID          *int64
+	UserID           *int64
+	Authenticated    *bool
+	FlowState        *RawJSON
+	StartStep        *int64
+	ResumeSecretHash *string
+	QueuedAt         *time.Time
+	AcceptedAt       *time.Time
+	EndedAt          *time.Time
+	EndReason        *string
+	TicketID         *int64
+}
+
+// UpdateChat applies u to the chat if its status is expectStatus (any
+// status when expectStatus is ""). It reports whether the chat was updated:
+// false means the status did not match; ErrNotFound means no such chat.
+func (s *Store) UpdateChat(ctx context.Context, chatID, expectStatus string, u ChatUpdate) (bool, error) {
+	what := fmt.Sprintf("update chat %q", chatID)
+	if err := checkText(what, "chat id", chatID); err != nil {
+		return false, err
+	}
+	q := s.db.NewUpdate().Model((*Chat)(nil)).Set("updated_at = ?", s.Now()).Where("id = ?", chatID)
+	if expectStatus != "" {
+		q = q.Where("status = ?", expectStatus)
+	}
+	q, err := applyChatUpdate(what, q, u)
+	if err != nil {
+		return false, err
+	}
+	return s.conditional(ctx, q, what, chatID)
+}
+
+// conditional runs a conditional chat UPDATE and reports whether it
+// touched the row; ErrNotFound when the chat does not exist at all.
+func (s *Store) conditional(ctx context.Context, q *bun.UpdateQuery, what, chatID string) (bool, error) {
+	res, err := s.execWrite(ctx, q)
+	if err != nil {
+		return false, wrap(err, what)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("%s: rows affected: %w", what, err)
+	}
+	if n > 0 {
+		return true, nil
+	}
+	if err := chatExists(ctx, s.db, what, chatID); err != nil {
+		return false, err
+	}
+	return false, nil
+}
+
+// QueueChat moves a chat from the bot to the agent queue. False when the
+// chat is not in ChatBot status.
+func (s *Store) QueueChat(ctx context.Context, chatID string) (bool, error) {
+	status, now := ChatQueued, s.Now()
+	return s.UpdateChat(ctx, chatID, ChatBot, ChatUpdate{Status: &status, QueuedAt: &now})
+}
+
+// ClaimQueuedChat gives a queued chat to an agent. Of concurrent claims
+// exactly one gets true; the others (and claims of chats no longer
+// queued) get false.
+func (s *Store) ClaimQueuedChat(ctx context.Context, chatID string, agentID int64) (bool, error) {
+	status, now := ChatLive, s.Now()
+	return s.UpdateChat(ctx, chatID, ChatQueued, ChatUpdate{Status: &status, AgentID: &agentID, AcceptedAt: &now})
+}
+
+// EndChat ends a chat that has not ended yet, with a reason (and the
+// ticket logged from it, 0 for none). False when it had already ended.
+func (s *Store) EndChat(ctx context.Context, chatID, reason string, ticketID int64) (bool, error) {
+	what := fmt.Sprintf("end chat %q", chatID)
+	if err := checkText(what, "reason", reason); err != nil {
+		return false, err
+	}
+	if err := checkText(what, "chat id", chatID); err != nil {
+		return false, err
+	}
+	now := s.Now()
+	q := s.db.NewUpdate().Model((*Chat)(nil)).
+		Set("status = ?", ChatEnded).Set("ended_at = ?", now).Set("end_reason = ?", reason).
+		Set("updated_at = ?", now).Where("id = ?", chatID).Where("status <> ?", ChatEnded)
+	if ticketID != 0 {
+		q = q.Set("ticket_id = ?", ticketID)
+	}
+	return s.conditional(ctx, q, what, chatID)
+}
+
 // ChatAdvance is one move of a chat's runtime, committed as a whole by
 // AdvanceChat: a conditional update of the chat row and the messages
 // that go with it.
@@ -65,6 +157,87 @@ func (s *Store) AdvanceChat(ctx context.Context, chatID string, a ChatAdvance) (
 		return AdvanceResult{}, err
 	}
 	return res, nil
+}
+
+// advanceTx is AdvanceChat's work inside transaction tx.
+func (s *Store) advanceTx(ctx context.Context, tx bun.Tx, what, chatID string, a ChatAdvance) (AdvanceResult, error) {
+	var res AdvanceResult
+	var ids []string
+	for _, m := range a.Messages {
+		if m.ClientMsgID != "" {
+			ids = append(ids, m.ClientMsgID)
+		}
+	}
+	if len(ids) > 0 {
+		var rows []Message
+		if err := tx.NewSelect().Model(&rows).Where("m.chat_id = ?", chatID).
+			Where("m.client_msg_id IN (?)", bun.List(ids)).Order("m.seq").Limit(1).Scan(ctx); err != nil {
+			return res, wrap(err, what)
+		}
+		if len(rows) > 0 {
+			utcTimes(&rows[0])
+			res.Duplicate = &rows[0]
+			return res, nil
+		}
+	}
+	q := tx.NewUpdate().Model((*Chat)(nil)).Set("updated_at = ?", s.Now()).Where("id = ?", chatID)
+	if a.CheckState {
+		q = q.Where("flow_state = ?", string(a.ExpectState))
+	}
+	if a.ExpectStatus != "" {
+		q = q.Where("status = ?", a.ExpectStatus)
+	}
+	if a.NotEnded {
+		q = q.Where("status <> ?", ChatEnded)
+	}
+	if a.ExpectAgentID != 0 {
+		q = q.Where("agent_id = ?", a.ExpectAgentID)
+	}
+	q, err := applyChatUpdate(what, q, a.Update)
+	if err != nil {
+		return res, err
+	}
+	r, err := q.Exec(ctx)
+	if err != nil {
+		return res, wrap(err, what)
+	}
+	n, err := r.RowsAffected()
+	if err != nil {
+		return res, fmt.Errorf("%s: rows affected: %w", what, err)
+	}
+	if n == 0 {
+		return res, chatExists(ctx, tx, what, chatID)
+	}
+	if len(a.Messages) > 0 {
+		stored, _, err := s.appendTx(ctx, tx, what, chatID, a.Messages)
+		if err != nil {
+			return res, err
+		}
+		res.Messages = stored
+	}
+	c, err := getOne[Chat](ctx, tx, what, func(q *bun.SelectQuery) *bun.SelectQuery {
+		return q.Where("c.id = ?", chatID)
+	})
+	if err != nil {
+		return res, err
+	}
+	res.Chat = c
+	res.Applied = true
+	return res, nil
+}
+
+// checkAdvance checks what an advance would store.
+func checkAdvance(what string, a *ChatAdvance) error {
+	for i := range a.Messages {
+		m := &a.Messages[i]
+		if err := oneOf(what, "sender", m.Sender, SenderVisitor, SenderBot, SenderAgent, SenderSystem); err != nil {
+			return err
+		}
+		if err := checkModel(what, m); err != nil {
+			return err
+		}
+	}
+	return checkModel(what, &a.Update)
 }
 
 // applyChatUpdate adds u's SET clauses to q.
@@ -173,106 +346,4 @@ func (u ChatUpdate) applyTo(c *Chat) {
 	if u.FlowState != nil {
 		c.FlowState = *u.FlowState
 	}
-}
-
-// MessageByClientID returns the chat's message sent with that client
-// message id.
-func (s *Store) MessageByClientID(ctx context.Context, chatID, clientMsgID string) (*Message, error) {
-	what := fmt.Sprintf("get message %q of chat %q", clientMsgID, chatID)
-	if err := checkText(what, "client message id", clientMsgID); err != nil {
-		return nil, err
-	}
-	return getOne[Message](ctx, s.db, what, func(q *bun.SelectQuery) *bun.SelectQuery {
-		return q.Where("m.chat_id = ?", chatID).Where("m.client_msg_id = ?", clientMsgID)
-	})
-}
-
-// IdleChats returns up to limit chats that have not ended and were last
-// updated (a message, a status change) before before, oldest first.
-func (s *Store) IdleChats(ctx context.Context, before time.Time, limit int64) ([]Chat, error) {
-	return list[Chat](ctx, s.db, "list idle chats", func(q *bun.SelectQuery) *bun.SelectQuery {
-		return Page{Limit: limit}.apply(q.Where("c.status IN (?)", bun.List([]string{ChatBot, ChatQueued, ChatLive})).
-			Where("c.updated_at < ?", before.UTC()).Order("c.updated_at"))
-	})
-}
-
-// advanceTx is AdvanceChat's work inside transaction tx.
-func (s *Store) advanceTx(ctx context.Context, tx bun.Tx, what, chatID string, a ChatAdvance) (AdvanceResult, error) {
-	var res AdvanceResult
-	var ids []string
-	for _, m := range a.Messages {
-		if m.ClientMsgID != "" {
-			ids = append(ids, m.ClientMsgID)
-		}
-	}
-	if len(ids) > 0 {
-		var rows []Message
-		if err := tx.NewSelect().Model(&rows).Where("m.chat_id = ?", chatID).
-			Where("m.client_msg_id IN (?)", bun.List(ids)).Order("m.seq").Limit(1).Scan(ctx); err != nil {
-			return res, wrap(err, what)
-		}
-		if len(rows) > 0 {
-			utcTimes(&rows[0])
-			res.Duplicate = &rows[0]
-			return res, nil
-		}
-	}
-	q := tx.NewUpdate().Model((*Chat)(nil)).Set("updated_at = ?", s.Now()).Where("id = ?", chatID)
-	if a.CheckState {
-		q = q.Where("flow_state = ?", string(a.ExpectState))
-	}
-	if a.ExpectStatus != "" {
-		q = q.Where("status = ?", a.ExpectStatus)
-	}
-	if a.NotEnded {
-		q = q.Where("status <> ?", ChatEnded)
-	}
-	if a.ExpectAgentID != 0 {
-		q = q.Where("agent_id = ?", a.ExpectAgentID)
-	}
-	q, err := applyChatUpdate(what, q, a.Update)
-	if err != nil {
-		return res, err
-	}
-	r, err := q.Exec(ctx)
-	if err != nil {
-		return res, wrap(err, what)
-	}
-	n, err := r.RowsAffected()
-	if err != nil {
-		return res, fmt.Errorf("%s: rows affected: %w", what, err)
-	}
-	if n == 0 {
-		return res, chatExists(ctx, tx, what, chatID)
-	}
-	if len(a.Messages) > 0 {
-		stored, _, err := s.appendTx(ctx, tx, what, chatID, a.Messages)
-		if err != nil {
-			return res, err
-		}
-		res.Messages = stored
-	}
-	c, err := getOne[Chat](ctx, tx, what, func(q *bun.SelectQuery) *bun.SelectQuery {
-		return q.Where("c.id = ?", chatID)
-	})
-	if err != nil {
-		return res, err
-	}
-	res.Chat = c
-	res.Applied = true
-	return res, nil
-}
-
-// checkAdvance checks what an advance would store.
-func checkAdvance(what string, a *ChatAdvance) error {
-	for i := range a.Messages {
-		m := &a.Messages[i]
-		if err := oneOf(what, "sender", m.Sender, SenderVisitor, SenderBot, SenderAgent, SenderSystem); err != nil {
-			return err
-		}
-		if err := checkModel(what, m); err != nil {
-			return err
-		}
-	}
-	return checkModel(what, &a.Update)
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql/driver"
 	"fmt"
 	"regexp"
 	"time"
@@ -34,6 +35,21 @@ type CustomField struct {
 	CreatedAt time.Time `bun:"created_at"`
 	UpdatedAt time.Time `bun:"updated_at"`
 }
+
+// Choice is one option of a choice custom field.
+type Choice struct {
+	Value string `json:"value"`
+	Label string `json:"label,omitempty"`
+}
+
+// Choices is a JSON array of [Choice].
+type Choices []Choice
+
+// Value implements driver.Valuer.
+func (c Choices) Value() (driver.Value, error) { return jsonValue([]Choice(c), "[]") }
+
+// Scan implements sql.Scanner.
+func (c *Choices) Scan(src any) error { *c = nil; return jsonScan(src, (*[]Choice)(c)) }
 
 // fieldNameRE is the shape of a custom field's database name.
 var fieldNameRE = regexp.MustCompile(`^CF[A-Za-z0-9]+$`)
@@ -124,122 +140,4 @@ func (s *Store) UpdateCustomField(ctx context.Context, f *CustomField) error {
 func (s *Store) DeleteCustomField(ctx context.Context, id int64) error {
 	defer s.config.invalidate()
 	return deleteWhere[CustomField](ctx, s, fmt.Sprintf("delete custom field %d", id), "id = ?", id)
-}
-
-// TicketType is a kind of ticket, with the ticket custom fields assigned to it.
-type TicketType struct {
-	bun.BaseModel `bun:"table:ticket_types,alias:tt"`
-
-	ID        int64     `bun:"id,pk,autoincrement"`
-	Name      string    `bun:"name"` // unique
-	CreatedAt time.Time `bun:"created_at"`
-	UpdatedAt time.Time `bun:"updated_at"`
-}
-
-// ticketTypeField assigns a ticket custom field to a ticket type.
-type ticketTypeField struct {
-	bun.BaseModel `bun:"table:ticket_type_fields,alias:ttf"`
-
-	TicketTypeID int64 `bun:"ticket_type_id,pk"`
-	FieldID      int64 `bun:"field_id,pk"`
-	Position     int64 `bun:"position"`
-}
-
-// CreateTicketType stores a new ticket type; the name is unique.
-func (s *Store) CreateTicketType(ctx context.Context, t *TicketType) error {
-	const what = "create ticket type"
-	if t.Name == "" {
-		return invalid(what, "name is empty")
-	}
-	t.CreatedAt = s.Now()
-	t.UpdatedAt = t.CreatedAt
-	return s.insert(ctx, what, t)
-}
-
-// GetTicketType returns the ticket type with that id.
-func (s *Store) GetTicketType(ctx context.Context, id int64) (*TicketType, error) {
-	return getOne[TicketType](ctx, s.db, fmt.Sprintf("get ticket type %d", id), func(q *bun.SelectQuery) *bun.SelectQuery {
-		return q.Where("tt.id = ?", id)
-	})
-}
-
-// GetTicketTypeByName returns the ticket type with that name.
-func (s *Store) GetTicketTypeByName(ctx context.Context, name string) (*TicketType, error) {
-	what := fmt.Sprintf("get ticket type named %q", name)
-	if err := checkText(what, "name", name); err != nil {
-		return nil, err
-	}
-	return getOne[TicketType](ctx, s.db, what, func(q *bun.SelectQuery) *bun.SelectQuery {
-		return q.Where("tt.name = ?", name)
-	})
-}
-
-// ListTicketTypes returns every ticket type by name.
-func (s *Store) ListTicketTypes(ctx context.Context) ([]TicketType, error) {
-	return list[TicketType](ctx, s.db, "list ticket types", func(q *bun.SelectQuery) *bun.SelectQuery {
-		return q.Order("tt.name")
-	})
-}
-
-// UpdateTicketType renames a ticket type.
-func (s *Store) UpdateTicketType(ctx context.Context, t *TicketType) error {
-	what := fmt.Sprintf("update ticket type %d", t.ID)
-	if t.Name == "" {
-		return invalid(what, "name is empty")
-	}
-	t.UpdatedAt = s.Now()
-	return s.updatePK(ctx, what, t, "created_at")
-}
-
-// DeleteTicketType deletes a ticket type; ErrConflict while a profile or a
-// ticket refers to it.
-func (s *Store) DeleteTicketType(ctx context.Context, id int64) error {
-	return deleteWhere[TicketType](ctx, s, fmt.Sprintf("delete ticket type %d", id), "id = ?", id)
-}
-
-// SetTicketTypeFields replaces the ticket custom fields assigned to a ticket
-// type with fieldIDs, in that order. Every id must be a ticket field.
-func (s *Store) SetTicketTypeFields(ctx context.Context, typeID int64, fieldIDs []int64) error {
-	what := fmt.Sprintf("assign fields to ticket type %d", typeID)
-	return s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		if _, err := getOne[TicketType](ctx, tx, what, func(q *bun.SelectQuery) *bun.SelectQuery {
-			return q.Where("tt.id = ?", typeID)
-		}); err != nil {
-			return err
-		}
-		if _, err := tx.NewDelete().Model((*ticketTypeField)(nil)).Where("ticket_type_id = ?", typeID).Exec(ctx); err != nil {
-			return wrap(err, what)
-		}
-		if len(fieldIDs) == 0 {
-			return nil
-		}
-		n, err := tx.NewSelect().Model((*CustomField)(nil)).
-			Where("cf.id IN (?)", bun.List(fieldIDs)).Where("cf.entity = ?", EntityTicket).Count(ctx)
-		if err != nil {
-			return wrap(err, what)
-		}
-		rows := make([]ticketTypeField, 0, len(fieldIDs))
-		seen := map[int64]bool{}
-		for i, id := range fieldIDs {
-			if !seen[id] {
-				seen[id] = true
-				rows = append(rows, ticketTypeField{TicketTypeID: typeID, FieldID: id, Position: int64(i)})
-			}
-		}
-		if n != int64(len(rows)) {
-			return fmt.Errorf("%s: %w: not every id is a ticket custom field", what, ErrNotFound)
-		}
-		_, err = tx.NewInsert().Model(&rows).Exec(ctx)
-		return wrap(err, what)
-	})
-}
-
-// TicketTypeFields returns the custom fields assigned to a ticket type, in
-// their assigned order.
-func (s *Store) TicketTypeFields(ctx context.Context, typeID int64) ([]CustomField, error) {
-	return list[CustomField](ctx, s.db, fmt.Sprintf("list fields of ticket type %d", typeID),
-		func(q *bun.SelectQuery) *bun.SelectQuery {
-			return q.Join("JOIN ticket_type_fields AS ttf ON ttf.field_id = cf.id").
-				Where("ttf.ticket_type_id = ?", typeID).Order("ttf.position", "cf.id")
-		})
 }

@@ -1,8 +1,291 @@
 package store
 
-func runtimeMigrations() []schemaMigration {
-	return []schemaMigration{{name: "20261125200001_runbooks", sql: migrationRunbooks}}
+// schemaMigrations is the frozen list of migrations, oldest first
+// (bun/migrate orders them by name).
+func schemaMigrations() []schemaMigration {
+	return []schemaMigration{
+		{name: "20261101000001_initial", sql: migrationInitial},
+		{name: "20261125000001_auth", sql: migrationAuth},
+		{name: "20261125200001_runbooks", sql: migrationRunbooks},
+		{name: "20261125210001_portal", sql: migrationPortal},
+		{name: "20261125220001_hot_chats", sql: migrationHotChats},
+	}
 }
+
+// migrationInitial is the first schema. FROZEN: do not edit; add a new
+// migration instead.
+//
+// Conventions: ids are BIGINT identities (INTEGER PRIMARY KEY AUTOINCREMENT
+// on SQLite, so a deleted id is never reused); times are TIMESTAMPTZ
+// (TIMESTAMP text on SQLite), always written by the application in UTC;
+// JSON is TEXT; enums are TEXT checked by the application; a nullable
+// UNIQUE column allows many NULLs on both dialects.
+const migrationInitial = `
+CREATE TABLE IF NOT EXISTS flows (
+	id {ID},
+	name TEXT NOT NULL,
+	current_version BIGINT NOT NULL DEFAULT 0,
+	created_at {TS} NOT NULL,
+	updated_at {TS} NOT NULL
+)
+;
+CREATE UNIQUE INDEX IF NOT EXISTS flows_name_key ON flows (name)
+;
+CREATE TABLE IF NOT EXISTS flow_versions (
+	flow_id BIGINT NOT NULL REFERENCES flows (id) ON DELETE CASCADE,
+	version BIGINT NOT NULL,
+	document TEXT NOT NULL,
+	created_at {TS} NOT NULL,
+	PRIMARY KEY (flow_id, version)
+)
+;
+CREATE TABLE IF NOT EXISTS flow_steps (
+	flow_id BIGINT NOT NULL,
+	version BIGINT NOT NULL,
+	step BIGINT NOT NULL,
+	kind TEXT NOT NULL,
+	can_start BOOLEAN NOT NULL DEFAULT FALSE,
+	PRIMARY KEY (flow_id, version, step),
+	FOREIGN KEY (flow_id, version) REFERENCES flow_versions (flow_id, version) ON DELETE CASCADE
+)
+;
+CREATE TABLE IF NOT EXISTS flow_step_fields (
+	flow_id BIGINT NOT NULL,
+	version BIGINT NOT NULL,
+	step BIGINT NOT NULL,
+	field_name TEXT NOT NULL,
+	PRIMARY KEY (flow_id, version, step, field_name),
+	FOREIGN KEY (flow_id, version, step) REFERENCES flow_steps (flow_id, version, step) ON DELETE CASCADE
+)
+;
+CREATE INDEX IF NOT EXISTS flow_step_fields_field_idx ON flow_step_fields (field_name)
+;
+CREATE TABLE IF NOT EXISTS custom_fields (
+	id {ID},
+	entity TEXT NOT NULL,
+	name TEXT NOT NULL,
+	label TEXT NOT NULL,
+	type TEXT NOT NULL,
+	choices TEXT NOT NULL DEFAULT '[]',
+	created_at {TS} NOT NULL,
+	updated_at {TS} NOT NULL
+)
+;
+CREATE UNIQUE INDEX IF NOT EXISTS custom_fields_entity_name_key ON custom_fields (entity, name)
+;
+CREATE INDEX IF NOT EXISTS custom_fields_entity_label_idx ON custom_fields (entity, label)
+;
+CREATE TABLE IF NOT EXISTS ticket_types (
+	id {ID},
+	name TEXT NOT NULL,
+	created_at {TS} NOT NULL,
+	updated_at {TS} NOT NULL
+)
+;
+CREATE UNIQUE INDEX IF NOT EXISTS ticket_types_name_key ON ticket_types (name)
+;
+CREATE TABLE IF NOT EXISTS ticket_type_fields (
+	ticket_type_id BIGINT NOT NULL REFERENCES ticket_types (id) ON DELETE CASCADE,
+	field_id BIGINT NOT NULL REFERENCES custom_fields (id) ON DELETE CASCADE,
+	position BIGINT NOT NULL DEFAULT 0,
+	PRIMARY KEY (ticket_type_id, field_id)
+)
+;
+CREATE INDEX IF NOT EXISTS ticket_type_fields_field_idx ON ticket_type_fields (field_id)
+;
+CREATE TABLE IF NOT EXISTS chat_profiles (
+	id TEXT PRIMARY KEY,
+	config_key TEXT NOT NULL,
+	name TEXT NOT NULL,
+	access TEXT NOT NULL,
+	appearance TEXT NOT NULL DEFAULT '{}',
+	allowed_origins TEXT NOT NULL DEFAULT '[]',
+	identity TEXT NOT NULL DEFAULT '{}',
+	token_mappings TEXT NOT NULL DEFAULT '{}',
+	availability TEXT NOT NULL DEFAULT '{}',
+	email_storage_key TEXT NOT NULL DEFAULT '',
+	trust_email_storage BOOLEAN NOT NULL DEFAULT FALSE,
+	flow_id BIGINT REFERENCES flows (id),
+	start_step BIGINT NOT NULL DEFAULT 0,
+	ticket_type_id BIGINT REFERENCES ticket_types (id),
+	created_at {TS} NOT NULL,
+	updated_at {TS} NOT NULL
+)
+;
+CREATE UNIQUE INDEX IF NOT EXISTS chat_profiles_name_key ON chat_profiles (name)
+;
+CREATE INDEX IF NOT EXISTS chat_profiles_flow_idx ON chat_profiles (flow_id)
+;
+CREATE INDEX IF NOT EXISTS chat_profiles_ticket_type_idx ON chat_profiles (ticket_type_id)
+;
+CREATE TABLE IF NOT EXISTS users (
+	id {ID},
+	external_id TEXT,
+	email TEXT,
+	username TEXT NOT NULL DEFAULT '',
+	first_name TEXT NOT NULL DEFAULT '',
+	last_name TEXT NOT NULL DEFAULT '',
+	phone TEXT NOT NULL DEFAULT '',
+	password_hash TEXT NOT NULL DEFAULT '',
+	created_at {TS} NOT NULL,
+	updated_at {TS} NOT NULL
+)
+;
+CREATE UNIQUE INDEX IF NOT EXISTS users_external_id_key ON users (external_id)
+;
+CREATE UNIQUE INDEX IF NOT EXISTS users_email_key ON users (email)
+;
+CREATE TABLE IF NOT EXISTS agents (
+	id {ID},
+	email TEXT NOT NULL,
+	name TEXT NOT NULL,
+	password_hash TEXT NOT NULL DEFAULT '',
+	role TEXT NOT NULL,
+	presence TEXT NOT NULL DEFAULT 'offline',
+	disabled BOOLEAN NOT NULL DEFAULT FALSE,
+	last_seen_at {TS},
+	created_at {TS} NOT NULL,
+	updated_at {TS} NOT NULL
+)
+;
+CREATE UNIQUE INDEX IF NOT EXISTS agents_email_key ON agents (email)
+;
+CREATE TABLE IF NOT EXISTS api_clients (
+	id {ID},
+	client_id TEXT NOT NULL,
+	secret_hash TEXT NOT NULL,
+	name TEXT NOT NULL,
+	permissions TEXT NOT NULL DEFAULT '[]',
+	disabled BOOLEAN NOT NULL DEFAULT FALSE,
+	created_at {TS} NOT NULL,
+	updated_at {TS} NOT NULL
+)
+;
+CREATE UNIQUE INDEX IF NOT EXISTS api_clients_client_id_key ON api_clients (client_id)
+;
+CREATE TABLE IF NOT EXISTS chats (
+	id TEXT PRIMARY KEY,
+	profile_id TEXT NOT NULL REFERENCES chat_profiles (id),
+	flow_id BIGINT,
+	flow_version BIGINT,
+	start_step BIGINT NOT NULL DEFAULT 0,
+	user_id BIGINT REFERENCES users (id) ON DELETE SET NULL,
+	authenticated BOOLEAN NOT NULL DEFAULT FALSE,
+	context TEXT NOT NULL,
+	host_origin TEXT NOT NULL DEFAULT '',
+	status TEXT NOT NULL,
+	agent_id BIGINT REFERENCES agents (id) ON DELETE SET NULL,
+	resume_secret_hash TEXT NOT NULL DEFAULT '',
+	flow_state TEXT NOT NULL DEFAULT '',
+	last_seq BIGINT NOT NULL DEFAULT 0,
+	started_at {TS} NOT NULL,
+	queued_at {TS},
+	accepted_at {TS},
+	ended_at {TS},
+	end_reason TEXT NOT NULL DEFAULT '',
+	ticket_id BIGINT,
+	updated_at {TS} NOT NULL,
+	FOREIGN KEY (flow_id, flow_version) REFERENCES flow_versions (flow_id, version)
+)
+;
+CREATE INDEX IF NOT EXISTS chats_status_idx ON chats (status, queued_at)
+;
+CREATE INDEX IF NOT EXISTS chats_profile_idx ON chats (profile_id)
+;
+CREATE INDEX IF NOT EXISTS chats_user_idx ON chats (user_id)
+;
+CREATE INDEX IF NOT EXISTS chats_agent_idx ON chats (agent_id)
+;
+CREATE INDEX IF NOT EXISTS chats_flow_idx ON chats (flow_id, flow_version)
+;
+CREATE TABLE IF NOT EXISTS chat_field_values (
+	chat_id TEXT NOT NULL REFERENCES chats (id) ON DELETE CASCADE,
+	field_id BIGINT NOT NULL REFERENCES custom_fields (id) ON DELETE CASCADE,
+	value TEXT NOT NULL,
+	PRIMARY KEY (chat_id, field_id)
+)
+;
+CREATE INDEX IF NOT EXISTS chat_field_values_field_idx ON chat_field_values (field_id)
+;
+CREATE TABLE IF NOT EXISTS messages (
+	chat_id TEXT NOT NULL REFERENCES chats (id) ON DELETE CASCADE,
+	seq BIGINT NOT NULL,
+	sender TEXT NOT NULL,
+	agent_id BIGINT REFERENCES agents (id) ON DELETE SET NULL,
+	client_msg_id TEXT,
+	text TEXT NOT NULL DEFAULT '',
+	payload TEXT NOT NULL DEFAULT '',
+	created_at {TS} NOT NULL,
+	PRIMARY KEY (chat_id, seq)
+)
+;
+CREATE UNIQUE INDEX IF NOT EXISTS messages_chat_client_msg_key ON messages (chat_id, client_msg_id)
+;
+CREATE INDEX IF NOT EXISTS messages_agent_idx ON messages (agent_id)
+;
+CREATE TABLE IF NOT EXISTS tickets (
+	id {ID},
+	ticket_type_id BIGINT REFERENCES ticket_types (id),
+	user_id BIGINT REFERENCES users (id) ON DELETE SET NULL,
+	chat_id TEXT REFERENCES chats (id) ON DELETE SET NULL,
+	summary TEXT NOT NULL,
+	details TEXT NOT NULL DEFAULT '',
+	status TEXT NOT NULL,
+	created_at {TS} NOT NULL,
+	updated_at {TS} NOT NULL
+)
+;
+CREATE INDEX IF NOT EXISTS tickets_user_idx ON tickets (user_id)
+;
+CREATE INDEX IF NOT EXISTS tickets_chat_idx ON tickets (chat_id)
+;
+CREATE INDEX IF NOT EXISTS tickets_type_idx ON tickets (ticket_type_id)
+;
+CREATE TABLE IF NOT EXISTS ticket_field_values (
+	ticket_id BIGINT NOT NULL REFERENCES tickets (id) ON DELETE CASCADE,
+	field_id BIGINT NOT NULL REFERENCES custom_fields (id) ON DELETE CASCADE,
+	value TEXT NOT NULL,
+	PRIMARY KEY (ticket_id, field_id)
+)
+;
+CREATE INDEX IF NOT EXISTS ticket_field_values_field_idx ON ticket_field_values (field_id)
+;
+CREATE TABLE IF NOT EXISTS chat_matching_data (
+	guid TEXT PRIMARY KEY,
+	key_hash TEXT NOT NULL,
+	content TEXT NOT NULL,
+	single_use BOOLEAN NOT NULL DEFAULT FALSE,
+	api_client_id BIGINT REFERENCES api_clients (id) ON DELETE SET NULL,
+	used_at {TS},
+	expires_at {TS} NOT NULL,
+	created_at {TS} NOT NULL
+)
+;
+CREATE INDEX IF NOT EXISTS chat_matching_data_expires_idx ON chat_matching_data (expires_at)
+;
+CREATE INDEX IF NOT EXISTS chat_matching_data_client_idx ON chat_matching_data (api_client_id)
+`
+
+// migrationAuth adds agent sessions and API client access tokens. FROZEN.
+const migrationAuth = `
+CREATE TABLE agent_sessions (
+	token_hash TEXT PRIMARY KEY,
+	agent_id BIGINT NOT NULL REFERENCES agents(id) ON DELETE CASCADE,
+	created_at {TS} NOT NULL,
+	expires_at {TS} NOT NULL
+)
+;
+CREATE INDEX agent_sessions_expires ON agent_sessions (expires_at)
+;
+CREATE TABLE api_tokens (
+	token_hash TEXT PRIMARY KEY,
+	api_client_id BIGINT NOT NULL REFERENCES api_clients(id) ON DELETE CASCADE,
+	created_at {TS} NOT NULL,
+	expires_at {TS} NOT NULL
+)
+;
+CREATE INDEX api_tokens_expires ON api_tokens (expires_at)
+`
 
 // migrationRunbooks adds the runbooks a flow's runbook step names by id:
 // where to POST, the HMAC secret that signs the call, and its timeout.
@@ -19,4 +302,36 @@ CREATE TABLE runbooks (
 )
 ;
 CREATE INDEX chats_updated_idx ON chats (status, updated_at)
+`
+
+// migrationPortal adds self-service portal sessions and lets an admin
+// disable a portal user (users stay: their chats and tickets keep them).
+// FROZEN.
+const migrationPortal = `
+ALTER TABLE users ADD COLUMN disabled BOOLEAN NOT NULL DEFAULT FALSE
+;
+CREATE TABLE portal_sessions (
+	token_hash TEXT PRIMARY KEY,
+	user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	created_at {TS} NOT NULL,
+	expires_at {TS} NOT NULL
+)
+;
+CREATE INDEX portal_sessions_user ON portal_sessions (user_id)
+;
+CREATE INDEX portal_sessions_expires ON portal_sessions (expires_at)
+`
+
+// migrationHotChats lets PostgreSQL update a chat's row in place (a HOT
+// update: no new index entries) when a message is appended, which bumps
+// last_seq and updated_at on every message. An index holding updated_at
+// made every such update write a new entry into each of the chats
+// table's seven indexes. The idle sweep (IdleChats) finds the open chats
+// through chats_status_idx and filters them by updated_at instead; the
+// free space fillfactor leaves in each page is what an in-place update
+// needs. FROZEN.
+const migrationHotChats = `
+DROP INDEX IF EXISTS chats_updated_idx
+;
+{PG_CHATS_FILLFACTOR}
 `

@@ -18,6 +18,13 @@ import (
 // commits at once unless Options.AppendBatches says otherwise.
 const DefaultAppendBatches = 4
 
+// preparedConns is how many connections of the prepared-statement pool
+// are not kept for commit batches: the read batches and notifications.
+const preparedConns = readBatches + 2
+
+// readBatches is how many batches of look-ups run at once.
+const readBatches = 2
+
 // maxAppendBatch bounds the messages of one batch (one transaction).
 const maxAppendBatch = 128
 
@@ -264,4 +271,16 @@ func runAlone(ctx context.Context, db *sql.DB, st batchStmt) (int64, error) {
 	var seq int64
 	err := db.QueryRowContext(ctx, st.sql, st.args...).Scan(&seq)
 	return seq, err
+}
+
+// Notify sends a PostgreSQL notification on channel (a prepared
+// statement: the cluster broker sends one every few milliseconds).
+func (s *Store) Notify(ctx context.Context, channel, payload string) error {
+	if s.appendDB == nil {
+		return fmt.Errorf("notify %s: the %s store has no notifications", channel, s.dialect)
+	}
+	if _, err := s.appendDB.ExecContext(ctx, "SELECT pg_notify($1, $2)", channel, payload); err != nil {
+		return fmt.Errorf("notify %s: %w", channel, err)
+	}
+	return nil
 }

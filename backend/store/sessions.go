@@ -8,31 +8,6 @@ import (
 	"github.com/uptrace/bun"
 )
 
-func authMigrations() []schemaMigration {
-	return []schemaMigration{{name: "20261125000001_auth", sql: migrationAuth}}
-}
-
-// migrationAuth adds agent sessions and API client access tokens. FROZEN.
-const migrationAuth = `
-CREATE TABLE agent_sessions (
-	token_hash TEXT PRIMARY KEY,
-	agent_id BIGINT NOT NULL REFERENCES agents(id) ON DELETE CASCADE,
-	created_at {TS} NOT NULL,
-	expires_at {TS} NOT NULL
-)
-;
-CREATE INDEX agent_sessions_expires ON agent_sessions (expires_at)
-;
-CREATE TABLE api_tokens (
-	token_hash TEXT PRIMARY KEY,
-	api_client_id BIGINT NOT NULL REFERENCES api_clients(id) ON DELETE CASCADE,
-	created_at {TS} NOT NULL,
-	expires_at {TS} NOT NULL
-)
-;
-CREATE INDEX api_tokens_expires ON api_tokens (expires_at)
-`
-
 // AgentSession is a logged-in agent's session; only the token's hash is kept.
 type AgentSession struct {
 	bun.BaseModel `bun:"table:agent_sessions,alias:ases"`
@@ -41,16 +16,6 @@ type AgentSession struct {
 	AgentID   int64     `bun:"agent_id"`
 	CreatedAt time.Time `bun:"created_at"`
 	ExpiresAt time.Time `bun:"expires_at"`
-}
-
-// APIToken is an access token issued to an API client; only its hash is kept.
-type APIToken struct {
-	bun.BaseModel `bun:"table:api_tokens,alias:atok"`
-
-	TokenHash   string    `bun:"token_hash,pk"`
-	APIClientID int64     `bun:"api_client_id"`
-	CreatedAt   time.Time `bun:"created_at"`
-	ExpiresAt   time.Time `bun:"expires_at"`
 }
 
 // CreateAgentSession stores a session.
@@ -83,6 +48,16 @@ func (s *Store) AgentBySession(ctx context.Context, tokenHash string, now time.T
 func (s *Store) DeleteAgentSession(ctx context.Context, tokenHash string) error {
 	_, err := s.db.NewDelete().Model((*AgentSession)(nil)).Where("token_hash = ?", tokenHash).Exec(ctx)
 	return wrap(err, "delete a session")
+}
+
+// APIToken is an access token issued to an API client; only its hash is kept.
+type APIToken struct {
+	bun.BaseModel `bun:"table:api_tokens,alias:atok"`
+
+	TokenHash   string    `bun:"token_hash,pk"`
+	APIClientID int64     `bun:"api_client_id"`
+	CreatedAt   time.Time `bun:"created_at"`
+	ExpiresAt   time.Time `bun:"expires_at"`
 }
 
 // CreateAPIToken stores an access token.
@@ -123,4 +98,66 @@ func (s *Store) DeleteExpiredAuth(ctx context.Context, now time.Time) (int64, er
 		total += n
 	}
 	return total, nil
+}
+
+// PortalSession is a logged-in portal user's session; only the token's
+// hash is kept.
+type PortalSession struct {
+	bun.BaseModel `bun:"table:portal_sessions,alias:psess"`
+
+	TokenHash string    `bun:"token_hash,pk"`
+	UserID    int64     `bun:"user_id"`
+	CreatedAt time.Time `bun:"created_at"`
+	ExpiresAt time.Time `bun:"expires_at"`
+}
+
+// CreatePortalSession stores a session; ErrConflict when the user does
+// not exist.
+func (s *Store) CreatePortalSession(ctx context.Context, sess *PortalSession) error {
+	what := fmt.Sprintf("create a portal session for user %d", sess.UserID)
+	if sess.TokenHash == "" {
+		return invalid(what, "token hash is empty")
+	}
+	sess.CreatedAt = s.Now()
+	sess.ExpiresAt = sess.ExpiresAt.UTC()
+	_, err := s.execWrite(ctx, s.db.NewInsert().Model(sess))
+	return wrap(err, what)
+}
+
+// UserBySession returns the enabled user holding an unexpired portal
+// session with this token hash (ErrNotFound otherwise).
+func (s *Store) UserBySession(ctx context.Context, tokenHash string, now time.Time) (*User, error) {
+	const what = "find the portal session's user"
+	if err := checkText(what, "token hash", tokenHash); err != nil {
+		return nil, err
+	}
+	return getOne[User](ctx, s.db, what, func(q *bun.SelectQuery) *bun.SelectQuery {
+		return q.Join("JOIN portal_sessions AS psess ON psess.user_id = u.id").
+			Where("psess.token_hash = ?", tokenHash).
+			Where("psess.expires_at > ?", now.UTC()).
+			Where("u.disabled = ?", false)
+	})
+}
+
+// DeletePortalSession ends a session (no error if it is gone already).
+func (s *Store) DeletePortalSession(ctx context.Context, tokenHash string) error {
+	_, err := s.execWrite(ctx, s.db.NewDelete().Model((*PortalSession)(nil)).Where("token_hash = ?", tokenHash))
+	return wrap(err, "delete a portal session")
+}
+
+// DeletePortalSessionsOf ends every session of a user (disabled, or a
+// new password).
+func (s *Store) DeletePortalSessionsOf(ctx context.Context, userID int64) error {
+	_, err := s.execWrite(ctx, s.db.NewDelete().Model((*PortalSession)(nil)).Where("user_id = ?", userID))
+	return wrap(err, fmt.Sprintf("delete the portal sessions of user %d", userID))
+}
+
+// DeleteExpiredPortalSessions deletes expired portal sessions.
+func (s *Store) DeleteExpiredPortalSessions(ctx context.Context, now time.Time) (int64, error) {
+	res, err := s.execWrite(ctx, s.db.NewDelete().Model((*PortalSession)(nil)).Where("expires_at <= ?", now.UTC()))
+	if err != nil {
+		return 0, wrap(err, "delete expired portal sessions")
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
 }

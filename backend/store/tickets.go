@@ -149,3 +149,152 @@ func (s *Store) SetTicketStatus(ctx context.Context, id int64, status string) er
 		Set("status = ?", status).Set("updated_at = ?", s.Now()).Where("id = ?", id))
 	return affected(res, err, what)
 }
+
+// PortalTicket is a ticket as its user sees it in the portal.
+type PortalTicket struct {
+	ID        int64     `bun:"id"`
+	Summary   string    `bun:"summary"`
+	Status    string    `bun:"status"`
+	TypeName  string    `bun:"type_name"` // "" when the ticket has no type
+	ChatID    string    `bun:"chat_id"`
+	CreatedAt time.Time `bun:"created_at"`
+}
+
+// ListPortalTickets returns the tickets of a user — logged for them, or
+// from a chat whose user is them — newest first.
+func (s *Store) ListPortalTickets(ctx context.Context, userID int64, page Page) ([]PortalTicket, error) {
+	what := fmt.Sprintf("list the portal tickets of user %d", userID)
+	var out []PortalTicket
+	q := s.db.NewSelect().TableExpr("tickets AS t").
+		ColumnExpr("t.id, t.summary, t.status, t.created_at").
+		ColumnExpr("COALESCE(t.chat_id, '') AS chat_id").
+		ColumnExpr("COALESCE(tt.name, '') AS type_name").
+		Join("LEFT JOIN ticket_types AS tt ON tt.id = t.ticket_type_id").
+		Join("LEFT JOIN chats AS c ON c.id = t.chat_id").
+		Where("t.user_id = ? OR c.user_id = ?", userID, userID)
+	if err := page.apply(q.OrderExpr("t.id DESC")).Scan(ctx, &out); err != nil {
+		return nil, wrap(err, what)
+	}
+	for i := range out {
+		out[i].CreatedAt = out[i].CreatedAt.UTC()
+	}
+	return out, nil
+}
+
+// TicketType is a kind of ticket, with the ticket custom fields assigned to it.
+type TicketType struct {
+	bun.BaseModel `bun:"table:ticket_types,alias:tt"`
+
+	ID        int64     `bun:"id,pk,autoincrement"`
+	Name      string    `bun:"name"` // unique
+	CreatedAt time.Time `bun:"created_at"`
+	UpdatedAt time.Time `bun:"updated_at"`
+}
+
+// ticketTypeField assigns a ticket custom field to a ticket type.
+type ticketTypeField struct {
+	bun.BaseModel `bun:"table:ticket_type_fields,alias:ttf"`
+
+	TicketTypeID int64 `bun:"ticket_type_id,pk"`
+	FieldID      int64 `bun:"field_id,pk"`
+	Position     int64 `bun:"position"`
+}
+
+// CreateTicketType stores a new ticket type; the name is unique.
+func (s *Store) CreateTicketType(ctx context.Context, t *TicketType) error {
+	const what = "create ticket type"
+	if t.Name == "" {
+		return invalid(what, "name is empty")
+	}
+	t.CreatedAt = s.Now()
+	t.UpdatedAt = t.CreatedAt
+	return s.insert(ctx, what, t)
+}
+
+// GetTicketType returns the ticket type with that id.
+func (s *Store) GetTicketType(ctx context.Context, id int64) (*TicketType, error) {
+	return getOne[TicketType](ctx, s.db, fmt.Sprintf("get ticket type %d", id), func(q *bun.SelectQuery) *bun.SelectQuery {
+		return q.Where("tt.id = ?", id)
+	})
+}
+
+// GetTicketTypeByName returns the ticket type with that name.
+func (s *Store) GetTicketTypeByName(ctx context.Context, name string) (*TicketType, error) {
+	what := fmt.Sprintf("get ticket type named %q", name)
+	if err := checkText(what, "name", name); err != nil {
+		return nil, err
+	}
+	return getOne[TicketType](ctx, s.db, what, func(q *bun.SelectQuery) *bun.SelectQuery {
+		return q.Where("tt.name = ?", name)
+	})
+}
+
+// ListTicketTypes returns every ticket type by name.
+func (s *Store) ListTicketTypes(ctx context.Context) ([]TicketType, error) {
+	return list[TicketType](ctx, s.db, "list ticket types", func(q *bun.SelectQuery) *bun.SelectQuery {
+		return q.Order("tt.name")
+	})
+}
+
+// UpdateTicketType renames a ticket type.
+func (s *Store) UpdateTicketType(ctx context.Context, t *TicketType) error {
+	what := fmt.Sprintf("update ticket type %d", t.ID)
+	if t.Name == "" {
+		return invalid(what, "name is empty")
+	}
+	t.UpdatedAt = s.Now()
+	return s.updatePK(ctx, what, t, "created_at")
+}
+
+// DeleteTicketType deletes a ticket type; ErrConflict while a profile or a
+// ticket refers to it.
+func (s *Store) DeleteTicketType(ctx context.Context, id int64) error {
+	return deleteWhere[TicketType](ctx, s, fmt.Sprintf("delete ticket type %d", id), "id = ?", id)
+}
+
+// SetTicketTypeFields replaces the ticket custom fields assigned to a ticket
+// type with fieldIDs, in that order. Every id must be a ticket field.
+func (s *Store) SetTicketTypeFields(ctx context.Context, typeID int64, fieldIDs []int64) error {
+	what := fmt.Sprintf("assign fields to ticket type %d", typeID)
+	return s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if _, err := getOne[TicketType](ctx, tx, what, func(q *bun.SelectQuery) *bun.SelectQuery {
+			return q.Where("tt.id = ?", typeID)
+		}); err != nil {
+			return err
+		}
+		if _, err := tx.NewDelete().Model((*ticketTypeField)(nil)).Where("ticket_type_id = ?", typeID).Exec(ctx); err != nil {
+			return wrap(err, what)
+		}
+		if len(fieldIDs) == 0 {
+			return nil
+		}
+		n, err := tx.NewSelect().Model((*CustomField)(nil)).
+			Where("cf.id IN (?)", bun.List(fieldIDs)).Where("cf.entity = ?", EntityTicket).Count(ctx)
+		if err != nil {
+			return wrap(err, what)
+		}
+		rows := make([]ticketTypeField, 0, len(fieldIDs))
+		seen := map[int64]bool{}
+		for i, id := range fieldIDs {
+			if !seen[id] {
+				seen[id] = true
+				rows = append(rows, ticketTypeField{TicketTypeID: typeID, FieldID: id, Position: int64(i)})
+			}
+		}
+		if n != int64(len(rows)) {
+			return fmt.Errorf("%s: %w: not every id is a ticket custom field", what, ErrNotFound)
+		}
+		_, err = tx.NewInsert().Model(&rows).Exec(ctx)
+		return wrap(err, what)
+	})
+}
+
+// TicketTypeFields returns the custom fields assigned to a ticket type, in
+// their assigned order.
+func (s *Store) TicketTypeFields(ctx context.Context, typeID int64) ([]CustomField, error) {
+	return list[CustomField](ctx, s.db, fmt.Sprintf("list fields of ticket type %d", typeID),
+		func(q *bun.SelectQuery) *bun.SelectQuery {
+			return q.Join("JOIN ticket_type_fields AS ttf ON ttf.field_id = cf.id").
+				Where("ttf.ticket_type_id = ?", typeID).Order("ttf.position", "cf.id")
+		})
+}

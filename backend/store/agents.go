@@ -1,0 +1,99 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// Agent roles.
+const (
+	RoleAdmin = "admin"
+	RoleAgent = "agent"
+)
+
+// Agent is a person who logs in to the agent console (and, as admin, the
+// admin pages).
+type Agent struct {
+	bun.BaseModel `bun:"table:agents,alias:a"`
+
+	ID           int64     `bun:"id,pk,autoincrement"`
+	Email        string    `bun:"email"` // normalised; unique
+	Name         string    `bun:"name"`  // shown to visitors
+	PasswordHash string    `bun:"password_hash"`
+	Role         string    `bun:"role"`     // RoleAdmin | RoleAgent
+	Presence     string    `bun:"presence"` // Presence* constant
+	Disabled     bool      `bun:"disabled"`
+	LastSeenAt   time.Time `bun:"last_seen_at,nullzero"`
+	CreatedAt    time.Time `bun:"created_at"`
+	UpdatedAt    time.Time `bun:"updated_at"`
+}
+
+func checkAgent(what string, a *Agent) error {
+	a.Email = NormalizeEmail(a.Email)
+	if a.Email == "" {
+		return invalid(what, "email is empty")
+	}
+	if a.Presence == "" {
+		a.Presence = PresenceOffline
+	}
+	if err := oneOf(what, "role", a.Role, RoleAdmin, RoleAgent); err != nil {
+		return err
+	}
+	return oneOf(what, "presence", a.Presence, PresenceOffline, PresenceOnline, PresenceAway)
+}
+
+// CreateAgent stores a new agent; the e-mail address is unique. An empty
+// presence means offline.
+func (s *Store) CreateAgent(ctx context.Context, a *Agent) error {
+	const what = "create agent"
+	if err := checkAgent(what, a); err != nil {
+		return err
+	}
+	a.CreatedAt = s.Now()
+	a.UpdatedAt = a.CreatedAt
+	return s.insert(ctx, what, a)
+}
+
+// GetAgent returns the agent with that id.
+func (s *Store) GetAgent(ctx context.Context, id int64) (*Agent, error) {
+	return getOne[Agent](ctx, s.db, fmt.Sprintf("get agent %d", id), func(q *bun.SelectQuery) *bun.SelectQuery {
+		return q.Where("a.id = ?", id)
+	})
+}
+
+// GetAgentByEmail returns the agent with that e-mail address (any case).
+func (s *Store) GetAgentByEmail(ctx context.Context, email string) (*Agent, error) {
+	email = NormalizeEmail(email)
+	what := fmt.Sprintf("get agent with e-mail %q", email)
+	if err := checkText(what, "email", email); err != nil {
+		return nil, err
+	}
+	return getOne[Agent](ctx, s.db, what, func(q *bun.SelectQuery) *bun.SelectQuery {
+		return q.Where("a.email = ?", email)
+	})
+}
+
+// ListAgents returns every agent by name.
+func (s *Store) ListAgents(ctx context.Context) ([]Agent, error) {
+	return list[Agent](ctx, s.db, "list agents", func(q *bun.SelectQuery) *bun.SelectQuery {
+		return q.Order("a.name", "a.id")
+	})
+}
+
+// UpdateAgent saves every field of a but its creation time.
+func (s *Store) UpdateAgent(ctx context.Context, a *Agent) error {
+	what := fmt.Sprintf("update agent %d", a.ID)
+	if err := checkAgent(what, a); err != nil {
+		return err
+	}
+	a.UpdatedAt = s.Now()
+	return s.updatePK(ctx, what, a, "created_at")
+}
+
+// DeleteAgent deletes an agent; their chats and messages keep no agent.
+func (s *Store) DeleteAgent(ctx context.Context, id int64) error {
+	return deleteWhere[Agent](ctx, s, fmt.Sprintf("delete agent %d", id), "id = ?", id)
+}

@@ -1,0 +1,93 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// API client permissions known today (SPEC §7, §10); the list is open.
+const (
+	PermReadModifyUsers = "users:write" // "Read & Modify Users": ChatMatchingData
+)
+
+// APIClient is a machine client that authenticates with client id + secret.
+type APIClient struct {
+	bun.BaseModel `bun:"table:api_clients,alias:ac"`
+
+	ID          int64      `bun:"id,pk,autoincrement"`
+	ClientID    string     `bun:"client_id"` // unique
+	SecretHash  string     `bun:"secret_hash"`
+	Name        string     `bun:"name"`
+	Permissions StringList `bun:"permissions"`
+	Disabled    bool       `bun:"disabled"`
+	CreatedAt   time.Time  `bun:"created_at"`
+	UpdatedAt   time.Time  `bun:"updated_at"`
+}
+
+// HasPermission reports whether the client holds perm.
+func (c *APIClient) HasPermission(perm string) bool {
+	for _, p := range c.Permissions {
+		if p == perm {
+			return true
+		}
+	}
+	return false
+}
+
+// CreateAPIClient stores a new API client; the client id is unique (an
+// empty one is generated).
+func (s *Store) CreateAPIClient(ctx context.Context, c *APIClient) error {
+	const what = "create API client"
+	if c.ClientID == "" {
+		c.ClientID = RandomID(16)
+	}
+	if c.SecretHash == "" {
+		return invalid(what, "secret hash is empty")
+	}
+	c.CreatedAt = s.Now()
+	c.UpdatedAt = c.CreatedAt
+	return s.insert(ctx, what, c)
+}
+
+// GetAPIClient returns the API client with that id.
+func (s *Store) GetAPIClient(ctx context.Context, id int64) (*APIClient, error) {
+	return getOne[APIClient](ctx, s.db, fmt.Sprintf("get API client %d", id), func(q *bun.SelectQuery) *bun.SelectQuery {
+		return q.Where("ac.id = ?", id)
+	})
+}
+
+// GetAPIClientByClientID returns the API client with that client id.
+func (s *Store) GetAPIClientByClientID(ctx context.Context, clientID string) (*APIClient, error) {
+	what := fmt.Sprintf("get API client %q", clientID)
+	if err := checkText(what, "client id", clientID); err != nil {
+		return nil, err
+	}
+	return getOne[APIClient](ctx, s.db, what, func(q *bun.SelectQuery) *bun.SelectQuery {
+		return q.Where("ac.client_id = ?", clientID)
+	})
+}
+
+// ListAPIClients returns every API client by name.
+func (s *Store) ListAPIClients(ctx context.Context) ([]APIClient, error) {
+	return list[APIClient](ctx, s.db, "list API clients", func(q *bun.SelectQuery) *bun.SelectQuery {
+		return q.Order("ac.name", "ac.id")
+	})
+}
+
+// UpdateAPIClient saves every field of c but its creation time.
+func (s *Store) UpdateAPIClient(ctx context.Context, c *APIClient) error {
+	what := fmt.Sprintf("update API client %d", c.ID)
+	if c.SecretHash == "" {
+		return invalid(what, "secret hash is empty")
+	}
+	c.UpdatedAt = s.Now()
+	return s.updatePK(ctx, what, c, "created_at")
+}
+
+// DeleteAPIClient deletes an API client.
+func (s *Store) DeleteAPIClient(ctx context.Context, id int64) error {
+	return deleteWhere[APIClient](ctx, s, fmt.Sprintf("delete API client %d", id), "id = ?", id)
+}

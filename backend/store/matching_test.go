@@ -1,0 +1,91 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestMatchingData(t *testing.T) {
+	forEachDB(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		ac := &APIClient{SecretHash: "h", Name: "n"}
+		must(t, s.CreateAPIClient(ctx, ac))
+
+		multi := &MatchingData{KeyHash: "k1", Content: RawJSON(`{"firstname":"John"}`), APIClientID: ac.ID}
+		must(t, s.CreateMatchingData(ctx, multi))
+		if d := multi.ExpiresAt.Sub(multi.CreatedAt); d != MatchingDataTTL {
+			t.Fatalf("TTL = %v", d)
+		}
+		for range 2 {
+			d, err := s.ConsumeMatchingData(ctx, multi.GUID, nil)
+			must(t, err)
+			if string(d.Content) != `{"firstname":"John"}` || d.SingleUse || !d.UsedAt.IsZero() || !d.ExpiresAt.Equal(multi.ExpiresAt) {
+				t.Fatalf("consumed %+v", d)
+			}
+		}
+
+		// A failing check (wrong key) does not use the item up.
+		single := &MatchingData{KeyHash: "k2", Content: RawJSON(`{}`), SingleUse: true}
+		must(t, s.CreateMatchingData(ctx, single))
+		errKey := errors.New("wrong key")
+		_, err := s.ConsumeMatchingData(ctx, single.GUID, func(d *MatchingData) error {
+			if d.KeyHash != "nope" {
+				return errKey
+			}
+			return nil
+		})
+		wantErr(t, err, errKey)
+
+		var wg sync.WaitGroup
+		const n = 8
+		errs := make([]error, n)
+		for i := range n {
+			wg.Go(func() { _, errs[i] = s.ConsumeMatchingData(ctx, single.GUID, nil) })
+		}
+		wg.Wait()
+		wins := 0
+		for _, err := range errs {
+			switch {
+			case err == nil:
+				wins++
+			case !errors.Is(err, ErrUsed):
+				t.Fatalf("consume: %v", err)
+			}
+		}
+		if wins != 1 {
+			t.Fatalf("%d consumers won, want 1", wins)
+		}
+		_, err = s.ConsumeMatchingData(ctx, single.GUID, nil)
+		wantErr(t, err, ErrUsed)
+		if d, _ := s.GetMatchingData(ctx, single.GUID); d.UsedAt.IsZero() {
+			t.Fatal("used_at not set")
+		}
+
+		expired := &MatchingData{KeyHash: "k3", ExpiresAt: s.Now().Add(-time.Second)}
+		must(t, s.CreateMatchingData(ctx, expired))
+		_, err = s.ConsumeMatchingData(ctx, expired.GUID, nil)
+		wantErr(t, err, ErrExpired)
+		_, err = s.ConsumeMatchingData(ctx, "nope", nil)
+		wantErr(t, err, ErrNotFound)
+		wantErr(t, s.CreateMatchingData(ctx, &MatchingData{GUID: single.GUID, KeyHash: "x"}), ErrConflict)
+
+		// The sweep deletes the expired and the used single-use items.
+		deleted, err := s.DeleteExpiredMatchingData(ctx, s.Now())
+		must(t, err)
+		if deleted != 2 {
+			t.Fatalf("swept %d items, want 2", deleted)
+		}
+		if _, err := s.GetMatchingData(ctx, multi.GUID); err != nil {
+			t.Fatalf("live item swept: %v", err)
+		}
+		// A day later everything has expired.
+		deleted, err = s.DeleteExpiredMatchingData(ctx, s.Now().Add(MatchingDataTTL))
+		must(t, err)
+		if deleted != 1 {
+			t.Fatalf("swept %d items a day later, want 1", deleted)
+		}
+	})
+}

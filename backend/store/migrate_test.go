@@ -1,0 +1,74 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"halochat/backend/testenv"
+	"sync"
+	"testing"
+)
+
+func TestMigrate(t *testing.T) {
+	for name, dsn := range testenv.Databases(t) {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			// Two processes migrating a fresh database at once.
+			var wg sync.WaitGroup
+			stores := make([]*Store, 3)
+			errs := make([]error, len(stores))
+			for i := range stores {
+				s, err := Open(ctx, dsn)
+				must(t, err)
+				t.Cleanup(func() { _ = s.Close() })
+				stores[i] = s
+				wg.Go(func() { errs[i] = s.Migrate(ctx) })
+			}
+			wg.Wait()
+			for i, err := range errs {
+				if err != nil {
+					t.Fatalf("concurrent Migrate %d: %v", i, err)
+				}
+			}
+			// And again: idempotent.
+			must(t, stores[0].Migrate(ctx))
+			must(t, stores[0].Migrate(ctx))
+			var names []string
+			must(t, stores[0].DB().NewSelect().TableExpr("bun_migrations").Column("name").Scan(ctx, &names))
+			want := len(schemaMigrations())
+			if len(names) != want {
+				t.Fatalf("bun_migrations holds %v, want %d rows", names, want)
+			}
+			if got := stores[0].Dialect(); got != name {
+				t.Errorf("Dialect() = %q, want %q", got, name)
+			}
+			must(t, stores[0].Ping(ctx))
+		})
+	}
+}
+
+// TestMigrationsFrozen fails when a released migration's SQL changes:
+// databases that already applied it would never see the change. Add a new
+// migration instead (and its hash here).
+func TestMigrationsFrozen(t *testing.T) {
+	frozen := map[string]string{
+		"20261101000001_initial":   "461c67290a5b13c1e78e8fe7325c6d7c0114c230cba7e95a6c506c997dc572d8",
+		"20261125000001_auth":      "2d12b743c56b2b79c76b16421d7e6c0a60908a141c19454f460a3889f6a2e6cd",
+		"20261125200001_runbooks":  "f8ac7ece92aa07b2196136167853e9bab2413acc66109eb6a2d8fe48e6f94ddf",
+		"20261125210001_portal":    "851df79df4d96fd8cc418ba3a6ee7e7810cdda43d2ca5e9c9a335e5b3aff97d6",
+		"20261125220001_hot_chats": "bb4fb8e90d5bb59c1ae0cfab6b0e260afeaba3237d8d7122d66efd14c50395fd",
+	}
+	ms := schemaMigrations()
+	for i, m := range ms {
+		if i > 0 && m.name <= ms[i-1].name {
+			t.Errorf("migration %s sorts before %s", m.name, ms[i-1].name)
+		}
+		sum := sha256.Sum256([]byte(m.sql))
+		if want, ok := frozen[m.name]; !ok {
+			t.Errorf("migration %s has no frozen hash: add %q", m.name, hex.EncodeToString(sum[:]))
+		} else if got := hex.EncodeToString(sum[:]); got != want {
+			t.Errorf("migration %s changed (sha256 %s, frozen %s): write a new migration instead", m.name, got, want)
+		}
+	}
+}
