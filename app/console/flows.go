@@ -573,21 +573,16 @@ func (fe *FlowEditor) save(ctx app.Context, e app.Event) {
 	})
 }
 
-// customField is a custom field as GET /api/CustomField shows it.
+// customField is a custom field as GET /api/CustomField shows it: the
+// flow engine's definition, with the field's id and entity.
 type customField struct {
-	ID      int64         `json:"id"`
-	Entity  string        `json:"entity"`
-	Name    string        `json:"name"`
-	Label   string        `json:"label"`
-	Type    string        `json:"type"`
-	Choices []fieldChoice `json:"choices"`
+	ID     int64  `json:"id"`
+	Entity string `json:"entity"`
+	flow.CustomField
 }
 
 // fieldChoice is one choice of a single choice custom field.
-type fieldChoice struct {
-	Value string `json:"value"`
-	Label string `json:"label"`
-}
+type fieldChoice = flow.Choice
 
 // schemaOf is the flow schema of the chat custom fields (as the server
 // builds it).

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+
+	"halochat/app/flow"
 )
 
 // Custom field entities and types (SPEC §6).
@@ -36,11 +38,9 @@ type CustomField struct {
 	UpdatedAt time.Time `bun:"updated_at"`
 }
 
-// Choice is one option of a choice custom field.
-type Choice struct {
-	Value string `json:"value"`
-	Label string `json:"label,omitempty"`
-}
+// Choice is one option of a choice custom field: the flow engine's, so a
+// stored field is the definition the engine reads.
+type Choice = flow.Choice
 
 // Choices is a JSON array of [Choice].
 type Choices []Choice
@@ -50,6 +50,11 @@ func (c Choices) Value() (driver.Value, error) { return jsonValue([]Choice(c), "
 
 // Scan implements sql.Scanner.
 func (c *Choices) Scan(src any) error { *c = nil; return jsonScan(src, (*[]Choice)(c)) }
+
+// FieldDef is the field as the flow engine checks values against it.
+func (f CustomField) FieldDef() flow.FieldDef {
+	return flow.CustomField{Name: f.Name, Label: f.Label, Type: f.Type, Choices: f.Choices}.FieldDef()
+}
 
 // fieldNameRE is the shape of a custom field's database name.
 var fieldNameRE = regexp.MustCompile(`^CF[A-Za-z0-9]+$`)
