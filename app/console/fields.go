@@ -24,7 +24,7 @@ func (p *Fields) Render() app.UI {
 	rows := make([]app.UI, 0, len(p.list))
 	for _, f := range p.list {
 		rows = append(rows, editableRow(f.ID, p.editHandler(f.ID, p.open),
-			f.Entity, f.Name, f.Label, f.Type, strings.Join(f.choiceValues(), ", ")))
+			f.Entity, f.Name, f.Label, f.Type, strings.Join(f.FieldDef().Choices, ", ")))
 	}
 	return p.shell("/admin/fields",
 		app.H1().Text("Custom fields"),
@@ -65,7 +65,7 @@ func (p *Fields) open(ctx app.Context, f customField) {
 		setInput("cf-e-name", f.Name)
 		setInput("cf-e-label", f.Label)
 		setInput("cf-e-type", f.Type)
-		setInput("cf-e-choices", strings.Join(f.choiceValues(), ", "))
+		setInput("cf-e-choices", strings.Join(f.FieldDef().Choices, ", "))
 	})
 }
 
@@ -102,14 +102,6 @@ func (p *Fields) editor() app.UI {
 		p.editRow("cf-e-", "choices", "Choices (single choice; comma-separated)", app.Input().ID("cf-e-choices")),
 		p.confirmBox("delete", warning, "cf-delete-confirm", "Delete the field", del),
 	}, app.Button().ID("cf-delete").Type("button").Class("cc-danger").Text("Delete…").OnClick(p.ask("delete")))
-}
-
-func (f customField) choiceValues() []string {
-	vs := make([]string, 0, len(f.Choices))
-	for _, c := range f.Choices {
-		vs = append(vs, c.Value)
-	}
-	return vs
 }
 
 // fieldForm is the custom field edit form as read from the page.

@@ -113,7 +113,7 @@ func (fe *FlowEditor) OnMount(ctx app.Context) {
 					fe.err = err.Error()
 					return
 				}
-				fe.schema = schemaOf(fields)
+				fe.schema = flow.SchemaOf(fields)
 				fe.load(d)
 			})
 		})
@@ -583,17 +583,3 @@ type customField struct {
 
 // fieldChoice is one choice of a single choice custom field.
 type fieldChoice = flow.Choice
-
-// schemaOf is the flow schema of the chat custom fields (as the server
-// builds it).
-func schemaOf(fields []customField) flow.Schema {
-	var s flow.Schema
-	for _, d := range fields {
-		fd := flow.FieldDef{Name: d.Name, Label: d.Label, Type: flow.Type(d.Type)}
-		for _, c := range d.Choices {
-			fd.Choices = append(fd.Choices, c.Value)
-		}
-		s.ChatFields = append(s.ChatFields, fd)
-	}
-	return s
-}

@@ -200,7 +200,7 @@ func (pe *ProfileEdit) OnMount(ctx app.Context) {
 					pe.err = err.Error()
 					return
 				}
-				pe.p, pe.flows, pe.types, pe.schema = &pr, flows, types, schemaOf(fields)
+				pe.p, pe.flows, pe.types, pe.schema = &pr, flows, types, flow.SchemaOf(fields)
 				pe.loadSteps(ctx)
 			})
 		})

@@ -324,7 +324,7 @@ func (e *env) profileWithFlow(f *flow.Flow, mutate func(*store.ChatProfile)) *st
 	if err != nil {
 		t.Fatal(err)
 	}
-	sc := chats.FlowSchema(defs)
+	sc := flow.SchemaOf(defs)
 	if err := f.Validate(sc); err != nil {
 		t.Fatal(err)
 	}

@@ -5,19 +5,6 @@ import (
 	"halochat/backend/store"
 )
 
-// FlowSchema is the flow engine's schema of the given chat custom fields.
-func FlowSchema(defs []store.CustomField) flow.Schema {
-	var s flow.Schema
-	for _, d := range defs {
-		fd := flow.FieldDef{Name: d.Name, Label: d.Label, Type: flow.Type(d.Type)}
-		for _, c := range d.Choices {
-			fd.Choices = append(fd.Choices, c.Value)
-		}
-		s.ChatFields = append(s.ChatFields, fd)
-	}
-	return s
-}
-
 // StepIndex lists a validated flow's steps for the store's index: kind,
 // the start flag, and the chat custom fields (by database name) that a
 // condition reads.

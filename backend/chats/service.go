@@ -153,7 +153,7 @@ func (s *Service) schema(ctx context.Context) (flow.Schema, []store.CustomField,
 	if err != nil {
 		return flow.Schema{}, nil, err
 	}
-	return FlowSchema(defs), defs, nil
+	return flow.SchemaOf(defs), defs, nil
 }
 
 // program compiles a flow version once per schema.

@@ -266,11 +266,7 @@ func Seed(ctx context.Context, st *store.Store) (*Result, error) {
 }
 
 func fieldInfo(d store.CustomField) FieldInfo {
-	fi := FieldInfo{Name: d.Name, Label: d.Label, Type: d.Type}
-	for _, c := range d.Choices {
-		fi.Choices = append(fi.Choices, c.Value)
-	}
-	return fi
+	return FieldInfo{Name: d.Name, Label: d.Label, Type: d.Type, Choices: d.FieldDef().Choices}
 }
 
 func ensureFields(ctx context.Context, st *store.Store, defs []store.CustomField) ([]store.CustomField, error) {
@@ -310,7 +306,7 @@ func ensureTicketType(ctx context.Context, st *store.Store, ticketDefs []store.C
 // version differs from it.
 func ensureFlow(ctx context.Context, st *store.Store, chatDefs []store.CustomField) (*store.Flow, int64, error) {
 	f := Flow()
-	schema := chats.FlowSchema(chatDefs)
+	schema := flow.SchemaOf(chatDefs)
 	if err := f.Validate(schema); err != nil {
 		return nil, 0, fmt.Errorf("demo flow: %w", err)
 	}

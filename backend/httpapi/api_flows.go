@@ -131,7 +131,7 @@ func (a *IdentityAPI) chatSchema(ctx context.Context) (flow.Schema, error) {
 	if err != nil {
 		return flow.Schema{}, err
 	}
-	return chats.FlowSchema(defs), nil
+	return flow.SchemaOf(defs), nil
 }
 
 // detail answers a flow with its current version.

@@ -140,19 +140,10 @@ func MapClaims(claims map[string]json.RawMessage, mappings store.TokenMappings, 
 	return m, nil
 }
 
-// FieldDef returns the flow engine's definition of a custom field.
-func FieldDef(f store.CustomField) flow.FieldDef {
-	d := flow.FieldDef{Name: f.Name, Label: f.Label, Type: flow.Type(f.Type)}
-	for _, c := range f.Choices {
-		d.Choices = append(d.Choices, c.Value)
-	}
-	return d
-}
-
 // ChatFieldValue checks a JSON value against a custom field's type and
 // returns its canonical text form.
 func ChatFieldValue(f store.CustomField, raw json.RawMessage) (string, error) {
-	v, err := FieldDef(f).ParseJSON(raw)
+	v, err := f.FieldDef().ParseJSON(raw)
 	if err != nil {
 		return "", stripFieldPrefix(err, f.Name)
 	}

@@ -180,7 +180,7 @@ func FuzzMapClaims(f *testing.F) {
 					def = d
 				}
 			}
-			again, err := identity.FieldDef(def).Parse(cv.Value)
+			again, err := def.FieldDef().Parse(cv.Value)
 			if err != nil || again.String() != cv.Value {
 				t.Errorf("field %s value %q does not parse back to itself: %q %v", cv.Name, cv.Value, again.String(), err)
 			}
