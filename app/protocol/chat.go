@@ -109,36 +109,6 @@ const (
 	EndLogout    = "logout"
 )
 
-// Error codes of the chat API and frames, besides those in events.go.
-const (
-	CodeStartStepNotFound  = "start_step_not_found"
-	CodeChatNotFound       = "chat_not_found"   // unknown chat or wrong resume secret
-	CodeChatEnded          = "chat_ended"       // the chat is over: start a new one
-	CodeInvalidRequest     = "invalid_request"  // malformed body or frame
-	CodeInvalidAnswer      = "invalid_answer"   // not used for bot validation (that is a bot message)
-	CodeUnexpectedInput    = "unexpected_input" // e.g. a choice while no choice is offered
-	CodeRateLimited        = "rate_limited"
-	CodeTooLarge           = "too_large"
-	CodeUnsupportedVersion = "unsupported_version"
-	CodeAlreadyClaimed     = "already_claimed" // another agent accepted the chat first
-	CodeNoFlow             = "no_flow"         // the profile has no bot flow
-	CodeUnauthorized       = "unauthorized"
-	CodeInternal           = "internal"
-)
-
-// APIError is the body of a refused call ({"error": APIError}) and the
-// Error of an error frame.
-type APIError struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
-	Field   string `json:"field,omitempty"`
-}
-
-// ErrorBody is the JSON body of every refused HTTP call.
-type ErrorBody struct {
-	Error APIError `json:"error"`
-}
-
 // StartChatRequest is the body of POST /chat/api/v1/start. The widget
 // calls it from the service's own origin (the iframe); HostOrigin is the
 // host page's origin as the widget saw it.

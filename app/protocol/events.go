@@ -35,18 +35,6 @@ var InboundEvents = []string{
 	EventLogout, EventLoginChanged, EventCloseChatWindow,
 }
 
-// Error codes of haloChat_outboundEvent_error and of refused API calls.
-// They are stable: host pages branch on them.
-const (
-	CodeStartStepNotAllowed = "start_step_not_allowed"
-	CodeInvalidToken        = "invalid_token"
-	CodeProfileNotFound     = "profile_not_found"
-	CodeOriginNotAllowed    = "origin_not_allowed"
-	CodeAccessDenied        = "access_denied"
-	CodeInvalidEvent        = "invalid_event"
-	CodeInvalidConfig       = "invalid_config"
-)
-
 // BridgeMessage is what the loader and the widget iframe post to each other.
 // Name and Detail carry one Events API event.
 type BridgeMessage struct {

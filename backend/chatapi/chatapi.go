@@ -12,7 +12,7 @@ import (
 
 	"halochat/app/protocol"
 	"halochat/backend/chats"
-	"halochat/backend/realtime"
+	"halochat/backend/httpx"
 	"halochat/backend/store"
 )
 
@@ -45,8 +45,8 @@ type Config struct {
 // Handler serves the API.
 type Handler struct {
 	cfg           Config
-	starts        *realtime.RateLimiter // per client address
-	profileStarts *realtime.RateLimiter // per chat profile
+	starts        *httpx.RateLimiter // per client address
+	profileStarts *httpx.RateLimiter // per chat profile
 }
 
 // New returns a Handler.
@@ -66,8 +66,8 @@ func New(cfg Config) *Handler {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Handler{cfg: cfg, starts: realtime.PerMinute(cfg.StartsPerMinute),
-		profileStarts: realtime.PerMinute(cfg.ProfileStartsPerMinute)}
+	return &Handler{cfg: cfg, starts: httpx.PerMinute(cfg.StartsPerMinute),
+		profileStarts: httpx.PerMinute(cfg.ProfileStartsPerMinute)}
 }
 
 // Mount adds the routes to mux.
@@ -91,34 +91,38 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	mux.Handle("GET /api/Tickets/{id}", agent(h.getTicket))
 }
 
-func (h *Handler) fail(w http.ResponseWriter, err error) { realtime.WriteError(w, h.cfg.Logger, err) }
+// fail answers err: a refusal of the chats service with its status,
+// anything else as a logged internal error.
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	httpx.Fail(w, r, h.cfg.Logger, chats.Public(err))
+}
 
 func (h *Handler) start(w http.ResponseWriter, r *http.Request) {
-	if !realtime.SameOrigin(r, h.cfg.PublicOrigin) {
-		h.fail(w, &chats.Error{Status: http.StatusForbidden, Code: protocol.CodeOriginNotAllowed,
+	if !httpx.SameOrigin(r, h.cfg.PublicOrigin) {
+		h.fail(w, r, &protocol.APIError{Code: protocol.CodeOriginNotAllowed,
 			Message: "chat starts must come from the chat service's own origin (the widget)"})
 		return
 	}
-	if ok, wait := h.starts.Allow(realtime.ClientIP(r)); !ok {
-		realtime.WriteRateLimited(w, wait, "too many chat starts from this address")
+	if ok, wait := h.starts.Allow(httpx.ClientIP(r)); !ok {
+		httpx.WriteRateLimited(w, wait, "too many chat starts from this address")
 		return
 	}
 	var req protocol.StartChatRequest
-	if !realtime.DecodeBody(w, r, h.cfg.MaxBodyBytes, &req) {
+	if !httpx.DecodeBody(w, r, h.cfg.MaxBodyBytes, &req) {
 		return
 	}
 	if ok, wait := h.profileStarts.Allow(req.ConfigID); !ok {
-		realtime.WriteRateLimited(w, wait, "too many chat starts for this chat profile")
+		httpx.WriteRateLimited(w, wait, "too many chat starts for this chat profile")
 		return
 	}
 	start := chats.StartRequest{StartChatRequest: req, Context: store.ContextEmbedded}
 	// A portal start comes from the portal page: the service's own
 	// origin hosts the widget (the SameSite=Lax cookie keeps other sites'
 	// pages out as well).
-	if req.Portal && h.cfg.PortalUser != nil && chats.NormalizeOrigin(req.HostOrigin) == h.ownOrigin(r) {
+	if req.Portal && h.cfg.PortalUser != nil && protocol.NormalizeOrigin(req.HostOrigin) == httpx.OwnOrigin(r, h.cfg.PublicOrigin) {
 		u, err := h.cfg.PortalUser(r)
 		if err != nil {
-			h.fail(w, err)
+			h.fail(w, r, err)
 			return
 		}
 		if u != nil {
@@ -127,26 +131,14 @@ func (h *Handler) start(w http.ResponseWriter, r *http.Request) {
 	}
 	resp, err := h.cfg.Chats.Start(r.Context(), start)
 	if err != nil {
-		h.fail(w, err)
+		h.fail(w, r, err)
 		return
 	}
 	status := http.StatusCreated
 	if resp.Resumed {
 		status = http.StatusOK
 	}
-	writeJSON(w, status, resp)
-}
-
-// ownOrigin is the service's origin: PublicOrigin, or the request's host.
-func (h *Handler) ownOrigin(r *http.Request) string {
-	if o := chats.NormalizeOrigin(h.cfg.PublicOrigin); o != "" {
-		return o
-	}
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	return chats.NormalizeOrigin(scheme + "://" + r.Host)
+	httpx.WriteJSON(w, status, resp)
 }
 
 // upgradeRequest is the body of POST /chat/api/v1/chats/{id}/upgrade.
@@ -157,43 +149,42 @@ type upgradeRequest struct {
 // upgrade signs the browser's anonymous chat in as the token's user
 // (upgradeAnonChat). The chat is proved by its resume secret.
 func (h *Handler) upgrade(w http.ResponseWriter, r *http.Request) {
-	if !realtime.SameOrigin(r, h.cfg.PublicOrigin) {
-		h.fail(w, &chats.Error{Status: http.StatusForbidden, Code: protocol.CodeOriginNotAllowed,
+	if !httpx.SameOrigin(r, h.cfg.PublicOrigin) {
+		h.fail(w, r, &protocol.APIError{Code: protocol.CodeOriginNotAllowed,
 			Message: "chat upgrades must come from the chat service's own origin (the widget)"})
 		return
 	}
 	c, err := h.cfg.Chats.Verify(r.Context(), r.PathValue("id"), r.Header.Get(protocol.HeaderResumeSecret))
 	if err != nil {
-		h.fail(w, err)
+		h.fail(w, r, err)
 		return
 	}
 	var req upgradeRequest
-	if !realtime.DecodeBody(w, r, h.cfg.MaxBodyBytes, &req) {
+	if !httpx.DecodeBody(w, r, h.cfg.MaxBodyBytes, &req) {
 		return
 	}
 	st, err := h.cfg.Chats.Upgrade(r.Context(), c, req.IDToken)
 	if err != nil {
-		h.fail(w, err)
+		h.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, st)
+	httpx.WriteJSON(w, http.StatusOK, st)
 }
 
 func (h *Handler) availability(w http.ResponseWriter, r *http.Request) {
 	id := r.URL.Query().Get("configId")
 	if id == "" {
-		h.fail(w, &chats.Error{Status: http.StatusBadRequest, Code: protocol.CodeInvalidRequest, Field: "configId",
+		h.fail(w, r, &protocol.APIError{Code: protocol.CodeInvalidRequest, Field: "configId",
 			Message: "the configId query parameter is missing"})
 		return
 	}
 	av, err := h.cfg.Chats.Availability(r.Context(), id, h.cfg.Now())
 	if err != nil {
-		h.fail(w, err)
+		h.fail(w, r, err)
 		return
 	}
-	w.Header().Set("Cache-Control", "public, max-age=30")
 	w.Header().Set("Access-Control-Allow-Origin", "*")
-	writeJSONCached(w, http.StatusOK, av)
+	httpx.WritePublicJSON(w, http.StatusOK, av, 30*time.Second)
 }
 
 // ChatDetail is GET /api/Chat/{id}: the chat and its transcript.
@@ -218,16 +209,16 @@ func (h *Handler) listChats(w http.ResponseWriter, r *http.Request) {
 	// every word of it.
 	out, err := h.cfg.Chats.ListChats(r.Context(), store.ChatSearch{ChatFilter: f, Text: q.Get("q")})
 	if err != nil {
-		h.fail(w, err)
+		h.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"chats": out})
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"chats": out})
 }
 
 func (h *Handler) chat(w http.ResponseWriter, r *http.Request, id string) (*store.Chat, bool) {
 	c, err := h.cfg.Chats.Chat(r.Context(), id)
 	if err != nil {
-		h.fail(w, err)
+		h.fail(w, r, err)
 		return nil, false
 	}
 	return c, true
@@ -240,34 +231,34 @@ func (h *Handler) getChat(w http.ResponseWriter, r *http.Request) {
 	}
 	st, err := h.cfg.Chats.State(r.Context(), c)
 	if err != nil {
-		h.fail(w, err)
+		h.fail(w, r, err)
 		return
 	}
 	msgs, err := h.cfg.Chats.Transcript(r.Context(), c.ID, 0)
 	if err != nil {
-		h.fail(w, err)
+		h.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, ChatDetail{Chat: *st, Messages: msgs})
+	httpx.WriteJSON(w, http.StatusOK, ChatDetail{Chat: *st, Messages: msgs})
 }
 
 func (h *Handler) acceptChat(w http.ResponseWriter, r *http.Request) {
 	c, err := h.cfg.Chats.Accept(r.Context(), r.PathValue("id"), h.cfg.AgentFrom(r.Context()))
 	if err != nil {
-		h.fail(w, err)
+		h.fail(w, r, err)
 		return
 	}
 	st, err := h.cfg.Chats.State(r.Context(), c)
 	if err != nil {
-		h.fail(w, err)
+		h.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, st)
+	httpx.WriteJSON(w, http.StatusOK, st)
 }
 
 func (h *Handler) endChat(w http.ResponseWriter, r *http.Request) {
 	if err := h.cfg.Chats.AgentEnd(r.Context(), r.PathValue("id"), h.cfg.AgentFrom(r.Context())); err != nil {
-		h.fail(w, err)
+		h.fail(w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -282,10 +273,10 @@ func (h *Handler) listMessages(w http.ResponseWriter, r *http.Request) {
 	after, _ := strconv.ParseInt(r.URL.Query().Get("after"), 10, 64)
 	msgs, err := h.cfg.Chats.Transcript(r.Context(), c.ID, after)
 	if err != nil {
-		h.fail(w, err)
+		h.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"messages": msgs})
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"messages": msgs})
 }
 
 // AgentMessage is the body of POST /api/ChatMessage.
@@ -297,16 +288,16 @@ type AgentMessage struct {
 
 func (h *Handler) postMessage(w http.ResponseWriter, r *http.Request) {
 	var req AgentMessage
-	if !realtime.DecodeBody(w, r, h.cfg.MaxBodyBytes, &req) {
+	if !httpx.DecodeBody(w, r, h.cfg.MaxBodyBytes, &req) {
 		return
 	}
 	ack, err := h.cfg.Chats.AgentSend(r.Context(), req.ChatID, h.cfg.AgentFrom(r.Context()),
 		protocol.SendRequest{ClientMsgID: req.ClientMsgID, Text: req.Text})
 	if err != nil {
-		h.fail(w, err)
+		h.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, ack)
+	httpx.WriteJSON(w, http.StatusCreated, ack)
 }
 
 // IsTyping is the body of POST /api/ChatMessage/IsTyping.
@@ -317,11 +308,11 @@ type IsTyping struct {
 
 func (h *Handler) isTyping(w http.ResponseWriter, r *http.Request) {
 	var req IsTyping
-	if !realtime.DecodeBody(w, r, h.cfg.MaxBodyBytes, &req) {
+	if !httpx.DecodeBody(w, r, h.cfg.MaxBodyBytes, &req) {
 		return
 	}
 	if _, err := h.cfg.Chats.AgentChat(r.Context(), req.ChatID, h.cfg.AgentFrom(r.Context())); err != nil {
-		h.fail(w, err)
+		h.fail(w, r, err)
 		return
 	}
 	h.cfg.Chats.PublishTyping(req.ChatID, protocol.FromAgent, req.Typing)
@@ -349,25 +340,25 @@ func (h *Handler) listTickets(w http.ResponseWriter, r *http.Request) {
 	f.UserID, _ = strconv.ParseInt(q.Get("user_id"), 10, 64)
 	list, err := h.cfg.Chats.Tickets(r.Context(), f)
 	if err != nil {
-		h.fail(w, err)
+		h.fail(w, r, err)
 		return
 	}
 	if list == nil {
 		list = []store.Ticket{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"tickets": list})
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"tickets": list})
 }
 
 func (h *Handler) getTicket(w http.ResponseWriter, r *http.Request) {
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64) // unparsable: 0, no ticket
 	t, vals, err := h.cfg.Chats.Ticket(r.Context(), id)
 	if err != nil {
-		h.fail(w, err)
+		h.fail(w, r, err)
 		return
 	}
 	out := TicketDetail{Ticket: *t, Fields: []TicketField{}}
 	for _, v := range vals {
 		out.Fields = append(out.Fields, TicketField{FieldID: v.FieldID, Name: v.Name, Label: v.Label, Value: v.Value})
 	}
-	writeJSON(w, http.StatusOK, out)
+	httpx.WriteJSON(w, http.StatusOK, out)
 }

@@ -1,6 +1,10 @@
 package chatapi
 
-import "net/http"
+import (
+	"net/http"
+
+	"halochat/backend/httpx"
+)
 
 // chatDetails serves GET /api/Chat/{id}/details (chats.Service.Details).
 // Agents only: the chat custom field values must never reach the
@@ -8,8 +12,8 @@ import "net/http"
 func (h *Handler) chatDetails(w http.ResponseWriter, r *http.Request) {
 	d, err := h.cfg.Chats.Details(r.Context(), r.PathValue("id"))
 	if err != nil {
-		h.fail(w, err)
+		h.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, d)
+	httpx.WriteJSON(w, http.StatusOK, d)
 }

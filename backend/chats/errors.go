@@ -3,47 +3,41 @@ package chats
 import (
 	"errors"
 	"fmt"
-	"net/http"
 
 	"halochat/app/protocol"
 	"halochat/backend/store"
 )
 
-// Error is a refusal the caller can show: Status is the HTTP status to
-// answer with, Code a stable protocol code, Field the request field at
-// fault if any. Every other error is internal.
-type Error struct {
-	Status  int
-	Code    string
-	Field   string
-	Message string
+// Refusals of this package are *protocol.APIError: a stable code, the
+// request field at fault if any, a message for the caller. Every other
+// error is an internal failure.
+
+func refuse(code, format string, args ...any) *protocol.APIError {
+	return &protocol.APIError{Code: code, Message: fmt.Sprintf(format, args...)}
 }
 
-func (e *Error) Error() string { return e.Code + ": " + e.Message }
-
-func refuse(status int, code, format string, args ...any) *Error {
-	return &Error{Status: status, Code: code, Message: fmt.Sprintf(format, args...)}
-}
-
-// ErrorOf returns the *Error err wraps, or an internal error (500) for
-// anything else.
-func ErrorOf(err error) *Error {
-	var e *Error
-	if errors.As(err, &e) {
-		return e
+// Public returns err as a caller may see it: a refusal as it is, an input
+// the store refused (store.ErrInvalid) as an invalid_request refusal
+// saying why, and anything else unchanged (an internal failure, for the
+// log).
+func Public(err error) error {
+	var e *protocol.APIError
+	if errors.As(err, &e) || !errors.Is(err, store.ErrInvalid) {
+		return err
 	}
-	if errors.Is(err, store.ErrInvalid) {
-		return &Error{Status: http.StatusBadRequest, Code: protocol.CodeInvalidRequest, Message: err.Error()}
-	}
-	return &Error{Status: http.StatusInternalServerError, Code: protocol.CodeInternal, Message: "internal error"}
+	return &protocol.APIError{Code: protocol.CodeInvalidRequest, Message: err.Error()}
 }
 
 // errChatNotFound hides whether a chat exists from a caller without its
 // resume secret.
-func errChatNotFound() *Error {
-	return refuse(http.StatusNotFound, protocol.CodeChatNotFound, "no such chat, or the resume secret does not match")
+func errChatNotFound() *protocol.APIError {
+	return refuse(protocol.CodeChatNotFound, "no such chat, or the resume secret does not match")
 }
 
-func errChatEnded(id string) *Error {
-	return refuse(http.StatusConflict, protocol.CodeChatEnded, "chat %s has ended: start a new one", id)
+func errChatEnded(id string) *protocol.APIError {
+	return refuse(protocol.CodeChatEnded, "chat %s has ended: start a new one", id)
 }
+
+// ErrorOf returns the refusal Public(err) is, or protocol.Internal() for
+// an internal failure: what an error frame says.
+func ErrorOf(err error) *protocol.APIError { return protocol.RefusalOf(Public(err)) }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"strconv"
 	"strings"
 
@@ -258,13 +257,13 @@ func flowError(err error) error {
 	}
 	switch fe.Code {
 	case flow.CodeStartStepNotAllowed:
-		return &Error{Status: http.StatusUnprocessableEntity, Code: protocol.CodeStartStepNotAllowed, Field: "startStepOverride", Message: fe.Message}
+		return &protocol.APIError{Code: protocol.CodeStartStepNotAllowed, Field: "startStepOverride", Message: fe.Message}
 	case flow.CodeStartStepNotFound:
-		return &Error{Status: http.StatusUnprocessableEntity, Code: protocol.CodeStartStepNotFound, Field: "startStepOverride", Message: fe.Message}
+		return &protocol.APIError{Code: protocol.CodeStartStepNotFound, Field: "startStepOverride", Message: fe.Message}
 	case flow.CodeEnded:
-		return refuse(http.StatusConflict, protocol.CodeChatEnded, "%s", fe.Message)
+		return refuse(protocol.CodeChatEnded, "%s", fe.Message)
 	case flow.CodeUnexpectedInput, flow.CodeInvalidChoice, flow.CodeInvalidInput:
-		return refuse(http.StatusConflict, protocol.CodeUnexpectedInput, "%s", fe.Message)
+		return refuse(protocol.CodeUnexpectedInput, "%s", fe.Message)
 	}
 	return fmt.Errorf("run flow: %w", err)
 }

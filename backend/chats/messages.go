@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -20,11 +19,11 @@ const moveAttempts = 5
 
 func (s *Service) checkText(text string) error {
 	if len(text) > s.maxLen {
-		return &Error{Status: http.StatusRequestEntityTooLarge, Code: protocol.CodeTooLarge, Field: "text",
+		return &protocol.APIError{Code: protocol.CodeTooLarge, Field: "text",
 			Message: fmt.Sprintf("a message may hold at most %d bytes", s.maxLen)}
 	}
 	if !utf8.ValidString(text) || strings.IndexByte(text, 0) >= 0 {
-		return &Error{Status: http.StatusBadRequest, Code: protocol.CodeInvalidRequest, Field: "text", Message: "the text is not valid UTF-8 text"}
+		return &protocol.APIError{Code: protocol.CodeInvalidRequest, Field: "text", Message: "the text is not valid UTF-8 text"}
 	}
 	return nil
 }
@@ -36,7 +35,7 @@ func (s *Service) checkText(text string) error {
 func (s *Service) Send(ctx context.Context, chatID string, req protocol.SendRequest) (protocol.Ack, error) {
 	ack := protocol.Ack{V: protocol.ProtocolVersion, ClientMsgID: req.ClientMsgID}
 	if req.ClientMsgID == "" || len(req.ClientMsgID) > 100 {
-		return ack, &Error{Status: http.StatusBadRequest, Code: protocol.CodeInvalidRequest, Field: "clientMsgId", Message: "clientMsgId must hold 1 to 100 bytes"}
+		return ack, &protocol.APIError{Code: protocol.CodeInvalidRequest, Field: "clientMsgId", Message: "clientMsgId must hold 1 to 100 bytes"}
 	}
 	if err := s.checkText(req.ClientMsgID); err != nil {
 		return ack, err
@@ -46,7 +45,7 @@ func (s *Service) Send(ctx context.Context, chatID string, req protocol.SendRequ
 		return ack, err
 	}
 	if text == "" && req.Choice == nil {
-		return ack, &Error{Status: http.StatusBadRequest, Code: protocol.CodeInvalidRequest, Field: "text", Message: "a message needs text or a choice"}
+		return ack, &protocol.APIError{Code: protocol.CodeInvalidRequest, Field: "text", Message: "a message needs text or a choice"}
 	}
 	// The chat's lock is taken only when the bot waits for this message
 	// (the flow must see one answer at a time); a message the bot does
@@ -105,7 +104,7 @@ func (s *Service) Send(ctx context.Context, chatID string, req protocol.SendRequ
 			if dup, err := dupOf(); dup || err != nil {
 				return ack, err
 			}
-			return ack, refuse(http.StatusConflict, protocol.CodeUnexpectedInput, "no choice is offered now")
+			return ack, refuse(protocol.CodeUnexpectedInput, "no choice is offered now")
 		}
 		if !botTurn {
 			return s.appendOne(ctx, chatID, ack, store.AppendCond{NotEnded: true}, msg)
@@ -131,7 +130,7 @@ func (s *Service) Send(ctx context.Context, chatID string, req protocol.SendRequ
 				}
 			}
 			if *req.Choice < 0 || *req.Choice >= len(labels) {
-				return ack, &Error{Status: http.StatusUnprocessableEntity, Code: protocol.CodeUnexpectedInput, Field: "choice",
+				return ack, &protocol.APIError{Kind: protocol.KindUnfit, Code: protocol.CodeUnexpectedInput, Field: "choice",
 					Message: fmt.Sprintf("choice %d is not one of the %d options", *req.Choice, len(labels))}
 			}
 			msg.Text = labels[*req.Choice]
@@ -218,7 +217,7 @@ func (s *Service) Accept(ctx context.Context, chatID string, a *store.Agent) (*s
 			return nil, err
 		}
 		if c.Status != store.ChatQueued {
-			return nil, refuse(http.StatusConflict, protocol.CodeAlreadyClaimed, "chat %s is not waiting in the queue (status %s)", chatID, c.Status)
+			return nil, refuse(protocol.CodeAlreadyClaimed, "chat %s is not waiting in the queue (status %s)", chatID, c.Status)
 		}
 		adv := store.ChatAdvance{CheckState: true, ExpectState: c.FlowState, ExpectStatus: store.ChatQueued}
 		status, now, agentID := store.ChatLive, s.store.Now(), a.ID
@@ -253,7 +252,7 @@ func (s *Service) Accept(ctx context.Context, chatID string, a *store.Agent) (*s
 		s.publishQueue(chatID)
 		return res.Chat, nil
 	}
-	return nil, refuse(http.StatusConflict, protocol.CodeAlreadyClaimed, "chat %s was claimed by another agent", chatID)
+	return nil, refuse(protocol.CodeAlreadyClaimed, "chat %s was claimed by another agent", chatID)
 }
 
 // AgentSend stores agent a's message in a live chat the agent holds.
@@ -267,7 +266,7 @@ func (s *Service) AgentSend(ctx context.Context, chatID string, a *store.Agent, 
 		return ack, err
 	}
 	if text == "" {
-		return ack, &Error{Status: http.StatusBadRequest, Code: protocol.CodeInvalidRequest, Field: "text", Message: "the message is empty"}
+		return ack, &protocol.APIError{Code: protocol.CodeInvalidRequest, Field: "text", Message: "the message is empty"}
 	}
 	msg := store.Message{Sender: store.SenderAgent, AgentID: a.ID, ClientMsgID: req.ClientMsgID, Text: text,
 		Payload: payload(protocol.ChatMessage{AgentName: a.Name})}
@@ -314,7 +313,7 @@ func (s *Service) AgentChat(ctx context.Context, chatID string, a *store.Agent) 
 		return nil, errChatEnded(chatID)
 	}
 	if c.Status != store.ChatLive || c.AgentID != a.ID {
-		return nil, refuse(http.StatusForbidden, protocol.CodeAccessDenied, "chat %s is not live with you", chatID)
+		return nil, refuse(protocol.CodeAccessDenied, "chat %s is not live with you", chatID)
 	}
 	return c, nil
 }

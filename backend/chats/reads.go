@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 
 	"halochat/app/protocol"
@@ -17,8 +16,8 @@ import (
 
 // errNoChat refuses a chat id that names no chat, to a caller allowed to
 // know (an agent).
-func errNoChat(id string) *Error {
-	return refuse(http.StatusNotFound, protocol.CodeChatNotFound, "no chat %q", id)
+func errNoChat(id string) *protocol.APIError {
+	return refuse(protocol.CodeChatNotFound, "no chat %q", id)
 }
 
 // Chat returns chat id. It asks for no resume secret: it is for agents'
@@ -103,7 +102,7 @@ func (s *Service) ListChats(ctx context.Context, q store.ChatSearch) ([]protocol
 		list, err = s.store.SearchChats(ctx, q)
 	}
 	if se := (*store.SearchTextError)(nil); errors.As(err, &se) {
-		return nil, &Error{Status: http.StatusBadRequest, Code: protocol.CodeInvalidRequest, Field: "q",
+		return nil, &protocol.APIError{Code: protocol.CodeInvalidRequest, Field: "q",
 			Message: "the q parameter (the search text) is refused: " + se.Problem}
 	}
 	if err != nil {
@@ -144,12 +143,9 @@ func (s *Service) Tickets(ctx context.Context, f store.TicketFilter) ([]store.Ti
 	return list, nil
 }
 
-// CodeTicketNotFound refuses a ticket id that names no ticket.
-const CodeTicketNotFound = "ticket_not_found"
-
 // errNoTicket refuses a ticket id that names no ticket.
-func errNoTicket() *Error {
-	return refuse(http.StatusNotFound, CodeTicketNotFound, "no such ticket")
+func errNoTicket() *protocol.APIError {
+	return refuse(protocol.CodeTicketNotFound, "no such ticket")
 }
 
 // Ticket returns ticket id and its custom field values, for agents. An

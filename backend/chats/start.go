@@ -5,8 +5,6 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
-	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -30,26 +28,16 @@ type StartRequest struct {
 	User *store.User
 }
 
-// NormalizeOrigin returns scheme://host[:port] in lower case, or "" when
-// s is not an origin.
-func NormalizeOrigin(s string) string {
-	u, err := url.Parse(strings.TrimSpace(s))
-	if err != nil || u.Scheme == "" || u.Host == "" {
-		return ""
-	}
-	return strings.ToLower(u.Scheme + "://" + u.Host)
-}
-
 func originAllowed(p *store.ChatProfile, origin string) bool {
 	if len(p.AllowedOrigins) == 0 {
 		return true
 	}
-	o := NormalizeOrigin(origin)
+	o := protocol.NormalizeOrigin(origin)
 	if o == "" {
 		return false
 	}
 	for _, a := range p.AllowedOrigins {
-		if NormalizeOrigin(a) == o {
+		if protocol.NormalizeOrigin(a) == o {
 			return true
 		}
 	}
@@ -59,17 +47,17 @@ func originAllowed(p *store.ChatProfile, origin string) bool {
 // profileFor checks the profile id and key.
 func (s *Service) profileFor(ctx context.Context, id, key string) (*store.ChatProfile, error) {
 	if id == "" {
-		return nil, &Error{Status: http.StatusNotFound, Code: protocol.CodeProfileNotFound, Field: "configId", Message: "configId is missing"}
+		return nil, &protocol.APIError{Code: protocol.CodeProfileNotFound, Field: "configId", Message: "configId is missing"}
 	}
 	p, err := s.store.CachedProfile(ctx, id)
 	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrInvalid) {
-		return nil, &Error{Status: http.StatusNotFound, Code: protocol.CodeProfileNotFound, Field: "configId", Message: fmt.Sprintf("no chat profile %q", id)}
+		return nil, &protocol.APIError{Code: protocol.CodeProfileNotFound, Field: "configId", Message: fmt.Sprintf("no chat profile %q", id)}
 	}
 	if err != nil {
 		return nil, err
 	}
 	if subtle.ConstantTimeCompare([]byte(p.Key), []byte(key)) != 1 {
-		return nil, &Error{Status: http.StatusUnauthorized, Code: protocol.CodeProfileNotFound, Field: "configKey", Message: "the configKey does not match the chat profile"}
+		return nil, &protocol.APIError{Kind: protocol.KindUnproven, Code: protocol.CodeProfileNotFound, Field: "configKey", Message: "the configKey does not match the chat profile"}
 	}
 	return p, nil
 }
@@ -93,7 +81,7 @@ func (s *Service) Verify(ctx context.Context, chatID, resumeSecret string) (*sto
 }
 
 // Start starts a chat for the widget, or resumes the browser's open one
-// (SPEC §3, §4, §5). Refusals are *Error; a refused start creates nothing.
+// (SPEC §3, §4, §5). Refusals are *protocol.APIError; a refused start creates nothing.
 func (s *Service) Start(ctx context.Context, req StartRequest) (*protocol.StartChatResponse, error) {
 	if req.Context == "" {
 		req.Context = store.ContextEmbedded
@@ -105,27 +93,27 @@ func (s *Service) Start(ctx context.Context, req StartRequest) (*protocol.StartC
 		return nil, err
 	}
 	if embedded && p.Access == store.AccessPortal {
-		return nil, &Error{Status: http.StatusForbidden, Code: protocol.CodeAccessDenied,
+		return nil, &protocol.APIError{Code: protocol.CodeAccessDenied,
 			Message: "this chat profile is for logged-in users of the self-service portal: log in to the portal to chat (access: portal)"}
 	}
 	if embedded && p.Access != store.AccessPortalAndExternal {
-		return nil, &Error{Status: http.StatusForbidden, Code: protocol.CodeAccessDenied,
+		return nil, &protocol.APIError{Code: protocol.CodeAccessDenied,
 			Message: "this chat profile is not open to external websites (access: " + p.Access + ")"}
 	}
 	if portal && p.Access != store.AccessPortal && p.Access != store.AccessPortalAndExternal {
-		return nil, &Error{Status: http.StatusForbidden, Code: protocol.CodeAccessDenied,
+		return nil, &protocol.APIError{Code: protocol.CodeAccessDenied,
 			Message: "this chat profile is not open to the self-service portal (access: " + p.Access + ")"}
 	}
 	if portal && req.User == nil {
-		return nil, &Error{Status: http.StatusForbidden, Code: protocol.CodeAccessDenied,
+		return nil, &protocol.APIError{Code: protocol.CodeAccessDenied,
 			Message: "a portal chat needs a logged-in portal user: log in to the portal"}
 	}
 	if embedded && !originAllowed(p, req.HostOrigin) {
-		return nil, &Error{Status: http.StatusForbidden, Code: protocol.CodeOriginNotAllowed, Field: "hostOrigin",
+		return nil, &protocol.APIError{Code: protocol.CodeOriginNotAllowed, Field: "hostOrigin",
 			Message: fmt.Sprintf("the page origin %q is not allowed to embed this chat", req.HostOrigin)}
 	}
 	if p.FlowID == 0 {
-		return nil, refuse(http.StatusConflict, protocol.CodeNoFlow, "chat profile %s has no bot flow", p.ID)
+		return nil, refuse(protocol.CodeNoFlow, "chat profile %s has no bot flow", p.ID)
 	}
 
 	// The identity is resolved once (single-use matching data is consumed
@@ -142,9 +130,9 @@ func (s *Service) Start(ctx context.Context, req StartRequest) (*protocol.StartC
 		}
 		got, err := s.ident.Resolve(ctx, p, identity.Request{IDToken: req.IDToken, Embedded: embedded, EmailHint: req.EmailHint})
 		if err != nil {
-			var ie *identity.Error
+			var ie *protocol.APIError
 			if errors.As(err, &ie) {
-				return &Error{Status: ie.Status, Code: ie.Code, Field: ie.Field, Message: ie.Message}
+				return ie
 			}
 			return fmt.Errorf("resolve identity: %w", err)
 		}
@@ -199,7 +187,7 @@ func (s *Service) Start(ctx context.Context, req StartRequest) (*protocol.StartC
 		return nil, err
 	}
 	if fl.CurrentVersion == 0 {
-		return nil, refuse(http.StatusConflict, protocol.CodeNoFlow, "the bot flow of chat profile %s has no saved version", p.ID)
+		return nil, refuse(protocol.CodeNoFlow, "the bot flow of chat profile %s has no saved version", p.ID)
 	}
 	sc, defs, err := s.schema(ctx)
 	if err != nil {
@@ -242,7 +230,7 @@ func (s *Service) Start(ctx context.Context, req StartRequest) (*protocol.StartC
 
 	resume := secret.Token(24)
 	c := &store.Chat{ID: store.NewChatID(), ProfileID: p.ID, FlowID: fl.ID, FlowVersion: fl.CurrentVersion,
-		Authenticated: id.Authenticated, Context: req.Context, HostOrigin: NormalizeOrigin(req.HostOrigin),
+		Authenticated: id.Authenticated, Context: req.Context, HostOrigin: protocol.NormalizeOrigin(req.HostOrigin),
 		Status: store.ChatBot, ResumeSecretHash: secret.HashKey(resume)}
 	if override != 0 {
 		c.StartStep = int64(override)
@@ -280,7 +268,7 @@ func (s *Service) Start(ctx context.Context, req StartRequest) (*protocol.StartC
 }
 
 func isEnded(err error) bool {
-	var e *Error
+	var e *protocol.APIError
 	return errors.As(err, &e) && e.Code == protocol.CodeChatEnded
 }
 
@@ -366,7 +354,7 @@ func setUser(st *protocol.ChatState, u *store.User) {
 func (s *Service) Availability(ctx context.Context, id string, now time.Time) (*protocol.Availability, error) {
 	p, err := s.store.CachedProfile(ctx, id)
 	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrInvalid) {
-		return nil, &Error{Status: http.StatusNotFound, Code: protocol.CodeProfileNotFound, Field: "configId", Message: fmt.Sprintf("no chat profile %q", id)}
+		return nil, &protocol.APIError{Code: protocol.CodeProfileNotFound, Field: "configId", Message: fmt.Sprintf("no chat profile %q", id)}
 	}
 	if err != nil {
 		return nil, err

@@ -4,15 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 
 	"halochat/app/protocol"
 	"halochat/backend/identity"
 	"halochat/backend/store"
 )
-
-// CodeAlreadyAuthenticated refuses an upgrade of a chat that has a user.
-const CodeAlreadyAuthenticated = "already_authenticated"
 
 // Upgrade makes the anonymous chat c the token's user's chat
 // (haloChat_inboundEvent_upgradeAnonChat): the user is matched or created
@@ -20,13 +16,13 @@ const CodeAlreadyAuthenticated = "already_authenticated"
 // a start. Later flow steps see them.
 func (s *Service) Upgrade(ctx context.Context, c *store.Chat, idToken string) (*protocol.ChatState, error) {
 	if c.Status == store.ChatEnded {
-		return nil, refuse(http.StatusConflict, protocol.CodeChatEnded, "chat %s has ended", c.ID)
+		return nil, refuse(protocol.CodeChatEnded, "chat %s has ended", c.ID)
 	}
 	if c.Authenticated {
-		return nil, refuse(http.StatusConflict, CodeAlreadyAuthenticated, "chat %s is already an authenticated chat", c.ID)
+		return nil, refuse(protocol.CodeAlreadyAuthenticated, "chat %s is already an authenticated chat", c.ID)
 	}
 	if idToken == "" {
-		return nil, &Error{Status: http.StatusBadRequest, Code: protocol.CodeInvalidToken, Field: "id_token", Message: "id_token is required"}
+		return nil, &protocol.APIError{Kind: protocol.KindMissing, Code: protocol.CodeInvalidToken, Field: "id_token", Message: "id_token is required"}
 	}
 	p, err := s.store.CachedProfile(ctx, c.ProfileID)
 	if err != nil {
@@ -34,14 +30,14 @@ func (s *Service) Upgrade(ctx context.Context, c *store.Chat, idToken string) (*
 	}
 	id, err := s.ident.Resolve(ctx, p, identity.Request{IDToken: idToken, Embedded: c.Context == store.ContextEmbedded})
 	if err != nil {
-		var ie *identity.Error
+		var ie *protocol.APIError
 		if errors.As(err, &ie) {
-			return nil, &Error{Status: ie.Status, Code: ie.Code, Field: ie.Field, Message: ie.Message}
+			return nil, ie
 		}
 		return nil, fmt.Errorf("upgrade chat %s: resolve identity: %w", c.ID, err)
 	}
 	if !id.Authenticated || id.User == nil {
-		return nil, &Error{Status: http.StatusUnauthorized, Code: protocol.CodeInvalidToken, Field: "id_token",
+		return nil, &protocol.APIError{Code: protocol.CodeInvalidToken, Field: "id_token",
 			Message: "the identity token names no user"}
 	}
 	unlock := s.lock(c.ID)
@@ -51,7 +47,7 @@ func (s *Service) Upgrade(ctx context.Context, c *store.Chat, idToken string) (*
 		return nil, fmt.Errorf("upgrade chat %s: %w", c.ID, err)
 	}
 	if !ok {
-		return nil, refuse(http.StatusConflict, CodeAlreadyAuthenticated, "chat %s was ended or signed in meanwhile", c.ID)
+		return nil, refuse(protocol.CodeAlreadyAuthenticated, "chat %s was ended or signed in meanwhile", c.ID)
 	}
 	s.log.Info("chat upgraded", "chat", c.ID, "user", id.User.ID)
 	c, err = s.store.GetChat(ctx, c.ID)

@@ -3,7 +3,6 @@ package identity
 import (
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"net/mail"
 	"sort"
 	"strings"
@@ -75,7 +74,7 @@ type Mapped struct {
 //     the field unset.
 //   - Every other claim is ignored.
 //
-// A value that does not fit is an *Error with status 422, code
+// A value that does not fit is a *protocol.APIError of KindUnfit, code
 // invalid_token, naming the claim (user fields) or the field's database
 // name (chat fields).
 func MapClaims(claims map[string]json.RawMessage, mappings store.TokenMappings, chatFields []store.CustomField) (*Mapped, error) {
@@ -132,7 +131,7 @@ func MapClaims(claims map[string]json.RawMessage, mappings store.TokenMappings, 
 		}
 		v, err := ChatFieldValue(f, raw)
 		if err != nil {
-			return nil, &Error{Status: http.StatusUnprocessableEntity, Code: protocol.CodeInvalidToken, Field: f.Name,
+			return nil, &protocol.APIError{Kind: protocol.KindUnfit, Code: protocol.CodeInvalidToken, Field: f.Name,
 				Message: fmt.Sprintf("chat custom field %s (%q), from claim %q: %v", f.Name, f.Label, claim, err)}
 		}
 		m.ChatFields = append(m.ChatFields, store.ChatFieldValue{FieldID: f.ID, Value: v, Name: f.Name, Label: f.Label})
@@ -169,7 +168,7 @@ func isNull(raw json.RawMessage) bool { return strings.TrimSpace(string(raw)) ==
 // userValue reads a claim as the text of a user field.
 func userValue(claim, field string, raw json.RawMessage) (string, error) {
 	bad := func(format string, args ...any) error {
-		return &Error{Status: http.StatusUnprocessableEntity, Code: protocol.CodeInvalidToken, Field: claim,
+		return &protocol.APIError{Kind: protocol.KindUnfit, Code: protocol.CodeInvalidToken, Field: claim,
 			Message: fmt.Sprintf("claim %q (user field %s): ", claim, field) + fmt.Sprintf(format, args...)}
 	}
 	v, err := flow.ValueFromJSON(flow.TypeText, raw)

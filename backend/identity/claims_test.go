@@ -8,6 +8,8 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"halochat/app/protocol"
+	"halochat/backend/httpx"
 	"halochat/backend/identity"
 	"halochat/backend/store"
 )
@@ -104,14 +106,14 @@ func TestMapClaimsRefusesValuesThatDoNotFit(t *testing.T) {
 		{`{"given_name":["a"]}`, "given_name", "array"},
 	} {
 		_, err := identity.MapClaims(rawClaims(t, tc.claims), testMappings, testChatFields())
-		var ie *identity.Error
+		var ie *protocol.APIError
 		if !errors.As(err, &ie) {
-			t.Errorf("%s: err = %v, want *identity.Error", tc.claims[:min(len(tc.claims), 40)], err)
+			t.Errorf("%s: err = %v, want *protocol.APIError", tc.claims[:min(len(tc.claims), 40)], err)
 			continue
 		}
-		if ie.Status != 422 || ie.Code != "invalid_token" || ie.Field != tc.field || !strings.Contains(ie.Message, tc.says) {
+		if httpx.Status(ie) != 422 || ie.Code != "invalid_token" || ie.Field != tc.field || !strings.Contains(ie.Message, tc.says) {
 			t.Errorf("%s: got %d %s field %q %q; want 422 invalid_token field %q saying %q",
-				tc.claims[:min(len(tc.claims), 40)], ie.Status, ie.Code, ie.Field, ie.Message, tc.field, tc.says)
+				tc.claims[:min(len(tc.claims), 40)], httpx.Status(ie), ie.Code, ie.Field, ie.Message, tc.field, tc.says)
 		}
 	}
 }
@@ -159,9 +161,9 @@ func FuzzMapClaims(f *testing.F) {
 		}
 		m, err := identity.MapClaims(claims, testMappings, fields)
 		if err != nil {
-			var ie *identity.Error
-			if !errors.As(err, &ie) || ie.Status != 422 || ie.Field == "" {
-				t.Fatalf("refusal %v (%T) is not a 422 *identity.Error naming a field", err, err)
+			var ie *protocol.APIError
+			if !errors.As(err, &ie) || httpx.Status(ie) != 422 || ie.Field == "" {
+				t.Fatalf("refusal %v (%T) is not a 422 *protocol.APIError naming a field", err, err)
 			}
 			return
 		}

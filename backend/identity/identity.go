@@ -7,7 +7,6 @@ package identity
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"strings"
 	"time"
 
@@ -49,18 +48,6 @@ type Identity struct {
 	MatchingDataGUID string
 }
 
-// Error is a refused identity: Status is the HTTP status to answer with,
-// Code one of the stable protocol codes (invalid_token, access_denied, …),
-// Field the claim or field at fault when there is one.
-type Error struct {
-	Status  int
-	Code    string
-	Field   string
-	Message string
-}
-
-func (e *Error) Error() string { return e.Message }
-
 // Resolver resolves identities against one store.
 type Resolver struct {
 	Store *store.Store
@@ -76,17 +63,18 @@ func (r *Resolver) now() time.Time {
 }
 
 // Resolve checks req against the profile's identity settings and returns
-// the identity to start (or upgrade) a chat as. A refusal is an *Error:
+// the identity to start (or upgrade) a chat as. A refusal is a
+// *protocol.APIError with code invalid_token:
 //
-//   - no token: 401 when the profile requires one; otherwise anonymous,
+//   - no token: refused when the profile requires one; otherwise anonymous,
 //     or — only when the profile trusts its e-mail session storage key —
 //     the user with the hinted address (found or created);
-//   - a token that fails verification (see VerifyToken): 401;
+//   - a token that fails verification (see VerifyToken): refused;
 //   - chatmatchingdataguid + chatmatchingdatakey claims: the stored
 //     ChatMatchingData replaces every other claim (see useMatchingData);
-//     unknown, expired, used or wrong key: 401;
+//     unknown, expired, used or wrong key: refused;
 //   - a claim value that does not fit its user field or chat custom
-//     field: 422 naming it (see MapClaims).
+//     field: refused as KindUnfit, naming it (see MapClaims).
 //
 // The user is found by external id, else by e-mail, and created when
 // neither finds one; its other fields are updated from the claims. A
@@ -103,7 +91,7 @@ func (r *Resolver) Resolve(ctx context.Context, p *store.ChatProfile, req Reques
 	}
 	if req.IDToken == "" {
 		if p.Identity.TokenRequired {
-			return nil, &Error{Status: http.StatusUnauthorized, Code: protocol.CodeInvalidToken,
+			return nil, &protocol.APIError{Code: protocol.CodeInvalidToken,
 				Field: "id_token", Message: "this chat profile requires an identity token (id_token)"}
 		}
 		if hint != "" && p.TrustEmailStorage {

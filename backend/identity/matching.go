@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"time"
 
 	"halochat/app/protocol"
@@ -75,8 +74,8 @@ func newGUID() string {
 }
 
 // matchingError is a refused ChatMatchingData claim: 401 invalid_token.
-func matchingError(format string, args ...any) *Error {
-	return &Error{Status: http.StatusUnauthorized, Code: protocol.CodeInvalidToken, Field: ClaimMatchingGUID,
+func matchingError(format string, args ...any) *protocol.APIError {
+	return &protocol.APIError{Code: protocol.CodeInvalidToken, Field: ClaimMatchingGUID,
 		Message: "ChatMatchingData refused: " + fmt.Sprintf(format, args...)}
 }
 
@@ -113,7 +112,7 @@ func (r *Resolver) useMatchingData(ctx context.Context, p *store.ChatProfile, cl
 		m, err = MapClaims(content, p.TokenMappings, fields)
 		return err
 	})
-	var idErr *Error
+	var idErr *protocol.APIError
 	switch {
 	case err == nil:
 		return m, guid, nil

@@ -9,6 +9,8 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"halochat/app/protocol"
+	"halochat/backend/httpx"
 	"halochat/backend/identity"
 	"halochat/backend/store"
 	"halochat/backend/testenv"
@@ -18,7 +20,7 @@ import (
 // ChatMatchingData, finding or creating the user — with a fuzzed token
 // string, and with fuzzed claims signed by the profile's key (so the
 // fuzzer reaches past the signature). Whatever comes in, Resolve never
-// panics and refuses with a 4xx *identity.Error, never a storage error
+// panics and refuses with a 4xx *protocol.APIError, never a storage error
 // (which the service would answer 500).
 func FuzzResolve(f *testing.F) {
 	ctx := context.Background()
@@ -76,9 +78,9 @@ func FuzzResolve(f *testing.F) {
 		if err == nil {
 			return
 		}
-		var ie *identity.Error
-		if !errors.As(err, &ie) || ie.Status < 400 || ie.Status >= 500 || ie.Message == "" {
-			t.Fatalf("token %q: %v (%T), want a 4xx *identity.Error", token, err, err)
+		var ie *protocol.APIError
+		if !errors.As(err, &ie) || httpx.Status(ie) < 400 || httpx.Status(ie) >= 500 || ie.Message == "" {
+			t.Fatalf("token %q: %v (%T), want a 4xx *protocol.APIError", token, err, err)
 		}
 	})
 }

@@ -12,6 +12,8 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"halochat/app/protocol"
+	"halochat/backend/httpx"
 	"halochat/backend/identity"
 	"halochat/backend/store"
 	"halochat/backend/testenv"
@@ -66,13 +68,13 @@ func (e *env) token(t testing.TB, extra jwt.MapClaims) string {
 	return sign(t, jwt.SigningMethodHS256, "k", []byte(e.secret), c)
 }
 
-func (e *env) resolve(t testing.TB, req identity.Request) (*identity.Identity, *identity.Error) {
+func (e *env) resolve(t testing.TB, req identity.Request) (*identity.Identity, *protocol.APIError) {
 	t.Helper()
 	id, err := e.r.Resolve(context.Background(), e.p, req)
 	if err != nil {
-		var ie *identity.Error
+		var ie *protocol.APIError
 		if !errors.As(err, &ie) {
-			t.Fatalf("Resolve: %v (not an *identity.Error)", err)
+			t.Fatalf("Resolve: %v (not an *protocol.APIError)", err)
 		}
 		return nil, ie
 	}
@@ -83,7 +85,7 @@ func (e *env) mustResolve(t testing.TB, req identity.Request) *identity.Identity
 	t.Helper()
 	id, ie := e.resolve(t, req)
 	if ie != nil {
-		t.Fatalf("Resolve refused: %d %s", ie.Status, ie.Message)
+		t.Fatalf("Resolve refused: %d %s", httpx.Status(ie), ie.Message)
 	}
 	return id
 }
@@ -98,13 +100,13 @@ func (e *env) matching(t testing.TB, content string, singleUse bool) identity.Cr
 	return got[0]
 }
 
-func wantRefusal(t *testing.T, ie *identity.Error, status int, says string) {
+func wantRefusal(t *testing.T, ie *protocol.APIError, status int, says string) {
 	t.Helper()
 	if ie == nil {
 		t.Fatalf("accepted, want %d %q", status, says)
 	}
-	if ie.Status != status || ie.Code != "invalid_token" || !strings.Contains(ie.Message, says) {
-		t.Errorf("refusal = %d %s %q, want %d invalid_token saying %q", ie.Status, ie.Code, ie.Message, status, says)
+	if httpx.Status(ie) != status || ie.Code != "invalid_token" || !strings.Contains(ie.Message, says) {
+		t.Errorf("refusal = %d %s %q, want %d invalid_token saying %q", httpx.Status(ie), ie.Code, ie.Message, status, says)
 	}
 }
 
@@ -130,8 +132,8 @@ func TestResolve(t *testing.T) {
 				p := *e.p
 				p.Identity.TokenRequired = true
 				_, err := e.r.Resolve(ctx, &p, identity.Request{EmailHint: "a@b.example"})
-				var ie *identity.Error
-				if !errors.As(err, &ie) || ie.Status != 401 {
+				var ie *protocol.APIError
+				if !errors.As(err, &ie) || httpx.Status(ie) != 401 {
 					t.Fatalf("err = %v", err)
 				}
 			})
@@ -256,11 +258,11 @@ func TestResolve(t *testing.T) {
 				for range 8 {
 					wg.Go(func() {
 						_, err := e.r.Resolve(ctx, e.p, req)
-						var ie *identity.Error
+						var ie *protocol.APIError
 						switch {
 						case err == nil:
 							won.Add(1)
-						case errors.As(err, &ie) && ie.Status == 401:
+						case errors.As(err, &ie) && httpx.Status(ie) == 401:
 							lost.Add(1)
 						default:
 							t.Errorf("Resolve: %v", err)

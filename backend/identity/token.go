@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -154,8 +153,8 @@ func ValidateIdentitySettings(s store.IdentitySettings) (field string, err error
 }
 
 // tokenError is a refused identity token: 401 invalid_token.
-func tokenError(format string, args ...any) *Error {
-	return &Error{Status: http.StatusUnauthorized, Code: protocol.CodeInvalidToken, Field: "id_token",
+func tokenError(format string, args ...any) *protocol.APIError {
+	return &protocol.APIError{Code: protocol.CodeInvalidToken, Field: "id_token",
 		Message: "identity token refused: " + fmt.Sprintf(format, args...)}
 }
 
@@ -201,7 +200,7 @@ func readHeader(raw string) (tokenHeader, error) {
 // by kid or, without a kid, any key of that algorithm; the token must
 // carry exp and be within exp / nbf / iat with the profile's leeway, and
 // name the profile's issuer and audience when set. Every refusal is an
-// *Error (401 invalid_token) saying which check failed.
+// *protocol.APIError (invalid_token) saying which check failed.
 func VerifyToken(s store.IdentitySettings, raw string, now time.Time) (map[string]json.RawMessage, error) {
 	if len(raw) > MaxTokenBytes {
 		return nil, tokenError("it is larger than %d KiB", MaxTokenBytes>>10)

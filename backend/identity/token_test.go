@@ -16,6 +16,8 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"halochat/app/protocol"
+	"halochat/backend/httpx"
 	"halochat/backend/identity"
 	"halochat/backend/store"
 )
@@ -167,12 +169,12 @@ func TestVerifyTokenRefusesEachBadTokenWithItsOwnMessage(t *testing.T) {
 				}
 				return
 			}
-			var ie *identity.Error
+			var ie *protocol.APIError
 			if !errors.As(err, &ie) {
-				t.Fatalf("err = %v (%T), want *identity.Error", err, err)
+				t.Fatalf("err = %v (%T), want *protocol.APIError", err, err)
 			}
-			if ie.Status != 401 || ie.Code != "invalid_token" {
-				t.Errorf("status, code = %d %q, want 401 invalid_token", ie.Status, ie.Code)
+			if httpx.Status(ie) != 401 || ie.Code != "invalid_token" {
+				t.Errorf("status, code = %d %q, want 401 invalid_token", httpx.Status(ie), ie.Code)
 			}
 			if !strings.Contains(ie.Message, tc.want) {
 				t.Errorf("message %q does not say %q", ie.Message, tc.want)

@@ -10,11 +10,9 @@ package portal
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
-	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -22,8 +20,8 @@ import (
 
 	"halochat/app/protocol"
 	"halochat/backend/auth"
+	"halochat/backend/httpx"
 	"halochat/backend/identity"
-	"halochat/backend/realtime"
 	"halochat/backend/secret"
 	"halochat/backend/store"
 )
@@ -63,7 +61,7 @@ type Config struct {
 // Service is the portal's sessions and API.
 type Service struct {
 	cfg    Config
-	logins *realtime.RateLimiter
+	logins *httpx.RateLimiter
 }
 
 // New returns a Service.
@@ -80,7 +78,7 @@ func New(cfg Config) *Service {
 	if cfg.LoginsPerMinute == 0 {
 		cfg.LoginsPerMinute = DefaultLoginsPerMinute
 	}
-	return &Service{cfg: cfg, logins: realtime.PerMinute(cfg.LoginsPerMinute)}
+	return &Service{cfg: cfg, logins: httpx.PerMinute(cfg.LoginsPerMinute)}
 }
 
 // Routes serves the portal API under /portal/api/ and sends /portal (the
@@ -88,7 +86,7 @@ func New(cfg Config) *Service {
 func (s *Service) Routes(mux *http.ServeMux) {
 	csrf := http.NewCrossOriginProtection()
 	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusForbidden, "cross_origin", "cross-origin request refused: log in from the portal page")
+		httpx.Refuse(w, protocol.CodeCrossOrigin, "cross-origin request refused: log in from the portal page")
 	}))
 	mux.Handle("POST /portal/api/login", csrf.Handler(http.HandlerFunc(s.handleLogin)))
 	mux.Handle("POST /portal/api/login/token", csrf.Handler(http.HandlerFunc(s.handleTokenLogin)))
@@ -194,22 +192,22 @@ func (s *Service) Login(ctx context.Context, email, password string) (string, *s
 
 // LoginWithToken verifies an identity token with the settings of a chat
 // profile open to the portal, resolves (or creates) its user, and opens a
-// session. Refusals are *identity.Error.
+// session. Refusals are *protocol.APIError.
 func (s *Service) LoginWithToken(ctx context.Context, profileID, idToken string) (string, *store.User, error) {
 	p, err := s.cfg.Store.GetProfile(ctx, profileID)
 	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrInvalid) {
-		return "", nil, &identity.Error{Status: http.StatusNotFound, Code: protocol.CodeProfileNotFound, Field: "profileId",
+		return "", nil, &protocol.APIError{Code: protocol.CodeProfileNotFound, Field: "profileId",
 			Message: fmt.Sprintf("profileId: no chat profile %q", profileID)}
 	}
 	if err != nil {
 		return "", nil, fmt.Errorf("portal token login: %w", err)
 	}
 	if !PortalAccess(p.Access) {
-		return "", nil, &identity.Error{Status: http.StatusForbidden, Code: protocol.CodeAccessDenied, Field: "profileId",
+		return "", nil, &protocol.APIError{Code: protocol.CodeAccessDenied, Field: "profileId",
 			Message: "profileId: chat profile " + strconv.Quote(p.ID) + " is not open to the portal (access: " + p.Access + ")"}
 	}
 	if strings.TrimSpace(idToken) == "" {
-		return "", nil, &identity.Error{Status: http.StatusBadRequest, Code: protocol.CodeInvalidRequest, Field: "id_token",
+		return "", nil, &protocol.APIError{Code: protocol.CodeInvalidRequest, Field: "id_token",
 			Message: "id_token: is required"}
 	}
 	id, err := s.cfg.Identity.Resolve(ctx, p, identity.Request{IDToken: idToken})
@@ -217,11 +215,11 @@ func (s *Service) LoginWithToken(ctx context.Context, profileID, idToken string)
 		return "", nil, err
 	}
 	if id.User == nil {
-		return "", nil, &identity.Error{Status: http.StatusUnauthorized, Code: protocol.CodeInvalidToken, Field: "id_token",
+		return "", nil, &protocol.APIError{Code: protocol.CodeInvalidToken, Field: "id_token",
 			Message: "id_token: the token names no user (none of its claims maps to a user field)"}
 	}
 	if id.User.Disabled {
-		return "", nil, &identity.Error{Status: http.StatusForbidden, Code: protocol.CodeAccessDenied,
+		return "", nil, &protocol.APIError{Code: protocol.CodeAccessDenied,
 			Message: "this portal account is disabled"}
 	}
 	token, err := s.open(ctx, id.User)
@@ -263,11 +261,11 @@ func (s *Service) requireUser(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		u, err := s.UserFrom(r)
 		if err != nil {
-			s.internal(w, r, err)
+			httpx.Fail(w, r, s.cfg.Logger, err)
 			return
 		}
 		if u == nil {
-			writeError(w, http.StatusUnauthorized, "unauthorized", "log in to the portal first")
+			httpx.Refuse(w, protocol.CodeUnauthorized, "log in to the portal first")
 			return
 		}
 		next(w, r.WithContext(context.WithValue(r.Context(), userKey{}, u)))
@@ -279,50 +277,13 @@ func userOf(ctx context.Context) *store.User {
 	return u
 }
 
-func (s *Service) internal(w http.ResponseWriter, r *http.Request, err error) {
-	s.cfg.Logger.ErrorContext(r.Context(), "portal request failed", "path", r.URL.Path, "err", err)
-	writeError(w, http.StatusInternalServerError, "internal", "the request failed; try again")
-}
-
 // limited answers 429 when the address has tried to log in too often.
 func (s *Service) limited(w http.ResponseWriter, r *http.Request) bool {
-	if ok, wait := s.logins.Allow(realtime.ClientIP(r)); !ok {
-		realtime.WriteRateLimited(w, wait, "too many portal logins from this address")
+	if ok, wait := s.logins.Allow(httpx.ClientIP(r)); !ok {
+		httpx.WriteRateLimited(w, wait, "too many portal logins from this address")
 		return true
 	}
 	return false
-}
-
-// decode reads a JSON body (no unknown fields, at most maxBody bytes),
-// answering the refusal itself.
-func decode(w http.ResponseWriter, r *http.Request, v any) bool {
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
-			writeError(w, http.StatusUnsupportedMediaType, "unsupported_media", "the body must be JSON (Content-Type: application/json), not "+strconv.Quote(ct))
-			return false
-		}
-	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		var (
-			mbe *http.MaxBytesError
-			te  *json.UnmarshalTypeError
-		)
-		switch {
-		case errors.As(err, &mbe):
-			writeError(w, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("the body is larger than %d bytes", maxBody))
-		case errors.As(err, &te) && te.Field != "":
-			writeError(w, http.StatusBadRequest, protocol.CodeInvalidRequest, te.Field+": must be a JSON "+te.Type.String())
-		case strings.HasPrefix(err.Error(), "json: unknown field "):
-			f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-			writeError(w, http.StatusBadRequest, protocol.CodeInvalidRequest, f+": unknown field")
-		default:
-			writeError(w, http.StatusBadRequest, protocol.CodeInvalidRequest, "the body must be a JSON object: "+err.Error())
-		}
-		return false
-	}
-	return true
 }
 
 // loginRequest is the body of POST /portal/api/login.
@@ -342,24 +303,24 @@ func (s *Service) handleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req loginRequest
-	if !decode(w, r, &req) {
+	if !httpx.DecodeBody(w, r, maxBody, &req) {
 		return
 	}
 	switch {
 	case strings.TrimSpace(req.Email) == "":
-		writeError(w, http.StatusBadRequest, protocol.CodeInvalidRequest, "email: is required")
+		httpx.Refuse(w, protocol.CodeInvalidRequest, "email: is required")
 		return
 	case req.Password == "":
-		writeError(w, http.StatusBadRequest, protocol.CodeInvalidRequest, "password: is required")
+		httpx.Refuse(w, protocol.CodeInvalidRequest, "password: is required")
 		return
 	}
 	token, u, err := s.Login(r.Context(), req.Email, req.Password)
 	if errors.Is(err, ErrBadCredentials) {
-		writeError(w, http.StatusUnauthorized, "invalid_credentials", "wrong e-mail or password")
+		httpx.Refuse(w, protocol.CodeInvalidCredentials, "wrong e-mail or password")
 		return
 	}
 	if err != nil {
-		s.internal(w, r, err)
+		httpx.Fail(w, r, s.cfg.Logger, err)
 		return
 	}
 	s.loggedIn(w, r, token, u)
@@ -370,21 +331,16 @@ func (s *Service) handleTokenLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req tokenLoginRequest
-	if !decode(w, r, &req) {
+	if !httpx.DecodeBody(w, r, maxBody, &req) {
 		return
 	}
 	if strings.TrimSpace(req.ProfileID) == "" {
-		writeError(w, http.StatusBadRequest, protocol.CodeInvalidRequest, "profileId: is required")
+		httpx.Refuse(w, protocol.CodeInvalidRequest, "profileId: is required")
 		return
 	}
 	token, u, err := s.LoginWithToken(r.Context(), req.ProfileID, req.IDToken)
-	var ie *identity.Error
-	if errors.As(err, &ie) {
-		writeError(w, ie.Status, ie.Code, ie.Message)
-		return
-	}
 	if err != nil {
-		s.internal(w, r, err)
+		httpx.Fail(w, r, s.cfg.Logger, err)
 		return
 	}
 	s.loggedIn(w, r, token, u)
@@ -394,7 +350,7 @@ func (s *Service) loggedIn(w http.ResponseWriter, r *http.Request, token string,
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: token, Path: "/", HttpOnly: true,
 		Secure: s.cfg.SecureCookies || r.TLS != nil, SameSite: http.SameSiteLaxMode,
 		MaxAge: int(s.cfg.SessionTTL.Seconds())})
-	writeJSON(w, http.StatusOK, map[string]any{"user": meOf(u), "expires_in": int(s.cfg.SessionTTL.Seconds())})
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"user": meOf(u), "expires_in": int(s.cfg.SessionTTL.Seconds())})
 }
 
 func (s *Service) handleLogout(w http.ResponseWriter, r *http.Request) {
@@ -413,7 +369,7 @@ func (s *Service) handleLogout(w http.ResponseWriter, r *http.Request) {
 func (s *Service) handleMe(w http.ResponseWriter, r *http.Request) {
 	u, err := s.UserFrom(r)
 	if err != nil {
-		s.internal(w, r, err)
+		httpx.Fail(w, r, s.cfg.Logger, err)
 		return
 	}
 	var me *Me
@@ -421,20 +377,20 @@ func (s *Service) handleMe(w http.ResponseWriter, r *http.Request) {
 		m := meOf(u)
 		me = &m
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"user": me})
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"user": me})
 }
 
 func (s *Service) handleTickets(w http.ResponseWriter, r *http.Request) {
 	list, err := s.cfg.Store.ListPortalTickets(r.Context(), userOf(r.Context()).ID, store.Page{Limit: store.MaxLimit})
 	if err != nil {
-		s.internal(w, r, err)
+		httpx.Fail(w, r, s.cfg.Logger, err)
 		return
 	}
 	out := make([]Ticket, len(list))
 	for i, t := range list {
 		out[i] = Ticket{ID: t.ID, Summary: t.Summary, Status: t.Status, Type: t.TypeName, ChatID: t.ChatID, CreatedAt: t.CreatedAt}
 	}
-	writeJSON(w, http.StatusOK, out)
+	httpx.WriteJSON(w, http.StatusOK, out)
 }
 
 // handleProfiles lists the profiles the caller may chat with here:
@@ -443,12 +399,12 @@ func (s *Service) handleTickets(w http.ResponseWriter, r *http.Request) {
 func (s *Service) handleProfiles(w http.ResponseWriter, r *http.Request) {
 	u, err := s.UserFrom(r)
 	if err != nil {
-		s.internal(w, r, err)
+		httpx.Fail(w, r, s.cfg.Logger, err)
 		return
 	}
 	ps, err := s.cfg.Store.ListProfiles(r.Context())
 	if err != nil {
-		s.internal(w, r, err)
+		httpx.Fail(w, r, s.cfg.Logger, err)
 		return
 	}
 	out := []Profile{}
@@ -457,17 +413,5 @@ func (s *Service) handleProfiles(w http.ResponseWriter, r *http.Request) {
 			out = append(out, Profile{ID: p.ID, Key: p.Key, Name: p.Name, Access: p.Access, Colour: p.Appearance.Colour})
 		}
 	}
-	writeJSON(w, http.StatusOK, out)
-}
-
-func writeError(w http.ResponseWriter, status int, code, msg string) {
-	writeJSON(w, status, protocol.ErrorBody{Error: protocol.APIError{Code: code, Message: msg}})
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+	httpx.WriteJSON(w, http.StatusOK, out)
 }

@@ -2,17 +2,13 @@ package realtime
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
-	"io"
-	"mime"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"halochat/app/protocol"
 	"halochat/backend/chats"
+	"halochat/backend/httpx"
 	"halochat/backend/store"
 )
 
@@ -22,13 +18,13 @@ import (
 
 // pollChat checks the origin and the resume secret.
 func (s *Server) pollChat(w http.ResponseWriter, r *http.Request) (*store.Chat, bool) {
-	if !SameOrigin(r, s.cfg.PublicOrigin) {
-		s.refuse(w, http.StatusForbidden, protocol.CodeOriginNotAllowed, "chat calls must come from the chat service's own origin")
+	if !httpx.SameOrigin(r, s.cfg.PublicOrigin) {
+		httpx.Refuse(w, protocol.CodeOriginNotAllowed, "chat calls must come from the chat service's own origin")
 		return nil, false
 	}
 	c, err := s.cfg.Chats.Verify(r.Context(), r.PathValue("id"), r.Header.Get(protocol.HeaderResumeSecret))
 	if err != nil {
-		WriteError(w, s.log, err)
+		s.fail(w, r, err)
 		return nil, false
 	}
 	return c, true
@@ -46,9 +42,9 @@ func (s *Server) poll(w http.ResponseWriter, r *http.Request) {
 	if v, err := strconv.ParseFloat(r.URL.Query().Get("wait"), 64); err == nil && v > 0 {
 		wait = min(time.Duration(v*float64(time.Second)), s.lim.MaxPollWait)
 	}
-	ip := ClientIP(r)
+	ip := httpx.ClientIP(r)
 	if !s.perIP.acquire(ip) {
-		WriteRateLimited(w, connRetry, "too many open connections from this address")
+		httpx.WriteRateLimited(w, connRetry, "too many open connections from this address")
 		return
 	}
 	defer s.perIP.release(ip)
@@ -69,7 +65,7 @@ func (s *Server) poll(w http.ResponseWriter, r *http.Request) {
 	for {
 		msgs, err := s.cfg.Chats.PollMessages(ctx, c.ID, after)
 		if err != nil {
-			WriteError(w, s.log, err)
+			s.fail(w, r, err)
 			return
 		}
 		if len(msgs) > 0 || wait == 0 {
@@ -93,40 +89,11 @@ func (s *Server) poll(w http.ResponseWriter, r *http.Request) {
 done:
 	st, err := s.cfg.Chats.ChatState(ctx, c.ID)
 	if err != nil {
-		WriteError(w, s.log, err)
+		s.fail(w, r, err)
 		return
 	}
 	resp.Chat = *st
-	writeJSON(w, http.StatusOK, resp)
-}
-
-// DecodeBody reads a JSON body of at most limit bytes into v, answering
-// 413 or 400 itself (and returning false) when it cannot.
-// A Content-Type other than JSON is 415 (an empty one is taken as JSON).
-func DecodeBody(w http.ResponseWriter, r *http.Request, limit int64, v any) bool {
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		if mt, _, err := mime.ParseMediaType(ct); err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
-			writeJSON(w, http.StatusUnsupportedMediaType, protocol.ErrorBody{Error: protocol.APIError{Code: "unsupported_media",
-				Message: "the body must be JSON (Content-Type: application/json), not " + strconv.Quote(ct)}})
-			return false
-		}
-	}
-	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if !errors.As(err, &mbe) {
-			writeJSON(w, http.StatusBadRequest, protocol.ErrorBody{Error: protocol.APIError{Code: protocol.CodeInvalidRequest, Message: "the body could not be read"}})
-			return false
-		}
-		writeJSON(w, http.StatusRequestEntityTooLarge, protocol.ErrorBody{Error: protocol.APIError{Code: protocol.CodeTooLarge,
-			Message: "the body is larger than " + strconv.FormatInt(limit, 10) + " bytes"}})
-		return false
-	}
-	if err := json.Unmarshal(data, v); err != nil {
-		writeJSON(w, http.StatusBadRequest, protocol.ErrorBody{Error: protocol.APIError{Code: protocol.CodeInvalidRequest, Message: "the body is not the expected JSON: " + err.Error()}})
-		return false
-	}
-	return true
+	httpx.WriteJSON(w, http.StatusOK, resp)
 }
 
 // pollSend stores a visitor message (idempotent by clientMsgId).
@@ -136,19 +103,19 @@ func (s *Server) pollSend(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req protocol.SendRequest
-	if !DecodeBody(w, r, s.lim.MaxFrameBytes, &req) {
+	if !httpx.DecodeBody(w, r, s.lim.MaxFrameBytes, &req) {
 		return
 	}
-	if ok, wait, why := s.allowSend(c.ID, c.ProfileID, ClientIP(r)); !ok {
-		WriteRateLimited(w, wait, why)
+	if ok, wait, why := s.allowSend(c.ID, c.ProfileID, httpx.ClientIP(r)); !ok {
+		httpx.WriteRateLimited(w, wait, why)
 		return
 	}
 	ack, err := s.cfg.Chats.Send(r.Context(), c.ID, req)
 	if err != nil {
-		WriteError(w, s.log, err)
+		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, ack)
+	httpx.WriteJSON(w, http.StatusOK, ack)
 }
 
 func (s *Server) pollTyping(w http.ResponseWriter, r *http.Request) {
@@ -157,7 +124,7 @@ func (s *Server) pollTyping(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req protocol.TypingRequest
-	if !DecodeBody(w, r, 1024, &req) {
+	if !httpx.DecodeBody(w, r, 1024, &req) {
 		return
 	}
 	if ok, _ := s.sends.Allow("typing:" + c.ID); ok {
@@ -172,7 +139,7 @@ func (s *Server) pollEnd(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := s.cfg.Chats.End(r.Context(), c.ID, protocol.EndByVisitor); err != nil {
-		WriteError(w, s.log, err)
+		s.fail(w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -2,11 +2,9 @@ package realtime
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 
@@ -14,6 +12,7 @@ import (
 
 	"halochat/app/protocol"
 	"halochat/backend/chats"
+	"halochat/backend/httpx"
 	"halochat/backend/store"
 )
 
@@ -113,9 +112,9 @@ type Server struct {
 	cfg    Config
 	log    *slog.Logger
 	lim    Limits
-	sends  *RateLimiter // per chat
-	ipSend *RateLimiter // per client address
-	prSend *RateLimiter // per chat profile
+	sends  *httpx.RateLimiter // per chat
+	ipSend *httpx.RateLimiter // per client address
+	prSend *httpx.RateLimiter // per chat profile
 	perIP  *counter
 	ctx    context.Context // ends when the server shuts down
 	cancel context.CancelFunc
@@ -143,9 +142,9 @@ func NewServer(cfg Config) *Server {
 	cfg.Limits.defaults()
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Server{cfg: cfg, log: cfg.Logger, lim: cfg.Limits,
-		sends:  NewRateLimiter(cfg.Limits.SendsPerSecond, cfg.Limits.SendBurst),
-		ipSend: PerMinute(cfg.Limits.IPSendsPerMinute),
-		prSend: PerMinute(cfg.Limits.ProfileSendsPerMinute),
+		sends:  httpx.NewRateLimiter(cfg.Limits.SendsPerSecond, cfg.Limits.SendBurst),
+		ipSend: httpx.PerMinute(cfg.Limits.IPSendsPerMinute),
+		prSend: httpx.PerMinute(cfg.Limits.ProfileSendsPerMinute),
 		perIP:  &counter{max: cfg.Limits.MaxConnsPerIP, m: map[string]int{}},
 		ctx:    ctx, cancel: cancel, agentConns: map[int64]int{},
 		beats: newHeartbeats(cfg.Limits.PingInterval, cfg.Limits.PingTimeout)}
@@ -174,53 +173,21 @@ func (s *Server) Mount(mux *http.ServeMux) {
 	}
 }
 
-// SameOrigin reports whether r carries no Origin or the service's own.
-func SameOrigin(r *http.Request, public string) bool {
-	o := r.Header.Get("Origin")
-	if o == "" {
-		return true
-	}
-	want := chats.NormalizeOrigin(public)
-	if want == "" {
-		scheme := "http"
-		if r.TLS != nil {
-			scheme = "https"
-		}
-		want = strings.ToLower(scheme + "://" + r.Host)
-	}
-	return chats.NormalizeOrigin(o) == want
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
-}
-
-// WriteError answers with a chats error (or 500) as an ErrorBody.
-func WriteError(w http.ResponseWriter, log *slog.Logger, err error) {
-	e := chats.ErrorOf(err)
-	if e.Status >= 500 {
-		log.Error("request failed", "err", err)
-	}
-	writeJSON(w, e.Status, protocol.ErrorBody{Error: protocol.APIError{Code: e.Code, Message: e.Message, Field: e.Field}})
-}
-
-func (s *Server) refuse(w http.ResponseWriter, status int, code, msg string) {
-	writeJSON(w, status, protocol.ErrorBody{Error: protocol.APIError{Code: code, Message: msg}})
+// fail answers err: a refusal of the chats service with its status,
+// anything else as a logged internal error.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	httpx.Fail(w, r, s.log, chats.Public(err))
 }
 
 // accept upgrades to a websocket after the origin and per-address checks.
 func (s *Server) accept(w http.ResponseWriter, r *http.Request, checkOrigin bool) (*websocket.Conn, *batchConn, func(), bool) {
-	if checkOrigin && !SameOrigin(r, s.cfg.PublicOrigin) {
-		s.refuse(w, http.StatusForbidden, protocol.CodeOriginNotAllowed, "websocket calls must come from the chat service's own origin")
+	if checkOrigin && !httpx.SameOrigin(r, s.cfg.PublicOrigin) {
+		httpx.Refuse(w, protocol.CodeOriginNotAllowed, "websocket calls must come from the chat service's own origin")
 		return nil, nil, nil, false
 	}
-	ip := ClientIP(r)
+	ip := httpx.ClientIP(r)
 	if !s.perIP.acquire(ip) {
-		WriteRateLimited(w, connRetry, "too many open connections from this address")
+		httpx.WriteRateLimited(w, connRetry, "too many open connections from this address")
 		return nil, nil, nil, false
 	}
 	// The Origin was checked above (agents: by their session).
@@ -287,7 +254,7 @@ func (s *Server) visitorSocket(w http.ResponseWriter, r *http.Request) {
 	// stack grew deep serving the handshake and hello, and an idle
 	// socket should hold only a small one.
 	handedOver = true
-	v := &visitor{srv: s, c: c, chat: visitorChat{id: chat.ID, profile: chat.ProfileID}, ip: ClientIP(r), release: release} // not the row, not the request
+	v := &visitor{srv: s, c: c, chat: visitorChat{id: chat.ID, profile: chat.ProfileID}, ip: httpx.ClientIP(r), release: release} // not the row, not the request
 	if bc.raw == nil {
 		go v.loop()
 		return
@@ -394,13 +361,13 @@ func (s *Server) visitorFrame(ctx context.Context, c *conn, chat visitorChat, ip
 	switch f.Type {
 	case protocol.FrameSend:
 		if ok, wait, why := s.allowSend(chat.id, chat.profile, ip); !ok {
-			c.enqueueFrame(errFrame(f.ClientMsgID, protocol.CodeRateLimited, why+": slow down and resend in "+RetryAfter(wait)+" s"))
+			c.enqueueFrame(errFrame(f.ClientMsgID, protocol.CodeRateLimited, why+": slow down and resend in "+httpx.RetryAfter(wait)+" s"))
 			return true
 		}
 		ack, err := s.cfg.Chats.Send(ctx, chatID, protocol.SendRequest{ClientMsgID: f.ClientMsgID, Text: f.Text, Choice: f.Choice})
 		if err != nil {
 			e := chats.ErrorOf(err)
-			if e.Status >= 500 {
+			if e.Code == protocol.CodeInternal {
 				s.log.Error("visitor send", "chat", chatID, "err", err)
 			}
 			c.enqueueFrame(errFrame(f.ClientMsgID, e.Code, e.Message))
@@ -471,7 +438,7 @@ func (s *Server) agentOnline(ctx context.Context, id int64, delta int) {
 func (s *Server) agentSocket(w http.ResponseWriter, r *http.Request) {
 	agent := s.cfg.AgentFrom(r.Context())
 	if agent == nil {
-		s.refuse(w, http.StatusUnauthorized, protocol.CodeUnauthorized, "log in as an agent")
+		httpx.Refuse(w, protocol.CodeUnauthorized, "log in as an agent")
 		return
 	}
 	ws, bc, release, ok := s.accept(w, r, false)

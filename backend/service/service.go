@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"halochat/app/protocol"
 	"halochat/app/widget"
 	"halochat/backend/auth"
 	"halochat/backend/chatapi"
@@ -178,7 +179,7 @@ func frameAncestors(r *http.Request, st *store.Store, logger *slog.Logger) strin
 	for _, o := range p.AllowedOrigins {
 		// Only scheme://host[:port] may reach the header: nothing that
 		// could end the directive or add another.
-		if n := chats.NormalizeOrigin(o); n != "" && !strings.ContainsAny(n, " ;,'\"\t\r\n") {
+		if n := protocol.NormalizeOrigin(o); n != "" && !strings.ContainsAny(n, " ;,'\"\t\r\n") {
 			srcs = append(srcs, n)
 		}
 	}

@@ -1,16 +1,12 @@
-package realtime
+package httpx
 
 import (
 	"math"
-	"net"
-	"net/http"
 	"strconv"
 	"sync"
 	"time"
 
 	"golang.org/x/time/rate"
-
-	"halochat/app/protocol"
 )
 
 // RateLimiter is a token bucket (golang.org/x/time/rate) per key — a
@@ -114,50 +110,4 @@ func (l *RateLimiter) Len() int {
 // RetryAfter is the Retry-After value for a wait: whole seconds, at least 1.
 func RetryAfter(d time.Duration) string {
 	return strconv.Itoa(max(1, int(math.Ceil(d.Seconds()))))
-}
-
-// connRetry is the Retry-After of a refused connection: open connections
-// free no token on a clock, so this is only a hint.
-const connRetry = 5 * time.Second
-
-// ClientIP is the address a per-client limit keys on: the request's
-// remote host (the whole RemoteAddr when it has no port).
-func ClientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
-
-// WriteRateLimited answers 429 with Retry-After and the error shape.
-func WriteRateLimited(w http.ResponseWriter, wait time.Duration, msg string) {
-	w.Header().Set("Retry-After", RetryAfter(wait))
-	writeJSON(w, http.StatusTooManyRequests, protocol.ErrorBody{Error: protocol.APIError{Code: protocol.CodeRateLimited,
-		Message: msg + "; retry in " + RetryAfter(wait) + " s"}})
-}
-
-// counter counts open connections by key (an address) under a cap.
-type counter struct {
-	max int
-	mu  sync.Mutex
-	m   map[string]int
-}
-
-func (c *counter) acquire(key string) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.max > 0 && c.m[key] >= c.max {
-		return false
-	}
-	c.m[key]++
-	return true
-}
-
-func (c *counter) release(key string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.m[key]--; c.m[key] <= 0 {
-		delete(c.m, key)
-	}
 }
