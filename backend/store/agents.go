@@ -92,8 +92,3 @@ func (s *Store) UpdateAgent(ctx context.Context, a *Agent) error {
 	a.UpdatedAt = s.Now()
 	return s.updatePK(ctx, what, a, "created_at")
 }
-
-// DeleteAgent deletes an agent; their chats and messages keep no agent.
-func (s *Store) DeleteAgent(ctx context.Context, id int64) error {
-	return deleteWhere[Agent](ctx, s, fmt.Sprintf("delete agent %d", id), "id = ?", id)
-}

@@ -27,16 +27,6 @@ type APIClient struct {
 	UpdatedAt   time.Time  `bun:"updated_at"`
 }
 
-// HasPermission reports whether the client holds perm.
-func (c *APIClient) HasPermission(perm string) bool {
-	for _, p := range c.Permissions {
-		if p == perm {
-			return true
-		}
-	}
-	return false
-}
-
 // CreateAPIClient stores a new API client; the client id is unique (an
 // empty one is generated).
 func (s *Store) CreateAPIClient(ctx context.Context, c *APIClient) error {

@@ -65,41 +65,6 @@ func (s *Store) conditional(ctx context.Context, q *bun.UpdateQuery, what, chatI
 	return false, nil
 }
 
-// QueueChat moves a chat from the bot to the agent queue. False when the
-// chat is not in ChatBot status.
-func (s *Store) QueueChat(ctx context.Context, chatID string) (bool, error) {
-	status, now := ChatQueued, s.Now()
-	return s.UpdateChat(ctx, chatID, ChatBot, ChatUpdate{Status: &status, QueuedAt: &now})
-}
-
-// ClaimQueuedChat gives a queued chat to an agent. Of concurrent claims
-// exactly one gets true; the others (and claims of chats no longer
-// queued) get false.
-func (s *Store) ClaimQueuedChat(ctx context.Context, chatID string, agentID int64) (bool, error) {
-	status, now := ChatLive, s.Now()
-	return s.UpdateChat(ctx, chatID, ChatQueued, ChatUpdate{Status: &status, AgentID: &agentID, AcceptedAt: &now})
-}
-
-// EndChat ends a chat that has not ended yet, with a reason (and the
-// ticket logged from it, 0 for none). False when it had already ended.
-func (s *Store) EndChat(ctx context.Context, chatID, reason string, ticketID int64) (bool, error) {
-	what := fmt.Sprintf("end chat %q", chatID)
-	if err := checkText(what, "reason", reason); err != nil {
-		return false, err
-	}
-	if err := checkText(what, "chat id", chatID); err != nil {
-		return false, err
-	}
-	now := s.Now()
-	q := s.db.NewUpdate().Model((*Chat)(nil)).
-		Set("status = ?", ChatEnded).Set("ended_at = ?", now).Set("end_reason = ?", reason).
-		Set("updated_at = ?", now).Where("id = ?", chatID).Where("status <> ?", ChatEnded)
-	if ticketID != 0 {
-		q = q.Set("ticket_id = ?", ticketID)
-	}
-	return s.conditional(ctx, q, what, chatID)
-}
-
 // ChatAdvance is one move of a chat's runtime, committed as a whole by
 // AdvanceChat: a conditional update of the chat row and the messages
 // that go with it.

@@ -3,9 +3,10 @@ package store
 import (
 	"context"
 	"errors"
-	"halochat/backend/testenv"
 	"testing"
 	"time"
+
+	"halochat/backend/testenv"
 )
 
 // The runtime's cached profiles, flows and fields: a change through the

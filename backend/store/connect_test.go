@@ -2,11 +2,12 @@ package store
 
 import (
 	"context"
-	"halochat/backend/testenv"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"halochat/backend/testenv"
 )
 
 func TestOpenDSN(t *testing.T) {

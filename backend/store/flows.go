@@ -121,13 +121,6 @@ func (s *Store) RenameFlow(ctx context.Context, id int64, name string) error {
 	return affected(res, err, what)
 }
 
-// DeleteFlow deletes a flow and its versions; ErrConflict while a profile
-// or a chat refers to it.
-func (s *Store) DeleteFlow(ctx context.Context, id int64) error {
-	defer s.config.invalidate()
-	return deleteWhere[Flow](ctx, s, fmt.Sprintf("delete flow %d", id), "id = ?", id)
-}
-
 // CreateFlowVersion saves document as version expected+1 of the flow, with
 // its step index, in one transaction. expected is the version the editor
 // started from: if another save came first the call fails with ErrConflict
@@ -230,33 +223,6 @@ func (s *Store) GetCurrentFlowVersion(ctx context.Context, flowID int64) (*FlowV
 			return q.Join("JOIN flows AS f ON f.id = fv.flow_id AND f.current_version = fv.version").
 				Where("fv.flow_id = ?", flowID)
 		})
-}
-
-// FlowSteps returns the step index of a flow version, by step number.
-func (s *Store) FlowSteps(ctx context.Context, flowID, version int64) ([]FlowStep, error) {
-	what := fmt.Sprintf("list steps of flow %d version %d", flowID, version)
-	steps, err := list[FlowStep](ctx, s.db, what, func(q *bun.SelectQuery) *bun.SelectQuery {
-		return q.Where("fs.flow_id = ?", flowID).Where("fs.version = ?", version).Order("fs.step")
-	})
-	if err != nil {
-		return nil, err
-	}
-	fields, err := list[flowStepField](ctx, s.db, what, func(q *bun.SelectQuery) *bun.SelectQuery {
-		return q.Where("fsf.flow_id = ?", flowID).Where("fsf.version = ?", version).Order("fsf.step", "fsf.field_name")
-	})
-	if err != nil {
-		return nil, err
-	}
-	byStep := make(map[int64]int, len(steps))
-	for i, st := range steps {
-		byStep[st.Step] = i
-	}
-	for _, f := range fields {
-		if i, ok := byStep[f.Step]; ok {
-			steps[i].Fields = append(steps[i].Fields, f.FieldName)
-		}
-	}
-	return steps, nil
 }
 
 // GetFlowStep returns one step of a flow version (Fields included), e.g. to

@@ -17,7 +17,7 @@ const MatchingDataTTL = 24 * time.Hour
 type MatchingData struct {
 	bun.BaseModel `bun:"table:chat_matching_data,alias:md"`
 
-	GUID        string    `bun:"guid,pk"`    // set by CreateMatchingData when empty
+	GUID        string    `bun:"guid,pk"`    // set by CreateMatchingDataBatch when empty
 	KeyHash     string    `bun:"key_hash"`   // the identity package's hash of the key
 	Content     RawJSON   `bun:"content"`    // the json_content object
 	SingleUse   bool      `bun:"single_use"` // expires at its first use
@@ -27,31 +27,10 @@ type MatchingData struct {
 	CreatedAt   time.Time `bun:"created_at"`
 }
 
-// CreateMatchingData stores a new item. An empty GUID is generated;
-// CreatedAt is now and a zero ExpiresAt becomes CreatedAt + MatchingDataTTL.
-func (s *Store) CreateMatchingData(ctx context.Context, d *MatchingData) error {
-	const what = "create chat matching data"
-	if d.GUID == "" {
-		d.GUID = RandomID(16)
-	}
-	if d.KeyHash == "" {
-		return invalid(what, "key hash is empty")
-	}
-	if len(d.Content) == 0 {
-		d.Content = RawJSON("{}")
-	}
-	d.CreatedAt = s.Now()
-	if d.ExpiresAt.IsZero() {
-		d.ExpiresAt = d.CreatedAt.Add(MatchingDataTTL)
-	}
-	d.ExpiresAt = d.ExpiresAt.UTC()
-	d.UsedAt = time.Time{}
-	return s.insert(ctx, what, d)
-}
-
-// CreateMatchingDataBatch stores several ChatMatchingData items in one
-// transaction (all or none), filling each as [Store.CreateMatchingData]
-// does.
+// CreateMatchingDataBatch stores ChatMatchingData items in one
+// transaction (all or none). In each, an empty GUID is generated, empty
+// content is "{}", CreatedAt is now and a zero ExpiresAt becomes
+// CreatedAt + MatchingDataTTL; ErrConflict when a GUID is taken.
 func (s *Store) CreateMatchingDataBatch(ctx context.Context, items []*MatchingData) error {
 	const what = "create chat matching data"
 	now := s.Now()

@@ -15,7 +15,7 @@ func TestMatchingData(t *testing.T) {
 		must(t, s.CreateAPIClient(ctx, ac))
 
 		multi := &MatchingData{KeyHash: "k1", Content: RawJSON(`{"firstname":"John"}`), APIClientID: ac.ID}
-		must(t, s.CreateMatchingData(ctx, multi))
+		must(t, createMatchingData(ctx, s, multi))
 		if d := multi.ExpiresAt.Sub(multi.CreatedAt); d != MatchingDataTTL {
 			t.Fatalf("TTL = %v", d)
 		}
@@ -29,7 +29,7 @@ func TestMatchingData(t *testing.T) {
 
 		// A failing check (wrong key) does not use the item up.
 		single := &MatchingData{KeyHash: "k2", Content: RawJSON(`{}`), SingleUse: true}
-		must(t, s.CreateMatchingData(ctx, single))
+		must(t, createMatchingData(ctx, s, single))
 		errKey := errors.New("wrong key")
 		_, err := s.ConsumeMatchingData(ctx, single.GUID, func(d *MatchingData) error {
 			if d.KeyHash != "nope" {
@@ -65,12 +65,12 @@ func TestMatchingData(t *testing.T) {
 		}
 
 		expired := &MatchingData{KeyHash: "k3", ExpiresAt: s.Now().Add(-time.Second)}
-		must(t, s.CreateMatchingData(ctx, expired))
+		must(t, createMatchingData(ctx, s, expired))
 		_, err = s.ConsumeMatchingData(ctx, expired.GUID, nil)
 		wantErr(t, err, ErrExpired)
 		_, err = s.ConsumeMatchingData(ctx, "nope", nil)
 		wantErr(t, err, ErrNotFound)
-		wantErr(t, s.CreateMatchingData(ctx, &MatchingData{GUID: single.GUID, KeyHash: "x"}), ErrConflict)
+		wantErr(t, createMatchingData(ctx, s, &MatchingData{GUID: single.GUID, KeyHash: "x"}), ErrConflict)
 
 		// The sweep deletes the expired and the used single-use items.
 		deleted, err := s.DeleteExpiredMatchingData(ctx, s.Now())
@@ -88,4 +88,9 @@ func TestMatchingData(t *testing.T) {
 			t.Fatalf("swept %d items a day later, want 1", deleted)
 		}
 	})
+}
+
+// createMatchingData stores one item.
+func createMatchingData(ctx context.Context, s *Store, d *MatchingData) error {
+	return s.CreateMatchingDataBatch(ctx, []*MatchingData{d})
 }

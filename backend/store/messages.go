@@ -44,19 +44,19 @@ const appendAttempts = 5
 // created false and no seq is used (an idempotent resend), also when two
 // sends of the same id race. ErrNotFound when the chat does not exist.
 func (s *Store) AppendMessage(ctx context.Context, msg Message) (Message, bool, error) {
-	out, created, err := s.AppendMessages(ctx, msg.ChatID, []Message{msg})
+	out, created, err := s.appendMessages(ctx, msg.ChatID, []Message{msg})
 	if err != nil {
 		return Message{}, false, err
 	}
 	return out[0], created[0], nil
 }
 
-// AppendMessages stores msgs as the chat's next messages, in order and in
+// appendMessages stores msgs as the chat's next messages, in order and in
 // one transaction (e.g. a visitor message with the bot's replies). Each
 // message's ChatID is set to chatID. As with AppendMessage, a message whose
 // ClientMsgID is already stored is not stored again: stored[i] is then the
 // earlier row and created[i] false.
-func (s *Store) AppendMessages(ctx context.Context, chatID string, msgs []Message) (stored []Message, created []bool, err error) {
+func (s *Store) appendMessages(ctx context.Context, chatID string, msgs []Message) (stored []Message, created []bool, err error) {
 	what := fmt.Sprintf("append messages to chat %q", chatID)
 	if len(msgs) == 0 {
 		return nil, nil, nil

@@ -33,7 +33,7 @@ func TestMessages(t *testing.T) {
 				}
 			}
 			// A batch: visitor message with a client id and two bot replies.
-			out, created, err := s.AppendMessages(ctx, c.ID, []Message{
+			out, created, err := s.appendMessages(ctx, c.ID, []Message{
 				{Sender: SenderVisitor, ClientMsgID: "v1", Text: "yes"},
 				{Sender: SenderBot, Text: "ok"},
 				{Sender: SenderBot, Text: "bye"},
@@ -44,7 +44,7 @@ func TestMessages(t *testing.T) {
 			}
 			// The same batch again: the visitor message is known, the bot
 			// messages (no client id) are new.
-			out, created, err = s.AppendMessages(ctx, c.ID, []Message{
+			out, created, err = s.appendMessages(ctx, c.ID, []Message{
 				{Sender: SenderVisitor, ClientMsgID: "v1", Text: "yes"},
 				{Sender: SenderVisitor, ClientMsgID: "v2", Text: "a"},
 				{Sender: SenderVisitor, ClientMsgID: "v2", Text: "a"},
@@ -158,50 +158,6 @@ func TestMessages(t *testing.T) {
 			}
 			if gc, _ := s.GetChat(ctx, c.ID); gc.LastSeq != 6 {
 				t.Fatalf("last_seq = %d, want 6 (no seq consumed by resends)", gc.LastSeq)
-			}
-		})
-
-		t.Run("claim race", func(t *testing.T) {
-			c := newChat(t, s, ChatBot)
-			if ok, err := s.ClaimQueuedChat(ctx, c.ID, 1); err != nil || ok {
-				t.Fatalf("claim of a bot chat = %v, %v", ok, err)
-			}
-			if ok, err := s.QueueChat(ctx, c.ID); err != nil || !ok {
-				t.Fatalf("QueueChat = %v, %v", ok, err)
-			}
-			if ok, err := s.QueueChat(ctx, c.ID); err != nil || ok {
-				t.Fatalf("second QueueChat = %v, %v", ok, err)
-			}
-			if qs, err := s.ListChats(ctx, ChatFilter{Status: ChatQueued}); err != nil || len(qs) != 1 || qs[0].QueuedAt.IsZero() {
-				t.Fatalf("queue = %+v, %v", qs, err)
-			}
-			agents := make([]int64, 8)
-			for i := range agents {
-				a := &Agent{Email: fmt.Sprintf("a%d@example.com", i), Name: "A", Role: RoleAgent}
-				must(t, s.CreateAgent(ctx, a))
-				agents[i] = a.ID
-			}
-			var wg sync.WaitGroup
-			won := make([]bool, len(agents))
-			errs := make([]error, len(agents))
-			for i := range agents {
-				wg.Go(func() { won[i], errs[i] = s.ClaimQueuedChat(ctx, c.ID, agents[i]) })
-			}
-			wg.Wait()
-			winner := int64(0)
-			for i := range agents {
-				must(t, errs[i])
-				if won[i] {
-					if winner != 0 {
-						t.Fatal("two agents claimed the chat")
-					}
-					winner = agents[i]
-				}
-			}
-			gc, err := s.GetChat(ctx, c.ID)
-			must(t, err)
-			if winner == 0 || gc.AgentID != winner || gc.Status != ChatLive || gc.AcceptedAt.IsZero() {
-				t.Fatalf("winner %d, chat %+v", winner, gc)
 			}
 		})
 	})

@@ -4,9 +4,10 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"halochat/backend/testenv"
 	"sync"
 	"testing"
+
+	"halochat/backend/testenv"
 )
 
 func TestMigrate(t *testing.T) {

@@ -3,12 +3,13 @@ package store
 import (
 	"context"
 	"fmt"
-	"halochat/backend/testenv"
 	"regexp"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
+
+	"halochat/backend/testenv"
 )
 
 // openPostgresBatches opens a migrated PostgreSQL store that commits at

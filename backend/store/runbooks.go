@@ -64,13 +64,6 @@ func (s *Store) GetRunbook(ctx context.Context, id string) (*Runbook, error) {
 	})
 }
 
-// ListRunbooks returns every runbook by id.
-func (s *Store) ListRunbooks(ctx context.Context) ([]Runbook, error) {
-	return list[Runbook](ctx, s.db, "list runbooks", func(q *bun.SelectQuery) *bun.SelectQuery {
-		return q.Order("rb.id")
-	})
-}
-
 // UpdateRunbook saves every field of r but its creation time.
 func (s *Store) UpdateRunbook(ctx context.Context, r *Runbook) error {
 	what := fmt.Sprintf("update runbook %q", r.ID)
@@ -82,9 +75,4 @@ func (s *Store) UpdateRunbook(ctx context.Context, r *Runbook) error {
 	}
 	r.UpdatedAt = s.Now()
 	return s.updatePK(ctx, what, r, "created_at")
-}
-
-// DeleteRunbook deletes a runbook.
-func (s *Store) DeleteRunbook(ctx context.Context, id string) error {
-	return deleteWhere[Runbook](ctx, s, fmt.Sprintf("delete runbook %q", id), "id = ?", id)
 }

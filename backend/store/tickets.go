@@ -139,17 +139,6 @@ func (s *Store) ListTickets(ctx context.Context, f TicketFilter) ([]Ticket, erro
 	})
 }
 
-// SetTicketStatus changes a ticket's status.
-func (s *Store) SetTicketStatus(ctx context.Context, id int64, status string) error {
-	what := fmt.Sprintf("set status of ticket %d", id)
-	if err := oneOf(what, "status", status, TicketOpen, TicketClosed); err != nil {
-		return err
-	}
-	res, err := s.execWrite(ctx, s.db.NewUpdate().Model((*Ticket)(nil)).
-		Set("status = ?", status).Set("updated_at = ?", s.Now()).Where("id = ?", id))
-	return affected(res, err, what)
-}
-
 // PortalTicket is a ticket as its user sees it in the portal.
 type PortalTicket struct {
 	ID        int64     `bun:"id"`
