@@ -102,209 +102,278 @@ func (p *Program) StartStep() int { return p.flow.StartStep }
 
 // compile checks f and builds its Program. With schema nil, checks that
 // need the chat custom fields are skipped (Parse's structural check).
+// Problems come in a stable order: the flow's, the step numbers', the
+// variables', each step's in document order, then the loops'.
 func compile(f *Flow, schema *Schema) (*Program, []Problem) {
-	var probs []Problem
-	add := func(step int, field, format string, args ...any) {
-		probs = append(probs, Problem{Step: step, Field: field, Message: fmt.Sprintf(format, args...)})
-	}
-	p := &Program{flow: f, index: make(map[int]int, len(f.Steps)), steps: make([]compiledStep, len(f.Steps))}
+	c := &compiler{f: f, schema: schema,
+		p: &Program{flow: f, index: make(map[int]int, len(f.Steps)), steps: make([]compiledStep, len(f.Steps))}}
 	if schema != nil {
-		p.schema = *schema
+		c.p.schema = *schema
 	}
+	c.checkFlow()
+	c.indexSteps()
+	var varProbs []Problem
+	c.varTypes, varProbs = variableTypes(f)
+	c.probs = append(c.probs, varProbs...)
+	for i := range f.Steps {
+		c.checkStep(&f.Steps[i], &c.p.steps[i])
+	}
+	c.probs = append(c.probs, inputFreeLoops(f, c.p.index)...)
+	if len(c.probs) > 0 {
+		return nil, c.probs
+	}
+	c.p.indexDensely()
+	return c.p, nil
+}
 
+// compiler holds a flow being compiled and the problems found so far.
+type compiler struct {
+	f        *Flow
+	schema   *Schema // nil: skip the checks that need the chat custom fields
+	p        *Program
+	varTypes map[string]Type // the variables the flow sets
+	probs    []Problem
+}
+
+// add records a problem at a step (0: the flow as a whole) and field.
+func (c *compiler) add(step int, field, format string, args ...any) {
+	c.probs = append(c.probs, Problem{Step: step, Field: field, Message: fmt.Sprintf(format, args...)})
+}
+
+// checkFlow checks the flow's own limits.
+func (c *compiler) checkFlow() {
+	f := c.f
 	if f.NextStepNumber < 1 || f.NextStepNumber > MaxStepNumber {
-		add(0, "nextStepNumber", "nextStepNumber %d is not between 1 and %d", f.NextStepNumber, MaxStepNumber)
+		c.add(0, "nextStepNumber", "nextStepNumber %d is not between 1 and %d", f.NextStepNumber, MaxStepNumber)
 	}
 	if len(f.Steps) > MaxSteps {
-		add(0, "steps", "%d steps, more than %d", len(f.Steps), MaxSteps)
+		c.add(0, "steps", "%d steps, more than %d", len(f.Steps), MaxSteps)
 	}
 	if len(f.Name) > MaxNameLength {
-		add(0, "name", "name is longer than %d bytes", MaxNameLength)
+		c.add(0, "name", "name is longer than %d bytes", MaxNameLength)
 	}
+}
+
+// indexSteps checks the step numbers (positive, below nextStepNumber,
+// unique), indexes the steps by number, and checks the start step exists.
+func (c *compiler) indexSteps() {
+	f, index := c.f, c.p.index
 	for i, s := range f.Steps {
 		switch {
 		case s.Number <= 0:
-			add(s.Number, "number", "step number %d is not positive", s.Number)
+			c.add(s.Number, "number", "step number %d is not positive", s.Number)
 			continue
 		case s.Number >= f.NextStepNumber:
-			add(s.Number, "number", "step number %d is not below nextStepNumber %d", s.Number, f.NextStepNumber)
+			c.add(s.Number, "number", "step number %d is not below nextStepNumber %d", s.Number, f.NextStepNumber)
 		}
-		if _, dup := p.index[s.Number]; dup {
-			add(s.Number, "number", "step number %d is used by more than one step", s.Number)
+		if _, dup := index[s.Number]; dup {
+			c.add(s.Number, "number", "step number %d is used by more than one step", s.Number)
 			continue
 		}
-		p.index[s.Number] = i
+		index[s.Number] = i
 	}
-	if _, ok := p.index[f.StartStep]; !ok {
-		add(0, "startStep", "start step %d does not exist", f.StartStep)
+	if _, ok := index[f.StartStep]; !ok {
+		c.add(0, "startStep", "start step %d does not exist", f.StartStep)
 	}
+}
 
-	varTypes, varProbs := variableTypes(f)
-	probs = append(probs, varProbs...)
+// checkStep checks one step and compiles what running it needs into cs.
+func (c *compiler) checkStep(s *Step, cs *compiledStep) {
+	if len(s.Title) > MaxNameLength {
+		c.add(s.Number, "title", "title is longer than %d bytes", MaxNameLength)
+	}
+	c.checkShape(s)
+	switch s.Kind {
+	case KindMessage, KindQuestion, KindChoice:
+		c.checkText(s, "text", s.Text, true)
+	default:
+		c.checkText(s, "text", s.Text, false)
+	}
+	switch {
+	case s.Kind == KindQuestion && s.Question != nil:
+		cs.pattern = c.checkQuestion(s)
+	case s.Kind == KindChoice && s.Choice != nil:
+		c.checkChoice(s)
+	case s.Kind == KindCondition && s.Condition != nil:
+		cs.cond = c.checkCondition(s)
+	case s.Kind == KindCreateTicket && s.Ticket != nil:
+		c.checkTicket(s)
+	case s.Kind == KindRunbook && s.Runbook != nil:
+		cs.paths = c.checkRunbook(s)
+	}
+	c.checkBranches(s)
+}
 
-	for i := range f.Steps {
-		s := &f.Steps[i]
-		n := s.Number
-		checkText := func(field, text string, required bool) {
-			if required && strings.TrimSpace(text) == "" {
-				add(n, field, "%s step needs a text", s.Kind)
-			}
-			if len(text) > MaxTextLength {
-				add(n, field, "longer than %d bytes", MaxTextLength)
-			}
+// checkShape checks that the step's kind is known, that it carries
+// exactly its kind's payload, and next only where the kind goes on to a
+// single next step.
+func (c *compiler) checkShape(s *Step) {
+	n := s.Number
+	payloads := []struct {
+		field string
+		set   bool
+		kind  Kind
+	}{
+		{"question", s.Question != nil, KindQuestion},
+		{"choice", s.Choice != nil, KindChoice},
+		{"condition", s.Condition != nil, KindCondition},
+		{"ticket", s.Ticket != nil, KindCreateTicket},
+		{"runbook", s.Runbook != nil, KindRunbook},
+		{"transfer", s.Transfer != nil, KindTransfer},
+	}
+	known := slices.Contains(Kinds(), s.Kind)
+	if !known {
+		c.add(n, "kind", "unknown step kind %q", s.Kind)
+	}
+	for _, pl := range payloads {
+		switch {
+		case pl.set && known && pl.kind != s.Kind:
+			c.add(n, pl.field, "a %s step has no %s", s.Kind, pl.field)
+		case !pl.set && pl.kind == s.Kind:
+			c.add(n, pl.field, "a %s step needs its %s", s.Kind, pl.field)
 		}
-		if len(s.Title) > MaxNameLength {
-			add(n, "title", "title is longer than %d bytes", MaxNameLength)
+	}
+	switch s.Kind {
+	case KindMessage, KindQuestion, KindCreateTicket:
+	default:
+		if s.Next != 0 && known {
+			c.add(n, "next", "a %s step has no next (it branches otherwise)", s.Kind)
 		}
+	}
+}
 
-		// Payloads: exactly the kind's own.
-		payloads := []struct {
-			field string
-			set   bool
-			kind  Kind
-		}{
-			{"question", s.Question != nil, KindQuestion},
-			{"choice", s.Choice != nil, KindChoice},
-			{"condition", s.Condition != nil, KindCondition},
-			{"ticket", s.Ticket != nil, KindCreateTicket},
-			{"runbook", s.Runbook != nil, KindRunbook},
-			{"transfer", s.Transfer != nil, KindTransfer},
+// checkText checks a text of the step: not blank when required, and not
+// too long.
+func (c *compiler) checkText(s *Step, field, text string, required bool) {
+	if required && strings.TrimSpace(text) == "" {
+		c.add(s.Number, field, "%s step needs a text", s.Kind)
+	}
+	if len(text) > MaxTextLength {
+		c.add(s.Number, field, "longer than %d bytes", MaxTextLength)
+	}
+}
+
+// checkQuestion checks a question step's variable, error text and
+// validation, and returns the compiled pattern (nil without one).
+func (c *compiler) checkQuestion(s *Step) *regexp.Regexp {
+	q := s.Question
+	checkVariable(s.Number, "question.variable", q.Variable, true, c.add)
+	c.checkText(s, "question.errorText", q.ErrorText, false)
+	return checkValidation(s.Number, &q.Validation, c.add)
+}
+
+// checkChoice checks a choice step's variable and options: 1..MaxOptions,
+// labels not blank, not too long, and distinct ignoring case (typed
+// answers match labels ignoring case).
+func (c *compiler) checkChoice(s *Step) {
+	n, ch := s.Number, s.Choice
+	checkVariable(n, "choice.variable", ch.Variable, false, c.add)
+	if len(ch.Options) == 0 {
+		c.add(n, "choice.options", "a choice step needs at least one option")
+	}
+	if len(ch.Options) > MaxOptions {
+		c.add(n, "choice.options", "%d options, more than %d", len(ch.Options), MaxOptions)
+	}
+	seen := make(map[string]int)
+	for j, o := range ch.Options {
+		field := "choice.options[" + itoa(j) + "].label"
+		switch {
+		case strings.TrimSpace(o.Label) == "":
+			c.add(n, field, "option label is empty")
+		case len(o.Label) > MaxNameLength:
+			c.add(n, field, "option label is longer than %d bytes", MaxNameLength)
 		}
-		known := slices.Contains(Kinds(), s.Kind)
-		if !known {
-			add(n, "kind", "unknown step kind %q", s.Kind)
+		key := strings.ToLower(strings.TrimSpace(o.Label))
+		if k, dup := seen[key]; dup && key != "" {
+			c.add(n, field, "option label %q repeats option %d's (labels are compared ignoring case)", o.Label, k)
+		} else {
+			seen[key] = j
 		}
-		for _, pl := range payloads {
-			switch {
-			case pl.set && known && pl.kind != s.Kind:
-				add(n, pl.field, "a %s step has no %s", s.Kind, pl.field)
-			case !pl.set && pl.kind == s.Kind:
-				add(n, pl.field, "a %s step needs its %s", s.Kind, pl.field)
-			}
+	}
+}
+
+// checkCondition checks a condition step's criteria against the schema
+// and the flow's variables, and returns the compiled condition.
+func (c *compiler) checkCondition(s *Step) condition {
+	n, cond := s.Number, s.Condition
+	for j, cr := range cond.Criteria {
+		if len(cr.Values) > MaxValues {
+			c.add(n, "condition.criteria["+itoa(j)+"].values", "%d values, more than %d", len(cr.Values), MaxValues)
 		}
-		switch s.Kind {
-		case KindMessage, KindQuestion, KindCreateTicket:
+	}
+	compiled, _ := compileCondition(cond, c.schema, c.varTypes, func(field, msg string) {
+		c.add(n, "condition."+field, "%s", msg)
+	})
+	return compiled
+}
+
+// checkTicket checks a create_ticket step's summary.
+func (c *compiler) checkTicket(s *Step) {
+	if strings.TrimSpace(s.Ticket.Summary) == "" {
+		c.add(s.Number, "ticket.summary", "a create_ticket step needs a summary")
+	}
+	c.checkText(s, "ticket.summary", s.Ticket.Summary, false)
+}
+
+// checkRunbook checks a runbook step's runbook id and outputs, and
+// returns the outputs' parsed paths (nil for a path that does not parse).
+func (c *compiler) checkRunbook(s *Step) [][]pathElem {
+	n, r := s.Number, s.Runbook
+	switch {
+	case strings.TrimSpace(r.Runbook) == "":
+		c.add(n, "runbook.runbook", "a runbook step needs a runbook id")
+	case len(r.Runbook) > MaxNameLength:
+		c.add(n, "runbook.runbook", "runbook id is longer than %d bytes", MaxNameLength)
+	}
+	if len(r.Outputs) > MaxOutputs {
+		c.add(n, "runbook.outputs", "%d outputs, more than %d", len(r.Outputs), MaxOutputs)
+	}
+	var paths [][]pathElem
+	for j, o := range r.Outputs {
+		prefix := "runbook.outputs[" + itoa(j) + "]."
+		path, err := parsePath(o.Path)
+		if err != nil {
+			c.add(n, prefix+"path", "%v", err)
+		}
+		paths = append(paths, path)
+		checkVariable(n, prefix+"variable", o.Variable, true, c.add)
+		switch o.Type {
+		case TypeText, TypeNumber, TypeBoolean, TypeDate:
 		default:
-			if s.Next != 0 && known {
-				add(n, "next", "a %s step has no next (it branches otherwise)", s.Kind)
-			}
+			c.add(n, prefix+"type", "runbook output type %q is not text, number, boolean or date", o.Type)
 		}
+	}
+	return paths
+}
 
-		switch s.Kind {
-		case KindMessage, KindQuestion, KindChoice:
-			checkText("text", s.Text, true)
+// checkBranches checks that every branch the step needs is set and leads
+// to an existing step.
+func (c *compiler) checkBranches(s *Step) {
+	for _, b := range s.branches() {
+		switch {
+		case b.target == 0:
+			c.add(s.Number, b.field, "required branch %s is missing", b.field)
 		default:
-			checkText("text", s.Text, false)
-		}
-
-		cs := &p.steps[i]
-		switch s.Kind {
-		case KindQuestion:
-			if q := s.Question; q != nil {
-				checkVariable(n, "question.variable", q.Variable, true, add)
-				checkText("question.errorText", q.ErrorText, false)
-				cs.pattern = checkValidation(n, &q.Validation, add)
-			}
-		case KindChoice:
-			if c := s.Choice; c != nil {
-				checkVariable(n, "choice.variable", c.Variable, false, add)
-				if len(c.Options) == 0 {
-					add(n, "choice.options", "a choice step needs at least one option")
-				}
-				if len(c.Options) > MaxOptions {
-					add(n, "choice.options", "%d options, more than %d", len(c.Options), MaxOptions)
-				}
-				seen := make(map[string]int)
-				for j, o := range c.Options {
-					field := "choice.options[" + itoa(j) + "].label"
-					switch {
-					case strings.TrimSpace(o.Label) == "":
-						add(n, field, "option label is empty")
-					case len(o.Label) > MaxNameLength:
-						add(n, field, "option label is longer than %d bytes", MaxNameLength)
-					}
-					key := strings.ToLower(strings.TrimSpace(o.Label))
-					if k, dup := seen[key]; dup && key != "" {
-						add(n, field, "option label %q repeats option %d's (labels are compared ignoring case)", o.Label, k)
-					} else {
-						seen[key] = j
-					}
-				}
-			}
-		case KindCondition:
-			if c := s.Condition; c != nil {
-				for j, cr := range c.Criteria {
-					if len(cr.Values) > MaxValues {
-						add(n, "condition.criteria["+itoa(j)+"].values", "%d values, more than %d", len(cr.Values), MaxValues)
-					}
-				}
-				cs.cond, _ = compileCondition(c, schema, varTypes, func(field, msg string) {
-					add(n, "condition."+field, "%s", msg)
-				})
-			}
-		case KindCreateTicket:
-			if t := s.Ticket; t != nil {
-				if strings.TrimSpace(t.Summary) == "" {
-					add(n, "ticket.summary", "a create_ticket step needs a summary")
-				}
-				checkText("ticket.summary", t.Summary, false)
-			}
-		case KindRunbook:
-			if r := s.Runbook; r != nil {
-				switch {
-				case strings.TrimSpace(r.Runbook) == "":
-					add(n, "runbook.runbook", "a runbook step needs a runbook id")
-				case len(r.Runbook) > MaxNameLength:
-					add(n, "runbook.runbook", "runbook id is longer than %d bytes", MaxNameLength)
-				}
-				if len(r.Outputs) > MaxOutputs {
-					add(n, "runbook.outputs", "%d outputs, more than %d", len(r.Outputs), MaxOutputs)
-				}
-				for j, o := range r.Outputs {
-					prefix := "runbook.outputs[" + itoa(j) + "]."
-					path, err := parsePath(o.Path)
-					if err != nil {
-						add(n, prefix+"path", "%v", err)
-					}
-					cs.paths = append(cs.paths, path)
-					checkVariable(n, prefix+"variable", o.Variable, true, add)
-					switch o.Type {
-					case TypeText, TypeNumber, TypeBoolean, TypeDate:
-					default:
-						add(n, prefix+"type", "runbook output type %q is not text, number, boolean or date", o.Type)
-					}
-				}
-			}
-		}
-
-		// Branches.
-		for _, b := range s.branches() {
-			switch {
-			case b.target == 0:
-				add(n, b.field, "required branch %s is missing", b.field)
-			default:
-				if _, ok := p.index[b.target]; !ok {
-					add(n, b.field, "branch to unknown step %d", b.target)
-				}
+			if _, ok := c.p.index[b.target]; !ok {
+				c.add(s.Number, b.field, "branch to unknown step %d", b.target)
 			}
 		}
 	}
+}
 
-	probs = append(probs, inputFreeLoops(f, p.index)...)
-	if len(probs) > 0 {
-		return nil, probs
-	}
+// indexDensely adds pos, the index as a slice by step number, when the
+// numbers are dense enough for the slice to stay small.
+func (p *Program) indexDensely() {
 	top := 0
 	for n := range p.index {
 		top = max(top, n)
 	}
-	if top <= 8*len(f.Steps)+1024 {
+	if top <= 8*len(p.flow.Steps)+1024 {
 		p.pos = make([]int32, top+1)
 		for n, i := range p.index {
 			p.pos[n] = int32(i + 1)
 		}
 	}
-	return p, nil
 }
 
 // variableTypes collects the type of every variable the flow sets, and
