@@ -53,7 +53,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	dsn := fs.String("db", env("HALOCHAT_DB", ""), "database DSN")
 	switch cmd {
 	case "serve":
-		opts := serveOptions{DSN: dsn}
+		opts := serveOptions{DSN: dsn, RunbookAllow: os.Getenv("HALOCHAT_RUNBOOK_ALLOW")}
 		fs.StringVar(&opts.Addr, "addr", env("HALOCHAT_ADDR", "127.0.0.1:8080"), "address to listen on")
 		fs.StringVar(&opts.PublicURL, "public-url", env("HALOCHAT_PUBLIC_URL", ""), "URL visitors reach the service at (default http://ADDR)")
 		fs.StringVar(&opts.DemoHost, "demo-host", env("HALOCHAT_DEMO_HOST", ""), "also serve the demo host page on this address (e.g. 127.0.0.1:8081, shown as http://localhost:8081)")

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"strings"
 	"time"
 
@@ -28,6 +27,10 @@ type serveOptions struct {
 	// AppendBatches is store.Options.AppendBatches: 0 the default, -1
 	// unbatched.
 	AppendBatches int
+	// RunbookAllow lists, separated by commas or spaces, the IP addresses
+	// or CIDR prefixes runbooks may reach although internal
+	// (HALOCHAT_RUNBOOK_ALLOW).
+	RunbookAllow string
 }
 
 func openStore(ctx context.Context, logger *slog.Logger, dsn string, o store.Options) (*store.Store, error) {
@@ -51,19 +54,19 @@ func migrate(ctx context.Context, logger *slog.Logger, dsn string) error {
 	return st.Close()
 }
 
+// serve runs the service until ctx ends, with the demo host page and
+// pprof beside it when asked. Options are checked before anything opens;
+// a step that fails closes what the steps before it opened.
 func serve(ctx context.Context, logger *slog.Logger, opts serveOptions) error {
-	if opts.Pool < 0 {
-		return fmt.Errorf("--db-pool must be 0 (the default) or more, not %d", opts.Pool)
-	}
-	if opts.AppendBatches < -1 {
-		return fmt.Errorf("--append-batches must be -1 (unbatched), 0 (the default) or more, not %d", opts.AppendBatches)
+	limits, err := opts.check(logger)
+	if err != nil {
+		return err
 	}
 	st, err := openStore(ctx, logger, *opts.DSN, store.Options{MaxOpenConns: opts.Pool, AppendBatches: opts.AppendBatches})
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-
 	ln, err := net.Listen("tcp", opts.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", opts.Addr, err)
@@ -72,84 +75,132 @@ func serve(ctx context.Context, logger *slog.Logger, opts serveOptions) error {
 	if publicURL == "" {
 		publicURL = "http://" + ln.Addr().String()
 	}
-	allow := strings.FieldsFunc(os.Getenv("HALOCHAT_RUNBOOK_ALLOW"), func(r rune) bool { return r == ',' || r == ' ' })
-	if opts.DemoHost != "" {
-		allow = append(allow, demoRunbookAllow(opts.DemoHost)...)
-	}
-	if opts.Production {
-		if err := productionCheck(ctx, st, publicURL, opts.Limits); err != nil {
-			ln.Close()
-			return err
-		}
-	}
-	var limits service.Limits
-	switch opts.Limits {
-	case "", "default":
-	case "benchmark":
-		limits = service.Unlimited()
-		logger.Warn("abuse limits lifted (--limits benchmark): for load tests on loopback only")
-	default:
-		ln.Close()
-		return fmt.Errorf(`--limits must be "default" or "benchmark", not %q`, opts.Limits)
-	}
-	svc, err := service.New(ctx, service.Options{Store: st, DSN: *opts.DSN, PublicURL: publicURL, Logger: logger,
-		RunbookAllow: allow, Limits: limits})
+	svc, err := startService(ctx, logger, st, opts, publicURL, limits)
 	if err != nil {
 		ln.Close()
 		return err
 	}
+	var all servers
+	all.add(&http.Server{Handler: svc.Handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}, ln)
+	if opts.DemoHost != "" {
+		if err := all.addDemoHost(ctx, logger, st, opts.DemoHost, publicURL); err != nil {
+			all.closeListeners()
+			return err
+		}
+	}
+	if opts.Pprof != "" {
+		if err := all.addPprof(logger, opts.Pprof); err != nil {
+			all.closeListeners()
+			return err
+		}
+	}
+	return all.run(ctx, logger)
+}
+
+// check refuses options out of range and returns the abuse limits they
+// name.
+func (o serveOptions) check(logger *slog.Logger) (service.Limits, error) {
+	if o.Pool < 0 {
+		return service.Limits{}, fmt.Errorf("--db-pool must be 0 (the default) or more, not %d", o.Pool)
+	}
+	if o.AppendBatches < -1 {
+		return service.Limits{}, fmt.Errorf("--append-batches must be -1 (unbatched), 0 (the default) or more, not %d", o.AppendBatches)
+	}
+	switch o.Limits {
+	case "", "default":
+		return service.Limits{}, nil
+	case "benchmark":
+		logger.Warn("abuse limits lifted (--limits benchmark): for load tests on loopback only")
+		return service.Unlimited(), nil
+	}
+	return service.Limits{}, fmt.Errorf(`--limits must be "default" or "benchmark", not %q`, o.Limits)
+}
+
+// startService refuses what production must not run (with --production)
+// and builds the service, whose runbooks may also reach the addresses of
+// HALOCHAT_RUNBOOK_ALLOW and the demo host.
+func startService(ctx context.Context, logger *slog.Logger, st *store.Store, opts serveOptions, publicURL string, limits service.Limits) (*service.Service, error) {
+	if opts.Production {
+		if err := productionCheck(ctx, st, publicURL, opts.Limits); err != nil {
+			return nil, err
+		}
+	}
+	allow := strings.FieldsFunc(opts.RunbookAllow, func(r rune) bool { return r == ',' || r == ' ' })
+	if opts.DemoHost != "" {
+		allow = append(allow, demoRunbookAllow(opts.DemoHost)...)
+	}
+	svc, err := service.New(ctx, service.Options{Store: st, DSN: *opts.DSN, PublicURL: publicURL, Logger: logger,
+		RunbookAllow: allow, Limits: limits})
+	if err != nil {
+		return nil, err
+	}
 	if !svc.Widget.Built() {
 		logger.Warn("widget wasm not built: /chat/widget/ answers 503 until `make build` runs")
 	}
-	servers := []*http.Server{{
-		Handler:           svc.Handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       120 * time.Second,
-	}}
-	listeners := []net.Listener{ln}
 	logger.Info("serving", "url", publicURL, "widget_version", svc.Widget.Version())
+	return svc, nil
+}
 
-	if opts.DemoHost != "" {
-		dl, err := net.Listen("tcp", opts.DemoHost)
-		if err != nil {
-			ln.Close()
-			return fmt.Errorf("listen for the demo host page on %s: %w", opts.DemoHost, err)
-		}
-		page, err := demo.HostPageHandler(ctx, st, publicURL)
-		if err != nil {
-			ln.Close()
-			dl.Close()
-			return err
-		}
-		hostHandler, err := demoHostHandler(ctx, st, page, dl.Addr())
-		if err != nil {
-			ln.Close()
-			dl.Close()
-			return err
-		}
-		servers = append(servers, &http.Server{Handler: hostHandler, ReadHeaderTimeout: 10 * time.Second})
-		listeners = append(listeners, dl)
-		_, port, _ := net.SplitHostPort(dl.Addr().String())
-		logger.Info("serving the demo host page", "url", "http://localhost:"+port+"/")
+// servers are the HTTP servers serve runs, each with its listener.
+type servers struct {
+	list      []*http.Server
+	listeners []net.Listener
+}
+
+func (s *servers) add(srv *http.Server, ln net.Listener) {
+	s.list = append(s.list, srv)
+	s.listeners = append(s.listeners, ln)
+}
+
+// closeListeners closes the listeners of servers that never ran.
+func (s *servers) closeListeners() {
+	for _, l := range s.listeners {
+		l.Close()
 	}
+}
 
-	if opts.Pprof != "" {
-		pl, err := pprofListener(opts.Pprof)
-		if err != nil {
-			for _, l := range listeners {
-				l.Close()
-			}
-			return err
-		}
-		servers = append(servers, &http.Server{Handler: pprofHandler(), ReadHeaderTimeout: 10 * time.Second})
-		listeners = append(listeners, pl)
-		logger.Info("serving pprof", "url", "http://"+pl.Addr().String()+"/debug/pprof/")
+// addDemoHost adds the demo host page (and the demo runbook beside it) on
+// addr, shown as localhost so that the browser sees it as another site
+// than the service's 127.0.0.1.
+func (s *servers) addDemoHost(ctx context.Context, logger *slog.Logger, st *store.Store, addr, publicURL string) error {
+	dl, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen for the demo host page on %s: %w", addr, err)
 	}
+	page, err := demo.HostPageHandler(ctx, st, publicURL)
+	if err != nil {
+		dl.Close()
+		return err
+	}
+	hostHandler, err := demoHostHandler(ctx, st, page, dl.Addr())
+	if err != nil {
+		dl.Close()
+		return err
+	}
+	s.add(&http.Server{Handler: hostHandler, ReadHeaderTimeout: 10 * time.Second}, dl)
+	_, port, _ := net.SplitHostPort(dl.Addr().String())
+	logger.Info("serving the demo host page", "url", "http://localhost:"+port+"/")
+	return nil
+}
 
-	errc := make(chan error, len(servers))
-	for i, srv := range servers {
+// addPprof adds net/http/pprof on addr (a loopback address).
+func (s *servers) addPprof(logger *slog.Logger, addr string) error {
+	pl, err := pprofListener(addr)
+	if err != nil {
+		return err
+	}
+	s.add(&http.Server{Handler: pprofHandler(), ReadHeaderTimeout: 10 * time.Second}, pl)
+	logger.Info("serving pprof", "url", "http://"+pl.Addr().String()+"/debug/pprof/")
+	return nil
+}
+
+// run serves until ctx ends or a server fails, then shuts every server
+// down, giving requests in flight 10 seconds.
+func (s *servers) run(ctx context.Context, logger *slog.Logger) error {
+	errc := make(chan error, len(s.list))
+	for i, srv := range s.list {
 		go func() {
-			if err := srv.Serve(listeners[i]); !errors.Is(err, http.ErrServerClosed) {
+			if err := srv.Serve(s.listeners[i]); !errors.Is(err, http.ErrServerClosed) {
 				errc <- err
 			}
 		}()
@@ -163,7 +214,7 @@ func serve(ctx context.Context, logger *slog.Logger, opts serveOptions) error {
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	var firstErr error
-	for _, srv := range servers {
+	for _, srv := range s.list {
 		if err := srv.Shutdown(shutdownCtx); err != nil && firstErr == nil {
 			firstErr = fmt.Errorf("shut down: %w", err)
 		}
