@@ -1,0 +1,165 @@
+package chats_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"testing"
+
+	"halochat/app/protocol"
+	"halochat/backend/chats"
+	"halochat/backend/demo"
+	"halochat/backend/store"
+	"halochat/backend/storetest"
+	"halochat/backend/testenv"
+)
+
+// env is one database with the demo seeded (its profile, flow, fields,
+// ticket type and agent, offline) and a chat service over it.
+type env struct {
+	ctx   context.Context
+	st    *store.Store
+	demo  *demo.Result
+	svc   *chats.Service
+	agent *store.Agent
+}
+
+// eachDatabase runs run on SQLite and, when HALOCHAT_TEST_POSTGRES is set,
+// on PostgreSQL, each with its own freshly seeded database.
+func eachDatabase(t *testing.T, run func(t *testing.T, e *env)) {
+	for name, dsn := range testenv.Databases(t) {
+		t.Run(name, func(t *testing.T) {
+			st, res := storetest.Demo(t, dsn)
+			e := &env{ctx: context.Background(), st: st, demo: res}
+			e.svc = e.node()
+			a, err := st.GetAgentByEmail(e.ctx, res.Agent.Email)
+			if err != nil {
+				t.Fatalf("read the demo agent: %v", err)
+			}
+			e.agent = a
+			run(t, e)
+		})
+	}
+}
+
+// node is another chat service over the same database: a second node of
+// a cluster, with locks of its own.
+func (e *env) node() *chats.Service {
+	return chats.New(chats.Config{Store: e.st, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+}
+
+// embedded is a widget start on the demo profile from a page of
+// localhost.
+func (e *env) embedded(req protocol.StartChatRequest) chats.StartRequest {
+	if req.ConfigID == "" {
+		req.ConfigID, req.ConfigKey = e.demo.Profile.ID, e.demo.Profile.Key
+	}
+	if req.HostOrigin == "" {
+		req.HostOrigin = "http://localhost:9999"
+	}
+	return chats.StartRequest{StartChatRequest: req, Context: store.ContextEmbedded}
+}
+
+// start starts an embedded chat, failing the test on a refusal.
+func (e *env) start(t *testing.T, req protocol.StartChatRequest) *protocol.StartChatResponse {
+	t.Helper()
+	resp, err := e.svc.Start(e.ctx, e.embedded(req))
+	if err != nil {
+		t.Fatalf("start a chat: %v", err)
+	}
+	return resp
+}
+
+// chat reads chat id from the database.
+func (e *env) chat(t *testing.T, id string) *store.Chat {
+	t.Helper()
+	c, err := e.st.GetChat(e.ctx, id)
+	if err != nil {
+		t.Fatalf("read chat %s: %v", id, err)
+	}
+	return c
+}
+
+// messages reads every message of chat id in its wire form.
+func (e *env) messages(t *testing.T, id string) []protocol.ChatMessage {
+	t.Helper()
+	msgs, err := e.svc.Transcript(e.ctx, id, 0)
+	if err != nil {
+		t.Fatalf("read the messages of chat %s: %v", id, err)
+	}
+	return msgs
+}
+
+// chatCount is how many chats the database holds.
+func (e *env) chatCount(t *testing.T) int {
+	t.Helper()
+	list, err := e.st.ListChats(e.ctx, store.ChatFilter{Page: store.Page{Limit: store.MaxLimit}})
+	if err != nil {
+		t.Fatalf("list chats: %v", err)
+	}
+	return len(list)
+}
+
+// profile creates a copy of the demo profile called name, changed by
+// change.
+func (e *env) profile(t *testing.T, name string, change func(p *store.ChatProfile)) *store.ChatProfile {
+	t.Helper()
+	p, err := e.st.GetProfile(e.ctx, e.demo.Profile.ID)
+	if err != nil {
+		t.Fatalf("read the demo profile: %v", err)
+	}
+	p.ID, p.Key, p.Name = "", "", name
+	change(p)
+	if err := e.st.CreateProfile(e.ctx, p); err != nil {
+		t.Fatalf("create a profile: %v", err)
+	}
+	return p
+}
+
+// newAgent creates an agent (offline).
+func (e *env) newAgent(t *testing.T, name string) *store.Agent {
+	t.Helper()
+	a := &store.Agent{Email: name + "@agents.test", Name: name, Role: store.RoleAgent}
+	if err := e.st.CreateAgent(e.ctx, a); err != nil {
+		t.Fatalf("create agent %s: %v", name, err)
+	}
+	return a
+}
+
+// presence sets agent a's presence.
+func (e *env) presence(t *testing.T, a *store.Agent, presence string) {
+	t.Helper()
+	if err := e.svc.SetAgentPresence(e.ctx, a.ID, presence); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// wantRefusal fails unless err is a refusal with that code and field
+// (code "": no error at all).
+func wantRefusal(t *testing.T, err error, code, field string) {
+	t.Helper()
+	if code == "" {
+		if err != nil {
+			t.Fatalf("got %v, want no error", err)
+		}
+		return
+	}
+	var ce *chats.Error
+	if !errors.As(err, &ce) {
+		t.Fatalf("got %v, want a refusal %s (field %q)", err, code, field)
+	}
+	if ce.Code != code || ce.Field != field {
+		t.Fatalf("got refusal %s (field %q): %s; want %s (field %q)", ce.Code, ce.Field, ce.Message, code, field)
+	}
+}
+
+// hasText reports whether one of msgs says text.
+func hasText(msgs []protocol.ChatMessage, text string) bool {
+	for _, m := range msgs {
+		if m.Text == text {
+			return true
+		}
+	}
+	return false
+}
