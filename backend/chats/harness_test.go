@@ -135,22 +135,23 @@ func (e *env) presence(t *testing.T, a *store.Agent, presence string) {
 	}
 }
 
-// wantRefusal fails unless err is a refusal with that code and field
-// (code "": no error at all).
-func wantRefusal(t *testing.T, err error, code, field string) {
+// wantRefusal fails unless err is the refusal want: its code, field and
+// kind (nil: no error at all).
+func wantRefusal(t *testing.T, err error, want *protocol.APIError) {
 	t.Helper()
-	if code == "" {
+	if want == nil {
 		if err != nil {
 			t.Fatalf("got %v, want no error", err)
 		}
 		return
 	}
-	var ce *chats.Error
-	if !errors.As(err, &ce) {
-		t.Fatalf("got %v, want a refusal %s (field %q)", err, code, field)
+	var got *protocol.APIError
+	if !errors.As(err, &got) {
+		t.Fatalf("got %v, want a refusal %s (field %q)", err, want.Code, want.Field)
 	}
-	if ce.Code != code || ce.Field != field {
-		t.Fatalf("got refusal %s (field %q): %s; want %s (field %q)", ce.Code, ce.Field, ce.Message, code, field)
+	if got.Code != want.Code || got.Field != want.Field || got.Kind != want.Kind {
+		t.Fatalf("got refusal %s (field %q, kind %d): %s; want %s (field %q, kind %d)",
+			got.Code, got.Field, got.Kind, got.Message, want.Code, want.Field, want.Kind)
 	}
 }
 

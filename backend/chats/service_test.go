@@ -47,26 +47,25 @@ func TestStart(t *testing.T) {
 			return protocol.StartChatRequest{ConfigID: p.ID, ConfigKey: p.Key}
 		}
 		tests := []struct {
-			name string
-			req  chats.StartRequest
-			// code and field name the refusal; "" for a start.
-			code, field string
-			check       func(t *testing.T, resp *protocol.StartChatResponse, c *store.Chat)
+			name  string
+			req   chats.StartRequest
+			want  *protocol.APIError // the refusal; nil for a start
+			check func(t *testing.T, resp *protocol.StartChatResponse, c *store.Chat)
 		}{
 			{name: "no profile id", req: chats.StartRequest{StartChatRequest: protocol.StartChatRequest{ConfigKey: "k"}},
-				code: protocol.CodeProfileNotFound, field: "configId"},
+				want: &protocol.APIError{Code: protocol.CodeProfileNotFound, Field: "configId"}},
 			{name: "unknown profile", req: e.embedded(protocol.StartChatRequest{ConfigID: "nosuchprofile", ConfigKey: "k"}),
-				code: protocol.CodeProfileNotFound, field: "configId"},
+				want: &protocol.APIError{Code: protocol.CodeProfileNotFound, Field: "configId"}},
 			{name: "wrong key", req: e.embedded(protocol.StartChatRequest{ConfigID: e.demo.Profile.ID, ConfigKey: "wrong"}),
-				code: protocol.CodeProfileNotFound, field: "configKey"},
-			{name: "portal-only profile from a website", req: e.embedded(on(portalOnly)), code: protocol.CodeAccessDenied},
-			{name: "agents-only profile from a website", req: e.embedded(on(agentsOnly)), code: protocol.CodeAccessDenied},
-			{name: "agents-only profile from the portal", code: protocol.CodeAccessDenied,
+				want: &protocol.APIError{Code: protocol.CodeProfileNotFound, Field: "configKey", Kind: protocol.KindUnproven}},
+			{name: "portal-only profile from a website", req: e.embedded(on(portalOnly)), want: &protocol.APIError{Code: protocol.CodeAccessDenied}},
+			{name: "agents-only profile from a website", req: e.embedded(on(agentsOnly)), want: &protocol.APIError{Code: protocol.CodeAccessDenied}},
+			{name: "agents-only profile from the portal", want: &protocol.APIError{Code: protocol.CodeAccessDenied},
 				req: chats.StartRequest{StartChatRequest: on(agentsOnly), Context: store.ContextPortal, User: portalUser}},
-			{name: "portal start without a portal user", code: protocol.CodeAccessDenied,
+			{name: "portal start without a portal user", want: &protocol.APIError{Code: protocol.CodeAccessDenied},
 				req: chats.StartRequest{StartChatRequest: e.embedded(protocol.StartChatRequest{}).StartChatRequest, Context: store.ContextPortal}},
-			{name: "profile without a flow", req: e.embedded(on(noFlow)), code: protocol.CodeNoFlow},
-			{name: "origin not allowed", code: protocol.CodeOriginNotAllowed, field: "hostOrigin",
+			{name: "profile without a flow", req: e.embedded(on(noFlow)), want: &protocol.APIError{Code: protocol.CodeNoFlow}},
+			{name: "origin not allowed", want: &protocol.APIError{Code: protocol.CodeOriginNotAllowed, Field: "hostOrigin"},
 				req: e.embedded(protocol.StartChatRequest{ConfigID: shop.ID, ConfigKey: shop.Key, HostOrigin: "https://evil.example"})},
 			{name: "allowed origin, in another case and with a path",
 				req: e.embedded(protocol.StartChatRequest{ConfigID: shop.ID, ConfigKey: shop.Key, HostOrigin: "HTTPS://Shop.Example/cart"}),
@@ -85,11 +84,11 @@ func TestStart(t *testing.T) {
 					}
 					wantAt(t, c, demo.StepMenu, flow.StatusAwaitingChoice)
 				}},
-			{name: "start step override refused", code: protocol.CodeStartStepNotAllowed, field: "startStepOverride",
+			{name: "start step override refused", want: &protocol.APIError{Code: protocol.CodeStartStepNotAllowed, Field: "startStepOverride"},
 				req: e.embedded(protocol.StartChatRequest{StartStepOverride: demo.StepMenu})},
-			{name: "start step override unknown", code: protocol.CodeStartStepNotFound, field: "startStepOverride",
+			{name: "start step override unknown", want: &protocol.APIError{Code: protocol.CodeStartStepNotFound, Field: "startStepOverride"},
 				req: e.embedded(protocol.StartChatRequest{StartStepOverride: 99})},
-			{name: "bad identity token", code: protocol.CodeInvalidToken, field: "id_token",
+			{name: "bad identity token", want: &protocol.APIError{Code: protocol.CodeInvalidToken, Field: "id_token"},
 				req: e.embedded(protocol.StartChatRequest{IDToken: "not.a.token"})},
 			{name: "token user", req: e.embedded(protocol.StartChatRequest{IDToken: e.demo.Identity.ExampleToken}),
 				check: func(t *testing.T, resp *protocol.StartChatResponse, c *store.Chat) {
@@ -138,8 +137,8 @@ func TestStart(t *testing.T) {
 			t.Run(tc.name, func(t *testing.T) {
 				before := e.chatCount(t)
 				resp, err := e.svc.Start(e.ctx, tc.req)
-				wantRefusal(t, err, tc.code, tc.field)
-				if tc.code != "" {
+				wantRefusal(t, err, tc.want)
+				if tc.want != nil {
 					if n := e.chatCount(t); n != before {
 						t.Fatalf("a refused start left %d chats, want %d", n, before)
 					}
@@ -208,19 +207,21 @@ func TestResume(t *testing.T) {
 		}
 
 		c := e.start(t, protocol.StartChatRequest{})
+		// Whether a chat exists is not told to a caller without its secret.
+		notFound := &protocol.APIError{Code: protocol.CodeChatNotFound}
 		for _, tc := range []struct {
 			name, id, secret string
-			code             string
+			want             *protocol.APIError
 		}{
-			{"right secret", c.ChatID, c.ResumeSecret, ""},
-			{"wrong secret", c.ChatID, "not-the-secret", protocol.CodeChatNotFound},
-			{"no secret", c.ChatID, "", protocol.CodeChatNotFound},
-			{"unknown chat", "nosuchchat", c.ResumeSecret, protocol.CodeChatNotFound},
+			{"right secret", c.ChatID, c.ResumeSecret, nil},
+			{"wrong secret", c.ChatID, "not-the-secret", notFound},
+			{"no secret", c.ChatID, "", notFound},
+			{"unknown chat", "nosuchchat", c.ResumeSecret, notFound},
 		} {
 			t.Run("verify/"+tc.name, func(t *testing.T) {
 				got, err := e.svc.Verify(e.ctx, tc.id, tc.secret)
-				wantRefusal(t, err, tc.code, "")
-				if tc.code == "" && got.ID != c.ChatID {
+				wantRefusal(t, err, tc.want)
+				if tc.want == nil && got.ID != c.ChatID {
 					t.Fatalf("verified chat %s, want %s", got.ID, c.ChatID)
 				}
 			})
@@ -255,11 +256,10 @@ func TestSend(t *testing.T) {
 		tests := []struct {
 			name string
 			// prepare brings the new chat (at the menu) where the case needs it.
-			prepare func(t *testing.T, chatID string)
-			req     protocol.SendRequest
-			// code and field name the refusal; "" for an acknowledgement.
-			code, field string
-			duplicate   bool // the acknowledgement is of an earlier message
+			prepare   func(t *testing.T, chatID string)
+			req       protocol.SendRequest
+			want      *protocol.APIError // the refusal; nil for an acknowledgement
+			duplicate bool               // the acknowledgement is of an earlier message
 			// then: where the flow waits afterwards (0: where it was).
 			step   int
 			status flow.Status
@@ -279,18 +279,18 @@ func TestSend(t *testing.T) {
 				req:  protocol.SendRequest{ClientMsgID: "billing", Text: "dana@example.test"},
 				step: demo.StepAskEmail, status: flow.StatusAwaitingAnswer},
 			{name: "too long", prepare: atMenu, req: protocol.SendRequest{ClientMsgID: "m1", Text: strings.Repeat("x", 4001)},
-				code: protocol.CodeTooLarge, field: "text"},
+				want: &protocol.APIError{Code: protocol.CodeTooLarge, Field: "text"}},
 			{name: "not UTF-8", prepare: atMenu, req: protocol.SendRequest{ClientMsgID: "m1", Text: "\xff"},
-				code: protocol.CodeInvalidRequest, field: "text"},
+				want: &protocol.APIError{Code: protocol.CodeInvalidRequest, Field: "text"}},
 			{name: "empty", prepare: atMenu, req: protocol.SendRequest{ClientMsgID: "m1", Text: " \n "},
-				code: protocol.CodeInvalidRequest, field: "text"},
+				want: &protocol.APIError{Code: protocol.CodeInvalidRequest, Field: "text"}},
 			{name: "no client message id", prepare: atMenu, req: protocol.SendRequest{Text: "hello"},
-				code: protocol.CodeInvalidRequest, field: "clientMsgId"},
+				want: &protocol.APIError{Code: protocol.CodeInvalidRequest, Field: "clientMsgId"}},
 			{name: "a choice the menu does not offer", prepare: atMenu, req: protocol.SendRequest{ClientMsgID: "m1", Choice: choice(4)},
-				code: protocol.CodeUnexpectedInput, field: "choice"},
+				want: &protocol.APIError{Code: protocol.CodeUnexpectedInput, Field: "choice", Kind: protocol.KindUnfit}},
 			{name: "a choice while a question waits", prepare: atEmail, req: protocol.SendRequest{ClientMsgID: "m2", Choice: choice(0)},
-				code: protocol.CodeUnexpectedInput},
-			{name: "to an ended chat", code: protocol.CodeChatEnded, req: protocol.SendRequest{ClientMsgID: "m1", Text: "hello"},
+				want: &protocol.APIError{Code: protocol.CodeUnexpectedInput}},
+			{name: "to an ended chat", want: &protocol.APIError{Code: protocol.CodeChatEnded}, req: protocol.SendRequest{ClientMsgID: "m1", Text: "hello"},
 				prepare: func(t *testing.T, id string) {
 					if err := e.svc.End(e.ctx, id, protocol.EndByVisitor); err != nil {
 						t.Fatal(err)
@@ -310,15 +310,15 @@ func TestSend(t *testing.T) {
 				tc.prepare(t, id)
 				before := e.chat(t, id)
 				ack, err := e.svc.Send(e.ctx, id, tc.req)
-				wantRefusal(t, err, tc.code, tc.field)
+				wantRefusal(t, err, tc.want)
 				after := e.chat(t, id)
-				if tc.code != "" || tc.duplicate {
+				if tc.want != nil || tc.duplicate {
 					if after.LastSeq != before.LastSeq || string(after.FlowState) != string(before.FlowState) {
 						t.Fatalf("the chat moved (seq %d → %d, state %s → %s), want it unchanged",
 							before.LastSeq, after.LastSeq, before.FlowState, after.FlowState)
 					}
 				}
-				if tc.code != "" {
+				if tc.want != nil {
 					return
 				}
 				if ack.ClientMsgID != tc.req.ClientMsgID || ack.Duplicate != tc.duplicate || ack.Seq == 0 {
@@ -432,8 +432,8 @@ func TestEnd(t *testing.T) {
 			name string
 			// end makes a chat and ends it (or tries to).
 			end         func(t *testing.T) (string, error)
-			code        string // the refusal; "" for an end
-			wantStatus  string // the chat's status after it
+			want        *protocol.APIError // the refusal; nil for an end
+			wantStatus  string             // the chat's status after it
 			reason      string
 			withTicket  bool // the end names the chat's ticket
 			wantEndings int  // chat_ended messages the chat holds
@@ -448,7 +448,7 @@ func TestEnd(t *testing.T) {
 					id := e.live(t, e.agent)
 					return id, e.svc.AgentEnd(e.ctx, id, e.agent)
 				}},
-			{name: "by an agent it is not live with", code: protocol.CodeAccessDenied, wantStatus: store.ChatLive,
+			{name: "by an agent it is not live with", want: &protocol.APIError{Code: protocol.CodeAccessDenied}, wantStatus: store.ChatLive,
 				end: func(t *testing.T) (string, error) {
 					id := e.live(t, e.agent)
 					return id, e.svc.AgentEnd(e.ctx, id, other)
@@ -461,7 +461,7 @@ func TestEnd(t *testing.T) {
 					e.send(t, id, protocol.SendRequest{ClientMsgID: "m3", Text: "it broke"})
 					return id, nil
 				}},
-			{name: "twice", code: protocol.CodeChatEnded, wantStatus: store.ChatEnded, reason: protocol.EndByVisitor, wantEndings: 1,
+			{name: "twice", want: &protocol.APIError{Code: protocol.CodeChatEnded}, wantStatus: store.ChatEnded, reason: protocol.EndByVisitor, wantEndings: 1,
 				end: func(t *testing.T) (string, error) {
 					id := e.start(t, protocol.StartChatRequest{}).ChatID
 					if err := e.svc.End(e.ctx, id, protocol.EndByVisitor); err != nil {
@@ -473,7 +473,7 @@ func TestEnd(t *testing.T) {
 		for _, tc := range tests {
 			t.Run(tc.name, func(t *testing.T) {
 				id, err := tc.end(t)
-				wantRefusal(t, err, tc.code, "")
+				wantRefusal(t, err, tc.want)
 				c := e.chat(t, id)
 				if c.Status != tc.wantStatus || c.EndReason != tc.reason {
 					t.Fatalf("chat %s (reason %q), want %s (reason %q)", c.Status, c.EndReason, tc.wantStatus, tc.reason)
@@ -515,6 +515,7 @@ func TestAccept(t *testing.T) {
 		queued := e.transferred(t)
 		bot := e.start(t, protocol.StartChatRequest{})
 		e.presence(t, e.agent, store.PresenceOffline)
+		claimed := &protocol.APIError{Code: protocol.CodeAlreadyClaimed}
 
 		t.Run("race: one agent wins", func(t *testing.T) {
 			// Agents on two nodes accept at once: the nodes' own locks do
@@ -546,7 +547,7 @@ func TestAccept(t *testing.T) {
 					winner = agents[i]
 					continue
 				}
-				wantRefusal(t, err, protocol.CodeAlreadyClaimed, "")
+				wantRefusal(t, err, claimed)
 			}
 			if winner == nil {
 				t.Fatal("no agent won")
@@ -570,15 +571,16 @@ func TestAccept(t *testing.T) {
 			}
 		})
 		for _, tc := range []struct {
-			name, id, code string
+			name, id string
+			want     *protocol.APIError
 		}{
-			{"a chat not in the queue", bot.ChatID, protocol.CodeAlreadyClaimed},
-			{"a chat taken already", queued, protocol.CodeAlreadyClaimed},
-			{"no such chat", "nosuchchat", protocol.CodeChatNotFound},
+			{"a chat not in the queue", bot.ChatID, claimed},
+			{"a chat taken already", queued, claimed},
+			{"no such chat", "nosuchchat", &protocol.APIError{Code: protocol.CodeChatNotFound}},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				_, err := e.svc.Accept(e.ctx, tc.id, e.agent)
-				wantRefusal(t, err, tc.code, "")
+				wantRefusal(t, err, tc.want)
 				if tc.id == bot.ChatID {
 					if c := e.chat(t, tc.id); c.Status != store.ChatBot || c.AgentID != 0 {
 						t.Fatalf("chat %s with agent %d, want it left to the bot", c.Status, c.AgentID)
