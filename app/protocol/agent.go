@@ -1,5 +1,77 @@
 package protocol
 
+import "time"
+
+// The agents' chat REST API (/api/Chat, /api/ChatMessage, /api/Tickets;
+// backend/chatapi): agents and API clients read chats, transcripts and
+// tickets, and answer chats, with these bodies.
+
+// ChatList answers GET /api/Chat: chats, newest first.
+type ChatList struct {
+	Chats []ChatState `json:"chats"`
+}
+
+// ChatTranscript answers GET /api/Chat/{id}: the chat and its transcript.
+type ChatTranscript struct {
+	Chat     ChatState     `json:"chat"`
+	Messages []ChatMessage `json:"messages"`
+}
+
+// MessageList answers GET /api/ChatMessage: a chat's messages after a
+// sequence number.
+type MessageList struct {
+	Messages []ChatMessage `json:"messages"`
+}
+
+// AgentMessage is the body of POST /api/ChatMessage: the chat's agent
+// writes (answered with an Ack).
+type AgentMessage struct {
+	ChatID      string `json:"chat_id"`
+	ClientMsgID string `json:"client_msg_id"`
+	Text        string `json:"text"`
+}
+
+// AgentTyping is the body of POST /api/ChatMessage/IsTyping.
+type AgentTyping struct {
+	ChatID string `json:"chat_id"`
+	Typing bool   `json:"typing"`
+}
+
+// Ticket is a ticket logged from a chat or for a user, as the agents' API
+// shows it (GET /api/Tickets). Unlike the rest of the API its JSON keys
+// are capitalised (ID, ChatID, …): the API's clients read them so.
+type Ticket struct {
+	ID           int64     `json:"ID"`
+	TicketTypeID int64     `json:"TicketTypeID"`
+	UserID       int64     `json:"UserID"`
+	ChatID       string    `json:"ChatID"`
+	Summary      string    `json:"Summary"`
+	Details      string    `json:"Details"` // the transcript, as text
+	Status       string    `json:"Status"`  // open | closed
+	CreatedAt    time.Time `json:"CreatedAt"`
+	UpdatedAt    time.Time `json:"UpdatedAt"`
+}
+
+// TicketList answers GET /api/Tickets.
+type TicketList struct {
+	Tickets []Ticket `json:"tickets"`
+}
+
+// TicketDetail answers GET /api/Tickets/{id}: a ticket with its custom
+// field values.
+type TicketDetail struct {
+	Ticket
+	Fields []TicketField `json:"fields"`
+}
+
+// TicketField is one ticket custom field value.
+type TicketField struct {
+	FieldID int64  `json:"field_id"`
+	Name    string `json:"name"` // the database name, CF…
+	Label   string `json:"label"`
+	Value   string `json:"value"`
+}
+
 // ChatDetails is what an agent sees about one chat beside its transcript
 // (GET /api/Chat/{id}/details, agents only). It carries the chat's
 // custom field values, so no visitor-facing body may embed it: the

@@ -15,7 +15,7 @@ package protocol
 //	POST /chat/api/v1/chats/{id}/messages         SendRequest → Ack (header X-Halochat-Resume)
 //	POST /chat/api/v1/chats/{id}/typing           TypingRequest → 204
 //	POST /chat/api/v1/chats/{id}/end              → 204
-//	POST /chat/api/v1/chats/{id}/upgrade          {"id_token"} → ChatState (upgradeAnonChat;
+//	POST /chat/api/v1/chats/{id}/upgrade          UpgradeRequest → ChatState (upgradeAnonChat;
 //	                                              header X-Halochat-Resume)
 //	GET  /chat/ws                                 visitor websocket (first frame: hello)
 //	GET  /agent/ws                                agent console websocket (agent session cookie or bearer)
@@ -258,6 +258,12 @@ type Ack struct {
 	ClientMsgID string `json:"clientMsgId"`
 	Seq         int64  `json:"seq"`
 	Duplicate   bool   `json:"duplicate,omitempty"`
+}
+
+// UpgradeRequest is the body of an upgrade (upgradeAnonChat): the
+// identity token the anonymous chat is signed in with.
+type UpgradeRequest struct {
+	IDToken string `json:"id_token"`
 }
 
 // TypingRequest is a typing indicator over the long-poll transport.

@@ -1,0 +1,101 @@
+package protocol
+
+import "time"
+
+// The admin REST API's chat profiles (/api/ChatProfile): the bodies
+// backend/httpapi answers and takes, and the console's admin pages send
+// and read. The store keeps a profile's appearance, identity and
+// availability settings as these very JSON documents.
+
+// ChatProfile is a chat profile as the admin API shows it. Its secrets
+// (HS256 secrets, the key) are shown to admins: the embed snippet needs
+// the key and the host backend the secret.
+type ChatProfile struct {
+	ID                string               `json:"id"`  // the configId
+	Key               string               `json:"key"` // the configKey
+	Name              string               `json:"name"`
+	Access            string               `json:"access"` // agents_only | portal | portal_and_external
+	Appearance        Appearance           `json:"appearance"`
+	AllowedOrigins    []string             `json:"allowedOrigins"`
+	Identity          IdentitySettings     `json:"identity"`
+	TokenMappings     map[string]string    `json:"tokenMappings"` // claim → user field
+	Availability      AvailabilitySettings `json:"availability"`
+	EmailStorageKey   string               `json:"emailStorageKey"`
+	TrustEmailStorage bool                 `json:"trustEmailStorage"`
+	FlowID            int64                `json:"flowId"`
+	StartStep         int64                `json:"startStep"`
+	TicketTypeID      int64                `json:"ticketTypeId"`
+	CreatedAt         time.Time            `json:"createdAt"`
+	UpdatedAt         time.Time            `json:"updatedAt"`
+}
+
+// ChatProfileInput is what POST and PUT take: the settings. id, key,
+// createdAt and updatedAt are read-only: accepted (so that a GET's answer
+// can be sent back) and ignored, but a PUT's id must match the path's.
+type ChatProfileInput struct {
+	ChatProfile
+}
+
+// ProfileKey answers a key regeneration (POST /api/ChatProfile/{id}/key).
+type ProfileKey struct {
+	ID  string `json:"id"`
+	Key string `json:"key"`
+}
+
+// Appearance is a chat profile's look; `initialize` may override it per page.
+type Appearance struct {
+	Colour           string `json:"colour,omitempty"`
+	Theme            string `json:"theme,omitempty"` // "light" | "dark"
+	Title            string `json:"title,omitempty"`
+	Greeting         string `json:"greeting,omitempty"`
+	LauncherPosition string `json:"launcherPosition,omitempty"` // "bottom-right" | "bottom-left"
+	IconURL          string `json:"iconUrl,omitempty"`
+}
+
+// IdentitySettings says how a chat profile verifies identity tokens.
+type IdentitySettings struct {
+	TokenRequired bool         `json:"tokenRequired"`
+	HS256Secrets  []HMACSecret `json:"hs256Secrets,omitempty"`
+	PublicKeys    []PublicKey  `json:"publicKeys,omitempty"`
+	Issuer        string       `json:"issuer,omitempty"`
+	Audience      string       `json:"audience,omitempty"`
+	LeewaySeconds int          `json:"leewaySeconds,omitempty"`
+}
+
+// HMACSecret is one HS256 shared secret, chosen by the token's kid.
+type HMACSecret struct {
+	KID    string `json:"kid"`
+	Secret string `json:"secret"`
+}
+
+// PublicKey is one RS256 or ES256 verification key in PEM, chosen by kid.
+type PublicKey struct {
+	KID string `json:"kid"`
+	Alg string `json:"alg"` // "RS256" | "ES256"
+	PEM string `json:"pem"`
+}
+
+// AvailabilitySettings decide whether a profile's chat is available.
+type AvailabilitySettings struct {
+	TimeZone   string            `json:"timeZone,omitempty"` // IANA name; empty = always open
+	Weekly     []OpeningInterval `json:"weekly,omitempty"`   // empty = open all week
+	Holidays   []Holiday         `json:"holidays,omitempty"`
+	NeedsAgent bool              `json:"needsAgent"`
+	// HideWhenUnavailable hides the launcher while chat is unavailable
+	// (closed, or no agent online where the flow needs one), unless a
+	// conversation is in progress in the browser.
+	HideWhenUnavailable bool `json:"hideWhenUnavailable,omitempty"`
+}
+
+// OpeningInterval is one weekly opening window in the profile's time zone.
+type OpeningInterval struct {
+	Weekday int    `json:"weekday"` // 0 = Sunday … 6 = Saturday (time.Weekday)
+	Start   string `json:"start"`   // "HH:MM"
+	End     string `json:"end"`     // "HH:MM", after Start; "24:00" allowed
+}
+
+// Holiday is a closed day in the profile's time zone.
+type Holiday struct {
+	Date string `json:"date"` // "YYYY-MM-DD"
+	Name string `json:"name,omitempty"`
+}
