@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"halochat/app/protocol"
 )
 
 // listPage is the shape the small admin pages share: a table of what the
@@ -15,9 +17,10 @@ import (
 //
 // The edit form's inputs are filled once, when it opens, and read back by
 // id when the admin saves: a refused save keeps what was typed.
-type listPage[T listItem] struct {
+type listPage[T any] struct {
 	session
-	path string // the API collection: GET lists, POST creates
+	path string        // the API collection: GET lists, POST creates
+	idOf func(T) int64 // an item's API id
 	list []T
 	err  string
 	ok   string
@@ -40,18 +43,10 @@ type listPage[T listItem] struct {
 	confirm string // a destructive action asked for, not confirmed yet
 }
 
-// listItem is what a listPage lists: an item with an API id.
-type listItem interface{ itemID() int64 }
-
-func (t ticketType) itemID() int64   { return t.ID }
-func (a agentAccount) itemID() int64 { return a.ID }
-func (c apiClient) itemID() int64    { return c.ID }
-func (f customField) itemID() int64  { return f.ID }
-func (u portalUser) itemID() int64   { return u.ID }
-
-// mount starts the page: the session, then the list.
-func (p *listPage[T]) mount(ctx app.Context, path string, ready func(ctx app.Context)) {
-	p.path = path
+// mount starts the page: the session, then the list of the collection
+// at path, whose items idOf names.
+func (p *listPage[T]) mount(ctx app.Context, path string, idOf func(T) int64, ready func(ctx app.Context)) {
+	p.path, p.idOf = path, idOf
 	p.authenticate(ctx, true, func(ctx app.Context) {
 		p.load(ctx)
 		if ready != nil {
@@ -91,7 +86,7 @@ func (p *listPage[T]) load(ctx app.Context) {
 
 // item is the listed item with this id (false when none is).
 func (p *listPage[T]) item(id int64) (T, bool) {
-	if i := slices.IndexFunc(p.list, func(t T) bool { return t.itemID() == id }); i >= 0 {
+	if i := slices.IndexFunc(p.list, func(t T) bool { return p.idOf(t) == id }); i >= 0 {
 		return p.list[i], true
 	}
 	var none T
@@ -293,7 +288,7 @@ type TicketTypes struct {
 }
 
 func (p *TicketTypes) OnMount(ctx app.Context) {
-	p.mount(ctx, "/api/TicketType", func(ctx app.Context) {
+	p.mount(ctx, "/api/TicketType", func(t ticketType) int64 { return t.ID }, func(ctx app.Context) {
 		ctx.Async(func() {
 			var fs []customField
 			err := call(ctx, "GET", "/api/CustomField?entity=ticket", nil, &fs)
@@ -395,24 +390,16 @@ func (p *TicketTypes) editor() app.UI {
 	}, app.Button().ID("tt-delete").Type("button").Class("cc-danger").Text("Delete…").OnClick(p.ask("delete")))
 }
 
-// agentAccount is GET /api/Agent.
-type agentAccount struct {
-	ID       int64  `json:"id"`
-	Email    string `json:"email"`
-	Name     string `json:"name"`
-	Role     string `json:"role"`
-	Presence string `json:"presence"`
-	Disabled bool   `json:"disabled"`
-}
-
 // Agents lists agents and admins, creates new ones, edits them (name,
 // e-mail, role, a new password) and disables or enables them.
 type Agents struct {
 	app.Compo
-	listPage[agentAccount]
+	listPage[protocol.Agent]
 }
 
-func (p *Agents) OnMount(ctx app.Context) { p.mount(ctx, "/api/Agent", nil) }
+func (p *Agents) OnMount(ctx app.Context) {
+	p.mount(ctx, "/api/Agent", func(a protocol.Agent) int64 { return a.ID }, nil)
+}
 
 var roleOptions = [][2]string{{"agent", "Agent"}, {"admin", "Admin"}}
 
@@ -434,8 +421,8 @@ func (p *Agents) Render() app.UI {
 		app.H2().Text("New agent"),
 		app.Form().Class("cc-form").OnSubmit(func(ctx app.Context, e app.Event) {
 			e.PreventDefault()
-			p.create(ctx, map[string]string{"name": strings.TrimSpace(inputValue("ag-name")),
-				"email": strings.TrimSpace(inputValue("ag-email")), "role": inputValue("ag-role"), "password": inputValue("ag-password")}, nil, nil)
+			p.create(ctx, protocol.AgentInput{Agent: protocol.Agent{Name: strings.TrimSpace(inputValue("ag-name")),
+				Email: strings.TrimSpace(inputValue("ag-email")), Role: inputValue("ag-role")}, Password: inputValue("ag-password")}, nil, nil)
 		}).Body(
 			app.Label().For("ag-name").Text("Name"), app.Input().ID("ag-name"),
 			app.Label().For("ag-email").Text("Email"), app.Input().ID("ag-email").Type("email"),
@@ -446,7 +433,7 @@ func (p *Agents) Render() app.UI {
 	)
 }
 
-func (p *Agents) open(ctx app.Context, a agentAccount) {
+func (p *Agents) open(ctx app.Context, a protocol.Agent) {
 	p.startEdit(ctx, a.ID, func() {
 		setInput("ag-e-name", a.Name)
 		setInput("ag-e-email", a.Email)
@@ -468,7 +455,9 @@ func (p *Agents) editor() app.UI {
 		if p.invalid(in.check()) {
 			return
 		}
-		p.send(ctx, "PUT", path, map[string]any{"name": in.Name, "email": in.Email, "role": in.Role, "password": in.Password, "disabled": disabled}, nil,
+		next := a
+		next.Name, next.Email, next.Role, next.Disabled = in.Name, in.Email, in.Role, disabled
+		p.send(ctx, "PUT", path, protocol.AgentInput{Agent: next, Password: in.Password}, nil,
 			func(app.Context) {
 				setInput("ag-e-password", "")
 				p.editOK = done
@@ -549,16 +538,6 @@ func required(field, value string) map[string]string {
 	return errs
 }
 
-// apiClient is GET /api/APIClient (with clientSecret only when created).
-type apiClient struct {
-	ID           int64    `json:"id"`
-	ClientID     string   `json:"clientId"`
-	Name         string   `json:"name"`
-	Permissions  []string `json:"permissions"`
-	Disabled     bool     `json:"disabled"`
-	ClientSecret string   `json:"clientSecret,omitempty"`
-}
-
 var permissions = [][2]string{{"admin", "Admin (the whole admin API)"}, {"users:write", "Read & Modify Users (ChatMatchingData)"}}
 
 func permID(prefix, perm string) string { return prefix + strings.ReplaceAll(perm, ":", "-") }
@@ -568,11 +547,13 @@ func permID(prefix, perm string) string { return prefix + strings.ReplaceAll(per
 // secret is shown once.
 type APIClients struct {
 	app.Compo
-	listPage[apiClient]
-	secret *apiClient
+	listPage[protocol.APIClient]
+	secret *protocol.APIClientWithSecret // just created or replaced: shown once
 }
 
-func (p *APIClients) OnMount(ctx app.Context) { p.mount(ctx, "/api/APIClient", nil) }
+func (p *APIClients) OnMount(ctx app.Context) {
+	p.mount(ctx, "/api/APIClient", func(c protocol.APIClient) int64 { return c.ID }, nil)
+}
 
 func (p *APIClients) Render() app.UI {
 	rows := make([]app.UI, 0, len(p.list))
@@ -600,8 +581,9 @@ func (p *APIClients) Render() app.UI {
 		app.H2().Text("New API client"),
 		app.Form().Class("cc-form").OnSubmit(func(ctx app.Context, e app.Event) {
 			e.PreventDefault()
-			out := &apiClient{}
-			p.create(ctx, map[string]any{"name": strings.TrimSpace(inputValue("ac-name")), "permissions": checkedPerms("ac-perm-")}, out,
+			out := &protocol.APIClientWithSecret{}
+			p.create(ctx, protocol.APIClientInput{APIClient: protocol.APIClient{Name: strings.TrimSpace(inputValue("ac-name")),
+				Permissions: checkedPerms("ac-perm-")}}, out,
 				func() { p.secret = out })
 		}).Body(
 			app.Label().For("ac-name").Text("Name"), app.Input().ID("ac-name"),
@@ -628,7 +610,7 @@ func checkedPerms(prefix string) []string {
 	return perms
 }
 
-func (p *APIClients) open(ctx app.Context, c apiClient) {
+func (p *APIClients) open(ctx app.Context, c protocol.APIClient) {
 	p.secret = nil
 	p.startEdit(ctx, c.ID, func() {
 		setInput("ac-e-name", c.Name)
@@ -650,7 +632,9 @@ func (p *APIClients) editor() app.UI {
 		if p.invalid(required("name", name)) {
 			return
 		}
-		p.send(ctx, "PUT", path, map[string]any{"name": name, "permissions": checkedPerms("ac-e-perm-"), "disabled": inputChecked("ac-e-disabled")}, nil,
+		next := c
+		next.Name, next.Permissions, next.Disabled = name, checkedPerms("ac-e-perm-"), inputChecked("ac-e-disabled")
+		p.send(ctx, "PUT", path, protocol.APIClientInput{APIClient: next}, nil,
 			func(app.Context) { p.editOK = "Saved." })
 	}
 	save := func(ctx app.Context, e app.Event) {
@@ -661,7 +645,7 @@ func (p *APIClients) editor() app.UI {
 		put(ctx)
 	}
 	rotate := func(ctx app.Context, e app.Event) {
-		out := &apiClient{}
+		out := &protocol.APIClientWithSecret{}
 		p.send(ctx, "POST", path+"/secret", nil, out, func(app.Context) {
 			p.secret = out
 			p.editOK = "A new secret was made (shown above, this once): the old one no longer works."

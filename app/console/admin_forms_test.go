@@ -2,9 +2,12 @@ package console
 
 import (
 	"maps"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
+
+	"halochat/app/protocol"
 )
 
 func TestFieldFormCheckNamesTheFieldsTheAPIWouldRefuse(t *testing.T) {
@@ -78,5 +81,43 @@ func TestChoicesOfKeepsTheLabelsOfChoicesKept(t *testing.T) {
 	}
 	if got := splitList(" a, ,b ,, c "); !slices.Equal(got, []string{"a", "b", "c"}) {
 		t.Errorf("splitList = %q", got)
+	}
+}
+
+func TestUserFormInputKeepsWhatTheFormDoesNotShow(t *testing.T) {
+	listed := protocol.User{ID: 9, Email: "old@example.com", Username: "pat", FirstName: "Old", HasPassword: true}
+	f := userForm{Email: "pat@example.com", FirstName: "Pat", LastName: "Lee", Phone: "+44 1", ExternalID: "x9", Password: "a long password"}
+	got := f.input(listed, true)
+	want := protocol.UserInput{User: protocol.User{ID: 9, Email: "pat@example.com", Username: "pat", FirstName: "Pat", LastName: "Lee",
+		Phone: "+44 1", ExternalID: "x9", HasPassword: true, Disabled: true}, Password: "a long password"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("input = %+v, want %+v", got, want)
+	}
+}
+
+func TestReadListTakesOneListOfTheAPIProperties(t *testing.T) {
+	tests := []struct {
+		name, text string
+		want       []protocol.HMACSecret
+		refused    bool
+	}{
+		{"empty", "", nil, false},
+		{"a secret", `[{"kid":"k1","secret":"s"}]`, []protocol.HMACSecret{{KID: "k1", Secret: "s"}}, false},
+		{"a misspelt property", `[{"kid":"k1","secert":"s"}]`, nil, true},
+		{"no list", `{"kid":"k1","secret":"s"}`, nil, true},
+		{"two lists", `[] []`, nil, true},
+		{"a number for a string", `[{"kid":1}]`, nil, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got []protocol.HMACSecret
+			err := readList(tt.text, &got)
+			if (err != nil) != tt.refused {
+				t.Fatalf("readList(%s) error %v, want refused %v", tt.text, err, tt.refused)
+			}
+			if !tt.refused && !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("readList(%s) = %+v, want %+v", tt.text, got, tt.want)
+			}
+		})
 	}
 }

@@ -339,8 +339,11 @@ func localTime(s string) string {
 	if err != nil {
 		return "–"
 	}
-	return t.Local().Format("2 Jan 2006 15:04:05")
+	return clock(t)
 }
+
+// clock is a moment in the browser's time zone, to the second.
+func clock(t time.Time) string { return t.Local().Format("2 Jan 2006 15:04:05") }
 
 // waitedFor says how long the visitor waited for an agent.
 func waitedFor(d *protocol.ChatDetails) string {

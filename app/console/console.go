@@ -22,6 +22,7 @@ import (
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	"halochat/app/flow"
+	"halochat/app/protocol"
 )
 
 // Prefix is the path the console is served under.
@@ -44,14 +45,6 @@ func Register() {
 	app.Route("/admin/apiclients", func() app.Composer { return &APIClients{} })
 	app.Route("/admin/users", func() app.Composer { return &Users{} })
 	app.Route("/portal", func() app.Composer { return &Portal{} })
-}
-
-// Me is the logged-in agent (GET /auth/me).
-type Me struct {
-	ID    int64  `json:"id"`
-	Email string `json:"email"`
-	Name  string `json:"name"`
-	Role  string `json:"role"`
 }
 
 // apiError is a refused API call.
@@ -111,7 +104,7 @@ func call(ctx context.Context, method, path string, in, out any) error {
 
 // session is what every page knows about the agent.
 type session struct {
-	me     *Me
+	me     *protocol.Me
 	denied bool // an admin page opened by an agent
 }
 
@@ -120,7 +113,7 @@ type session struct {
 // calls ready on the UI goroutine.
 func (s *session) authenticate(ctx app.Context, admin bool, ready func(ctx app.Context)) {
 	ctx.Async(func() {
-		var me Me
+		var me protocol.Me
 		err := call(ctx, "GET", "/auth/me", nil, &me)
 		ctx.Dispatch(func(ctx app.Context) {
 			if err != nil {

@@ -18,7 +18,9 @@ type Fields struct {
 
 var fieldTypes = [][2]string{{"text", "Text"}, {"number", "Number"}, {"boolean", "Boolean"}, {"date", "Date"}, {"choice", "Single choice"}}
 
-func (p *Fields) OnMount(ctx app.Context) { p.mount(ctx, "/api/CustomField", nil) }
+func (p *Fields) OnMount(ctx app.Context) {
+	p.mount(ctx, "/api/CustomField", func(f customField) int64 { return f.ID }, nil)
+}
 
 func (p *Fields) Render() app.UI {
 	rows := make([]app.UI, 0, len(p.list))

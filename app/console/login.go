@@ -4,6 +4,8 @@ import (
 	"strings"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"halochat/app/protocol"
 )
 
 // Login is the agents' and admins' login page.
@@ -36,10 +38,8 @@ func (l *Login) submit(ctx app.Context, e app.Event) {
 		next = ""
 	}
 	ctx.Async(func() {
-		var out struct {
-			Agent Me `json:"agent"`
-		}
-		err := call(ctx, "POST", "/auth/login", map[string]string{"email": email, "password": password}, &out)
+		var out protocol.AgentLogin
+		err := call(ctx, "POST", "/auth/login", protocol.LoginRequest{Email: email, Password: password}, &out)
 		ctx.Dispatch(func(ctx app.Context) {
 			l.busy = false
 			if err != nil {

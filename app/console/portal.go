@@ -5,9 +5,10 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"halochat/app/protocol"
 )
 
 // The self-service portal page (/portal redirects here): a portal user
@@ -18,38 +19,13 @@ import (
 //
 // It talks to /portal/api/* only; the agent session plays no part.
 
-// portalMe is GET /portal/api/me.
-type portalMe struct {
-	ID    int64  `json:"id"`
-	Email string `json:"email"`
-	Name  string `json:"name"`
-}
-
-// portalTicket is an item of GET /portal/api/tickets.
-type portalTicket struct {
-	ID        int64     `json:"id"`
-	Summary   string    `json:"summary"`
-	Status    string    `json:"status"`
-	Type      string    `json:"type"`
-	CreatedAt time.Time `json:"createdAt"`
-}
-
-// portalProfile is an item of GET /portal/api/profiles.
-type portalProfile struct {
-	ID     string `json:"id"`
-	Key    string `json:"key"`
-	Name   string `json:"name"`
-	Access string `json:"access"`
-	Colour string `json:"colour"`
-}
-
 // Portal is the self-service portal page.
 type Portal struct {
 	app.Compo
 	loaded   bool
-	me       *portalMe
-	tickets  []portalTicket
-	profiles []portalProfile
+	me       *protocol.PortalUser
+	tickets  []protocol.PortalTicket
+	profiles []protocol.PortalProfile
 	chosen   string // the profile the chat widget runs
 	err      string
 	busy     bool
@@ -62,15 +38,13 @@ func (p *Portal) OnMount(ctx app.Context) { p.load(ctx) }
 // then adds the chat widget.
 func (p *Portal) load(ctx app.Context) {
 	ctx.Async(func() {
-		var me struct {
-			User *portalMe `json:"user"`
-		}
+		var me protocol.PortalMe
 		err := call(ctx, "GET", "/portal/api/me", nil, &me)
-		var profiles []portalProfile
+		var profiles []protocol.PortalProfile
 		if err == nil {
 			err = call(ctx, "GET", "/portal/api/profiles", nil, &profiles)
 		}
-		var tickets []portalTicket
+		var tickets []protocol.PortalTicket
 		if err == nil && me.User != nil {
 			err = call(ctx, "GET", "/portal/api/tickets", nil, &tickets)
 		}
@@ -102,7 +76,7 @@ func (p *Portal) mountWidget() {
 	if p.widget || p.chosen == "" {
 		return
 	}
-	var pr portalProfile
+	var pr protocol.PortalProfile
 	for _, x := range p.profiles {
 		if x.ID == p.chosen {
 			pr = x
@@ -242,7 +216,7 @@ func (p *Portal) login(ctx app.Context, e app.Event) {
 	email, password := strings.TrimSpace(inputValue("pt-email")), inputValue("pt-password")
 	p.busy, p.err = true, ""
 	ctx.Async(func() {
-		err := call(ctx, "POST", "/portal/api/login", map[string]string{"email": email, "password": password}, nil)
+		err := call(ctx, "POST", "/portal/api/login", protocol.LoginRequest{Email: email, Password: password}, nil)
 		ctx.Dispatch(func(ctx app.Context) {
 			p.busy = false
 			if err != nil {

@@ -2,6 +2,7 @@ package console
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"slices"
@@ -13,60 +14,6 @@ import (
 	"halochat/app/flow"
 	"halochat/app/protocol"
 )
-
-// profile is a chat profile as the API shows it (SPEC §4).
-type profile struct {
-	ID                string            `json:"id,omitempty"`
-	Key               string            `json:"key,omitempty"`
-	Name              string            `json:"name"`
-	Access            string            `json:"access"`
-	Appearance        appearance        `json:"appearance"`
-	AllowedOrigins    []string          `json:"allowedOrigins"`
-	Identity          identitySettings  `json:"identity"`
-	TokenMappings     map[string]string `json:"tokenMappings"`
-	Availability      availability      `json:"availability"`
-	EmailStorageKey   string            `json:"emailStorageKey"`
-	TrustEmailStorage bool              `json:"trustEmailStorage"`
-	FlowID            int64             `json:"flowId"`
-	StartStep         int64             `json:"startStep"`
-	TicketTypeID      int64             `json:"ticketTypeId"`
-}
-
-type appearance struct {
-	Colour           string `json:"colour,omitempty"`
-	Theme            string `json:"theme,omitempty"`
-	Title            string `json:"title,omitempty"`
-	Greeting         string `json:"greeting,omitempty"`
-	LauncherPosition string `json:"launcherPosition,omitempty"`
-	IconURL          string `json:"iconUrl,omitempty"`
-}
-
-type identitySettings struct {
-	TokenRequired bool              `json:"tokenRequired"`
-	HS256Secrets  []json.RawMessage `json:"hs256Secrets,omitempty"`
-	PublicKeys    []json.RawMessage `json:"publicKeys,omitempty"`
-	Issuer        string            `json:"issuer,omitempty"`
-	Audience      string            `json:"audience,omitempty"`
-	LeewaySeconds int               `json:"leewaySeconds,omitempty"`
-}
-
-type availability struct {
-	TimeZone   string     `json:"timeZone,omitempty"`
-	Weekly     []interval `json:"weekly,omitempty"`
-	Holidays   []holiday  `json:"holidays,omitempty"`
-	NeedsAgent bool       `json:"needsAgent"`
-}
-
-type interval struct {
-	Weekday int    `json:"weekday"`
-	Start   string `json:"start"`
-	End     string `json:"end"`
-}
-
-type holiday struct {
-	Date string `json:"date"`
-	Name string `json:"name,omitempty"`
-}
 
 // named is a flow or ticket type in a select.
 type named struct {
@@ -87,7 +34,7 @@ var weekdays = []string{"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"}
 type Profiles struct {
 	app.Compo
 	session
-	list []profile
+	list []protocol.ChatProfile
 	err  string
 }
 
@@ -97,7 +44,7 @@ func (p *Profiles) OnMount(ctx app.Context) {
 
 func (p *Profiles) load(ctx app.Context) {
 	ctx.Async(func() {
-		var list []profile
+		var list []protocol.ChatProfile
 		err := call(ctx, "GET", "/api/ChatProfile", nil, &list)
 		ctx.Dispatch(func(app.Context) {
 			if err != nil {
@@ -144,8 +91,9 @@ func (p *Profiles) create(ctx app.Context, e app.Event) {
 	e.PreventDefault()
 	name := strings.TrimSpace(inputValue("cc-new-profile"))
 	ctx.Async(func() {
-		var out profile
-		err := call(ctx, "POST", "/api/ChatProfile", map[string]string{"name": name, "access": "portal_and_external"}, &out)
+		var out protocol.ChatProfile
+		in := protocol.ChatProfileInput{ChatProfile: protocol.ChatProfile{Name: name, Access: "portal_and_external"}}
+		err := call(ctx, "POST", "/api/ChatProfile", in, &out)
 		ctx.Dispatch(func(ctx app.Context) {
 			if err != nil {
 				p.err = err.Error()
@@ -161,7 +109,7 @@ type ProfileEdit struct {
 	app.Compo
 	session
 
-	p           *profile
+	p           *protocol.ChatProfile
 	flows       []named
 	types       []named
 	startSteps  []flow.Step // steps of the profile's flow that allow a start
@@ -182,7 +130,7 @@ func (pe *ProfileEdit) OnMount(ctx app.Context) {
 	pe.session.authenticate(ctx, true, func(ctx app.Context) {
 		id := queryParam(ctx, "id")
 		ctx.Async(func() {
-			var pr profile
+			var pr protocol.ChatProfile
 			var flows, types []named
 			var fields []customField
 			err := call(ctx, "GET", "/api/ChatProfile/"+url.PathEscape(id), nil, &pr)
@@ -405,9 +353,7 @@ func (pe *ProfileEdit) snippet() string {
 func (pe *ProfileEdit) regenerate(ctx app.Context, e app.Event) {
 	id := pe.p.ID
 	ctx.Async(func() {
-		var out struct {
-			Key string `json:"key"`
-		}
+		var out protocol.ProfileKey
 		err := call(ctx, "POST", "/api/ChatProfile/"+url.PathEscape(id)+"/key", nil, &out)
 		ctx.Dispatch(func(app.Context) {
 			pe.confirmRegn = false
@@ -432,8 +378,8 @@ func (pe *ProfileEdit) save(ctx app.Context, e app.Event) {
 		return
 	}
 	ctx.Async(func() {
-		var out profile
-		err := call(ctx, "PUT", "/api/ChatProfile/"+url.PathEscape(np.ID), np, &out)
+		var out protocol.ChatProfile
+		err := call(ctx, "PUT", "/api/ChatProfile/"+url.PathEscape(np.ID), protocol.ChatProfileInput{ChatProfile: np}, &out)
 		ctx.Dispatch(func(ctx app.Context) {
 			if err != nil {
 				if ae, ok := err.(*apiError); ok && ae.field() != "" {
@@ -463,8 +409,9 @@ func fieldKey(f string) string {
 }
 
 // readProfileForm reads the form onto a copy of p and reports the fields
-// that cannot be right, by field path.
-func readProfileForm(p profile) (profile, map[string]string) {
+// that cannot be right, by field path. What the form does not show keeps
+// p's value.
+func readProfileForm(p protocol.ChatProfile) (protocol.ChatProfile, map[string]string) {
 	errs := map[string]string{}
 	v := func(f string) string { return strings.TrimSpace(inputValue("pf-" + f)) }
 	p.Name = v("name")
@@ -472,7 +419,7 @@ func readProfileForm(p profile) (profile, map[string]string) {
 		errs["name"] = "A name is required."
 	}
 	p.Access = v("access")
-	p.Appearance = appearance{Colour: v("appearance.colour"), Theme: v("appearance.theme"), Title: v("appearance.title"),
+	p.Appearance = protocol.Appearance{Colour: v("appearance.colour"), Theme: v("appearance.theme"), Title: v("appearance.title"),
 		Greeting: v("appearance.greeting"), LauncherPosition: v("appearance.launcherPosition"), IconURL: v("appearance.iconUrl")}
 	if p.Appearance.Colour != "" && !protocol.ValidColour(p.Appearance.Colour) {
 		errs["appearance.colour"] = "Not a CSS colour: use a hex colour (#1f6feb) or a colour name (teal)."
@@ -494,22 +441,17 @@ func readProfileForm(p profile) (profile, map[string]string) {
 	p.Availability.Holidays = nil
 	for _, l := range lines(v("availability.holidays")) {
 		date, name, _ := strings.Cut(l, " ")
-		p.Availability.Holidays = append(p.Availability.Holidays, holiday{Date: date, Name: strings.TrimSpace(name)})
+		p.Availability.Holidays = append(p.Availability.Holidays, protocol.Holiday{Date: date, Name: strings.TrimSpace(name)})
 	}
 	p.Identity.TokenRequired = inputChecked("pf-identity.tokenRequired")
 	p.Identity.Issuer, p.Identity.Audience = v("identity.issuer"), v("identity.audience")
 	if p.Identity.LeewaySeconds, err = strconv.Atoi(orZero(v("identity.leewaySeconds"))); err != nil || p.Identity.LeewaySeconds < 0 || p.Identity.LeewaySeconds > 300 {
 		errs["identity.leewaySeconds"] = "A number of seconds from 0 to 300."
 	}
-	for _, f := range []struct {
-		field string
-		dst   *[]json.RawMessage
-	}{{"identity.hs256Secrets", &p.Identity.HS256Secrets}, {"identity.publicKeys", &p.Identity.PublicKeys}} {
-		*f.dst = nil
-		if s := v(f.field); s != "" {
-			if err := json.Unmarshal([]byte(s), f.dst); err != nil {
-				errs[f.field] = "Not a JSON list: " + err.Error()
-			}
+	p.Identity.HS256Secrets, p.Identity.PublicKeys = nil, nil
+	for field, dst := range map[string]any{"identity.hs256Secrets": &p.Identity.HS256Secrets, "identity.publicKeys": &p.Identity.PublicKeys} {
+		if err := readList(v(field), dst); err != nil {
+			errs[field] = "Not a JSON list: " + err.Error()
 		}
 	}
 	p.TokenMappings = map[string]string{}
@@ -546,12 +488,31 @@ func lines(s string) []string {
 	return out
 }
 
-func rawList(list []json.RawMessage) string {
+// rawList shows a list of keys or secrets as the JSON an admin edits.
+func rawList[T any](list []T) string {
 	if len(list) == 0 {
 		return ""
 	}
 	b, _ := json.MarshalIndent(list, "", "  ")
 	return string(b)
+}
+
+// readList reads what an admin wrote into a list of keys or secrets: one
+// JSON list whose items have only the properties shown (the API refuses
+// any other).
+func readList(s string, dst any) error {
+	if s == "" {
+		return nil
+	}
+	dec := json.NewDecoder(strings.NewReader(s))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		return err
+	}
+	if dec.More() {
+		return errors.New("something follows the list")
+	}
+	return nil
 }
 
 func formatMappings(m map[string]string) string {
@@ -567,7 +528,7 @@ func formatMappings(m map[string]string) string {
 	return b.String()
 }
 
-func formatWeekly(w []interval) string {
+func formatWeekly(w []protocol.OpeningInterval) string {
 	var b strings.Builder
 	for _, iv := range w {
 		if iv.Weekday >= 0 && iv.Weekday < 7 {
@@ -577,8 +538,8 @@ func formatWeekly(w []interval) string {
 	return b.String()
 }
 
-func parseWeekly(s string) ([]interval, error) {
-	var out []interval
+func parseWeekly(s string) ([]protocol.OpeningInterval, error) {
+	var out []protocol.OpeningInterval
 	for _, l := range lines(s) {
 		day, span, ok := strings.Cut(l, " ")
 		start, end, ok2 := strings.Cut(strings.TrimSpace(span), "-")
@@ -586,12 +547,12 @@ func parseWeekly(s string) ([]interval, error) {
 		if !ok || !ok2 || wd < 0 {
 			return nil, fmt.Errorf("%q: write a day and hours, e.g. Mon 09:00-17:00", l)
 		}
-		out = append(out, interval{Weekday: wd, Start: strings.TrimSpace(start), End: strings.TrimSpace(end)})
+		out = append(out, protocol.OpeningInterval{Weekday: wd, Start: strings.TrimSpace(start), End: strings.TrimSpace(end)})
 	}
 	return out, nil
 }
 
-func formatHolidays(hs []holiday) string {
+func formatHolidays(hs []protocol.Holiday) string {
 	var b strings.Builder
 	for _, h := range hs {
 		fmt.Fprintf(&b, "%s %s\n", h.Date, h.Name)

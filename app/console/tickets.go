@@ -5,22 +5,9 @@ import (
 	"strconv"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
-)
 
-// ticket is a ticket as /api/Tickets shows it (the store's field names).
-type ticket struct {
-	ID        int64
-	ChatID    string
-	Summary   string
-	Details   string
-	Status    string
-	CreatedAt string
-	Fields    []struct {
-		Name  string `json:"name"`
-		Label string `json:"label"`
-		Value string `json:"value"`
-	} `json:"fields"`
-}
+	"halochat/app/protocol"
+)
 
 // Tickets lists the tickets logged from chats; one opens (on a click, or
 // from ?id= in the page's URL) with its custom field values and
@@ -28,8 +15,8 @@ type ticket struct {
 type Tickets struct {
 	app.Compo
 	session
-	list []ticket
-	open *ticket
+	list []protocol.Ticket
+	open *protocol.TicketDetail
 	err  string
 }
 
@@ -39,9 +26,7 @@ func (p *Tickets) OnMount(ctx app.Context) {
 			p.load(ctx, id)
 		}
 		ctx.Async(func() {
-			var out struct {
-				Tickets []ticket `json:"tickets"`
-			}
+			var out protocol.TicketList
 			err := call(ctx, "GET", "/api/Tickets", nil, &out)
 			ctx.Dispatch(func(app.Context) {
 				if err != nil {
@@ -59,7 +44,7 @@ func (p *Tickets) Render() app.UI {
 		id := t.ID
 		rows = append(rows, app.Tr().DataSet("ticket", t.ID).Body(
 			app.Td().Body(app.Button().Class("cc-ticket-link").Text("#"+strconv.FormatInt(t.ID, 10)).OnClick(func(ctx app.Context, e app.Event) { p.load(ctx, id) }, app.EventScope(id))),
-			app.Td().Text(t.Summary), app.Td().Text(t.Status), app.Td().Text(localTime(t.CreatedAt)), app.Td().Text(shortID(t.ChatID)),
+			app.Td().Text(t.Summary), app.Td().Text(t.Status), app.Td().Text(clock(t.CreatedAt)), app.Td().Text(shortID(t.ChatID)),
 		))
 	}
 	var detail app.UI = app.Text("")
@@ -78,7 +63,7 @@ func (p *Tickets) Render() app.UI {
 		}
 		detail = app.Section().ID("cc-ticket").Class("cc-embed").DataSet("ticket", t.ID).Body(
 			app.H2().Text(fmt.Sprintf("Ticket #%d: %s", t.ID, t.Summary)),
-			table([]string{"Status", "Logged", "Chat"}, []app.UI{cells(t.Status, localTime(t.CreatedAt), shortID(t.ChatID))}),
+			table([]string{"Status", "Logged", "Chat"}, []app.UI{cells(t.Status, clock(t.CreatedAt), shortID(t.ChatID))}),
 			fields,
 			app.H3().Text("Transcript"),
 			app.Pre().Class("cc-code").Text(t.Details),
@@ -94,7 +79,7 @@ func (p *Tickets) Render() app.UI {
 
 func (p *Tickets) load(ctx app.Context, id int64) {
 	ctx.Async(func() {
-		var t ticket
+		var t protocol.TicketDetail
 		err := call(ctx, "GET", fmt.Sprintf("/api/Tickets/%d", id), nil, &t)
 		ctx.Dispatch(func(app.Context) {
 			if err != nil {

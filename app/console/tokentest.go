@@ -11,6 +11,7 @@ import (
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	"halochat/app/flow"
+	"halochat/app/protocol"
 )
 
 // claimRow says what one claim of a pasted token would do.
@@ -22,7 +23,7 @@ type claimRow struct {
 // tokenReport decodes a JWT (without checking its signature: the server
 // does) and says which claims would fill which fields under profile p's
 // mappings, and why the token or a claim would be refused.
-func tokenReport(raw string, p *profile, schema flow.Schema, now time.Time) (notes []string, rows []claimRow) {
+func tokenReport(raw string, p *protocol.ChatProfile, schema flow.Schema, now time.Time) (notes []string, rows []claimRow) {
 	parts := strings.Split(strings.TrimSpace(raw), ".")
 	if len(parts) != 3 {
 		return []string{"Not a JWT: it must have three parts separated by dots."}, nil

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"halochat/app/flow"
+	"halochat/app/protocol"
 )
 
 func jwtOf(t *testing.T, header, claims map[string]any) string {
@@ -24,8 +25,8 @@ func jwtOf(t *testing.T, header, claims map[string]any) string {
 
 func TestTokenReportSaysWhatEachClaimFillsAndWhatIsRefused(t *testing.T) {
 	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
-	p := &profile{TokenMappings: map[string]string{"given_name": "firstname"},
-		Identity: identitySettings{HS256Secrets: []json.RawMessage{json.RawMessage(`{"kid":"k","secret":"s"}`)}}}
+	p := &protocol.ChatProfile{TokenMappings: map[string]string{"given_name": "firstname"},
+		Identity: protocol.IdentitySettings{HS256Secrets: []protocol.HMACSecret{{KID: "k", Secret: "s"}}}}
 	schema := flow.Schema{ChatFields: []flow.FieldDef{
 		{Name: "CFcustomerTier", Label: "Customer Tier", Type: flow.TypeChoice, Choices: []string{"gold", "silver"}},
 		{Name: "CFseats", Label: "Seats", Type: flow.TypeNumber},

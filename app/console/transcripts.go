@@ -46,9 +46,7 @@ func (t *Transcripts) search(ctx app.Context, q string) {
 		path += "&q=" + url.QueryEscape(q)
 	}
 	ctx.Async(func() {
-		var out struct {
-			Chats []protocol.ChatState `json:"chats"`
-		}
+		var out protocol.ChatList
 		err := call(ctx, "GET", path, nil, &out)
 		ctx.Dispatch(func(app.Context) {
 			t.searching = false
@@ -111,9 +109,7 @@ func (t *Transcripts) Render() app.UI {
 func (t *Transcripts) load(ctx app.Context, id string) {
 	t.open, t.msgs, t.details, t.detailErr = id, nil, nil, ""
 	ctx.Async(func() {
-		var out struct {
-			Messages []protocol.ChatMessage `json:"messages"`
-		}
+		var out protocol.MessageList
 		err := call(ctx, "GET", "/api/ChatMessage?chat_id="+url.QueryEscape(id), nil, &out)
 		d, derr := fetchDetails(ctx, id)
 		ctx.Dispatch(func(app.Context) {

@@ -5,29 +5,21 @@ import (
 	"strings"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
-)
 
-// portalUser is GET /api/User.
-type portalUser struct {
-	ID          int64  `json:"id"`
-	Email       string `json:"email"`
-	ExternalID  string `json:"externalId"`
-	FirstName   string `json:"firstName"`
-	LastName    string `json:"lastName"`
-	Phone       string `json:"phone"`
-	HasPassword bool   `json:"hasPassword"`
-	Disabled    bool   `json:"disabled"`
-}
+	"halochat/app/protocol"
+)
 
 // Users lists the users (self-service portal users and visitors that
 // identity tokens named), creates portal users with a password, edits
 // them (names, e-mail, a new password) and disables or enables them.
 type Users struct {
 	app.Compo
-	listPage[portalUser]
+	listPage[protocol.User]
 }
 
-func (p *Users) OnMount(ctx app.Context) { p.mount(ctx, "/api/User", nil) }
+func (p *Users) OnMount(ctx app.Context) {
+	p.mount(ctx, "/api/User", func(u protocol.User) int64 { return u.ID }, nil)
+}
 
 // userForm is the user form as read from the page (ids prefix + field).
 type userForm struct{ Email, FirstName, LastName, ExternalID, Phone, Password string }
@@ -48,9 +40,12 @@ func (f userForm) check(passwordRequired bool) map[string]string {
 	return errs
 }
 
-func (f userForm) body(disabled bool) map[string]any {
-	return map[string]any{"email": f.Email, "firstName": f.FirstName, "lastName": f.LastName, "externalId": f.ExternalID,
-		"phone": f.Phone, "password": f.Password, "disabled": disabled}
+// input is the form written over u (the user as listed; a new user's is
+// empty): the fields the form does not show, such as the username, keep
+// their values.
+func (f userForm) input(u protocol.User, disabled bool) protocol.UserInput {
+	u.Email, u.FirstName, u.LastName, u.ExternalID, u.Phone, u.Disabled = f.Email, f.FirstName, f.LastName, f.ExternalID, f.Phone, disabled
+	return protocol.UserInput{User: u, Password: f.Password}
 }
 
 // userInputs are the labelled inputs of a user form, ids prefix + field.
@@ -104,7 +99,7 @@ func (p *Users) submit(ctx app.Context, e app.Event) {
 		return
 	}
 	p.errs = map[string]string{}
-	p.create(ctx, in.body(false), nil, func() {
+	p.create(ctx, in.input(protocol.User{}, false), nil, func() {
 		for _, f := range []string{"email", "firstName", "lastName", "phone", "externalId", "password"} {
 			setInput("us-"+f, "")
 		}
@@ -112,7 +107,7 @@ func (p *Users) submit(ctx app.Context, e app.Event) {
 	})
 }
 
-func (p *Users) open(ctx app.Context, u portalUser) {
+func (p *Users) open(ctx app.Context, u protocol.User) {
 	p.startEdit(ctx, u.ID, func() {
 		setInput("us-e-email", u.Email)
 		setInput("us-e-firstName", u.FirstName)
@@ -134,7 +129,7 @@ func (p *Users) editor() app.UI {
 		if p.invalid(in.check(false)) {
 			return
 		}
-		p.send(ctx, "PUT", path, in.body(disabled), nil, func(app.Context) {
+		p.send(ctx, "PUT", path, in.input(u, disabled), nil, func(app.Context) {
 			setInput("us-e-password", "")
 			p.editOK = done
 		})

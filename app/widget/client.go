@@ -101,7 +101,7 @@ func (c *Client) End(ctx context.Context, chatID, secret string) error {
 func (c *Client) Upgrade(ctx context.Context, chatID, secret, idToken string) (*protocol.ChatState, error) {
 	var st protocol.ChatState
 	err := c.call(ctx, "POST", "/chat/api/v1/chats/"+url.PathEscape(chatID)+"/upgrade", resumeHeader(secret),
-		map[string]string{"id_token": idToken}, &st)
+		protocol.UpgradeRequest{IDToken: idToken}, &st)
 	if err != nil {
 		return nil, err
 	}

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"halochat/app/protocol"
 	"halochat/backend/store"
 )
 
@@ -98,15 +99,9 @@ func (s *Service) RequirePermission(perm string, next http.Handler) http.Handler
 	})
 }
 
-// Me describes the logged-in agent.
-type Me struct {
-	ID    int64  `json:"id"`
-	Email string `json:"email"`
-	Name  string `json:"name"`
-	Role  string `json:"role"`
+func me(a *store.Agent) protocol.Me {
+	return protocol.Me{ID: a.ID, Email: a.Email, Name: a.Name, Role: a.Role}
 }
-
-func me(a *store.Agent) Me { return Me{ID: a.ID, Email: a.Email, Name: a.Name, Role: a.Role} }
 
 // Routes serves /auth/token, /auth/login, /auth/logout and /auth/me.
 func (s *Service) Routes(mux *http.ServeMux) {
@@ -169,11 +164,6 @@ func (s *Service) handleToken(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-type loginRequest struct {
-	Email    string `json:"email"`
-	Password string `json:"password"`
-}
-
 func (s *Service) handleLogin(w http.ResponseWriter, r *http.Request) {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
@@ -182,7 +172,7 @@ func (s *Service) handleLogin(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, 8<<10)
-	var req loginRequest
+	var req protocol.LoginRequest
 	dec := json.NewDecoder(r.Body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil {
@@ -212,7 +202,7 @@ func (s *Service) handleLogin(w http.ResponseWriter, r *http.Request) {
 		Secure: s.SecureCookies || r.TLS != nil, SameSite: http.SameSiteStrictMode,
 		MaxAge: int(s.sessionTTL().Seconds()),
 	})
-	writeJSON(w, http.StatusOK, map[string]any{"agent": me(a), "token": token, "expires_in": int(s.sessionTTL().Seconds())})
+	writeJSON(w, http.StatusOK, protocol.AgentLogin{Agent: me(a), Token: token, ExpiresIn: int(s.sessionTTL().Seconds())})
 }
 
 func (s *Service) handleLogout(w http.ResponseWriter, r *http.Request) {

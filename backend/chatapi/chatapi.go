@@ -141,11 +141,6 @@ func (h *Handler) start(w http.ResponseWriter, r *http.Request) {
 	httpx.WriteJSON(w, status, resp)
 }
 
-// upgradeRequest is the body of POST /chat/api/v1/chats/{id}/upgrade.
-type upgradeRequest struct {
-	IDToken string `json:"id_token"`
-}
-
 // upgrade signs the browser's anonymous chat in as the token's user
 // (upgradeAnonChat). The chat is proved by its resume secret.
 func (h *Handler) upgrade(w http.ResponseWriter, r *http.Request) {
@@ -159,7 +154,7 @@ func (h *Handler) upgrade(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	var req upgradeRequest
+	var req protocol.UpgradeRequest
 	if !httpx.DecodeBody(w, r, h.cfg.MaxBodyBytes, &req) {
 		return
 	}
@@ -187,12 +182,6 @@ func (h *Handler) availability(w http.ResponseWriter, r *http.Request) {
 	httpx.WritePublicJSON(w, http.StatusOK, av, 30*time.Second)
 }
 
-// ChatDetail is GET /api/Chat/{id}: the chat and its transcript.
-type ChatDetail struct {
-	Chat     protocol.ChatState     `json:"chat"`
-	Messages []protocol.ChatMessage `json:"messages"`
-}
-
 func pageOf(r *http.Request) store.Page {
 	q := r.URL.Query()
 	off, _ := strconv.ParseInt(q.Get("offset"), 10, 64)
@@ -212,7 +201,7 @@ func (h *Handler) listChats(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	httpx.WriteJSON(w, http.StatusOK, map[string]any{"chats": out})
+	httpx.WriteJSON(w, http.StatusOK, protocol.ChatList{Chats: out})
 }
 
 func (h *Handler) chat(w http.ResponseWriter, r *http.Request, id string) (*store.Chat, bool) {
@@ -239,7 +228,7 @@ func (h *Handler) getChat(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	httpx.WriteJSON(w, http.StatusOK, ChatDetail{Chat: *st, Messages: msgs})
+	httpx.WriteJSON(w, http.StatusOK, protocol.ChatTranscript{Chat: *st, Messages: msgs})
 }
 
 func (h *Handler) acceptChat(w http.ResponseWriter, r *http.Request) {
@@ -276,18 +265,11 @@ func (h *Handler) listMessages(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	httpx.WriteJSON(w, http.StatusOK, map[string]any{"messages": msgs})
-}
-
-// AgentMessage is the body of POST /api/ChatMessage.
-type AgentMessage struct {
-	ChatID      string `json:"chat_id"`
-	ClientMsgID string `json:"client_msg_id"`
-	Text        string `json:"text"`
+	httpx.WriteJSON(w, http.StatusOK, protocol.MessageList{Messages: msgs})
 }
 
 func (h *Handler) postMessage(w http.ResponseWriter, r *http.Request) {
-	var req AgentMessage
+	var req protocol.AgentMessage
 	if !httpx.DecodeBody(w, r, h.cfg.MaxBodyBytes, &req) {
 		return
 	}
@@ -300,14 +282,8 @@ func (h *Handler) postMessage(w http.ResponseWriter, r *http.Request) {
 	httpx.WriteJSON(w, http.StatusCreated, ack)
 }
 
-// IsTyping is the body of POST /api/ChatMessage/IsTyping.
-type IsTyping struct {
-	ChatID string `json:"chat_id"`
-	Typing bool   `json:"typing"`
-}
-
 func (h *Handler) isTyping(w http.ResponseWriter, r *http.Request) {
-	var req IsTyping
+	var req protocol.AgentTyping
 	if !httpx.DecodeBody(w, r, h.cfg.MaxBodyBytes, &req) {
 		return
 	}
@@ -317,20 +293,6 @@ func (h *Handler) isTyping(w http.ResponseWriter, r *http.Request) {
 	}
 	h.cfg.Chats.PublishTyping(req.ChatID, protocol.FromAgent, req.Typing)
 	w.WriteHeader(http.StatusNoContent)
-}
-
-// TicketDetail is a ticket with its custom field values.
-type TicketDetail struct {
-	store.Ticket
-	Fields []TicketField `json:"fields"`
-}
-
-// TicketField is one ticket custom field value.
-type TicketField struct {
-	FieldID int64  `json:"field_id"`
-	Name    string `json:"name"`
-	Label   string `json:"label"`
-	Value   string `json:"value"`
 }
 
 func (h *Handler) listTickets(w http.ResponseWriter, r *http.Request) {
@@ -343,10 +305,11 @@ func (h *Handler) listTickets(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	if list == nil {
-		list = []store.Ticket{}
+	out := protocol.TicketList{Tickets: make([]protocol.Ticket, len(list))}
+	for i := range list {
+		out.Tickets[i] = ticketOf(&list[i])
 	}
-	httpx.WriteJSON(w, http.StatusOK, map[string]any{"tickets": list})
+	httpx.WriteJSON(w, http.StatusOK, out)
 }
 
 func (h *Handler) getTicket(w http.ResponseWriter, r *http.Request) {
@@ -356,9 +319,15 @@ func (h *Handler) getTicket(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	out := TicketDetail{Ticket: *t, Fields: []TicketField{}}
+	out := protocol.TicketDetail{Ticket: ticketOf(t), Fields: []protocol.TicketField{}}
 	for _, v := range vals {
-		out.Fields = append(out.Fields, TicketField{FieldID: v.FieldID, Name: v.Name, Label: v.Label, Value: v.Value})
+		out.Fields = append(out.Fields, protocol.TicketField{FieldID: v.FieldID, Name: v.Name, Label: v.Label, Value: v.Value})
 	}
 	httpx.WriteJSON(w, http.StatusOK, out)
+}
+
+// ticketOf is a ticket as the agents' API shows it.
+func ticketOf(t *store.Ticket) protocol.Ticket {
+	return protocol.Ticket{ID: t.ID, TicketTypeID: t.TicketTypeID, UserID: t.UserID, ChatID: t.ChatID, Summary: t.Summary,
+		Details: t.Details, Status: t.Status, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt}
 }

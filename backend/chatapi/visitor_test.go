@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"halochat/app/protocol"
-	"halochat/backend/chatapi"
 	"halochat/backend/demo"
 	"halochat/backend/store"
 )
@@ -83,7 +82,7 @@ func TestVisitorBotFlowAndTicket(t *testing.T) {
 		_ = all
 
 		tok := n.agentToken(e.demo.Agent.Email, e.demo.Agent.Password)
-		var td chatapi.TicketDetail
+		var td protocol.TicketDetail
 		if code := n.call("GET", fmt.Sprintf("/api/Tickets/%d", ticket), nil, &td, "Authorization", "Bearer "+tok); code != 200 {
 			t.Fatalf("get ticket: %d", code)
 		}
@@ -97,13 +96,13 @@ func TestVisitorBotFlowAndTicket(t *testing.T) {
 		if len(fields) != 2 || fields["CFcustomerTier"] != "gold" || fields["CFaccountNumber"] != "A-1" {
 			t.Fatalf("ticket fields: %+v (want tier and account only, not internal notes)", td.Fields)
 		}
-		var detail chatapi.ChatDetail
+		var detail protocol.ChatTranscript
 		n.call("GET", "/api/Chat/"+resp.ChatID, nil, &detail, "Authorization", "Bearer "+tok)
 		if detail.Chat.Status != protocol.ChatStatusEnded || detail.Chat.TicketID != ticket {
 			t.Fatalf("chat: %+v", detail.Chat)
 		}
 		checkSeqs(t, detail.Messages, 1)
-		var tl struct{ Tickets []store.Ticket }
+		var tl protocol.TicketList
 		if code := n.call("GET", "/api/Tickets?chat_id="+resp.ChatID, nil, &tl, "Authorization", "Bearer "+tok); code != 200 || len(tl.Tickets) != 1 {
 			t.Fatalf("list tickets: %d %+v", code, tl)
 		}

@@ -7,44 +7,19 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"time"
 
+	"halochat/app/protocol"
 	"halochat/backend/auth"
 	"halochat/backend/identity"
 	"halochat/backend/secret"
 	"halochat/backend/store"
 )
 
-// APIClientJSON is an API client as the API shows it: never its secret.
-type APIClientJSON struct {
-	ID          int64     `json:"id"`
-	ClientID    string    `json:"clientId"`
-	Name        string    `json:"name"`
-	Permissions []string  `json:"permissions"`
-	Disabled    bool      `json:"disabled"`
-	CreatedAt   time.Time `json:"createdAt"`
-	UpdatedAt   time.Time `json:"updatedAt"`
-}
-
-// APIClientWithSecret is an API client with its secret, answered once:
-// when it is created or its secret replaced. Only a hash is stored.
-type APIClientWithSecret struct {
-	APIClientJSON
-	ClientSecret string `json:"clientSecret"`
-}
-
-// APIClientInput is what POST and PUT take. clientId may be chosen at
-// creation (letters, digits, '-', '_', '.'; generated when empty) and
-// cannot change; id and the times are read-only.
-type APIClientInput struct {
-	APIClientJSON
-}
-
 // clientSecretBytes is the random size of an API client secret.
 const clientSecretBytes = 32
 
-func clientJSON(c *store.APIClient) APIClientJSON {
-	j := APIClientJSON{ID: c.ID, ClientID: c.ClientID, Name: c.Name, Permissions: []string(c.Permissions),
+func clientJSON(c *store.APIClient) protocol.APIClient {
+	j := protocol.APIClient{ID: c.ID, ClientID: c.ClientID, Name: c.Name, Permissions: []string(c.Permissions),
 		Disabled: c.Disabled, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
 	if j.Permissions == nil {
 		j.Permissions = []string{}
@@ -73,7 +48,7 @@ func (a *IdentityAPI) getClient(w http.ResponseWriter, r *http.Request) error {
 }
 
 // checkClientInput validates the name and the permissions.
-func checkClientInput(in *APIClientInput) (store.StringList, error) {
+func checkClientInput(in *protocol.APIClientInput) (store.StringList, error) {
 	if err := textField("name", in.Name, true, 200); err != nil {
 		return nil, err
 	}
@@ -103,7 +78,7 @@ func validClientID(s string) bool {
 }
 
 func (a *IdentityAPI) createClient(w http.ResponseWriter, r *http.Request) error {
-	var in APIClientInput
+	var in protocol.APIClientInput
 	if err := readJSON(w, r, maxAdminBody, &in); err != nil {
 		return err
 	}
@@ -123,7 +98,7 @@ func (a *IdentityAPI) createClient(w http.ResponseWriter, r *http.Request) error
 		}
 		return err
 	}
-	return writeOK(w, http.StatusCreated, APIClientWithSecret{APIClientJSON: clientJSON(c), ClientSecret: sec})
+	return writeOK(w, http.StatusCreated, protocol.APIClientWithSecret{APIClient: clientJSON(c), ClientSecret: sec})
 }
 
 func (a *IdentityAPI) updateClient(w http.ResponseWriter, r *http.Request) error {
@@ -131,7 +106,7 @@ func (a *IdentityAPI) updateClient(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	var in APIClientInput
+	var in protocol.APIClientInput
 	if err := readJSON(w, r, maxAdminBody, &in); err != nil {
 		return err
 	}
@@ -180,32 +155,11 @@ func (a *IdentityAPI) rotateClientSecret(w http.ResponseWriter, r *http.Request)
 	if err := a.Store.UpdateAPIClient(r.Context(), c); err != nil {
 		return err
 	}
-	return writeOK(w, http.StatusOK, APIClientWithSecret{APIClientJSON: clientJSON(c), ClientSecret: sec})
+	return writeOK(w, http.StatusOK, protocol.APIClientWithSecret{APIClient: clientJSON(c), ClientSecret: sec})
 }
 
-// AgentJSON is an agent (or admin) as the API shows it.
-type AgentJSON struct {
-	ID         int64      `json:"id"`
-	Email      string     `json:"email"`
-	Name       string     `json:"name"`
-	Role       string     `json:"role"`     // "agent" | "admin"
-	Presence   string     `json:"presence"` // offline | online | away
-	Disabled   bool       `json:"disabled"`
-	LastSeenAt *time.Time `json:"lastSeenAt"`
-	CreatedAt  time.Time  `json:"createdAt"`
-	UpdatedAt  time.Time  `json:"updatedAt"`
-}
-
-// AgentInput is what POST and PUT take. password is required at creation
-// (10 to 72 bytes) and, when given on PUT, replaces the old one; id,
-// presence, lastSeenAt and the times are read-only.
-type AgentInput struct {
-	AgentJSON
-	Password string `json:"password,omitempty"`
-}
-
-func agentJSON(ag *store.Agent) AgentJSON {
-	j := AgentJSON{ID: ag.ID, Email: ag.Email, Name: ag.Name, Role: ag.Role, Presence: ag.Presence,
+func agentJSON(ag *store.Agent) protocol.Agent {
+	j := protocol.Agent{ID: ag.ID, Email: ag.Email, Name: ag.Name, Role: ag.Role, Presence: ag.Presence,
 		Disabled: ag.Disabled, CreatedAt: ag.CreatedAt, UpdatedAt: ag.UpdatedAt}
 	if !ag.LastSeenAt.IsZero() {
 		t := ag.LastSeenAt
@@ -267,7 +221,7 @@ func hashPassword(password string, required bool, whose string) (string, error) 
 
 // checkAgentInput validates e-mail, name, role and (when given or
 // required) the password, and returns the password's hash ("" = none).
-func checkAgentInput(in *AgentInput, passwordRequired bool) (string, error) {
+func checkAgentInput(in *protocol.AgentInput, passwordRequired bool) (string, error) {
 	if err := checkEmail(in.Email); err != nil {
 		return "", err
 	}
@@ -281,7 +235,7 @@ func checkAgentInput(in *AgentInput, passwordRequired bool) (string, error) {
 }
 
 func (a *IdentityAPI) createAgent(w http.ResponseWriter, r *http.Request) error {
-	var in AgentInput
+	var in protocol.AgentInput
 	if err := readJSON(w, r, maxAdminBody, &in); err != nil {
 		return err
 	}
@@ -322,7 +276,7 @@ func (a *IdentityAPI) updateAgent(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	var in AgentInput
+	var in protocol.AgentInput
 	if err := readJSON(w, r, maxAdminBody, &in); err != nil {
 		return err
 	}

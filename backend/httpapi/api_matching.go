@@ -7,30 +7,12 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"time"
 	"unicode/utf8"
 
+	"halochat/app/protocol"
 	"halochat/backend/auth"
 	"halochat/backend/identity"
 )
-
-// ChatMatchingDataInput is one item of a POST /api/ChatMatchingData body
-// (SPEC §7): json_content is any JSON object, mapped at the chat start
-// with the profile's identity token mappings, exactly as claims would be.
-type ChatMatchingDataInput struct {
-	JSONContent json.RawMessage `json:"json_content"`
-	SingleUse   bool            `json:"single_use"`
-}
-
-// ChatMatchingDataJSON is one registered item: put guid and key in the
-// identity token as the claims chatmatchingdataguid and
-// chatmatchingdatakey. The key is shown only here.
-type ChatMatchingDataJSON struct {
-	GUID      string    `json:"guid"`
-	Key       string    `json:"key"`
-	ExpiresAt time.Time `json:"expires_at"`
-	SingleUse bool      `json:"single_use"`
-}
 
 // createMatchingData is POST /api/ChatMatchingData: 201 with one
 // {guid, key, expires_at, single_use} per item, in order.
@@ -51,9 +33,9 @@ func (a *IdentityAPI) createMatchingData(w http.ResponseWriter, r *http.Request)
 	if err != nil {
 		return err
 	}
-	out := make([]ChatMatchingDataJSON, len(made))
+	out := make([]protocol.ChatMatchingData, len(made))
 	for i, m := range made {
-		out[i] = ChatMatchingDataJSON{GUID: m.GUID, Key: m.Key, ExpiresAt: m.ExpiresAt, SingleUse: m.SingleUse}
+		out[i] = protocol.ChatMatchingData{GUID: m.GUID, Key: m.Key, ExpiresAt: m.ExpiresAt, SingleUse: m.SingleUse}
 	}
 	return writeOK(w, http.StatusCreated, out)
 }

@@ -15,39 +15,10 @@ import (
 	"halochat/backend/store"
 )
 
-// ChatProfileJSON is a chat profile as the API shows it. Its secrets
-// (HS256 secrets, the key) are shown to admins: the embed snippet needs
-// the key and the host backend the secret.
-type ChatProfileJSON struct {
-	ID                string                 `json:"id"`
-	Key               string                 `json:"key"`
-	Name              string                 `json:"name"`
-	Access            string                 `json:"access"`
-	Appearance        store.Appearance       `json:"appearance"`
-	AllowedOrigins    []string               `json:"allowedOrigins"`
-	Identity          store.IdentitySettings `json:"identity"`
-	TokenMappings     map[string]string      `json:"tokenMappings"`
-	Availability      store.Availability     `json:"availability"`
-	EmailStorageKey   string                 `json:"emailStorageKey"`
-	TrustEmailStorage bool                   `json:"trustEmailStorage"`
-	FlowID            int64                  `json:"flowId"`
-	StartStep         int64                  `json:"startStep"`
-	TicketTypeID      int64                  `json:"ticketTypeId"`
-	CreatedAt         time.Time              `json:"createdAt"`
-	UpdatedAt         time.Time              `json:"updatedAt"`
-}
-
-// ChatProfileInput is what POST and PUT take: the settings. id, key,
-// createdAt and updatedAt are read-only: accepted (so that a GET's answer
-// can be sent back) and ignored, but a PUT's id must match the path's.
-type ChatProfileInput struct {
-	ChatProfileJSON
-}
-
-func profileJSON(p *store.ChatProfile) ChatProfileJSON {
-	j := ChatProfileJSON{ID: p.ID, Key: p.Key, Name: p.Name, Access: p.Access, Appearance: p.Appearance,
-		AllowedOrigins: []string(p.AllowedOrigins), Identity: p.Identity, TokenMappings: map[string]string(p.TokenMappings),
-		Availability: p.Availability, EmailStorageKey: p.EmailStorageKey, TrustEmailStorage: p.TrustEmailStorage,
+func profileJSON(p *store.ChatProfile) protocol.ChatProfile {
+	j := protocol.ChatProfile{ID: p.ID, Key: p.Key, Name: p.Name, Access: p.Access, Appearance: protocol.Appearance(p.Appearance),
+		AllowedOrigins: []string(p.AllowedOrigins), Identity: protocol.IdentitySettings(p.Identity), TokenMappings: map[string]string(p.TokenMappings),
+		Availability: protocol.AvailabilitySettings(p.Availability), EmailStorageKey: p.EmailStorageKey, TrustEmailStorage: p.TrustEmailStorage,
 		FlowID: p.FlowID, StartStep: p.StartStep, TicketTypeID: p.TicketTypeID, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
 	if j.AllowedOrigins == nil {
 		j.AllowedOrigins = []string{}
@@ -83,7 +54,7 @@ func (a *IdentityAPI) profile(ctx context.Context, id string) (*store.ChatProfil
 }
 
 func (a *IdentityAPI) createProfile(w http.ResponseWriter, r *http.Request) error {
-	var in ChatProfileInput
+	var in protocol.ChatProfileInput
 	if err := readJSON(w, r, maxAdminBody, &in); err != nil {
 		return err
 	}
@@ -105,7 +76,7 @@ func (a *IdentityAPI) updateProfile(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	var in ChatProfileInput
+	var in protocol.ChatProfileInput
 	if err := readJSON(w, r, maxAdminBody, &in); err != nil {
 		return err
 	}
@@ -138,12 +109,6 @@ func (a *IdentityAPI) deleteProfile(w http.ResponseWriter, r *http.Request) erro
 	return writeOK(w, http.StatusNoContent, nil)
 }
 
-// ProfileKey is the answer of a key regeneration.
-type ProfileKey struct {
-	ID  string `json:"id"`
-	Key string `json:"key"`
-}
-
 func (a *IdentityAPI) regenerateProfileKey(w http.ResponseWriter, r *http.Request) error {
 	p, err := a.profile(r.Context(), r.PathValue("id"))
 	if err != nil {
@@ -153,12 +118,12 @@ func (a *IdentityAPI) regenerateProfileKey(w http.ResponseWriter, r *http.Reques
 	if err != nil {
 		return err
 	}
-	return writeOK(w, http.StatusOK, ProfileKey{ID: p.ID, Key: key})
+	return writeOK(w, http.StatusOK, protocol.ProfileKey{ID: p.ID, Key: key})
 }
 
 // applyProfile validates in and copies it onto p (all settings but the
 // id, key and times), or changes nothing and says what is wrong.
-func (a *IdentityAPI) applyProfile(ctx context.Context, p *store.ChatProfile, in *ChatProfileInput) error {
+func (a *IdentityAPI) applyProfile(ctx context.Context, p *store.ChatProfile, in *protocol.ChatProfileInput) error {
 	if err := textField("name", in.Name, true, 200); err != nil {
 		return err
 	}
@@ -193,7 +158,7 @@ func (a *IdentityAPI) applyProfile(ctx context.Context, p *store.ChatProfile, in
 	if err != nil {
 		return err
 	}
-	if field, err := identity.ValidateIdentitySettings(in.Identity); err != nil {
+	if field, err := identity.ValidateIdentitySettings(store.IdentitySettings(in.Identity)); err != nil {
 		return apiInvalid(field, "%v", err)
 	}
 	mappings, err := normalizeMappings(in.TokenMappings)
@@ -215,11 +180,11 @@ func (a *IdentityAPI) applyProfile(ctx context.Context, p *store.ChatProfile, in
 
 	p.Name = strings.TrimSpace(in.Name)
 	p.Access = in.Access
-	p.Appearance = ap
+	p.Appearance = store.Appearance(ap)
 	p.AllowedOrigins = origins
-	p.Identity = in.Identity
+	p.Identity = store.IdentitySettings(in.Identity)
 	p.TokenMappings = mappings
-	p.Availability = in.Availability
+	p.Availability = store.Availability(in.Availability)
 	p.EmailStorageKey = in.EmailStorageKey
 	p.TrustEmailStorage = in.TrustEmailStorage
 	p.FlowID, p.StartStep, p.TicketTypeID = in.FlowID, in.StartStep, in.TicketTypeID
@@ -227,7 +192,7 @@ func (a *IdentityAPI) applyProfile(ctx context.Context, p *store.ChatProfile, in
 }
 
 // checkProfileRefs checks the flow, its start step, and the ticket type.
-func (a *IdentityAPI) checkProfileRefs(ctx context.Context, in *ChatProfileInput) error {
+func (a *IdentityAPI) checkProfileRefs(ctx context.Context, in *protocol.ChatProfileInput) error {
 	if in.FlowID < 0 {
 		return apiInvalid("flowId", "must be a flow id, or 0 for none")
 	}
@@ -353,7 +318,7 @@ func validHHMM(s string) bool {
 }
 
 // validateAvailability checks the time zone, weekly intervals and holidays.
-func validateAvailability(av store.Availability) error {
+func validateAvailability(av protocol.AvailabilitySettings) error {
 	if av.TimeZone != "" {
 		if _, err := time.LoadLocation(av.TimeZone); err != nil || av.TimeZone == "Local" {
 			return apiInvalid("availability.timeZone", "%q is not an IANA time zone (such as Europe/London)", av.TimeZone)

@@ -6,37 +6,13 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
+	"halochat/app/protocol"
 	"halochat/backend/store"
 )
 
-// UserJSON is a user (a visitor or self-service portal user) as the API
-// shows it: never its password hash.
-type UserJSON struct {
-	ID          int64     `json:"id"`
-	Email       string    `json:"email"`
-	ExternalID  string    `json:"externalId"`
-	Username    string    `json:"username"`
-	FirstName   string    `json:"firstName"`
-	LastName    string    `json:"lastName"`
-	Phone       string    `json:"phone"`
-	HasPassword bool      `json:"hasPassword"` // can log in to the portal with a password
-	Disabled    bool      `json:"disabled"`
-	CreatedAt   time.Time `json:"createdAt"`
-	UpdatedAt   time.Time `json:"updatedAt"`
-}
-
-// UserInput is what POST and PUT take. password (10 to 72 bytes) is
-// required at creation and, when given on PUT, replaces the old one;
-// id, hasPassword and the times are read-only.
-type UserInput struct {
-	UserJSON
-	Password string `json:"password,omitempty"`
-}
-
-func userJSON(u *store.User) UserJSON {
-	return UserJSON{ID: u.ID, Email: u.Email, ExternalID: u.ExternalID, Username: u.Username, FirstName: u.FirstName,
+func userJSON(u *store.User) protocol.User {
+	return protocol.User{ID: u.ID, Email: u.Email, ExternalID: u.ExternalID, Username: u.Username, FirstName: u.FirstName,
 		LastName: u.LastName, Phone: u.Phone, HasPassword: u.PasswordHash != "", Disabled: u.Disabled,
 		CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt}
 }
@@ -77,7 +53,7 @@ func (a *IdentityAPI) getUser(w http.ResponseWriter, r *http.Request) error {
 
 // checkUserInput validates the fields and (when given or required) the
 // password, and returns the password's hash ("" = none given).
-func checkUserInput(in *UserInput, passwordRequired bool) (string, error) {
+func checkUserInput(in *protocol.UserInput, passwordRequired bool) (string, error) {
 	if err := checkEmail(in.Email); err != nil {
 		return "", err
 	}
@@ -94,7 +70,7 @@ func checkUserInput(in *UserInput, passwordRequired bool) (string, error) {
 
 // userTaken answers 409 naming the field when another user holds the
 // e-mail address or the external id.
-func (a *IdentityAPI) userTaken(ctx context.Context, self int64, in *UserInput) error {
+func (a *IdentityAPI) userTaken(ctx context.Context, self int64, in *protocol.UserInput) error {
 	email := store.NormalizeEmail(in.Email)
 	switch u, err := a.Store.GetUserByEmail(ctx, email); {
 	case err == nil && u.ID != self:
@@ -113,7 +89,7 @@ func (a *IdentityAPI) userTaken(ctx context.Context, self int64, in *UserInput) 
 	return nil
 }
 
-func applyUserInput(u *store.User, in *UserInput) {
+func applyUserInput(u *store.User, in *protocol.UserInput) {
 	u.Email, u.ExternalID = in.Email, strings.TrimSpace(in.ExternalID)
 	u.Username, u.FirstName, u.LastName, u.Phone = strings.TrimSpace(in.Username), strings.TrimSpace(in.FirstName),
 		strings.TrimSpace(in.LastName), strings.TrimSpace(in.Phone)
@@ -121,7 +97,7 @@ func applyUserInput(u *store.User, in *UserInput) {
 }
 
 func (a *IdentityAPI) createUser(w http.ResponseWriter, r *http.Request) error {
-	var in UserInput
+	var in protocol.UserInput
 	if err := readJSON(w, r, maxAdminBody, &in); err != nil {
 		return err
 	}
@@ -148,7 +124,7 @@ func (a *IdentityAPI) updateUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var in UserInput
+	var in protocol.UserInput
 	if err := readJSON(w, r, maxAdminBody, &in); err != nil {
 		return err
 	}

@@ -5,7 +5,8 @@ import "strings"
 // ChatEndpoint documents one route of the chat runtime (backend/chatapi,
 // backend/realtime), which mounts its own handlers: the widget's API, the
 // long-poll transport, the websockets and the agents' chat REST API. Their
-// JSON bodies are the types of app/protocol/chat.go.
+// JSON bodies are the types of app/protocol (chat.go; agent.go for the
+// agents' REST API).
 type ChatEndpoint struct {
 	Method, Path, Summary, Access string
 }
@@ -48,7 +49,7 @@ func addChatEndpoints(op func(path, method string, o jsonObj)) {
 			"summary":     e.Summary,
 			"operationId": strings.ToLower(e.Method) + strings.NewReplacer("/", "_", "{", "", "}", "", ".", "").Replace(e.Path),
 			"tags":        []string{"chat"},
-			"description": "Access: " + e.Access + ". Bodies are the JSON types of app/protocol/chat.go; refusals are {\"error\":{\"code\",\"message\",\"field\"}}.",
+			"description": "Access: " + e.Access + ". Bodies are the JSON types of app/protocol (chat.go, agent.go); refusals are {\"error\":{\"code\",\"message\",\"field\"}}.",
 			"responses":   jsonObj{"default": jsonObj{"description": "See the summary; errors as {\"error\":{\"code\",\"message\"}}"}},
 		}
 		if strings.Contains(e.Path, "{id}") {

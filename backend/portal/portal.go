@@ -109,41 +109,12 @@ func (s *Service) Routes(mux *http.ServeMux) {
 // go-app application (it shares that wasm; see app/console/portal.go).
 const PagePath = "/console/portal"
 
-// Me is the logged-in portal user as the portal shows them.
-type Me struct {
-	ID        int64  `json:"id"`
-	Email     string `json:"email"`
-	FirstName string `json:"firstName"`
-	LastName  string `json:"lastName"`
-	Name      string `json:"name"` // first and last name, or the e-mail address
-}
-
-func meOf(u *store.User) Me {
+func meOf(u *store.User) protocol.PortalUser {
 	name := strings.TrimSpace(u.FirstName + " " + u.LastName)
 	if name == "" {
 		name = u.Email
 	}
-	return Me{ID: u.ID, Email: u.Email, FirstName: u.FirstName, LastName: u.LastName, Name: name}
-}
-
-// Ticket is one of the user's tickets.
-type Ticket struct {
-	ID        int64     `json:"id"`
-	Summary   string    `json:"summary"`
-	Status    string    `json:"status"`
-	Type      string    `json:"type"`
-	ChatID    string    `json:"chatId"`
-	CreatedAt time.Time `json:"createdAt"`
-}
-
-// Profile is a chat profile the portal offers: what the widget needs to
-// start, nothing else.
-type Profile struct {
-	ID     string `json:"id"`
-	Key    string `json:"key"`
-	Name   string `json:"name"`
-	Access string `json:"access"` // portal | portal_and_external
-	Colour string `json:"colour,omitempty"`
+	return protocol.PortalUser{ID: u.ID, Email: u.Email, FirstName: u.FirstName, LastName: u.LastName, Name: name}
 }
 
 // UserFrom returns the user of the request's portal session cookie; nil
@@ -286,23 +257,11 @@ func (s *Service) limited(w http.ResponseWriter, r *http.Request) bool {
 	return false
 }
 
-// loginRequest is the body of POST /portal/api/login.
-type loginRequest struct {
-	Email    string `json:"email"`
-	Password string `json:"password"`
-}
-
-// tokenLoginRequest is the body of POST /portal/api/login/token.
-type tokenLoginRequest struct {
-	ProfileID string `json:"profileId"`
-	IDToken   string `json:"id_token"`
-}
-
 func (s *Service) handleLogin(w http.ResponseWriter, r *http.Request) {
 	if s.limited(w, r) {
 		return
 	}
-	var req loginRequest
+	var req protocol.LoginRequest
 	if !httpx.DecodeBody(w, r, maxBody, &req) {
 		return
 	}
@@ -330,7 +289,7 @@ func (s *Service) handleTokenLogin(w http.ResponseWriter, r *http.Request) {
 	if s.limited(w, r) {
 		return
 	}
-	var req tokenLoginRequest
+	var req protocol.PortalTokenLoginRequest
 	if !httpx.DecodeBody(w, r, maxBody, &req) {
 		return
 	}
@@ -350,7 +309,7 @@ func (s *Service) loggedIn(w http.ResponseWriter, r *http.Request, token string,
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: token, Path: "/", HttpOnly: true,
 		Secure: s.cfg.SecureCookies || r.TLS != nil, SameSite: http.SameSiteLaxMode,
 		MaxAge: int(s.cfg.SessionTTL.Seconds())})
-	httpx.WriteJSON(w, http.StatusOK, map[string]any{"user": meOf(u), "expires_in": int(s.cfg.SessionTTL.Seconds())})
+	httpx.WriteJSON(w, http.StatusOK, protocol.PortalLogin{User: meOf(u), ExpiresIn: int(s.cfg.SessionTTL.Seconds())})
 }
 
 func (s *Service) handleLogout(w http.ResponseWriter, r *http.Request) {
@@ -364,20 +323,20 @@ func (s *Service) handleLogout(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// handleMe answers {"user": Me} when logged in, {"user": null} otherwise:
-// being logged out is no error on the portal page.
+// handleMe answers the user, or {"user": null} when logged out: being
+// logged out is no error on the portal page.
 func (s *Service) handleMe(w http.ResponseWriter, r *http.Request) {
 	u, err := s.UserFrom(r)
 	if err != nil {
 		httpx.Fail(w, r, s.cfg.Logger, err)
 		return
 	}
-	var me *Me
+	var me protocol.PortalMe
 	if u != nil {
 		m := meOf(u)
-		me = &m
+		me.User = &m
 	}
-	httpx.WriteJSON(w, http.StatusOK, map[string]any{"user": me})
+	httpx.WriteJSON(w, http.StatusOK, me)
 }
 
 func (s *Service) handleTickets(w http.ResponseWriter, r *http.Request) {
@@ -386,9 +345,9 @@ func (s *Service) handleTickets(w http.ResponseWriter, r *http.Request) {
 		httpx.Fail(w, r, s.cfg.Logger, err)
 		return
 	}
-	out := make([]Ticket, len(list))
+	out := make([]protocol.PortalTicket, len(list))
 	for i, t := range list {
-		out[i] = Ticket{ID: t.ID, Summary: t.Summary, Status: t.Status, Type: t.TypeName, ChatID: t.ChatID, CreatedAt: t.CreatedAt}
+		out[i] = protocol.PortalTicket{ID: t.ID, Summary: t.Summary, Status: t.Status, Type: t.TypeName, ChatID: t.ChatID, CreatedAt: t.CreatedAt}
 	}
 	httpx.WriteJSON(w, http.StatusOK, out)
 }
@@ -407,10 +366,10 @@ func (s *Service) handleProfiles(w http.ResponseWriter, r *http.Request) {
 		httpx.Fail(w, r, s.cfg.Logger, err)
 		return
 	}
-	out := []Profile{}
+	out := []protocol.PortalProfile{}
 	for _, p := range ps {
 		if p.Access == store.AccessPortalAndExternal || (u != nil && p.Access == store.AccessPortal) {
-			out = append(out, Profile{ID: p.ID, Key: p.Key, Name: p.Name, Access: p.Access, Colour: p.Appearance.Colour})
+			out = append(out, protocol.PortalProfile{ID: p.ID, Key: p.Key, Name: p.Name, Access: p.Access, Colour: p.Appearance.Colour})
 		}
 	}
 	httpx.WriteJSON(w, http.StatusOK, out)

@@ -418,7 +418,7 @@ func TestPortalProfilesTicketsAndChats(t *testing.T) {
 				}
 			}
 			r = b.do("GET", "/portal/api/tickets", nil)
-			var tickets []portal.Ticket
+			var tickets []protocol.PortalTicket
 			if r.status != 200 || json.Unmarshal(r.body, &tickets) != nil || len(tickets) != 1 ||
 				tickets[0].Summary != "from the portal chat" || tickets[0].Type != f.demo.TicketType.Name || tickets[0].Status != store.TicketOpen {
 				t.Errorf("tickets: %d %s", r.status, r.body)

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+
+	"halochat/app/protocol"
 )
 
 // Chat profile access levels (SPEC §4).
@@ -141,14 +143,9 @@ func (s *Store) DeleteProfile(ctx context.Context, id string) error {
 }
 
 // Appearance is a chat profile's look; `initialize` may override it per page.
-type Appearance struct {
-	Colour           string `json:"colour,omitempty"`
-	Theme            string `json:"theme,omitempty"` // "light" | "dark"
-	Title            string `json:"title,omitempty"`
-	Greeting         string `json:"greeting,omitempty"`
-	LauncherPosition string `json:"launcherPosition,omitempty"` // e.g. "bottom-right", "bottom-left"
-	IconURL          string `json:"iconUrl,omitempty"`
-}
+// A profile's settings columns hold the admin API's JSON documents
+// (app/protocol), so a stored setting reads back as the API shows it.
+type Appearance protocol.Appearance
 
 // Value implements driver.Valuer.
 func (a Appearance) Value() (driver.Value, error) { return jsonValue(a, "{}") }
@@ -157,27 +154,13 @@ func (a Appearance) Value() (driver.Value, error) { return jsonValue(a, "{}") }
 func (a *Appearance) Scan(src any) error { *a = Appearance{}; return jsonScan(src, a) }
 
 // HMACSecret is one HS256 shared secret, chosen by the token's kid.
-type HMACSecret struct {
-	KID    string `json:"kid"`
-	Secret string `json:"secret"`
-}
+type HMACSecret = protocol.HMACSecret
 
 // PublicKey is one RS256 or ES256 verification key in PEM, chosen by kid.
-type PublicKey struct {
-	KID string `json:"kid"`
-	Alg string `json:"alg"` // "RS256" | "ES256"
-	PEM string `json:"pem"`
-}
+type PublicKey = protocol.PublicKey
 
 // IdentitySettings says how a chat profile verifies identity tokens.
-type IdentitySettings struct {
-	TokenRequired bool         `json:"tokenRequired"`
-	HS256Secrets  []HMACSecret `json:"hs256Secrets,omitempty"`
-	PublicKeys    []PublicKey  `json:"publicKeys,omitempty"`
-	Issuer        string       `json:"issuer,omitempty"`
-	Audience      string       `json:"audience,omitempty"`
-	LeewaySeconds int          `json:"leewaySeconds,omitempty"`
-}
+type IdentitySettings protocol.IdentitySettings
 
 // Value implements driver.Valuer.
 func (s IdentitySettings) Value() (driver.Value, error) { return jsonValue(s, "{}") }
@@ -198,29 +181,13 @@ func (m TokenMappings) Value() (driver.Value, error) {
 func (m *TokenMappings) Scan(src any) error { *m = nil; return jsonScan(src, (*map[string]string)(m)) }
 
 // OpeningInterval is one weekly opening window in the profile's time zone.
-type OpeningInterval struct {
-	Weekday int    `json:"weekday"` // 0 = Sunday … 6 = Saturday (time.Weekday)
-	Start   string `json:"start"`   // "HH:MM"
-	End     string `json:"end"`     // "HH:MM", after Start; "24:00" allowed
-}
+type OpeningInterval = protocol.OpeningInterval
 
 // Holiday is a closed day in the profile's time zone.
-type Holiday struct {
-	Date string `json:"date"` // "YYYY-MM-DD"
-	Name string `json:"name,omitempty"`
-}
+type Holiday = protocol.Holiday
 
 // Availability decides whether a profile's chat is available.
-type Availability struct {
-	TimeZone   string            `json:"timeZone,omitempty"` // IANA name; empty = always open
-	Weekly     []OpeningInterval `json:"weekly,omitempty"`   // empty = open all week
-	Holidays   []Holiday         `json:"holidays,omitempty"`
-	NeedsAgent bool              `json:"needsAgent"`
-	// HideWhenUnavailable hides the launcher while chat is unavailable
-	// (closed, or no agent online where the flow needs one), unless a
-	// conversation is in progress in the browser.
-	HideWhenUnavailable bool `json:"hideWhenUnavailable,omitempty"`
-}
+type Availability protocol.AvailabilitySettings
 
 // Value implements driver.Valuer.
 func (a Availability) Value() (driver.Value, error) { return jsonValue(a, "{}") }
