@@ -127,13 +127,7 @@ func (s *Store) AdvanceChat(ctx context.Context, chatID string, a ChatAdvance) (
 // advanceTx is AdvanceChat's work inside transaction tx.
 func (s *Store) advanceTx(ctx context.Context, tx bun.Tx, what, chatID string, a ChatAdvance) (AdvanceResult, error) {
 	var res AdvanceResult
-	var ids []string
-	for _, m := range a.Messages {
-		if m.ClientMsgID != "" {
-			ids = append(ids, m.ClientMsgID)
-		}
-	}
-	if len(ids) > 0 {
+	if ids := clientIDs(a.Messages); len(ids) > 0 {
 		var rows []Message
 		if err := tx.NewSelect().Model(&rows).Where("m.chat_id = ?", chatID).
 			Where("m.client_msg_id IN (?)", bun.List(ids)).Order("m.seq").Limit(1).Scan(ctx); err != nil {

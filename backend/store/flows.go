@@ -128,27 +128,8 @@ func (s *Store) RenameFlow(ctx context.Context, id int64, name string) error {
 func (s *Store) CreateFlowVersion(ctx context.Context, flowID, expected int64, document []byte, steps []FlowStep) (*FlowVersion, error) {
 	defer s.config.invalidate()
 	what := fmt.Sprintf("save version %d of flow %d", expected+1, flowID)
-	if len(document) == 0 {
-		return nil, invalid(what, "document is empty")
-	}
-	if err := checkText(what, "document", string(document)); err != nil {
+	if err := checkFlowVersion(what, document, steps); err != nil {
 		return nil, err
-	}
-	seen := make(map[int64]bool, len(steps))
-	for _, st := range steps {
-		if st.Step < 1 {
-			return nil, invalid(what, "step number %d is below 1", st.Step)
-		}
-		if seen[st.Step] {
-			return nil, invalid(what, "step number %d appears twice", st.Step)
-		}
-		seen[st.Step] = true
-		if st.Kind == "" {
-			return nil, invalid(what, "step %d has no kind", st.Step)
-		}
-		if err := checkModel(what, &st); err != nil {
-			return nil, err
-		}
 	}
 	fv := &FlowVersion{FlowID: flowID, Version: expected + 1, Document: append(RawJSON(nil), document...), CreatedAt: s.Now()}
 	err := s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
@@ -175,36 +156,70 @@ func (s *Store) CreateFlowVersion(ctx context.Context, flowID, expected int64, d
 		if _, err := tx.NewInsert().Model(fv).Exec(ctx); err != nil {
 			return wrap(err, what)
 		}
-		if len(steps) == 0 {
-			return nil
-		}
-		rows := make([]FlowStep, len(steps))
-		var fields []flowStepField
-		for i, st := range steps {
-			st.FlowID, st.Version = flowID, fv.Version
-			rows[i] = st
-			done := map[string]bool{}
-			for _, name := range st.Fields {
-				if !done[name] {
-					done[name] = true
-					fields = append(fields, flowStepField{FlowID: flowID, Version: fv.Version, Step: st.Step, FieldName: name})
-				}
-			}
-		}
-		if _, err := tx.NewInsert().Model(&rows).Exec(ctx); err != nil {
-			return wrap(err, what+": step index")
-		}
-		if len(fields) > 0 {
-			if _, err := tx.NewInsert().Model(&fields).Exec(ctx); err != nil {
-				return wrap(err, what+": step field index")
-			}
-		}
-		return nil
+		return insertFlowSteps(ctx, tx, what, fv, steps)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return fv, nil
+}
+
+// checkFlowVersion checks what CreateFlowVersion would store: a document,
+// and steps numbered from 1, each once, each of a kind.
+func checkFlowVersion(what string, document []byte, steps []FlowStep) error {
+	if len(document) == 0 {
+		return invalid(what, "document is empty")
+	}
+	if err := checkText(what, "document", string(document)); err != nil {
+		return err
+	}
+	seen := make(map[int64]bool, len(steps))
+	for _, st := range steps {
+		if st.Step < 1 {
+			return invalid(what, "step number %d is below 1", st.Step)
+		}
+		if seen[st.Step] {
+			return invalid(what, "step number %d appears twice", st.Step)
+		}
+		seen[st.Step] = true
+		if st.Kind == "" {
+			return invalid(what, "step %d has no kind", st.Step)
+		}
+		if err := checkModel(what, &st); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// insertFlowSteps writes the step index of version fv: its steps and the
+// chat fields each reads (a field named twice by a step is kept once).
+func insertFlowSteps(ctx context.Context, tx bun.Tx, what string, fv *FlowVersion, steps []FlowStep) error {
+	if len(steps) == 0 {
+		return nil
+	}
+	rows := make([]FlowStep, len(steps))
+	var fields []flowStepField
+	for i, st := range steps {
+		st.FlowID, st.Version = fv.FlowID, fv.Version
+		rows[i] = st
+		done := map[string]bool{}
+		for _, name := range st.Fields {
+			if !done[name] {
+				done[name] = true
+				fields = append(fields, flowStepField{FlowID: fv.FlowID, Version: fv.Version, Step: st.Step, FieldName: name})
+			}
+		}
+	}
+	if _, err := tx.NewInsert().Model(&rows).Exec(ctx); err != nil {
+		return wrap(err, what+": step index")
+	}
+	if len(fields) > 0 {
+		if _, err := tx.NewInsert().Model(&fields).Exec(ctx); err != nil {
+			return wrap(err, what+": step field index")
+		}
+	}
+	return nil
 }
 
 // GetFlowVersion returns one version of a flow.

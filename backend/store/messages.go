@@ -92,27 +92,45 @@ func (s *Store) appendMessages(ctx context.Context, chatID string, msgs []Messag
 	return stored, created, nil
 }
 
-func (s *Store) appendTx(ctx context.Context, tx bun.Tx, what, chatID string, msgs []Message) ([]Message, []bool, error) {
-	// Messages already stored under their client ids.
+// clientIDs returns the client message ids of msgs that carry one.
+func clientIDs(msgs []Message) []string {
 	var ids []string
 	for _, m := range msgs {
 		if m.ClientMsgID != "" {
 			ids = append(ids, m.ClientMsgID)
 		}
 	}
-	known := map[string]Message{}
-	if len(ids) > 0 {
-		var rows []Message
-		if err := tx.NewSelect().Model(&rows).Where("m.chat_id = ?", chatID).
-			Where("m.client_msg_id IN (?)", bun.List(ids)).Scan(ctx); err != nil {
-			return nil, nil, wrap(err, what)
-		}
-		for _, r := range rows {
-			utcTimes(&r)
-			known[r.ClientMsgID] = r
-		}
-	}
+	return ids
+}
 
+// storedByClientID returns the chat's messages already stored under
+// these client ids, by client id.
+func storedByClientID(ctx context.Context, db bun.IDB, what, chatID string, ids []string) (map[string]Message, error) {
+	known := map[string]Message{}
+	if len(ids) == 0 {
+		return known, nil
+	}
+	var rows []Message
+	if err := db.NewSelect().Model(&rows).Where("m.chat_id = ?", chatID).
+		Where("m.client_msg_id IN (?)", bun.List(ids)).Scan(ctx); err != nil {
+		return nil, wrap(err, what)
+	}
+	for _, r := range rows {
+		utcTimes(&r)
+		known[r.ClientMsgID] = r
+	}
+	return known, nil
+}
+
+// appendTx is appendMessages' work inside transaction tx: messages whose
+// client id is stored already are answered from the rows, the others
+// take the chat's next seqs. errRetry when a concurrent send stored one
+// of the client ids first.
+func (s *Store) appendTx(ctx context.Context, tx bun.Tx, what, chatID string, msgs []Message) ([]Message, []bool, error) {
+	known, err := storedByClientID(ctx, tx, what, chatID, clientIDs(msgs))
+	if err != nil {
+		return nil, nil, err
+	}
 	stored := make([]Message, len(msgs))
 	created := make([]bool, len(msgs))
 	var fresh []int // indexes of msgs to insert
@@ -138,7 +156,7 @@ func (s *Store) appendTx(ctx context.Context, tx bun.Tx, what, chatID string, ms
 
 	now := s.Now()
 	var last int64
-	err := tx.NewUpdate().Model((*Chat)(nil)).
+	err = tx.NewUpdate().Model((*Chat)(nil)).
 		Set("last_seq = last_seq + ?", len(fresh)).Set("updated_at = ?", now).
 		Where("id = ?", chatID).Returning("last_seq").Scan(ctx, &last)
 	if errors.Is(err, sql.ErrNoRows) {

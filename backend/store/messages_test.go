@@ -21,146 +21,157 @@ func newChat(t *testing.T, s *Store, status string) *Chat {
 
 func TestMessages(t *testing.T) {
 	forEachDB(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-
-		t.Run("sequence", func(t *testing.T) {
-			c := newChat(t, s, ChatBot)
-			for i := 1; i <= 5; i++ {
-				m, created, err := s.AppendMessage(ctx, Message{ChatID: c.ID, Sender: SenderBot, Text: fmt.Sprint("m", i), Payload: RawJSON(`{"choices":["a"]}`)})
-				must(t, err)
-				if !created || m.Seq != int64(i) {
-					t.Fatalf("append %d: seq %d created %v", i, m.Seq, created)
-				}
-			}
-			// A batch: visitor message with a client id and two bot replies.
-			out, created, err := s.appendMessages(ctx, c.ID, []Message{
-				{Sender: SenderVisitor, ClientMsgID: "v1", Text: "yes"},
-				{Sender: SenderBot, Text: "ok"},
-				{Sender: SenderBot, Text: "bye"},
-			})
-			must(t, err)
-			if out[0].Seq != 6 || out[2].Seq != 8 || !created[0] || !created[2] {
-				t.Fatalf("batch = %+v %v", out, created)
-			}
-			// The same batch again: the visitor message is known, the bot
-			// messages (no client id) are new.
-			out, created, err = s.appendMessages(ctx, c.ID, []Message{
-				{Sender: SenderVisitor, ClientMsgID: "v1", Text: "yes"},
-				{Sender: SenderVisitor, ClientMsgID: "v2", Text: "a"},
-				{Sender: SenderVisitor, ClientMsgID: "v2", Text: "a"},
-			})
-			must(t, err)
-			if out[0].Seq != 6 || created[0] || out[1].Seq != 9 || !created[1] || out[2].Seq != 9 || created[2] {
-				t.Fatalf("second batch = %+v %v", out, created)
-			}
-
-			all, err := s.MessagesAfter(ctx, c.ID, 0, 0)
-			must(t, err)
-			if len(all) != 9 {
-				t.Fatalf("MessagesAfter(0) gave %d messages", len(all))
-			}
-			for i, m := range all {
-				if m.Seq != int64(i+1) || m.ChatID != c.ID || m.CreatedAt.Location() != time.UTC {
-					t.Fatalf("message %d = %+v", i, m)
-				}
-			}
-			if string(all[0].Payload) != `{"choices":["a"]}` || all[5].ClientMsgID != "v1" || all[6].ClientMsgID != "" {
-				t.Fatalf("round trip: %+v", all[:7])
-			}
-			page, err := s.MessagesAfter(ctx, c.ID, 3, 2)
-			must(t, err)
-			if len(page) != 2 || page[0].Seq != 4 || page[1].Seq != 5 {
-				t.Fatalf("MessagesAfter(3, 2) = %+v", page)
-			}
-			if gc, _ := s.GetChat(ctx, c.ID); gc.LastSeq != 9 {
-				t.Fatalf("last_seq = %d", gc.LastSeq)
-			}
-		})
-
-		t.Run("concurrent appends", func(t *testing.T) {
-			c := newChat(t, s, ChatLive)
-			const workers, each = 8, 50
-			var wg sync.WaitGroup
-			errs := make(chan error, workers*each)
-			start := time.Now()
-			for w := range workers {
-				wg.Go(func() {
-					for i := range each {
-						m := Message{ChatID: c.ID, Sender: SenderVisitor, ClientMsgID: fmt.Sprintf("w%d-%d", w, i), Text: "x"}
-						if _, created, err := s.AppendMessage(ctx, m); err != nil || !created {
-							errs <- fmt.Errorf("worker %d append %d: created=%v %w", w, i, created, err)
-							return
-						}
-					}
-				})
-			}
-			wg.Wait()
-			close(errs)
-			for err := range errs {
-				t.Fatal(err)
-			}
-			t.Logf("%d appends by %d goroutines in %v", workers*each, workers, time.Since(start))
-			all, err := s.MessagesAfter(ctx, c.ID, 0, MaxLimit)
-			must(t, err)
-			if len(all) != workers*each {
-				t.Fatalf("%d messages stored, want %d", len(all), workers*each)
-			}
-			for i, m := range all {
-				if m.Seq != int64(i+1) {
-					t.Fatalf("message %d has seq %d", i, m.Seq)
-				}
-			}
-		})
-
-		t.Run("concurrent resend", func(t *testing.T) {
-			c := newChat(t, s, ChatLive)
-			_, _, err := s.AppendMessage(ctx, Message{ChatID: c.ID, Sender: SenderBot, Text: "hello"})
-			must(t, err)
-			for round := range 5 {
-				const n = 8
-				var wg sync.WaitGroup
-				seqs := make([]int64, n)
-				created := make([]bool, n)
-				errs := make([]error, n)
-				id := fmt.Sprint("same-", round)
-				for i := range n {
-					wg.Go(func() {
-						var m Message
-						m, created[i], errs[i] = s.AppendMessage(ctx, Message{ChatID: c.ID, Sender: SenderVisitor, ClientMsgID: id, Text: "hi"})
-						seqs[i] = m.Seq
-					})
-				}
-				wg.Wait()
-				wins := 0
-				for i := range n {
-					must(t, errs[i])
-					if created[i] {
-						wins++
-					}
-					if seqs[i] != int64(round+2) {
-						t.Fatalf("round %d: sender %d got seq %d", round, i, seqs[i])
-					}
-				}
-				if wins != 1 {
-					t.Fatalf("round %d: %d senders created the message", round, wins)
-				}
-			}
-			// A later resend of an old id changes nothing.
-			m, created, err := s.AppendMessage(ctx, Message{ChatID: c.ID, Sender: SenderVisitor, ClientMsgID: "same-0", Text: "hi"})
-			must(t, err)
-			if created || m.Seq != 2 {
-				t.Fatalf("resend: seq %d created %v", m.Seq, created)
-			}
-			all, err := s.MessagesAfter(ctx, c.ID, 0, 0)
-			must(t, err)
-			if len(all) != 6 || all[5].Seq != 6 {
-				t.Fatalf("stored %d messages", len(all))
-			}
-			if gc, _ := s.GetChat(ctx, c.ID); gc.LastSeq != 6 {
-				t.Fatalf("last_seq = %d, want 6 (no seq consumed by resends)", gc.LastSeq)
-			}
-		})
+		t.Run("sequence", func(t *testing.T) { appendSequence(t, s) })
+		t.Run("concurrent appends", func(t *testing.T) { concurrentAppends(t, s) })
+		t.Run("concurrent resend", func(t *testing.T) { concurrentResend(t, s) })
 	})
+}
+
+// appendSequence appends single messages and batches with and without
+// client message ids, and reads them back in seq order.
+func appendSequence(t *testing.T, s *Store) {
+	ctx := context.Background()
+	c := newChat(t, s, ChatBot)
+	for i := 1; i <= 5; i++ {
+		m, created, err := s.AppendMessage(ctx, Message{ChatID: c.ID, Sender: SenderBot, Text: fmt.Sprint("m", i), Payload: RawJSON(`{"choices":["a"]}`)})
+		must(t, err)
+		if !created || m.Seq != int64(i) {
+			t.Fatalf("append %d: seq %d created %v", i, m.Seq, created)
+		}
+	}
+	// A batch: visitor message with a client id and two bot replies.
+	out, created, err := s.appendMessages(ctx, c.ID, []Message{
+		{Sender: SenderVisitor, ClientMsgID: "v1", Text: "yes"},
+		{Sender: SenderBot, Text: "ok"},
+		{Sender: SenderBot, Text: "bye"},
+	})
+	must(t, err)
+	if out[0].Seq != 6 || out[2].Seq != 8 || !created[0] || !created[2] {
+		t.Fatalf("batch = %+v %v", out, created)
+	}
+	// The same batch again: the visitor message is known, the bot
+	// messages (no client id) are new.
+	out, created, err = s.appendMessages(ctx, c.ID, []Message{
+		{Sender: SenderVisitor, ClientMsgID: "v1", Text: "yes"},
+		{Sender: SenderVisitor, ClientMsgID: "v2", Text: "a"},
+		{Sender: SenderVisitor, ClientMsgID: "v2", Text: "a"},
+	})
+	must(t, err)
+	if out[0].Seq != 6 || created[0] || out[1].Seq != 9 || !created[1] || out[2].Seq != 9 || created[2] {
+		t.Fatalf("second batch = %+v %v", out, created)
+	}
+
+	all, err := s.MessagesAfter(ctx, c.ID, 0, 0)
+	must(t, err)
+	if len(all) != 9 {
+		t.Fatalf("MessagesAfter(0) gave %d messages", len(all))
+	}
+	for i, m := range all {
+		if m.Seq != int64(i+1) || m.ChatID != c.ID || m.CreatedAt.Location() != time.UTC {
+			t.Fatalf("message %d = %+v", i, m)
+		}
+	}
+	if string(all[0].Payload) != `{"choices":["a"]}` || all[5].ClientMsgID != "v1" || all[6].ClientMsgID != "" {
+		t.Fatalf("round trip: %+v", all[:7])
+	}
+	page, err := s.MessagesAfter(ctx, c.ID, 3, 2)
+	must(t, err)
+	if len(page) != 2 || page[0].Seq != 4 || page[1].Seq != 5 {
+		t.Fatalf("MessagesAfter(3, 2) = %+v", page)
+	}
+	if gc, _ := s.GetChat(ctx, c.ID); gc.LastSeq != 9 {
+		t.Fatalf("last_seq = %d", gc.LastSeq)
+	}
+}
+
+// concurrentAppends appends from several goroutines at once: every
+// message stored, seqs gapless.
+func concurrentAppends(t *testing.T, s *Store) {
+	ctx := context.Background()
+	c := newChat(t, s, ChatLive)
+	const workers, each = 8, 50
+	var wg sync.WaitGroup
+	errs := make(chan error, workers*each)
+	start := time.Now()
+	for w := range workers {
+		wg.Go(func() {
+			for i := range each {
+				m := Message{ChatID: c.ID, Sender: SenderVisitor, ClientMsgID: fmt.Sprintf("w%d-%d", w, i), Text: "x"}
+				if _, created, err := s.AppendMessage(ctx, m); err != nil || !created {
+					errs <- fmt.Errorf("worker %d append %d: created=%v %w", w, i, created, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	t.Logf("%d appends by %d goroutines in %v", workers*each, workers, time.Since(start))
+	all, err := s.MessagesAfter(ctx, c.ID, 0, MaxLimit)
+	must(t, err)
+	if len(all) != workers*each {
+		t.Fatalf("%d messages stored, want %d", len(all), workers*each)
+	}
+	for i, m := range all {
+		if m.Seq != int64(i+1) {
+			t.Fatalf("message %d has seq %d", i, m.Seq)
+		}
+	}
+}
+
+// concurrentResend sends one client message id from several goroutines
+// at once: one is stored, every sender gets its seq, no seq is lost.
+func concurrentResend(t *testing.T, s *Store) {
+	ctx := context.Background()
+	c := newChat(t, s, ChatLive)
+	_, _, err := s.AppendMessage(ctx, Message{ChatID: c.ID, Sender: SenderBot, Text: "hello"})
+	must(t, err)
+	for round := range 5 {
+		const n = 8
+		var wg sync.WaitGroup
+		seqs := make([]int64, n)
+		created := make([]bool, n)
+		errs := make([]error, n)
+		id := fmt.Sprint("same-", round)
+		for i := range n {
+			wg.Go(func() {
+				var m Message
+				m, created[i], errs[i] = s.AppendMessage(ctx, Message{ChatID: c.ID, Sender: SenderVisitor, ClientMsgID: id, Text: "hi"})
+				seqs[i] = m.Seq
+			})
+		}
+		wg.Wait()
+		wins := 0
+		for i := range n {
+			must(t, errs[i])
+			if created[i] {
+				wins++
+			}
+			if seqs[i] != int64(round+2) {
+				t.Fatalf("round %d: sender %d got seq %d", round, i, seqs[i])
+			}
+		}
+		if wins != 1 {
+			t.Fatalf("round %d: %d senders created the message", round, wins)
+		}
+	}
+	// A later resend of an old id changes nothing.
+	m, created, err := s.AppendMessage(ctx, Message{ChatID: c.ID, Sender: SenderVisitor, ClientMsgID: "same-0", Text: "hi"})
+	must(t, err)
+	if created || m.Seq != 2 {
+		t.Fatalf("resend: seq %d created %v", m.Seq, created)
+	}
+	all, err := s.MessagesAfter(ctx, c.ID, 0, 0)
+	must(t, err)
+	if len(all) != 6 || all[5].Seq != 6 {
+		t.Fatalf("stored %d messages", len(all))
+	}
+	if gc, _ := s.GetChat(ctx, c.ID); gc.LastSeq != 6 {
+		t.Fatalf("last_seq = %d, want 6 (no seq consumed by resends)", gc.LastSeq)
+	}
 }
 
 func TestAppendIf(t *testing.T) {
