@@ -28,135 +28,216 @@ func (s *Service) checkText(text string) error {
 	return nil
 }
 
-// Send stores a visitor's message in chat c (already verified by its
+// Send stores a visitor's message in chat chatID (already verified by its
 // resume secret) and, while the bot waits for an answer or a choice,
 // runs the flow with it. A resend with the same client message id is
-// acknowledged again (Duplicate) and changes nothing.
+// acknowledged again (Duplicate) and changes nothing. Refusals are
+// *protocol.APIError: a message that is none (checkSend), a chat that has
+// ended, a choice while none is offered or not one of those offered.
 func (s *Service) Send(ctx context.Context, chatID string, req protocol.SendRequest) (protocol.Ack, error) {
 	ack := protocol.Ack{V: protocol.ProtocolVersion, ClientMsgID: req.ClientMsgID}
-	if req.ClientMsgID == "" || len(req.ClientMsgID) > 100 {
-		return ack, &protocol.APIError{Code: protocol.CodeInvalidRequest, Field: "clientMsgId", Message: "clientMsgId must hold 1 to 100 bytes"}
-	}
-	if err := s.checkText(req.ClientMsgID); err != nil {
+	text, err := s.checkSend(req)
+	if err != nil {
 		return ack, err
 	}
-	text := strings.TrimSpace(req.Text)
-	if err := s.checkText(text); err != nil {
-		return ack, err
-	}
-	if text == "" && req.Choice == nil {
-		return ack, &protocol.APIError{Code: protocol.CodeInvalidRequest, Field: "text", Message: "a message needs text or a choice"}
-	}
-	// The chat's lock is taken only when the bot waits for this message
-	// (the flow must see one answer at a time); a message the bot does
-	// not wait for is one atomic append, and visitors' messages to live
-	// chats do not queue behind each other's locks.
-	var unlock func()
-	defer func() {
-		if unlock != nil {
-			unlock()
-		}
-	}()
-	// A resend is found before anything runs: by the append itself when
-	// no bot waits (the common case: one round trip), else by a look-up
-	// first, so the bot never takes a resend for a new answer.
-	dupOf := func() (bool, error) {
-		m, err := s.store.MessageByClientID(ctx, chatID, req.ClientMsgID)
-		if errors.Is(err, store.ErrNotFound) {
-			return false, nil
-		}
-		if err != nil {
-			return false, err
-		}
-		ack.Seq, ack.Duplicate = m.Seq, true
-		return true, nil
-	}
+	msg := store.Message{Sender: store.SenderVisitor, ClientMsgID: req.ClientMsgID, Text: text}
 	if req.Choice == nil {
 		// A live chat (with an agent) is where most messages go, and
 		// there the bot waits for nothing: append at once, in one round
-		// trip; anything else is read first.
-		live := store.Message{Sender: store.SenderVisitor, ClientMsgID: req.ClientMsgID, Text: text}
-		if ack, err := s.appendOne(ctx, chatID, ack, store.AppendCond{ExpectStatus: store.ChatLive}, live); !isEnded(err) {
+		// trip (a resend is found by the append itself); anything else is
+		// read first.
+		if ack, err := s.appendOne(ctx, chatID, ack, store.AppendCond{ExpectStatus: store.ChatLive}, msg); !isEnded(err) {
 			return ack, err
 		}
 	}
+	sn := &sending{s: s, chatID: chatID, msg: msg, choice: req.Choice, ack: ack}
+	defer sn.release()
 	for range moveAttempts {
-		c, err := s.store.GetChat(ctx, chatID)
-		if err != nil {
-			return ack, err
+		if done, err := sn.try(ctx); done {
+			return sn.ack, err
 		}
-		if c.Status == store.ChatEnded {
-			if dup, err := dupOf(); dup || err != nil {
-				return ack, err
-			}
-			return ack, errChatEnded(c.ID)
-		}
-		msg := store.Message{Sender: store.SenderVisitor, ClientMsgID: req.ClientMsgID, Text: text}
-		var st flow.State
-		if c.FlowID != 0 {
-			if st, err = decodeState(c.FlowState); err != nil {
-				return ack, err
-			}
-		}
-		botTurn := c.Status == store.ChatBot &&
-			(st.Status == flow.StatusAwaitingAnswer || st.Status == flow.StatusAwaitingChoice)
-		if req.Choice != nil && !(botTurn && st.Status == flow.StatusAwaitingChoice) {
-			if dup, err := dupOf(); dup || err != nil {
-				return ack, err
-			}
-			return ack, refuse(protocol.CodeUnexpectedInput, "no choice is offered now")
-		}
-		if !botTurn {
-			return s.appendOne(ctx, chatID, ack, store.AppendCond{NotEnded: true}, msg)
-		}
-		if unlock == nil {
-			unlock = s.lock(chatID)
-			continue // read the chat again under the lock
-		}
-		if dup, err := dupOf(); dup || err != nil {
-			return ack, err
-		}
-		rt, err := s.runtimeFor(ctx, c)
-		if err != nil {
-			return ack, err
-		}
-		in := flow.Answer(text)
-		if req.Choice != nil {
-			in = flow.ChooseIndex(*req.Choice)
-			var labels []string
-			for _, o := range rt.prog.Pending(rt.env, st) {
-				if o.Kind == flow.OutChoices {
-					labels = o.Choices
-				}
-			}
-			if *req.Choice < 0 || *req.Choice >= len(labels) {
-				return ack, &protocol.APIError{Kind: protocol.KindUnfit, Code: protocol.CodeUnexpectedInput, Field: "choice",
-					Message: fmt.Sprintf("choice %d is not one of the %d options", *req.Choice, len(labels))}
-			}
-			msg.Text = labels[*req.Choice]
-			msg.Payload = payload(protocol.ChatMessage{Choice: req.Choice})
-		}
-		stored, dup, err := s.runFlow(ctx, c, rt, in, []store.Message{msg}, protocol.EndByFlow)
-		if errors.Is(err, errStateMoved) {
-			continue
-		}
-		if dup != nil {
-			ack.Seq, ack.Duplicate = dup.Seq, true
-			return ack, nil
-		}
-		if len(stored) > 0 {
-			ack.Seq = stored[0].Seq
-		}
-		if err != nil {
-			if ack.Seq != 0 {
-				s.log.Error("bot flow failed after the visitor's message was stored", "chat", chatID, "err", err)
-				return ack, nil
-			}
-			return ack, err
-		}
-		return ack, nil
 	}
 	return ack, fmt.Errorf("send to chat %s: the flow state kept moving", chatID)
+}
+
+// checkSend decides whether a visitor's message is one at all: a client
+// message id of 1 to 100 bytes of text, text within the length limit, and
+// text or a choice. It returns the text, trimmed.
+func (s *Service) checkSend(req protocol.SendRequest) (string, error) {
+	if req.ClientMsgID == "" || len(req.ClientMsgID) > 100 {
+		return "", &protocol.APIError{Code: protocol.CodeInvalidRequest, Field: "clientMsgId", Message: "clientMsgId must hold 1 to 100 bytes"}
+	}
+	if err := s.checkText(req.ClientMsgID); err != nil {
+		return "", err
+	}
+	text := strings.TrimSpace(req.Text)
+	if err := s.checkText(text); err != nil {
+		return "", err
+	}
+	if text == "" && req.Choice == nil {
+		return "", &protocol.APIError{Code: protocol.CodeInvalidRequest, Field: "text", Message: "a message needs text or a choice"}
+	}
+	return text, nil
+}
+
+// sending is one visitor's message on its way into a chat.
+type sending struct {
+	s      *Service
+	chatID string
+	msg    store.Message // as sent: a choice's text is set once its option is known
+	choice *int
+	ack    protocol.Ack
+	// unlock releases the chat's lock. It is taken only when the bot
+	// waits for this message (the flow must see one answer at a time); a
+	// message the bot does not wait for is one atomic append, and
+	// visitors' messages to live chats do not queue behind each other's
+	// locks.
+	unlock func()
+}
+
+func (sn *sending) release() {
+	if sn.unlock != nil {
+		sn.unlock()
+	}
+}
+
+// route is where a visitor's message goes.
+type route int
+
+const (
+	routeEnded    route = iota // nowhere: the chat has ended
+	routeNoChoice              // nowhere: a choice, and no choice is offered
+	routeAppend                // into the chat: nobody waits for it (an agent's chat, or the bot busy)
+	routeBot                   // to the bot, which waits for an answer or a choice
+)
+
+// routeOf decides where a message (a choice or not) goes in chat c, whose
+// flow is in state st.
+func routeOf(c *store.Chat, st flow.State, choice bool) route {
+	if c.Status == store.ChatEnded {
+		return routeEnded
+	}
+	botTurn := c.Status == store.ChatBot &&
+		(st.Status == flow.StatusAwaitingAnswer || st.Status == flow.StatusAwaitingChoice)
+	switch {
+	case choice && !(botTurn && st.Status == flow.StatusAwaitingChoice):
+		return routeNoChoice
+	case !botTurn:
+		return routeAppend
+	}
+	return routeBot
+}
+
+// try delivers the message to the chat as stored now. done is false when
+// the chat must be read again: its lock was just taken, or another node
+// moved its flow first.
+func (sn *sending) try(ctx context.Context) (done bool, err error) {
+	c, err := sn.s.store.GetChat(ctx, sn.chatID)
+	if err != nil {
+		return true, err
+	}
+	var st flow.State
+	if c.FlowID != 0 && c.Status != store.ChatEnded {
+		if st, err = decodeState(c.FlowState); err != nil {
+			return true, err
+		}
+	}
+	switch routeOf(c, st, sn.choice != nil) {
+	case routeEnded:
+		return true, sn.refuseUnlessResent(ctx, errChatEnded(c.ID))
+	case routeNoChoice:
+		return true, sn.refuseUnlessResent(ctx, refuse(protocol.CodeUnexpectedInput, "no choice is offered now"))
+	case routeAppend:
+		sn.ack, err = sn.s.appendOne(ctx, sn.chatID, sn.ack, store.AppendCond{NotEnded: true}, sn.msg)
+		return true, err
+	}
+	if sn.unlock == nil {
+		sn.unlock = sn.s.lock(sn.chatID)
+		return false, nil
+	}
+	return sn.toBot(ctx, c, st)
+}
+
+// resent looks the message's client id up in the chat: a resend is
+// acknowledged with the stored message's seq.
+func (sn *sending) resent(ctx context.Context) (bool, error) {
+	m, err := sn.s.store.MessageByClientID(ctx, sn.chatID, sn.msg.ClientMsgID)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	sn.ack.Seq, sn.ack.Duplicate = m.Seq, true
+	return true, nil
+}
+
+// refuseUnlessResent refuses the message with refusal, unless it is a
+// resend of one the chat took before: that is acknowledged again.
+func (sn *sending) refuseUnlessResent(ctx context.Context, refusal error) error {
+	if dup, err := sn.resent(ctx); dup || err != nil {
+		return err
+	}
+	return refusal
+}
+
+// toBot runs the flow with the message, under the chat's lock. A resend
+// is found first, so the bot never takes one for a new answer. done is
+// false when another node moved the flow first. Once the visitor's
+// message is stored it is acknowledged, even if the bot fails after it
+// (the server's failure, logged).
+func (sn *sending) toBot(ctx context.Context, c *store.Chat, st flow.State) (done bool, err error) {
+	if dup, err := sn.resent(ctx); dup || err != nil {
+		return true, err
+	}
+	rt, err := sn.s.runtimeFor(ctx, c)
+	if err != nil {
+		return true, err
+	}
+	in, msg, err := sn.input(rt, st)
+	if err != nil {
+		return true, err
+	}
+	stored, dup, err := sn.s.runFlow(ctx, c, rt, in, []store.Message{msg}, protocol.EndByFlow)
+	switch {
+	case errors.Is(err, errStateMoved):
+		return false, nil
+	case dup != nil:
+		sn.ack.Seq, sn.ack.Duplicate = dup.Seq, true
+		return true, nil
+	}
+	if len(stored) > 0 {
+		sn.ack.Seq = stored[0].Seq
+	}
+	if err != nil && sn.ack.Seq != 0 {
+		sn.s.log.Error("bot flow failed after the visitor's message was stored", "chat", sn.chatID, "err", err)
+		return true, nil
+	}
+	return true, err
+}
+
+// input is what the flow gets from the message: its text as an answer,
+// or the option a choice picks — refused unless one of those the bot
+// offers — with the message stored under the option's label.
+func (sn *sending) input(rt *runtime, st flow.State) (flow.Input, store.Message, error) {
+	msg := sn.msg
+	if sn.choice == nil {
+		return flow.Answer(msg.Text), msg, nil
+	}
+	i := *sn.choice
+	var labels []string
+	for _, o := range rt.prog.Pending(rt.env, st) {
+		if o.Kind == flow.OutChoices {
+			labels = o.Choices
+		}
+	}
+	if i < 0 || i >= len(labels) {
+		return flow.Input{}, msg, &protocol.APIError{Kind: protocol.KindUnfit, Code: protocol.CodeUnexpectedInput, Field: "choice",
+			Message: fmt.Sprintf("choice %d is not one of the %d options", i, len(labels))}
+	}
+	msg.Text = labels[i]
+	msg.Payload = payload(protocol.ChatMessage{Choice: sn.choice})
+	return flow.ChooseIndex(i), msg, nil
 }
 
 // End ends a chat (by the visitor, an agent, idleness or a new start):

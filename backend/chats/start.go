@@ -80,132 +80,227 @@ func (s *Service) Verify(ctx context.Context, chatID, resumeSecret string) (*sto
 	return c, nil
 }
 
-// Start starts a chat for the widget, or resumes the browser's open one
-// (SPEC §3, §4, §5). Refusals are *protocol.APIError; a refused start creates nothing.
+// Start starts a chat for the widget or the portal, or resumes the
+// browser's open one. Refusals are *protocol.APIError; a refused start
+// creates nothing. Its steps, in order: admit (may this page or portal
+// user chat on this profile at all?), previous (resume the browser's
+// open chat, or end it), prepare (the flow, the identity, the first run
+// tried without storing anything), create (the chat, with its first
+// commit).
 func (s *Service) Start(ctx context.Context, req StartRequest) (*protocol.StartChatResponse, error) {
+	st, err := s.admit(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	resumed, endedID, err := st.previous(ctx)
+	if err != nil || resumed != nil {
+		return resumed, err
+	}
+	if err := st.prepare(ctx); err != nil {
+		return nil, err
+	}
+	resp, err := st.create(ctx)
+	if err != nil {
+		return nil, err
+	}
+	resp.EndedChatID = endedID
+	return resp, nil
+}
+
+// starting is one chat start: the request and what its steps found.
+type starting struct {
+	s   *Service
+	req StartRequest
+	// embedded: the widget on an external site; portal: the self-service
+	// portal, for its logged-in user req.User.
+	embedded, portal bool
+	profile          *store.ChatProfile
+	// who is the start's identity, resolved once (resolving consumes
+	// single-use matching data); nil until then.
+	who *identity.Identity
+
+	// What prepare readies for create.
+	fl        *store.Flow
+	rt        *runtime
+	fields    []store.ChatFieldValue // the chat custom field values the chat starts with
+	in        flow.Input             // the start, from the flow's start step or the override
+	startStep int64
+}
+
+// admit decides whether the request may start a chat at all: it names a
+// profile by its right key, the profile is open to where the request
+// comes from (accessRefusal), and it has a bot flow.
+func (s *Service) admit(ctx context.Context, req StartRequest) (*starting, error) {
 	if req.Context == "" {
 		req.Context = store.ContextEmbedded
 	}
-	embedded := req.Context == store.ContextEmbedded
-	portal := req.Context == store.ContextPortal
+	st := &starting{s: s, req: req, embedded: req.Context == store.ContextEmbedded, portal: req.Context == store.ContextPortal}
 	p, err := s.profileFor(ctx, req.ConfigID, req.ConfigKey)
 	if err != nil {
 		return nil, err
 	}
-	if embedded && p.Access == store.AccessPortal {
-		return nil, &protocol.APIError{Code: protocol.CodeAccessDenied,
-			Message: "this chat profile is for logged-in users of the self-service portal: log in to the portal to chat (access: portal)"}
-	}
-	if embedded && p.Access != store.AccessPortalAndExternal {
-		return nil, &protocol.APIError{Code: protocol.CodeAccessDenied,
-			Message: "this chat profile is not open to external websites (access: " + p.Access + ")"}
-	}
-	if portal && p.Access != store.AccessPortal && p.Access != store.AccessPortalAndExternal {
-		return nil, &protocol.APIError{Code: protocol.CodeAccessDenied,
-			Message: "this chat profile is not open to the self-service portal (access: " + p.Access + ")"}
-	}
-	if portal && req.User == nil {
-		return nil, &protocol.APIError{Code: protocol.CodeAccessDenied,
-			Message: "a portal chat needs a logged-in portal user: log in to the portal"}
-	}
-	if embedded && !originAllowed(p, req.HostOrigin) {
-		return nil, &protocol.APIError{Code: protocol.CodeOriginNotAllowed, Field: "hostOrigin",
-			Message: fmt.Sprintf("the page origin %q is not allowed to embed this chat", req.HostOrigin)}
+	if err := st.accessRefusal(p); err != nil {
+		return nil, err
 	}
 	if p.FlowID == 0 {
 		return nil, refuse(protocol.CodeNoFlow, "chat profile %s has no bot flow", p.ID)
 	}
-
-	// The identity is resolved once (single-use matching data is consumed
-	// by resolving it).
-	var id *identity.Identity
-	if portal {
+	st.profile = p
+	if st.portal {
 		// The portal session is the identity: no token, no chat custom
-		// fields (SPEC §6).
-		id = &identity.Identity{Authenticated: true, User: req.User}
+		// fields.
+		st.who = &identity.Identity{Authenticated: true, User: req.User}
 	}
-	resolve := func() error {
-		if id != nil {
-			return nil
-		}
-		got, err := s.ident.Resolve(ctx, p, identity.Request{IDToken: req.IDToken, Embedded: embedded, EmailHint: req.EmailHint})
-		if err != nil {
-			var ie *protocol.APIError
-			if errors.As(err, &ie) {
-				return ie
-			}
-			return fmt.Errorf("resolve identity: %w", err)
-		}
-		id = got
-		return nil
-	}
+	return st, nil
+}
 
-	// The browser's previous chat: resume it, or end it. A token for
-	// another user than an authenticated chat's replaces that chat: one
-	// user never sees another's chat (SPEC §3). With an anonymous chat
-	// open the token is ignored (upgradeAnonChat is the way to sign it in).
-	var endedID string
-	if req.PreviousChatID != "" && req.ResumeSecret != "" {
-		prev, err := s.Verify(ctx, req.PreviousChatID, req.ResumeSecret)
-		otherUser := false
-		if err == nil && prev.Status != store.ChatEnded && req.Retain() && req.IDToken != "" && prev.Authenticated && !portal {
-			if err := resolve(); err != nil {
-				return nil, err
-			}
-			otherUser = id.User == nil || id.User.ID != prev.UserID
-		}
-		// A portal chat belongs to its portal user: resumed only by a
-		// portal start of the same user, replaced by anything else.
-		if err == nil && (portal || prev.Context == store.ContextPortal) {
-			otherUser = otherUser || !portal || prev.Context != store.ContextPortal || prev.UserID != req.User.ID
-		}
-		switch {
-		case err != nil:
-			// Unknown or not this browser's: start anew.
-		case prev.Status == store.ChatEnded:
-		case req.Retain() && !otherUser && prev.ProfileID == p.ID && prev.FlowID == p.FlowID:
-			resp, err := s.response(ctx, prev, req.ResumeSecret)
-			if err != nil {
-				return nil, err
-			}
-			resp.Resumed = true
-			return resp, nil
-		default:
-			reason := protocol.EndRestarted
-			if otherUser || prev.FlowID != p.FlowID || prev.ProfileID != p.ID {
-				reason = protocol.EndReplaced
-			}
-			if err := s.End(ctx, prev.ID, reason); err != nil && !isEnded(err) {
-				return nil, err
-			}
-			endedID = prev.ID
-		}
+// accessRefusal says why profile p is closed to where the start comes
+// from, or nil: an external website needs a profile open to websites and
+// an allowed page origin, the portal a profile open to the portal and a
+// logged-in portal user.
+func (st *starting) accessRefusal(p *store.ChatProfile) error {
+	denied := func(msg string) error { return &protocol.APIError{Code: protocol.CodeAccessDenied, Message: msg} }
+	switch {
+	case st.embedded && p.Access == store.AccessPortal:
+		return denied("this chat profile is for logged-in users of the self-service portal: log in to the portal to chat (access: portal)")
+	case st.embedded && p.Access != store.AccessPortalAndExternal:
+		return denied("this chat profile is not open to external websites (access: " + p.Access + ")")
+	case st.portal && p.Access != store.AccessPortal && p.Access != store.AccessPortalAndExternal:
+		return denied("this chat profile is not open to the self-service portal (access: " + p.Access + ")")
+	case st.portal && st.req.User == nil:
+		return denied("a portal chat needs a logged-in portal user: log in to the portal")
+	case st.embedded && !originAllowed(p, st.req.HostOrigin):
+		return &protocol.APIError{Code: protocol.CodeOriginNotAllowed, Field: "hostOrigin",
+			Message: fmt.Sprintf("the page origin %q is not allowed to embed this chat", st.req.HostOrigin)}
 	}
+	return nil
+}
 
-	fl, err := s.store.CachedFlow(ctx, p.FlowID)
+// identity returns the start's identity, resolving it (from the token,
+// the matching data or the e-mail hint) the first time.
+func (st *starting) identity(ctx context.Context) (*identity.Identity, error) {
+	if st.who != nil {
+		return st.who, nil
+	}
+	who, err := st.s.ident.Resolve(ctx, st.profile,
+		identity.Request{IDToken: st.req.IDToken, Embedded: st.embedded, EmailHint: st.req.EmailHint})
 	if err != nil {
-		return nil, err
+		var refusal *protocol.APIError
+		if errors.As(err, &refusal) {
+			return nil, refusal
+		}
+		return nil, fmt.Errorf("resolve identity: %w", err)
+	}
+	st.who = who
+	return who, nil
+}
+
+// previous decides what becomes of the browser's previous chat. Resumed
+// (the answer) when the widget retains it and it is open, of the same
+// user, profile and flow; else ended (its id), as restarted or, for
+// another user's, profile's or flow's chat, as replaced. An unknown chat,
+// or one whose secret the browser does not hold, is not this browser's:
+// left alone, as is an ended one.
+func (st *starting) previous(ctx context.Context) (*protocol.StartChatResponse, string, error) {
+	if st.req.PreviousChatID == "" || st.req.ResumeSecret == "" {
+		return nil, "", nil
+	}
+	prev, err := st.s.Verify(ctx, st.req.PreviousChatID, st.req.ResumeSecret)
+	if err != nil || prev.Status == store.ChatEnded {
+		return nil, "", nil
+	}
+	other, err := st.otherUser(ctx, prev)
+	if err != nil {
+		return nil, "", err
+	}
+	same := !other && prev.ProfileID == st.profile.ID && prev.FlowID == st.profile.FlowID
+	if same && st.req.Retain() {
+		resp, err := st.s.response(ctx, prev, st.req.ResumeSecret)
+		if err != nil {
+			return nil, "", err
+		}
+		resp.Resumed = true
+		return resp, "", nil
+	}
+	reason := protocol.EndRestarted
+	if !same {
+		reason = protocol.EndReplaced
+	}
+	if err := st.s.End(ctx, prev.ID, reason); err != nil && !isEnded(err) {
+		return nil, "", err
+	}
+	return nil, prev.ID, nil
+}
+
+// otherUser decides whether the open chat prev is another user's than
+// this start's: one user never sees another's chat. A retained
+// authenticated chat is another's when the token names someone else (an
+// anonymous chat ignores tokens: upgradeAnonChat is the way to sign it
+// in); a portal chat is only its portal user's, by a portal start.
+func (st *starting) otherUser(ctx context.Context, prev *store.Chat) (bool, error) {
+	other := false
+	if st.req.Retain() && st.req.IDToken != "" && prev.Authenticated && !st.portal {
+		who, err := st.identity(ctx)
+		if err != nil {
+			return false, err
+		}
+		other = who.User == nil || who.User.ID != prev.UserID
+	}
+	if st.portal || prev.Context == store.ContextPortal {
+		other = other || !st.portal || prev.Context != store.ContextPortal || prev.UserID != st.req.User.ID
+	}
+	return other, nil
+}
+
+// prepare readies the chat's first run: the profile's current flow
+// version compiled for the chat custom fields, the identity with the
+// field values it brings (a website's chats only), and the start input,
+// run once without storing anything so that a refused start step creates
+// no chat. Only a website's start may choose its start step.
+func (st *starting) prepare(ctx context.Context) error {
+	s := st.s
+	fl, err := s.store.CachedFlow(ctx, st.profile.FlowID)
+	if err != nil {
+		return err
 	}
 	if fl.CurrentVersion == 0 {
-		return nil, refuse(protocol.CodeNoFlow, "the bot flow of chat profile %s has no saved version", p.ID)
+		return refuse(protocol.CodeNoFlow, "the bot flow of chat profile %s has no saved version", st.profile.ID)
 	}
 	sc, defs, err := s.schema(ctx)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	prog, err := s.program(ctx, fl.ID, fl.CurrentVersion, sc)
 	if err != nil {
-		return nil, err
+		return err
 	}
+	who, err := st.identity(ctx)
+	if err != nil {
+		return err
+	}
+	if st.embedded {
+		st.fields = who.ChatFields
+	}
+	env := chatEnv(sc, namedFields(defs, st.fields), who.User)
+	override := 0
+	if st.embedded {
+		override = st.req.StartStepOverride
+	}
+	st.in = flow.Start(override, st.embedded)
+	if _, _, err := prog.Run(env, flow.State{}, st.in); err != nil {
+		return flowError(err)
+	}
+	st.fl, st.rt, st.startStep = fl, &runtime{prog: prog, env: env}, int64(prog.StartStep())
+	if override != 0 {
+		st.startStep = int64(override)
+	}
+	return nil
+}
 
-	if err := resolve(); err != nil {
-		return nil, err
-	}
-	var fields []store.ChatFieldValue
-	if embedded {
-		fields = id.ChatFields
-	}
-	byID := map[int64]store.CustomField{}
+// namedFields gives field values the name and label of their definition
+// among defs (what the flow's conditions read them by).
+func namedFields(defs []store.CustomField, fields []store.ChatFieldValue) []store.ChatFieldValue {
+	byID := make(map[int64]store.CustomField, len(defs))
 	for _, d := range defs {
 		byID[d.ID] = d
 	}
@@ -216,39 +311,26 @@ func (s *Service) Start(ctx context.Context, req StartRequest) (*protocol.StartC
 		}
 		named = append(named, f)
 	}
-	env := chatEnv(sc, named, id.User)
+	return named
+}
 
-	// Run the start before creating anything: a refused start step
-	// creates no chat.
-	override := 0
-	if embedded {
-		override = req.StartStepOverride
-	}
-	if _, _, err := prog.Run(env, flow.State{}, flow.Start(override, embedded)); err != nil {
-		return nil, flowError(err)
-	}
-
+// create stores the chat with the start's first commit (one transaction,
+// which also performs the run's actions as any other run does), and
+// answers with what the start has — the flow, the user, the chat as the
+// run left it and its messages (a new chat has only those the run
+// stored) — rather than reading them again.
+func (st *starting) create(ctx context.Context) (*protocol.StartChatResponse, error) {
+	s, p := st.s, st.profile
 	resume := secret.Token(24)
-	c := &store.Chat{ID: store.NewChatID(), ProfileID: p.ID, FlowID: fl.ID, FlowVersion: fl.CurrentVersion,
-		Authenticated: id.Authenticated, Context: req.Context, HostOrigin: protocol.NormalizeOrigin(req.HostOrigin),
-		Status: store.ChatBot, ResumeSecretHash: secret.HashKey(resume)}
-	if override != 0 {
-		c.StartStep = int64(override)
-	} else {
-		c.StartStep = int64(prog.StartStep())
+	c := &store.Chat{ID: store.NewChatID(), ProfileID: p.ID, FlowID: st.fl.ID, FlowVersion: st.fl.CurrentVersion,
+		StartStep: st.startStep, Authenticated: st.who.Authenticated, Context: st.req.Context,
+		HostOrigin: protocol.NormalizeOrigin(st.req.HostOrigin), Status: store.ChatBot, ResumeSecretHash: secret.HashKey(resume)}
+	if st.who.User != nil {
+		c.UserID = st.who.User.ID
 	}
-	if id.User != nil {
-		c.UserID = id.User.ID
-	}
-	// The chat is created with the start's first commit (one transaction),
-	// which also performs its actions as any other run. The answer reuses
-	// what the start has (the flow, the user, the chat as the run left it
-	// and its messages: a new chat has only those the run stored) rather
-	// than reading them again.
-	rt := &runtime{prog: prog, env: env}
-	create := &newChat{fields: fields}
+	create := &newChat{fields: st.fields}
 	unlock := s.lock(c.ID)
-	stored, _, err := s.runFlowFrom(ctx, c, create, rt, flow.Start(override, embedded), nil, protocol.EndByFlow)
+	stored, _, err := s.runFlowFrom(ctx, c, create, st.rt, st.in, nil, protocol.EndByFlow)
 	unlock()
 	if err != nil {
 		if create.chat == nil {
@@ -257,14 +339,14 @@ func (s *Service) Start(ctx context.Context, req StartRequest) (*protocol.StartC
 		return nil, err
 	}
 	c = create.chat
-	s.log.Info("chat started", "chat", c.ID, "profile", p.ID, "flow", fl.ID, "version", fl.CurrentVersion,
+	s.log.Info("chat started", "chat", c.ID, "profile", p.ID, "flow", st.fl.ID, "version", st.fl.CurrentVersion,
 		"start_step", c.StartStep, "authenticated", c.Authenticated)
-	state, err := s.stateWith(ctx, c, rt, id.User)
+	state, err := s.stateWith(ctx, c, st.rt, st.who.User)
 	if err != nil {
 		return nil, err
 	}
 	return &protocol.StartChatResponse{V: protocol.ProtocolVersion, ChatID: c.ID, ResumeSecret: resume,
-		Chat: *state, Messages: WireMessages(stored), EndedChatID: endedID}, nil
+		Chat: *state, Messages: WireMessages(stored)}, nil
 }
 
 func isEnded(err error) bool {
