@@ -1,11 +1,8 @@
 package browsertest
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -48,25 +45,11 @@ func (s *stack) startVisitor(t *testing.T, claims jwt.MapClaims) *visitorChat {
 
 func (v *visitorChat) post(t *testing.T, path string, body, out any) (int, []byte) {
 	t.Helper()
-	b, _ := json.Marshal(body)
-	req, _ := http.NewRequest("POST", v.s.serviceURL+path, bytes.NewReader(b))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Origin", v.s.serviceURL)
-	if v.secret != "" {
-		req.Header.Set(protocol.HeaderResumeSecret, v.secret)
+	r := v.s.api.For(t).Do("POST", path, body, protocol.HeaderResumeSecret, v.secret)
+	if out != nil && r.Status/100 == 2 {
+		r.Decode(out)
 	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	data, _ := io.ReadAll(res.Body)
-	if out != nil && res.StatusCode/100 == 2 {
-		if err := json.Unmarshal(data, out); err != nil {
-			t.Fatalf("POST %s: %v in %s", path, err, data)
-		}
-	}
-	return res.StatusCode, data
+	return r.Status, r.Body
 }
 
 // send sends the visitor's text or choice (long-poll transport).

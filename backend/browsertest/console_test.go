@@ -1,11 +1,8 @@
 package browsertest
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -356,24 +353,10 @@ func TestConsoleFlowEditorSavesReloadsAndPreviewsLikeTheServer(t *testing.T) {
 func (s *stack) botTexts(t *testing.T, tier string) []string {
 	t.Helper()
 	host := strings.TrimSuffix(s.hostURL, "/")
-	body, _ := json.Marshal(protocol.StartChatRequest{ConfigID: s.demo.Profile.ID, ConfigKey: s.demo.Profile.Key,
-		HostOrigin: host, IDToken: s.token(t, jwt.MapClaims{"sub": "u-" + tier, "email": tier + "@example.com", "CFcustomerTier": tier})})
-	req, _ := http.NewRequest("POST", s.serviceURL+"/chat/api/v1/start", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Origin", s.serviceURL)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	data, _ := io.ReadAll(res.Body)
-	if res.StatusCode != 200 && res.StatusCode != 201 {
-		t.Fatalf("start a chat: %d %s", res.StatusCode, data)
-	}
 	var out protocol.StartChatResponse
-	if err := json.Unmarshal(data, &out); err != nil {
-		t.Fatal(err)
-	}
+	s.api.For(t).Do("POST", "/chat/api/v1/start", protocol.StartChatRequest{ConfigID: s.demo.Profile.ID, ConfigKey: s.demo.Profile.Key,
+		HostOrigin: host, IDToken: s.token(t, jwt.MapClaims{"sub": "u-" + tier, "email": tier + "@example.com", "CFcustomerTier": tier})}).
+		Expect(http.StatusOK, http.StatusCreated).Decode(&out)
 	var texts []string
 	for _, m := range out.Messages {
 		if m.From == protocol.FromBot {

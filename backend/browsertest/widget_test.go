@@ -2,8 +2,6 @@ package browsertest
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"strings"
@@ -15,8 +13,8 @@ import (
 	"halochat/backend/demo"
 	"halochat/backend/service"
 	"halochat/backend/store"
-	"halochat/backend/storetest"
 	"halochat/backend/testenv"
+	"halochat/backend/testenv/loopback"
 )
 
 // stack is the service on 127.0.0.1 and the demo host page on localhost:
@@ -27,6 +25,7 @@ type stack struct {
 	demo       *demo.Result
 	store      *store.Store
 	svc        *service.Service
+	api        *testenv.Client // calls as the widget makes them
 }
 
 func serveOn(t *testing.T, h http.Handler) string {
@@ -45,29 +44,17 @@ func startStack(t *testing.T) *stack {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	st, res := storetest.Demo(t, testenv.SQLiteDSN(t))
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	serviceURL := "http://" + ln.Addr().String()
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc, err := service.New(ctx, service.Options{Store: st, PublicURL: serviceURL, Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
+	svc := loopback.Start(t, loopback.Options{})
 	if !svc.Widget.Built() {
 		testenv.Missing(t, "browser tests need the widget wasm: run `make build` first (make test does)")
 	}
-	srv := &http.Server{Handler: svc.Handler, ReadHeaderTimeout: 5 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
-	t.Cleanup(func() { _ = srv.Close() })
-	page, err := demo.HostPageHandler(ctx, st, serviceURL)
+	page, err := demo.HostPageHandler(ctx, svc.Store, svc.URL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, port, _ := net.SplitHostPort(serveOn(t, page))
-	return &stack{serviceURL: serviceURL, hostURL: "http://localhost:" + port + "/", demo: res, store: st, svc: svc}
+	return &stack{serviceURL: svc.URL, hostURL: "http://localhost:" + port + "/", demo: svc.Demo, store: svc.Store,
+		svc: svc.Service, api: svc.SameOrigin()}
 }
 
 const launcher = `document.getElementById("halo-chat").shadowRoot.querySelector("button")`

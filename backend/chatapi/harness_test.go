@@ -1,15 +1,9 @@
 package chatapi_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
-	"net/netip"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -19,13 +13,14 @@ import (
 	"halochat/app/flow"
 	"halochat/app/protocol"
 	"halochat/backend/auth"
-	"halochat/backend/chatapi"
 	"halochat/backend/chats"
 	"halochat/backend/demo"
 	"halochat/backend/realtime"
+	"halochat/backend/service"
 	"halochat/backend/store"
 	"halochat/backend/storetest"
 	"halochat/backend/testenv"
+	"halochat/backend/testenv/loopback"
 )
 
 // env is one database with a seeded demo.
@@ -48,7 +43,7 @@ func newEnv(t *testing.T, dsn string) *env {
 	return &env{t: t, dsn: dsn, st: st, demo: res, agent: a}
 }
 
-// node is one running service (HTTP on loopback) over the env's database.
+// node is the service running on loopback over the env's database.
 type node struct {
 	e      *env
 	url    string
@@ -56,74 +51,32 @@ type node struct {
 	broker realtime.Broker
 	auth   *auth.Service
 	rt     *realtime.Server
+	api    *testenv.Client // calls as the widget makes them
 }
 
 type nodeOpts struct {
-	broker   realtime.Broker
-	runbooks *chats.RunbookClient
-	limits   realtime.Limits
-}
-
-func quietLogger() *slog.Logger {
-	if os.Getenv("HALOCHAT_TEST_LOG") != "" {
-		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	}
-	return slog.New(slog.NewTextHandler(io.Discard, nil))
+	limits realtime.Limits
+	// guardRunbooks keeps runbooks off loopback, as in production (the
+	// other nodes let them reach the tests' targets on 127.0.0.0/8).
+	guardRunbooks bool
 }
 
 func (e *env) node(o nodeOpts) *node {
 	t := e.t
 	t.Helper()
-	if o.broker == nil {
-		o.broker = realtime.NewLocal()
+	allow := []string{"127.0.0.0/8"}
+	if o.guardRunbooks {
+		allow = nil
 	}
-	if o.runbooks == nil {
-		o.runbooks = chats.NewRunbookClient(chats.RunbookOptions{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}})
-	}
-	log := quietLogger()
-	svc := chats.New(chats.Config{Store: e.st, Publisher: o.broker, Runbooks: o.runbooks, Logger: log})
-	au := &auth.Service{Store: e.st}
-	mux := http.NewServeMux()
-	srv := httptest.NewUnstartedServer(mux)
-	srv.Start()
-	t.Cleanup(srv.Close)
-	rt := realtime.NewServer(realtime.Config{Chats: svc, Broker: o.broker, Logger: log, PublicOrigin: srv.URL,
-		RequireAgent: au.RequireAgent, AgentFrom: auth.AgentFrom, Limits: o.limits})
-	t.Cleanup(rt.Close)
-	api := chatapi.New(chatapi.Config{Chats: svc, Logger: log, PublicOrigin: srv.URL,
-		RequireAgent: au.RequireAgent, AgentFrom: auth.AgentFrom, StartsPerMinute: -1})
-	au.Routes(mux)
-	rt.Mount(mux)
-	api.Mount(mux)
-	return &node{e: e, url: srv.URL, svc: svc, broker: o.broker, auth: au, rt: rt}
+	s := loopback.Start(t, loopback.Options{DSN: e.dsn, Store: e.st, RunbookAllow: allow,
+		Limits: service.Limits{StartsPerMinute: -1, Realtime: o.limits}})
+	return &node{e: e, url: s.URL, svc: s.Chats, broker: s.Broker, auth: s.Auth, rt: s.Realtime, api: s.SameOrigin()}
 }
 
 // call does an HTTP request with a JSON body and decodes the answer.
 func (n *node) call(method, path string, body any, out any, header ...string) int {
 	n.e.t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
-	}
-	req, _ := http.NewRequest(method, n.url+path, rd)
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Origin", n.url)
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		n.e.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
-	if out != nil && len(data) > 0 {
-		if err := json.Unmarshal(data, out); err != nil {
-			n.e.t.Fatalf("%s %s: decode %q: %v", method, path, data, err)
-		}
-	}
-	return resp.StatusCode
+	return n.api.Call(method, path, body, out, header...)
 }
 
 func (n *node) start(req protocol.StartChatRequest) (*protocol.StartChatResponse, int, protocol.ErrorBody) {
@@ -307,12 +260,7 @@ func checkSeqs(t *testing.T, msgs []protocol.ChatMessage, from int64) {
 
 // forEachDB runs fn on SQLite and (when configured) PostgreSQL in parallel.
 func forEachDB(t *testing.T, fn func(t *testing.T, e *env)) {
-	for name, dsn := range testenv.Databases(t) {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			fn(t, newEnv(t, dsn))
-		})
-	}
+	testenv.ForEachDB(t, func(t *testing.T, dsn string) { fn(t, newEnv(t, dsn)) })
 }
 
 // saveFlow stores f as a new flow and points a new profile at it.

@@ -81,7 +81,7 @@ func TestRunbooks(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		guarded := e.node(nodeOpts{runbooks: chats.NewRunbookClient(chats.RunbookOptions{})})
+		guarded := e.node(nodeOpts{guardRunbooks: true})
 		open := e.node(nodeOpts{})
 		for _, tc := range []struct {
 			name, path string

@@ -1,7 +1,6 @@
 package chatapi_test
 
 import (
-	"context"
 	"fmt"
 	"testing"
 
@@ -15,16 +14,9 @@ import (
 // and every message reaches both once and in order.
 func TestTwoNodes(t *testing.T) {
 	e := newEnv(t, testenv.PostgresDSN(t))
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	var nodes []*node
-	for range 2 {
-		b := realtime.NewPG(realtime.PGOptions{DSN: e.dsn, Store: e.st, Logger: quietLogger()})
-		done := make(chan struct{})
-		go func() { defer close(done); b.Run(ctx) }()
-		t.Cleanup(func() { cancel(); <-done })
-		<-b.Listening()
-		nodes = append(nodes, e.node(nodeOpts{broker: b, limits: realtime.Limits{SendsPerSecond: -1}}))
+	for range 2 { // each node's broker listens once it has started
+		nodes = append(nodes, e.node(nodeOpts{limits: realtime.Limits{SendsPerSecond: -1}}))
 	}
 	a, b := nodes[0], nodes[1]
 	tok := b.agentToken(e.demo.Agent.Email, e.demo.Agent.Password)

@@ -3,8 +3,6 @@ package chats_test
 import (
 	"context"
 	"errors"
-	"io"
-	"log/slog"
 	"testing"
 
 	"halochat/app/protocol"
@@ -25,28 +23,26 @@ type env struct {
 	agent *store.Agent
 }
 
-// eachDatabase runs run on SQLite and, when HALOCHAT_TEST_POSTGRES is set,
-// on PostgreSQL, each with its own freshly seeded database.
+// eachDatabase runs run on SQLite and PostgreSQL (see testenv.ForEachDB),
+// each with its own freshly seeded database.
 func eachDatabase(t *testing.T, run func(t *testing.T, e *env)) {
-	for name, dsn := range testenv.Databases(t) {
-		t.Run(name, func(t *testing.T) {
-			st, res := storetest.Demo(t, dsn)
-			e := &env{ctx: context.Background(), st: st, demo: res}
-			e.svc = e.node()
-			a, err := st.GetAgentByEmail(e.ctx, res.Agent.Email)
-			if err != nil {
-				t.Fatalf("read the demo agent: %v", err)
-			}
-			e.agent = a
-			run(t, e)
-		})
-	}
+	testenv.ForEachDB(t, func(t *testing.T, dsn string) {
+		st, res := storetest.Demo(t, dsn)
+		e := &env{ctx: context.Background(), st: st, demo: res}
+		e.svc = e.node()
+		a, err := st.GetAgentByEmail(e.ctx, res.Agent.Email)
+		if err != nil {
+			t.Fatalf("read the demo agent: %v", err)
+		}
+		e.agent = a
+		run(t, e)
+	})
 }
 
 // node is another chat service over the same database: a second node of
 // a cluster, with locks of its own.
 func (e *env) node() *chats.Service {
-	return chats.New(chats.Config{Store: e.st, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	return chats.New(chats.Config{Store: e.st, Logger: testenv.Logger()})
 }
 
 // embedded is a widget start on the demo profile from a page of

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -17,6 +16,7 @@ import (
 	"halochat/backend/secret"
 	"halochat/backend/store"
 	"halochat/backend/storetest"
+	"halochat/backend/testenv"
 )
 
 // apiFixture is a real service on a loopback port with the auth routes
@@ -123,49 +123,24 @@ func (r reply) path(keys ...string) string {
 
 // call sends body (a string is sent as it is, anything else as JSON) with
 // the bearer token (none when ""), as application/json unless contentType
-// is given.
+// is given ("": no Content-Type).
 func (f *apiFixture) call(t *testing.T, token, method, path string, body any, contentType ...string) reply {
 	t.Helper()
-	var rd io.Reader
-	switch b := body.(type) {
-	case nil:
-	case string:
-		rd = strings.NewReader(b)
-	default:
-		js, err := json.Marshal(b)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rd = bytes.NewReader(js)
-	}
-	req, err := http.NewRequest(method, f.srv.URL+path, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	if rd != nil {
+	var header []string
+	if body != nil {
 		ct := "application/json"
 		if len(contentType) > 0 {
 			ct = contentType[0]
 		}
-		if ct != "" {
-			req.Header.Set("Content-Type", ct)
-		}
+		header = []string{"Content-Type", ct}
 	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	raw, _ := io.ReadAll(res.Body)
-	out := reply{status: res.StatusCode, raw: string(raw), header: res.Header}
-	if len(raw) > 0 {
-		dec := json.NewDecoder(bytes.NewReader(raw))
+	r := testenv.NewClient(t, f.srv.URL).Bearer(token).Do(method, path, body, header...)
+	out := reply{status: r.Status, raw: string(r.Body), header: r.Header}
+	if len(r.Body) > 0 {
+		dec := json.NewDecoder(bytes.NewReader(r.Body))
 		dec.UseNumber()
 		if err := dec.Decode(&out.body); err != nil {
-			t.Fatalf("%s %s: answer is not JSON: %q", method, path, raw)
+			t.Fatalf("%s %s: answer is not JSON: %q", method, path, r.Body)
 		}
 	}
 	return out

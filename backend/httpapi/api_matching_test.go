@@ -15,104 +15,101 @@ import (
 )
 
 func TestChatMatchingDataEndpoint(t *testing.T) {
-	for name, dsn := range testenv.Databases(t) {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			f := newAPIFixture(t, dsn)
-			const path = "/api/ChatMatchingData"
-			good := `[{"json_content":{"firstname":"John","CFtier":"gold"}},{"json_content":{"email":"j@example.com"},"single_use":true}]`
+	testenv.ForEachDB(t, func(t *testing.T, dsn string) {
+		f := newAPIFixture(t, dsn)
+		const path = "/api/ChatMatchingData"
+		good := `[{"json_content":{"firstname":"John","CFtier":"gold"}},{"json_content":{"email":"j@example.com"},"single_use":true}]`
 
-			t.Run("authentication and permission", func(t *testing.T) {
-				wantError(t, f.call(t, "", "POST", path, good), 401, "unauthorized", "")
-				wantError(t, f.call(t, "not-a-token", "POST", path, good), 401, "unauthorized", "")
-				wantError(t, f.call(t, f.plainClient, "POST", path, good), 403, "forbidden", "users:write")
-				wantError(t, f.call(t, f.agent, "POST", path, good), 403, "forbidden", "")
-			})
+		t.Run("authentication and permission", func(t *testing.T) {
+			wantError(t, f.call(t, "", "POST", path, good), 401, "unauthorized", "")
+			wantError(t, f.call(t, "not-a-token", "POST", path, good), 401, "unauthorized", "")
+			wantError(t, f.call(t, f.plainClient, "POST", path, good), 403, "forbidden", "users:write")
+			wantError(t, f.call(t, f.agent, "POST", path, good), 403, "forbidden", "")
+		})
 
-			t.Run("201 with guid, key and expires_at per item, in order; keys stored hashed", func(t *testing.T) {
-				before := time.Now().UTC().Add(-time.Second)
-				r := must(t, f.call(t, f.usersClient, "POST", path, good), http.StatusCreated)
-				items, ok := r.body.([]any)
-				if !ok || len(items) != 2 {
-					t.Fatalf("body = %s", r.raw)
+		t.Run("201 with guid, key and expires_at per item, in order; keys stored hashed", func(t *testing.T) {
+			before := time.Now().UTC().Add(-time.Second)
+			r := must(t, f.call(t, f.usersClient, "POST", path, good), http.StatusCreated)
+			items, ok := r.body.([]any)
+			if !ok || len(items) != 2 {
+				t.Fatalf("body = %s", r.raw)
+			}
+			for i, it := range items {
+				m := it.(map[string]any)
+				guid, key, exp := m["guid"].(string), m["key"].(string), m["expires_at"].(string)
+				if guid == "" || key == "" || exp == "" {
+					t.Fatalf("item %d = %v", i, m)
 				}
-				for i, it := range items {
-					m := it.(map[string]any)
-					guid, key, exp := m["guid"].(string), m["key"].(string), m["expires_at"].(string)
-					if guid == "" || key == "" || exp == "" {
-						t.Fatalf("item %d = %v", i, m)
-					}
-					d, err := f.st.GetMatchingData(context.Background(), guid)
-					if err != nil {
-						t.Fatal(err)
-					}
-					if d.KeyHash == key || !secret.CheckKey(d.KeyHash, key) {
-						t.Errorf("item %d: the key is not stored hashed", i)
-					}
-					if got := d.ExpiresAt.Sub(d.CreatedAt); got != 24*time.Hour {
-						t.Errorf("item %d valid for %s, want 24h", i, got)
-					}
-					if e, _ := time.Parse(time.RFC3339Nano, exp); !e.Equal(d.ExpiresAt) || e.Before(before.Add(24*time.Hour)) {
-						t.Errorf("item %d expires_at %s, stored %s", i, exp, d.ExpiresAt)
-					}
-					if d.SingleUse != (i == 1) || m["single_use"] != (i == 1) {
-						t.Errorf("item %d single_use = %v / %v", i, d.SingleUse, m["single_use"])
-					}
-					if d.APIClientID == 0 {
-						t.Errorf("item %d: no API client recorded", i)
-					}
-					var content map[string]any
-					if err := json.Unmarshal(d.Content, &content); err != nil || (i == 0 && content["firstname"] != "John") {
-						t.Errorf("item %d content %s", i, d.Content)
-					}
-				}
-				// An admin may do it too.
-				must(t, f.call(t, f.adminClient, "POST", path, `[{"json_content":{}}]`), http.StatusCreated)
-			})
-
-			t.Run("bad bodies are 400 with a clear message", func(t *testing.T) {
-				for _, tc := range []struct{ body, says string }{
-					{``, "not valid JSON"},
-					{`{`, "not valid JSON"},
-					{`{"json_content":{}}`, "must be an array of objects"},
-					{`"x"`, "must be an array of objects"},
-					{`null`, "must be an array of objects"},
-					{`[]`, "empty"},
-					{`[1]`, "[0]: is not an object"},
-					{`[{"json_content":{}}, null]`, "[1]: is not an object"},
-					{`[{"single_use":true}]`, "[0].json_content: is missing"},
-					{`[{"json_content":"John"}]`, "[0].json_content: must be a JSON object"},
-					{`[{"json_content":[1]}]`, "[0].json_content: must be a JSON object"},
-					{`[{"json_content":null}]`, "[0].json_content: must be a JSON object"},
-					{`[{"json_content":{},"single_use":"yes"}]`, "[0].single_use: must be true or false"},
-					{`[{"json_content":{},"expires":1}]`, "[0].expires: unknown field"},
-					{`[{"json_content":{"a":"\u0000"}}]`, "NUL"},
-				} {
-					wantError(t, f.call(t, f.usersClient, "POST", path, tc.body), 400, CodeInvalidRequest, tc.says)
-				}
-				wantError(t, f.call(t, f.usersClient, "POST", path, good, "text/plain"), 415, CodeUnsupportedMedia, "JSON")
-			})
-
-			t.Run("size limits are 413", func(t *testing.T) {
-				big := `[{"json_content":{"a":"` + strings.Repeat("x", identity.MaxMatchingContentBytes) + `"}}]`
-				wantError(t, f.call(t, f.usersClient, "POST", path, big), 413, CodeTooLarge, "[0].json_content")
-				many := "[" + strings.TrimSuffix(strings.Repeat(`{"json_content":{}},`, identity.MaxMatchingItems+1), ",") + "]"
-				wantError(t, f.call(t, f.usersClient, "POST", path, many), 413, CodeTooLarge, "at most")
-				huge := `[{"json_content":{"a":"` + strings.Repeat("x", maxMatchingBody) + `"}}]`
-				wantError(t, f.call(t, f.usersClient, "POST", path, huge), 413, CodeTooLarge, "larger than")
-			})
-
-			t.Run("nothing is stored by a refused request", func(t *testing.T) {
-				n, err := f.st.DB().NewSelect().Table("chat_matching_data").Count(context.Background())
+				d, err := f.st.GetMatchingData(context.Background(), guid)
 				if err != nil {
 					t.Fatal(err)
 				}
-				if n != 3 {
-					t.Errorf("%d items stored, want the 3 accepted", n)
+				if d.KeyHash == key || !secret.CheckKey(d.KeyHash, key) {
+					t.Errorf("item %d: the key is not stored hashed", i)
 				}
-			})
+				if got := d.ExpiresAt.Sub(d.CreatedAt); got != 24*time.Hour {
+					t.Errorf("item %d valid for %s, want 24h", i, got)
+				}
+				if e, _ := time.Parse(time.RFC3339Nano, exp); !e.Equal(d.ExpiresAt) || e.Before(before.Add(24*time.Hour)) {
+					t.Errorf("item %d expires_at %s, stored %s", i, exp, d.ExpiresAt)
+				}
+				if d.SingleUse != (i == 1) || m["single_use"] != (i == 1) {
+					t.Errorf("item %d single_use = %v / %v", i, d.SingleUse, m["single_use"])
+				}
+				if d.APIClientID == 0 {
+					t.Errorf("item %d: no API client recorded", i)
+				}
+				var content map[string]any
+				if err := json.Unmarshal(d.Content, &content); err != nil || (i == 0 && content["firstname"] != "John") {
+					t.Errorf("item %d content %s", i, d.Content)
+				}
+			}
+			// An admin may do it too.
+			must(t, f.call(t, f.adminClient, "POST", path, `[{"json_content":{}}]`), http.StatusCreated)
 		})
-	}
+
+		t.Run("bad bodies are 400 with a clear message", func(t *testing.T) {
+			for _, tc := range []struct{ body, says string }{
+				{``, "not valid JSON"},
+				{`{`, "not valid JSON"},
+				{`{"json_content":{}}`, "must be an array of objects"},
+				{`"x"`, "must be an array of objects"},
+				{`null`, "must be an array of objects"},
+				{`[]`, "empty"},
+				{`[1]`, "[0]: is not an object"},
+				{`[{"json_content":{}}, null]`, "[1]: is not an object"},
+				{`[{"single_use":true}]`, "[0].json_content: is missing"},
+				{`[{"json_content":"John"}]`, "[0].json_content: must be a JSON object"},
+				{`[{"json_content":[1]}]`, "[0].json_content: must be a JSON object"},
+				{`[{"json_content":null}]`, "[0].json_content: must be a JSON object"},
+				{`[{"json_content":{},"single_use":"yes"}]`, "[0].single_use: must be true or false"},
+				{`[{"json_content":{},"expires":1}]`, "[0].expires: unknown field"},
+				{`[{"json_content":{"a":"\u0000"}}]`, "NUL"},
+			} {
+				wantError(t, f.call(t, f.usersClient, "POST", path, tc.body), 400, CodeInvalidRequest, tc.says)
+			}
+			wantError(t, f.call(t, f.usersClient, "POST", path, good, "text/plain"), 415, CodeUnsupportedMedia, "JSON")
+		})
+
+		t.Run("size limits are 413", func(t *testing.T) {
+			big := `[{"json_content":{"a":"` + strings.Repeat("x", identity.MaxMatchingContentBytes) + `"}}]`
+			wantError(t, f.call(t, f.usersClient, "POST", path, big), 413, CodeTooLarge, "[0].json_content")
+			many := "[" + strings.TrimSuffix(strings.Repeat(`{"json_content":{}},`, identity.MaxMatchingItems+1), ",") + "]"
+			wantError(t, f.call(t, f.usersClient, "POST", path, many), 413, CodeTooLarge, "at most")
+			huge := `[{"json_content":{"a":"` + strings.Repeat("x", maxMatchingBody) + `"}}]`
+			wantError(t, f.call(t, f.usersClient, "POST", path, huge), 413, CodeTooLarge, "larger than")
+		})
+
+		t.Run("nothing is stored by a refused request", func(t *testing.T) {
+			n, err := f.st.DB().NewSelect().Table("chat_matching_data").Count(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n != 3 {
+				t.Errorf("%d items stored, want the 3 accepted", n)
+			}
+		})
+	})
 }
 
 func TestOpenAPIDocumentsEveryRoute(t *testing.T) {

@@ -1,7 +1,6 @@
 package httpapi_test
 
 import (
-	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
@@ -26,40 +25,31 @@ func newServer(t *testing.T, dsn string) (*httptest.Server, *store.Store) {
 
 func getJSON(t *testing.T, url string) (int, map[string]any) {
 	t.Helper()
-	res, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
 	var body map[string]any
-	if err := json.NewDecoder(res.Body).Decode(&body); err != nil {
-		t.Fatalf("GET %s: body is not JSON: %v", url, err)
-	}
-	return res.StatusCode, body
+	r := testenv.NewClient(t, url).Do("GET", "", nil).Decode(&body)
+	return r.Status, body
 }
 
 func TestHealthAndReadiness(t *testing.T) {
-	for name, dsn := range testenv.Databases(t) {
-		t.Run(name, func(t *testing.T) {
-			srv, st := newServer(t, dsn)
-			if code, body := getJSON(t, srv.URL+"/healthz"); code != 200 || body["status"] != "ok" {
-				t.Errorf("/healthz = %d %v", code, body)
-			}
-			if code, body := getJSON(t, srv.URL+"/readyz"); code != 200 || body["status"] != "ready" {
-				t.Errorf("/readyz = %d %v", code, body)
-			}
-			// A database that went away makes the service unready, not dead.
-			if err := st.Close(); err != nil {
-				t.Fatal(err)
-			}
-			if code, body := getJSON(t, srv.URL+"/readyz"); code != http.StatusServiceUnavailable || body["status"] != "unavailable" {
-				t.Errorf("/readyz with the database closed = %d %v, want 503 unavailable", code, body)
-			}
-			if code, _ := getJSON(t, srv.URL+"/healthz"); code != 200 {
-				t.Errorf("/healthz with the database closed = %d, want 200 (the process is up)", code)
-			}
-		})
-	}
+	testenv.ForEachDB(t, func(t *testing.T, dsn string) {
+		srv, st := newServer(t, dsn)
+		if code, body := getJSON(t, srv.URL+"/healthz"); code != 200 || body["status"] != "ok" {
+			t.Errorf("/healthz = %d %v", code, body)
+		}
+		if code, body := getJSON(t, srv.URL+"/readyz"); code != 200 || body["status"] != "ready" {
+			t.Errorf("/readyz = %d %v", code, body)
+		}
+		// A database that went away makes the service unready, not dead.
+		if err := st.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if code, body := getJSON(t, srv.URL+"/readyz"); code != http.StatusServiceUnavailable || body["status"] != "unavailable" {
+			t.Errorf("/readyz with the database closed = %d %v, want 503 unavailable", code, body)
+		}
+		if code, _ := getJSON(t, srv.URL+"/healthz"); code != 200 {
+			t.Errorf("/healthz with the database closed = %d, want 200 (the process is up)", code)
+		}
+	})
 }
 
 func TestLoaderIsServedAsJavaScript(t *testing.T) {

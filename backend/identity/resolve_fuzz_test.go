@@ -24,20 +24,7 @@ import (
 // (which the service would answer 500).
 func FuzzResolve(f *testing.F) {
 	ctx := context.Background()
-	st, err := store.OpenWithOptions(ctx, testenv.SQLiteDSN(f), store.Options{Now: func() time.Time { return testNow }})
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Cleanup(func() { st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		f.Fatal(err)
-	}
-	for _, cf := range testChatFields() {
-		cf.ID = 0
-		if err := st.CreateCustomField(ctx, &cf); err != nil {
-			f.Fatal(err)
-		}
-	}
+	st := openWithChatFields(f, testenv.SQLiteDSN(f), func() time.Time { return testNow })
 	const secret = "0123456789abcdef0123456789abcdef-fuzz"
 	p := &store.ChatProfile{Name: "fuzz", Access: store.AccessPortalAndExternal,
 		Identity:      store.IdentitySettings{HS256Secrets: []store.HMACSecret{{KID: "k", Secret: secret}}, Issuer: "https://idp.example"},

@@ -120,6 +120,9 @@ func (b *PG) Subscribe(topic string, fn func(chats.Event)) func() {
 	return b.local.Subscribe(topic, fn)
 }
 
+// Topics returns the topics with at least one subscriber on this node.
+func (b *PG) Topics() []string { return b.local.Topics() }
+
 // Listening is closed once the listener has subscribed the first time.
 func (b *PG) Listening() <-chan struct{} { return b.started }
 

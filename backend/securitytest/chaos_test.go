@@ -5,8 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -29,6 +27,7 @@ import (
 	"halochat/backend/store"
 	"halochat/backend/storetest"
 	"halochat/backend/testenv"
+	"halochat/backend/testenv/loopback"
 )
 
 // pgCluster is a PostgreSQL cluster of the test's own (initdb + pg_ctl on
@@ -128,59 +127,6 @@ func freePort(t *testing.T) int {
 	return ln.Addr().(*net.TCPAddr).Port
 }
 
-// chaosNode is one service node on a fixed port; it can be killed (every
-// connection cut, background work stopped) and started again.
-type chaosNode struct {
-	t    *testing.T
-	st   *store.Store
-	dsn  string
-	addr string
-	url  string
-
-	mu     sync.Mutex
-	hs     *http.Server
-	cancel context.CancelFunc
-}
-
-func (n *chaosNode) start() {
-	n.t.Helper()
-	var ln net.Listener
-	var err error
-	for range 50 { // the killed node's port may take a moment to free
-		if ln, err = net.Listen("tcp", n.addr); err == nil {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	if err != nil {
-		n.t.Errorf("restart node %s: %v", n.addr, err)
-		return
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	svc, err := service.New(ctx, service.Options{Store: n.st, DSN: n.dsn, PublicURL: n.url, Logger: quietLog(), Limits: service.Unlimited()})
-	if err != nil {
-		cancel()
-		n.t.Errorf("node %s: %v", n.addr, err)
-		return
-	}
-	hs := &http.Server{Handler: svc.Handler}
-	go func() { _ = hs.Serve(ln) }()
-	n.mu.Lock()
-	n.hs, n.cancel = hs, cancel
-	n.mu.Unlock()
-}
-
-// kill drops every connection at once, as a crash would.
-func (n *chaosNode) kill() {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if n.hs != nil {
-		_ = n.hs.Close()
-		n.cancel()
-		n.hs = nil
-	}
-}
-
 // chatLog is what one chat's visitor sent, had acknowledged and received.
 type chatLog struct {
 	id, secret string
@@ -208,29 +154,17 @@ func TestChaosNothingAcknowledgedIsLost(t *testing.T) {
 		return
 	}
 	st, res := storetest.Demo(t, pg.dsn())
-	nodes := make([]*chaosNode, 2)
+	nodes := make([]*loopback.Service, 2)
 	for i := range nodes {
-		port := freePort(t)
-		nodes[i] = &chaosNode{t: t, st: st, dsn: pg.dsn(), addr: fmt.Sprintf("127.0.0.1:%d", port), url: fmt.Sprintf("http://127.0.0.1:%d", port)}
-		nodes[i].start()
-		t.Cleanup(nodes[i].kill)
+		nodes[i] = loopback.Start(t, loopback.Options{DSN: pg.dsn(), Store: st, Limits: service.Unlimited()})
 	}
-	client := &http.Client{Timeout: 5 * time.Second}
-	call := func(n *chaosNode, method, path string, body any, secret string) (int, []byte, error) {
-		req, _ := http.NewRequest(method, n.url+path, bytes.NewReader(mustJSON(body)))
-		req.Header.Set("Origin", n.url)
-		req.Header.Set("Content-Type", "application/json")
-		if secret != "" {
-			req.Header.Set(protocol.HeaderResumeSecret, secret)
-		}
-		resp, err := client.Do(req)
+	client := testenv.NewClient(t, "").Timeout(5 * time.Second)
+	call := func(n *loopback.Service, method, path string, body any, secret string) (int, []byte, error) {
+		r, err := client.Send(method, n.URL+path, body, "Origin", n.URL, protocol.HeaderResumeSecret, secret)
 		if err != nil {
 			return 0, nil, err
 		}
-		defer resp.Body.Close()
-		var buf bytes.Buffer
-		_, _ = buf.ReadFrom(resp.Body)
-		return resp.StatusCode, buf.Bytes(), nil
+		return r.Status, r.Body, nil
 	}
 
 	const chats, perChat = 12, 30
@@ -292,15 +226,15 @@ func TestChaosNothingAcknowledgedIsLost(t *testing.T) {
 
 	// The faults, while the traffic flows.
 	time.Sleep(800 * time.Millisecond)
-	nodes[1].kill()
+	nodes[1].Kill()
 	time.Sleep(700 * time.Millisecond)
-	nodes[1].start()
+	nodes[1].Restart()
 	time.Sleep(700 * time.Millisecond)
 	pg.restart()
 	time.Sleep(700 * time.Millisecond)
-	nodes[0].kill()
+	nodes[0].Kill()
 	time.Sleep(300 * time.Millisecond)
-	nodes[0].start()
+	nodes[0].Restart()
 	senders.Wait()
 
 	// Every open side resumes: the readers catch up to each chat's last seq.
@@ -376,16 +310,11 @@ func TestChaosNothingAcknowledgedIsLost(t *testing.T) {
 		if err != nil || code != http.StatusOK {
 			t.Fatalf("chat %s: choice after the chaos: %d %s %v", l.id, code, body, err)
 		}
-		req, _ := http.NewRequest("GET", n.url+"/chat/api/v1/chats/"+l.id+"/messages?after=0", nil)
-		req.Header.Set("Origin", n.url)
-		req.Header.Set(protocol.HeaderResumeSecret, l.secret)
-		resp, err := client.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
+		code, body, err = call(n, "GET", "/chat/api/v1/chats/"+l.id+"/messages?after=0", nil, l.secret)
 		var poll protocol.PollResponse
-		err = json.NewDecoder(resp.Body).Decode(&poll)
-		resp.Body.Close()
+		if err == nil {
+			err = json.Unmarshal(body, &poll)
+		}
 		if err != nil || poll.Chat.Pending == nil || poll.Chat.Pending.Step != demo.StepAskEmail {
 			t.Errorf("chat %s after the chaos: pending %+v, want step %d (%v)", l.id, poll.Chat.Pending, demo.StepAskEmail, err)
 		}
@@ -394,15 +323,14 @@ func TestChaosNothingAcknowledgedIsLost(t *testing.T) {
 
 // readChat holds a websocket on the chat from a random node, cutting it
 // at random and resuming from the last seq it saw, until ctx ends.
-func readChat(ctx context.Context, nodes []*chaosNode, l *chatLog, rng *rand.Rand, cuts *atomic.Int64) {
+func readChat(ctx context.Context, nodes []*loopback.Service, l *chatLog, rng *rand.Rand, cuts *atomic.Int64) {
 	for ctx.Err() == nil {
 		n := nodes[rng.IntN(len(nodes))]
 		life := time.Duration(200+rng.IntN(800)) * time.Millisecond
 		cctx, cancel := context.WithTimeout(ctx, life)
 		func() {
 			defer cancel()
-			ws, _, err := websocket.Dial(cctx, "ws"+strings.TrimPrefix(n.url, "http")+"/chat/ws",
-				&websocket.DialOptions{HTTPHeader: http.Header{"Origin": {n.url}}})
+			ws, _, err := websocket.Dial(cctx, n.WS("/chat/ws"), &websocket.DialOptions{HTTPHeader: http.Header{"Origin": {n.URL}}})
 			if err != nil {
 				time.Sleep(50 * time.Millisecond)
 				return
@@ -440,5 +368,3 @@ func readChat(ctx context.Context, nodes []*chaosNode, l *chatLog, rng *rand.Ran
 		}()
 	}
 }
-
-func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }

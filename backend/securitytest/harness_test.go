@@ -8,9 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"slices"
 	"strings"
@@ -24,6 +22,7 @@ import (
 	"halochat/backend/store"
 	"halochat/backend/storetest"
 	"halochat/backend/testenv"
+	"halochat/backend/testenv/loopback"
 )
 
 // lockedBuffer is the log output: handlers write from many goroutines.
@@ -51,6 +50,8 @@ type server struct {
 	st   *store.Store
 	demo *demo.Result
 	logs *lockedBuffer
+	raw  *testenv.Client // sends only what a call says
+	page *testenv.Client // sends as the widget does: JSON from the service's origin
 
 	// Extra profiles running the demo flow.
 	restricted *store.ChatProfile // allowed origins: https://shop.example
@@ -61,47 +62,17 @@ type server struct {
 // forEachDB runs fn on a fresh server per database.
 func forEachDB(t *testing.T, limits service.Limits, fn func(t *testing.T, s *server)) {
 	t.Parallel() // each server has its own database and limits
-	for name, dsn := range testenv.Databases(t) {
-		t.Run(name, func(t *testing.T) { fn(t, start(t, dsn, limits)) })
-	}
+	testenv.ForEachDB(t, func(t *testing.T, dsn string) { fn(t, start(t, dsn, limits)) })
 }
 
 func start(t *testing.T, dsn string, limits service.Limits) *server {
 	t.Helper()
-	st, res := storetest.Demo(t, dsn)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &server{t: t, url: "http://" + ln.Addr().String(), st: st, demo: res, logs: &lockedBuffer{}}
-	logger := slog.New(slog.NewJSONHandler(s.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	ctx, cancel := context.WithCancel(context.Background())
-	svc, err := service.New(ctx, service.Options{Store: st, DSN: dsn, PublicURL: s.url, Logger: logger, Limits: limits})
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	hs := &http.Server{Handler: svc.Handler, ReadHeaderTimeout: 5 * time.Second}
-	go func() { _ = hs.Serve(ln) }()
-	t.Cleanup(func() {
-		cancel()
-		sctx, c := context.WithTimeout(context.Background(), 2*time.Second)
-		defer c()
-		_ = hs.Shutdown(sctx)
-	})
-
-	base, err := st.GetProfile(ctx, res.Profile.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	logs := &lockedBuffer{}
+	svc := loopback.Start(t, loopback.Options{DSN: dsn, Limits: limits,
+		Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	s := &server{t: t, url: svc.URL, st: svc.Store, demo: svc.Demo, logs: logs, raw: svc.Client(), page: svc.SameOrigin()}
 	mk := func(name string, edit func(*store.ChatProfile)) *store.ChatProfile {
-		p := &store.ChatProfile{Name: name, Access: store.AccessPortalAndExternal, Identity: base.Identity,
-			TokenMappings: base.TokenMappings, FlowID: base.FlowID, TicketTypeID: base.TicketTypeID}
-		edit(p)
-		if err := st.CreateProfile(ctx, p); err != nil {
-			t.Fatal(err)
-		}
-		return p
+		return storetest.DemoProfile(t, s.st, s.demo, name, edit)
 	}
 	s.restricted = mk("restricted", func(p *store.ChatProfile) { p.AllowedOrigins = store.StringList{"https://shop.example"} })
 	s.agentsOnly = mk("agents only", func(p *store.ChatProfile) { p.Access = store.AccessAgentsOnly })
@@ -133,34 +104,29 @@ func (r response) apiError() (code, msg string, ok bool) {
 	return "", "", false
 }
 
-// do sends a request; header holds name, value pairs. Widget calls carry
-// the service's own Origin unless header sets another.
+// do sends a request; header holds name, value pairs.
 func (s *server) do(method, path string, body []byte, header ...string) response {
 	s.t.Helper()
-	var rd io.Reader
-	if body != nil {
-		rd = bytes.NewReader(body)
-	}
-	req, err := http.NewRequest(method, s.url+path, rd)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		s.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
-	return response{status: resp.StatusCode, header: resp.Header, body: data}
+	return answer(s.raw.Do(method, path, bytesOrNil(body), header...))
 }
 
-// widget is a call as the widget makes it: JSON from the service's origin.
+// widget is a call as the widget makes it: JSON from the service's
+// origin, unless header sets another.
 func (s *server) widget(method, path string, body []byte, header ...string) response {
 	s.t.Helper()
-	return s.do(method, path, body, append([]string{"Origin", s.url, "Content-Type", "application/json"}, header...)...)
+	return answer(s.page.Do(method, path, bytesOrNil(body), header...))
+}
+
+func answer(r *testenv.Response) response {
+	return response{status: r.Status, header: r.Header, body: r.Body}
+}
+
+// bytesOrNil keeps a nil body nil (no body at all).
+func bytesOrNil(b []byte) any {
+	if b == nil {
+		return nil
+	}
+	return b
 }
 
 func mustJSON(v any) []byte {

@@ -76,12 +76,14 @@ func Unlimited() Limits {
 
 // Service is the assembled chat service.
 type Service struct {
-	Handler http.Handler
-	Widget  *webapp.Handler
-	Console *webapp.Handler
-	Auth    *auth.Service
-	Chats   *chats.Service
-	Portal  *portal.Service
+	Handler  http.Handler
+	Widget   *webapp.Handler
+	Console  *webapp.Handler
+	Auth     *auth.Service
+	Chats    *chats.Service
+	Portal   *portal.Service
+	Realtime *realtime.Server
+	Broker   realtime.Broker
 }
 
 // New assembles the service. Its background work (the broker, idle chats,
@@ -151,7 +153,8 @@ func New(ctx context.Context, o Options) (*Service, error) {
 		consoleMount,
 		portalSvc.Routes,
 	}})
-	return &Service{Handler: h, Widget: wh, Console: ch, Auth: authSvc, Chats: chatSvc, Portal: portalSvc}, nil
+	return &Service{Handler: h, Widget: wh, Console: ch, Auth: authSvc, Chats: chatSvc, Portal: portalSvc,
+		Realtime: rt, Broker: broker}, nil
 }
 
 // frameAncestors is the widget page's CSP frame-ancestors: the allowed

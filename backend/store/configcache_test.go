@@ -65,7 +65,7 @@ func TestConfigCache(t *testing.T) {
 func TestConfigCacheAcrossNodes(t *testing.T) {
 	dsn := testenv.PostgresDSN(t)
 	ctx := context.Background()
-	a, b := openMigrated(t, dsn), openMigrated(t, dsn)
+	a, b := testenv.OpenStore(t, dsn, Open), testenv.OpenStore(t, dsn, Open)
 	f := &Flow{Name: "nodes-" + RandomID(4)}
 	must(t, a.CreateFlow(ctx, f))
 	p := &ChatProfile{Name: "nodes-" + RandomID(4), Access: AccessPortalAndExternal, FlowID: f.ID}

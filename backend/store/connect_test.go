@@ -17,7 +17,7 @@ func TestOpenDSN(t *testing.T) {
 		"sqlite://" + filepath.Join(dir, "new", "folder", "a.db"),
 		"sqlite::memory:",
 	} {
-		s := openMigrated(t, dsn)
+		s := testenv.OpenStore(t, dsn, Open)
 		p := &ChatProfile{Name: "p", Access: AccessPortal}
 		must(t, s.CreateProfile(ctx, p))
 		if _, err := s.GetProfile(ctx, p.ID); err != nil {
@@ -76,7 +76,7 @@ func TestSQLiteDSN(t *testing.T) {
 func TestSQLiteImmediate(t *testing.T) {
 	ctx := context.Background()
 	dsn := testenv.SQLiteDSN(t)
-	a := openMigrated(t, dsn)
+	a := testenv.OpenStore(t, dsn, Open)
 	b, err := OpenWithOptions(ctx, dsn, Options{SQLiteBusyTimeout: 50 * time.Millisecond})
 	must(t, err)
 	t.Cleanup(func() { _ = b.Close() })

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"path"
 	"sync"
 	"testing"
 
@@ -11,42 +12,40 @@ import (
 )
 
 func TestMigrate(t *testing.T) {
-	for name, dsn := range testenv.Databases(t) {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			ctx := context.Background()
-			// Two processes migrating a fresh database at once.
-			var wg sync.WaitGroup
-			stores := make([]*Store, 3)
-			errs := make([]error, len(stores))
-			for i := range stores {
-				s, err := Open(ctx, dsn)
-				must(t, err)
-				t.Cleanup(func() { _ = s.Close() })
-				stores[i] = s
-				wg.Go(func() { errs[i] = s.Migrate(ctx) })
+	testenv.ForEachDB(t, func(t *testing.T, dsn string) {
+		name := path.Base(t.Name()) // the subtest is named after the database
+		ctx := context.Background()
+		// Two processes migrating a fresh database at once.
+		var wg sync.WaitGroup
+		stores := make([]*Store, 3)
+		errs := make([]error, len(stores))
+		for i := range stores {
+			s, err := Open(ctx, dsn)
+			must(t, err)
+			t.Cleanup(func() { _ = s.Close() })
+			stores[i] = s
+			wg.Go(func() { errs[i] = s.Migrate(ctx) })
+		}
+		wg.Wait()
+		for i, err := range errs {
+			if err != nil {
+				t.Fatalf("concurrent Migrate %d: %v", i, err)
 			}
-			wg.Wait()
-			for i, err := range errs {
-				if err != nil {
-					t.Fatalf("concurrent Migrate %d: %v", i, err)
-				}
-			}
-			// And again: idempotent.
-			must(t, stores[0].Migrate(ctx))
-			must(t, stores[0].Migrate(ctx))
-			var names []string
-			must(t, stores[0].DB().NewSelect().TableExpr("bun_migrations").Column("name").Scan(ctx, &names))
-			want := len(schemaMigrations())
-			if len(names) != want {
-				t.Fatalf("bun_migrations holds %v, want %d rows", names, want)
-			}
-			if got := stores[0].Dialect(); got != name {
-				t.Errorf("Dialect() = %q, want %q", got, name)
-			}
-			must(t, stores[0].Ping(ctx))
-		})
-	}
+		}
+		// And again: idempotent.
+		must(t, stores[0].Migrate(ctx))
+		must(t, stores[0].Migrate(ctx))
+		var names []string
+		must(t, stores[0].DB().NewSelect().TableExpr("bun_migrations").Column("name").Scan(ctx, &names))
+		want := len(schemaMigrations())
+		if len(names) != want {
+			t.Fatalf("bun_migrations holds %v, want %d rows", names, want)
+		}
+		if got := stores[0].Dialect(); got != name {
+			t.Errorf("Dialect() = %q, want %q", got, name)
+		}
+		must(t, stores[0].Ping(ctx))
+	})
 }
 
 // TestMigrationsFrozen fails when a released migration's SQL changes:

@@ -16,14 +16,9 @@ import (
 // most batches batches of messages at once.
 func openPostgresBatches(t *testing.T, batches int) *Store {
 	t.Helper()
-	ctx := context.Background()
-	s, err := OpenWithOptions(ctx, testenv.PostgresDSN(t), Options{AppendBatches: batches})
-	if err != nil {
-		t.Fatalf("open: %v", err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	must(t, s.Migrate(ctx))
-	return s
+	return testenv.OpenStore(t, testenv.PostgresDSN(t), func(ctx context.Context, dsn string) (*Store, error) {
+		return OpenWithOptions(ctx, dsn, Options{AppendBatches: batches})
+	})
 }
 
 func appendStmtFor(s *Store, chatID, clientID string) batchStmt {

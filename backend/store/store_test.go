@@ -11,35 +11,10 @@ import (
 	"halochat/backend/testenv"
 )
 
-// forEachDB runs fn once per database of testenv.Databases (SQLite and,
-// when configured, PostgreSQL), in parallel, on a migrated store.
+// forEachDB runs fn on a migrated store per database, in parallel.
 func forEachDB(t *testing.T, fn func(t *testing.T, s *Store)) {
 	t.Helper()
-	for name, dsn := range testenv.Databases(t) {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			s := openMigrated(t, dsn)
-			fn(t, s)
-		})
-	}
-}
-
-func openMigrated(t *testing.T, dsn string) *Store {
-	t.Helper()
-	ctx := context.Background()
-	s, err := Open(ctx, dsn)
-	if err != nil {
-		t.Fatalf("Open(%s): %v", testenv.Short(dsn), err)
-	}
-	t.Cleanup(func() {
-		if err := s.Close(); err != nil {
-			t.Errorf("Close: %v", err)
-		}
-	})
-	if err := s.Migrate(ctx); err != nil {
-		t.Fatalf("Migrate: %v", err)
-	}
-	return s
+	testenv.ForEachStore(t, Open, fn)
 }
 
 func must(t *testing.T, err error) {

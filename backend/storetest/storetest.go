@@ -1,5 +1,6 @@
 // Package storetest gives tests a migrated store on a real database, and
-// the demo seeded into it, closed when the test ends.
+// the demo seeded into it, closed when the test ends. (The store's own
+// tests cannot import it: they use testenv.OpenStore with store.Open.)
 package storetest
 
 import (
@@ -8,22 +9,22 @@ import (
 
 	"halochat/backend/demo"
 	"halochat/backend/store"
+	"halochat/backend/testenv"
 )
 
-// Open opens and migrates the store at dsn (see testenv.Databases for
+// Open opens and migrates the store at dsn (see testenv.ForEachDB for
 // DSNs) and closes it when the test ends.
 func Open(t testing.TB, dsn string) *store.Store {
 	t.Helper()
-	ctx := context.Background()
-	st, err := store.Open(ctx, dsn)
-	if err != nil {
-		t.Fatalf("open the test store: %v", err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatalf("migrate the test store: %v", err)
-	}
-	return st
+	return testenv.OpenStore(t, dsn, store.Open)
+}
+
+// OpenWith is Open with options (a clock, batching).
+func OpenWith(t testing.TB, dsn string, o store.Options) *store.Store {
+	t.Helper()
+	return testenv.OpenStore(t, dsn, func(ctx context.Context, dsn string) (*store.Store, error) {
+		return store.OpenWithOptions(ctx, dsn, o)
+	})
 }
 
 // Demo opens the store at dsn and seeds the demo into it.
@@ -35,4 +36,25 @@ func Demo(t testing.TB, dsn string) (*store.Store, *demo.Result) {
 		t.Fatalf("seed the demo: %v", err)
 	}
 	return st, res
+}
+
+// DemoProfile creates a chat profile named name like the demo's — its
+// flow, ticket type, identity settings and token mappings, open to the
+// portal and external sites — changed by edit (when not nil).
+func DemoProfile(t testing.TB, st *store.Store, res *demo.Result, name string, edit func(*store.ChatProfile)) *store.ChatProfile {
+	t.Helper()
+	ctx := context.Background()
+	base, err := st.GetProfile(ctx, res.Profile.ID)
+	if err != nil {
+		t.Fatalf("read the demo profile: %v", err)
+	}
+	p := &store.ChatProfile{Name: name, Access: store.AccessPortalAndExternal, Identity: base.Identity,
+		TokenMappings: base.TokenMappings, FlowID: base.FlowID, TicketTypeID: base.TicketTypeID}
+	if edit != nil {
+		edit(p)
+	}
+	if err := st.CreateProfile(ctx, p); err != nil {
+		t.Fatalf("create the profile %s: %v", name, err)
+	}
+	return p
 }

@@ -1,6 +1,10 @@
-// Package testenv finds the real parts that tests run against — a
-// PostgreSQL server, a chromium binary — and gives each test its own
-// throw-away PostgreSQL database.
+// Package testenv is what tests run against: the real parts it finds — a
+// PostgreSQL server, a chromium binary — each test's own throw-away
+// databases (SQLite and PostgreSQL, see ForEachDB) and stores on them, an
+// HTTP client for JSON APIs, and the tests' logger. Its subpackage
+// loopback runs the whole service on a loopback port; storetest seeds the
+// demo. testenv itself imports nothing of halochat, so that the tests of
+// any package may use it (the store's own included).
 //
 // Where a part is missing the test is skipped with a message saying how to
 // enable it, unless HALOCHAT_REQUIRE_ALL=1 (set by .ci/run), under which a
@@ -8,30 +12,37 @@
 package testenv
 
 import (
-	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
-	"fmt"
+	"io"
+	"log/slog"
 	"net/url"
 	"os"
 	"os/exec"
 	"strings"
 	"testing"
-	"time"
-
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 )
 
 // EnvPostgres names the variable holding the DSN of a PostgreSQL server on
 // which tests may create and drop databases.
 const EnvPostgres = "HALOCHAT_TEST_POSTGRES"
 
+// EnvLog, when set, sends the logs of services under test to stderr, at
+// debug level; otherwise Logger discards them.
+const EnvLog = "HALOCHAT_TEST_LOG"
+
 // EnvRequireAll, when "1", turns every skip for a missing part into a failure.
 const EnvRequireAll = "HALOCHAT_REQUIRE_ALL"
 
 // RequireAll reports whether missing parts must fail tests rather than skip them.
 func RequireAll() bool { return os.Getenv(EnvRequireAll) == "1" }
+
+// Logger is the logger of services under test: quiet unless
+// HALOCHAT_TEST_LOG is set.
+func Logger() *slog.Logger {
+	if os.Getenv(EnvLog) != "" {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
+}
 
 // Missing skips t (or fails it under HALOCHAT_REQUIRE_ALL=1) with msg.
 func Missing(t testing.TB, msg string) {
@@ -40,55 +51,6 @@ func Missing(t testing.TB, msg string) {
 		t.Fatalf("%s (a skip is a failure because %s=1)", msg, EnvRequireAll)
 	}
 	t.Skip(msg)
-}
-
-// PostgresDSN creates a fresh database on the server named by
-// HALOCHAT_TEST_POSTGRES, drops it when the test ends, and returns its DSN.
-func PostgresDSN(t testing.TB) string {
-	t.Helper()
-	base := os.Getenv(EnvPostgres)
-	if base == "" {
-		Missing(t, "PostgreSQL tests skipped: set "+EnvPostgres+
-			"=postgres://postgres@127.0.0.1:5432/test?sslmode=disable to run them")
-	}
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatalf("parse %s: %v", EnvPostgres, err)
-	}
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatalf("open %s: %v", EnvPostgres, err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := admin.PingContext(ctx); err != nil {
-		_ = admin.Close()
-		Missing(t, fmt.Sprintf("PostgreSQL at %s is not reachable (%v): start it with "+
-			"'pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start'", u.Redacted(), err))
-	}
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	name := "halochat_t_" + hex.EncodeToString(b[:])
-	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
-		_ = admin.Close()
-		t.Fatalf("create test database %s: %v", name, err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if _, err := admin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
-			t.Logf("drop test database %s: %v", name, err)
-		}
-		_ = admin.Close()
-	})
-	u.Path = "/" + name
-	return u.String()
-}
-
-// SQLiteDSN returns the DSN of a SQLite file in a temporary folder of t.
-func SQLiteDSN(t testing.TB) string {
-	t.Helper()
-	return "sqlite://" + t.TempDir() + "/halochat.db"
 }
 
 // Chromium returns the path of a chromium binary, or skips (fails under
@@ -106,23 +68,6 @@ func Chromium(t testing.TB) string {
 	Missing(t, "browser tests skipped: install chromium ('apt-get install -y chromium') "+
 		"or set HALOCHAT_CHROMIUM to its path")
 	return ""
-}
-
-// Databases lists the DSNs a storage test should run against: always a
-// SQLite file, and a fresh PostgreSQL database when one is configured.
-// Without PostgreSQL it logs why (and fails under HALOCHAT_REQUIRE_ALL=1).
-func Databases(t *testing.T) map[string]string {
-	t.Helper()
-	dbs := map[string]string{"sqlite": SQLiteDSN(t)}
-	if os.Getenv(EnvPostgres) == "" {
-		if RequireAll() {
-			t.Fatalf("%s is not set and %s=1", EnvPostgres, EnvRequireAll)
-		}
-		t.Logf("PostgreSQL half skipped: set %s to run it", EnvPostgres)
-		return dbs
-	}
-	dbs["postgres"] = PostgresDSN(t)
-	return dbs
 }
 
 // Short describes a DSN for logs without its password.
