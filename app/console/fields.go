@@ -8,9 +8,10 @@ import (
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 )
 
-// Fields lists the custom fields, creates new ones, and edits or deletes
-// them (SPEC §6). The API refuses (409) to rename, relabel, retype or
-// delete a chat field a flow's condition uses; the page shows why.
+// Fields lists the custom fields, creates new ones, and edits or deletes them
+// (docs/CONTRACT.md#chat-custom-fields). The API refuses (409) to rename,
+// relabel, retype or delete a chat field a flow's condition uses; the page
+// shows why.
 type Fields struct {
 	app.Compo
 	listPage[customField]

@@ -277,7 +277,8 @@ func selectOf(id, value string, opts [][2]string) app.UI {
 
 const noValue = "-"
 
-// embed is the "Embed on External Website" section (SPEC §2).
+// embed is the "Embed on External Website" section
+// (docs/CONTRACT.md#snippet).
 func (pe *ProfileEdit) embed() app.UI {
 	p := pe.p
 	var examples []string

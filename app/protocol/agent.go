@@ -75,7 +75,8 @@ type TicketField struct {
 // ChatDetails is what an agent sees about one chat beside its transcript
 // (GET /api/Chat/{id}/details, agents only). It carries the chat's
 // custom field values, so no visitor-facing body may embed it: the
-// widget receives ChatState, which has none (SPEC §6).
+// widget receives ChatState, which has none: chat custom fields are
+// never shown to the visitor (docs/CONTRACT.md#chat-custom-fields).
 type ChatDetails struct {
 	Chat        ChatState `json:"chat"`
 	ProfileName string    `json:"profileName"`

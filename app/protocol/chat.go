@@ -229,7 +229,8 @@ type Availability struct {
 	AgentsOnline  bool   `json:"agentsOnline"`
 	TimeZone      string `json:"timeZone,omitempty"`
 	// FlowID is the bot flow the profile runs: a widget initialised with
-	// another profile ends its open chat when the flow differs (SPEC §3).
+	// another profile ends its open chat when the flow differs
+	// (docs/CONTRACT.md#reload-rules).
 	FlowID int64 `json:"flowId,omitempty"`
 	// The profile's appearance; haloChatConfig and initialize override it.
 	Colour   string `json:"colour,omitempty"`

@@ -7,7 +7,7 @@ import "strings"
 // a CSS named colour (any case; "transparent" included, "currentcolor"
 // and system colours not). Functional forms (rgb(), hsl(), …) are refused:
 // a profile colour or an `initialize` override is one of these or nothing,
-// so nothing else can ever be injected into CSS (SPEC §3).
+// so nothing else can ever be injected into CSS (docs/CONTRACT.md#config).
 func ValidColour(s string) bool {
 	if strings.HasPrefix(s, "#") {
 		hex := s[1:]

@@ -8,7 +8,7 @@ import (
 )
 
 // Config is the embed configuration: the host page's haloChatConfig
-// (SPEC §2), as the loader hands it to the widget.
+// (docs/CONTRACT.md#config), as the loader hands it to the widget.
 type Config struct {
 	ChatServiceURL   string `json:"chatServiceUrl"`
 	ConfigID         string `json:"configId"`

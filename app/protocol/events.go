@@ -4,7 +4,10 @@
 // It has no I/O and builds for both platforms.
 package protocol
 
-// Inbound events: CustomEvents the host page dispatches on window (SPEC §3).
+// The Events API (docs/CONTRACT.md#events): inbound events are
+// CustomEvents the host page dispatches on window, outbound ones those the
+// loader dispatches for the widget; the bridge types are what the loader
+// and the widget iframe post to each other.
 const (
 	EventInitialize       = "haloChat_inboundEvent_initialize"
 	EventOpenChatWindow   = "haloChat_inboundEvent_openChatWindow"

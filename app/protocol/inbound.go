@@ -39,8 +39,9 @@ type InitializeDetail struct {
 // OpenDetail is the detail of haloChat_inboundEvent_openChatWindow.
 type OpenDetail struct {
 	IDToken string
-	// RetainPreviousChat is true unless the page said false (SPEC §3: a
-	// missing retainPreviousChat means true).
+	// RetainPreviousChat is true unless the page said false
+	// (docs/CONTRACT.md#reload-rules: a missing retainPreviousChat means
+	// true).
 	RetainPreviousChat bool
 	// StartStepOverride is the step to start at; 0 = the flow's start step.
 	StartStepOverride int

@@ -267,7 +267,8 @@ func (w *Window) appearance() {
 }
 
 // paint sets the widget's colour as CSS custom properties of the
-// document through the CSSOM. Only a validated colour reaches CSS (SPEC §3).
+// document through the CSSOM. Only a validated colour reaches CSS
+// (docs/CONTRACT.md#config).
 func (w *Window) paint() {
 	c := w.effectiveColour()
 	if c == "" || !protocol.ValidColour(c) {

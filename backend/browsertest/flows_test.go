@@ -240,7 +240,8 @@ func TestConversationSurvivesAReload(t *testing.T) {
 	}
 }
 
-// TestInitializeWithAnotherFlowRemovesTheOpenChat: SPEC §3.
+// TestInitializeWithAnotherFlowRemovesTheOpenChat: docs/CONTRACT.md#reload-rules
+// ("Another flow").
 func TestInitializeWithAnotherFlowRemovesTheOpenChat(t *testing.T) {
 	s := startStack(t)
 	ctx := context.Background()

@@ -131,7 +131,8 @@ var chatFields = []store.CustomField{
 }
 
 // ticketFields share labels with the chat fields, so a ticket logged from a
-// chat gets their values (SPEC §6). "Internal Notes" shares none.
+// chat gets their values (docs/CONTRACT.md#ticket-field-sync). "Internal
+// Notes" shares none.
 var ticketFields = []store.CustomField{
 	{Entity: store.EntityTicket, Name: "CFcustomerTier", Label: "Customer Tier", Type: store.FieldChoice,
 		Choices: store.Choices{{Value: "bronze"}, {Value: "silver"}, {Value: "gold"}}},

@@ -16,9 +16,10 @@ import (
 	"halochat/backend/store"
 )
 
-// IdentityAPI is the REST API of issue 3 (SPEC §4, §6, §7, §10): chat
-// profiles, custom fields, ticket types, API clients, agents,
-// ChatMatchingData, and the OpenAPI document. Mount it with Routes.
+// IdentityAPI is the admin REST API (README.md#the-rest-api): chat
+// profiles, custom fields, ticket types, API clients, agents, users, bot
+// flows, ChatMatchingData (docs/CONTRACT.md#chat-matching-data), and the
+// OpenAPI document. Mount it with Routes.
 //
 // Every answer is JSON; every refusal is {"error":{"code","message"}}
 // with a 4xx status whose message names the field at fault. A refused
@@ -102,7 +103,7 @@ func (a *IdentityAPI) routes() []apiRoute {
 		{"PUT", "/api/User/{id}", admin, "Update a user (a password given is set; a new password or disabling ends their portal sessions)", "UserInput", "User", 200, a.updateUser},
 		{"DELETE", "/api/User/{id}", admin, "Disable a user (kept so their chats and tickets keep them; their portal sessions end)", "", "User", 200, a.disableUser},
 
-		{"POST", "/api/ChatMatchingData", store.PermReadModifyUsers, "Register user data for a later chat start (SPEC §7)", "[]ChatMatchingDataInput", "[]ChatMatchingData", 201, a.createMatchingData},
+		{"POST", "/api/ChatMatchingData", store.PermReadModifyUsers, "Register user data for a later chat start", "[]ChatMatchingDataInput", "[]ChatMatchingData", 201, a.createMatchingData},
 	}, flowRoutes(a, admin)...)
 }
 

@@ -14,12 +14,12 @@ import (
 	"halochat/backend/store"
 )
 
-// Bot flows (SPEC §5): a flow is a name and a list of immutable
-// versions. Saving (PUT) makes a new version from the version the editor
-// started from; a save based on an older version is refused (409), so no
-// admin overwrites another's work unseen. Every version is validated
-// with app/flow against the chat custom fields, and against the previous
-// version so that no step number is ever reused.
+// Bot flows (docs/CONTRACT.md#step-rules): a flow is a name and a list of
+// immutable versions. Saving (PUT) makes a new version from the version the
+// editor started from; a save based on an older version is refused (409), so
+// no admin overwrites another's work unseen. Every version is validated with
+// app/flow against the chat custom fields, and against the previous version
+// so that no step number is ever reused.
 
 // maxFlowBody bounds a flow save: the document plus its envelope.
 const maxFlowBody = flow.MaxDocumentSize + 4<<10

@@ -1,6 +1,6 @@
 // Package httpapi is the service's HTTP surface: health and readiness, the
-// embed loader, the widget application, and (as later parts land) the REST
-// API. Handlers call the backend's services; status codes are chosen here.
+// embed loader, the widget application, and the REST API. Handlers call the
+// backend's services; status codes are chosen here.
 package httpapi
 
 import (

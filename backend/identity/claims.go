@@ -13,7 +13,7 @@ import (
 	"halochat/backend/store"
 )
 
-// Claim names of ChatMatchingData (SPEC §7).
+// Claim names of ChatMatchingData (docs/CONTRACT.md#chat-matching-data).
 const (
 	ClaimMatchingGUID = "chatmatchingdataguid"
 	ClaimMatchingKey  = "chatmatchingdatakey"

@@ -1,7 +1,8 @@
 // Package identity turns what a chat start presents — an identity token
 // (JWT), ChatMatchingData named by one, or nothing — into one resolved
 // identity: the visitor's user record and the chat custom field values
-// (SPEC §4, §6, §7). The chat runtime stores what it returns.
+// (docs/CONTRACT.md#identity-tokens, #chat-matching-data). The chat
+// runtime stores what it returns.
 package identity
 
 import (
@@ -21,7 +22,8 @@ type Request struct {
 	// IDToken is the id_token of openChatWindow / upgradeAnonChat ("" = none).
 	IDToken string
 	// Embedded is true for chats started from the embedded widget: only
-	// those get chat custom fields from the token's claims (SPEC §6).
+	// those get chat custom fields from the token's claims
+	// (docs/CONTRACT.md#chat-custom-fields).
 	Embedded bool
 	// EmailHint is the email read from the host page's sessionStorage key
 	// of the profile, if any: unverified, never an identity by itself
@@ -81,7 +83,8 @@ func (r *Resolver) now() time.Time {
 // token that carries no user field at all resolves to an anonymous
 // visitor (Authenticated false) with its chat custom fields.
 //
-// Chat custom fields are filled only when req.Embedded (SPEC §6). For
+// Chat custom fields are filled only when req.Embedded
+// (docs/CONTRACT.md#chat-custom-fields). For
 // upgradeAnonChat call Resolve the same way (Embedded true) and store the
 // result with store.UpgradeChatUser: nothing here depends on the chat.
 func (r *Resolver) Resolve(ctx context.Context, p *store.ChatProfile, req Request) (*Identity, error) {

@@ -1,4 +1,5 @@
-// Package portal serves the self-service portal's API (SPEC §1, §4): a
+// Package portal serves the self-service portal's API
+// (README.md#self-service-portal; docs/CONTRACT.md#profile-access): a
 // portal user — an account an admin created with a password, or a user an
 // identity token resolved — logs in, sees their tickets and the chat
 // profiles open to the portal, and chats as themselves.

@@ -62,7 +62,7 @@ func TestAVisitorCannotReachAnotherChat(t *testing.T) {
 }
 
 // The widget page may be framed only by the profile's allowed origins
-// (SPEC §4); by any page when the profile has no list.
+// (docs/CONTRACT.md#profile-access); by any page when the profile has no list.
 func TestWidgetPageFrameAncestors(t *testing.T) {
 	forEachDB(t, service.Unlimited(), func(t *testing.T, s *server) {
 		for _, tc := range []struct{ query, want string }{

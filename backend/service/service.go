@@ -100,9 +100,9 @@ func New(ctx context.Context, o Options) (*Service, error) {
 		Prefix: "/chat/widget", Name: "halochat", Title: "Chat",
 		Dist: static.Dist(), WasmFile: "widget.wasm",
 		Assets: static.Assets(), Styles: []string{"widget.css"},
-		// The page of a profile with allowed origins may be framed only
-		// by them (SPEC §4); otherwise by any page. The chat start checks
-		// the host origin against the list as well.
+		// The page of a profile with allowed origins may be framed only by
+		// them (docs/CONTRACT.md#profile-access); otherwise by any page. The
+		// chat start checks the host origin against the list as well.
 		FrameAncestors: func(r *http.Request) string { return frameAncestors(r, o.Store, logger) },
 	})
 	if err != nil {
@@ -113,7 +113,8 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	go sweep(ctx, logger, "expired sessions and tokens", 10*time.Minute, func(ctx context.Context) (int64, error) {
 		return st.DeleteExpiredAuth(ctx, time.Now())
 	})
-	// Expired ChatMatchingData is deleted (SPEC §7); every node sweeps, which is harmless.
+	// Expired ChatMatchingData is deleted (docs/CONTRACT.md#chat-matching-data);
+	// every node sweeps, which is harmless.
 	go identity.SweepMatchingData(ctx, st, 10*time.Minute, logger)
 
 	allow, err := chats.ParseAllowList(o.RunbookAllow)

@@ -8,7 +8,8 @@ import (
 	"github.com/uptrace/bun"
 )
 
-// API client permissions known today (SPEC §7, §10); the list is open.
+// API client permissions the store names; auth.Permissions lists every
+// permission a client may hold.
 const (
 	PermReadModifyUsers = "users:write" // "Read & Modify Users": ChatMatchingData
 )

@@ -12,7 +12,7 @@ import (
 	"halochat/app/flow"
 )
 
-// Custom field entities and types (SPEC §6).
+// Custom field entities and types (docs/CONTRACT.md#chat-custom-fields).
 const (
 	EntityChat   = "chat"
 	EntityTicket = "ticket"

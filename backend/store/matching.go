@@ -8,7 +8,8 @@ import (
 	"github.com/uptrace/bun"
 )
 
-// MatchingDataTTL is how long ChatMatchingData stays valid (SPEC §7).
+// MatchingDataTTL is how long ChatMatchingData stays valid
+// (docs/CONTRACT.md#chat-matching-data).
 const MatchingDataTTL = 24 * time.Hour
 
 // MatchingData is one ChatMatchingData item: user data a host backend

@@ -11,7 +11,7 @@ import (
 	"halochat/app/protocol"
 )
 
-// Chat profile access levels (SPEC §4).
+// Chat profile access levels (docs/CONTRACT.md#profile-access).
 const (
 	AccessAgentsOnly        = "agents_only"
 	AccessPortal            = "portal"

@@ -10,8 +10,8 @@ import (
 )
 
 // Runbook is an outbound HTTP call a flow's runbook step names by ID
-// (SPEC §8). The secret signs every call (HMAC-SHA256 of the body); it
-// is stored as is because signing needs it.
+// (docs/CONTRACT.md#runbooks). The secret signs every call (HMAC-SHA256 of
+// the body); it is stored as is because signing needs it.
 type Runbook struct {
 	bun.BaseModel `bun:"table:runbooks,alias:rb"`
 

@@ -1,11 +1,11 @@
 // Package webapp serves a go-app WebAssembly application (the visitor
-// widget, later the console) under a sub-path of the service: the
+// widget and the agent console) under a sub-path of the service: the
 // prerendered page, go-app's own scripts, and the wasm itself —
 // content-addressed, immutable, and precompressed.
 //
-// go-app's PrefixedLocation panics when it serves /web/app.wasm (PITFALLS),
-// so this package resolves every path itself and serves /web/ before the
-// go-app handler sees the request.
+// go-app's PrefixedLocation panics when it serves /web/app.wasm (its inner
+// handler is nil), so this package resolves every path itself and serves
+// /web/ before the go-app handler sees the request.
 package webapp
 
 import (
