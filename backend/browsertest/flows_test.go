@@ -371,6 +371,9 @@ func TestAgentReplyReachesTheVisitor(t *testing.T) {
 			}
 			var f protocol.Frame
 			_ = json.Unmarshal(data, &f)
+			if f.Type == protocol.FrameError && typ != protocol.FrameError {
+				t.Fatalf("agent waiting for %s got an error: %+v", typ, f.Error)
+			}
 			if f.Type == typ && (typ != protocol.FrameQueue || len(f.Chats) > 0) {
 				return f
 			}

@@ -512,6 +512,10 @@ func (s *Server) agentSocket(w http.ResponseWriter, r *http.Request) {
 			}
 		case protocol.FramePing:
 			c.enqueueFrame(protocol.Frame{Type: protocol.FramePong})
+		case protocol.FrameHello:
+			// As on a visitor's socket, a hello (re)synchronises: the agent's
+			// state is the queue (the console re-watches its chats itself).
+			c.push(item{ev: &chats.Event{Topic: chats.QueueTopic}})
 		default:
 			c.enqueueFrame(errFrame("", protocol.CodeInvalidRequest, "unknown frame type "+f.Type))
 		}
