@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -104,12 +105,14 @@ func TestAdminEditsAndDeletesCustomFields(t *testing.T) {
 	b.setValue(t, "cf-e-name", "region")
 	b.setValue(t, "cf-e-type", "choice")
 	click(t, b.Ctx, "#cf-edit-save", "Save")
+	b.expectBanner(t, b.Ctx, "#cf-edit .cc-error", "Not saved: fix the fields marked.")
 	fieldError(t, b, "cf-edit", "name", "CF followed by")
 	fieldError(t, b, "cf-edit", "choices", "at least one choice")
 	// Checked by the API (another field has that name): shown at the field.
 	b.setValue(t, "cf-e-name", "CFcustomerTier")
 	b.setValue(t, "cf-e-choices", "north, south")
 	click(t, b.Ctx, "#cf-edit-save", "Save")
+	b.expectBanner(t, b.Ctx, "#cf-edit .cc-error", `Not saved: name: the chat field "CFcustomerTier" exists already`)
 	fieldError(t, b, "cf-edit", "name", "exists already")
 	if got, err := s.store.GetCustomField(ctx, region.ID); err != nil || got.Name != "CFregion" || got.Type != store.FieldText {
 		t.Fatalf("refused saves changed the field: %+v, %v", got, err)
@@ -146,13 +149,13 @@ func TestAdminEditsAndDeletesCustomFields(t *testing.T) {
 	b.waitValue(t, "cf-e-label", tier.Label)
 	b.setValue(t, "cf-e-label", "Tier (renamed)")
 	click(t, b.Ctx, "#cf-edit-save", "Save")
-	waitText(t, b.Ctx, "#cf-edit .cc-error", `cannot relabel chat field CFcustomerTier: a condition uses it in flow "`+s.demo.Flow.Name+`"`)
+	b.expectBanner(t, b.Ctx, "#cf-edit .cc-error", `cannot relabel chat field CFcustomerTier: a condition uses it in flow "`+s.demo.Flow.Name+`"`)
 	if v := b.value(t, "cf-e-label"); v != "Tier (renamed)" {
 		t.Errorf("after the refusal the label input holds %q", v)
 	}
 	click(t, b.Ctx, "#cf-delete", "Delete")
 	click(t, b.Ctx, "#cf-delete-confirm", "Delete the field")
-	waitText(t, b.Ctx, "#cf-edit .cc-error", "cannot delete chat field CFcustomerTier")
+	b.expectBanner(t, b.Ctx, "#cf-edit .cc-error", "cannot delete chat field CFcustomerTier")
 	waitText(t, b.Ctx, "#cf-edit .cc-error", fmt.Sprintf("step %d", demo.StepTierCondition))
 	if got, err := s.store.GetCustomField(ctx, tier.ID); err != nil || got.Label != tier.Label {
 		t.Errorf("refused changes reached the store: %+v, %v", got, err)
@@ -182,10 +185,12 @@ func TestAdminRenamesAssignsAndDeletesTicketTypes(t *testing.T) {
 	b.waitValue(t, "tt-e-name", "Returns")
 	b.setValue(t, "tt-e-name", "  ")
 	click(t, b.Ctx, "#tt-edit-save", "Save")
+	b.expectBanner(t, b.Ctx, "#tt-edit .cc-error", "Not saved: fix the fields marked.")
 	fieldError(t, b, "tt-edit", "name", "Required.")
 	// The demo's ticket type has that name: the API says so at the field.
 	b.setValue(t, "tt-e-name", s.demo.TicketType.Name)
 	click(t, b.Ctx, "#tt-edit-save", "Save")
+	b.expectBanner(t, b.Ctx, "#tt-edit .cc-error", "Not saved: name: a ticket type named "+strconv.Quote(s.demo.TicketType.Name)+" exists")
 	fieldError(t, b, "tt-edit", "name", "exists")
 
 	b.setValue(t, "tt-e-name", "Returns and refunds")
@@ -227,7 +232,7 @@ func TestAdminRenamesAssignsAndDeletesTicketTypes(t *testing.T) {
 	b.waitValue(t, "tt-e-name", demoType.Name)
 	click(t, b.Ctx, "#tt-delete", "Delete")
 	click(t, b.Ctx, "#tt-delete-confirm", "Delete the ticket type")
-	waitText(t, b.Ctx, "#tt-edit .cc-error", "is still used by a chat profile or by tickets")
+	b.expectBanner(t, b.Ctx, "#tt-edit .cc-error", "is still used by a chat profile or by tickets")
 	if _, err := s.store.GetTicketType(ctx, demoType.ID); err != nil {
 		t.Errorf("the refused delete removed it: %v", err)
 	}
@@ -259,11 +264,13 @@ func TestAdminEditsResetsAndDisablesAgents(t *testing.T) {
 	b.setValue(t, "ag-e-password", "short")
 	b.setValue(t, "ag-e-email", "not an address")
 	click(t, b.Ctx, "#ag-edit-save", "Save")
+	b.expectBanner(t, b.Ctx, "#ag-edit .cc-error", "Not saved: fix the fields marked.")
 	fieldError(t, b, "ag-edit", "password", "At least 10 characters.")
 	fieldError(t, b, "ag-edit", "email", "An e-mail address")
 	b.setValue(t, "ag-e-email", s.demo.Admin.Email)
 	b.setValue(t, "ag-e-password", "")
 	click(t, b.Ctx, "#ag-edit-save", "Save")
+	b.expectBanner(t, b.Ctx, "#ag-edit .cc-error", "Not saved: email: an agent with "+strconv.Quote(s.demo.Admin.Email)+" exists")
 	fieldError(t, b, "ag-edit", "email", "an agent with")
 
 	const newPassword = "a brand new password"
@@ -311,7 +318,7 @@ func TestAdminEditsResetsAndDisablesAgents(t *testing.T) {
 	b.waitValue(t, "ag-e-email", admin.Email)
 	b.setValue(t, "ag-e-role", store.RoleAgent)
 	click(t, b.Ctx, "#ag-edit-save", "Save")
-	waitText(t, b.Ctx, "#ag-edit .cc-error", "is the last enabled admin")
+	b.expectBanner(t, b.Ctx, "#ag-edit .cc-error", "is the last enabled admin")
 	if got, err := s.store.GetAgent(ctx, admin.ID); err != nil || got.Role != store.RoleAdmin {
 		t.Errorf("the last admin: %+v, %v", got, err)
 	}
@@ -335,6 +342,7 @@ func TestAdminEditsRotatesAndDeletesAPIClients(t *testing.T) {
 	b.waitValue(t, "ac-e-perm-admin", fmt.Sprint(slices.Contains(c.Permissions, "admin")))
 	b.setValue(t, "ac-e-name", "")
 	click(t, b.Ctx, "#ac-edit-save", "Save")
+	b.expectBanner(t, b.Ctx, "#ac-edit .cc-error", "Not saved: fix the fields marked.")
 	fieldError(t, b, "ac-edit", "name", "Required.")
 
 	b.setValue(t, "ac-e-name", "CRM backend (renamed)")

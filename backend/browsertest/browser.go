@@ -1,6 +1,7 @@
 // Package browsertest starts headless chromium for the project's browser
 // tests and records what must fail them: uncaught exceptions, console
-// errors and Content-Security-Policy violations, on every page loaded.
+// errors, Content-Security-Policy violations and error banners, on every
+// page loaded.
 package browsertest
 
 import (
@@ -23,17 +24,40 @@ import (
 type Browser struct {
 	Ctx context.Context
 
-	mu       sync.Mutex
-	problems []string
-	allowed  []string
-	frames   []context.Context // widget iframes the test attached to
+	mu      sync.Mutex
+	logged  []logged          // every console error and exception
+	allowed []string          // console errors containing these are expected
+	banners []string          // error banners containing these are expected
+	frames  []context.Context // widget iframes the test attached to
 }
+
+// logged is one console error or exception: its text, and where.
+type logged struct{ text, where string }
 
 // cspProbe makes every document report CSP violations on the console,
 // where the Browser collects them.
 const cspProbe = `document.addEventListener("securitypolicyviolation", function (e) {
   console.error("CSP violation: " + e.violatedDirective + " blocked " + e.blockedURI + " on " + location.href);
 });`
+
+// bannerProbe makes every document report the error banners it shows
+// (the console's .cc-error, the widget's .hc-notice) on the console, once
+// per text, where the Browser collects them: a test that checks only what
+// it expects would otherwise pass beside a banner it never looked at. A
+// test that provokes a banner accepts its text (ExpectBanner).
+const bannerProbe = `(function () {
+  var told = {};
+  function look() {
+    document.querySelectorAll(".cc-error, .hc-notice").forEach(function (e) {
+      var t = e.textContent.trim();
+      if (t && !told[t]) { told[t] = true; console.error("` + bannerPrefix + `" + t); }
+    });
+  }
+  new MutationObserver(look).observe(document, { subtree: true, childList: true, characterData: true });
+})();`
+
+// bannerPrefix starts the console error of a banner.
+const bannerPrefix = "error banner: "
 
 // Options change how the browser starts.
 type Options struct {
@@ -77,11 +101,11 @@ func New(t *testing.T, o Options) *Browser {
 	b.collect(ctx)
 	err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 		_, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument,
-			page.AddScriptToEvaluateOnNewDocumentParams{Source: cspProbe})
+			page.AddScriptToEvaluateOnNewDocumentParams{Source: cspProbe + bannerProbe})
 		return err
 	}))
 	if err != nil {
-		t.Fatalf("install the CSP probe: %v", err)
+		t.Fatalf("install the CSP and banner probes: %v", err)
 	}
 	t.Cleanup(func() {
 		if p := b.Problems(); len(p) > 0 {
@@ -92,11 +116,19 @@ func New(t *testing.T, o Options) *Browser {
 }
 
 // Allow accepts console errors containing substr (a test that provokes an
-// error the widget must log).
+// error the widget must log), whenever they were logged.
 func (b *Browser) Allow(substr string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.allowed = append(b.allowed, substr)
+}
+
+// ExpectBanner accepts error banners containing want (a test that
+// provokes one), whenever they were shown.
+func (b *Browser) ExpectBanner(want string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.banners = append(b.banners, want)
 }
 
 // collect records the console errors and exceptions of one target (the
@@ -112,23 +144,39 @@ func (b *Browser) collect(ctx context.Context) {
 				continue
 			}
 			b.mu.Lock()
-			ok := false
-			for _, a := range b.allowed {
-				ok = ok || strings.Contains(m.Text, a)
-			}
-			if !ok {
-				b.problems = append(b.problems, fmt.Sprintf("%s: %s (%s:%d)", m.Type, m.Text, m.URL, m.Line+1))
-			}
+			b.logged = append(b.logged, logged{text: m.Text, where: fmt.Sprintf("%s (%s:%d)", m.Type, m.URL, m.Line+1)})
 			b.mu.Unlock()
 		}
 	}()
 }
 
-// Problems returns what the pages logged so far.
+// Problems returns what the pages logged so far that the test did not
+// expect (Allow, ExpectBanner).
 func (b *Browser) Problems() []string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return append([]string(nil), b.problems...)
+	var out []string
+	for _, l := range b.logged {
+		if !b.expected(l.text) {
+			out = append(out, l.where+": "+l.text)
+		}
+	}
+	return out
+}
+
+func (b *Browser) expected(text string) bool {
+	for _, a := range b.allowed {
+		if strings.Contains(text, a) {
+			return true
+		}
+	}
+	banner, isBanner := strings.CutPrefix(text, bannerPrefix)
+	for _, w := range b.banners {
+		if isBanner && strings.Contains(banner, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // Screenshot saves a PNG of the tab under .artifacts/ at the module root

@@ -203,11 +203,13 @@ func TestConsoleAdminEditsAProfileAndSeesTheEmbedSnippet(t *testing.T) {
 	// A wrong colour is refused at its field, and nothing is saved.
 	b.setValue(t, "pf-appearance.colour", "not a colour;}")
 	click(t, b.Ctx, "#pf-save", "Save")
+	b.expectBanner(t, b.Ctx, ".cc-error", "Some settings need fixing (see the fields marked).")
 	waitText(t, b.Ctx, `[data-field="appearance.colour"] .cc-field-error`, "Not a CSS colour")
 	// A setting only the server can check is shown at its field too.
 	b.setValue(t, "pf-appearance.colour", "teal")
 	b.setValue(t, "pf-availability.timeZone", "Mars/Olympus")
 	click(t, b.Ctx, "#pf-save", "Save")
+	b.expectBanner(t, b.Ctx, ".cc-error", `Not saved: availability.timeZone: "Mars/Olympus" is not an IANA time zone`)
 	waitText(t, b.Ctx, `[data-field="availability.timeZone"] .cc-field-error`, "Mars/Olympus")
 	b.setValue(t, "pf-availability.timeZone", "Europe/London")
 	b.setValue(t, "pf-appearance.title", "Talk to Support")
@@ -288,6 +290,7 @@ func TestConsoleFlowEditorSavesReloadsAndPreviewsLikeTheServer(t *testing.T) {
 	b.js(t, `document.getElementById("st-2-canstart").click()`)
 	// No false branch yet: the save is refused, with the problem at step 1.
 	click(t, b.Ctx, "#fl-save", "Save")
+	b.expectBanner(t, b.Ctx, ".cc-error", "Not saved: 1 problem(s), shown at their steps.")
 	waitText(t, b.Ctx, "#step-1.cc-step-invalid .cc-problems", "false")
 	b.setValue(t, "st-1-false", "3")
 	click(t, b.Ctx, "#fl-save", "Save")

@@ -160,3 +160,11 @@ func waitText(t *testing.T, ctx context.Context, selector, want string) {
 		t.Fatalf("widget never showed %q in %s: %v\nit shows:\n%s", want, selector, err, got)
 	}
 }
+
+// expectBanner waits for the error banner the test provoked (an element
+// of selector whose text contains want) and accepts it.
+func (b *Browser) expectBanner(t *testing.T, ctx context.Context, selector, want string) {
+	t.Helper()
+	b.ExpectBanner(want)
+	waitText(t, ctx, selector, want)
+}
