@@ -14,7 +14,7 @@ package protocol
 //	                                              → PollResponse (long-poll; header X-Halochat-Resume)
 //	POST /chat/api/v1/chats/{id}/messages         SendRequest → Ack (header X-Halochat-Resume)
 //	POST /chat/api/v1/chats/{id}/typing           TypingRequest → 204
-//	POST /chat/api/v1/chats/{id}/end              → 204
+//	POST /chat/api/v1/chats/{id}/end[?reason=logout] → 204 (reason: visitor, the default, or logout)
 //	POST /chat/api/v1/chats/{id}/upgrade          UpgradeRequest → ChatState (upgradeAnonChat;
 //	                                              header X-Halochat-Resume)
 //	GET  /chat/ws                                 visitor websocket (first frame: hello)

@@ -240,6 +240,22 @@ func (sn *sending) input(rt *runtime, st flow.State) (flow.Input, store.Message,
 	return flow.ChooseIndex(i), msg, nil
 }
 
+// VisitorEnd ends a chat at its visitor's call, which may give a reason:
+// none or "visitor" (the visitor ended it) or "logout" (the host page's
+// user logged out: haloChat_inboundEvent_logout). A visitor cannot claim
+// any other reason (an agent's, say).
+func (s *Service) VisitorEnd(ctx context.Context, chatID, reason string) error {
+	switch reason {
+	case "":
+		reason = protocol.EndByVisitor
+	case protocol.EndByVisitor, protocol.EndLogout:
+	default:
+		return refuse(protocol.CodeInvalidRequest, "a visitor ends a chat with reason %q or %q, not %q",
+			protocol.EndByVisitor, protocol.EndLogout, reason)
+	}
+	return s.End(ctx, chatID, reason)
+}
+
 // End ends a chat (by the visitor, an agent, idleness or a new start):
 // the flow gets its End input, and a chat_ended system message is stored.
 func (s *Service) End(ctx context.Context, chatID, reason string) error {

@@ -138,7 +138,7 @@ func (s *Server) pollEnd(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if err := s.cfg.Chats.End(r.Context(), c.ID, protocol.EndByVisitor); err != nil {
+	if err := s.cfg.Chats.VisitorEnd(r.Context(), c.ID, r.URL.Query().Get("reason")); err != nil {
 		s.fail(w, r, err)
 		return
 	}
