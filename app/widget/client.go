@@ -92,9 +92,11 @@ func resumeHeader(secret string) map[string]string {
 	return map[string]string{protocol.HeaderResumeSecret: secret}
 }
 
-// End ends a chat as the visitor.
-func (c *Client) End(ctx context.Context, chatID, secret string) error {
-	return c.call(ctx, "POST", "/chat/api/v1/chats/"+url.PathEscape(chatID)+"/end", resumeHeader(secret), nil, nil)
+// End ends a chat as the visitor, for a reason the server accepts from
+// visitors (protocol.EndByVisitor or EndLogout).
+func (c *Client) End(ctx context.Context, chatID, secret, reason string) error {
+	return c.call(ctx, "POST", "/chat/api/v1/chats/"+url.PathEscape(chatID)+"/end?reason="+url.QueryEscape(reason),
+		resumeHeader(secret), nil, nil)
 }
 
 // Upgrade turns the anonymous chat into the token's user's chat.

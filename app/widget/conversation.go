@@ -1,6 +1,7 @@
 package widget
 
 import (
+	"slices"
 	"sort"
 
 	"halochat/app/protocol"
@@ -31,22 +32,41 @@ type Conversation struct {
 }
 
 // NewConversation starts the view of a chat from the start (or resume)
-// answer; the messages it holds are history, so they raise no events but
-// chatStarted (for a new chat).
-func NewConversation(resp protocol.StartChatResponse) (*Conversation, []Outbound) {
+// answer. announced is the newest seq whose events the host page has
+// already heard (0 for a chat new to this browser; after a reload, what
+// the page heard before it): the messages up to it are history and raise
+// nothing, every later one raises its events now, as Receive does —
+// chatStarted (for a new chat) first, and chatEnded when the chat ended
+// since (a chat that ends during its first run, say). windowOpen says
+// whether the visitor sees them.
+func NewConversation(resp protocol.StartChatResponse, announced int64, windowOpen bool) (*Conversation, []Outbound) {
 	c := &Conversation{ChatID: resp.ChatID, Chat: resp.Chat, seen: map[int64]bool{}}
-	c.add(resp.Messages)
+	var history, fresh []protocol.ChatMessage
+	for _, m := range resp.Messages {
+		if m.Seq <= announced {
+			history = append(history, m)
+		} else {
+			fresh = append(fresh, m)
+		}
+	}
+	c.add(history)
 	var out []Outbound
 	if !resp.Resumed {
 		out = append(out, Outbound{protocol.OutChatStarted, map[string]any{
 			"chatId": resp.ChatID, "startStep": resp.Chat.StartStep, "authenticated": resp.Chat.Authenticated,
 		}})
 	}
-	if c.Chat.Status == protocol.ChatStatusEnded {
-		c.endedSent = true // history: the page heard of it before the reload
+	if c.Ended() && resp.Resumed && !slices.ContainsFunc(fresh, isEnd) {
+		c.endedSent = true // the page heard of it before the reload
 	}
+	out = append(out, c.Receive(fresh, windowOpen)...)
+	// Where the chat stands is the server's word, not what replaying the
+	// messages made of it (an agent who joined may have left since).
+	c.Chat = resp.Chat
 	return c, out
 }
+
+func isEnd(m protocol.ChatMessage) bool { return m.Event == protocol.EventChatEnded }
 
 // LastSeq is the newest seq held: a reconnect asks for what follows.
 func (c *Conversation) LastSeq() int64 {
@@ -114,6 +134,14 @@ func (c *Conversation) Update(st protocol.ChatState) []Outbound {
 	st.Pending = pendingOrNil(st)
 	c.Chat = st
 	return c.endedEvent()
+}
+
+// End marks the chat ended for reason, as the widget learnt it (it ended
+// the chat, or the server no longer has it open); the ticket, if any, stays.
+func (c *Conversation) End(reason string) []Outbound {
+	st := c.Chat
+	st.Status, st.EndReason = protocol.ChatStatusEnded, reason
+	return c.Update(st)
 }
 
 func pendingOrNil(st protocol.ChatState) *protocol.Pending {

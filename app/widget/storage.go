@@ -4,13 +4,16 @@ import (
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 )
 
-// savedChat is what survives a reload for one chat profile: the chat and
-// the secret that resumes it. It lives in the iframe's own storage (the
-// service's origin), never the host page's.
+// savedChat is what survives a reload for one chat profile: the chat, the
+// secret that resumes it, and the newest seq whose events the host page
+// has heard (nil when saved by a widget that did not record it: then
+// everything was). It lives in the iframe's own storage (the service's
+// origin), never the host page's.
 type savedChat struct {
 	ChatID       string `json:"chatId"`
 	ResumeSecret string `json:"resumeSecret"`
 	FlowID       int64  `json:"flowId,omitempty"`
+	Announced    *int64 `json:"announced,omitempty"`
 }
 
 // chatStore keeps savedChats in the iframe's localStorage, or in memory

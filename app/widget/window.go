@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -352,7 +353,7 @@ func (w *Window) switchProfile(ctx app.Context, configID, configKey string) {
 	w.appearance()
 	w.checkAvailability(ctx, func(ctx app.Context, a *protocol.Availability) {
 		if w.conv != nil && !w.conv.Ended() && a.FlowID != oldFlow {
-			w.endConversation(ctx, true)
+			w.endConversation(ctx, true, protocol.EndByVisitor)
 		}
 	})
 }
@@ -468,9 +469,9 @@ func (w *Window) adopt(ctx app.Context, resp *protocol.StartChatResponse, req pr
 		if !req.Retain() {
 			reason = protocol.EndRestarted
 		}
-		w.emit(w.conv.Update(protocol.ChatState{ID: w.conv.ChatID, Status: protocol.ChatStatusEnded, EndReason: reason})...)
+		w.emit(w.conv.End(reason)...)
 	}
-	conv, out := NewConversation(*resp)
+	conv, out := NewConversation(*resp, w.announced(ctx, resp), w.open)
 	w.conv, w.secret, w.outbox, w.notice = conv, resp.ResumeSecret, nil, ""
 	w.emit(out...)
 	w.appearance()
@@ -483,7 +484,8 @@ func (w *Window) adopt(ctx app.Context, resp *protocol.StartChatResponse, req pr
 	if w.avail != nil {
 		flowID = w.avail.FlowID
 	}
-	w.store.put(ctx, w.cfg.ConfigID, savedChat{ChatID: resp.ChatID, ResumeSecret: resp.ResumeSecret, FlowID: flowID})
+	announced := conv.LastSeq()
+	w.store.put(ctx, w.cfg.ConfigID, savedChat{ChatID: resp.ChatID, ResumeSecret: resp.ResumeSecret, FlowID: flowID, Announced: &announced})
 	w.post(bridgeFlag, "", map[string]any{"open": true, "configId": w.cfg.ConfigID})
 	mode := w.cfg.ChatMode
 	if mode == "" {
@@ -493,6 +495,34 @@ func (w *Window) adopt(ctx app.Context, resp *protocol.StartChatResponse, req pr
 	w.stream = w.client.Connect(resp.ChatID, resp.ResumeSecret, conv.LastSeq(), mode, func(u Update) {
 		ctx.Dispatch(func(ctx app.Context) { w.update(ctx, chatID, u) })
 	})
+}
+
+// announced is the newest seq of a started chat whose events the host
+// page has heard: none for a chat new here; for a chat resumed, what this
+// window announced, or after a reload what the page before it did.
+func (w *Window) announced(ctx app.Context, resp *protocol.StartChatResponse) int64 {
+	switch {
+	case !resp.Resumed:
+		return 0
+	case w.conv != nil && w.conv.ChatID == resp.ChatID:
+		return w.conv.LastSeq()
+	}
+	if saved, ok := w.store.get(ctx, w.cfg.ConfigID); ok && saved.ChatID == resp.ChatID && saved.Announced != nil {
+		return *saved.Announced
+	}
+	return math.MaxInt64
+}
+
+// rememberAnnounced records for a reload how far the page has heard of
+// the conversation's messages.
+func (w *Window) rememberAnnounced(ctx app.Context) {
+	saved, ok := w.store.get(ctx, w.cfg.ConfigID)
+	last := w.conv.LastSeq()
+	if !ok || saved.ChatID != w.conv.ChatID || (saved.Announced != nil && *saved.Announced == last) {
+		return
+	}
+	saved.Announced = &last
+	w.store.put(ctx, w.cfg.ConfigID, saved)
 }
 
 // update applies what the stream reports.
@@ -508,6 +538,7 @@ func (w *Window) update(ctx app.Context, chatID string, u Update) {
 	}
 	if len(u.Messages) > 0 {
 		w.emit(w.conv.Receive(u.Messages, w.open)...)
+		w.rememberAnnounced(ctx)
 	}
 	if u.Typing != nil {
 		w.conv.Typing = *u.Typing
@@ -517,7 +548,7 @@ func (w *Window) update(ctx app.Context, chatID string, u Update) {
 	}
 	if u.Err != nil {
 		if u.Err.Code == protocol.CodeChatNotFound || u.Err.Code == protocol.CodeChatEnded {
-			w.emit(w.conv.Update(protocol.ChatState{ID: chatID, Status: protocol.ChatStatusEnded, EndReason: u.Err.Code})...)
+			w.emit(w.conv.End(u.Err.Code)...)
 		} else {
 			w.notice = fmt.Sprintf(English.SendFailed, u.Err.Message)
 		}
@@ -539,9 +570,9 @@ func (w *Window) finish(ctx app.Context) {
 	w.appearance()
 }
 
-// endConversation ends the chat on the server; remove also clears it from
-// the window.
-func (w *Window) endConversation(ctx app.Context, remove bool) {
+// endConversation ends the chat on the server for reason (one a visitor
+// may give); remove also clears it from the window.
+func (w *Window) endConversation(ctx app.Context, remove bool, reason string) {
 	if w.conv == nil {
 		return
 	}
@@ -550,11 +581,11 @@ func (w *Window) endConversation(ctx app.Context, remove bool) {
 		ctx.Async(func() {
 			ectx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 			defer cancel()
-			if err := w.client.End(ectx, chatID, secret); err != nil {
+			if err := w.client.End(ectx, chatID, secret, reason); err != nil {
 				app.Log("halochat: end chat " + chatID + ": " + err.Error())
 			}
 		})
-		w.emit(w.conv.Update(protocol.ChatState{ID: chatID, Status: protocol.ChatStatusEnded, EndReason: protocol.EndByVisitor})...)
+		w.emit(w.conv.End(reason)...)
 	}
 	w.finish(ctx)
 	if remove {
@@ -606,7 +637,7 @@ func (w *Window) upgrade(ctx app.Context, idToken string) {
 // (and ends that chat), so the next person here never sees it.
 func (w *Window) logout(ctx app.Context) {
 	if w.conv != nil && w.conv.Chat.Authenticated {
-		w.endConversation(ctx, true)
+		w.endConversation(ctx, true, protocol.EndLogout)
 	}
 	w.store.forget(ctx, w.cfg.ConfigID)
 	w.post(bridgeFlag, "", map[string]any{"open": w.conv != nil && !w.conv.Ended(), "configId": w.cfg.ConfigID})
