@@ -191,10 +191,7 @@ func TestAgentSeesTheChatCustomFieldsTheVisitorDoesNot(t *testing.T) {
 	agent := s.agentOnline(t)
 
 	const account = "ACCT-7731-Z"
-	visitor := New(t, Options{})
-	visitor.ScreenshotOnFailure(t)
-	visitor.open(t, s.hostPage(t, "", ""))
-	visitor.waitEvent(t, "initialized", 1)
+	visitor, _ := s.visitorOn(t, Options{}, "")
 	tok := s.token(t, jwt.MapClaims{"sub": "cust-42", "given_name": "Grace", "family_name": "Hopper",
 		"email": "grace@example.test", "CFcustomerTier": "gold", "Account Number": account})
 	visitor.dispatch(t, "openChatWindow", map[string]any{"id_token": tok})

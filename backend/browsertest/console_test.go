@@ -113,10 +113,7 @@ func TestConsoleAgentAcceptsAQueuedChatAndTalks(t *testing.T) {
 	waitText(t, agent.Ctx, "#cc-status", "Online")
 	waitText(t, agent.Ctx, ".cc-queue-empty", "Nobody is waiting")
 
-	visitor := New(t, Options{})
-	visitor.ScreenshotOnFailure(t)
-	visitor.open(t, s.hostPage(t, "", ""))
-	visitor.waitEvent(t, "initialized", 1)
+	visitor, _ := s.visitorOn(t, Options{}, "")
 	visitor.dispatch(t, "openChatWindow", nil)
 	chatID := chatIDOf(t, visitor.waitEvent(t, "chatStarted", 1))
 	w := visitor.widget(t, s.serviceURL)

@@ -10,7 +10,6 @@ import (
 
 	"halochat/app/flow"
 	"halochat/app/protocol"
-	"halochat/backend/chats"
 	"halochat/backend/store"
 )
 
@@ -51,11 +50,7 @@ func (s *stack) othersSeqs(t *testing.T, chatID string, after int64) []int64 {
 // came while the page was away.
 func TestEveryMessageRaisesMessageReceivedOnceAcrossAReload(t *testing.T) {
 	s := startStack(t)
-	b := New(t, Options{})
-	b.ScreenshotOnFailure(t)
-	host := s.hostPage(t, "", "")
-	b.open(t, host)
-	b.waitEvent(t, "initialized", 1)
+	b, host := s.visitorOn(t, Options{}, "")
 	b.dispatch(t, "openChatWindow", nil)
 	chatID := chatIDOf(t, b.waitEvent(t, "chatStarted", 1))
 	first := s.othersSeqs(t, chatID, 0)
@@ -104,24 +99,9 @@ func TestEveryMessageRaisesMessageReceivedOnceAcrossAReload(t *testing.T) {
 func TestChatEndedInItsFirstRunReachesThePage(t *testing.T) {
 	s := startStack(t)
 	ctx := context.Background()
-	straight := &flow.Flow{Name: "straight to a ticket", StartStep: 1, NextStepNumber: 3, Steps: []flow.Step{
+	p := s.profileWithFlow(t, &flow.Flow{Name: "straight to a ticket", StartStep: 1, NextStepNumber: 3, Steps: []flow.Step{
 		{Number: 1, Kind: flow.KindCreateTicket, Ticket: &flow.TicketStep{Summary: "Logged before a word"}, Next: 2},
-		{Number: 2, Kind: flow.KindEnd, Text: "Your ticket number is {{ticket.id}}."}}}
-	doc, err := flow.Marshal(straight)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fl := &store.Flow{Name: straight.Name}
-	if err := s.store.CreateFlow(ctx, fl); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.store.CreateFlowVersion(ctx, fl.ID, 0, doc, chats.StepIndex(straight, flow.Schema{})); err != nil {
-		t.Fatal(err)
-	}
-	p := &store.ChatProfile{Name: "straight", Access: store.AccessPortalAndExternal, FlowID: fl.ID, TicketTypeID: s.demo.TicketType.ID}
-	if err := s.store.CreateProfile(ctx, p); err != nil {
-		t.Fatal(err)
-	}
+		{Number: 2, Kind: flow.KindEnd, Text: "Your ticket number is {{ticket.id}}."}}})
 
 	b := New(t, Options{})
 	b.ScreenshotOnFailure(t)
@@ -154,10 +134,7 @@ func TestChatEndedInItsFirstRunReachesThePage(t *testing.T) {
 // chat with reason logout, for the page and on the server.
 func TestLogoutEndsTheChatWithReasonLogout(t *testing.T) {
 	s := startStack(t)
-	b := New(t, Options{})
-	b.ScreenshotOnFailure(t)
-	b.open(t, s.hostPage(t, "", ""))
-	b.waitEvent(t, "initialized", 1)
+	b, _ := s.visitorOn(t, Options{}, "")
 	tok := s.token(t, jwt.MapClaims{"sub": "cust-9", "given_name": "Lou", "email": "lou@example.test"})
 	b.dispatch(t, "openChatWindow", map[string]any{"id_token": tok})
 	started := b.waitEvent(t, "chatStarted", 1)

@@ -13,6 +13,10 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/golang-jwt/jwt/v5"
+
+	"halochat/app/flow"
+	"halochat/backend/chats"
+	"halochat/backend/store"
 )
 
 // hostPage serves a page on "another site" with exactly the Halo snippet,
@@ -51,6 +55,42 @@ func (s *stack) hostPage(t *testing.T, extraConfig, after string) string {
 	})
 	_, port, _ := net.SplitHostPort(serveOn(t, mux))
 	return "http://localhost:" + port + "/"
+}
+
+// visitorOn opens a fresh browser (o) on a host page of the demo profile
+// (extraConfig as hostPage's) and waits for its first initialized event;
+// it returns the browser and the page's URL.
+func (s *stack) visitorOn(t *testing.T, o Options, extraConfig string) (*Browser, string) {
+	t.Helper()
+	b := New(t, o)
+	b.ScreenshotOnFailure(t)
+	host := s.hostPage(t, extraConfig, "")
+	b.open(t, host)
+	b.waitEvent(t, "initialized", 1)
+	return b, host
+}
+
+// profileWithFlow stores f as a new flow and a new external profile that
+// runs it, logging the demo's ticket type.
+func (s *stack) profileWithFlow(t *testing.T, f *flow.Flow) *store.ChatProfile {
+	t.Helper()
+	ctx := context.Background()
+	doc, err := flow.Marshal(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fl := &store.Flow{Name: f.Name}
+	if err := s.store.CreateFlow(ctx, fl); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.store.CreateFlowVersion(ctx, fl.ID, 0, doc, chats.StepIndex(f, flow.Schema{})); err != nil {
+		t.Fatal(err)
+	}
+	p := &store.ChatProfile{Name: f.Name, Access: store.AccessPortalAndExternal, FlowID: fl.ID, TicketTypeID: s.demo.TicketType.ID}
+	if err := s.store.CreateProfile(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 // token signs an HS256 identity token with the demo profile's secret.

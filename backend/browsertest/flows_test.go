@@ -14,7 +14,6 @@ import (
 
 	"halochat/app/flow"
 	"halochat/app/protocol"
-	"halochat/backend/chats"
 	"halochat/backend/demo"
 	"halochat/backend/store"
 )
@@ -148,11 +147,8 @@ func TestTokenCustomFieldsPickTheBranchAndReachTheTicket(t *testing.T) {
 
 func TestStartStepOverride(t *testing.T) {
 	s := startStack(t)
-	b := New(t, Options{})
-	b.ScreenshotOnFailure(t)
+	b, _ := s.visitorOn(t, Options{}, "")
 	b.Allow("halochat:")
-	b.open(t, s.hostPage(t, "", ""))
-	b.waitEvent(t, "initialized", 1)
 
 	b.dispatch(t, "openChatWindow", map[string]any{"startStepOverride": demo.StepMenu})
 	e := b.waitEvent(t, "error", 1)
@@ -193,11 +189,7 @@ func TestConversationSurvivesAReload(t *testing.T) {
 		}
 		t.Run(name, func(t *testing.T) {
 			s := startStack(t)
-			b := New(t, Options{BlockThirdPartyCookies: blocked})
-			b.ScreenshotOnFailure(t)
-			host := s.hostPage(t, "", "")
-			b.open(t, host)
-			b.waitEvent(t, "initialized", 1)
+			b, _ := s.visitorOn(t, Options{BlockThirdPartyCookies: blocked}, "")
 			b.dispatch(t, "openChatWindow", nil)
 			first := chatIDOf(t, b.waitEvent(t, "chatStarted", 1))
 			w := b.widget(t, s.serviceURL)
@@ -245,25 +237,10 @@ func TestConversationSurvivesAReload(t *testing.T) {
 func TestInitializeWithAnotherFlowRemovesTheOpenChat(t *testing.T) {
 	s := startStack(t)
 	ctx := context.Background()
-	other := &flow.Flow{Name: "other", StartStep: 1, NextStepNumber: 2, Steps: []flow.Step{
-		{Number: 1, Kind: flow.KindEnd, Text: "The other flow says goodbye."}}}
-	doc, _ := flow.Marshal(other)
-	fl := &store.Flow{Name: "other"}
-	if err := s.store.CreateFlow(ctx, fl); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.store.CreateFlowVersion(ctx, fl.ID, 0, doc, chats.StepIndex(other, flow.Schema{})); err != nil {
-		t.Fatal(err)
-	}
-	p2 := &store.ChatProfile{Name: "other", Access: store.AccessPortalAndExternal, FlowID: fl.ID}
-	if err := s.store.CreateProfile(ctx, p2); err != nil {
-		t.Fatal(err)
-	}
+	p2 := s.profileWithFlow(t, &flow.Flow{Name: "other", StartStep: 1, NextStepNumber: 2, Steps: []flow.Step{
+		{Number: 1, Kind: flow.KindEnd, Text: "The other flow says goodbye."}}})
 
-	b := New(t, Options{})
-	b.ScreenshotOnFailure(t)
-	b.open(t, s.hostPage(t, "", ""))
-	b.waitEvent(t, "initialized", 1)
+	b, _ := s.visitorOn(t, Options{}, "")
 	b.dispatch(t, "openChatWindow", nil)
 	first := chatIDOf(t, b.waitEvent(t, "chatStarted", 1))
 
@@ -311,11 +288,8 @@ window.dispatchEvent(new CustomEvent("haloChat_inboundEvent_openChatWindow", {de
 
 func TestMalformedEventsAreReportedNotThrown(t *testing.T) {
 	s := startStack(t)
-	b := New(t, Options{})
-	b.ScreenshotOnFailure(t)
+	b, _ := s.visitorOn(t, Options{}, "")
 	b.Allow("halochat:")
-	b.open(t, s.hostPage(t, "", ""))
-	b.waitEvent(t, "initialized", 1)
 	tests := []struct {
 		event  string
 		detail any
@@ -382,10 +356,7 @@ func TestAgentReplyReachesTheVisitor(t *testing.T) {
 	send(protocol.Frame{Type: protocol.FrameHello})
 	next(protocol.FrameReady)
 
-	b := New(t, Options{})
-	b.ScreenshotOnFailure(t)
-	b.open(t, s.hostPage(t, "", ""))
-	b.waitEvent(t, "initialized", 1)
+	b, _ := s.visitorOn(t, Options{}, "")
 	b.dispatch(t, "openChatWindow", nil)
 	chatID := chatIDOf(t, b.waitEvent(t, "chatStarted", 1))
 	w := b.widget(t, s.serviceURL)
@@ -427,10 +398,7 @@ func TestAgentReplyReachesTheVisitor(t *testing.T) {
 // instead of a websocket) through a choice, an answer and the ticket.
 func TestHeartbeatModeRunsTheWholeFlow(t *testing.T) {
 	s := startStack(t)
-	b := New(t, Options{})
-	b.ScreenshotOnFailure(t)
-	b.open(t, s.hostPage(t, `chatMode: "heartbeat",`, ""))
-	b.waitEvent(t, "initialized", 1)
+	b, _ := s.visitorOn(t, Options{}, `chatMode: "heartbeat",`)
 	b.dispatch(t, "openChatWindow", nil)
 	chatID := chatIDOf(t, b.waitEvent(t, "chatStarted", 1))
 	w := b.widget(t, s.serviceURL)
@@ -460,10 +428,7 @@ func TestHeartbeatModeRunsTheWholeFlow(t *testing.T) {
 // it (chatWindowClosed) and the keyboard focus is back on the launcher.
 func TestKeyboardClosesTheWindowAndFocusReturns(t *testing.T) {
 	s := startStack(t)
-	b := New(t, Options{})
-	b.ScreenshotOnFailure(t)
-	b.open(t, s.hostPage(t, "", ""))
-	b.waitEvent(t, "initialized", 1)
+	b, _ := s.visitorOn(t, Options{}, "")
 	b.dispatch(t, "openChatWindow", nil)
 	b.waitEvent(t, "chatStarted", 1)
 	w := b.widget(t, s.serviceURL)

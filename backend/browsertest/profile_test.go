@@ -35,9 +35,7 @@ func TestLauncherHidesWhileNobodyCanAnswer(t *testing.T) {
 		p.Availability.NeedsAgent = true
 		p.Availability.HideWhenUnavailable = true
 	})
-	b := New(t, Options{})
-	b.ScreenshotOnFailure(t)
-	b.open(t, s.hostPage(t, "", ""))
+	b, _ := s.visitorOn(t, Options{}, "")
 	ev := b.waitEvent(t, "initialized", 1)
 	if ev.Detail["chatAvailable"] != false {
 		t.Fatalf("initialized %v, want chatAvailable false with no agent online", ev.Detail)
@@ -65,10 +63,7 @@ func TestTrustedEmailHintNamesTheVisitor(t *testing.T) {
 		p.EmailStorageKey = "shopUserEmail"
 		p.TrustEmailStorage = true
 	})
-	b := New(t, Options{})
-	b.ScreenshotOnFailure(t)
-	b.open(t, s.hostPage(t, `}; sessionStorage.setItem("shopUserEmail", "hint@example.test"); var unused = {`, ""))
-	b.waitEvent(t, "initialized", 1)
+	b, _ := s.visitorOn(t, Options{}, `}; sessionStorage.setItem("shopUserEmail", "hint@example.test"); var unused = {`)
 	b.dispatch(t, "openChatWindow", nil)
 	chatID := chatIDOf(t, b.waitEvent(t, "chatStarted", 1))
 	ctx := context.Background()
