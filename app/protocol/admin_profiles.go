@@ -60,6 +60,10 @@ type IdentitySettings struct {
 	Issuer        string       `json:"issuer,omitempty"`
 	Audience      string       `json:"audience,omitempty"`
 	LeewaySeconds int          `json:"leewaySeconds,omitempty"`
+	// MaxTokenLifetimeSeconds caps how far a token's exp may lie past its
+	// iat (or past now without one): 60 to 2,592,000 (30 days); 0 means
+	// the default, a day.
+	MaxTokenLifetimeSeconds int `json:"maxTokenLifetimeSeconds,omitempty"`
 }
 
 // HMACSecret is one HS256 shared secret, chosen by the token's kid.

@@ -85,8 +85,9 @@ func (s *Service) Verify(ctx context.Context, chatID, resumeSecret string) (*sto
 // creates nothing. Its steps, in order: admit (may this page or portal
 // user chat on this profile at all?), previous (resume the browser's
 // open chat, or end it), prepare (the flow, the identity, the first run
-// tried without storing anything), create (the chat, with its first
-// commit).
+// tried without storing anything), the use of the identity token (its
+// jti: only a start that passed every check uses it), create (the chat,
+// with its first commit).
 func (s *Service) Start(ctx context.Context, req StartRequest) (*protocol.StartChatResponse, error) {
 	st, err := s.admit(ctx, req)
 	if err != nil {
@@ -98,6 +99,10 @@ func (s *Service) Start(ctx context.Context, req StartRequest) (*protocol.StartC
 	}
 	if err := st.prepare(ctx); err != nil {
 		return nil, err
+	}
+	// Every check has passed: starting the chat uses the token's jti.
+	if err := s.ident.Use(ctx, st.who); err != nil {
+		return nil, err // a refusal, or a storage error Use wrapped
 	}
 	resp, err := st.create(ctx)
 	if err != nil {

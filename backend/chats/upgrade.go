@@ -40,6 +40,9 @@ func (s *Service) Upgrade(ctx context.Context, c *store.Chat, idToken string) (*
 		return nil, &protocol.APIError{Code: protocol.CodeInvalidToken, Field: "id_token",
 			Message: "the identity token names no user"}
 	}
+	if err := s.ident.Use(ctx, id); err != nil {
+		return nil, err // a refusal, or a storage error Use wrapped
+	}
 	unlock := s.lock(c.ID)
 	ok, err := s.store.UpgradeChatUser(ctx, c.ID, id.User.ID, id.ChatFields)
 	unlock()

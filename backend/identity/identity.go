@@ -7,6 +7,7 @@ package identity
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"halochat/app/flow"
 
 	"halochat/app/protocol"
+	"halochat/backend/secret"
 	"halochat/backend/store"
 )
 
@@ -48,6 +50,17 @@ type Identity struct {
 	// MatchingDataGUID is the GUID of the ChatMatchingData the token
 	// named, when it did ("" otherwise).
 	MatchingDataGUID string
+
+	// use is what Resolver.Use records: the token's jti on the profile
+	// until the token expires; nil when the token has none.
+	use *tokenUse
+}
+
+// tokenUse is one use of a token's jti on a chat profile.
+type tokenUse struct {
+	profileID string
+	jti       string
+	until     time.Time // the token's exp plus the profile's leeway
 }
 
 // Resolver resolves identities against one store.
@@ -55,6 +68,10 @@ type Resolver struct {
 	Store *store.Store
 	// Now is the clock for token times; nil means the store's clock.
 	Now func() time.Time
+
+	// checkKey compares a ChatMatchingData key with its stored hash; nil
+	// means secret.CheckKey (tests count the comparisons).
+	checkKey func(hash, key string) bool
 }
 
 func (r *Resolver) now() time.Time {
@@ -74,7 +91,8 @@ func (r *Resolver) now() time.Time {
 //   - a token that fails verification (see VerifyToken): refused;
 //   - chatmatchingdataguid + chatmatchingdatakey claims: the stored
 //     ChatMatchingData replaces every other claim (see useMatchingData);
-//     unknown, expired, used or wrong key: refused;
+//     unknown, expired, used, wrong key or bound to other profiles:
+//     refused, with one message for all;
 //   - a claim value that does not fit its user field or chat custom
 //     field: refused as KindUnfit, naming it (see MapClaims).
 //
@@ -87,6 +105,12 @@ func (r *Resolver) now() time.Time {
 // (docs/CONTRACT.md#chat-custom-fields). For
 // upgradeAnonChat call Resolve the same way (Embedded true) and store the
 // result with store.UpgradeChatUser: nothing here depends on the chat.
+//
+// Resolve does not use up the token's jti: a caller that starts something
+// with the identity (a chat, an upgrade, a portal session) calls Use once
+// its own checks have passed, so that a token refused for another reason
+// stays usable, and merely comparing a token with an open chat's user (a
+// page reload resuming it) is no use of it.
 func (r *Resolver) Resolve(ctx context.Context, p *store.ChatProfile, req Request) (*Identity, error) {
 	hint := ""
 	if h := strings.TrimSpace(req.EmailHint); ValidEmail(h) {
@@ -111,13 +135,17 @@ func (r *Resolver) Resolve(ctx context.Context, p *store.ChatProfile, req Reques
 	if err != nil {
 		return nil, err
 	}
+	use, err := tokenUseOf(p, claims)
+	if err != nil {
+		return nil, err
+	}
 	var fields []store.CustomField
 	if req.Embedded {
 		if fields, err = r.Store.CachedCustomFields(ctx, store.EntityChat); err != nil {
 			return nil, fmt.Errorf("resolve identity for profile %s: %w", p.ID, err)
 		}
 	}
-	id := &Identity{}
+	id := &Identity{use: use}
 	var m *Mapped
 	if _, g := claims[ClaimMatchingGUID]; g {
 		m, id.MatchingDataGUID, err = r.useMatchingData(ctx, p, claims, fields)
@@ -138,4 +166,40 @@ func (r *Resolver) Resolve(ctx context.Context, p *store.ChatProfile, req Reques
 	}
 	id.EmailHint = hint
 	return id, nil
+}
+
+// tokenUseOf is the use a verified token's jti makes of profile p: until
+// the token's exp plus the leeway, after which the token is refused
+// anyway. nil when the token has no jti.
+func tokenUseOf(p *store.ChatProfile, claims map[string]json.RawMessage) (*tokenUse, error) {
+	c := rawClaims(claims)
+	jti, err := c.jti()
+	if err != nil || jti == "" {
+		return nil, err
+	}
+	exp, err := c.GetExpirationTime()
+	if err != nil || exp == nil {
+		return nil, tokenError("its exp claim is not a number")
+	}
+	return &tokenUse{profileID: p.ID, jti: jti, until: exp.Add(time.Duration(p.Identity.LeewaySeconds) * time.Second)}, nil
+}
+
+// Use records that id's token was used, when it carries a jti: once per
+// chat profile within the token's lifetime, on every node (the record is
+// in the database; of concurrent uses exactly one succeeds). A token used
+// before is refused (invalid_token). Call it after every other check
+// of the start, upgrade or login the identity is for; an identity without
+// a token (or a token without jti) is always fine.
+func (r *Resolver) Use(ctx context.Context, id *Identity) error {
+	if id == nil || id.use == nil {
+		return nil
+	}
+	first, err := r.Store.UseTokenID(ctx, id.use.profileID, secret.HashKey(id.use.jti), id.use.until)
+	if err != nil {
+		return fmt.Errorf("use identity token id on profile %s: %w", id.use.profileID, err)
+	}
+	if !first {
+		return tokenError("it has already been used (its jti is honoured once; sign a new token for each chat start, upgrade or portal login)")
+	}
+	return nil
 }

@@ -30,6 +30,9 @@ type NewMatchingData struct {
 	Content json.RawMessage
 	// SingleUse items also expire at their first use.
 	SingleUse bool
+	// ProfileIDs are the chat profiles the item may be used on (the one
+	// it names, else its API client's); empty: every profile.
+	ProfileIDs []string
 }
 
 // CreatedMatchingData is one registered item: the key is shown here only,
@@ -51,7 +54,7 @@ func CreateMatchingData(ctx context.Context, st *store.Store, apiClientID int64,
 	for i, it := range items {
 		key := secret.Token(matchingKeyBytes)
 		rows[i] = &store.MatchingData{GUID: newGUID(), KeyHash: secret.HashKey(key),
-			Content: store.RawJSON(it.Content), SingleUse: it.SingleUse, APIClientID: apiClientID}
+			Content: store.RawJSON(it.Content), SingleUse: it.SingleUse, APIClientID: apiClientID, ProfileIDs: it.ProfileIDs}
 		out[i] = CreatedMatchingData{GUID: rows[i].GUID, Key: key, SingleUse: it.SingleUse}
 	}
 	if err := st.CreateMatchingDataBatch(ctx, rows); err != nil {
@@ -73,17 +76,35 @@ func newGUID() string {
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
 
-// matchingError is a refused ChatMatchingData claim: 401 invalid_token.
-func matchingError(format string, args ...any) *protocol.APIError {
+// MatchingRefused is the message of every refused ChatMatchingData claim:
+// an unknown GUID, a wrong key, an expired or used item and an item bound
+// to other chat profiles are answered alike, so that a guessed GUID tells
+// nothing of whether it exists.
+const MatchingRefused = "the chat matching data is unknown, expired, used, or not valid for this profile"
+
+// matchingRefused is a refused ChatMatchingData claim: 401 invalid_token.
+func matchingRefused() *protocol.APIError {
 	return &protocol.APIError{Code: protocol.CodeInvalidToken, Field: ClaimMatchingGUID,
-		Message: "ChatMatchingData refused: " + fmt.Sprintf(format, args...)}
+		Message: "identity token refused: " + MatchingRefused}
 }
 
+// dummyKeyHash stands in for the stored hash when a GUID is unknown, so
+// that its refusal costs the same key comparison as a known one's (the
+// SHA-256 of "no chat matching data has this key", a HashKey hash).
+const dummyKeyHash = "ced5d595ef39a36ace351d19524bce1e33a4828a77cd295dbaec1f4ec15cd892"
+
+// maxGUIDBytes caps a GUID claim: longer ones are never stored.
+const maxGUIDBytes = 100
+
 // useMatchingData maps the ChatMatchingData the token's claims name,
-// instead of the token's other claims. The key is checked in constant
-// time, and the content mapped, before a single-use item is consumed, so
-// neither a wrong key nor a bad value uses it up; of concurrent uses of a
-// single-use item exactly one succeeds.
+// instead of the token's other claims. Every item found gets the same
+// checks in the same order — the key in constant time, the profile it is
+// bound to, its expiry and single use — and an unknown GUID gets the key
+// comparison too (against a dummy hash), so that neither the answer nor
+// its time tells the refusals apart. The content is mapped before a
+// single-use item is consumed, so neither a wrong key nor a bad value
+// uses it up; of concurrent uses of a single-use item exactly one
+// succeeds.
 func (r *Resolver) useMatchingData(ctx context.Context, p *store.ChatProfile, claims map[string]json.RawMessage, fields []store.CustomField) (*Mapped, string, error) {
 	var guid, key string
 	if err := json.Unmarshal(claims[ClaimMatchingGUID], &guid); err != nil || guid == "" {
@@ -96,13 +117,20 @@ func (r *Resolver) useMatchingData(ctx context.Context, p *store.ChatProfile, cl
 	if err := json.Unmarshal(raw, &key); err != nil || key == "" {
 		return nil, "", tokenError("claim %s is not a non-empty string", ClaimMatchingKey)
 	}
-	if len(guid) > 100 {
-		return nil, "", matchingError("unknown GUID")
+	checkKey := r.checkKey
+	if checkKey == nil {
+		checkKey = secret.CheckKey
 	}
+	if len(guid) > maxGUIDBytes {
+		checkKey(dummyKeyHash, key)
+		return nil, "", matchingRefused()
+	}
+	now := r.now()
 	var m *Mapped
 	_, err := r.Store.ConsumeMatchingData(ctx, guid, func(d *store.MatchingData) error {
-		if !secret.CheckKey(d.KeyHash, key) {
-			return matchingError("the key does not match GUID %s", guid)
+		keyOK := checkKey(d.KeyHash, key)
+		if !keyOK || !d.UsableOn(p.ID) || !now.Before(d.ExpiresAt) || (d.SingleUse && !d.UsedAt.IsZero()) {
+			return matchingRefused()
 		}
 		var content map[string]json.RawMessage
 		if err := json.Unmarshal(d.Content, &content); err != nil {
@@ -119,31 +147,40 @@ func (r *Resolver) useMatchingData(ctx context.Context, p *store.ChatProfile, cl
 	case errors.As(err, &idErr):
 		return nil, "", err
 	case errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrInvalid):
-		return nil, "", matchingError("unknown GUID %s (never registered, or deleted after it expired)", guid)
-	case errors.Is(err, store.ErrExpired):
-		return nil, "", matchingError("GUID %s has expired (ChatMatchingData is valid for %s)", guid, store.MatchingDataTTL)
-	case errors.Is(err, store.ErrUsed):
-		return nil, "", matchingError("GUID %s was single-use and has been used", guid)
+		checkKey(dummyKeyHash, key)
+		return nil, "", matchingRefused()
+	case errors.Is(err, store.ErrExpired), errors.Is(err, store.ErrUsed):
+		// Expired or used between the check and the conditional update.
+		return nil, "", matchingRefused()
 	}
 	return nil, "", fmt.Errorf("use ChatMatchingData %s: %w", guid, err)
 }
 
-// SweepMatchingData deletes expired (and used single-use) ChatMatchingData
+// SweepExpired deletes expired (and used single-use) ChatMatchingData
+// and the records of identity token ids (jti) whose tokens have expired,
 // now and then every `every`, until ctx ends. Failures are logged and
 // retried at the next tick.
-func SweepMatchingData(ctx context.Context, st *store.Store, every time.Duration, logger *slog.Logger) {
+func SweepExpired(ctx context.Context, st *store.Store, every time.Duration, logger *slog.Logger) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
-		n, err := st.DeleteExpiredMatchingData(ctx, st.Now())
-		switch {
-		case err != nil && ctx.Err() == nil:
-			logger.Warn("sweep expired ChatMatchingData", "err", err)
-		case n > 0:
-			logger.Info("swept expired ChatMatchingData", "deleted", n)
+		for _, sweep := range []struct {
+			what string
+			del  func(context.Context, time.Time) (int64, error)
+		}{
+			{"expired ChatMatchingData", st.DeleteExpiredMatchingData},
+			{"expired identity token ids", st.DeleteExpiredTokenUses},
+		} {
+			n, err := sweep.del(ctx, st.Now())
+			switch {
+			case err != nil && ctx.Err() == nil:
+				logger.Warn("sweep "+sweep.what, "err", err)
+			case n > 0:
+				logger.Info("swept "+sweep.what, "deleted", n)
+			}
 		}
 		select {
 		case <-ctx.Done():

@@ -46,20 +46,26 @@ func openWithChatFields(t testing.TB, dsn string, now func() time.Time) *store.S
 
 func newEnv(t *testing.T, dsn string) *env {
 	t.Helper()
-	ctx := context.Background()
 	e := &env{secret: "0123456789abcdef0123456789abcdef-resolve"}
 	now := func() time.Time { return testNow.Add(time.Duration(e.offset.Load())) }
 	e.advance = func(d time.Duration) { e.offset.Add(int64(d)) }
 	st := openWithChatFields(t, dsn, now)
 	e.st = st
 	e.r = &identity.Resolver{Store: st}
-	e.p = &store.ChatProfile{Name: "p", Access: store.AccessPortalAndExternal,
+	e.p = e.profile(t, "p")
+	return e
+}
+
+// profile makes a profile with the env's key and mappings.
+func (e *env) profile(t testing.TB, name string) *store.ChatProfile {
+	t.Helper()
+	p := &store.ChatProfile{Name: name, Access: store.AccessPortalAndExternal,
 		Identity:      store.IdentitySettings{HS256Secrets: []store.HMACSecret{{KID: "k", Secret: e.secret}}},
 		TokenMappings: testMappings}
-	if err := st.CreateProfile(ctx, e.p); err != nil {
+	if err := e.st.CreateProfile(context.Background(), p); err != nil {
 		t.Fatal(err)
 	}
-	return e
+	return p
 }
 
 func (e *env) token(t testing.TB, extra jwt.MapClaims) string {
@@ -100,6 +106,42 @@ func (e *env) matching(t testing.TB, content string, singleUse bool) identity.Cr
 		t.Fatal(err)
 	}
 	return got[0]
+}
+
+// use resolves tok on p and uses it, as a chat start does.
+func (e *env) use(p *store.ChatProfile, tok string) error {
+	ctx := context.Background()
+	id, err := e.r.Resolve(ctx, p, identity.Request{IDToken: tok})
+	if err != nil {
+		return err
+	}
+	return e.r.Use(ctx, id)
+}
+
+// oneWins runs attempt 8 times at once: exactly one must succeed, the
+// others be refused with 401.
+func oneWins(t *testing.T, attempt func() error) {
+	t.Helper()
+	var wg sync.WaitGroup
+	var won, lost atomic.Int32
+	for range 8 {
+		wg.Go(func() {
+			err := attempt()
+			var ie *protocol.APIError
+			switch {
+			case err == nil:
+				won.Add(1)
+			case errors.As(err, &ie) && httpx.Status(ie) == 401:
+				lost.Add(1)
+			default:
+				t.Errorf("attempt: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	if won.Load() != 1 || lost.Load() != 7 {
+		t.Errorf("won %d, lost %d; want 1 and 7", won.Load(), lost.Load())
+	}
 }
 
 func wantRefusal(t *testing.T, ie *protocol.APIError, status int, says string) {
@@ -214,15 +256,28 @@ func TestResolve(t *testing.T) {
 			}
 		})
 
-		t.Run("matching data refusals", func(t *testing.T) {
+		t.Run("matching data refusals look alike", func(t *testing.T) {
 			md := e.matching(t, `{"sub":"ext-dora"}`, true)
 			claims := func(guid, key string) identity.Request {
 				return identity.Request{IDToken: e.token(t, jwt.MapClaims{identity.ClaimMatchingGUID: guid, identity.ClaimMatchingKey: key}), Embedded: true}
 			}
+			// Every refusal of an item is this one, whatever the cause.
+			same := func(what string, ie *protocol.APIError) {
+				t.Helper()
+				want := protocol.APIError{Code: "invalid_token", Field: identity.ClaimMatchingGUID,
+					Message: "identity token refused: " + identity.MatchingRefused}
+				if ie == nil || *ie != want || httpx.Status(ie) != 401 {
+					t.Errorf("%s: refusal %+v, want %+v (401)", what, ie, want)
+				}
+			}
 			_, ie := e.resolve(t, claims(md.GUID, md.Key+"x"))
-			wantRefusal(t, ie, 401, "key does not match")
+			same("wrong key", ie)
 			_, ie = e.resolve(t, claims("5a4f0c1e-0000-4000-8000-000000000000", md.Key))
-			wantRefusal(t, ie, 401, "unknown GUID")
+			same("unknown GUID", ie)
+			_, ie = e.resolve(t, claims(strings.Repeat("g", 101), md.Key))
+			same("a GUID longer than any", ie)
+			_, ie = e.resolve(t, claims("a\x00b", md.Key))
+			same("a GUID with a NUL", ie)
 			_, ie = e.resolve(t, identity.Request{IDToken: e.token(t, jwt.MapClaims{identity.ClaimMatchingGUID: md.GUID})})
 			wantRefusal(t, ie, 401, "no "+identity.ClaimMatchingKey)
 			_, ie = e.resolve(t, identity.Request{IDToken: e.token(t, jwt.MapClaims{identity.ClaimMatchingKey: md.Key})})
@@ -232,7 +287,9 @@ func TestResolve(t *testing.T) {
 				t.Errorf("user = %+v", id.User)
 			}
 			_, ie = e.resolve(t, claims(md.GUID, md.Key))
-			wantRefusal(t, ie, 401, "has been used")
+			same("used", ie)
+			_, ie = e.resolve(t, claims(md.GUID, md.Key+"x"))
+			same("used, wrong key", ie)
 
 			bad := e.matching(t, `{"sub":"ext-eve","CFtier":"platinum"}`, true)
 			_, ie = e.resolve(t, claims(bad.GUID, bad.Key))
@@ -241,64 +298,124 @@ func TestResolve(t *testing.T) {
 				t.Errorf("a refused value used the item up: %+v %v", d, err)
 			}
 
+			// Bound to another profile: refused here, used there.
+			other := e.profile(t, "other")
+			bound, err := identity.CreateMatchingData(ctx, e.st, 0, []identity.NewMatchingData{
+				{Content: json.RawMessage(`{"sub":"ext-bound"}`), ProfileIDs: []string{other.ID}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, ie = e.resolve(t, claims(bound[0].GUID, bound[0].Key))
+			same("bound to another profile", ie)
+			if id, err := e.r.Resolve(ctx, other, claims(bound[0].GUID, bound[0].Key)); err != nil || id.User.ExternalID != "ext-bound" {
+				t.Errorf("on the profile it is bound to: %+v, %v", id, err)
+			}
+
 			old := e.matching(t, `{"sub":"ext-old"}`, false)
 			e.advance(store.MatchingDataTTL)
 			defer e.advance(-store.MatchingDataTTL)
 			_, ie = e.resolve(t, identity.Request{IDToken: sign(t, jwt.SigningMethodHS256, "k", []byte(e.secret),
 				jwt.MapClaims{"exp": testNow.Add(store.MatchingDataTTL + time.Hour).Unix(),
 					identity.ClaimMatchingGUID: old.GUID, identity.ClaimMatchingKey: old.Key})})
-			wantRefusal(t, ie, 401, "has expired")
+			same("expired", ie)
 		})
 
 		t.Run("concurrent uses of a single-use item: exactly one wins", func(t *testing.T) {
 			md := e.matching(t, `{"sub":"ext-race"}`, true)
 			req := identity.Request{IDToken: e.token(t, jwt.MapClaims{identity.ClaimMatchingGUID: md.GUID, identity.ClaimMatchingKey: md.Key})}
-			var wg sync.WaitGroup
-			var won, lost atomic.Int32
-			for range 8 {
-				wg.Go(func() {
-					_, err := e.r.Resolve(ctx, e.p, req)
-					var ie *protocol.APIError
-					switch {
-					case err == nil:
-						won.Add(1)
-					case errors.As(err, &ie) && httpx.Status(ie) == 401:
-						lost.Add(1)
-					default:
-						t.Errorf("Resolve: %v", err)
-					}
-				})
+			oneWins(t, func() error { _, err := e.r.Resolve(ctx, e.p, req); return err })
+		})
+
+		t.Run("a jti is used once per profile, by Use only", func(t *testing.T) {
+			tok := e.token(t, jwt.MapClaims{"sub": "ext-jti", "jti": "once"})
+			use := func(p *store.ChatProfile) *protocol.APIError {
+				t.Helper()
+				err := e.use(p, tok)
+				var ie *protocol.APIError
+				if err != nil && !errors.As(err, &ie) {
+					t.Fatalf("Resolve/Use: %v", err)
+				}
+				return ie
 			}
-			wg.Wait()
-			if won.Load() != 1 || lost.Load() != 7 {
-				t.Errorf("won %d, lost %d; want 1 and 7", won.Load(), lost.Load())
+			// Resolving alone (a resume comparing users) uses nothing.
+			e.mustResolve(t, identity.Request{IDToken: tok})
+			e.mustResolve(t, identity.Request{IDToken: tok})
+			if ie := use(e.p); ie != nil {
+				t.Fatalf("first use refused: %v", ie.Message)
+			}
+			wantRefusal(t, use(e.p), 401, "already been used")
+			if ie := use(e.profile(t, "jti elsewhere")); ie != nil {
+				t.Errorf("the jti on another profile: %v", ie.Message)
+			}
+			// No jti, no record: a token without one is used freely.
+			plain := e.mustResolve(t, identity.Request{IDToken: e.token(t, jwt.MapClaims{"sub": "ext-jti"})})
+			for range 2 {
+				if err := e.r.Use(ctx, plain); err != nil {
+					t.Errorf("a token without jti: %v", err)
+				}
+			}
+			if err := e.r.Use(ctx, e.mustResolve(t, identity.Request{})); err != nil {
+				t.Errorf("no token: %v", err)
+			}
+			// A jti must be a non-empty string.
+			for _, bad := range []any{7, "", []string{"a"}, strings.Repeat("j", 1001)} {
+				_, ie := e.resolve(t, identity.Request{IDToken: e.token(t, jwt.MapClaims{"sub": "ext-jti", "jti": bad})})
+				wantRefusal(t, ie, 401, "jti claim")
 			}
 		})
 
-		t.Run("the sweep deletes expired and used items", func(t *testing.T) {
+		t.Run("a token refused for another reason keeps its jti", func(t *testing.T) {
+			early := e.token(t, jwt.MapClaims{"sub": "ext-early", "jti": "early", "nbf": testNow.Add(time.Minute).Unix()})
+			_, ie := e.resolve(t, identity.Request{IDToken: early})
+			wantRefusal(t, ie, 401, "not valid before")
+			bad := e.matching(t, `{"sub":"ext-late","CFtier":"platinum"}`, false)
+			badTok := e.token(t, jwt.MapClaims{"jti": "bad value", identity.ClaimMatchingGUID: bad.GUID, identity.ClaimMatchingKey: bad.Key})
+			_, ie = e.resolve(t, identity.Request{IDToken: badTok, Embedded: true})
+			wantRefusal(t, ie, 422, "CFtier")
+			e.advance(time.Minute)
+			defer e.advance(-time.Minute)
+			if err := e.r.Use(ctx, e.mustResolve(t, identity.Request{IDToken: early})); err != nil {
+				t.Errorf("the token once valid: %v", err)
+			}
+			// Not embedded, no chat custom fields: the same token is fine.
+			if err := e.r.Use(ctx, e.mustResolve(t, identity.Request{IDToken: badTok})); err != nil {
+				t.Errorf("the token without chat fields: %v", err)
+			}
+		})
+
+		t.Run("concurrent uses of one jti: exactly one wins", func(t *testing.T) {
+			tok := e.token(t, jwt.MapClaims{"sub": "ext-jti-race", "jti": "race"})
+			oneWins(t, func() error { return e.use(e.p, tok) })
+		})
+
+		t.Run("the sweep deletes expired and used items and jti records", func(t *testing.T) {
 			// Everything made so far expires; keep is made afterwards.
 			e.advance(store.MatchingDataTTL)
 			defer e.advance(-store.MatchingDataTTL)
 			keep := e.matching(t, `{}`, false)
-			sctx, cancel := context.WithCancel(ctx)
-			done := make(chan struct{})
-			go func() { identity.SweepMatchingData(sctx, e.st, time.Hour, nil); close(done) }()
-			deadline := time.Now().Add(5 * time.Second)
-			for {
-				n, err := e.st.DB().NewSelect().Table("chat_matching_data").Count(ctx)
+			count := func(table string) int64 {
+				n, err := e.st.DB().NewSelect().Table(table).Count(ctx)
 				if err != nil {
 					t.Fatal(err)
 				}
-				if n == 1 || time.Now().After(deadline) {
-					if n != 1 {
-						t.Errorf("%d items left, want 1", n)
-					}
-					break
-				}
+				return n
+			}
+			// The jti records made so far expired with their tokens.
+			if n := count("token_uses"); n == 0 {
+				t.Fatal("no jti records before the sweep")
+			}
+			sctx, cancel := context.WithCancel(ctx)
+			done := make(chan struct{})
+			go func() { identity.SweepExpired(sctx, e.st, time.Hour, nil); close(done) }()
+			deadline := time.Now().Add(5 * time.Second)
+			for (count("chat_matching_data") != 1 || count("token_uses") != 0) && time.Now().Before(deadline) {
 				time.Sleep(10 * time.Millisecond)
 			}
 			cancel()
 			<-done
+			if n, uses := count("chat_matching_data"), count("token_uses"); n != 1 || uses != 0 {
+				t.Errorf("%d items and %d jti records left, want 1 and 0", n, uses)
+			}
 			if _, err := e.st.GetMatchingData(ctx, keep.GUID); err != nil {
 				t.Errorf("the unexpired item went: %v", err)
 			}

@@ -38,7 +38,26 @@ const (
 	MinRSABits = 2048
 	// MaxLeeway caps a profile's clock leeway.
 	MaxLeeway = 5 * time.Minute
+	// DefaultMaxTokenLifetime is how far a token's exp may lie past its
+	// iat (or past now, without one) unless the profile says otherwise.
+	DefaultMaxTokenLifetime = 24 * time.Hour
+	// MinTokenLifetimeLimit and MaxTokenLifetimeLimit bound a profile's
+	// maximum token lifetime.
+	MinTokenLifetimeLimit = time.Minute
+	MaxTokenLifetimeLimit = 30 * 24 * time.Hour
+	// maxJTIBytes caps a token's jti (it is stored hashed, so only to
+	// refuse nonsense early).
+	maxJTIBytes = 1000
 )
+
+// MaxTokenLifetime is the longest lifetime the settings accept from a
+// token: their maxTokenLifetimeSeconds, or DefaultMaxTokenLifetime.
+func MaxTokenLifetime(s store.IdentitySettings) time.Duration {
+	if s.MaxTokenLifetimeSeconds == 0 {
+		return DefaultMaxTokenLifetime
+	}
+	return time.Duration(s.MaxTokenLifetimeSeconds) * time.Second
+}
 
 // verifyKey is one parsed key of a profile.
 type verifyKey struct {
@@ -92,8 +111,10 @@ func profileKeys(s store.IdentitySettings) ([]verifyKey, error) {
 
 // ValidateIdentitySettings checks a profile's identity settings: HS256
 // secrets of at least MinHS256SecretBytes, PEM keys that parse and match
-// their algorithm, key ids unique (several keys may have none), leeway within [0, MaxLeeway], and at
-// least one key when a token is required. It returns the offending field
+// their algorithm, key ids unique (several keys may have none), leeway
+// within [0, MaxLeeway], a maximum token lifetime of 0 (the default) or
+// within [MinTokenLifetimeLimit, MaxTokenLifetimeLimit], and at least one
+// key when a token is required. It returns the offending field
 // (a JSON path under "identity") and a message.
 func ValidateIdentitySettings(s store.IdentitySettings) (field string, err error) {
 	seen := map[string]string{}
@@ -140,6 +161,11 @@ func ValidateIdentitySettings(s store.IdentitySettings) (field string, err error
 	if s.LeewaySeconds < 0 || time.Duration(s.LeewaySeconds)*time.Second > MaxLeeway {
 		return "identity.leewaySeconds", fmt.Errorf("leeway must be between 0 and %d seconds", int(MaxLeeway.Seconds()))
 	}
+	if l := time.Duration(s.MaxTokenLifetimeSeconds) * time.Second; s.MaxTokenLifetimeSeconds != 0 &&
+		(s.MaxTokenLifetimeSeconds < 0 || l < MinTokenLifetimeLimit || l > MaxTokenLifetimeLimit) {
+		return "identity.maxTokenLifetimeSeconds", fmt.Errorf("the maximum token lifetime must be between %d and %d seconds (0: %d)",
+			int(MinTokenLifetimeLimit.Seconds()), int(MaxTokenLifetimeLimit.Seconds()), int(DefaultMaxTokenLifetime.Seconds()))
+	}
 	if len(s.Issuer) > 1000 {
 		return "identity.issuer", errors.New("issuer is longer than 1000 characters")
 	}
@@ -158,10 +184,12 @@ func tokenError(format string, args ...any) *protocol.APIError {
 		Message: "identity token refused: " + fmt.Sprintf(format, args...)}
 }
 
-// tokenHeader is the part of a JOSE header that selects the key.
+// tokenHeader is the part of a JOSE header that selects the key, and its
+// crit parameter when it has one.
 type tokenHeader struct {
-	Alg string `json:"alg"`
-	KID string `json:"kid"`
+	Alg  string
+	KID  string
+	Crit json.RawMessage // nil when absent
 }
 
 // readHeader decodes a compact JWS header without trusting it.
@@ -191,16 +219,24 @@ func readHeader(raw string) (tokenHeader, error) {
 		}
 		h.KID = s
 	}
+	if c, present := m["crit"]; present {
+		h.Crit, _ = json.Marshal(c)
+	}
 	return h, nil
 }
 
 // VerifyToken checks raw against the profile's identity settings and
 // returns its claims, each as its JSON text. The algorithm must be one of
-// the profile's keys' algorithms (never "none"); the key is the one named
-// by kid or, without a kid, any key of that algorithm; the token must
-// carry exp and be within exp / nbf / iat with the profile's leeway, and
-// name the profile's issuer and audience when set. Every refusal is an
-// *protocol.APIError (invalid_token) saying which check failed.
+// the profile's keys' algorithms (never "none"); the header may not list
+// critical extensions (crit: RFC 7515 §4.1.11 has a token refused when
+// its crit names one the recipient does not understand, and this service
+// understands none); the key is the one named by kid or, without a kid,
+// any key of that algorithm; the token must carry exp and be within
+// exp / nbf / iat with the profile's leeway, with exp at most the
+// profile's maximum lifetime (MaxTokenLifetime) past iat, or past now
+// without an iat; it must name the profile's issuer and audience when
+// set; a jti must be a non-empty string. Every refusal is a *protocol.APIError
+// (invalid_token) saying which check failed.
 func VerifyToken(s store.IdentitySettings, raw string, now time.Time) (map[string]json.RawMessage, error) {
 	if len(raw) > MaxTokenBytes {
 		return nil, tokenError("it is larger than %d KiB", MaxTokenBytes>>10)
@@ -211,6 +247,9 @@ func VerifyToken(s store.IdentitySettings, raw string, now time.Time) (map[strin
 	}
 	if strings.EqualFold(h.Alg, "none") {
 		return nil, tokenError(`unsigned tokens (alg "none") are never accepted`)
+	}
+	if h.Crit != nil {
+		return nil, tokenError("its header lists critical extensions (crit %s), and this service understands none", h.Crit)
 	}
 	keys, err := profileKeys(s)
 	if err != nil {
@@ -263,7 +302,10 @@ func VerifyToken(s store.IdentitySettings, raw string, now time.Time) (map[strin
 	default:
 		return nil, tokenError("it cannot be verified: %v", err)
 	}
-	if err := checkTimes(claims, now, time.Duration(s.LeewaySeconds)*time.Second); err != nil {
+	if err := checkTimes(claims, now, time.Duration(s.LeewaySeconds)*time.Second, MaxTokenLifetime(s)); err != nil {
+		return nil, err
+	}
+	if _, err := claims.jti(); err != nil {
 		return nil, err
 	}
 	if s.Issuer != "" {
@@ -330,6 +372,24 @@ func (c rawClaims) text(name string) (string, error) {
 	return *s, nil
 }
 
+// jti reads the jti claim: "" when absent, a refusal when it is not a
+// non-empty string.
+func (c rawClaims) jti() (string, error) {
+	if _, ok := c["jti"]; !ok {
+		return "", nil
+	}
+	s, err := c.text("jti")
+	switch {
+	case err != nil:
+		return "", tokenError("its jti claim is not a string")
+	case s == "":
+		return "", tokenError("its jti claim is empty")
+	case len(s) > maxJTIBytes:
+		return "", tokenError("its jti claim is longer than %d bytes", maxJTIBytes)
+	}
+	return s, nil
+}
+
 func (c rawClaims) GetExpirationTime() (*jwt.NumericDate, error) { return c.numericDate("exp") }
 func (c rawClaims) GetNotBefore() (*jwt.NumericDate, error)      { return c.numericDate("nbf") }
 func (c rawClaims) GetIssuedAt() (*jwt.NumericDate, error)       { return c.numericDate("iat") }
@@ -353,8 +413,10 @@ func (c rawClaims) GetAudience() (jwt.ClaimStrings, error) {
 	return many, nil
 }
 
-// checkTimes applies exp (required), nbf and iat with the leeway.
-func checkTimes(claims jwt.Claims, now time.Time, leeway time.Duration) error {
+// checkTimes applies exp (required), nbf and iat with the leeway, and the
+// maximum lifetime: exp at most maxLife past iat, or past now (with the
+// leeway) when there is no iat.
+func checkTimes(claims jwt.Claims, now time.Time, leeway, maxLife time.Duration) error {
 	exp, err := claims.GetExpirationTime()
 	if err != nil {
 		return tokenError("its exp claim is not a number")
@@ -379,5 +441,22 @@ func checkTimes(claims jwt.Claims, now time.Time, leeway time.Duration) error {
 	if iat != nil && now.Before(iat.Add(-leeway)) {
 		return tokenError("it was issued in the future (iat %s, now %s, leeway %s)", iat.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339), leeway)
 	}
+	if iat != nil && exp.Sub(iat.Time) > maxLife {
+		return tokenError("its lifetime is too long: exp %s is %s past its iat %s, and this chat profile accepts at most %s",
+			exp.UTC().Format(time.RFC3339), lifetime(exp.Sub(iat.Time)), iat.UTC().Format(time.RFC3339), maxLife)
+	}
+	if iat == nil && exp.Sub(now) > maxLife+leeway {
+		return tokenError("its lifetime is too long: exp %s is %s from now (%s) and it has no iat, and this chat profile accepts at most %s (leeway %s)",
+			exp.UTC().Format(time.RFC3339), lifetime(exp.Sub(now)), now.UTC().Format(time.RFC3339), maxLife, leeway)
+	}
 	return nil
+}
+
+// lifetime says a token lifetime in hours (time.Duration's own text
+// overflows past 292 years, which an exp in the year 9999 is).
+func lifetime(d time.Duration) string {
+	if d == math.MaxInt64 || d == math.MinInt64 {
+		return "more than 292 years"
+	}
+	return d.Round(time.Second).String()
 }

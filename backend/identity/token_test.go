@@ -76,6 +76,21 @@ func sign(t testing.TB, method jwt.SigningMethod, kid string, key any, claims jw
 	return s
 }
 
+// signWith signs claims with method and key under a header that has
+// header's entries beside alg and typ (a nil value is kept as null).
+func signWith(t testing.TB, method jwt.SigningMethod, header map[string]any, key any, claims jwt.MapClaims) string {
+	t.Helper()
+	tok := jwt.NewWithClaims(method, claims)
+	for k, v := range header {
+		tok.Header[k] = v
+	}
+	s, err := tok.SignedString(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
 // claims returns valid base claims plus extra.
 func claims(extra jwt.MapClaims) jwt.MapClaims {
 	c := jwt.MapClaims{"sub": "u-1", "exp": testNow.Add(5 * time.Minute).Unix(), "iat": testNow.Add(-time.Minute).Unix()}
@@ -157,6 +172,20 @@ func TestVerifyTokenRefusesEachBadTokenWithItsOwnMessage(t *testing.T) {
 		{"not a JWT", hsOnly, "hello", "malformed"},
 		{"header not JSON", hsOnly, b64("nope") + "." + parts[1] + "." + parts[2], "malformed"},
 		{"too large", hsOnly, hs("h1", k.hs, claims(jwt.MapClaims{"pad": strings.Repeat("x", identity.MaxTokenBytes)})), "larger than"},
+		{"exp in the year 9999", hsOnly, hs("h1", k.hs, claims(jwt.MapClaims{"exp": 253402300799})), "lifetime is too long"},
+		{"exp in the year 9999 without iat", hsOnly, hs("h1", k.hs, claims(jwt.MapClaims{"exp": 253402300799, "iat": nil})), "lifetime is too long"},
+		{"exp a day past iat", hsOnly, hs("h1", k.hs, claims(jwt.MapClaims{"iat": testNow.Add(-time.Hour).Unix(), "exp": testNow.Add(23 * time.Hour).Unix()})), ""},
+		{"exp a day and a second past iat", hsOnly, hs("h1", k.hs, claims(jwt.MapClaims{"iat": testNow.Add(-time.Hour).Unix(), "exp": testNow.Add(23*time.Hour + time.Second).Unix()})), "lifetime is too long"},
+		{"exp a day from now without iat", hsOnly, hs("h1", k.hs, claims(jwt.MapClaims{"iat": nil, "exp": testNow.Add(24 * time.Hour).Unix()})), ""},
+		{"exp a day and a second from now without iat", hsOnly, hs("h1", k.hs, claims(jwt.MapClaims{"iat": nil, "exp": testNow.Add(24*time.Hour + time.Second).Unix()})), "lifetime is too long"},
+		{"no iat: the leeway applies", leeway, hs("h1", k.hs, claims(jwt.MapClaims{"iat": nil, "exp": testNow.Add(24*time.Hour + time.Minute).Unix()})), ""},
+		{"crit listing a claim", hsOnly, signWith(t, jwt.SigningMethodHS256, map[string]any{"kid": "h1", "crit": []string{"exp"}}, []byte(k.hs), claims(nil)), "critical extensions (crit"},
+		{"crit listing an extension", both, signWith(t, jwt.SigningMethodES256, map[string]any{"kid": "e1", "crit": []string{"b64"}, "b64": false}, k.ec, claims(nil)), "critical extensions (crit"},
+		{"crit empty", hsOnly, signWith(t, jwt.SigningMethodHS256, map[string]any{"crit": []string{}}, []byte(k.hs), claims(nil)), "critical extensions (crit"},
+		{"crit null", hsOnly, signWith(t, jwt.SigningMethodHS256, map[string]any{"crit": nil}, []byte(k.hs), claims(nil)), "critical extensions (crit"},
+		{"jti a number", hsOnly, hs("h1", k.hs, claims(jwt.MapClaims{"jti": 7})), "jti claim is not a string"},
+		{"jti empty", hsOnly, hs("h1", k.hs, claims(jwt.MapClaims{"jti": ""})), "jti claim is empty"},
+		{"jti a string", hsOnly, hs("h1", k.hs, claims(jwt.MapClaims{"jti": "abc"})), ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := identity.VerifyToken(tc.settings, tc.token, testNow)
@@ -215,6 +244,12 @@ func TestValidateIdentitySettings(t *testing.T) {
 		{"P-384 for ES256", store.IdentitySettings{PublicKeys: []store.PublicKey{{KID: "e", Alg: "ES256", PEM: pemOf(t, &p384.PublicKey)}}}, "identity.publicKeys[0].pem"},
 		{"HS384", store.IdentitySettings{PublicKeys: []store.PublicKey{{KID: "e", Alg: "HS384", PEM: k.ecPEM}}}, "identity.publicKeys[0].alg"},
 		{"negative leeway", store.IdentitySettings{LeewaySeconds: -1}, "identity.leewaySeconds"},
+		{"lifetime 0: the default", store.IdentitySettings{MaxTokenLifetimeSeconds: 0}, ""},
+		{"lifetime of a minute", store.IdentitySettings{MaxTokenLifetimeSeconds: 60}, ""},
+		{"lifetime of 30 days", store.IdentitySettings{MaxTokenLifetimeSeconds: 30 * 24 * 3600}, ""},
+		{"lifetime under a minute", store.IdentitySettings{MaxTokenLifetimeSeconds: 59}, "identity.maxTokenLifetimeSeconds"},
+		{"lifetime over 30 days", store.IdentitySettings{MaxTokenLifetimeSeconds: 30*24*3600 + 1}, "identity.maxTokenLifetimeSeconds"},
+		{"lifetime negative", store.IdentitySettings{MaxTokenLifetimeSeconds: -1}, "identity.maxTokenLifetimeSeconds"},
 		{"required without keys", store.IdentitySettings{TokenRequired: true}, "identity.tokenRequired"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -224,6 +259,35 @@ func TestValidateIdentitySettings(t *testing.T) {
 			}
 			if (err == nil) != (tc.field == "") {
 				t.Errorf("err = %v", err)
+			}
+		})
+	}
+}
+
+// A profile's maximum token lifetime replaces the default day.
+func TestVerifyTokenHonoursTheProfilesMaximumLifetime(t *testing.T) {
+	k := newKeys(t)
+	for _, tc := range []struct {
+		name    string
+		maxLife int
+		exp     time.Duration // past iat (a minute ago)
+		want    string
+	}{
+		{"an hour's token on a profile of ten minutes", 600, time.Hour, "accepts at most 10m0s"},
+		{"ten minutes on a profile of ten minutes", 600, 10 * time.Minute, ""},
+		{"a week's token on a profile of 30 days", 30 * 24 * 3600, 7 * 24 * time.Hour, ""},
+		{"a week's token by default", 0, 7 * 24 * time.Hour, "accepts at most 24h0m0s"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := store.IdentitySettings{HS256Secrets: []store.HMACSecret{{KID: "h1", Secret: k.hs}}, MaxTokenLifetimeSeconds: tc.maxLife}
+			iat := testNow.Add(-time.Minute)
+			tok := sign(t, jwt.SigningMethodHS256, "h1", []byte(k.hs), claims(jwt.MapClaims{"iat": iat.Unix(), "exp": iat.Add(tc.exp).Unix()}))
+			_, err := identity.VerifyToken(s, tok, testNow)
+			switch {
+			case tc.want == "" && err != nil:
+				t.Errorf("refused: %v", err)
+			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+				t.Errorf("err = %v, want one saying %q", err, tc.want)
 			}
 		})
 	}

@@ -194,6 +194,9 @@ func (s *Service) LoginWithToken(ctx context.Context, profileID, idToken string)
 		return "", nil, &protocol.APIError{Code: protocol.CodeAccessDenied,
 			Message: "this portal account is disabled"}
 	}
+	if err := s.cfg.Identity.Use(ctx, id); err != nil {
+		return "", nil, err
+	}
 	token, err := s.open(ctx, id.User)
 	return token, id.User, err
 }

@@ -113,9 +113,10 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	go sweep(ctx, logger, "expired sessions and tokens", 10*time.Minute, func(ctx context.Context) (int64, error) {
 		return st.DeleteExpiredAuth(ctx, time.Now())
 	})
-	// Expired ChatMatchingData is deleted (docs/CONTRACT.md#chat-matching-data);
-	// every node sweeps, which is harmless.
-	go identity.SweepMatchingData(ctx, st, 10*time.Minute, logger)
+	// Expired ChatMatchingData (docs/CONTRACT.md#chat-matching-data) and
+	// the records of expired identity tokens' jti are deleted; every node
+	// sweeps, which is harmless.
+	go identity.SweepExpired(ctx, st, 10*time.Minute, logger)
 
 	allow, err := chats.ParseAllowList(o.RunbookAllow)
 	if err != nil {

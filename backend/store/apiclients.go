@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -26,6 +27,16 @@ type APIClient struct {
 	Disabled    bool       `bun:"disabled"`
 	CreatedAt   time.Time  `bun:"created_at"`
 	UpdatedAt   time.Time  `bun:"updated_at"`
+
+	// ProfileIDs are the chat profiles the client's ChatMatchingData may
+	// be used on; empty: every profile.
+	ProfileIDs StringList `bun:"profile_ids"`
+}
+
+// MayUseProfile reports whether the client may bind ChatMatchingData to
+// the chat profile.
+func (c *APIClient) MayUseProfile(profileID string) bool {
+	return len(c.ProfileIDs) == 0 || slices.Contains(c.ProfileIDs, profileID)
 }
 
 // CreateAPIClient stores a new API client; the client id is unique (an

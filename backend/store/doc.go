@@ -32,7 +32,8 @@
 //   - tickets.go: tickets, their field values, ticket types, the portal's
 //     view of a user's tickets. runbooks.go: runbooks.
 //   - matching.go: ChatMatchingData (identity data registered for a later
-//     chat start).
+//     chat start). tokenuses.go: the identity token ids (jti) each chat
+//     profile has accepted.
 //   - users.go: visitors and portal users. agents.go: agents.
 //     presence.go: agents' presence. apiclients.go: API clients.
 //     sessions.go: agent sessions, API tokens, portal sessions.
@@ -61,7 +62,9 @@
 //     end) are conditional UPDATEs on its status, agent or flow state, and
 //     their rows-affected count says who won (chatupdate.go).
 //   - Single-use matching data is claimed by `UPDATE … WHERE used_at IS
-//     NULL` (matching.go); a flow version by `UPDATE flows SET
+//     NULL` (matching.go); an identity token's jti by `INSERT … ON
+//     CONFLICT (profile_id, jti_hash) DO UPDATE … WHERE expires_at <= now`
+//     (tokenuses.go); a flow version by `UPDATE flows SET
 //     current_version = current_version + 1 WHERE current_version =
 //     expected` (flows.go).
 //

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -26,6 +27,10 @@ type MatchingData struct {
 	UsedAt      time.Time `bun:"used_at,nullzero"`
 	ExpiresAt   time.Time `bun:"expires_at"` // CreatedAt + MatchingDataTTL unless set
 	CreatedAt   time.Time `bun:"created_at"`
+
+	// ProfileIDs are the chat profiles the item may be used on, fixed
+	// when it is registered; empty: every profile.
+	ProfileIDs StringList `bun:"profile_ids"`
 }
 
 // CreateMatchingDataBatch stores ChatMatchingData items in one
@@ -75,18 +80,29 @@ func (s *Store) GetMatchingData(ctx context.Context, guid string) (*MatchingData
 	})
 }
 
+// UsableOn reports whether the item may be used on the chat profile.
+func (d *MatchingData) UsableOn(profileID string) bool {
+	return len(d.ProfileIDs) == 0 || slices.Contains(d.ProfileIDs, profileID)
+}
+
 // ConsumeMatchingData returns the item for a chat start. It fails with
 // ErrNotFound (unknown guid), ErrExpired, or ErrUsed (a single-use item
-// already used). check, when not nil, runs on the item before it is
-// consumed — verify the key there, so a wrong key does not use up a
-// single-use item — and its error is returned as is. A single-use item is
-// then marked used with a conditional UPDATE: of concurrent consumers
-// exactly one succeeds, the others get ErrUsed.
+// already used). check, when not nil, runs first on the item found,
+// whatever its state — verify the key there, so a wrong key does not use
+// up a single-use item, and so that every item found costs the same key
+// check — and its error is returned as is. A single-use item is then
+// marked used with a conditional UPDATE: of concurrent consumers exactly
+// one succeeds, the others get ErrUsed.
 func (s *Store) ConsumeMatchingData(ctx context.Context, guid string, check func(*MatchingData) error) (*MatchingData, error) {
 	what := fmt.Sprintf("use chat matching data %q", guid)
 	d, err := s.GetMatchingData(ctx, guid)
 	if err != nil {
 		return nil, err
+	}
+	if check != nil {
+		if err := check(d); err != nil {
+			return nil, err
+		}
 	}
 	now := s.Now()
 	if !now.Before(d.ExpiresAt) {
@@ -95,23 +111,15 @@ func (s *Store) ConsumeMatchingData(ctx context.Context, guid string, check func
 	if d.SingleUse && !d.UsedAt.IsZero() {
 		return nil, fmt.Errorf("%s: %w", what, ErrUsed)
 	}
-	if check != nil {
-		if err := check(d); err != nil {
-			return nil, err
-		}
-	}
 	if !d.SingleUse {
 		return d, nil
 	}
 	res, err := s.execWrite(ctx, s.db.NewUpdate().Model((*MatchingData)(nil)).
 		Set("used_at = ?", now).
 		Where("guid = ?", guid).Where("used_at IS NULL").Where("expires_at > ?", now))
+	n, err := rowsAffected(res, err, what)
 	if err != nil {
-		return nil, wrap(err, what)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return nil, fmt.Errorf("%s: rows affected: %w", what, err)
+		return nil, err
 	}
 	if n == 0 {
 		// Another consumer won, or the item expired or was swept meanwhile.
@@ -128,12 +136,5 @@ func (s *Store) DeleteExpiredMatchingData(ctx context.Context, now time.Time) (i
 	res, err := s.execWrite(ctx, s.db.NewDelete().Model((*MatchingData)(nil)).
 		WhereOr("expires_at <= ?", now.UTC()).
 		WhereOr("single_use = ? AND used_at IS NOT NULL", true))
-	if err != nil {
-		return 0, wrap(err, what)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return 0, fmt.Errorf("%s: rows affected: %w", what, err)
-	}
-	return n, nil
+	return rowsAffected(res, err, what)
 }

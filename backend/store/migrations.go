@@ -9,6 +9,8 @@ func schemaMigrations() []schemaMigration {
 		{name: "20261125200001_runbooks", sql: migrationRunbooks},
 		{name: "20261125210001_portal", sql: migrationPortal},
 		{name: "20261125220001_hot_chats", sql: migrationHotChats},
+		{name: "20261204000001_token_uses", sql: migrationTokenUses},
+		{name: "20261204000002_matching_profiles", sql: migrationMatchingProfiles},
 	}
 }
 
@@ -334,4 +336,26 @@ const migrationHotChats = `
 DROP INDEX IF EXISTS chats_updated_idx
 ;
 {PG_CHATS_FILLFACTOR}
+`
+
+// migrationTokenUses adds the identity token ids (jti) each chat profile
+// has seen, so that a token is used once however many nodes serve the
+// profile. FROZEN.
+const migrationTokenUses = `
+CREATE TABLE token_uses (
+	profile_id TEXT NOT NULL REFERENCES chat_profiles (id) ON DELETE CASCADE,
+	jti_hash TEXT NOT NULL,
+	expires_at {TS} NOT NULL,
+	PRIMARY KEY (profile_id, jti_hash)
+)
+;
+CREATE INDEX token_uses_expires_idx ON token_uses (expires_at)
+`
+
+// migrationMatchingProfiles binds ChatMatchingData and API clients to
+// chat profiles ('[]': every profile, as before). FROZEN.
+const migrationMatchingProfiles = `
+ALTER TABLE chat_matching_data ADD COLUMN profile_ids TEXT NOT NULL DEFAULT '[]'
+;
+ALTER TABLE api_clients ADD COLUMN profile_ids TEXT NOT NULL DEFAULT '[]'
 `

@@ -108,17 +108,24 @@ func deleteWhere[T any](ctx context.Context, s *Store, what string, where string
 
 // affected turns an Exec result into ErrNotFound when no row was touched.
 func affected(res interface{ RowsAffected() (int64, error) }, err error, what string) error {
+	n, err := rowsAffected(res, err, what)
+	if err == nil && n == 0 {
+		return fmt.Errorf("%s: %w", what, ErrNotFound)
+	}
+	return err
+}
+
+// rowsAffected is how many rows an Exec touched, its error said with
+// what was being done.
+func rowsAffected(res interface{ RowsAffected() (int64, error) }, err error, what string) (int64, error) {
 	if err != nil {
-		return wrap(err, what)
+		return 0, wrap(err, what)
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return fmt.Errorf("%s: rows affected: %w", what, err)
+		return 0, fmt.Errorf("%s: rows affected: %w", what, err)
 	}
-	if n == 0 {
-		return fmt.Errorf("%s: %w", what, ErrNotFound)
-	}
-	return nil
+	return n, nil
 }
 
 // utcTimes sets every time.Time field of the struct model points to to
