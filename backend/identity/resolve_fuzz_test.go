@@ -48,11 +48,14 @@ func FuzzResolve(f *testing.F) {
 	f.Add(good[:len(good)-2], []byte(nil))
 	f.Add("eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.", []byte(nil))
 	f.Add("a.b.c", []byte(nil))
-	f.Add("", []byte(`{"iss":"https://idp.example","exp":4102444800,"sub":"u2","CFcustomerTier":"gold"}`))
-	f.Add("", []byte(`{"iss":"https://idp.example","exp":4102444800,"email":"x@y.example","Account Number":12}`))
-	f.Add("", []byte(`{"iss":"https://idp.example","exp":4102444800,"chatmatchingdataguid":"g","chatmatchingdatakey":"k"}`))
-	f.Add("", []byte(`{"iss":"https://idp.example","exp":4102444800,"sub":"a\u0000b","given_name":["x"]}`))
+	// exp is an hour past testNow: seeds within the maximum lifetime.
+	f.Add("", []byte(`{"iss":"https://idp.example","exp":1795611600,"sub":"u2","CFcustomerTier":"gold"}`))
+	f.Add("", []byte(`{"iss":"https://idp.example","exp":1795611600,"email":"x@y.example","Account Number":12}`))
+	f.Add("", []byte(`{"iss":"https://idp.example","exp":1795611600,"chatmatchingdataguid":"g","chatmatchingdatakey":"k"}`))
+	f.Add("", []byte(`{"iss":"https://idp.example","exp":1795611600,"sub":"a\u0000b","given_name":["x"]}`))
 	f.Add("", []byte(`{"iss":"https://idp.example","exp":"soon","nbf":1e300}`))
+	f.Add("", []byte(`{"iss":"https://idp.example","exp":1795611600,"sub":"u3","jti":"j1"}`))
+	f.Add("", []byte(`{"iss":"https://idp.example","exp":253402300799,"sub":"u4"}`))
 	f.Fuzz(func(t *testing.T, token string, claims []byte) {
 		if token == "" && claims != nil {
 			var c jwt.MapClaims
