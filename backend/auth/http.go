@@ -2,34 +2,23 @@ package auth
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"mime"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 
 	"halochat/app/protocol"
+	"halochat/backend/httpx"
 	"halochat/backend/store"
 )
 
-// The answers of this package use the service's error shape:
-// {"error":{"code","message"}}.
-func writeError(w http.ResponseWriter, status int, code, msg string) {
-	if status == http.StatusUnauthorized {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="halochat"`)
-	}
-	writeJSON(w, status, map[string]any{"error": map[string]string{"code": code, "message": msg}})
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+// unauthorized answers 401 unauthorized with the Bearer challenge.
+func unauthorized(w http.ResponseWriter, msg string) {
+	w.Header().Set("WWW-Authenticate", `Bearer realm="halochat"`)
+	httpx.Refuse(w, protocol.CodeUnauthorized, msg)
 }
 
 // authenticate runs next with the principal in the context if allow
@@ -39,23 +28,23 @@ func (s *Service) authenticate(next http.Handler, allow func(*principal) (bool, 
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p, err := s.identify(r)
 		if err != nil {
-			writeError(w, http.StatusUnauthorized, "unauthorized", err.Error())
+			unauthorized(w, err.Error())
 			return
 		}
 		if p == nil {
-			writeError(w, http.StatusUnauthorized, "unauthorized", "log in, or send an API token as \"Authorization: Bearer <token>\"")
+			unauthorized(w, "log in, or send an API token as \"Authorization: Bearer <token>\"")
 			return
 		}
 		// A cookie rides along with cross-site requests: refuse state
 		// changes from other origins (Sec-Fetch-Site and Origin vs Host).
 		if p.viaCookie {
 			if err := http.NewCrossOriginProtection().Check(r); err != nil {
-				writeError(w, http.StatusForbidden, "cross_origin", "cross-origin request refused: "+err.Error())
+				httpx.Refuse(w, protocol.CodeCrossOrigin, "cross-origin request refused: "+err.Error())
 				return
 			}
 		}
 		if ok, why := allow(p); !ok {
-			writeError(w, http.StatusForbidden, "forbidden", why)
+			httpx.Refuse(w, protocol.CodeForbidden, why)
 			return
 		}
 		ctx := r.Context()
@@ -108,12 +97,12 @@ func (s *Service) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /auth/token", s.handleToken)
 	csrf := http.NewCrossOriginProtection()
 	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusForbidden, "cross_origin", "cross-origin request refused: log in from the service's own pages")
+		httpx.Refuse(w, protocol.CodeCrossOrigin, "cross-origin request refused: log in from the service's own pages")
 	}))
 	mux.Handle("POST /auth/login", csrf.Handler(http.HandlerFunc(s.handleLogin)))
 	mux.Handle("POST /auth/logout", csrf.Handler(http.HandlerFunc(s.handleLogout)))
 	mux.Handle("GET /auth/me", s.RequireAgent(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, me(AgentFrom(r.Context())))
+		httpx.WriteJSON(w, http.StatusOK, me(AgentFrom(r.Context())))
 	})))
 }
 
@@ -122,7 +111,7 @@ func (s *Service) Routes(mux *http.ServeMux) {
 // Basic auth; errors as RFC 6749 §5.2 describes.
 func (s *Service) handleToken(w http.ResponseWriter, r *http.Request) {
 	oauthError := func(status int, code, desc string) {
-		writeJSON(w, status, map[string]string{"error": code, "error_description": desc})
+		httpx.WriteJSON(w, status, map[string]string{"error": code, "error_description": desc})
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, 8<<10)
 	if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct != "application/x-www-form-urlencoded" {
@@ -159,42 +148,27 @@ func (s *Service) handleToken(w http.ResponseWriter, r *http.Request) {
 		oauthError(http.StatusInternalServerError, "server_error", "the token could not be issued")
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{
 		"access_token": token, "token_type": "Bearer", "expires_in": int(ttl.Seconds()),
 	})
 }
 
 func (s *Service) handleLogin(w http.ResponseWriter, r *http.Request) {
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
-			writeError(w, http.StatusUnsupportedMediaType, "unsupported_media", "the body must be JSON (Content-Type: application/json), not "+strconv.Quote(ct))
-			return
-		}
-	}
-	r.Body = http.MaxBytesReader(w, r.Body, 8<<10)
 	var req protocol.LoginRequest
-	dec := json.NewDecoder(r.Body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
-			writeError(w, http.StatusRequestEntityTooLarge, "too_large", "the body is larger than 8 KiB")
-			return
-		}
-		writeError(w, http.StatusBadRequest, "invalid_request", "the body must be JSON {\"email\",\"password\"}: "+err.Error())
+	if !httpx.DecodeBody(w, r, 8<<10, &req) {
 		return
 	}
 	if strings.TrimSpace(req.Email) == "" || req.Password == "" {
-		writeError(w, http.StatusBadRequest, "invalid_request", "email and password are required")
+		httpx.Refuse(w, protocol.CodeInvalidRequest, "email and password are required")
 		return
 	}
 	token, a, err := s.Login(r.Context(), req.Email, req.Password)
 	if errors.Is(err, ErrBadCredentials) {
-		writeError(w, http.StatusUnauthorized, "invalid_credentials", "wrong email or password")
+		httpx.Refuse(w, protocol.CodeInvalidCredentials, "wrong email or password")
 		return
 	}
 	if err != nil {
-		slog.ErrorContext(r.Context(), "log in", "err", err)
-		writeError(w, http.StatusInternalServerError, "internal", "the login failed; try again")
+		httpx.Fail(w, r, nil, fmt.Errorf("log in: %w", err))
 		return
 	}
 	http.SetCookie(w, &http.Cookie{
@@ -202,7 +176,7 @@ func (s *Service) handleLogin(w http.ResponseWriter, r *http.Request) {
 		Secure: s.SecureCookies || r.TLS != nil, SameSite: http.SameSiteStrictMode,
 		MaxAge: int(s.sessionTTL().Seconds()),
 	})
-	writeJSON(w, http.StatusOK, protocol.AgentLogin{Agent: me(a), Token: token, ExpiresIn: int(s.sessionTTL().Seconds())})
+	httpx.WriteJSON(w, http.StatusOK, protocol.AgentLogin{Agent: me(a), Token: token, ExpiresIn: int(s.sessionTTL().Seconds())})
 }
 
 func (s *Service) handleLogout(w http.ResponseWriter, r *http.Request) {

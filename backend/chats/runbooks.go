@@ -65,27 +65,6 @@ func NewRunbookClient(o RunbookOptions) *RunbookClient {
 	return rc
 }
 
-// ParseAllowList parses a comma- or space-separated list of IP addresses
-// and CIDR prefixes.
-func ParseAllowList(items []string) ([]netip.Prefix, error) {
-	var out []netip.Prefix
-	for _, it := range items {
-		if it == "" {
-			continue
-		}
-		if p, err := netip.ParsePrefix(it); err == nil {
-			out = append(out, p.Masked())
-			continue
-		}
-		a, err := netip.ParseAddr(it)
-		if err != nil {
-			return nil, fmt.Errorf("runbook allow-list entry %q is not an IP address or CIDR prefix", it)
-		}
-		out = append(out, netip.PrefixFrom(a, a.BitLen()))
-	}
-	return out, nil
-}
-
 // errBlocked is a runbook target refused by the SSRF guard.
 var errBlocked = errors.New("runbook target address is not allowed")
 

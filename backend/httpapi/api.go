@@ -5,14 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
-	"mime"
 	"net/http"
 	"strconv"
 	"strings"
 
+	"halochat/app/protocol"
 	"halochat/backend/auth"
+	"halochat/backend/httpx"
 	"halochat/backend/store"
 )
 
@@ -29,17 +29,6 @@ type IdentityAPI struct {
 	Auth   *auth.Service
 	Logger *slog.Logger
 }
-
-// Error codes of the REST API (besides auth's "unauthorized",
-// "forbidden" and "cross_origin").
-const (
-	CodeInvalidRequest   = "invalid_request"   // 400: the body or a parameter is wrong
-	CodeNotFound         = "not_found"         // 404
-	CodeConflict         = "conflict"          // 409: taken name, still in use, …
-	CodeTooLarge         = "too_large"         // 413
-	CodeUnsupportedMedia = "unsupported_media" // 415: the body is not JSON
-	CodeInternal         = "internal"          // 500
-)
 
 // Body size limits.
 const (
@@ -140,141 +129,41 @@ func (a *IdentityAPI) handler(rt apiRoute) http.Handler {
 	})
 }
 
-// apiError is a refusal with its status, code and message.
-type apiError struct {
-	status  int
-	code    string
-	message string
-}
-
-func (e *apiError) Error() string { return e.message }
-
-// apiInvalid is a 400 naming the field at fault.
-func apiInvalid(field, format string, args ...any) *apiError {
+// apiInvalid is an invalid_request naming the field at fault.
+func apiInvalid(field, format string, args ...any) *protocol.APIError {
 	msg := fmt.Sprintf(format, args...)
 	if field != "" {
 		msg = field + ": " + msg
 	}
-	return &apiError{status: http.StatusBadRequest, code: CodeInvalidRequest, message: msg}
+	return &protocol.APIError{Code: protocol.CodeInvalidRequest, Message: msg}
 }
 
-func apiConflict(format string, args ...any) *apiError {
-	return &apiError{status: http.StatusConflict, code: CodeConflict, message: fmt.Sprintf(format, args...)}
+func apiConflict(format string, args ...any) *protocol.APIError {
+	return &protocol.APIError{Code: protocol.CodeConflict, Message: fmt.Sprintf(format, args...)}
 }
 
-func apiNotFound(format string, args ...any) *apiError {
-	return &apiError{status: http.StatusNotFound, code: CodeNotFound, message: fmt.Sprintf(format, args...)}
+func apiNotFound(format string, args ...any) *protocol.APIError {
+	return &protocol.APIError{Code: protocol.CodeNotFound, Message: fmt.Sprintf(format, args...)}
 }
 
-func apiTooLarge(format string, args ...any) *apiError {
-	return &apiError{status: http.StatusRequestEntityTooLarge, code: CodeTooLarge, message: fmt.Sprintf(format, args...)}
+func apiTooLarge(format string, args ...any) *protocol.APIError {
+	return &protocol.APIError{Code: protocol.CodeTooLarge, Message: fmt.Sprintf(format, args...)}
 }
 
-// fail answers err: an *apiError as it is, store sentinels as 404 / 409 /
-// 400, anything else as a logged 500.
+// fail answers err: a refusal as it is, store sentinels as not_found /
+// conflict / invalid_request, anything else as a logged internal error.
 func (a *IdentityAPI) fail(w http.ResponseWriter, r *http.Request, err error) {
-	var ae *apiError
-	var fi *flowInvalid
-	switch {
-	case errors.As(err, &fi):
-		writeFlowInvalid(w, fi)
-		return
-	case errors.As(err, &ae):
-	case errors.Is(err, store.ErrNotFound):
-		ae = apiNotFound("%v", err)
-	case errors.Is(err, store.ErrConflict):
-		ae = apiConflict("%v", err)
-	case errors.Is(err, store.ErrInvalid):
-		ae = apiInvalid("", "%v", err)
-	default:
-		log := a.Logger
-		if log == nil {
-			log = slog.Default()
+	if ae := (*protocol.APIError)(nil); !errors.As(err, &ae) {
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			err = apiNotFound("%v", err)
+		case errors.Is(err, store.ErrConflict):
+			err = apiConflict("%v", err)
+		case errors.Is(err, store.ErrInvalid):
+			err = apiInvalid("", "%v", err)
 		}
-		log.Error("API request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-		ae = &apiError{status: http.StatusInternalServerError, code: CodeInternal, message: "internal error; see the service's log"}
 	}
-	WriteError(w, ae.status, ae.code, ae.message)
-}
-
-// readJSON decodes the request body into dst: JSON only (no other
-// Content-Type: that keeps cross-site form posts out), at most limit
-// bytes (413), no unknown fields, one value.
-func readJSON(w http.ResponseWriter, r *http.Request, limit int64, dst any) error {
-	if err := checkJSONType(r); err != nil {
-		return err
-	}
-	body := http.MaxBytesReader(w, r.Body, limit)
-	dec := json.NewDecoder(body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(dst); err != nil {
-		return jsonError(err, limit)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return apiTooLarge("the body is larger than %d bytes", limit)
-		}
-		return apiInvalid("", "the body holds more than one JSON value")
-	}
-	return nil
-}
-
-// checkJSONType refuses a body declared as anything but JSON (415). A
-// missing Content-Type is taken as JSON, as curl users often forget it
-// (cross-site browser writes riding on a session cookie are refused by
-// auth's cross-origin protection whatever their type).
-func checkJSONType(r *http.Request) error {
-	ct := r.Header.Get("Content-Type")
-	if ct == "" {
-		return nil
-	}
-	mt, _, err := mime.ParseMediaType(ct)
-	if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
-		return &apiError{status: http.StatusUnsupportedMediaType, code: CodeUnsupportedMedia,
-			message: fmt.Sprintf("the body must be JSON (Content-Type: application/json), not %q", ct)}
-	}
-	return nil
-}
-
-// jsonError explains a decoding failure.
-func jsonError(err error, limit int64) error {
-	var (
-		mbe *http.MaxBytesError
-		se  *json.SyntaxError
-		te  *json.UnmarshalTypeError
-	)
-	switch {
-	case errors.As(err, &mbe):
-		return apiTooLarge("the body is larger than %d bytes", limit)
-	case errors.Is(err, io.EOF):
-		return apiInvalid("", "the body is empty; a JSON document is expected")
-	case errors.As(err, &se), errors.Is(err, io.ErrUnexpectedEOF):
-		return apiInvalid("", "the body is not valid JSON: %v", err)
-	case errors.As(err, &te):
-		field := te.Field
-		if field == "" {
-			field = "(body)"
-		}
-		return apiInvalid(field, "must be a JSON %s, not %s", jsonTypeName(te.Type.Kind().String()), te.Value)
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		return apiInvalid(strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`), "unknown field")
-	}
-	return apiInvalid("", "the body cannot be read: %v", err)
-}
-
-func jsonTypeName(kind string) string {
-	switch kind {
-	case "slice", "array":
-		return "array"
-	case "map", "struct", "ptr":
-		return "object"
-	case "bool":
-		return "boolean"
-	case "string":
-		return "string"
-	}
-	return "number"
+	httpx.Fail(w, r, a.Logger, err)
 }
 
 // writeOK answers v as JSON with status (204: no body).
@@ -283,7 +172,7 @@ func writeOK(w http.ResponseWriter, status int, v any) error {
 		w.WriteHeader(status)
 		return nil
 	}
-	writeJSON(w, status, v)
+	httpx.WriteJSON(w, status, v)
 	return nil
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"halochat/app/protocol"
 	"halochat/backend/auth"
+	"halochat/backend/httpx"
 	"halochat/backend/identity"
 	"halochat/backend/secret"
 	"halochat/backend/store"
@@ -79,7 +80,7 @@ func validClientID(s string) bool {
 
 func (a *IdentityAPI) createClient(w http.ResponseWriter, r *http.Request) error {
 	var in protocol.APIClientInput
-	if err := readJSON(w, r, maxAdminBody, &in); err != nil {
+	if err := httpx.ReadJSON(w, r, maxAdminBody, &in); err != nil {
 		return err
 	}
 	perms, err := checkClientInput(&in)
@@ -107,7 +108,7 @@ func (a *IdentityAPI) updateClient(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	var in protocol.APIClientInput
-	if err := readJSON(w, r, maxAdminBody, &in); err != nil {
+	if err := httpx.ReadJSON(w, r, maxAdminBody, &in); err != nil {
 		return err
 	}
 	if in.ID != 0 && in.ID != c.ID {
@@ -236,7 +237,7 @@ func checkAgentInput(in *protocol.AgentInput, passwordRequired bool) (string, er
 
 func (a *IdentityAPI) createAgent(w http.ResponseWriter, r *http.Request) error {
 	var in protocol.AgentInput
-	if err := readJSON(w, r, maxAdminBody, &in); err != nil {
+	if err := httpx.ReadJSON(w, r, maxAdminBody, &in); err != nil {
 		return err
 	}
 	hash, err := checkAgentInput(&in, true)
@@ -277,7 +278,7 @@ func (a *IdentityAPI) updateAgent(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	var in protocol.AgentInput
-	if err := readJSON(w, r, maxAdminBody, &in); err != nil {
+	if err := httpx.ReadJSON(w, r, maxAdminBody, &in); err != nil {
 		return err
 	}
 	if in.ID != 0 && in.ID != ag.ID {

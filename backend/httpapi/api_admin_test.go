@@ -16,6 +16,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"halochat/app/protocol"
 	"halochat/backend/identity"
 	"halochat/backend/store"
 	"halochat/backend/testenv"
@@ -199,9 +200,9 @@ func TestChatProfileAPI(t *testing.T) {
 			} {
 				body := profileBody("main", tc.change)
 				r := f.call(t, f.admin, "POST", "/api/ChatProfile", body)
-				wantError(t, r, 400, CodeInvalidRequest, tc.field)
+				wantError(t, r, 400, protocol.CodeInvalidRequest, tc.field)
 				r = f.call(t, f.admin, "PUT", "/api/ChatProfile/"+id, body)
-				wantError(t, r, 400, CodeInvalidRequest, tc.field)
+				wantError(t, r, 400, protocol.CodeInvalidRequest, tc.field)
 			}
 			ps, err := f.st.ListProfiles(ctx)
 			if err != nil || len(ps) != 1 {
@@ -210,10 +211,10 @@ func TestChatProfileAPI(t *testing.T) {
 			if !ps[0].UpdatedAt.Equal(p.UpdatedAt) {
 				t.Errorf("a refused PUT changed the profile")
 			}
-			wantError(t, f.call(t, f.admin, "POST", "/api/ChatProfile", profileBody("main", nil)), 409, CodeConflict, "name")
-			wantError(t, f.call(t, f.admin, "POST", "/api/ChatProfile", "name=x", "application/x-www-form-urlencoded"), 415, CodeUnsupportedMedia, "")
-			wantError(t, f.call(t, f.admin, "POST", "/api/ChatProfile", `{"name":"a"} {}`), 400, CodeInvalidRequest, "more than one")
-			wantError(t, f.call(t, f.admin, "POST", "/api/ChatProfile", `{"name":"`+strings.Repeat("x", maxAdminBody)+`"}`), 413, CodeTooLarge, "")
+			wantError(t, f.call(t, f.admin, "POST", "/api/ChatProfile", profileBody("main", nil)), 409, protocol.CodeConflict, "name")
+			wantError(t, f.call(t, f.admin, "POST", "/api/ChatProfile", "name=x", "application/x-www-form-urlencoded"), 415, protocol.CodeUnsupportedMedia, "")
+			wantError(t, f.call(t, f.admin, "POST", "/api/ChatProfile", `{"name":"a"} {}`), 400, protocol.CodeInvalidRequest, "more than one")
+			wantError(t, f.call(t, f.admin, "POST", "/api/ChatProfile", `{"name":"`+strings.Repeat("x", maxAdminBody)+`"}`), 413, protocol.CodeTooLarge, "")
 		})
 
 		t.Run("get, update (GET's answer can be sent back), regenerate key, delete", func(t *testing.T) {
@@ -226,7 +227,7 @@ func TestChatProfileAPI(t *testing.T) {
 				t.Errorf("updated %s", up.raw)
 			}
 			body["id"] = "other"
-			wantError(t, f.call(t, f.admin, "PUT", "/api/ChatProfile/"+id, body), 400, CodeInvalidRequest, "id")
+			wantError(t, f.call(t, f.admin, "PUT", "/api/ChatProfile/"+id, body), 400, protocol.CodeInvalidRequest, "id")
 			nk := must(t, f.call(t, f.admin, "POST", "/api/ChatProfile/"+id+"/key", nil), 200)
 			if nk.path("key") == "" || nk.path("key") == key {
 				t.Errorf("new key %q (old %q)", nk.path("key"), key)
@@ -238,9 +239,9 @@ func TestChatProfileAPI(t *testing.T) {
 			if n := len(list.body.([]any)); n != 1 {
 				t.Errorf("%d profiles listed", n)
 			}
-			wantError(t, f.call(t, f.admin, "GET", "/api/ChatProfile/nope", nil), 404, CodeNotFound, "nope")
+			wantError(t, f.call(t, f.admin, "GET", "/api/ChatProfile/nope", nil), 404, protocol.CodeNotFound, "nope")
 			must(t, f.call(t, f.admin, "DELETE", "/api/ChatProfile/"+id, nil), 204)
-			wantError(t, f.call(t, f.admin, "GET", "/api/ChatProfile/"+id, nil), 404, CodeNotFound, "")
+			wantError(t, f.call(t, f.admin, "GET", "/api/ChatProfile/"+id, nil), 404, protocol.CodeNotFound, "")
 		})
 	})
 }
@@ -294,11 +295,11 @@ func TestCustomFieldAndTicketTypeAPI(t *testing.T) {
 			saveFlowUsing(t, f.st, "Support flow", "CFtier")
 			body := must(t, f.call(t, f.admin, "GET", "/api/CustomField/"+tierID, nil), 200).body.(map[string]any)
 			body["name"] = "CFlevel"
-			wantError(t, f.call(t, f.admin, "PUT", "/api/CustomField/"+tierID, body), 409, CodeConflict, `flow "Support flow"`)
-			wantError(t, f.call(t, f.admin, "PUT", "/api/CustomField/"+tierID, body), 409, CodeConflict, "step 2")
+			wantError(t, f.call(t, f.admin, "PUT", "/api/CustomField/"+tierID, body), 409, protocol.CodeConflict, `flow "Support flow"`)
+			wantError(t, f.call(t, f.admin, "PUT", "/api/CustomField/"+tierID, body), 409, protocol.CodeConflict, "step 2")
 			body["name"], body["label"] = "CFtier", "Tier"
-			wantError(t, f.call(t, f.admin, "PUT", "/api/CustomField/"+tierID, body), 409, CodeConflict, "relabel")
-			wantError(t, f.call(t, f.admin, "DELETE", "/api/CustomField/"+tierID, nil), 409, CodeConflict, "step 2")
+			wantError(t, f.call(t, f.admin, "PUT", "/api/CustomField/"+tierID, body), 409, protocol.CodeConflict, "relabel")
+			wantError(t, f.call(t, f.admin, "DELETE", "/api/CustomField/"+tierID, nil), 409, protocol.CodeConflict, "step 2")
 			// New choices are fine.
 			body["label"] = "Customer Tier"
 			body["choices"] = []map[string]string{{"value": "gold"}, {"value": "silver"}}
@@ -307,19 +308,19 @@ func TestCustomFieldAndTicketTypeAPI(t *testing.T) {
 				t.Errorf("updated %s", up.raw)
 			}
 			body["entity"] = "ticket"
-			wantError(t, f.call(t, f.admin, "PUT", "/api/CustomField/"+tierID, body), 400, CodeInvalidRequest, "entity")
+			wantError(t, f.call(t, f.admin, "PUT", "/api/CustomField/"+tierID, body), 400, protocol.CodeInvalidRequest, "entity")
 		})
 
 		t.Run("an unused field can be renamed and deleted", func(t *testing.T) {
 			x := must(t, f.call(t, f.admin, "POST", "/api/CustomField", map[string]any{"entity": "chat", "name": "CFx", "label": "X", "type": "number"}), 201)
 			must(t, f.call(t, f.admin, "PUT", "/api/CustomField/"+x.path("id"), map[string]any{"name": "CFy", "label": "Y", "type": "date"}), 200)
 			must(t, f.call(t, f.admin, "DELETE", "/api/CustomField/"+x.path("id"), nil), 204)
-			wantError(t, f.call(t, f.admin, "GET", "/api/CustomField/"+x.path("id"), nil), 404, CodeNotFound, "")
+			wantError(t, f.call(t, f.admin, "GET", "/api/CustomField/"+x.path("id"), nil), 404, protocol.CodeNotFound, "")
 			chat := must(t, f.call(t, f.admin, "GET", "/api/CustomField?entity=chat", nil), 200)
 			if n := len(chat.body.([]any)); n != 1 {
 				t.Errorf("%d chat fields", n)
 			}
-			wantError(t, f.call(t, f.admin, "GET", "/api/CustomField?entity=user", nil), 400, CodeInvalidRequest, "entity")
+			wantError(t, f.call(t, f.admin, "GET", "/api/CustomField?entity=user", nil), 400, protocol.CodeInvalidRequest, "entity")
 		})
 
 		t.Run("ticket types with their fields", func(t *testing.T) {
@@ -330,9 +331,9 @@ func TestCustomFieldAndTicketTypeAPI(t *testing.T) {
 			if tt.path("name") != "Chat Request" || !strings.Contains(tt.raw, `"CFnotes"`) || !strings.Contains(tt.raw, `"fieldIds":[`+notes.path("id")) {
 				t.Errorf("created %s", tt.raw)
 			}
-			wantError(t, f.call(t, f.admin, "POST", "/api/TicketType", `{"name":"Other","fieldIds":[`+tierID+`]}`), 400, CodeInvalidRequest, "fieldIds[0]")
-			wantError(t, f.call(t, f.admin, "POST", "/api/TicketType", `{"name":"Chat Request"}`), 409, CodeConflict, "name")
-			wantError(t, f.call(t, f.admin, "POST", "/api/TicketType", `{"name":""}`), 400, CodeInvalidRequest, "name")
+			wantError(t, f.call(t, f.admin, "POST", "/api/TicketType", `{"name":"Other","fieldIds":[`+tierID+`]}`), 400, protocol.CodeInvalidRequest, "fieldIds[0]")
+			wantError(t, f.call(t, f.admin, "POST", "/api/TicketType", `{"name":"Chat Request"}`), 409, protocol.CodeConflict, "name")
+			wantError(t, f.call(t, f.admin, "POST", "/api/TicketType", `{"name":""}`), 400, protocol.CodeInvalidRequest, "name")
 			types, _ := f.st.ListTicketTypes(context.Background())
 			if len(types) != 1 {
 				t.Errorf("%d ticket types after refusals", len(types))
@@ -345,7 +346,7 @@ func TestCustomFieldAndTicketTypeAPI(t *testing.T) {
 			must(t, f.call(t, f.admin, "POST", "/api/ChatProfile", profileBody("uses type", func(m map[string]any) {
 				m["ticketTypeId"] = up.body.(map[string]any)["id"]
 			})), 201)
-			wantError(t, f.call(t, f.admin, "DELETE", "/api/TicketType/"+tt.path("id"), nil), 409, CodeConflict, "still used")
+			wantError(t, f.call(t, f.admin, "DELETE", "/api/TicketType/"+tt.path("id"), nil), 409, protocol.CodeConflict, "still used")
 			list := must(t, f.call(t, f.admin, "GET", "/api/TicketType", nil), 200)
 			if len(list.body.([]any)) != 1 {
 				t.Errorf("list %s", list.raw)
@@ -389,17 +390,17 @@ func TestAPIClientAndAgentAPI(t *testing.T) {
 			if token("crm", sec) != 401 || token("crm", rot.path("clientSecret")) != 200 {
 				t.Errorf("after rotation the old secret still works or the new one does not")
 			}
-			wantError(t, f.call(t, f.admin, "POST", "/api/APIClient", map[string]any{"name": "x", "permissions": []string{"root"}}), 400, CodeInvalidRequest, "permissions[0]")
-			wantError(t, f.call(t, f.admin, "POST", "/api/APIClient", map[string]any{"name": ""}), 400, CodeInvalidRequest, "name")
-			wantError(t, f.call(t, f.admin, "POST", "/api/APIClient", map[string]any{"name": "x", "clientId": "a b"}), 400, CodeInvalidRequest, "clientId")
-			wantError(t, f.call(t, f.admin, "POST", "/api/APIClient", map[string]any{"name": "x", "clientId": "crm"}), 409, CodeConflict, "clientId")
+			wantError(t, f.call(t, f.admin, "POST", "/api/APIClient", map[string]any{"name": "x", "permissions": []string{"root"}}), 400, protocol.CodeInvalidRequest, "permissions[0]")
+			wantError(t, f.call(t, f.admin, "POST", "/api/APIClient", map[string]any{"name": ""}), 400, protocol.CodeInvalidRequest, "name")
+			wantError(t, f.call(t, f.admin, "POST", "/api/APIClient", map[string]any{"name": "x", "clientId": "a b"}), 400, protocol.CodeInvalidRequest, "clientId")
+			wantError(t, f.call(t, f.admin, "POST", "/api/APIClient", map[string]any{"name": "x", "clientId": "crm"}), 409, protocol.CodeConflict, "clientId")
 			up := must(t, f.call(t, f.admin, "PUT", "/api/APIClient/"+c.path("id"), map[string]any{"name": "CRM 2", "permissions": []string{"admin", "users:write"}, "disabled": true}), 200)
 			if up.path("name") != "CRM 2" || up.path("disabled") != "true" {
 				t.Errorf("updated %s", up.raw)
 			}
-			wantError(t, f.call(t, f.adminClient, "PUT", "/api/APIClient/1", map[string]any{"name": "me", "permissions": []string{}}), 409, CodeConflict, "itself")
+			wantError(t, f.call(t, f.adminClient, "PUT", "/api/APIClient/1", map[string]any{"name": "me", "permissions": []string{}}), 409, protocol.CodeConflict, "itself")
 			must(t, f.call(t, f.admin, "DELETE", "/api/APIClient/"+c.path("id"), nil), 204)
-			wantError(t, f.call(t, f.admin, "GET", "/api/APIClient/"+c.path("id"), nil), 404, CodeNotFound, "")
+			wantError(t, f.call(t, f.admin, "GET", "/api/APIClient/"+c.path("id"), nil), 404, protocol.CodeNotFound, "")
 		})
 
 		t.Run("agents: create with a password, log in, update, disable", func(t *testing.T) {
@@ -419,11 +420,11 @@ func TestAPIClientAndAgentAPI(t *testing.T) {
 			if code := login("new@agent.test", "long enough password"); code != 200 {
 				t.Errorf("login: %d", code)
 			}
-			wantError(t, f.call(t, f.admin, "POST", "/api/Agent", map[string]any{"email": "x@agent.test", "name": "X", "role": "agent", "password": "short"}), 400, CodeInvalidRequest, "password")
-			wantError(t, f.call(t, f.admin, "POST", "/api/Agent", map[string]any{"email": "x@agent.test", "name": "X", "role": "agent"}), 400, CodeInvalidRequest, "password")
-			wantError(t, f.call(t, f.admin, "POST", "/api/Agent", map[string]any{"email": "nope", "name": "X", "role": "agent", "password": "long enough password"}), 400, CodeInvalidRequest, "email")
-			wantError(t, f.call(t, f.admin, "POST", "/api/Agent", map[string]any{"email": "x@agent.test", "name": "X", "role": "boss", "password": "long enough password"}), 400, CodeInvalidRequest, "role")
-			wantError(t, f.call(t, f.admin, "POST", "/api/Agent", map[string]any{"email": "NEW@agent.test", "name": "X", "role": "agent", "password": "long enough password"}), 409, CodeConflict, "email")
+			wantError(t, f.call(t, f.admin, "POST", "/api/Agent", map[string]any{"email": "x@agent.test", "name": "X", "role": "agent", "password": "short"}), 400, protocol.CodeInvalidRequest, "password")
+			wantError(t, f.call(t, f.admin, "POST", "/api/Agent", map[string]any{"email": "x@agent.test", "name": "X", "role": "agent"}), 400, protocol.CodeInvalidRequest, "password")
+			wantError(t, f.call(t, f.admin, "POST", "/api/Agent", map[string]any{"email": "nope", "name": "X", "role": "agent", "password": "long enough password"}), 400, protocol.CodeInvalidRequest, "email")
+			wantError(t, f.call(t, f.admin, "POST", "/api/Agent", map[string]any{"email": "x@agent.test", "name": "X", "role": "boss", "password": "long enough password"}), 400, protocol.CodeInvalidRequest, "role")
+			wantError(t, f.call(t, f.admin, "POST", "/api/Agent", map[string]any{"email": "NEW@agent.test", "name": "X", "role": "agent", "password": "long enough password"}), 409, protocol.CodeConflict, "email")
 
 			up := must(t, f.call(t, f.admin, "PUT", "/api/Agent/"+a.path("id"), map[string]any{"email": "new@agent.test", "name": "Nia B", "role": "admin", "password": "another long password"}), 200)
 			if up.path("name") != "Nia B" || up.path("role") != "admin" {
@@ -438,8 +439,8 @@ func TestAPIClientAndAgentAPI(t *testing.T) {
 			}
 			// The fixture's admin is now the last enabled admin.
 			self := fmt.Sprint(f.adminAgentID)
-			wantError(t, f.call(t, f.adminClient, "DELETE", "/api/Agent/"+self, nil), 409, CodeConflict, "last enabled admin")
-			wantError(t, f.call(t, f.adminClient, "PUT", "/api/Agent/"+self, map[string]any{"email": fixtureAdminEmail, "name": "A", "role": "agent"}), 409, CodeConflict, "last enabled admin")
+			wantError(t, f.call(t, f.adminClient, "DELETE", "/api/Agent/"+self, nil), 409, protocol.CodeConflict, "last enabled admin")
+			wantError(t, f.call(t, f.adminClient, "PUT", "/api/Agent/"+self, map[string]any{"email": fixtureAdminEmail, "name": "A", "role": "agent"}), 409, protocol.CodeConflict, "last enabled admin")
 			list := must(t, f.call(t, f.admin, "GET", "/api/Agent", nil), 200)
 			if n := len(list.body.([]any)); n != 3 {
 				t.Errorf("%d agents", n)

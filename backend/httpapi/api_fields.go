@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"halochat/backend/httpx"
 	"halochat/backend/store"
 )
 
@@ -132,7 +133,7 @@ func (a *IdentityAPI) checkFieldUnique(ctx context.Context, self int64, entity, 
 
 func (a *IdentityAPI) createField(w http.ResponseWriter, r *http.Request) error {
 	var in CustomFieldInput
-	if err := readJSON(w, r, maxAdminBody, &in); err != nil {
+	if err := httpx.ReadJSON(w, r, maxAdminBody, &in); err != nil {
 		return err
 	}
 	choices, err := checkFieldInput(&in)
@@ -179,7 +180,7 @@ func (a *IdentityAPI) updateField(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	var in CustomFieldInput
-	if err := readJSON(w, r, maxAdminBody, &in); err != nil {
+	if err := httpx.ReadJSON(w, r, maxAdminBody, &in); err != nil {
 		return err
 	}
 	if in.ID != 0 && in.ID != f.ID {
@@ -331,7 +332,7 @@ func (a *IdentityAPI) checkTicketTypeInput(ctx context.Context, self int64, in *
 func (a *IdentityAPI) createTicketType(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	var in TicketTypeInput
-	if err := readJSON(w, r, maxAdminBody, &in); err != nil {
+	if err := httpx.ReadJSON(w, r, maxAdminBody, &in); err != nil {
 		return err
 	}
 	if err := a.checkTicketTypeInput(ctx, 0, &in); err != nil {
@@ -366,7 +367,7 @@ func (a *IdentityAPI) updateTicketType(w http.ResponseWriter, r *http.Request) e
 		return err
 	}
 	var in TicketTypeInput
-	if err := readJSON(w, r, maxAdminBody, &in); err != nil {
+	if err := httpx.ReadJSON(w, r, maxAdminBody, &in); err != nil {
 		return err
 	}
 	if in.ID != 0 && in.ID != t.ID {

@@ -10,7 +10,9 @@ import (
 	"time"
 
 	"halochat/app/flow"
+	"halochat/app/protocol"
 	"halochat/backend/chats"
+	"halochat/backend/httpx"
 	"halochat/backend/store"
 )
 
@@ -69,13 +71,12 @@ type ChatFlowSave struct {
 	Name string `json:"name,omitempty"`
 }
 
-// flowInvalid is a 400 that lists every problem with its step number
-// ({"error":{"code","message","problems":[{"step","field","message"}]}}).
-type flowInvalid struct {
-	problems []flow.Problem
+// flowInvalid is an invalid_request that lists every problem with its
+// step number ({"error":{"code","message","problems":[{"step","field","message"}]}}).
+func flowInvalid(problems []flow.Problem) *protocol.APIError {
+	return &protocol.APIError{Code: protocol.CodeInvalidRequest,
+		Message: (&flow.ValidationError{Problems: problems}).Error(), Problems: problems}
 }
-
-func (e *flowInvalid) Error() string { return (&flow.ValidationError{Problems: e.problems}).Error() }
 
 func flowRoutes(a *IdentityAPI, admin string) []apiRoute {
 	return []apiRoute{
@@ -188,7 +189,7 @@ func (a *IdentityAPI) getFlowVersion(w http.ResponseWriter, r *http.Request) err
 
 func (a *IdentityAPI) createFlow(w http.ResponseWriter, r *http.Request) error {
 	var in ChatFlowCreate
-	if err := readJSON(w, r, maxFlowBody, &in); err != nil {
+	if err := httpx.ReadJSON(w, r, maxFlowBody, &in); err != nil {
 		return err
 	}
 	if err := textField("name", in.Name, true, 200); err != nil {
@@ -228,7 +229,7 @@ func (a *IdentityAPI) saveFlow(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var in ChatFlowSave
-	if err := readJSON(w, r, maxFlowBody, &in); err != nil {
+	if err := httpx.ReadJSON(w, r, maxFlowBody, &in); err != nil {
 		return err
 	}
 	if in.BaseVersion != f.CurrentVersion {
@@ -279,7 +280,7 @@ func (a *IdentityAPI) saveFlow(w http.ResponseWriter, r *http.Request) error {
 
 // checkFlow parses and validates a document (against prev, the current
 // version, when there is one) and returns it normalised with its step
-// index, or a *flowInvalid listing every problem.
+// index, or a flowInvalid refusal listing every problem.
 func (a *IdentityAPI) checkFlow(ctx context.Context, raw json.RawMessage, prev *flow.Flow) ([]byte, []store.FlowStep, error) {
 	if len(raw) == 0 || string(raw) == "null" {
 		return nil, nil, apiInvalid("document", "is required")
@@ -316,7 +317,7 @@ func (a *IdentityAPI) checkFlow(ctx context.Context, raw json.RawMessage, prev *
 		}
 	}
 	if len(probs) > 0 {
-		return nil, nil, &flowInvalid{problems: dedupeProblems(probs)}
+		return nil, nil, flowInvalid(dedupeProblems(probs))
 	}
 	doc, err := flow.Marshal(f)
 	if err != nil {
@@ -328,19 +329,9 @@ func (a *IdentityAPI) checkFlow(ctx context.Context, raw json.RawMessage, prev *
 func asFlowInvalid(err error) error {
 	var ve *flow.ValidationError
 	if errors.As(err, &ve) {
-		return &flowInvalid{problems: ve.Problems}
+		return flowInvalid(ve.Problems)
 	}
-	return &flowInvalid{problems: []flow.Problem{{Message: err.Error()}}}
-}
-
-// writeFlowInvalid answers a *flowInvalid.
-func writeFlowInvalid(w http.ResponseWriter, e *flowInvalid) {
-	type body struct {
-		Code     string         `json:"code"`
-		Message  string         `json:"message"`
-		Problems []flow.Problem `json:"problems"`
-	}
-	writeJSON(w, http.StatusBadRequest, map[string]body{"error": {Code: CodeInvalidRequest, Message: e.Error(), Problems: e.problems}})
+	return flowInvalid([]flow.Problem{{Message: err.Error()}})
 }
 
 // mergeSchemas adds more's component schemas to base.

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"halochat/app/flow"
+	"halochat/app/protocol"
 	"halochat/backend/testenv"
 )
 
@@ -49,7 +50,7 @@ func TestChatFlowAPISavesVersionsAndListsProblemsByStep(t *testing.T) {
 
 		// A stale base version is a conflict, and stores nothing.
 		wantError(t, f.call(t, f.admin, "PUT", "/api/ChatFlow/"+id, map[string]any{"baseVersion": 0, "document": flowDoc(t, tierFlow())}),
-			409, CodeConflict, "version 1")
+			409, protocol.CodeConflict, "version 1")
 
 		// Every problem is listed with its step: an unknown branch
 		// target, an unknown chat field, and a reused step number.
@@ -61,7 +62,7 @@ func TestChatFlowAPISavesVersionsAndListsProblemsByStep(t *testing.T) {
 		reused.Steps[0].Condition.Criteria[0].Field.Name = "CFnope"
 		reused.Steps[2].Next = 42
 		r := f.call(t, f.admin, "PUT", "/api/ChatFlow/"+id, map[string]any{"baseVersion": 2, "document": flowDoc(t, reused)})
-		if r.status != 400 || r.errCode() != CodeInvalidRequest {
+		if r.status != 400 || r.errCode() != protocol.CodeInvalidRequest {
 			t.Fatalf("invalid flow: %d %s", r.status, r.raw)
 		}
 		var body struct {
@@ -91,7 +92,7 @@ func TestChatFlowAPISavesVersionsAndListsProblemsByStep(t *testing.T) {
 		if old.path("version") != "1" || !strings.Contains(old.raw, `"Bye"`) {
 			t.Errorf("version 1: %s", old.raw)
 		}
-		wantError(t, f.call(t, f.admin, "GET", "/api/ChatFlow/"+id+"/versions/9", nil), 404, CodeNotFound, "version 9")
+		wantError(t, f.call(t, f.admin, "GET", "/api/ChatFlow/"+id+"/versions/9", nil), 404, protocol.CodeNotFound, "version 9")
 		list := must(t, f.call(t, f.admin, "GET", "/api/ChatFlow", nil), 200)
 		if !strings.Contains(list.raw, `"currentVersion":2`) {
 			t.Errorf("list: %s", list.raw)

@@ -5,19 +5,19 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"unicode/utf8"
 
 	"halochat/app/protocol"
 	"halochat/backend/auth"
+	"halochat/backend/httpx"
 	"halochat/backend/identity"
 )
 
 // createMatchingData is POST /api/ChatMatchingData: 201 with one
 // {guid, key, expires_at, single_use} per item, in order.
 func (a *IdentityAPI) createMatchingData(w http.ResponseWriter, r *http.Request) error {
-	body, err := readBody(w, r, maxMatchingBody)
+	body, err := httpx.ReadBody(w, r, maxMatchingBody)
 	if err != nil {
 		return err
 	}
@@ -38,22 +38,6 @@ func (a *IdentityAPI) createMatchingData(w http.ResponseWriter, r *http.Request)
 		out[i] = protocol.ChatMatchingData{GUID: m.GUID, Key: m.Key, ExpiresAt: m.ExpiresAt, SingleUse: m.SingleUse}
 	}
 	return writeOK(w, http.StatusCreated, out)
-}
-
-// readBody reads a JSON body of at most limit bytes (413 beyond).
-func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
-	if err := checkJSONType(r); err != nil {
-		return nil, err
-	}
-	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return nil, apiTooLarge("the body is larger than %d bytes", limit)
-		}
-		return nil, fmt.Errorf("read the request body: %w", err)
-	}
-	return b, nil
 }
 
 // parseMatchingBody checks the shape of a ChatMatchingData body: an array

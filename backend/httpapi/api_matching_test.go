@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"halochat/app/protocol"
 	"halochat/backend/identity"
 	"halochat/backend/secret"
 	"halochat/backend/testenv"
@@ -86,18 +87,18 @@ func TestChatMatchingDataEndpoint(t *testing.T) {
 				{`[{"json_content":{},"expires":1}]`, "[0].expires: unknown field"},
 				{`[{"json_content":{"a":"\u0000"}}]`, "NUL"},
 			} {
-				wantError(t, f.call(t, f.usersClient, "POST", path, tc.body), 400, CodeInvalidRequest, tc.says)
+				wantError(t, f.call(t, f.usersClient, "POST", path, tc.body), 400, protocol.CodeInvalidRequest, tc.says)
 			}
-			wantError(t, f.call(t, f.usersClient, "POST", path, good, "text/plain"), 415, CodeUnsupportedMedia, "JSON")
+			wantError(t, f.call(t, f.usersClient, "POST", path, good, "text/plain"), 415, protocol.CodeUnsupportedMedia, "JSON")
 		})
 
 		t.Run("size limits are 413", func(t *testing.T) {
 			big := `[{"json_content":{"a":"` + strings.Repeat("x", identity.MaxMatchingContentBytes) + `"}}]`
-			wantError(t, f.call(t, f.usersClient, "POST", path, big), 413, CodeTooLarge, "[0].json_content")
+			wantError(t, f.call(t, f.usersClient, "POST", path, big), 413, protocol.CodeTooLarge, "[0].json_content")
 			many := "[" + strings.TrimSuffix(strings.Repeat(`{"json_content":{}},`, identity.MaxMatchingItems+1), ",") + "]"
-			wantError(t, f.call(t, f.usersClient, "POST", path, many), 413, CodeTooLarge, "at most")
+			wantError(t, f.call(t, f.usersClient, "POST", path, many), 413, protocol.CodeTooLarge, "at most")
 			huge := `[{"json_content":{"a":"` + strings.Repeat("x", maxMatchingBody) + `"}}]`
-			wantError(t, f.call(t, f.usersClient, "POST", path, huge), 413, CodeTooLarge, "larger than")
+			wantError(t, f.call(t, f.usersClient, "POST", path, huge), 413, protocol.CodeTooLarge, "larger than")
 		})
 
 		t.Run("nothing is stored by a refused request", func(t *testing.T) {

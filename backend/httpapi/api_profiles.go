@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"halochat/app/protocol"
+	"halochat/backend/httpx"
 	"halochat/backend/identity"
 	"halochat/backend/store"
 )
@@ -55,7 +56,7 @@ func (a *IdentityAPI) profile(ctx context.Context, id string) (*store.ChatProfil
 
 func (a *IdentityAPI) createProfile(w http.ResponseWriter, r *http.Request) error {
 	var in protocol.ChatProfileInput
-	if err := readJSON(w, r, maxAdminBody, &in); err != nil {
+	if err := httpx.ReadJSON(w, r, maxAdminBody, &in); err != nil {
 		return err
 	}
 	p := &store.ChatProfile{}
@@ -77,7 +78,7 @@ func (a *IdentityAPI) updateProfile(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	var in protocol.ChatProfileInput
-	if err := readJSON(w, r, maxAdminBody, &in); err != nil {
+	if err := httpx.ReadJSON(w, r, maxAdminBody, &in); err != nil {
 		return err
 	}
 	if in.ID != "" && in.ID != p.ID {

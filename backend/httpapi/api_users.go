@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"halochat/app/protocol"
+	"halochat/backend/httpx"
 	"halochat/backend/store"
 )
 
@@ -98,7 +99,7 @@ func applyUserInput(u *store.User, in *protocol.UserInput) {
 
 func (a *IdentityAPI) createUser(w http.ResponseWriter, r *http.Request) error {
 	var in protocol.UserInput
-	if err := readJSON(w, r, maxAdminBody, &in); err != nil {
+	if err := httpx.ReadJSON(w, r, maxAdminBody, &in); err != nil {
 		return err
 	}
 	hash, err := checkUserInput(&in, true)
@@ -125,7 +126,7 @@ func (a *IdentityAPI) updateUser(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var in protocol.UserInput
-	if err := readJSON(w, r, maxAdminBody, &in); err != nil {
+	if err := httpx.ReadJSON(w, r, maxAdminBody, &in); err != nil {
 		return err
 	}
 	if in.ID != 0 && in.ID != u.ID {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"halochat/app/protocol"
 	"halochat/backend/secret"
 	"halochat/backend/store"
 	"halochat/backend/testenv"
@@ -58,7 +59,7 @@ func TestUserAPI(t *testing.T) {
 			{"unknown field", valid(func(m map[string]any) { m["isAdmin"] = true }), 400, "isAdmin"},
 			{"disabled a string", valid(func(m map[string]any) { m["disabled"] = "yes" }), 400, "disabled"},
 		} {
-			wantError(t, f.call(t, f.admin, "POST", "/api/User", tc.body), tc.status, CodeInvalidRequest, tc.says)
+			wantError(t, f.call(t, f.admin, "POST", "/api/User", tc.body), tc.status, protocol.CodeInvalidRequest, tc.says)
 		}
 		if r := must(t, f.call(t, f.admin, "GET", "/api/User", nil), 200); r.raw != "[]\n" {
 			t.Fatalf("refused creations left users: %s", r.raw)
@@ -73,12 +74,12 @@ func TestUserAPI(t *testing.T) {
 		if err != nil || !secret.CheckPassword(stored.PasswordHash, "long enough password") {
 			t.Fatalf("stored %+v %v: the password is not hashed as agents' are", stored, err)
 		}
-		wantError(t, f.call(t, f.admin, "POST", "/api/User", valid(func(m map[string]any) { m["email"] = "PAT@portal.test" })), 409, CodeConflict, "email")
-		wantError(t, f.call(t, f.admin, "POST", "/api/User", valid(func(m map[string]any) { m["email"] = "other@portal.test"; m["externalId"] = "crm-1" })), 409, CodeConflict, "externalId")
+		wantError(t, f.call(t, f.admin, "POST", "/api/User", valid(func(m map[string]any) { m["email"] = "PAT@portal.test" })), 409, protocol.CodeConflict, "email")
+		wantError(t, f.call(t, f.admin, "POST", "/api/User", valid(func(m map[string]any) { m["email"] = "other@portal.test"; m["externalId"] = "crm-1" })), 409, protocol.CodeConflict, "externalId")
 		must(t, f.call(t, f.adminClient, "GET", "/api/User/"+id, nil), 200)
-		wantError(t, f.call(t, f.admin, "GET", "/api/User/999999", nil), 404, CodeNotFound, "user")
-		wantError(t, f.call(t, f.admin, "PUT", "/api/User/"+id, valid(func(m map[string]any) { m["id"] = 12345 })), 400, CodeInvalidRequest, "id")
-		wantError(t, f.call(t, f.admin, "GET", "/api/User?limit=x", nil), 400, CodeInvalidRequest, "limit")
+		wantError(t, f.call(t, f.admin, "GET", "/api/User/999999", nil), 404, protocol.CodeNotFound, "user")
+		wantError(t, f.call(t, f.admin, "PUT", "/api/User/"+id, valid(func(m map[string]any) { m["id"] = 12345 })), 400, protocol.CodeInvalidRequest, "id")
+		wantError(t, f.call(t, f.admin, "GET", "/api/User?limit=x", nil), 400, protocol.CodeInvalidRequest, "limit")
 
 		// A portal session that a new password or disabling ends.
 		session := func() string {

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"halochat/app/protocol"
+	"halochat/backend/httpx"
 	"halochat/backend/identity"
 )
 
@@ -29,8 +31,8 @@ func FuzzParseMatchingBody(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		items, err := parseMatchingBody(body)
 		if err != nil {
-			var ae *apiError
-			if !errors.As(err, &ae) || ae.status < 400 || ae.status >= 500 || ae.message == "" || ae.code == "" {
+			var ae *protocol.APIError
+			if !errors.As(err, &ae) || httpx.Status(ae) < 400 || httpx.Status(ae) >= 500 || ae.Message == "" || ae.Code == "" {
 				t.Fatalf("refusal of %q is not a 4xx with a message: %#v", body, err)
 			}
 			return

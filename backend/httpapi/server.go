@@ -1,16 +1,17 @@
 // Package httpapi is the service's HTTP surface: health and readiness, the
 // embed loader, the widget application, and the REST API. Handlers call the
-// backend's services; status codes are chosen here.
+// backend's services and choose their success statuses; refusals are
+// answered by backend/httpx.
 package httpapi
 
 import (
 	"context"
-	"encoding/json"
 	"log/slog"
 	"net/http"
 	"strings"
 	"time"
 
+	"halochat/backend/httpx"
 	"halochat/static"
 )
 
@@ -37,19 +38,19 @@ func New(cfg Config) http.Handler {
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+		httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
 		if err := cfg.DB.Ping(ctx); err != nil {
 			cfg.Logger.Warn("readiness check failed", "err", err)
-			writeJSON(w, http.StatusServiceUnavailable, map[string]string{
+			httpx.WriteJSON(w, http.StatusServiceUnavailable, map[string]string{
 				"status": "unavailable", "error": "database is not reachable",
 			})
 			return
 		}
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+		httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 	})
 	loader := static.Loader()
 	mux.HandleFunc("GET /chat/index.js", func(w http.ResponseWriter, r *http.Request) {
@@ -123,25 +124,6 @@ func (h *headerWriter) Write(b []byte) (int, error) {
 }
 
 func (h *headerWriter) Unwrap() http.ResponseWriter { return h.ResponseWriter }
-
-// Error is the body of every error answer: a stable code for programs and
-// a message for people.
-type Error struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
-}
-
-// WriteError answers with status and an Error body.
-func WriteError(w http.ResponseWriter, status int, code, message string) {
-	writeJSON(w, status, map[string]Error{"error": {Code: code, Message: message}})
-}
 
 type statusRecorder struct {
 	http.ResponseWriter

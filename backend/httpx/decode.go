@@ -13,26 +13,35 @@ import (
 	"halochat/app/protocol"
 )
 
-// ReadJSON decodes the request body into dst: JSON only (another
-// Content-Type is 415: that keeps cross-site form posts out; a missing
-// one is taken as JSON, as curl users often forget it), at most limit
-// bytes (413), no field dst does not have, one value. A refusal is a
-// *protocol.APIError naming the field at fault when there is one.
-func ReadJSON(w http.ResponseWriter, r *http.Request, limit int64, dst any) error {
+// ReadBody reads a JSON request body: JSON only (another Content-Type is
+// unsupported_media: that keeps cross-site form posts out; a missing one
+// is taken as JSON, as curl users often forget it), at most limit bytes
+// (too_large, whatever the content). A refusal is a *protocol.APIError.
+func ReadBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
-			return &protocol.APIError{Code: protocol.CodeUnsupportedMedia,
+			return nil, &protocol.APIError{Code: protocol.CodeUnsupportedMedia,
 				Message: fmt.Sprintf("the body must be JSON (Content-Type: application/json), not %q", ct)}
 		}
 	}
-	// Read whole first: a body over the limit is 413 whatever its content.
 	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
-		return &protocol.APIError{Code: protocol.CodeTooLarge, Message: fmt.Sprintf("the body is larger than %d bytes", limit)}
+		return nil, &protocol.APIError{Code: protocol.CodeTooLarge, Message: fmt.Sprintf("the body is larger than %d bytes", limit)}
 	}
 	if err != nil {
-		return invalid("", "the body cannot be read: %v", err)
+		return nil, invalid("", "the body cannot be read: %v", err)
+	}
+	return data, nil
+}
+
+// ReadJSON decodes the request body (see ReadBody) into dst: one JSON
+// value, no field dst does not have. A refusal is a *protocol.APIError
+// whose message starts with the field at fault when there is one.
+func ReadJSON(w http.ResponseWriter, r *http.Request, limit int64, dst any) error {
+	data, err := ReadBody(w, r, limit)
+	if err != nil {
+		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()

@@ -16,17 +16,17 @@ import (
 // WriteJSON answers v as JSON with status; caches keep no copy.
 func WriteJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Cache-Control", "no-store")
-	writeJSON(w, status, v)
+	answerJSON(w, status, v)
 }
 
 // WritePublicJSON answers v as JSON with status that any cache may keep
 // for maxAge.
 func WritePublicJSON(w http.ResponseWriter, status int, v any, maxAge time.Duration) {
 	w.Header().Set("Cache-Control", "public, max-age="+strconv.Itoa(int(maxAge.Seconds())))
-	writeJSON(w, status, v)
+	answerJSON(w, status, v)
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
+func answerJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)

@@ -20,6 +20,7 @@ import (
 	"halochat/backend/chatapi"
 	"halochat/backend/chats"
 	"halochat/backend/httpapi"
+	"halochat/backend/httpx"
 	"halochat/backend/identity"
 	"halochat/backend/portal"
 	"halochat/backend/realtime"
@@ -41,6 +42,10 @@ type Options struct {
 	// RunbookAllow lists IP addresses or CIDR prefixes runbooks may reach
 	// although internal (loopback, private, link-local).
 	RunbookAllow []string
+	// TrustedProxies lists the IP addresses or CIDR prefixes of the
+	// reverse proxies in front of the service: only their
+	// X-Forwarded-For names the client that per-address limits count.
+	TrustedProxies []string
 	// IdleTimeout ends chats in which nothing happened for that long
 	// (0: the chats package's default).
 	IdleTimeout time.Duration
@@ -109,6 +114,10 @@ func New(ctx context.Context, o Options) (*Service, error) {
 		return nil, err
 	}
 
+	proxies, err := httpx.ParsePrefixes(o.TrustedProxies)
+	if err != nil {
+		return nil, fmt.Errorf("trusted proxies: %w", err)
+	}
 	authSvc := &auth.Service{Store: st, SecureCookies: strings.HasPrefix(publicURL, "https://")}
 	go sweep(ctx, logger, "expired sessions and tokens", 10*time.Minute, func(ctx context.Context) (int64, error) {
 		return st.DeleteExpiredAuth(ctx, time.Now())
@@ -118,7 +127,7 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	// sweeps, which is harmless.
 	go identity.SweepExpired(ctx, st, 10*time.Minute, logger)
 
-	allow, err := chats.ParseAllowList(o.RunbookAllow)
+	allow, err := httpx.ParsePrefixes(o.RunbookAllow)
 	if err != nil {
 		return nil, fmt.Errorf("runbook allow-list: %w", err)
 	}
@@ -155,6 +164,7 @@ func New(ctx context.Context, o Options) (*Service, error) {
 		consoleMount,
 		portalSvc.Routes,
 	}})
+	h = httpx.TrustProxies(proxies, h)
 	return &Service{Handler: h, Widget: wh, Console: ch, Auth: authSvc, Chats: chatSvc, Portal: portalSvc,
 		Realtime: rt, Broker: broker}, nil
 }

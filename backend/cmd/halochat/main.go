@@ -20,12 +20,14 @@ const usage = `halochat: a self-hostable live chat and chatbot-flow service
 
 Usage:
   halochat serve   [--addr 127.0.0.1:8080] [--db DSN] [--public-url URL] [--demo-host ADDR] [--limits default|benchmark] [--production]
+                   [--trusted-proxies IP,CIDR,…]
   halochat migrate [--db DSN]
   halochat demo    [--db DSN] [--json]
 
 DSN is sqlite:///path/file.db (the default is ./data/halochat.db) or
 postgres://user:pass@host:5432/db. Environment: HALOCHAT_ADDR, HALOCHAT_DB,
-HALOCHAT_PUBLIC_URL, HALOCHAT_DEMO_HOST, HALOCHAT_LIMITS, HALOCHAT_PRODUCTION=1.
+HALOCHAT_PUBLIC_URL, HALOCHAT_DEMO_HOST, HALOCHAT_LIMITS, HALOCHAT_PRODUCTION=1,
+HALOCHAT_TRUSTED_PROXIES.
 `
 
 func main() {
@@ -61,6 +63,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fs.StringVar(&opts.Limits, "limits", env("HALOCHAT_LIMITS", "default"), `abuse limits: "default", or "benchmark" (lifts every rate and connection limit: load tests on loopback only)`)
 		fs.IntVar(&opts.Pool, "db-pool", envInt("HALOCHAT_DB_POOL", 0), "PostgreSQL connections per node (0: the default, 16)")
 		fs.IntVar(&opts.AppendBatches, "append-batches", envInt("HALOCHAT_APPEND_BATCHES", 0), "PostgreSQL: batches of messages committed at once, each on a connection of its own (0: the default, 4; -1: every message its own commit)")
+		fs.StringVar(&opts.TrustedProxies, "trusted-proxies", env("HALOCHAT_TRUSTED_PROXIES", ""), "comma-separated IPs or CIDRs of the reverse proxies in front of the service: only their X-Forwarded-For is believed (default none)")
 		fs.StringVar(&opts.Pprof, "pprof", env("HALOCHAT_PPROF", ""), "serve net/http/pprof on this loopback address (e.g. 127.0.0.1:6060) for profiling")
 		if err := fs.Parse(rest); err != nil {
 			return err

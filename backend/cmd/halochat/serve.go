@@ -31,6 +31,9 @@ type serveOptions struct {
 	// or CIDR prefixes runbooks may reach although internal
 	// (HALOCHAT_RUNBOOK_ALLOW).
 	RunbookAllow string
+	// TrustedProxies lists, the same way, the reverse proxies whose
+	// X-Forwarded-For is believed (--trusted-proxies).
+	TrustedProxies string
 }
 
 func openStore(ctx context.Context, logger *slog.Logger, dsn string, o store.Options) (*store.Store, error) {
@@ -125,12 +128,12 @@ func startService(ctx context.Context, logger *slog.Logger, st *store.Store, opt
 			return nil, err
 		}
 	}
-	allow := strings.FieldsFunc(opts.RunbookAllow, func(r rune) bool { return r == ',' || r == ' ' })
+	allow := splitList(opts.RunbookAllow)
 	if opts.DemoHost != "" {
 		allow = append(allow, demoRunbookAllow(opts.DemoHost)...)
 	}
 	svc, err := service.New(ctx, service.Options{Store: st, DSN: *opts.DSN, PublicURL: publicURL, Logger: logger,
-		RunbookAllow: allow, Limits: limits})
+		RunbookAllow: allow, TrustedProxies: splitList(opts.TrustedProxies), Limits: limits})
 	if err != nil {
 		return nil, err
 	}
@@ -220,4 +223,9 @@ func (s *servers) run(ctx context.Context, logger *slog.Logger) error {
 		}
 	}
 	return firstErr
+}
+
+// splitList splits a list separated by commas or spaces.
+func splitList(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' })
 }
