@@ -25,10 +25,10 @@ import (
 type RunbookOptions struct {
 	// DefaultTimeout applies to runbooks without their own. Default 10 s.
 	DefaultTimeout time.Duration
-	// Allow lists address ranges a runbook may reach although they are
-	// loopback, private, link-local or otherwise internal. Empty: only
-	// public addresses.
-	Allow []netip.Prefix
+	// Allow lists the internal addresses (loopback, private, link-local
+	// and the like) a runbook may reach all the same. Empty: only public
+	// addresses.
+	Allow AllowList
 	// MaxResponseBytes bounds a runbook's answer. Default 1 MiB.
 	MaxResponseBytes int64
 }
@@ -65,6 +65,30 @@ func NewRunbookClient(o RunbookOptions) *RunbookClient {
 	return rc
 }
 
+// AllowList is the internal addresses runbooks may reach: whole ranges,
+// and single ports of one address (an "IP:port" entry opens that port
+// and no other, as the demo host needs).
+type AllowList struct {
+	Prefixes []netip.Prefix
+	Ports    []netip.AddrPort
+}
+
+// Allows reports whether the list holds the address ap dials.
+func (l AllowList) Allows(ap netip.AddrPort) bool {
+	a := ap.Addr().Unmap()
+	for _, p := range l.Prefixes {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	for _, p := range l.Ports {
+		if p.Addr().Unmap() == a && p.Port() == ap.Port() {
+			return true
+		}
+	}
+	return false
+}
+
 // errBlocked is a runbook target refused by the SSRF guard.
 var errBlocked = errors.New("runbook target address is not allowed")
 
@@ -85,13 +109,10 @@ func (rc *RunbookClient) control(_, address string, _ syscall.RawConn) error {
 	if err != nil {
 		return fmt.Errorf("%w: %s", errBlocked, address)
 	}
-	a := ap.Addr().Unmap()
-	for _, p := range rc.opts.Allow {
-		if p.Contains(a) {
-			return nil
-		}
+	if rc.opts.Allow.Allows(ap) {
+		return nil
 	}
-	if internal(a) {
+	if a := ap.Addr().Unmap(); internal(a) {
 		return fmt.Errorf("%w: %s is internal (allow it in the runbook allow-list)", errBlocked, a)
 	}
 	return nil

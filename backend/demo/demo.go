@@ -231,7 +231,7 @@ func Seed(ctx context.Context, st *store.Store) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res.Admin, err = ensureAgent(ctx, st, AdminEmail, "Ada Admin", store.RoleAdmin, secret.Derive(root, "demo admin password", 15))
+	res.Admin, err = ensureAgent(ctx, st, AdminEmail, "Ada Admin", store.RoleAdmin, secret.Derive(root, adminPasswordPurpose, 15))
 	if err != nil {
 		return nil, err
 	}
@@ -239,7 +239,7 @@ func Seed(ctx context.Context, st *store.Store) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res.APIClient, err = ensureAPIClient(ctx, st, secret.Derive(root, "demo api client secret", 24))
+	res.APIClient, err = ensureAPIClient(ctx, st, secret.Derive(root, apiClientSecretPurpose, 24))
 	if err != nil {
 		return nil, err
 	}

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -127,7 +128,7 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	// sweeps, which is harmless.
 	go identity.SweepExpired(ctx, st, 10*time.Minute, logger)
 
-	allow, err := httpx.ParsePrefixes(o.RunbookAllow)
+	allow, err := runbookAllowList(o.RunbookAllow)
 	if err != nil {
 		return nil, fmt.Errorf("runbook allow-list: %w", err)
 	}
@@ -167,6 +168,25 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	h = httpx.TrustProxies(proxies, h)
 	return &Service{Handler: h, Widget: wh, Console: ch, Auth: authSvc, Chats: chatSvc, Portal: portalSvc,
 		Realtime: rt, Broker: broker}, nil
+}
+
+// runbookAllowList reads the runbook allow-list's entries: IP addresses
+// and CIDR prefixes, or IP:port for that port alone.
+func runbookAllowList(items []string) (chats.AllowList, error) {
+	var out chats.AllowList
+	var ranges []string
+	for _, it := range items {
+		if ap, err := netip.ParseAddrPort(it); err == nil {
+			out.Ports = append(out.Ports, ap)
+		} else {
+			ranges = append(ranges, it)
+		}
+	}
+	var err error
+	if out.Prefixes, err = httpx.ParsePrefixes(ranges); err != nil {
+		return chats.AllowList{}, fmt.Errorf("%w (nor IP:port)", err)
+	}
+	return out, nil
 }
 
 // frameAncestors is the widget page's CSP frame-ancestors: the allowed

@@ -9,20 +9,6 @@ import (
 	"halochat/backend/store"
 )
 
-// demoRunbookAllow lets runbooks reach the demo host (it serves the demo
-// runbook on loopback).
-func demoRunbookAllow(demoHost string) []string {
-	host, _, err := net.SplitHostPort(demoHost)
-	if err != nil {
-		return nil
-	}
-	switch host {
-	case "", "localhost":
-		return []string{"127.0.0.1", "::1"}
-	}
-	return []string{host}
-}
-
 // demoHostHandler serves the demo host page and, beside it, the demo
 // runbook, and points the demo runbook at this address.
 func demoHostHandler(ctx context.Context, st *store.Store, page http.Handler, addr net.Addr) (http.Handler, error) {

@@ -12,8 +12,8 @@ import (
 
 // productionCheck refuses what must not run in production (serve
 // --production): the demo's accounts, whose passwords `halochat demo`
-// prints; an http public URL (session cookies must be Secure); lifted
-// abuse limits.
+// prints, and its HS256 identity secret, printed too; an http public URL
+// (session cookies must be Secure); lifted abuse limits.
 func productionCheck(ctx context.Context, st *store.Store, publicURL, limits string) error {
 	var problems []string
 	if !strings.HasPrefix(publicURL, "https://") {
@@ -47,6 +47,13 @@ func productionCheck(ctx context.Context, st *store.Store, publicURL, limits str
 		return fmt.Errorf("production check: %w", err)
 	case !c.Disabled:
 		problems = append(problems, fmt.Sprintf("the demo API client %s exists (its secret is printed by `halochat demo`): disable it", demo.APIClientID))
+	}
+	holders, err := demo.PublishedSecretHolders(ctx, st)
+	if err != nil {
+		return fmt.Errorf("production check: %w", err)
+	}
+	for _, name := range holders {
+		problems = append(problems, fmt.Sprintf("chat profile %q holds the demo's HS256 identity secret (printed by `halochat demo`: anyone can sign identity tokens with it): give it a new secret", name))
 	}
 	if len(problems) > 0 {
 		return fmt.Errorf("refusing to start in production mode:\n  - %s", strings.Join(problems, "\n  - "))

@@ -70,30 +70,30 @@ func serve(ctx context.Context, logger *slog.Logger, opts serveOptions) error {
 		return err
 	}
 	defer st.Close()
-	ln, err := net.Listen("tcp", opts.Addr)
+	ln, demoLn, err := opts.listen()
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", opts.Addr, err)
+		return err
 	}
 	publicURL := strings.TrimRight(opts.PublicURL, "/")
 	if publicURL == "" {
 		publicURL = "http://" + ln.Addr().String()
 	}
-	svc, err := startService(ctx, logger, st, opts, publicURL, limits)
+	svc, err := startService(ctx, logger, st, opts, publicURL, limits, demoLn)
 	if err != nil {
-		ln.Close()
+		closeListeners(ln, demoLn)
 		return err
 	}
 	var all servers
 	all.add(&http.Server{Handler: svc.Handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}, ln)
-	if opts.DemoHost != "" {
-		if err := all.addDemoHost(ctx, logger, st, opts.DemoHost, publicURL); err != nil {
-			all.closeListeners()
+	if demoLn != nil {
+		if err := all.addDemoHost(ctx, logger, st, demoLn, publicURL); err != nil {
+			closeListeners(ln, demoLn)
 			return err
 		}
 	}
 	if opts.Pprof != "" {
 		if err := all.addPprof(logger, opts.Pprof); err != nil {
-			all.closeListeners()
+			closeListeners(all.listeners...)
 			return err
 		}
 	}
@@ -119,18 +119,46 @@ func (o serveOptions) check(logger *slog.Logger) (service.Limits, error) {
 	return service.Limits{}, fmt.Errorf(`--limits must be "default" or "benchmark", not %q`, o.Limits)
 }
 
+// listen opens the service's listener and, with --demo-host, the demo
+// host page's (before the service is built: runbooks may reach the demo
+// host's address, which is known once it listens).
+func (o serveOptions) listen() (ln, demoLn net.Listener, err error) {
+	if ln, err = net.Listen("tcp", o.Addr); err != nil {
+		return nil, nil, fmt.Errorf("listen on %s: %w", o.Addr, err)
+	}
+	if o.DemoHost == "" {
+		return ln, nil, nil
+	}
+	if demoLn, err = net.Listen("tcp", o.DemoHost); err != nil {
+		ln.Close()
+		return nil, nil, fmt.Errorf("listen for the demo host page on %s: %w", o.DemoHost, err)
+	}
+	return ln, demoLn, nil
+}
+
+// closeListeners closes the listeners of servers that never ran.
+func closeListeners(lns ...net.Listener) {
+	for _, l := range lns {
+		if l != nil {
+			l.Close()
+		}
+	}
+}
+
 // startService refuses what production must not run (with --production)
 // and builds the service, whose runbooks may also reach the addresses of
-// HALOCHAT_RUNBOOK_ALLOW and the demo host.
-func startService(ctx context.Context, logger *slog.Logger, st *store.Store, opts serveOptions, publicURL string, limits service.Limits) (*service.Service, error) {
+// HALOCHAT_RUNBOOK_ALLOW and the demo host's own address and port
+// (demoLn, nil without --demo-host).
+func startService(ctx context.Context, logger *slog.Logger, st *store.Store, opts serveOptions, publicURL string,
+	limits service.Limits, demoLn net.Listener) (*service.Service, error) {
 	if opts.Production {
 		if err := productionCheck(ctx, st, publicURL, opts.Limits); err != nil {
 			return nil, err
 		}
 	}
 	allow := splitList(opts.RunbookAllow)
-	if opts.DemoHost != "" {
-		allow = append(allow, demoRunbookAllow(opts.DemoHost)...)
+	if demoLn != nil {
+		allow = append(allow, demoLn.Addr().String())
 	}
 	svc, err := service.New(ctx, service.Options{Store: st, DSN: *opts.DSN, PublicURL: publicURL, Logger: logger,
 		RunbookAllow: allow, TrustedProxies: splitList(opts.TrustedProxies), Limits: limits})
@@ -155,29 +183,16 @@ func (s *servers) add(srv *http.Server, ln net.Listener) {
 	s.listeners = append(s.listeners, ln)
 }
 
-// closeListeners closes the listeners of servers that never ran.
-func (s *servers) closeListeners() {
-	for _, l := range s.listeners {
-		l.Close()
-	}
-}
-
 // addDemoHost adds the demo host page (and the demo runbook beside it) on
-// addr, shown as localhost so that the browser sees it as another site
+// dl, shown as localhost so that the browser sees it as another site
 // than the service's 127.0.0.1.
-func (s *servers) addDemoHost(ctx context.Context, logger *slog.Logger, st *store.Store, addr, publicURL string) error {
-	dl, err := net.Listen("tcp", addr)
-	if err != nil {
-		return fmt.Errorf("listen for the demo host page on %s: %w", addr, err)
-	}
+func (s *servers) addDemoHost(ctx context.Context, logger *slog.Logger, st *store.Store, dl net.Listener, publicURL string) error {
 	page, err := demo.HostPageHandler(ctx, st, publicURL)
 	if err != nil {
-		dl.Close()
 		return err
 	}
 	hostHandler, err := demoHostHandler(ctx, st, page, dl.Addr())
 	if err != nil {
-		dl.Close()
 		return err
 	}
 	s.add(&http.Server{Handler: hostHandler, ReadHeaderTimeout: 10 * time.Second}, dl)
