@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 	"time"
@@ -56,6 +57,15 @@ type Service struct {
 	// SecureCookies marks the session cookie Secure even when the request
 	// did not come over TLS (behind a TLS-terminating proxy).
 	SecureCookies bool
+	// Logger receives the service's failures (slog.Default when nil).
+	Logger *slog.Logger
+}
+
+func (s *Service) log() *slog.Logger {
+	if s.Logger != nil {
+		return s.Logger
+	}
+	return slog.Default()
 }
 
 func (s *Service) now() time.Time {

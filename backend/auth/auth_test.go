@@ -2,6 +2,7 @@ package auth_test
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -18,6 +19,7 @@ import (
 )
 
 type fixture struct {
+	logs  *testenv.Logs
 	st    *store.Store
 	svc   *auth.Service
 	srv   *httptest.Server
@@ -37,8 +39,8 @@ func newFixture(t *testing.T, dsn string) *fixture {
 	ctx := context.Background()
 	st := storetest.Open(t, dsn)
 	now := time.Now().UTC()
-	f := &fixture{st: st, clock: &now}
-	f.svc = &auth.Service{Store: st, Now: func() time.Time { return *f.clock }, SessionTTL: time.Hour, TokenTTL: time.Minute}
+	f := &fixture{logs: &testenv.Logs{}, st: st, clock: &now}
+	f.svc = &auth.Service{Store: st, Logger: f.logs.Logger(), Now: func() time.Time { return *f.clock }, SessionTTL: time.Hour, TokenTTL: time.Minute}
 	for _, a := range []struct{ email, pass, role string }{
 		{"agent@example.test", agentPass, store.RoleAgent},
 		{"admin@example.test", adminPass, store.RoleAdmin},
@@ -265,5 +267,53 @@ func TestAuth(t *testing.T) {
 				t.Errorf("DeleteExpiredAuth = %d, %v; want at least the expired token and session", n, err)
 			}
 		})
+	})
+}
+
+// An e-mail or client id with a NUL byte or bytes that are not UTF-8 names
+// no account: it is bad input (400, OAuth's invalid_request on the token
+// endpoint), not a failure of the service, so it is neither a 500 nor an
+// ERROR line in the log that anyone could repeat at will.
+func TestMalformedCredentialsAreBadInput(t *testing.T) {
+	testenv.ForEachDB(t, func(t *testing.T, dsn string) {
+		f := newFixture(t, dsn)
+		form := "application/x-www-form-urlencoded"
+		basic := func(id string) string {
+			return "Basic " + base64.StdEncoding.EncodeToString([]byte(id+":"+usersKey))
+		}
+		tests := []struct {
+			name, path, body string
+			header           []string
+			status           int
+			code, field      string
+		}{
+			{"login: NUL in the e-mail", "/auth/login", `{"email":"agent\u0000@example.test","password":"x"}`,
+				[]string{"Content-Type", "application/json"}, 400, "invalid_request", "email"},
+			{"login: NUL in the password", "/auth/login", `{"email":"agent@example.test","password":"a\u0000b"}`,
+				[]string{"Content-Type", "application/json"}, 401, "invalid_credentials", ""},
+			{"token: NUL in client_id", "/auth/token", "grant_type=client_credentials&client_id=a%00b&client_secret=x",
+				[]string{"Content-Type", form}, 400, "invalid_request", "client_id"},
+			{"token: client_id not UTF-8", "/auth/token", "grant_type=client_credentials&client_id=a%ffb&client_secret=x",
+				[]string{"Content-Type", form}, 400, "invalid_request", "client_id"},
+			{"token: NUL in the Basic client id", "/auth/token", "grant_type=client_credentials",
+				[]string{"Content-Type", form, "Authorization", basic("us\x00ers")}, 400, "invalid_request", "client_id"},
+			{"token: NUL in client_secret", "/auth/token", "grant_type=client_credentials&client_id=users&client_secret=a%00b",
+				[]string{"Content-Type", form}, 401, "invalid_client", ""},
+		}
+		for _, tt := range tests {
+			res, body := f.do(t, "POST", tt.path, tt.body, tt.header...)
+			var e struct {
+				Error json.RawMessage
+				Desc  string `json:"error_description"`
+			}
+			_ = json.Unmarshal([]byte(body), &e)
+			if res.StatusCode != tt.status || !strings.Contains(string(e.Error), tt.code) ||
+				!strings.Contains(string(e.Error)+e.Desc, tt.field) {
+				t.Errorf("%s: %d %s, want %d %s naming %q", tt.name, res.StatusCode, body, tt.status, tt.code, tt.field)
+			}
+		}
+		if logs := f.logs.String(); strings.Contains(logs, `"level":"ERROR"`) {
+			t.Errorf("malformed credentials were logged as errors:\n%s", logs)
+		}
 	})
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"mime"
 	"net/http"
 	"slices"
@@ -106,6 +105,11 @@ func (s *Service) Routes(mux *http.ServeMux) {
 	})))
 }
 
+// malformed explains the store's refusal of an e-mail or client id: no
+// account can be named by it, so it is the caller's mistake (400), not a
+// failure of the service.
+const malformed = "holds a NUL byte or is not valid UTF-8, so it names no account"
+
 // handleToken is the OAuth 2 token endpoint for the client_credentials
 // grant (RFC 6749 §4.4): form-encoded, credentials in the body or in HTTP
 // Basic auth; errors as RFC 6749 §5.2 describes.
@@ -139,12 +143,15 @@ func (s *Service) handleToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	token, ttl, err := s.IssueClientToken(r.Context(), id, sec)
-	if errors.Is(err, ErrBadCredentials) {
+	switch {
+	case errors.Is(err, ErrBadCredentials):
 		oauthError(http.StatusUnauthorized, "invalid_client", "unknown client or wrong secret")
 		return
-	}
-	if err != nil {
-		slog.ErrorContext(r.Context(), "issue client token", "err", err)
+	case errors.Is(err, store.ErrInvalid):
+		oauthError(http.StatusBadRequest, "invalid_request", "client_id: "+malformed)
+		return
+	case err != nil:
+		s.log().ErrorContext(r.Context(), "issue client token", "err", err)
 		oauthError(http.StatusInternalServerError, "server_error", "the token could not be issued")
 		return
 	}
@@ -163,12 +170,15 @@ func (s *Service) handleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	token, a, err := s.Login(r.Context(), req.Email, req.Password)
-	if errors.Is(err, ErrBadCredentials) {
+	switch {
+	case errors.Is(err, ErrBadCredentials):
 		httpx.Refuse(w, protocol.CodeInvalidCredentials, "wrong email or password")
 		return
-	}
-	if err != nil {
-		httpx.Fail(w, r, nil, fmt.Errorf("log in: %w", err))
+	case errors.Is(err, store.ErrInvalid):
+		httpx.Refuse(w, protocol.CodeInvalidRequest, "email: "+malformed)
+		return
+	case err != nil:
+		httpx.Fail(w, r, s.log(), fmt.Errorf("log in: %w", err))
 		return
 	}
 	http.SetCookie(w, &http.Cookie{
@@ -189,7 +199,7 @@ func (s *Service) handleLogout(w http.ResponseWriter, r *http.Request) {
 	}
 	if token != "" {
 		if err := s.Logout(r.Context(), token); err != nil {
-			slog.ErrorContext(r.Context(), "log out", "err", err)
+			s.log().ErrorContext(r.Context(), "log out", "err", err)
 		}
 	}
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", HttpOnly: true, MaxAge: -1,

@@ -141,12 +141,17 @@ func (s *Service) UserFrom(r *http.Request) (*store.User, error) {
 var ErrBadCredentials = errors.New("wrong e-mail or password")
 
 // Login checks a portal user's e-mail and password and opens a session;
-// it returns the session token.
+// it returns the session token. An e-mail no account can have is a
+// *protocol.APIError.
 func (s *Service) Login(ctx context.Context, email, password string) (string, *store.User, error) {
 	u, err := s.cfg.Store.GetUserByEmail(ctx, email)
-	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrInvalid) {
+	if errors.Is(err, store.ErrNotFound) {
 		secret.CheckPassword(auth.DummyPasswordHash, password)
 		return "", nil, ErrBadCredentials
+	}
+	if errors.Is(err, store.ErrInvalid) { // no account has such an e-mail: bad input
+		return "", nil, &protocol.APIError{Code: protocol.CodeInvalidRequest, Field: "email",
+			Message: "email: holds a NUL byte or is not valid UTF-8, so it names no account"}
 	}
 	if err != nil {
 		return "", nil, fmt.Errorf("portal login: %w", err)

@@ -156,6 +156,8 @@ func (s *server) catalogue(chat, secret, admin, agent, client string) []httpCase
 		{name: "token: secret missing", method: "POST", path: "/auth/token", body: []byte("grant_type=client_credentials&client_id=" + s.demo.APIClient.ClientID), header: []string{"Content-Type", "application/x-www-form-urlencoded"}, status: 400, want: "client_secret"},
 		{name: "token: wrong secret", method: "POST", path: "/auth/token", body: []byte("grant_type=client_credentials&client_id=" + s.demo.APIClient.ClientID + "&client_secret=wrong"), header: []string{"Content-Type", "application/x-www-form-urlencoded"}, status: 401, want: "secret"},
 		{name: "token: SQL client id", method: "POST", path: "/auth/token", body: []byte("grant_type=client_credentials&client_id=%27%20OR%201%3D1--&client_secret=x"), header: []string{"Content-Type", "application/x-www-form-urlencoded"}, status: 401, want: "client"},
+		{name: "token: NUL in client id", method: "POST", path: "/auth/token", body: []byte("grant_type=client_credentials&client_id=a%00b&client_secret=x"), header: []string{"Content-Type", "application/x-www-form-urlencoded"}, status: 400, want: "client_id"},
+		{name: "token: client id not UTF-8", method: "POST", path: "/auth/token", body: []byte("grant_type=client_credentials&client_id=a%ffb&client_secret=x"), header: []string{"Content-Type", "application/x-www-form-urlencoded"}, status: 400, want: "client_id"},
 		{name: "token: bad form encoding", method: "POST", path: "/auth/token", body: []byte("grant_type=%zz"), header: []string{"Content-Type", "application/x-www-form-urlencoded"}, status: 400, want: "form"},
 		{name: "token: huge form", method: "POST", path: "/auth/token", body: []byte("grant_type=client_credentials&client_id=" + strings.Repeat("a", 20<<10)), header: []string{"Content-Type", "application/x-www-form-urlencoded"}, status: 413, want: "larger"},
 		{name: "token: GET", method: "GET", path: "/auth/token", status: 405},
@@ -168,6 +170,7 @@ func (s *server) catalogue(chat, secret, admin, agent, client string) []httpCase
 		{name: "login: wrong password", method: "POST", path: "/auth/login", body: mustJSON(map[string]string{"email": s.demo.Admin.Email, "password": "wrong"}), header: []string{"Content-Type", "application/json"}, status: 401, want: "password"},
 		{name: "login: SQL email", method: "POST", path: "/auth/login", body: mustJSON(map[string]string{"email": sqlText, "password": sqlText}), header: []string{"Content-Type", "application/json"}, status: 401, want: "password"},
 		{name: "login: HTML email", method: "POST", path: "/auth/login", body: mustJSON(map[string]string{"email": htmlText, "password": "x"}), header: []string{"Content-Type", "application/json"}, status: 401, want: "password"},
+		{name: "login: NUL in the e-mail", method: "POST", path: "/auth/login", body: []byte(`{"email":"a\u0000@b.c","password":"x"}`), header: []string{"Content-Type", "application/json"}, status: 400, want: "email"},
 		{name: "login: huge body", method: "POST", path: "/auth/login", body: huge(20 << 10), header: []string{"Content-Type", "application/json"}, status: 413, want: "larger"},
 		{name: "login: form-encoded", method: "POST", path: "/auth/login", body: []byte("email=a&password=b"), header: []string{"Content-Type", "application/x-www-form-urlencoded"}, status: 415, want: "JSON"},
 		{name: "login: cross-site", method: "POST", path: "/auth/login", body: mustJSON(map[string]string{"email": s.demo.Admin.Email, "password": s.demo.Admin.Password}), header: []string{"Content-Type", "application/json", "Origin", "https://evil.example", "Sec-Fetch-Site", "cross-site"}, status: 403, want: "cross-origin"},
@@ -179,6 +182,8 @@ func (s *server) catalogue(chat, secret, admin, agent, client string) []httpCase
 		{name: "portal login: password missing", method: "POST", path: "/portal/api/login", body: []byte(`{"email":"a@b.c"}`), header: []string{"Content-Type", "application/json"}, status: 400, want: "password"},
 		{name: "portal login: SQL email", method: "POST", path: "/portal/api/login", body: mustJSON(map[string]string{"email": sqlText, "password": sqlText}), header: []string{"Content-Type", "application/json"}, status: 401, want: "password"},
 		{name: "portal login: an agent's credentials", method: "POST", path: "/portal/api/login", body: mustJSON(map[string]string{"email": s.demo.Admin.Email, "password": s.demo.Admin.Password}), header: []string{"Content-Type", "application/json"}, status: 401, want: "password"},
+		{name: "portal login: NUL in the e-mail", method: "POST", path: "/portal/api/login", body: []byte(`{"email":"a\u0000@b.c","password":"x"}`), header: []string{"Content-Type", "application/json"}, status: 400, want: "email"},
+		{name: "portal token login: NUL in profileId", method: "POST", path: "/portal/api/login/token", body: []byte(`{"profileId":"a\u0000b","id_token":"x"}`), header: []string{"Content-Type", "application/json"}, status: 404, want: "profileId"},
 		{name: "portal login: huge body", method: "POST", path: "/portal/api/login", body: huge(20 << 10), header: []string{"Content-Type", "application/json"}, status: 413, want: "larger"},
 		{name: "portal login: form-encoded", method: "POST", path: "/portal/api/login", body: []byte("email=a&password=b"), header: []string{"Content-Type", "application/x-www-form-urlencoded"}, status: 415, want: "JSON"},
 		{name: "portal login: cross-site", method: "POST", path: "/portal/api/login", body: []byte(`{"email":"a@b.c","password":"x"}`), header: []string{"Content-Type", "application/json", "Origin", "https://evil.example", "Sec-Fetch-Site", "cross-site"}, status: 403, want: "cross-origin"},
@@ -291,6 +296,13 @@ func TestBadInputCatalogue(t *testing.T) {
 		}
 		if strings.Contains(s.logs.String(), `"status":5`) {
 			t.Errorf("a request was answered 5xx (see the log)")
+		}
+		// Hostile input is the caller's mistake: an ERROR line anyone can
+		// provoke at will would drown the service's real failures.
+		for _, line := range strings.Split(s.logs.String(), "\n") {
+			if strings.Contains(line, `"level":"ERROR"`) {
+				t.Errorf("hostile input logged as an error: %s", line)
+			}
 		}
 		t.Logf("%d hostile HTTP requests and %d hostile websocket frames refused; nothing stored changed", len(cases), frames)
 	})

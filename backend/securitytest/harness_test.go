@@ -1,18 +1,15 @@
 package securitytest
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -25,31 +22,13 @@ import (
 	"halochat/backend/testenv/loopback"
 )
 
-// lockedBuffer is the log output: handlers write from many goroutines.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // server is the assembled service on a loopback port, over a seeded demo.
 type server struct {
 	t    *testing.T
 	url  string
 	st   *store.Store
 	demo *demo.Result
-	logs *lockedBuffer
+	logs *testenv.Logs
 	raw  *testenv.Client // sends only what a call says
 	page *testenv.Client // sends as the widget does: JSON from the service's origin
 
@@ -67,9 +46,8 @@ func forEachDB(t *testing.T, limits service.Limits, fn func(t *testing.T, s *ser
 
 func start(t *testing.T, dsn string, limits service.Limits) *server {
 	t.Helper()
-	logs := &lockedBuffer{}
-	svc := loopback.Start(t, loopback.Options{DSN: dsn, Limits: limits,
-		Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	logs := &testenv.Logs{}
+	svc := loopback.Start(t, loopback.Options{DSN: dsn, Limits: limits, Logger: logs.Logger()})
 	s := &server{t: t, url: svc.URL, st: svc.Store, demo: svc.Demo, logs: logs, raw: svc.Client(), page: svc.SameOrigin()}
 	mk := func(name string, edit func(*store.ChatProfile)) *store.ChatProfile {
 		return storetest.DemoProfile(t, s.st, s.demo, name, edit)

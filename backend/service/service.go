@@ -119,7 +119,7 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("trusted proxies: %w", err)
 	}
-	authSvc := &auth.Service{Store: st, SecureCookies: strings.HasPrefix(publicURL, "https://")}
+	authSvc := &auth.Service{Store: st, Logger: logger, SecureCookies: strings.HasPrefix(publicURL, "https://")}
 	go sweep(ctx, logger, "expired sessions and tokens", 10*time.Minute, func(ctx context.Context) (int64, error) {
 		return st.DeleteExpiredAuth(ctx, time.Now())
 	})

@@ -12,12 +12,14 @@
 package testenv
 
 import (
+	"bytes"
 	"io"
 	"log/slog"
 	"net/url"
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -95,4 +97,30 @@ func ClientFrame(op byte, payload []byte) []byte {
 		out = append(out, b^mask[i%4])
 	}
 	return out
+}
+
+// Logs records what a service under test logs, for tests that check the
+// log (no 5xx, no secrets, a warning that must be there). Handlers write
+// from many goroutines, hence the lock.
+type Logs struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+// Logger is a logger writing JSON lines into l, from debug level up.
+func (l *Logs) Logger() *slog.Logger {
+	return slog.New(slog.NewJSONHandler(l, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+func (l *Logs) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+// String is everything logged so far.
+func (l *Logs) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
 }
