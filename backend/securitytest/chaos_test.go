@@ -312,6 +312,9 @@ func TestChaosNothingAcknowledgedIsLost(t *testing.T) {
 		}
 		code, body, err = call(n, "GET", "/chat/api/v1/chats/"+l.id+"/messages?after=0", nil, l.secret)
 		var poll protocol.PollResponse
+		if err == nil && code != http.StatusOK {
+			err = fmt.Errorf("status %d: %s", code, body)
+		}
 		if err == nil {
 			err = json.Unmarshal(body, &poll)
 		}
