@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"testing"
 	"time"
+
+	"halochat/app/flow"
 )
 
 // wireCase is a representative value of an API body and the JSON the API
@@ -42,6 +44,11 @@ func adminWireCases() []wireCase {
 	ticket := Ticket{ID: 11, TicketTypeID: 4, UserID: 9, ChatID: "c1", Summary: "Refund", Details: "visitor: hi",
 		Status: "open", CreatedAt: wireTime, UpdatedAt: wireLater}
 	chat := ChatState{ID: "c1", Status: ChatStatusEnded, LastSeq: 2}
+	field := CustomField{ID: 5, Entity: "chat", CustomField: flow.CustomField{Name: "CFtier", Label: "Tier", Type: "choice",
+		Choices: []flow.Choice{{Value: "gold", Label: "Gold"}, {Value: "silver"}}}, CreatedAt: wireTime, UpdatedAt: wireLater}
+	ticketType := TicketType{ID: 4, Name: "Billing", FieldIDs: []int64{5}, Fields: []CustomField{field}, CreatedAt: wireTime, UpdatedAt: wireLater}
+	chatFlow := ChatFlow{ID: 3, Name: "Sales", CurrentVersion: 2, CreatedAt: wireTime, UpdatedAt: wireLater}
+	doc := json.RawMessage(`{"name":"Sales","startStep":1,"nextStepNumber":2,"steps":[]}`)
 	msg := ChatMessage{Seq: 1, From: FromVisitor, Text: "hi", CreatedAt: "2026-11-03T09:30:00Z"}
 	return []wireCase{
 		{"profile", profile,
@@ -122,6 +129,35 @@ func adminWireCases() []wireCase {
 			`{"chat_id":"c1","client_msg_id":"m1","text":"hello"}`},
 		{"agent typing", AgentTyping{ChatID: "c1", Typing: true},
 			`{"chat_id":"c1","typing":true}`},
+		{"custom field", field,
+			`{"id":5,"entity":"chat","name":"CFtier","label":"Tier","type":"choice","choices":[{"value":"gold","label":"Gold"},{"value":"silver"}],"createdAt":"2026-11-03T09:30:00.123Z","updatedAt":"2026-11-03T11:00:00.123Z"}`},
+		{"custom field without choices", CustomField{ID: 6, Entity: "ticket", CustomField: flow.CustomField{Name: "CFnote", Label: "Note", Type: "text", Choices: []flow.Choice{}}},
+			`{"id":6,"entity":"ticket","name":"CFnote","label":"Note","type":"text","choices":[],"createdAt":"0001-01-01T00:00:00Z","updatedAt":"0001-01-01T00:00:00Z"}`},
+		{"custom field input", CustomFieldInput{CustomField: field},
+			`{"id":5,"entity":"chat","name":"CFtier","label":"Tier","type":"choice","choices":[{"value":"gold","label":"Gold"},{"value":"silver"}],"createdAt":"2026-11-03T09:30:00.123Z","updatedAt":"2026-11-03T11:00:00.123Z"}`},
+		{"ticket type", ticketType,
+			`{"id":4,"name":"Billing","fieldIds":[5],"fields":[{"id":5,"entity":"chat","name":"CFtier","label":"Tier","type":"choice","choices":[{"value":"gold","label":"Gold"},{"value":"silver"}],"createdAt":"2026-11-03T09:30:00.123Z","updatedAt":"2026-11-03T11:00:00.123Z"}],"createdAt":"2026-11-03T09:30:00.123Z","updatedAt":"2026-11-03T11:00:00.123Z"}`},
+		{"ticket type without fields", TicketType{ID: 4, Name: "Billing", FieldIDs: []int64{}, Fields: []CustomField{}},
+			`{"id":4,"name":"Billing","fieldIds":[],"fields":[],"createdAt":"0001-01-01T00:00:00Z","updatedAt":"0001-01-01T00:00:00Z"}`},
+		{"ticket type input", TicketTypeInput{TicketType: TicketType{Name: "Billing", FieldIDs: []int64{5, 6}}},
+			`{"id":0,"name":"Billing","fieldIds":[5,6],"fields":null,"createdAt":"0001-01-01T00:00:00Z","updatedAt":"0001-01-01T00:00:00Z"}`},
+		{"flow", chatFlow,
+			`{"id":3,"name":"Sales","currentVersion":2,"createdAt":"2026-11-03T09:30:00.123Z","updatedAt":"2026-11-03T11:00:00.123Z"}`},
+		{"flow detail", ChatFlowDetail{ChatFlow: chatFlow, Version: 2, Document: doc,
+			Warnings: []flow.Problem{{Step: 2, Field: "next", Message: "no step reaches this one"}, {Message: "whole"}}},
+			`{"id":3,"name":"Sales","currentVersion":2,"createdAt":"2026-11-03T09:30:00.123Z","updatedAt":"2026-11-03T11:00:00.123Z","version":2,"document":{"name":"Sales","startStep":1,"nextStepNumber":2,"steps":[]},"warnings":[{"step":2,"field":"next","message":"no step reaches this one"},{"step":0,"message":"whole"}]}`},
+		{"flow without a version", ChatFlowDetail{ChatFlow: ChatFlow{ID: 3, Name: "Sales"}, Document: json.RawMessage("null"), Warnings: []flow.Problem{}},
+			`{"id":3,"name":"Sales","currentVersion":0,"createdAt":"0001-01-01T00:00:00Z","updatedAt":"0001-01-01T00:00:00Z","version":0,"document":null,"warnings":[]}`},
+		{"flow version", ChatFlowVersion{FlowID: 3, Version: 1, Document: doc, CreatedAt: wireTime},
+			`{"flowId":3,"version":1,"document":{"name":"Sales","startStep":1,"nextStepNumber":2,"steps":[]},"createdAt":"2026-11-03T09:30:00.123Z"}`},
+		{"flow create", ChatFlowCreate{Name: "Sales", Document: doc},
+			`{"name":"Sales","document":{"name":"Sales","startStep":1,"nextStepNumber":2,"steps":[]}}`},
+		{"flow create without a document", ChatFlowCreate{Name: "Sales"},
+			`{"name":"Sales"}`},
+		{"flow save", ChatFlowSave{BaseVersion: 2, Document: doc, Name: "Sales 2"},
+			`{"baseVersion":2,"document":{"name":"Sales","startStep":1,"nextStepNumber":2,"steps":[]},"name":"Sales 2"}`},
+		{"flow save keeping the name", ChatFlowSave{BaseVersion: 0, Document: doc},
+			`{"baseVersion":0,"document":{"name":"Sales","startStep":1,"nextStepNumber":2,"steps":[]}}`},
 		{"upgrade", UpgradeRequest{IDToken: "eyJ"},
 			`{"id_token":"eyJ"}`},
 	}
