@@ -272,25 +272,18 @@ func setChecked(id string, on bool) {
 	}
 }
 
-// ticketType is GET /api/TicketType.
-type ticketType struct {
-	ID     int64         `json:"id"`
-	Name   string        `json:"name"`
-	Fields []customField `json:"fields"`
-}
-
 // TicketTypes lists ticket types with their fields, creates new ones,
 // renames them, assigns their fields and deletes them.
 type TicketTypes struct {
 	app.Compo
-	listPage[ticketType]
-	ticketFields []customField
+	listPage[protocol.TicketType]
+	ticketFields []protocol.CustomField
 }
 
 func (p *TicketTypes) OnMount(ctx app.Context) {
-	p.mount(ctx, "/api/TicketType", func(t ticketType) int64 { return t.ID }, func(ctx app.Context) {
+	p.mount(ctx, "/api/TicketType", func(t protocol.TicketType) int64 { return t.ID }, func(ctx app.Context) {
 		ctx.Async(func() {
-			var fs []customField
+			var fs []protocol.CustomField
 			err := call(ctx, "GET", "/api/CustomField?entity=ticket", nil, &fs)
 			ctx.Dispatch(func(app.Context) {
 				if err != nil {
@@ -348,14 +341,19 @@ func (p *TicketTypes) checkedFields(prefix string) []int64 {
 
 func (p *TicketTypes) submit(ctx app.Context, e app.Event) {
 	e.PreventDefault()
-	p.create(ctx, map[string]any{"name": strings.TrimSpace(inputValue("tt-name")), "fieldIds": p.checkedFields("tt-field-")}, nil, nil)
+	p.create(ctx, ticketTypeInput(strings.TrimSpace(inputValue("tt-name")), p.checkedFields("tt-field-")), nil, nil)
 }
 
-func (p *TicketTypes) open(ctx app.Context, t ticketType) {
+// ticketTypeInput is what the forms send: a name and the fields assigned.
+func ticketTypeInput(name string, fieldIDs []int64) protocol.TicketTypeInput {
+	return protocol.TicketTypeInput{TicketType: protocol.TicketType{Name: name, FieldIDs: fieldIDs}}
+}
+
+func (p *TicketTypes) open(ctx app.Context, t protocol.TicketType) {
 	p.startEdit(ctx, t.ID, func() {
 		setInput("tt-e-name", t.Name)
 		for _, f := range p.ticketFields {
-			setChecked("tt-e-field-"+strconv.FormatInt(f.ID, 10), slices.ContainsFunc(t.Fields, func(g customField) bool { return g.ID == f.ID }))
+			setChecked("tt-e-field-"+strconv.FormatInt(f.ID, 10), slices.ContainsFunc(t.Fields, func(g protocol.CustomField) bool { return g.ID == f.ID }))
 		}
 	})
 }
@@ -371,7 +369,7 @@ func (p *TicketTypes) editor() app.UI {
 		if p.invalid(required("name", name)) {
 			return
 		}
-		p.send(ctx, "PUT", path, map[string]any{"name": name, "fieldIds": p.checkedFields("tt-e-field-")}, nil,
+		p.send(ctx, "PUT", path, ticketTypeInput(name, p.checkedFields("tt-e-field-")), nil,
 			func(app.Context) { p.editOK = "Saved." })
 	}
 	del := func(ctx app.Context, e app.Event) {

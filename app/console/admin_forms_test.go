@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"halochat/app/flow"
 	"halochat/app/protocol"
 )
 
@@ -70,9 +71,9 @@ func TestAgentFormCheckNamesTheFieldsTheAPIWouldRefuse(t *testing.T) {
 }
 
 func TestChoicesOfKeepsTheLabelsOfChoicesKept(t *testing.T) {
-	old := []fieldChoice{{Value: "gold", Label: "Gold tier"}, {Value: "silver", Label: ""}, {Value: "bronze", Label: "Bronze"}}
+	old := []flow.Choice{{Value: "gold", Label: "Gold tier"}, {Value: "silver", Label: ""}, {Value: "bronze", Label: "Bronze"}}
 	got := choicesOf([]string{"silver", "gold", "platinum"}, old)
-	want := []fieldChoice{{Value: "silver", Label: "silver"}, {Value: "gold", Label: "Gold tier"}, {Value: "platinum", Label: "platinum"}}
+	want := []flow.Choice{{Value: "silver", Label: "silver"}, {Value: "gold", Label: "Gold tier"}, {Value: "platinum", Label: "platinum"}}
 	if !slices.Equal(got, want) {
 		t.Errorf("choicesOf = %+v, want %+v", got, want)
 	}

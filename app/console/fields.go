@@ -6,6 +6,9 @@ import (
 	"strings"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"halochat/app/flow"
+	"halochat/app/protocol"
 )
 
 // Fields lists the custom fields, creates new ones, and edits or deletes them
@@ -14,13 +17,13 @@ import (
 // shows why.
 type Fields struct {
 	app.Compo
-	listPage[customField]
+	listPage[protocol.CustomField]
 }
 
 var fieldTypes = [][2]string{{"text", "Text"}, {"number", "Number"}, {"boolean", "Boolean"}, {"date", "Date"}, {"choice", "Single choice"}}
 
 func (p *Fields) OnMount(ctx app.Context) {
-	p.mount(ctx, "/api/CustomField", func(f customField) int64 { return f.ID }, nil)
+	p.mount(ctx, "/api/CustomField", func(f protocol.CustomField) int64 { return f.ID }, nil)
 }
 
 func (p *Fields) Render() app.UI {
@@ -55,15 +58,12 @@ func (p *Fields) Render() app.UI {
 
 func (p *Fields) submit(ctx app.Context, e app.Event) {
 	e.PreventDefault()
-	body := map[string]any{"entity": inputValue("cf-entity"), "name": strings.TrimSpace(inputValue("cf-name")),
-		"label": strings.TrimSpace(inputValue("cf-label")), "type": inputValue("cf-type")}
-	if choices := choicesOf(splitList(inputValue("cf-choices")), nil); len(choices) > 0 {
-		body["choices"] = choices
-	}
-	p.create(ctx, body, nil, nil)
+	in := fieldForm{Name: strings.TrimSpace(inputValue("cf-name")), Label: strings.TrimSpace(inputValue("cf-label")),
+		Type: inputValue("cf-type"), Choices: splitList(inputValue("cf-choices"))}
+	p.create(ctx, in.input(inputValue("cf-entity"), nil), nil, nil)
 }
 
-func (p *Fields) open(ctx app.Context, f customField) {
+func (p *Fields) open(ctx app.Context, f protocol.CustomField) {
 	p.startEdit(ctx, f.ID, func() {
 		setInput("cf-e-name", f.Name)
 		setInput("cf-e-label", f.Label)
@@ -84,8 +84,7 @@ func (p *Fields) editor() app.UI {
 		if p.invalid(in.check()) {
 			return
 		}
-		body := map[string]any{"entity": f.Entity, "name": in.Name, "label": in.Label, "type": in.Type, "choices": choicesOf(in.Choices, f.Choices)}
-		p.send(ctx, "PUT", path, body, nil, func(app.Context) { p.editOK = "Saved." })
+		p.send(ctx, "PUT", path, in.input(f.Entity, f.Choices), nil, func(app.Context) { p.editOK = "Saved." })
 	}
 	del := func(ctx app.Context, e app.Event) {
 		p.send(ctx, "DELETE", path, nil, nil, func(app.Context) {
@@ -111,6 +110,13 @@ func (p *Fields) editor() app.UI {
 type fieldForm struct {
 	Name, Label, Type string
 	Choices           []string
+}
+
+// input is what the form sends for a field of entity; choices keep the
+// labels of the old ones with the same value.
+func (f fieldForm) input(entity string, old []flow.Choice) protocol.CustomFieldInput {
+	return protocol.CustomFieldInput{CustomField: protocol.CustomField{Entity: entity,
+		CustomField: flow.CustomField{Name: f.Name, Label: f.Label, Type: f.Type, Choices: choicesOf(f.Choices, old)}}}
 }
 
 // check finds what the API would refuse, by field.
@@ -163,11 +169,11 @@ func splitList(s string) []string {
 // choicesOf makes the API's choices from values, keeping the label an
 // existing choice of the same value has (a new one is labelled by its
 // value).
-func choicesOf(values []string, old []fieldChoice) []fieldChoice {
-	out := []fieldChoice{}
+func choicesOf(values []string, old []flow.Choice) []flow.Choice {
+	out := []flow.Choice{}
 	for _, v := range values {
-		c := fieldChoice{Value: v, Label: v}
-		if i := slices.IndexFunc(old, func(o fieldChoice) bool { return o.Value == v }); i >= 0 && old[i].Label != "" {
+		c := flow.Choice{Value: v, Label: v}
+		if i := slices.IndexFunc(old, func(o flow.Choice) bool { return o.Value == v }); i >= 0 && old[i].Label != "" {
 			c.Label = old[i].Label
 		}
 		out = append(out, c)

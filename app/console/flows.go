@@ -9,20 +9,21 @@ import (
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	"halochat/app/flow"
+	"halochat/app/protocol"
 )
 
 // Flows lists the bot flows and creates new ones.
 type Flows struct {
 	app.Compo
 	session
-	list []named
+	list []protocol.ChatFlow
 	err  string
 }
 
 func (p *Flows) OnMount(ctx app.Context) {
 	p.session.authenticate(ctx, true, func(ctx app.Context) {
 		ctx.Async(func() {
-			var list []named
+			var list []protocol.ChatFlow
 			err := call(ctx, "GET", "/api/ChatFlow", nil, &list)
 			ctx.Dispatch(func(app.Context) {
 				if err != nil {
@@ -60,8 +61,8 @@ func (p *Flows) create(ctx app.Context, e app.Event) {
 	e.PreventDefault()
 	name := strings.TrimSpace(inputValue("cc-new-flow"))
 	ctx.Async(func() {
-		var out named
-		err := call(ctx, "POST", "/api/ChatFlow", map[string]string{"name": name}, &out)
+		var out protocol.ChatFlowDetail
+		err := call(ctx, "POST", "/api/ChatFlow", protocol.ChatFlowCreate{Name: name}, &out)
 		ctx.Dispatch(func(ctx app.Context) {
 			if err != nil {
 				p.err = err.Error()
@@ -89,21 +90,13 @@ type FlowEditor struct {
 	preview preview
 }
 
-// flowDetail is GET /api/ChatFlow/{id}.
-type flowDetail struct {
-	ID       int64           `json:"id"`
-	Name     string          `json:"name"`
-	Version  int64           `json:"version"`
-	Document json.RawMessage `json:"document"`
-}
-
 func (fe *FlowEditor) OnMount(ctx app.Context) {
 	fe.problems = map[int][]string{}
 	fe.session.authenticate(ctx, true, func(ctx app.Context) {
 		id, _ := strconv.ParseInt(queryParam(ctx, "id"), 10, 64)
 		ctx.Async(func() {
-			var d flowDetail
-			var fields []customField
+			var d protocol.ChatFlowDetail
+			var fields []protocol.CustomField
 			err := call(ctx, "GET", fmt.Sprintf("/api/ChatFlow/%d", id), nil, &d)
 			if err == nil {
 				err = call(ctx, "GET", "/api/CustomField?entity=chat", nil, &fields)
@@ -120,7 +113,7 @@ func (fe *FlowEditor) OnMount(ctx app.Context) {
 	})
 }
 
-func (fe *FlowEditor) load(d flowDetail) {
+func (fe *FlowEditor) load(d protocol.ChatFlowDetail) {
 	fe.id, fe.name, fe.version = d.ID, d.Name, d.Version
 	fe.f = &flow.Flow{Name: d.Name, StartStep: 1, NextStepNumber: 1}
 	if len(d.Document) > 0 && string(d.Document) != "null" {
@@ -547,10 +540,15 @@ func (fe *FlowEditor) save(ctx app.Context, e app.Event) {
 	fe.err, fe.ok, fe.problems = "", "", map[int][]string{}
 	doc := fe.f.Clone()
 	doc.Name = fe.name
-	body := map[string]any{"baseVersion": fe.version, "document": doc}
+	raw, err := json.Marshal(doc)
+	if err != nil {
+		fe.err = "Not saved: the flow cannot be written as JSON: " + err.Error()
+		return
+	}
+	body := protocol.ChatFlowSave{BaseVersion: fe.version, Document: raw}
 	id := fe.id
 	ctx.Async(func() {
-		var d flowDetail
+		var d protocol.ChatFlowDetail
 		err := call(ctx, "PUT", fmt.Sprintf("/api/ChatFlow/%d", id), body, &d)
 		ctx.Dispatch(func(app.Context) {
 			if err != nil {
@@ -572,14 +570,3 @@ func (fe *FlowEditor) save(ctx app.Context, e app.Event) {
 		})
 	})
 }
-
-// customField is a custom field as GET /api/CustomField shows it: the
-// flow engine's definition, with the field's id and entity.
-type customField struct {
-	ID     int64  `json:"id"`
-	Entity string `json:"entity"`
-	flow.CustomField
-}
-
-// fieldChoice is one choice of a single choice custom field.
-type fieldChoice = flow.Choice

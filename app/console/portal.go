@@ -83,8 +83,7 @@ func (p *Portal) mountWidget() {
 		}
 	}
 	loc := app.Window().Get("location")
-	cfg, err := json.Marshal(map[string]any{"chatServiceUrl": loc.Get("origin").String(), "configId": pr.ID,
-		"configKey": pr.Key, "portal": true})
+	cfg, err := json.Marshal(protocol.Config{ChatServiceURL: loc.Get("origin").String(), ConfigID: pr.ID, ConfigKey: pr.Key, Portal: true})
 	if err != nil {
 		return
 	}

@@ -15,13 +15,6 @@ import (
 	"halochat/app/protocol"
 )
 
-// named is a flow or ticket type in a select.
-type named struct {
-	ID             int64  `json:"id"`
-	Name           string `json:"name"`
-	CurrentVersion int64  `json:"currentVersion"`
-}
-
 var accessLabels = [][2]string{
 	{"agents_only", "Agents only"},
 	{"portal", "Self-Service Portal"},
@@ -110,8 +103,8 @@ type ProfileEdit struct {
 	session
 
 	p           *protocol.ChatProfile
-	flows       []named
-	types       []named
+	flows       []protocol.ChatFlow
+	types       []protocol.TicketType
 	startSteps  []flow.Step // steps of the profile's flow that allow a start
 	errs        map[string]string
 	err, saved  string
@@ -131,8 +124,9 @@ func (pe *ProfileEdit) OnMount(ctx app.Context) {
 		id := queryParam(ctx, "id")
 		ctx.Async(func() {
 			var pr protocol.ChatProfile
-			var flows, types []named
-			var fields []customField
+			var flows []protocol.ChatFlow
+			var types []protocol.TicketType
+			var fields []protocol.CustomField
 			err := call(ctx, "GET", "/api/ChatProfile/"+url.PathEscape(id), nil, &pr)
 			if err == nil {
 				err = call(ctx, "GET", "/api/ChatFlow", nil, &flows)
@@ -164,9 +158,7 @@ func (pe *ProfileEdit) loadSteps(ctx app.Context) {
 		return
 	}
 	ctx.Async(func() {
-		var d struct {
-			Document json.RawMessage `json:"document"`
-		}
+		var d protocol.ChatFlowDetail
 		err := call(ctx, "GET", fmt.Sprintf("/api/ChatFlow/%d", flowID), nil, &d)
 		var steps []flow.Step
 		if err == nil && len(d.Document) > 0 && string(d.Document) != "null" {
@@ -224,9 +216,9 @@ func (pe *ProfileEdit) Render() app.UI {
 				pe.row("tokenMappings", "Identity token mappings (one per line: claim = firstname | lastname | username | email | phone | externalid)", app.Textarea().ID("pf-tokenMappings").Text(formatMappings(p.TokenMappings))),
 			),
 			app.FieldSet().Body(app.Legend().Text("Bot flow and tickets"),
-				pe.row("flowId", "Bot flow", selectOf("pf-flowId", strconv.FormatInt(p.FlowID, 10), pe.options(pe.flows, "No flow"))),
+				pe.row("flowId", "Bot flow", selectOf("pf-flowId", strconv.FormatInt(p.FlowID, 10), options(pe.flows, "No flow", func(f protocol.ChatFlow) (int64, string) { return f.ID, f.Name }))),
 				pe.row("startStep", "Start step (0: the flow's own)", app.Input().ID("pf-startStep").Type("number").Value(strconv.FormatInt(p.StartStep, 10))),
-				pe.row("ticketTypeId", "Ticket type", selectOf("pf-ticketTypeId", strconv.FormatInt(p.TicketTypeID, 10), pe.options(pe.types, "None"))),
+				pe.row("ticketTypeId", "Ticket type", selectOf("pf-ticketTypeId", strconv.FormatInt(p.TicketTypeID, 10), options(pe.types, "None", func(t protocol.TicketType) (int64, string) { return t.ID, t.Name }))),
 			),
 			notice("cc-error", pe.err),
 			notice("cc-ok", pe.saved),
@@ -237,10 +229,12 @@ func (pe *ProfileEdit) Render() app.UI {
 	)
 }
 
-func (pe *ProfileEdit) options(list []named, none string) [][2]string {
+// options are a select's options for picking one of list by id (0: none).
+func options[T any](list []T, none string, idName func(T) (int64, string)) [][2]string {
 	opts := [][2]string{{"0", none}}
-	for _, n := range list {
-		opts = append(opts, [2]string{strconv.FormatInt(n.ID, 10), n.Name})
+	for _, t := range list {
+		id, name := idName(t)
+		opts = append(opts, [2]string{strconv.FormatInt(id, 10), name})
 	}
 	return opts
 }

@@ -7,35 +7,18 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"time"
 
+	"halochat/app/flow"
+	"halochat/app/protocol"
 	"halochat/backend/httpx"
 	"halochat/backend/store"
 )
 
-// CustomFieldJSON is a custom field as the API shows it.
-type CustomFieldJSON struct {
-	ID        int64          `json:"id"`
-	Entity    string         `json:"entity"` // "chat" | "ticket"
-	Name      string         `json:"name"`   // database name: CF + letters/digits
-	Label     string         `json:"label"`
-	Type      string         `json:"type"` // text | number | boolean | date | choice
-	Choices   []store.Choice `json:"choices"`
-	CreatedAt time.Time      `json:"createdAt"`
-	UpdatedAt time.Time      `json:"updatedAt"`
-}
-
-// CustomFieldInput is what POST and PUT take; id and the times are
-// read-only, and entity cannot change.
-type CustomFieldInput struct {
-	CustomFieldJSON
-}
-
-func fieldJSON(f *store.CustomField) CustomFieldJSON {
-	j := CustomFieldJSON{ID: f.ID, Entity: f.Entity, Name: f.Name, Label: f.Label, Type: f.Type,
-		Choices: []store.Choice(f.Choices), CreatedAt: f.CreatedAt, UpdatedAt: f.UpdatedAt}
+func fieldJSON(f *store.CustomField) protocol.CustomField {
+	j := protocol.CustomField{ID: f.ID, Entity: f.Entity, CustomField: flow.CustomField{Name: f.Name, Label: f.Label, Type: f.Type,
+		Choices: []flow.Choice(f.Choices)}, CreatedAt: f.CreatedAt, UpdatedAt: f.UpdatedAt}
 	if j.Choices == nil {
-		j.Choices = []store.Choice{}
+		j.Choices = []flow.Choice{}
 	}
 	return j
 }
@@ -65,7 +48,7 @@ func (a *IdentityAPI) getField(w http.ResponseWriter, r *http.Request) error {
 }
 
 // checkFieldInput validates a field definition and returns its choices.
-func checkFieldInput(in *CustomFieldInput) (store.Choices, error) {
+func checkFieldInput(in *protocol.CustomFieldInput) (store.Choices, error) {
 	if in.Entity != store.EntityChat && in.Entity != store.EntityTicket {
 		return nil, apiInvalid("entity", `must be "chat" or "ticket", not %q`, in.Entity)
 	}
@@ -132,7 +115,7 @@ func (a *IdentityAPI) checkFieldUnique(ctx context.Context, self int64, entity, 
 }
 
 func (a *IdentityAPI) createField(w http.ResponseWriter, r *http.Request) error {
-	var in CustomFieldInput
+	var in protocol.CustomFieldInput
 	if err := httpx.ReadJSON(w, r, maxAdminBody, &in); err != nil {
 		return err
 	}
@@ -179,7 +162,7 @@ func (a *IdentityAPI) updateField(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	var in CustomFieldInput
+	var in protocol.CustomFieldInput
 	if err := httpx.ReadJSON(w, r, maxAdminBody, &in); err != nil {
 		return err
 	}
@@ -238,29 +221,12 @@ func (a *IdentityAPI) deleteField(w http.ResponseWriter, r *http.Request) error 
 	return writeOK(w, http.StatusNoContent, nil)
 }
 
-// TicketTypeJSON is a ticket type with its assigned ticket fields.
-type TicketTypeJSON struct {
-	ID        int64             `json:"id"`
-	Name      string            `json:"name"`
-	FieldIDs  []int64           `json:"fieldIds"`
-	Fields    []CustomFieldJSON `json:"fields"`
-	CreatedAt time.Time         `json:"createdAt"`
-	UpdatedAt time.Time         `json:"updatedAt"`
-}
-
-// TicketTypeInput is what POST and PUT take: the name and the ids of the
-// ticket custom fields assigned, in order. id, fields and the times are
-// read-only.
-type TicketTypeInput struct {
-	TicketTypeJSON
-}
-
-func (a *IdentityAPI) ticketTypeJSON(ctx context.Context, t *store.TicketType) (TicketTypeJSON, error) {
+func (a *IdentityAPI) ticketTypeJSON(ctx context.Context, t *store.TicketType) (protocol.TicketType, error) {
 	fs, err := a.Store.TicketTypeFields(ctx, t.ID)
 	if err != nil {
-		return TicketTypeJSON{}, err
+		return protocol.TicketType{}, err
 	}
-	j := TicketTypeJSON{ID: t.ID, Name: t.Name, FieldIDs: []int64{}, Fields: []CustomFieldJSON{},
+	j := protocol.TicketType{ID: t.ID, Name: t.Name, FieldIDs: []int64{}, Fields: []protocol.CustomField{},
 		CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt}
 	for i := range fs {
 		j.FieldIDs = append(j.FieldIDs, fs[i].ID)
@@ -274,7 +240,7 @@ func (a *IdentityAPI) listTicketTypes(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	out := make([]TicketTypeJSON, len(ts))
+	out := make([]protocol.TicketType, len(ts))
 	for i := range ts {
 		if out[i], err = a.ticketTypeJSON(r.Context(), &ts[i]); err != nil {
 			return err
@@ -301,7 +267,7 @@ func (a *IdentityAPI) getTicketType(w http.ResponseWriter, r *http.Request) erro
 
 // checkTicketTypeInput validates the name and that every field id is a
 // ticket field (once).
-func (a *IdentityAPI) checkTicketTypeInput(ctx context.Context, self int64, in *TicketTypeInput) error {
+func (a *IdentityAPI) checkTicketTypeInput(ctx context.Context, self int64, in *protocol.TicketTypeInput) error {
 	if err := textField("name", in.Name, true, 200); err != nil {
 		return err
 	}
@@ -331,7 +297,7 @@ func (a *IdentityAPI) checkTicketTypeInput(ctx context.Context, self int64, in *
 
 func (a *IdentityAPI) createTicketType(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	var in TicketTypeInput
+	var in protocol.TicketTypeInput
 	if err := httpx.ReadJSON(w, r, maxAdminBody, &in); err != nil {
 		return err
 	}
@@ -366,7 +332,7 @@ func (a *IdentityAPI) updateTicketType(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return err
 	}
-	var in TicketTypeInput
+	var in protocol.TicketTypeInput
 	if err := httpx.ReadJSON(w, r, maxAdminBody, &in); err != nil {
 		return err
 	}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"time"
 
 	"halochat/app/flow"
 	"halochat/app/protocol"
@@ -25,51 +24,6 @@ import (
 
 // maxFlowBody bounds a flow save: the document plus its envelope.
 const maxFlowBody = flow.MaxDocumentSize + 4<<10
-
-// ChatFlowJSON is a flow as the list shows it.
-type ChatFlowJSON struct {
-	ID             int64     `json:"id"`
-	Name           string    `json:"name"`
-	CurrentVersion int64     `json:"currentVersion"` // 0 until a version is saved
-	CreatedAt      time.Time `json:"createdAt"`
-	UpdatedAt      time.Time `json:"updatedAt"`
-}
-
-// ChatFlowDetail is a flow with one version's document (the current one
-// for GET /api/ChatFlow/{id}; null while the flow has no version).
-type ChatFlowDetail struct {
-	ChatFlowJSON
-	Version  int64           `json:"version"`
-	Document json.RawMessage `json:"document"`
-	// Warnings are doubtful but valid things app/flow noticed (a step no
-	// branch reaches, …), for the editor to show.
-	Warnings []flow.Problem `json:"warnings"`
-}
-
-// ChatFlowVersionJSON is one saved version.
-type ChatFlowVersionJSON struct {
-	FlowID    int64           `json:"flowId"`
-	Version   int64           `json:"version"`
-	Document  json.RawMessage `json:"document"`
-	CreatedAt time.Time       `json:"createdAt"`
-}
-
-// ChatFlowCreate is the body of POST /api/ChatFlow: a name, and
-// optionally the first version's document.
-type ChatFlowCreate struct {
-	Name     string          `json:"name"`
-	Document json.RawMessage `json:"document,omitempty"`
-}
-
-// ChatFlowSave is the body of PUT /api/ChatFlow/{id}: the new version's
-// document and the version the editor started from (0 for a flow with
-// none yet).
-type ChatFlowSave struct {
-	BaseVersion int64           `json:"baseVersion"`
-	Document    json.RawMessage `json:"document"`
-	// Name renames the flow when set.
-	Name string `json:"name,omitempty"`
-}
 
 // flowInvalid is an invalid_request that lists every problem with its
 // step number ({"error":{"code","message","problems":[{"step","field","message"}]}}).
@@ -110,8 +64,8 @@ func flowSchemas() jsonObj {
 	}
 }
 
-func flowJSON(f *store.Flow) ChatFlowJSON {
-	return ChatFlowJSON{ID: f.ID, Name: f.Name, CurrentVersion: f.CurrentVersion, CreatedAt: f.CreatedAt, UpdatedAt: f.UpdatedAt}
+func flowJSON(f *store.Flow) protocol.ChatFlow {
+	return protocol.ChatFlow{ID: f.ID, Name: f.Name, CurrentVersion: f.CurrentVersion, CreatedAt: f.CreatedAt, UpdatedAt: f.UpdatedAt}
 }
 
 func (a *IdentityAPI) listFlows(w http.ResponseWriter, r *http.Request) error {
@@ -136,8 +90,8 @@ func (a *IdentityAPI) chatSchema(ctx context.Context) (flow.Schema, error) {
 }
 
 // detail answers a flow with its current version.
-func (a *IdentityAPI) detail(ctx context.Context, f *store.Flow) (ChatFlowDetail, error) {
-	d := ChatFlowDetail{ChatFlowJSON: flowJSON(f), Document: json.RawMessage("null"), Warnings: []flow.Problem{}}
+func (a *IdentityAPI) detail(ctx context.Context, f *store.Flow) (protocol.ChatFlowDetail, error) {
+	d := protocol.ChatFlowDetail{ChatFlow: flowJSON(f), Document: json.RawMessage("null"), Warnings: []flow.Problem{}}
 	if f.CurrentVersion == 0 {
 		return d, nil
 	}
@@ -184,11 +138,11 @@ func (a *IdentityAPI) getFlowVersion(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	return writeOK(w, http.StatusOK, ChatFlowVersionJSON{FlowID: f.ID, Version: fv.Version, Document: json.RawMessage(fv.Document), CreatedAt: fv.CreatedAt})
+	return writeOK(w, http.StatusOK, protocol.ChatFlowVersion{FlowID: f.ID, Version: fv.Version, Document: json.RawMessage(fv.Document), CreatedAt: fv.CreatedAt})
 }
 
 func (a *IdentityAPI) createFlow(w http.ResponseWriter, r *http.Request) error {
-	var in ChatFlowCreate
+	var in protocol.ChatFlowCreate
 	if err := httpx.ReadJSON(w, r, maxFlowBody, &in); err != nil {
 		return err
 	}
@@ -228,7 +182,7 @@ func (a *IdentityAPI) saveFlow(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var in ChatFlowSave
+	var in protocol.ChatFlowSave
 	if err := httpx.ReadJSON(w, r, maxFlowBody, &in); err != nil {
 		return err
 	}
