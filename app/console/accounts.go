@@ -18,12 +18,20 @@ import (
 // The edit form's inputs are filled once, when it opens, and read back by
 // id when the admin saves: a refused save keeps what was typed.
 type listPage[T any] struct {
-	session
-	path string        // the API collection: GET lists, POST creates
+	listForms
 	idOf func(T) int64 // an item's API id
 	list []T
-	err  string
-	ok   string
+}
+
+// listForms is the part of a listPage that does not depend on what it
+// lists: its methods are compiled once rather than once per page (a
+// generic method's copies each carry the item type's whole name).
+type listForms struct {
+	session
+	path   string // the API collection: GET lists, POST creates
+	reload func(ctx app.Context)
+	err    string
+	ok     string
 
 	// ui is the page's own context (from OnMount): answers that arrive
 	// after the button that asked was removed (a confirmation box closes)
@@ -46,7 +54,7 @@ type listPage[T any] struct {
 // mount starts the page: the session, then the list of the collection
 // at path, whose items idOf names.
 func (p *listPage[T]) mount(ctx app.Context, path string, idOf func(T) int64, ready func(ctx app.Context)) {
-	p.path, p.idOf = path, idOf
+	p.path, p.idOf, p.reload = path, idOf, p.load
 	p.authenticate(ctx, true, func(ctx app.Context) {
 		p.load(ctx)
 		if ready != nil {
@@ -57,7 +65,7 @@ func (p *listPage[T]) mount(ctx app.Context, path string, idOf func(T) int64, re
 
 // context is the page's own context once the list was first loaded
 // (from OnMount), else ctx.
-func (p *listPage[T]) context(ctx app.Context) app.Context {
+func (p *listForms) context(ctx app.Context) app.Context {
 	if p.hasUI {
 		return p.ui
 	}
@@ -105,11 +113,11 @@ func (p *listPage[T]) editHandler(id int64, open func(ctx app.Context, item T)) 
 
 // scope is the edit form's event scope: its handlers are remade when
 // the item edited or its data changes.
-func (p *listPage[T]) scope() app.EventOption { return app.EventScope(p.editing, p.rev) }
+func (p *listForms) scope() app.EventOption { return app.EventScope(p.editing, p.rev) }
 
 // create POSTs body to the collection, then reloads the list; done (if
 // set) sees the answer.
-func (p *listPage[T]) create(ctx app.Context, body any, out any, done func()) {
+func (p *listForms) create(ctx app.Context, body any, out any, done func()) {
 	ctx, path := p.context(ctx), p.path
 	ctx.Async(func() {
 		err := call(ctx, "POST", path, body, out)
@@ -122,24 +130,24 @@ func (p *listPage[T]) create(ctx app.Context, body any, out any, done func()) {
 			if done != nil {
 				done()
 			}
-			p.load(ctx)
+			p.reload(ctx)
 		})
 	})
 }
 
 // startEdit opens the edit form for item id; fill sets its inputs once
 // the form is rendered.
-func (p *listPage[T]) startEdit(ctx app.Context, id int64, fill func()) {
+func (p *listForms) startEdit(ctx app.Context, id int64, fill func()) {
 	p.editing, p.errs, p.editErr, p.editOK, p.confirm, p.ok = id, map[string]string{}, "", "", "", ""
 	ctx.Defer(func(app.Context) { fill() })
 }
 
-func (p *listPage[T]) closeEdit() {
+func (p *listForms) closeEdit() {
 	p.editing, p.errs, p.editErr, p.editOK, p.confirm = 0, map[string]string{}, "", "", ""
 }
 
 // invalid shows errs (found before asking the API) at their fields.
-func (p *listPage[T]) invalid(errs map[string]string) bool {
+func (p *listForms) invalid(errs map[string]string) bool {
 	if len(errs) == 0 {
 		return false
 	}
@@ -151,7 +159,7 @@ func (p *listPage[T]) invalid(errs map[string]string) bool {
 // in the form, at the field the API names if it names one; the form
 // keeps what was typed. On success done runs (if set) and the list is
 // reloaded.
-func (p *listPage[T]) send(ctx app.Context, method, path string, body, out any, done func(ctx app.Context)) {
+func (p *listForms) send(ctx app.Context, method, path string, body, out any, done func(ctx app.Context)) {
 	p.errs, p.editErr, p.editOK = map[string]string{}, "", ""
 	ctx = p.context(ctx)
 	ctx.Async(func() {
@@ -168,14 +176,14 @@ func (p *listPage[T]) send(ctx app.Context, method, path string, body, out any, 
 			if done != nil {
 				done(ctx)
 			}
-			p.load(ctx)
+			p.reload(ctx)
 		})
 	})
 }
 
 // editRow is a labelled input of the edit form (its id is prefix+field)
 // with the error of the last save at that field.
-func (p *listPage[T]) editRow(prefix, field, label string, input app.UI) app.UI {
+func (p *listForms) editRow(prefix, field, label string, input app.UI) app.UI {
 	return app.Div().Class("cc-row").DataSet("field", field).Body(
 		app.Label().For(prefix+field).Text(label),
 		input,
@@ -185,13 +193,13 @@ func (p *listPage[T]) editRow(prefix, field, label string, input app.UI) app.UI 
 
 // fieldError is the error of the last save at field, for inputs that are
 // not one labelled row (checkbox lists).
-func (p *listPage[T]) fieldError(field string) app.UI {
+func (p *listForms) fieldError(field string) app.UI {
 	return app.Div().DataSet("field", field).Body(notice("cc-field-error", p.errs[field]))
 }
 
 // confirmBox asks before a destructive action: shown while p.confirm is
 // action, with a button (id) that does it.
-func (p *listPage[T]) confirmBox(action, warning, id, label string, do app.EventHandler) app.UI {
+func (p *listForms) confirmBox(action, warning, id, label string, do app.EventHandler) app.UI {
 	if p.confirm != action {
 		return app.Text("")
 	}
@@ -203,7 +211,7 @@ func (p *listPage[T]) confirmBox(action, warning, id, label string, do app.Event
 }
 
 // ask returns a handler that asks for the confirmation of action.
-func (p *listPage[T]) ask(action string) app.EventHandler {
+func (p *listForms) ask(action string) app.EventHandler {
 	return func(ctx app.Context, e app.Event) {
 		e.PreventDefault()
 		p.confirm = action
@@ -214,7 +222,7 @@ func (p *listPage[T]) ask(action string) app.EventHandler {
 // (enable saves it enabled; scoped like the form, as it captures the item)
 // or its Disable… button, which asks for the "disable" confirmation; ids
 // are prefix+"-enable" and prefix+"-disable".
-func (p *listPage[T]) enableToggle(prefix string, disabled bool, enable app.EventHandler) app.UI {
+func (p *listForms) enableToggle(prefix string, disabled bool, enable app.EventHandler) app.UI {
 	if disabled {
 		return app.Button().ID(prefix+"-enable").Type("button").Text("Enable").OnClick(enable, p.scope())
 	}
@@ -223,7 +231,7 @@ func (p *listPage[T]) enableToggle(prefix string, disabled bool, enable app.Even
 
 // editSection is the edit form's frame: its title, the inputs, Save and
 // Cancel, the other actions, and the last answer.
-func (p *listPage[T]) editSection(id, title string, save app.EventHandler, inputs []app.UI, actions ...app.UI) app.UI {
+func (p *listForms) editSection(id, title string, save app.EventHandler, inputs []app.UI, actions ...app.UI) app.UI {
 	buttons := append([]app.UI{
 		app.Button().ID(id + "-save").Type("submit").Class("cc-primary").Text("Save"),
 		app.Button().ID(id + "-cancel").Type("button").Text("Cancel").OnClick(func(ctx app.Context, e app.Event) { p.closeEdit() }),
