@@ -68,19 +68,14 @@ func (p *AgentPage) OnMount(ctx app.Context) {
 	}
 	p.badge()
 	p.session.authenticate(ctx, false, nil)
-	// Waiting times move on.
-	ctx.Async(func() {
-		t := time.NewTicker(5 * time.Second)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				ctx.Dispatch(func(app.Context) {})
-			}
-		}
-	})
+	p.refreshWaitingTimes(ctx)
+}
+
+// refreshWaitingTimes renders the page again every few seconds, so that
+// the waiting times shown move on; it stops once the page is dismounted
+// (go-app drops a dispatch to a dismounted component).
+func (p *AgentPage) refreshWaitingTimes(ctx app.Context) {
+	ctx.After(5*time.Second, p.refreshWaitingTimes)
 }
 
 func (p *AgentPage) OnDismount() {

@@ -11,15 +11,58 @@ import (
 // missing value for each, through a chat custom field of that type.
 func TestOperators(t *testing.T) {
 	field := map[Type]string{TypeText: "CFregion", TypeNumber: "CFcontractValue", TypeBoolean: "CFvip", TypeDate: "CFrenewal", TypeChoice: "CFcustomerTier"}
-	missing := "<missing>"
-	tests := []struct {
-		typ    Type
-		have   string // the field's value; missing for none
-		op     Operator
-		value  string
-		values []string
-		want   bool
-	}{
+	tests := operatorCases()
+	covered := make(map[string]bool)
+	for _, tt := range tests {
+		name := fmt.Sprintf("%s %q %s %q%q", tt.typ, tt.have, tt.op, tt.value, tt.values)
+		t.Run(name, func(t *testing.T) {
+			env := Env{Chat: map[string]Value{}}
+			if tt.have != missingValue {
+				v, err := ParseValue(tt.typ, tt.have)
+				if err != nil {
+					t.Fatal(err)
+				}
+				env.Chat[field[tt.typ]] = v
+			}
+			c := &Condition{Match: MatchAll, Criteria: []Criterion{crit(SourceChat, field[tt.typ], tt.op, tt.value, tt.values...)}}
+			got, err := Evaluate(c, testSchema(), env, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != tt.want {
+				t.Fatalf("got %v, want %v", got, tt.want)
+			}
+		})
+		covered[string(tt.typ)+" "+string(tt.op)] = true
+	}
+	for _, typ := range []Type{TypeText, TypeChoice, TypeNumber, TypeBoolean, TypeDate} {
+		for _, op := range OperatorsFor(typ) {
+			if !covered[string(typ)+" "+string(op)] {
+				t.Errorf("no case for %s %s", typ, op)
+			}
+		}
+	}
+}
+
+// missingValue stands for a field without a value in operatorCases.
+const missingValue = "<missing>"
+
+// operatorCase is a chat custom field of type typ holding have, compared
+// with op to value (or values): the condition is want.
+type operatorCase struct {
+	typ    Type
+	have   string // the field's value; missingValue for none
+	op     Operator
+	value  string
+	values []string
+	want   bool
+}
+
+// operatorCases covers every operator valid for every type, with a
+// missing value for each.
+func operatorCases() []operatorCase {
+	missing := missingValue
+	return []operatorCase{
 		// text: case-insensitive, not trimmed
 		{TypeText, "Europe West", OpEquals, "europe west", nil, true},
 		{TypeText, "Europe West", OpEquals, "Europe", nil, false},
@@ -99,36 +142,6 @@ func TestOperators(t *testing.T) {
 		{TypeDate, missing, OpLessThan, "2024-05-01", nil, false},
 		{TypeDate, missing, OpIsEmpty, "", nil, true},
 		{TypeDate, "2024-05-01", OpNotEmpty, "", nil, true},
-	}
-	covered := make(map[string]bool)
-	for _, tt := range tests {
-		name := fmt.Sprintf("%s %q %s %q%q", tt.typ, tt.have, tt.op, tt.value, tt.values)
-		t.Run(name, func(t *testing.T) {
-			env := Env{Chat: map[string]Value{}}
-			if tt.have != missing {
-				v, err := ParseValue(tt.typ, tt.have)
-				if err != nil {
-					t.Fatal(err)
-				}
-				env.Chat[field[tt.typ]] = v
-			}
-			c := &Condition{Match: MatchAll, Criteria: []Criterion{crit(SourceChat, field[tt.typ], tt.op, tt.value, tt.values...)}}
-			got, err := Evaluate(c, testSchema(), env, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got != tt.want {
-				t.Fatalf("got %v, want %v", got, tt.want)
-			}
-		})
-		covered[string(tt.typ)+" "+string(tt.op)] = true
-	}
-	for _, typ := range []Type{TypeText, TypeChoice, TypeNumber, TypeBoolean, TypeDate} {
-		for _, op := range OperatorsFor(typ) {
-			if !covered[string(typ)+" "+string(op)] {
-				t.Errorf("no case for %s %s", typ, op)
-			}
-		}
 	}
 }
 

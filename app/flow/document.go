@@ -190,44 +190,33 @@ func (f *Flow) Clone() *Flow {
 	g.Steps = slices.Clone(f.Steps)
 	for i := range g.Steps {
 		s := &g.Steps[i]
-		if s.Question != nil {
-			q := *s.Question
-			if q.Validation.Min != nil {
-				m := *q.Validation.Min
-				q.Validation.Min = &m
-			}
-			if q.Validation.Max != nil {
-				m := *q.Validation.Max
-				q.Validation.Max = &m
-			}
-			s.Question = &q
-		}
-		if s.Choice != nil {
-			c := *s.Choice
-			c.Options = slices.Clone(c.Options)
-			s.Choice = &c
-		}
-		if s.Condition != nil {
-			c := *s.Condition
+		s.Question = cloned(s.Question, func(q *Question) {
+			q.Validation.Min = cloned(q.Validation.Min, nil)
+			q.Validation.Max = cloned(q.Validation.Max, nil)
+		})
+		s.Choice = cloned(s.Choice, func(c *ChoiceStep) { c.Options = slices.Clone(c.Options) })
+		s.Condition = cloned(s.Condition, func(c *Condition) {
 			c.Criteria = slices.Clone(c.Criteria)
 			for j := range c.Criteria {
 				c.Criteria[j].Values = slices.Clone(c.Criteria[j].Values)
 			}
-			s.Condition = &c
-		}
-		if s.Ticket != nil {
-			t := *s.Ticket
-			s.Ticket = &t
-		}
-		if s.Runbook != nil {
-			r := *s.Runbook
-			r.Outputs = slices.Clone(r.Outputs)
-			s.Runbook = &r
-		}
-		if s.Transfer != nil {
-			t := *s.Transfer
-			s.Transfer = &t
-		}
+		})
+		s.Ticket = cloned(s.Ticket, nil)
+		s.Runbook = cloned(s.Runbook, func(r *RunbookStep) { r.Outputs = slices.Clone(r.Outputs) })
+		s.Transfer = cloned(s.Transfer, nil)
 	}
 	return &g
+}
+
+// cloned returns a copy of *p (nil for nil), with deep, when set, copying
+// what the copy would otherwise share with *p.
+func cloned[T any](p *T, deep func(*T)) *T {
+	if p == nil {
+		return nil
+	}
+	c := *p
+	if deep != nil {
+		deep(&c)
+	}
+	return &c
 }

@@ -46,6 +46,35 @@ func pick[T any](r *rand.Rand, xs []T) T { return xs[r.IntN(len(xs))] }
 
 // genFlow returns a random flow that Validate accepts with testSchema.
 func genFlow(r *rand.Rand) *Flow {
+	g := &flowGen{r: r, f: genSteps(r), vars: map[string]Type{}}
+	for i, s := range g.f.Steps {
+		if s.Kind.waits() {
+			g.waiting = append(g.waiting, i)
+		}
+	}
+	for i := range g.f.Steps {
+		if !g.f.Steps[i].Kind.waits() && g.f.Steps[i].Kind != KindEnd {
+			if _, ok := g.target(i); !ok {
+				g.f.Steps[i].Kind = KindEnd
+			}
+		}
+	}
+	// Payloads of the steps that set variables first, so conditions know
+	// which variables exist.
+	for i := range g.f.Steps {
+		g.payload(i)
+	}
+	for i := range g.f.Steps {
+		if g.f.Steps[i].Kind == KindCondition {
+			g.condition(i)
+		}
+	}
+	return g.f
+}
+
+// genSteps returns a flow's numbered steps of random kinds, without
+// payloads or targets.
+func genSteps(r *rand.Rand) *Flow {
 	n := 3 + r.IntN(10)
 	weights := []struct {
 		k Kind
@@ -78,134 +107,137 @@ func genFlow(r *rand.Rand) *Flow {
 	if r.IntN(5) == 0 {
 		f.StartStep = pick(r, f.Steps).Number
 	}
-
-	// Targets: a step that does not wait may only go forward or to a step
-	// that waits, so no loop runs without input.
-	var waiting []int
-	for i, s := range f.Steps {
-		if s.Kind.waits() {
-			waiting = append(waiting, i)
-		}
-	}
-	target := func(i int) (int, bool) {
-		if f.Steps[i].Kind.waits() {
-			return f.Steps[r.IntN(len(f.Steps))].Number, true
-		}
-		choices := len(f.Steps) - i - 1 + len(waiting)
-		if choices == 0 {
-			return 0, false
-		}
-		c := r.IntN(choices)
-		if c < len(f.Steps)-i-1 {
-			return f.Steps[i+1+c].Number, true
-		}
-		return f.Steps[waiting[c-(len(f.Steps)-i-1)]].Number, true
-	}
-	mustTarget := func(i int) int {
-		t, ok := target(i)
-		if !ok {
-			panic("no target") // callers turned such steps into ends
-		}
-		return t
-	}
-	for i := range f.Steps {
-		if !f.Steps[i].Kind.waits() && f.Steps[i].Kind != KindEnd {
-			if _, ok := target(i); !ok {
-				f.Steps[i].Kind = KindEnd
-			}
-		}
-	}
-
-	// Payloads of the steps that set variables first, so conditions know
-	// which variables exist.
-	vars := map[string]Type{}
-	var varNames []string
-	setVar := func(name string, t Type) {
-		if _, ok := vars[name]; !ok {
-			varNames = append(varNames, name)
-		}
-		vars[name] = t
-	}
-	for i := range f.Steps {
-		s := &f.Steps[i]
-		switch s.Kind {
-		case KindMessage:
-			s.Text = pick(r, genTexts)
-			s.Next = mustTarget(i)
-		case KindQuestion:
-			s.Text = pick(r, genTexts)
-			s.Next = mustTarget(i)
-			q := &Question{ErrorText: pick(r, []string{"", "Try again, {{user.firstname}}."})}
-			if r.IntN(3) == 0 {
-				q.Variable = "age"
-				q.Validation = Validation{Type: ValidateNumber, Required: r.IntN(2) == 0}
-				if r.IntN(2) == 0 {
-					lo := float64(r.IntN(10) - 2)
-					q.Validation.Min = &lo
-				}
-				if r.IntN(2) == 0 {
-					hi := float64(10 + r.IntN(100))
-					q.Validation.Max = &hi
-				}
-				setVar("age", TypeNumber)
-			} else {
-				q.Variable = "answer"
-				q.Validation = Validation{Type: pick(r, []string{"", ValidateText, ValidateEmail, ValidatePattern}), Required: r.IntN(2) == 0}
-				if q.Validation.Type == ValidatePattern {
-					q.Validation.Pattern = pick(r, genPatterns)
-				}
-				if r.IntN(4) == 0 {
-					q.Validation.MaxLength = 5 + r.IntN(10)
-				}
-				setVar("answer", TypeText)
-			}
-			s.Question = q
-		case KindChoice:
-			s.Text = pick(r, genTexts)
-			c := &ChoiceStep{}
-			if r.IntN(2) == 0 {
-				c.Variable = "topic"
-				setVar("topic", TypeText)
-			}
-			perm := r.Perm(len(genLabels))
-			for _, j := range perm[:1+r.IntN(4)] {
-				c.Options = append(c.Options, Option{Label: genLabels[j], Next: mustTarget(i)})
-			}
-			s.Choice = c
-		case KindCreateTicket:
-			s.Ticket = &TicketStep{Summary: pick(r, genTexts)}
-			s.Next = mustTarget(i)
-		case KindRunbook:
-			rb := &RunbookStep{Runbook: pick(r, []string{"crm", "billing"}), Success: mustTarget(i), Failure: mustTarget(i)}
-			for _, j := range r.Perm(len(genRunbookOutputs))[:r.IntN(len(genRunbookOutputs)+1)] {
-				o := genRunbookOutputs[j]
-				rb.Outputs = append(rb.Outputs, o)
-				setVar(o.Variable, o.Type)
-			}
-			s.Runbook = rb
-		case KindTransfer:
-			if r.IntN(2) == 0 {
-				s.Text = pick(r, genTexts)
-			}
-			s.Transfer = &TransferStep{Fallback: mustTarget(i)}
-		case KindEnd:
-			if r.IntN(2) == 0 {
-				s.Text = pick(r, genTexts)
-			}
-		}
-	}
-	for i := range f.Steps {
-		s := &f.Steps[i]
-		if s.Kind != KindCondition {
-			continue
-		}
-		c := &Condition{Match: pick(r, []Match{MatchAll, MatchAny}), True: mustTarget(i), False: mustTarget(i)}
-		for range r.IntN(4) {
-			c.Criteria = append(c.Criteria, genCriterion(r, varNames, vars))
-		}
-		s.Condition = c
-	}
 	return f
+}
+
+// flowGen fills in a generated flow's steps: their targets, payloads and
+// the variables they set.
+type flowGen struct {
+	r        *rand.Rand
+	f        *Flow
+	waiting  []int // indexes of the steps that wait for input
+	vars     map[string]Type
+	varNames []string // vars' names in the order they were set
+}
+
+// target picks where step i may go: a step that does not wait may only go
+// forward or to a step that waits, so no loop runs without input.
+func (g *flowGen) target(i int) (int, bool) {
+	steps := g.f.Steps
+	if steps[i].Kind.waits() {
+		return steps[g.r.IntN(len(steps))].Number, true
+	}
+	choices := len(steps) - i - 1 + len(g.waiting)
+	if choices == 0 {
+		return 0, false
+	}
+	c := g.r.IntN(choices)
+	if c < len(steps)-i-1 {
+		return steps[i+1+c].Number, true
+	}
+	return steps[g.waiting[c-(len(steps)-i-1)]].Number, true
+}
+
+func (g *flowGen) mustTarget(i int) int {
+	t, ok := g.target(i)
+	if !ok {
+		panic("no target") // genFlow turned such steps into ends
+	}
+	return t
+}
+
+func (g *flowGen) setVar(name string, t Type) {
+	if _, ok := g.vars[name]; !ok {
+		g.varNames = append(g.varNames, name)
+	}
+	g.vars[name] = t
+}
+
+// payload fills in step i's payload, but a condition's.
+func (g *flowGen) payload(i int) {
+	r, s := g.r, &g.f.Steps[i]
+	switch s.Kind {
+	case KindMessage:
+		s.Text = pick(r, genTexts)
+		s.Next = g.mustTarget(i)
+	case KindQuestion:
+		s.Text = pick(r, genTexts)
+		s.Next = g.mustTarget(i)
+		s.Question = g.question()
+	case KindChoice:
+		s.Text = pick(r, genTexts)
+		c := &ChoiceStep{}
+		if r.IntN(2) == 0 {
+			c.Variable = "topic"
+			g.setVar("topic", TypeText)
+		}
+		perm := r.Perm(len(genLabels))
+		for _, j := range perm[:1+r.IntN(4)] {
+			c.Options = append(c.Options, Option{Label: genLabels[j], Next: g.mustTarget(i)})
+		}
+		s.Choice = c
+	case KindCreateTicket:
+		s.Ticket = &TicketStep{Summary: pick(r, genTexts)}
+		s.Next = g.mustTarget(i)
+	case KindRunbook:
+		rb := &RunbookStep{Runbook: pick(r, []string{"crm", "billing"}), Success: g.mustTarget(i), Failure: g.mustTarget(i)}
+		for _, j := range r.Perm(len(genRunbookOutputs))[:r.IntN(len(genRunbookOutputs)+1)] {
+			o := genRunbookOutputs[j]
+			rb.Outputs = append(rb.Outputs, o)
+			g.setVar(o.Variable, o.Type)
+		}
+		s.Runbook = rb
+	case KindTransfer:
+		if r.IntN(2) == 0 {
+			s.Text = pick(r, genTexts)
+		}
+		s.Transfer = &TransferStep{Fallback: g.mustTarget(i)}
+	case KindEnd:
+		if r.IntN(2) == 0 {
+			s.Text = pick(r, genTexts)
+		}
+	}
+}
+
+// question returns a question payload: a number into age, or a text
+// answer into answer.
+func (g *flowGen) question() *Question {
+	r := g.r
+	q := &Question{ErrorText: pick(r, []string{"", "Try again, {{user.firstname}}."})}
+	if r.IntN(3) == 0 {
+		q.Variable = "age"
+		q.Validation = Validation{Type: ValidateNumber, Required: r.IntN(2) == 0}
+		if r.IntN(2) == 0 {
+			lo := float64(r.IntN(10) - 2)
+			q.Validation.Min = &lo
+		}
+		if r.IntN(2) == 0 {
+			hi := float64(10 + r.IntN(100))
+			q.Validation.Max = &hi
+		}
+		g.setVar("age", TypeNumber)
+		return q
+	}
+	q.Variable = "answer"
+	q.Validation = Validation{Type: pick(r, []string{"", ValidateText, ValidateEmail, ValidatePattern}), Required: r.IntN(2) == 0}
+	if q.Validation.Type == ValidatePattern {
+		q.Validation.Pattern = pick(r, genPatterns)
+	}
+	if r.IntN(4) == 0 {
+		q.Validation.MaxLength = 5 + r.IntN(10)
+	}
+	g.setVar("answer", TypeText)
+	return q
+}
+
+// condition fills in condition step i over the variables set so far.
+func (g *flowGen) condition(i int) {
+	r := g.r
+	c := &Condition{Match: pick(r, []Match{MatchAll, MatchAny}), True: g.mustTarget(i), False: g.mustTarget(i)}
+	for range r.IntN(4) {
+		c.Criteria = append(c.Criteria, genCriterion(r, g.varNames, g.vars))
+	}
+	g.f.Steps[i].Condition = c
 }
 
 func genCriterion(r *rand.Rand, varNames []string, vars map[string]Type) Criterion {

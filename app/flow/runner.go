@@ -211,18 +211,24 @@ func (p *Program) EvaluateCondition(n int, env Env, vars map[string]Value) (bool
 	return p.steps[i].cond.eval(&env, vars)
 }
 
+// waitingAt returns a runner over st and the step st is at, or a nil step
+// when the flow has no such step (a corrupt or foreign state).
+func (p *Program) waitingAt(env Env, st State) (*runner, *Step) {
+	i, ok := p.at(st.Step)
+	if !ok {
+		return nil, nil
+	}
+	return &runner{p: p, env: &env, st: st}, &p.flow.Steps[i]
+}
+
 // PendingAction returns the action a state waits on — the create_ticket
 // or call_runbook output its step gave — or nil. A host that stopped
 // between committing the state and finishing the action (a crash) uses it
 // to do the action again.
 func (p *Program) PendingAction(env Env, st State) *Output {
-	r := runner{p: p, env: &env, st: st}
-	i, ok := p.at(st.Step)
-	if !ok {
-		return nil
-	}
-	s := &p.flow.Steps[i]
+	r, s := p.waitingAt(env, st)
 	switch {
+	case s == nil:
 	case st.Status == StatusAwaitingTicket && s.Kind == KindCreateTicket:
 		return &Output{Kind: OutCreateTicket, Step: s.Number, Summary: r.text(s.Ticket.Summary)}
 	case st.Status == StatusAwaitingRunbook && s.Kind == KindRunbook:
@@ -235,12 +241,10 @@ func (p *Program) PendingAction(env Env, st State) *Output {
 // (the question and its prompt, or the choice and its buttons), for a
 // client that reconnects. Other statuses have none.
 func (p *Program) Pending(env Env, st State) []Output {
-	r := runner{p: p, env: &env, st: st}
-	i, ok := p.at(st.Step)
-	if !ok {
+	r, s := p.waitingAt(env, st)
+	if s == nil {
 		return nil
 	}
-	s := &p.flow.Steps[i]
 	switch {
 	case st.Status == StatusAwaitingAnswer && s.Kind == KindQuestion:
 		r.ask(s)

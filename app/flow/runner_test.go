@@ -226,6 +226,8 @@ func TestEndedChatRefusesEveryInput(t *testing.T) {
 	}
 }
 
+// TestQuestionValidation runs every kind of answer validation through the
+// runner and through CheckAnswer.
 func TestQuestionValidation(t *testing.T) {
 	f1, f10 := 1.0, 10.0
 	tests := []struct {
@@ -254,9 +256,17 @@ func TestQuestionValidation(t *testing.T) {
 		{"number at max is accepted", Validation{Type: ValidateNumber, Min: &f1, Max: &f10}, "10", "", mustNum("10")},
 		{"pattern must match the whole answer", Validation{Type: ValidatePattern, Pattern: `[A-Z]{3}-\d+`}, "ABC-12", "", NewText("ABC-12")},
 		{"pattern refuses a partial match", Validation{Type: ValidatePattern, Pattern: `[A-Z]{3}-\d+`}, "xABC-12", ReasonPattern, Value{}},
+		{"pattern refuses a longer answer", Validation{Type: ValidatePattern, Pattern: `[A-Z]{3}`}, "ABCD", ReasonPattern, Value{}},
+		{"number in range is trimmed", Validation{Type: ValidateNumber, Min: &f1, Max: &f10}, " 7 ", "", mustNum("7")},
+		{"email refuses a missing domain", Validation{Type: ValidateEmail}, "jane@", ReasonEmail, Value{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			// CheckAnswer, which the widget runs before sending, refuses
+			// exactly what the runner refuses.
+			if got := CheckAnswer(tt.v, tt.answer); got != tt.reason {
+				t.Errorf("CheckAnswer = %q, the runner's reason is %q", got, tt.reason)
+			}
 			p := mustCompile(t, flowOf(question(1, "x", tt.v, 2), end(2, "")))
 			st, _, err := p.Run(Env{}, State{}, Start(0, false))
 			if err != nil {

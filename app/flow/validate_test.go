@@ -2,6 +2,7 @@ package flow
 
 import (
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -315,5 +316,45 @@ func TestParsePath(t *testing.T) {
 		if got, err := parsePath(s); err == nil {
 			t.Errorf("parsePath(%q) = %v, want an error", s, got)
 		}
+	}
+}
+
+// A clone shares nothing with its original: changing every slice and
+// pointer of the clone leaves the original as it was.
+func TestCloneSharesNothing(t *testing.T) {
+	lo, hi := 1.0, 9.0
+	orig := flowOf(
+		question(1, "x", Validation{Type: ValidateNumber, Min: &lo, Max: &hi}, 2),
+		Step{Number: 2, Kind: KindChoice, Choice: &ChoiceStep{Options: []Option{{Label: "a", Next: 3}}}},
+		Step{Number: 3, Kind: KindCondition, Condition: &Condition{Match: MatchAll, True: 4, False: 4,
+			Criteria: []Criterion{crit(SourceUser, "email", OpOneOf, "", "a", "b")}}},
+		Step{Number: 4, Kind: KindCreateTicket, Ticket: &TicketStep{Summary: "s"}, Next: 5},
+		Step{Number: 5, Kind: KindRunbook, Runbook: &RunbookStep{Runbook: "rb", Success: 6, Failure: 6,
+			Outputs: []RunbookOutput{{Path: "a", Variable: "v", Type: TypeText}}}},
+		Step{Number: 6, Kind: KindTransfer, Transfer: &TransferStep{Fallback: 7}},
+		end(7, ""),
+	)
+	want := flowOf(orig.Steps...).Clone()
+	c := orig.Clone()
+	for i := range c.Steps {
+		s := &c.Steps[i]
+		s.Text = "changed"
+		switch s.Kind {
+		case KindQuestion:
+			*s.Question.Validation.Min, *s.Question.Validation.Max, s.Question.Variable = 0, 0, "y"
+		case KindChoice:
+			s.Choice.Options[0].Label = "z"
+		case KindCondition:
+			s.Condition.Criteria[0].Values[0], s.Condition.True = "z", 1
+		case KindCreateTicket:
+			s.Ticket.Summary = "z"
+		case KindRunbook:
+			s.Runbook.Outputs[0].Path = "z"
+		case KindTransfer:
+			s.Transfer.Fallback = 1
+		}
+	}
+	if !reflect.DeepEqual(orig, want) {
+		t.Fatalf("changing the clone changed the original:\n%+v\nwant\n%+v", orig, want)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"halochat/app/flow"
 	"halochat/app/protocol"
 	"halochat/backend/store"
+	"halochat/backend/tick"
 )
 
 // moveAttempts bounds the retries of a change that lost a race on the
@@ -433,14 +434,7 @@ func (s *Service) RunWorker(ctx context.Context, interval time.Duration) {
 	if interval <= 0 {
 		interval = time.Minute
 	}
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	tick.Every(ctx, interval, func(ctx context.Context) {
 		if _, err := s.EndIdleChats(ctx); err != nil && ctx.Err() == nil {
 			s.log.Warn("end idle chats", "err", err)
 		}
@@ -450,7 +444,7 @@ func (s *Service) RunWorker(ctx context.Context, interval time.Duration) {
 		if _, err := s.FallbackUnattended(ctx, UnattendedAfter); err != nil && ctx.Err() == nil {
 			s.log.Warn("fall back unattended chats", "err", err)
 		}
-	}
+	})
 }
 
 // EndIdleChats ends the chats idle for longer than IdleTimeout and

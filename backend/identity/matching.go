@@ -12,6 +12,7 @@ import (
 	"halochat/app/protocol"
 	"halochat/backend/secret"
 	"halochat/backend/store"
+	"halochat/backend/tick"
 )
 
 // Limits on ChatMatchingData.
@@ -164,9 +165,7 @@ func SweepExpired(ctx context.Context, st *store.Store, every time.Duration, log
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
+	sweep := func(ctx context.Context) {
 		for _, sweep := range []struct {
 			what string
 			del  func(context.Context, time.Time) (int64, error)
@@ -182,10 +181,7 @@ func SweepExpired(ctx context.Context, st *store.Store, every time.Duration, log
 				logger.Info("swept "+sweep.what, "deleted", n)
 			}
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
 	}
+	sweep(ctx)
+	tick.Every(ctx, every, sweep)
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"halochat/backend/tick"
 )
 
 // heartbeats pings every open websocket once per PingInterval and drops
@@ -65,16 +67,9 @@ func (h *heartbeats) remove(c *conn) {
 // run pings one slot a tick until ctx ends (Server.Close, which drops the
 // sockets).
 func (h *heartbeats) run(ctx context.Context) {
-	t := time.NewTicker(h.tick)
-	defer t.Stop()
 	slot := 0
 	var due []*conn
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	tick.Every(ctx, h.tick, func(ctx context.Context) {
 		// Sockets join the slots in turn (a burst of them is spread over
 		// the interval), so a socket's first ping comes within an
 		// interval of its joining, and then every interval.
@@ -89,7 +84,7 @@ func (h *heartbeats) run(ctx context.Context) {
 			go c.pingOnce(ctx, h.timeout)
 		}
 		clear(due)
-	}
+	})
 }
 
 // closeAll drops every socket and takes no more.

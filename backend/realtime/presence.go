@@ -2,9 +2,9 @@ package realtime
 
 import (
 	"context"
-	"time"
 
 	"halochat/backend/store"
+	"halochat/backend/tick"
 )
 
 // presenceEvery is how often a node tells the store it still holds its
@@ -14,14 +14,7 @@ const presenceEvery = store.PresenceTTL / 3
 // touchAgents keeps the agents connected to this node online until ctx
 // ends; if the node dies, they stop counting after store.PresenceTTL.
 func (s *Server) touchAgents(ctx context.Context) {
-	t := time.NewTicker(presenceEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	tick.Every(ctx, presenceEvery, func(ctx context.Context) {
 		s.agentMu.Lock()
 		ids := make([]int64, 0, len(s.agentConns))
 		for id := range s.agentConns {
@@ -31,5 +24,5 @@ func (s *Server) touchAgents(ctx context.Context) {
 		if err := s.cfg.Chats.TouchAgents(ctx, ids); err != nil && ctx.Err() == nil {
 			s.log.Warn("refresh agent presence", "err", err)
 		}
-	}
+	})
 }

@@ -26,6 +26,7 @@ import (
 	"halochat/backend/portal"
 	"halochat/backend/realtime"
 	"halochat/backend/store"
+	"halochat/backend/tick"
 	"halochat/backend/webapp"
 	"halochat/static"
 )
@@ -226,19 +227,12 @@ func frameAncestors(r *http.Request, st *store.Store, logger *slog.Logger) strin
 
 // sweep runs fn every interval until ctx ends, logging what it removed.
 func sweep(ctx context.Context, logger *slog.Logger, what string, every time.Duration, fn func(context.Context) (int64, error)) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			n, err := fn(ctx)
-			if err != nil {
-				logger.Warn("sweep "+what, "err", err)
-			} else if n > 0 {
-				logger.Info("swept "+what, "count", n)
-			}
+	tick.Every(ctx, every, func(ctx context.Context) {
+		n, err := fn(ctx)
+		if err != nil {
+			logger.Warn("sweep "+what, "err", err)
+		} else if n > 0 {
+			logger.Info("swept "+what, "count", n)
 		}
-	}
+	})
 }
