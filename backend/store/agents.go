@@ -48,47 +48,26 @@ func checkAgent(what string, a *Agent) error {
 // CreateAgent stores a new agent; the e-mail address is unique. An empty
 // presence means offline.
 func (s *Store) CreateAgent(ctx context.Context, a *Agent) error {
-	const what = "create agent"
-	if err := checkAgent(what, a); err != nil {
-		return err
-	}
-	a.CreatedAt = s.Now()
-	a.UpdatedAt = a.CreatedAt
-	return s.insert(ctx, what, a)
+	return create(ctx, s, "create agent", a, checkAgent)
 }
 
 // GetAgent returns the agent with that id.
 func (s *Store) GetAgent(ctx context.Context, id int64) (*Agent, error) {
-	return getOne[Agent](ctx, s.db, fmt.Sprintf("get agent %d", id), func(q *bun.SelectQuery) *bun.SelectQuery {
-		return q.Where("a.id = ?", id)
-	})
+	return getBy[Agent](ctx, s.db, fmt.Sprintf("get agent %d", id), "id", id)
 }
 
 // GetAgentByEmail returns the agent with that e-mail address (any case).
 func (s *Store) GetAgentByEmail(ctx context.Context, email string) (*Agent, error) {
 	email = NormalizeEmail(email)
-	what := fmt.Sprintf("get agent with e-mail %q", email)
-	if err := checkText(what, "email", email); err != nil {
-		return nil, err
-	}
-	return getOne[Agent](ctx, s.db, what, func(q *bun.SelectQuery) *bun.SelectQuery {
-		return q.Where("a.email = ?", email)
-	})
+	return getBy[Agent](ctx, s.db, fmt.Sprintf("get agent with e-mail %q", email), "email", email)
 }
 
 // ListAgents returns every agent by name.
 func (s *Store) ListAgents(ctx context.Context) ([]Agent, error) {
-	return list[Agent](ctx, s.db, "list agents", func(q *bun.SelectQuery) *bun.SelectQuery {
-		return q.Order("a.name", "a.id")
-	})
+	return list[Agent](ctx, s.db, "list agents", orderBy("a.name", "a.id"))
 }
 
 // UpdateAgent saves every field of a but its creation time.
 func (s *Store) UpdateAgent(ctx context.Context, a *Agent) error {
-	what := fmt.Sprintf("update agent %d", a.ID)
-	if err := checkAgent(what, a); err != nil {
-		return err
-	}
-	a.UpdatedAt = s.Now()
-	return s.updatePK(ctx, what, a, "created_at")
+	return update(ctx, s, fmt.Sprintf("update agent %d", a.ID), a, checkAgent)
 }

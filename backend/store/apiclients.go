@@ -42,51 +42,37 @@ func (c *APIClient) MayUseProfile(profileID string) bool {
 // CreateAPIClient stores a new API client; the client id is unique (an
 // empty one is generated).
 func (s *Store) CreateAPIClient(ctx context.Context, c *APIClient) error {
-	const what = "create API client"
 	if c.ClientID == "" {
 		c.ClientID = RandomID(16)
 	}
+	return create(ctx, s, "create API client", c, checkAPIClient)
+}
+
+func checkAPIClient(what string, c *APIClient) error {
 	if c.SecretHash == "" {
 		return invalid(what, "secret hash is empty")
 	}
-	c.CreatedAt = s.Now()
-	c.UpdatedAt = c.CreatedAt
-	return s.insert(ctx, what, c)
+	return nil
 }
 
 // GetAPIClient returns the API client with that id.
 func (s *Store) GetAPIClient(ctx context.Context, id int64) (*APIClient, error) {
-	return getOne[APIClient](ctx, s.db, fmt.Sprintf("get API client %d", id), func(q *bun.SelectQuery) *bun.SelectQuery {
-		return q.Where("ac.id = ?", id)
-	})
+	return getBy[APIClient](ctx, s.db, fmt.Sprintf("get API client %d", id), "id", id)
 }
 
 // GetAPIClientByClientID returns the API client with that client id.
 func (s *Store) GetAPIClientByClientID(ctx context.Context, clientID string) (*APIClient, error) {
-	what := fmt.Sprintf("get API client %q", clientID)
-	if err := checkText(what, "client id", clientID); err != nil {
-		return nil, err
-	}
-	return getOne[APIClient](ctx, s.db, what, func(q *bun.SelectQuery) *bun.SelectQuery {
-		return q.Where("ac.client_id = ?", clientID)
-	})
+	return getBy[APIClient](ctx, s.db, fmt.Sprintf("get API client %q", clientID), "client_id", clientID)
 }
 
 // ListAPIClients returns every API client by name.
 func (s *Store) ListAPIClients(ctx context.Context) ([]APIClient, error) {
-	return list[APIClient](ctx, s.db, "list API clients", func(q *bun.SelectQuery) *bun.SelectQuery {
-		return q.Order("ac.name", "ac.id")
-	})
+	return list[APIClient](ctx, s.db, "list API clients", orderBy("ac.name", "ac.id"))
 }
 
 // UpdateAPIClient saves every field of c but its creation time.
 func (s *Store) UpdateAPIClient(ctx context.Context, c *APIClient) error {
-	what := fmt.Sprintf("update API client %d", c.ID)
-	if c.SecretHash == "" {
-		return invalid(what, "secret hash is empty")
-	}
-	c.UpdatedAt = s.Now()
-	return s.updatePK(ctx, what, c, "created_at")
+	return update(ctx, s, fmt.Sprintf("update API client %d", c.ID), c, checkAPIClient)
 }
 
 // DeleteAPIClient deletes an API client.

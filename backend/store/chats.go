@@ -76,13 +76,7 @@ func checkChat(what string, c *Chat) error {
 
 // GetChat returns the chat with that id.
 func (s *Store) GetChat(ctx context.Context, id string) (*Chat, error) {
-	what := fmt.Sprintf("get chat %q", id)
-	if err := checkText(what, "id", id); err != nil {
-		return nil, err
-	}
-	return getOne[Chat](ctx, s.db, what, func(q *bun.SelectQuery) *bun.SelectQuery {
-		return q.Where("c.id = ?", id)
-	})
+	return getBy[Chat](ctx, s.db, fmt.Sprintf("get chat %q", id), "id", id)
 }
 
 func chatExists(ctx context.Context, db bun.IDB, what, chatID string) error {
@@ -128,19 +122,10 @@ func (s *Store) ListChats(ctx context.Context, f ChatFilter) ([]Chat, error) {
 
 // where adds f's conditions (not its page) to a query on chats (alias c).
 func (f ChatFilter) where(q *bun.SelectQuery) *bun.SelectQuery {
-	if f.Status != "" {
-		q = q.Where("c.status = ?", f.Status)
-	}
-	if f.ProfileID != "" {
-		q = q.Where("c.profile_id = ?", f.ProfileID)
-	}
-	if f.UserID != 0 {
-		q = q.Where("c.user_id = ?", f.UserID)
-	}
-	if f.AgentID != 0 {
-		q = q.Where("c.agent_id = ?", f.AgentID)
-	}
-	return q
+	q = whereIf(q, "c.status", f.Status)
+	q = whereIf(q, "c.profile_id", f.ProfileID)
+	q = whereIf(q, "c.user_id", f.UserID)
+	return whereIf(q, "c.agent_id", f.AgentID)
 }
 
 // IdleChats returns up to limit chats that have not ended and were last

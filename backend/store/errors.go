@@ -84,6 +84,15 @@ func checkText(what, field, s string) error {
 	return nil
 }
 
+// checkName refuses an empty name or one checkText refuses: flows,
+// profiles and ticket types are picked by their unique names.
+func checkName(what, name string) error {
+	if name == "" {
+		return invalid(what, "name is empty")
+	}
+	return checkText(what, "name", name)
+}
+
 // checkModel applies checkText to every string field (and every string in
 // a []string field) of the struct model points to. JSON columns are
 // encoded by encoding/json, which escapes NUL and replaces invalid UTF-8.

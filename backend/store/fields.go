@@ -85,20 +85,12 @@ func checkField(what string, f *CustomField) error {
 // CreateCustomField stores a new custom field; (entity, name) is unique.
 func (s *Store) CreateCustomField(ctx context.Context, f *CustomField) error {
 	defer s.config.invalidate()
-	const what = "create custom field"
-	if err := checkField(what, f); err != nil {
-		return err
-	}
-	f.CreatedAt = s.Now()
-	f.UpdatedAt = f.CreatedAt
-	return s.insert(ctx, what, f)
+	return create(ctx, s, "create custom field", f, checkField)
 }
 
 // GetCustomField returns the custom field with that id.
 func (s *Store) GetCustomField(ctx context.Context, id int64) (*CustomField, error) {
-	return getOne[CustomField](ctx, s.db, fmt.Sprintf("get custom field %d", id), func(q *bun.SelectQuery) *bun.SelectQuery {
-		return q.Where("cf.id = ?", id)
-	})
+	return getBy[CustomField](ctx, s.db, fmt.Sprintf("get custom field %d", id), "id", id)
 }
 
 // GetCustomFieldByName returns the entity's custom field with that database name.
@@ -133,12 +125,7 @@ func (s *Store) ListCustomFields(ctx context.Context, entity string) ([]CustomFi
 // UpdateCustomField saves every field of f but its entity and creation time.
 func (s *Store) UpdateCustomField(ctx context.Context, f *CustomField) error {
 	defer s.config.invalidate()
-	what := fmt.Sprintf("update custom field %d", f.ID)
-	if err := checkField(what, f); err != nil {
-		return err
-	}
-	f.UpdatedAt = s.Now()
-	return s.updatePK(ctx, what, f, "entity", "created_at")
+	return update(ctx, s, fmt.Sprintf("update custom field %d", f.ID), f, checkField, "entity")
 }
 
 // DeleteCustomField deletes a custom field and its stored values.

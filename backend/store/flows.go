@@ -70,49 +70,32 @@ type FlowStepRef struct {
 // CreateFlow stores a new flow with no version yet; the name must be unique.
 func (s *Store) CreateFlow(ctx context.Context, f *Flow) error {
 	defer s.config.invalidate()
-	const what = "create flow"
-	if f.Name == "" {
-		return invalid(what, "name is empty")
-	}
 	f.CurrentVersion = 0
-	f.CreatedAt = s.Now()
-	f.UpdatedAt = f.CreatedAt
-	return s.insert(ctx, what, f)
+	return create(ctx, s, "create flow", f, checkFlow)
 }
+
+func checkFlow(what string, f *Flow) error { return checkName(what, f.Name) }
 
 // GetFlow returns the flow with that id.
 func (s *Store) GetFlow(ctx context.Context, id int64) (*Flow, error) {
-	return getOne[Flow](ctx, s.db, fmt.Sprintf("get flow %d", id), func(q *bun.SelectQuery) *bun.SelectQuery {
-		return q.Where("f.id = ?", id)
-	})
+	return getBy[Flow](ctx, s.db, fmt.Sprintf("get flow %d", id), "id", id)
 }
 
 // GetFlowByName returns the flow with that name.
 func (s *Store) GetFlowByName(ctx context.Context, name string) (*Flow, error) {
-	what := fmt.Sprintf("get flow named %q", name)
-	if err := checkText(what, "name", name); err != nil {
-		return nil, err
-	}
-	return getOne[Flow](ctx, s.db, what, func(q *bun.SelectQuery) *bun.SelectQuery {
-		return q.Where("f.name = ?", name)
-	})
+	return getBy[Flow](ctx, s.db, fmt.Sprintf("get flow named %q", name), "name", name)
 }
 
 // ListFlows returns every flow by name.
 func (s *Store) ListFlows(ctx context.Context) ([]Flow, error) {
-	return list[Flow](ctx, s.db, "list flows", func(q *bun.SelectQuery) *bun.SelectQuery {
-		return q.Order("f.name")
-	})
+	return list[Flow](ctx, s.db, "list flows", orderBy("f.name"))
 }
 
 // RenameFlow changes a flow's name (unique).
 func (s *Store) RenameFlow(ctx context.Context, id int64, name string) error {
 	defer s.config.invalidate()
 	what := fmt.Sprintf("rename flow %d", id)
-	if name == "" {
-		return invalid(what, "name is empty")
-	}
-	if err := checkText(what, "name", name); err != nil {
+	if err := checkName(what, name); err != nil {
 		return err
 	}
 	res, err := s.execWrite(ctx, s.db.NewUpdate().Model((*Flow)(nil)).
@@ -139,9 +122,7 @@ func (s *Store) CreateFlowVersion(ctx context.Context, flowID, expected int64, d
 			Where("id = ?", flowID).Where("current_version = ?", expected).
 			Returning("current_version").Scan(ctx, &got)
 		if errors.Is(err, sql.ErrNoRows) {
-			cur, gerr := getOne[Flow](ctx, tx, what, func(q *bun.SelectQuery) *bun.SelectQuery {
-				return q.Where("f.id = ?", flowID)
-			})
+			cur, gerr := getBy[Flow](ctx, tx, what, "id", flowID)
 			if gerr != nil {
 				return gerr
 			}

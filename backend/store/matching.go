@@ -71,13 +71,7 @@ func (s *Store) CreateMatchingDataBatch(ctx context.Context, items []*MatchingDa
 
 // GetMatchingData returns an item whatever its state (used, expired).
 func (s *Store) GetMatchingData(ctx context.Context, guid string) (*MatchingData, error) {
-	what := fmt.Sprintf("get chat matching data %q", guid)
-	if err := checkText(what, "guid", guid); err != nil {
-		return nil, err
-	}
-	return getOne[MatchingData](ctx, s.db, what, func(q *bun.SelectQuery) *bun.SelectQuery {
-		return q.Where("md.guid = ?", guid)
-	})
+	return getBy[MatchingData](ctx, s.db, fmt.Sprintf("get chat matching data %q", guid), "guid", guid)
 }
 
 // UsableOn reports whether the item may be used on the chat profile.

@@ -48,8 +48,8 @@ const (
 )
 
 func checkProfile(what string, p *ChatProfile) error {
-	if p.Name == "" {
-		return invalid(what, "name is empty")
+	if err := checkName(what, p.Name); err != nil {
+		return err
 	}
 	return oneOf(what, "access", p.Access, AccessAgentsOnly, AccessPortal, AccessPortalAndExternal)
 }
@@ -58,60 +58,35 @@ func checkProfile(what string, p *ChatProfile) error {
 // (random); the name must be unique (ErrConflict).
 func (s *Store) CreateProfile(ctx context.Context, p *ChatProfile) error {
 	defer s.config.invalidate()
-	const what = "create chat profile"
-	if err := checkProfile(what, p); err != nil {
-		return err
-	}
 	if p.ID == "" {
 		p.ID = RandomID(profileIDBytes)
 	}
 	if p.Key == "" {
 		p.Key = RandomID(profileKeyBytes)
 	}
-	p.CreatedAt = s.Now()
-	p.UpdatedAt = p.CreatedAt
-	return s.insert(ctx, what, p)
+	return create(ctx, s, "create chat profile", p, checkProfile)
 }
 
 // GetProfile returns the chat profile with that id (the configId).
 func (s *Store) GetProfile(ctx context.Context, id string) (*ChatProfile, error) {
-	what := fmt.Sprintf("get chat profile %q", id)
-	if err := checkText(what, "id", id); err != nil {
-		return nil, err
-	}
-	return getOne[ChatProfile](ctx, s.db, what, func(q *bun.SelectQuery) *bun.SelectQuery {
-		return q.Where("cp.id = ?", id)
-	})
+	return getBy[ChatProfile](ctx, s.db, fmt.Sprintf("get chat profile %q", id), "id", id)
 }
 
 // GetProfileByName returns the chat profile with that name.
 func (s *Store) GetProfileByName(ctx context.Context, name string) (*ChatProfile, error) {
-	what := fmt.Sprintf("get chat profile named %q", name)
-	if err := checkText(what, "name", name); err != nil {
-		return nil, err
-	}
-	return getOne[ChatProfile](ctx, s.db, what, func(q *bun.SelectQuery) *bun.SelectQuery {
-		return q.Where("cp.name = ?", name)
-	})
+	return getBy[ChatProfile](ctx, s.db, fmt.Sprintf("get chat profile named %q", name), "name", name)
 }
 
 // ListProfiles returns every chat profile by name.
 func (s *Store) ListProfiles(ctx context.Context) ([]ChatProfile, error) {
-	return list[ChatProfile](ctx, s.db, "list chat profiles", func(q *bun.SelectQuery) *bun.SelectQuery {
-		return q.Order("cp.name")
-	})
+	return list[ChatProfile](ctx, s.db, "list chat profiles", orderBy("cp.name"))
 }
 
 // UpdateProfile saves every field of p but its key (see
 // RegenerateProfileKey) and creation time; ErrNotFound when p.ID is unknown.
 func (s *Store) UpdateProfile(ctx context.Context, p *ChatProfile) error {
 	defer s.config.invalidate()
-	what := fmt.Sprintf("update chat profile %q", p.ID)
-	if err := checkProfile(what, p); err != nil {
-		return err
-	}
-	p.UpdatedAt = s.Now()
-	return s.updatePK(ctx, what, p, "config_key", "created_at")
+	return update(ctx, s, fmt.Sprintf("update chat profile %q", p.ID), p, checkProfile, "config_key")
 }
 
 // RegenerateProfileKey gives the profile a new random key and returns it.

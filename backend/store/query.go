@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -51,6 +52,21 @@ func getOne[T any](ctx context.Context, db bun.IDB, what string, where func(*bun
 	return v, nil
 }
 
+// getBy returns the row of T whose column col holds v: the look-up by id,
+// name or key every table has. A text v is checked first (checkText,
+// naming the column): PostgreSQL fails on a NUL byte where SQLite finds
+// nothing, and both must answer ErrInvalid alike.
+func getBy[T any](ctx context.Context, db bun.IDB, what, col string, v any) (*T, error) {
+	if text, ok := v.(string); ok {
+		if err := checkText(what, strings.ReplaceAll(col, "_", " "), text); err != nil {
+			return nil, err
+		}
+	}
+	return getOne[T](ctx, db, what, func(q *bun.SelectQuery) *bun.SelectQuery {
+		return q.Where("?TableAlias.? = ?", bun.Ident(col), v)
+	})
+}
+
 // list selects the rows of T that where selects, in its order.
 func list[T any](ctx context.Context, db bun.IDB, what string, where func(*bun.SelectQuery) *bun.SelectQuery) ([]T, error) {
 	var out []T
@@ -65,6 +81,21 @@ func list[T any](ctx context.Context, db bun.IDB, what string, where func(*bun.S
 		utcTimes(&out[i])
 	}
 	return out, nil
+}
+
+// orderBy is list's where for every row, in the order of cols.
+func orderBy(cols ...string) func(*bun.SelectQuery) *bun.SelectQuery {
+	return func(q *bun.SelectQuery) *bun.SelectQuery { return q.Order(cols...) }
+}
+
+// whereIf adds "col = v" to q unless v is the zero value: a filter's zero
+// fields do not filter.
+func whereIf[V comparable](q *bun.SelectQuery, col string, v V) *bun.SelectQuery {
+	var zero V
+	if v == zero {
+		return q
+	}
+	return q.Where(col+" = ?", v)
 }
 
 // insert inserts model (filling its autoincrement id) with db, which is
@@ -86,24 +117,63 @@ func (s *Store) insert(ctx context.Context, what string, model any) error {
 	return wrap(err, what)
 }
 
-// updatePK updates the row of model by primary key, all columns but except;
-// ErrNotFound when no row has that key.
-func (s *Store) updatePK(ctx context.Context, what string, model any, except ...string) error {
-	if err := checkModel(what, model); err != nil {
+// create inserts a new row once check (nil: none) accepts it, its
+// CreatedAt and UpdatedAt set from one clock reading: the admin API's
+// tables (profiles, flows, fields, agents…) all keep both times, and a
+// new row's two are equal.
+func create[T any](ctx context.Context, s *Store, what string, row *T, check func(string, *T) error) error {
+	if check != nil {
+		if err := check(what, row); err != nil {
+			return err
+		}
+	}
+	stamp(row, s.Now(), "CreatedAt", "UpdatedAt")
+	return s.insert(ctx, what, row)
+}
+
+// update saves every column of row but created_at and except, by primary
+// key, once check (nil: none) accepts it, with UpdatedAt set to now;
+// ErrNotFound when no row has that key. It is create's counterpart: the
+// admin API saves a whole row back.
+func update[T any](ctx context.Context, s *Store, what string, row *T, check func(string, *T) error, except ...string) error {
+	if check != nil {
+		if err := check(what, row); err != nil {
+			return err
+		}
+	}
+	stamp(row, s.Now(), "UpdatedAt")
+	if err := checkModel(what, row); err != nil {
 		return err
 	}
-	q := s.db.NewUpdate().Model(model).WherePK()
-	if len(except) > 0 {
-		q = q.ExcludeColumn(except...)
-	}
+	q := s.db.NewUpdate().Model(row).WherePK().ExcludeColumn(append(except, "created_at")...)
 	res, err := s.execWrite(ctx, q)
 	return affected(res, err, what)
 }
 
+// stamp sets the time.Time fields named of the struct row points to. Every
+// model create and update take has CreatedAt and UpdatedAt; a name it
+// lacks panics, at the first test that stores one.
+func stamp(row any, now time.Time, fields ...string) {
+	v := reflect.ValueOf(row).Elem()
+	for _, f := range fields {
+		v.FieldByName(f).Set(reflect.ValueOf(now))
+	}
+}
+
+// deleteRows deletes the rows of T selected by where and says how many
+// went: the sweeps of expired rows, and deletes that may find nothing.
+func deleteRows[T any](ctx context.Context, s *Store, what string, where string, args ...any) (int64, error) {
+	res, err := s.execWrite(ctx, s.db.NewDelete().Model((*T)(nil)).Where(where, args...))
+	return rowsAffected(res, err, what)
+}
+
 // deleteWhere deletes the rows of T selected by where; ErrNotFound when none.
 func deleteWhere[T any](ctx context.Context, s *Store, what string, where string, args ...any) error {
-	res, err := s.execWrite(ctx, s.db.NewDelete().Model((*T)(nil)).Where(where, args...))
-	return affected(res, err, what)
+	n, err := deleteRows[T](ctx, s, what, where, args...)
+	if err == nil && n == 0 {
+		return fmt.Errorf("%s: %w", what, ErrNotFound)
+	}
+	return err
 }
 
 // affected turns an Exec result into ErrNotFound when no row was touched.

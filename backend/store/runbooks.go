@@ -35,44 +35,27 @@ func checkRunbook(what string, r *Runbook) error {
 	if r.TimeoutMS < 0 {
 		return invalid(what, "timeout is negative")
 	}
+	if r.Secret == "" {
+		return invalid(what, "secret is empty")
+	}
 	return nil
 }
 
 // CreateRunbook stores a runbook; its id is unique (ErrConflict). An
 // empty secret is generated.
 func (s *Store) CreateRunbook(ctx context.Context, r *Runbook) error {
-	const what = "create runbook"
-	if err := checkRunbook(what, r); err != nil {
-		return err
-	}
 	if r.Secret == "" {
 		r.Secret = RandomID(32)
 	}
-	r.CreatedAt = s.Now()
-	r.UpdatedAt = r.CreatedAt
-	return s.insert(ctx, what, r)
+	return create(ctx, s, "create runbook", r, checkRunbook)
 }
 
 // GetRunbook returns the runbook with that id.
 func (s *Store) GetRunbook(ctx context.Context, id string) (*Runbook, error) {
-	what := fmt.Sprintf("get runbook %q", id)
-	if err := checkText(what, "id", id); err != nil {
-		return nil, err
-	}
-	return getOne[Runbook](ctx, s.db, what, func(q *bun.SelectQuery) *bun.SelectQuery {
-		return q.Where("rb.id = ?", id)
-	})
+	return getBy[Runbook](ctx, s.db, fmt.Sprintf("get runbook %q", id), "id", id)
 }
 
 // UpdateRunbook saves every field of r but its creation time.
 func (s *Store) UpdateRunbook(ctx context.Context, r *Runbook) error {
-	what := fmt.Sprintf("update runbook %q", r.ID)
-	if err := checkRunbook(what, r); err != nil {
-		return err
-	}
-	if r.Secret == "" {
-		return invalid(what, "secret is empty")
-	}
-	r.UpdatedAt = s.Now()
-	return s.updatePK(ctx, what, r, "created_at")
+	return update(ctx, s, fmt.Sprintf("update runbook %q", r.ID), r, checkRunbook)
 }

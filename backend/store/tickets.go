@@ -94,9 +94,7 @@ func (s *Store) CreateTicket(ctx context.Context, t *Ticket, values []TicketFiel
 
 // GetTicket returns the ticket with that id.
 func (s *Store) GetTicket(ctx context.Context, id int64) (*Ticket, error) {
-	return getOne[Ticket](ctx, s.db, fmt.Sprintf("get ticket %d", id), func(q *bun.SelectQuery) *bun.SelectQuery {
-		return q.Where("t.id = ?", id)
-	})
+	return getBy[Ticket](ctx, s.db, fmt.Sprintf("get ticket %d", id), "id", id)
 }
 
 // TicketFieldValues returns a ticket's custom field values with their
@@ -126,15 +124,9 @@ func (s *Store) ListTickets(ctx context.Context, f TicketFilter) ([]Ticket, erro
 		return nil, err
 	}
 	return list[Ticket](ctx, s.db, what, func(q *bun.SelectQuery) *bun.SelectQuery {
-		if f.UserID != 0 {
-			q = q.Where("t.user_id = ?", f.UserID)
-		}
-		if f.ChatID != "" {
-			q = q.Where("t.chat_id = ?", f.ChatID)
-		}
-		if f.Status != "" {
-			q = q.Where("t.status = ?", f.Status)
-		}
+		q = whereIf(q, "t.user_id", f.UserID)
+		q = whereIf(q, "t.chat_id", f.ChatID)
+		q = whereIf(q, "t.status", f.Status)
 		return Page{Offset: f.Offset, Limit: f.Limit}.apply(q.OrderExpr("t.id DESC"))
 	})
 }
@@ -191,48 +183,29 @@ type ticketTypeField struct {
 
 // CreateTicketType stores a new ticket type; the name is unique.
 func (s *Store) CreateTicketType(ctx context.Context, t *TicketType) error {
-	const what = "create ticket type"
-	if t.Name == "" {
-		return invalid(what, "name is empty")
-	}
-	t.CreatedAt = s.Now()
-	t.UpdatedAt = t.CreatedAt
-	return s.insert(ctx, what, t)
+	return create(ctx, s, "create ticket type", t, checkTicketType)
 }
+
+func checkTicketType(what string, t *TicketType) error { return checkName(what, t.Name) }
 
 // GetTicketType returns the ticket type with that id.
 func (s *Store) GetTicketType(ctx context.Context, id int64) (*TicketType, error) {
-	return getOne[TicketType](ctx, s.db, fmt.Sprintf("get ticket type %d", id), func(q *bun.SelectQuery) *bun.SelectQuery {
-		return q.Where("tt.id = ?", id)
-	})
+	return getBy[TicketType](ctx, s.db, fmt.Sprintf("get ticket type %d", id), "id", id)
 }
 
 // GetTicketTypeByName returns the ticket type with that name.
 func (s *Store) GetTicketTypeByName(ctx context.Context, name string) (*TicketType, error) {
-	what := fmt.Sprintf("get ticket type named %q", name)
-	if err := checkText(what, "name", name); err != nil {
-		return nil, err
-	}
-	return getOne[TicketType](ctx, s.db, what, func(q *bun.SelectQuery) *bun.SelectQuery {
-		return q.Where("tt.name = ?", name)
-	})
+	return getBy[TicketType](ctx, s.db, fmt.Sprintf("get ticket type named %q", name), "name", name)
 }
 
 // ListTicketTypes returns every ticket type by name.
 func (s *Store) ListTicketTypes(ctx context.Context) ([]TicketType, error) {
-	return list[TicketType](ctx, s.db, "list ticket types", func(q *bun.SelectQuery) *bun.SelectQuery {
-		return q.Order("tt.name")
-	})
+	return list[TicketType](ctx, s.db, "list ticket types", orderBy("tt.name"))
 }
 
 // UpdateTicketType renames a ticket type.
 func (s *Store) UpdateTicketType(ctx context.Context, t *TicketType) error {
-	what := fmt.Sprintf("update ticket type %d", t.ID)
-	if t.Name == "" {
-		return invalid(what, "name is empty")
-	}
-	t.UpdatedAt = s.Now()
-	return s.updatePK(ctx, what, t, "created_at")
+	return update(ctx, s, fmt.Sprintf("update ticket type %d", t.ID), t, checkTicketType)
 }
 
 // DeleteTicketType deletes a ticket type; ErrConflict while a profile or a
@@ -246,9 +219,7 @@ func (s *Store) DeleteTicketType(ctx context.Context, id int64) error {
 func (s *Store) SetTicketTypeFields(ctx context.Context, typeID int64, fieldIDs []int64) error {
 	what := fmt.Sprintf("assign fields to ticket type %d", typeID)
 	return s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		if _, err := getOne[TicketType](ctx, tx, what, func(q *bun.SelectQuery) *bun.SelectQuery {
-			return q.Where("tt.id = ?", typeID)
-		}); err != nil {
+		if _, err := getBy[TicketType](ctx, tx, what, "id", typeID); err != nil {
 			return err
 		}
 		if _, err := tx.NewDelete().Model((*ticketTypeField)(nil)).Where("ticket_type_id = ?", typeID).Exec(ctx); err != nil {

@@ -36,10 +36,8 @@ type User struct {
 func (s *Store) CreateUser(ctx context.Context, u *User) error {
 	const what = "create user"
 	u.Email = NormalizeEmail(u.Email)
-	u.CreatedAt = s.Now()
-	u.UpdatedAt = u.CreatedAt
 	if s.dialect != DialectPostgres {
-		return s.insert(ctx, what, u)
+		return create(ctx, s, what, u, nil)
 	}
 	// PostgreSQL: one prepared statement committed through the batcher,
 	// with the chat starts and messages of the moment (a chat start
@@ -47,7 +45,7 @@ func (s *Store) CreateUser(ctx context.Context, u *User) error {
 	if err := checkModel(what, u); err != nil {
 		return err
 	}
-	u.CreatedAt = u.CreatedAt.UTC().Truncate(time.Microsecond)
+	u.CreatedAt = s.Now()
 	u.UpdatedAt = u.CreatedAt
 	st := batchStmt{sql: `INSERT INTO users (external_id, email, username, first_name, last_name, phone,
 	password_hash, disabled, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id`,
@@ -60,38 +58,26 @@ func (s *Store) CreateUser(ctx context.Context, u *User) error {
 
 // GetUser returns the user with that id.
 func (s *Store) GetUser(ctx context.Context, id int64) (*User, error) {
-	return getOne[User](ctx, s.db, fmt.Sprintf("get user %d", id), func(q *bun.SelectQuery) *bun.SelectQuery {
-		return q.Where("u.id = ?", id)
-	})
+	return getBy[User](ctx, s.db, fmt.Sprintf("get user %d", id), "id", id)
 }
 
 // GetUserByExternalID returns the user with that external id.
 func (s *Store) GetUserByExternalID(ctx context.Context, externalID string) (*User, error) {
 	what := fmt.Sprintf("get user with external id %q", externalID)
-	if err := checkText(what, "external id", externalID); err != nil {
-		return nil, err
-	}
-	if externalID == "" {
+	if externalID == "" { // stored as NULL: no user has it
 		return nil, fmt.Errorf("%s: %w", what, ErrNotFound)
 	}
-	return getOne[User](ctx, s.db, what, func(q *bun.SelectQuery) *bun.SelectQuery {
-		return q.Where("u.external_id = ?", externalID)
-	})
+	return getBy[User](ctx, s.db, what, "external_id", externalID)
 }
 
 // GetUserByEmail returns the user with that e-mail address (any case).
 func (s *Store) GetUserByEmail(ctx context.Context, email string) (*User, error) {
 	email = NormalizeEmail(email)
 	what := fmt.Sprintf("get user with e-mail %q", email)
-	if err := checkText(what, "email", email); err != nil {
-		return nil, err
-	}
-	if email == "" {
+	if email == "" { // stored as NULL: no user has it
 		return nil, fmt.Errorf("%s: %w", what, ErrNotFound)
 	}
-	return getOne[User](ctx, s.db, what, func(q *bun.SelectQuery) *bun.SelectQuery {
-		return q.Where("u.email = ?", email)
-	})
+	return getBy[User](ctx, s.db, what, "email", email)
 }
 
 // usersByExternalIDOrEmail is UsersByExternalIDOrEmail's query on
@@ -185,6 +171,5 @@ func (s *Store) ListUsers(ctx context.Context, page Page) ([]User, error) {
 // UpdateUser saves every field of u but its creation time.
 func (s *Store) UpdateUser(ctx context.Context, u *User) error {
 	u.Email = NormalizeEmail(u.Email)
-	u.UpdatedAt = s.Now()
-	return s.updatePK(ctx, fmt.Sprintf("update user %d", u.ID), u, "created_at")
+	return update(ctx, s, fmt.Sprintf("update user %d", u.ID), u, nil)
 }
