@@ -18,36 +18,23 @@ type AgentSession struct {
 	ExpiresAt time.Time `bun:"expires_at"`
 }
 
-// CreateAgentSession stores a session.
+// CreateAgentSession stores a session; ErrConflict when the agent does
+// not exist.
 func (s *Store) CreateAgentSession(ctx context.Context, sess *AgentSession) error {
-	sess.CreatedAt = s.Now()
-	sess.ExpiresAt = sess.ExpiresAt.UTC()
-	if _, err := s.db.NewInsert().Model(sess).Exec(ctx); err != nil {
-		return wrap(err, fmt.Sprintf("create a session for agent %d", sess.AgentID))
-	}
-	return nil
+	return createCredential(ctx, s, fmt.Sprintf("create a session for agent %d", sess.AgentID),
+		sess, sess.TokenHash, &sess.CreatedAt, &sess.ExpiresAt)
 }
 
 // AgentBySession returns the enabled agent holding an unexpired session
 // with this token hash (ErrNotFound otherwise).
 func (s *Store) AgentBySession(ctx context.Context, tokenHash string, now time.Time) (*Agent, error) {
-	var a Agent
-	err := s.db.NewSelect().Model(&a).
-		Join("JOIN agent_sessions AS ases ON ases.agent_id = a.id").
-		Where("ases.token_hash = ?", tokenHash).
-		Where("ases.expires_at > ?", now.UTC()).
-		Where("a.disabled = ?", false).
-		Limit(1).Scan(ctx)
-	if err != nil {
-		return nil, wrap(err, "find the session's agent")
-	}
-	return &a, nil
+	return credentialOwner[Agent](ctx, s, "find the session's agent", "agent_sessions", "agent_id", tokenHash, now)
 }
 
 // DeleteAgentSession ends a session (no error if it is gone already).
 func (s *Store) DeleteAgentSession(ctx context.Context, tokenHash string) error {
-	_, err := s.db.NewDelete().Model((*AgentSession)(nil)).Where("token_hash = ?", tokenHash).Exec(ctx)
-	return wrap(err, "delete a session")
+	_, err := deleteRows[AgentSession](ctx, s, "delete a session", "token_hash = ?", tokenHash)
+	return err
 }
 
 // APIToken is an access token issued to an API client; only its hash is kept.
@@ -60,44 +47,28 @@ type APIToken struct {
 	ExpiresAt   time.Time `bun:"expires_at"`
 }
 
-// CreateAPIToken stores an access token.
+// CreateAPIToken stores an access token; ErrConflict when the client does
+// not exist.
 func (s *Store) CreateAPIToken(ctx context.Context, tok *APIToken) error {
-	tok.CreatedAt = s.Now()
-	tok.ExpiresAt = tok.ExpiresAt.UTC()
-	if _, err := s.db.NewInsert().Model(tok).Exec(ctx); err != nil {
-		return wrap(err, fmt.Sprintf("create a token for API client %d", tok.APIClientID))
-	}
-	return nil
+	return createCredential(ctx, s, fmt.Sprintf("create a token for API client %d", tok.APIClientID),
+		tok, tok.TokenHash, &tok.CreatedAt, &tok.ExpiresAt)
 }
 
 // APIClientByToken returns the enabled client holding an unexpired token
 // with this hash (ErrNotFound otherwise).
 func (s *Store) APIClientByToken(ctx context.Context, tokenHash string, now time.Time) (*APIClient, error) {
-	var c APIClient
-	err := s.db.NewSelect().Model(&c).
-		Join("JOIN api_tokens AS atok ON atok.api_client_id = ac.id").
-		Where("atok.token_hash = ?", tokenHash).
-		Where("atok.expires_at > ?", now.UTC()).
-		Where("ac.disabled = ?", false).
-		Limit(1).Scan(ctx)
-	if err != nil {
-		return nil, wrap(err, "find the token's API client")
-	}
-	return &c, nil
+	return credentialOwner[APIClient](ctx, s, "find the token's API client", "api_tokens", "api_client_id", tokenHash, now)
 }
 
 // DeleteExpiredAuth deletes expired sessions and tokens.
 func (s *Store) DeleteExpiredAuth(ctx context.Context, now time.Time) (int64, error) {
-	var total int64
-	for _, m := range []any{(*AgentSession)(nil), (*APIToken)(nil)} {
-		res, err := s.db.NewDelete().Model(m).Where("expires_at <= ?", now.UTC()).Exec(ctx)
-		if err != nil {
-			return total, wrap(err, "delete expired sessions and tokens")
-		}
-		n, _ := res.RowsAffected()
-		total += n
+	const what = "delete expired sessions and tokens"
+	sessions, err := deleteRows[AgentSession](ctx, s, what, "expires_at <= ?", now.UTC())
+	if err != nil {
+		return 0, err
 	}
-	return total, nil
+	tokens, err := deleteRows[APIToken](ctx, s, what, "expires_at <= ?", now.UTC())
+	return sessions + tokens, err
 }
 
 // PortalSession is a logged-in portal user's session; only the token's
@@ -114,50 +85,62 @@ type PortalSession struct {
 // CreatePortalSession stores a session; ErrConflict when the user does
 // not exist.
 func (s *Store) CreatePortalSession(ctx context.Context, sess *PortalSession) error {
-	what := fmt.Sprintf("create a portal session for user %d", sess.UserID)
-	if sess.TokenHash == "" {
-		return invalid(what, "token hash is empty")
-	}
-	sess.CreatedAt = s.Now()
-	sess.ExpiresAt = sess.ExpiresAt.UTC()
-	_, err := s.execWrite(ctx, s.db.NewInsert().Model(sess))
-	return wrap(err, what)
+	return createCredential(ctx, s, fmt.Sprintf("create a portal session for user %d", sess.UserID),
+		sess, sess.TokenHash, &sess.CreatedAt, &sess.ExpiresAt)
 }
 
 // UserBySession returns the enabled user holding an unexpired portal
 // session with this token hash (ErrNotFound otherwise).
 func (s *Store) UserBySession(ctx context.Context, tokenHash string, now time.Time) (*User, error) {
-	const what = "find the portal session's user"
-	if err := checkText(what, "token hash", tokenHash); err != nil {
-		return nil, err
-	}
-	return getOne[User](ctx, s.db, what, func(q *bun.SelectQuery) *bun.SelectQuery {
-		return q.Join("JOIN portal_sessions AS psess ON psess.user_id = u.id").
-			Where("psess.token_hash = ?", tokenHash).
-			Where("psess.expires_at > ?", now.UTC()).
-			Where("u.disabled = ?", false)
-	})
+	return credentialOwner[User](ctx, s, "find the portal session's user", "portal_sessions", "user_id", tokenHash, now)
 }
 
 // DeletePortalSession ends a session (no error if it is gone already).
 func (s *Store) DeletePortalSession(ctx context.Context, tokenHash string) error {
-	_, err := s.execWrite(ctx, s.db.NewDelete().Model((*PortalSession)(nil)).Where("token_hash = ?", tokenHash))
-	return wrap(err, "delete a portal session")
+	_, err := deleteRows[PortalSession](ctx, s, "delete a portal session", "token_hash = ?", tokenHash)
+	return err
 }
 
 // DeletePortalSessionsOf ends every session of a user (disabled, or a
 // new password).
 func (s *Store) DeletePortalSessionsOf(ctx context.Context, userID int64) error {
-	_, err := s.execWrite(ctx, s.db.NewDelete().Model((*PortalSession)(nil)).Where("user_id = ?", userID))
-	return wrap(err, fmt.Sprintf("delete the portal sessions of user %d", userID))
+	_, err := deleteRows[PortalSession](ctx, s, fmt.Sprintf("delete the portal sessions of user %d", userID), "user_id = ?", userID)
+	return err
 }
 
 // DeleteExpiredPortalSessions deletes expired portal sessions.
 func (s *Store) DeleteExpiredPortalSessions(ctx context.Context, now time.Time) (int64, error) {
-	res, err := s.execWrite(ctx, s.db.NewDelete().Model((*PortalSession)(nil)).Where("expires_at <= ?", now.UTC()))
-	if err != nil {
-		return 0, wrap(err, "delete expired portal sessions")
+	return deleteRows[PortalSession](ctx, s, "delete expired portal sessions", "expires_at <= ?", now.UTC())
+}
+
+// The three kinds of bearer credential (agent sessions, API tokens, portal
+// sessions) are tables of their own, each with its owner's foreign key,
+// but they are kept, found and swept alike: only the token's hash is
+// stored, and a credential counts until it expires or its owner is
+// disabled.
+
+// createCredential stores row, a credential with that token hash, its
+// creation time now and its expiry in UTC. An empty hash is refused: it
+// would be one credential shared by every caller that failed to make one.
+func createCredential(ctx context.Context, s *Store, what string, row any, tokenHash string, createdAt, expiresAt *time.Time) error {
+	if tokenHash == "" {
+		return invalid(what, "token hash is empty")
 	}
-	n, _ := res.RowsAffected()
-	return n, nil
+	*createdAt, *expiresAt = s.Now(), expiresAt.UTC()
+	return s.insert(ctx, what, row)
+}
+
+// credentialOwner returns the enabled owner (an Agent, APIClient or User:
+// T, whose table has a disabled column) of the unexpired credential of
+// table with this token hash; column names the owner's id in table.
+func credentialOwner[T any](ctx context.Context, s *Store, what, table, column, tokenHash string, now time.Time) (*T, error) {
+	if err := checkText(what, "token hash", tokenHash); err != nil {
+		return nil, err
+	}
+	return getOne[T](ctx, s.db, what, func(q *bun.SelectQuery) *bun.SelectQuery {
+		return q.Join("JOIN ? AS cred ON cred.? = ?TableAlias.id", bun.Ident(table), bun.Ident(column)).
+			Where("cred.token_hash = ?", tokenHash).
+			Where("cred.expires_at > ?", now.UTC()).
+			Where("?TableAlias.disabled = ?", false)
+	})
 }

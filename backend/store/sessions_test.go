@@ -63,3 +63,54 @@ func TestPortalSessions(t *testing.T) {
 		check("all of ann's ended", map[string]int64{"ann-2": 0})
 	})
 }
+
+// Agent sessions, API tokens and portal sessions are kept and found
+// alike: a credential finds its owner until it expires, an empty hash or
+// an unknown owner is refused, a hash with a NUL byte is invalid on both
+// databases, and the sweep removes the expired ones.
+func TestCredentials(t *testing.T) {
+	forEachDB(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		now := s.Now()
+		ag := &Agent{Email: "cred@agents.test", Role: RoleAgent}
+		ac := &APIClient{Name: "cred", SecretHash: "h"}
+		u := &User{Email: "cred@users.test"}
+		must(t, s.CreateAgent(ctx, ag))
+		must(t, s.CreateAPIClient(ctx, ac))
+		must(t, s.CreateUser(ctx, u))
+		credentialCase(t, now, ag.ID, func(hash string, id int64, exp time.Time) error {
+			return s.CreateAgentSession(ctx, &AgentSession{TokenHash: hash, AgentID: id, ExpiresAt: exp})
+		}, func(hash string) (*Agent, error) { return s.AgentBySession(ctx, hash, now) }, func(a *Agent) int64 { return a.ID })
+		credentialCase(t, now, ac.ID, func(hash string, id int64, exp time.Time) error {
+			return s.CreateAPIToken(ctx, &APIToken{TokenHash: hash, APIClientID: id, ExpiresAt: exp})
+		}, func(hash string) (*APIClient, error) { return s.APIClientByToken(ctx, hash, now) }, func(c *APIClient) int64 { return c.ID })
+		credentialCase(t, now, u.ID, func(hash string, id int64, exp time.Time) error {
+			return s.CreatePortalSession(ctx, &PortalSession{TokenHash: hash, UserID: id, ExpiresAt: exp})
+		}, func(hash string) (*User, error) { return s.UserBySession(ctx, hash, now) }, func(u *User) int64 { return u.ID })
+		if n, err := s.DeleteExpiredAuth(ctx, now); err != nil || n != 2 {
+			t.Errorf("DeleteExpiredAuth = %d, %v; want the expired agent session and API token", n, err)
+		}
+		if n, err := s.DeleteExpiredPortalSessions(ctx, now); err != nil || n != 1 {
+			t.Errorf("DeleteExpiredPortalSessions = %d, %v; want the expired portal session", n, err)
+		}
+	})
+}
+
+// credentialCase stores a live and an expired credential (at now) for
+// owner with create, and checks what find answers for them and for bad
+// hashes.
+func credentialCase[T any](t *testing.T, now time.Time, owner int64, create func(hash string, owner int64, expires time.Time) error,
+	find func(hash string) (*T, error), id func(*T) int64) {
+	t.Helper()
+	must(t, create("live", owner, now.Add(time.Hour)))
+	must(t, create("old", owner, now.Add(-time.Minute)))
+	wantErr(t, create("", owner, now.Add(time.Hour)), ErrInvalid)
+	wantErr(t, create("ghost", 999999, now.Add(time.Hour)), ErrConflict)
+	if got, err := find("live"); err != nil || id(got) != owner {
+		t.Errorf("%T of the live credential: %+v, %v; want %d", got, got, err, owner)
+	}
+	for hash, want := range map[string]error{"old": ErrNotFound, "nosuch": ErrNotFound, "a\x00b": ErrInvalid} {
+		_, err := find(hash)
+		wantErr(t, err, want)
+	}
+}
