@@ -103,7 +103,7 @@ func (h *Handler) start(w http.ResponseWriter, r *http.Request) {
 			Message: "chat starts must come from the chat service's own origin (the widget)"})
 		return
 	}
-	if ok, wait := h.starts.Allow(httpx.ClientIP(r)); !ok {
+	if ok, wait := h.starts.Allow(httpx.ClientKey(r)); !ok {
 		httpx.WriteRateLimited(w, wait, "too many chat starts from this address")
 		return
 	}

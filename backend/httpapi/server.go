@@ -29,6 +29,8 @@ type Config struct {
 	// Mounts add the routes of other packages (the chat runtime, the
 	// REST API) to the service's mux.
 	Mounts []func(mux *http.ServeMux)
+	// HSTS, when set, is the Strict-Transport-Security of every answer.
+	HSTS string
 }
 
 // New returns the service's root handler.
@@ -69,7 +71,7 @@ func New(cfg Config) http.Handler {
 	for _, mount := range cfg.Mounts {
 		mount(mux)
 	}
-	return logRequests(cfg.Logger, secureHeaders(mux))
+	return logRequests(cfg.Logger, secureHeaders(cfg.HSTS, mux))
 }
 
 // APIPolicy is the Content-Security-Policy of every answer that is not a
@@ -77,18 +79,26 @@ func New(cfg Config) http.Handler {
 // from it, nothing may frame it.
 const APIPolicy = "default-src 'none'; frame-ancestors 'none'"
 
+// HSTS is the Strict-Transport-Security of a production service: a
+// year, subdomains included (a browser that once reached the service over
+// https never tries plain http to it, so a network attacker cannot strip
+// the TLS).
+const HSTS = "max-age=31536000; includeSubDomains"
+
 // secureHeaders adds the security headers a handler did not set itself:
-// X-Content-Type-Options, Referrer-Policy, and APIPolicy on JSON, HTML and
-// plain-text answers. (Scripts, styles and the wasm keep no CSP: a CSP on
-// a worker script would govern the worker.)
-func secureHeaders(next http.Handler) http.Handler {
+// X-Content-Type-Options, Referrer-Policy, Strict-Transport-Security when
+// hsts is set, and APIPolicy on JSON, HTML and plain-text answers.
+// (Scripts, styles and the wasm keep no CSP: a CSP on a worker script
+// would govern the worker.)
+func secureHeaders(hsts string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		next.ServeHTTP(&headerWriter{ResponseWriter: w}, r)
+		next.ServeHTTP(&headerWriter{ResponseWriter: w, hsts: hsts}, r)
 	})
 }
 
 type headerWriter struct {
 	http.ResponseWriter
+	hsts string
 	done bool
 }
 
@@ -103,6 +113,9 @@ func (h *headerWriter) set() {
 	}
 	if hd.Get("Referrer-Policy") == "" {
 		hd.Set("Referrer-Policy", "no-referrer")
+	}
+	if h.hsts != "" {
+		hd.Set("Strict-Transport-Security", h.hsts)
 	}
 	if hd.Get("Content-Security-Policy") == "" {
 		ct, _, _ := strings.Cut(hd.Get("Content-Type"), ";")

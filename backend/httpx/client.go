@@ -59,6 +59,30 @@ func ClientIP(r *http.Request) string {
 	return peer(r)
 }
 
+// ClientKey is the key per-address limits count a request under:
+// AddressKey of its ClientIP.
+func ClientKey(r *http.Request) string { return AddressKey(ClientIP(r)) }
+
+// AddressKey is the key per-address limits count addr under: an IPv4
+// address itself (an IPv4-mapped IPv6 address as the IPv4 address it
+// is), an IPv6 address's /64. One subscriber is routed a whole /64 and
+// picks any address in it at will, so keying single IPv6 addresses
+// would give one client 2^64 budgets. What does not parse is its own key.
+func AddressKey(addr string) string {
+	a, err := netip.ParseAddr(addr)
+	if err != nil {
+		return addr
+	}
+	if a = a.Unmap(); a.Is4() {
+		return a.String()
+	}
+	p, err := a.Prefix(64)
+	if err != nil {
+		return addr
+	}
+	return p.String()
+}
+
 func peer(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {

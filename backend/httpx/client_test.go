@@ -62,3 +62,26 @@ func TestParsePrefixes(t *testing.T) {
 		t.Error("a host name was accepted")
 	}
 }
+
+func TestAddressKey(t *testing.T) {
+	for _, tc := range []struct{ name, addr, want string }{
+		{"IPv4: the address itself", "203.0.113.9", "203.0.113.9"},
+		{"IPv4: a neighbour is another key", "203.0.113.10", "203.0.113.10"},
+		{"IPv6: its /64", "2001:db8:1:2:3:4:5:6", "2001:db8:1:2::/64"},
+		{"IPv6: another address of that /64, the same key", "2001:db8:1:2:ffff:ffff:ffff:ffff", "2001:db8:1:2::/64"},
+		{"IPv6: the next /64, another key", "2001:db8:1:3::1", "2001:db8:1:3::/64"},
+		{"IPv6 loopback", "::1", "::/64"},
+		{"IPv6 with a zone", "fe80::1%eth0", "fe80::/64"},
+		{"IPv4-mapped IPv6: the IPv4 address", "::ffff:203.0.113.9", "203.0.113.9"},
+		{"not an address: itself", "pipe", "pipe"},
+	} {
+		if got := AddressKey(tc.addr); got != tc.want {
+			t.Errorf("%s: AddressKey(%q) = %q, want %q", tc.name, tc.addr, got, tc.want)
+		}
+	}
+	r := httptest.NewRequest("GET", "/", nil)
+	r.RemoteAddr = "[2001:db8::7]:5000"
+	if got := ClientKey(r); got != "2001:db8::/64" {
+		t.Errorf("ClientKey of %s = %q, want 2001:db8::/64", r.RemoteAddr, got)
+	}
+}

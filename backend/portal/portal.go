@@ -259,7 +259,7 @@ func userOf(ctx context.Context) *store.User {
 
 // limited answers 429 when the address has tried to log in too often.
 func (s *Service) limited(w http.ResponseWriter, r *http.Request) bool {
-	if ok, wait := s.logins.Allow(httpx.ClientIP(r)); !ok {
+	if ok, wait := s.logins.Allow(httpx.ClientKey(r)); !ok {
 		httpx.WriteRateLimited(w, wait, "too many portal logins from this address")
 		return true
 	}

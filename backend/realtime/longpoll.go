@@ -42,7 +42,7 @@ func (s *Server) poll(w http.ResponseWriter, r *http.Request) {
 	if v, err := strconv.ParseFloat(r.URL.Query().Get("wait"), 64); err == nil && v > 0 {
 		wait = min(time.Duration(v*float64(time.Second)), s.lim.MaxPollWait)
 	}
-	ip := httpx.ClientIP(r)
+	ip := httpx.ClientKey(r)
 	if !s.perIP.acquire(ip) {
 		httpx.WriteRateLimited(w, connRetry, "too many open connections from this address")
 		return
@@ -106,7 +106,7 @@ func (s *Server) pollSend(w http.ResponseWriter, r *http.Request) {
 	if !httpx.DecodeBody(w, r, s.lim.MaxFrameBytes, &req) {
 		return
 	}
-	if ok, wait, why := s.allowSend(c.ID, c.ProfileID, httpx.ClientIP(r)); !ok {
+	if ok, wait, why := s.allowSend(c.ID, c.ProfileID, httpx.ClientKey(r)); !ok {
 		httpx.WriteRateLimited(w, wait, why)
 		return
 	}

@@ -185,7 +185,7 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request, checkOrigin bool
 		httpx.Refuse(w, protocol.CodeOriginNotAllowed, "websocket calls must come from the chat service's own origin")
 		return nil, nil, nil, false
 	}
-	ip := httpx.ClientIP(r)
+	ip := httpx.ClientKey(r)
 	if !s.perIP.acquire(ip) {
 		httpx.WriteRateLimited(w, connRetry, "too many open connections from this address")
 		return nil, nil, nil, false
@@ -254,7 +254,7 @@ func (s *Server) visitorSocket(w http.ResponseWriter, r *http.Request) {
 	// stack grew deep serving the handshake and hello, and an idle
 	// socket should hold only a small one.
 	handedOver = true
-	v := &visitor{srv: s, c: c, chat: visitorChat{id: chat.ID, profile: chat.ProfileID}, ip: httpx.ClientIP(r), release: release} // not the row, not the request
+	v := &visitor{srv: s, c: c, chat: visitorChat{id: chat.ID, profile: chat.ProfileID}, ip: httpx.ClientKey(r), release: release} // not the row, not the request
 	if bc.raw == nil {
 		go v.loop()
 		return

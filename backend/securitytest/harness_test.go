@@ -40,14 +40,21 @@ type server struct {
 
 // forEachDB runs fn on a fresh server per database.
 func forEachDB(t *testing.T, limits service.Limits, fn func(t *testing.T, s *server)) {
-	t.Parallel() // each server has its own database and limits
-	testenv.ForEachDB(t, func(t *testing.T, dsn string) { fn(t, start(t, dsn, limits)) })
+	forEachServer(t, loopback.Options{Limits: limits}, fn)
 }
 
-func start(t *testing.T, dsn string, limits service.Limits) *server {
+// forEachServer runs fn on a fresh server per database, started with o
+// (its DSN and Logger aside).
+func forEachServer(t *testing.T, o loopback.Options, fn func(t *testing.T, s *server)) {
+	t.Parallel() // each server has its own database and limits
+	testenv.ForEachDB(t, func(t *testing.T, dsn string) { fn(t, start(t, dsn, o)) })
+}
+
+func start(t *testing.T, dsn string, o loopback.Options) *server {
 	t.Helper()
 	logs := &testenv.Logs{}
-	svc := loopback.Start(t, loopback.Options{DSN: dsn, Limits: limits, Logger: logs.Logger()})
+	o.DSN, o.Logger = dsn, logs.Logger()
+	svc := loopback.Start(t, o)
 	s := &server{t: t, url: svc.URL, st: svc.Store, demo: svc.Demo, logs: logs, raw: svc.Client(), page: svc.SameOrigin()}
 	mk := func(name string, edit func(*store.ChatProfile)) *store.ChatProfile {
 		return storetest.DemoProfile(t, s.st, s.demo, name, edit)

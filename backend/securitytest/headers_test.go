@@ -9,12 +9,14 @@ import (
 
 	"halochat/backend/httpapi"
 	"halochat/backend/service"
+	"halochat/backend/testenv/loopback"
 )
 
-// Every answer carries nosniff and a Referrer-Policy; every JSON, HTML or
-// plain-text answer a CSP; nothing but the widget page may be framed.
+// Every answer carries nosniff, a Referrer-Policy and, in production,
+// Strict-Transport-Security; every JSON, HTML or plain-text answer a CSP;
+// nothing but the widget page may be framed.
 func TestSecurityHeadersOnEveryRoute(t *testing.T) {
-	forEachDB(t, service.Unlimited(), func(t *testing.T, s *server) {
+	forEachServer(t, loopback.Options{Limits: service.Unlimited(), HSTS: true}, func(t *testing.T, s *server) {
 		admin := s.login(s.demo.Admin)
 		var doc struct {
 			Paths map[string]map[string]json.RawMessage `json:"paths"`
@@ -58,6 +60,9 @@ func TestSecurityHeadersOnEveryRoute(t *testing.T) {
 				if r.header.Get("Referrer-Policy") == "" {
 					t.Errorf("%s (%d): no Referrer-Policy", what, r.status)
 				}
+				if got := r.header.Get("Strict-Transport-Security"); got != httpapi.HSTS {
+					t.Errorf("%s (%d): Strict-Transport-Security %q, want %q", what, r.status, got, httpapi.HSTS)
+				}
 				ct, _, _ := strings.Cut(r.header.Get("Content-Type"), ";")
 				csp := r.header.Get("Content-Security-Policy")
 				widgetPage := strings.HasPrefix(rt.path, "/chat/widget") && ct == "text/html" && r.status != http.StatusMovedPermanently
@@ -75,6 +80,18 @@ func TestSecurityHeadersOnEveryRoute(t *testing.T) {
 		}
 		t.Logf("%d routes swept", len(routes))
 	})
+}
+
+// Strict-Transport-Security is for a service reached over https only
+// (serve --production): a development service on http sends none, so that
+// a browser keeps reaching localhost over http.
+func TestNoStrictTransportSecurityOutsideProduction(t *testing.T) {
+	svc := loopback.Start(t, loopback.Options{})
+	for _, path := range []string{"/healthz", "/chat/index.js", "/auth/me"} {
+		if r := svc.Client().Do("GET", path, nil); r.Header.Get("Strict-Transport-Security") != "" {
+			t.Errorf("GET %s: Strict-Transport-Security %q outside production", path, r.Header.Get("Strict-Transport-Security"))
+		}
+	}
 }
 
 // TestEveryDocumentedRouteIsServed: every operation of /api/openapi.json

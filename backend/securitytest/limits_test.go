@@ -15,6 +15,7 @@ import (
 	"halochat/app/protocol"
 	"halochat/backend/realtime"
 	"halochat/backend/service"
+	"halochat/backend/testenv/loopback"
 )
 
 // want429 checks a rate-limit refusal: 429, Retry-After in whole seconds,
@@ -55,6 +56,31 @@ func TestChatStartsAreRateLimitedPerAddress(t *testing.T) {
 		want429(t, "4th start", s.startAs(p.ID, p.Key, "https://host.example"), "from this address")
 		// The limit is the address's, whatever the profile.
 		want429(t, "start on another profile", s.startAs(s.restricted.ID, s.restricted.Key, "https://shop.example"), "from this address")
+	})
+}
+
+// An IPv6 client picks any address of its /64 at will: per-address limits
+// count the /64. The clients come through a trusted proxy (loopback), whose
+// X-Forwarded-For names them.
+func TestPerAddressLimitsKeyIPv6ByItsSlash64(t *testing.T) {
+	o := loopback.Options{Limits: service.Limits{StartsPerMinute: 3, ProfileStartsPerMinute: -1}, TrustedProxies: []string{"127.0.0.1"}}
+	forEachServer(t, o, func(t *testing.T, s *server) {
+		p := s.demo.Profile
+		startFrom := func(addr string) response {
+			return s.widget("POST", "/chat/api/v1/start", mustJSON(protocol.StartChatRequest{
+				ConfigID: p.ID, ConfigKey: p.Key, HostOrigin: "https://host.example"}), "X-Forwarded-For", addr)
+		}
+		for _, addr := range []string{"2001:db8:1:2::1", "2001:db8:1:2::2", "2001:db8:1:2:ffff:ffff:ffff:ffff"} {
+			if r := startFrom(addr); r.status != http.StatusCreated {
+				t.Fatalf("start from %s: %d %s", addr, r.status, r.body)
+			}
+		}
+		want429(t, "a 4th address of the same /64", startFrom("2001:db8:1:2::99"), "from this address")
+		for _, addr := range []string{"2001:db8:1:3::1", "203.0.113.9", "203.0.113.10"} {
+			if r := startFrom(addr); r.status != http.StatusCreated {
+				t.Errorf("start from %s (another /64, or IPv4 addresses each their own): %d %s", addr, r.status, r.body)
+			}
+		}
 	})
 }
 

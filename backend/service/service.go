@@ -48,6 +48,9 @@ type Options struct {
 	// reverse proxies in front of the service: only their
 	// X-Forwarded-For names the client that per-address limits count.
 	TrustedProxies []string
+	// HSTS sends Strict-Transport-Security (httpapi.HSTS) with every
+	// answer: for a service reached only over https (serve --production).
+	HSTS bool
 	// IdleTimeout ends chats in which nothing happened for that long
 	// (0: the chats package's default).
 	IdleTimeout time.Duration
@@ -165,7 +168,7 @@ func New(ctx context.Context, o Options) (*Service, error) {
 		api.Mount,
 		consoleMount,
 		portalSvc.Routes,
-	}})
+	}, HSTS: hsts(o.HSTS)})
 	h = httpx.TrustProxies(proxies, h)
 	return &Service{Handler: h, Widget: wh, Console: ch, Auth: authSvc, Chats: chatSvc, Portal: portalSvc,
 		Realtime: rt, Broker: broker}, nil
@@ -188,6 +191,13 @@ func runbookAllowList(items []string) (chats.AllowList, error) {
 		return chats.AllowList{}, fmt.Errorf("%w (nor IP:port)", err)
 	}
 	return out, nil
+}
+
+func hsts(on bool) string {
+	if on {
+		return httpapi.HSTS
+	}
+	return ""
 }
 
 // frameAncestors is the widget page's CSP frame-ancestors: the allowed

@@ -161,7 +161,7 @@ func startService(ctx context.Context, logger *slog.Logger, st *store.Store, opt
 		allow = append(allow, demoLn.Addr().String())
 	}
 	svc, err := service.New(ctx, service.Options{Store: st, DSN: *opts.DSN, PublicURL: publicURL, Logger: logger,
-		RunbookAllow: allow, TrustedProxies: splitList(opts.TrustedProxies), Limits: limits})
+		RunbookAllow: allow, HSTS: opts.Production, TrustedProxies: splitList(opts.TrustedProxies), Limits: limits})
 	if err != nil {
 		return nil, err
 	}

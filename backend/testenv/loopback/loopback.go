@@ -35,6 +35,10 @@ type Options struct {
 	Limits service.Limits
 	// RunbookAllow lists the internal addresses runbooks may reach.
 	RunbookAllow []string
+	// TrustedProxies are the proxies whose X-Forwarded-For is believed.
+	TrustedProxies []string
+	// HSTS is service.Options.HSTS (serve --production's).
+	HSTS bool
 	// Logger defaults to testenv.Logger.
 	Logger *slog.Logger
 }
@@ -90,7 +94,7 @@ func Start(t testing.TB, o Options) *Service {
 func (s *Service) serve(ln net.Listener) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	svc, err := service.New(ctx, service.Options{Store: s.Store, DSN: s.DSN, PublicURL: s.URL, Logger: s.o.Logger,
-		Limits: s.o.Limits, RunbookAllow: s.o.RunbookAllow})
+		Limits: s.o.Limits, RunbookAllow: s.o.RunbookAllow, TrustedProxies: s.o.TrustedProxies, HSTS: s.o.HSTS})
 	if err != nil {
 		cancel()
 		_ = ln.Close()
