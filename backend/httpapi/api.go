@@ -53,6 +53,7 @@ type apiRoute struct {
 
 func (a *IdentityAPI) routes() []apiRoute {
 	const admin = auth.PermAdmin
+	fields, ticketTypes, agents, users := a.fields(), a.ticketTypes(), a.agents(), a.users()
 	return append([]apiRoute{
 		{"GET", "/api/ChatProfile", admin, "List chat profiles", "", "[]ChatProfile", 200, a.listProfiles},
 		{"POST", "/api/ChatProfile", admin, "Create a chat profile (id and key are generated)", "ChatProfileInput", "ChatProfile", 201, a.createProfile},
@@ -61,17 +62,17 @@ func (a *IdentityAPI) routes() []apiRoute {
 		{"DELETE", "/api/ChatProfile/{id}", admin, "Delete a chat profile (409 while chats refer to it)", "", "", 204, a.deleteProfile},
 		{"POST", "/api/ChatProfile/{id}/key", admin, "Regenerate the profile's key (configKey); embed snippets with the old key stop working", "", "ProfileKey", 200, a.regenerateProfileKey},
 
-		{"GET", "/api/CustomField", admin, "List custom fields (?entity=chat|ticket)", "", "[]CustomField", 200, a.listFields},
-		{"POST", "/api/CustomField", admin, "Create a custom field", "CustomFieldInput", "CustomField", 201, a.createField},
-		{"GET", "/api/CustomField/{id}", admin, "Get a custom field", "", "CustomField", 200, a.getField},
-		{"PUT", "/api/CustomField/{id}", admin, "Update a custom field (409 when renaming a chat field a flow's condition uses)", "CustomFieldInput", "CustomField", 200, a.updateField},
-		{"DELETE", "/api/CustomField/{id}", admin, "Delete a custom field (409 when a flow's condition uses it)", "", "", 204, a.deleteField},
+		{"GET", "/api/CustomField", admin, "List custom fields (?entity=chat|ticket)", "", "[]CustomField", 200, fields.listAll},
+		{"POST", "/api/CustomField", admin, "Create a custom field", "CustomFieldInput", "CustomField", 201, fields.createOne},
+		{"GET", "/api/CustomField/{id}", admin, "Get a custom field", "", "CustomField", 200, fields.getOne},
+		{"PUT", "/api/CustomField/{id}", admin, "Update a custom field (409 when renaming a chat field a flow's condition uses)", "CustomFieldInput", "CustomField", 200, fields.updateOne},
+		{"DELETE", "/api/CustomField/{id}", admin, "Delete a custom field (409 when a flow's condition uses it)", "", "", 204, fields.deleteOne},
 
-		{"GET", "/api/TicketType", admin, "List ticket types with their fields", "", "[]TicketType", 200, a.listTicketTypes},
+		{"GET", "/api/TicketType", admin, "List ticket types with their fields", "", "[]TicketType", 200, ticketTypes.listAll},
 		{"POST", "/api/TicketType", admin, "Create a ticket type", "TicketTypeInput", "TicketType", 201, a.createTicketType},
-		{"GET", "/api/TicketType/{id}", admin, "Get a ticket type", "", "TicketType", 200, a.getTicketType},
+		{"GET", "/api/TicketType/{id}", admin, "Get a ticket type", "", "TicketType", 200, ticketTypes.getOne},
 		{"PUT", "/api/TicketType/{id}", admin, "Rename a ticket type and set its fields", "TicketTypeInput", "TicketType", 200, a.updateTicketType},
-		{"DELETE", "/api/TicketType/{id}", admin, "Delete a ticket type (409 while profiles or tickets refer to it)", "", "", 204, a.deleteTicketType},
+		{"DELETE", "/api/TicketType/{id}", admin, "Delete a ticket type (409 while profiles or tickets refer to it)", "", "", 204, ticketTypes.deleteOne},
 
 		{"GET", "/api/APIClient", admin, "List API clients (never their secrets)", "", "[]APIClient", 200, a.listClients},
 		{"POST", "/api/APIClient", admin, "Create an API client; the answer holds its secret, shown this once", "APIClientInput", "APIClientWithSecret", 201, a.createClient},
@@ -80,17 +81,17 @@ func (a *IdentityAPI) routes() []apiRoute {
 		{"DELETE", "/api/APIClient/{id}", admin, "Delete an API client (its tokens stop working)", "", "", 204, a.deleteClient},
 		{"POST", "/api/APIClient/{id}/secret", admin, "Replace an API client's secret; the answer holds it, shown this once", "", "APIClientWithSecret", 200, a.rotateClientSecret},
 
-		{"GET", "/api/Agent", admin, "List agents and admins", "", "[]Agent", 200, a.listAgents},
-		{"POST", "/api/Agent", admin, "Create an agent or admin with a password", "AgentInput", "Agent", 201, a.createAgent},
-		{"GET", "/api/Agent/{id}", admin, "Get an agent", "", "Agent", 200, a.getAgent},
-		{"PUT", "/api/Agent/{id}", admin, "Update an agent (a password given is set)", "AgentInput", "Agent", 200, a.updateAgent},
-		{"DELETE", "/api/Agent/{id}", admin, "Disable an agent (agents are kept so transcripts keep their names)", "", "Agent", 200, a.disableAgent},
+		{"GET", "/api/Agent", admin, "List agents and admins", "", "[]Agent", 200, agents.listAll},
+		{"POST", "/api/Agent", admin, "Create an agent or admin with a password", "AgentInput", "Agent", 201, agents.createOne},
+		{"GET", "/api/Agent/{id}", admin, "Get an agent", "", "Agent", 200, agents.getOne},
+		{"PUT", "/api/Agent/{id}", admin, "Update an agent (a password given is set)", "AgentInput", "Agent", 200, agents.updateOne},
+		{"DELETE", "/api/Agent/{id}", admin, "Disable an agent (agents are kept so transcripts keep their names)", "", "Agent", 200, agents.changed(a.disableAgent)},
 
-		{"GET", "/api/User", admin, "List users: visitors and self-service portal users (?offset=&limit=)", "", "[]User", 200, a.listUsers},
-		{"POST", "/api/User", admin, "Create a portal user with a password (logs in at /portal)", "UserInput", "User", 201, a.createUser},
-		{"GET", "/api/User/{id}", admin, "Get a user", "", "User", 200, a.getUser},
-		{"PUT", "/api/User/{id}", admin, "Update a user (a password given is set; a new password or disabling ends their portal sessions)", "UserInput", "User", 200, a.updateUser},
-		{"DELETE", "/api/User/{id}", admin, "Disable a user (kept so their chats and tickets keep them; their portal sessions end)", "", "User", 200, a.disableUser},
+		{"GET", "/api/User", admin, "List users: visitors and self-service portal users (?offset=&limit=)", "", "[]User", 200, users.listAll},
+		{"POST", "/api/User", admin, "Create a portal user with a password (logs in at /portal)", "UserInput", "User", 201, users.createOne},
+		{"GET", "/api/User/{id}", admin, "Get a user", "", "User", 200, users.getOne},
+		{"PUT", "/api/User/{id}", admin, "Update a user (a password given is set; a new password or disabling ends their portal sessions)", "UserInput", "User", 200, users.updateOne},
+		{"DELETE", "/api/User/{id}", admin, "Disable a user (kept so their chats and tickets keep them; their portal sessions end)", "", "User", 200, users.changed(a.disableUser)},
 
 		{"POST", "/api/ChatMatchingData", store.PermReadModifyUsers, "Register user data for a later chat start", "[]ChatMatchingDataInput", "[]ChatMatchingData", 201, a.createMatchingData},
 	}, flowRoutes(a, admin)...)

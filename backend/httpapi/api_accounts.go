@@ -169,24 +169,23 @@ func agentJSON(ag *store.Agent) protocol.Agent {
 	return j
 }
 
-func (a *IdentityAPI) listAgents(w http.ResponseWriter, r *http.Request) error {
-	as, err := a.Store.ListAgents(r.Context())
-	if err != nil {
-		return err
+// agents are the agents and admins (/api/Agent).
+func (a *IdentityAPI) agents() resource[store.Agent, protocol.AgentInput, protocol.Agent] {
+	return resource[store.Agent, protocol.AgentInput, protocol.Agent]{
+		load:   a.agent,
+		list:   all(a.Store.ListAgents),
+		show:   shown(agentJSON),
+		build:  a.buildAgent,
+		create: a.Store.CreateAgent,
+		update: a.Store.UpdateAgent,
+		taken: func(ag *store.Agent) error {
+			return apiConflict("email: an agent with %q exists", store.NormalizeEmail(ag.Email))
+		},
 	}
-	return writeList(w, as, agentJSON)
 }
 
 func (a *IdentityAPI) agent(ctx context.Context, r *http.Request) (*store.Agent, error) {
 	return byPathID(ctx, r, "agent", a.Store.GetAgent)
-}
-
-func (a *IdentityAPI) getAgent(w http.ResponseWriter, r *http.Request) error {
-	ag, err := a.agent(r.Context(), r)
-	if err != nil {
-		return err
-	}
-	return writeOK(w, http.StatusOK, agentJSON(ag))
 }
 
 // MinPasswordLen is the shortest agent password accepted.
@@ -235,24 +234,34 @@ func checkAgentInput(in *protocol.AgentInput, passwordRequired bool) (string, er
 	return hashPassword(in.Password, passwordRequired, "the new agent's")
 }
 
-func (a *IdentityAPI) createAgent(w http.ResponseWriter, r *http.Request) error {
-	var in protocol.AgentInput
-	if err := httpx.ReadJSON(w, r, maxAdminBody, &in); err != nil {
-		return err
-	}
-	hash, err := checkAgentInput(&in, true)
-	if err != nil {
-		return err
-	}
-	ag := &store.Agent{Email: in.Email, Name: strings.TrimSpace(in.Name), Role: in.Role, PasswordHash: hash,
-		Presence: store.PresenceOffline, Disabled: in.Disabled}
-	if err := a.Store.CreateAgent(r.Context(), ag); err != nil {
-		if errors.Is(err, store.ErrConflict) {
-			return apiConflict("email: an agent with %q exists", store.NormalizeEmail(in.Email))
+// buildAgent validates in and returns the agent to store: a new one (with
+// a password) when cur is nil, else a copy of cur that in changes, which
+// must leave an enabled admin.
+func (a *IdentityAPI) buildAgent(ctx context.Context, cur *store.Agent, in *protocol.AgentInput) (*store.Agent, error) {
+	if cur != nil {
+		if err := pathIDIs(in.ID, cur.ID); err != nil {
+			return nil, err
 		}
-		return err
 	}
-	return writeOK(w, http.StatusCreated, agentJSON(ag))
+	hash, err := checkAgentInput(in, cur == nil)
+	if err != nil {
+		return nil, err
+	}
+	if cur == nil {
+		return &store.Agent{Email: in.Email, Name: strings.TrimSpace(in.Name), Role: in.Role, PasswordHash: hash,
+			Presence: store.PresenceOffline, Disabled: in.Disabled}, nil
+	}
+	next := *cur
+	next.Email, next.Name, next.Role, next.Disabled = in.Email, strings.TrimSpace(in.Name), in.Role, in.Disabled
+	if hash != "" {
+		next.PasswordHash = hash
+	}
+	if cur.Role == store.RoleAdmin && !cur.Disabled {
+		if err := a.keepsAnAdmin(ctx, &next); err != nil {
+			return nil, err
+		}
+	}
+	return &next, nil
 }
 
 // keepsAnAdmin refuses a change that leaves no enabled admin agent.
@@ -272,58 +281,21 @@ func (a *IdentityAPI) keepsAnAdmin(ctx context.Context, changed *store.Agent) er
 	return apiConflict("agent %d is the last enabled admin: make another admin first", changed.ID)
 }
 
-func (a *IdentityAPI) updateAgent(w http.ResponseWriter, r *http.Request) error {
-	ag, err := a.agent(r.Context(), r)
-	if err != nil {
-		return err
-	}
-	var in protocol.AgentInput
-	if err := httpx.ReadJSON(w, r, maxAdminBody, &in); err != nil {
-		return err
-	}
-	if in.ID != 0 && in.ID != ag.ID {
-		return apiInvalid("id", "%d is not the id in the path (%d)", in.ID, ag.ID)
-	}
-	hash, err := checkAgentInput(&in, false)
-	if err != nil {
-		return err
+// disableAgent disables ag (agents are kept so transcripts keep their
+// names), unless ag is the last enabled admin.
+func (a *IdentityAPI) disableAgent(ctx context.Context, ag *store.Agent) (*store.Agent, error) {
+	if ag.Disabled {
+		return ag, nil
 	}
 	next := *ag
-	next.Email, next.Name, next.Role, next.Disabled = in.Email, strings.TrimSpace(in.Name), in.Role, in.Disabled
-	if hash != "" {
-		next.PasswordHash = hash
-	}
-	if ag.Role == store.RoleAdmin && !ag.Disabled {
-		if err := a.keepsAnAdmin(r.Context(), &next); err != nil {
-			return err
+	next.Disabled, next.Presence = true, store.PresenceOffline
+	if ag.Role == store.RoleAdmin {
+		if err := a.keepsAnAdmin(ctx, &next); err != nil {
+			return nil, err
 		}
 	}
-	if err := a.Store.UpdateAgent(r.Context(), &next); err != nil {
-		if errors.Is(err, store.ErrConflict) {
-			return apiConflict("email: an agent with %q exists", store.NormalizeEmail(in.Email))
-		}
-		return err
+	if err := a.Store.UpdateAgent(ctx, &next); err != nil {
+		return nil, err
 	}
-	return writeOK(w, http.StatusOK, agentJSON(&next))
-}
-
-func (a *IdentityAPI) disableAgent(w http.ResponseWriter, r *http.Request) error {
-	ag, err := a.agent(r.Context(), r)
-	if err != nil {
-		return err
-	}
-	if !ag.Disabled {
-		next := *ag
-		next.Disabled, next.Presence = true, store.PresenceOffline
-		if ag.Role == store.RoleAdmin {
-			if err := a.keepsAnAdmin(r.Context(), &next); err != nil {
-				return err
-			}
-		}
-		if err := a.Store.UpdateAgent(r.Context(), &next); err != nil {
-			return err
-		}
-		ag = &next
-	}
-	return writeOK(w, http.StatusOK, agentJSON(ag))
+	return &next, nil
 }

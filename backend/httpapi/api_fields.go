@@ -23,28 +23,39 @@ func fieldJSON(f *store.CustomField) protocol.CustomField {
 	return j
 }
 
-func (a *IdentityAPI) listFields(w http.ResponseWriter, r *http.Request) error {
+// fields are the chat and ticket custom fields (/api/CustomField).
+func (a *IdentityAPI) fields() resource[store.CustomField, protocol.CustomFieldInput, protocol.CustomField] {
+	return resource[store.CustomField, protocol.CustomFieldInput, protocol.CustomField]{
+		load:   a.field,
+		list:   a.listFields,
+		show:   shown(fieldJSON),
+		build:  a.buildField,
+		create: a.Store.CreateCustomField,
+		update: a.Store.UpdateCustomField,
+		taken: func(f *store.CustomField) error {
+			return apiConflict("name: the %s field %q exists already", f.Entity, f.Name)
+		},
+		remove: func(ctx context.Context, f *store.CustomField) error {
+			if err := a.usedBy(ctx, f, "delete"); err != nil {
+				return err
+			}
+			return a.Store.DeleteCustomField(ctx, f.ID)
+		},
+	}
+}
+
+// listFields reads the fields of the ?entity= asked for (chat, ticket or
+// both).
+func (a *IdentityAPI) listFields(r *http.Request) ([]store.CustomField, error) {
 	entity := r.URL.Query().Get("entity")
 	if entity != "" && entity != store.EntityChat && entity != store.EntityTicket {
-		return apiInvalid("entity", `must be "chat" or "ticket"`)
+		return nil, apiInvalid("entity", `must be "chat" or "ticket"`)
 	}
-	fs, err := a.Store.ListCustomFields(r.Context(), entity)
-	if err != nil {
-		return err
-	}
-	return writeList(w, fs, fieldJSON)
+	return a.Store.ListCustomFields(r.Context(), entity)
 }
 
 func (a *IdentityAPI) field(ctx context.Context, r *http.Request) (*store.CustomField, error) {
 	return byPathID(ctx, r, "custom field", a.Store.GetCustomField)
-}
-
-func (a *IdentityAPI) getField(w http.ResponseWriter, r *http.Request) error {
-	f, err := a.field(r.Context(), r)
-	if err != nil {
-		return err
-	}
-	return writeOK(w, http.StatusOK, fieldJSON(f))
 }
 
 // checkFieldInput validates a field definition and returns its choices.
@@ -114,26 +125,56 @@ func (a *IdentityAPI) checkFieldUnique(ctx context.Context, self int64, entity, 
 	return nil
 }
 
-func (a *IdentityAPI) createField(w http.ResponseWriter, r *http.Request) error {
-	var in protocol.CustomFieldInput
-	if err := httpx.ReadJSON(w, r, maxAdminBody, &in); err != nil {
-		return err
-	}
-	choices, err := checkFieldInput(&in)
-	if err != nil {
-		return err
-	}
-	if err := a.checkFieldUnique(r.Context(), 0, in.Entity, in.Name, in.Label); err != nil {
-		return err
-	}
-	f := &store.CustomField{Entity: in.Entity, Name: in.Name, Label: in.Label, Type: in.Type, Choices: choices}
-	if err := a.Store.CreateCustomField(r.Context(), f); err != nil {
-		if errors.Is(err, store.ErrConflict) {
-			return apiConflict("name: the %s field %q exists already", in.Entity, in.Name)
+// buildField validates in and returns the field to store: a new one when
+// cur is nil, else cur as in changes it (not its entity, nor, while a
+// flow's condition uses it, its name, label or type).
+func (a *IdentityAPI) buildField(ctx context.Context, cur *store.CustomField, in *protocol.CustomFieldInput) (*store.CustomField, error) {
+	if cur == nil {
+		cur = &store.CustomField{Entity: in.Entity}
+	} else {
+		if err := pathIDIs(in.ID, cur.ID); err != nil {
+			return nil, err
 		}
-		return err
+		if in.Entity == "" {
+			in.Entity = cur.Entity
+		}
+		if in.Entity != cur.Entity {
+			return nil, apiInvalid("entity", "cannot change from %q to %q: make a new field", cur.Entity, in.Entity)
+		}
 	}
-	return writeOK(w, http.StatusCreated, fieldJSON(f))
+	choices, err := checkFieldInput(in)
+	if err != nil {
+		return nil, err
+	}
+	if cur.ID != 0 {
+		if err := a.usedByChanges(ctx, cur, in); err != nil {
+			return nil, err
+		}
+	}
+	if err := a.checkFieldUnique(ctx, cur.ID, in.Entity, in.Name, in.Label); err != nil {
+		return nil, err
+	}
+	cur.Name, cur.Label, cur.Type, cur.Choices = in.Name, in.Label, in.Type, choices
+	return cur, nil
+}
+
+// usedByChanges refuses renaming, relabelling or retyping f while a
+// flow's condition uses it.
+func (a *IdentityAPI) usedByChanges(ctx context.Context, f *store.CustomField, in *protocol.CustomFieldInput) error {
+	var changes []string
+	if in.Name != f.Name {
+		changes = append(changes, "rename")
+	}
+	if in.Label != f.Label {
+		changes = append(changes, "relabel")
+	}
+	if in.Type != f.Type {
+		changes = append(changes, "change the type of")
+	}
+	if len(changes) == 0 {
+		return nil
+	}
+	return a.usedBy(ctx, f, strings.Join(changes, " and "))
 }
 
 // usedBy refuses a change to a chat field that the current version of a
@@ -157,70 +198,6 @@ func (a *IdentityAPI) usedBy(ctx context.Context, f *store.CustomField, change s
 		change, f.Name, strings.Join(uses, ", "))
 }
 
-func (a *IdentityAPI) updateField(w http.ResponseWriter, r *http.Request) error {
-	f, err := a.field(r.Context(), r)
-	if err != nil {
-		return err
-	}
-	var in protocol.CustomFieldInput
-	if err := httpx.ReadJSON(w, r, maxAdminBody, &in); err != nil {
-		return err
-	}
-	if in.ID != 0 && in.ID != f.ID {
-		return apiInvalid("id", "%d is not the id in the path (%d)", in.ID, f.ID)
-	}
-	if in.Entity == "" {
-		in.Entity = f.Entity
-	}
-	if in.Entity != f.Entity {
-		return apiInvalid("entity", "cannot change from %q to %q: make a new field", f.Entity, in.Entity)
-	}
-	choices, err := checkFieldInput(&in)
-	if err != nil {
-		return err
-	}
-	var changes []string
-	if in.Name != f.Name {
-		changes = append(changes, "rename")
-	}
-	if in.Label != f.Label {
-		changes = append(changes, "relabel")
-	}
-	if in.Type != f.Type {
-		changes = append(changes, "change the type of")
-	}
-	if len(changes) > 0 {
-		if err := a.usedBy(r.Context(), f, strings.Join(changes, " and ")); err != nil {
-			return err
-		}
-	}
-	if err := a.checkFieldUnique(r.Context(), f.ID, f.Entity, in.Name, in.Label); err != nil {
-		return err
-	}
-	f.Name, f.Label, f.Type, f.Choices = in.Name, in.Label, in.Type, choices
-	if err := a.Store.UpdateCustomField(r.Context(), f); err != nil {
-		if errors.Is(err, store.ErrConflict) {
-			return apiConflict("name: the %s field %q exists already", f.Entity, f.Name)
-		}
-		return err
-	}
-	return writeOK(w, http.StatusOK, fieldJSON(f))
-}
-
-func (a *IdentityAPI) deleteField(w http.ResponseWriter, r *http.Request) error {
-	f, err := a.field(r.Context(), r)
-	if err != nil {
-		return err
-	}
-	if err := a.usedBy(r.Context(), f, "delete"); err != nil {
-		return err
-	}
-	if err := a.Store.DeleteCustomField(r.Context(), f.ID); err != nil {
-		return err
-	}
-	return writeOK(w, http.StatusNoContent, nil)
-}
-
 func (a *IdentityAPI) ticketTypeJSON(ctx context.Context, t *store.TicketType) (protocol.TicketType, error) {
 	fs, err := a.Store.TicketTypeFields(ctx, t.ID)
 	if err != nil {
@@ -235,34 +212,26 @@ func (a *IdentityAPI) ticketTypeJSON(ctx context.Context, t *store.TicketType) (
 	return j, nil
 }
 
-func (a *IdentityAPI) listTicketTypes(w http.ResponseWriter, r *http.Request) error {
-	ts, err := a.Store.ListTicketTypes(r.Context())
-	if err != nil {
-		return err
-	}
-	out := make([]protocol.TicketType, len(ts))
-	for i := range ts {
-		if out[i], err = a.ticketTypeJSON(r.Context(), &ts[i]); err != nil {
+// ticketTypes are the ticket types with their fields (/api/TicketType). A
+// save sets the type and its fields in two steps, so createTicketType
+// and updateTicketType are handlers of their own.
+func (a *IdentityAPI) ticketTypes() resource[store.TicketType, protocol.TicketTypeInput, protocol.TicketType] {
+	return resource[store.TicketType, protocol.TicketTypeInput, protocol.TicketType]{
+		load: a.ticketType,
+		list: all(a.Store.ListTicketTypes),
+		show: a.ticketTypeJSON,
+		remove: func(ctx context.Context, t *store.TicketType) error {
+			err := a.Store.DeleteTicketType(ctx, t.ID)
+			if errors.Is(err, store.ErrConflict) {
+				return apiConflict("ticket type %q is still used by a chat profile or by tickets", t.Name)
+			}
 			return err
-		}
+		},
 	}
-	return writeOK(w, http.StatusOK, out)
 }
 
 func (a *IdentityAPI) ticketType(ctx context.Context, r *http.Request) (*store.TicketType, error) {
 	return byPathID(ctx, r, "ticket type", a.Store.GetTicketType)
-}
-
-func (a *IdentityAPI) getTicketType(w http.ResponseWriter, r *http.Request) error {
-	t, err := a.ticketType(r.Context(), r)
-	if err != nil {
-		return err
-	}
-	j, err := a.ticketTypeJSON(r.Context(), t)
-	if err != nil {
-		return err
-	}
-	return writeOK(w, http.StatusOK, j)
 }
 
 // checkTicketTypeInput validates the name and that every field id is a
@@ -319,11 +288,7 @@ func (a *IdentityAPI) createTicketType(w http.ResponseWriter, r *http.Request) e
 		}
 		return fmt.Errorf("assign fields to the new ticket type: %w", err)
 	}
-	j, err := a.ticketTypeJSON(ctx, t)
-	if err != nil {
-		return err
-	}
-	return writeOK(w, http.StatusCreated, j)
+	return answer(w, ctx, http.StatusCreated, t, a.ticketTypeJSON)
 }
 
 func (a *IdentityAPI) updateTicketType(w http.ResponseWriter, r *http.Request) error {
@@ -336,8 +301,8 @@ func (a *IdentityAPI) updateTicketType(w http.ResponseWriter, r *http.Request) e
 	if err := httpx.ReadJSON(w, r, maxAdminBody, &in); err != nil {
 		return err
 	}
-	if in.ID != 0 && in.ID != t.ID {
-		return apiInvalid("id", "%d is not the id in the path (%d)", in.ID, t.ID)
+	if err := pathIDIs(in.ID, t.ID); err != nil {
+		return err
 	}
 	if err := a.checkTicketTypeInput(ctx, t.ID, &in); err != nil {
 		return err
@@ -354,23 +319,5 @@ func (a *IdentityAPI) updateTicketType(w http.ResponseWriter, r *http.Request) e
 			return err
 		}
 	}
-	j, err := a.ticketTypeJSON(ctx, t)
-	if err != nil {
-		return err
-	}
-	return writeOK(w, http.StatusOK, j)
-}
-
-func (a *IdentityAPI) deleteTicketType(w http.ResponseWriter, r *http.Request) error {
-	t, err := a.ticketType(r.Context(), r)
-	if err != nil {
-		return err
-	}
-	if err := a.Store.DeleteTicketType(r.Context(), t.ID); err != nil {
-		if errors.Is(err, store.ErrConflict) {
-			return apiConflict("ticket type %q is still used by a chat profile or by tickets", t.Name)
-		}
-		return err
-	}
-	return writeOK(w, http.StatusNoContent, nil)
+	return answer(w, ctx, http.StatusOK, t, a.ticketTypeJSON)
 }

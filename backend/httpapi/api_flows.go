@@ -68,12 +68,9 @@ func flowJSON(f *store.Flow) protocol.ChatFlow {
 	return protocol.ChatFlow{ID: f.ID, Name: f.Name, CurrentVersion: f.CurrentVersion, CreatedAt: f.CreatedAt, UpdatedAt: f.UpdatedAt}
 }
 
+// listFlows answers the flows without their documents.
 func (a *IdentityAPI) listFlows(w http.ResponseWriter, r *http.Request) error {
-	fs, err := a.Store.ListFlows(r.Context())
-	if err != nil {
-		return err
-	}
-	return writeList(w, fs, flowJSON)
+	return resource[store.Flow, struct{}, protocol.ChatFlow]{list: all(a.Store.ListFlows), show: shown(flowJSON)}.listAll(w, r)
 }
 
 func (a *IdentityAPI) flowByID(ctx context.Context, r *http.Request) (*store.Flow, error) {
@@ -111,15 +108,7 @@ func (a *IdentityAPI) detail(ctx context.Context, f *store.Flow) (protocol.ChatF
 }
 
 func (a *IdentityAPI) getFlow(w http.ResponseWriter, r *http.Request) error {
-	f, err := a.flowByID(r.Context(), r)
-	if err != nil {
-		return err
-	}
-	d, err := a.detail(r.Context(), f)
-	if err != nil {
-		return err
-	}
-	return writeOK(w, http.StatusOK, d)
+	return answerOne(w, r, a.flowByID, a.detail)
 }
 
 func (a *IdentityAPI) getFlowVersion(w http.ResponseWriter, r *http.Request) error {
@@ -170,11 +159,7 @@ func (a *IdentityAPI) createFlow(w http.ResponseWriter, r *http.Request) error {
 		}
 		f.CurrentVersion = 1
 	}
-	d, err := a.detail(r.Context(), f)
-	if err != nil {
-		return err
-	}
-	return writeOK(w, http.StatusCreated, d)
+	return answer(w, r.Context(), http.StatusCreated, f, a.detail)
 }
 
 func (a *IdentityAPI) saveFlow(w http.ResponseWriter, r *http.Request) error {
@@ -225,11 +210,7 @@ func (a *IdentityAPI) saveFlow(w http.ResponseWriter, r *http.Request) error {
 	if f, err = a.Store.GetFlow(r.Context(), f.ID); err != nil {
 		return err
 	}
-	d, err := a.detail(r.Context(), f)
-	if err != nil {
-		return err
-	}
-	return writeOK(w, http.StatusOK, d)
+	return answer(w, r.Context(), http.StatusOK, f, a.detail)
 }
 
 // checkFlow parses and validates a document (against prev, the current

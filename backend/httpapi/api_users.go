@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"halochat/app/protocol"
-	"halochat/backend/httpx"
 	"halochat/backend/store"
 )
 
@@ -18,7 +17,29 @@ func userJSON(u *store.User) protocol.User {
 		CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt}
 }
 
-func (a *IdentityAPI) listUsers(w http.ResponseWriter, r *http.Request) error {
+// users are the visitors and portal users (/api/User).
+func (a *IdentityAPI) users() resource[store.User, protocol.UserInput, protocol.User] {
+	return resource[store.User, protocol.UserInput, protocol.User]{
+		load:   a.user,
+		list:   a.listUsers,
+		show:   shown(userJSON),
+		build:  a.buildUser,
+		create: a.Store.CreateUser,
+		update: a.Store.UpdateUser,
+		taken:  func(*store.User) error { return apiConflict("email or externalId: taken by another user") },
+		// A new password or a disabled account ends the user's portal
+		// sessions.
+		updated: func(ctx context.Context, was, next *store.User) error {
+			if next.PasswordHash == was.PasswordHash && !next.Disabled {
+				return nil
+			}
+			return a.Store.DeletePortalSessionsOf(ctx, next.ID)
+		},
+	}
+}
+
+// listUsers reads the page of users ?offset= and ?limit= ask for.
+func (a *IdentityAPI) listUsers(r *http.Request) ([]store.User, error) {
 	q := r.URL.Query()
 	var page store.Page
 	for _, p := range []struct {
@@ -28,28 +49,16 @@ func (a *IdentityAPI) listUsers(w http.ResponseWriter, r *http.Request) error {
 		if v := q.Get(p.name); v != "" {
 			n, err := strconv.ParseInt(v, 10, 64)
 			if err != nil || n < 0 {
-				return apiInvalid(p.name, "must be a whole number ≥ 0, not %q", v)
+				return nil, apiInvalid(p.name, "must be a whole number ≥ 0, not %q", v)
 			}
 			*p.dst = n
 		}
 	}
-	us, err := a.Store.ListUsers(r.Context(), page)
-	if err != nil {
-		return err
-	}
-	return writeList(w, us, userJSON)
+	return a.Store.ListUsers(r.Context(), page)
 }
 
 func (a *IdentityAPI) user(ctx context.Context, r *http.Request) (*store.User, error) {
 	return byPathID(ctx, r, "user", a.Store.GetUser)
-}
-
-func (a *IdentityAPI) getUser(w http.ResponseWriter, r *http.Request) error {
-	u, err := a.user(r.Context(), r)
-	if err != nil {
-		return err
-	}
-	return writeOK(w, http.StatusOK, userJSON(u))
 }
 
 // checkUserInput validates the fields and (when given or required) the
@@ -90,6 +99,30 @@ func (a *IdentityAPI) userTaken(ctx context.Context, self int64, in *protocol.Us
 	return nil
 }
 
+// buildUser validates in and returns the user to store: a new one (with
+// a password) when cur is nil, else a copy of cur that in changes.
+func (a *IdentityAPI) buildUser(ctx context.Context, cur *store.User, in *protocol.UserInput) (*store.User, error) {
+	next := &store.User{}
+	if cur != nil {
+		if err := pathIDIs(in.ID, cur.ID); err != nil {
+			return nil, err
+		}
+		*next = *cur
+	}
+	hash, err := checkUserInput(in, cur == nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.userTaken(ctx, next.ID, in); err != nil {
+		return nil, err
+	}
+	applyUserInput(next, in)
+	if hash != "" {
+		next.PasswordHash = hash
+	}
+	return next, nil
+}
+
 func applyUserInput(u *store.User, in *protocol.UserInput) {
 	u.Email, u.ExternalID = in.Email, strings.TrimSpace(in.ExternalID)
 	u.Username, u.FirstName, u.LastName, u.Phone = strings.TrimSpace(in.Username), strings.TrimSpace(in.FirstName),
@@ -97,83 +130,19 @@ func applyUserInput(u *store.User, in *protocol.UserInput) {
 	u.Disabled = in.Disabled
 }
 
-func (a *IdentityAPI) createUser(w http.ResponseWriter, r *http.Request) error {
-	var in protocol.UserInput
-	if err := httpx.ReadJSON(w, r, maxAdminBody, &in); err != nil {
-		return err
-	}
-	hash, err := checkUserInput(&in, true)
-	if err != nil {
-		return err
-	}
-	if err := a.userTaken(r.Context(), 0, &in); err != nil {
-		return err
-	}
-	u := &store.User{PasswordHash: hash}
-	applyUserInput(u, &in)
-	if err := a.Store.CreateUser(r.Context(), u); err != nil {
-		if errors.Is(err, store.ErrConflict) {
-			return apiConflict("email or externalId: taken by another user")
-		}
-		return err
-	}
-	return writeOK(w, http.StatusCreated, userJSON(u))
-}
-
-func (a *IdentityAPI) updateUser(w http.ResponseWriter, r *http.Request) error {
-	u, err := a.user(r.Context(), r)
-	if err != nil {
-		return err
-	}
-	var in protocol.UserInput
-	if err := httpx.ReadJSON(w, r, maxAdminBody, &in); err != nil {
-		return err
-	}
-	if in.ID != 0 && in.ID != u.ID {
-		return apiInvalid("id", "%d is not the id in the path (%d)", in.ID, u.ID)
-	}
-	hash, err := checkUserInput(&in, false)
-	if err != nil {
-		return err
-	}
-	if err := a.userTaken(r.Context(), u.ID, &in); err != nil {
-		return err
-	}
-	next := *u
-	applyUserInput(&next, &in)
-	if hash != "" {
-		next.PasswordHash = hash
-	}
-	if err := a.Store.UpdateUser(r.Context(), &next); err != nil {
-		if errors.Is(err, store.ErrConflict) {
-			return apiConflict("email or externalId: taken by another user")
-		}
-		return err
-	}
-	// A new password or a disabled account ends the user's portal sessions.
-	if hash != "" || next.Disabled {
-		if err := a.Store.DeletePortalSessionsOf(r.Context(), u.ID); err != nil {
-			return err
-		}
-	}
-	return writeOK(w, http.StatusOK, userJSON(&next))
-}
-
-func (a *IdentityAPI) disableUser(w http.ResponseWriter, r *http.Request) error {
-	u, err := a.user(r.Context(), r)
-	if err != nil {
-		return err
-	}
+// disableUser disables u (kept so their chats and tickets keep them) and
+// ends their portal sessions.
+func (a *IdentityAPI) disableUser(ctx context.Context, u *store.User) (*store.User, error) {
 	if !u.Disabled {
 		next := *u
 		next.Disabled = true
-		if err := a.Store.UpdateUser(r.Context(), &next); err != nil {
-			return err
+		if err := a.Store.UpdateUser(ctx, &next); err != nil {
+			return nil, err
 		}
 		u = &next
 	}
-	if err := a.Store.DeletePortalSessionsOf(r.Context(), u.ID); err != nil {
-		return err
+	if err := a.Store.DeletePortalSessionsOf(ctx, u.ID); err != nil {
+		return nil, err
 	}
-	return writeOK(w, http.StatusOK, userJSON(u))
+	return u, nil
 }
