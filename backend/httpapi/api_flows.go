@@ -42,28 +42,6 @@ func flowRoutes(a *IdentityAPI, admin string) []apiRoute {
 	}
 }
 
-// flowSchemas are the OpenAPI component schemas of the flow routes.
-func flowSchemas() jsonObj {
-	problem := oaObj(jsonObj{"step": oaInt("step number; 0 for the flow as a whole"), "field": oaStr("JSON path within the step"), "message": oaStr("")}, "step", "message")
-	flowProps := jsonObj{"id": oaInt(""), "name": oaStr("unique"), "currentVersion": oaInt("0 until a version is saved"),
-		"createdAt": oaStr("RFC 3339"), "updatedAt": oaStr("RFC 3339")}
-	detail := jsonObj{"version": oaInt("the version of document"),
-		"document": jsonObj{"type": "object", "description": "the flow document (app/flow: name, startStep, nextStepNumber, steps)"},
-		"warnings": oaArr(problem)}
-	for k, v := range flowProps {
-		detail[k] = v
-	}
-	return jsonObj{
-		"ChatFlow":       oaObj(flowProps),
-		"ChatFlowDetail": oaObj(detail),
-		"ChatFlowCreate": oaObj(jsonObj{"name": oaStr(""), "document": jsonObj{"type": "object", "description": "optional first version"}}, "name"),
-		"ChatFlowSave": oaObj(jsonObj{"baseVersion": oaInt("the version the document was edited from (0 for none)"),
-			"document": jsonObj{"type": "object", "description": "the new version's flow document"}, "name": oaStr("renames the flow when set")}, "baseVersion", "document"),
-		"ChatFlowVersion": oaObj(jsonObj{"flowId": oaInt(""), "version": oaInt(""), "document": jsonObj{"type": "object"}, "createdAt": oaStr("RFC 3339")}),
-		"FlowProblem":     problem,
-	}
-}
-
 func flowJSON(f *store.Flow) protocol.ChatFlow {
 	return protocol.ChatFlow{ID: f.ID, Name: f.Name, CurrentVersion: f.CurrentVersion, CreatedAt: f.CreatedAt, UpdatedAt: f.UpdatedAt}
 }
@@ -267,14 +245,6 @@ func asFlowInvalid(err error) error {
 		return flowInvalid(ve.Problems)
 	}
 	return flowInvalid([]flow.Problem{{Message: err.Error()}})
-}
-
-// mergeSchemas adds more's component schemas to base.
-func mergeSchemas(base, more jsonObj) jsonObj {
-	for k, v := range more {
-		base[k] = v
-	}
-	return base
 }
 
 // dedupeProblems drops repeated problems, keeping the first's place.

@@ -20,12 +20,8 @@ func oaDesc(o jsonObj, desc string) jsonObj {
 	}
 	return o
 }
-func oaStr(desc string) jsonObj  { return oaDesc(jsonObj{"type": "string"}, desc) }
-func oaInt(desc string) jsonObj  { return oaDesc(jsonObj{"type": "integer", "format": "int64"}, desc) }
-func oaBool(desc string) jsonObj { return oaDesc(jsonObj{"type": "boolean"}, desc) }
-func oaTime(desc string) jsonObj {
-	return oaDesc(jsonObj{"type": "string", "format": "date-time"}, desc)
-}
+func oaStr(desc string) jsonObj   { return oaDesc(jsonObj{"type": "string"}, desc) }
+func oaInt(desc string) jsonObj   { return oaDesc(jsonObj{"type": "integer", "format": "int64"}, desc) }
 func oaArr(items jsonObj) jsonObj { return jsonObj{"type": "array", "items": items} }
 func oaEnum(desc string, values ...string) jsonObj {
 	return oaDesc(jsonObj{"type": "string", "enum": values}, desc)
@@ -49,6 +45,10 @@ func oaSchema(name string) jsonObj {
 // OpenAPI returns the OpenAPI 3.1 document of this API and of /auth/*.
 // It is made from the same route table that Routes mounts.
 func (a *IdentityAPI) OpenAPI() jsonObj {
+	schemas, err := oaSchemas(oaComponents())
+	if err != nil {
+		panic(err) // a programming error, caught by tests
+	}
 	paths := jsonObj{}
 	op := func(path, method string, o jsonObj) {
 		item, _ := paths[path].(jsonObj)
@@ -125,9 +125,9 @@ func (a *IdentityAPI) OpenAPI() jsonObj {
 		}})
 	op("/auth/login", "POST", jsonObj{
 		"summary": "Agent or admin login; sets the halochat_session cookie (HttpOnly, SameSite=Strict)", "operationId": "authLogin",
-		"requestBody": jsonBody(oaObj(jsonObj{"email": oaStr(""), "password": oaStr("")}, "email", "password")),
+		"requestBody": jsonBody(oaRef("LoginRequest")),
 		"responses": jsonObj{
-			"200": okJSON(oaObj(jsonObj{"agent": oaRef("Me"), "token": oaStr("session token, also usable as a bearer token"), "expires_in": oaInt("seconds")})),
+			"200": okJSON(oaRef("AgentLogin")),
 			"400": errResp("Bad body"), "401": errResp("Wrong email or password"),
 		}})
 	op("/auth/logout", "POST", jsonObj{"summary": "End the session", "operationId": "authLogout",
@@ -149,119 +149,7 @@ func (a *IdentityAPI) OpenAPI() jsonObj {
 				"bearer":  jsonObj{"type": "http", "scheme": "bearer", "description": "An access token from POST /auth/token, or a session token from POST /auth/login"},
 				"session": jsonObj{"type": "apiKey", "in": "cookie", "name": auth.SessionCookie},
 			},
-			"schemas": mergeSchemas(oaSchemas(), flowSchemas()),
+			"schemas": schemas,
 		},
-	}
-}
-
-// oaSchemas are the component schemas the routes name.
-func oaSchemas() jsonObj {
-	choice := oaObj(jsonObj{"value": oaStr(""), "label": oaStr("")}, "value")
-	identitySettings := oaObj(jsonObj{
-		"tokenRequired": oaBool("refuse chats without an identity token"),
-		"hs256Secrets": oaArr(oaObj(jsonObj{"kid": oaStr("key id; may be empty for one key"),
-			"secret": oaStr("at least 32 bytes; the secret's UTF-8 bytes are the HMAC key")}, "secret")),
-		"publicKeys": oaArr(oaObj(jsonObj{"kid": oaStr(""), "alg": oaEnum("", "RS256", "ES256"),
-			"pem": oaStr("PEM public key (RSA ≥ 2048 bits, or ECDSA P-256)")}, "alg", "pem")),
-		"issuer":        oaStr("expected iss, when set"),
-		"audience":      oaStr("expected aud, when set"),
-		"leewaySeconds": oaInt("clock leeway for exp/nbf/iat, 0–300"),
-	})
-	profileProps := jsonObj{
-		"id":     oaStr("the configId (read-only)"),
-		"key":    oaStr("the configKey (read-only; see POST /api/ChatProfile/{id}/key)"),
-		"name":   oaStr("unique"),
-		"access": oaEnum("who may chat", "agents_only", "portal", "portal_and_external"),
-		"appearance": oaObj(jsonObj{"colour": oaStr("hex (#1f6feb) or CSS named colour"), "theme": oaEnum("", "light", "dark"),
-			"title": oaStr(""), "greeting": oaStr(""), "launcherPosition": oaEnum("", "bottom-right", "bottom-left"),
-			"iconUrl": oaStr("absolute http(s) URL")}),
-		"allowedOrigins": oaArr(oaStr("scheme://host[:port]; empty list = any")),
-		"identity":       identitySettings,
-		"tokenMappings": jsonObj{"type": "object", "description": "claim name → user field (firstname, lastname, username, email, phone, externalid)",
-			"additionalProperties": oaStr("")},
-		"availability": oaObj(jsonObj{"timeZone": oaStr("IANA time zone"),
-			"weekly":     oaArr(oaObj(jsonObj{"weekday": oaInt("0 = Sunday"), "start": oaStr("HH:MM"), "end": oaStr("HH:MM or 24:00")})),
-			"holidays":   oaArr(oaObj(jsonObj{"date": oaStr("YYYY-MM-DD"), "name": oaStr("")})),
-			"needsAgent": oaBool("the flow needs an online agent")}),
-		"emailStorageKey":   oaStr("host page sessionStorage key holding the visitor's e-mail (an unverified hint)"),
-		"trustEmailStorage": oaBool("treat that e-mail as a verified identity"),
-		"flowId":            oaInt("0 = none"),
-		"startStep":         oaInt("0 = the flow's start step"),
-		"ticketTypeId":      oaInt("0 = none"),
-		"createdAt":         oaTime("read-only"),
-		"updatedAt":         oaTime("read-only"),
-	}
-	fieldProps := jsonObj{
-		"id": oaInt("read-only"), "entity": oaEnum("cannot change", "chat", "ticket"),
-		"name":    oaStr("database name: CF + letters/digits, unique per entity"),
-		"label":   oaStr("unique per entity; claims and ticket sync match it exactly"),
-		"type":    oaEnum("", "text", "number", "boolean", "date", "choice"),
-		"choices": oaArr(choice), "createdAt": oaTime("read-only"), "updatedAt": oaTime("read-only"),
-	}
-	clientProps := jsonObj{
-		"id": oaInt("read-only"), "clientId": oaStr("chosen at creation or generated; cannot change"), "name": oaStr(""),
-		"permissions": oaArr(oaEnum("", auth.Permissions()...)), "disabled": oaBool(""),
-		"createdAt": oaTime("read-only"), "updatedAt": oaTime("read-only"),
-	}
-	withSecret := jsonObj{"clientSecret": oaStr("shown once")}
-	for k, v := range clientProps {
-		withSecret[k] = v
-	}
-	agentProps := jsonObj{
-		"id": oaInt("read-only"), "email": oaStr(""), "name": oaStr("shown to visitors"), "role": oaEnum("", "agent", "admin"),
-		"presence": oaEnum("read-only", "offline", "online", "away"), "disabled": oaBool(""),
-		"lastSeenAt": oaTime("read-only"), "createdAt": oaTime("read-only"), "updatedAt": oaTime("read-only"),
-	}
-	agentInput := jsonObj{"password": oaStr("10–72 bytes; required at creation, optional on update")}
-	for k, v := range agentProps {
-		agentInput[k] = v
-	}
-	userProps := jsonObj{
-		"id": oaInt("read-only"), "email": oaStr("unique; the portal login"), "externalId": oaStr("the host system's id; unique when set"),
-		"username": oaStr(""), "firstName": oaStr(""), "lastName": oaStr(""), "phone": oaStr(""),
-		"hasPassword": oaBool("read-only: can log in to the portal with a password"), "disabled": oaBool("no portal login"),
-		"createdAt": oaTime("read-only"), "updatedAt": oaTime("read-only"),
-	}
-	userInput := jsonObj{"password": oaStr("10–72 bytes; required at creation, optional on update")}
-	for k, v := range userProps {
-		userInput[k] = v
-	}
-	ticketProps := jsonObj{"id": oaInt("read-only"), "name": oaStr("unique"),
-		"fieldIds": oaArr(oaInt("a ticket custom field")), "fields": oaArr(oaRef("CustomField")),
-		"createdAt": oaTime("read-only"), "updatedAt": oaTime("read-only")}
-	return jsonObj{
-		"Error": oaObj(jsonObj{"error": oaObj(jsonObj{"code": oaStr("stable"), "message": oaStr("for people; names the field")}, "code", "message")}, "error"),
-		"Me":    oaObj(jsonObj{"id": oaInt(""), "email": oaStr(""), "name": oaStr(""), "role": oaEnum("", "agent", "admin")}),
-
-		"ChatProfile":      oaObj(profileProps),
-		"ChatProfileInput": oaObj(profileProps, "name", "access"),
-		"ProfileKey":       oaObj(jsonObj{"id": oaStr(""), "key": oaStr("the new configKey")}),
-
-		"CustomField":      oaObj(fieldProps),
-		"CustomFieldInput": oaObj(fieldProps, "entity", "name", "label", "type"),
-
-		"TicketType":      oaObj(ticketProps),
-		"TicketTypeInput": oaObj(ticketProps, "name"),
-
-		"APIClient":           oaObj(clientProps),
-		"APIClientInput":      oaObj(clientProps, "name"),
-		"APIClientWithSecret": oaObj(withSecret),
-
-		"Agent":      oaObj(agentProps),
-		"AgentInput": oaObj(agentInput, "email", "name", "role"),
-
-		"User":      oaObj(userProps),
-		"UserInput": oaObj(userInput, "email"),
-
-		"ChatMatchingDataInput": oaObj(jsonObj{
-			"json_content": jsonObj{"type": "object", "description": "any properties, mapped with the profile's identity token mappings exactly as claims (chat custom fields included); at most 16 KiB"},
-			"single_use":   oaBool("also expires at its first use"),
-		}, "json_content"),
-		"ChatMatchingData": oaObj(jsonObj{
-			"guid":       oaStr("the chatmatchingdataguid claim"),
-			"key":        oaStr("the chatmatchingdatakey claim; shown once, stored hashed"),
-			"expires_at": oaTime("24 hours after creation"),
-			"single_use": oaBool(""),
-		}, "guid", "key", "expires_at"),
 	}
 }

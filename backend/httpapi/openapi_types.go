@@ -1,0 +1,283 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"strings"
+	"time"
+
+	"halochat/app/flow"
+	"halochat/app/protocol"
+	"halochat/backend/auth"
+	"halochat/backend/store"
+)
+
+// oaComponent is a component schema made from an API body type of
+// app/protocol: its properties are the type's JSON fields, as
+// encoding/json writes them, so the document cannot name a property the
+// API lacks or miss one it has. Notes add what a type cannot say
+// (descriptions, enums, required lists), by property path: "appearance",
+// "appearance.colour", "weekly[]" for an array's items, "weekly[].start".
+type oaComponent struct {
+	name     string
+	typ      reflect.Type
+	required []string
+	notes    map[string]jsonObj
+}
+
+// oaNote describes a property.
+func oaNote(desc string) jsonObj { return jsonObj{"description": desc} }
+
+// oaOneOf describes a property that takes one of values.
+func oaOneOf(desc string, values ...string) jsonObj {
+	return oaDesc(jsonObj{"enum": values}, desc)
+}
+
+// oaRequired lists the required properties of a nested object.
+func oaRequired(names ...string) jsonObj { return jsonObj{"required": names} }
+
+// oaComponents are the component schemas of the admin API's bodies.
+func oaComponents() []oaComponent {
+	readOnly := oaNote("read-only")
+	times := map[string]jsonObj{"createdAt": readOnly, "updatedAt": readOnly}
+	with := func(base map[string]jsonObj, more map[string]jsonObj) map[string]jsonObj {
+		out := make(map[string]jsonObj, len(base)+len(more))
+		for _, m := range []map[string]jsonObj{base, more} {
+			for k, v := range m {
+				out[k] = v
+			}
+		}
+		return out
+	}
+	password := oaNote("10–72 bytes; required at creation, optional on update")
+
+	profile := with(times, map[string]jsonObj{
+		"id":                             oaNote("the configId (read-only)"),
+		"key":                            oaNote("the configKey (read-only; see POST /api/ChatProfile/{id}/key)"),
+		"name":                           oaNote("unique"),
+		"access":                         oaOneOf("who may chat", "agents_only", "portal", "portal_and_external"),
+		"appearance.colour":              oaNote("hex (#1f6feb) or CSS named colour"),
+		"appearance.theme":               oaOneOf("", "light", "dark"),
+		"appearance.launcherPosition":    oaOneOf("", "bottom-right", "bottom-left"),
+		"appearance.iconUrl":             oaNote("absolute http(s) URL"),
+		"allowedOrigins":                 oaNote("scheme://host[:port] each; empty list = any"),
+		"identity.tokenRequired":         oaNote("refuse chats without an identity token"),
+		"identity.hs256Secrets[]":        oaRequired("secret"),
+		"identity.hs256Secrets[].kid":    oaNote("key id; may be empty for one key"),
+		"identity.hs256Secrets[].secret": oaNote("at least 32 bytes; the secret's UTF-8 bytes are the HMAC key"),
+		"identity.publicKeys[]":          oaRequired("alg", "pem"),
+		"identity.publicKeys[].alg":      oaOneOf("", "RS256", "ES256"),
+		"identity.publicKeys[].pem":      oaNote("PEM public key (RSA ≥ 2048 bits, or ECDSA P-256)"),
+		"identity.issuer":                oaNote("expected iss, when set"),
+		"identity.audience":              oaNote("expected aud, when set"),
+		"identity.leewaySeconds":         oaNote("clock leeway for exp/nbf/iat, 0–300"),
+		"identity.maxTokenLifetimeSeconds": oaNote("how far a token's exp may lie past its iat (or now): " +
+			"60 to 2,592,000; 0: a day"),
+		"tokenMappings":                 oaNote("claim name → user field (firstname, lastname, username, email, phone, externalid)"),
+		"availability.timeZone":         oaNote("IANA time zone; none: always open"),
+		"availability.weekly":           oaNote("opening hours; none: open all week"),
+		"availability.weekly[].weekday": oaNote("0 = Sunday"),
+		"availability.weekly[].start":   oaNote("HH:MM"),
+		"availability.weekly[].end":     oaNote("HH:MM or 24:00"),
+		"availability.holidays[].date":  oaNote("YYYY-MM-DD"),
+		"availability.needsAgent":       oaNote("the flow needs an online agent"),
+		"availability.hideWhenUnavailable": oaNote("hide the launcher while chat is unavailable, " +
+			"unless a conversation is in progress"),
+		"emailStorageKey":   oaNote("host page sessionStorage key holding the visitor's e-mail (an unverified hint)"),
+		"trustEmailStorage": oaNote("treat that e-mail as a verified identity"),
+		"flowId":            oaNote("0 = none"),
+		"startStep":         oaNote("0 = the flow's start step"),
+		"ticketTypeId":      oaNote("0 = none"),
+	})
+	field := with(times, map[string]jsonObj{
+		"id":        readOnly,
+		"entity":    oaOneOf("cannot change", store.EntityChat, store.EntityTicket),
+		"name":      oaNote("database name: CF + letters/digits, unique per entity"),
+		"label":     oaNote("unique per entity; claims and ticket sync match it exactly"),
+		"type":      oaOneOf("", "text", "number", "boolean", "date", "choice"),
+		"choices[]": oaRequired("value"),
+	})
+	ticketType := with(times, map[string]jsonObj{
+		"id": readOnly, "name": oaNote("unique"), "fieldIds": oaNote("the ticket custom fields assigned, in order"),
+		"fields": oaNote("read-only: the fields of fieldIds"),
+	})
+	client := with(times, map[string]jsonObj{
+		"id": readOnly, "clientId": oaNote("chosen at creation or generated; cannot change"),
+		"permissions[]": oaOneOf("", auth.Permissions()...),
+	})
+	agent := with(times, map[string]jsonObj{
+		"id": readOnly, "name": oaNote("shown to visitors"), "role": oaOneOf("", "agent", "admin"),
+		"presence": oaOneOf("read-only", "offline", "online", "away"), "lastSeenAt": oaNote("read-only; null before the first login"),
+	})
+	user := with(times, map[string]jsonObj{
+		"id": readOnly, "email": oaNote("unique; the portal login"), "externalId": oaNote("the host system's id; unique when set"),
+		"hasPassword": oaNote("read-only: can log in to the portal with a password"), "disabled": oaNote("no portal login"),
+	})
+	chatFlow := with(times, map[string]jsonObj{
+		"name": oaNote("unique"), "currentVersion": oaNote("0 until a version is saved"),
+	})
+	document := "the flow document (app/flow: name, startStep, nextStepNumber, steps)"
+	return []oaComponent{
+		{"Error", reflect.TypeFor[protocol.ErrorBody](), []string{"error"}, map[string]jsonObj{
+			"error":          oaRequired("code", "message"),
+			"error.code":     oaNote("stable"),
+			"error.message":  oaNote("for people; names the field"),
+			"error.field":    oaNote("the field at fault, when the refusal names one"),
+			"error.problems": oaNote("each problem of a refused bot flow document, with its step (FlowProblem)"),
+		}},
+		{"Me", reflect.TypeFor[protocol.Me](), nil, map[string]jsonObj{"role": oaOneOf("", "agent", "admin")}},
+		{"LoginRequest", reflect.TypeFor[protocol.LoginRequest](), []string{"email", "password"}, nil},
+		{"AgentLogin", reflect.TypeFor[protocol.AgentLogin](), nil, map[string]jsonObj{
+			"token": oaNote("session token, also usable as a bearer token"), "expires_in": oaNote("seconds")}},
+
+		{"ChatProfile", reflect.TypeFor[protocol.ChatProfile](), nil, profile},
+		{"ChatProfileInput", reflect.TypeFor[protocol.ChatProfileInput](), []string{"name", "access"}, profile},
+		{"ProfileKey", reflect.TypeFor[protocol.ProfileKey](), nil, map[string]jsonObj{"key": oaNote("the new configKey")}},
+
+		{"CustomField", reflect.TypeFor[protocol.CustomField](), nil, field},
+		{"CustomFieldInput", reflect.TypeFor[protocol.CustomFieldInput](), []string{"entity", "name", "label", "type"}, field},
+
+		{"TicketType", reflect.TypeFor[protocol.TicketType](), nil, ticketType},
+		{"TicketTypeInput", reflect.TypeFor[protocol.TicketTypeInput](), []string{"name"}, ticketType},
+
+		{"APIClient", reflect.TypeFor[protocol.APIClient](), nil, client},
+		{"APIClientInput", reflect.TypeFor[protocol.APIClientInput](), []string{"name"}, client},
+		{"APIClientWithSecret", reflect.TypeFor[protocol.APIClientWithSecret](), nil, with(client, map[string]jsonObj{"clientSecret": oaNote("shown once")})},
+
+		{"Agent", reflect.TypeFor[protocol.Agent](), nil, agent},
+		{"AgentInput", reflect.TypeFor[protocol.AgentInput](), []string{"email", "name", "role"}, with(agent, map[string]jsonObj{"password": password})},
+
+		{"User", reflect.TypeFor[protocol.User](), nil, user},
+		{"UserInput", reflect.TypeFor[protocol.UserInput](), []string{"email"}, with(user, map[string]jsonObj{"password": password})},
+
+		{"ChatMatchingDataInput", reflect.TypeFor[protocol.ChatMatchingDataInput](), []string{"json_content"}, map[string]jsonObj{
+			"json_content": oaNote("any properties, mapped with the profile's identity token mappings exactly as claims (chat custom fields included); at most 16 KiB"),
+			"single_use":   oaNote("also expires at its first use"),
+		}},
+		{"ChatMatchingData", reflect.TypeFor[protocol.ChatMatchingData](), []string{"guid", "key", "expires_at"}, map[string]jsonObj{
+			"guid":       oaNote("the chatmatchingdataguid claim"),
+			"key":        oaNote("the chatmatchingdatakey claim; shown once, stored hashed"),
+			"expires_at": oaNote("24 hours after creation"),
+		}},
+
+		{"ChatFlow", reflect.TypeFor[protocol.ChatFlow](), nil, chatFlow},
+		{"ChatFlowDetail", reflect.TypeFor[protocol.ChatFlowDetail](), nil, with(chatFlow, map[string]jsonObj{
+			"version": oaNote("the version of document"), "document": oaNote(document + "; null while the flow has no version"),
+			"warnings": oaNote("doubtful but valid things app/flow noticed, for the editor to show"),
+		})},
+		{"ChatFlowCreate", reflect.TypeFor[protocol.ChatFlowCreate](), []string{"name"}, map[string]jsonObj{
+			"document": oaNote("optional first version: " + document)}},
+		{"ChatFlowSave", reflect.TypeFor[protocol.ChatFlowSave](), []string{"baseVersion", "document"}, map[string]jsonObj{
+			"baseVersion": oaNote("the version the document was edited from (0 for none)"),
+			"document":    oaNote("the new version's " + document), "name": oaNote("renames the flow when set"),
+		}},
+		{"ChatFlowVersion", reflect.TypeFor[protocol.ChatFlowVersion](), nil, map[string]jsonObj{"document": oaNote(document)}},
+		{"FlowProblem", reflect.TypeFor[flow.Problem](), []string{"step", "message"}, map[string]jsonObj{
+			"step": oaNote("step number; 0 for the flow as a whole"), "field": oaNote("JSON path within the step"),
+		}},
+	}
+}
+
+// oaSchemas are the component schemas the routes name, made from
+// oaComponents. An error names a note whose path is no property.
+func oaSchemas(cs []oaComponent) (jsonObj, error) {
+	refs := map[reflect.Type]string{}
+	for _, c := range cs {
+		if _, taken := refs[c.typ]; !taken {
+			refs[c.typ] = c.name
+		}
+	}
+	out := jsonObj{}
+	for _, c := range cs {
+		w := oaWalker{refs: refs, notes: c.notes, used: map[string]bool{}}
+		s := w.schema(c.typ, "", true)
+		if len(c.required) > 0 {
+			s["required"] = c.required
+		}
+		for path := range c.notes {
+			if !w.used[path] {
+				return nil, fmt.Errorf("OpenAPI schema %s: a note names %q, which %s has no property at", c.name, path, c.typ)
+			}
+		}
+		out[c.name] = s
+	}
+	return out, nil
+}
+
+// oaWalker makes the schema of one component.
+type oaWalker struct {
+	refs  map[reflect.Type]string // types that are components of their own
+	notes map[string]jsonObj
+	used  map[string]bool
+}
+
+var (
+	timeType = reflect.TypeFor[time.Time]()
+	rawType  = reflect.TypeFor[json.RawMessage]()
+)
+
+// schema is the schema of t at path (root: the component itself).
+func (w *oaWalker) schema(t reflect.Type, path string, root bool) jsonObj {
+	if t.Kind() == reflect.Pointer {
+		return w.schema(t.Elem(), path, root)
+	}
+	var s jsonObj
+	name, isRef := w.refs[t]
+	switch {
+	case isRef && !root:
+		s = oaRef(name)
+	case t == timeType:
+		s = jsonObj{"type": "string", "format": "date-time"}
+	case t == rawType:
+		s = jsonObj{"type": "object"}
+	case t.Kind() == reflect.String:
+		s = jsonObj{"type": "string"}
+	case t.Kind() == reflect.Bool:
+		s = jsonObj{"type": "boolean"}
+	case t.Kind() >= reflect.Int && t.Kind() <= reflect.Uint64:
+		s = jsonObj{"type": "integer", "format": "int64"}
+	case t.Kind() == reflect.Float32 || t.Kind() == reflect.Float64:
+		s = jsonObj{"type": "number"}
+	case t.Kind() == reflect.Slice:
+		s = jsonObj{"type": "array", "items": w.schema(t.Elem(), path+"[]", false)}
+	case t.Kind() == reflect.Map:
+		s = jsonObj{"type": "object", "additionalProperties": w.schema(t.Elem(), path+"{}", false)}
+	case t.Kind() == reflect.Struct:
+		props := jsonObj{}
+		w.fields(t, path, props)
+		s = jsonObj{"type": "object", "properties": props}
+	default: // an interface: any JSON
+		s = jsonObj{}
+	}
+	if n, ok := w.notes[path]; ok && !root {
+		w.used[path] = true
+		for k, v := range n {
+			s[k] = v
+		}
+	}
+	return s
+}
+
+// fields adds the JSON properties of struct t to props: an embedded
+// struct's inline, as encoding/json writes them.
+func (w *oaWalker) fields(t reflect.Type, path string, props jsonObj) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		switch {
+		case name == "-" || (!f.IsExported() && !f.Anonymous):
+			continue
+		case f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct:
+			w.fields(f.Type, path, props)
+			continue
+		case name == "":
+			name = f.Name
+		}
+		at := name
+		if path != "" {
+			at = path + "." + name
+		}
+		props[name] = w.schema(f.Type, at, false)
+	}
+}
