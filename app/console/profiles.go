@@ -114,6 +114,10 @@ type ProfileEdit struct {
 	schema      flow.Schema // the chat custom fields, for the token tester
 	tokenNotes  []string
 	tokenRows   []claimRow
+	// confirmSecret asks before an HS256 secret is replaced; newSecret is
+	// the one just made, shown this once (reads never show secrets).
+	confirmSecret bool
+	newSecret     *protocol.ProfileSecret
 }
 
 func (pe *ProfileEdit) OnMount(ctx app.Context) {
@@ -208,7 +212,8 @@ func (pe *ProfileEdit) Render() app.UI {
 			),
 			app.FieldSet().Body(app.Legend().Text("Identity tokens"),
 				pe.check("identity.tokenRequired", "A token is required (otherwise optional)", p.Identity.TokenRequired),
-				pe.row("identity.hs256Secrets", `HS256 secrets (JSON: [{"kid":"…","secret":"…"}])`, app.Textarea().ID("pf-identity.hs256Secrets").Text(rawList(p.Identity.HS256Secrets))),
+				pe.row("identity.hs256Secrets", `HS256 secrets by kid (JSON: [{"kid":"…"}]). Secrets are never shown again: an entry without "secret" keeps its stored one; give "secret" (32 bytes or more) to set one, or use "New HS256 secret" below`,
+					app.Textarea().ID("pf-identity.hs256Secrets").Text(rawList(p.Identity.HS256Secrets))),
 				pe.row("identity.publicKeys", `RS256/ES256 public keys (JSON: [{"kid":"…","alg":"RS256","pem":"…"}])`, app.Textarea().ID("pf-identity.publicKeys").Text(rawList(p.Identity.PublicKeys))),
 				pe.row("identity.issuer", "Expected issuer (iss)", app.Input().ID("pf-identity.issuer").Value(p.Identity.Issuer)),
 				pe.row("identity.audience", "Expected audience (aud)", app.Input().ID("pf-identity.audience").Value(p.Identity.Audience)),
@@ -224,9 +229,64 @@ func (pe *ProfileEdit) Render() app.UI {
 			notice("cc-ok", pe.saved),
 			app.Button().ID("pf-save").Type("submit").Class("cc-primary").Text("Save"),
 		),
+		pe.secrets(),
 		pe.embed(),
 		pe.tokenTester(),
 	)
+}
+
+// secrets makes a new HS256 secret for a kid, behind a warning, and
+// shows it this once: the host backend's copy must change with it.
+func (pe *ProfileEdit) secrets() app.UI {
+	kid := ""
+	if hs := pe.p.Identity.HS256Secrets; len(hs) > 0 {
+		kid = hs[0].KID
+	}
+	var shown app.UI = app.Text("")
+	if s := pe.newSecret; s != nil {
+		shown = app.Div().ID("pf-new-secret").Class("cc-warning").Body(
+			app.P().Text(fmt.Sprintf("The new HS256 secret of kid %q — shown this once: give it to the host backend that signs identity tokens.", s.KID)),
+			app.Pre().Class("cc-code").Text(s.Secret),
+		)
+	}
+	return app.Section().ID("cc-secrets").Body(
+		app.H2().Text("New HS256 secret"),
+		app.P().Text("Makes a random secret for the kid (added when the profile has no such kid) and shows it once."),
+		app.Label().For("pf-secret-kid").Text("kid"),
+		app.Input().ID("pf-secret-kid").Value(kid),
+		app.If(!pe.confirmSecret, func() app.UI {
+			return app.Button().ID("pf-secret-new").Type("button").Text("New secret…").OnClick(func(ctx app.Context, e app.Event) { pe.confirmSecret = true })
+		}).Else(func() app.UI {
+			return app.Div().Class("cc-warning").Body(
+				app.P().Text("Tokens signed with this kid's current secret are refused at once: update the host backend right after."),
+				app.Button().ID("pf-secret-confirm").Type("button").Class("cc-danger").Text("Make a new secret").OnClick(pe.rotateSecret),
+				app.Button().Type("button").Text("Cancel").OnClick(func(ctx app.Context, e app.Event) { pe.confirmSecret = false }),
+			)
+		}),
+		shown,
+	)
+}
+
+func (pe *ProfileEdit) rotateSecret(ctx app.Context, e app.Event) {
+	id, kid := pe.p.ID, strings.TrimSpace(inputValue("pf-secret-kid"))
+	ctx.Async(func() {
+		var out protocol.ProfileSecret
+		err := call(ctx, "POST", "/api/ChatProfile/"+url.PathEscape(id)+"/identity/secret", protocol.ProfileSecretInput{KID: kid}, &out)
+		ctx.Dispatch(func(app.Context) {
+			pe.confirmSecret = false
+			if err != nil {
+				pe.err = err.Error()
+				return
+			}
+			pe.newSecret = &out
+			// A new kid joins the list the form sends back, or a save
+			// would drop it.
+			if !slices.ContainsFunc(pe.p.Identity.HS256Secrets, func(h protocol.HMACSecret) bool { return h.KID == out.KID }) {
+				pe.p.Identity.HS256Secrets = append(pe.p.Identity.HS256Secrets, protocol.HMACSecret{KID: out.KID})
+			}
+			pe.saved = "A new HS256 secret was made (shown this once, below the form): tokens signed with the old one are refused."
+		})
+	})
 }
 
 // options are a select's options for picking one of list by id (0: none).

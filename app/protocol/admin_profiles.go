@@ -7,9 +7,10 @@ import "time"
 // and read. The store keeps a profile's appearance, identity and
 // availability settings as these very JSON documents.
 
-// ChatProfile is a chat profile as the admin API shows it. Its secrets
-// (HS256 secrets, the key) are shown to admins: the embed snippet needs
-// the key and the host backend the secret.
+// ChatProfile is a chat profile as the admin API shows it. Its key is
+// shown (the embed snippet carries it); its HS256 secrets are write-only,
+// answered only by the create that set them and by a rotation
+// (ProfileSecret): a read shows each secret's kid alone.
 type ChatProfile struct {
 	ID                string               `json:"id"`  // the configId
 	Key               string               `json:"key"` // the configKey
@@ -42,6 +43,23 @@ type ProfileKey struct {
 	Key string `json:"key"`
 }
 
+// ProfileSecretInput asks for a new HS256 secret of kid
+// (POST /api/ChatProfile/{id}/identity/secret): Secret when given (at
+// least 32 bytes), a random one otherwise. A kid the profile has is
+// given the new secret; another kid is added.
+type ProfileSecretInput struct {
+	KID    string `json:"kid"`
+	Secret string `json:"secret,omitempty"`
+}
+
+// ProfileSecret answers a new HS256 secret, this once: reads never show
+// it again.
+type ProfileSecret struct {
+	ID     string `json:"id"` // the profile's
+	KID    string `json:"kid"`
+	Secret string `json:"secret"`
+}
+
 // Appearance is a chat profile's look; `initialize` may override it per page.
 type Appearance struct {
 	Colour           string `json:"colour,omitempty"`
@@ -67,9 +85,11 @@ type IdentitySettings struct {
 }
 
 // HMACSecret is one HS256 shared secret, chosen by the token's kid.
+// Secret is absent from reads; a PUT that leaves it out keeps the stored
+// secret of that kid.
 type HMACSecret struct {
 	KID    string `json:"kid"`
-	Secret string `json:"secret"`
+	Secret string `json:"secret,omitempty"`
 }
 
 // PublicKey is one RS256 or ES256 verification key in PEM, chosen by kid.

@@ -59,6 +59,12 @@ func adminWireCases() []wireCase {
 			`{"id":"p1","key":"k1","name":"Shop","access":"portal_and_external","appearance":{"colour":"#1f6feb","theme":"dark","title":"Help","greeting":"Hi!","launcherPosition":"bottom-left","iconUrl":"https://shop.example/i.png"},"allowedOrigins":["https://shop.example"],"identity":{"tokenRequired":true,"hs256Secrets":[{"kid":"h1","secret":"s"}],"publicKeys":[{"kid":"r1","alg":"RS256","pem":"-----BEGIN PUBLIC KEY-----"}],"issuer":"iss","audience":"aud","leewaySeconds":30},"tokenMappings":{"email":"email","given_name":"firstname"},"availability":{"timeZone":"Europe/London","weekly":[{"weekday":1,"start":"09:00","end":"17:30"}],"holidays":[{"date":"2026-12-25","name":"Christmas"},{"date":"2026-12-26"}],"needsAgent":true,"hideWhenUnavailable":true},"emailStorageKey":"email","trustEmailStorage":true,"flowId":3,"startStep":2,"ticketTypeId":4,"createdAt":"2026-11-03T09:30:00.123Z","updatedAt":"2026-11-03T11:00:00.123Z"}`},
 		{"profile key", ProfileKey{ID: "p1", Key: "k2"},
 			`{"id":"p1","key":"k2"}`},
+		{"profile as read (secrets kid only)", ChatProfile{Identity: IdentitySettings{HS256Secrets: []HMACSecret{{KID: "h1"}}}},
+			`{"id":"","key":"","name":"","access":"","appearance":{},"allowedOrigins":null,"identity":{"tokenRequired":false,"hs256Secrets":[{"kid":"h1"}]},"tokenMappings":null,"availability":{"needsAgent":false},"emailStorageKey":"","trustEmailStorage":false,"flowId":0,"startStep":0,"ticketTypeId":0,"createdAt":"0001-01-01T00:00:00Z","updatedAt":"0001-01-01T00:00:00Z"}`},
+		{"profile secret input", ProfileSecretInput{KID: "h1"},
+			`{"kid":"h1"}`},
+		{"profile secret", ProfileSecret{ID: "p1", KID: "h1", Secret: "s2"},
+			`{"id":"p1","kid":"h1","secret":"s2"}`},
 
 		{"me", Me{ID: 7, Email: "sam@example.com", Name: "Sam", Role: "admin"},
 			`{"id":7,"email":"sam@example.com","name":"Sam","role":"admin"}`},

@@ -219,6 +219,33 @@ func TestConsoleAdminEditsAProfileAndSeesTheEmbedSnippet(t *testing.T) {
 	if p.Appearance.Colour != "teal" || p.Appearance.Title != "Talk to Support" || p.Availability.TimeZone != "Europe/London" {
 		t.Errorf("stored appearance %+v, availability %+v", p.Appearance, p.Availability)
 	}
+	// HS256 secrets are write-only: the form shows their kids and its
+	// round trip keeps the stored secret it never saw.
+	shown, err := chromedp.Run(b.Ctx, chromedp.Evaluate[string](`document.getElementById("pf-identity.hs256Secrets").value`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if seeded := s.demo.Identity.HS256Secret; strings.Contains(shown, seeded) || !strings.Contains(shown, `"kid": "demo"`) {
+		t.Errorf("the form shows HS256 secrets %q: want the kid alone", shown)
+	}
+	if len(p.Identity.HS256Secrets) != 1 || p.Identity.HS256Secrets[0].Secret != s.demo.Identity.HS256Secret {
+		t.Errorf("after the form's save the stored HS256 secrets are %+v: want the seeded one kept", p.Identity.HS256Secrets)
+	}
+	// A new secret is made behind a warning and shown once.
+	click(t, b.Ctx, "#pf-secret-new", "New secret")
+	waitText(t, b.Ctx, ".cc-warning", "refused at once")
+	click(t, b.Ctx, "#pf-secret-confirm", "Make a new secret")
+	waitText(t, b.Ctx, "#pf-new-secret", "shown this once")
+	made, err := chromedp.Run(b.Ctx, chromedp.Evaluate[string](`document.querySelector("#pf-new-secret pre").textContent`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, err = s.store.GetProfile(context.Background(), s.demo.Profile.ID); err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Identity.HS256Secrets) != 1 || p.Identity.HS256Secrets[0].Secret != made || len(made) < 32 {
+		t.Errorf("the new secret shown %q, stored %+v", made, p.Identity.HS256Secrets)
+	}
 	click(t, b.Ctx, "#cc-copy", "Copy")
 	b.js(t, `document.getElementById("cc-embed").scrollIntoView()`)
 	b.docScreenshot(t, "console-profile-embed")

@@ -55,12 +55,13 @@ func (a *IdentityAPI) routes() []apiRoute {
 	const admin = auth.PermAdmin
 	fields, ticketTypes, agents, users := a.fields(), a.ticketTypes(), a.agents(), a.users()
 	return append([]apiRoute{
-		{"GET", "/api/ChatProfile", admin, "List chat profiles", "", "[]ChatProfile", 200, a.listProfiles},
-		{"POST", "/api/ChatProfile", admin, "Create a chat profile (id and key are generated)", "ChatProfileInput", "ChatProfile", 201, a.createProfile},
-		{"GET", "/api/ChatProfile/{id}", admin, "Get a chat profile", "", "ChatProfile", 200, a.getProfile},
-		{"PUT", "/api/ChatProfile/{id}", admin, "Replace a chat profile's settings (not its key)", "ChatProfileInput", "ChatProfile", 200, a.updateProfile},
+		{"GET", "/api/ChatProfile", admin, "List chat profiles (never their HS256 secrets)", "", "[]ChatProfile", 200, a.listProfiles},
+		{"POST", "/api/ChatProfile", admin, "Create a chat profile (id and key are generated); the answer holds the HS256 secrets given, shown this once", "ChatProfileInput", "ChatProfile", 201, a.createProfile},
+		{"GET", "/api/ChatProfile/{id}", admin, "Get a chat profile (its HS256 secrets by kid only)", "", "ChatProfile", 200, a.getProfile},
+		{"PUT", "/api/ChatProfile/{id}", admin, "Replace a chat profile's settings (not its key); an HS256 secret left out keeps the stored one of its kid, and none is answered", "ChatProfileInput", "ChatProfile", 200, a.updateProfile},
 		{"DELETE", "/api/ChatProfile/{id}", admin, "Delete a chat profile (409 while chats refer to it)", "", "", 204, a.deleteProfile},
 		{"POST", "/api/ChatProfile/{id}/key", admin, "Regenerate the profile's key (configKey); embed snippets with the old key stop working", "", "ProfileKey", 200, a.regenerateProfileKey},
+		{"POST", "/api/ChatProfile/{id}/identity/secret", admin, "Set or make a new HS256 identity secret for a kid (added when the profile has no such kid); the answer holds it, shown this once", "ProfileSecretInput", "ProfileSecret", 200, a.rotateProfileSecret},
 
 		{"GET", "/api/CustomField", admin, "List custom fields (?entity=chat|ticket)", "", "[]CustomField", 200, fields.listAll},
 		{"POST", "/api/CustomField", admin, "Create a custom field", "CustomFieldInput", "CustomField", 201, fields.createOne},

@@ -13,12 +13,20 @@ import (
 	"halochat/app/protocol"
 	"halochat/backend/httpx"
 	"halochat/backend/identity"
+	"halochat/backend/secret"
 	"halochat/backend/store"
 )
 
+// profileJSON is a profile as the API answers it: its HS256 secrets by
+// kid alone (they are write-only; see withSecrets).
 func profileJSON(p *store.ChatProfile) protocol.ChatProfile {
+	id := protocol.IdentitySettings(p.Identity)
+	id.HS256Secrets = nil
+	for _, h := range p.Identity.HS256Secrets {
+		id.HS256Secrets = append(id.HS256Secrets, protocol.HMACSecret{KID: h.KID})
+	}
 	j := protocol.ChatProfile{ID: p.ID, Key: p.Key, Name: p.Name, Access: p.Access, Appearance: protocol.Appearance(p.Appearance),
-		AllowedOrigins: []string(p.AllowedOrigins), Identity: protocol.IdentitySettings(p.Identity), TokenMappings: map[string]string(p.TokenMappings),
+		AllowedOrigins: []string(p.AllowedOrigins), Identity: id, TokenMappings: map[string]string(p.TokenMappings),
 		Availability: protocol.AvailabilitySettings(p.Availability), EmailStorageKey: p.EmailStorageKey, TrustEmailStorage: p.TrustEmailStorage,
 		FlowID: p.FlowID, StartStep: p.StartStep, TicketTypeID: p.TicketTypeID, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
 	if j.AllowedOrigins == nil {
@@ -69,7 +77,11 @@ func (a *IdentityAPI) createProfile(w http.ResponseWriter, r *http.Request) erro
 		}
 		return err
 	}
-	return writeOK(w, http.StatusCreated, profileJSON(p))
+	// The secrets the admin set are answered this once, as an API
+	// client's are.
+	created := profileJSON(p)
+	created.Identity.HS256Secrets = slices.Clone(p.Identity.HS256Secrets)
+	return writeOK(w, http.StatusCreated, created)
 }
 
 func (a *IdentityAPI) updateProfile(w http.ResponseWriter, r *http.Request) error {
@@ -122,6 +134,59 @@ func (a *IdentityAPI) regenerateProfileKey(w http.ResponseWriter, r *http.Reques
 	return writeOK(w, http.StatusOK, protocol.ProfileKey{ID: p.ID, Key: key})
 }
 
+// rotateProfileSecret gives the profile a new HS256 secret for a kid
+// (replacing that kid's, or adding the kid) and answers it, this once.
+func (a *IdentityAPI) rotateProfileSecret(w http.ResponseWriter, r *http.Request) error {
+	p, err := a.profile(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	var in protocol.ProfileSecretInput
+	if err := httpx.ReadJSON(w, r, maxAdminBody, &in); err != nil {
+		return err
+	}
+	if in.Secret == "" {
+		in.Secret = secret.Token(32)
+	}
+	next := store.IdentitySettings(p.Identity)
+	next.HS256Secrets = slices.Clone(p.Identity.HS256Secrets)
+	i := slices.IndexFunc(next.HS256Secrets, func(h store.HMACSecret) bool { return h.KID == in.KID })
+	if i < 0 {
+		i = len(next.HS256Secrets)
+		next.HS256Secrets = append(next.HS256Secrets, store.HMACSecret{KID: in.KID})
+	}
+	next.HS256Secrets[i].Secret = in.Secret
+	if field, err := identity.ValidateIdentitySettings(next); err != nil {
+		// The new entry is the only one not checked before: the problem
+		// is its secret or kid, this body's own fields.
+		return apiInvalid(field[strings.LastIndexByte(field, '.')+1:], "%v", err)
+	}
+	p.Identity = next
+	if err := a.Store.UpdateProfile(r.Context(), p); err != nil {
+		return err
+	}
+	return writeOK(w, http.StatusOK, protocol.ProfileSecret{ID: p.ID, KID: in.KID, Secret: in.Secret})
+}
+
+// keepStoredSecrets fills the HS256 secrets in leaves out (a read shows
+// none) with the stored secret of the same kid: a form that sends back
+// what it read keeps every secret. A kid without a stored secret needs
+// one.
+func keepStoredSecrets(stored []store.HMACSecret, in []protocol.HMACSecret) error {
+	for i := range in {
+		if in[i].Secret != "" {
+			continue
+		}
+		j := slices.IndexFunc(stored, func(h store.HMACSecret) bool { return h.KID == in[i].KID })
+		if j < 0 {
+			return apiInvalid(fmt.Sprintf("identity.hs256Secrets[%d].secret", i),
+				"kid %q has no stored secret: give one, or make one with POST /api/ChatProfile/{id}/identity/secret", in[i].KID)
+		}
+		in[i].Secret = stored[j].Secret
+	}
+	return nil
+}
+
 // applyProfile validates in and copies it onto p (all settings but the
 // id, key and times), or changes nothing and says what is wrong.
 func (a *IdentityAPI) applyProfile(ctx context.Context, p *store.ChatProfile, in *protocol.ChatProfileInput) error {
@@ -157,6 +222,9 @@ func (a *IdentityAPI) applyProfile(ctx context.Context, p *store.ChatProfile, in
 	}
 	origins, err := normalizeOrigins(in.AllowedOrigins)
 	if err != nil {
+		return err
+	}
+	if err := keepStoredSecrets(p.Identity.HS256Secrets, in.Identity.HS256Secrets); err != nil {
 		return err
 	}
 	if field, err := identity.ValidateIdentitySettings(store.IdentitySettings(in.Identity)); err != nil {

@@ -51,6 +51,8 @@ func oaComponents() []oaComponent {
 		return out
 	}
 	password := oaNote("10–72 bytes; required at creation, optional on update")
+	hs256Secret := jsonObj{"writeOnly": true, "description": "write-only: at least 32 bytes, whose UTF-8 bytes are the HMAC key. " +
+		"Answered only by the create that sets it; a PUT that leaves it out keeps the stored secret of that kid"}
 
 	profile := with(times, map[string]jsonObj{
 		"id":                             oaNote("the configId (read-only)"),
@@ -63,9 +65,8 @@ func oaComponents() []oaComponent {
 		"appearance.iconUrl":             oaNote("absolute http(s) URL"),
 		"allowedOrigins":                 oaNote("scheme://host[:port] each; empty list = any"),
 		"identity.tokenRequired":         oaNote("refuse chats without an identity token"),
-		"identity.hs256Secrets[]":        oaRequired("secret"),
 		"identity.hs256Secrets[].kid":    oaNote("key id; may be empty for one key"),
-		"identity.hs256Secrets[].secret": oaNote("at least 32 bytes; the secret's UTF-8 bytes are the HMAC key"),
+		"identity.hs256Secrets[].secret": hs256Secret,
 		"identity.publicKeys[]":          oaRequired("alg", "pem"),
 		"identity.publicKeys[].alg":      oaOneOf("", "RS256", "ES256"),
 		"identity.publicKeys[].pem":      oaNote("PEM public key (RSA ≥ 2048 bits, or ECDSA P-256)"),
@@ -134,6 +135,11 @@ func oaComponents() []oaComponent {
 		{"ChatProfile", reflect.TypeFor[protocol.ChatProfile](), nil, profile},
 		{"ChatProfileInput", reflect.TypeFor[protocol.ChatProfileInput](), []string{"name", "access"}, profile},
 		{"ProfileKey", reflect.TypeFor[protocol.ProfileKey](), nil, map[string]jsonObj{"key": oaNote("the new configKey")}},
+		{"ProfileSecretInput", reflect.TypeFor[protocol.ProfileSecretInput](), nil, map[string]jsonObj{
+			"kid":    oaNote("the key id tokens name in their kid header; a kid the profile lacks is added"),
+			"secret": oaNote("at least 32 bytes; left out: a random one is made")}},
+		{"ProfileSecret", reflect.TypeFor[protocol.ProfileSecret](), nil, map[string]jsonObj{
+			"id": oaNote("the profile's"), "secret": oaNote("the new secret, shown this once")}},
 
 		{"CustomField", reflect.TypeFor[protocol.CustomField](), nil, field},
 		{"CustomFieldInput", reflect.TypeFor[protocol.CustomFieldInput](), []string{"entity", "name", "label", "type"}, field},
