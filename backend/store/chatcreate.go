@@ -110,21 +110,16 @@ func (s *Store) createChatPG(ctx context.Context, what string, c *Chat, fields [
 	for _, f := range known {
 		isChatField[f.ID] = true
 	}
-	fieldIDs := make([]int64, len(fields))
+	fieldIDs, err := checkFieldValues(what, fields)
+	if err != nil {
+		return res, true, err
+	}
 	values := make([]string, len(fields))
-	seen := map[int64]bool{}
 	for i, f := range fields {
-		if seen[f.FieldID] {
-			return res, true, invalid(what, "field %d given twice", f.FieldID)
-		}
-		seen[f.FieldID] = true
-		if err := checkText(what, "field value", f.Value); err != nil {
-			return res, true, err
-		}
 		if !isChatField[f.FieldID] {
 			return res, false, nil // let the transaction look it up
 		}
-		fieldIDs[i], values[i] = f.FieldID, f.Value
+		values[i] = f.Value
 	}
 	if err := checkChatUpdate(what, adv.Update); err != nil {
 		return res, true, err

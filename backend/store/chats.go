@@ -142,27 +142,16 @@ func putChatFields(ctx context.Context, tx bun.IDB, what, chatID string, fields 
 	if len(fields) == 0 {
 		return nil
 	}
-	rows := make([]ChatFieldValue, len(fields))
-	ids := make([]int64, 0, len(fields))
-	seen := map[int64]bool{}
-	for i, f := range fields {
-		if seen[f.FieldID] {
-			return invalid(what, "field %d given twice", f.FieldID)
-		}
-		seen[f.FieldID] = true
-		if err := checkText(what, "field value", f.Value); err != nil {
-			return err
-		}
-		rows[i] = ChatFieldValue{ChatID: chatID, FieldID: f.FieldID, Value: f.Value}
-		ids = append(ids, f.FieldID)
-	}
-	n, err := tx.NewSelect().Model((*CustomField)(nil)).
-		Where("cf.id IN (?)", bun.List(ids)).Where("cf.entity = ?", EntityChat).Count(ctx)
+	ids, err := checkFieldValues(what, fields)
 	if err != nil {
-		return wrap(err, what)
+		return err
 	}
-	if n != int64(len(ids)) {
-		return fmt.Errorf("%s: %w: not every field id is a chat custom field", what, ErrNotFound)
+	if err := checkFieldIDs(ctx, tx, what, EntityChat, ids); err != nil {
+		return err
+	}
+	rows := make([]ChatFieldValue, len(fields))
+	for i, f := range fields {
+		rows[i] = ChatFieldValue{ChatID: chatID, FieldID: f.FieldID, Value: f.Value}
 	}
 	_, err = tx.NewInsert().Model(&rows).
 		On("CONFLICT (chat_id, field_id) DO UPDATE").Set("value = EXCLUDED.value").Exec(ctx)
@@ -209,17 +198,9 @@ func (s *Store) UpgradeChatUser(ctx context.Context, chatID string, userID int64
 			Set("user_id = ?", userID).Set("authenticated = ?", true).Set("updated_at = ?", s.Now()).
 			Where("id = ?", chatID).Where("user_id IS NULL").Where("authenticated = ?", false).
 			Where("status <> ?", ChatEnded).Exec(ctx)
-		if err != nil {
-			return wrap(err, what)
+		if ok, err = chatMatched(ctx, tx, what, chatID, res, err); !ok {
+			return err
 		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return fmt.Errorf("%s: rows affected: %w", what, err)
-		}
-		if n == 0 {
-			return chatExists(ctx, tx, what, chatID)
-		}
-		ok = true
 		return putChatFields(ctx, tx, what, chatID, fields)
 	})
 	return ok, err

@@ -2,7 +2,10 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"reflect"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -42,27 +45,21 @@ func (s *Store) UpdateChat(ctx context.Context, chatID, expectStatus string, u C
 	if err != nil {
 		return false, err
 	}
-	return s.conditional(ctx, q, what, chatID)
+	res, err := s.execWrite(ctx, q)
+	return chatMatched(ctx, s.db, what, chatID, res, err)
 }
 
-// conditional runs a conditional chat UPDATE and reports whether it
-// touched the row; ErrNotFound when the chat does not exist at all.
-func (s *Store) conditional(ctx context.Context, q *bun.UpdateQuery, what, chatID string) (bool, error) {
-	res, err := s.execWrite(ctx, q)
-	if err != nil {
-		return false, wrap(err, what)
+// chatMatched reports whether a conditional UPDATE of chat chatID, run
+// with db, touched its row; when it did not, ErrNotFound if the chat does
+// not exist at all (a condition that failed is false, no error). Every
+// move of a chat is such an update, and its callers tell "lost" from
+// "gone" alike.
+func chatMatched(ctx context.Context, db bun.IDB, what, chatID string, res sql.Result, err error) (bool, error) {
+	n, err := rowsAffected(res, err, what)
+	if err != nil || n > 0 {
+		return err == nil, err
 	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return false, fmt.Errorf("%s: rows affected: %w", what, err)
-	}
-	if n > 0 {
-		return true, nil
-	}
-	if err := chatExists(ctx, s.db, what, chatID); err != nil {
-		return false, err
-	}
-	return false, nil
+	return false, chatExists(ctx, db, what, chatID)
 }
 
 // ChatAdvance is one move of a chat's runtime, committed as a whole by
@@ -157,15 +154,8 @@ func (s *Store) advanceTx(ctx context.Context, tx bun.Tx, what, chatID string, a
 		return res, err
 	}
 	r, err := q.Exec(ctx)
-	if err != nil {
-		return res, wrap(err, what)
-	}
-	n, err := r.RowsAffected()
-	if err != nil {
-		return res, fmt.Errorf("%s: rows affected: %w", what, err)
-	}
-	if n == 0 {
-		return res, chatExists(ctx, tx, what, chatID)
+	if ok, err := chatMatched(ctx, tx, what, chatID, r, err); !ok {
+		return res, err
 	}
 	if len(a.Messages) > 0 {
 		stored, _, err := s.appendTx(ctx, tx, what, chatID, a.Messages)
@@ -174,9 +164,7 @@ func (s *Store) advanceTx(ctx context.Context, tx bun.Tx, what, chatID string, a
 		}
 		res.Messages = stored
 	}
-	c, err := getOne[Chat](ctx, tx, what, func(q *bun.SelectQuery) *bun.SelectQuery {
-		return q.Where("c.id = ?", chatID)
-	})
+	c, err := getBy[Chat](ctx, tx, what, "id", chatID)
 	if err != nil {
 		return res, err
 	}
@@ -199,48 +187,15 @@ func checkAdvance(what string, a *ChatAdvance) error {
 	return checkModel(what, &a.Update)
 }
 
-// applyChatUpdate adds u's SET clauses to q.
+// applyChatUpdate makes q, an UPDATE of chats, write the columns u names
+// (q's model becomes a Chat holding u's values, which bun writes as it
+// writes any Chat: NULL for a cleared id or time).
 func applyChatUpdate(what string, q *bun.UpdateQuery, u ChatUpdate) (*bun.UpdateQuery, error) {
 	if err := checkChatUpdate(what, u); err != nil {
 		return nil, err
 	}
-	if u.Status != nil {
-		q = q.Set("status = ?", *u.Status)
-	}
-	if u.ResumeSecretHash != nil {
-		q = q.Set("resume_secret_hash = ?", *u.ResumeSecretHash)
-	}
-	if u.EndReason != nil {
-		q = q.Set("end_reason = ?", *u.EndReason)
-	}
-	if u.AgentID != nil {
-		q = q.Set("agent_id = ?", nullID(*u.AgentID))
-	}
-	if u.UserID != nil {
-		q = q.Set("user_id = ?", nullID(*u.UserID))
-	}
-	if u.TicketID != nil {
-		q = q.Set("ticket_id = ?", nullID(*u.TicketID))
-	}
-	if u.QueuedAt != nil {
-		q = q.Set("queued_at = ?", nullTime(*u.QueuedAt))
-	}
-	if u.AcceptedAt != nil {
-		q = q.Set("accepted_at = ?", nullTime(*u.AcceptedAt))
-	}
-	if u.EndedAt != nil {
-		q = q.Set("ended_at = ?", nullTime(*u.EndedAt))
-	}
-	if u.Authenticated != nil {
-		q = q.Set("authenticated = ?", *u.Authenticated)
-	}
-	if u.StartStep != nil {
-		q = q.Set("start_step = ?", *u.StartStep)
-	}
-	if u.FlowState != nil {
-		q = q.Set("flow_state = ?", *u.FlowState)
-	}
-	return q, nil
+	row := new(Chat)
+	return q.Model(row).Column(u.applyTo(row)...), nil
 }
 
 // checkChatUpdate checks the values u would store.
@@ -268,41 +223,25 @@ func checkChatUpdate(what string, u ChatUpdate) error {
 	return nil
 }
 
-// applyTo sets the columns u names on c (after checkChatUpdate).
-func (u ChatUpdate) applyTo(c *Chat) {
-	set := func(dst *time.Time, src *time.Time) {
-		if src != nil {
-			*dst = src.UTC().Truncate(time.Microsecond)
+// applyTo sets the fields of c that u names (after checkChatUpdate),
+// times in UTC to the microsecond as both databases keep them, and
+// returns their columns. Each field of ChatUpdate is named after the
+// field of Chat it sets (TestChatUpdateFieldsAreChatFields), so that one
+// loop, not a statement per field, writes an update and mirrors it.
+func (u ChatUpdate) applyTo(c *Chat) []string {
+	uv, cv := reflect.ValueOf(u), reflect.ValueOf(c).Elem()
+	var cols []string
+	for i := range uv.NumField() {
+		if uv.Field(i).IsNil() {
+			continue
 		}
+		v := uv.Field(i).Elem()
+		if t, ok := v.Interface().(time.Time); ok {
+			v = reflect.ValueOf(t.UTC().Truncate(time.Microsecond))
+		}
+		f, _ := cv.Type().FieldByName(uv.Type().Field(i).Name)
+		cv.FieldByIndex(f.Index).Set(v)
+		cols = append(cols, strings.Split(f.Tag.Get("bun"), ",")[0])
 	}
-	if u.Status != nil {
-		c.Status = *u.Status
-	}
-	if u.ResumeSecretHash != nil {
-		c.ResumeSecretHash = *u.ResumeSecretHash
-	}
-	if u.EndReason != nil {
-		c.EndReason = *u.EndReason
-	}
-	if u.AgentID != nil {
-		c.AgentID = *u.AgentID
-	}
-	if u.UserID != nil {
-		c.UserID = *u.UserID
-	}
-	if u.TicketID != nil {
-		c.TicketID = *u.TicketID
-	}
-	set(&c.QueuedAt, u.QueuedAt)
-	set(&c.AcceptedAt, u.AcceptedAt)
-	set(&c.EndedAt, u.EndedAt)
-	if u.Authenticated != nil {
-		c.Authenticated = *u.Authenticated
-	}
-	if u.StartStep != nil {
-		c.StartStep = *u.StartStep
-	}
-	if u.FlowState != nil {
-		c.FlowState = *u.FlowState
-	}
+	return cols
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql/driver"
 	"fmt"
 	"regexp"
+	"slices"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -132,4 +133,45 @@ func (s *Store) UpdateCustomField(ctx context.Context, f *CustomField) error {
 func (s *Store) DeleteCustomField(ctx context.Context, id int64) error {
 	defer s.config.invalidate()
 	return deleteWhere[CustomField](ctx, s, fmt.Sprintf("delete custom field %d", id), "id = ?", id)
+}
+
+// fieldValue is a chat's or a ticket's custom field value as a caller
+// hands it in: the field's id and the value.
+type fieldValue interface{ idValue() (int64, string) }
+
+func (v ChatFieldValue) idValue() (int64, string)   { return v.FieldID, v.Value }
+func (v TicketFieldValue) idValue() (int64, string) { return v.FieldID, v.Value }
+
+// checkFieldValues refuses values that name a field twice or hold text
+// either database refuses, and returns their field ids in order (for
+// checkFieldIDs), before anything is written.
+func checkFieldValues[V fieldValue](what string, values []V) ([]int64, error) {
+	ids := make([]int64, len(values))
+	for i, v := range values {
+		id, value := v.idValue()
+		if slices.Contains(ids[:i], id) {
+			return nil, invalid(what, "field %d given twice", id)
+		}
+		if err := checkText(what, "field value", value); err != nil {
+			return nil, err
+		}
+		ids[i] = id
+	}
+	return ids, nil
+}
+
+// checkFieldIDs checks with db that every id, each given once, names a
+// custom field of entity (ErrNotFound otherwise): values and ticket types
+// name their fields by id, and the foreign key alone would take a field
+// of the other entity.
+func checkFieldIDs(ctx context.Context, db bun.IDB, what, entity string, ids []int64) error {
+	n, err := db.NewSelect().Model((*CustomField)(nil)).
+		Where("cf.id IN (?)", bun.List(ids)).Where("cf.entity = ?", entity).Count(ctx)
+	if err != nil {
+		return wrap(err, what)
+	}
+	if n != int64(len(ids)) {
+		return fmt.Errorf("%s: %w: not every field id is a %s custom field", what, ErrNotFound, entity)
+	}
+	return nil
 }

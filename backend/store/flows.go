@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
@@ -116,23 +114,19 @@ func (s *Store) CreateFlowVersion(ctx context.Context, flowID, expected int64, d
 	}
 	fv := &FlowVersion{FlowID: flowID, Version: expected + 1, Document: append(RawJSON(nil), document...), CreatedAt: s.Now()}
 	err := s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		var got int64
-		err := tx.NewUpdate().Model((*Flow)(nil)).
+		res, err := tx.NewUpdate().Model((*Flow)(nil)).
 			Set("current_version = current_version + 1").Set("updated_at = ?", fv.CreatedAt).
-			Where("id = ?", flowID).Where("current_version = ?", expected).
-			Returning("current_version").Scan(ctx, &got)
-		if errors.Is(err, sql.ErrNoRows) {
-			cur, gerr := getBy[Flow](ctx, tx, what, "id", flowID)
-			if gerr != nil {
-				return gerr
+			Where("id = ?", flowID).Where("current_version = ?", expected).Exec(ctx)
+		n, err := rowsAffected(res, err, what)
+		if err != nil {
+			return err
+		}
+		if n == 0 { // another save came first, or there is no such flow
+			cur, err := getBy[Flow](ctx, tx, what, "id", flowID)
+			if err != nil {
+				return err
 			}
 			return fmt.Errorf("%s: %w: the flow is at version %d", what, ErrConflict, cur.CurrentVersion)
-		}
-		if err != nil {
-			return wrap(err, what)
-		}
-		if got != fv.Version {
-			return fmt.Errorf("%s: version moved to %d", what, got)
 		}
 		if _, err := tx.NewInsert().Model(fv).Exec(ctx); err != nil {
 			return wrap(err, what)

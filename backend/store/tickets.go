@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -53,41 +54,23 @@ func (s *Store) CreateTicket(ctx context.Context, t *Ticket, values []TicketFiel
 	if err := oneOf(what, "status", t.Status, TicketOpen, TicketClosed); err != nil {
 		return err
 	}
-	rows := make([]TicketFieldValue, len(values))
-	ids := make([]int64, len(values))
-	seen := map[int64]bool{}
-	for i, v := range values {
-		if seen[v.FieldID] {
-			return invalid(what, "field %d given twice", v.FieldID)
-		}
-		seen[v.FieldID] = true
-		if err := checkText(what, "field value", v.Value); err != nil {
-			return err
-		}
-		rows[i] = TicketFieldValue{FieldID: v.FieldID, Value: v.Value}
-		ids[i] = v.FieldID
+	ids, err := checkFieldValues(what, values)
+	if err != nil {
+		return err
 	}
-	t.CreatedAt = s.Now()
-	t.UpdatedAt = t.CreatedAt
+	stamp(t, s.Now(), "CreatedAt", "UpdatedAt")
 	return s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		if err := insert(ctx, tx, what, t); err != nil {
+		if err := insert(ctx, tx, what, t); err != nil || len(values) == 0 {
 			return err
 		}
-		if len(rows) == 0 {
-			return nil
+		if err := checkFieldIDs(ctx, tx, what, EntityTicket, ids); err != nil {
+			return err
 		}
-		n, err := tx.NewSelect().Model((*CustomField)(nil)).
-			Where("cf.id IN (?)", bun.List(ids)).Where("cf.entity = ?", EntityTicket).Count(ctx)
-		if err != nil {
-			return wrap(err, what)
+		rows := make([]TicketFieldValue, len(values))
+		for i, v := range values {
+			rows[i] = TicketFieldValue{TicketID: t.ID, FieldID: v.FieldID, Value: v.Value}
 		}
-		if n != int64(len(ids)) {
-			return fmt.Errorf("%s: %w: not every field id is a ticket custom field", what, ErrNotFound)
-		}
-		for i := range rows {
-			rows[i].TicketID = t.ID
-		}
-		_, err = tx.NewInsert().Model(&rows).Exec(ctx)
+		_, err := tx.NewInsert().Model(&rows).Exec(ctx)
 		return wrap(err, what+": field values")
 	})
 }
@@ -228,23 +211,18 @@ func (s *Store) SetTicketTypeFields(ctx context.Context, typeID int64, fieldIDs 
 		if len(fieldIDs) == 0 {
 			return nil
 		}
-		n, err := tx.NewSelect().Model((*CustomField)(nil)).
-			Where("cf.id IN (?)", bun.List(fieldIDs)).Where("cf.entity = ?", EntityTicket).Count(ctx)
-		if err != nil {
-			return wrap(err, what)
-		}
-		rows := make([]ticketTypeField, 0, len(fieldIDs))
-		seen := map[int64]bool{}
+		var ids []int64 // each once, at its first position
+		var rows []ticketTypeField
 		for i, id := range fieldIDs {
-			if !seen[id] {
-				seen[id] = true
+			if !slices.Contains(ids, id) {
+				ids = append(ids, id)
 				rows = append(rows, ticketTypeField{TicketTypeID: typeID, FieldID: id, Position: int64(i)})
 			}
 		}
-		if n != int64(len(rows)) {
-			return fmt.Errorf("%s: %w: not every id is a ticket custom field", what, ErrNotFound)
+		if err := checkFieldIDs(ctx, tx, what, EntityTicket, ids); err != nil {
+			return err
 		}
-		_, err = tx.NewInsert().Model(&rows).Exec(ctx)
+		_, err := tx.NewInsert().Model(&rows).Exec(ctx)
 		return wrap(err, what)
 	})
 }
