@@ -1,10 +1,12 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
-	"sync"
+	"reflect"
 	"testing"
+	"time"
 )
 
 // queueChat hands a bot chat to the agent queue as the bot flow does: a
@@ -58,27 +60,78 @@ func TestClaimRace(t *testing.T) {
 			must(t, s.CreateAgent(ctx, a))
 			agents[i] = a.ID
 		}
-		var wg sync.WaitGroup
-		won := make([]bool, len(agents))
-		errs := make([]error, len(agents))
-		for i := range agents {
-			wg.Go(func() { won[i], errs[i] = claimChat(ctx, s, c.ID, agents[i]) })
-		}
-		wg.Wait()
-		winner := int64(0)
-		for i := range agents {
-			must(t, errs[i])
-			if won[i] {
-				if winner != 0 {
-					t.Fatal("two agents claimed the chat")
-				}
-				winner = agents[i]
+		var winner int64 // written by the one winner only
+		oneWins(t, len(agents), errLost, func(i int) error {
+			if ok, err := claimChat(ctx, s, c.ID, agents[i]); err != nil || !ok {
+				return cmp.Or(err, errLost)
 			}
-		}
+			winner = agents[i]
+			return nil
+		})
 		gc, err := s.GetChat(ctx, c.ID)
 		must(t, err)
-		if winner == 0 || gc.AgentID != winner || gc.Status != ChatLive || gc.AcceptedAt.IsZero() {
+		if gc.AgentID != winner || gc.Status != ChatLive || gc.AcceptedAt.IsZero() {
 			t.Fatalf("winner %d, chat %+v", winner, gc)
 		}
 	})
+}
+
+// Each field of ChatUpdate sets the Chat field of its name (applyTo relies
+// on it). Through UpdateChat, an update naming every column writes each
+// on both databases, and pointers to zero clear the nullable ones.
+func TestChatUpdateFieldsAreChatFields(t *testing.T) {
+	ut, ct := reflect.TypeFor[ChatUpdate](), reflect.TypeFor[Chat]()
+	for i := range ut.NumField() {
+		f := ut.Field(i)
+		if cf, ok := ct.FieldByName(f.Name); !ok || f.Type.Kind() != reflect.Pointer || cf.Type != f.Type.Elem() {
+			t.Errorf("ChatUpdate.%s (%s) names no Chat field of its element type", f.Name, f.Type)
+		}
+	}
+	forEachDB(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		c := newChat(t, s, ChatBot)
+		ag := &Agent{Email: "upd@example.com", Role: RoleAgent}
+		u := &User{Email: "upd@example.com"}
+		must(t, s.CreateAgent(ctx, ag))
+		must(t, s.CreateUser(ctx, u))
+		tk := &Ticket{Summary: "upd", UserID: u.ID}
+		must(t, s.CreateTicket(ctx, tk, nil))
+		status, secret, reason, state := ChatEnded, "hash", "done", RawJSON(`{"at":3}`)
+		yes, step, now := true, int64(4), s.Now()
+		full := ChatUpdate{Status: &status, AgentID: &ag.ID, UserID: &u.ID, Authenticated: &yes, FlowState: &state,
+			StartStep: &step, ResumeSecretHash: &secret, QueuedAt: &now, AcceptedAt: &now, EndedAt: &now,
+			EndReason: &reason, TicketID: &tk.ID}
+		if ok, err := s.UpdateChat(ctx, c.ID, ChatBot, full); err != nil || !ok {
+			t.Fatalf("full update = %v, %v", ok, err)
+		}
+		var want Chat
+		if cols := full.applyTo(&want); len(cols) != ut.NumField() {
+			t.Errorf("a full update writes %v, want %d columns", cols, ut.NumField())
+		}
+		wantColumns(t, s, c.ID, want)
+
+		var zero int64
+		var never time.Time
+		cleared := ChatUpdate{AgentID: &zero, UserID: &zero, TicketID: &zero, QueuedAt: &never, AcceptedAt: &never, EndedAt: &never}
+		if ok, err := s.UpdateChat(ctx, c.ID, "", cleared); err != nil || !ok {
+			t.Fatalf("clearing update = %v, %v", ok, err)
+		}
+		cleared.applyTo(&want)
+		wantColumns(t, s, c.ID, want)
+	})
+}
+
+// wantColumns checks that the chat holds want's value in every column a
+// ChatUpdate can write.
+func wantColumns(t *testing.T, s *Store, chatID string, want Chat) {
+	t.Helper()
+	got, err := s.GetChat(context.Background(), chatID)
+	must(t, err)
+	gv, wv := reflect.ValueOf(*got), reflect.ValueOf(want)
+	for i := range reflect.TypeFor[ChatUpdate]().NumField() {
+		name := reflect.TypeFor[ChatUpdate]().Field(i).Name
+		if g, w := gv.FieldByName(name).Interface(), wv.FieldByName(name).Interface(); !reflect.DeepEqual(g, w) {
+			t.Errorf("chat's %s = %v, want %v", name, g, w)
+		}
+	}
 }

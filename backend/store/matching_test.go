@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"errors"
-	"sync"
 	"testing"
 	"time"
 )
@@ -39,25 +38,11 @@ func TestMatchingData(t *testing.T) {
 		})
 		wantErr(t, err, errKey)
 
-		var wg sync.WaitGroup
-		const n = 8
-		errs := make([]error, n)
-		for i := range n {
-			wg.Go(func() { _, errs[i] = s.ConsumeMatchingData(ctx, single.GUID, nil) })
-		}
-		wg.Wait()
-		wins := 0
-		for _, err := range errs {
-			switch {
-			case err == nil:
-				wins++
-			case !errors.Is(err, ErrUsed):
-				t.Fatalf("consume: %v", err)
-			}
-		}
-		if wins != 1 {
-			t.Fatalf("%d consumers won, want 1", wins)
-		}
+		// Of concurrent consumers, one uses it up.
+		oneWins(t, 8, ErrUsed, func(int) error {
+			_, err := s.ConsumeMatchingData(ctx, single.GUID, nil)
+			return err
+		})
 		_, err = s.ConsumeMatchingData(ctx, single.GUID, nil)
 		wantErr(t, err, ErrUsed)
 		if d, _ := s.GetMatchingData(ctx, single.GUID); d.UsedAt.IsZero() {

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 )
@@ -90,25 +89,13 @@ func concurrentAppends(t *testing.T, s *Store) {
 	ctx := context.Background()
 	c := newChat(t, s, ChatLive)
 	const workers, each = 8, 50
-	var wg sync.WaitGroup
-	errs := make(chan error, workers*each)
 	start := time.Now()
-	for w := range workers {
-		wg.Go(func() {
-			for i := range each {
-				m := Message{ChatID: c.ID, Sender: SenderVisitor, ClientMsgID: fmt.Sprintf("w%d-%d", w, i), Text: "x"}
-				if _, created, err := s.AppendMessage(ctx, m); err != nil || !created {
-					errs <- fmt.Errorf("worker %d append %d: created=%v %w", w, i, created, err)
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatal(err)
-	}
+	underLoad(workers, each, func(w, i int) {
+		m := Message{ChatID: c.ID, Sender: SenderVisitor, ClientMsgID: fmt.Sprintf("w%d-%d", w, i), Text: "x"}
+		if _, created, err := s.AppendMessage(ctx, m); err != nil || !created {
+			t.Errorf("worker %d append %d: created=%v %v", w, i, created, err)
+		}
+	})
 	t.Logf("%d appends by %d goroutines in %v", workers*each, workers, time.Since(start))
 	all, err := s.MessagesAfter(ctx, c.ID, 0, MaxLimit)
 	must(t, err)
@@ -131,19 +118,15 @@ func concurrentResend(t *testing.T, s *Store) {
 	must(t, err)
 	for round := range 5 {
 		const n = 8
-		var wg sync.WaitGroup
 		seqs := make([]int64, n)
 		created := make([]bool, n)
 		errs := make([]error, n)
 		id := fmt.Sprint("same-", round)
-		for i := range n {
-			wg.Go(func() {
-				var m Message
-				m, created[i], errs[i] = s.AppendMessage(ctx, Message{ChatID: c.ID, Sender: SenderVisitor, ClientMsgID: id, Text: "hi"})
-				seqs[i] = m.Seq
-			})
-		}
-		wg.Wait()
+		underLoad(n, 1, func(i, _ int) {
+			var m Message
+			m, created[i], errs[i] = s.AppendMessage(ctx, Message{ChatID: c.ID, Sender: SenderVisitor, ClientMsgID: id, Text: "hi"})
+			seqs[i] = m.Seq
+		})
 		wins := 0
 		for i := range n {
 			must(t, errs[i])
@@ -253,18 +236,12 @@ func TestAppendIf(t *testing.T) {
 		// Racing resends of one id and distinct messages: one row per id,
 		// seqs without gaps.
 		race := newChat(t, s, ChatLive)
-		var wg sync.WaitGroup
-		for i := range 24 {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				id := fmt.Sprint("m", i%8)
-				if _, err := s.AppendIf(ctx, race.ID, AppendCond{NotEnded: true}, Message{Sender: SenderVisitor, ClientMsgID: id, Text: id}); err != nil {
-					t.Errorf("append %s: %v", id, err)
-				}
-			}()
-		}
-		wg.Wait()
+		underLoad(24, 1, func(i, _ int) {
+			id := fmt.Sprint("m", i%8)
+			if _, err := s.AppendIf(ctx, race.ID, AppendCond{NotEnded: true}, Message{Sender: SenderVisitor, ClientMsgID: id, Text: id}); err != nil {
+				t.Errorf("append %s: %v", id, err)
+			}
+		})
 		got, err := s.MessagesAfter(ctx, race.ID, 0, 0)
 		must(t, err)
 		seen := map[string]bool{}

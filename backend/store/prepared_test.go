@@ -6,7 +6,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 
 	"halochat/backend/testenv"
@@ -91,28 +90,20 @@ func TestAppendBatchUnderLoad(t *testing.T) {
 		chats[i] = newChat(t, s, ChatLive)
 	}
 	ended := newChat(t, s, ChatEnded)
-	var wg sync.WaitGroup
-	for w := range writers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for k := range each {
-				chat := chats[(w+k)%nChats].ID
-				if k == each/2 {
-					res, err := s.AppendIf(ctx, ended.ID, AppendCond{NotEnded: true}, Message{Sender: SenderVisitor, Text: "late"})
-					if err != nil || res.Applied {
-						t.Errorf("append to the ended chat: %+v, %v", res, err)
-					}
-				}
-				id := fmt.Sprintf("w%d-%d", w, k)
-				res, err := s.AppendIf(ctx, chat, AppendCond{NotEnded: true}, Message{Sender: SenderVisitor, ClientMsgID: id, Text: id})
-				if err != nil || !res.Applied {
-					t.Errorf("append %s: %+v, %v", id, res, err)
-				}
+	underLoad(writers, each, func(w, k int) {
+		chat := chats[(w+k)%nChats].ID
+		if k == each/2 {
+			res, err := s.AppendIf(ctx, ended.ID, AppendCond{NotEnded: true}, Message{Sender: SenderVisitor, Text: "late"})
+			if err != nil || res.Applied {
+				t.Errorf("append to the ended chat: %+v, %v", res, err)
 			}
-		}()
-	}
-	wg.Wait()
+		}
+		id := fmt.Sprintf("w%d-%d", w, k)
+		res, err := s.AppendIf(ctx, chat, AppendCond{NotEnded: true}, Message{Sender: SenderVisitor, ClientMsgID: id, Text: id})
+		if err != nil || !res.Applied {
+			t.Errorf("append %s: %+v, %v", id, res, err)
+		}
+	})
 	total := 0
 	for _, c := range chats {
 		got, err := s.MessagesAfter(ctx, c.ID, 0, 0)
@@ -151,26 +142,18 @@ func TestLookupBatchUnderLoad(t *testing.T) {
 		users[i] = &User{ExternalID: fmt.Sprintf("ext-%d", i), Email: fmt.Sprintf("u%d@example.test", i), FirstName: fmt.Sprint(i)}
 		must(t, s.CreateUser(ctx, users[i]))
 	}
-	var wg sync.WaitGroup
-	for r := range readers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for k := range each {
-				a, b := users[(r+k)%nUsers], users[(r+k+1)%nUsers]
-				byID, byEmail, err := s.UsersByExternalIDOrEmail(ctx, a.ExternalID, strings.ToUpper(b.Email))
-				if err != nil || byID == nil || byEmail == nil || byID.ID != a.ID || byEmail.ID != b.ID ||
-					byID.FirstName != a.FirstName || !byID.CreatedAt.Equal(a.CreatedAt) || byEmail.ExternalID != b.ExternalID {
-					t.Errorf("look up %s / %s: %+v, %+v, %v", a.ExternalID, b.Email, byID, byEmail, err)
-				}
-				none, _, err := s.UsersByExternalIDOrEmail(ctx, fmt.Sprintf("stranger-%d-%d", r, k), "")
-				if err != nil || none != nil {
-					t.Errorf("look up a stranger: %+v, %v", none, err)
-				}
-			}
-		}()
-	}
-	wg.Wait()
+	underLoad(readers, each, func(r, k int) {
+		a, b := users[(r+k)%nUsers], users[(r+k+1)%nUsers]
+		byID, byEmail, err := s.UsersByExternalIDOrEmail(ctx, a.ExternalID, strings.ToUpper(b.Email))
+		if err != nil || byID == nil || byEmail == nil || byID.ID != a.ID || byEmail.ID != b.ID ||
+			byID.FirstName != a.FirstName || !byID.CreatedAt.Equal(a.CreatedAt) || byEmail.ExternalID != b.ExternalID {
+			t.Errorf("look up %s / %s: %+v, %+v, %v", a.ExternalID, b.Email, byID, byEmail, err)
+		}
+		none, _, err := s.UsersByExternalIDOrEmail(ctx, fmt.Sprintf("stranger-%d-%d", r, k), "")
+		if err != nil || none != nil {
+			t.Errorf("look up a stranger: %+v, %v", none, err)
+		}
+	})
 	wantBatched(t, s.reads, "look-ups", 2*readers*each)
 }
 

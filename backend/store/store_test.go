@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -28,6 +29,48 @@ func wantErr(t *testing.T, err, want error) {
 	t.Helper()
 	if !errors.Is(err, want) {
 		t.Fatalf("error = %v, want %v", err, want)
+	}
+}
+
+// underLoad runs do(w, 0) to do(w, each-1) in order on each of workers
+// goroutines at once, and returns when all are done: the concurrent
+// writers and readers whose races the database settles and whose
+// statements the batchers group.
+func underLoad(workers, each int, do func(w, k int)) {
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for k := range each {
+				do(w, k)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// errLost is a race's losing answer for calls that report a loss as
+// false rather than as an error (see oneWins).
+var errLost = errors.New("lost the race")
+
+// oneWins runs try(0) to try(n-1) at once and fails the test unless
+// exactly one succeeds and every other fails with lost: the store's
+// races (a flow's save, a single-use item, a token id, an agent's
+// accept) are settled by the database, one winner each.
+func oneWins(t *testing.T, n int, lost error, try func(i int) error) {
+	t.Helper()
+	errs := make([]error, n)
+	underLoad(n, 1, func(i, _ int) { errs[i] = try(i) })
+	wins := 0
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			wins++
+		case !errors.Is(err, lost):
+			t.Fatalf("concurrent call: %v", err)
+		}
+	}
+	if wins != 1 {
+		t.Fatalf("%d of %d concurrent calls won, want 1", wins, n)
 	}
 }
 

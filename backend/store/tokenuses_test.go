@@ -1,9 +1,8 @@
 package store
 
 import (
+	"cmp"
 	"context"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -46,23 +45,12 @@ func TestUseTokenID(t *testing.T) {
 			}
 		}
 
-		var wg sync.WaitGroup
-		var wins atomic.Int32
-		for range 8 {
-			wg.Go(func() {
-				ok, err := s.UseTokenID(ctx, a.ID, "race", hour)
-				if err != nil {
-					t.Errorf("UseTokenID: %v", err)
-				}
-				if ok {
-					wins.Add(1)
-				}
-			})
-		}
-		wg.Wait()
-		if wins.Load() != 1 {
-			t.Errorf("%d of 8 concurrent uses won, want 1", wins.Load())
-		}
+		oneWins(t, 8, errLost, func(int) error {
+			if ok, err := s.UseTokenID(ctx, a.ID, "race", hour); err != nil || !ok {
+				return cmp.Or(err, errLost)
+			}
+			return nil
+		})
 
 		// Two hours on, all but the longer-lived record have expired.
 		n, err := s.DeleteExpiredTokenUses(ctx, s.Now().Add(2*time.Hour))
