@@ -80,7 +80,9 @@ func startCluster(t *testing.T) *pgCluster {
 		}
 		c.as = []string{"runuser", "-u", "postgres", "--"}
 	}
-	c.run("initdb", "-D", c.data(), "-A", "trust", "-U", "postgres", "-N")
+	// UTF-8 whatever the environment's locale: from an empty environment
+	// (env -i) initdb picks SQL_ASCII, which the driver refuses.
+	c.run("initdb", "-D", c.data(), "-A", "trust", "-U", "postgres", "-N", "-E", "UTF8", "--locale=C")
 	c.start()
 	t.Cleanup(func() { c.pgctl("stop", "-m", "immediate") })
 	return c
