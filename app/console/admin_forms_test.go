@@ -1,6 +1,7 @@
 package console
 
 import (
+	"encoding/json"
 	"maps"
 	"reflect"
 	"slices"
@@ -118,6 +119,39 @@ func TestReadListTakesOneListOfTheAPIProperties(t *testing.T) {
 			}
 			if !tt.refused && !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("readList(%s) = %+v, want %+v", tt.text, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestRefusalReadsTheAPIsErrorBody(t *testing.T) {
+	problems := []flow.Problem{{Step: 2, Field: "choice.options", Message: "needs an option"}, {Message: "no start step"}}
+	tests := []struct {
+		name         string
+		body         any
+		wantMessage  string
+		wantField    string
+		wantProblems []flow.Problem
+	}{
+		{"a field at fault", protocol.ErrorBody{Error: protocol.APIError{Code: protocol.CodeInvalidRequest,
+			Message: "appearance.colour: \"blu\" is not a CSS colour"}}, "appearance.colour: \"blu\" is not a CSS colour", "appearance.colour", nil},
+		{"a flow's problems", protocol.ErrorBody{Error: protocol.APIError{Code: protocol.CodeInvalidRequest, Message: "2 problems",
+			Problems: problems}}, "2 problems", "", problems},
+		{"no JSON", "<html>", "the service answered 502", "", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			body, err := json.Marshal(tt.body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s, ok := tt.body.(string); ok {
+				body = []byte(s)
+			}
+			e := refusal(502, body)
+			if e.Error() != tt.wantMessage || e.field() != tt.wantField || !reflect.DeepEqual(e.Problems, tt.wantProblems) || e.Status != 502 {
+				t.Errorf("refusal = %q field %q problems %+v status %d, want %q %q %+v", e.Error(), e.field(), e.Problems, e.Status,
+					tt.wantMessage, tt.wantField, tt.wantProblems)
 			}
 		})
 	}

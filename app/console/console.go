@@ -47,12 +47,14 @@ func Register() {
 	app.Route("/portal", func() app.Composer { return &Portal{} })
 }
 
-// apiError is a refused API call.
+// apiError is a refused API call: the API's refusal with the answer's
+// status.
 type apiError struct {
-	Status   int
-	Code     string         `json:"code"`
-	Message  string         `json:"message"`
+	protocol.APIError
+	// Problems are a refused flow document's, each at its step (the
+	// refusal's own, read as what they are).
 	Problems []flow.Problem `json:"problems"`
+	Status   int            `json:"-"`
 }
 
 func (e *apiError) Error() string {
@@ -84,15 +86,10 @@ func call(ctx context.Context, method, path string, in, out any) error {
 	defer cancel()
 	status, data, err := fetch(ctx, method, path, body)
 	if err != nil {
-		return &apiError{Message: "the service cannot be reached: " + err.Error()}
+		return &apiError{APIError: protocol.APIError{Message: "the service cannot be reached: " + err.Error()}}
 	}
 	if status >= 300 {
-		var eb struct {
-			Error apiError `json:"error"`
-		}
-		_ = json.Unmarshal(data, &eb)
-		eb.Error.Status = status
-		return &eb.Error
+		return refusal(status, data)
 	}
 	if out != nil && len(data) > 0 {
 		if err := json.Unmarshal(data, out); err != nil {
@@ -100,6 +97,17 @@ func call(ctx context.Context, method, path string, in, out any) error {
 		}
 	}
 	return nil
+}
+
+// refusal reads the body of a refused call ({"error": …}; anything else
+// leaves only the status to say).
+func refusal(status int, body []byte) *apiError {
+	var eb struct {
+		Error apiError `json:"error"`
+	}
+	_ = json.Unmarshal(body, &eb)
+	eb.Error.Status = status
+	return &eb.Error
 }
 
 // session is what every page knows about the agent.
