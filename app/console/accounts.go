@@ -290,15 +290,21 @@ type TicketTypes struct {
 
 func (p *TicketTypes) OnMount(ctx app.Context) {
 	p.mount(ctx, "/api/TicketType", func(t protocol.TicketType) int64 { return t.ID }, func(ctx app.Context) {
-		ctx.Async(func() {
-			var fs []protocol.CustomField
-			err := call(ctx, "GET", "/api/CustomField?entity=ticket", nil, &fs)
-			ctx.Dispatch(func(app.Context) {
-				if err != nil {
-					p.err = err.Error()
-				}
-				p.ticketFields = fs
-			})
+		loadInto(ctx, "/api/CustomField?entity=ticket", &p.ticketFields, &p.err)
+	})
+}
+
+// loadInto lists path into *dst, a list a page needs beside its own;
+// a failure becomes the page's error *errOut.
+func loadInto[T any](ctx app.Context, path string, dst *[]T, errOut *string) {
+	ctx.Async(func() {
+		var list []T
+		err := call(ctx, "GET", path, nil, &list)
+		ctx.Dispatch(func(app.Context) {
+			if err != nil {
+				*errOut = err.Error()
+			}
+			*dst = list
 		})
 	})
 }
@@ -549,16 +555,58 @@ var permissions = [][2]string{{"admin", "Admin (the whole admin API)"}, {"users:
 func permID(prefix, perm string) string { return prefix + strings.ReplaceAll(perm, ":", "-") }
 
 // APIClients lists API clients, creates new ones, edits them (name,
-// permissions, disabled), replaces their secret and deletes them; a
-// secret is shown once.
+// permissions, chat profiles, disabled), replaces their secret and
+// deletes them; a secret is shown once.
 type APIClients struct {
 	app.Compo
 	listPage[protocol.APIClient]
-	secret *protocol.APIClientWithSecret // just created or replaced: shown once
+	secret   *protocol.APIClientWithSecret // just created or replaced: shown once
+	profiles []protocol.ChatProfile        // what profileIds may name
 }
 
 func (p *APIClients) OnMount(ctx app.Context) {
-	p.mount(ctx, "/api/APIClient", func(c protocol.APIClient) int64 { return c.ID }, nil)
+	p.mount(ctx, "/api/APIClient", func(c protocol.APIClient) int64 { return c.ID }, func(ctx app.Context) {
+		loadInto(ctx, "/api/ChatProfile", &p.profiles, &p.err)
+	})
+}
+
+// everyProfileNote says what no chat profile checked means.
+const everyProfileNote = "Chat profiles this client's ChatMatchingData may be used on (an item may name one of them as chatprofile_id). None checked: every chat profile."
+
+// profileChecks is a checkbox per chat profile, with ids prefix+profile id.
+func (p *APIClients) profileChecks(prefix string) app.UI {
+	return app.Div().Body(
+		app.P().Class("cc-muted").Text(everyProfileNote),
+		app.Range(p.profiles).Slice(func(i int) app.UI {
+			pr := p.profiles[i]
+			return app.Div().Class("cc-check").Body(app.Input().ID(prefix+pr.ID).Type("checkbox"), app.Label().For(prefix+pr.ID).Text(pr.Name))
+		}),
+	)
+}
+
+func (p *APIClients) checkedProfiles(prefix string) []string {
+	ids := []string{}
+	for _, pr := range p.profiles {
+		if inputChecked(prefix + pr.ID) {
+			ids = append(ids, pr.ID)
+		}
+	}
+	return ids
+}
+
+// profileNames names a client's chat profiles for its row.
+func (p *APIClients) profileNames(ids []string) string {
+	if len(ids) == 0 {
+		return "every profile"
+	}
+	names := make([]string, len(ids))
+	for i, id := range ids {
+		names[i] = id
+		if j := slices.IndexFunc(p.profiles, func(pr protocol.ChatProfile) bool { return pr.ID == id }); j >= 0 {
+			names[i] = p.profiles[j].Name
+		}
+	}
+	return strings.Join(names, ", ")
 }
 
 func (p *APIClients) Render() app.UI {
@@ -568,7 +616,8 @@ func (p *APIClients) Render() app.UI {
 		if c.Disabled {
 			state = "disabled"
 		}
-		rows = append(rows, editableRow(c.ID, p.editHandler(c.ID, p.open), c.Name, c.ClientID, strings.Join(c.Permissions, ", "), state))
+		rows = append(rows, editableRow(c.ID, p.editHandler(c.ID, p.open), c.Name, c.ClientID, strings.Join(c.Permissions, ", "),
+			p.profileNames(c.ProfileIDs), state))
 	}
 	var secret app.UI = app.Text("")
 	if p.secret != nil {
@@ -582,18 +631,19 @@ func (p *APIClients) Render() app.UI {
 		notice("cc-error", p.err),
 		notice("cc-ok", p.ok),
 		secret,
-		table([]string{"Name", "Client id", "Permissions", "State", ""}, rows),
+		table([]string{"Name", "Client id", "Permissions", "Chat profiles", "State", ""}, rows),
 		p.editor(),
 		app.H2().Text("New API client"),
 		app.Form().Class("cc-form").OnSubmit(func(ctx app.Context, e app.Event) {
 			e.PreventDefault()
 			out := &protocol.APIClientWithSecret{}
 			p.create(ctx, protocol.APIClientInput{APIClient: protocol.APIClient{Name: strings.TrimSpace(inputValue("ac-name")),
-				Permissions: checkedPerms("ac-perm-")}}, out,
+				Permissions: checkedPerms("ac-perm-"), ProfileIDs: p.checkedProfiles("ac-prof-")}}, out,
 				func() { p.secret = out })
 		}).Body(
 			app.Label().For("ac-name").Text("Name"), app.Input().ID("ac-name"),
 			permChecks("ac-perm-"),
+			p.profileChecks("ac-prof-"),
 			app.Button().ID("ac-create").Type("submit").Class("cc-primary").Text("Create API client"),
 		),
 	)
@@ -623,6 +673,9 @@ func (p *APIClients) open(ctx app.Context, c protocol.APIClient) {
 		for _, perm := range permissions {
 			setChecked(permID("ac-e-perm-", perm[0]), slices.Contains(c.Permissions, perm[0]))
 		}
+		for _, pr := range p.profiles {
+			setChecked("ac-e-prof-"+pr.ID, slices.Contains(c.ProfileIDs, pr.ID))
+		}
 		setChecked("ac-e-disabled", c.Disabled)
 	})
 }
@@ -640,6 +693,7 @@ func (p *APIClients) editor() app.UI {
 		}
 		next := c
 		next.Name, next.Permissions, next.Disabled = name, checkedPerms("ac-e-perm-"), inputChecked("ac-e-disabled")
+		next.ProfileIDs = p.checkedProfiles("ac-e-prof-")
 		p.send(ctx, "PUT", path, protocol.APIClientInput{APIClient: next}, nil,
 			func(app.Context) { p.editOK = "Saved." })
 	}
@@ -667,6 +721,8 @@ func (p *APIClients) editor() app.UI {
 		p.editRow("ac-e-", "name", "Name", app.Input().ID("ac-e-name")),
 		permChecks("ac-e-perm-"),
 		p.fieldError("permissions"),
+		p.profileChecks("ac-e-prof-"),
+		p.fieldError("profileIds"),
 		app.Div().Class("cc-check").Body(app.Input().ID("ac-e-disabled").Type("checkbox"),
 			app.Label().For("ac-e-disabled").Text("Disabled (its tokens stop working)")),
 		p.confirmBox("disable", "Disable "+c.Name+"? Its integrations stop working at once.", "ac-disable-confirm", "Disable the client",

@@ -218,6 +218,7 @@ func (pe *ProfileEdit) Render() app.UI {
 				pe.row("identity.issuer", "Expected issuer (iss)", app.Input().ID("pf-identity.issuer").Value(p.Identity.Issuer)),
 				pe.row("identity.audience", "Expected audience (aud)", app.Input().ID("pf-identity.audience").Value(p.Identity.Audience)),
 				pe.row("identity.leewaySeconds", "Clock leeway (seconds, 0–300)", app.Input().ID("pf-identity.leewaySeconds").Type("number").Value(strconv.Itoa(p.Identity.LeewaySeconds))),
+				pe.row("identity.maxTokenLifetimeSeconds", "Maximum token lifetime (seconds from iat to exp, 60–2592000; empty or 0: a day)", app.Input().ID("pf-identity.maxTokenLifetimeSeconds").Type("number").Value(lifetimeText(p.Identity.MaxTokenLifetimeSeconds))),
 				pe.row("tokenMappings", "Identity token mappings (one per line: claim = firstname | lastname | username | email | phone | externalid)", app.Textarea().ID("pf-tokenMappings").Text(formatMappings(p.TokenMappings))),
 			),
 			app.FieldSet().Body(app.Legend().Text("Bot flow and tickets"),
@@ -503,6 +504,13 @@ func readProfileForm(p protocol.ChatProfile) (protocol.ChatProfile, map[string]s
 	if p.Identity.LeewaySeconds, err = strconv.Atoi(orZero(v("identity.leewaySeconds"))); err != nil || p.Identity.LeewaySeconds < 0 || p.Identity.LeewaySeconds > 300 {
 		errs["identity.leewaySeconds"] = "A number of seconds from 0 to 300."
 	}
+	if l, err := strconv.Atoi(orZero(v("identity.maxTokenLifetimeSeconds"))); err != nil ||
+		(l != 0 && (l < protocol.MinTokenLifetimeSeconds || l > protocol.MaxTokenLifetimeSeconds)) {
+		errs["identity.maxTokenLifetimeSeconds"] = fmt.Sprintf("A number of seconds from %d to %d (30 days), or empty for a day.",
+			protocol.MinTokenLifetimeSeconds, protocol.MaxTokenLifetimeSeconds)
+	} else {
+		p.Identity.MaxTokenLifetimeSeconds = l
+	}
 	p.Identity.HS256Secrets, p.Identity.PublicKeys = nil, nil
 	for field, dst := range map[string]any{"identity.hs256Secrets": &p.Identity.HS256Secrets, "identity.publicKeys": &p.Identity.PublicKeys} {
 		if err := readList(v(field), dst); err != nil {
@@ -524,6 +532,14 @@ func readProfileForm(p protocol.ChatProfile) (protocol.ChatProfile, map[string]s
 	}
 	p.TicketTypeID, _ = strconv.ParseInt(orZero(v("ticketTypeId")), 10, 64)
 	return p, errs
+}
+
+// lifetimeText shows a maximum token lifetime: empty for the default.
+func lifetimeText(seconds int) string {
+	if seconds == 0 {
+		return ""
+	}
+	return strconv.Itoa(seconds)
 }
 
 func orZero(s string) string {

@@ -29,8 +29,9 @@ func tokenReport(raw string, p *protocol.ChatProfile, schema flow.Schema, now ti
 		return []string{"Not a JWT: it must have three parts separated by dots."}, nil
 	}
 	var header struct {
-		Alg string `json:"alg"`
-		KID string `json:"kid"`
+		Alg  string          `json:"alg"`
+		KID  string          `json:"kid"`
+		Crit json.RawMessage `json:"crit"`
 	}
 	if err := decodeSegment(parts[0], &header); err != nil {
 		return []string{"The header cannot be read: " + err.Error()}, nil
@@ -52,8 +53,14 @@ func tokenReport(raw string, p *protocol.ChatProfile, schema flow.Schema, now ti
 	default:
 		notes = append(notes, "Refused: only HS256, RS256 and ES256 are accepted.")
 	}
+	if header.Crit != nil {
+		notes = append(notes, "Refused: its header lists critical extensions (crit), and the server understands none.")
+	}
 	if exp, ok := claims["exp"].(float64); ok && time.Unix(int64(exp), 0).Before(now) {
 		notes = append(notes, "Refused: the token expired at "+time.Unix(int64(exp), 0).UTC().Format(time.RFC3339)+".")
+	}
+	if note := lifetimeNote(claims, p.Identity, now); note != "" {
+		notes = append(notes, note)
 	}
 	if p.Identity.Issuer != "" && claims["iss"] != p.Identity.Issuer {
 		notes = append(notes, fmt.Sprintf("Refused: the issuer must be %q.", p.Identity.Issuer))
@@ -71,7 +78,9 @@ func tokenReport(raw string, p *protocol.ChatProfile, schema flow.Schema, now ti
 		}
 		row := claimRow{claim: name, value: text}
 		switch {
-		case slices.Contains([]string{"exp", "iat", "nbf", "iss", "aud", "sub", "jti"}, name):
+		case name == "jti":
+			row.effect = "token id: the token is used once (a chat start, an upgrade or a portal login)"
+		case slices.Contains([]string{"exp", "iat", "nbf", "iss", "aud", "sub"}, name):
 			row.effect = "standard claim (checked, not stored)"
 		case name == "chatmatchingdataguid" || name == "chatmatchingdatakey":
 			row.effect = "ChatMatchingData: the registered data fills the fields"
@@ -96,6 +105,25 @@ func tokenReport(raw string, p *protocol.ChatProfile, schema flow.Schema, now ti
 		rows = append(rows, row)
 	}
 	return notes, rows
+}
+
+// lifetimeNote refuses a token whose exp lies further past its iat (or,
+// without one, past now and the leeway) than the profile's maximum
+// token lifetime; "" when it does not.
+func lifetimeNote(claims map[string]any, s protocol.IdentitySettings, now time.Time) string {
+	exp, ok := claims["exp"].(float64)
+	if !ok {
+		return ""
+	}
+	from, slack := float64(now.Unix()), float64(s.LeewaySeconds)
+	if iat, ok := claims["iat"].(float64); ok {
+		from, slack = iat, 0
+	}
+	max := s.TokenLifetimeSeconds()
+	if exp-from <= float64(max)+slack {
+		return ""
+	}
+	return fmt.Sprintf("Refused: the token is valid for longer than this profile's maximum token lifetime (%s).", time.Duration(max)*time.Second)
 }
 
 func decodeSegment(seg string, dst any) error {

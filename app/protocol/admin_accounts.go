@@ -59,6 +59,10 @@ type APIClient struct {
 	Disabled    bool      `json:"disabled"`
 	CreatedAt   time.Time `json:"createdAt"`
 	UpdatedAt   time.Time `json:"updatedAt"`
+
+	// ProfileIDs are the chat profiles the client's ChatMatchingData may
+	// be used on, set by an admin; empty: every profile.
+	ProfileIDs []string `json:"profileIds"`
 }
 
 // APIClientWithSecret is an API client with its secret, answered once:

@@ -79,9 +79,25 @@ type IdentitySettings struct {
 	Audience      string       `json:"audience,omitempty"`
 	LeewaySeconds int          `json:"leewaySeconds,omitempty"`
 	// MaxTokenLifetimeSeconds caps how far a token's exp may lie past its
-	// iat (or past now without one): 60 to 2,592,000 (30 days); 0 means
-	// the default, a day.
+	// iat (or past now without one): MinTokenLifetimeSeconds to
+	// MaxTokenLifetimeSeconds; 0 means DefaultTokenLifetimeSeconds.
 	MaxTokenLifetimeSeconds int `json:"maxTokenLifetimeSeconds,omitempty"`
+}
+
+// Bounds of a profile's maximum token lifetime, in seconds.
+const (
+	DefaultTokenLifetimeSeconds = 24 * 3600      // a day
+	MinTokenLifetimeSeconds     = 60             // a minute
+	MaxTokenLifetimeSeconds     = 30 * 24 * 3600 // 30 days
+)
+
+// TokenLifetimeSeconds is the longest lifetime s accepts from a token:
+// its MaxTokenLifetimeSeconds, or DefaultTokenLifetimeSeconds when unset.
+func (s IdentitySettings) TokenLifetimeSeconds() int {
+	if s.MaxTokenLifetimeSeconds == 0 {
+		return DefaultTokenLifetimeSeconds
+	}
+	return s.MaxTokenLifetimeSeconds
 }
 
 // HMACSecret is one HS256 shared secret, chosen by the token's kid.

@@ -35,9 +35,13 @@ type UserInput struct {
 // ChatMatchingDataInput is one item of a POST /api/ChatMatchingData body:
 // json_content is any JSON object, mapped at the chat start with the
 // profile's identity token mappings, exactly as claims would be.
+// chatprofile_id (this service's addition to Halo's body) binds the item
+// to one chat profile, which its API client must be allowed to use;
+// without it the item is bound to the client's profiles.
 type ChatMatchingDataInput struct {
-	JSONContent json.RawMessage `json:"json_content"`
-	SingleUse   bool            `json:"single_use"`
+	JSONContent   json.RawMessage `json:"json_content"`
+	SingleUse     bool            `json:"single_use"`
+	ChatProfileID string          `json:"chatprofile_id,omitempty"`
 }
 
 // ChatMatchingData is one registered item: put guid and key in the

@@ -29,7 +29,8 @@ func adminWireCases() []wireCase {
 		Appearance:     Appearance{Colour: "#1f6feb", Theme: "dark", Title: "Help", Greeting: "Hi!", LauncherPosition: "bottom-left", IconURL: "https://shop.example/i.png"},
 		AllowedOrigins: []string{"https://shop.example"},
 		Identity: IdentitySettings{TokenRequired: true, HS256Secrets: []HMACSecret{{KID: "h1", Secret: "s"}},
-			PublicKeys: []PublicKey{{KID: "r1", Alg: "RS256", PEM: "-----BEGIN PUBLIC KEY-----"}}, Issuer: "iss", Audience: "aud", LeewaySeconds: 30},
+			PublicKeys: []PublicKey{{KID: "r1", Alg: "RS256", PEM: "-----BEGIN PUBLIC KEY-----"}}, Issuer: "iss", Audience: "aud", LeewaySeconds: 30,
+			MaxTokenLifetimeSeconds: 3600},
 		TokenMappings: map[string]string{"given_name": "firstname", "email": "email"},
 		Availability: AvailabilitySettings{TimeZone: "Europe/London", Weekly: []OpeningInterval{{Weekday: 1, Start: "09:00", End: "17:30"}},
 			Holidays: []Holiday{{Date: "2026-12-25", Name: "Christmas"}, {Date: "2026-12-26"}}, NeedsAgent: true, HideWhenUnavailable: true},
@@ -37,7 +38,7 @@ func adminWireCases() []wireCase {
 	agent := Agent{ID: 7, Email: "sam@example.com", Name: "Sam", Role: "admin", Presence: "online", Disabled: true,
 		LastSeenAt: &seen, CreatedAt: wireTime, UpdatedAt: wireLater}
 	client := APIClient{ID: 8, ClientID: "crm", Name: "CRM", Permissions: []string{"admin", "users:write"}, Disabled: true,
-		CreatedAt: wireTime, UpdatedAt: wireLater}
+		CreatedAt: wireTime, UpdatedAt: wireLater, ProfileIDs: []string{"p1"}}
 	user := User{ID: 9, Email: "pat@example.com", ExternalID: "x9", Username: "pat", FirstName: "Pat", LastName: "Lee",
 		Phone: "+44 1", HasPassword: true, Disabled: true, CreatedAt: wireTime, UpdatedAt: wireLater}
 	portalUser := PortalUser{ID: 9, Email: "pat@example.com", FirstName: "Pat", LastName: "Lee", Name: "Pat Lee"}
@@ -52,11 +53,11 @@ func adminWireCases() []wireCase {
 	msg := ChatMessage{Seq: 1, From: FromVisitor, Text: "hi", CreatedAt: "2026-11-03T09:30:00Z"}
 	return []wireCase{
 		{"profile", profile,
-			`{"id":"p1","key":"k1","name":"Shop","access":"portal_and_external","appearance":{"colour":"#1f6feb","theme":"dark","title":"Help","greeting":"Hi!","launcherPosition":"bottom-left","iconUrl":"https://shop.example/i.png"},"allowedOrigins":["https://shop.example"],"identity":{"tokenRequired":true,"hs256Secrets":[{"kid":"h1","secret":"s"}],"publicKeys":[{"kid":"r1","alg":"RS256","pem":"-----BEGIN PUBLIC KEY-----"}],"issuer":"iss","audience":"aud","leewaySeconds":30},"tokenMappings":{"email":"email","given_name":"firstname"},"availability":{"timeZone":"Europe/London","weekly":[{"weekday":1,"start":"09:00","end":"17:30"}],"holidays":[{"date":"2026-12-25","name":"Christmas"},{"date":"2026-12-26"}],"needsAgent":true,"hideWhenUnavailable":true},"emailStorageKey":"email","trustEmailStorage":true,"flowId":3,"startStep":2,"ticketTypeId":4,"createdAt":"2026-11-03T09:30:00.123Z","updatedAt":"2026-11-03T11:00:00.123Z"}`},
+			`{"id":"p1","key":"k1","name":"Shop","access":"portal_and_external","appearance":{"colour":"#1f6feb","theme":"dark","title":"Help","greeting":"Hi!","launcherPosition":"bottom-left","iconUrl":"https://shop.example/i.png"},"allowedOrigins":["https://shop.example"],"identity":{"tokenRequired":true,"hs256Secrets":[{"kid":"h1","secret":"s"}],"publicKeys":[{"kid":"r1","alg":"RS256","pem":"-----BEGIN PUBLIC KEY-----"}],"issuer":"iss","audience":"aud","leewaySeconds":30,"maxTokenLifetimeSeconds":3600},"tokenMappings":{"email":"email","given_name":"firstname"},"availability":{"timeZone":"Europe/London","weekly":[{"weekday":1,"start":"09:00","end":"17:30"}],"holidays":[{"date":"2026-12-25","name":"Christmas"},{"date":"2026-12-26"}],"needsAgent":true,"hideWhenUnavailable":true},"emailStorageKey":"email","trustEmailStorage":true,"flowId":3,"startStep":2,"ticketTypeId":4,"createdAt":"2026-11-03T09:30:00.123Z","updatedAt":"2026-11-03T11:00:00.123Z"}`},
 		{"empty profile", ChatProfile{},
 			`{"id":"","key":"","name":"","access":"","appearance":{},"allowedOrigins":null,"identity":{"tokenRequired":false},"tokenMappings":null,"availability":{"needsAgent":false},"emailStorageKey":"","trustEmailStorage":false,"flowId":0,"startStep":0,"ticketTypeId":0,"createdAt":"0001-01-01T00:00:00Z","updatedAt":"0001-01-01T00:00:00Z"}`},
 		{"profile input", ChatProfileInput{ChatProfile: profile},
-			`{"id":"p1","key":"k1","name":"Shop","access":"portal_and_external","appearance":{"colour":"#1f6feb","theme":"dark","title":"Help","greeting":"Hi!","launcherPosition":"bottom-left","iconUrl":"https://shop.example/i.png"},"allowedOrigins":["https://shop.example"],"identity":{"tokenRequired":true,"hs256Secrets":[{"kid":"h1","secret":"s"}],"publicKeys":[{"kid":"r1","alg":"RS256","pem":"-----BEGIN PUBLIC KEY-----"}],"issuer":"iss","audience":"aud","leewaySeconds":30},"tokenMappings":{"email":"email","given_name":"firstname"},"availability":{"timeZone":"Europe/London","weekly":[{"weekday":1,"start":"09:00","end":"17:30"}],"holidays":[{"date":"2026-12-25","name":"Christmas"},{"date":"2026-12-26"}],"needsAgent":true,"hideWhenUnavailable":true},"emailStorageKey":"email","trustEmailStorage":true,"flowId":3,"startStep":2,"ticketTypeId":4,"createdAt":"2026-11-03T09:30:00.123Z","updatedAt":"2026-11-03T11:00:00.123Z"}`},
+			`{"id":"p1","key":"k1","name":"Shop","access":"portal_and_external","appearance":{"colour":"#1f6feb","theme":"dark","title":"Help","greeting":"Hi!","launcherPosition":"bottom-left","iconUrl":"https://shop.example/i.png"},"allowedOrigins":["https://shop.example"],"identity":{"tokenRequired":true,"hs256Secrets":[{"kid":"h1","secret":"s"}],"publicKeys":[{"kid":"r1","alg":"RS256","pem":"-----BEGIN PUBLIC KEY-----"}],"issuer":"iss","audience":"aud","leewaySeconds":30,"maxTokenLifetimeSeconds":3600},"tokenMappings":{"email":"email","given_name":"firstname"},"availability":{"timeZone":"Europe/London","weekly":[{"weekday":1,"start":"09:00","end":"17:30"}],"holidays":[{"date":"2026-12-25","name":"Christmas"},{"date":"2026-12-26"}],"needsAgent":true,"hideWhenUnavailable":true},"emailStorageKey":"email","trustEmailStorage":true,"flowId":3,"startStep":2,"ticketTypeId":4,"createdAt":"2026-11-03T09:30:00.123Z","updatedAt":"2026-11-03T11:00:00.123Z"}`},
 		{"profile key", ProfileKey{ID: "p1", Key: "k2"},
 			`{"id":"p1","key":"k2"}`},
 		{"profile as read (secrets kid only)", ChatProfile{Identity: IdentitySettings{HS256Secrets: []HMACSecret{{KID: "h1"}}}},
@@ -81,13 +82,13 @@ func adminWireCases() []wireCase {
 		{"agent input without password", AgentInput{Agent: Agent{Name: "Sam"}},
 			`{"id":0,"email":"","name":"Sam","role":"","presence":"","disabled":false,"lastSeenAt":null,"createdAt":"0001-01-01T00:00:00Z","updatedAt":"0001-01-01T00:00:00Z"}`},
 		{"api client", client,
-			`{"id":8,"clientId":"crm","name":"CRM","permissions":["admin","users:write"],"disabled":true,"createdAt":"2026-11-03T09:30:00.123Z","updatedAt":"2026-11-03T11:00:00.123Z"}`},
+			`{"id":8,"clientId":"crm","name":"CRM","permissions":["admin","users:write"],"disabled":true,"createdAt":"2026-11-03T09:30:00.123Z","updatedAt":"2026-11-03T11:00:00.123Z","profileIds":["p1"]}`},
 		{"api client without permissions", APIClient{ID: 8},
-			`{"id":8,"clientId":"","name":"","permissions":null,"disabled":false,"createdAt":"0001-01-01T00:00:00Z","updatedAt":"0001-01-01T00:00:00Z"}`},
+			`{"id":8,"clientId":"","name":"","permissions":null,"disabled":false,"createdAt":"0001-01-01T00:00:00Z","updatedAt":"0001-01-01T00:00:00Z","profileIds":null}`},
 		{"api client with secret", APIClientWithSecret{APIClient: client, ClientSecret: "sec"},
-			`{"id":8,"clientId":"crm","name":"CRM","permissions":["admin","users:write"],"disabled":true,"createdAt":"2026-11-03T09:30:00.123Z","updatedAt":"2026-11-03T11:00:00.123Z","clientSecret":"sec"}`},
+			`{"id":8,"clientId":"crm","name":"CRM","permissions":["admin","users:write"],"disabled":true,"createdAt":"2026-11-03T09:30:00.123Z","updatedAt":"2026-11-03T11:00:00.123Z","profileIds":["p1"],"clientSecret":"sec"}`},
 		{"api client input", APIClientInput{APIClient: client},
-			`{"id":8,"clientId":"crm","name":"CRM","permissions":["admin","users:write"],"disabled":true,"createdAt":"2026-11-03T09:30:00.123Z","updatedAt":"2026-11-03T11:00:00.123Z"}`},
+			`{"id":8,"clientId":"crm","name":"CRM","permissions":["admin","users:write"],"disabled":true,"createdAt":"2026-11-03T09:30:00.123Z","updatedAt":"2026-11-03T11:00:00.123Z","profileIds":["p1"]}`},
 
 		{"user", user,
 			`{"id":9,"email":"pat@example.com","externalId":"x9","username":"pat","firstName":"Pat","lastName":"Lee","phone":"+44 1","hasPassword":true,"disabled":true,"createdAt":"2026-11-03T09:30:00.123Z","updatedAt":"2026-11-03T11:00:00.123Z"}`},
@@ -97,6 +98,8 @@ func adminWireCases() []wireCase {
 			`{"id":0,"email":"pat@example.com","externalId":"","username":"","firstName":"","lastName":"","phone":"","hasPassword":false,"disabled":false,"createdAt":"0001-01-01T00:00:00Z","updatedAt":"0001-01-01T00:00:00Z"}`},
 		{"matching data input", ChatMatchingDataInput{JSONContent: json.RawMessage(`{"firstname":"John"}`), SingleUse: true},
 			`{"json_content":{"firstname":"John"},"single_use":true}`},
+		{"matching data input bound to a profile", ChatMatchingDataInput{JSONContent: json.RawMessage(`{}`), ChatProfileID: "p1"},
+			`{"json_content":{},"single_use":false,"chatprofile_id":"p1"}`},
 		{"matching data", ChatMatchingData{GUID: "g", Key: "k", ExpiresAt: wireLater, SingleUse: true},
 			`{"guid":"g","key":"k","expires_at":"2026-11-03T11:00:00.123Z","single_use":true}`},
 

@@ -144,6 +144,26 @@ func apiConflict(format string, args ...any) *protocol.APIError {
 	return &protocol.APIError{Code: protocol.CodeConflict, Message: fmt.Sprintf(format, args...)}
 }
 
+// named puts field in front of a refusal's message; other errors pass
+// as they are.
+func named(field string, err error) error {
+	var ae *protocol.APIError
+	if errors.As(err, &ae) {
+		named := *ae
+		named.Message = field + ": " + ae.Message
+		return &named
+	}
+	return err
+}
+
+// apiForbidden is a forbidden naming the field whose value the caller
+// may not use.
+func apiForbidden(field, format string, args ...any) *protocol.APIError {
+	e := apiInvalid(field, format, args...)
+	e.Code = protocol.CodeForbidden
+	return e
+}
+
 func apiNotFound(format string, args ...any) *protocol.APIError {
 	return &protocol.APIError{Code: protocol.CodeNotFound, Message: fmt.Sprintf(format, args...)}
 }

@@ -21,9 +21,12 @@ const clientSecretBytes = 32
 
 func clientJSON(c *store.APIClient) protocol.APIClient {
 	j := protocol.APIClient{ID: c.ID, ClientID: c.ClientID, Name: c.Name, Permissions: []string(c.Permissions),
-		Disabled: c.Disabled, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
+		Disabled: c.Disabled, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt, ProfileIDs: []string(c.ProfileIDs)}
 	if j.Permissions == nil {
 		j.Permissions = []string{}
+	}
+	if j.ProfileIDs == nil {
+		j.ProfileIDs = []string{}
 	}
 	return j
 }
@@ -48,22 +51,33 @@ func (a *IdentityAPI) getClient(w http.ResponseWriter, r *http.Request) error {
 	return writeOK(w, http.StatusOK, clientJSON(c))
 }
 
-// checkClientInput validates the name and the permissions.
-func checkClientInput(in *protocol.APIClientInput) (store.StringList, error) {
+// checkClientInput validates the name, the permissions and the chat
+// profiles (each must exist; none listed means every profile), and
+// returns them without duplicates.
+func (a *IdentityAPI) checkClientInput(ctx context.Context, in *protocol.APIClientInput) (perms, profiles store.StringList, err error) {
 	if err := textField("name", in.Name, true, 200); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	perms := store.StringList{}
+	perms = store.StringList{}
 	for i, p := range in.Permissions {
 		if !slices.Contains(auth.Permissions(), p) {
-			return nil, apiInvalid(fmt.Sprintf("permissions[%d]", i), "%q is not a permission: use %s",
+			return nil, nil, apiInvalid(fmt.Sprintf("permissions[%d]", i), "%q is not a permission: use %s",
 				p, strings.Join(auth.Permissions(), " or "))
 		}
 		if !slices.Contains(perms, p) {
 			perms = append(perms, p)
 		}
 	}
-	return perms, nil
+	profiles = store.StringList{}
+	for i, id := range in.ProfileIDs {
+		if err := a.profileExists(ctx, id); err != nil {
+			return nil, nil, named(fmt.Sprintf("profileIds[%d]", i), err)
+		}
+		if !slices.Contains(profiles, id) {
+			profiles = append(profiles, id)
+		}
+	}
+	return perms, profiles, nil
 }
 
 func validClientID(s string) bool {
@@ -83,7 +97,7 @@ func (a *IdentityAPI) createClient(w http.ResponseWriter, r *http.Request) error
 	if err := httpx.ReadJSON(w, r, maxAdminBody, &in); err != nil {
 		return err
 	}
-	perms, err := checkClientInput(&in)
+	perms, profiles, err := a.checkClientInput(r.Context(), &in)
 	if err != nil {
 		return err
 	}
@@ -92,7 +106,7 @@ func (a *IdentityAPI) createClient(w http.ResponseWriter, r *http.Request) error
 	}
 	sec := secret.Token(clientSecretBytes)
 	c := &store.APIClient{ClientID: in.ClientID, Name: strings.TrimSpace(in.Name), Permissions: perms,
-		Disabled: in.Disabled, SecretHash: secret.HashKey(sec)}
+		ProfileIDs: profiles, Disabled: in.Disabled, SecretHash: secret.HashKey(sec)}
 	if err := a.Store.CreateAPIClient(r.Context(), c); err != nil {
 		if errors.Is(err, store.ErrConflict) {
 			return apiConflict("clientId: an API client %q exists", in.ClientID)
@@ -117,7 +131,7 @@ func (a *IdentityAPI) updateClient(w http.ResponseWriter, r *http.Request) error
 	if in.ClientID != "" && in.ClientID != c.ClientID {
 		return apiInvalid("clientId", "cannot change; make a new API client")
 	}
-	perms, err := checkClientInput(&in)
+	perms, profiles, err := a.checkClientInput(r.Context(), &in)
 	if err != nil {
 		return err
 	}
@@ -125,7 +139,7 @@ func (a *IdentityAPI) updateClient(w http.ResponseWriter, r *http.Request) error
 		(in.Disabled || !slices.Contains(perms, auth.PermAdmin)) {
 		return apiConflict("an API client cannot disable itself or drop its own admin permission")
 	}
-	c.Name, c.Permissions, c.Disabled = strings.TrimSpace(in.Name), perms, in.Disabled
+	c.Name, c.Permissions, c.ProfileIDs, c.Disabled = strings.TrimSpace(in.Name), perms, profiles, in.Disabled
 	if err := a.Store.UpdateAPIClient(r.Context(), c); err != nil {
 		return err
 	}

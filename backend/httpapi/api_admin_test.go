@@ -177,6 +177,9 @@ func TestChatProfileAPI(t *testing.T) {
 				}},
 				{"identity.tokenRequired", func(m map[string]any) { m["identity"] = map[string]any{"tokenRequired": true} }},
 				{"identity.leewaySeconds", func(m map[string]any) { m["identity"].(map[string]any)["leewaySeconds"] = 3600 }},
+				{"identity.maxTokenLifetimeSeconds", func(m map[string]any) { m["identity"].(map[string]any)["maxTokenLifetimeSeconds"] = 59 }},
+				{"identity.maxTokenLifetimeSeconds", func(m map[string]any) { m["identity"].(map[string]any)["maxTokenLifetimeSeconds"] = 30*24*3600 + 1 }},
+				{"identity.maxTokenLifetimeSeconds", func(m map[string]any) { m["identity"].(map[string]any)["maxTokenLifetimeSeconds"] = -1 }},
 				{`tokenMappings["given_name"]`, func(m map[string]any) { m["tokenMappings"] = map[string]string{"given_name": "shoeSize"} }},
 				{`tokenMappings["chatmatchingdataguid"]`, func(m map[string]any) {
 					m["tokenMappings"] = map[string]string{"chatmatchingdataguid": "externalid"}
@@ -222,9 +225,14 @@ func TestChatProfileAPI(t *testing.T) {
 			body := got.body.(map[string]any)
 			body["name"] = "main renamed"
 			body["appearance"].(map[string]any)["colour"] = "Teal"
+			body["identity"].(map[string]any)["maxTokenLifetimeSeconds"] = 3600
 			up := must(t, f.call(t, f.adminClient, "PUT", "/api/ChatProfile/"+id, body), 200)
-			if up.path("name") != "main renamed" || up.path("appearance", "colour") != "Teal" || up.path("key") != key {
+			if up.path("name") != "main renamed" || up.path("appearance", "colour") != "Teal" || up.path("key") != key ||
+				up.path("identity", "maxTokenLifetimeSeconds") != "3600" {
 				t.Errorf("updated %s", up.raw)
+			}
+			if p, _ := f.st.GetProfile(ctx, id); p.Identity.MaxTokenLifetimeSeconds != 3600 {
+				t.Errorf("stored maximum token lifetime %d", p.Identity.MaxTokenLifetimeSeconds)
 			}
 			body["id"] = "other"
 			wantError(t, f.call(t, f.admin, "PUT", "/api/ChatProfile/"+id, body), 400, protocol.CodeInvalidRequest, "id")
@@ -391,12 +399,25 @@ func TestAPIClientAndAgentAPI(t *testing.T) {
 				t.Errorf("after rotation the old secret still works or the new one does not")
 			}
 			wantError(t, f.call(t, f.admin, "POST", "/api/APIClient", map[string]any{"name": "x", "permissions": []string{"root"}}), 400, protocol.CodeInvalidRequest, "permissions[0]")
+			wantError(t, f.call(t, f.admin, "POST", "/api/APIClient", map[string]any{"name": "x", "profileIds": []string{"nosuch"}}), 400, protocol.CodeInvalidRequest, "profileIds[0]")
 			wantError(t, f.call(t, f.admin, "POST", "/api/APIClient", map[string]any{"name": ""}), 400, protocol.CodeInvalidRequest, "name")
 			wantError(t, f.call(t, f.admin, "POST", "/api/APIClient", map[string]any{"name": "x", "clientId": "a b"}), 400, protocol.CodeInvalidRequest, "clientId")
 			wantError(t, f.call(t, f.admin, "POST", "/api/APIClient", map[string]any{"name": "x", "clientId": "crm"}), 409, protocol.CodeConflict, "clientId")
-			up := must(t, f.call(t, f.admin, "PUT", "/api/APIClient/"+c.path("id"), map[string]any{"name": "CRM 2", "permissions": []string{"admin", "users:write"}, "disabled": true}), 200)
-			if up.path("name") != "CRM 2" || up.path("disabled") != "true" {
+			profileIDs := func(r reply) string { return fmt.Sprint(r.body.(map[string]any)["profileIds"]) }
+			if profileIDs(c) != "[]" {
+				t.Errorf("a client made without profileIds: %s, want [] (every profile)", c.raw)
+			}
+			shop := &store.ChatProfile{Name: "shop", Access: store.AccessPortalAndExternal}
+			if err := f.st.CreateProfile(context.Background(), shop); err != nil {
+				t.Fatal(err)
+			}
+			up := must(t, f.call(t, f.admin, "PUT", "/api/APIClient/"+c.path("id"), map[string]any{"name": "CRM 2", "permissions": []string{"admin", "users:write"},
+				"disabled": true, "profileIds": []string{shop.ID, shop.ID}}), 200)
+			if up.path("name") != "CRM 2" || up.path("disabled") != "true" || profileIDs(up) != "["+shop.ID+"]" {
 				t.Errorf("updated %s", up.raw)
+			}
+			if stored, _ := f.st.GetAPIClientByClientID(context.Background(), "crm"); len(stored.ProfileIDs) != 1 || stored.ProfileIDs[0] != shop.ID {
+				t.Errorf("stored profiles %v", stored.ProfileIDs)
 			}
 			wantError(t, f.call(t, f.adminClient, "PUT", "/api/APIClient/1", map[string]any{"name": "me", "permissions": []string{}}), 409, protocol.CodeConflict, "itself")
 			must(t, f.call(t, f.admin, "DELETE", "/api/APIClient/"+c.path("id"), nil), 204)

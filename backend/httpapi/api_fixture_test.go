@@ -70,13 +70,7 @@ func newAPIFixture(t *testing.T, dsn string) *apiFixture {
 		{"fixture-users", []string{store.PermReadModifyUsers}, &f.usersClient},
 		{"fixture-plain", nil, &f.plainClient},
 	} {
-		sec := c.id + "-secret-0123456789abcdef"
-		if err := st.CreateAPIClient(ctx, &store.APIClient{ClientID: c.id, Name: c.id, SecretHash: secret.HashKey(sec), Permissions: c.perms}); err != nil {
-			t.Fatal(err)
-		}
-		if *c.token, _, err = svc.IssueClientToken(ctx, c.id, sec); err != nil {
-			t.Fatal(err)
-		}
+		*c.token = f.newClient(t, c.id, c.perms)
 	}
 	quiet := slog.New(slog.DiscardHandler)
 	api := &IdentityAPI{Store: st, Auth: svc, Logger: quiet}
@@ -119,6 +113,24 @@ func (r reply) path(keys ...string) string {
 		return "false"
 	}
 	return ""
+}
+
+// newClient makes an API client with the permissions, whose
+// ChatMatchingData may be used on the profiles only (none: every one),
+// and returns its bearer token.
+func (f *apiFixture) newClient(t *testing.T, clientID string, perms []string, profiles ...string) string {
+	t.Helper()
+	ctx := context.Background()
+	sec := clientID + "-secret-0123456789abcdef"
+	if err := f.st.CreateAPIClient(ctx, &store.APIClient{ClientID: clientID, Name: clientID, SecretHash: secret.HashKey(sec),
+		Permissions: perms, ProfileIDs: profiles}); err != nil {
+		t.Fatal(err)
+	}
+	token, _, err := (&auth.Service{Store: f.st}).IssueClientToken(ctx, clientID, sec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return token
 }
 
 // call sends body (a string is sent as it is, anything else as JSON) with

@@ -2,20 +2,24 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"unicode/utf8"
 
 	"halochat/app/protocol"
 	"halochat/backend/auth"
 	"halochat/backend/httpx"
 	"halochat/backend/identity"
+	"halochat/backend/store"
 )
 
 // createMatchingData is POST /api/ChatMatchingData: 201 with one
-// {guid, key, expires_at, single_use} per item, in order.
+// {guid, key, expires_at, single_use} per item, in order. Each item is
+// bound to chat profiles (bindMatchingData).
 func (a *IdentityAPI) createMatchingData(w http.ResponseWriter, r *http.Request) error {
 	body, err := httpx.ReadBody(w, r, maxMatchingBody)
 	if err != nil {
@@ -25,9 +29,13 @@ func (a *IdentityAPI) createMatchingData(w http.ResponseWriter, r *http.Request)
 	if err != nil {
 		return err
 	}
+	client := auth.ClientFrom(r.Context())
+	if err := a.bindMatchingData(r.Context(), client, items); err != nil {
+		return err
+	}
 	var clientID int64
-	if c := auth.ClientFrom(r.Context()); c != nil {
-		clientID = c.ID
+	if client != nil {
+		clientID = client.ID
 	}
 	made, err := identity.CreateMatchingData(r.Context(), a.Store, clientID, items)
 	if err != nil {
@@ -42,7 +50,8 @@ func (a *IdentityAPI) createMatchingData(w http.ResponseWriter, r *http.Request)
 
 // parseMatchingBody checks the shape of a ChatMatchingData body: an array
 // of 1 to MaxMatchingItems objects, each with an object json_content of
-// at most MaxMatchingContentBytes, an optional boolean single_use, and
+// at most MaxMatchingContentBytes, an optional boolean single_use, an
+// optional chatprofile_id (returned as the item's one ProfileIDs), and
 // nothing else.
 func parseMatchingBody(body []byte) ([]identity.NewMatchingData, error) {
 	const shape = `the body must be an array of objects like [{"json_content": {"firstname": "John"}, "single_use": false}]`
@@ -74,8 +83,8 @@ func parseMatchingBody(body []byte) ([]identity.NewMatchingData, error) {
 			return nil, apiInvalid(at, "is not an object: %s", shape)
 		}
 		for name := range fields {
-			if name != "json_content" && name != "single_use" {
-				return nil, apiInvalid(at+"."+name, "unknown field (an item has json_content and single_use)")
+			if name != "json_content" && name != "single_use" && name != "chatprofile_id" {
+				return nil, apiInvalid(at+"."+name, "unknown field (an item has json_content, single_use and chatprofile_id)")
 			}
 		}
 		content, ok := fields["json_content"]
@@ -102,6 +111,38 @@ func parseMatchingBody(body []byte) ([]identity.NewMatchingData, error) {
 				return nil, apiInvalid(at+".single_use", "must be true or false")
 			}
 		}
+		if p, ok := fields["chatprofile_id"]; ok && string(p) != "null" {
+			var id string
+			if err := json.Unmarshal(p, &id); err != nil || id == "" || len(id) > 200 || strings.ContainsRune(id, 0) {
+				return nil, apiInvalid(at+".chatprofile_id", "must be the id of a chat profile (its configId)")
+			}
+			items[i].ProfileIDs = []string{id}
+		}
 	}
 	return items, nil
+}
+
+// bindMatchingData binds each item to the chat profiles it may be used
+// on: the one it names (chatprofile_id, which must exist and which the
+// API client must be allowed to use), else the API client's profiles
+// (none listed: every profile). Without an API client (an admin's
+// session) an item binds to the profile it names, else to every one.
+func (a *IdentityAPI) bindMatchingData(ctx context.Context, client *store.APIClient, items []identity.NewMatchingData) error {
+	for i := range items {
+		at := fmt.Sprintf("[%d].chatprofile_id", i)
+		if len(items[i].ProfileIDs) == 0 {
+			if client != nil {
+				items[i].ProfileIDs = client.ProfileIDs
+			}
+			continue
+		}
+		id := items[i].ProfileIDs[0]
+		if err := a.profileExists(ctx, id); err != nil {
+			return named(at, err)
+		}
+		if client != nil && !client.MayUseProfile(id) {
+			return apiForbidden(at, "API client %q may not use chat profile %q (an admin sets its profileIds)", client.ClientID, id)
+		}
+	}
+	return nil
 }

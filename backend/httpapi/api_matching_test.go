@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"halochat/app/protocol"
 	"halochat/backend/identity"
 	"halochat/backend/secret"
+	"halochat/backend/store"
 	"halochat/backend/testenv"
 )
 
@@ -85,11 +87,59 @@ func TestChatMatchingDataEndpoint(t *testing.T) {
 				{`[{"json_content":null}]`, "[0].json_content: must be a JSON object"},
 				{`[{"json_content":{},"single_use":"yes"}]`, "[0].single_use: must be true or false"},
 				{`[{"json_content":{},"expires":1}]`, "[0].expires: unknown field"},
+				{`[{"json_content":{},"chatprofile_id":7}]`, "[0].chatprofile_id: must be the id of a chat profile"},
+				{`[{"json_content":{},"chatprofile_id":""}]`, "[0].chatprofile_id: must be the id of a chat profile"},
+				{`[{"json_content":{}},{"json_content":{},"chatprofile_id":"nosuch"}]`, `[1].chatprofile_id: no chat profile "nosuch"`},
 				{`[{"json_content":{"a":"\u0000"}}]`, "NUL"},
 			} {
 				wantError(t, f.call(t, f.usersClient, "POST", path, tc.body), 400, protocol.CodeInvalidRequest, tc.says)
 			}
 			wantError(t, f.call(t, f.usersClient, "POST", path, good, "text/plain"), 415, protocol.CodeUnsupportedMedia, "JSON")
+		})
+
+		t.Run("items are bound to the profile they name, else to their client's profiles", func(t *testing.T) {
+			ctx := context.Background()
+			var shop, blog store.ChatProfile
+			for i, p := range []*store.ChatProfile{&shop, &blog} {
+				*p = store.ChatProfile{Name: []string{"shop", "blog"}[i], Access: store.AccessPortalAndExternal}
+				if err := f.st.CreateProfile(ctx, p); err != nil {
+					t.Fatal(err)
+				}
+			}
+			bound := f.newClient(t, "fixture-shop", []string{store.PermReadModifyUsers}, shop.ID)
+			profilesOf := func(r reply) string {
+				t.Helper()
+				var out [][]string
+				for _, it := range r.body.([]any) {
+					d, err := f.st.GetMatchingData(ctx, it.(map[string]any)["guid"].(string))
+					if err != nil {
+						t.Fatal(err)
+					}
+					out = append(out, d.ProfileIDs)
+				}
+				return fmt.Sprint(out)
+			}
+			for _, tc := range []struct{ name, token, body, want string }{
+				{"Halo's body from a bound client: its profiles", bound, `[{"json_content":{}}]`, "[[" + shop.ID + "]]"},
+				{"a bound client naming its profile", bound, `[{"json_content":{},"chatprofile_id":"` + shop.ID + `"}]`, "[[" + shop.ID + "]]"},
+				{"Halo's body from an unbound client: every profile", f.usersClient, `[{"json_content":{}}]`, "[[]]"},
+				{"an unbound client naming a profile", f.usersClient, `[{"json_content":{},"chatprofile_id":"` + blog.ID + `"},{"json_content":{}}]`, "[[" + blog.ID + "] []]"},
+				{"an admin naming a profile", f.admin, `[{"json_content":{},"chatprofile_id":"` + blog.ID + `"}]`, "[[" + blog.ID + "]]"},
+			} {
+				r := must(t, f.call(t, tc.token, "POST", path, tc.body), http.StatusCreated)
+				if got := profilesOf(r); got != tc.want {
+					t.Errorf("%s: bound to %s, want %s", tc.name, got, tc.want)
+				}
+			}
+			before, err := f.st.DB().NewSelect().Table("chat_matching_data").Count(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := f.call(t, bound, "POST", path, `[{"json_content":{}},{"json_content":{},"chatprofile_id":"`+blog.ID+`"}]`)
+			wantError(t, r, 403, "forbidden", `[1].chatprofile_id: API client "fixture-shop" may not use chat profile`)
+			if after, _ := f.st.DB().NewSelect().Table("chat_matching_data").Count(ctx); after != before {
+				t.Errorf("a refused request stored %d items", after-before)
+			}
 		})
 
 		t.Run("size limits are 413", func(t *testing.T) {
@@ -106,8 +156,8 @@ func TestChatMatchingDataEndpoint(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if n != 3 {
-				t.Errorf("%d items stored, want the 3 accepted", n)
+			if n != 3+6 {
+				t.Errorf("%d items stored, want the 9 accepted", n)
 			}
 		})
 	})

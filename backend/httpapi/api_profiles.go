@@ -62,6 +62,16 @@ func (a *IdentityAPI) profile(ctx context.Context, id string) (*store.ChatProfil
 	return p, err
 }
 
+// profileExists checks that a chat profile a request names exists: a
+// 400 (named by the caller) when it does not.
+func (a *IdentityAPI) profileExists(ctx context.Context, id string) error {
+	_, err := a.Store.GetProfile(ctx, id)
+	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrInvalid) {
+		return apiInvalid("", "no chat profile %q", id)
+	}
+	return err
+}
+
 func (a *IdentityAPI) createProfile(w http.ResponseWriter, r *http.Request) error {
 	var in protocol.ChatProfileInput
 	if err := httpx.ReadJSON(w, r, maxAdminBody, &in); err != nil {

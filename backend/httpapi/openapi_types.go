@@ -106,6 +106,7 @@ func oaComponents() []oaComponent {
 	client := with(times, map[string]jsonObj{
 		"id": readOnly, "clientId": oaNote("chosen at creation or generated; cannot change"),
 		"permissions[]": oaOneOf("", auth.Permissions()...),
+		"profileIds":    oaNote("the chat profiles (ids) the client's ChatMatchingData may be used on; none: every profile"),
 	})
 	agent := with(times, map[string]jsonObj{
 		"id": readOnly, "name": oaNote("shown to visitors"), "role": oaOneOf("", "agent", "admin"),
@@ -160,6 +161,8 @@ func oaComponents() []oaComponent {
 		{"ChatMatchingDataInput", reflect.TypeFor[protocol.ChatMatchingDataInput](), []string{"json_content"}, map[string]jsonObj{
 			"json_content": oaNote("any properties, mapped with the profile's identity token mappings exactly as claims (chat custom fields included); at most 16 KiB"),
 			"single_use":   oaNote("also expires at its first use"),
+			"chatprofile_id": oaNote("this service's addition: the one chat profile the item may be used on, " +
+				"one its API client may use (else 403); without it, the client's profileIds"),
 		}},
 		{"ChatMatchingData", reflect.TypeFor[protocol.ChatMatchingData](), []string{"guid", "key", "expires_at"}, map[string]jsonObj{
 			"guid":       oaNote("the chatmatchingdataguid claim"),

@@ -38,25 +38,15 @@ const (
 	MinRSABits = 2048
 	// MaxLeeway caps a profile's clock leeway.
 	MaxLeeway = 5 * time.Minute
-	// DefaultMaxTokenLifetime is how far a token's exp may lie past its
-	// iat (or past now, without one) unless the profile says otherwise.
-	DefaultMaxTokenLifetime = 24 * time.Hour
-	// MinTokenLifetimeLimit and MaxTokenLifetimeLimit bound a profile's
-	// maximum token lifetime.
-	MinTokenLifetimeLimit = time.Minute
-	MaxTokenLifetimeLimit = 30 * 24 * time.Hour
 	// maxJTIBytes caps a token's jti (it is stored hashed, so only to
 	// refuse nonsense early).
 	maxJTIBytes = 1000
 )
 
 // MaxTokenLifetime is the longest lifetime the settings accept from a
-// token: their maxTokenLifetimeSeconds, or DefaultMaxTokenLifetime.
+// token: their maxTokenLifetimeSeconds, or a day.
 func MaxTokenLifetime(s store.IdentitySettings) time.Duration {
-	if s.MaxTokenLifetimeSeconds == 0 {
-		return DefaultMaxTokenLifetime
-	}
-	return time.Duration(s.MaxTokenLifetimeSeconds) * time.Second
+	return time.Duration(protocol.IdentitySettings(s).TokenLifetimeSeconds()) * time.Second
 }
 
 // verifyKey is one parsed key of a profile.
@@ -113,8 +103,8 @@ func profileKeys(s store.IdentitySettings) ([]verifyKey, error) {
 // secrets of at least MinHS256SecretBytes, PEM keys that parse and match
 // their algorithm, key ids unique (several keys may have none), leeway
 // within [0, MaxLeeway], a maximum token lifetime of 0 (the default) or
-// within [MinTokenLifetimeLimit, MaxTokenLifetimeLimit], and at least one
-// key when a token is required. It returns the offending field
+// within protocol's [MinTokenLifetimeSeconds, MaxTokenLifetimeSeconds],
+// and at least one key when a token is required. It returns the offending field
 // (a JSON path under "identity") and a message.
 func ValidateIdentitySettings(s store.IdentitySettings) (field string, err error) {
 	seen := map[string]string{}
@@ -161,10 +151,9 @@ func ValidateIdentitySettings(s store.IdentitySettings) (field string, err error
 	if s.LeewaySeconds < 0 || time.Duration(s.LeewaySeconds)*time.Second > MaxLeeway {
 		return "identity.leewaySeconds", fmt.Errorf("leeway must be between 0 and %d seconds", int(MaxLeeway.Seconds()))
 	}
-	if l := time.Duration(s.MaxTokenLifetimeSeconds) * time.Second; s.MaxTokenLifetimeSeconds != 0 &&
-		(s.MaxTokenLifetimeSeconds < 0 || l < MinTokenLifetimeLimit || l > MaxTokenLifetimeLimit) {
+	if l := s.MaxTokenLifetimeSeconds; l != 0 && (l < protocol.MinTokenLifetimeSeconds || l > protocol.MaxTokenLifetimeSeconds) {
 		return "identity.maxTokenLifetimeSeconds", fmt.Errorf("the maximum token lifetime must be between %d and %d seconds (0: %d)",
-			int(MinTokenLifetimeLimit.Seconds()), int(MaxTokenLifetimeLimit.Seconds()), int(DefaultMaxTokenLifetime.Seconds()))
+			protocol.MinTokenLifetimeSeconds, protocol.MaxTokenLifetimeSeconds, protocol.DefaultTokenLifetimeSeconds)
 	}
 	if len(s.Issuer) > 1000 {
 		return "identity.issuer", errors.New("issuer is longer than 1000 characters")
