@@ -324,9 +324,9 @@ func TestAdminEditsResetsAndDisablesAgents(t *testing.T) {
 	}
 }
 
-// TestAdminEditsRotatesAndDeletesAPIClients: permissions and name; a
-// disable, a new secret and a delete each asked for first; the new
-// secret shown once and the only one that works.
+// TestAdminEditsRotatesAndDeletesAPIClients: permissions, chat profiles
+// and name; a disable, a new secret and a delete each asked for first;
+// the new secret shown once and the only one that works.
 func TestAdminEditsRotatesAndDeletesAPIClients(t *testing.T) {
 	s, b := adminSession(t)
 	ctx := context.Background()
@@ -348,12 +348,19 @@ func TestAdminEditsRotatesAndDeletesAPIClients(t *testing.T) {
 	b.setValue(t, "ac-e-name", "CRM backend (renamed)")
 	b.js(t, `document.getElementById("ac-e-perm-users-write").click()`)
 	b.js(t, `document.getElementById("ac-e-perm-admin").checked = true`)
+	// Its ChatMatchingData: every profile until one is checked, as the page says.
+	waitText(t, b.Ctx, fmt.Sprintf(`tr[data-id="%d"]`, c.ID), "every profile")
+	waitText(t, b.Ctx, "#ac-edit", "None checked: every chat profile.")
+	b.waitValue(t, "ac-e-prof-"+s.demo.Profile.ID, "false")
+	b.js(t, `document.getElementById("ac-e-prof-`+s.demo.Profile.ID+`").click()`)
 	click(t, b.Ctx, "#ac-edit-save", "Save")
 	waitText(t, b.Ctx, "#ac-edit .cc-ok", "Saved.")
 	got, err := s.store.GetAPIClient(ctx, c.ID)
-	if err != nil || got.Name != "CRM backend (renamed)" || !slices.Equal([]string(got.Permissions), []string{"admin"}) || got.Disabled {
+	if err != nil || got.Name != "CRM backend (renamed)" || !slices.Equal([]string(got.Permissions), []string{"admin"}) || got.Disabled ||
+		!slices.Equal([]string(got.ProfileIDs), []string{s.demo.Profile.ID}) {
 		t.Fatalf("stored %+v, %v", got, err)
 	}
+	waitText(t, b.Ctx, fmt.Sprintf(`tr[data-id="%d"]`, c.ID), s.demo.Profile.Name)
 
 	// Disabling asks first.
 	b.js(t, `document.getElementById("ac-e-disabled").click()`)

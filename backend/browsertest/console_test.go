@@ -209,6 +209,11 @@ func TestConsoleAdminEditsAProfileAndSeesTheEmbedSnippet(t *testing.T) {
 	b.expectBanner(t, b.Ctx, ".cc-error", `Not saved: availability.timeZone: "Mars/Olympus" is not an IANA time zone`)
 	waitText(t, b.Ctx, `[data-field="availability.timeZone"] .cc-field-error`, "Mars/Olympus")
 	b.setValue(t, "pf-availability.timeZone", "Europe/London")
+	// The maximum token lifetime: checked at its field, then saved.
+	b.setValue(t, "pf-identity.maxTokenLifetimeSeconds", "30")
+	click(t, b.Ctx, "#pf-save", "Save")
+	waitText(t, b.Ctx, `[data-field="identity.maxTokenLifetimeSeconds"] .cc-field-error`, "from 60 to 2592000")
+	b.setValue(t, "pf-identity.maxTokenLifetimeSeconds", "3600")
 	b.setValue(t, "pf-appearance.title", "Talk to Support")
 	click(t, b.Ctx, "#pf-save", "Save")
 	waitText(t, b.Ctx, ".cc-ok", "Saved.")
@@ -216,8 +221,9 @@ func TestConsoleAdminEditsAProfileAndSeesTheEmbedSnippet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.Appearance.Colour != "teal" || p.Appearance.Title != "Talk to Support" || p.Availability.TimeZone != "Europe/London" {
-		t.Errorf("stored appearance %+v, availability %+v", p.Appearance, p.Availability)
+	if p.Appearance.Colour != "teal" || p.Appearance.Title != "Talk to Support" || p.Availability.TimeZone != "Europe/London" ||
+		p.Identity.MaxTokenLifetimeSeconds != 3600 {
+		t.Errorf("stored appearance %+v, availability %+v, identity %+v", p.Appearance, p.Availability, p.Identity)
 	}
 	// HS256 secrets are write-only: the form shows their kids and its
 	// round trip keeps the stored secret it never saw.
