@@ -21,7 +21,7 @@ type AgentSession struct {
 // CreateAgentSession stores a session; ErrConflict when the agent does
 // not exist.
 func (s *Store) CreateAgentSession(ctx context.Context, sess *AgentSession) error {
-	return createCredential(ctx, s, fmt.Sprintf("create a session for agent %d", sess.AgentID),
+	return s.createCredential(ctx, fmt.Sprintf("create a session for agent %d", sess.AgentID),
 		sess, sess.TokenHash, &sess.CreatedAt, &sess.ExpiresAt)
 }
 
@@ -50,7 +50,7 @@ type APIToken struct {
 // CreateAPIToken stores an access token; ErrConflict when the client does
 // not exist.
 func (s *Store) CreateAPIToken(ctx context.Context, tok *APIToken) error {
-	return createCredential(ctx, s, fmt.Sprintf("create a token for API client %d", tok.APIClientID),
+	return s.createCredential(ctx, fmt.Sprintf("create a token for API client %d", tok.APIClientID),
 		tok, tok.TokenHash, &tok.CreatedAt, &tok.ExpiresAt)
 }
 
@@ -85,7 +85,7 @@ type PortalSession struct {
 // CreatePortalSession stores a session; ErrConflict when the user does
 // not exist.
 func (s *Store) CreatePortalSession(ctx context.Context, sess *PortalSession) error {
-	return createCredential(ctx, s, fmt.Sprintf("create a portal session for user %d", sess.UserID),
+	return s.createCredential(ctx, fmt.Sprintf("create a portal session for user %d", sess.UserID),
 		sess, sess.TokenHash, &sess.CreatedAt, &sess.ExpiresAt)
 }
 
@@ -122,7 +122,7 @@ func (s *Store) DeleteExpiredPortalSessions(ctx context.Context, now time.Time) 
 // createCredential stores row, a credential with that token hash, its
 // creation time now and its expiry in UTC. An empty hash is refused: it
 // would be one credential shared by every caller that failed to make one.
-func createCredential(ctx context.Context, s *Store, what string, row any, tokenHash string, createdAt, expiresAt *time.Time) error {
+func (s *Store) createCredential(ctx context.Context, what string, row any, tokenHash string, createdAt, expiresAt *time.Time) error {
 	if tokenHash == "" {
 		return invalid(what, "token hash is empty")
 	}

@@ -39,7 +39,5 @@ func (s *Store) UseTokenID(ctx context.Context, profileID, jtiHash string, expir
 // DeleteExpiredTokenUses deletes the records expired at now and returns
 // how many it deleted.
 func (s *Store) DeleteExpiredTokenUses(ctx context.Context, now time.Time) (int64, error) {
-	const what = "delete expired identity token uses"
-	res, err := s.execWrite(ctx, s.db.NewDelete().Model((*TokenUse)(nil)).Where("expires_at <= ?", now.UTC()))
-	return rowsAffected(res, err, what)
+	return deleteRows[TokenUse](ctx, s, "delete expired identity token uses", "expires_at <= ?", now.UTC())
 }
