@@ -58,6 +58,52 @@ type IdleReport struct {
 func (l *load) idle(ctx context.Context, n int, dsn string, hold time.Duration) (*IdleReport, error) {
 	began := time.Now()
 	rep := &IdleReport{Chats: n, FileLimit: fileLimit()}
+	hellos, err := l.createIdleChats(ctx, n, dsn)
+	if err != nil {
+		return nil, err
+	}
+	time.Sleep(time.Second)
+	rep.ServerRSSMiB0, rep.ServerFDs0 = rssMiB(l.o.pid), openFiles(l.o.pid)
+	opened := time.Now()
+	var open atomic.Int64
+	var closing atomic.Bool
+	conns := l.openIdleChats(ctx, hellos, &open, &closing)
+	rep.OpenSeconds = time.Since(opened).Seconds()
+	select { // let every hello be served, then hold
+	case <-ctx.Done():
+	case <-time.After(hold):
+	}
+	rep.ServerRSSMiB, rep.ServerFDs = rssMiB(l.o.pid), openFiles(l.o.pid)
+	rep.Open = open.Load()
+	if rep.Open > 0 {
+		rep.RSSPerChatKiB = (rep.ServerRSSMiB - rep.ServerRSSMiB0) * 1024 / float64(rep.Open)
+	}
+	if l.o.gcURL != "" {
+		if err := l.get(ctx, l.o.gcURL); err != nil {
+			l.fail("ask the server to collect garbage: %v", err)
+		} else {
+			l.idleAfterGC(ctx, rep, &open)
+			if l.o.window > 0 {
+				l.idleWindow(ctx, rep, open.Load())
+			}
+		}
+	}
+	closing.Store(true)
+	for _, c := range conns {
+		if c != nil {
+			c.CloseNow()
+		}
+	}
+	l.mu.Lock()
+	rep.Errors = l.errs
+	l.mu.Unlock()
+	rep.ElapsedSeconds = time.Since(began).Seconds()
+	return rep, nil
+}
+
+// createIdleChats writes n copies of one started chat into the service's
+// database and returns the hello that resumes each.
+func (l *load) createIdleChats(ctx context.Context, n int, dsn string) ([]protocol.Frame, error) {
 	tmplStart, err := l.startChat(ctx, 0)
 	if err != nil {
 		return nil, err
@@ -100,14 +146,16 @@ func (l *load) idle(ctx context.Context, n int, dsn string, hold time.Duration) 
 	if err, _ := createErr.Load().(error); err != nil {
 		return nil, fmt.Errorf("create the idle chats: %w", err)
 	}
+	return hellos, nil
+}
 
-	time.Sleep(time.Second)
-	rep.ServerRSSMiB0, rep.ServerFDs0 = rssMiB(l.o.pid), openFiles(l.o.pid)
-	opened := time.Now()
-	var open atomic.Int64
-	var closing atomic.Bool
-	conns := make([]*websocket.Conn, n)
+// openIdleChats opens a websocket per hello (64 at a time) and sends it;
+// open counts the sockets open, until the server drops one or closing is
+// set. The sockets are returned, nil where opening failed.
+func (l *load) openIdleChats(ctx context.Context, hellos []protocol.Frame, open *atomic.Int64, closing *atomic.Bool) []*websocket.Conn {
+	conns := make([]*websocket.Conn, len(hellos))
 	sem := make(chan struct{}, 64)
+	var wg sync.WaitGroup
 	for i := range hellos {
 		sem <- struct{}{}
 		wg.Add(1)
@@ -140,57 +188,31 @@ func (l *load) idle(ctx context.Context, n int, dsn string, hold time.Duration) 
 		}()
 	}
 	wg.Wait()
-	rep.OpenSeconds = time.Since(opened).Seconds()
-	select { // let every hello be served, then hold
-	case <-ctx.Done():
-	case <-time.After(hold):
-	}
-	rep.ServerRSSMiB, rep.ServerFDs = rssMiB(l.o.pid), openFiles(l.o.pid)
-	rep.Open = open.Load()
-	if rep.Open > 0 {
-		rep.RSSPerChatKiB = (rep.ServerRSSMiB - rep.ServerRSSMiB0) * 1024 / float64(rep.Open)
-	}
-	if l.o.gcURL != "" {
-		if err := l.get(ctx, l.o.gcURL); err != nil {
-			l.fail("ask the server to collect garbage: %v", err)
+	return conns
+}
+
+// idleAfterGC measures the node's RSS per open chat after a garbage
+// collection. The runtime gives the freed pages back to the system in the
+// background, in steps, over seconds: measure once the RSS settles (falls
+// by less than 1 MiB in three checks two seconds apart; at most 30 s).
+func (l *load) idleAfterGC(ctx context.Context, rep *IdleReport, open *atomic.Int64) {
+	settle := time.Now()
+	prev, still := rssMiB(l.o.pid), 0
+	for still < 3 && time.Since(settle) < 30*time.Second && ctx.Err() == nil {
+		time.Sleep(2 * time.Second)
+		now := rssMiB(l.o.pid)
+		if prev-now < 1 {
+			still++
 		} else {
-			// The runtime gives the freed pages back to the system in the
-			// background, in steps, over seconds: measure once the RSS
-			// settles (falls by less than 1 MiB in three checks two seconds
-			// apart; at most 30 s).
-			settle := time.Now()
-			prev, still := rssMiB(l.o.pid), 0
-			for still < 3 && time.Since(settle) < 30*time.Second && ctx.Err() == nil {
-				time.Sleep(2 * time.Second)
-				now := rssMiB(l.o.pid)
-				if prev-now < 1 {
-					still++
-				} else {
-					still = 0
-				}
-				prev = now
-			}
-			rep.SettleSeconds = time.Since(settle).Seconds()
-			rep.ServerRSSMiBAfterGC = prev
-			if n := open.Load(); n > 0 {
-				rep.RSSPerChatKiBAfterGC = (rep.ServerRSSMiBAfterGC - rep.ServerRSSMiB0) * 1024 / float64(n)
-			}
-			if l.o.window > 0 {
-				l.idleWindow(ctx, rep, open.Load())
-			}
+			still = 0
 		}
+		prev = now
 	}
-	closing.Store(true)
-	for _, c := range conns {
-		if c != nil {
-			c.CloseNow()
-		}
+	rep.SettleSeconds = time.Since(settle).Seconds()
+	rep.ServerRSSMiBAfterGC = prev
+	if n := open.Load(); n > 0 {
+		rep.RSSPerChatKiBAfterGC = (rep.ServerRSSMiBAfterGC - rep.ServerRSSMiB0) * 1024 / float64(n)
 	}
-	l.mu.Lock()
-	rep.Errors = l.errs
-	l.mu.Unlock()
-	rep.ElapsedSeconds = time.Since(began).Seconds()
-	return rep, nil
 }
 
 // idleWindow samples the node's RSS every two seconds for the window and

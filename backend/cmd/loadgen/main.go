@@ -541,22 +541,10 @@ func (l *load) visitor(ctx context.Context, i int, sem chan struct{}) {
 		}
 	}
 	defer ready()
-	sem <- struct{}{}
-	t0 := time.Now()
-	start, err := l.startChat(ctx, i)
-	<-sem
-	if err != nil {
-		l.startErrs.Add(1)
-		l.fail("%v", err)
+	start := l.startVisitor(ctx, i, sem)
+	if start == nil || l.o.startsOnly {
 		return
 	}
-	l.startLat.add(float64(time.Since(t0)) / 1e6)
-	l.started.Add(1)
-	l.startsDone.Store(time.Now().UnixNano())
-	if l.o.startsOnly {
-		return
-	}
-
 	acc := make(chan struct{})
 	l.accepted.Store(start.ChatID, acc)
 	conn, err := l.dial(ctx, l.base, "/chat/ws", nil)
@@ -577,44 +565,9 @@ func (l *load) visitor(ctx context.Context, i int, sem chan struct{}) {
 		return
 	}
 	done := make(chan struct{})
-	var lastSeq int64
 	go func() {
 		defer close(done)
-		got, acks := 0, 0
-		for got < l.o.messages || acks < l.o.messages { // every reply, and every own ack
-			f, err := read(ctx, conn)
-			if err != nil {
-				if ctx.Err() == nil {
-					l.fail("visitor %d read: %v", i, err)
-				}
-				return
-			}
-			switch f.Type {
-			case protocol.FrameAck:
-				if strings.HasPrefix(f.ClientMsgID, "msg-") && !f.Duplicate {
-					l.acked.Add(1)
-					acks++
-				}
-			case protocol.FrameMessage:
-				m := f.Message
-				if m == nil {
-					continue
-				}
-				switch {
-				case m.Seq <= lastSeq:
-					l.dups.Add(1)
-				case lastSeq != 0 && m.Seq != lastSeq+1:
-					l.disorder.Add(1)
-				}
-				if m.Seq > lastSeq {
-					lastSeq = m.Seq
-				}
-				if m.From == protocol.FromAgent && strings.HasPrefix(m.Text, "agent ") {
-					l.deliveredNow(m.Text)
-					got++
-				}
-			}
-		}
+		l.visitorReads(ctx, i, conn)
 	}()
 	select {
 	case <-acc:
@@ -633,6 +586,77 @@ func (l *load) visitor(ctx context.Context, i int, sem chan struct{}) {
 	case <-ctx.Done():
 		return
 	}
+	if !l.visitorSends(ctx, i, conn) {
+		return
+	}
+	select {
+	case <-done:
+	case <-ctx.Done():
+	}
+}
+
+// startVisitor starts visitor i's chat, or fails and returns nil.
+func (l *load) startVisitor(ctx context.Context, i int, sem chan struct{}) *startAnswer {
+	sem <- struct{}{}
+	t0 := time.Now()
+	start, err := l.startChat(ctx, i)
+	<-sem
+	if err != nil {
+		l.startErrs.Add(1)
+		l.fail("%v", err)
+		return nil
+	}
+	l.startLat.add(float64(time.Since(t0)) / 1e6)
+	l.started.Add(1)
+	l.startsDone.Store(time.Now().UnixNano())
+	return start
+}
+
+// visitorReads reads visitor i's socket until every agent reply and every
+// ack of its own messages came, counting duplicates, disorder and the
+// replies' delivery.
+func (l *load) visitorReads(ctx context.Context, i int, conn *websocket.Conn) {
+	var lastSeq int64
+	got, acks := 0, 0
+	for got < l.o.messages || acks < l.o.messages { // every reply, and every own ack
+		f, err := read(ctx, conn)
+		if err != nil {
+			if ctx.Err() == nil {
+				l.fail("visitor %d read: %v", i, err)
+			}
+			return
+		}
+		switch f.Type {
+		case protocol.FrameAck:
+			if strings.HasPrefix(f.ClientMsgID, "msg-") && !f.Duplicate {
+				l.acked.Add(1)
+				acks++
+			}
+		case protocol.FrameMessage:
+			m := f.Message
+			if m == nil {
+				continue
+			}
+			switch {
+			case m.Seq <= lastSeq:
+				l.dups.Add(1)
+			case lastSeq != 0 && m.Seq != lastSeq+1:
+				l.disorder.Add(1)
+			}
+			if m.Seq > lastSeq {
+				lastSeq = m.Seq
+			}
+			if m.From == protocol.FromAgent && strings.HasPrefix(m.Text, "agent ") {
+				l.deliveredNow(m.Text)
+				got++
+			}
+		}
+	}
+}
+
+// visitorSends sends visitor i's messages at the rate asked for; false
+// when it stopped early (ctx ended or a send failed).
+func (l *load) visitorSends(ctx context.Context, i int, conn *websocket.Conn) bool {
 	every := time.Duration(float64(time.Second) / l.o.rate)
 	// Each visitor starts at a random point of its period: visitors
 	// accepted together would otherwise send in lockstep, a burst of every
@@ -641,7 +665,7 @@ func (l *load) visitor(ctx context.Context, i int, sem chan struct{}) {
 	select {
 	case <-time.After(rand.N(every)):
 	case <-ctx.Done():
-		return
+		return false
 	}
 	tick := time.NewTicker(every)
 	defer tick.Stop()
@@ -649,17 +673,14 @@ func (l *load) visitor(ctx context.Context, i int, sem chan struct{}) {
 		l.firstSend.CompareAndSwap(0, time.Now().UnixNano())
 		if err := write(ctx, conn, protocol.Frame{Type: protocol.FrameSend, ClientMsgID: "msg-" + strconv.Itoa(k), Text: stamp("visitor")}); err != nil {
 			l.fail("visitor %d send: %v", i, err)
-			return
+			return false
 		}
 		l.sent.Add(1)
 		select {
 		case <-tick.C:
 		case <-ctx.Done():
-			return
+			return false
 		}
 	}
-	select {
-	case <-done:
-	case <-ctx.Done():
-	}
+	return true
 }
