@@ -41,16 +41,23 @@ func pemOf(t testing.TB, pub any) string {
 	return string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
 }
 
+// genKeys makes an RSA key of rsaBits and an ECDSA key on curve.
+func genKeys(t testing.TB, rsaBits int, curve elliptic.Curve) (*rsa.PrivateKey, *ecdsa.PrivateKey) {
+	t.Helper()
+	rk, err := rsa.GenerateKey(rand.Reader, rsaBits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ek, err := ecdsa.GenerateKey(curve, rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rk, ek
+}
+
 func newKeys(t testing.TB) *keys {
 	t.Helper()
-	rk, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ek, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rk, ek := genKeys(t, 2048, elliptic.P256())
 	return &keys{
 		hs:    "0123456789abcdef0123456789abcdef-one",
 		hs2:   "0123456789abcdef0123456789abcdef-two",
@@ -219,14 +226,7 @@ func jsonNum(n int64) string {
 
 func TestValidateIdentitySettings(t *testing.T) {
 	k := newKeys(t)
-	smallRSA, err := rsa.GenerateKey(rand.Reader, 1024)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p384, err := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
+	smallRSA, p384 := genKeys(t, 1024, elliptic.P384())
 	for _, tc := range []struct {
 		name  string
 		s     store.IdentitySettings
