@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -46,22 +47,37 @@ func huge(n int) []byte {
 	return []byte(`{"text":"` + strings.Repeat("a", n) + `"}`)
 }
 
-// catalogue lists the refused requests. chat/secret is an open chat.
-func (s *server) catalogue(chat, secret, admin, agent, client string) []httpCase {
-	p, r := s.demo.Profile, s.restricted
-	start := func(v any) []byte { return mustJSON(v) }
-	startReq := func(edit func(*protocol.StartChatRequest)) []byte {
-		req := protocol.StartChatRequest{ConfigID: p.ID, ConfigKey: p.Key, HostOrigin: "https://host.example"}
-		edit(&req)
-		return start(req)
-	}
-	bearer := func(tok string) []string { return []string{"Authorization", "Bearer " + tok} }
-	asAdmin := append(bearer(admin), "Content-Type", "application/json")
-	sec := []string{protocol.HeaderResumeSecret, secret}
-	msgs := "/chat/api/v1/chats/" + chat + "/messages"
+// catalogue is what the refused requests are made of: chat/secret is an
+// open chat, admin, agent and client credentials of each kind.
+type catalogue struct {
+	s                                  *server
+	chat, secret, admin, agent, client string
+}
 
-	cs := []httpCase{
-		// Widget chat start.
+// catalogue lists the refused requests.
+func (s *server) catalogue(chat, secret, admin, agent, client string) []httpCase {
+	c := catalogue{s: s, chat: chat, secret: secret, admin: admin, agent: agent, client: client}
+	return slices.Concat(c.starts(), c.widgetChat(), c.matching(), c.auth(), c.portal(), c.adminAPI(), c.agentAPI())
+}
+
+// startReq is a valid start on the demo profile, as edit changes it.
+func (c catalogue) startReq(edit func(*protocol.StartChatRequest)) []byte {
+	p := c.s.demo.Profile
+	req := protocol.StartChatRequest{ConfigID: p.ID, ConfigKey: p.Key, HostOrigin: "https://host.example"}
+	edit(&req)
+	return mustJSON(req)
+}
+
+// bearer is the header that presents tok.
+func bearer(tok string) []string { return []string{"Authorization", "Bearer " + tok} }
+
+// starts are the refusals of the widget's chat starts.
+func (c catalogue) starts() []httpCase {
+	p := c.s.demo.Profile
+	r := c.s.restricted
+	s := c.s
+	startReq := c.startReq
+	return []httpCase{
 		{name: "start: empty body", method: "POST", path: "/chat/api/v1/start", widget: true, status: 400, want: "JSON"},
 		{name: "start: not JSON", method: "POST", path: "/chat/api/v1/start", body: []byte("hello"), widget: true, status: 400, want: "JSON"},
 		{name: "start: an array", method: "POST", path: "/chat/api/v1/start", body: []byte(`[1,2]`), widget: true, status: 400, want: "JSON"},
@@ -86,20 +102,27 @@ func (s *server) catalogue(chat, secret, admin, agent, client string) []httpCase
 		{name: "start: id_token alg none", method: "POST", path: "/chat/api/v1/start", body: startReq(func(q *protocol.StartChatRequest) { q.IDToken = algNone(`{"sub":"x","exp":4102444800}`) }), widget: true, status: 401, want: "token"},
 		{name: "start: id_token HTML", method: "POST", path: "/chat/api/v1/start", body: startReq(func(q *protocol.StartChatRequest) { q.IDToken = htmlText }), widget: true, status: 401, want: "token"},
 		{name: "start: id_token SQL", method: "POST", path: "/chat/api/v1/start", body: startReq(func(q *protocol.StartChatRequest) { q.IDToken = sqlText }), widget: true, status: 401, want: "token"},
-		{name: "start: host origin not allowed", method: "POST", path: "/chat/api/v1/start", body: start(protocol.StartChatRequest{ConfigID: r.ID, ConfigKey: r.Key, HostOrigin: "https://evil.example"}), widget: true, status: 403, want: "not allowed"},
-		{name: "start: javascript: host origin", method: "POST", path: "/chat/api/v1/start", body: start(protocol.StartChatRequest{ConfigID: r.ID, ConfigKey: r.Key, HostOrigin: "javascript:alert(1)"}), widget: true, status: 403, want: "not allowed"},
-		{name: "start: HTML host origin", method: "POST", path: "/chat/api/v1/start", body: start(protocol.StartChatRequest{ConfigID: r.ID, ConfigKey: r.Key, HostOrigin: htmlText}), widget: true, status: 403, want: "not allowed"},
-		{name: "start: agents-only profile", method: "POST", path: "/chat/api/v1/start", body: start(protocol.StartChatRequest{ConfigID: s.agentsOnly.ID, ConfigKey: s.agentsOnly.Key, HostOrigin: "https://host.example"}), widget: true, status: 403, want: "agents_only"},
-		{name: "start: portal profile", method: "POST", path: "/chat/api/v1/start", body: start(protocol.StartChatRequest{ConfigID: s.portal.ID, ConfigKey: s.portal.Key, HostOrigin: "https://host.example"}), widget: true, status: 403, want: "portal"},
+		{name: "start: host origin not allowed", method: "POST", path: "/chat/api/v1/start", body: mustJSON(protocol.StartChatRequest{ConfigID: r.ID, ConfigKey: r.Key, HostOrigin: "https://evil.example"}), widget: true, status: 403, want: "not allowed"},
+		{name: "start: javascript: host origin", method: "POST", path: "/chat/api/v1/start", body: mustJSON(protocol.StartChatRequest{ConfigID: r.ID, ConfigKey: r.Key, HostOrigin: "javascript:alert(1)"}), widget: true, status: 403, want: "not allowed"},
+		{name: "start: HTML host origin", method: "POST", path: "/chat/api/v1/start", body: mustJSON(protocol.StartChatRequest{ConfigID: r.ID, ConfigKey: r.Key, HostOrigin: htmlText}), widget: true, status: 403, want: "not allowed"},
+		{name: "start: agents-only profile", method: "POST", path: "/chat/api/v1/start", body: mustJSON(protocol.StartChatRequest{ConfigID: s.agentsOnly.ID, ConfigKey: s.agentsOnly.Key, HostOrigin: "https://host.example"}), widget: true, status: 403, want: "agents_only"},
+		{name: "start: portal profile", method: "POST", path: "/chat/api/v1/start", body: mustJSON(protocol.StartChatRequest{ConfigID: s.portal.ID, ConfigKey: s.portal.Key, HostOrigin: "https://host.example"}), widget: true, status: 403, want: "portal"},
 		{name: "start: foreign Origin", method: "POST", path: "/chat/api/v1/start", body: startReq(func(*protocol.StartChatRequest) {}), header: []string{"Origin", "https://evil.example", "Content-Type", "application/json"}, status: 403, want: "origin"},
 		{name: "start: Origin null", method: "POST", path: "/chat/api/v1/start", body: startReq(func(*protocol.StartChatRequest) {}), header: []string{"Origin", "null", "Content-Type", "application/json"}, status: 403, want: "origin"},
 		{name: "start: GET", method: "GET", path: "/chat/api/v1/start", widget: true, status: 405},
+	}
+}
 
+// widgetChat are the refusals of the widget's calls on a chat: availability, upgradeAnonChat, long-poll, send, typing and end.
+func (c catalogue) widgetChat() []httpCase {
+	chat := c.chat
+	sec := []string{protocol.HeaderResumeSecret, c.secret}
+	msgs := "/chat/api/v1/chats/" + c.chat + "/messages"
+	return []httpCase{
 		// Availability.
 		{name: "availability: no configId", method: "GET", path: "/chat/api/v1/availability", widget: true, status: 400, want: "configId"},
 		{name: "availability: SQL configId", method: "GET", path: "/chat/api/v1/availability?configId=%27%20OR%201%3D1--", widget: true, status: 404, want: "profile"},
 		{name: "availability: POST", method: "POST", path: "/chat/api/v1/availability", widget: true, status: 405},
-
 		// upgradeAnonChat.
 		{name: "upgrade: no resume secret", method: "POST", path: "/chat/api/v1/chats/" + chat + "/upgrade", body: []byte(`{"id_token":"x"}`), widget: true, status: 404, want: "chat"},
 		{name: "upgrade: wrong resume secret", method: "POST", path: "/chat/api/v1/chats/" + chat + "/upgrade", body: []byte(`{"id_token":"x"}`), header: []string{protocol.HeaderResumeSecret, "guess"}, widget: true, status: 404, want: "chat"},
@@ -108,7 +131,6 @@ func (s *server) catalogue(chat, secret, admin, agent, client string) []httpCase
 		{name: "upgrade: id_token a number", method: "POST", path: "/chat/api/v1/chats/" + chat + "/upgrade", body: []byte(`{"id_token":5}`), header: sec, widget: true, status: 400, want: "id_token"},
 		{name: "upgrade: id_token garbage", method: "POST", path: "/chat/api/v1/chats/" + chat + "/upgrade", body: []byte(`{"id_token":"a.b.c"}`), header: sec, widget: true, status: 401, want: "token"},
 		{name: "upgrade: foreign Origin", method: "POST", path: "/chat/api/v1/chats/" + chat + "/upgrade", body: []byte(`{"id_token":"x"}`), header: append([]string{"Origin", "https://evil.example"}, sec...), status: 403, want: "origin"},
-
 		// Long-poll.
 		{name: "poll: wrong resume secret", method: "GET", path: msgs + "?after=0", header: []string{protocol.HeaderResumeSecret, "guess"}, widget: true, status: 404, want: "chat"},
 		{name: "poll: no resume secret", method: "GET", path: msgs + "?after=0", widget: true, status: 404, want: "chat"},
@@ -131,8 +153,14 @@ func (s *server) catalogue(chat, secret, admin, agent, client string) []httpCase
 		{name: "typing: typing a string", method: "POST", path: "/chat/api/v1/chats/" + chat + "/typing", body: []byte(`{"typing":"yes"}`), header: sec, widget: true, status: 400, want: "typing"},
 		{name: "end: wrong resume secret", method: "POST", path: "/chat/api/v1/chats/" + chat + "/end", header: []string{protocol.HeaderResumeSecret, htmlText}, widget: true, status: 404, want: "chat"},
 		{name: "end: guessed chat id", method: "POST", path: "/chat/api/v1/chats/" + guessID(chat) + "/end", header: sec, widget: true, status: 404, want: "chat"},
+	}
+}
 
-		// ChatMatchingData.
+// matching are the refusals of ChatMatchingData.
+func (c catalogue) matching() []httpCase {
+	agent := c.agent
+	client := c.client
+	return []httpCase{
 		{name: "matching: no credentials", method: "POST", path: "/api/ChatMatchingData", body: []byte(`[{"json_content":{}}]`), header: []string{"Content-Type", "application/json"}, status: 401, want: "token"},
 		{name: "matching: garbage bearer", method: "POST", path: "/api/ChatMatchingData", body: []byte(`[{"json_content":{}}]`), header: append(bearer(sqlText), "Content-Type", "application/json"), status: 401},
 		{name: "matching: an agent", method: "POST", path: "/api/ChatMatchingData", body: []byte(`[{"json_content":{}}]`), header: append(bearer(agent), "Content-Type", "application/json"), status: 403, want: "permission"},
@@ -149,7 +177,13 @@ func (s *server) catalogue(chat, secret, admin, agent, client string) []httpCase
 		{name: "matching: too many items", method: "POST", path: "/api/ChatMatchingData", body: []byte("[" + strings.TrimSuffix(strings.Repeat(`{"json_content":{}},`, 101), ",") + "]"), header: append(bearer(client), "Content-Type", "application/json"), status: 413, want: "items"},
 		{name: "matching: text/plain", method: "POST", path: "/api/ChatMatchingData", body: []byte(`[{"json_content":{}}]`), header: append(bearer(client), "Content-Type", "text/plain"), status: 415, want: "JSON"},
 		{name: "matching: GET", method: "GET", path: "/api/ChatMatchingData", header: bearer(client), status: 405},
+	}
+}
 
+// auth are the refusals of the API clients' /auth/token and the agents' /auth/login.
+func (c catalogue) auth() []httpCase {
+	s := c.s
+	return []httpCase{
 		// /auth/token (OAuth 2 client credentials).
 		{name: "token: JSON body", method: "POST", path: "/auth/token", body: []byte(`{"grant_type":"client_credentials"}`), header: []string{"Content-Type", "application/json"}, status: 400, want: "x-www-form-urlencoded"},
 		{name: "token: wrong grant type", method: "POST", path: "/auth/token", body: []byte("grant_type=password&client_id=a&client_secret=b"), header: []string{"Content-Type", "application/x-www-form-urlencoded"}, status: 400, want: "grant_type"},
@@ -161,7 +195,6 @@ func (s *server) catalogue(chat, secret, admin, agent, client string) []httpCase
 		{name: "token: bad form encoding", method: "POST", path: "/auth/token", body: []byte("grant_type=%zz"), header: []string{"Content-Type", "application/x-www-form-urlencoded"}, status: 400, want: "form"},
 		{name: "token: huge form", method: "POST", path: "/auth/token", body: []byte("grant_type=client_credentials&client_id=" + strings.Repeat("a", 20<<10)), header: []string{"Content-Type", "application/x-www-form-urlencoded"}, status: 413, want: "larger"},
 		{name: "token: GET", method: "GET", path: "/auth/token", status: 405},
-
 		// /auth/login.
 		{name: "login: not JSON", method: "POST", path: "/auth/login", body: []byte(`{"email":`), header: []string{"Content-Type", "application/json"}, status: 400, want: "JSON"},
 		{name: "login: unknown field", method: "POST", path: "/auth/login", body: []byte(`{"email":"a@b.c","password":"x","admin":true}`), header: []string{"Content-Type", "application/json"}, status: 400, want: "admin"},
@@ -174,8 +207,14 @@ func (s *server) catalogue(chat, secret, admin, agent, client string) []httpCase
 		{name: "login: huge body", method: "POST", path: "/auth/login", body: huge(20 << 10), header: []string{"Content-Type", "application/json"}, status: 413, want: "larger"},
 		{name: "login: form-encoded", method: "POST", path: "/auth/login", body: []byte("email=a&password=b"), header: []string{"Content-Type", "application/x-www-form-urlencoded"}, status: 415, want: "JSON"},
 		{name: "login: cross-site", method: "POST", path: "/auth/login", body: mustJSON(map[string]string{"email": s.demo.Admin.Email, "password": s.demo.Admin.Password}), header: []string{"Content-Type", "application/json", "Origin", "https://evil.example", "Sec-Fetch-Site", "cross-site"}, status: 403, want: "cross-origin"},
+	}
+}
 
-		// The self-service portal (backend/portal).
+// portal are the refusals of the self-service portal (backend/portal).
+func (c catalogue) portal() []httpCase {
+	s := c.s
+	agent := c.agent
+	return []httpCase{
 		{name: "portal login: not JSON", method: "POST", path: "/portal/api/login", body: []byte(`{"email":`), header: []string{"Content-Type", "application/json"}, status: 400, want: "JSON"},
 		{name: "portal login: unknown field", method: "POST", path: "/portal/api/login", body: []byte(`{"email":"a@b.c","password":"x","admin":true}`), header: []string{"Content-Type", "application/json"}, status: 400, want: "admin"},
 		{name: "portal login: email a number", method: "POST", path: "/portal/api/login", body: []byte(`{"email":5,"password":"x"}`), header: []string{"Content-Type", "application/json"}, status: 400, want: "email"},
@@ -193,9 +232,18 @@ func (s *server) catalogue(chat, secret, admin, agent, client string) []httpCase
 		{name: "portal tickets: no session", method: "GET", path: "/portal/api/tickets", status: 401, want: "log in"},
 		{name: "portal tickets: an agent session", method: "GET", path: "/portal/api/tickets", header: []string{"Cookie", "halochat_portal=" + agent}, status: 401, want: "log in"},
 		{name: "portal tickets: SQL cookie", method: "GET", path: "/portal/api/tickets", header: []string{"Cookie", "halochat_portal=hcp_" + strings.ReplaceAll(sqlText, " ", "")}, status: 401, want: "log in"},
-		{name: "start: portal profile marked portal, no session", method: "POST", path: "/chat/api/v1/start", body: start(protocol.StartChatRequest{ConfigID: s.portal.ID, ConfigKey: s.portal.Key, HostOrigin: s.url, Portal: true}), widget: true, status: 403, want: "log in"},
+		{name: "start: portal profile marked portal, no session", method: "POST", path: "/chat/api/v1/start", body: mustJSON(protocol.StartChatRequest{ConfigID: s.portal.ID, ConfigKey: s.portal.Key, HostOrigin: s.url, Portal: true}), widget: true, status: 403, want: "log in"},
+	}
+}
 
-		// The admin API.
+// adminAPI are the refusals of the admin API.
+func (c catalogue) adminAPI() []httpCase {
+	p := c.s.demo.Profile
+	admin := c.admin
+	agent := c.agent
+	client := c.client
+	asAdmin := append(bearer(c.admin), "Content-Type", "application/json")
+	return []httpCase{
 		{name: "admin: no credentials", method: "GET", path: "/api/ChatProfile", status: 401, want: "log in"},
 		{name: "admin: an agent", method: "GET", path: "/api/ChatProfile", header: bearer(agent), status: 403, want: "admin"},
 		{name: "admin: an agent creates an agent", method: "POST", path: "/api/Agent", body: []byte(`{"email":"x@y.z","name":"x","role":"admin","password":"longenoughpassword"}`), header: append(bearer(agent), "Content-Type", "application/json"), status: 403, want: "admin"},
@@ -217,8 +265,14 @@ func (s *server) catalogue(chat, secret, admin, agent, client string) []httpCase
 		{name: "admin: API client unknown permission", method: "POST", path: "/api/APIClient", body: []byte(`{"name":"x","permissions":["root"]}`), header: asAdmin, status: 400, want: "root"},
 		{name: "admin: agent id not a number", method: "GET", path: "/api/Agent/abc", header: bearer(admin), status: 404},
 		{name: "admin: PATCH", method: "PATCH", path: "/api/ChatProfile", header: bearer(admin), status: 405},
+	}
+}
 
-		// The agents' chat API.
+// agentAPI are the refusals of the agents' chat API.
+func (c catalogue) agentAPI() []httpCase {
+	chat := c.chat
+	agent := c.agent
+	return []httpCase{
 		{name: "agent api: no credentials", method: "GET", path: "/api/Chat", status: 401},
 		{name: "agent api: guessed chat id", method: "GET", path: "/api/Chat/" + guessID(chat), header: bearer(agent), status: 404, want: "chat"},
 		{name: "agent api: details of a guessed chat id", method: "GET", path: "/api/Chat/" + guessID(chat) + "/details", header: bearer(agent), status: 404, want: "chat"},
@@ -230,7 +284,6 @@ func (s *server) catalogue(chat, secret, admin, agent, client string) []httpCase
 		{name: "agent api: message to a chat not taken", method: "POST", path: "/api/ChatMessage", body: mustJSON(map[string]string{"chat_id": chat, "client_msg_id": "a", "text": htmlText}), header: append(bearer(agent), "Content-Type", "application/json"), status: 403, want: "not live with you"},
 		{name: "agent api: ticket id SQL", method: "GET", path: "/api/Tickets/%27%20OR%201%3D1--", header: bearer(agent), status: 404},
 	}
-	return cs
 }
 
 // guessID is a chat id of the same shape as id, but another.

@@ -156,49 +156,79 @@ func TestChaosNothingAcknowledgedIsLost(t *testing.T) {
 		return
 	}
 	st, res := storetest.Demo(t, pg.dsn())
-	nodes := make([]*loopback.Service, 2)
-	for i := range nodes {
-		nodes[i] = loopback.Start(t, loopback.Options{DSN: pg.dsn(), Store: st, Limits: service.Unlimited()})
+	c := &chaos{t: t, pg: pg, st: st, nodes: make([]*loopback.Service, 2), client: testenv.NewClient(t, "").Timeout(5 * time.Second)}
+	for i := range c.nodes {
+		c.nodes[i] = loopback.Start(t, loopback.Options{DSN: pg.dsn(), Store: st, Limits: service.Unlimited()})
 	}
-	client := testenv.NewClient(t, "").Timeout(5 * time.Second)
-	call := func(n *loopback.Service, method, path string, body any, secret string) (int, []byte, error) {
-		r, err := client.Send(method, n.URL+path, body, "Origin", n.URL, protocol.HeaderResumeSecret, secret)
-		if err != nil {
-			return 0, nil, err
-		}
-		return r.Status, r.Body, nil
-	}
-
 	const chats, perChat = 12, 30
-	logs := make([]*chatLog, chats)
-	for i := range logs {
-		code, body, err := call(nodes[i%2], "POST", "/chat/api/v1/start", protocol.StartChatRequest{
-			ConfigID: res.Profile.ID, ConfigKey: res.Profile.Key, HostOrigin: "https://host.example"}, "")
-		var sr protocol.StartChatResponse
-		if err != nil || code != http.StatusCreated || json.Unmarshal(body, &sr) != nil {
-			t.Fatalf("start chat %d: %d %s %v", i, code, body, err)
-		}
-		logs[i] = &chatLog{id: sr.ChatID, secret: sr.ResumeSecret, acked: map[string]int64{}}
-	}
+	c.startChats(chats, res.Profile.ID, res.Profile.Key)
 
 	ctx, stopReaders := context.WithCancel(context.Background())
 	defer stopReaders()
 	var readers sync.WaitGroup
 	var cuts atomic.Int64
-	for i, l := range logs {
+	for i, l := range c.logs {
 		readers.Add(1)
 		go func() {
 			defer readers.Done()
-			readChat(ctx, nodes, l, rand.New(rand.NewPCG(uint64(i), 7)), &cuts)
+			readChat(ctx, c.nodes, l, rand.New(rand.NewPCG(uint64(i), 7)), &cuts)
 		}()
 	}
-
-	// Senders: each chat sends in order, retrying a message (same
-	// clientMsgId) on any node until it is acknowledged.
 	var sent, retries atomic.Int64
+	senders := c.send(perChat, &sent, &retries)
+	c.faults()
+	senders.Wait()
+	c.catchUp()
+	stopReaders()
+	readers.Wait()
+
+	t.Logf("chaos: %d chats, 2 nodes (each killed and restarted once), PostgreSQL killed and restarted once, %d visitor socket cuts", chats, cuts.Load())
+	c.audit(&sent, &retries)
+	c.flowsGoOn()
+}
+
+// chaos is one run of TestChaosNothingAcknowledgedIsLost: two nodes on a
+// PostgreSQL cluster of its own, and the chats it drives.
+type chaos struct {
+	t      *testing.T
+	pg     *pgCluster
+	st     *store.Store
+	nodes  []*loopback.Service
+	client *testenv.Client
+	logs   []*chatLog
+}
+
+// call sends a widget's request to node n.
+func (c *chaos) call(n *loopback.Service, method, path string, body any, secret string) (int, []byte, error) {
+	r, err := c.client.Send(method, n.URL+path, body, "Origin", n.URL, protocol.HeaderResumeSecret, secret)
+	if err != nil {
+		return 0, nil, err
+	}
+	return r.Status, r.Body, nil
+}
+
+// startChats starts n chats on the profile of id and key, on the nodes
+// in turn.
+func (c *chaos) startChats(n int, id, key string) {
+	c.logs = make([]*chatLog, n)
+	for i := range c.logs {
+		code, body, err := c.call(c.nodes[i%2], "POST", "/chat/api/v1/start", protocol.StartChatRequest{
+			ConfigID: id, ConfigKey: key, HostOrigin: "https://host.example"}, "")
+		var sr protocol.StartChatResponse
+		if err != nil || code != http.StatusCreated || json.Unmarshal(body, &sr) != nil {
+			c.t.Fatalf("start chat %d: %d %s %v", i, code, body, err)
+		}
+		c.logs[i] = &chatLog{id: sr.ChatID, secret: sr.ResumeSecret, acked: map[string]int64{}}
+	}
+}
+
+// send starts the senders: each chat sends perChat messages in order,
+// retrying a message (same clientMsgId) on any node until it is
+// acknowledged. The group is done when every sender is.
+func (c *chaos) send(perChat int, sent, retries *atomic.Int64) *sync.WaitGroup {
 	var senders sync.WaitGroup
 	deadline := time.Now().Add(60 * time.Second)
-	for i, l := range logs {
+	for i, l := range c.logs {
 		senders.Add(1)
 		go func() {
 			defer senders.Done()
@@ -211,7 +241,7 @@ func TestChaosNothingAcknowledgedIsLost(t *testing.T) {
 						retries.Add(1)
 						time.Sleep(100 * time.Millisecond)
 					}
-					code, body, err := call(nodes[rng.IntN(2)], "POST", "/chat/api/v1/chats/"+l.id+"/messages",
+					code, body, err := c.call(c.nodes[rng.IntN(2)], "POST", "/chat/api/v1/chats/"+l.id+"/messages",
 						protocol.SendRequest{ClientMsgID: id, Text: "message " + id}, l.secret)
 					var ack protocol.Ack
 					if err != nil || code != http.StatusOK || json.Unmarshal(body, &ack) != nil || ack.Seq == 0 {
@@ -225,37 +255,47 @@ func TestChaosNothingAcknowledgedIsLost(t *testing.T) {
 			}
 		}()
 	}
+	return &senders
+}
 
-	// The faults, while the traffic flows.
+// faults kills and restarts each node and PostgreSQL, while the traffic
+// flows.
+func (c *chaos) faults() {
 	time.Sleep(800 * time.Millisecond)
-	nodes[1].Kill()
+	c.nodes[1].Kill()
 	time.Sleep(700 * time.Millisecond)
-	nodes[1].Restart()
+	c.nodes[1].Restart()
 	time.Sleep(700 * time.Millisecond)
-	pg.restart()
+	c.pg.restart()
 	time.Sleep(700 * time.Millisecond)
-	nodes[0].Kill()
+	c.nodes[0].Kill()
 	time.Sleep(300 * time.Millisecond)
-	nodes[0].Restart()
-	senders.Wait()
+	c.nodes[0].Restart()
+}
 
-	// Every open side resumes: the readers catch up to each chat's last seq.
-	catchUp := time.Now().Add(20 * time.Second)
-	for _, l := range logs {
-		c, err := st.GetChat(context.Background(), l.id)
+// catchUp waits (20 s at most) until every open side resumed: the
+// readers caught up to each chat's last seq.
+func (c *chaos) catchUp() {
+	deadline := time.Now().Add(20 * time.Second)
+	for _, l := range c.logs {
+		ch, err := c.st.GetChat(context.Background(), l.id)
 		if err != nil {
-			t.Fatal(err)
+			c.t.Fatal(err)
 		}
-		for l.last.Load() < c.LastSeq && time.Now().Before(catchUp) {
+		for l.last.Load() < ch.LastSeq && time.Now().Before(deadline) {
 			time.Sleep(20 * time.Millisecond)
 		}
 	}
-	stopReaders()
-	readers.Wait()
+}
 
+// audit checks that every message sent was acknowledged, and every one
+// acknowledged stored once, in order, and delivered once to the chat's
+// websocket.
+func (c *chaos) audit(sent, retries *atomic.Int64) {
+	t := c.t
 	var acked, stored, delivered, dupes, lost, gaps, storedDupes int
-	for _, l := range logs {
-		msgs, err := st.MessagesAfter(context.Background(), l.id, 0, store.MaxLimit)
+	for _, l := range c.logs {
+		msgs, err := c.st.MessagesAfter(context.Background(), l.id, 0, store.MaxLimit)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -294,7 +334,6 @@ func TestChaosNothingAcknowledgedIsLost(t *testing.T) {
 			t.Errorf("chat %s: %d messages delivered to its websocket, %d stored", l.id, got, want)
 		}
 	}
-	t.Logf("chaos: %d chats, 2 nodes (each killed and restarted once), PostgreSQL killed and restarted once, %d visitor socket cuts", chats, cuts.Load())
 	t.Logf("chaos: sent %d, acknowledged %d (after %d retries), stored %d, delivered %d (all messages, bot's included), duplicates %d (stored %d), out of order %d, lost %d",
 		sent.Load(), acked, retries.Load(), stored, delivered, dupes, storedDupes, gaps, lost)
 	if int64(acked) != sent.Load() {
@@ -303,16 +342,18 @@ func TestChaosNothingAcknowledgedIsLost(t *testing.T) {
 	if dupes != 0 || storedDupes != 0 || gaps != 0 || lost != 0 {
 		t.Errorf("duplicates %d, stored duplicates %d, out of order %d, lost %d: want 0", dupes, storedDupes, gaps, lost)
 	}
+}
 
-	// The flows go on from where they were: at the menu, a choice leads to
-	// the step it names.
-	for i, l := range logs {
-		n := nodes[i%2]
-		code, body, err := call(n, "POST", "/chat/api/v1/chats/"+l.id+"/messages", map[string]any{"clientMsgId": "choice-" + l.id, "choice": 0}, l.secret)
+// flowsGoOn checks that the flows go on from where they were: at the
+// menu, a choice leads to the step it names.
+func (c *chaos) flowsGoOn() {
+	for i, l := range c.logs {
+		n := c.nodes[i%2]
+		code, body, err := c.call(n, "POST", "/chat/api/v1/chats/"+l.id+"/messages", map[string]any{"clientMsgId": "choice-" + l.id, "choice": 0}, l.secret)
 		if err != nil || code != http.StatusOK {
-			t.Fatalf("chat %s: choice after the chaos: %d %s %v", l.id, code, body, err)
+			c.t.Fatalf("chat %s: choice after the chaos: %d %s %v", l.id, code, body, err)
 		}
-		code, body, err = call(n, "GET", "/chat/api/v1/chats/"+l.id+"/messages?after=0", nil, l.secret)
+		code, body, err = c.call(n, "GET", "/chat/api/v1/chats/"+l.id+"/messages?after=0", nil, l.secret)
 		var poll protocol.PollResponse
 		if err == nil && code != http.StatusOK {
 			err = fmt.Errorf("status %d: %s", code, body)
@@ -321,7 +362,7 @@ func TestChaosNothingAcknowledgedIsLost(t *testing.T) {
 			err = json.Unmarshal(body, &poll)
 		}
 		if err != nil || poll.Chat.Pending == nil || poll.Chat.Pending.Step != demo.StepAskEmail {
-			t.Errorf("chat %s after the chaos: pending %+v, want step %d (%v)", l.id, poll.Chat.Pending, demo.StepAskEmail, err)
+			c.t.Errorf("chat %s after the chaos: pending %+v, want step %d (%v)", l.id, poll.Chat.Pending, demo.StepAskEmail, err)
 		}
 	}
 }
