@@ -186,24 +186,22 @@ func (p *detailReader) number(field string) (float64, bool) {
 }
 
 func (p *detailReader) step(field string) int {
-	f, ok := p.number(field)
-	if !ok {
-		return 0
-	}
-	if f != math.Trunc(f) || f < 1 || f > 1e6 {
-		p.check(false, field, "must be a whole step number of 1 or more")
-		return 0
-	}
-	return int(f)
+	return p.whole(field, 1, 1e6, "must be a whole step number of 1 or more")
 }
 
 func (p *detailReader) size(field string) int {
+	return p.whole(field, 100, 4000, "must be a whole number of pixels between 100 and 4000")
+}
+
+// whole reads field as a whole number in [lo, hi]; anything else is
+// refused with msg and reads as 0.
+func (p *detailReader) whole(field string, lo, hi float64, msg string) int {
 	f, ok := p.number(field)
 	if !ok {
 		return 0
 	}
-	if f != math.Trunc(f) || f < 100 || f > 4000 {
-		p.check(false, field, "must be a whole number of pixels between 100 and 4000")
+	if f != math.Trunc(f) || f < lo || f > hi {
+		p.check(false, field, msg)
 		return 0
 	}
 	return int(f)
