@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"halochat/backend/secret"
@@ -57,8 +58,14 @@ type Service struct {
 	// SecureCookies marks the session cookie Secure even when the request
 	// did not come over TLS (behind a TLS-terminating proxy).
 	SecureCookies bool
-	// Logger receives the service's failures (slog.Default when nil).
+	// Logger receives the service's failures and the lockouts
+	// (slog.Default when nil).
 	Logger *slog.Logger
+	// Limits bound password guessing (zero fields take the defaults).
+	Limits Limits
+
+	guardOnce sync.Once
+	g         *guard
 }
 
 func (s *Service) log() *slog.Logger {

@@ -11,7 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"halochat/backend/auth"
+	"halochat/backend/httpx"
 	"halochat/backend/secret"
 	"halochat/backend/store"
 	"halochat/backend/storetest"
@@ -46,11 +49,12 @@ func newFixture(t *testing.T, dsn string) *fixture {
 		{"admin@example.test", adminPass, store.RoleAdmin},
 		{"gone@example.test", agentPass, store.RoleAdmin},
 	} {
-		h, err := secret.HashPassword(a.pass)
+		// bcrypt's lowest cost keeps the tests fast; CheckPassword takes any cost.
+		h, err := bcrypt.GenerateFromPassword([]byte(a.pass), bcrypt.MinCost)
 		if err != nil {
 			t.Fatal(err)
 		}
-		ag := &store.Agent{Email: a.email, Name: a.email, Role: a.role, PasswordHash: h, Presence: store.PresenceOffline}
+		ag := &store.Agent{Email: a.email, Name: a.email, Role: a.role, PasswordHash: string(h), Presence: store.PresenceOffline}
 		if err := st.CreateAgent(ctx, ag); err != nil {
 			t.Fatal(err)
 		}
@@ -314,6 +318,138 @@ func TestMalformedCredentialsAreBadInput(t *testing.T) {
 		}
 		if logs := f.logs.String(); strings.Contains(logs, `"level":"ERROR"`) {
 			t.Errorf("malformed credentials were logged as errors:\n%s", logs)
+		}
+	})
+}
+
+// node serves another auth.Service with limits on f's store and clock: a
+// second node of the cluster. It trusts loopback as a proxy, so a test
+// names the client address with X-Forwarded-For.
+func (f *fixture) node(t *testing.T, limits auth.Limits) *testenv.Client {
+	t.Helper()
+	svc := &auth.Service{Store: f.st, Logger: f.logs.Logger(), Now: func() time.Time { return *f.clock }, Limits: limits}
+	mux := http.NewServeMux()
+	svc.Routes(mux)
+	proxies, err := httpx.ParsePrefixes([]string{"127.0.0.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(httpx.TrustProxies(proxies, mux))
+	t.Cleanup(srv.Close)
+	return testenv.NewClient(t, srv.URL)
+}
+
+func loginBody(email, pass string) map[string]string {
+	return map[string]string{"email": email, "password": pass}
+}
+
+func tokenForm(id, key string) string {
+	return url.Values{"grant_type": {"client_credentials"}, "client_id": {id}, "client_secret": {key}}.Encode()
+}
+
+// Guessing an account's password is locked per account, on every node
+// alike (the count is in the database): the 3rd failure locks it for a
+// minute, the next for two; a success clears the count. Unknown accounts
+// lock the same way, so a lock tells nothing of which exist.
+func TestPasswordGuessingLocksTheAccount(t *testing.T) {
+	testenv.ForEachDB(t, func(t *testing.T, dsn string) {
+		f := newFixture(t, dsn)
+		limits := auth.Limits{Failures: 3, FirstLock: time.Minute, MaxLock: 4 * time.Minute, AddressFailuresPerMinute: -1}
+		nodes := []*testenv.Client{f.node(t, limits), f.node(t, limits)}
+		form := []string{"Content-Type", "application/x-www-form-urlencoded"}
+		type step struct {
+			what       string
+			after      time.Duration // the clock moves first
+			node       int
+			login      map[string]string // or
+			token      string
+			status     int
+			retryAfter string
+		}
+		for _, st := range []step{
+			{what: "1st wrong password", node: 0, login: loginBody("agent@example.test", "guess 1"), status: 401},
+			{what: "2nd, on the other node", node: 1, login: loginBody("agent@example.test", "guess 2"), status: 401},
+			{what: "3rd: locks a minute", node: 0, login: loginBody("agent@example.test", "guess 3"), status: 401},
+			{what: "the right password while locked", node: 1, login: loginBody("agent@example.test", agentPass), status: 429, retryAfter: "60"},
+			{what: "the same e-mail in capitals", node: 0, login: loginBody("AGENT@example.test", agentPass), status: 429, retryAfter: "60"},
+			{what: "another account", node: 0, login: loginBody("admin@example.test", adminPass), status: 200},
+			{what: "a minute later: the 4th locks two", after: 61 * time.Second, node: 1, login: loginBody("agent@example.test", "guess 4"), status: 401},
+			{what: "locked again", node: 0, login: loginBody("agent@example.test", agentPass), status: 429, retryAfter: "120"},
+			{what: "after the lock: the right password", after: 121 * time.Second, node: 0, login: loginBody("agent@example.test", agentPass), status: 200},
+			{what: "the count starts over (1)", node: 1, login: loginBody("agent@example.test", "guess 5"), status: 401},
+			{what: "the count starts over (2)", node: 0, login: loginBody("agent@example.test", "guess 6"), status: 401},
+			{what: "below the limit", node: 1, login: loginBody("agent@example.test", agentPass), status: 200},
+			{what: "unknown account 1", node: 0, login: loginBody("nobody@example.test", "guess 7"), status: 401},
+			{what: "unknown account 2", node: 1, login: loginBody("nobody@example.test", "guess 8"), status: 401},
+			{what: "unknown account 3", node: 0, login: loginBody("nobody@example.test", "guess 9"), status: 401},
+			{what: "unknown account locked alike", node: 1, login: loginBody("nobody@example.test", "guess 10"), status: 429, retryAfter: "60"},
+			{what: "client: 1st wrong secret", node: 0, token: tokenForm("users", "guess 11"), status: 401},
+			{what: "client: 2nd", node: 1, token: tokenForm("users", "guess 12"), status: 401},
+			{what: "client: 3rd locks", node: 0, token: tokenForm("users", "guess 13"), status: 401},
+			{what: "client: the right secret while locked", node: 1, token: tokenForm("users", usersKey), status: 429, retryAfter: "60"},
+			{what: "another client", node: 1, token: tokenForm("admin", adminKey), status: 200},
+			{what: "client: after the lock", after: 61 * time.Second, node: 0, token: tokenForm("users", usersKey), status: 200},
+		} {
+			*f.clock = f.clock.Add(st.after)
+			var r *testenv.Response
+			if st.login != nil {
+				r = nodes[st.node].Do("POST", "/auth/login", st.login)
+			} else {
+				r = nodes[st.node].Do("POST", "/auth/token", st.token, form...)
+			}
+			if r.Status != st.status || r.Header.Get("Retry-After") != st.retryAfter {
+				t.Fatalf("%s: %d Retry-After %q %s, want %d Retry-After %q", st.what, r.Status, r.Header.Get("Retry-After"), r.Body, st.status, st.retryAfter)
+			}
+			if st.status == 429 && !strings.Contains(string(r.Body), "rate_limited") {
+				t.Errorf("%s: %s, want rate_limited", st.what, r.Body)
+			}
+		}
+		logs := f.logs.String()
+		for _, want := range []string{`"msg":"account locked after failed logins","kind":"agent","account":"agent@example.test"`,
+			`"kind":"agent","account":"nobody@example.test"`, `"kind":"client","account":"users"`} {
+			if !strings.Contains(logs, want) {
+				t.Errorf("the log lacks %s:\n%s", want, logs)
+			}
+		}
+		for _, secret := range []string{agentPass, adminPass, usersKey, "guess "} {
+			if strings.Contains(logs, secret) {
+				t.Errorf("the log holds a password or secret (%q)", secret)
+			}
+		}
+	})
+}
+
+// Failures from one address are limited too (here 3 a minute), whatever
+// the accounts tried; successes do not count, other addresses are not
+// held back, and logins and client tokens are counted apart.
+func TestPasswordGuessingIsLimitedPerAddress(t *testing.T) {
+	testenv.ForEachDB(t, func(t *testing.T, dsn string) {
+		f := newFixture(t, dsn)
+		c := f.node(t, auth.Limits{Failures: 100, AddressFailuresPerMinute: 3})
+		from := func(addr string) *testenv.Client { return c.With("X-Forwarded-For", addr) }
+		guesser, office := from("203.0.113.9"), from("198.51.100.1")
+		for i := range 5 {
+			if r := office.Do("POST", "/auth/login", loginBody("agent@example.test", agentPass)); r.Status != 200 {
+				t.Fatalf("success %d from the office: %d %s", i, r.Status, r.Body)
+			}
+		}
+		for i, email := range []string{"agent@example.test", "admin@example.test", "nobody@example.test"} {
+			if r := guesser.Do("POST", "/auth/login", loginBody(email, "guess")); r.Status != 401 {
+				t.Fatalf("failure %d: %d %s", i, r.Status, r.Body)
+			}
+		}
+		r := guesser.Do("POST", "/auth/login", loginBody("admin@example.test", adminPass))
+		if r.Status != 429 || r.Header.Get("Retry-After") == "" || !strings.Contains(string(r.Body), "address") {
+			t.Errorf("4th attempt from the address: %d %q %s, want 429 naming the address", r.Status, r.Header.Get("Retry-After"), r.Body)
+		}
+		if r := from("203.0.113.10").Do("POST", "/auth/login", loginBody("admin@example.test", adminPass)); r.Status != 200 {
+			t.Errorf("another address: %d %s", r.Status, r.Body)
+		}
+		if r := guesser.Do("POST", "/auth/token", tokenForm("users", usersKey), "Content-Type", "application/x-www-form-urlencoded"); r.Status != 200 {
+			t.Errorf("a client token from the address (counted apart): %d %s", r.Status, r.Body)
+		}
+		if logs := f.logs.String(); !strings.Contains(logs, `"msg":"address locked after failed logins","kind":"agent","address":"203.0.113.9"`) {
+			t.Errorf("the lock is not logged:\n%s", logs)
 		}
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
 	"halochat/app/protocol"
 	"halochat/backend/httpx"
@@ -142,8 +143,20 @@ func (s *Service) handleToken(w http.ResponseWriter, r *http.Request) {
 		oauthError(http.StatusBadRequest, "invalid_request", "client_id and client_secret are required")
 		return
 	}
-	token, ttl, err := s.IssueClientToken(r.Context(), id, sec)
+	var (
+		token string
+		ttl   time.Duration
+	)
+	err := s.guarded(r, kindClient, id, func() (err error) {
+		token, ttl, err = s.IssueClientToken(r.Context(), id, sec)
+		return err
+	})
+	var locked *errLocked
 	switch {
+	case errors.As(err, &locked):
+		w.Header().Set("Retry-After", httpx.RetryAfter(locked.wait))
+		oauthError(http.StatusTooManyRequests, protocol.CodeRateLimited, locked.why+"; retry in "+httpx.RetryAfter(locked.wait)+" s")
+		return
 	case errors.Is(err, ErrBadCredentials):
 		oauthError(http.StatusUnauthorized, "invalid_client", "unknown client or wrong secret")
 		return
@@ -169,8 +182,19 @@ func (s *Service) handleLogin(w http.ResponseWriter, r *http.Request) {
 		httpx.Refuse(w, protocol.CodeInvalidRequest, "email and password are required")
 		return
 	}
-	token, a, err := s.Login(r.Context(), req.Email, req.Password)
+	var (
+		token string
+		a     *store.Agent
+	)
+	err := s.guarded(r, kindAgent, store.NormalizeEmail(req.Email), func() (err error) {
+		token, a, err = s.Login(r.Context(), req.Email, req.Password)
+		return err
+	})
+	var locked *errLocked
 	switch {
+	case errors.As(err, &locked):
+		httpx.WriteRateLimited(w, locked.wait, locked.why)
+		return
 	case errors.Is(err, ErrBadCredentials):
 		httpx.Refuse(w, protocol.CodeInvalidCredentials, "wrong email or password")
 		return

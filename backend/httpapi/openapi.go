@@ -122,6 +122,7 @@ func (a *IdentityAPI) OpenAPI() jsonObj {
 			"200": okJSON(oaObj(jsonObj{"access_token": oaStr(""), "token_type": oaEnum("", "Bearer"), "expires_in": oaInt("seconds")})),
 			"400": jsonObj{"description": "invalid_request or unsupported_grant_type (RFC 6749 §5.2)"},
 			"401": jsonObj{"description": "invalid_client"},
+			"429": jsonObj{"description": "rate_limited: too many failed attempts for this client or from this address; see Retry-After"},
 		}})
 	op("/auth/login", "POST", jsonObj{
 		"summary": "Agent or admin login; sets the halochat_session cookie (HttpOnly, SameSite=Strict)", "operationId": "authLogin",
@@ -129,6 +130,7 @@ func (a *IdentityAPI) OpenAPI() jsonObj {
 		"responses": jsonObj{
 			"200": okJSON(oaRef("AgentLogin")),
 			"400": errResp("Bad body"), "401": errResp("Wrong email or password"),
+			"429": errResp("Too many failed attempts for this account or from this address; see Retry-After"),
 		}})
 	op("/auth/logout", "POST", jsonObj{"summary": "End the session", "operationId": "authLogout",
 		"responses": jsonObj{"204": jsonObj{"description": "Logged out"}}})

@@ -72,6 +72,26 @@ func (l *RateLimiter) Allow(key string) (bool, time.Duration) {
 	return true, 0
 }
 
+// Wait is how long until key's bucket holds a token, without taking one:
+// 0 when it holds one now. With Allow for the events that count (a failed
+// login), it limits those while letting the others (a success) through.
+func (l *RateLimiter) Wait(key string) time.Duration {
+	if l == nil || l.limit <= 0 {
+		return 0
+	}
+	now := l.now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	k := l.keys[key]
+	if k == nil {
+		return 0
+	}
+	if tokens := k.lim.TokensAt(now); tokens < 1 {
+		return time.Duration((1 - tokens) / float64(l.limit) * float64(time.Second))
+	}
+	return 0
+}
+
 // refill is how long an untouched bucket takes to be full again.
 func (l *RateLimiter) refill() time.Duration {
 	return time.Duration(float64(l.burst) / float64(l.limit) * float64(time.Second))

@@ -34,6 +34,32 @@ func TestRateLimiterAllowsTheBurstThenTellsTheWait(t *testing.T) {
 	}
 }
 
+func TestRateLimiterWaitTakesNoToken(t *testing.T) {
+	now := time.Unix(1_000_000, 0)
+	l := NewRateLimiter(0.5, 2) // a token every 2 s, burst 2
+	l.now = func() time.Time { return now }
+	for i := range 2 {
+		if w := l.Wait("a"); w != 0 {
+			t.Fatalf("before event %d: Wait %v, want 0", i, w)
+		}
+		if ok, _ := l.Allow("a"); !ok {
+			t.Fatalf("event %d of the burst refused", i)
+		}
+	}
+	for range 3 { // asking does not spend
+		if w := l.Wait("a"); w != 2*time.Second {
+			t.Fatalf("after the burst: Wait %v, want 2s", w)
+		}
+	}
+	now = now.Add(1500 * time.Millisecond)
+	if w := l.Wait("a"); w != 500*time.Millisecond {
+		t.Fatalf("1.5 s later: Wait %v, want 500ms", w)
+	}
+	if l.Wait("b") != 0 || NewRateLimiter(-1, 0).Wait("a") != 0 {
+		t.Fatal("an unseen key, or no limit, waits")
+	}
+}
+
 func TestRateLimiterMemoryIsBounded(t *testing.T) {
 	now := time.Unix(1_000_000, 0)
 	l := NewRateLimiter(10, 10) // full again after 1 s

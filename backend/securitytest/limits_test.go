@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -195,4 +196,60 @@ func TestOpenWebsocketsPerAddressAreCapped(t *testing.T) {
 		r := s.widget("GET", "/chat/api/v1/chats/"+chat+"/messages?after=0", nil, protocol.HeaderResumeSecret, secret)
 		want429(t, "long-poll beside two sockets", r, "connections")
 	})
+}
+
+// The probe that found password guessing unlimited, under the default
+// limits: 60 wrong passwords for one account, then the right one. The 5th
+// failure locks the account (30 s): the rest and the right password are
+// 429 with Retry-After; the same for an API client's secret; each lock is
+// logged, without the password.
+func TestPasswordGuessingIsLocked(t *testing.T) {
+	forEachDB(t, service.Limits{}, func(t *testing.T, s *server) {
+		form := []string{"Content-Type", "application/x-www-form-urlencoded"}
+		for _, tc := range []struct {
+			what, path  string
+			wrong, right func(i int) []byte
+			header      []string
+			word        string
+		}{
+			{"agent login", "/auth/login",
+				func(i int) []byte { return mustJSON(protocol.LoginRequest{Email: s.demo.Agent.Email, Password: fmt.Sprint("guess ", i)}) },
+				func(int) []byte { return mustJSON(protocol.LoginRequest{Email: s.demo.Agent.Email, Password: s.demo.Agent.Password}) },
+				[]string{"Content-Type", "application/json"}, "account"},
+			{"client token", "/auth/token",
+				func(i int) []byte { return []byte(tokenForm(s.demo.APIClient.ClientID, fmt.Sprint("guess ", i))) },
+				func(int) []byte { return []byte(tokenForm(s.demo.APIClient.ClientID, s.demo.APIClient.ClientSecret)) },
+				form, "client"},
+		} {
+			counts := map[int]int{}
+			for i := range 60 {
+				r := s.do("POST", tc.path, tc.wrong(i), tc.header...)
+				counts[r.status]++
+				if i >= 5 && r.status != http.StatusTooManyRequests {
+					t.Fatalf("%s: wrong attempt %d: %d %s, want 429 (locked after 5)", tc.what, i+1, r.status, r.body)
+				}
+			}
+			if counts[http.StatusUnauthorized] != 5 || counts[http.StatusTooManyRequests] != 55 {
+				t.Errorf("%s: 60 wrong attempts answered %v, want 5×401 then 55×429", tc.what, counts)
+			}
+			r := s.do("POST", tc.path, tc.right(0), tc.header...)
+			want429(t, tc.what+": the right password while locked", r, tc.word)
+			if n, _ := strconv.Atoi(r.header.Get("Retry-After")); n > 30 {
+				t.Errorf("%s: Retry-After %d, want at most the first lock (30 s)", tc.what, n)
+			}
+		}
+		logs := s.logs.String()
+		if n := strings.Count(logs, "account locked after failed logins"); n != 2 {
+			t.Errorf("%d lockouts logged, want 2 (the agent's, the client's):\n%s", n, logs)
+		}
+		for _, secret := range []string{"guess ", s.demo.Agent.Password, s.demo.APIClient.ClientSecret} {
+			if strings.Contains(logs, secret) {
+				t.Errorf("the log holds a password or secret (%q)", secret)
+			}
+		}
+	})
+}
+
+func tokenForm(id, secret string) string {
+	return url.Values{"grant_type": {"client_credentials"}, "client_id": {id}, "client_secret": {secret}}.Encode()
 }

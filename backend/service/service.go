@@ -69,6 +69,9 @@ type Limits struct {
 	// PortalLoginsPerMinute limits portal logins per client address
 	// (default portal.DefaultLoginsPerMinute).
 	PortalLoginsPerMinute float64
+	// Logins bound password guessing at agent logins and API client
+	// tokens: failures per account (in the database) and per address.
+	Logins auth.Limits
 	// MaxBodyBytes bounds the widget and agent API's request bodies
 	// (default 64 KiB).
 	MaxBodyBytes int64
@@ -80,7 +83,7 @@ type Limits struct {
 // Unlimited lifts every rate and connection limit (sizes stay): for
 // benchmarks and load tests that drive the service from one address.
 func Unlimited() Limits {
-	return Limits{StartsPerMinute: -1, ProfileStartsPerMinute: -1, PortalLoginsPerMinute: -1, Realtime: realtime.Limits{
+	return Limits{StartsPerMinute: -1, ProfileStartsPerMinute: -1, PortalLoginsPerMinute: -1, Logins: auth.Unlimited(), Realtime: realtime.Limits{
 		MaxConnsPerIP: -1, SendsPerSecond: -1, IPSendsPerMinute: -1, ProfileSendsPerMinute: -1}}
 }
 
@@ -123,10 +126,11 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("trusted proxies: %w", err)
 	}
-	authSvc := &auth.Service{Store: st, Logger: logger, SecureCookies: strings.HasPrefix(publicURL, "https://")}
+	authSvc := &auth.Service{Store: st, Logger: logger, SecureCookies: strings.HasPrefix(publicURL, "https://"), Limits: o.Limits.Logins}
 	go sweep(ctx, logger, "expired sessions and tokens", 10*time.Minute, func(ctx context.Context) (int64, error) {
 		return st.DeleteExpiredAuth(ctx, time.Now())
 	})
+	go sweep(ctx, logger, "forgotten failed logins", 10*time.Minute, authSvc.DeleteStaleLoginFailures)
 	// Expired ChatMatchingData (docs/CONTRACT.md#chat-matching-data) and
 	// the records of expired identity tokens' jti are deleted; every node
 	// sweeps, which is harmless.

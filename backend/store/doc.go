@@ -37,6 +37,7 @@
 //   - users.go: visitors and portal users. agents.go: agents.
 //     presence.go: agents' presence. apiclients.go: API clients.
 //     sessions.go: agent sessions, API tokens, portal sessions.
+//     loginfailures.go: failed attempts at each account's password.
 //   - migrate.go: how migrations run; migrations.go: the frozen list.
 //   - values.go: how Go values map to columns (JSON columns, NULLs,
 //     random ids); query.go: the query helpers; errors.go: the sentinels
@@ -64,9 +65,10 @@
 //   - Single-use matching data is claimed by `UPDATE … WHERE used_at IS
 //     NULL` (matching.go); an identity token's jti by `INSERT … ON
 //     CONFLICT (profile_id, jti_hash) DO UPDATE … WHERE expires_at <= now`
-//     (tokenuses.go); a flow version by `UPDATE flows SET
-//     current_version = current_version + 1 WHERE current_version =
-//     expected` (flows.go).
+//     (tokenuses.go); an attempt at a password by an insert or an update
+//     conditional on the failure count read (loginfailures.go); a flow
+//     version by `UPDATE flows SET current_version = current_version + 1
+//     WHERE current_version = expected` (flows.go).
 //
 // On SQLite this process's writes also queue in Go for the one write lock
 // (Store.tx, Store.execWrite), which only shortens waits: correctness

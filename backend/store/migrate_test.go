@@ -60,6 +60,7 @@ func TestMigrationsFrozen(t *testing.T) {
 		"20261125220001_hot_chats":         "bb4fb8e90d5bb59c1ae0cfab6b0e260afeaba3237d8d7122d66efd14c50395fd",
 		"20261204000001_token_uses":        "a329d29d81f047b0509c04a8947a6a2513eb9a21ce7d9b157327c4cd81eed60b",
 		"20261204000002_matching_profiles": "21993710fe5b6914cbf89157c04dd63521a890651d628aeb7970b209649d6939",
+		"20261205000001_login_failures":    "2d4bf2a0955e0bbcb48bd5e6c81b5b7ce0b62887ca8d76a64874a4d6ae39f068",
 	}
 	ms := schemaMigrations()
 	for i, m := range ms {

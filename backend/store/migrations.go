@@ -11,6 +11,7 @@ func schemaMigrations() []schemaMigration {
 		{name: "20261125220001_hot_chats", sql: migrationHotChats},
 		{name: "20261204000001_token_uses", sql: migrationTokenUses},
 		{name: "20261204000002_matching_profiles", sql: migrationMatchingProfiles},
+		{name: "20261205000001_login_failures", sql: migrationLoginFailures},
 	}
 }
 
@@ -358,4 +359,18 @@ const migrationMatchingProfiles = `
 ALTER TABLE chat_matching_data ADD COLUMN profile_ids TEXT NOT NULL DEFAULT '[]'
 ;
 ALTER TABLE api_clients ADD COLUMN profile_ids TEXT NOT NULL DEFAULT '[]'
+`
+
+// migrationLoginFailures adds the failed attempts at each account's
+// password (agents' e-mails, API clients' ids), so that every node locks
+// an account alike. FROZEN.
+const migrationLoginFailures = `
+CREATE TABLE login_failures (
+	subject TEXT PRIMARY KEY,
+	failures BIGINT NOT NULL,
+	last_at {TS} NOT NULL,
+	locked_until {TS}
+)
+;
+CREATE INDEX login_failures_last_idx ON login_failures (last_at)
 `
