@@ -31,6 +31,11 @@ type Config struct {
 	Mounts []func(mux *http.ServeMux)
 	// HSTS, when set, is the Strict-Transport-Security of every answer.
 	HSTS string
+	// Conns, when set, counts each client address's requests in progress
+	// under its cap, and Body bounds how slowly their bodies may come
+	// (httpx.LimitRequests).
+	Conns *httpx.Counter
+	Body  httpx.BodyTimeouts
 }
 
 // New returns the service's root handler.
@@ -71,7 +76,11 @@ func New(cfg Config) http.Handler {
 	for _, mount := range cfg.Mounts {
 		mount(mux)
 	}
-	return logRequests(cfg.Logger, secureHeaders(cfg.HSTS, mux))
+	var h http.Handler = mux
+	if cfg.Conns != nil {
+		h = httpx.LimitRequests(cfg.Conns, cfg.Body, mux)
+	}
+	return logRequests(cfg.Logger, secureHeaders(cfg.HSTS, h))
 }
 
 // APIPolicy is the Content-Security-Policy of every answer that is not a

@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"os"
 	"strings"
 
 	"halochat/app/protocol"
@@ -28,6 +29,9 @@ func ReadBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, erro
 	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
 		return nil, &protocol.APIError{Code: protocol.CodeTooLarge, Message: fmt.Sprintf("the body is larger than %d bytes", limit)}
+	}
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return nil, invalid("", "the body did not arrive in time")
 	}
 	if err != nil {
 		return nil, invalid("", "the body cannot be read: %v", err)

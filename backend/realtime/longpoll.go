@@ -42,13 +42,6 @@ func (s *Server) poll(w http.ResponseWriter, r *http.Request) {
 	if v, err := strconv.ParseFloat(r.URL.Query().Get("wait"), 64); err == nil && v > 0 {
 		wait = min(time.Duration(v*float64(time.Second)), s.lim.MaxPollWait)
 	}
-	ip := httpx.ClientKey(r)
-	if !s.perIP.acquire(ip) {
-		httpx.WriteRateLimited(w, connRetry, "too many open connections from this address")
-		return
-	}
-	defer s.perIP.release(ip)
-
 	ctx, cancel := context.WithTimeout(r.Context(), wait+5*time.Second)
 	defer cancel()
 	wake := make(chan chats.Event, 1)

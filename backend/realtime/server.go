@@ -34,8 +34,11 @@ type Limits struct {
 	// HelloTimeout is how long a visitor socket may wait before its
 	// hello. Default 10 s.
 	HelloTimeout time.Duration
-	// MaxConnsPerIP caps the open websockets and long-polls of one
-	// client address. Default 200; negative: no cap.
+	// MaxConnsPerIP caps what one client address holds open: its
+	// websockets (counted here for their life) and, through
+	// httpx.LimitRequests on Conns at the service's root, its other
+	// requests in progress, long-polls included. Default 200; negative:
+	// no cap.
 	MaxConnsPerIP int
 	// SendsPerSecond and SendBurst rate-limit the messages (and typing
 	// indicators) of one chat from its visitor. Defaults 5/s, burst 20;
@@ -115,7 +118,7 @@ type Server struct {
 	sends  *httpx.RateLimiter // per chat
 	ipSend *httpx.RateLimiter // per client address
 	prSend *httpx.RateLimiter // per chat profile
-	perIP  *counter
+	perIP  *httpx.Counter
 	ctx    context.Context // ends when the server shuts down
 	cancel context.CancelFunc
 
@@ -145,7 +148,7 @@ func NewServer(cfg Config) *Server {
 		sends:  httpx.NewRateLimiter(cfg.Limits.SendsPerSecond, cfg.Limits.SendBurst),
 		ipSend: httpx.PerMinute(cfg.Limits.IPSendsPerMinute),
 		prSend: httpx.PerMinute(cfg.Limits.ProfileSendsPerMinute),
-		perIP:  &counter{max: cfg.Limits.MaxConnsPerIP, m: map[string]int{}},
+		perIP:  httpx.NewCounter(cfg.Limits.MaxConnsPerIP),
 		ctx:    ctx, cancel: cancel, agentConns: map[int64]int{},
 		beats: newHeartbeats(cfg.Limits.PingInterval, cfg.Limits.PingTimeout)}
 	s.queue = newQueueView(cfg.Chats.QueueStates)
@@ -154,6 +157,11 @@ func NewServer(cfg Config) *Server {
 	go s.beats.run(ctx)
 	return s
 }
+
+// Conns counts what each client address holds open (MaxConnsPerIP):
+// the websockets, counted here; the service counts its requests in
+// progress on it too (httpx.LimitRequests).
+func (s *Server) Conns() *httpx.Counter { return s.perIP }
 
 // Close drops every connection.
 func (s *Server) Close() {
@@ -186,19 +194,19 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request, checkOrigin bool
 		return nil, nil, nil, false
 	}
 	ip := httpx.ClientKey(r)
-	if !s.perIP.acquire(ip) {
-		httpx.WriteRateLimited(w, connRetry, "too many open connections from this address")
+	if !s.perIP.Acquire(ip) {
+		httpx.WriteRateLimited(w, httpx.ConnRetry, "too many open connections from this address")
 		return nil, nil, nil, false
 	}
 	// The Origin was checked above (agents: by their session).
 	var bc *batchConn
 	ws, err := websocket.Accept(smallBuffers{ResponseWriter: w, pool: &s.writeBufs, conn: &bc}, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
 	if err != nil {
-		s.perIP.release(ip)
+		s.perIP.Release(ip)
 		return nil, nil, nil, false
 	}
 	ws.SetReadLimit(s.lim.MaxFrameBytes)
-	return ws, bc, func() { s.perIP.release(ip) }, true
+	return ws, bc, func() { s.perIP.Release(ip) }, true
 }
 
 func (s *Server) visitorSocket(w http.ResponseWriter, r *http.Request) {

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	"halochat/app/protocol"
 	"halochat/backend/realtime"
 	"halochat/backend/service"
+	"halochat/backend/testenv"
 	"halochat/backend/testenv/loopback"
 )
 
@@ -207,18 +209,21 @@ func TestPasswordGuessingIsLocked(t *testing.T) {
 	forEachDB(t, service.Limits{}, func(t *testing.T, s *server) {
 		form := []string{"Content-Type", "application/x-www-form-urlencoded"}
 		for _, tc := range []struct {
-			what, path  string
-			wrong, right func(i int) []byte
-			header      []string
-			word        string
+			what, path string
+			wrong      func(i int) []byte
+			right      []byte
+			header     []string
+			word       string
 		}{
 			{"agent login", "/auth/login",
-				func(i int) []byte { return mustJSON(protocol.LoginRequest{Email: s.demo.Agent.Email, Password: fmt.Sprint("guess ", i)}) },
-				func(int) []byte { return mustJSON(protocol.LoginRequest{Email: s.demo.Agent.Email, Password: s.demo.Agent.Password}) },
+				func(i int) []byte {
+					return mustJSON(protocol.LoginRequest{Email: s.demo.Agent.Email, Password: fmt.Sprint("guess ", i)})
+				},
+				mustJSON(protocol.LoginRequest{Email: s.demo.Agent.Email, Password: s.demo.Agent.Password}),
 				[]string{"Content-Type", "application/json"}, "account"},
 			{"client token", "/auth/token",
 				func(i int) []byte { return []byte(tokenForm(s.demo.APIClient.ClientID, fmt.Sprint("guess ", i))) },
-				func(int) []byte { return []byte(tokenForm(s.demo.APIClient.ClientID, s.demo.APIClient.ClientSecret)) },
+				[]byte(tokenForm(s.demo.APIClient.ClientID, s.demo.APIClient.ClientSecret)),
 				form, "client"},
 		} {
 			counts := map[int]int{}
@@ -232,7 +237,7 @@ func TestPasswordGuessingIsLocked(t *testing.T) {
 			if counts[http.StatusUnauthorized] != 5 || counts[http.StatusTooManyRequests] != 55 {
 				t.Errorf("%s: 60 wrong attempts answered %v, want 5×401 then 55×429", tc.what, counts)
 			}
-			r := s.do("POST", tc.path, tc.right(0), tc.header...)
+			r := s.do("POST", tc.path, tc.right, tc.header...)
 			want429(t, tc.what+": the right password while locked", r, tc.word)
 			if n, _ := strconv.Atoi(r.header.Get("Retry-After")); n > 30 {
 				t.Errorf("%s: Retry-After %d, want at most the first lock (30 s)", tc.what, n)
@@ -252,4 +257,35 @@ func TestPasswordGuessingIsLocked(t *testing.T) {
 
 func tokenForm(id, secret string) string {
 	return url.Values{"grant_type": {"client_credentials"}, "client_id": {id}, "client_secret": {secret}}.Encode()
+}
+
+// The probe that found slow bodies unbounded: POSTs sending a byte every
+// 8 s stayed open past 89 s, not counted by the per-address cap. Here,
+// with a 1 s idle and a 2 s total body timeout: a start trickling a byte
+// every 500 ms is cut after 2 s, and while two of them are in progress
+// they count against the address's cap (2), so a third request is 429.
+func TestSlowRequestsAreCutAndCounted(t *testing.T) {
+	limits := service.Limits{BodyIdleTimeout: time.Second, BodyTimeout: 2 * time.Second, Realtime: realtime.Limits{MaxConnsPerIP: 2}}
+	forEachDB(t, limits, func(t *testing.T, s *server) {
+		addr := strings.TrimPrefix(s.url, "http://")
+		slow := testenv.SlowRequest{Method: "POST", Path: "/chat/api/v1/start", Length: 1000, Every: 500 * time.Millisecond,
+			Header: []string{"Content-Type", "application/json", "Origin", s.url}, GiveUp: 8 * time.Second}
+		res := slow.Send(t, addr)
+		if !res.Ended || res.Took < 1800*time.Millisecond || res.Took > 5*time.Second {
+			t.Fatalf("a start trickling a byte every 500 ms: ended %v after %v (%q), want it cut after about 2 s", res.Ended, res.Took, res.Status)
+		}
+		var wg sync.WaitGroup
+		held := make(chan struct{}, 2)
+		for range 2 {
+			wg.Go(func() { held <- struct{}{}; slow.Send(t, addr) })
+		}
+		<-held
+		<-held
+		time.Sleep(300 * time.Millisecond) // both headers are in
+		want429(t, "a request beside two slow ones", s.do("GET", "/healthz", nil), "connections")
+		wg.Wait()
+		if r := s.do("GET", "/healthz", nil); r.status != http.StatusOK {
+			t.Errorf("once the slow ones were cut: %d %s", r.status, r.body)
+		}
+	})
 }

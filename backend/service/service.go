@@ -75,6 +75,12 @@ type Limits struct {
 	// MaxBodyBytes bounds the widget and agent API's request bodies
 	// (default 64 KiB).
 	MaxBodyBytes int64
+	// BodyIdleTimeout and BodyTimeout bound how slowly a request's body
+	// may come: every read within BodyIdleTimeout (default 10 s), the
+	// whole body within BodyTimeout of its handler's start (default 30 s);
+	// negative: no bound. Requests in progress count against
+	// Realtime.MaxConnsPerIP with the websockets.
+	BodyIdleTimeout, BodyTimeout time.Duration
 	// Realtime holds the websocket and long-poll limits: frame size,
 	// messages per chat / address / profile, open connections per address.
 	Realtime realtime.Limits
@@ -172,7 +178,7 @@ func New(ctx context.Context, o Options) (*Service, error) {
 		api.Mount,
 		consoleMount,
 		portalSvc.Routes,
-	}, HSTS: hsts(o.HSTS)})
+	}, HSTS: hsts(o.HSTS), Conns: rt.Conns(), Body: o.Limits.bodyTimeouts()})
 	h = httpx.TrustProxies(proxies, h)
 	return &Service{Handler: h, Widget: wh, Console: ch, Auth: authSvc, Chats: chatSvc, Portal: portalSvc,
 		Realtime: rt, Broker: broker}, nil
@@ -196,6 +202,25 @@ func runbookAllowList(items []string) (chats.AllowList, error) {
 	}
 	return out, nil
 }
+
+func (l Limits) bodyTimeouts() httpx.BodyTimeouts {
+	b := httpx.BodyTimeouts{Idle: l.BodyIdleTimeout, Total: l.BodyTimeout}
+	if b.Idle == 0 {
+		b.Idle = DefaultBodyIdleTimeout
+	}
+	if b.Total == 0 {
+		b.Total = DefaultBodyTimeout
+	}
+	return httpx.BodyTimeouts{Idle: max(b.Idle, 0), Total: max(b.Total, 0)}
+}
+
+// Defaults of Limits.BodyIdleTimeout and BodyTimeout: a browser's
+// largest body (64 KiB) takes a second at 512 kbit/s, and a host
+// backend's largest (1 MiB of ChatMatchingData) fits at 300 kbit/s.
+const (
+	DefaultBodyIdleTimeout = 10 * time.Second
+	DefaultBodyTimeout     = 30 * time.Second
+)
 
 func hsts(on bool) string {
 	if on {
