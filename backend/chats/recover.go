@@ -22,23 +22,35 @@ const StalledAfter = 2 * time.Minute
 // chat created after the waiting state was committed is that step's, and
 // is reused. A runbook may be called a second time (at least once).
 func (s *Service) ResumeStalled(ctx context.Context, olderThan time.Duration) (int, error) {
-	list, err := s.store.ListChats(ctx, store.ChatFilter{Status: store.ChatBot, Page: store.Page{Limit: store.MaxLimit}})
-	if err != nil {
-		return 0, fmt.Errorf("resume stalled chats: %w", err)
-	}
 	cutoff := s.store.Now().Add(-olderThan)
-	n := 0
-	for _, c := range list {
+	stalled := func(c *store.Chat) bool {
 		if c.UpdatedAt.After(cutoff) {
-			continue
+			return false
 		}
 		st, err := decodeState(c.FlowState)
-		if err != nil || (st.Status != flow.StatusAwaitingTicket && st.Status != flow.StatusAwaitingRunbook) {
+		return err == nil && (st.Status == flow.StatusAwaitingTicket || st.Status == flow.StatusAwaitingRunbook)
+	}
+	return s.sweep(ctx, store.ChatBot, "resume stalled chats", stalled, func(ctx context.Context, chatID string) (bool, error) {
+		return s.resumeAction(ctx, chatID, cutoff)
+	})
+}
+
+// sweep runs act on each chat in status that due picks and counts those
+// it finished; a chat that fails is logged and the sweep goes on, so one
+// broken chat does not hold the others back.
+func (s *Service) sweep(ctx context.Context, status, what string, due func(*store.Chat) bool, act func(context.Context, string) (bool, error)) (int, error) {
+	list, err := s.store.ListChats(ctx, store.ChatFilter{Status: status, Page: store.Page{Limit: store.MaxLimit}})
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", what, err)
+	}
+	n := 0
+	for i := range list {
+		if !due(&list[i]) {
 			continue
 		}
-		done, err := s.resumeAction(ctx, c.ID, cutoff)
+		done, err := act(ctx, list[i].ID)
 		if err != nil {
-			s.log.Warn("resume a stalled chat", "chat", c.ID, "err", err)
+			s.log.Warn(what, "chat", list[i].ID, "err", err)
 			continue
 		}
 		if done {
@@ -127,26 +139,9 @@ func (s *Service) FallbackUnattended(ctx context.Context, after time.Duration) (
 	if err != nil || online > 0 {
 		return 0, err
 	}
-	list, err := s.store.ListChats(ctx, store.ChatFilter{Status: store.ChatQueued, Page: store.Page{Limit: store.MaxLimit}})
-	if err != nil {
-		return 0, fmt.Errorf("list queued chats: %w", err)
-	}
 	cutoff := s.store.Now().Add(-after)
-	n := 0
-	for _, c := range list {
-		if c.QueuedAt.After(cutoff) {
-			continue
-		}
-		done, err := s.fallback(ctx, c.ID)
-		if err != nil {
-			s.log.Warn("fall back an unattended chat", "chat", c.ID, "err", err)
-			continue
-		}
-		if done {
-			n++
-		}
-	}
-	return n, nil
+	unattended := func(c *store.Chat) bool { return !c.QueuedAt.After(cutoff) }
+	return s.sweep(ctx, store.ChatQueued, "fall back unattended chats", unattended, s.fallback)
 }
 
 func (s *Service) fallback(ctx context.Context, chatID string) (bool, error) {
