@@ -21,6 +21,11 @@ var accessLabels = [][2]string{
 	{"portal_and_external", "Self-Service Portal & External Websites"},
 }
 
+var visibilityLabels = [][2]string{
+	{protocol.VisibilityAll, "Every chat of this profile"},
+	{protocol.VisibilityQueueAndOwn, "Its queued chats, and the chats the agent holds or held"},
+}
+
 var weekdays = []string{"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"}
 
 // Profiles lists the chat profiles and creates new ones.
@@ -225,6 +230,10 @@ func (pe *ProfileEdit) Render() app.UI {
 				pe.row("flowId", "Bot flow", selectOf("pf-flowId", strconv.FormatInt(p.FlowID, 10), options(pe.flows, "No flow", func(f protocol.ChatFlow) (int64, string) { return f.ID, f.Name }))),
 				pe.row("startStep", "Start step (0: the flow's own)", app.Input().ID("pf-startStep").Type("number").Value(strconv.FormatInt(p.StartStep, 10))),
 				pe.row("ticketTypeId", "Ticket type", selectOf("pf-ticketTypeId", strconv.FormatInt(p.TicketTypeID, 10), options(pe.types, "None", func(t protocol.TicketType) (int64, string) { return t.ID, t.Name }))),
+			),
+			app.FieldSet().Body(app.Legend().Text("Agents"),
+				pe.row("agentChatVisibility", "Which chats an agent may read (admins read every chat)", selectOf("pf-agentChatVisibility",
+					p.AgentChatVisibility, visibilityLabels)),
 			),
 			notice("cc-error", pe.err),
 			notice("cc-ok", pe.saved),
@@ -531,6 +540,7 @@ func readProfileForm(p protocol.ChatProfile) (protocol.ChatProfile, map[string]s
 		errs["startStep"] = "A step number (0: the flow's own start step)."
 	}
 	p.TicketTypeID, _ = strconv.ParseInt(orZero(v("ticketTypeId")), 10, 64)
+	p.AgentChatVisibility = v("agentChatVisibility")
 	return p, errs
 }
 

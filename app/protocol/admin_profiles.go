@@ -26,9 +26,22 @@ type ChatProfile struct {
 	FlowID            int64                `json:"flowId"`
 	StartStep         int64                `json:"startStep"`
 	TicketTypeID      int64                `json:"ticketTypeId"`
-	CreatedAt         time.Time            `json:"createdAt"`
-	UpdatedAt         time.Time            `json:"updatedAt"`
+	// AgentChatVisibility says which of the profile's chats an agent may
+	// read (admins read every chat): VisibilityAll or
+	// VisibilityQueueAndOwn; "" in a request is VisibilityAll.
+	AgentChatVisibility string    `json:"agentChatVisibility"`
+	CreatedAt           time.Time `json:"createdAt"`
+	UpdatedAt           time.Time `json:"updatedAt"`
 }
+
+// Agent chat visibilities (ChatProfile.AgentChatVisibility).
+const (
+	// VisibilityAll: every agent reads every chat of the profile.
+	VisibilityAll = "all"
+	// VisibilityQueueAndOwn: an agent reads the profile's queued chats
+	// and the chats it holds or held, no other.
+	VisibilityQueueAndOwn = "queueAndOwn"
+)
 
 // ChatProfileInput is what POST and PUT take: the settings. id, key,
 // createdAt and updatedAt are read-only: accepted (so that a GET's answer

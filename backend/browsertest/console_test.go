@@ -215,6 +215,7 @@ func TestConsoleAdminEditsAProfileAndSeesTheEmbedSnippet(t *testing.T) {
 	waitText(t, b.Ctx, `[data-field="identity.maxTokenLifetimeSeconds"] .cc-field-error`, "from 60 to 2592000")
 	b.setValue(t, "pf-identity.maxTokenLifetimeSeconds", "3600")
 	b.setValue(t, "pf-appearance.title", "Talk to Support")
+	b.setValue(t, "pf-agentChatVisibility", protocol.VisibilityQueueAndOwn)
 	click(t, b.Ctx, "#pf-save", "Save")
 	waitText(t, b.Ctx, ".cc-ok", "Saved.")
 	p, err := s.store.GetProfile(context.Background(), s.demo.Profile.ID)
@@ -222,8 +223,8 @@ func TestConsoleAdminEditsAProfileAndSeesTheEmbedSnippet(t *testing.T) {
 		t.Fatal(err)
 	}
 	if p.Appearance.Colour != "teal" || p.Appearance.Title != "Talk to Support" || p.Availability.TimeZone != "Europe/London" ||
-		p.Identity.MaxTokenLifetimeSeconds != 3600 {
-		t.Errorf("stored appearance %+v, availability %+v, identity %+v", p.Appearance, p.Availability, p.Identity)
+		p.Identity.MaxTokenLifetimeSeconds != 3600 || p.AgentChatVisibility != protocol.VisibilityQueueAndOwn {
+		t.Errorf("stored appearance %+v, availability %+v, identity %+v, agent chat visibility %q", p.Appearance, p.Availability, p.Identity, p.AgentChatVisibility)
 	}
 	// HS256 secrets are write-only: the form shows their kids and its
 	// round trip keeps the stored secret it never saw.

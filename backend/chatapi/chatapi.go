@@ -196,7 +196,7 @@ func (h *Handler) listChats(w http.ResponseWriter, r *http.Request) {
 	f.AgentID, _ = strconv.ParseInt(q.Get("agent_id"), 10, 64)
 	// With a non-blank ?q= only the chats whose messages or user hold
 	// every word of it.
-	out, err := h.cfg.Chats.ListChats(r.Context(), store.ChatSearch{ChatFilter: f, Text: q.Get("q")})
+	out, err := h.cfg.Chats.ListChats(r.Context(), store.ChatSearch{ChatFilter: f, Text: q.Get("q")}, h.cfg.AgentFrom(r.Context()))
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -204,26 +204,13 @@ func (h *Handler) listChats(w http.ResponseWriter, r *http.Request) {
 	httpx.WriteJSON(w, http.StatusOK, protocol.ChatList{Chats: out})
 }
 
-func (h *Handler) chat(w http.ResponseWriter, r *http.Request, id string) (*store.Chat, bool) {
-	c, err := h.cfg.Chats.Chat(r.Context(), id)
+func (h *Handler) getChat(w http.ResponseWriter, r *http.Request) {
+	c, msgs, err := h.cfg.Chats.Transcript(r.Context(), r.PathValue("id"), 0, h.cfg.AgentFrom(r.Context()))
 	if err != nil {
 		h.fail(w, r, err)
-		return nil, false
-	}
-	return c, true
-}
-
-func (h *Handler) getChat(w http.ResponseWriter, r *http.Request) {
-	c, ok := h.chat(w, r, r.PathValue("id"))
-	if !ok {
 		return
 	}
 	st, err := h.cfg.Chats.State(r.Context(), c)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	msgs, err := h.cfg.Chats.Transcript(r.Context(), c.ID, 0)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -254,13 +241,8 @@ func (h *Handler) endChat(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) listMessages(w http.ResponseWriter, r *http.Request) {
-	id := r.URL.Query().Get("chat_id")
-	c, ok := h.chat(w, r, id)
-	if !ok {
-		return
-	}
 	after, _ := strconv.ParseInt(r.URL.Query().Get("after"), 10, 64)
-	msgs, err := h.cfg.Chats.Transcript(r.Context(), c.ID, after)
+	_, msgs, err := h.cfg.Chats.Transcript(r.Context(), r.URL.Query().Get("chat_id"), after, h.cfg.AgentFrom(r.Context()))
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -300,7 +282,7 @@ func (h *Handler) listTickets(w http.ResponseWriter, r *http.Request) {
 	p := pageOf(r)
 	f := store.TicketFilter{Offset: p.Offset, Limit: p.Limit, ChatID: q.Get("chat_id"), Status: q.Get("status")}
 	f.UserID, _ = strconv.ParseInt(q.Get("user_id"), 10, 64)
-	list, err := h.cfg.Chats.Tickets(r.Context(), f)
+	list, err := h.cfg.Chats.Tickets(r.Context(), f, h.cfg.AgentFrom(r.Context()))
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -314,7 +296,7 @@ func (h *Handler) listTickets(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) getTicket(w http.ResponseWriter, r *http.Request) {
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64) // unparsable: 0, no ticket
-	t, vals, err := h.cfg.Chats.Ticket(r.Context(), id)
+	t, vals, err := h.cfg.Chats.Ticket(r.Context(), id, h.cfg.AgentFrom(r.Context()))
 	if err != nil {
 		h.fail(w, r, err)
 		return

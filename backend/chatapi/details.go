@@ -7,10 +7,10 @@ import (
 )
 
 // chatDetails serves GET /api/Chat/{id}/details (chats.Service.Details).
-// Agents only: the chat custom field values must never reach the
-// visitor's side.
+// Agents only (and only those who may read the chat): the chat custom
+// field values must never reach the visitor's side.
 func (h *Handler) chatDetails(w http.ResponseWriter, r *http.Request) {
-	d, err := h.cfg.Chats.Details(r.Context(), r.PathValue("id"))
+	d, err := h.cfg.Chats.Details(r.Context(), r.PathValue("id"), h.cfg.AgentFrom(r.Context()))
 	if err != nil {
 		h.fail(w, r, err)
 		return

@@ -20,11 +20,9 @@ func errNoChat(id string) *protocol.APIError {
 	return refuse(protocol.CodeChatNotFound, "no chat %q", id)
 }
 
-// Chat returns chat id. It asks for no resume secret: it is for agents'
-// routes (behind their login) and the server itself; a visitor's chat is
-// read with Verify. A chat that does not exist is a chat_not_found
-// refusal.
-func (s *Service) Chat(ctx context.Context, id string) (*store.Chat, error) {
+// chat returns chat id, for whoever has proved their right to it. A chat
+// that does not exist is a chat_not_found refusal.
+func (s *Service) chat(ctx context.Context, id string) (*store.Chat, error) {
 	c, err := s.store.GetChat(ctx, id)
 	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrInvalid) {
 		return nil, errNoChat(id)
@@ -35,11 +33,80 @@ func (s *Service) Chat(ctx context.Context, id string) (*store.Chat, error) {
 	return c, nil
 }
 
+// ChatFor returns chat id for agent a: the agents' routes (behind their
+// login) read chats through it, asking no resume secret. A chat that
+// does not exist is a chat_not_found refusal; one its profile keeps from
+// a (see mayRead) a forbidden one.
+func (s *Service) ChatFor(ctx context.Context, id string, a *store.Agent) (*store.Chat, error) {
+	c, err := s.chat(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.mayRead(ctx, c, a, false); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Follow checks that agent a may follow chat id live (the agent
+// socket's watch): a chat it may read that stays so while it follows.
+// Under VisibilityQueueAndOwn that leaves out a queued chat a does not
+// hold (another agent may take it): it is read over the REST API until a
+// accepts it.
+func (s *Service) Follow(ctx context.Context, id string, a *store.Agent) error {
+	c, err := s.chat(ctx, id)
+	if err != nil {
+		return err
+	}
+	return s.mayRead(ctx, c, a, true)
+}
+
+// mayRead refuses agent a chat c unless its profile's
+// AgentChatVisibility lets a read it: an admin reads every chat, an
+// agent the chats it holds or held and, unless the profile says
+// VisibilityQueueAndOwn, every other. Under VisibilityQueueAndOwn an
+// agent also reads the queued chats (to choose which to accept), but
+// does not follow them (follow).
+func (s *Service) mayRead(ctx context.Context, c *store.Chat, a *store.Agent, follow bool) error {
+	if a != nil && (a.Role == store.RoleAdmin || c.AgentID == a.ID) {
+		return nil
+	}
+	p, err := s.store.CachedProfile(ctx, c.ProfileID)
+	if err != nil {
+		return fmt.Errorf("read the agent chat visibility of chat %s: %w", c.ID, err)
+	}
+	switch {
+	case a == nil:
+	case p.AgentChatVisibility != store.VisibilityQueueAndOwn:
+		return nil
+	case c.Status == store.ChatQueued && !follow:
+		return nil
+	case c.Status == store.ChatQueued:
+		return refuse(protocol.CodeForbidden, "chat %s is queued: accept it to follow it (its chat profile's agentChatVisibility is %s)",
+			c.ID, store.VisibilityQueueAndOwn)
+	}
+	return refuse(protocol.CodeForbidden, "chat %s is not yours: its chat profile lets agents read its queued chats and their own only (agentChatVisibility %s)",
+		c.ID, store.VisibilityQueueAndOwn)
+}
+
+// visibleTo is what a list of agent a keeps: nothing for an admin (0),
+// else the chats (or tickets of chats) a may read (store.ChatFilter's
+// VisibleTo).
+func visibleTo(a *store.Agent) int64 {
+	if a != nil && a.Role == store.RoleAdmin {
+		return 0
+	}
+	if a == nil {
+		return -1 // no agent holds chat -1: the queued chats and those of VisibilityAll profiles
+	}
+	return a.ID
+}
+
 // ChatState reads chat id afresh and describes it (State). The caller
 // has checked its right to the chat (a visitor's with Verify); a chat
 // that does not exist is a chat_not_found refusal.
 func (s *Service) ChatState(ctx context.Context, id string) (*protocol.ChatState, error) {
-	c, err := s.Chat(ctx, id)
+	c, err := s.chat(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -65,15 +132,19 @@ func (s *Service) MessagesAfter(ctx context.Context, chatID string, after int64)
 	}
 }
 
-// Transcript returns every message of chat chatID after seq after in its
-// wire form, in seq order: the agents' REST API. The caller has checked
-// its right to the chat.
-func (s *Service) Transcript(ctx context.Context, chatID string, after int64) ([]protocol.ChatMessage, error) {
-	msgs, err := s.MessagesAfter(ctx, chatID, after)
+// Transcript returns chat id, when agent a may read it (ChatFor), and
+// its messages after seq after in their wire form, in seq order: the
+// agents' REST API.
+func (s *Service) Transcript(ctx context.Context, id string, after int64, a *store.Agent) (*store.Chat, []protocol.ChatMessage, error) {
+	c, err := s.ChatFor(ctx, id, a)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return WireMessages(msgs), nil
+	msgs, err := s.MessagesAfter(ctx, c.ID, after)
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, WireMessages(msgs), nil
 }
 
 // PollMessages returns the next messages of chat chatID after seq after
@@ -88,12 +159,14 @@ func (s *Service) PollMessages(ctx context.Context, chatID string, after int64) 
 	return WireMessages(page), nil
 }
 
-// ListChats returns the states of the chats q selects, for agents. A
-// blank q.Text lists by the filter alone; otherwise only the chats whose
-// messages or user hold every word of it (store.SearchChats). A search
-// text the store refuses is an invalid_request refusal with field "q"
-// (the API's name of the search text).
-func (s *Service) ListChats(ctx context.Context, q store.ChatSearch) ([]protocol.ChatState, error) {
+// ListChats returns the states of the chats q selects that agent a may
+// read (see mayRead). A blank q.Text lists by the filter alone;
+// otherwise only the chats whose messages or user hold every word of it
+// (store.SearchChats). A search text the store refuses is an
+// invalid_request refusal with field "q" (the API's name of the search
+// text).
+func (s *Service) ListChats(ctx context.Context, q store.ChatSearch, a *store.Agent) ([]protocol.ChatState, error) {
+	q.VisibleTo = visibleTo(a)
 	var list []store.Chat
 	var err error
 	if strings.TrimSpace(q.Text) == "" {
@@ -134,8 +207,11 @@ func (s *Service) LiveChatIDs(ctx context.Context, agentID int64) ([]string, err
 	return ids, nil
 }
 
-// Tickets lists the tickets f selects, for agents.
-func (s *Service) Tickets(ctx context.Context, f store.TicketFilter) ([]store.Ticket, error) {
+// Tickets lists the tickets f selects that agent a may read: those of
+// the chats a may read (a ticket holds its chat's transcript), and those
+// of no chat.
+func (s *Service) Tickets(ctx context.Context, f store.TicketFilter, a *store.Agent) ([]store.Ticket, error) {
+	f.VisibleTo = visibleTo(a)
 	list, err := s.store.ListTickets(ctx, f)
 	if err != nil {
 		return nil, fmt.Errorf("list tickets: %w", err)
@@ -148,10 +224,11 @@ func errNoTicket() *protocol.APIError {
 	return refuse(protocol.CodeTicketNotFound, "no such ticket")
 }
 
-// Ticket returns ticket id and its custom field values, for agents. An
-// id that names no ticket (0 and below included: what an unparsable id
-// becomes) is a ticket_not_found refusal.
-func (s *Service) Ticket(ctx context.Context, id int64) (*store.Ticket, []store.TicketFieldValue, error) {
+// Ticket returns ticket id and its custom field values, for agent a (a
+// ticket of a chat a may not read is a forbidden refusal, as the chat
+// is). An id that names no ticket (0 and below included: what an
+// unparsable id becomes) is a ticket_not_found refusal.
+func (s *Service) Ticket(ctx context.Context, id int64, a *store.Agent) (*store.Ticket, []store.TicketFieldValue, error) {
 	if id <= 0 {
 		return nil, nil, errNoTicket()
 	}
@@ -161,6 +238,17 @@ func (s *Service) Ticket(ctx context.Context, id int64) (*store.Ticket, []store.
 	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("read ticket %d: %w", id, err)
+	}
+	if t.ChatID != "" {
+		c, err := s.store.GetChat(ctx, t.ChatID)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return nil, nil, fmt.Errorf("read the chat of ticket %d: %w", id, err)
+		}
+		if c != nil {
+			if err := s.mayRead(ctx, c, a, false); err != nil {
+				return nil, nil, err
+			}
+		}
 	}
 	vals, err := s.store.TicketFieldValues(ctx, id)
 	if err != nil {

@@ -28,7 +28,8 @@ func profileJSON(p *store.ChatProfile) protocol.ChatProfile {
 	j := protocol.ChatProfile{ID: p.ID, Key: p.Key, Name: p.Name, Access: p.Access, Appearance: protocol.Appearance(p.Appearance),
 		AllowedOrigins: []string(p.AllowedOrigins), Identity: id, TokenMappings: map[string]string(p.TokenMappings),
 		Availability: protocol.AvailabilitySettings(p.Availability), EmailStorageKey: p.EmailStorageKey, TrustEmailStorage: p.TrustEmailStorage,
-		FlowID: p.FlowID, StartStep: p.StartStep, TicketTypeID: p.TicketTypeID, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
+		FlowID: p.FlowID, StartStep: p.StartStep, TicketTypeID: p.TicketTypeID, AgentChatVisibility: p.AgentChatVisibility,
+		CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
 	if j.AllowedOrigins == nil {
 		j.AllowedOrigins = []string{}
 	}
@@ -256,6 +257,15 @@ func (a *IdentityAPI) applyProfile(ctx context.Context, p *store.ChatProfile, in
 	if err := a.checkProfileRefs(ctx, in); err != nil {
 		return err
 	}
+	visibility := in.AgentChatVisibility
+	switch visibility {
+	case "":
+		visibility = store.VisibilityAll
+	case store.VisibilityAll, store.VisibilityQueueAndOwn:
+	default:
+		return apiInvalid("agentChatVisibility", "must be %q (every agent reads every chat) or %q (an agent reads the queued chats and its own), not %q",
+			store.VisibilityAll, store.VisibilityQueueAndOwn, visibility)
+	}
 
 	p.Name = strings.TrimSpace(in.Name)
 	p.Access = in.Access
@@ -267,6 +277,7 @@ func (a *IdentityAPI) applyProfile(ctx context.Context, p *store.ChatProfile, in
 	p.EmailStorageKey = in.EmailStorageKey
 	p.TrustEmailStorage = in.TrustEmailStorage
 	p.FlowID, p.StartStep, p.TicketTypeID = in.FlowID, in.StartStep, in.TicketTypeID
+	p.AgentChatVisibility = visibility
 	return nil
 }
 

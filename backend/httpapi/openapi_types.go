@@ -90,6 +90,8 @@ func oaComponents() []oaComponent {
 		"flowId":            oaNote("0 = none"),
 		"startStep":         oaNote("0 = the flow's start step"),
 		"ticketTypeId":      oaNote("0 = none"),
+		"agentChatVisibility": oaOneOf("which of the profile's chats an agent reads (admins read all): all, or queueAndOwn "+
+			"(its queued chats and those the agent holds or held); none given: all", protocol.VisibilityAll, protocol.VisibilityQueueAndOwn),
 	})
 	field := with(times, map[string]jsonObj{
 		"id":        readOnly,

@@ -492,8 +492,9 @@ func (s *Server) agentSocket(w http.ResponseWriter, r *http.Request) {
 			c.enqueueFrame(protocol.Frame{Type: protocol.FrameAccepted, ChatID: ch.ID, Chat: state})
 			c.watch(ch.ID, 0)
 		case protocol.FrameWatch:
-			if _, err := s.cfg.Chats.Chat(ctx, f.ChatID); err != nil {
-				c.enqueueFrame(errFrame("", protocol.CodeChatNotFound, "no such chat"))
+			if err := s.cfg.Chats.Follow(ctx, f.ChatID, agent); err != nil {
+				e := chats.ErrorOf(err)
+				c.enqueueFrame(protocol.Frame{Type: protocol.FrameError, ChatID: f.ChatID, Error: e})
 				continue
 			}
 			c.watch(f.ChatID, f.AfterSeq)

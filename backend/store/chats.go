@@ -100,7 +100,18 @@ type ChatFilter struct {
 	ProfileID string
 	UserID    int64
 	AgentID   int64
+	// VisibleTo keeps the chats agent VisibleTo may read by their
+	// profile's AgentChatVisibility (see visibleTo); for an agent who is
+	// not an admin.
+	VisibleTo int64
 }
+
+// visibleTo is the condition on a chat (alias c) that an agent (the
+// argument) may read it: every chat of a VisibilityAll profile, and of
+// the others the queued chats and those the agent holds or held (a
+// chat's agent stays set once it was accepted).
+const visibleTo = `(c.status = '` + ChatQueued + `' OR c.agent_id = ? OR c.profile_id IN
+	(SELECT cp.id FROM chat_profiles AS cp WHERE cp.agent_chat_visibility = '` + VisibilityAll + `'))`
 
 // ListChats returns chats matching f: oldest queued first when filtering on
 // ChatQueued (the queue order), otherwise newest first.
@@ -125,6 +136,9 @@ func (f ChatFilter) where(q *bun.SelectQuery) *bun.SelectQuery {
 	q = whereIf(q, "c.status", f.Status)
 	q = whereIf(q, "c.profile_id", f.ProfileID)
 	q = whereIf(q, "c.user_id", f.UserID)
+	if f.VisibleTo != 0 {
+		q = q.Where(visibleTo, f.VisibleTo)
+	}
 	return whereIf(q, "c.agent_id", f.AgentID)
 }
 

@@ -53,14 +53,15 @@ func TestMigrate(t *testing.T) {
 // migration instead (and its hash here).
 func TestMigrationsFrozen(t *testing.T) {
 	frozen := map[string]string{
-		"20261101000001_initial":           "461c67290a5b13c1e78e8fe7325c6d7c0114c230cba7e95a6c506c997dc572d8",
-		"20261125000001_auth":              "2d12b743c56b2b79c76b16421d7e6c0a60908a141c19454f460a3889f6a2e6cd",
-		"20261125200001_runbooks":          "f8ac7ece92aa07b2196136167853e9bab2413acc66109eb6a2d8fe48e6f94ddf",
-		"20261125210001_portal":            "851df79df4d96fd8cc418ba3a6ee7e7810cdda43d2ca5e9c9a335e5b3aff97d6",
-		"20261125220001_hot_chats":         "bb4fb8e90d5bb59c1ae0cfab6b0e260afeaba3237d8d7122d66efd14c50395fd",
-		"20261204000001_token_uses":        "a329d29d81f047b0509c04a8947a6a2513eb9a21ce7d9b157327c4cd81eed60b",
-		"20261204000002_matching_profiles": "21993710fe5b6914cbf89157c04dd63521a890651d628aeb7970b209649d6939",
-		"20261205000001_login_failures":    "2d4bf2a0955e0bbcb48bd5e6c81b5b7ce0b62887ca8d76a64874a4d6ae39f068",
+		"20261101000001_initial":               "461c67290a5b13c1e78e8fe7325c6d7c0114c230cba7e95a6c506c997dc572d8",
+		"20261125000001_auth":                  "2d12b743c56b2b79c76b16421d7e6c0a60908a141c19454f460a3889f6a2e6cd",
+		"20261125200001_runbooks":              "f8ac7ece92aa07b2196136167853e9bab2413acc66109eb6a2d8fe48e6f94ddf",
+		"20261125210001_portal":                "851df79df4d96fd8cc418ba3a6ee7e7810cdda43d2ca5e9c9a335e5b3aff97d6",
+		"20261125220001_hot_chats":             "bb4fb8e90d5bb59c1ae0cfab6b0e260afeaba3237d8d7122d66efd14c50395fd",
+		"20261204000001_token_uses":            "a329d29d81f047b0509c04a8947a6a2513eb9a21ce7d9b157327c4cd81eed60b",
+		"20261204000002_matching_profiles":     "21993710fe5b6914cbf89157c04dd63521a890651d628aeb7970b209649d6939",
+		"20261205000001_login_failures":        "2d4bf2a0955e0bbcb48bd5e6c81b5b7ce0b62887ca8d76a64874a4d6ae39f068",
+		"20261205000002_agent_chat_visibility": "6e35409eeb3dc0edae76d9d525365f6d7dd60ffdabee0afa271b6cccaaae6e43",
 	}
 	ms := schemaMigrations()
 	for i, m := range ms {

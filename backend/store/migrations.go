@@ -12,6 +12,7 @@ func schemaMigrations() []schemaMigration {
 		{name: "20261204000001_token_uses", sql: migrationTokenUses},
 		{name: "20261204000002_matching_profiles", sql: migrationMatchingProfiles},
 		{name: "20261205000001_login_failures", sql: migrationLoginFailures},
+		{name: "20261205000002_agent_chat_visibility", sql: migrationAgentChatVisibility},
 	}
 }
 
@@ -373,4 +374,10 @@ CREATE TABLE login_failures (
 )
 ;
 CREATE INDEX login_failures_last_idx ON login_failures (last_at)
+`
+
+// migrationAgentChatVisibility adds which chats of a profile agents may
+// read ('all': every agent every chat, as before). FROZEN.
+const migrationAgentChatVisibility = `
+ALTER TABLE chat_profiles ADD COLUMN agent_chat_visibility TEXT NOT NULL DEFAULT 'all'
 `

@@ -18,6 +18,14 @@ const (
 	AccessPortalAndExternal = "portal_and_external"
 )
 
+// Which chats of a profile an agent may read (its agentChatVisibility;
+// admins read every chat): every chat, or the profile's queued chats
+// and those the agent holds or held.
+const (
+	VisibilityAll         = protocol.VisibilityAll
+	VisibilityQueueAndOwn = protocol.VisibilityQueueAndOwn
+)
+
 // ChatProfile is a chat profile: what the embed snippet's configId and
 // configKey name, and everything the widget and the server need about it.
 type ChatProfile struct {
@@ -37,8 +45,11 @@ type ChatProfile struct {
 	FlowID            int64            `bun:"flow_id,nullzero"`    // 0 = none
 	StartStep         int64            `bun:"start_step"`          // 0 = the flow's own start step
 	TicketTypeID      int64            `bun:"ticket_type_id,nullzero"`
-	CreatedAt         time.Time        `bun:"created_at"`
-	UpdatedAt         time.Time        `bun:"updated_at"`
+	// AgentChatVisibility is a Visibility* constant ("" is stored as
+	// VisibilityAll).
+	AgentChatVisibility string    `bun:"agent_chat_visibility"`
+	CreatedAt           time.Time `bun:"created_at"`
+	UpdatedAt           time.Time `bun:"updated_at"`
 }
 
 // Lengths of generated profile ids and keys, in random bytes.
@@ -47,8 +58,16 @@ const (
 	profileKeyBytes = 20 // 32 characters
 )
 
+// checkProfile checks p before it is stored, and gives an unset
+// AgentChatVisibility its default.
 func checkProfile(what string, p *ChatProfile) error {
 	if err := checkName(what, p.Name); err != nil {
+		return err
+	}
+	if p.AgentChatVisibility == "" {
+		p.AgentChatVisibility = VisibilityAll
+	}
+	if err := oneOf(what, "agent chat visibility", p.AgentChatVisibility, VisibilityAll, VisibilityQueueAndOwn); err != nil {
 		return err
 	}
 	return oneOf(what, "access", p.Access, AccessAgentsOnly, AccessPortal, AccessPortalAndExternal)

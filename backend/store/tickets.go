@@ -98,6 +98,10 @@ type TicketFilter struct {
 	UserID int64
 	ChatID string
 	Status string
+	// VisibleTo keeps the tickets agent VisibleTo may read: those logged
+	// from a chat it may read (ChatFilter.VisibleTo; a ticket holds its
+	// chat's transcript), and those of no chat.
+	VisibleTo int64
 }
 
 // ListTickets returns tickets matching f, newest first.
@@ -110,6 +114,9 @@ func (s *Store) ListTickets(ctx context.Context, f TicketFilter) ([]Ticket, erro
 		q = whereIf(q, "t.user_id", f.UserID)
 		q = whereIf(q, "t.chat_id", f.ChatID)
 		q = whereIf(q, "t.status", f.Status)
+		if f.VisibleTo != 0 {
+			q = q.Where("(t.chat_id IS NULL OR EXISTS (SELECT 1 FROM chats AS c WHERE c.id = t.chat_id AND "+visibleTo+"))", f.VisibleTo)
+		}
 		return Page{Offset: f.Offset, Limit: f.Limit}.apply(q.OrderExpr("t.id DESC"))
 	})
 }
