@@ -146,132 +146,153 @@ func (f *fixture) clientToken(t *testing.T, id, key string) string {
 	return out.AccessToken
 }
 
+// TestAuth runs its steps in order on one fixture for each database.
 func TestAuth(t *testing.T) {
+	steps := []struct {
+		name string
+		run  func(*testing.T, *fixture)
+	}{
+		{"login refusals say nothing about which accounts exist", authLoginRefusals},
+		{"session cookie is HttpOnly and SameSite and works with its bearer form", authSessionCookie},
+		{"cross-site writes with the cookie are refused", authCrossSiteWrites},
+		{"roles and permissions", authRolesAndPermissions},
+		{"token endpoint follows OAuth 2", authTokenEndpoint},
+		{"tokens and sessions expire and logout ends a session", authExpiry},
+	}
 	testenv.ForEachDB(t, func(t *testing.T, dsn string) {
 		f := newFixture(t, dsn)
-		t.Run("login refusals say nothing about which accounts exist", func(t *testing.T) {
-			for _, c := range []struct{ email, pass string }{
-				{"agent@example.test", "wrong"}, {"nobody@example.test", agentPass}, {"gone@example.test", agentPass},
-			} {
-				res, body := f.do(t, "POST", "/auth/login", `{"email":"`+c.email+`","password":"`+c.pass+`"}`, "Content-Type", "application/json")
-				if res.StatusCode != 401 || !strings.Contains(body, "wrong email or password") {
-					t.Errorf("login %s/%s = %d %s, want 401 wrong email or password", c.email, c.pass, res.StatusCode, body)
-				}
-			}
-			for _, body := range []string{`{`, `{"email":"a@b.c"}`, `{"email":"a","password":"b","extra":1}`} {
-				if res, _ := f.do(t, "POST", "/auth/login", body, "Content-Type", "application/json"); res.StatusCode != 400 {
-					t.Errorf("login body %s = %d, want 400", body, res.StatusCode)
-				}
-			}
-		})
-		t.Run("session cookie is HttpOnly and SameSite and works with its bearer form", func(t *testing.T) {
-			token, c := f.login(t, "agent@example.test", agentPass)
-			if !c.HttpOnly || c.SameSite != http.SameSiteStrictMode {
-				t.Errorf("cookie HttpOnly=%v SameSite=%v", c.HttpOnly, c.SameSite)
-			}
-			if res, body := f.do(t, "GET", "/agent", "", "Cookie", c.Name+"="+c.Value); res.StatusCode != 200 || body != "agent@example.test" {
-				t.Errorf("cookie GET /agent = %d %s", res.StatusCode, body)
-			}
-			if res, body := f.do(t, "GET", "/auth/me", "", "Authorization", "Bearer "+token); res.StatusCode != 200 || !strings.Contains(body, `"role":"agent"`) {
-				t.Errorf("bearer GET /auth/me = %d %s", res.StatusCode, body)
-			}
-		})
-		t.Run("cross-site writes with the cookie are refused", func(t *testing.T) {
-			_, c := f.login(t, "admin@example.test", adminPass)
-			res, _ := f.do(t, "POST", "/admin", "", "Cookie", c.Name+"="+c.Value, "Sec-Fetch-Site", "cross-site")
-			if res.StatusCode != 403 {
-				t.Errorf("cross-site POST with cookie = %d, want 403", res.StatusCode)
-			}
-			if res, _ := f.do(t, "POST", "/admin", "", "Cookie", c.Name+"="+c.Value, "Sec-Fetch-Site", "same-origin"); res.StatusCode != 200 {
-				t.Errorf("same-origin POST with cookie = %d, want 200", res.StatusCode)
-			}
-		})
-		t.Run("roles and permissions", func(t *testing.T) {
-			agentTok, _ := f.login(t, "agent@example.test", agentPass)
-			adminTok, _ := f.login(t, "admin@example.test", adminPass)
-			users := f.clientToken(t, "users", usersKey)
-			admin := f.clientToken(t, "admin", adminKey)
-			nothing := f.clientToken(t, "nothing", nothingKey)
-			tests := []struct {
-				path, token string
-				want        int
-			}{
-				{"/agent", "", 401}, {"/agent", agentTok, 200}, {"/agent", adminTok, 200}, {"/agent", users, 403},
-				{"/admin", agentTok, 403}, {"/admin", adminTok, 200}, {"/admin", admin, 200}, {"/admin", users, 403},
-				{"/users", users, 200}, {"/users", admin, 200}, {"/users", nothing, 403}, {"/users", agentTok, 403},
-				{"/users", adminTok, 200}, {"/users", "hct_forged", 401}, {"/users", "garbage", 401},
-			}
-			for _, tt := range tests {
-				var h []string
-				if tt.token != "" {
-					h = []string{"Authorization", "Bearer " + tt.token}
-				}
-				if res, body := f.do(t, "GET", tt.path, "", h...); res.StatusCode != tt.want {
-					t.Errorf("GET %s with %.8s… = %d %s, want %d", tt.path, tt.token, res.StatusCode, body, tt.want)
-				}
-			}
-			if res, _ := f.do(t, "GET", "/users", "", "Authorization", "Basic abc"); res.StatusCode != 401 {
-				t.Errorf("a non-bearer Authorization = %d, want 401", res.StatusCode)
-			}
-		})
-		t.Run("token endpoint follows OAuth 2", func(t *testing.T) {
-			form := func(v url.Values) string { return v.Encode() }
-			tests := []struct {
-				name, body, ctype string
-				want              int
-				code              string
-			}{
-				{"wrong secret", form(url.Values{"grant_type": {"client_credentials"}, "client_id": {"users"}, "client_secret": {"nope"}}), "application/x-www-form-urlencoded", 401, "invalid_client"},
-				{"unknown client", form(url.Values{"grant_type": {"client_credentials"}, "client_id": {"who"}, "client_secret": {"x"}}), "application/x-www-form-urlencoded", 401, "invalid_client"},
-				{"wrong grant", form(url.Values{"grant_type": {"password"}, "client_id": {"users"}, "client_secret": {usersKey}}), "application/x-www-form-urlencoded", 400, "unsupported_grant_type"},
-				{"missing secret", form(url.Values{"grant_type": {"client_credentials"}, "client_id": {"users"}}), "application/x-www-form-urlencoded", 400, "invalid_request"},
-				{"JSON body", `{"grant_type":"client_credentials"}`, "application/json", 400, "invalid_request"},
-			}
-			for _, tt := range tests {
-				res, body := f.do(t, "POST", "/auth/token", tt.body, "Content-Type", tt.ctype)
-				if res.StatusCode != tt.want || !strings.Contains(body, `"error":"`+tt.code+`"`) {
-					t.Errorf("%s: %d %s, want %d %s", tt.name, res.StatusCode, body, tt.want, tt.code)
-				}
-			}
-			req, _ := http.NewRequest("POST", f.srv.URL+"/auth/token", strings.NewReader("grant_type=client_credentials"))
-			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-			req.SetBasicAuth("users", usersKey)
-			res, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			res.Body.Close()
-			if res.StatusCode != 200 {
-				t.Errorf("client credentials in Basic auth = %d, want 200", res.StatusCode)
-			}
-		})
-		t.Run("tokens and sessions expire and logout ends a session", func(t *testing.T) {
-			tok := f.clientToken(t, "users", usersKey)
-			sess, _ := f.login(t, "agent@example.test", agentPass)
-			other, _ := f.login(t, "agent@example.test", agentPass)
-			if res, _ := f.do(t, "POST", "/auth/logout", "", "Authorization", "Bearer "+other); res.StatusCode != 204 {
-				t.Errorf("logout = %d", res.StatusCode)
-			}
-			if res, _ := f.do(t, "GET", "/agent", "", "Authorization", "Bearer "+other); res.StatusCode != 401 {
-				t.Errorf("a logged-out session = %d, want 401", res.StatusCode)
-			}
-			*f.clock = f.clock.Add(2 * time.Minute)
-			if res, body := f.do(t, "GET", "/users", "", "Authorization", "Bearer "+tok); res.StatusCode != 401 || !strings.Contains(body, "expired") {
-				t.Errorf("an expired client token = %d %s, want 401 expired", res.StatusCode, body)
-			}
-			if res, _ := f.do(t, "GET", "/agent", "", "Authorization", "Bearer "+sess); res.StatusCode != 200 {
-				t.Errorf("a session within its hour = %d, want 200", res.StatusCode)
-			}
-			*f.clock = f.clock.Add(2 * time.Hour)
-			if res, _ := f.do(t, "GET", "/agent", "", "Authorization", "Bearer "+sess); res.StatusCode != 401 {
-				t.Errorf("an expired session = %d, want 401", res.StatusCode)
-			}
-			n, err := f.st.DeleteExpiredAuth(context.Background(), *f.clock)
-			if err != nil || n < 2 {
-				t.Errorf("DeleteExpiredAuth = %d, %v; want at least the expired token and session", n, err)
-			}
-		})
+		for _, step := range steps {
+			t.Run(step.name, func(t *testing.T) { step.run(t, f) })
+		}
 	})
+}
+
+func authLoginRefusals(t *testing.T, f *fixture) {
+	for _, c := range []struct{ email, pass string }{
+		{"agent@example.test", "wrong"}, {"nobody@example.test", agentPass}, {"gone@example.test", agentPass},
+	} {
+		res, body := f.do(t, "POST", "/auth/login", `{"email":"`+c.email+`","password":"`+c.pass+`"}`, "Content-Type", "application/json")
+		if res.StatusCode != 401 || !strings.Contains(body, "wrong email or password") {
+			t.Errorf("login %s/%s = %d %s, want 401 wrong email or password", c.email, c.pass, res.StatusCode, body)
+		}
+	}
+	for _, body := range []string{`{`, `{"email":"a@b.c"}`, `{"email":"a","password":"b","extra":1}`} {
+		if res, _ := f.do(t, "POST", "/auth/login", body, "Content-Type", "application/json"); res.StatusCode != 400 {
+			t.Errorf("login body %s = %d, want 400", body, res.StatusCode)
+		}
+	}
+}
+
+func authSessionCookie(t *testing.T, f *fixture) {
+	token, c := f.login(t, "agent@example.test", agentPass)
+	if !c.HttpOnly || c.SameSite != http.SameSiteStrictMode {
+		t.Errorf("cookie HttpOnly=%v SameSite=%v", c.HttpOnly, c.SameSite)
+	}
+	if res, body := f.do(t, "GET", "/agent", "", "Cookie", c.Name+"="+c.Value); res.StatusCode != 200 || body != "agent@example.test" {
+		t.Errorf("cookie GET /agent = %d %s", res.StatusCode, body)
+	}
+	if res, body := f.do(t, "GET", "/auth/me", "", "Authorization", "Bearer "+token); res.StatusCode != 200 || !strings.Contains(body, `"role":"agent"`) {
+		t.Errorf("bearer GET /auth/me = %d %s", res.StatusCode, body)
+	}
+}
+
+func authCrossSiteWrites(t *testing.T, f *fixture) {
+	_, c := f.login(t, "admin@example.test", adminPass)
+	res, _ := f.do(t, "POST", "/admin", "", "Cookie", c.Name+"="+c.Value, "Sec-Fetch-Site", "cross-site")
+	if res.StatusCode != 403 {
+		t.Errorf("cross-site POST with cookie = %d, want 403", res.StatusCode)
+	}
+	if res, _ := f.do(t, "POST", "/admin", "", "Cookie", c.Name+"="+c.Value, "Sec-Fetch-Site", "same-origin"); res.StatusCode != 200 {
+		t.Errorf("same-origin POST with cookie = %d, want 200", res.StatusCode)
+	}
+}
+
+func authRolesAndPermissions(t *testing.T, f *fixture) {
+	agentTok, _ := f.login(t, "agent@example.test", agentPass)
+	adminTok, _ := f.login(t, "admin@example.test", adminPass)
+	users := f.clientToken(t, "users", usersKey)
+	admin := f.clientToken(t, "admin", adminKey)
+	nothing := f.clientToken(t, "nothing", nothingKey)
+	tests := []struct {
+		path, token string
+		want        int
+	}{
+		{"/agent", "", 401}, {"/agent", agentTok, 200}, {"/agent", adminTok, 200}, {"/agent", users, 403},
+		{"/admin", agentTok, 403}, {"/admin", adminTok, 200}, {"/admin", admin, 200}, {"/admin", users, 403},
+		{"/users", users, 200}, {"/users", admin, 200}, {"/users", nothing, 403}, {"/users", agentTok, 403},
+		{"/users", adminTok, 200}, {"/users", "hct_forged", 401}, {"/users", "garbage", 401},
+	}
+	for _, tt := range tests {
+		var h []string
+		if tt.token != "" {
+			h = []string{"Authorization", "Bearer " + tt.token}
+		}
+		if res, body := f.do(t, "GET", tt.path, "", h...); res.StatusCode != tt.want {
+			t.Errorf("GET %s with %.8s… = %d %s, want %d", tt.path, tt.token, res.StatusCode, body, tt.want)
+		}
+	}
+	if res, _ := f.do(t, "GET", "/users", "", "Authorization", "Basic abc"); res.StatusCode != 401 {
+		t.Errorf("a non-bearer Authorization = %d, want 401", res.StatusCode)
+	}
+}
+
+func authTokenEndpoint(t *testing.T, f *fixture) {
+	form := func(v url.Values) string { return v.Encode() }
+	tests := []struct {
+		name, body, ctype string
+		want              int
+		code              string
+	}{
+		{"wrong secret", form(url.Values{"grant_type": {"client_credentials"}, "client_id": {"users"}, "client_secret": {"nope"}}), "application/x-www-form-urlencoded", 401, "invalid_client"},
+		{"unknown client", form(url.Values{"grant_type": {"client_credentials"}, "client_id": {"who"}, "client_secret": {"x"}}), "application/x-www-form-urlencoded", 401, "invalid_client"},
+		{"wrong grant", form(url.Values{"grant_type": {"password"}, "client_id": {"users"}, "client_secret": {usersKey}}), "application/x-www-form-urlencoded", 400, "unsupported_grant_type"},
+		{"missing secret", form(url.Values{"grant_type": {"client_credentials"}, "client_id": {"users"}}), "application/x-www-form-urlencoded", 400, "invalid_request"},
+		{"JSON body", `{"grant_type":"client_credentials"}`, "application/json", 400, "invalid_request"},
+	}
+	for _, tt := range tests {
+		res, body := f.do(t, "POST", "/auth/token", tt.body, "Content-Type", tt.ctype)
+		if res.StatusCode != tt.want || !strings.Contains(body, `"error":"`+tt.code+`"`) {
+			t.Errorf("%s: %d %s, want %d %s", tt.name, res.StatusCode, body, tt.want, tt.code)
+		}
+	}
+	req, _ := http.NewRequest("POST", f.srv.URL+"/auth/token", strings.NewReader("grant_type=client_credentials"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth("users", usersKey)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 200 {
+		t.Errorf("client credentials in Basic auth = %d, want 200", res.StatusCode)
+	}
+}
+
+func authExpiry(t *testing.T, f *fixture) {
+	tok := f.clientToken(t, "users", usersKey)
+	sess, _ := f.login(t, "agent@example.test", agentPass)
+	other, _ := f.login(t, "agent@example.test", agentPass)
+	if res, _ := f.do(t, "POST", "/auth/logout", "", "Authorization", "Bearer "+other); res.StatusCode != 204 {
+		t.Errorf("logout = %d", res.StatusCode)
+	}
+	if res, _ := f.do(t, "GET", "/agent", "", "Authorization", "Bearer "+other); res.StatusCode != 401 {
+		t.Errorf("a logged-out session = %d, want 401", res.StatusCode)
+	}
+	*f.clock = f.clock.Add(2 * time.Minute)
+	if res, body := f.do(t, "GET", "/users", "", "Authorization", "Bearer "+tok); res.StatusCode != 401 || !strings.Contains(body, "expired") {
+		t.Errorf("an expired client token = %d %s, want 401 expired", res.StatusCode, body)
+	}
+	if res, _ := f.do(t, "GET", "/agent", "", "Authorization", "Bearer "+sess); res.StatusCode != 200 {
+		t.Errorf("a session within its hour = %d, want 200", res.StatusCode)
+	}
+	*f.clock = f.clock.Add(2 * time.Hour)
+	if res, _ := f.do(t, "GET", "/agent", "", "Authorization", "Bearer "+sess); res.StatusCode != 401 {
+		t.Errorf("an expired session = %d, want 401", res.StatusCode)
+	}
+	n, err := f.st.DeleteExpiredAuth(context.Background(), *f.clock)
+	if err != nil || n < 2 {
+		t.Errorf("DeleteExpiredAuth = %d, %v; want at least the expired token and session", n, err)
+	}
 }
 
 // An e-mail or client id with a NUL byte or bytes that are not UTF-8 names

@@ -15,13 +15,13 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"github.com/golang-jwt/jwt/v5"
 
 	"halochat/app/flow"
 	"halochat/app/protocol"
 	"halochat/backend/demo"
 	"halochat/backend/secret"
 	"halochat/backend/store"
+	"halochat/backend/testenv"
 )
 
 // waitValue waits until the form element id holds want (the admin
@@ -562,13 +562,7 @@ func TestAdminStoryFromNewProfileToEmbeddedWidget(t *testing.T) {
 		t.Fatalf("initialized %v, want the new profile", ev.Detail)
 	}
 
-	claims := jwt.MapClaims{"sub": "shop-42", "email": "pat@shop.example", "CFplan": "pro", "exp": time.Now().Add(time.Hour).Unix()}
-	tok := jwt.NewWithClaims(jwt.SigningMethodHS256, claims)
-	tok.Header["kid"] = kid
-	idToken, err := tok.SignedString([]byte(hsSecret))
-	if err != nil {
-		t.Fatal(err)
-	}
+	idToken := testenv.IDToken(t, hsSecret, map[string]any{"kid": kid}, map[string]any{"sub": "shop-42", "email": "pat@shop.example", "CFplan": "pro"})
 	visitor.dispatch(t, "openChatWindow", map[string]any{"id_token": idToken})
 	started := visitor.waitEvent(t, "chatStarted", 1)
 	if started.Detail["authenticated"] != true || started.Detail["startStep"] != float64(1) {

@@ -17,6 +17,7 @@ import (
 	"halochat/app/flow"
 	"halochat/backend/chats"
 	"halochat/backend/store"
+	"halochat/backend/storetest"
 )
 
 // hostPage serves a page on "another site" with exactly the Halo snippet,
@@ -96,14 +97,7 @@ func (s *stack) profileWithFlow(t *testing.T, f *flow.Flow) *store.ChatProfile {
 // token signs an HS256 identity token with the demo profile's secret.
 func (s *stack) token(t *testing.T, claims jwt.MapClaims) string {
 	t.Helper()
-	claims["exp"] = time.Now().Add(time.Hour).Unix()
-	tok := jwt.NewWithClaims(jwt.SigningMethodHS256, claims)
-	tok.Header["kid"] = s.demo.Identity.KID
-	str, err := tok.SignedString([]byte(s.demo.Identity.HS256Secret))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return str
+	return storetest.DemoToken(t, s.demo, claims)
 }
 
 // event is one recorded outbound event.

@@ -3,25 +3,18 @@ package chatapi_test
 import (
 	"context"
 	"testing"
-	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 
 	"halochat/app/protocol"
 	"halochat/backend/store"
+	"halochat/backend/storetest"
 )
 
 // token signs an HS256 identity token with the demo profile's secret.
 func (e *env) token(claims jwt.MapClaims) string {
 	e.t.Helper()
-	claims["exp"] = time.Now().Add(time.Hour).Unix()
-	tok := jwt.NewWithClaims(jwt.SigningMethodHS256, claims)
-	tok.Header["kid"] = e.demo.Identity.KID
-	s, err := tok.SignedString([]byte(e.demo.Identity.HS256Secret))
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return s
+	return storetest.DemoToken(e.t, e.demo, claims)
 }
 
 func TestUpgradeAnonChat(t *testing.T) {

@@ -12,7 +12,6 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 
@@ -63,14 +62,7 @@ func TestEndToEndMatchingDataThroughTheAPI(t *testing.T) {
 		}
 		r := &identity.Resolver{Store: f.st}
 		sign := func(claims jwt.MapClaims) string {
-			claims["exp"] = time.Now().Add(time.Minute).Unix()
-			tok := jwt.NewWithClaims(jwt.SigningMethodHS256, claims)
-			tok.Header["kid"] = "k1"
-			s, err := tok.SignedString([]byte(testHS256))
-			if err != nil {
-				t.Fatal(err)
-			}
-			return s
+			return testenv.IDToken(t, testHS256, map[string]any{"kid": "k1"}, claims)
 		}
 
 		md := must(t, f.call(t, f.usersClient, "POST", "/api/ChatMatchingData",
@@ -151,56 +143,7 @@ func TestChatProfileAPI(t *testing.T) {
 		}
 
 		t.Run("invalid input is a 400 naming the field, and changes nothing", func(t *testing.T) {
-			for _, tc := range []struct {
-				field  string
-				change func(m map[string]any)
-			}{
-				{"name", func(m map[string]any) { m["name"] = " " }},
-				{"access", func(m map[string]any) { m["access"] = "everyone" }},
-				{"appearance.colour", func(m map[string]any) { m["appearance"].(map[string]any)["colour"] = "red;}body{display:none" }},
-				{"appearance.colour", func(m map[string]any) { m["appearance"].(map[string]any)["colour"] = "#12345" }},
-				{"appearance.theme", func(m map[string]any) { m["appearance"].(map[string]any)["theme"] = "blue" }},
-				{"appearance.launcherPosition", func(m map[string]any) { m["appearance"].(map[string]any)["launcherPosition"] = "top" }},
-				{"appearance.iconUrl", func(m map[string]any) { m["appearance"].(map[string]any)["iconUrl"] = "javascript:alert(1)" }},
-				{"allowedOrigins[0]", func(m map[string]any) { m["allowedOrigins"] = []string{"https://shop.example.com/path"} }},
-				{"allowedOrigins[0]", func(m map[string]any) { m["allowedOrigins"] = []string{"shop.example.com"} }},
-				{"allowedOrigins[0]", func(m map[string]any) { m["allowedOrigins"] = []string{"*"} }},
-				{"allowedOrigins[1]", func(m map[string]any) { m["allowedOrigins"] = []string{"https://a.example", "https://A.example:443"} }},
-				{"identity.hs256Secrets[0].secret", func(m map[string]any) {
-					m["identity"] = map[string]any{"hs256Secrets": []map[string]any{{"kid": "k", "secret": "too short"}}}
-				}},
-				{"identity.publicKeys[0].pem", func(m map[string]any) {
-					m["identity"] = map[string]any{"publicKeys": []map[string]any{{"kid": "r", "alg": "RS256", "pem": ec}}}
-				}},
-				{"identity.publicKeys[0].alg", func(m map[string]any) {
-					m["identity"] = map[string]any{"publicKeys": []map[string]any{{"kid": "r", "alg": "none", "pem": ec}}}
-				}},
-				{"identity.tokenRequired", func(m map[string]any) { m["identity"] = map[string]any{"tokenRequired": true} }},
-				{"identity.leewaySeconds", func(m map[string]any) { m["identity"].(map[string]any)["leewaySeconds"] = 3600 }},
-				{"identity.maxTokenLifetimeSeconds", func(m map[string]any) { m["identity"].(map[string]any)["maxTokenLifetimeSeconds"] = 59 }},
-				{"identity.maxTokenLifetimeSeconds", func(m map[string]any) { m["identity"].(map[string]any)["maxTokenLifetimeSeconds"] = 30*24*3600 + 1 }},
-				{"identity.maxTokenLifetimeSeconds", func(m map[string]any) { m["identity"].(map[string]any)["maxTokenLifetimeSeconds"] = -1 }},
-				{`tokenMappings["given_name"]`, func(m map[string]any) { m["tokenMappings"] = map[string]string{"given_name": "shoeSize"} }},
-				{`tokenMappings["chatmatchingdataguid"]`, func(m map[string]any) {
-					m["tokenMappings"] = map[string]string{"chatmatchingdataguid": "externalid"}
-				}},
-				{"availability.timeZone", func(m map[string]any) { m["availability"] = map[string]any{"timeZone": "Mars/Olympus"} }},
-				{"availability.weekly[0].end", func(m map[string]any) {
-					m["availability"] = map[string]any{"weekly": []map[string]any{{"weekday": 1, "start": "17:00", "end": "09:00"}}}
-				}},
-				{"availability.weekly[0].weekday", func(m map[string]any) {
-					m["availability"] = map[string]any{"weekly": []map[string]any{{"weekday": 7, "start": "09:00", "end": "10:00"}}}
-				}},
-				{"availability.holidays[0].date", func(m map[string]any) {
-					m["availability"] = map[string]any{"holidays": []map[string]any{{"date": "25/12/2026"}}}
-				}},
-				{"trustEmailStorage", func(m map[string]any) { m["trustEmailStorage"] = true }},
-				{"flowId", func(m map[string]any) { m["flowId"] = 999 }},
-				{"startStep", func(m map[string]any) { m["startStep"] = 3 }},
-				{"ticketTypeId", func(m map[string]any) { m["ticketTypeId"] = 999 }},
-				{"colours", func(m map[string]any) { m["colours"] = "red" }},
-				{"access", func(m map[string]any) { m["access"] = 3 }},
-			} {
+			for _, tc := range invalidProfileEdits(ec) {
 				body := profileBody("main", tc.change)
 				r := f.call(t, f.admin, "POST", "/api/ChatProfile", body)
 				wantError(t, r, 400, protocol.CodeInvalidRequest, tc.field)
@@ -252,6 +195,64 @@ func TestChatProfileAPI(t *testing.T) {
 			wantError(t, f.call(t, f.admin, "GET", "/api/ChatProfile/"+id, nil), 404, protocol.CodeNotFound, "")
 		})
 	})
+}
+
+// profileEdit makes a valid profile body invalid in field.
+type profileEdit struct {
+	field  string
+	change func(m map[string]any)
+}
+
+// invalidProfileEdits are the edits a profile body is refused for, one
+// per rule (ec: an ECDSA public key, PEM).
+func invalidProfileEdits(ec string) []profileEdit {
+	return []profileEdit{
+		{"name", func(m map[string]any) { m["name"] = " " }},
+		{"access", func(m map[string]any) { m["access"] = "everyone" }},
+		{"appearance.colour", func(m map[string]any) { m["appearance"].(map[string]any)["colour"] = "red;}body{display:none" }},
+		{"appearance.colour", func(m map[string]any) { m["appearance"].(map[string]any)["colour"] = "#12345" }},
+		{"appearance.theme", func(m map[string]any) { m["appearance"].(map[string]any)["theme"] = "blue" }},
+		{"appearance.launcherPosition", func(m map[string]any) { m["appearance"].(map[string]any)["launcherPosition"] = "top" }},
+		{"appearance.iconUrl", func(m map[string]any) { m["appearance"].(map[string]any)["iconUrl"] = "javascript:alert(1)" }},
+		{"allowedOrigins[0]", func(m map[string]any) { m["allowedOrigins"] = []string{"https://shop.example.com/path"} }},
+		{"allowedOrigins[0]", func(m map[string]any) { m["allowedOrigins"] = []string{"shop.example.com"} }},
+		{"allowedOrigins[0]", func(m map[string]any) { m["allowedOrigins"] = []string{"*"} }},
+		{"allowedOrigins[1]", func(m map[string]any) { m["allowedOrigins"] = []string{"https://a.example", "https://A.example:443"} }},
+		{"identity.hs256Secrets[0].secret", func(m map[string]any) {
+			m["identity"] = map[string]any{"hs256Secrets": []map[string]any{{"kid": "k", "secret": "too short"}}}
+		}},
+		{"identity.publicKeys[0].pem", func(m map[string]any) {
+			m["identity"] = map[string]any{"publicKeys": []map[string]any{{"kid": "r", "alg": "RS256", "pem": ec}}}
+		}},
+		{"identity.publicKeys[0].alg", func(m map[string]any) {
+			m["identity"] = map[string]any{"publicKeys": []map[string]any{{"kid": "r", "alg": "none", "pem": ec}}}
+		}},
+		{"identity.tokenRequired", func(m map[string]any) { m["identity"] = map[string]any{"tokenRequired": true} }},
+		{"identity.leewaySeconds", func(m map[string]any) { m["identity"].(map[string]any)["leewaySeconds"] = 3600 }},
+		{"identity.maxTokenLifetimeSeconds", func(m map[string]any) { m["identity"].(map[string]any)["maxTokenLifetimeSeconds"] = 59 }},
+		{"identity.maxTokenLifetimeSeconds", func(m map[string]any) { m["identity"].(map[string]any)["maxTokenLifetimeSeconds"] = 30*24*3600 + 1 }},
+		{"identity.maxTokenLifetimeSeconds", func(m map[string]any) { m["identity"].(map[string]any)["maxTokenLifetimeSeconds"] = -1 }},
+		{`tokenMappings["given_name"]`, func(m map[string]any) { m["tokenMappings"] = map[string]string{"given_name": "shoeSize"} }},
+		{`tokenMappings["chatmatchingdataguid"]`, func(m map[string]any) {
+			m["tokenMappings"] = map[string]string{"chatmatchingdataguid": "externalid"}
+		}},
+		{"availability.timeZone", func(m map[string]any) { m["availability"] = map[string]any{"timeZone": "Mars/Olympus"} }},
+		{"availability.weekly[0].end", func(m map[string]any) {
+			m["availability"] = map[string]any{"weekly": []map[string]any{{"weekday": 1, "start": "17:00", "end": "09:00"}}}
+		}},
+		{"availability.weekly[0].weekday", func(m map[string]any) {
+			m["availability"] = map[string]any{"weekly": []map[string]any{{"weekday": 7, "start": "09:00", "end": "10:00"}}}
+		}},
+		{"availability.holidays[0].date", func(m map[string]any) {
+			m["availability"] = map[string]any{"holidays": []map[string]any{{"date": "25/12/2026"}}}
+		}},
+		{"trustEmailStorage", func(m map[string]any) { m["trustEmailStorage"] = true }},
+		{"flowId", func(m map[string]any) { m["flowId"] = 999 }},
+		{"startStep", func(m map[string]any) { m["startStep"] = 3 }},
+		{"ticketTypeId", func(m map[string]any) { m["ticketTypeId"] = 999 }},
+		{"colours", func(m map[string]any) { m["colours"] = "red" }},
+		{"access", func(m map[string]any) { m["access"] = 3 }},
+	}
 }
 
 // saveFlowUsing stores a flow whose step 2 is a condition on a chat field.

@@ -33,17 +33,8 @@ func FuzzResolve(f *testing.F) {
 		f.Fatal(err)
 	}
 	r := &identity.Resolver{Store: st}
-	sign := func(claims jwt.MapClaims) string {
-		tok := jwt.NewWithClaims(jwt.SigningMethodHS256, claims)
-		tok.Header["kid"] = "k"
-		s, err := tok.SignedString([]byte(secret))
-		if err != nil {
-			f.Fatal(err)
-		}
-		return s
-	}
 	exp := testNow.Add(time.Hour).Unix()
-	good := sign(jwt.MapClaims{"iss": "https://idp.example", "exp": exp, "sub": "u1", "email": "a@b.example", "given_name": "Ann"})
+	good := sign(f, jwt.SigningMethodHS256, "k", []byte(secret), jwt.MapClaims{"iss": "https://idp.example", "exp": exp, "sub": "u1", "email": "a@b.example", "given_name": "Ann"})
 	f.Add(good, []byte(nil))
 	f.Add(good[:len(good)-2], []byte(nil))
 	f.Add("eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.", []byte(nil))
@@ -62,7 +53,7 @@ func FuzzResolve(f *testing.F) {
 			if json.Unmarshal(claims, &c) != nil {
 				return
 			}
-			token = sign(c)
+			token = sign(t, jwt.SigningMethodHS256, "k", []byte(secret), c)
 		}
 		_, err := r.Resolve(ctx, p, identity.Request{IDToken: token, Embedded: true})
 		if err == nil {

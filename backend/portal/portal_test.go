@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 	"golang.org/x/crypto/bcrypt"
@@ -102,14 +101,7 @@ func (b *browser) login(email, pass string) answer {
 // token signs an identity token with the demo profile's HS256 secret.
 func (f *fixture) token(t *testing.T, claims jwt.MapClaims) string {
 	t.Helper()
-	claims["exp"] = time.Now().Add(time.Hour).Unix()
-	tok := jwt.NewWithClaims(jwt.SigningMethodHS256, claims)
-	tok.Header["kid"] = f.demo.Identity.KID
-	s, err := tok.SignedString([]byte(f.demo.Identity.HS256Secret))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
+	return storetest.DemoToken(t, f.demo, claims)
 }
 
 func TestPortalLogin(t *testing.T) {
@@ -238,132 +230,160 @@ func TestPortalTokenLogin(t *testing.T) {
 // The profiles the portal offers, its tickets, and the chats it starts.
 func TestPortalProfilesTicketsAndChats(t *testing.T) {
 	testenv.ForEachDB(t, func(t *testing.T, dsn string) {
-		ctx := context.Background()
 		f := newFixture(t, dsn, service.Unlimited())
-		b := f.browser(t)
-		profiles := func() map[string]string {
-			t.Helper()
-			r := b.do("GET", "/portal/api/profiles", nil)
-			var ps []map[string]any
-			if r.status != 200 || json.Unmarshal(r.body, &ps) != nil {
-				t.Fatalf("profiles: %d %s", r.status, r.body)
-			}
-			out := map[string]string{}
-			for _, p := range ps {
-				for k := range p {
-					if !strings.Contains(" id key name access colour ", " "+k+" ") {
-						t.Errorf("profiles reveal %q: %s", k, r.body)
-					}
-				}
-				out[p["id"].(string)] = p["access"].(string)
-			}
-			return out
-		}
-		if got := profiles(); len(got) != 1 || got[f.demo.Profile.ID] != store.AccessPortalAndExternal {
-			t.Errorf("logged out, profiles %v, want only the demo's", got)
-		}
-		if r := b.do("GET", "/portal/api/tickets", nil); r.status != 401 {
-			t.Errorf("tickets logged out: %d", r.status)
-		}
-
-		start := func(p *store.ChatProfile, portalFlag bool, hostOrigin string) answer {
-			return b.do("POST", "/chat/api/v1/start", protocol.StartChatRequest{ConfigID: p.ID, ConfigKey: p.Key,
-				HostOrigin: hostOrigin, Portal: portalFlag,
-				IDToken: f.token(t, jwt.MapClaims{"sub": "someone-else", "CFcustomerTier": "gold"})})
-		}
-		demoProfile, err := f.st.GetProfile(ctx, f.demo.Profile.ID)
+		demoProfile, err := f.st.GetProfile(context.Background(), f.demo.Profile.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
-		chatOf := func(r answer) *store.Chat {
-			t.Helper()
-			var resp protocol.StartChatResponse
-			if r.status != 201 || json.Unmarshal(r.body, &resp) != nil {
-				t.Fatalf("start: %d %s", r.status, r.body)
-			}
-			c, err := f.st.GetChat(ctx, resp.ChatID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return c
-		}
-
-		// Logged out: a portal-only profile is refused, saying why.
-		r := start(f.portalOnly, true, f.base)
-		if code, msg := r.errorText(); r.status != 403 || code != protocol.CodeAccessDenied || !strings.Contains(msg, "log in to the portal") {
-			t.Errorf("portal-only start logged out: %d %s %q", r.status, code, msg)
-		}
-		// portal_and_external logged out: an embedded chat.
-		if c := chatOf(start(demoProfile, true, f.base)); c.Context != store.ContextEmbedded {
-			t.Errorf("logged-out portal start: context %q", c.Context)
-		}
-
-		if r := b.login("ann@portal.test", password); r.status != 200 {
+		pc := &portalChats{t: t, f: f, b: f.browser(t), demoProfile: demoProfile}
+		pc.loggedOut()
+		if r := pc.b.login("ann@portal.test", password); r.status != 200 {
 			t.Fatalf("login: %d %s", r.status, r.body)
 		}
-		if got := profiles(); len(got) != 2 || got[f.portalOnly.ID] != store.AccessPortal {
-			t.Errorf("logged in, profiles %v, want the demo's and the portal one", got)
-		}
-		for _, tc := range []struct {
-			name       string
-			profile    *store.ChatProfile
-			portalFlag bool
-			hostOrigin string
-			context    string // "" = refused 403
-		}{
-			{"portal profile", f.portalOnly, true, f.base, store.ContextPortal},
-			{"portal and external profile", demoProfile, true, f.base, store.ContextPortal},
-			{"not marked portal", demoProfile, false, f.base, store.ContextEmbedded},
-			{"portal flag from another site", demoProfile, true, "https://evil.example", store.ContextEmbedded},
-			{"portal-only profile from another site", f.portalOnly, true, "https://evil.example", ""},
-			{"agents-only profile", f.agentsOnly, true, f.base, ""},
-		} {
-			r := start(tc.profile, tc.portalFlag, tc.hostOrigin)
-			if tc.context == "" {
-				if code, _ := r.errorText(); r.status != 403 || code != protocol.CodeAccessDenied {
-					t.Errorf("%s: %d %s, want 403 access_denied", tc.name, r.status, r.body)
-				}
-				continue
-			}
-			c := chatOf(r)
-			if c.Context != tc.context {
-				t.Errorf("%s: context %q, want %q", tc.name, c.Context, tc.context)
-				continue
-			}
-			if tc.context != store.ContextPortal {
-				continue
-			}
-			fields, err := f.st.ChatFieldValues(ctx, c.ID)
-			if c.UserID != f.ann.ID || !c.Authenticated || c.StartStep != int64(f.demo.Flow.StartStep) || err != nil || len(fields) != 0 {
-				t.Errorf("%s: chat %+v fields %v %v; want ann's (%d), at step %d, without custom fields",
-					tc.name, c, fields, err, f.ann.ID, f.demo.Flow.StartStep)
-			}
-		}
+		pc.loggedIn()
+		pc.tickets()
+	})
+}
 
-		// Tickets: the ones of ann's chats and the ones logged for her.
-		chats, err := f.st.ListChats(ctx, store.ChatFilter{UserID: f.ann.ID})
-		if err != nil || len(chats) == 0 {
-			t.Fatalf("ann's chats: %v %v", chats, err)
+// portalChats is a browser on the portal, before and after ann logs in.
+type portalChats struct {
+	t           *testing.T
+	f           *fixture
+	b           *browser
+	demoProfile *store.ChatProfile
+}
+
+// profiles are the profiles the portal offers, by id, with their access.
+func (pc *portalChats) profiles() map[string]string {
+	t := pc.t
+	t.Helper()
+	r := pc.b.do("GET", "/portal/api/profiles", nil)
+	var ps []map[string]any
+	if r.status != 200 || json.Unmarshal(r.body, &ps) != nil {
+		t.Fatalf("profiles: %d %s", r.status, r.body)
+	}
+	out := map[string]string{}
+	for _, p := range ps {
+		for k := range p {
+			if !strings.Contains(" id key name access colour ", " "+k+" ") {
+				t.Errorf("profiles reveal %q: %s", k, r.body)
+			}
 		}
-		other := &store.User{Email: "other@portal.test"}
-		if err := f.st.CreateUser(ctx, other); err != nil {
+		out[p["id"].(string)] = p["access"].(string)
+	}
+	return out
+}
+
+// start starts a chat on p with a token naming someone else, as the portal
+// page (portalFlag) or a host page at hostOrigin does.
+func (pc *portalChats) start(p *store.ChatProfile, portalFlag bool, hostOrigin string) answer {
+	return pc.b.do("POST", "/chat/api/v1/start", protocol.StartChatRequest{ConfigID: p.ID, ConfigKey: p.Key,
+		HostOrigin: hostOrigin, Portal: portalFlag,
+		IDToken: pc.f.token(pc.t, jwt.MapClaims{"sub": "someone-else", "CFcustomerTier": "gold"})})
+}
+
+// chatOf is the chat a start answered.
+func (pc *portalChats) chatOf(r answer) *store.Chat {
+	t := pc.t
+	t.Helper()
+	var resp protocol.StartChatResponse
+	if r.status != 201 || json.Unmarshal(r.body, &resp) != nil {
+		t.Fatalf("start: %d %s", r.status, r.body)
+	}
+	c, err := pc.f.st.GetChat(context.Background(), resp.ChatID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func (pc *portalChats) loggedOut() {
+	t, f := pc.t, pc.f
+	if got := pc.profiles(); len(got) != 1 || got[f.demo.Profile.ID] != store.AccessPortalAndExternal {
+		t.Errorf("logged out, profiles %v, want only the demo's", got)
+	}
+	if r := pc.b.do("GET", "/portal/api/tickets", nil); r.status != 401 {
+		t.Errorf("tickets logged out: %d", r.status)
+	}
+	// A portal-only profile is refused, saying why.
+	r := pc.start(f.portalOnly, true, f.base)
+	if code, msg := r.errorText(); r.status != 403 || code != protocol.CodeAccessDenied || !strings.Contains(msg, "log in to the portal") {
+		t.Errorf("portal-only start logged out: %d %s %q", r.status, code, msg)
+	}
+	// portal_and_external: an embedded chat.
+	if c := pc.chatOf(pc.start(pc.demoProfile, true, f.base)); c.Context != store.ContextEmbedded {
+		t.Errorf("logged-out portal start: context %q", c.Context)
+	}
+}
+
+func (pc *portalChats) loggedIn() {
+	t, f := pc.t, pc.f
+	if got := pc.profiles(); len(got) != 2 || got[f.portalOnly.ID] != store.AccessPortal {
+		t.Errorf("logged in, profiles %v, want the demo's and the portal one", got)
+	}
+	for _, tc := range []struct {
+		name       string
+		profile    *store.ChatProfile
+		portalFlag bool
+		hostOrigin string
+		context    string // "" = refused 403
+	}{
+		{"portal profile", f.portalOnly, true, f.base, store.ContextPortal},
+		{"portal and external profile", pc.demoProfile, true, f.base, store.ContextPortal},
+		{"not marked portal", pc.demoProfile, false, f.base, store.ContextEmbedded},
+		{"portal flag from another site", pc.demoProfile, true, "https://evil.example", store.ContextEmbedded},
+		{"portal-only profile from another site", f.portalOnly, true, "https://evil.example", ""},
+		{"agents-only profile", f.agentsOnly, true, f.base, ""},
+	} {
+		r := pc.start(tc.profile, tc.portalFlag, tc.hostOrigin)
+		if tc.context == "" {
+			if code, _ := r.errorText(); r.status != 403 || code != protocol.CodeAccessDenied {
+				t.Errorf("%s: %d %s, want 403 access_denied", tc.name, r.status, r.body)
+			}
+			continue
+		}
+		c := pc.chatOf(r)
+		if c.Context != tc.context {
+			t.Errorf("%s: context %q, want %q", tc.name, c.Context, tc.context)
+			continue
+		}
+		if tc.context != store.ContextPortal {
+			continue
+		}
+		fields, err := f.st.ChatFieldValues(context.Background(), c.ID)
+		if c.UserID != f.ann.ID || !c.Authenticated || c.StartStep != int64(f.demo.Flow.StartStep) || err != nil || len(fields) != 0 {
+			t.Errorf("%s: chat %+v fields %v %v; want ann's (%d), at step %d, without custom fields",
+				tc.name, c, fields, err, f.ann.ID, f.demo.Flow.StartStep)
+		}
+	}
+}
+
+// tickets checks that ann sees the tickets of her chats and the ones
+// logged for her, and no one else's.
+func (pc *portalChats) tickets() {
+	t, f, ctx := pc.t, pc.f, context.Background()
+	chats, err := f.st.ListChats(ctx, store.ChatFilter{UserID: f.ann.ID})
+	if err != nil || len(chats) == 0 {
+		t.Fatalf("ann's chats: %v %v", chats, err)
+	}
+	other := &store.User{Email: "other@portal.test"}
+	if err := f.st.CreateUser(ctx, other); err != nil {
+		t.Fatal(err)
+	}
+	for _, tk := range []*store.Ticket{
+		{Summary: "from the portal chat", ChatID: chats[0].ID, TicketTypeID: pc.demoProfile.TicketTypeID},
+		{Summary: "someone else's", UserID: other.ID},
+	} {
+		if err := f.st.CreateTicket(ctx, tk, nil); err != nil {
 			t.Fatal(err)
 		}
-		for _, tk := range []*store.Ticket{
-			{Summary: "from the portal chat", ChatID: chats[0].ID, TicketTypeID: demoProfile.TicketTypeID},
-			{Summary: "someone else's", UserID: other.ID},
-		} {
-			if err := f.st.CreateTicket(ctx, tk, nil); err != nil {
-				t.Fatal(err)
-			}
-		}
-		r = b.do("GET", "/portal/api/tickets", nil)
-		var tickets []protocol.PortalTicket
-		if r.status != 200 || json.Unmarshal(r.body, &tickets) != nil || len(tickets) != 1 ||
-			tickets[0].Summary != "from the portal chat" || tickets[0].Type != f.demo.TicketType.Name || tickets[0].Status != store.TicketOpen {
-			t.Errorf("tickets: %d %s", r.status, r.body)
-		}
-	})
+	}
+	r := pc.b.do("GET", "/portal/api/tickets", nil)
+	var tickets []protocol.PortalTicket
+	if r.status != 200 || json.Unmarshal(r.body, &tickets) != nil || len(tickets) != 1 ||
+		tickets[0].Summary != "from the portal chat" || tickets[0].Type != f.demo.TicketType.Name || tickets[0].Status != store.TicketOpen {
+		t.Errorf("tickets: %d %s", r.status, r.body)
+	}
 }
 
 // Portal logins are rate-limited per address.

@@ -2,18 +2,18 @@ package securitytest
 
 import (
 	"encoding/json"
+	"maps"
 	"net/http"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
-
 	"halochat/app/protocol"
 	"halochat/backend/demo"
 	"halochat/backend/service"
 	"halochat/backend/store"
+	"halochat/backend/testenv"
 )
 
 // token signs claims with the demo profile's key (the extra profiles of
@@ -21,20 +21,9 @@ import (
 // header entries are added to the JOSE header.
 func (s *server) token(claims map[string]any, header map[string]any) string {
 	s.t.Helper()
-	c := jwt.MapClaims{"exp": time.Now().Add(time.Hour).Unix()}
-	for k, v := range claims {
-		c[k] = v
-	}
-	tok := jwt.NewWithClaims(jwt.SigningMethodHS256, c)
-	tok.Header["kid"] = s.demo.Identity.KID
-	for k, v := range header {
-		tok.Header[k] = v
-	}
-	raw, err := tok.SignedString([]byte(s.demo.Identity.HS256Secret))
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	return raw
+	h := map[string]any{"kid": s.demo.Identity.KID}
+	maps.Copy(h, header)
+	return testenv.IDToken(s.t, s.demo.Identity.HS256Secret, h, claims)
 }
 
 // startWith starts a chat on p from origin with an identity token, and

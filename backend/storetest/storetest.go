@@ -58,3 +58,11 @@ func DemoProfile(t testing.TB, st *store.Store, res *demo.Result, name string, e
 	}
 	return p
 }
+
+// DemoToken is an identity token the demo profile accepts: claims signed
+// with its HS256 secret under its kid, exp an hour ahead unless claims has
+// one.
+func DemoToken(t testing.TB, res *demo.Result, claims map[string]any) string {
+	t.Helper()
+	return testenv.IDToken(t, res.Identity.HS256Secret, map[string]any{"kid": res.Identity.KID}, claims)
+}
