@@ -148,22 +148,15 @@ func (f *fixture) clientToken(t *testing.T, id, key string) string {
 
 // TestAuth runs its steps in order on one fixture for each database.
 func TestAuth(t *testing.T) {
-	steps := []struct {
-		name string
-		run  func(*testing.T, *fixture)
-	}{
-		{"login refusals say nothing about which accounts exist", authLoginRefusals},
-		{"session cookie is HttpOnly and SameSite and works with its bearer form", authSessionCookie},
-		{"cross-site writes with the cookie are refused", authCrossSiteWrites},
-		{"roles and permissions", authRolesAndPermissions},
-		{"token endpoint follows OAuth 2", authTokenEndpoint},
-		{"tokens and sessions expire and logout ends a session", authExpiry},
-	}
 	testenv.ForEachDB(t, func(t *testing.T, dsn string) {
-		f := newFixture(t, dsn)
-		for _, step := range steps {
-			t.Run(step.name, func(t *testing.T) { step.run(t, f) })
-		}
+		testenv.RunSteps(t, newFixture(t, dsn), []testenv.Step[*fixture]{
+			{Name: "login refusals say nothing about which accounts exist", Run: authLoginRefusals},
+			{Name: "session cookie is HttpOnly and SameSite and works with its bearer form", Run: authSessionCookie},
+			{Name: "cross-site writes with the cookie are refused", Run: authCrossSiteWrites},
+			{Name: "roles and permissions", Run: authRolesAndPermissions},
+			{Name: "token endpoint follows OAuth 2", Run: authTokenEndpoint},
+			{Name: "tokens and sessions expire and logout ends a session", Run: authExpiry},
+		})
 	})
 }
 

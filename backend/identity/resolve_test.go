@@ -157,30 +157,23 @@ func wantRefusal(t *testing.T, ie *protocol.APIError, status int, says string) {
 // TestResolve runs its steps in order on one database for each: later
 // steps meet the users, items and token ids earlier ones made.
 func TestResolve(t *testing.T) {
-	steps := []struct {
-		name string
-		run  func(*testing.T, *env)
-	}{
-		{"no token: anonymous, the hint kept for prefill only", resolveAnonymous},
-		{"a required token is required", resolveTokenRequired},
-		{"a trusted hint is the identity; it fills no chat field", resolveTrustedHint},
-		{"a token finds or creates the user by external id and updates it", resolveByExternalID},
-		{"by e-mail when there is no external id; other users are never merged", resolveByEmail},
-		{"chat custom fields only for embedded chats", resolveChatFieldsEmbeddedOnly},
-		{"a token with only custom fields is an anonymous visitor with fields", resolveFieldsOnly},
-		{"matching data replaces the token's claims", resolveMatchingData},
-		{"matching data refusals look alike", resolveMatchingRefusals},
-		{"concurrent uses of a single-use item: exactly one wins", resolveMatchingRace},
-		{"a jti is used once per profile, by Use only", resolveJTIOnce},
-		{"a token refused for another reason keeps its jti", resolveRefusedKeepsJTI},
-		{"concurrent uses of one jti: exactly one wins", resolveJTIRace},
-		{"the sweep deletes expired and used items and jti records", resolveSweep},
-	}
 	testenv.ForEachDB(t, func(t *testing.T, dsn string) {
-		e := newEnv(t, dsn)
-		for _, step := range steps {
-			t.Run(step.name, func(t *testing.T) { step.run(t, e) })
-		}
+		testenv.RunSteps(t, newEnv(t, dsn), []testenv.Step[*env]{
+			{Name: "no token: anonymous, the hint kept for prefill only", Run: resolveAnonymous},
+			{Name: "a required token is required", Run: resolveTokenRequired},
+			{Name: "a trusted hint is the identity; it fills no chat field", Run: resolveTrustedHint},
+			{Name: "a token finds or creates the user by external id and updates it", Run: resolveByExternalID},
+			{Name: "by e-mail when there is no external id; other users are never merged", Run: resolveByEmail},
+			{Name: "chat custom fields only for embedded chats", Run: resolveChatFieldsEmbeddedOnly},
+			{Name: "a token with only custom fields is an anonymous visitor with fields", Run: resolveFieldsOnly},
+			{Name: "matching data replaces the token's claims", Run: resolveMatchingData},
+			{Name: "matching data refusals look alike", Run: resolveMatchingRefusals},
+			{Name: "concurrent uses of a single-use item: exactly one wins", Run: resolveMatchingRace},
+			{Name: "a jti is used once per profile, by Use only", Run: resolveJTIOnce},
+			{Name: "a token refused for another reason keeps its jti", Run: resolveRefusedKeepsJTI},
+			{Name: "concurrent uses of one jti: exactly one wins", Run: resolveJTIRace},
+			{Name: "the sweep deletes expired and used items and jti records", Run: resolveSweep},
+		})
 	})
 }
 
