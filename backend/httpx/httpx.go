@@ -2,8 +2,9 @@
 // JSON answers, refusals as {"error":{"code","message",…}} with the one
 // table from error codes to HTTP statuses, request bodies (JSON only,
 // bounded, no unknown fields), the client's address (X-Forwarded-For from
-// trusted proxies only), per-address rate limits and the same-origin
-// check.
+// trusted proxies only; an IPv6 client keyed by its /64), per-address rate
+// limits, the count of what each address holds open with the deadlines of
+// request bodies, and the same-origin check.
 package httpx
 
 import (
