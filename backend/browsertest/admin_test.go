@@ -410,14 +410,7 @@ func TestAdminEditsRotatesAndDeletesAPIClients(t *testing.T) {
 func TestAdminRunbookOutputsRoundTrip(t *testing.T) {
 	s, b := adminSession(t)
 	b.openConsole(t, s.serviceURL+"/console/admin/flows")
-	b.setValue(t, "cc-new-flow", "Runbook outputs")
-	click(t, b.Ctx, "#cc-create-flow", "Create")
-	waitText(t, b.Ctx, "h1", "Bot flow: Runbook outputs")
-	for i, kind := range []flow.Kind{flow.KindRunbook, flow.KindMessage, flow.KindEnd} {
-		b.setValue(t, "fl-newkind", string(kind))
-		click(t, b.Ctx, "#fl-add", "Add step")
-		waitText(t, b.Ctx, fmt.Sprintf("#step-%d .cc-step-no", i+1), fmt.Sprintf("Step %d", i+1))
-	}
+	b.newFlow(t, "Runbook outputs", flow.KindRunbook, flow.KindMessage, flow.KindEnd)
 	for i := range 3 {
 		click(t, b.Ctx, "#step-1 .cc-add-output", "Add an output")
 		if err := chromedp.Do(b.Ctx, chromedp.WaitVisible(chromedp.ID(fmt.Sprintf("st-1-out-%d-path", i)))); err != nil {
@@ -500,18 +493,8 @@ func TestAdminStoryFromNewProfileToEmbeddedWidget(t *testing.T) {
 	waitText(t, b.Ctx, ".cc-table", "CFplan")
 
 	b.openConsole(t, s.serviceURL+"/console/admin/flows")
-	b.setValue(t, "cc-new-flow", "Shop flow")
-	click(t, b.Ctx, "#cc-create-flow", "Create")
-	waitText(t, b.Ctx, "h1", "Bot flow: Shop flow")
-	for i, kind := range []flow.Kind{flow.KindCondition, flow.KindMessage, flow.KindMessage, flow.KindMessage, flow.KindEnd} {
-		b.setValue(t, "fl-newkind", string(kind))
-		click(t, b.Ctx, "#fl-add", "Add step")
-		waitText(t, b.Ctx, fmt.Sprintf("#step-%d .cc-step-no", i+1), fmt.Sprintf("Step %d", i+1))
-	}
-	click(t, b.Ctx, "#step-1 .cc-add-criterion", "Add a criterion")
-	if err := chromedp.Do(b.Ctx, chromedp.WaitVisible(chromedp.ID("st-1-crit-0-value"))); err != nil {
-		t.Fatal(err)
-	}
+	b.newFlow(t, "Shop flow", flow.KindCondition, flow.KindMessage, flow.KindMessage, flow.KindMessage, flow.KindEnd)
+	b.addCriterion(t, 1)
 	for _, kv := range [][2]string{
 		{"st-1-title", "Pro plan?"}, {"st-1-crit-0-src", "chat"}, {"st-1-crit-0-name", "CFplan"},
 		{"st-1-crit-0-op", "equals"}, {"st-1-crit-0-value", "pro"}, {"st-1-true", "2"}, {"st-1-false", "3"},

@@ -30,6 +30,33 @@ func (b *Browser) openConsole(t *testing.T, url string) time.Duration {
 	return time.Since(start)
 }
 
+// newFlow creates a bot flow called name on the open flows page and adds
+// one step of each kind, in order, checking each is added as that kind.
+func (b *Browser) newFlow(t *testing.T, name string, kinds ...flow.Kind) {
+	t.Helper()
+	b.setValue(t, "cc-new-flow", name)
+	click(t, b.Ctx, "#cc-create-flow", "Create")
+	waitText(t, b.Ctx, "h1", "Bot flow: "+name)
+	for i, kind := range kinds {
+		b.setValue(t, "fl-newkind", string(kind))
+		click(t, b.Ctx, "#fl-add", "Add step")
+		waitText(t, b.Ctx, fmt.Sprintf("#step-%d .cc-step-no", i+1), fmt.Sprintf("Step %d", i+1))
+		if got := b.value(t, fmt.Sprintf("st-%d-kind", i+1)); got != string(kind) {
+			t.Fatalf("step %d added as a %s, want %s", i+1, got, kind)
+		}
+	}
+}
+
+// addCriterion adds a criterion to the condition step and waits for its
+// value field.
+func (b *Browser) addCriterion(t *testing.T, step int) {
+	t.Helper()
+	click(t, b.Ctx, fmt.Sprintf("#step-%d .cc-add-criterion", step), "Add a criterion")
+	if err := chromedp.Do(b.Ctx, chromedp.WaitVisible(chromedp.ID(fmt.Sprintf("st-%d-crit-0-value", step)))); err != nil {
+		t.Fatalf("add a criterion to step %d: %v", step, err)
+	}
+}
+
 // consoleLogin logs in through the login page and waits for the page it
 // leads to.
 func (b *Browser) consoleLogin(t *testing.T, s *stack, email, password string) {
@@ -292,23 +319,9 @@ func TestConsoleFlowEditorSavesReloadsAndPreviewsLikeTheServer(t *testing.T) {
 	b.consoleLogin(t, s, s.demo.Admin.Email, s.demo.Admin.Password)
 	b.openConsole(t, s.serviceURL+"/console/admin/flows")
 	waitText(t, b.Ctx, "h1", "Bot flows")
-	b.setValue(t, "cc-new-flow", "Console flow")
-	click(t, b.Ctx, "#cc-create-flow", "Create")
-	waitText(t, b.Ctx, "h1", "Bot flow: Console flow")
-
-	for i, kind := range []flow.Kind{flow.KindCondition, flow.KindMessage, flow.KindMessage, flow.KindEnd} {
-		b.setValue(t, "fl-newkind", string(kind))
-		click(t, b.Ctx, "#fl-add", "Add step")
-		waitText(t, b.Ctx, fmt.Sprintf("#step-%d .cc-step-no", i+1), fmt.Sprintf("Step %d", i+1))
-		if got := b.value(t, fmt.Sprintf("st-%d-kind", i+1)); got != string(kind) {
-			t.Fatalf("step %d added as a %s, want %s", i+1, got, kind)
-		}
-	}
-	click(t, b.Ctx, "#step-1 .cc-add-criterion", "Add a criterion")
+	b.newFlow(t, "Console flow", flow.KindCondition, flow.KindMessage, flow.KindMessage, flow.KindEnd)
+	b.addCriterion(t, 1)
 	waitText(t, b.Ctx, "#step-1 .cc-criterion", "")
-	if err := chromedp.Do(b.Ctx, chromedp.WaitVisible(chromedp.ID("st-1-crit-0-value"))); err != nil {
-		t.Fatal(err)
-	}
 	for id, v := range map[string]string{
 		"st-1-title": "Gold customers?", "st-1-crit-0-src": "chat", "st-1-crit-0-name": "CFcustomerTier",
 		"st-1-crit-0-op": "equals", "st-1-crit-0-value": "gold", "st-1-true": "2",
@@ -480,21 +493,9 @@ func TestConsoleFlowEditorRoundTripsEveryStepKind(t *testing.T) {
 	b.ScreenshotOnFailure(t)
 	b.consoleLogin(t, s, s.demo.Admin.Email, s.demo.Admin.Password)
 	b.openConsole(t, s.serviceURL+"/console/admin/flows")
-	b.setValue(t, "cc-new-flow", "Every kind")
-	click(t, b.Ctx, "#cc-create-flow", "Create")
-	waitText(t, b.Ctx, "h1", "Bot flow: Every kind")
-
-	kinds := []flow.Kind{flow.KindMessage, flow.KindQuestion, flow.KindChoice, flow.KindCondition, flow.KindCreateTicket,
-		flow.KindRunbook, flow.KindTransfer, flow.KindEnd, flow.KindMessage, flow.KindQuestion, flow.KindMessage, flow.KindEnd}
-	for i, kind := range kinds {
-		b.setValue(t, "fl-newkind", string(kind))
-		click(t, b.Ctx, "#fl-add", "Add step")
-		waitText(t, b.Ctx, fmt.Sprintf("#step-%d .cc-step-no", i+1), fmt.Sprintf("Step %d", i+1))
-	}
-	click(t, b.Ctx, "#step-4 .cc-add-criterion", "Add a criterion")
-	if err := chromedp.Do(b.Ctx, chromedp.WaitVisible(chromedp.ID("st-4-crit-0-value"))); err != nil {
-		t.Fatal(err)
-	}
+	b.newFlow(t, "Every kind", flow.KindMessage, flow.KindQuestion, flow.KindChoice, flow.KindCondition, flow.KindCreateTicket,
+		flow.KindRunbook, flow.KindTransfer, flow.KindEnd, flow.KindMessage, flow.KindQuestion, flow.KindMessage, flow.KindEnd)
+	b.addCriterion(t, 4)
 	for _, kv := range [][2]string{
 		{"st-1-text", "Hi {{user.firstname}}"}, {"st-1-next", "2"},
 		{"st-2-text", "Your email?"}, {"st-2-var", "email"}, {"st-2-vtype", "email"}, {"st-2-next", "3"},
