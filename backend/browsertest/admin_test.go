@@ -68,14 +68,23 @@ func fieldError(t *testing.T, b *Browser, form, field, want string) {
 	waitText(t, b.Ctx, fmt.Sprintf(`#%s [data-field=%q] .cc-field-error`, form, field), want)
 }
 
+// adminSession is adminConsole for the admin page tests, whose refusals
+// (a taken name, a field error) the browser logs.
 func adminSession(t *testing.T) (*stack, *Browser) {
+	t.Helper()
+	return adminConsole(t, "409 (Conflict)", "400 (Bad Request)")
+}
+
+// adminConsole starts a stack and a browser logged in to the console as
+// the demo admin; the browser's log may hold the allowed errors only.
+func adminConsole(t *testing.T, allow ...string) (*stack, *Browser) {
 	t.Helper()
 	s := startStack(t)
 	b := New(t, Options{})
 	b.ScreenshotOnFailure(t)
-	// The refusals these tests provoke are logged by the browser.
-	b.Allow("409 (Conflict)")
-	b.Allow("400 (Bad Request)")
+	for _, a := range allow {
+		b.Allow(a)
+	}
 	b.consoleLogin(t, s, s.demo.Admin.Email, s.demo.Admin.Password)
 	return s, b
 }

@@ -185,11 +185,7 @@ func TestConsoleAgentAcceptsAQueuedChatAndTalks(t *testing.T) {
 // shown at their field; the embed section holds the real URL, id and key,
 // and an openChatWindow example for each start-allowed step.
 func TestConsoleAdminEditsAProfileAndSeesTheEmbedSnippet(t *testing.T) {
-	s := startStack(t)
-	b := New(t, Options{})
-	b.ScreenshotOnFailure(t)
-	b.Allow("400 (Bad Request)") // the refused save below
-	b.consoleLogin(t, s, s.demo.Admin.Email, s.demo.Admin.Password)
+	s, b := adminConsole(t, "400 (Bad Request)") // the refused save below
 	waitText(t, b.Ctx, ".cc-profile-link", s.demo.Profile.Name)
 	click(t, b.Ctx, ".cc-profile-link", s.demo.Profile.Name)
 	waitText(t, b.Ctx, "#cc-snippet", s.demo.Profile.Key)
@@ -312,11 +308,7 @@ func TestConsoleAdminEditsAProfileAndSeesTheEmbedSnippet(t *testing.T) {
 // saved flow reloads unchanged; the preview takes the branch the server
 // takes for the same value.
 func TestConsoleFlowEditorSavesReloadsAndPreviewsLikeTheServer(t *testing.T) {
-	s := startStack(t)
-	b := New(t, Options{})
-	b.ScreenshotOnFailure(t)
-	b.Allow("400 (Bad Request)") // the refused save below
-	b.consoleLogin(t, s, s.demo.Admin.Email, s.demo.Admin.Password)
+	s, b := adminConsole(t, "400 (Bad Request)") // the refused save below
 	b.openConsole(t, s.serviceURL+"/console/admin/flows")
 	waitText(t, b.Ctx, "h1", "Bot flows")
 	b.newFlow(t, "Console flow", flow.KindCondition, flow.KindMessage, flow.KindMessage, flow.KindEnd)
@@ -443,10 +435,7 @@ func TestConsoleAgentIsKeptOutOfAdminPagesAndTheirAPI(t *testing.T) {
 // TestConsoleAdminCreatesFieldsTypesAgentsAndAPIClients: the small admin
 // pages create through the API; an API client's secret is shown once.
 func TestConsoleAdminCreatesFieldsTypesAgentsAndAPIClients(t *testing.T) {
-	s := startStack(t)
-	b := New(t, Options{})
-	b.ScreenshotOnFailure(t)
-	b.consoleLogin(t, s, s.demo.Admin.Email, s.demo.Admin.Password)
+	s, b := adminConsole(t)
 
 	b.openConsole(t, s.serviceURL+"/console/admin/fields")
 	waitText(t, b.Ctx, ".cc-table", "CFcustomerTier")
@@ -488,10 +477,7 @@ func TestConsoleAdminCreatesFieldsTypesAgentsAndAPIClients(t *testing.T) {
 // existing steps, saved, reloaded and saved again unchanged: the second
 // version's document is the first's.
 func TestConsoleFlowEditorRoundTripsEveryStepKind(t *testing.T) {
-	s := startStack(t)
-	b := New(t, Options{})
-	b.ScreenshotOnFailure(t)
-	b.consoleLogin(t, s, s.demo.Admin.Email, s.demo.Admin.Password)
+	s, b := adminConsole(t)
 	b.openConsole(t, s.serviceURL+"/console/admin/flows")
 	b.newFlow(t, "Every kind", flow.KindMessage, flow.KindQuestion, flow.KindChoice, flow.KindCondition, flow.KindCreateTicket,
 		flow.KindRunbook, flow.KindTransfer, flow.KindEnd, flow.KindMessage, flow.KindQuestion, flow.KindMessage, flow.KindEnd)
