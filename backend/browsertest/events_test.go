@@ -15,7 +15,6 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"halochat/app/flow"
-	"halochat/backend/chats"
 	"halochat/backend/store"
 	"halochat/backend/storetest"
 )
@@ -76,17 +75,7 @@ func (s *stack) visitorOn(t *testing.T, o Options, extraConfig string) (*Browser
 func (s *stack) profileWithFlow(t *testing.T, f *flow.Flow) *store.ChatProfile {
 	t.Helper()
 	ctx := context.Background()
-	doc, err := flow.Marshal(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fl := &store.Flow{Name: f.Name}
-	if err := s.store.CreateFlow(ctx, fl); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.store.CreateFlowVersion(ctx, fl.ID, 0, doc, chats.StepIndex(f, flow.Schema{})); err != nil {
-		t.Fatal(err)
-	}
+	fl := storetest.SaveFlow(t, s.store, f, flow.Schema{})
 	p := &store.ChatProfile{Name: f.Name, Access: store.AccessPortalAndExternal, FlowID: fl.ID, TicketTypeID: s.demo.TicketType.ID}
 	if err := s.store.CreateProfile(ctx, p); err != nil {
 		t.Fatal(err)

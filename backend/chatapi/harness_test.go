@@ -276,17 +276,7 @@ func (e *env) profileWithFlow(f *flow.Flow, mutate func(*store.ChatProfile)) *st
 	if err := f.Validate(sc); err != nil {
 		t.Fatal(err)
 	}
-	doc, err := flow.Marshal(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fl := &store.Flow{Name: f.Name}
-	if err := e.st.CreateFlow(ctx, fl); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.st.CreateFlowVersion(ctx, fl.ID, 0, doc, chats.StepIndex(f, sc)); err != nil {
-		t.Fatal(err)
-	}
+	fl := storetest.SaveFlow(t, e.st, f, sc)
 	base, _ := e.st.GetProfile(ctx, e.demo.Profile.ID)
 	p := &store.ChatProfile{Name: "p-" + f.Name, Access: store.AccessPortalAndExternal, FlowID: fl.ID, TicketTypeID: base.TicketTypeID}
 	if mutate != nil {

@@ -7,6 +7,8 @@ import (
 	"context"
 	"testing"
 
+	"halochat/app/flow"
+	"halochat/backend/chats"
 	"halochat/backend/demo"
 	"halochat/backend/store"
 	"halochat/backend/testenv"
@@ -65,4 +67,23 @@ func DemoProfile(t testing.TB, st *store.Store, res *demo.Result, name string, e
 func DemoToken(t testing.TB, res *demo.Result, claims map[string]any) string {
 	t.Helper()
 	return testenv.IDToken(t, res.Identity.HS256Secret, map[string]any{"kid": res.Identity.KID}, claims)
+}
+
+// SaveFlow stores f as a new flow whose first version it is, its steps
+// indexed against the chat fields' schema sc.
+func SaveFlow(t testing.TB, st *store.Store, f *flow.Flow, sc flow.Schema) *store.Flow {
+	t.Helper()
+	ctx := context.Background()
+	doc, err := flow.Marshal(f)
+	if err != nil {
+		t.Fatalf("marshal the flow %s: %v", f.Name, err)
+	}
+	fl := &store.Flow{Name: f.Name}
+	if err := st.CreateFlow(ctx, fl); err != nil {
+		t.Fatalf("create the flow %s: %v", f.Name, err)
+	}
+	if _, err := st.CreateFlowVersion(ctx, fl.ID, 0, doc, chats.StepIndex(f, sc)); err != nil {
+		t.Fatalf("store the flow %s's first version: %v", f.Name, err)
+	}
+	return fl
 }
