@@ -18,7 +18,8 @@ package protocol
 //	POST /chat/api/v1/chats/{id}/upgrade          UpgradeRequest → ChatState (upgradeAnonChat;
 //	                                              header X-Halochat-Resume)
 //	GET  /chat/ws                                 visitor websocket (first frame: hello)
-//	GET  /agent/ws                                agent console websocket (agent session cookie or bearer)
+//	GET  /agent/ws                                agent console websocket (agent session cookie or bearer;
+//	                                              an Origin, when sent, must be the service's own)
 //
 // # Websocket frames
 //

@@ -188,8 +188,14 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 }
 
 // accept upgrades to a websocket after the origin and per-address checks.
-func (s *Server) accept(w http.ResponseWriter, r *http.Request, checkOrigin bool) (*websocket.Conn, *batchConn, func(), bool) {
-	if checkOrigin && !httpx.SameOrigin(r, s.cfg.PublicOrigin) {
+//
+// A browser sends the Origin of the page that opens a websocket, and the
+// agent's cookie with it from any page of the same site (another port of
+// the host, a sibling subdomain): only the service's own pages may open
+// either socket. A request without an Origin comes from no browser, so
+// no page rides on it: it holds its credentials itself, and is let in.
+func (s *Server) accept(w http.ResponseWriter, r *http.Request) (*websocket.Conn, *batchConn, func(), bool) {
+	if !httpx.SameOrigin(r, s.cfg.PublicOrigin) {
 		httpx.Refuse(w, protocol.CodeOriginNotAllowed, "websocket calls must come from the chat service's own origin")
 		return nil, nil, nil, false
 	}
@@ -198,7 +204,8 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request, checkOrigin bool
 		httpx.WriteRateLimited(w, httpx.ConnRetry, "too many open connections from this address")
 		return nil, nil, nil, false
 	}
-	// The Origin was checked above (agents: by their session).
+	// The Origin was checked above: the library's own check would refuse
+	// the service's public origin behind a proxy.
 	var bc *batchConn
 	ws, err := websocket.Accept(smallBuffers{ResponseWriter: w, pool: &s.writeBufs, conn: &bc}, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
 	if err != nil {
@@ -210,7 +217,7 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request, checkOrigin bool
 }
 
 func (s *Server) visitorSocket(w http.ResponseWriter, r *http.Request) {
-	ws, bc, release, ok := s.accept(w, r, true)
+	ws, bc, release, ok := s.accept(w, r)
 	if !ok {
 		return
 	}
@@ -449,7 +456,7 @@ func (s *Server) agentSocket(w http.ResponseWriter, r *http.Request) {
 		httpx.Refuse(w, protocol.CodeUnauthorized, "log in as an agent")
 		return
 	}
-	ws, bc, release, ok := s.accept(w, r, false)
+	ws, bc, release, ok := s.accept(w, r)
 	if !ok {
 		return
 	}
