@@ -46,7 +46,10 @@ package protocol
 // Server → agent: ready (Agent), queue (Chats: every queued chat, oldest
 // first; sent on hello and on every change), accepted (ChatID, Chat; or
 // Error code already_claimed), message (ChatID, Message), ack, typing
-// (ChatID, From "visitor", Typing), error, pong.
+// (ChatID, From "visitor", Typing), error, pong. Once the agent's session
+// ends (a logout, the agent disabled) the socket gets an
+// error (code unauthorized) and is closed with status 1008 and the reason
+// as its message: log in again.
 //
 // Heartbeats: the server pings (websocket ping) every PingInterval and
 // drops a connection that does not answer; an application-level ping

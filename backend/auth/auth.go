@@ -63,6 +63,11 @@ type Service struct {
 	Logger *slog.Logger
 	// Limits bound password guessing (zero fields take the defaults).
 	Limits Limits
+	// OnRevoke, when set, is told after the commit that sessions of an
+	// agent ended (a logout, EndSessions) or that the agent was
+	// disabled: the real-time server closes the sockets that no longer
+	// hold, on every node (realtime.Server.AgentChanged).
+	OnRevoke func(agentID int64)
 
 	guardOnce sync.Once
 	g         *guard
@@ -131,7 +136,64 @@ func (s *Service) Login(ctx context.Context, email, password string) (string, *s
 
 // Logout ends the session of token.
 func (s *Service) Logout(ctx context.Context, token string) error {
-	return s.Store.DeleteAgentSession(ctx, secret.HashKey(token))
+	h := secret.HashKey(token)
+	a, err := s.Store.AgentBySession(ctx, h, s.now())
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("log out: %w", err)
+	}
+	if err := s.Store.DeleteAgentSession(ctx, h); err != nil {
+		return fmt.Errorf("log out: %w", err)
+	}
+	if a != nil { // else the session held nothing: its sockets find out at their heartbeat
+		s.revoked(a.ID)
+	}
+	return nil
+}
+
+// EndSessions ends every session of an agent but keep (a session, as
+// SessionFrom gives it; "" for none), and closes the sockets of the ended
+// ones: the agent was disabled, or enabled again.
+func (s *Service) EndSessions(ctx context.Context, agentID int64, keep string) error {
+	if err := s.Store.DeleteAgentSessionsOf(ctx, agentID, keep); err != nil {
+		return err
+	}
+	s.revoked(agentID)
+	return nil
+}
+
+func (s *Service) revoked(agentID int64) {
+	if s.OnRevoke != nil {
+		s.OnRevoke(agentID)
+	}
+}
+
+// Session ends, as CheckSession tells them (short: they are websocket
+// close reasons).
+const (
+	EndedSession  = "the session has ended: log in again"
+	EndedDisabled = "the agent was disabled"
+)
+
+// CheckSession reads again whether an agent's session (SessionFrom)
+// holds: unexpired, not ended, its agent enabled. It returns the agent
+// (as stored now) while it holds; once it does not, why (EndedSession or
+// EndedDisabled); an error when the store could not tell.
+func (s *Service) CheckSession(ctx context.Context, agentID int64, session string) (*store.Agent, string, error) {
+	a, err := s.Store.AgentBySession(ctx, session, s.now())
+	if err == nil && a.ID == agentID {
+		return a, "", nil
+	}
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, "", fmt.Errorf("check the session of agent %d: %w", agentID, err)
+	}
+	a, err = s.Store.GetAgent(ctx, agentID)
+	switch {
+	case err == nil && a.Disabled:
+		return nil, EndedDisabled, nil
+	case err == nil || errors.Is(err, store.ErrNotFound):
+		return nil, EndedSession, nil
+	}
+	return nil, "", fmt.Errorf("check the session of agent %d: %w", agentID, err)
 }
 
 // IssueClientToken checks an API client's id and secret and issues a
@@ -161,6 +223,7 @@ func (s *Service) IssueClientToken(ctx context.Context, clientID, clientSecret s
 // principal is who made a request: an agent (by session) or an API client.
 type principal struct {
 	agent     *store.Agent
+	session   string // the agent's session: its token's hash
 	client    *store.APIClient
 	viaCookie bool
 }
@@ -192,7 +255,7 @@ func (s *Service) fromToken(ctx context.Context, token string, viaCookie bool) (
 		if err != nil {
 			return nil, err
 		}
-		return &principal{agent: a, viaCookie: viaCookie}, nil
+		return &principal{agent: a, session: h, viaCookie: viaCookie}, nil
 	case strings.HasPrefix(token, clientPrefix) && !viaCookie:
 		c, err := s.Store.APIClientByToken(ctx, h, s.now())
 		if errors.Is(err, store.ErrNotFound) {
@@ -210,6 +273,7 @@ type ctxKey int
 
 const (
 	agentKey ctxKey = iota
+	sessionKey
 	clientKey
 )
 
@@ -217,6 +281,13 @@ const (
 func AgentFrom(ctx context.Context) *store.Agent {
 	a, _ := ctx.Value(agentKey).(*store.Agent)
 	return a
+}
+
+// SessionFrom returns the agent a Require* middleware let through and
+// their session (for CheckSession and EndSessions), or nil and "".
+func (s *Service) SessionFrom(ctx context.Context) (*store.Agent, string) {
+	sess, _ := ctx.Value(sessionKey).(string)
+	return AgentFrom(ctx), sess
 }
 
 // ClientFrom returns the API client a Require* middleware let through, or nil.

@@ -50,6 +50,7 @@ func (s *Service) authenticate(next http.Handler, allow func(*principal) (bool, 
 		ctx := r.Context()
 		if p.agent != nil {
 			ctx = context.WithValue(ctx, agentKey, p.agent)
+			ctx = context.WithValue(ctx, sessionKey, p.session)
 		}
 		if p.client != nil {
 			ctx = context.WithValue(ctx, clientKey, p.client)

@@ -126,6 +126,7 @@ type client struct {
 	done    chan struct{}
 	pending []protocol.Frame
 	seen    []protocol.ChatMessage // every message frame messagesUntil returned, in order
+	end     error                  // why the socket ended: set before done is closed
 }
 
 func dial(t *testing.T, n *node, path string, header http.Header) *client {
@@ -147,6 +148,7 @@ func dial(t *testing.T, n *node, path string, header http.Header) *client {
 		for {
 			_, data, err := ws.Read(context.Background())
 			if err != nil {
+				c.end = err
 				return
 			}
 			var f protocol.Frame

@@ -195,7 +195,23 @@ func (a *IdentityAPI) agents() resource[store.Agent, protocol.AgentInput, protoc
 		taken: func(ag *store.Agent) error {
 			return apiConflict("email: an agent with %q exists", store.NormalizeEmail(ag.Email))
 		},
+		// An account disabled or enabled again starts from no session.
+		updated: func(ctx context.Context, was, next *store.Agent) error {
+			if next.Disabled == was.Disabled {
+				return nil
+			}
+			return a.endSessions(ctx, next)
+		},
 	}
+}
+
+// endSessions ends the sessions of an agent just disabled or enabled,
+// and closes their sockets on every node.
+func (a *IdentityAPI) endSessions(ctx context.Context, ag *store.Agent) error {
+	if err := a.Auth.EndSessions(ctx, ag.ID, ""); err != nil {
+		return fmt.Errorf("end the sessions of agent %d: %w", ag.ID, err)
+	}
+	return nil
 }
 
 func (a *IdentityAPI) agent(ctx context.Context, r *http.Request) (*store.Agent, error) {
@@ -296,20 +312,24 @@ func (a *IdentityAPI) keepsAnAdmin(ctx context.Context, changed *store.Agent) er
 }
 
 // disableAgent disables ag (agents are kept so transcripts keep their
-// names), unless ag is the last enabled admin.
+// names), unless ag is the last enabled admin, and ends their sessions:
+// also when disabled already, DELETE ends whatever sessions are left.
 func (a *IdentityAPI) disableAgent(ctx context.Context, ag *store.Agent) (*store.Agent, error) {
-	if ag.Disabled {
-		return ag, nil
-	}
-	next := *ag
-	next.Disabled, next.Presence = true, store.PresenceOffline
-	if ag.Role == store.RoleAdmin {
-		if err := a.keepsAnAdmin(ctx, &next); err != nil {
+	if !ag.Disabled {
+		next := *ag
+		next.Disabled, next.Presence = true, store.PresenceOffline
+		if ag.Role == store.RoleAdmin {
+			if err := a.keepsAnAdmin(ctx, &next); err != nil {
+				return nil, err
+			}
+		}
+		if err := a.Store.UpdateAgent(ctx, &next); err != nil {
 			return nil, err
 		}
+		ag = &next
 	}
-	if err := a.Store.UpdateAgent(ctx, &next); err != nil {
+	if err := a.endSessions(ctx, ag); err != nil {
 		return nil, err
 	}
-	return &next, nil
+	return ag, nil
 }

@@ -132,7 +132,7 @@ func (a *IdentityAPI) OpenAPI() jsonObj {
 			"400": errResp("Bad body"), "401": errResp("Wrong email or password"),
 			"429": errResp("Too many failed attempts for this account or from this address; see Retry-After"),
 		}})
-	op("/auth/logout", "POST", jsonObj{"summary": "End the session", "operationId": "authLogout",
+	op("/auth/logout", "POST", jsonObj{"summary": "End the session (and close the agent sockets opened with it)", "operationId": "authLogout",
 		"responses": jsonObj{"204": jsonObj{"description": "Logged out"}}})
 	op("/auth/me", "GET", jsonObj{"summary": "The logged-in agent", "operationId": "authMe",
 		"security":  []jsonObj{{"bearer": []string{}}, {"session": []string{}}},

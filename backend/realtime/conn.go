@@ -31,6 +31,7 @@ type conn struct {
 	queue   []item
 	writing bool
 	closed  bool
+	reason  *string  // the close reason after fail's frame (nil: "closed")
 	watches watchSet // by chat id
 	queueW  func()   // cancels the queue subscription
 	pinging bool     // a ping waits for its pong
@@ -166,9 +167,18 @@ func decodeFrame(typ websocket.MessageType, data []byte) (protocol.Frame, *frame
 }
 
 // fail writes an error frame and closes the socket.
-func (c *conn) fail(code, msg string) {
+func (c *conn) fail(code, msg string) { c.failWith(code, msg, nil) }
+
+// failAs is fail with the message as the close reason too (it must fit
+// one: 123 bytes).
+func (c *conn) failAs(code, msg string) { c.failWith(code, msg, &msg) }
+
+func (c *conn) failWith(code, msg string, reason *string) {
 	c.enqueueFrame(errFrame("", code, msg))
 	c.mu.Lock()
+	if !c.closed {
+		c.reason = reason
+	}
 	c.closed = true // no more items; the writer closes after the error frame
 	if !c.writing {
 		c.writing = true
@@ -221,7 +231,10 @@ func (c *conn) write() {
 				continue
 			}
 			c.writing = false
-			closed := c.closed
+			closed, reason := c.closed, "closed"
+			if c.reason != nil {
+				reason = *c.reason
+			}
 			if err != nil {
 				c.closed, c.queue = true, nil
 			}
@@ -231,7 +244,7 @@ func (c *conn) write() {
 				c.srv.log.Info("closing a websocket after a failed write", "who", c.self, "err", err)
 				_ = c.ws.CloseNow()
 			case closed:
-				_ = c.ws.Close(websocket.StatusPolicyViolation, "closed")
+				_ = c.ws.Close(websocket.StatusPolicyViolation, reason)
 			}
 			return
 		}

@@ -13,7 +13,6 @@ import (
 	"halochat/app/protocol"
 	"halochat/backend/chats"
 	"halochat/backend/httpx"
-	"halochat/backend/store"
 )
 
 // Limits are the abuse limits of the real-time transports. Zero fields
@@ -102,12 +101,10 @@ type Config struct {
 	// visitor calls come from the widget iframe, so a request carrying
 	// another Origin is refused. Empty: the request's own Host.
 	PublicOrigin string
-	// RequireAgent wraps the agent socket (401 unless an agent is logged
-	// in); AgentFrom returns that agent. Without them /agent/ws is not
-	// served.
-	RequireAgent func(http.Handler) http.Handler
-	AgentFrom    func(context.Context) *store.Agent
-	Limits       Limits
+	// Agents lets agents in to their socket and keeps checking their
+	// session there. Without it /agent/ws is not served.
+	Agents AgentAuth
+	Limits Limits
 }
 
 // Server serves the websockets and the long-poll transport.
@@ -176,8 +173,8 @@ func (s *Server) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("POST /chat/api/v1/chats/{id}/messages", s.pollSend)
 	mux.HandleFunc("POST /chat/api/v1/chats/{id}/typing", s.pollTyping)
 	mux.HandleFunc("POST /chat/api/v1/chats/{id}/end", s.pollEnd)
-	if s.cfg.RequireAgent != nil && s.cfg.AgentFrom != nil {
-		mux.Handle("GET /agent/ws", s.cfg.RequireAgent(http.HandlerFunc(s.agentSocket)))
+	if s.cfg.Agents != nil {
+		mux.Handle("GET /agent/ws", s.cfg.Agents.RequireAgent(http.HandlerFunc(s.agentSocket)))
 	}
 }
 
@@ -425,115 +422,4 @@ func (s *Server) allowSend(chatID, profileID, ip string) (bool, time.Duration, s
 
 func errFrame(clientMsgID, code, msg string) protocol.Frame {
 	return protocol.Frame{Type: protocol.FrameError, ClientMsgID: clientMsgID, Error: &protocol.APIError{Code: code, Message: msg}}
-}
-
-func (s *Server) agentOnline(ctx context.Context, id int64, delta int) {
-	s.agentMu.Lock()
-	s.agentConns[id] += delta
-	n := s.agentConns[id]
-	if n <= 0 {
-		delete(s.agentConns, id)
-	}
-	s.agentMu.Unlock()
-	presence := ""
-	switch {
-	case delta > 0 && n == 1:
-		presence = store.PresenceOnline
-	case delta < 0 && n <= 0:
-		presence = store.PresenceOffline
-	}
-	if presence == "" {
-		return
-	}
-	if err := s.cfg.Chats.SetAgentPresence(ctx, id, presence); err != nil {
-		s.log.Warn("set agent presence", "agent", id, "err", err)
-	}
-}
-
-func (s *Server) agentSocket(w http.ResponseWriter, r *http.Request) {
-	agent := s.cfg.AgentFrom(r.Context())
-	if agent == nil {
-		httpx.Refuse(w, protocol.CodeUnauthorized, "log in as an agent")
-		return
-	}
-	ws, bc, release, ok := s.accept(w, r)
-	if !ok {
-		return
-	}
-	defer release()
-	ctx := s.ctx
-	c := newConn(s, ws, bc, protocol.FromAgent)
-	defer c.close()
-	s.agentOnline(ctx, agent.ID, 1)
-	defer s.agentOnline(context.WithoutCancel(ctx), agent.ID, -1)
-
-	c.enqueueFrame(protocol.Frame{Type: protocol.FrameReady, Agent: &protocol.AgentInfo{ID: agent.ID, Name: agent.Name}})
-	c.watchQueue()
-	live, err := s.cfg.Chats.LiveChatIDs(ctx, agent.ID)
-	if err != nil {
-		s.log.Error("agent socket: list live chats", "err", err)
-	}
-	for _, id := range live {
-		c.watch(id, 0)
-	}
-	if !s.beats.add(c) { // the server is closing
-		return
-	}
-	for {
-		f, err := c.readFrame(ctx)
-		if err != nil {
-			return
-		}
-		switch f.Type {
-		case protocol.FrameAccept:
-			ch, err := s.cfg.Chats.Accept(ctx, f.ChatID, agent)
-			if err != nil {
-				e := chats.ErrorOf(err)
-				c.enqueueFrame(protocol.Frame{Type: protocol.FrameAccepted, ChatID: f.ChatID, Error: &protocol.APIError{Code: e.Code, Message: e.Message}})
-				continue
-			}
-			state, err := s.cfg.Chats.State(ctx, ch)
-			if err != nil {
-				s.log.Error("agent socket: chat state", "err", err)
-			}
-			c.enqueueFrame(protocol.Frame{Type: protocol.FrameAccepted, ChatID: ch.ID, Chat: state})
-			c.watch(ch.ID, 0)
-		case protocol.FrameWatch:
-			if err := s.cfg.Chats.Follow(ctx, f.ChatID, agent); err != nil {
-				e := chats.ErrorOf(err)
-				c.enqueueFrame(protocol.Frame{Type: protocol.FrameError, ChatID: f.ChatID, Error: e})
-				continue
-			}
-			c.watch(f.ChatID, f.AfterSeq)
-		case protocol.FrameUnwatch:
-			c.unwatch(f.ChatID)
-		case protocol.FrameSend:
-			ack, err := s.cfg.Chats.AgentSend(ctx, f.ChatID, agent, protocol.SendRequest{ClientMsgID: f.ClientMsgID, Text: f.Text})
-			if err != nil {
-				e := chats.ErrorOf(err)
-				c.enqueueFrame(errFrame(f.ClientMsgID, e.Code, e.Message))
-				continue
-			}
-			c.enqueueFrame(protocol.Frame{Type: protocol.FrameAck, ChatID: f.ChatID, ClientMsgID: ack.ClientMsgID, Seq: ack.Seq, Duplicate: ack.Duplicate})
-		case protocol.FrameTyping:
-			if f.Typing != nil {
-				if _, err := s.cfg.Chats.AgentChat(ctx, f.ChatID, agent); err == nil {
-					s.cfg.Chats.PublishTyping(f.ChatID, protocol.FromAgent, *f.Typing)
-				}
-			}
-		case protocol.FrameEnd:
-			if err := s.cfg.Chats.AgentEnd(ctx, f.ChatID, agent); err != nil {
-				e := chats.ErrorOf(err)
-				c.enqueueFrame(errFrame("", e.Code, e.Message))
-			}
-		case protocol.FramePing:
-			c.enqueueFrame(protocol.Frame{Type: protocol.FramePong})
-		case protocol.FrameHello:
-			// As on a visitor's socket, a hello (re)synchronises: the agent's
-			// state is the queue (the console re-watches its chats itself).
-			c.push(item{ev: &chats.Event{Topic: chats.QueueTopic}})
-		default:
-			c.enqueueFrame(errFrame("", protocol.CodeInvalidRequest, "unknown frame type "+f.Type))
-		}
-	}
 }

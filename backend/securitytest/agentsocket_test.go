@@ -3,6 +3,8 @@ package securitytest
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -12,8 +14,31 @@ import (
 
 	"halochat/app/protocol"
 	"halochat/backend/auth"
+	"halochat/backend/demo"
 	"halochat/backend/service"
+	"halochat/backend/store"
 )
+
+// newAgent creates an account through the admin API (as admin, a session
+// token) and returns its id and login.
+func (s *server) newAgent(t *testing.T, admin, email, role string) (int64, demo.Login) {
+	t.Helper()
+	l := demo.Login{Email: email, Password: "password-" + email, Name: "Agent " + email, Role: role}
+	r := s.do("POST", "/api/Agent", mustJSON(protocol.AgentInput{Agent: protocol.Agent{Email: l.Email, Name: l.Name, Role: role},
+		Password: l.Password}), append(bearer(admin), "Content-Type", "application/json")...)
+	var a protocol.Agent
+	if r.status != http.StatusCreated || json.Unmarshal(r.body, &a) != nil {
+		t.Fatalf("create agent %s: %d %s", email, r.status, r.body)
+	}
+	return a.ID, l
+}
+
+// putAgent sends PUT /api/Agent/{id} as admin: the account's fields as
+// they are, with disabled and a password (empty: none) as given.
+func (s *server) putAgent(admin string, id int64, l demo.Login, disabled bool, password string) response {
+	in := protocol.AgentInput{Agent: protocol.Agent{ID: id, Email: l.Email, Name: l.Name, Role: l.Role, Disabled: disabled}, Password: password}
+	return s.do("PUT", fmt.Sprintf("/api/Agent/%d", id), mustJSON(in), append(bearer(admin), "Content-Type", "application/json")...)
+}
 
 // dialAgent opens /agent/ws with header: the socket and nil once its
 // ready frame came, or the refused upgrade's status.
@@ -41,6 +66,32 @@ func (s *server) dialAgent(t *testing.T, header http.Header) (*websocket.Conn, i
 		}
 		if f.Type == protocol.FrameReady {
 			return ws, http.StatusSwitchingProtocols
+		}
+	}
+}
+
+// closeOf reads the socket until it closes, within the time given: the
+// close status and reason, and the code of the last error frame.
+func closeOf(t *testing.T, ws *websocket.Conn, within time.Duration) (websocket.StatusCode, string, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), within)
+	defer cancel()
+	code := ""
+	for {
+		_, data, err := ws.Read(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				t.Fatalf("the socket is still open after %v", within)
+			}
+			var ce websocket.CloseError
+			if !errors.As(err, &ce) {
+				t.Fatalf("the socket ended without a close frame: %v", err)
+			}
+			return ce.Code, ce.Reason, code
+		}
+		var f protocol.Frame
+		if json.Unmarshal(data, &f) == nil && f.Error != nil {
+			code = f.Error.Code
 		}
 	}
 }
@@ -78,6 +129,58 @@ func TestAgentSocketNeedsTheServiceOrigin(t *testing.T) {
 			if ws != nil {
 				ws.CloseNow()
 			}
+		}
+	})
+}
+
+// Ending an agent's session (logout) or disabling the agent (DELETE, or
+// PUT disabled) closes the agent's open sockets at once, with a close
+// reason that says why; the ended sessions are refused everywhere after.
+func TestRevokedAgentSocketsClose(t *testing.T) {
+	forEachDB(t, service.Unlimited(), func(t *testing.T, s *server) {
+		admin := s.login(s.demo.Admin)
+		for i, tc := range []struct {
+			name   string
+			revoke func(id int64, l demo.Login, token string) response
+			reason string // a word of the close reason
+			others bool   // the agent's other sessions end too
+		}{
+			{"POST /auth/logout", func(_ int64, _ demo.Login, tok string) response {
+				return s.do("POST", "/auth/logout", nil, bearer(tok)...)
+			}, "session", false},
+			{"DELETE /api/Agent/{id}", func(id int64, _ demo.Login, _ string) response {
+				return s.do("DELETE", fmt.Sprintf("/api/Agent/%d", id), nil, bearer(admin)...)
+			}, "disabled", true},
+			{"PUT /api/Agent/{id} disabled", func(id int64, l demo.Login, _ string) response {
+				return s.putAgent(admin, id, l, true, "")
+			}, "disabled", true},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				id, l := s.newAgent(t, admin, fmt.Sprintf("revoked%d@example.test", i), store.RoleAgent)
+				tok, other := s.login(l), s.login(l)
+				ws, _ := s.dialAgent(t, http.Header{"Authorization": {"Bearer " + tok}})
+				if r := tc.revoke(id, l, tok); r.status/100 != 2 {
+					t.Fatalf("revoke: %d %s", r.status, r.body)
+				}
+				code, reason, frame := closeOf(t, ws, 5*time.Second)
+				if code != websocket.StatusPolicyViolation || !strings.Contains(reason, tc.reason) || frame != protocol.CodeUnauthorized {
+					t.Fatalf("closed with %d %q after an error frame %q; want %d naming %q after %q",
+						code, reason, frame, websocket.StatusPolicyViolation, tc.reason, protocol.CodeUnauthorized)
+				}
+				if r := s.do("GET", "/auth/me", nil, bearer(tok)...); r.status != http.StatusUnauthorized {
+					t.Errorf("the ended session still answers /auth/me: %d", r.status)
+				}
+				if _, status := s.dialAgent(t, http.Header{"Authorization": {"Bearer " + tok}}); status != http.StatusUnauthorized {
+					t.Errorf("the ended session still opens a socket: %d", status)
+				}
+				want := http.StatusOK
+				if tc.others {
+					want = http.StatusUnauthorized
+				}
+				if r := s.do("GET", "/auth/me", nil, bearer(other)...); r.status != want {
+					t.Errorf("the agent's other session answers /auth/me %d, want %d", r.status, want)
+				}
+			})
 		}
 	})
 }

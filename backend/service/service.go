@@ -158,7 +158,8 @@ func New(ctx context.Context, o Options) (*Service, error) {
 		Runbooks: chats.NewRunbookClient(chats.RunbookOptions{Allow: allow})})
 	go chatSvc.RunWorker(ctx, 0)
 	rt := realtime.NewServer(realtime.Config{Chats: chatSvc, Broker: broker, Logger: logger, PublicOrigin: publicURL,
-		RequireAgent: authSvc.RequireAgent, AgentFrom: auth.AgentFrom, Limits: o.Limits.Realtime})
+		Agents: authSvc, Limits: o.Limits.Realtime})
+	authSvc.OnRevoke = rt.AgentChanged // before anything is served
 	context.AfterFunc(ctx, rt.Close)
 	portalSvc := portal.New(portal.Config{Store: st, Identity: &identity.Resolver{Store: st}, Logger: logger,
 		SecureCookies: authSvc.SecureCookies, LoginsPerMinute: o.Limits.PortalLoginsPerMinute})

@@ -37,6 +37,18 @@ func (s *Store) DeleteAgentSession(ctx context.Context, tokenHash string) error 
 	return err
 }
 
+// DeleteAgentSessionsOf ends every session of an agent but the one whose
+// token hash is keep ("" keeps none): the agent was disabled, or has a new
+// password.
+func (s *Store) DeleteAgentSessionsOf(ctx context.Context, agentID int64, keep string) error {
+	q := s.db.NewDelete().Model((*AgentSession)(nil)).Where("agent_id = ?", agentID)
+	if keep != "" {
+		q = q.Where("token_hash <> ?", keep)
+	}
+	_, err := s.execWrite(ctx, q)
+	return wrap(err, fmt.Sprintf("delete the sessions of agent %d", agentID))
+}
+
 // APIToken is an access token issued to an API client; only its hash is kept.
 type APIToken struct {
 	bun.BaseModel `bun:"table:api_tokens,alias:atok"`

@@ -29,15 +29,7 @@ func TestPortalSessions(t *testing.T) {
 
 		check := func(step string, want map[string]int64) {
 			t.Helper()
-			for hash, id := range want {
-				u, err := s.UserBySession(ctx, hash, now)
-				switch {
-				case id == 0 && err == nil:
-					t.Errorf("%s: session %s still finds user %d", step, hash, u.ID)
-				case id != 0 && (err != nil || u.ID != id):
-					t.Errorf("%s: session %s: %v %v, want user %d", step, hash, u, err, id)
-				}
-			}
+			checkSessions(t, step, want, func(h string) (*User, error) { return s.UserBySession(ctx, h, now) }, func(u *User) int64 { return u.ID })
 		}
 		check("created", map[string]int64{"ann-1": ann.ID, "ann-2": ann.ID, "ann-old": 0, "bob-1": bob.ID, "nosuch": 0})
 		_, err := s.UserBySession(ctx, "a\x00b", now)
@@ -112,5 +104,51 @@ func credentialCase[T any](t *testing.T, now time.Time, owner int64, create func
 	for hash, want := range map[string]error{"old": ErrNotFound, "nosuch": ErrNotFound, "a\x00b": ErrInvalid} {
 		_, err := find(hash)
 		wantErr(t, err, want)
+	}
+}
+
+// Agent sessions find their enabled, unexpired agent; ending all of an
+// agent's but one keeps exactly that one, and another agent's.
+func TestAgentSessions(t *testing.T) {
+	forEachDB(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		now := s.Now()
+		ann := &Agent{Email: "ann@agents.test", Name: "Ann", Role: RoleAgent, PasswordHash: "h"}
+		bob := &Agent{Email: "bob@agents.test", Name: "Bob", Role: RoleAgent, PasswordHash: "h"}
+		must(t, s.CreateAgent(ctx, ann))
+		must(t, s.CreateAgent(ctx, bob))
+		for _, sess := range []*AgentSession{
+			{TokenHash: "ann-1", AgentID: ann.ID, ExpiresAt: now.Add(time.Hour)},
+			{TokenHash: "ann-2", AgentID: ann.ID, ExpiresAt: now.Add(time.Hour)},
+			{TokenHash: "ann-3", AgentID: ann.ID, ExpiresAt: now.Add(time.Hour)},
+			{TokenHash: "ann-old", AgentID: ann.ID, ExpiresAt: now.Add(-time.Minute)},
+			{TokenHash: "bob-1", AgentID: bob.ID, ExpiresAt: now.Add(time.Hour)},
+		} {
+			must(t, s.CreateAgentSession(ctx, sess))
+		}
+		check := func(step string, want map[string]int64) {
+			t.Helper()
+			checkSessions(t, step, want, func(h string) (*Agent, error) { return s.AgentBySession(ctx, h, now) }, func(a *Agent) int64 { return a.ID })
+		}
+		check("created", map[string]int64{"ann-1": ann.ID, "ann-2": ann.ID, "ann-3": ann.ID, "ann-old": 0, "bob-1": bob.ID})
+		must(t, s.DeleteAgentSessionsOf(ctx, ann.ID, "ann-2"))
+		check("all of ann's but ann-2 ended", map[string]int64{"ann-1": 0, "ann-2": ann.ID, "ann-3": 0, "bob-1": bob.ID})
+		must(t, s.DeleteAgentSessionsOf(ctx, ann.ID, ""))
+		check("all of ann's ended", map[string]int64{"ann-2": 0, "bob-1": bob.ID})
+	})
+}
+
+// checkSessions checks whom each session (by token hash) finds: the one
+// of the id wanted, or nobody (0).
+func checkSessions[T any](t *testing.T, step string, want map[string]int64, find func(hash string) (*T, error), idOf func(*T) int64) {
+	t.Helper()
+	for hash, id := range want {
+		got, err := find(hash)
+		switch {
+		case id == 0 && err == nil:
+			t.Errorf("%s: session %s still finds %d", step, hash, idOf(got))
+		case id != 0 && (err != nil || idOf(got) != id):
+			t.Errorf("%s: session %s: %v %v, want %d", step, hash, got, err, id)
+		}
 	}
 }
