@@ -47,7 +47,7 @@ package protocol
 // first; sent on hello and on every change), accepted (ChatID, Chat; or
 // Error code already_claimed), message (ChatID, Message), ack, typing
 // (ChatID, From "visitor", Typing), error, pong. Once the agent's session
-// ends (a logout, the agent disabled) the socket gets an
+// ends (a logout, a new password, the agent disabled) the socket gets an
 // error (code unauthorized) and is closed with status 1008 and the reason
 // as its message: log in again.
 //

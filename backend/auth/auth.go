@@ -64,7 +64,7 @@ type Service struct {
 	// Limits bound password guessing (zero fields take the defaults).
 	Limits Limits
 	// OnRevoke, when set, is told after the commit that sessions of an
-	// agent ended (a logout, EndSessions) or that the agent was
+	// agent ended (a logout, a new password) or that the agent was
 	// disabled: the real-time server closes the sockets that no longer
 	// hold, on every node (realtime.Server.AgentChanged).
 	OnRevoke func(agentID int64)
@@ -152,7 +152,7 @@ func (s *Service) Logout(ctx context.Context, token string) error {
 
 // EndSessions ends every session of an agent but keep (a session, as
 // SessionFrom gives it; "" for none), and closes the sockets of the ended
-// ones: the agent was disabled, or enabled again.
+// ones: the agent was disabled or enabled again, or has a new password.
 func (s *Service) EndSessions(ctx context.Context, agentID int64, keep string) error {
 	if err := s.Store.DeleteAgentSessionsOf(ctx, agentID, keep); err != nil {
 		return err

@@ -85,7 +85,7 @@ func (a *IdentityAPI) routes() []apiRoute {
 		{"GET", "/api/Agent", admin, "List agents and admins", "", "[]Agent", 200, agents.listAll},
 		{"POST", "/api/Agent", admin, "Create an agent or admin with a password", "AgentInput", "Agent", 201, agents.createOne},
 		{"GET", "/api/Agent/{id}", admin, "Get an agent", "", "Agent", 200, agents.getOne},
-		{"PUT", "/api/Agent/{id}", admin, "Update an agent (a password given is set; disabling or enabling ends their sessions)", "AgentInput", "Agent", 200, agents.updateOne},
+		{"PUT", "/api/Agent/{id}", admin, "Update an agent (a password given is set and ends their other sessions; disabling or enabling ends them all)", "AgentInput", "Agent", 200, agents.updateOne},
 		{"DELETE", "/api/Agent/{id}", admin, "Disable an agent and end their sessions (agents are kept so transcripts keep their names)", "", "Agent", 200, agents.changed(a.disableAgent)},
 
 		{"GET", "/api/User", admin, "List users: visitors and self-service portal users (?offset=&limit=)", "", "[]User", 200, users.listAll},

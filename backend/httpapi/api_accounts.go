@@ -195,9 +195,10 @@ func (a *IdentityAPI) agents() resource[store.Agent, protocol.AgentInput, protoc
 		taken: func(ag *store.Agent) error {
 			return apiConflict("email: an agent with %q exists", store.NormalizeEmail(ag.Email))
 		},
-		// An account disabled or enabled again starts from no session.
+		// A new password, or an account disabled or enabled again,
+		// starts from no session.
 		updated: func(ctx context.Context, was, next *store.Agent) error {
-			if next.Disabled == was.Disabled {
+			if next.PasswordHash == was.PasswordHash && next.Disabled == was.Disabled {
 				return nil
 			}
 			return a.endSessions(ctx, next)
@@ -205,10 +206,16 @@ func (a *IdentityAPI) agents() resource[store.Agent, protocol.AgentInput, protoc
 	}
 }
 
-// endSessions ends the sessions of an agent just disabled or enabled,
-// and closes their sockets on every node.
+// endSessions ends the sessions of an agent just disabled or enabled or
+// given a new password, and closes their sockets on every node: all of
+// them, but the session of the request when an enabled agent sets their
+// own password.
 func (a *IdentityAPI) endSessions(ctx context.Context, ag *store.Agent) error {
-	if err := a.Auth.EndSessions(ctx, ag.ID, ""); err != nil {
+	keep := ""
+	if self, sess := a.Auth.SessionFrom(ctx); self != nil && self.ID == ag.ID && !ag.Disabled {
+		keep = sess
+	}
+	if err := a.Auth.EndSessions(ctx, ag.ID, keep); err != nil {
 		return fmt.Errorf("end the sessions of agent %d: %w", ag.ID, err)
 	}
 	return nil

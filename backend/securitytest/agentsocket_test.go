@@ -133,9 +133,10 @@ func TestAgentSocketNeedsTheServiceOrigin(t *testing.T) {
 	})
 }
 
-// Ending an agent's session (logout) or disabling the agent (DELETE, or
-// PUT disabled) closes the agent's open sockets at once, with a close
-// reason that says why; the ended sessions are refused everywhere after.
+// Ending an agent's session (logout), disabling the agent (DELETE, or PUT
+// disabled) or setting a new password (PUT with a password) closes the
+// agent's open sockets at once, with a close reason that says why; the
+// ended sessions are refused everywhere after.
 func TestRevokedAgentSocketsClose(t *testing.T) {
 	forEachDB(t, service.Unlimited(), func(t *testing.T, s *server) {
 		admin := s.login(s.demo.Admin)
@@ -154,6 +155,9 @@ func TestRevokedAgentSocketsClose(t *testing.T) {
 			{"PUT /api/Agent/{id} disabled", func(id int64, l demo.Login, _ string) response {
 				return s.putAgent(admin, id, l, true, "")
 			}, "disabled", true},
+			{"PUT /api/Agent/{id} with a new password", func(id int64, l demo.Login, _ string) response {
+				return s.putAgent(admin, id, l, false, "a-new-password-42")
+			}, "session", true},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				id, l := s.newAgent(t, admin, fmt.Sprintf("revoked%d@example.test", i), store.RoleAgent)
@@ -181,6 +185,37 @@ func TestRevokedAgentSocketsClose(t *testing.T) {
 					t.Errorf("the agent's other session answers /auth/me %d, want %d", r.status, want)
 				}
 			})
+		}
+	})
+}
+
+// A new password ends the account's other sessions (as a portal user's
+// does): an admin setting another agent's password ends all of theirs; an
+// admin setting their own keeps the session that set it.
+func TestAPasswordResetEndsTheOtherSessions(t *testing.T) {
+	forEachDB(t, service.Unlimited(), func(t *testing.T, s *server) {
+		admin := s.login(s.demo.Admin)
+		id, l := s.newAgent(t, admin, "reset@example.test", store.RoleAgent)
+		a1, a2 := s.login(l), s.login(l)
+		if r := s.putAgent(admin, id, l, false, "the-new-password-1"); r.status != http.StatusOK {
+			t.Fatalf("PUT password: %d %s", r.status, r.body)
+		}
+		for _, tok := range []string{a1, a2} {
+			if r := s.do("GET", "/auth/me", nil, bearer(tok)...); r.status != http.StatusUnauthorized {
+				t.Errorf("an agent's session outlives their password reset: /auth/me %d", r.status)
+			}
+		}
+
+		selfID, self := s.newAgent(t, admin, "self@example.test", store.RoleAdmin)
+		mine, theirs := s.login(self), s.login(self)
+		if r := s.putAgent(mine, selfID, self, false, "my-own-new-password"); r.status != http.StatusOK {
+			t.Fatalf("PUT own password: %d %s", r.status, r.body)
+		}
+		if r := s.do("GET", "/auth/me", nil, bearer(mine)...); r.status != http.StatusOK {
+			t.Errorf("the session that set the password was ended: /auth/me %d", r.status)
+		}
+		if r := s.do("GET", "/auth/me", nil, bearer(theirs)...); r.status != http.StatusUnauthorized {
+			t.Errorf("another session outlives the own password change: /auth/me %d", r.status)
 		}
 	})
 }
