@@ -37,24 +37,22 @@ func oaOneOf(desc string, values ...string) jsonObj {
 // oaRequired lists the required properties of a nested object.
 func oaRequired(names ...string) jsonObj { return jsonObj{"required": names} }
 
-// oaComponents are the component schemas of the admin API's bodies.
-func oaComponents() []oaComponent {
-	readOnly := oaNote("read-only")
-	times := map[string]jsonObj{"createdAt": readOnly, "updatedAt": readOnly}
-	with := func(base map[string]jsonObj, more map[string]jsonObj) map[string]jsonObj {
-		out := make(map[string]jsonObj, len(base)+len(more))
-		for _, m := range []map[string]jsonObj{base, more} {
-			for k, v := range m {
-				out[k] = v
-			}
+// oaWith is base with more's notes added.
+func oaWith(base map[string]jsonObj, more map[string]jsonObj) map[string]jsonObj {
+	out := make(map[string]jsonObj, len(base)+len(more))
+	for _, m := range []map[string]jsonObj{base, more} {
+		for k, v := range m {
+			out[k] = v
 		}
-		return out
 	}
-	password := oaNote("10–72 bytes; required at creation, optional on update")
+	return out
+}
+
+// oaProfileNotes are the notes on a chat profile's properties.
+func oaProfileNotes(times map[string]jsonObj) map[string]jsonObj {
 	hs256Secret := jsonObj{"writeOnly": true, "description": "write-only: at least 32 bytes, whose UTF-8 bytes are the HMAC key. " +
 		"Answered only by the create that sets it; a PUT that leaves it out keeps the stored secret of that kid"}
-
-	profile := with(times, map[string]jsonObj{
+	return oaWith(times, map[string]jsonObj{
 		"id":                             oaNote("the configId (read-only)"),
 		"key":                            oaNote("the configKey (read-only; see POST /api/ChatProfile/{id}/key)"),
 		"name":                           oaNote("unique"),
@@ -93,6 +91,15 @@ func oaComponents() []oaComponent {
 		"agentChatVisibility": oaOneOf("which of the profile's chats an agent reads (admins read all): all, or queueAndOwn "+
 			"(its queued chats and those the agent holds or held); none given: all", protocol.VisibilityAll, protocol.VisibilityQueueAndOwn),
 	})
+}
+
+// oaComponents are the component schemas of the admin API's bodies.
+func oaComponents() []oaComponent {
+	readOnly := oaNote("read-only")
+	times := map[string]jsonObj{"createdAt": readOnly, "updatedAt": readOnly}
+	with := oaWith
+	password := oaNote("10–72 bytes; required at creation, optional on update")
+	profile := oaProfileNotes(times)
 	field := with(times, map[string]jsonObj{
 		"id":        readOnly,
 		"entity":    oaOneOf("cannot change", store.EntityChat, store.EntityTicket),
