@@ -53,13 +53,14 @@ type apiRoute struct {
 
 func (a *IdentityAPI) routes() []apiRoute {
 	const admin = auth.PermAdmin
-	fields, ticketTypes, agents, users := a.fields(), a.ticketTypes(), a.agents(), a.users()
+	profiles, fields, ticketTypes, clients := a.profiles(), a.fields(), a.ticketTypes(), a.clients()
+	agents, users := a.agents(), a.users()
 	return append([]apiRoute{
-		{"GET", "/api/ChatProfile", admin, "List chat profiles (never their HS256 secrets)", "", "[]ChatProfile", 200, a.listProfiles},
-		{"POST", "/api/ChatProfile", admin, "Create a chat profile (id and key are generated); the answer holds the HS256 secrets given, shown this once", "ChatProfileInput", "ChatProfile", 201, a.createProfile},
-		{"GET", "/api/ChatProfile/{id}", admin, "Get a chat profile (its HS256 secrets by kid only)", "", "ChatProfile", 200, a.getProfile},
-		{"PUT", "/api/ChatProfile/{id}", admin, "Replace a chat profile's settings (not its key); an HS256 secret left out keeps the stored one of its kid, and none is answered", "ChatProfileInput", "ChatProfile", 200, a.updateProfile},
-		{"DELETE", "/api/ChatProfile/{id}", admin, "Delete a chat profile (409 while chats refer to it)", "", "", 204, a.deleteProfile},
+		{"GET", "/api/ChatProfile", admin, "List chat profiles (never their HS256 secrets)", "", "[]ChatProfile", 200, profiles.listAll},
+		{"POST", "/api/ChatProfile", admin, "Create a chat profile (id and key are generated); the answer holds the HS256 secrets given, shown this once", "ChatProfileInput", "ChatProfile", 201, profiles.createOne},
+		{"GET", "/api/ChatProfile/{id}", admin, "Get a chat profile (its HS256 secrets by kid only)", "", "ChatProfile", 200, profiles.getOne},
+		{"PUT", "/api/ChatProfile/{id}", admin, "Replace a chat profile's settings (not its key); an HS256 secret left out keeps the stored one of its kid, and none is answered", "ChatProfileInput", "ChatProfile", 200, profiles.updateOne},
+		{"DELETE", "/api/ChatProfile/{id}", admin, "Delete a chat profile (409 while chats refer to it)", "", "", 204, profiles.deleteOne},
 		{"POST", "/api/ChatProfile/{id}/key", admin, "Regenerate the profile's key (configKey); embed snippets with the old key stop working", "", "ProfileKey", 200, a.regenerateProfileKey},
 		{"POST", "/api/ChatProfile/{id}/identity/secret", admin, "Set or make a new HS256 identity secret for a kid (added when the profile has no such kid); the answer holds it, shown this once", "ProfileSecretInput", "ProfileSecret", 200, a.rotateProfileSecret},
 
@@ -75,11 +76,11 @@ func (a *IdentityAPI) routes() []apiRoute {
 		{"PUT", "/api/TicketType/{id}", admin, "Rename a ticket type and set its fields", "TicketTypeInput", "TicketType", 200, a.updateTicketType},
 		{"DELETE", "/api/TicketType/{id}", admin, "Delete a ticket type (409 while profiles or tickets refer to it)", "", "", 204, ticketTypes.deleteOne},
 
-		{"GET", "/api/APIClient", admin, "List API clients (never their secrets)", "", "[]APIClient", 200, a.listClients},
+		{"GET", "/api/APIClient", admin, "List API clients (never their secrets)", "", "[]APIClient", 200, clients.listAll},
 		{"POST", "/api/APIClient", admin, "Create an API client; the answer holds its secret, shown this once", "APIClientInput", "APIClientWithSecret", 201, a.createClient},
-		{"GET", "/api/APIClient/{id}", admin, "Get an API client", "", "APIClient", 200, a.getClient},
-		{"PUT", "/api/APIClient/{id}", admin, "Update an API client's name, permissions and disabled flag", "APIClientInput", "APIClient", 200, a.updateClient},
-		{"DELETE", "/api/APIClient/{id}", admin, "Delete an API client (its tokens stop working)", "", "", 204, a.deleteClient},
+		{"GET", "/api/APIClient/{id}", admin, "Get an API client", "", "APIClient", 200, clients.getOne},
+		{"PUT", "/api/APIClient/{id}", admin, "Update an API client's name, permissions and disabled flag", "APIClientInput", "APIClient", 200, clients.updateOne},
+		{"DELETE", "/api/APIClient/{id}", admin, "Delete an API client (its tokens stop working)", "", "", 204, clients.deleteOne},
 		{"POST", "/api/APIClient/{id}/secret", admin, "Replace an API client's secret; the answer holds it, shown this once", "", "APIClientWithSecret", 200, a.rotateClientSecret},
 
 		{"GET", "/api/Agent", admin, "List agents and admins", "", "[]Agent", 200, agents.listAll},
@@ -198,7 +199,6 @@ func writeOK(w http.ResponseWriter, status int, v any) error {
 	return nil
 }
 
-// pathID reads the {id} path parameter as a positive integer.
 // byPathID loads the resource the request's {id} names, or answers a 404
 // naming what it looked for.
 func byPathID[T any](ctx context.Context, r *http.Request, what string, get func(context.Context, int64) (*T, error)) (*T, error) {
@@ -213,15 +213,7 @@ func byPathID[T any](ctx context.Context, r *http.Request, what string, get func
 	return v, err
 }
 
-// writeList answers a list of resources, each shown by show.
-func writeList[T, J any](w http.ResponseWriter, items []T, show func(*T) J) error {
-	out := make([]J, len(items))
-	for i := range items {
-		out[i] = show(&items[i])
-	}
-	return writeOK(w, http.StatusOK, out)
-}
-
+// pathID reads the {id} path parameter as a positive integer.
 func pathID(r *http.Request) (int64, error) {
 	s := r.PathValue("id")
 	id, err := strconv.ParseInt(s, 10, 64)

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -10,7 +9,6 @@ import (
 
 	"halochat/app/protocol"
 	"halochat/backend/auth"
-	"halochat/backend/httpx"
 	"halochat/backend/identity"
 	"halochat/backend/secret"
 	"halochat/backend/store"
@@ -31,24 +29,28 @@ func clientJSON(c *store.APIClient) protocol.APIClient {
 	return j
 }
 
-func (a *IdentityAPI) listClients(w http.ResponseWriter, r *http.Request) error {
-	cs, err := a.Store.ListAPIClients(r.Context())
-	if err != nil {
-		return err
+// clients are the API clients (/api/APIClient).
+func (a *IdentityAPI) clients() resource[store.APIClient, protocol.APIClientInput, protocol.APIClient] {
+	return resource[store.APIClient, protocol.APIClientInput, protocol.APIClient]{
+		load:   a.client,
+		list:   all(a.Store.ListAPIClients),
+		show:   shown(clientJSON),
+		build:  a.buildClient,
+		update: a.Store.UpdateAPIClient,
+		taken: func(c *store.APIClient) error {
+			return apiConflict("clientId: an API client %q exists", c.ClientID)
+		},
+		remove: func(ctx context.Context, c *store.APIClient) error {
+			if self := auth.ClientFrom(ctx); self != nil && self.ID == c.ID {
+				return apiConflict("an API client cannot delete itself")
+			}
+			return a.Store.DeleteAPIClient(ctx, c.ID)
+		},
 	}
-	return writeList(w, cs, clientJSON)
 }
 
 func (a *IdentityAPI) client(ctx context.Context, r *http.Request) (*store.APIClient, error) {
 	return byPathID(ctx, r, "API client", a.Store.GetAPIClient)
-}
-
-func (a *IdentityAPI) getClient(w http.ResponseWriter, r *http.Request) error {
-	c, err := a.client(r.Context(), r)
-	if err != nil {
-		return err
-	}
-	return writeOK(w, http.StatusOK, clientJSON(c))
 }
 
 // checkClientInput validates the name, the permissions and the chat
@@ -92,72 +94,48 @@ func validClientID(s string) bool {
 	return true
 }
 
+// createClient creates an API client with a secret made for it, which
+// the answer shows this once.
 func (a *IdentityAPI) createClient(w http.ResponseWriter, r *http.Request) error {
-	var in protocol.APIClientInput
-	if err := httpx.ReadJSON(w, r, maxAdminBody, &in); err != nil {
-		return err
-	}
-	perms, profiles, err := a.checkClientInput(r.Context(), &in)
-	if err != nil {
-		return err
-	}
-	if in.ClientID != "" && !validClientID(in.ClientID) {
-		return apiInvalid("clientId", "must be 1 to 100 letters, digits, '-', '_' or '.'")
-	}
 	sec := secret.Token(clientSecretBytes)
-	c := &store.APIClient{ClientID: in.ClientID, Name: strings.TrimSpace(in.Name), Permissions: perms,
-		ProfileIDs: profiles, Disabled: in.Disabled, SecretHash: secret.HashKey(sec)}
-	if err := a.Store.CreateAPIClient(r.Context(), c); err != nil {
-		if errors.Is(err, store.ErrConflict) {
-			return apiConflict("clientId: an API client %q exists", in.ClientID)
+	res := a.clients()
+	res.create = func(ctx context.Context, c *store.APIClient) error {
+		c.SecretHash = secret.HashKey(sec)
+		return a.Store.CreateAPIClient(ctx, c)
+	}
+	res.created = func(c *store.APIClient) any {
+		return protocol.APIClientWithSecret{APIClient: clientJSON(c), ClientSecret: sec}
+	}
+	return res.createOne(w, r)
+}
+
+// buildClient validates in and returns the client to store: a new one
+// when cur is nil, else cur as in changes it (not its client id; nor may
+// a client disable itself or drop its own admin permission).
+func (a *IdentityAPI) buildClient(ctx context.Context, cur *store.APIClient, in *protocol.APIClientInput) (*store.APIClient, error) {
+	if cur != nil {
+		if err := pathIDIs(in.ID, cur.ID); err != nil {
+			return nil, err
 		}
-		return err
+		if in.ClientID != "" && in.ClientID != cur.ClientID {
+			return nil, apiInvalid("clientId", "cannot change; make a new API client")
+		}
 	}
-	return writeOK(w, http.StatusCreated, protocol.APIClientWithSecret{APIClient: clientJSON(c), ClientSecret: sec})
-}
-
-func (a *IdentityAPI) updateClient(w http.ResponseWriter, r *http.Request) error {
-	c, err := a.client(r.Context(), r)
+	perms, profiles, err := a.checkClientInput(ctx, in)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	var in protocol.APIClientInput
-	if err := httpx.ReadJSON(w, r, maxAdminBody, &in); err != nil {
-		return err
-	}
-	if in.ID != 0 && in.ID != c.ID {
-		return apiInvalid("id", "%d is not the id in the path (%d)", in.ID, c.ID)
-	}
-	if in.ClientID != "" && in.ClientID != c.ClientID {
-		return apiInvalid("clientId", "cannot change; make a new API client")
-	}
-	perms, profiles, err := a.checkClientInput(r.Context(), &in)
-	if err != nil {
-		return err
-	}
-	if self := auth.ClientFrom(r.Context()); self != nil && self.ID == c.ID &&
+	if cur == nil {
+		if in.ClientID != "" && !validClientID(in.ClientID) {
+			return nil, apiInvalid("clientId", "must be 1 to 100 letters, digits, '-', '_' or '.'")
+		}
+		cur = &store.APIClient{ClientID: in.ClientID}
+	} else if self := auth.ClientFrom(ctx); self != nil && self.ID == cur.ID &&
 		(in.Disabled || !slices.Contains(perms, auth.PermAdmin)) {
-		return apiConflict("an API client cannot disable itself or drop its own admin permission")
+		return nil, apiConflict("an API client cannot disable itself or drop its own admin permission")
 	}
-	c.Name, c.Permissions, c.ProfileIDs, c.Disabled = strings.TrimSpace(in.Name), perms, profiles, in.Disabled
-	if err := a.Store.UpdateAPIClient(r.Context(), c); err != nil {
-		return err
-	}
-	return writeOK(w, http.StatusOK, clientJSON(c))
-}
-
-func (a *IdentityAPI) deleteClient(w http.ResponseWriter, r *http.Request) error {
-	c, err := a.client(r.Context(), r)
-	if err != nil {
-		return err
-	}
-	if self := auth.ClientFrom(r.Context()); self != nil && self.ID == c.ID {
-		return apiConflict("an API client cannot delete itself")
-	}
-	if err := a.Store.DeleteAPIClient(r.Context(), c.ID); err != nil {
-		return err
-	}
-	return writeOK(w, http.StatusNoContent, nil)
+	cur.Name, cur.Permissions, cur.ProfileIDs, cur.Disabled = strings.TrimSpace(in.Name), perms, profiles, in.Disabled
+	return cur, nil
 }
 
 func (a *IdentityAPI) rotateClientSecret(w http.ResponseWriter, r *http.Request) error {

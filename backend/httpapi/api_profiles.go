@@ -39,20 +39,35 @@ func profileJSON(p *store.ChatProfile) protocol.ChatProfile {
 	return j
 }
 
-func (a *IdentityAPI) listProfiles(w http.ResponseWriter, r *http.Request) error {
-	ps, err := a.Store.ListProfiles(r.Context())
-	if err != nil {
-		return err
+// profiles are the chat profiles (/api/ChatProfile).
+func (a *IdentityAPI) profiles() resource[store.ChatProfile, protocol.ChatProfileInput, protocol.ChatProfile] {
+	return resource[store.ChatProfile, protocol.ChatProfileInput, protocol.ChatProfile]{
+		load: func(ctx context.Context, r *http.Request) (*store.ChatProfile, error) {
+			return a.profile(ctx, r.PathValue("id"))
+		},
+		list:   all(a.Store.ListProfiles),
+		show:   shown(profileJSON),
+		build:  a.buildProfile,
+		create: a.Store.CreateProfile,
+		update: a.Store.UpdateProfile,
+		taken: func(p *store.ChatProfile) error {
+			return apiConflict("name: a chat profile named %q exists", p.Name)
+		},
+		remove: func(ctx context.Context, p *store.ChatProfile) error {
+			err := a.Store.DeleteProfile(ctx, p.ID)
+			if errors.Is(err, store.ErrConflict) {
+				return apiConflict("chat profile %q still has chats; it cannot be deleted", p.ID)
+			}
+			return err
+		},
+		// The secrets the admin set are answered this once, as an API
+		// client's are.
+		created: func(p *store.ChatProfile) any {
+			j := profileJSON(p)
+			j.Identity.HS256Secrets = slices.Clone(p.Identity.HS256Secrets)
+			return j
+		},
 	}
-	return writeList(w, ps, profileJSON)
-}
-
-func (a *IdentityAPI) getProfile(w http.ResponseWriter, r *http.Request) error {
-	p, err := a.profile(r.Context(), r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	return writeOK(w, http.StatusOK, profileJSON(p))
 }
 
 func (a *IdentityAPI) profile(ctx context.Context, id string) (*store.ChatProfile, error) {
@@ -73,64 +88,18 @@ func (a *IdentityAPI) profileExists(ctx context.Context, id string) error {
 	return err
 }
 
-func (a *IdentityAPI) createProfile(w http.ResponseWriter, r *http.Request) error {
-	var in protocol.ChatProfileInput
-	if err := httpx.ReadJSON(w, r, maxAdminBody, &in); err != nil {
-		return err
+// buildProfile validates in and returns the profile to store: a new one
+// when cur is nil, else cur with in's settings (not its id or key).
+func (a *IdentityAPI) buildProfile(ctx context.Context, cur *store.ChatProfile, in *protocol.ChatProfileInput) (*store.ChatProfile, error) {
+	if cur == nil {
+		cur = &store.ChatProfile{}
+	} else if in.ID != "" && in.ID != cur.ID {
+		return nil, apiInvalid("id", "%q is not the id in the path (%q); ids cannot change", in.ID, cur.ID)
 	}
-	p := &store.ChatProfile{}
-	if err := a.applyProfile(r.Context(), p, &in); err != nil {
-		return err
+	if err := a.applyProfile(ctx, cur, in); err != nil {
+		return nil, err
 	}
-	if err := a.Store.CreateProfile(r.Context(), p); err != nil {
-		if errors.Is(err, store.ErrConflict) {
-			return apiConflict("name: a chat profile named %q exists", p.Name)
-		}
-		return err
-	}
-	// The secrets the admin set are answered this once, as an API
-	// client's are.
-	created := profileJSON(p)
-	created.Identity.HS256Secrets = slices.Clone(p.Identity.HS256Secrets)
-	return writeOK(w, http.StatusCreated, created)
-}
-
-func (a *IdentityAPI) updateProfile(w http.ResponseWriter, r *http.Request) error {
-	p, err := a.profile(r.Context(), r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	var in protocol.ChatProfileInput
-	if err := httpx.ReadJSON(w, r, maxAdminBody, &in); err != nil {
-		return err
-	}
-	if in.ID != "" && in.ID != p.ID {
-		return apiInvalid("id", "%q is not the id in the path (%q); ids cannot change", in.ID, p.ID)
-	}
-	if err := a.applyProfile(r.Context(), p, &in); err != nil {
-		return err
-	}
-	if err := a.Store.UpdateProfile(r.Context(), p); err != nil {
-		if errors.Is(err, store.ErrConflict) {
-			return apiConflict("name: a chat profile named %q exists", p.Name)
-		}
-		return err
-	}
-	return writeOK(w, http.StatusOK, profileJSON(p))
-}
-
-func (a *IdentityAPI) deleteProfile(w http.ResponseWriter, r *http.Request) error {
-	p, err := a.profile(r.Context(), r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	if err := a.Store.DeleteProfile(r.Context(), p.ID); err != nil {
-		if errors.Is(err, store.ErrConflict) {
-			return apiConflict("chat profile %q still has chats; it cannot be deleted", p.ID)
-		}
-		return err
-	}
-	return writeOK(w, http.StatusNoContent, nil)
+	return cur, nil
 }
 
 func (a *IdentityAPI) regenerateProfileKey(w http.ResponseWriter, r *http.Request) error {

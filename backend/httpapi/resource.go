@@ -35,6 +35,9 @@ type resource[T, In, J any] struct {
 	updated func(ctx context.Context, cur, next *T) error
 	// remove deletes v, or refuses to.
 	remove func(ctx context.Context, v *T) error
+	// created, when set, is what a create answers instead of show's: the
+	// secrets made or given, shown this once.
+	created func(v *T) any
 }
 
 // shown makes a show hook of a function that needs nothing but the entity.
@@ -84,18 +87,7 @@ func answer[T, J any](w http.ResponseWriter, ctx context.Context, status int, v 
 }
 
 func (res resource[T, In, J]) createOne(w http.ResponseWriter, r *http.Request) error {
-	var in In
-	if err := httpx.ReadJSON(w, r, maxAdminBody, &in); err != nil {
-		return err
-	}
-	v, err := res.build(r.Context(), nil, &in)
-	if err != nil {
-		return err
-	}
-	if err := res.stored(res.create(r.Context(), v), v); err != nil {
-		return err
-	}
-	return answer(w, r.Context(), http.StatusCreated, v, res.show)
+	return res.save(w, r, nil)
 }
 
 func (res resource[T, In, J]) updateOne(w http.ResponseWriter, r *http.Request) error {
@@ -103,25 +95,44 @@ func (res resource[T, In, J]) updateOne(w http.ResponseWriter, r *http.Request) 
 	if err != nil {
 		return err
 	}
+	return res.save(w, r, cur)
+}
+
+// save builds the entity the body describes — a new one when cur is nil,
+// else cur changed — stores it and answers it.
+func (res resource[T, In, J]) save(w http.ResponseWriter, r *http.Request, cur *T) error {
+	ctx := r.Context()
 	var in In
 	if err := httpx.ReadJSON(w, r, maxAdminBody, &in); err != nil {
 		return err
 	}
 	// build may change cur itself: keep what it was for updated.
-	was := *cur
-	next, err := res.build(r.Context(), cur, &in)
+	var was T
+	if cur != nil {
+		was = *cur
+	}
+	next, err := res.build(ctx, cur, &in)
 	if err != nil {
 		return err
 	}
-	if err := res.stored(res.update(r.Context(), next), next); err != nil {
+	if cur == nil {
+		if err := res.stored(res.create(ctx, next), next); err != nil {
+			return err
+		}
+		if res.created != nil {
+			return writeOK(w, http.StatusCreated, res.created(next))
+		}
+		return answer(w, ctx, http.StatusCreated, next, res.show)
+	}
+	if err := res.stored(res.update(ctx, next), next); err != nil {
 		return err
 	}
 	if res.updated != nil {
-		if err := res.updated(r.Context(), &was, next); err != nil {
+		if err := res.updated(ctx, &was, next); err != nil {
 			return err
 		}
 	}
-	return answer(w, r.Context(), http.StatusOK, next, res.show)
+	return answer(w, ctx, http.StatusOK, next, res.show)
 }
 
 // stored refuses a store conflict of saving v as taken says.
