@@ -42,17 +42,7 @@ func adminWireCases() []wireCase {
 		CreatedAt: wireTime, UpdatedAt: wireLater, ProfileIDs: []string{"p1"}}
 	user := User{ID: 9, Email: "pat@example.com", ExternalID: "x9", Username: "pat", FirstName: "Pat", LastName: "Lee",
 		Phone: "+44 1", HasPassword: true, Disabled: true, CreatedAt: wireTime, UpdatedAt: wireLater}
-	portalUser := PortalUser{ID: 9, Email: "pat@example.com", FirstName: "Pat", LastName: "Lee", Name: "Pat Lee"}
-	ticket := Ticket{ID: 11, TicketTypeID: 4, UserID: 9, ChatID: "c1", Summary: "Refund", Details: "visitor: hi",
-		Status: "open", CreatedAt: wireTime, UpdatedAt: wireLater}
-	chat := ChatState{ID: "c1", Status: ChatStatusEnded, LastSeq: 2}
-	field := CustomField{ID: 5, Entity: "chat", CustomField: flow.CustomField{Name: "CFtier", Label: "Tier", Type: "choice",
-		Choices: []flow.Choice{{Value: "gold", Label: "Gold"}, {Value: "silver"}}}, CreatedAt: wireTime, UpdatedAt: wireLater}
-	ticketType := TicketType{ID: 4, Name: "Billing", FieldIDs: []int64{5}, Fields: []CustomField{field}, CreatedAt: wireTime, UpdatedAt: wireLater}
-	chatFlow := ChatFlow{ID: 3, Name: "Sales", CurrentVersion: 2, CreatedAt: wireTime, UpdatedAt: wireLater}
-	doc := json.RawMessage(`{"name":"Sales","startStep":1,"nextStepNumber":2,"steps":[]}`)
-	msg := ChatMessage{Seq: 1, From: FromVisitor, Text: "hi", CreatedAt: "2026-11-03T09:30:00Z"}
-	return []wireCase{
+	cases := []wireCase{
 		{"profile", profile,
 			`{"id":"p1","key":"k1","name":"Shop","access":"portal_and_external","appearance":{"colour":"#1f6feb","theme":"dark","title":"Help","greeting":"Hi!","launcherPosition":"bottom-left","iconUrl":"https://shop.example/i.png"},"allowedOrigins":["https://shop.example"],"identity":{"tokenRequired":true,"hs256Secrets":[{"kid":"h1","secret":"s"}],"publicKeys":[{"kid":"r1","alg":"RS256","pem":"-----BEGIN PUBLIC KEY-----"}],"issuer":"iss","audience":"aud","leewaySeconds":30,"maxTokenLifetimeSeconds":3600},"tokenMappings":{"email":"email","given_name":"firstname"},"availability":{"timeZone":"Europe/London","weekly":[{"weekday":1,"start":"09:00","end":"17:30"}],"holidays":[{"date":"2026-12-25","name":"Christmas"},{"date":"2026-12-26"}],"needsAgent":true,"hideWhenUnavailable":true},"emailStorageKey":"email","trustEmailStorage":true,"flowId":3,"startStep":2,"ticketTypeId":4,"agentChatVisibility":"queueAndOwn","createdAt":"2026-11-03T09:30:00.123Z","updatedAt":"2026-11-03T11:00:00.123Z"}`},
 		{"empty profile", ChatProfile{},
@@ -103,7 +93,23 @@ func adminWireCases() []wireCase {
 			`{"json_content":{},"single_use":false,"chatprofile_id":"p1"}`},
 		{"matching data", ChatMatchingData{GUID: "g", Key: "k", ExpiresAt: wireLater, SingleUse: true},
 			`{"guid":"g","key":"k","expires_at":"2026-11-03T11:00:00.123Z","single_use":true}`},
+	}
+	return append(cases, portalAndChatWireCases()...)
+}
 
+// portalAndChatWireCases are the portal's, tickets', chats', fields' and flows' bodies.
+func portalAndChatWireCases() []wireCase {
+	portalUser := PortalUser{ID: 9, Email: "pat@example.com", FirstName: "Pat", LastName: "Lee", Name: "Pat Lee"}
+	ticket := Ticket{ID: 11, TicketTypeID: 4, UserID: 9, ChatID: "c1", Summary: "Refund", Details: "visitor: hi",
+		Status: "open", CreatedAt: wireTime, UpdatedAt: wireLater}
+	chat := ChatState{ID: "c1", Status: ChatStatusEnded, LastSeq: 2}
+	field := CustomField{ID: 5, Entity: "chat", CustomField: flow.CustomField{Name: "CFtier", Label: "Tier", Type: "choice",
+		Choices: []flow.Choice{{Value: "gold", Label: "Gold"}, {Value: "silver"}}}, CreatedAt: wireTime, UpdatedAt: wireLater}
+	ticketType := TicketType{ID: 4, Name: "Billing", FieldIDs: []int64{5}, Fields: []CustomField{field}, CreatedAt: wireTime, UpdatedAt: wireLater}
+	chatFlow := ChatFlow{ID: 3, Name: "Sales", CurrentVersion: 2, CreatedAt: wireTime, UpdatedAt: wireLater}
+	doc := json.RawMessage(`{"name":"Sales","startStep":1,"nextStepNumber":2,"steps":[]}`)
+	msg := ChatMessage{Seq: 1, From: FromVisitor, Text: "hi", CreatedAt: "2026-11-03T09:30:00Z"}
+	return []wireCase{
 		{"portal user", portalUser,
 			`{"id":9,"email":"pat@example.com","firstName":"Pat","lastName":"Lee","name":"Pat Lee"}`},
 		{"portal login", PortalLogin{ExpiresIn: 43200, User: portalUser},
