@@ -62,6 +62,18 @@ func confirmDelete[T any](t *testing.T, b *Browser, confirm, label, ok string, i
 	}
 }
 
+// saveRefused saves the edit form of the page whose ids start with prefix
+// and waits for the refusal banner and, for each {field, text}, the error
+// shown at that field.
+func (b *Browser) saveRefused(t *testing.T, prefix, banner string, fieldErrors ...[2]string) {
+	t.Helper()
+	click(t, b.Ctx, "#"+prefix+"-edit-save", "Save")
+	b.expectBanner(t, b.Ctx, "#"+prefix+"-edit .cc-error", banner)
+	for _, fe := range fieldErrors {
+		fieldError(t, b, prefix+"-edit", fe[0], fe[1])
+	}
+}
+
 // fieldError waits for the error shown at an edit form's field.
 func fieldError(t *testing.T, b *Browser, form, field, want string) {
 	t.Helper()
@@ -113,16 +125,11 @@ func TestAdminEditsAndDeletesCustomFields(t *testing.T) {
 	// Checked in the page: nothing reaches the API.
 	b.setValue(t, "cf-e-name", "region")
 	b.setValue(t, "cf-e-type", "choice")
-	click(t, b.Ctx, "#cf-edit-save", "Save")
-	b.expectBanner(t, b.Ctx, "#cf-edit .cc-error", "Not saved: fix the fields marked.")
-	fieldError(t, b, "cf-edit", "name", "CF followed by")
-	fieldError(t, b, "cf-edit", "choices", "at least one choice")
+	b.saveRefused(t, "cf", "Not saved: fix the fields marked.", [2]string{"name", "CF followed by"}, [2]string{"choices", "at least one choice"})
 	// Checked by the API (another field has that name): shown at the field.
 	b.setValue(t, "cf-e-name", "CFcustomerTier")
 	b.setValue(t, "cf-e-choices", "north, south")
-	click(t, b.Ctx, "#cf-edit-save", "Save")
-	b.expectBanner(t, b.Ctx, "#cf-edit .cc-error", `Not saved: name: the chat field "CFcustomerTier" exists already`)
-	fieldError(t, b, "cf-edit", "name", "exists already")
+	b.saveRefused(t, "cf", `Not saved: name: the chat field "CFcustomerTier" exists already`, [2]string{"name", "exists already"})
 	if got, err := s.store.GetCustomField(ctx, region.ID); err != nil || got.Name != "CFregion" || got.Type != store.FieldText {
 		t.Fatalf("refused saves changed the field: %+v, %v", got, err)
 	}
@@ -157,8 +164,7 @@ func TestAdminEditsAndDeletesCustomFields(t *testing.T) {
 	b.editRow(t, tier.ID)
 	b.waitValue(t, "cf-e-label", tier.Label)
 	b.setValue(t, "cf-e-label", "Tier (renamed)")
-	click(t, b.Ctx, "#cf-edit-save", "Save")
-	b.expectBanner(t, b.Ctx, "#cf-edit .cc-error", `cannot relabel chat field CFcustomerTier: a condition uses it in flow "`+s.demo.Flow.Name+`"`)
+	b.saveRefused(t, "cf", `cannot relabel chat field CFcustomerTier: a condition uses it in flow "`+s.demo.Flow.Name+`"`)
 	if v := b.value(t, "cf-e-label"); v != "Tier (renamed)" {
 		t.Errorf("after the refusal the label input holds %q", v)
 	}
@@ -193,14 +199,10 @@ func TestAdminRenamesAssignsAndDeletesTicketTypes(t *testing.T) {
 	b.editRow(t, tt.ID)
 	b.waitValue(t, "tt-e-name", "Returns")
 	b.setValue(t, "tt-e-name", "  ")
-	click(t, b.Ctx, "#tt-edit-save", "Save")
-	b.expectBanner(t, b.Ctx, "#tt-edit .cc-error", "Not saved: fix the fields marked.")
-	fieldError(t, b, "tt-edit", "name", "Required.")
+	b.saveRefused(t, "tt", "Not saved: fix the fields marked.", [2]string{"name", "Required."})
 	// The demo's ticket type has that name: the API says so at the field.
 	b.setValue(t, "tt-e-name", s.demo.TicketType.Name)
-	click(t, b.Ctx, "#tt-edit-save", "Save")
-	b.expectBanner(t, b.Ctx, "#tt-edit .cc-error", "Not saved: name: a ticket type named "+strconv.Quote(s.demo.TicketType.Name)+" exists")
-	fieldError(t, b, "tt-edit", "name", "exists")
+	b.saveRefused(t, "tt", "Not saved: name: a ticket type named "+strconv.Quote(s.demo.TicketType.Name)+" exists", [2]string{"name", "exists"})
 
 	b.setValue(t, "tt-e-name", "Returns and refunds")
 	for _, id := range want {
@@ -272,15 +274,10 @@ func TestAdminEditsResetsAndDisablesAgents(t *testing.T) {
 	b.waitValue(t, "ag-e-email", agent.Email)
 	b.setValue(t, "ag-e-password", "short")
 	b.setValue(t, "ag-e-email", "not an address")
-	click(t, b.Ctx, "#ag-edit-save", "Save")
-	b.expectBanner(t, b.Ctx, "#ag-edit .cc-error", "Not saved: fix the fields marked.")
-	fieldError(t, b, "ag-edit", "password", "At least 10 characters.")
-	fieldError(t, b, "ag-edit", "email", "An e-mail address")
+	b.saveRefused(t, "ag", "Not saved: fix the fields marked.", [2]string{"password", "At least 10 characters."}, [2]string{"email", "An e-mail address"})
 	b.setValue(t, "ag-e-email", s.demo.Admin.Email)
 	b.setValue(t, "ag-e-password", "")
-	click(t, b.Ctx, "#ag-edit-save", "Save")
-	b.expectBanner(t, b.Ctx, "#ag-edit .cc-error", "Not saved: email: an agent with "+strconv.Quote(s.demo.Admin.Email)+" exists")
-	fieldError(t, b, "ag-edit", "email", "an agent with")
+	b.saveRefused(t, "ag", "Not saved: email: an agent with "+strconv.Quote(s.demo.Admin.Email)+" exists", [2]string{"email", "an agent with"})
 
 	const newPassword = "a brand new password"
 	b.setValue(t, "ag-e-email", agent.Email)
@@ -326,8 +323,7 @@ func TestAdminEditsResetsAndDisablesAgents(t *testing.T) {
 	b.editRow(t, admin.ID)
 	b.waitValue(t, "ag-e-email", admin.Email)
 	b.setValue(t, "ag-e-role", store.RoleAgent)
-	click(t, b.Ctx, "#ag-edit-save", "Save")
-	b.expectBanner(t, b.Ctx, "#ag-edit .cc-error", "is the last enabled admin")
+	b.saveRefused(t, "ag", "is the last enabled admin")
 	if got, err := s.store.GetAgent(ctx, admin.ID); err != nil || got.Role != store.RoleAdmin {
 		t.Errorf("the last admin: %+v, %v", got, err)
 	}
@@ -350,9 +346,7 @@ func TestAdminEditsRotatesAndDeletesAPIClients(t *testing.T) {
 	b.waitValue(t, "ac-e-perm-users-write", "true")
 	b.waitValue(t, "ac-e-perm-admin", fmt.Sprint(slices.Contains(c.Permissions, "admin")))
 	b.setValue(t, "ac-e-name", "")
-	click(t, b.Ctx, "#ac-edit-save", "Save")
-	b.expectBanner(t, b.Ctx, "#ac-edit .cc-error", "Not saved: fix the fields marked.")
-	fieldError(t, b, "ac-edit", "name", "Required.")
+	b.saveRefused(t, "ac", "Not saved: fix the fields marked.", [2]string{"name", "Required."})
 
 	b.setValue(t, "ac-e-name", "CRM backend (renamed)")
 	b.js(t, `document.getElementById("ac-e-perm-users-write").click()`)
