@@ -30,46 +30,7 @@ func TestChatMatchingDataEndpoint(t *testing.T) {
 			wantError(t, f.call(t, f.agent, "POST", path, good), 403, "forbidden", "")
 		})
 
-		t.Run("201 with guid, key and expires_at per item, in order; keys stored hashed", func(t *testing.T) {
-			before := time.Now().UTC().Add(-time.Second)
-			r := must(t, f.call(t, f.usersClient, "POST", path, good), http.StatusCreated)
-			items, ok := r.body.([]any)
-			if !ok || len(items) != 2 {
-				t.Fatalf("body = %s", r.raw)
-			}
-			for i, it := range items {
-				m := it.(map[string]any)
-				guid, key, exp := m["guid"].(string), m["key"].(string), m["expires_at"].(string)
-				if guid == "" || key == "" || exp == "" {
-					t.Fatalf("item %d = %v", i, m)
-				}
-				d, err := f.st.GetMatchingData(context.Background(), guid)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if d.KeyHash == key || !secret.CheckKey(d.KeyHash, key) {
-					t.Errorf("item %d: the key is not stored hashed", i)
-				}
-				if got := d.ExpiresAt.Sub(d.CreatedAt); got != 24*time.Hour {
-					t.Errorf("item %d valid for %s, want 24h", i, got)
-				}
-				if e, _ := time.Parse(time.RFC3339Nano, exp); !e.Equal(d.ExpiresAt) || e.Before(before.Add(24*time.Hour)) {
-					t.Errorf("item %d expires_at %s, stored %s", i, exp, d.ExpiresAt)
-				}
-				if d.SingleUse != (i == 1) || m["single_use"] != (i == 1) {
-					t.Errorf("item %d single_use = %v / %v", i, d.SingleUse, m["single_use"])
-				}
-				if d.APIClientID == 0 {
-					t.Errorf("item %d: no API client recorded", i)
-				}
-				var content map[string]any
-				if err := json.Unmarshal(d.Content, &content); err != nil || (i == 0 && content["firstname"] != "John") {
-					t.Errorf("item %d content %s", i, d.Content)
-				}
-			}
-			// An admin may do it too.
-			must(t, f.call(t, f.adminClient, "POST", path, `[{"json_content":{}}]`), http.StatusCreated)
-		})
+		t.Run("201 with guid, key and expires_at per item, in order; keys stored hashed", func(t *testing.T) { matchingItemsCreated(t, f, path, good) })
 
 		t.Run("bad bodies are 400 with a clear message", func(t *testing.T) {
 			for _, tc := range []struct{ body, says string }{
@@ -97,50 +58,7 @@ func TestChatMatchingDataEndpoint(t *testing.T) {
 			wantError(t, f.call(t, f.usersClient, "POST", path, good, "text/plain"), 415, protocol.CodeUnsupportedMedia, "JSON")
 		})
 
-		t.Run("items are bound to the profile they name, else to their client's profiles", func(t *testing.T) {
-			ctx := context.Background()
-			var shop, blog store.ChatProfile
-			for i, p := range []*store.ChatProfile{&shop, &blog} {
-				*p = store.ChatProfile{Name: []string{"shop", "blog"}[i], Access: store.AccessPortalAndExternal}
-				if err := f.st.CreateProfile(ctx, p); err != nil {
-					t.Fatal(err)
-				}
-			}
-			bound := f.newClient(t, "fixture-shop", []string{store.PermReadModifyUsers}, shop.ID)
-			profilesOf := func(r reply) string {
-				t.Helper()
-				var out [][]string
-				for _, it := range r.body.([]any) {
-					d, err := f.st.GetMatchingData(ctx, it.(map[string]any)["guid"].(string))
-					if err != nil {
-						t.Fatal(err)
-					}
-					out = append(out, d.ProfileIDs)
-				}
-				return fmt.Sprint(out)
-			}
-			for _, tc := range []struct{ name, token, body, want string }{
-				{"Halo's body from a bound client: its profiles", bound, `[{"json_content":{}}]`, "[[" + shop.ID + "]]"},
-				{"a bound client naming its profile", bound, `[{"json_content":{},"chatprofile_id":"` + shop.ID + `"}]`, "[[" + shop.ID + "]]"},
-				{"Halo's body from an unbound client: every profile", f.usersClient, `[{"json_content":{}}]`, "[[]]"},
-				{"an unbound client naming a profile", f.usersClient, `[{"json_content":{},"chatprofile_id":"` + blog.ID + `"},{"json_content":{}}]`, "[[" + blog.ID + "] []]"},
-				{"an admin naming a profile", f.admin, `[{"json_content":{},"chatprofile_id":"` + blog.ID + `"}]`, "[[" + blog.ID + "]]"},
-			} {
-				r := must(t, f.call(t, tc.token, "POST", path, tc.body), http.StatusCreated)
-				if got := profilesOf(r); got != tc.want {
-					t.Errorf("%s: bound to %s, want %s", tc.name, got, tc.want)
-				}
-			}
-			before, err := f.st.DB().NewSelect().Table("chat_matching_data").Count(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			r := f.call(t, bound, "POST", path, `[{"json_content":{}},{"json_content":{},"chatprofile_id":"`+blog.ID+`"}]`)
-			wantError(t, r, 403, "forbidden", `[1].chatprofile_id: API client "fixture-shop" may not use chat profile`)
-			if after, _ := f.st.DB().NewSelect().Table("chat_matching_data").Count(ctx); after != before {
-				t.Errorf("a refused request stored %d items", after-before)
-			}
-		})
+		t.Run("items are bound to the profile they name, else to their client's profiles", func(t *testing.T) { matchingItemsBound(t, f, path) })
 
 		t.Run("size limits are 413", func(t *testing.T) {
 			big := `[{"json_content":{"a":"` + strings.Repeat("x", identity.MaxMatchingContentBytes) + `"}}]`
@@ -161,6 +79,92 @@ func TestChatMatchingDataEndpoint(t *testing.T) {
 			}
 		})
 	})
+}
+
+func matchingItemsCreated(t *testing.T, f *apiFixture, path, good string) {
+	before := time.Now().UTC().Add(-time.Second)
+	r := must(t, f.call(t, f.usersClient, "POST", path, good), http.StatusCreated)
+	items, ok := r.body.([]any)
+	if !ok || len(items) != 2 {
+		t.Fatalf("body = %s", r.raw)
+	}
+	for i, it := range items {
+		m := it.(map[string]any)
+		guid, key, exp := m["guid"].(string), m["key"].(string), m["expires_at"].(string)
+		if guid == "" || key == "" || exp == "" {
+			t.Fatalf("item %d = %v", i, m)
+		}
+		d, err := f.st.GetMatchingData(context.Background(), guid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.KeyHash == key || !secret.CheckKey(d.KeyHash, key) {
+			t.Errorf("item %d: the key is not stored hashed", i)
+		}
+		if got := d.ExpiresAt.Sub(d.CreatedAt); got != 24*time.Hour {
+			t.Errorf("item %d valid for %s, want 24h", i, got)
+		}
+		if e, _ := time.Parse(time.RFC3339Nano, exp); !e.Equal(d.ExpiresAt) || e.Before(before.Add(24*time.Hour)) {
+			t.Errorf("item %d expires_at %s, stored %s", i, exp, d.ExpiresAt)
+		}
+		if d.SingleUse != (i == 1) || m["single_use"] != (i == 1) {
+			t.Errorf("item %d single_use = %v / %v", i, d.SingleUse, m["single_use"])
+		}
+		if d.APIClientID == 0 {
+			t.Errorf("item %d: no API client recorded", i)
+		}
+		var content map[string]any
+		if err := json.Unmarshal(d.Content, &content); err != nil || (i == 0 && content["firstname"] != "John") {
+			t.Errorf("item %d content %s", i, d.Content)
+		}
+	}
+	// An admin may do it too.
+	must(t, f.call(t, f.adminClient, "POST", path, `[{"json_content":{}}]`), http.StatusCreated)
+}
+
+func matchingItemsBound(t *testing.T, f *apiFixture, path string) {
+	ctx := context.Background()
+	var shop, blog store.ChatProfile
+	for i, p := range []*store.ChatProfile{&shop, &blog} {
+		*p = store.ChatProfile{Name: []string{"shop", "blog"}[i], Access: store.AccessPortalAndExternal}
+		if err := f.st.CreateProfile(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bound := f.newClient(t, "fixture-shop", []string{store.PermReadModifyUsers}, shop.ID)
+	profilesOf := func(r reply) string {
+		t.Helper()
+		var out [][]string
+		for _, it := range r.body.([]any) {
+			d, err := f.st.GetMatchingData(ctx, it.(map[string]any)["guid"].(string))
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, d.ProfileIDs)
+		}
+		return fmt.Sprint(out)
+	}
+	for _, tc := range []struct{ name, token, body, want string }{
+		{"Halo's body from a bound client: its profiles", bound, `[{"json_content":{}}]`, "[[" + shop.ID + "]]"},
+		{"a bound client naming its profile", bound, `[{"json_content":{},"chatprofile_id":"` + shop.ID + `"}]`, "[[" + shop.ID + "]]"},
+		{"Halo's body from an unbound client: every profile", f.usersClient, `[{"json_content":{}}]`, "[[]]"},
+		{"an unbound client naming a profile", f.usersClient, `[{"json_content":{},"chatprofile_id":"` + blog.ID + `"},{"json_content":{}}]`, "[[" + blog.ID + "] []]"},
+		{"an admin naming a profile", f.admin, `[{"json_content":{},"chatprofile_id":"` + blog.ID + `"}]`, "[[" + blog.ID + "]]"},
+	} {
+		r := must(t, f.call(t, tc.token, "POST", path, tc.body), http.StatusCreated)
+		if got := profilesOf(r); got != tc.want {
+			t.Errorf("%s: bound to %s, want %s", tc.name, got, tc.want)
+		}
+	}
+	before, err := f.st.DB().NewSelect().Table("chat_matching_data").Count(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := f.call(t, bound, "POST", path, `[{"json_content":{}},{"json_content":{},"chatprofile_id":"`+blog.ID+`"}]`)
+	wantError(t, r, 403, "forbidden", `[1].chatprofile_id: API client "fixture-shop" may not use chat profile`)
+	if after, _ := f.st.DB().NewSelect().Table("chat_matching_data").Count(ctx); after != before {
+		t.Errorf("a refused request stored %d items", after-before)
+	}
 }
 
 func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
