@@ -206,30 +206,29 @@ func (h *Handler) listChats(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) getChat(w http.ResponseWriter, r *http.Request) {
 	c, msgs, err := h.cfg.Chats.Transcript(r.Context(), r.PathValue("id"), 0, h.cfg.AgentFrom(r.Context()))
-	if err != nil {
-		h.fail(w, r, err)
-		return
+	if st, ok := h.stateOf(w, r, c, err); ok {
+		httpx.WriteJSON(w, http.StatusOK, protocol.ChatTranscript{Chat: *st, Messages: msgs})
 	}
-	st, err := h.cfg.Chats.State(r.Context(), c)
-	if err != nil {
-		h.fail(w, r, err)
-		return
+}
+
+// stateOf is the state of the chat c a chats call answered with err; on
+// an error, either that one or the state's, it answers it and is false.
+func (h *Handler) stateOf(w http.ResponseWriter, r *http.Request, c *store.Chat, err error) (*protocol.ChatState, bool) {
+	if err == nil {
+		var st *protocol.ChatState
+		if st, err = h.cfg.Chats.State(r.Context(), c); err == nil {
+			return st, true
+		}
 	}
-	httpx.WriteJSON(w, http.StatusOK, protocol.ChatTranscript{Chat: *st, Messages: msgs})
+	h.fail(w, r, err)
+	return nil, false
 }
 
 func (h *Handler) acceptChat(w http.ResponseWriter, r *http.Request) {
 	c, err := h.cfg.Chats.Accept(r.Context(), r.PathValue("id"), h.cfg.AgentFrom(r.Context()))
-	if err != nil {
-		h.fail(w, r, err)
-		return
+	if st, ok := h.stateOf(w, r, c, err); ok {
+		httpx.WriteJSON(w, http.StatusOK, st)
 	}
-	st, err := h.cfg.Chats.State(r.Context(), c)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	httpx.WriteJSON(w, http.StatusOK, st)
 }
 
 func (h *Handler) endChat(w http.ResponseWriter, r *http.Request) {
