@@ -267,9 +267,13 @@ func detailsPanel(d *protocol.ChatDetails, problem string) app.UI {
 		}
 		user = app.Div().Body(parts...)
 	}
-	var origin app.UI = app.Text("")
+	var origin, hint app.UI = app.Text(""), app.Text("")
 	if d.HostOrigin != "" {
 		origin = item("cc-detail-origin", "Host page", text(d.HostOrigin))
+	}
+	if d.UnverifiedEmail != "" {
+		hint = item("cc-detail-hint", "Unverified e-mail", app.Span().Title("From the host page's session storage: anyone can set it, so it proves nothing").
+			Text(d.UnverifiedEmail+" (unverified)"))
 	}
 	var flowInfo app.UI = app.Text("")
 	if f := d.Flow; f != nil {
@@ -304,6 +308,7 @@ func detailsPanel(d *protocol.ChatDetails, problem string) app.UI {
 		app.Dl().Body(
 			item("cc-detail-profile", "Chat profile", text(d.ProfileName)),
 			item("cc-detail-user", "User", user),
+			hint,
 			item("cc-detail-context", "Started from", text(contextName(d.Context))),
 			origin,
 			item("cc-detail-started", "Started", text(localTime(d.Chat.StartedAt))),

@@ -207,7 +207,12 @@ func (pe *ProfileEdit) Render() app.UI {
 			app.FieldSet().Body(app.Legend().Text("Embedding"),
 				pe.row("allowedOrigins", "Allowed origins (one per line; empty: any)", app.Textarea().ID("pf-allowedOrigins").Text(strings.Join(p.AllowedOrigins, "\n"))),
 				pe.row("emailStorageKey", "Email address session storage key", app.Input().ID("pf-emailStorageKey").Value(p.EmailStorageKey)),
-				pe.check("trustEmailStorage", "Trust that email as the visitor's identity (it is an unverified hint otherwise)", p.TrustEmailStorage),
+				pe.check("trustEmailStorage", "Keep the chats that hint one address under one user of their own (off: each is anonymous)", p.TrustEmailStorage),
+				app.Div().ID("pf-trust-warning").Class("cc-warning").Body(app.P().Text(
+					"The e-mail hint is whatever the page's session storage holds: any visitor can set it to anyone's address. "+
+						"It never signs anyone in: even trusted, the chats that hint an address join a user of that address's own, "+
+						"which no one can log in as, and nothing stored on it is shown to the visitor. "+
+						"Agents see the hint as an unverified e-mail. To know who a visitor is, sign an identity token.")),
 			),
 			app.FieldSet().Body(app.Legend().Text("Availability"),
 				pe.row("availability.timeZone", "Time zone (IANA, e.g. Europe/London; empty: always open)", app.Input().ID("pf-availability.timeZone").Value(p.Availability.TimeZone)),

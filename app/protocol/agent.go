@@ -83,10 +83,16 @@ type ChatDetails struct {
 	// Context is where the chat was started: embedded, portal or agent.
 	Context    string `json:"context"`
 	HostOrigin string `json:"hostOrigin,omitempty"`
-	// User is the chat's user; nil for an anonymous chat.
-	User       *ChatUser `json:"user,omitempty"`
-	AcceptedAt string    `json:"acceptedAt,omitempty"` // RFC 3339
-	EndedAt    string    `json:"endedAt,omitempty"`
+	// User is the chat's user; nil for an anonymous chat. For a chat no
+	// one signed in to it is the hint user a trusted e-mail hint names:
+	// no one's account.
+	User *ChatUser `json:"user,omitempty"`
+	// UnverifiedEmail is the e-mail address the host page's session
+	// storage key gave (docs/CONTRACT.md#email-hint): anyone can set it,
+	// so it proves nothing.
+	UnverifiedEmail string `json:"unverifiedEmail,omitempty"`
+	AcceptedAt      string `json:"acceptedAt,omitempty"` // RFC 3339
+	EndedAt         string `json:"endedAt,omitempty"`
 	// Flow is the bot flow the chat runs (nil: none).
 	Flow *ChatFlowPosition `json:"flow,omitempty"`
 	// Ticket is the ticket logged from the chat, if one was.

@@ -164,6 +164,13 @@ func (w *Window) renderMessages() []app.UI {
 		}
 		items = append(items, app.Div().Class("hc-choices").Body(buttons...))
 	}
+	if hint := w.hintFor(w.conv.Pending()); hint != "" {
+		// The e-mail the host page keeps for the visitor, offered for the
+		// bot's e-mail question: a prefill the visitor may take or not.
+		items = append(items, app.Div().Class("hc-choices").Body(
+			app.Button().ID("hc-hint").Class("hc-choice").Type("button").Aria("label", fmt.Sprintf(English.UseEmail, hint)).
+				Text(hint).OnClick(func(ctx app.Context, e app.Event) { fillInput(ctx, hint) })))
+	}
 	if w.conv.Chat.TicketID != 0 {
 		items = append(items, app.P().Class("hc-ticket").Text(fmt.Sprintf(English.TicketLogged, w.conv.Chat.TicketID)))
 	}

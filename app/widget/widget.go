@@ -24,6 +24,7 @@ func Register() {
 type Strings struct {
 	DefaultTitle, Connecting, Reconnecting, Close, Placeholder, Send       string
 	Waiting, Ended, NewChat, TicketLogged, Typing, Unavailable, SendFailed string
+	UseEmail                                                               string
 	Invalid                                                                map[string]string
 }
 
@@ -42,6 +43,7 @@ var English = Strings{
 	Typing:       "%s is typing…",
 	Unavailable:  "Chat is not available right now.",
 	SendFailed:   "Your message could not be sent: %s",
+	UseEmail:     "Use %s",
 	Invalid: map[string]string{
 		"required":   "Please enter an answer.",
 		"email":      "Please enter a valid email address.",

@@ -712,6 +712,24 @@ func (w *Window) newChat(ctx app.Context) {
 	w.openWindow(ctx, &protocol.OpenDetail{RetainPreviousChat: true}, "")
 }
 
+// hintFor is the e-mail hint to offer while the bot waits for p: an
+// answer it checks as an e-mail address. "" otherwise, or without a hint.
+func (w *Window) hintFor(p *protocol.Pending) string {
+	if p == nil || p.Kind != "answer" || p.Prompt == nil || p.Prompt.Type != flow.ValidateEmail {
+		return ""
+	}
+	return strings.TrimSpace(w.emailHint)
+}
+
+// fillInput puts text into the message field, for the visitor to send
+// or change.
+func fillInput(ctx app.Context, text string) {
+	if el := app.Window().GetElementByID("hc-input"); el.Truthy() {
+		el.Set("value", text)
+	}
+	focusInput(ctx)
+}
+
 func focusInput(ctx app.Context) {
 	ctx.Defer(func(app.Context) {
 		if el := app.Window().GetElementByID("hc-input"); el.Truthy() {

@@ -55,24 +55,46 @@ func TestLauncherHidesWhileNobodyCanAnswer(t *testing.T) {
 	}
 }
 
-// TestTrustedEmailHintNamesTheVisitor: the profile's email session storage
-// key, read by the loader from the host page's sessionStorage.
-func TestTrustedEmailHintNamesTheVisitor(t *testing.T) {
+// TestEmailHintPrefillsAndNeverSignsIn: the profile's e-mail session
+// storage key, read by the loader from the host page's sessionStorage,
+// is offered for the bot's e-mail question (the visitor takes it with a
+// click), is kept for agents as an unverified e-mail, and signs no one
+// in — here the demo portal user's address, on a profile that trusts it.
+func TestEmailHintPrefillsAndNeverSignsIn(t *testing.T) {
 	s := startStack(t)
 	s.updateProfile(t, func(p *store.ChatProfile) {
 		p.EmailStorageKey = "shopUserEmail"
 		p.TrustEmailStorage = true
 	})
-	b, _ := s.visitorOn(t, Options{}, `}; sessionStorage.setItem("shopUserEmail", "hint@example.test"); var unused = {`)
+	hint := s.demo.PortalUser.Email
+	b, _ := s.visitorOn(t, Options{}, `}; sessionStorage.setItem("shopUserEmail", "`+hint+`"); var unused = {`)
 	b.dispatch(t, "openChatWindow", nil)
-	chatID := chatIDOf(t, b.waitEvent(t, "chatStarted", 1))
+	started := b.waitEvent(t, "chatStarted", 1)
+	if started.Detail["authenticated"] != false {
+		t.Errorf("chatStarted %v: a hint signed the visitor in", started.Detail)
+	}
+	chatID := chatIDOf(t, started)
+	w := b.widget(t, s.serviceURL)
+	click(t, w, ".hc-choice", "A billing question")
+	waitText(t, w, ".hc-msg", "Which email address")
+	click(t, w, "#hc-hint", hint)
+	if _, err := chromedp.Run(w, chromedp.Poll[bool](`document.getElementById("hc-input").value === "`+hint+`"`,
+		chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+		t.Fatal("the hint did not fill the composer")
+	}
+	click(t, w, ".hc-send", "Send")
+	waitText(t, w, ".hc-msg", "Please describe it")
+
 	ctx := context.Background()
 	c, err := s.store.GetChat(ctx, chatID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	u, err := s.store.GetUser(ctx, c.UserID)
-	if err != nil || u.Email != "hint@example.test" {
-		t.Fatalf("the chat's user = %+v (%v), want the hinted email", u, err)
+	portal, err := s.store.GetUserByEmail(ctx, hint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Authenticated || c.UserID == portal.ID || c.EmailHint != hint {
+		t.Errorf("the chat %+v: want it unauthenticated, not the portal user's (%d), with the hint kept", c, portal.ID)
 	}
 }

@@ -26,7 +26,7 @@ func (s *Service) Details(ctx context.Context, id string, a *store.Agent) (*prot
 	if err != nil {
 		return nil, err
 	}
-	d := &protocol.ChatDetails{Chat: *state, Context: c.Context, HostOrigin: c.HostOrigin,
+	d := &protocol.ChatDetails{Chat: *state, Context: c.Context, HostOrigin: c.HostOrigin, UnverifiedEmail: c.EmailHint,
 		AcceptedAt: rfc3339(c.AcceptedAt), EndedAt: rfc3339(c.EndedAt), Fields: []protocol.ChatFieldValue{}}
 	p, err := s.store.GetProfile(ctx, c.ProfileID)
 	if err != nil {

@@ -199,6 +199,18 @@ func userEnv(u *store.User) map[string]string {
 	}
 }
 
+// flowUser is the user a chat's flow sees: the user a verified identity
+// named. A chat no one signed in to that still has a user (the hint user
+// a trusted e-mail hint names) shows the flow the hinted address alone,
+// the visitor's own words: nothing stored on that user reaches the flow,
+// whose messages the visitor reads.
+func flowUser(authenticated bool, hint string, u *store.User) *store.User {
+	if u == nil || authenticated {
+		return u
+	}
+	return &store.User{Email: hint}
+}
+
 // chatEnv builds the flow environment from stored field values.
 func chatEnv(sc flow.Schema, vals []store.ChatFieldValue, u *store.User) flow.Env {
 	env := flow.Env{User: userEnv(u)}
@@ -242,7 +254,7 @@ func (s *Service) runtimeFor(ctx context.Context, c *store.Chat) (*runtime, erro
 			return nil, err
 		}
 	}
-	return &runtime{prog: p, env: chatEnv(sc, vals, u)}, nil
+	return &runtime{prog: p, env: chatEnv(sc, vals, flowUser(c.Authenticated, c.EmailHint, u))}, nil
 }
 
 func decodeState(raw store.RawJSON) (flow.State, error) {

@@ -286,7 +286,7 @@ func (st *starting) prepare(ctx context.Context) error {
 	if st.embedded {
 		st.fields = who.ChatFields
 	}
-	env := chatEnv(sc, namedFields(defs, st.fields), who.User)
+	env := chatEnv(sc, namedFields(defs, st.fields), flowUser(who.Authenticated, who.EmailHint, who.User))
 	override := 0
 	if st.embedded {
 		override = st.req.StartStepOverride
@@ -329,7 +329,8 @@ func (st *starting) create(ctx context.Context) (*protocol.StartChatResponse, er
 	resume := secret.Token(24)
 	c := &store.Chat{ID: store.NewChatID(), ProfileID: p.ID, FlowID: st.fl.ID, FlowVersion: st.fl.CurrentVersion,
 		StartStep: st.startStep, Authenticated: st.who.Authenticated, Context: st.req.Context,
-		HostOrigin: protocol.NormalizeOrigin(st.req.HostOrigin), Status: store.ChatBot, ResumeSecretHash: secret.HashKey(resume)}
+		HostOrigin: protocol.NormalizeOrigin(st.req.HostOrigin), EmailHint: st.who.EmailHint, Status: store.ChatBot,
+		ResumeSecretHash: secret.HashKey(resume)}
 	if st.who.User != nil {
 		c.UserID = st.who.User.ID
 	}
@@ -387,7 +388,10 @@ func (s *Service) stateWith(ctx context.Context, c *store.Chat, rt *runtime, u *
 			out.AgentName = a.Name
 		}
 	}
+	// A chat no one signed in to shows no user: its user, if any, is the
+	// hint user of an address anyone may type (identity's hintUser).
 	switch {
+	case !c.Authenticated:
 	case u != nil && u.ID == c.UserID:
 		setUser(out, u)
 	case c.UserID != 0:

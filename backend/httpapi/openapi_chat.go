@@ -31,7 +31,7 @@ func ChatEndpoints() []ChatEndpoint {
 		{"GET", "/agent/ws", "The agent console's websocket (queue, accept, watch, send, typing, end; protocol.Frame)", agent},
 		{"GET", "/api/Chat", "List chats, newest first (?status=&profile_id=&user_id=&agent_id=&offset=&limit=); ?q= searches: only chats whose messages or user (name, username, e-mail, external id) hold every word of q, case-insensitively, at most 200 (400 naming q: over 200 characters or 8 words)", agent},
 		{"GET", "/api/Chat/{id}", "A chat and its transcript", agent},
-		{"GET", "/api/Chat/{id}/details", "What an agent sees beside the transcript (protocol.ChatDetails): profile, user, context, host origin, times, flow and current step, ticket, and the chat custom field values (never sent to the visitor)", agent},
+		{"GET", "/api/Chat/{id}/details", "What an agent sees beside the transcript (protocol.ChatDetails): profile, user, context, host origin, the unverified e-mail hint, times, flow and current step, ticket, and the chat custom field values (never sent to the visitor)", agent},
 		{"POST", "/api/Chat/{id}/accept", "Accept a queued chat (409 already_claimed: another agent won)", agent},
 		{"POST", "/api/Chat/{id}/end", "End a chat as its agent", agent},
 		{"GET", "/api/ChatMessage", "A chat's messages after a sequence number (?chat_id=&after=)", agent},

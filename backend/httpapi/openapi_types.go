@@ -83,11 +83,13 @@ func oaProfileNotes(times map[string]jsonObj) map[string]jsonObj {
 		"availability.needsAgent":       oaNote("the flow needs an online agent"),
 		"availability.hideWhenUnavailable": oaNote("hide the launcher while chat is unavailable, " +
 			"unless a conversation is in progress"),
-		"emailStorageKey":   oaNote("host page sessionStorage key holding the visitor's e-mail (an unverified hint)"),
-		"trustEmailStorage": oaNote("treat that e-mail as a verified identity"),
-		"flowId":            oaNote("0 = none"),
-		"startStep":         oaNote("0 = the flow's start step"),
-		"ticketTypeId":      oaNote("0 = none"),
+		"emailStorageKey": oaNote("host page sessionStorage key holding the visitor's e-mail: an unverified hint, " +
+			"a prefill for the visitor and a note for agents, never an identity"),
+		"trustEmailStorage": oaNote("off by default. Keeps the chats hinting one address under a user of that address's own " +
+			"(no one can log in as it, and nothing stored on it is shown to the visitor); still signs no one in"),
+		"flowId":       oaNote("0 = none"),
+		"startStep":    oaNote("0 = the flow's start step"),
+		"ticketTypeId": oaNote("0 = none"),
 		"agentChatVisibility": oaOneOf("which of the profile's chats an agent reads (admins read all): all, or queueAndOwn "+
 			"(its queued chats and those the agent holds or held); none given: all", protocol.VisibilityAll, protocol.VisibilityQueueAndOwn),
 	})

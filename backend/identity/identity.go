@@ -12,8 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"halochat/app/flow"
-
 	"halochat/app/protocol"
 	"halochat/backend/secret"
 	"halochat/backend/store"
@@ -28,24 +26,25 @@ type Request struct {
 	// (docs/CONTRACT.md#chat-custom-fields).
 	Embedded bool
 	// EmailHint is the email read from the host page's sessionStorage key
-	// of the profile, if any: unverified, never an identity by itself
-	// unless the profile trusts it.
+	// of the profile, if any: anyone can set it, so it is never an
+	// identity (docs/CONTRACT.md#email-hint).
 	EmailHint string
 }
 
 // Identity is a resolved identity.
 type Identity struct {
-	// Authenticated is true when a verified token (or trusted hint) named
-	// the user.
+	// Authenticated is true when a verified token named the user.
 	Authenticated bool
 	// User is the matched or created user; nil for an anonymous visitor.
+	// Unauthenticated, it is the hint user a trusted e-mail hint names
+	// (see hintUser): a record to keep the chats under, nobody's account.
 	User *store.User
 	// ChatFields are the chat custom field values the claims filled,
 	// checked against each field's type.
 	ChatFields []store.ChatFieldValue
-	// EmailHint is the request's e-mail hint when it was not used as the
-	// identity: unverified, for prefilling only (never an identity, never
-	// a chat custom field). "" when absent, not an address, or used.
+	// EmailHint is the request's e-mail hint, normalised: unverified, a
+	// note for agents and a prefill for the visitor (never an identity,
+	// never a chat custom field). "" when absent or not an address.
 	EmailHint string
 	// MatchingDataGUID is the GUID of the ChatMatchingData the token
 	// named, when it did ("" otherwise).
@@ -85,9 +84,11 @@ func (r *Resolver) now() time.Time {
 // the identity to start (or upgrade) a chat as. A refusal is a
 // *protocol.APIError with code invalid_token:
 //
-//   - no token: refused when the profile requires one; otherwise anonymous,
-//     or — only when the profile trusts its e-mail session storage key —
-//     the user with the hinted address (found or created);
+//   - no token: refused when the profile requires one; otherwise not
+//     authenticated, whatever the e-mail hint says. A profile that
+//     trusts its e-mail session storage key keeps the chats hinting an
+//     address under that address's hint user (see hintUser), never
+//     under the user whose address it is;
 //   - a token that fails verification (see VerifyToken): refused;
 //   - chatmatchingdataguid + chatmatchingdatakey claims: the stored
 //     ChatMatchingData replaces every other claim (see useMatchingData);
@@ -121,14 +122,15 @@ func (r *Resolver) Resolve(ctx context.Context, p *store.ChatProfile, req Reques
 			return nil, &protocol.APIError{Code: protocol.CodeInvalidToken,
 				Field: "id_token", Message: "this chat profile requires an identity token (id_token)"}
 		}
+		id := &Identity{EmailHint: hint}
 		if hint != "" && p.TrustEmailStorage {
-			u, err := r.findOrCreateUser(ctx, map[string]string{flow.UserEmail: hint})
+			u, err := r.hintUser(ctx, hint)
 			if err != nil {
-				return nil, fmt.Errorf("resolve trusted e-mail hint for profile %s: %w", p.ID, err)
+				return nil, fmt.Errorf("resolve the trusted e-mail hint for profile %s: %w", p.ID, err)
 			}
-			return &Identity{Authenticated: true, User: u}, nil
+			id.User = u
 		}
-		return &Identity{EmailHint: hint}, nil
+		return id, nil
 	}
 
 	claims, err := VerifyToken(p.Identity, req.IDToken, r.now())

@@ -161,7 +161,7 @@ func TestResolve(t *testing.T) {
 		testenv.RunSteps(t, newEnv(t, dsn), []testenv.Step[*env]{
 			{Name: "no token: anonymous, the hint kept for prefill only", Run: resolveAnonymous},
 			{Name: "a required token is required", Run: resolveTokenRequired},
-			{Name: "a trusted hint is the identity; it fills no chat field", Run: resolveTrustedHint},
+			{Name: "a trusted hint signs no one in: it names a hint user of its own, and fills no chat field", Run: resolveTrustedHint},
 			{Name: "a token finds or creates the user by external id and updates it", Run: resolveByExternalID},
 			{Name: "by e-mail when there is no external id; other users are never merged", Run: resolveByEmail},
 			{Name: "chat custom fields only for embedded chats", Run: resolveChatFieldsEmbeddedOnly},
@@ -203,12 +203,41 @@ func resolveTrustedHint(t *testing.T, e *env) {
 	ctx := context.Background()
 	p := *e.p
 	p.TrustEmailStorage = true
-	id, err := e.r.Resolve(ctx, &p, identity.Request{EmailHint: "trusted@example.com", Embedded: true})
-	if err != nil {
+	owner := &store.User{Email: "owner@example.com", FirstName: "Olga", PasswordHash: "a portal password's hash"}
+	if err := e.st.CreateUser(ctx, owner); err != nil {
 		t.Fatal(err)
 	}
-	if !id.Authenticated || id.User == nil || id.User.Email != "trusted@example.com" || len(id.ChatFields) != 0 {
-		t.Errorf("identity = %+v", id)
+	resolve := func(hint string) *identity.Identity {
+		t.Helper()
+		id, err := e.r.Resolve(ctx, &p, identity.Request{EmailHint: hint, Embedded: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if id.Authenticated || len(id.ChatFields) != 0 || id.EmailHint != store.NormalizeEmail(hint) {
+			t.Fatalf("hint %q: identity = %+v", hint, id)
+		}
+		return id
+	}
+	first := resolve("trusted@example.com")
+	if first.User == nil || first.User.HintEmail != "trusted@example.com" || first.User.Email != "" {
+		t.Fatalf("a new hinted address: user = %+v, want a hint user of its own", first.User)
+	}
+	if again := resolve("Trusted@Example.com"); again.User == nil || again.User.ID != first.User.ID {
+		t.Errorf("the same address again: user = %+v, want hint user %d", again.User, first.User.ID)
+	}
+	// A portal user's address: a hint user of the address, not them.
+	if id := resolve("Owner@Example.com"); id.User == nil || id.User.ID == owner.ID || id.User.FirstName != "" || id.User.Email != "" {
+		t.Errorf("a portal user's address: user = %+v, want a hint user, not %d", id.User, owner.ID)
+	}
+	// A hint user an admin made someone's (here: a password) takes no
+	// more chats.
+	u := first.User
+	u.PasswordHash = "now a portal user"
+	if err := e.st.UpdateUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	if id := resolve("trusted@example.com"); id.User != nil {
+		t.Errorf("a hint user with a password: user = %+v, want none", id.User)
 	}
 }
 

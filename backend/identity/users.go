@@ -106,3 +106,35 @@ func (r *Resolver) refreshUser(ctx context.Context, u *store.User, fields map[st
 	}
 	return u, nil
 }
+
+// hintUser is the user a profile that trusts its e-mail hint keeps the
+// chats hinting address under: a user of its own, keyed by the hint
+// alone (store.User.HintEmail), never the user whose e-mail address it
+// is — a portal user, a token's user — nor an agent. No log-in reaches
+// it (they find users by e-mail address or external id), and nothing
+// stored on it is shown to the visitor. nil once an admin made it
+// someone's (an e-mail address, an external id or a password) or
+// disabled it: then no chat joins it.
+func (r *Resolver) hintUser(ctx context.Context, hint string) (*store.User, error) {
+	for range 3 {
+		u, err := r.Store.GetUserByHintEmail(ctx, hint)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			u = &store.User{HintEmail: hint}
+			err = r.Store.CreateUser(ctx, u)
+			if errors.Is(err, store.ErrConflict) {
+				continue // a concurrent first chat hinting it made it
+			}
+			if err != nil {
+				return nil, fmt.Errorf("create the hint user of %s: %w", hint, err)
+			}
+			return u, nil
+		case err != nil:
+			return nil, fmt.Errorf("find the hint user of %s: %w", hint, err)
+		case u.Email != "" || u.ExternalID != "" || u.PasswordHash != "" || u.Disabled:
+			return nil, nil
+		}
+		return u, nil
+	}
+	return nil, fmt.Errorf("create the hint user of %s: %w", hint, store.ErrConflict)
+}

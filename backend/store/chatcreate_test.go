@@ -31,6 +31,7 @@ func TestCreateChatAdvanced(t *testing.T) {
 		ag := &Agent{Email: "start-" + RandomID(6) + "@example.com", Name: "Ann", Role: RoleAgent}
 		must(t, s.CreateAgent(ctx, ag))
 		full := mk()
+		full.EmailHint = "hint@example.com"
 		queued, now := ChatQueued, s.Now()
 		committed := 0
 		if s.appends != nil {
@@ -51,7 +52,7 @@ func TestCreateChatAdvanced(t *testing.T) {
 		must(t, err)
 		if read.Status != ChatQueued || read.LastSeq != 3 || string(read.FlowState) != string(state) ||
 			!read.QueuedAt.Equal(res.Chat.QueuedAt) || !read.StartedAt.Equal(res.Chat.StartedAt) || read.Status != res.Chat.Status ||
-			read.LastSeq != res.Chat.LastSeq || read.ProfileID != res.Chat.ProfileID {
+			read.LastSeq != res.Chat.LastSeq || read.ProfileID != res.Chat.ProfileID || read.EmailHint != "hint@example.com" {
 			t.Fatalf("returned %+v, read %+v", res.Chat, read)
 		}
 		got, err := s.MessagesAfter(ctx, full.ID, 0, 0)

@@ -24,15 +24,18 @@ const (
 type Chat struct {
 	bun.BaseModel `bun:"table:chats,alias:c"`
 
-	ID               string    `bun:"id,pk"` // random, unguessable; set by CreateChat when empty
-	ProfileID        string    `bun:"profile_id"`
-	FlowID           int64     `bun:"flow_id,nullzero"`      // 0 = no flow
-	FlowVersion      int64     `bun:"flow_version,nullzero"` // the pinned version
-	StartStep        int64     `bun:"start_step"`
-	UserID           int64     `bun:"user_id,nullzero"` // 0 = anonymous
-	Authenticated    bool      `bun:"authenticated"`    // started or upgraded with a verified identity
-	Context          string    `bun:"context"`          // Context* constant
-	HostOrigin       string    `bun:"host_origin"`
+	ID            string `bun:"id,pk"` // random, unguessable; set by CreateChat when empty
+	ProfileID     string `bun:"profile_id"`
+	FlowID        int64  `bun:"flow_id,nullzero"`      // 0 = no flow
+	FlowVersion   int64  `bun:"flow_version,nullzero"` // the pinned version
+	StartStep     int64  `bun:"start_step"`
+	UserID        int64  `bun:"user_id,nullzero"` // 0 = anonymous
+	Authenticated bool   `bun:"authenticated"`    // started or upgraded with a verified identity
+	Context       string `bun:"context"`          // Context* constant
+	HostOrigin    string `bun:"host_origin"`
+	// EmailHint is the e-mail address the host page's session storage
+	// key gave at the start: unverified, a note for agents ("" = none).
+	EmailHint        string    `bun:"email_hint"`
 	Status           string    `bun:"status"`             // Chat* status constant
 	AgentID          int64     `bun:"agent_id,nullzero"`  // 0 = none
 	ResumeSecretHash string    `bun:"resume_secret_hash"` // hash of the widget's resume secret

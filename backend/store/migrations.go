@@ -13,6 +13,7 @@ func schemaMigrations() []schemaMigration {
 		{name: "20261204000002_matching_profiles", sql: migrationMatchingProfiles},
 		{name: "20261205000001_login_failures", sql: migrationLoginFailures},
 		{name: "20261205000002_agent_chat_visibility", sql: migrationAgentChatVisibility},
+		{name: "20261205000003_email_hints", sql: migrationEmailHints},
 	}
 }
 
@@ -380,4 +381,15 @@ CREATE INDEX login_failures_last_idx ON login_failures (last_at)
 // read ('all': every agent every chat, as before). FROZEN.
 const migrationAgentChatVisibility = `
 ALTER TABLE chat_profiles ADD COLUMN agent_chat_visibility TEXT NOT NULL DEFAULT 'all'
+`
+
+// migrationEmailHints keeps a chat's e-mail hint (an unverified note for
+// agents) and gives hint users their own key, apart from the e-mail
+// addresses log-ins find users by. FROZEN.
+const migrationEmailHints = `
+ALTER TABLE chats ADD COLUMN email_hint TEXT NOT NULL DEFAULT ''
+;
+ALTER TABLE users ADD COLUMN hint_email TEXT
+;
+CREATE UNIQUE INDEX users_hint_email_idx ON users (hint_email)
 `

@@ -18,24 +18,29 @@ func NormalizeEmail(email string) string { return strings.ToLower(strings.TrimSp
 type User struct {
 	bun.BaseModel `bun:"table:users,alias:u"`
 
-	ID           int64     `bun:"id,pk,autoincrement"`
-	ExternalID   string    `bun:"external_id,nullzero"` // the host system's id; unique when set
-	Email        string    `bun:"email,nullzero"`       // normalised; unique when set
-	Username     string    `bun:"username"`
-	FirstName    string    `bun:"first_name"`
-	LastName     string    `bun:"last_name"`
-	Phone        string    `bun:"phone"`
-	PasswordHash string    `bun:"password_hash"` // portal login; "" = none
-	Disabled     bool      `bun:"disabled"`      // no portal login, sessions end
-	CreatedAt    time.Time `bun:"created_at"`
-	UpdatedAt    time.Time `bun:"updated_at"`
+	ID           int64  `bun:"id,pk,autoincrement"`
+	ExternalID   string `bun:"external_id,nullzero"` // the host system's id; unique when set
+	Email        string `bun:"email,nullzero"`       // normalised; unique when set
+	Username     string `bun:"username"`
+	FirstName    string `bun:"first_name"`
+	LastName     string `bun:"last_name"`
+	Phone        string `bun:"phone"`
+	PasswordHash string `bun:"password_hash"` // portal login; "" = none
+	Disabled     bool   `bun:"disabled"`      // no portal login, sessions end
+	// HintEmail is the address of a hint user: one a profile that trusts
+	// its e-mail hint keeps the chats hinting that address under
+	// (identity's hint users). Normalised; unique when set. It is no
+	// e-mail address of the user's: no log-in finds a user by it.
+	HintEmail string    `bun:"hint_email,nullzero"`
+	CreatedAt time.Time `bun:"created_at"`
+	UpdatedAt time.Time `bun:"updated_at"`
 }
 
 // CreateUser stores a new user; ErrConflict when the external id or the
 // e-mail address is taken.
 func (s *Store) CreateUser(ctx context.Context, u *User) error {
 	const what = "create user"
-	u.Email = NormalizeEmail(u.Email)
+	u.Email, u.HintEmail = NormalizeEmail(u.Email), NormalizeEmail(u.HintEmail)
 	if s.dialect != DialectPostgres {
 		return create(ctx, s, what, u, nil)
 	}
@@ -48,9 +53,9 @@ func (s *Store) CreateUser(ctx context.Context, u *User) error {
 	u.CreatedAt = s.Now()
 	u.UpdatedAt = u.CreatedAt
 	st := batchStmt{sql: `INSERT INTO users (external_id, email, username, first_name, last_name, phone,
-	password_hash, disabled, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id`,
+	password_hash, disabled, hint_email, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id`,
 		args: []any{nullText(u.ExternalID), nullText(u.Email), u.Username, u.FirstName, u.LastName, u.Phone,
-			u.PasswordHash, u.Disabled, u.CreatedAt}}
+			u.PasswordHash, u.Disabled, nullText(u.HintEmail), u.CreatedAt}}
 	var err error
 	u.ID, err = s.commit(ctx, st)
 	return wrap(err, what)
@@ -63,27 +68,34 @@ func (s *Store) GetUser(ctx context.Context, id int64) (*User, error) {
 
 // GetUserByExternalID returns the user with that external id.
 func (s *Store) GetUserByExternalID(ctx context.Context, externalID string) (*User, error) {
-	what := fmt.Sprintf("get user with external id %q", externalID)
-	if externalID == "" { // stored as NULL: no user has it
-		return nil, fmt.Errorf("%s: %w", what, ErrNotFound)
-	}
-	return getBy[User](ctx, s.db, what, "external_id", externalID)
+	return s.userBy(ctx, fmt.Sprintf("get user with external id %q", externalID), "external_id", externalID)
 }
 
 // GetUserByEmail returns the user with that e-mail address (any case).
 func (s *Store) GetUserByEmail(ctx context.Context, email string) (*User, error) {
 	email = NormalizeEmail(email)
-	what := fmt.Sprintf("get user with e-mail %q", email)
-	if email == "" { // stored as NULL: no user has it
+	return s.userBy(ctx, fmt.Sprintf("get user with e-mail %q", email), "email", email)
+}
+
+// GetUserByHintEmail returns the hint user of that address (see
+// User.HintEmail; any case).
+func (s *Store) GetUserByHintEmail(ctx context.Context, hint string) (*User, error) {
+	hint = NormalizeEmail(hint)
+	return s.userBy(ctx, fmt.Sprintf("get the hint user of %q", hint), "hint_email", hint)
+}
+
+// userBy returns the user whose unique, nullable column col holds v.
+func (s *Store) userBy(ctx context.Context, what, col, v string) (*User, error) {
+	if v == "" { // stored as NULL: no user has it
 		return nil, fmt.Errorf("%s: %w", what, ErrNotFound)
 	}
-	return getBy[User](ctx, s.db, what, "email", email)
+	return getBy[User](ctx, s.db, what, col, v)
 }
 
 // usersByExternalIDOrEmail is UsersByExternalIDOrEmail's query on
 // PostgreSQL. $1 and $2 are text: an empty one matches nothing.
 const usersByExternalIDOrEmail = `SELECT u.id, u.external_id, u.email, u.username, u.first_name, u.last_name,
-	u.phone, u.password_hash, u.disabled, u.created_at, u.updated_at FROM users AS u
+	u.phone, u.password_hash, u.disabled, u.hint_email, u.created_at, u.updated_at FROM users AS u
 WHERE (u.external_id = $1 AND $1::text <> '') OR (u.email = $2 AND $2::text <> '') LIMIT 2`
 
 // UsersByExternalIDOrEmail returns, in one query, the user with that
@@ -111,12 +123,12 @@ func (s *Store) UsersByExternalIDOrEmail(ctx context.Context, externalID, email 
 				rows = rows[:0] // a batch that failed runs again alone
 				for r.Next() {
 					var u User
-					var ext, email sql.NullString
+					var ext, email, hint sql.NullString
 					if err := r.Scan(&u.ID, &ext, &email, &u.Username, &u.FirstName, &u.LastName, &u.Phone,
-						&u.PasswordHash, &u.Disabled, &u.CreatedAt, &u.UpdatedAt); err != nil {
+						&u.PasswordHash, &u.Disabled, &hint, &u.CreatedAt, &u.UpdatedAt); err != nil {
 						return err
 					}
-					u.ExternalID, u.Email = ext.String, email.String
+					u.ExternalID, u.Email, u.HintEmail = ext.String, email.String, hint.String
 					rows = append(rows, u)
 				}
 				return nil

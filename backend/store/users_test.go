@@ -63,5 +63,21 @@ func TestCreateUser(t *testing.T) {
 		wantErr(t, s.CreateUser(ctx, &User{ExternalID: u.ExternalID}), ErrConflict)
 		wantErr(t, s.CreateUser(ctx, &User{Email: "cu-" + tag + "@EXAMPLE.com"}), ErrConflict)
 		wantErr(t, s.CreateUser(ctx, &User{FirstName: "a\x00b"}), ErrInvalid)
+
+		// A hint user: found by its hint address alone, never by e-mail;
+		// one per address.
+		hinted := &User{HintEmail: "CU-" + tag + "@Example.com"}
+		must(t, s.CreateUser(ctx, hinted))
+		got, err = s.GetUserByHintEmail(ctx, "cu-"+tag+"@example.COM")
+		must(t, err)
+		if got.ID != hinted.ID || got.HintEmail != "cu-"+tag+"@example.com" || got.Email != "" {
+			t.Fatalf("GetUserByHintEmail = %+v, want %+v", got, hinted)
+		}
+		if byEmail, err := s.GetUserByEmail(ctx, got.HintEmail); err != nil || byEmail.ID != u.ID {
+			t.Fatalf("GetUserByEmail of the hinted address = %+v, %v: want the user whose address it is", byEmail, err)
+		}
+		wantErr(t, s.CreateUser(ctx, &User{HintEmail: hinted.HintEmail}), ErrConflict)
+		_, err = s.GetUserByHintEmail(ctx, "nobody-"+tag+"@example.com")
+		wantErr(t, err, ErrNotFound)
 	})
 }
