@@ -78,18 +78,7 @@ func (p *listPage[T]) load(ctx app.Context) {
 	if !p.hasUI {
 		p.ui, p.hasUI = ctx, true
 	}
-	ctx, path := p.ui, p.path
-	ctx.Async(func() {
-		var list []T
-		err := call(ctx, "GET", path, nil, &list)
-		ctx.Dispatch(func(app.Context) {
-			if err != nil {
-				p.err = err.Error()
-			}
-			p.list = list
-			p.rev++
-		})
-	})
+	loadInto(p.ui, p.path, &p.list, &p.err, func() { p.rev++ })
 }
 
 // item is the listed item with this id (false when none is).
@@ -99,6 +88,17 @@ func (p *listPage[T]) item(id int64) (T, bool) {
 	}
 	var none T
 	return none, false
+}
+
+// editor is the edit form of the item being edited, as form makes it
+// (path: the item's API path); nothing while the form is closed or its
+// item is no longer listed.
+func (p *listPage[T]) editor(form func(item T, path string) app.UI) app.UI {
+	t, ok := p.item(p.editing)
+	if !ok {
+		return app.Text("")
+	}
+	return form(t, p.path+"/"+strconv.FormatInt(p.editing, 10))
 }
 
 // editHandler is the Edit handler of item id: when clicked it opens the
@@ -257,6 +257,24 @@ func table(head []string, rows []app.UI) app.UI {
 	)
 }
 
+// nameForm is the one-input form that creates an item from its name
+// (the input's id inputID, the button's buttonID).
+func nameForm(inputID, label, buttonID string, create app.EventHandler) app.UI {
+	return app.Form().Class("cc-inline").OnSubmit(create).Body(
+		app.Label().For(inputID).Text(label),
+		app.Input().ID(inputID).Placeholder("Name"),
+		app.Button().ID(buttonID).Type("submit").Class("cc-primary").Text("Create"),
+	)
+}
+
+// stateText is a list's State column: enabled or disabled.
+func stateText(disabled bool) string {
+	if disabled {
+		return "disabled"
+	}
+	return "enabled"
+}
+
 func cells(texts ...string) app.UI {
 	return app.Tr().Body(app.Range(texts).Slice(func(i int) app.UI { return app.Td().Text(texts[i]) }))
 }
@@ -294,9 +312,10 @@ func (p *TicketTypes) OnMount(ctx app.Context) {
 	})
 }
 
-// loadInto lists path into *dst, a list a page needs beside its own;
-// a failure becomes the page's error *errOut.
-func loadInto[T any](ctx app.Context, path string, dst *[]T, errOut *string) {
+// loadInto lists path into *dst (a page's list, or one it needs beside
+// its own); a failure becomes the page's error *errOut. then, if given,
+// runs with the list in place.
+func loadInto[T any](ctx app.Context, path string, dst *[]T, errOut *string, then ...func()) {
 	ctx.Async(func() {
 		var list []T
 		err := call(ctx, "GET", path, nil, &list)
@@ -305,6 +324,9 @@ func loadInto[T any](ctx app.Context, path string, dst *[]T, errOut *string) {
 				*errOut = err.Error()
 			}
 			*dst = list
+			for _, f := range then {
+				f()
+			}
 		})
 	})
 }
@@ -323,7 +345,7 @@ func (p *TicketTypes) Render() app.UI {
 		notice("cc-error", p.err),
 		notice("cc-ok", p.ok),
 		table([]string{"Name", "Ticket fields (chat fields with the same label are copied)", ""}, rows),
-		p.editor(),
+		p.editor(p.editForm),
 		app.H2().Text("New ticket type"),
 		app.Form().Class("cc-form").OnSubmit(p.submit).Body(
 			app.Label().For("tt-name").Text("Name"),
@@ -372,12 +394,8 @@ func (p *TicketTypes) open(ctx app.Context, t protocol.TicketType) {
 	})
 }
 
-func (p *TicketTypes) editor() app.UI {
-	t, ok := p.item(p.editing)
-	if !ok {
-		return app.Text("")
-	}
-	path := fmt.Sprintf("/api/TicketType/%d", t.ID)
+// editForm is the edit form of t, whose API path is path.
+func (p *TicketTypes) editForm(t protocol.TicketType, path string) app.UI {
 	save := func(ctx app.Context, e app.Event) {
 		name := strings.TrimSpace(inputValue("tt-e-name"))
 		if p.invalid(required("name", name)) {
@@ -429,7 +447,7 @@ func (p *Agents) Render() app.UI {
 		notice("cc-error", p.err),
 		notice("cc-ok", p.ok),
 		table([]string{"Name", "Email", "Role", "Presence", ""}, rows),
-		p.editor(),
+		p.editor(p.editForm),
 		app.H2().Text("New agent"),
 		app.Form().Class("cc-form").OnSubmit(func(ctx app.Context, e app.Event) {
 			e.PreventDefault()
@@ -454,53 +472,80 @@ func (p *Agents) open(ctx app.Context, a protocol.Agent) {
 	})
 }
 
-func (p *Agents) editor() app.UI {
-	a, ok := p.item(p.editing)
-	if !ok {
-		return app.Text("")
-	}
-	path := fmt.Sprintf("/api/Agent/%d", a.ID)
-	// put saves the form with the given disabled state (PUT replaces it).
-	put := func(ctx app.Context, disabled bool, done string) {
-		in := agentForm{Name: strings.TrimSpace(inputValue("ag-e-name")), Email: strings.TrimSpace(inputValue("ag-e-email")),
-			Role: inputValue("ag-e-role"), Password: inputValue("ag-e-password")}
-		if p.invalid(in.check()) {
-			return
-		}
-		next := a
-		next.Name, next.Email, next.Role, next.Disabled = in.Name, in.Email, in.Role, disabled
-		p.send(ctx, "PUT", path, protocol.AgentInput{Agent: next, Password: in.Password}, nil,
-			func(app.Context) {
-				setInput("ag-e-password", "")
-				p.editOK = done
-			})
-	}
-	save := func(ctx app.Context, e app.Event) {
-		done := "Saved."
-		if inputValue("ag-e-password") != "" {
-			done = "Saved, with the new password."
-		}
-		put(ctx, a.Disabled, done)
-	}
-	disable := func(ctx app.Context, e app.Event) {
-		p.send(ctx, "DELETE", path, nil, nil, func(app.Context) { p.editOK = a.Name + " is disabled: they can no longer log in." })
-	}
-	toggle := p.enableToggle("ag", a.Disabled, func(ctx app.Context, e app.Event) {
-		put(ctx, false, a.Name+" is enabled again.")
-	})
-	title := "Edit agent: " + a.Name
-	if a.Disabled {
-		title += " (disabled)"
-	}
-	return p.editSection("ag-edit", title, save, []app.UI{
+// editForm is the edit form of a, whose API path is path.
+func (p *Agents) editForm(a protocol.Agent, path string) app.UI {
+	return p.accountEditor(accountEdit{
+		prefix: "ag", path: path, title: "Edit agent: " + a.Name, name: a.Name, disabled: a.Disabled,
+		body: func(disabled bool) (any, bool) {
+			in := agentForm{Name: strings.TrimSpace(inputValue("ag-e-name")), Email: strings.TrimSpace(inputValue("ag-e-email")),
+				Role: inputValue("ag-e-role"), Password: inputValue("ag-e-password")}
+			if p.invalid(in.check()) {
+				return nil, false
+			}
+			next := a
+			next.Name, next.Email, next.Role, next.Disabled = in.Name, in.Email, in.Role, disabled
+			return protocol.AgentInput{Agent: next, Password: in.Password}, true
+		},
+		savedWithPassword: "Saved, with the new password.",
+		disabledNow:       a.Name + " is disabled: they can no longer log in.",
+		confirmDisable:    "Disable " + a.Name + "? They can no longer log in or take chats; their transcripts keep their name.",
+	}, []app.UI{
 		p.editRow("ag-e-", "name", "Name", app.Input().ID("ag-e-name")),
 		p.editRow("ag-e-", "email", "Email", app.Input().ID("ag-e-email").Type("email")),
 		p.editRow("ag-e-", "role", "Role", selectOf("ag-e-role", a.Role, roleOptions)),
 		p.editRow("ag-e-", "password", "New password (empty: keep the current one)",
 			app.Input().ID("ag-e-password").Type("password").Attr("autocomplete", "new-password")),
-		p.confirmBox("disable", "Disable "+a.Name+"? They can no longer log in or take chats; their transcripts keep their name.",
-			"ag-disable-confirm", "Disable "+a.Name, disable),
-	}, toggle)
+	})
+}
+
+// accountEdit is what the edit form of an account differs in: an account
+// logs in with a password and can be disabled (agents, portal users).
+type accountEdit struct {
+	prefix      string // of the form's ids: prefix+"-e-password", prefix+"-edit", …
+	path        string // the account in the API: PUT saves it, DELETE disables it
+	title, name string // the form's title; how its messages name the account
+	disabled    bool
+	// body is the PUT body the form makes with this disabled state, or
+	// false when the form's own checks refused it.
+	body func(disabled bool) (any, bool)
+	// The messages: saved with a new password, disabled, and the question
+	// before disabling.
+	savedWithPassword, disabledNow, confirmDisable string
+}
+
+// accountEditor is the edit form of an account: inputs, then the question
+// before disabling it; Save (the password input is emptied after each
+// save), and Disable… or Enable.
+func (p *listForms) accountEditor(ed accountEdit, inputs []app.UI) app.UI {
+	put := func(ctx app.Context, disabled bool, done string) {
+		body, ok := ed.body(disabled)
+		if !ok {
+			return
+		}
+		p.send(ctx, "PUT", ed.path, body, nil, func(app.Context) {
+			setInput(ed.prefix+"-e-password", "")
+			p.editOK = done
+		})
+	}
+	save := func(ctx app.Context, e app.Event) {
+		done := "Saved."
+		if inputValue(ed.prefix+"-e-password") != "" {
+			done = ed.savedWithPassword
+		}
+		put(ctx, ed.disabled, done)
+	}
+	disable := func(ctx app.Context, e app.Event) {
+		p.send(ctx, "DELETE", ed.path, nil, nil, func(app.Context) { p.editOK = ed.disabledNow })
+	}
+	toggle := p.enableToggle(ed.prefix, ed.disabled, func(ctx app.Context, e app.Event) {
+		put(ctx, false, ed.name+" is enabled again.")
+	})
+	title := ed.title
+	if ed.disabled {
+		title += " (disabled)"
+	}
+	return p.editSection(ed.prefix+"-edit", title, save, append(inputs,
+		p.confirmBox("disable", ed.confirmDisable, ed.prefix+"-disable-confirm", "Disable "+ed.name, disable)), toggle)
 }
 
 // agentForm is the agent edit form as read from the page.
@@ -612,12 +657,8 @@ func (p *APIClients) profileNames(ids []string) string {
 func (p *APIClients) Render() app.UI {
 	rows := make([]app.UI, 0, len(p.list))
 	for _, c := range p.list {
-		state := "enabled"
-		if c.Disabled {
-			state = "disabled"
-		}
 		rows = append(rows, editableRow(c.ID, p.editHandler(c.ID, p.open), c.Name, c.ClientID, strings.Join(c.Permissions, ", "),
-			p.profileNames(c.ProfileIDs), state))
+			p.profileNames(c.ProfileIDs), stateText(c.Disabled)))
 	}
 	var secret app.UI = app.Text("")
 	if p.secret != nil {
@@ -632,7 +673,7 @@ func (p *APIClients) Render() app.UI {
 		notice("cc-ok", p.ok),
 		secret,
 		table([]string{"Name", "Client id", "Permissions", "Chat profiles", "State", ""}, rows),
-		p.editor(),
+		p.editor(p.editForm),
 		app.H2().Text("New API client"),
 		app.Form().Class("cc-form").OnSubmit(func(ctx app.Context, e app.Event) {
 			e.PreventDefault()
@@ -680,12 +721,8 @@ func (p *APIClients) open(ctx app.Context, c protocol.APIClient) {
 	})
 }
 
-func (p *APIClients) editor() app.UI {
-	c, ok := p.item(p.editing)
-	if !ok {
-		return app.Text("")
-	}
-	path := fmt.Sprintf("/api/APIClient/%d", c.ID)
+// editForm is the edit form of c, whose API path is path.
+func (p *APIClients) editForm(c protocol.APIClient, path string) app.UI {
 	put := func(ctx app.Context) {
 		name := strings.TrimSpace(inputValue("ac-e-name"))
 		if p.invalid(required("name", name)) {

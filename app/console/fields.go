@@ -38,7 +38,7 @@ func (p *Fields) Render() app.UI {
 		notice("cc-error", p.err),
 		notice("cc-ok", p.ok),
 		table([]string{"Entity", "Database name", "Label", "Type", "Choices", ""}, rows),
-		p.editor(),
+		p.editor(p.editForm),
 		app.H2().Text("New custom field"),
 		app.Form().Class("cc-form").OnSubmit(p.submit).Body(
 			app.Label().For("cf-entity").Text("Entity"),
@@ -72,12 +72,8 @@ func (p *Fields) open(ctx app.Context, f protocol.CustomField) {
 	})
 }
 
-func (p *Fields) editor() app.UI {
-	f, ok := p.item(p.editing)
-	if !ok {
-		return app.Text("")
-	}
-	path := fmt.Sprintf("/api/CustomField/%d", f.ID)
+// editForm is the edit form of f, whose API path is path.
+func (p *Fields) editForm(f protocol.CustomField, path string) app.UI {
 	save := func(ctx app.Context, e app.Event) {
 		in := fieldForm{Name: strings.TrimSpace(inputValue("cf-e-name")), Label: strings.TrimSpace(inputValue("cf-e-label")),
 			Type: inputValue("cf-e-type"), Choices: splitList(inputValue("cf-e-choices"))}

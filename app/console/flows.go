@@ -22,38 +22,23 @@ type Flows struct {
 
 func (p *Flows) OnMount(ctx app.Context) {
 	p.session.authenticate(ctx, true, func(ctx app.Context) {
-		ctx.Async(func() {
-			var list []protocol.ChatFlow
-			err := call(ctx, "GET", "/api/ChatFlow", nil, &list)
-			ctx.Dispatch(func(app.Context) {
-				if err != nil {
-					p.err = err.Error()
-				}
-				p.list = list
-			})
-		})
+		loadInto(ctx, "/api/ChatFlow", &p.list, &p.err)
 	})
 }
 
 func (p *Flows) Render() app.UI {
+	rows := make([]app.UI, len(p.list))
+	for i, f := range p.list {
+		rows[i] = app.Tr().Body(
+			app.Td().Body(app.A().Class("cc-flow-link").Href(fmt.Sprintf("%s/admin/flow?id=%d", Prefix, f.ID)).Text(f.Name)),
+			app.Td().Text(strconv.FormatInt(f.CurrentVersion, 10)),
+		)
+	}
 	return p.shell("/admin/flows",
 		app.H1().Text("Bot flows"),
 		notice("cc-error", p.err),
-		app.Table().Class("cc-table").Body(
-			app.THead().Body(app.Tr().Body(app.Th().Text("Name"), app.Th().Text("Version"))),
-			app.TBody().Body(app.Range(p.list).Slice(func(i int) app.UI {
-				f := p.list[i]
-				return app.Tr().Body(
-					app.Td().Body(app.A().Class("cc-flow-link").Href(fmt.Sprintf("%s/admin/flow?id=%d", Prefix, f.ID)).Text(f.Name)),
-					app.Td().Text(strconv.FormatInt(f.CurrentVersion, 10)),
-				)
-			})),
-		),
-		app.Form().Class("cc-inline").OnSubmit(p.create).Body(
-			app.Label().For("cc-new-flow").Text("New bot flow"),
-			app.Input().ID("cc-new-flow").Placeholder("Name"),
-			app.Button().ID("cc-create-flow").Type("submit").Class("cc-primary").Text("Create"),
-		),
+		table([]string{"Name", "Version"}, rows),
+		nameForm("cc-new-flow", "New bot flow", "cc-create-flow", p.create),
 	)
 }
 

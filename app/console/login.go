@@ -18,14 +18,21 @@ type Login struct {
 func (l *Login) Render() app.UI {
 	return app.Div().Class("cc-login").Body(
 		app.H1().Text("halochat"),
-		app.Form().ID("cc-login-form").Class("cc-form").OnSubmit(l.submit).Body(
-			app.Label().For("cc-email").Text("Email"),
-			app.Input().ID("cc-email").Type("email").Name("email").Attr("autocomplete", "username").Required(true),
-			app.Label().For("cc-password").Text("Password"),
-			app.Input().ID("cc-password").Type("password").Name("password").Attr("autocomplete", "current-password").Required(true),
-			notice("cc-error", l.err),
-			app.Button().ID("cc-login").Type("submit").Disabled(l.busy).Text("Log in"),
-		),
+		loginForm("cc", l.submit, l.err, l.busy, app.Button()),
+	)
+}
+
+// loginForm is an e-mail and password form, the ids prefix+"-login-form",
+// prefix+"-email", prefix+"-password" and prefix+"-login" (the button,
+// made from button), with the last refusal err; busy while it is sent.
+func loginForm(prefix string, submit app.EventHandler, err string, busy bool, button app.HTMLButton) app.UI {
+	return app.Form().ID(prefix+"-login-form").Class("cc-form").OnSubmit(submit).Body(
+		app.Label().For(prefix+"-email").Text("Email"),
+		app.Input().ID(prefix+"-email").Type("email").Name("email").Attr("autocomplete", "username").Required(true),
+		app.Label().For(prefix+"-password").Text("Password"),
+		app.Input().ID(prefix+"-password").Type("password").Name("password").Attr("autocomplete", "current-password").Required(true),
+		notice("cc-error", err),
+		button.ID(prefix+"-login").Type("submit").Disabled(busy).Text("Log in"),
 	)
 }
 

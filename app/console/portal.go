@@ -166,14 +166,7 @@ func (p *Portal) renderLogin() app.UI {
 	return app.Div().Body(
 		app.Div().Class("cc-login").Body(
 			app.H1().Text("Log in"),
-			app.Form().ID("pt-login-form").Class("cc-form").OnSubmit(p.login).Body(
-				app.Label().For("pt-email").Text("Email"),
-				app.Input().ID("pt-email").Type("email").Name("email").Attr("autocomplete", "username").Required(true),
-				app.Label().For("pt-password").Text("Password"),
-				app.Input().ID("pt-password").Type("password").Name("password").Attr("autocomplete", "current-password").Required(true),
-				notice("cc-error", p.err),
-				app.Button().ID("pt-login").Type("submit").Class("cc-primary").Disabled(p.busy).Text("Log in"),
-			),
+			loginForm("pt", p.login, p.err, p.busy, app.Button().Class("cc-primary")),
 		),
 		p.chatSection(false),
 	)

@@ -41,38 +41,23 @@ func (p *Profiles) OnMount(ctx app.Context) {
 }
 
 func (p *Profiles) load(ctx app.Context) {
-	ctx.Async(func() {
-		var list []protocol.ChatProfile
-		err := call(ctx, "GET", "/api/ChatProfile", nil, &list)
-		ctx.Dispatch(func(app.Context) {
-			if err != nil {
-				p.err = err.Error()
-			}
-			p.list = list
-		})
-	})
+	loadInto(ctx, "/api/ChatProfile", &p.list, &p.err)
 }
 
 func (p *Profiles) Render() app.UI {
+	rows := make([]app.UI, len(p.list))
+	for i, pr := range p.list {
+		rows[i] = app.Tr().Body(
+			app.Td().Body(app.A().Class("cc-profile-link").Href(Prefix+"/admin/profile?id="+url.QueryEscape(pr.ID)).Text(pr.Name)),
+			app.Td().Text(accessLabel(pr.Access)),
+			app.Td().Body(app.Code().Text(pr.ID)),
+		)
+	}
 	return p.shell("/admin/profiles",
 		app.H1().Text("Chat profiles"),
 		notice("cc-error", p.err),
-		app.Table().Class("cc-table").Body(
-			app.THead().Body(app.Tr().Body(app.Th().Text("Name"), app.Th().Text("Access"), app.Th().Text("Id (configId)"))),
-			app.TBody().Body(app.Range(p.list).Slice(func(i int) app.UI {
-				pr := p.list[i]
-				return app.Tr().Body(
-					app.Td().Body(app.A().Class("cc-profile-link").Href(Prefix+"/admin/profile?id="+url.QueryEscape(pr.ID)).Text(pr.Name)),
-					app.Td().Text(accessLabel(pr.Access)),
-					app.Td().Body(app.Code().Text(pr.ID)),
-				)
-			})),
-		),
-		app.Form().Class("cc-inline").OnSubmit(p.create).Body(
-			app.Label().For("cc-new-profile").Text("New chat profile"),
-			app.Input().ID("cc-new-profile").Placeholder("Name"),
-			app.Button().Type("submit").Class("cc-primary").Text("Create"),
-		),
+		table([]string{"Name", "Access", "Id (configId)"}, rows),
+		nameForm("cc-new-profile", "New chat profile", "cc-create-profile", p.create),
 	)
 }
 

@@ -1,7 +1,6 @@
 package console
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
@@ -28,6 +27,14 @@ func readUserForm(prefix string) userForm {
 	return userForm{Email: strings.TrimSpace(inputValue(prefix + "email")), FirstName: strings.TrimSpace(inputValue(prefix + "firstName")),
 		LastName: strings.TrimSpace(inputValue(prefix + "lastName")), ExternalID: strings.TrimSpace(inputValue(prefix + "externalId")),
 		Phone: strings.TrimSpace(inputValue(prefix + "phone")), Password: inputValue(prefix + "password")}
+}
+
+// fill sets the form's inputs (ids prefix + field) to f.
+func (f userForm) fill(prefix string) {
+	for field, v := range map[string]string{"email": f.Email, "firstName": f.FirstName, "lastName": f.LastName,
+		"externalId": f.ExternalID, "phone": f.Phone, "password": f.Password} {
+		setInput(prefix+field, v)
+	}
 }
 
 // check finds what the API would refuse, by field.
@@ -70,12 +77,8 @@ func (p *Users) Render() app.UI {
 		if u.HasPassword {
 			login = "password"
 		}
-		state := "enabled"
-		if u.Disabled {
-			state = "disabled"
-		}
 		name := strings.TrimSpace(u.FirstName + " " + u.LastName)
-		rows = append(rows, editableRow(u.ID, p.editHandler(u.ID, p.open), name, u.Email, u.ExternalID, login, state))
+		rows = append(rows, editableRow(u.ID, p.editHandler(u.ID, p.open), name, u.Email, u.ExternalID, login, stateText(u.Disabled)))
 	}
 	return p.shell("/admin/users",
 		app.H1().Text("Portal users"),
@@ -84,7 +87,7 @@ func (p *Users) Render() app.UI {
 		notice("cc-error", p.err),
 		notice("cc-ok", p.ok),
 		table([]string{"Name", "Email", "External id", "Portal login", "State", ""}, rows),
-		p.editor(),
+		p.editor(p.editForm),
 		app.H2().Text("New portal user"),
 		app.Form().ID("us-new").Class("cc-form").OnSubmit(p.submit).Body(append(p.userInputs("us-", "Password"),
 			app.Button().ID("us-create").Type("submit").Class("cc-primary").Text("Create portal user"))...),
@@ -100,60 +103,30 @@ func (p *Users) submit(ctx app.Context, e app.Event) {
 	}
 	p.errs = map[string]string{}
 	p.create(ctx, in.input(protocol.User{}, false), nil, func() {
-		for _, f := range []string{"email", "firstName", "lastName", "phone", "externalId", "password"} {
-			setInput("us-"+f, "")
-		}
+		userForm{}.fill("us-")
 		p.ok = "Created the portal user " + in.Email + ": they log in at /portal."
 	})
 }
 
 func (p *Users) open(ctx app.Context, u protocol.User) {
 	p.startEdit(ctx, u.ID, func() {
-		setInput("us-e-email", u.Email)
-		setInput("us-e-firstName", u.FirstName)
-		setInput("us-e-lastName", u.LastName)
-		setInput("us-e-phone", u.Phone)
-		setInput("us-e-externalId", u.ExternalID)
-		setInput("us-e-password", "")
+		userForm{Email: u.Email, FirstName: u.FirstName, LastName: u.LastName, ExternalID: u.ExternalID, Phone: u.Phone}.fill("us-e-")
 	})
 }
 
-func (p *Users) editor() app.UI {
-	u, ok := p.item(p.editing)
-	if !ok {
-		return app.Text("")
-	}
-	path := fmt.Sprintf("/api/User/%d", u.ID)
-	put := func(ctx app.Context, disabled bool, done string) {
-		in := readUserForm("us-e-")
-		if p.invalid(in.check(false)) {
-			return
-		}
-		p.send(ctx, "PUT", path, in.input(u, disabled), nil, func(app.Context) {
-			setInput("us-e-password", "")
-			p.editOK = done
-		})
-	}
-	save := func(ctx app.Context, e app.Event) {
-		done := "Saved."
-		if inputValue("us-e-password") != "" {
-			done = "Saved, with the new password (their portal sessions ended)."
-		}
-		put(ctx, u.Disabled, done)
-	}
-	disable := func(ctx app.Context, e app.Event) {
-		p.send(ctx, "DELETE", path, nil, nil, func(app.Context) {
-			p.editOK = u.Email + " is disabled: they can no longer log in to the portal."
-		})
-	}
-	toggle := p.enableToggle("us", u.Disabled, func(ctx app.Context, e app.Event) {
-		put(ctx, false, u.Email+" is enabled again.")
-	})
-	title := "Edit portal user: " + u.Email
-	if u.Disabled {
-		title += " (disabled)"
-	}
-	return p.editSection("us-edit", title, save, append(p.userInputs("us-e-", "New password (empty: keep the current one)"),
-		p.confirmBox("disable", "Disable "+u.Email+"? They are logged out and can no longer log in to the portal; their chats and tickets stay.",
-			"us-disable-confirm", "Disable "+u.Email, disable)), toggle)
+// editForm is the edit form of u, whose API path is path.
+func (p *Users) editForm(u protocol.User, path string) app.UI {
+	return p.accountEditor(accountEdit{
+		prefix: "us", path: path, title: "Edit portal user: " + u.Email, name: u.Email, disabled: u.Disabled,
+		body: func(disabled bool) (any, bool) {
+			in := readUserForm("us-e-")
+			if p.invalid(in.check(false)) {
+				return nil, false
+			}
+			return in.input(u, disabled), true
+		},
+		savedWithPassword: "Saved, with the new password (their portal sessions ended).",
+		disabledNow:       u.Email + " is disabled: they can no longer log in to the portal.",
+		confirmDisable:    "Disable " + u.Email + "? They are logged out and can no longer log in to the portal; their chats and tickets stay.",
+	}, p.userInputs("us-e-", "New password (empty: keep the current one)"))
 }
