@@ -11,8 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/crypto/bcrypt"
-
 	"halochat/backend/auth"
 	"halochat/backend/httpx"
 	"halochat/backend/secret"
@@ -49,12 +47,8 @@ func newFixture(t *testing.T, dsn string) *fixture {
 		{"admin@example.test", adminPass, store.RoleAdmin},
 		{"gone@example.test", agentPass, store.RoleAdmin},
 	} {
-		// bcrypt's lowest cost keeps the tests fast; CheckPassword takes any cost.
-		h, err := bcrypt.GenerateFromPassword([]byte(a.pass), bcrypt.MinCost)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ag := &store.Agent{Email: a.email, Name: a.email, Role: a.role, PasswordHash: string(h), Presence: store.PresenceOffline}
+		h := storetest.PasswordHash(t, a.pass)
+		ag := &store.Agent{Email: a.email, Name: a.email, Role: a.role, PasswordHash: h, Presence: store.PresenceOffline}
 		if err := st.CreateAgent(ctx, ag); err != nil {
 			t.Fatal(err)
 		}

@@ -8,16 +8,13 @@ import (
 	"testing"
 
 	"halochat/app/protocol"
-	"halochat/backend/secret"
 	"halochat/backend/store"
+	"halochat/backend/storetest"
 )
 
 func (e *env) extraAgent(email, name, password string) {
 	e.t.Helper()
-	hash, err := secret.HashPassword(password)
-	if err != nil {
-		e.t.Fatal(err)
-	}
+	hash := storetest.PasswordHash(e.t, password)
 	if err := e.st.CreateAgent(context.Background(), &store.Agent{Email: email, Name: name, Role: store.RoleAgent, PasswordHash: hash}); err != nil {
 		e.t.Fatal(err)
 	}

@@ -201,6 +201,22 @@ func stepNames() map[string]int {
 
 // Seed makes (or finds) the demo and returns its ids and credentials.
 func Seed(ctx context.Context, st *store.Store) (*Result, error) {
+	return SeedWith(ctx, st, Options{})
+}
+
+// Options change how SeedWith makes the demo.
+type Options struct {
+	// PasswordCost is the bcrypt cost of the logins' passwords (0:
+	// secret.PasswordCost). Tests, which seed a demo each, use
+	// bcrypt.MinCost.
+	PasswordCost int
+}
+
+// SeedWith is Seed with options.
+func SeedWith(ctx context.Context, st *store.Store, o Options) (*Result, error) {
+	if o.PasswordCost == 0 {
+		o.PasswordCost = secret.PasswordCost
+	}
 	var res Result
 	chatDefs, err := ensureFields(ctx, st, chatFields)
 	if err != nil {
@@ -227,15 +243,15 @@ func Seed(ctx context.Context, st *store.Store) (*Result, error) {
 	}
 	root := prof.Identity.HS256Secrets[0].Secret
 
-	res.Agent, err = ensureAgent(ctx, st, AgentEmail, "Alex Agent", store.RoleAgent, secret.Derive(root, "demo agent password", 15))
+	res.Agent, err = ensureAgent(ctx, st, o, AgentEmail, "Alex Agent", store.RoleAgent, secret.Derive(root, "demo agent password", 15))
 	if err != nil {
 		return nil, err
 	}
-	res.Admin, err = ensureAgent(ctx, st, AdminEmail, "Ada Admin", store.RoleAdmin, secret.Derive(root, adminPasswordPurpose, 15))
+	res.Admin, err = ensureAgent(ctx, st, o, AdminEmail, "Ada Admin", store.RoleAdmin, secret.Derive(root, adminPasswordPurpose, 15))
 	if err != nil {
 		return nil, err
 	}
-	res.PortalUser, err = ensurePortalUser(ctx, st, PortalEmail, "Pat", "Portal", secret.Derive(root, "demo portal user password", 15))
+	res.PortalUser, err = ensurePortalUser(ctx, st, o, PortalEmail, "Pat", "Portal", secret.Derive(root, "demo portal user password", 15))
 	if err != nil {
 		return nil, err
 	}
@@ -381,7 +397,7 @@ func ensureProfile(ctx context.Context, st *store.Store, flowID, ticketTypeID in
 }
 
 // ensureAgent makes the account, or restores the demo password on it.
-func ensureAgent(ctx context.Context, st *store.Store, email, name, role, password string) (Login, error) {
+func ensureAgent(ctx context.Context, st *store.Store, o Options, email, name, role, password string) (Login, error) {
 	login := Login{Email: email, Password: password, Name: name, Role: role}
 	a, err := st.GetAgentByEmail(ctx, email)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
@@ -390,7 +406,7 @@ func ensureAgent(ctx context.Context, st *store.Store, email, name, role, passwo
 	if a != nil && secret.CheckPassword(a.PasswordHash, password) && a.Role == role {
 		return login, nil
 	}
-	hash, err := secret.HashPassword(password)
+	hash, err := secret.HashPasswordCost(password, o.PasswordCost)
 	if err != nil {
 		return login, err
 	}
@@ -409,7 +425,7 @@ func ensureAgent(ctx context.Context, st *store.Store, email, name, role, passwo
 
 // ensurePortalUser makes the portal user, or restores the demo password
 // on it (and enables it).
-func ensurePortalUser(ctx context.Context, st *store.Store, email, first, last, password string) (Login, error) {
+func ensurePortalUser(ctx context.Context, st *store.Store, o Options, email, first, last, password string) (Login, error) {
 	login := Login{Email: email, Password: password, Name: first + " " + last, Role: "portal"}
 	u, err := st.GetUserByEmail(ctx, email)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
@@ -418,7 +434,7 @@ func ensurePortalUser(ctx context.Context, st *store.Store, email, first, last, 
 	if u != nil && secret.CheckPassword(u.PasswordHash, password) && !u.Disabled {
 		return login, nil
 	}
-	hash, err := secret.HashPassword(password)
+	hash, err := secret.HashPasswordCost(password, o.PasswordCost)
 	if err != nil {
 		return login, err
 	}

@@ -10,8 +10,6 @@ import (
 	"strings"
 	"testing"
 
-	"golang.org/x/crypto/bcrypt"
-
 	"halochat/backend/auth"
 	"halochat/backend/secret"
 	"halochat/backend/store"
@@ -41,16 +39,13 @@ func newAPIFixture(t *testing.T, dsn string) *apiFixture {
 	st := storetest.Open(t, dsn)
 	svc := &auth.Service{Store: st}
 	f := &apiFixture{st: st}
-	// bcrypt's lowest cost: CheckPassword accepts any cost, and tests stay fast.
-	hash, err := bcrypt.GenerateFromPassword([]byte(fixturePassword), bcrypt.MinCost)
-	if err != nil {
-		t.Fatal(err)
-	}
+	hash := storetest.PasswordHash(t, fixturePassword)
+	var err error
 	for _, a := range []struct {
 		email, role string
 		token       *string
 	}{{fixtureAdminEmail, store.RoleAdmin, &f.admin}, {"agent@api.test", store.RoleAgent, &f.agent}} {
-		ag := &store.Agent{Email: a.email, Name: a.email, Role: a.role, PasswordHash: string(hash)}
+		ag := &store.Agent{Email: a.email, Name: a.email, Role: a.role, PasswordHash: hash}
 		if err := st.CreateAgent(ctx, ag); err != nil {
 			t.Fatal(err)
 		}

@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/golang-jwt/jwt/v5"
-	"golang.org/x/crypto/bcrypt"
 
 	"halochat/app/protocol"
 	"halochat/backend/demo"
@@ -40,14 +39,10 @@ func newFixture(t *testing.T, dsn string, limits service.Limits) *fixture {
 	svc := loopback.Start(t, loopback.Options{DSN: dsn, Limits: limits})
 	st, res := svc.Store, svc.Demo
 	f := &fixture{st: st, base: svc.URL, demo: res, svc: svc}
-	// bcrypt's lowest cost keeps the test fast; CheckPassword takes any cost.
-	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.MinCost)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.ann = &store.User{Email: "ann@portal.test", FirstName: "Ann", LastName: "Lee", PasswordHash: string(hash)}
+	hash := storetest.PasswordHash(t, password)
+	f.ann = &store.User{Email: "ann@portal.test", FirstName: "Ann", LastName: "Lee", PasswordHash: hash}
 	for _, u := range []*store.User{f.ann,
-		{Email: "off@portal.test", PasswordHash: string(hash), Disabled: true},
+		{Email: "off@portal.test", PasswordHash: hash, Disabled: true},
 		{Email: "nopass@portal.test"}} {
 		if err := st.CreateUser(ctx, u); err != nil {
 			t.Fatal(err)

@@ -7,9 +7,12 @@ import (
 	"context"
 	"testing"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"halochat/app/flow"
 	"halochat/backend/chats"
 	"halochat/backend/demo"
+	"halochat/backend/secret"
 	"halochat/backend/store"
 	"halochat/backend/testenv"
 )
@@ -29,11 +32,12 @@ func OpenWith(t testing.TB, dsn string, o store.Options) *store.Store {
 	})
 }
 
-// Demo opens the store at dsn and seeds the demo into it.
+// Demo opens the store at dsn and seeds the demo into it, its logins'
+// passwords hashed at bcrypt's lowest cost.
 func Demo(t testing.TB, dsn string) (*store.Store, *demo.Result) {
 	t.Helper()
 	st := Open(t, dsn)
-	res, err := demo.Seed(context.Background(), st)
+	res, err := demo.SeedWith(context.Background(), st, demo.Options{PasswordCost: bcrypt.MinCost})
 	if err != nil {
 		t.Fatalf("seed the demo: %v", err)
 	}
@@ -86,4 +90,15 @@ func SaveFlow(t testing.TB, st *store.Store, f *flow.Flow, sc flow.Schema) *stor
 		t.Fatalf("store the flow %s's first version: %v", f.Name, err)
 	}
 	return fl
+}
+
+// PasswordHash hashes the password of a login a test creates, at
+// bcrypt's lowest cost (see secret.HashPasswordCost).
+func PasswordHash(t testing.TB, password string) string {
+	t.Helper()
+	h, err := secret.HashPasswordCost(password, bcrypt.MinCost)
+	if err != nil {
+		t.Fatalf("hash a test password: %v", err)
+	}
+	return h
 }

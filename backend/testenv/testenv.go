@@ -1,10 +1,11 @@
-// Package testenv is what tests run against: the real parts it finds — a
-// PostgreSQL server, a chromium binary — each test's own throw-away
-// databases (SQLite and PostgreSQL, see ForEachDB) and stores on them, an
-// HTTP client for JSON APIs, and the tests' logger. Its subpackage
-// loopback runs the whole service on a loopback port; storetest seeds the
-// demo. testenv itself imports nothing of halochat, so that the tests of
-// any package may use it (the store's own included).
+// Package testenv is the harness every package's tests stand on: the real
+// parts it finds — a PostgreSQL server, a chromium binary — each test's
+// own throw-away databases (SQLite and PostgreSQL, see ForEachDB) and
+// stores on them, an HTTP client for JSON APIs, and the tests' logger.
+// Its subpackage loopback runs the whole service on a loopback port;
+// backend/storetest seeds the demo. testenv itself imports nothing of
+// halochat, so that the tests of any package may use it (the store's own
+// included).
 //
 // Where a part is missing the test is skipped with a message saying how to
 // enable it, unless HALOCHAT_REQUIRE_ALL=1 (set by .ci/run), under which a
