@@ -95,11 +95,24 @@ lint: $(TOOLS)/staticcheck
 wasm-test:
 	PATH="$(GOWASM):$$PATH" GOOS=js GOARCH=wasm $(GO) test -count=1 ./app/flow/... ./app/protocol/...
 
+# The packages whose code runs concurrently — sockets and their
+# heartbeats, the brokers, the chat service's per-chat work, the store's
+# prepared pool and caches, sessions, the chaos test's nodes — run their
+# tests under the race detector; the others without it. A test that
+# measures memory or speed skips itself under the detector (see
+# backend/chatapi/race_test.go) and runs in the plain stage instead.
+RACE_PKGS := ./backend/realtime/... ./backend/chats/... ./backend/store/... ./backend/chatapi/... \
+	./backend/portal/... ./backend/auth/... ./backend/identity/... ./backend/securitytest/...
+NORACE_ONLY := -run '^TestIdleSocketMemory$$' ./backend/chatapi/
+race_pkgs  = $(shell $(GO) list $(RACE_PKGS))
+plain_pkgs = $(filter-out $(race_pkgs),$(shell $(GO) list ./...))
+
 test: $(TOOLS)/staticcheck
 	$(call stage,build,$(MAKE) --no-print-directory build)
 	$(call stage,vet,$(MAKE) --no-print-directory vet)
 	$(call stage,lint (gofmt + staticcheck),$(MAKE) --no-print-directory lint)
-	$(call stage,go test (linux; fuzz seed corpora included),$(GO) test -count=1 -p 2 ./...)
+	$(call stage,go test (linux; fuzz seed corpora included),$(GO) test -count=1 -p 2 $(plain_pkgs) && $(GO) test -count=1 $(NORACE_ONLY))
+	$(call stage,go test -race (concurrent packages),$(GO) test -race -count=1 -p 2 $(race_pkgs))
 	$(call stage,go test (js/wasm under node),$(MAKE) --no-print-directory wasm-test)
 
 # Each fuzz target for FUZZTIME (default 30s); crashers land in testdata/fuzz.

@@ -164,6 +164,9 @@ func (s *rawSocket) nextPing() []byte {
 // 16 KiB a chat. The process holds both ends of every socket, so the RSS
 // figure is an upper bound of the server's share.
 func TestIdleSocketMemory(t *testing.T) {
+	if underRace {
+		t.Skip("measures memory: not under the race detector (see race_test.go)")
+	}
 	ctx := context.Background()
 	conns := 1000
 	if v := os.Getenv("HALOCHAT_IDLE_SOCKETS"); v != "" {

@@ -23,6 +23,9 @@ func TestThroughput(t *testing.T) {
 	if os.Getenv("HALOCHAT_BENCH") == "" {
 		t.Skip("set HALOCHAT_BENCH=1 to measure throughput")
 	}
+	if underRace {
+		t.Skip("measures throughput: not under the race detector (see race_test.go)")
+	}
 	dsn := testenv.SQLiteDSN(t)
 	if os.Getenv("HALOCHAT_BENCH_DB") == "postgres" {
 		dsn = testenv.PostgresDSN(t)
