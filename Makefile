@@ -97,12 +97,14 @@ wasm-test:
 
 # The packages whose code runs concurrently — sockets and their
 # heartbeats, the brokers, the chat service's per-chat work, the store's
-# prepared pool and caches, sessions, the chaos test's nodes — run their
-# tests under the race detector; the others without it. A test that
+# prepared pool and caches, sessions, rate limiters, background ticks, the
+# chaos test's nodes — run their tests under the race detector; the others
+# without it. A test that
 # measures memory or speed skips itself under the detector (see
 # backend/chatapi/race_test.go) and runs in the plain stage instead.
 RACE_PKGS := ./backend/realtime/... ./backend/chats/... ./backend/store/... ./backend/chatapi/... \
-	./backend/portal/... ./backend/auth/... ./backend/identity/... ./backend/securitytest/...
+	./backend/portal/... ./backend/auth/... ./backend/identity/... ./backend/httpx/... ./backend/tick/... \
+	./backend/securitytest/...
 NORACE_ONLY := -run '^TestIdleSocketMemory$$' ./backend/chatapi/
 race_pkgs  = $(shell $(GO) list $(RACE_PKGS))
 plain_pkgs = $(filter-out $(race_pkgs),$(shell $(GO) list ./...))
