@@ -249,6 +249,11 @@ func TestConsoleAdminEditsAProfileAndSeesTheEmbedSnippet(t *testing.T) {
 		p.Identity.MaxTokenLifetimeSeconds != 3600 || p.AgentChatVisibility != protocol.VisibilityQueueAndOwn {
 		t.Errorf("stored appearance %+v, availability %+v, identity %+v, agent chat visibility %q", p.Appearance, p.Availability, p.Identity, p.AgentChatVisibility)
 	}
+	// Trusting the e-mail hint is off by default and warned about.
+	if on, err := chromedp.Run(b.Ctx, chromedp.Evaluate[bool](`document.getElementById("pf-trustEmailStorage").checked`)); err != nil || on {
+		t.Errorf("trust the e-mail hint is checked (%v) on the demo profile", err)
+	}
+	waitText(t, b.Ctx, "#pf-trust-warning", "never signs anyone in")
 	// HS256 secrets are write-only: the form shows their kids and its
 	// round trip keeps the stored secret it never saw.
 	shown, err := chromedp.Run(b.Ctx, chromedp.Evaluate[string](`document.getElementById("pf-identity.hs256Secrets").value`))
