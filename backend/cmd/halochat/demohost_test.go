@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -32,32 +30,21 @@ func freeAddr(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-// demoChat drives one chat of the demo flow over the widget's HTTP API
-// of the service at url.
+// demoChat drives one chat of the demo flow over the widget's HTTP API.
 type demoChat struct {
-	t            *testing.T
-	url, id, sec string
-	seq          int64
+	t       *testing.T
+	api     *testenv.Client // calls as the widget makes them
+	id, sec string
+	seq     int64
 }
 
 func (c *demoChat) post(path string, body any, out any) {
 	c.t.Helper()
-	b, _ := json.Marshal(body)
-	req, _ := http.NewRequest("POST", c.url+path, bytes.NewReader(b))
-	req.Header.Set("Origin", c.url)
-	req.Header.Set("Content-Type", "application/json")
-	if c.sec != "" {
-		req.Header.Set(protocol.HeaderResumeSecret, c.sec)
+	r := c.api.Do("POST", path, body, protocol.HeaderResumeSecret, c.sec)
+	if r.Status >= 300 {
+		c.t.Fatalf("POST %s: %d %s", path, r.Status, r.Body)
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		c.t.Fatalf("POST %s: %v", path, err)
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode >= 300 || json.Unmarshal(data, out) != nil {
-		c.t.Fatalf("POST %s: %d %s", path, resp.StatusCode, data)
-	}
+	r.Decode(out)
 }
 
 // waitFor reads the chat's messages until one holds any of words, and
@@ -66,19 +53,9 @@ func (c *demoChat) waitFor(words ...string) string {
 	c.t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
-		req, _ := http.NewRequest("GET", fmt.Sprintf("%s/chat/api/v1/chats/%s/messages?after=%d&wait=1", c.url, c.id, c.seq), nil)
-		req.Header.Set("Origin", c.url)
-		req.Header.Set(protocol.HeaderResumeSecret, c.sec)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			c.t.Fatal(err)
-		}
 		var out protocol.PollResponse
-		err = json.NewDecoder(resp.Body).Decode(&out)
-		resp.Body.Close()
-		if err != nil {
-			c.t.Fatalf("read messages: %d %v", resp.StatusCode, err)
-		}
+		c.api.Do("GET", fmt.Sprintf("/chat/api/v1/chats/%s/messages?after=%d&wait=1", c.id, c.seq), nil,
+			protocol.HeaderResumeSecret, c.sec).Decode(&out)
 		for _, m := range out.Messages {
 			c.seq = max(c.seq, m.Seq)
 			for _, w := range words {
@@ -115,12 +92,10 @@ func TestDemoHostOpensOnlyItsOwnPortToRunbooks(t *testing.T) {
 		done <- serve(ctx, slog.New(slog.NewTextHandler(io.Discard, nil)), serveOptions{Addr: addr, DSN: &dsn, DemoHost: demoHost})
 	}()
 	url := "http://" + addr
+	api := testenv.NewClient(t, url, "Origin", url)
 	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		if r, err := http.Get(url + "/readyz"); err == nil {
-			r.Body.Close()
-			if r.StatusCode == http.StatusOK {
-				break
-			}
+		if r, err := api.Send("GET", "/readyz", nil); err == nil && r.Status == http.StatusOK {
+			break
 		}
 		if time.Now().After(deadline) {
 			t.Fatal("the service did not start")
@@ -128,7 +103,7 @@ func TestDemoHostOpensOnlyItsOwnPortToRunbooks(t *testing.T) {
 	}
 
 	checkAccount := func() string {
-		c := &demoChat{t: t, url: url}
+		c := &demoChat{t: t, api: api}
 		var started protocol.StartChatResponse
 		c.post("/chat/api/v1/start", protocol.StartChatRequest{ConfigID: res.Profile.ID, ConfigKey: res.Profile.Key,
 			HostOrigin: "https://host.example"}, &started)
