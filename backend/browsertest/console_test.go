@@ -190,35 +190,7 @@ func TestConsoleAdminEditsAProfileAndSeesTheEmbedSnippet(t *testing.T) {
 	click(t, b.Ctx, ".cc-profile-link", s.demo.Profile.Name)
 	waitText(t, b.Ctx, "#cc-snippet", s.demo.Profile.Key)
 
-	snippet, err := chromedp.Run(b.Ctx, chromedp.Evaluate[string](`document.getElementById("cc-snippet").textContent`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, want := range []string{`<div id="halo-chat"></div>`, `chatServiceUrl: "` + s.serviceURL + `"`,
-		`configId: "` + s.demo.Profile.ID + `"`, `configKey: "` + s.demo.Profile.Key + `"`,
-		`<script src="` + s.serviceURL + `/chat/index.js"></script>`} {
-		if !strings.Contains(snippet, want) {
-			t.Errorf("the snippet lacks %s:\n%s", want, snippet)
-		}
-	}
-	var starts []int
-	f, err := s.store.GetCurrentFlowVersion(context.Background(), s.demo.Flow.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	parsed, err := flow.Parse(f.Document)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, st := range parsed.Steps {
-		if st.CanStart {
-			starts = append(starts, st.Number)
-		}
-	}
-	for _, n := range starts {
-		waitText(t, b.Ctx, "#cc-examples", fmt.Sprintf("startStepOverride: %d", n))
-	}
-	waitText(t, b.Ctx, "#cc-examples", "haloChat_inboundEvent_initialize")
+	checkEmbedSnippet(t, s, b)
 
 	// A wrong colour is refused at its field, and nothing is saved.
 	b.setValue(t, "pf-appearance.colour", "not a colour;}")
@@ -305,6 +277,41 @@ func TestConsoleAdminEditsAProfileAndSeesTheEmbedSnippet(t *testing.T) {
 		t.Fatal("the key did not change")
 	}
 	waitText(t, b.Ctx, "#cc-snippet", p.Key)
+}
+
+// checkEmbedSnippet checks the embed section: the snippet with the real URL,
+// id and key, and an openChatWindow example for each start-allowed step.
+func checkEmbedSnippet(t *testing.T, s *stack, b *Browser) {
+	t.Helper()
+	snippet, err := chromedp.Run(b.Ctx, chromedp.Evaluate[string](`document.getElementById("cc-snippet").textContent`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`<div id="halo-chat"></div>`, `chatServiceUrl: "` + s.serviceURL + `"`,
+		`configId: "` + s.demo.Profile.ID + `"`, `configKey: "` + s.demo.Profile.Key + `"`,
+		`<script src="` + s.serviceURL + `/chat/index.js"></script>`} {
+		if !strings.Contains(snippet, want) {
+			t.Errorf("the snippet lacks %s:\n%s", want, snippet)
+		}
+	}
+	var starts []int
+	f, err := s.store.GetCurrentFlowVersion(context.Background(), s.demo.Flow.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	parsed, err := flow.Parse(f.Document)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range parsed.Steps {
+		if st.CanStart {
+			starts = append(starts, st.Number)
+		}
+	}
+	for _, n := range starts {
+		waitText(t, b.Ctx, "#cc-examples", fmt.Sprintf("startStepOverride: %d", n))
+	}
+	waitText(t, b.Ctx, "#cc-examples", "haloChat_inboundEvent_initialize")
 }
 
 // TestConsoleFlowEditorSavesReloadsAndPreviewsLikeTheServer: an admin
