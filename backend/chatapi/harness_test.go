@@ -68,7 +68,7 @@ func (e *env) node(o nodeOpts) *node {
 	if o.guardRunbooks {
 		allow = nil
 	}
-	s := loopback.Start(t, loopback.Options{DSN: e.dsn, Store: e.st, RunbookAllow: allow,
+	s := loopback.Start(t, loopback.Options{DSN: e.dsn, Store: e.st, OutboundAllow: allow,
 		Limits: service.Limits{StartsPerMinute: -1, Realtime: o.limits}})
 	return &node{e: e, url: s.URL, svc: s.Chats, broker: s.Broker, auth: s.Auth, rt: s.Realtime, api: s.SameOrigin()}
 }

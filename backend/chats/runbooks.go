@@ -7,17 +7,14 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"net/netip"
-	"syscall"
 	"time"
 
 	"halochat/app/flow"
 	"halochat/app/protocol"
+	"halochat/backend/outbound"
 	"halochat/backend/store"
 )
 
@@ -26,17 +23,16 @@ type RunbookOptions struct {
 	// DefaultTimeout applies to runbooks without their own. Default 10 s.
 	DefaultTimeout time.Duration
 	// Allow lists the internal addresses (loopback, private, link-local
-	// and the like) a runbook may reach all the same. Empty: only public
-	// addresses.
-	Allow AllowList
+	// and the like) a runbook may reach all the same: the service's one
+	// outbound allow-list. Empty: only public addresses.
+	Allow outbound.AllowList
 	// MaxResponseBytes bounds a runbook's answer. Default 1 MiB.
 	MaxResponseBytes int64
 }
 
-// RunbookClient calls runbooks: a signed JSON POST with a timeout, that
-// refuses to connect to internal addresses (SSRF guard) unless allowed.
-// The check runs on the address actually dialled, so DNS answers and
-// redirects cannot get around it.
+// RunbookClient calls runbooks: a signed JSON POST with a timeout,
+// through the outbound guard (no internal addresses unless allowed, no
+// proxy, no redirects, bounded answers).
 type RunbookClient struct {
 	opts   RunbookOptions
 	client *http.Client
@@ -47,75 +43,7 @@ func NewRunbookClient(o RunbookOptions) *RunbookClient {
 	if o.DefaultTimeout <= 0 {
 		o.DefaultTimeout = 10 * time.Second
 	}
-	if o.MaxResponseBytes <= 0 {
-		o.MaxResponseBytes = 1 << 20
-	}
-	rc := &RunbookClient{opts: o}
-	dialer := &net.Dialer{Timeout: 5 * time.Second, Control: rc.control}
-	rc.client = &http.Client{
-		Transport: &http.Transport{
-			Proxy:               nil, // a proxy would dial for us, past the guard
-			DialContext:         dialer.DialContext,
-			MaxIdleConnsPerHost: 4,
-			IdleConnTimeout:     60 * time.Second,
-			TLSHandshakeTimeout: 5 * time.Second,
-		},
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
-	return rc
-}
-
-// AllowList is the internal addresses runbooks may reach: whole ranges,
-// and single ports of one address (an "IP:port" entry opens that port
-// and no other, as the demo host needs).
-type AllowList struct {
-	Prefixes []netip.Prefix
-	Ports    []netip.AddrPort
-}
-
-// Allows reports whether the list holds the address ap dials.
-func (l AllowList) Allows(ap netip.AddrPort) bool {
-	a := ap.Addr().Unmap()
-	for _, p := range l.Prefixes {
-		if p.Contains(a) {
-			return true
-		}
-	}
-	for _, p := range l.Ports {
-		if p.Addr().Unmap() == a && p.Port() == ap.Port() {
-			return true
-		}
-	}
-	return false
-}
-
-// errBlocked is a runbook target refused by the SSRF guard.
-var errBlocked = errors.New("runbook target address is not allowed")
-
-// internal reports addresses a runbook may not reach by default.
-func internal(a netip.Addr) bool {
-	a = a.Unmap()
-	return a.IsLoopback() || a.IsPrivate() || a.IsLinkLocalUnicast() || a.IsLinkLocalMulticast() ||
-		a.IsMulticast() || a.IsUnspecified() || a.IsInterfaceLocalMulticast() ||
-		netip.MustParsePrefix("100.64.0.0/10").Contains(a) || // carrier-grade NAT
-		netip.MustParsePrefix("192.0.0.0/24").Contains(a) ||
-		netip.MustParsePrefix("198.18.0.0/15").Contains(a) ||
-		netip.MustParsePrefix("0.0.0.0/8").Contains(a) ||
-		netip.MustParsePrefix("fd00:ec2::254/128").Contains(a) // AWS IMDS over IPv6
-}
-
-func (rc *RunbookClient) control(_, address string, _ syscall.RawConn) error {
-	ap, err := netip.ParseAddrPort(address)
-	if err != nil {
-		return fmt.Errorf("%w: %s", errBlocked, address)
-	}
-	if rc.opts.Allow.Allows(ap) {
-		return nil
-	}
-	if a := ap.Addr().Unmap(); internal(a) {
-		return fmt.Errorf("%w: %s is internal (allow it in the runbook allow-list)", errBlocked, a)
-	}
-	return nil
+	return &RunbookClient{opts: o, client: outbound.NewClient(outbound.Options{Allow: o.Allow, MaxResponseBytes: o.MaxResponseBytes})}
 }
 
 // Sign returns the signature header value of a runbook call's body:
@@ -148,12 +76,9 @@ func (rc *RunbookClient) Call(ctx context.Context, rb *store.Runbook, body []byt
 		return nil, fmt.Errorf("runbook %s: %w", rb.ID, err)
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, rc.opts.MaxResponseBytes+1))
+	data, err := io.ReadAll(resp.Body)
 	if err != nil {
 		return nil, fmt.Errorf("runbook %s: read answer: %w", rb.ID, err)
-	}
-	if int64(len(data)) > rc.opts.MaxResponseBytes {
-		return nil, fmt.Errorf("runbook %s: answer larger than %d bytes", rb.ID, rc.opts.MaxResponseBytes)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return nil, fmt.Errorf("runbook %s: status %s", rb.ID, resp.Status)

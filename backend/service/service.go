@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/netip"
 	"strings"
 	"time"
 
@@ -23,6 +22,7 @@ import (
 	"halochat/backend/httpapi"
 	"halochat/backend/httpx"
 	"halochat/backend/identity"
+	"halochat/backend/outbound"
 	"halochat/backend/portal"
 	"halochat/backend/realtime"
 	"halochat/backend/store"
@@ -41,9 +41,11 @@ type Options struct {
 	// trailing slash (the widget's origin).
 	PublicURL string
 	Logger    *slog.Logger
-	// RunbookAllow lists IP addresses or CIDR prefixes runbooks may reach
-	// although internal (loopback, private, link-local).
-	RunbookAllow []string
+	// OutboundAllow is the one outbound allow-list (backend/outbound):
+	// IP addresses, CIDR prefixes or IP:port entries that runbooks and
+	// webhook deliveries may reach although internal (loopback, private,
+	// link-local).
+	OutboundAllow []string
 	// TrustedProxies lists the IP addresses or CIDR prefixes of the
 	// reverse proxies in front of the service: only their
 	// X-Forwarded-For names the client that per-address limits count.
@@ -142,9 +144,9 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	// sweeps, which is harmless.
 	go identity.SweepExpired(ctx, st, 10*time.Minute, logger)
 
-	allow, err := runbookAllowList(o.RunbookAllow)
+	allow, err := outbound.ParseAllowList(o.OutboundAllow)
 	if err != nil {
-		return nil, fmt.Errorf("runbook allow-list: %w", err)
+		return nil, fmt.Errorf("outbound allow-list: %w", err)
 	}
 	var broker realtime.Broker
 	if st.Dialect() == store.DialectPostgres {
@@ -183,25 +185,6 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	h = httpx.TrustProxies(proxies, h)
 	return &Service{Handler: h, Widget: wh, Console: ch, Auth: authSvc, Chats: chatSvc, Portal: portalSvc,
 		Realtime: rt, Broker: broker}, nil
-}
-
-// runbookAllowList reads the runbook allow-list's entries: IP addresses
-// and CIDR prefixes, or IP:port for that port alone.
-func runbookAllowList(items []string) (chats.AllowList, error) {
-	var out chats.AllowList
-	var ranges []string
-	for _, it := range items {
-		if ap, err := netip.ParseAddrPort(it); err == nil {
-			out.Ports = append(out.Ports, ap)
-		} else {
-			ranges = append(ranges, it)
-		}
-	}
-	var err error
-	if out.Prefixes, err = httpx.ParsePrefixes(ranges); err != nil {
-		return chats.AllowList{}, fmt.Errorf("%w (nor IP:port)", err)
-	}
-	return out, nil
 }
 
 func (l Limits) bodyTimeouts() httpx.BodyTimeouts {

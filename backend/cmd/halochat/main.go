@@ -20,14 +20,15 @@ const usage = `halochat: a self-hostable live chat and chatbot-flow service
 
 Usage:
   halochat serve   [--addr 127.0.0.1:8080] [--db DSN] [--public-url URL] [--demo-host ADDR] [--limits default|benchmark] [--production]
-                   [--trusted-proxies IP,CIDR,…]
+                   [--trusted-proxies IP,CIDR,…] [--outbound-allow IP,CIDR,IP:port,…]
   halochat migrate [--db DSN]
   halochat demo    [--db DSN] [--json]
 
 DSN is sqlite:///path/file.db (the default is ./data/halochat.db) or
 postgres://user:pass@host:5432/db. Environment: HALOCHAT_ADDR, HALOCHAT_DB,
 HALOCHAT_PUBLIC_URL, HALOCHAT_DEMO_HOST, HALOCHAT_LIMITS, HALOCHAT_PRODUCTION=1,
-HALOCHAT_TRUSTED_PROXIES.
+HALOCHAT_TRUSTED_PROXIES, HALOCHAT_OUTBOUND_ALLOW (older name:
+HALOCHAT_RUNBOOK_ALLOW).
 `
 
 func main() {
@@ -55,7 +56,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	dsn := fs.String("db", env("HALOCHAT_DB", ""), "database DSN")
 	switch cmd {
 	case "serve":
-		opts := serveOptions{DSN: dsn, RunbookAllow: os.Getenv("HALOCHAT_RUNBOOK_ALLOW")}
+		opts := serveOptions{DSN: dsn}
 		fs.StringVar(&opts.Addr, "addr", env("HALOCHAT_ADDR", "127.0.0.1:8080"), "address to listen on")
 		fs.StringVar(&opts.PublicURL, "public-url", env("HALOCHAT_PUBLIC_URL", ""), "URL visitors reach the service at (default http://ADDR)")
 		fs.StringVar(&opts.DemoHost, "demo-host", env("HALOCHAT_DEMO_HOST", ""), "also serve the demo host page on this address (e.g. 127.0.0.1:8081, shown as http://localhost:8081)")
@@ -64,6 +65,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fs.IntVar(&opts.Pool, "db-pool", envInt("HALOCHAT_DB_POOL", 0), "PostgreSQL connections per node (0: the default, 16)")
 		fs.IntVar(&opts.AppendBatches, "append-batches", envInt("HALOCHAT_APPEND_BATCHES", 0), "PostgreSQL: batches of messages committed at once, each on a connection of its own (0: the default, 4; -1: every message its own commit)")
 		fs.StringVar(&opts.TrustedProxies, "trusted-proxies", env("HALOCHAT_TRUSTED_PROXIES", ""), "comma-separated IPs or CIDRs of the reverse proxies in front of the service: only their X-Forwarded-For is believed (default none)")
+		fs.StringVar(&opts.OutboundAllow, "outbound-allow", outboundAllowEnv(),
+			"comma-separated IPs, CIDRs or IP:port entries that runbooks and webhooks may reach although internal (loopback, private); HALOCHAT_RUNBOOK_ALLOW is its older name")
 		fs.StringVar(&opts.Pprof, "pprof", env("HALOCHAT_PPROF", ""), "serve net/http/pprof on this loopback address (e.g. 127.0.0.1:6060) for profiling")
 		if err := fs.Parse(rest); err != nil {
 			return err
@@ -103,6 +106,12 @@ func env(name, def string) string {
 		return v
 	}
 	return def
+}
+
+// outboundAllowEnv is the --outbound-allow default: HALOCHAT_OUTBOUND_ALLOW,
+// or when that is unset its older name HALOCHAT_RUNBOOK_ALLOW.
+func outboundAllowEnv() string {
+	return env("HALOCHAT_OUTBOUND_ALLOW", os.Getenv("HALOCHAT_RUNBOOK_ALLOW"))
 }
 
 // resolveDSN fills in the default: a SQLite file under ./data/.

@@ -27,10 +27,11 @@ type serveOptions struct {
 	// AppendBatches is store.Options.AppendBatches: 0 the default, -1
 	// unbatched.
 	AppendBatches int
-	// RunbookAllow lists, separated by commas or spaces, the IP addresses
-	// or CIDR prefixes runbooks may reach although internal
-	// (HALOCHAT_RUNBOOK_ALLOW).
-	RunbookAllow string
+	// OutboundAllow lists, separated by commas or spaces, the IP
+	// addresses, CIDR prefixes or IP:port entries runbooks and webhook
+	// deliveries may reach although internal (--outbound-allow,
+	// HALOCHAT_OUTBOUND_ALLOW, or its older name HALOCHAT_RUNBOOK_ALLOW).
+	OutboundAllow string
 	// TrustedProxies lists, the same way, the reverse proxies whose
 	// X-Forwarded-For is believed (--trusted-proxies).
 	TrustedProxies string
@@ -146,8 +147,8 @@ func closeListeners(lns ...net.Listener) {
 }
 
 // startService refuses what production must not run (with --production)
-// and builds the service, whose runbooks may also reach the addresses of
-// HALOCHAT_RUNBOOK_ALLOW and the demo host's own address and port
+// and builds the service, whose runbooks and webhooks may also reach the
+// addresses of the outbound allow-list and the demo host's own address and port
 // (demoLn, nil without --demo-host).
 func startService(ctx context.Context, logger *slog.Logger, st *store.Store, opts serveOptions, publicURL string,
 	limits service.Limits, demoLn net.Listener) (*service.Service, error) {
@@ -156,12 +157,12 @@ func startService(ctx context.Context, logger *slog.Logger, st *store.Store, opt
 			return nil, err
 		}
 	}
-	allow := splitList(opts.RunbookAllow)
+	allow := splitList(opts.OutboundAllow)
 	if demoLn != nil {
 		allow = append(allow, demoLn.Addr().String())
 	}
 	svc, err := service.New(ctx, service.Options{Store: st, DSN: *opts.DSN, PublicURL: publicURL, Logger: logger,
-		RunbookAllow: allow, HSTS: opts.Production, TrustedProxies: splitList(opts.TrustedProxies), Limits: limits})
+		OutboundAllow: allow, HSTS: opts.Production, TrustedProxies: splitList(opts.TrustedProxies), Limits: limits})
 	if err != nil {
 		return nil, err
 	}

@@ -33,8 +33,9 @@ type Options struct {
 	// Limits are the service's abuse limits (service.Unlimited lifts
 	// them).
 	Limits service.Limits
-	// RunbookAllow lists the internal addresses runbooks may reach.
-	RunbookAllow []string
+	// OutboundAllow lists the internal addresses runbooks and webhook
+	// deliveries may reach (service.Options.OutboundAllow).
+	OutboundAllow []string
 	// TrustedProxies are the proxies whose X-Forwarded-For is believed.
 	TrustedProxies []string
 	// HSTS is service.Options.HSTS (serve --production's).
@@ -94,7 +95,7 @@ func Start(t testing.TB, o Options) *Service {
 func (s *Service) serve(ln net.Listener) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	svc, err := service.New(ctx, service.Options{Store: s.Store, DSN: s.DSN, PublicURL: s.URL, Logger: s.o.Logger,
-		Limits: s.o.Limits, RunbookAllow: s.o.RunbookAllow, TrustedProxies: s.o.TrustedProxies, HSTS: s.o.HSTS})
+		Limits: s.o.Limits, OutboundAllow: s.o.OutboundAllow, TrustedProxies: s.o.TrustedProxies, HSTS: s.o.HSTS})
 	if err != nil {
 		cancel()
 		_ = ln.Close()
