@@ -595,7 +595,14 @@ func required(field, value string) map[string]string {
 	return errs
 }
 
-var permissions = [][2]string{{"admin", "Admin (the whole admin API)"}, {"users:write", "Read & Modify Users (ChatMatchingData)"}}
+var permissions = [][2]string{
+	{"admin", "Admin (the whole admin API, and every permission below)"},
+	{"users:write", "Read & Modify Users (ChatMatchingData)"},
+	{"chats:read", "Read chats (list, transcripts, details, messages)"},
+	{"chats:write", "Write chats (post messages, end chats, start chats for users)"},
+	{"tickets:read", "Read tickets (list, fields)"},
+	{"tickets:write", "Modify tickets (status, field values)"},
+}
 
 func permID(prefix, perm string) string { return prefix + strings.ReplaceAll(perm, ":", "-") }
 
@@ -616,7 +623,7 @@ func (p *APIClients) OnMount(ctx app.Context) {
 }
 
 // everyProfileNote says what no chat profile checked means.
-const everyProfileNote = "Chat profiles this client's ChatMatchingData may be used on (an item may name one of them as chatprofile_id). None checked: every chat profile."
+const everyProfileNote = "Chat profiles this client is bound to: its ChatMatchingData may be used on them (an item may name one as chatprofile_id), and its chat and ticket permissions reach their chats and tickets. None checked: every chat profile."
 
 // profileChecks is a checkbox per chat profile, with ids prefix+profile id.
 func (p *APIClients) profileChecks(prefix string) app.UI {

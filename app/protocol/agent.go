@@ -1,6 +1,9 @@
 package protocol
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+)
 
 // The agents' chat REST API (/api/Chat, /api/ChatMessage, /api/Tickets;
 // backend/chatapi): agents and API clients read chats, transcripts and
@@ -18,17 +21,58 @@ type ChatTranscript struct {
 }
 
 // MessageList answers GET /api/ChatMessage: a chat's messages after a
-// sequence number.
+// sequence number (?after=, or Halo's ?last_id=), up to one (Halo's
+// ?max_id=).
 type MessageList struct {
 	Messages []ChatMessage `json:"messages"`
 }
 
 // AgentMessage is the body of POST /api/ChatMessage: the chat's agent
-// writes (answered with an Ack).
+// writes, or an API client (answered with an Ack). Halo's clients send
+// an array of them ({chat_id, text} each), answered with an array of
+// PostedMessage in the same order.
 type AgentMessage struct {
-	ChatID      string `json:"chat_id"`
-	ClientMsgID string `json:"client_msg_id"`
+	ChatID string `json:"chat_id"`
+	// ClientMsgID, when given (1–100 bytes), makes a resend idempotent:
+	// it is acknowledged again (Duplicate) and stored once.
+	ClientMsgID string `json:"client_msg_id,omitempty"`
 	Text        string `json:"text"`
+	// AgentID (API clients only) posts as that agent, into a chat live
+	// with it; without it an API client's message is the bot's, under
+	// the client's name.
+	AgentID int64 `json:"agent_id,omitempty"`
+}
+
+// PostedMessage answers one message of an array POST /api/ChatMessage.
+type PostedMessage struct {
+	ChatID string `json:"chat_id"`
+	Ack
+}
+
+// OutreachRequest is the body of POST /api/Chat: start a chat for a user
+// with a first message (proactive outreach), answered 201 with the
+// ChatTranscript (200 with the same chat for a resend of the same
+// client_msg_id).
+type OutreachRequest struct {
+	ChatProfileID string `json:"chatprofile_id"`
+	// The user, by external id or e-mail address (found as an identity
+	// token's user is, or created).
+	UserExternalID string `json:"user_external_id,omitempty"`
+	UserEmail      string `json:"user_email,omitempty"`
+	Text           string `json:"text"`
+	ClientMsgID    string `json:"client_msg_id,omitempty"`
+	// AgentID (API clients only): the message is that agent's and the
+	// chat is live with it; an agent session posts as itself.
+	AgentID int64 `json:"agent_id,omitempty"`
+}
+
+// TicketUpdate is the body of PUT /api/Tickets/{id} (answered with the
+// TicketDetail): a new status (open or closed), and custom field values
+// by database name, each a JSON value that fits the field's type (null
+// clears it). Fields left out keep their values.
+type TicketUpdate struct {
+	Status *string                    `json:"status,omitempty"`
+	Fields map[string]json.RawMessage `json:"fields,omitempty"`
 }
 
 // AgentTyping is the body of POST /api/ChatMessage/IsTyping.

@@ -111,6 +111,7 @@ const (
 	EndReplaced  = "replaced"
 	EndRestarted = "restarted"
 	EndLogout    = "logout"
+	EndByAPI     = "api" // an API client ended it (POST /api/Chat/{id}/end)
 )
 
 // StartChatRequest is the body of POST /chat/api/v1/start. The widget

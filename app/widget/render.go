@@ -180,7 +180,7 @@ func (w *Window) renderMessages() []app.UI {
 func renderMessage(m protocol.ChatMessage) app.UI {
 	msg := app.Div().Class("hc-msg", "hc-from-"+m.From).DataSet("seq", m.Seq)
 	var parts []app.UI
-	if m.From == protocol.FromAgent && m.AgentName != "" {
+	if (m.From == protocol.FromAgent || m.From == protocol.FromBot) && m.AgentName != "" { // a bot message an API client posted: its name
 		parts = append(parts, app.Span().Class("hc-name").Text(m.AgentName))
 	}
 	parts = append(parts, app.P().Class("hc-text").Text(m.Text))

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -20,12 +21,23 @@ import (
 	"halochat/backend/store"
 )
 
-// PermAdmin lets an API client use the admin API. store.PermReadModifyUsers
-// ("users:write") is the other permission ("Read & Modify Users").
+// PermAdmin lets an API client use the admin API, and implies every other
+// permission. The others are named in store: store.PermReadModifyUsers
+// ("users:write", "Read & Modify Users"), store.PermChatsRead,
+// store.PermChatsWrite, store.PermTicketsRead and store.PermTicketsWrite.
 const PermAdmin = "admin"
 
 // Permissions lists every permission an API client may hold.
-func Permissions() []string { return []string{PermAdmin, store.PermReadModifyUsers} }
+func Permissions() []string {
+	return []string{PermAdmin, store.PermReadModifyUsers, store.PermChatsRead, store.PermChatsWrite,
+		store.PermTicketsRead, store.PermTicketsWrite}
+}
+
+// Holds reports whether API client c holds perm: named, or implied by
+// PermAdmin.
+func Holds(c *store.APIClient, perm string) bool {
+	return slices.Contains(c.Permissions, perm) || slices.Contains(c.Permissions, PermAdmin)
+}
 
 // SessionCookie is the name of the agent session cookie.
 const SessionCookie = "halochat_session"

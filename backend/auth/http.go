@@ -84,8 +84,23 @@ func (s *Service) RequirePermission(perm string, next http.Handler) http.Handler
 		if p.agent != nil {
 			return p.agent.Role == store.RoleAdmin, "this endpoint needs the \"" + perm + "\" permission: agents need the admin role"
 		}
-		return slices.Contains(p.client.Permissions, perm) || slices.Contains(p.client.Permissions, PermAdmin),
-			"this API client lacks the \"" + perm + "\" permission"
+		return Holds(p.client, perm), lacks(perm)
+	})
+}
+
+// lacks is the refusal of an API client without perm.
+func lacks(perm string) string { return "this API client lacks the \"" + perm + "\" permission" }
+
+// RequireAgentOr lets through a logged-in agent (any role: the chat API
+// then applies the agent's own rules, agentChatVisibility) or an API
+// client holding perm (or admin); an API client without it gets 403
+// naming perm.
+func (s *Service) RequireAgentOr(perm string, next http.Handler) http.Handler {
+	return s.authenticate(next, func(p *principal) (bool, string) {
+		if p.agent != nil {
+			return true, ""
+		}
+		return Holds(p.client, perm), lacks(perm)
 	})
 }
 

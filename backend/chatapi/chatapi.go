@@ -7,7 +7,6 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"time"
 
 	"halochat/app/protocol"
@@ -23,9 +22,13 @@ type Config struct {
 	// PublicOrigin is the service's origin; see realtime.Config.
 	PublicOrigin string
 	// RequireAgent and AgentFrom guard the agent resources (without them
-	// those are not served).
-	RequireAgent func(http.Handler) http.Handler
-	AgentFrom    func(context.Context) *store.Agent
+	// those are not served); RequireAgentOr lets an API client holding a
+	// permission in beside agents (auth.Service.RequireAgentOr), and
+	// ClientFrom names it.
+	RequireAgent   func(http.Handler) http.Handler
+	RequireAgentOr func(perm string, next http.Handler) http.Handler
+	AgentFrom      func(context.Context) *store.Agent
+	ClientFrom     func(context.Context) *store.APIClient
 	// PortalUser returns the user of the request's portal session (nil
 	// without one). A start marked portal with a session starts a portal
 	// chat; without it (or when PortalUser is nil) an embedded one.
@@ -75,20 +78,10 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("POST /chat/api/v1/start", h.start)
 	mux.HandleFunc("GET /chat/api/v1/availability", h.availability)
 	mux.HandleFunc("POST /chat/api/v1/chats/{id}/upgrade", h.upgrade)
-	if h.cfg.RequireAgent == nil || h.cfg.AgentFrom == nil {
+	if h.cfg.RequireAgent == nil || h.cfg.RequireAgentOr == nil || h.cfg.AgentFrom == nil {
 		return
 	}
-	agent := func(f http.HandlerFunc) http.Handler { return h.cfg.RequireAgent(f) }
-	mux.Handle("GET /api/Chat", agent(h.listChats))
-	mux.Handle("GET /api/Chat/{id}", agent(h.getChat))
-	mux.Handle("GET /api/Chat/{id}/details", agent(h.chatDetails))
-	mux.Handle("POST /api/Chat/{id}/accept", agent(h.acceptChat))
-	mux.Handle("POST /api/Chat/{id}/end", agent(h.endChat))
-	mux.Handle("GET /api/ChatMessage", agent(h.listMessages))
-	mux.Handle("POST /api/ChatMessage", agent(h.postMessage))
-	mux.Handle("POST /api/ChatMessage/IsTyping", agent(h.isTyping))
-	mux.Handle("GET /api/Tickets", agent(h.listTickets))
-	mux.Handle("GET /api/Tickets/{id}", agent(h.getTicket))
+	h.mountREST(mux)
 }
 
 // fail answers err: a refusal of the chats service with its status,
@@ -182,21 +175,19 @@ func (h *Handler) availability(w http.ResponseWriter, r *http.Request) {
 	httpx.WritePublicJSON(w, http.StatusOK, av, 30*time.Second)
 }
 
-func pageOf(r *http.Request) store.Page {
-	q := r.URL.Query()
-	off, _ := strconv.ParseInt(q.Get("offset"), 10, 64)
-	lim, _ := strconv.ParseInt(q.Get("limit"), 10, 64)
-	return store.Page{Offset: max(off, 0), Limit: lim}
-}
-
+// listChats serves GET /api/Chat, with Halo's parameter names beside
+// ours (chatprofile_id, page_no, page_size) and its ticket_id.
 func (h *Handler) listChats(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	f := store.ChatFilter{Page: pageOf(r), Status: q.Get("status"), ProfileID: q.Get("profile_id")}
-	f.UserID, _ = strconv.ParseInt(q.Get("user_id"), 10, 64)
-	f.AgentID, _ = strconv.ParseInt(q.Get("agent_id"), 10, 64)
+	q := &query{v: r.URL.Query()}
+	f := store.ChatFilter{Page: q.page(), Status: q.str("status"), ProfileID: q.str("profile_id", "chatprofile_id"),
+		UserID: q.int("user_id"), AgentID: q.int("agent_id"), TicketID: q.int("ticket_id")}
+	if q.err != nil {
+		h.fail(w, r, q.err)
+		return
+	}
 	// With a non-blank ?q= only the chats whose messages or user hold
 	// every word of it.
-	out, err := h.cfg.Chats.ListChats(r.Context(), store.ChatSearch{ChatFilter: f, Text: q.Get("q")}, h.cfg.AgentFrom(r.Context()))
+	out, err := h.cfg.Chats.ListChats(r.Context(), store.ChatSearch{ChatFilter: f, Text: q.str("q")}, h.reader(r))
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -205,7 +196,7 @@ func (h *Handler) listChats(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) getChat(w http.ResponseWriter, r *http.Request) {
-	c, msgs, err := h.cfg.Chats.Transcript(r.Context(), r.PathValue("id"), 0, h.cfg.AgentFrom(r.Context()))
+	c, msgs, err := h.cfg.Chats.Transcript(r.Context(), r.PathValue("id"), 0, h.reader(r))
 	if st, ok := h.stateOf(w, r, c, err); ok {
 		httpx.WriteJSON(w, http.StatusOK, protocol.ChatTranscript{Chat: *st, Messages: msgs})
 	}
@@ -231,36 +222,19 @@ func (h *Handler) acceptChat(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// endChat ends a chat: as its agent, or as an API client (reason "api").
 func (h *Handler) endChat(w http.ResponseWriter, r *http.Request) {
-	if err := h.cfg.Chats.AgentEnd(r.Context(), r.PathValue("id"), h.cfg.AgentFrom(r.Context())); err != nil {
+	var err error
+	if rd := h.reader(r); rd.Client != nil {
+		err = h.cfg.Chats.ClientEnd(r.Context(), r.PathValue("id"), rd.Client)
+	} else {
+		err = h.cfg.Chats.AgentEnd(r.Context(), r.PathValue("id"), rd.Agent)
+	}
+	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
-}
-
-func (h *Handler) listMessages(w http.ResponseWriter, r *http.Request) {
-	after, _ := strconv.ParseInt(r.URL.Query().Get("after"), 10, 64)
-	_, msgs, err := h.cfg.Chats.Transcript(r.Context(), r.URL.Query().Get("chat_id"), after, h.cfg.AgentFrom(r.Context()))
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	httpx.WriteJSON(w, http.StatusOK, protocol.MessageList{Messages: msgs})
-}
-
-func (h *Handler) postMessage(w http.ResponseWriter, r *http.Request) {
-	var req protocol.AgentMessage
-	if !httpx.DecodeBody(w, r, h.cfg.MaxBodyBytes, &req) {
-		return
-	}
-	ack, err := h.cfg.Chats.AgentSend(r.Context(), req.ChatID, h.cfg.AgentFrom(r.Context()),
-		protocol.SendRequest{ClientMsgID: req.ClientMsgID, Text: req.Text})
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	httpx.WriteJSON(w, http.StatusCreated, ack)
 }
 
 func (h *Handler) isTyping(w http.ResponseWriter, r *http.Request) {
@@ -274,41 +248,4 @@ func (h *Handler) isTyping(w http.ResponseWriter, r *http.Request) {
 	}
 	h.cfg.Chats.PublishTyping(req.ChatID, protocol.FromAgent, req.Typing)
 	w.WriteHeader(http.StatusNoContent)
-}
-
-func (h *Handler) listTickets(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	p := pageOf(r)
-	f := store.TicketFilter{Offset: p.Offset, Limit: p.Limit, ChatID: q.Get("chat_id"), Status: q.Get("status")}
-	f.UserID, _ = strconv.ParseInt(q.Get("user_id"), 10, 64)
-	list, err := h.cfg.Chats.Tickets(r.Context(), f, h.cfg.AgentFrom(r.Context()))
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	out := protocol.TicketList{Tickets: make([]protocol.Ticket, len(list))}
-	for i := range list {
-		out.Tickets[i] = ticketOf(&list[i])
-	}
-	httpx.WriteJSON(w, http.StatusOK, out)
-}
-
-func (h *Handler) getTicket(w http.ResponseWriter, r *http.Request) {
-	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64) // unparsable: 0, no ticket
-	t, vals, err := h.cfg.Chats.Ticket(r.Context(), id, h.cfg.AgentFrom(r.Context()))
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	out := protocol.TicketDetail{Ticket: ticketOf(t), Fields: []protocol.TicketField{}}
-	for _, v := range vals {
-		out.Fields = append(out.Fields, protocol.TicketField{FieldID: v.FieldID, Name: v.Name, Label: v.Label, Value: v.Value})
-	}
-	httpx.WriteJSON(w, http.StatusOK, out)
-}
-
-// ticketOf is a ticket as the agents' API shows it.
-func ticketOf(t *store.Ticket) protocol.Ticket {
-	return protocol.Ticket{ID: t.ID, TicketTypeID: t.TicketTypeID, UserID: t.UserID, ChatID: t.ChatID, Summary: t.Summary,
-		Details: t.Details, Status: t.Status, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt}
 }

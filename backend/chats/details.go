@@ -14,11 +14,11 @@ import (
 
 // Details describes chat id for the agents' details panel: who, where
 // from, where in the flow, the ticket, and the chat custom field values.
-// For agent a, when it may read the chat (ChatFor): the values must
-// never reach the visitor's side. A chat that does not exist is a
+// For r, when it may read the chat (ChatFor): the values must never
+// reach the visitor's side. A chat that does not exist is a
 // chat_not_found refusal.
-func (s *Service) Details(ctx context.Context, id string, a *store.Agent) (*protocol.ChatDetails, error) {
-	c, err := s.ChatFor(ctx, id, a)
+func (s *Service) Details(ctx context.Context, id string, r Reader) (*protocol.ChatDetails, error) {
+	c, err := s.ChatFor(ctx, id, r)
 	if err != nil {
 		return nil, err
 	}

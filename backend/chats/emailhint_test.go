@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"halochat/app/protocol"
+	"halochat/backend/chats"
 	"halochat/backend/store"
 )
 
@@ -37,7 +38,7 @@ func TestTrustedEmailHintShowsTheVisitorNothingStored(t *testing.T) {
 		if st.UserName != "" || st.UserEmail != "" {
 			t.Errorf("the chat's state names its user: %q %q", st.UserName, st.UserEmail)
 		}
-		d, err := e.svc.Details(e.ctx, resp.ChatID, e.agent)
+		d, err := e.svc.Details(e.ctx, resp.ChatID, chats.AgentReader(e.agent))
 		if err != nil {
 			t.Fatal(err)
 		}

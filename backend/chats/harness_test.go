@@ -80,7 +80,7 @@ func (e *env) chat(t *testing.T, id string) *store.Chat {
 // messages reads every message of chat id in its wire form.
 func (e *env) messages(t *testing.T, id string) []protocol.ChatMessage {
 	t.Helper()
-	_, msgs, err := e.svc.Transcript(e.ctx, id, 0, &store.Agent{Role: store.RoleAdmin})
+	_, msgs, err := e.svc.Transcript(e.ctx, id, 0, chats.AgentReader(&store.Agent{Role: store.RoleAdmin}))
 	if err != nil {
 		t.Fatalf("read the messages of chat %s: %v", id, err)
 	}

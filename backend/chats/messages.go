@@ -356,19 +356,13 @@ func (s *Service) Accept(ctx context.Context, chatID string, a *store.Agent) (*s
 // AgentSend stores agent a's message in a live chat the agent holds.
 func (s *Service) AgentSend(ctx context.Context, chatID string, a *store.Agent, req protocol.SendRequest) (protocol.Ack, error) {
 	ack := protocol.Ack{V: protocol.ProtocolVersion, ClientMsgID: req.ClientMsgID}
-	text := strings.TrimSpace(req.Text)
-	if err := s.checkText(text); err != nil {
+	text, err := s.checkPost(req)
+	if err != nil {
 		return ack, err
-	}
-	if err := s.checkText(req.ClientMsgID); err != nil {
-		return ack, err
-	}
-	if text == "" {
-		return ack, &protocol.APIError{Code: protocol.CodeInvalidRequest, Field: "text", Message: "the message is empty"}
 	}
 	msg := store.Message{Sender: store.SenderAgent, AgentID: a.ID, ClientMsgID: req.ClientMsgID, Text: text,
 		Payload: payload(protocol.ChatMessage{AgentName: a.Name})}
-	ack, err := s.appendOne(ctx, chatID, ack, store.AppendCond{ExpectStatus: store.ChatLive, AgentID: a.ID}, msg)
+	ack, err = s.appendOne(ctx, chatID, ack, store.AppendCond{ExpectStatus: store.ChatLive, AgentID: a.ID}, msg)
 	if isEnded(err) || errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrInvalid) {
 		// Not live with this agent: say why.
 		if _, cerr := s.AgentChat(ctx, chatID, a); cerr != nil {
@@ -453,7 +447,8 @@ func (s *Service) EndIdleChats(ctx context.Context) (int, error) {
 	if s.idle < 0 {
 		return 0, nil
 	}
-	chats, err := s.store.IdleChats(ctx, s.store.Now().Add(-s.idle), 200)
+	now := s.store.Now()
+	chats, err := s.store.IdleChats(ctx, now.Add(-s.idle), now.Add(-s.outreachIdle), 200)
 	if err != nil {
 		return 0, err
 	}

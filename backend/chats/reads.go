@@ -33,21 +33,6 @@ func (s *Service) chat(ctx context.Context, id string) (*store.Chat, error) {
 	return c, nil
 }
 
-// ChatFor returns chat id for agent a: the agents' routes (behind their
-// login) read chats through it, asking no resume secret. A chat that
-// does not exist is a chat_not_found refusal; one its profile keeps from
-// a (see mayRead) a forbidden one.
-func (s *Service) ChatFor(ctx context.Context, id string, a *store.Agent) (*store.Chat, error) {
-	c, err := s.chat(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.mayRead(ctx, c, a, false); err != nil {
-		return nil, err
-	}
-	return c, nil
-}
-
 // Follow checks that agent a may follow chat id live (the agent
 // socket's watch): a chat it may read that stays so while it follows.
 // Under VisibilityQueueAndOwn that leaves out a queued chat a does not
@@ -118,29 +103,45 @@ func (s *Service) ChatState(ctx context.Context, id string) (*protocol.ChatState
 // message once for every socket that follows the chat (WireMessage). The
 // caller has checked its right to the chat; store errors are internal.
 func (s *Service) MessagesAfter(ctx context.Context, chatID string, after int64) ([]store.Message, error) {
-	var out []store.Message
-	for {
-		page, err := s.store.MessagesAfter(ctx, chatID, after, store.MaxLimit)
+	return s.messagesBetween(ctx, chatID, after, 0)
+}
+
+// messagesBetween is MessagesAfter up to seq upTo (0: no bound).
+func (s *Service) messagesBetween(ctx context.Context, chatID string, after, upTo int64) ([]store.Message, error) {
+	out := []store.Message{}
+	for upTo == 0 || after < upTo {
+		limit := store.MaxLimit
+		if upTo != 0 {
+			limit = min(limit, upTo-after)
+		}
+		page, err := s.store.MessagesAfter(ctx, chatID, after, limit)
 		if err != nil {
 			return nil, fmt.Errorf("read the messages of chat %s after %d: %w", chatID, after, err)
 		}
 		out = append(out, page...)
-		if len(page) < int(store.MaxLimit) {
-			return out, nil
+		if len(page) < int(limit) {
+			break
 		}
 		after = page[len(page)-1].Seq
 	}
+	return out, nil
 }
 
-// Transcript returns chat id, when agent a may read it (ChatFor), and
-// its messages after seq after in their wire form, in seq order: the
-// agents' REST API.
-func (s *Service) Transcript(ctx context.Context, id string, after int64, a *store.Agent) (*store.Chat, []protocol.ChatMessage, error) {
-	c, err := s.ChatFor(ctx, id, a)
+// Transcript returns chat id, when r may read it (ChatFor), and its
+// messages after seq after in their wire form, in seq order: the REST
+// API.
+func (s *Service) Transcript(ctx context.Context, id string, after int64, r Reader) (*store.Chat, []protocol.ChatMessage, error) {
+	return s.TranscriptRange(ctx, id, after, 0, r)
+}
+
+// TranscriptRange is Transcript up to seq upTo (0: no bound): Halo's
+// GET /api/ChatMessage?last_id=&max_id=.
+func (s *Service) TranscriptRange(ctx context.Context, id string, after, upTo int64, r Reader) (*store.Chat, []protocol.ChatMessage, error) {
+	c, err := s.ChatFor(ctx, id, r)
 	if err != nil {
 		return nil, nil, err
 	}
-	msgs, err := s.MessagesAfter(ctx, c.ID, after)
+	msgs, err := s.messagesBetween(ctx, c.ID, after, upTo)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -159,14 +160,14 @@ func (s *Service) PollMessages(ctx context.Context, chatID string, after int64) 
 	return WireMessages(page), nil
 }
 
-// ListChats returns the states of the chats q selects that agent a may
-// read (see mayRead). A blank q.Text lists by the filter alone;
+// ListChats returns the states of the chats q selects that r may read
+// (see Reader). A blank q.Text lists by the filter alone;
 // otherwise only the chats whose messages or user hold every word of it
 // (store.SearchChats). A search text the store refuses is an
 // invalid_request refusal with field "q" (the API's name of the search
 // text).
-func (s *Service) ListChats(ctx context.Context, q store.ChatSearch, a *store.Agent) ([]protocol.ChatState, error) {
-	q.VisibleTo = visibleTo(a)
+func (s *Service) ListChats(ctx context.Context, q store.ChatSearch, r Reader) ([]protocol.ChatState, error) {
+	r.restrict(&q.ChatFilter)
 	var list []store.Chat
 	var err error
 	if strings.TrimSpace(q.Text) == "" {
@@ -207,11 +208,11 @@ func (s *Service) LiveChatIDs(ctx context.Context, agentID int64) ([]string, err
 	return ids, nil
 }
 
-// Tickets lists the tickets f selects that agent a may read: those of
-// the chats a may read (a ticket holds its chat's transcript), and those
-// of no chat.
-func (s *Service) Tickets(ctx context.Context, f store.TicketFilter, a *store.Agent) ([]store.Ticket, error) {
-	f.VisibleTo = visibleTo(a)
+// Tickets lists the tickets f selects that r may read: those of the
+// chats r may read (a ticket holds its chat's transcript), and, for an
+// agent or an API client bound to no profile, those of no chat.
+func (s *Service) Tickets(ctx context.Context, f store.TicketFilter, r Reader) ([]store.Ticket, error) {
+	r.restrictTickets(&f)
 	list, err := s.store.ListTickets(ctx, f)
 	if err != nil {
 		return nil, fmt.Errorf("list tickets: %w", err)
@@ -224,37 +225,38 @@ func errNoTicket() *protocol.APIError {
 	return refuse(protocol.CodeTicketNotFound, "no such ticket")
 }
 
-// Ticket returns ticket id and its custom field values, for agent a (a
-// ticket of a chat a may not read is a forbidden refusal, as the chat
-// is). An id that names no ticket (0 and below included: what an
-// unparsable id becomes) is a ticket_not_found refusal.
-func (s *Service) Ticket(ctx context.Context, id int64, a *store.Agent) (*store.Ticket, []store.TicketFieldValue, error) {
-	if id <= 0 {
-		return nil, nil, errNoTicket()
-	}
-	t, err := s.store.GetTicket(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, nil, errNoTicket()
-	}
+// Ticket returns ticket id and its custom field values, for r (a ticket
+// of a chat r may not read is a forbidden refusal, as the chat is). An
+// id that names no ticket (0 and below included: what an unparsable id
+// becomes) is a ticket_not_found refusal.
+func (s *Service) Ticket(ctx context.Context, id int64, r Reader) (*store.Ticket, []store.TicketFieldValue, error) {
+	t, err := s.ticketFor(ctx, id, r)
 	if err != nil {
-		return nil, nil, fmt.Errorf("read ticket %d: %w", id, err)
-	}
-	if t.ChatID != "" {
-		c, err := s.store.GetChat(ctx, t.ChatID)
-		if err != nil && !errors.Is(err, store.ErrNotFound) {
-			return nil, nil, fmt.Errorf("read the chat of ticket %d: %w", id, err)
-		}
-		if c != nil {
-			if err := s.mayRead(ctx, c, a, false); err != nil {
-				return nil, nil, err
-			}
-		}
+		return nil, nil, err
 	}
 	vals, err := s.store.TicketFieldValues(ctx, id)
 	if err != nil {
 		return nil, nil, fmt.Errorf("read the fields of ticket %d: %w", id, err)
 	}
 	return t, vals, nil
+}
+
+// ticketFor reads ticket id for r (see Ticket).
+func (s *Service) ticketFor(ctx context.Context, id int64, r Reader) (*store.Ticket, error) {
+	if id <= 0 {
+		return nil, errNoTicket()
+	}
+	t, err := s.store.GetTicket(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, errNoTicket()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read ticket %d: %w", id, err)
+	}
+	if err := s.mayReadTicket(ctx, t, r); err != nil {
+		return nil, err
+	}
+	return t, nil
 }
 
 // SetAgentPresence records agent agentID as online or offline

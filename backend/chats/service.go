@@ -69,6 +69,11 @@ type Config struct {
 	// IdleTimeout ends chats (bot, queued or live) in which nothing
 	// happened for that long. Default 30 minutes; negative disables.
 	IdleTimeout time.Duration
+	// OutreachTimeout ends an outreach chat (StartOutreach) whose visitor
+	// has not written for that long: it waits for the visitor to open
+	// the widget, so the idle timeout starts only at their first message.
+	// Default 7 days; it is never shorter than IdleTimeout.
+	OutreachTimeout time.Duration
 	// MaxMessageLength bounds a visitor's or agent's message, in bytes.
 	// Default 4000.
 	MaxMessageLength int
@@ -76,13 +81,14 @@ type Config struct {
 
 // Service is the chat runtime. It is safe for concurrent use.
 type Service struct {
-	store   *store.Store
-	ident   *identity.Resolver
-	pub     Publisher
-	runbook *RunbookClient
-	log     *slog.Logger
-	idle    time.Duration
-	maxLen  int
+	store        *store.Store
+	ident        *identity.Resolver
+	pub          Publisher
+	runbook      *RunbookClient
+	log          *slog.Logger
+	idle         time.Duration
+	outreachIdle time.Duration
+	maxLen       int
 
 	progMu   sync.Mutex
 	programs map[string]*flow.Program
@@ -100,6 +106,10 @@ func New(cfg Config) *Service {
 	if cfg.IdleTimeout == 0 {
 		cfg.IdleTimeout = 30 * time.Minute
 	}
+	if cfg.OutreachTimeout <= 0 {
+		cfg.OutreachTimeout = 7 * 24 * time.Hour
+	}
+	cfg.OutreachTimeout = max(cfg.OutreachTimeout, cfg.IdleTimeout)
 	if cfg.MaxMessageLength <= 0 {
 		cfg.MaxMessageLength = 4000
 	}
@@ -107,7 +117,7 @@ func New(cfg Config) *Service {
 		cfg.Identity = &identity.Resolver{Store: cfg.Store}
 	}
 	return &Service{store: cfg.Store, ident: cfg.Identity, pub: cfg.Publisher, runbook: cfg.Runbooks,
-		log: cfg.Logger, idle: cfg.IdleTimeout, maxLen: cfg.MaxMessageLength, programs: map[string]*flow.Program{}}
+		log: cfg.Logger, idle: cfg.IdleTimeout, outreachIdle: cfg.OutreachTimeout, maxLen: cfg.MaxMessageLength, programs: map[string]*flow.Program{}}
 }
 
 // MaxMessageLength is the longest message text accepted, in bytes.

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"halochat/app/protocol"
+	"halochat/backend/chats"
 	"halochat/backend/store"
 )
 
@@ -50,14 +51,14 @@ func TestAgentChatVisibility(t *testing.T) {
 				{"live chat, an admin", live, admin, nil, nil},
 			} {
 				t.Run(vis+"/"+tc.name, func(t *testing.T) {
-					_, err := e.svc.ChatFor(e.ctx, tc.chat, tc.reader)
+					_, err := e.svc.ChatFor(e.ctx, tc.chat, chats.AgentReader(tc.reader))
 					wantRefusal(t, err, tc.read)
 					wantRefusal(t, e.svc.Follow(e.ctx, tc.chat, tc.reader), tc.follow)
-					_, err = e.svc.Details(e.ctx, tc.chat, tc.reader)
+					_, err = e.svc.Details(e.ctx, tc.chat, chats.AgentReader(tc.reader))
 					wantRefusal(t, err, tc.read)
-					_, _, err = e.svc.Transcript(e.ctx, tc.chat, 0, tc.reader)
+					_, _, err = e.svc.Transcript(e.ctx, tc.chat, 0, chats.AgentReader(tc.reader))
 					wantRefusal(t, err, tc.read)
-					list, err := e.svc.ListChats(e.ctx, store.ChatSearch{ChatFilter: store.ChatFilter{ProfileID: p.ID}}, tc.reader)
+					list, err := e.svc.ListChats(e.ctx, store.ChatSearch{ChatFilter: store.ChatFilter{ProfileID: p.ID}}, chats.AgentReader(tc.reader))
 					if err != nil {
 						t.Fatal(err)
 					}

@@ -18,6 +18,12 @@ func ChatEndpoints() []ChatEndpoint {
 		widget  = "the widget (from the service's own origin)"
 		visitor = "the visitor's chat (header X-Halochat-Resume: its resume secret)"
 		agent   = "a logged-in agent"
+		// An API client reaches the chats (and their tickets) of the
+		// chat profiles it is bound to (profileIds; none: every profile).
+		chatsRead    = "a logged-in agent, or an API client with chats:read (the chats of its chat profiles)"
+		chatsWrite   = "a logged-in agent, or an API client with chats:write (the chats of its chat profiles)"
+		ticketsRead  = "a logged-in agent, or an API client with tickets:read (the tickets of chats of its chat profiles)"
+		ticketsWrite = "a logged-in agent, or an API client with tickets:write (the tickets of chats of its chat profiles)"
 	)
 	return []ChatEndpoint{
 		{"POST", "/chat/api/v1/start", "Start or resume a chat (protocol.StartChatRequest → StartChatResponse; 201 new, 200 resumed)", widget},
@@ -29,21 +35,51 @@ func ChatEndpoints() []ChatEndpoint {
 		{"POST", "/chat/api/v1/chats/{id}/end", "End the chat as the visitor", visitor},
 		{"GET", "/chat/ws", "The visitor's websocket (first frame: hello {chatId, resumeSecret, afterSeq}; protocol.Frame)", visitor},
 		{"GET", "/agent/ws", "The agent console's websocket (queue, accept, watch, send, typing, end; protocol.Frame)", agent},
-		{"GET", "/api/Chat", "List chats, newest first (?status=&profile_id=&user_id=&agent_id=&offset=&limit=); ?q= searches: only chats whose messages or user (name, username, e-mail, external id) hold every word of q, case-insensitively, at most 200 (400 naming q: over 200 characters or 8 words)", agent},
-		{"GET", "/api/Chat/{id}", "A chat and its transcript", agent},
-		{"GET", "/api/Chat/{id}/details", "What an agent sees beside the transcript (protocol.ChatDetails): profile, user, context, host origin, the unverified e-mail hint, times, flow and current step, ticket, and the chat custom field values (never sent to the visitor)", agent},
+		{"GET", "/api/Chat", "List chats, newest first (protocol.ChatList), filtered and paged by the query parameters — ours and Halo's (chatprofile_id, ticket_id, page_no, page_size); ?q= searches: only chats whose messages or user (name, username, e-mail, external id) hold every word of q, case-insensitively, at most 200 (400 naming q: over 200 characters or 8 words)", chatsRead},
+		{"POST", "/api/Chat", "Start a chat for a user with a first message — proactive outreach (protocol.OutreachRequest → ChatTranscript; 201, or 200 with the same chat for a resend of client_msg_id; 409 naming the user's open chat on the profile). From the bot (under the API client's name) the profile's flow then starts at its start step; with agent_id (or from an agent session) the chat is live with that agent. The user's widget shows it when opened with an identity token naming them", chatsWrite},
+		{"GET", "/api/Chat/{id}", "A chat and its transcript (protocol.ChatTranscript)", chatsRead},
+		{"GET", "/api/Chat/{id}/details", "What an agent sees beside the transcript (protocol.ChatDetails): profile, user, context, host origin, the unverified e-mail hint, times, flow and current step, ticket, and the chat custom field values (never sent to the visitor)", chatsRead},
 		{"POST", "/api/Chat/{id}/accept", "Accept a queued chat (409 already_claimed: another agent won)", agent},
-		{"POST", "/api/Chat/{id}/end", "End a chat as its agent", agent},
-		{"GET", "/api/ChatMessage", "A chat's messages after a sequence number (?chat_id=&after=)", agent},
-		{"POST", "/api/ChatMessage", "Send a message as the chat's agent ({chat_id, client_msg_id, text})", agent},
+		{"POST", "/api/Chat/{id}/end", "End a chat: as its agent, or as an API client (end reason api)", chatsWrite},
+		{"GET", "/api/ChatMessage", "A chat's messages (protocol.MessageList) after a sequence number: ?chat_id=&after=, or Halo's ?chat_id=&last_id=&max_id= (after last_id, up to max_id)", chatsRead},
+		{"POST", "/api/ChatMessage", "Post a message ({chat_id, client_msg_id, text} → Ack, 201; idempotent on client_msg_id): an agent into its live chat; an API client as the bot under its name into any open chat, or with agent_id as that agent into a chat live with it. Halo's form, an array of {chat_id, text}, is answered with one {chat_id, seq, …} each, in order; a refusal names its index ([2].text: …)", chatsWrite},
 		{"POST", "/api/ChatMessage/IsTyping", "The agent is (not) typing ({chat_id, typing})", agent},
-		{"GET", "/api/Tickets", "List tickets (?chat_id=&user_id=&status=&offset=&limit=)", agent},
-		{"GET", "/api/Tickets/{id}", "A ticket with its custom field values", agent},
+		{"GET", "/api/Tickets", "List tickets (?chat_id=&user_id=&status=&offset=&limit=, or page_no=&page_size=)", ticketsRead},
+		{"GET", "/api/Tickets/{id}", "A ticket with its custom field values", ticketsRead},
+		{"PUT", "/api/Tickets/{id}", "Change a ticket's status (open, closed) and custom field values by database name (protocol.TicketUpdate → TicketDetail); a value that does not fit its field's type, a field the ticket's type lacks or another status is a 422 naming it, and nothing changes", ticketsWrite},
+	}
+}
+
+// chatQueryParams are the query parameters of the chat runtime's routes
+// that take any, by "METHOD path": ours and Halo's spellings of each.
+func chatQueryParams() map[string][]jsonObj {
+	str := func(name, desc string) jsonObj {
+		return jsonObj{"name": name, "in": "query", "description": desc, "schema": jsonObj{"type": "string"}}
+	}
+	num := func(name, desc string) jsonObj {
+		return jsonObj{"name": name, "in": "query", "description": desc, "schema": jsonObj{"type": "integer", "minimum": 0}}
+	}
+	paging := []jsonObj{
+		num("offset", "skip this many"), num("limit", "at most this many (default 100, at most 1000)"),
+		num("page_no", "Halo's: the page, from 1 (with page_size; not with offset)"), num("page_size", "Halo's name of limit"),
+	}
+	return map[string][]jsonObj{
+		"GET /api/Chat": append([]jsonObj{
+			str("status", "bot, queued, live or ended"), str("profile_id", "the chat profile"),
+			str("chatprofile_id", "Halo's name of profile_id"), num("user_id", ""), num("agent_id", ""),
+			num("ticket_id", "Halo's: the chat the ticket was logged from"), str("q", "search text"),
+		}, paging...),
+		"GET /api/ChatMessage": {
+			str("chat_id", "required"), num("after", "the messages after this sequence number"),
+			num("last_id", "Halo's name of after"), num("max_id", "Halo's: up to this sequence number"),
+		},
+		"GET /api/Tickets": append([]jsonObj{str("chat_id", ""), num("user_id", ""), str("status", "open or closed")}, paging...),
 	}
 }
 
 // addChatEndpoints puts ChatEndpoints into the document's paths.
 func addChatEndpoints(op func(path, method string, o jsonObj)) {
+	queries := chatQueryParams()
 	for _, e := range ChatEndpoints() {
 		o := jsonObj{
 			"summary":     e.Summary,
@@ -52,8 +88,13 @@ func addChatEndpoints(op func(path, method string, o jsonObj)) {
 			"description": "Access: " + e.Access + ". Bodies are the JSON types of app/protocol (chat.go, agent.go); refusals are {\"error\":{\"code\",\"message\",\"field\"}}.",
 			"responses":   jsonObj{"default": jsonObj{"description": "See the summary; errors as {\"error\":{\"code\",\"message\"}}"}},
 		}
+		var params []jsonObj
 		if strings.Contains(e.Path, "{id}") {
-			o["parameters"] = []jsonObj{{"name": "id", "in": "path", "required": true, "schema": jsonObj{"type": "string"}}}
+			params = append(params, jsonObj{"name": "id", "in": "path", "required": true, "schema": jsonObj{"type": "string"}})
+		}
+		params = append(params, queries[e.Method+" "+e.Path]...)
+		if len(params) > 0 {
+			o["parameters"] = params
 		}
 		op(e.Path, e.Method, o)
 	}

@@ -117,7 +117,7 @@ func oaComponents() []oaComponent {
 	client := with(times, map[string]jsonObj{
 		"id": readOnly, "clientId": oaNote("chosen at creation or generated; cannot change"),
 		"permissions[]": oaOneOf("", auth.Permissions()...),
-		"profileIds":    oaNote("the chat profiles (ids) the client's ChatMatchingData may be used on; none: every profile"),
+		"profileIds":    oaNote("the chat profiles (ids) the client is bound to: its ChatMatchingData may be used on them, and with chats:* and tickets:* it reaches their chats and tickets; none: every profile"),
 	})
 	agent := with(times, map[string]jsonObj{
 		"id": readOnly, "name": oaNote("shown to visitors"), "role": oaOneOf("", "agent", "admin"),

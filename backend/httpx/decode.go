@@ -47,6 +47,13 @@ func ReadJSON(w http.ResponseWriter, r *http.Request, limit int64, dst any) erro
 	if err != nil {
 		return err
 	}
+	return DecodeJSON(data, dst)
+}
+
+// DecodeJSON decodes data, a body ReadBody read, into dst as ReadJSON
+// does: one JSON value, no field dst does not have; a refusal is a
+// *protocol.APIError whose message starts with the field at fault.
+func DecodeJSON(data []byte, dst any) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {

@@ -167,7 +167,8 @@ func New(ctx context.Context, o Options) (*Service, error) {
 		SecureCookies: authSvc.SecureCookies, LoginsPerMinute: o.Limits.PortalLoginsPerMinute})
 	go sweep(ctx, logger, "expired portal sessions", 10*time.Minute, portalSvc.DeleteExpired)
 	api := chatapi.New(chatapi.Config{Chats: chatSvc, Logger: logger, PublicOrigin: publicURL, PortalUser: portalSvc.UserFrom,
-		RequireAgent: authSvc.RequireAgent, AgentFrom: auth.AgentFrom, MaxBodyBytes: o.Limits.MaxBodyBytes,
+		RequireAgent: authSvc.RequireAgent, RequireAgentOr: authSvc.RequireAgentOr, AgentFrom: auth.AgentFrom,
+		ClientFrom: auth.ClientFrom, MaxBodyBytes: o.Limits.MaxBodyBytes,
 		StartsPerMinute: o.Limits.StartsPerMinute, ProfileStartsPerMinute: o.Limits.ProfileStartsPerMinute})
 
 	ch, consoleMount, err := newConsole()

@@ -12,7 +12,11 @@ import (
 // API client permissions the store names; auth.Permissions lists every
 // permission a client may hold.
 const (
-	PermReadModifyUsers = "users:write" // "Read & Modify Users": ChatMatchingData
+	PermReadModifyUsers = "users:write"   // "Read & Modify Users": ChatMatchingData
+	PermChatsRead       = "chats:read"    // read chats, their details and messages
+	PermChatsWrite      = "chats:write"   // post messages, end chats, start chats (outreach)
+	PermTicketsRead     = "tickets:read"  // list and read tickets
+	PermTicketsWrite    = "tickets:write" // change a ticket's status and field values
 )
 
 // APIClient is a machine client that authenticates with client id + secret.
@@ -28,13 +32,15 @@ type APIClient struct {
 	CreatedAt   time.Time  `bun:"created_at"`
 	UpdatedAt   time.Time  `bun:"updated_at"`
 
-	// ProfileIDs are the chat profiles the client's ChatMatchingData may
-	// be used on; empty: every profile.
+	// ProfileIDs are the chat profiles the client is bound to: those its
+	// ChatMatchingData may be used on, and those whose chats and tickets
+	// it reaches over the chat API; empty: every profile.
 	ProfileIDs StringList `bun:"profile_ids"`
 }
 
-// MayUseProfile reports whether the client may bind ChatMatchingData to
-// the chat profile.
+// MayUseProfile reports whether the client is bound to the chat profile:
+// may bind ChatMatchingData to it, and read (with chats:read) or write
+// (with chats:write) its chats.
 func (c *APIClient) MayUseProfile(profileID string) bool {
 	return len(c.ProfileIDs) == 0 || slices.Contains(c.ProfileIDs, profileID)
 }

@@ -13,6 +13,7 @@ const (
 	ContextEmbedded = "embedded" // the widget on an external site
 	ContextPortal   = "portal"   // the self-service portal
 	ContextAgent    = "agent"    // started from the agent app
+	ContextAPI      = "api"      // started through the REST API (POST /api/Chat: outreach)
 
 	ChatBot    = "bot"    // the bot flow is running
 	ChatQueued = "queued" // waiting for an agent
@@ -71,7 +72,7 @@ func checkChat(what string, c *Chat) error {
 	if c.ProfileID == "" {
 		return invalid(what, "profile id is empty")
 	}
-	if err := oneOf(what, "context", c.Context, ContextEmbedded, ContextPortal, ContextAgent); err != nil {
+	if err := oneOf(what, "context", c.Context, ContextEmbedded, ContextPortal, ContextAgent, ContextAPI); err != nil {
 		return err
 	}
 	return oneOf(what, "status", c.Status, ChatBot, ChatQueued, ChatLive, ChatEnded)
@@ -103,6 +104,10 @@ type ChatFilter struct {
 	ProfileID string
 	UserID    int64
 	AgentID   int64
+	TicketID  int64
+	// ProfileIDs, when not empty, keeps the chats of these profiles (an
+	// API client's, APIClient.ProfileIDs).
+	ProfileIDs []string
 	// VisibleTo keeps the chats agent VisibleTo may read by their
 	// profile's AgentChatVisibility (see visibleTo); for an agent who is
 	// not an admin.
@@ -139,6 +144,10 @@ func (f ChatFilter) where(q *bun.SelectQuery) *bun.SelectQuery {
 	q = whereIf(q, "c.status", f.Status)
 	q = whereIf(q, "c.profile_id", f.ProfileID)
 	q = whereIf(q, "c.user_id", f.UserID)
+	q = whereIf(q, "c.ticket_id", f.TicketID)
+	if len(f.ProfileIDs) > 0 {
+		q = q.Where("c.profile_id IN (?)", bun.List(f.ProfileIDs))
+	}
 	if f.VisibleTo != 0 {
 		q = q.Where(visibleTo, f.VisibleTo)
 	}
@@ -146,11 +155,16 @@ func (f ChatFilter) where(q *bun.SelectQuery) *bun.SelectQuery {
 }
 
 // IdleChats returns up to limit chats that have not ended and were last
-// updated (a message, a status change) before before, oldest first.
-func (s *Store) IdleChats(ctx context.Context, before time.Time, limit int64) ([]Chat, error) {
+// updated (a message, a status change) before before, oldest first —
+// except an outreach chat (ContextAPI) whose visitor has not written yet:
+// it waits for its visitor until outreachBefore (which is earlier).
+func (s *Store) IdleChats(ctx context.Context, before, outreachBefore time.Time, limit int64) ([]Chat, error) {
 	return list[Chat](ctx, s.db, "list idle chats", func(q *bun.SelectQuery) *bun.SelectQuery {
 		return Page{Limit: limit}.apply(q.Where("c.status IN (?)", bun.List([]string{ChatBot, ChatQueued, ChatLive})).
-			Where("c.updated_at < ?", before.UTC()).Order("c.updated_at"))
+			Where("c.updated_at < ?", before.UTC()).
+			Where("c.updated_at < CASE WHEN c.context = ? AND NOT EXISTS (SELECT 1 FROM messages AS vm WHERE vm.chat_id = c.id AND vm.sender = ?) THEN ? ELSE ? END",
+				ContextAPI, SenderVisitor, outreachBefore.UTC(), before.UTC()).
+			Order("c.updated_at"))
 	})
 }
 

@@ -98,6 +98,9 @@ type TicketFilter struct {
 	UserID int64
 	ChatID string
 	Status string
+	// ProfileIDs, when not empty, keeps the tickets of chats of these
+	// profiles (an API client's, APIClient.ProfileIDs).
+	ProfileIDs []string
 	// VisibleTo keeps the tickets agent VisibleTo may read: those logged
 	// from a chat it may read (ChatFilter.VisibleTo; a ticket holds its
 	// chat's transcript), and those of no chat.
@@ -114,6 +117,9 @@ func (s *Store) ListTickets(ctx context.Context, f TicketFilter) ([]Ticket, erro
 		q = whereIf(q, "t.user_id", f.UserID)
 		q = whereIf(q, "t.chat_id", f.ChatID)
 		q = whereIf(q, "t.status", f.Status)
+		if len(f.ProfileIDs) > 0 {
+			q = q.Where("EXISTS (SELECT 1 FROM chats AS pc WHERE pc.id = t.chat_id AND pc.profile_id IN (?))", bun.List(f.ProfileIDs))
+		}
 		if f.VisibleTo != 0 {
 			q = q.Where("(t.chat_id IS NULL OR EXISTS (SELECT 1 FROM chats AS c WHERE c.id = t.chat_id AND "+visibleTo+"))", f.VisibleTo)
 		}
