@@ -74,20 +74,36 @@ func (s *Service) Verify(ctx context.Context, chatID, resumeSecret string) (*sto
 	if err != nil {
 		return nil, err
 	}
-	if c.ResumeSecretHash == "" || !secret.CheckKey(c.ResumeSecretHash, resumeSecret) {
+	if c.ResumeSecretHash != "" && secret.CheckKey(c.ResumeSecretHash, resumeSecret) {
+		return c, nil
+	}
+	// Another browser the chat followed its user to (follow) holds a
+	// secret of its own; only an authenticated chat follows anyone, so
+	// the others cost no second read.
+	if !c.Authenticated {
+		return nil, errChatNotFound()
+	}
+	ok, err := s.store.HasResumeSecret(ctx, c.ID, secret.HashKey(resumeSecret))
+	if err != nil && !errors.Is(err, store.ErrInvalid) {
+		return nil, fmt.Errorf("verify the resume secret of chat %s: %w", c.ID, err)
+	}
+	if !ok {
 		return nil, errChatNotFound()
 	}
 	return c, nil
 }
 
 // Start starts a chat for the widget or the portal, or resumes the
-// browser's open one. Refusals are *protocol.APIError; a refused start
-// creates nothing. Its steps, in order: admit (may this page or portal
-// user chat on this profile at all?), previous (resume the browser's
-// open chat, or end it), prepare (the flow, the identity, the first run
-// tried without storing anything), the use of the identity token (its
-// jti: only a start that passed every check uses it), create (the chat,
-// with its first commit).
+// browser's open one, or the identified user's. Refusals are
+// *protocol.APIError; a refused start creates nothing. Its steps, in
+// order: admit (may this page or portal user chat on this profile at
+// all?), previous (resume the browser's open chat, or end it), follow
+// (resume the identified user's open chat from another browser, or mark
+// it to end), prepare (the flow, the identity, the first run tried
+// without storing anything), the use of the identity token (its jti:
+// only a start that passed every check uses it), create (the chat, with
+// its first commit), and last the end of the user's chats the new one
+// supersedes.
 func (s *Service) Start(ctx context.Context, req StartRequest) (*protocol.StartChatResponse, error) {
 	st, err := s.admit(ctx, req)
 	if err != nil {
@@ -95,6 +111,12 @@ func (s *Service) Start(ctx context.Context, req StartRequest) (*protocol.StartC
 	}
 	resumed, endedID, err := st.previous(ctx)
 	if err != nil || resumed != nil {
+		return resumed, err
+	}
+	if resumed, err := st.follow(ctx); err != nil || resumed != nil {
+		if resumed != nil {
+			resumed.EndedChatID = endedID // the browser's own chat, another user's, say
+		}
 		return resumed, err
 	}
 	if err := st.prepare(ctx); err != nil {
@@ -107,6 +129,9 @@ func (s *Service) Start(ctx context.Context, req StartRequest) (*protocol.StartC
 	resp, err := st.create(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if ended := st.endSuperseded(ctx); endedID == "" {
+		endedID = ended
 	}
 	resp.EndedChatID = endedID
 	return resp, nil
@@ -123,6 +148,10 @@ type starting struct {
 	// who is the start's identity, resolved once (resolving consumes
 	// single-use matching data); nil until then.
 	who *identity.Identity
+
+	// superseded are the user's open chats that follow found and the new
+	// chat replaces (endSuperseded ends them once it exists).
+	superseded []supersededChat
 
 	// What prepare readies for create.
 	fl        *store.Flow
@@ -218,7 +247,7 @@ func (st *starting) previous(ctx context.Context) (*protocol.StartChatResponse, 
 	if err != nil {
 		return nil, "", err
 	}
-	same := !other && prev.ProfileID == st.profile.ID && prev.FlowID == st.profile.FlowID
+	same := !other && prev.ProfileID == st.profile.ID && st.runsProfileFlow(prev)
 	if same && st.req.Retain() {
 		resp, err := st.s.response(ctx, prev, st.req.ResumeSecret)
 		if err != nil {
@@ -264,12 +293,9 @@ func (st *starting) otherUser(ctx context.Context, prev *store.Chat) (bool, erro
 // no chat. Only a website's start may choose its start step.
 func (st *starting) prepare(ctx context.Context) error {
 	s := st.s
-	fl, err := s.store.CachedFlow(ctx, st.profile.FlowID)
+	fl, err := st.currentFlow(ctx)
 	if err != nil {
 		return err
-	}
-	if fl.CurrentVersion == 0 {
-		return refuse(protocol.CodeNoFlow, "the bot flow of chat profile %s has no saved version", st.profile.ID)
 	}
 	sc, defs, err := s.schema(ctx)
 	if err != nil {
@@ -300,6 +326,19 @@ func (st *starting) prepare(ctx context.Context) error {
 		st.startStep = int64(override)
 	}
 	return nil
+}
+
+// currentFlow returns the profile's bot flow, refused when it has no
+// saved version to start a chat on.
+func (st *starting) currentFlow(ctx context.Context) (*store.Flow, error) {
+	fl, err := st.s.store.CachedFlow(ctx, st.profile.FlowID)
+	if err != nil {
+		return nil, err
+	}
+	if fl.CurrentVersion == 0 {
+		return nil, refuse(protocol.CodeNoFlow, "the bot flow of chat profile %s has no saved version", st.profile.ID)
+	}
+	return fl, nil
 }
 
 // namedFields gives field values the name and label of their definition

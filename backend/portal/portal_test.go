@@ -274,7 +274,9 @@ func (pc *portalChats) profiles() map[string]string {
 func (pc *portalChats) start(p *store.ChatProfile, portalFlag bool, hostOrigin string) answer {
 	return pc.b.do("POST", "/chat/api/v1/start", protocol.StartChatRequest{ConfigID: p.ID, ConfigKey: p.Key,
 		HostOrigin: hostOrigin, Portal: portalFlag,
-		IDToken: pc.f.token(pc.t, jwt.MapClaims{"sub": "someone-else", "CFcustomerTier": "gold"})})
+		// Someone else each time: a start of a user who has an open chat
+		// here resumes it (200) rather than starting one.
+		IDToken: pc.f.token(pc.t, jwt.MapClaims{"sub": "someone-else-" + store.RandomID(4), "CFcustomerTier": "gold"})})
 }
 
 // chatOf is the chat a start answered.

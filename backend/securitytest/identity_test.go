@@ -299,7 +299,9 @@ func (s *server) asAdmin(admin, method, path string, body []byte) response {
 // is false.
 func (s *server) startSignedBy(secret string) bool {
 	s.t.Helper()
-	tok, err := demo.SignIdentityToken(secret, demo.IdentityKID, map[string]any{"sub": "crm-secret-probe",
+	// A user of its own each time: a start for a user with an open chat
+	// resumes it (200) rather than starting one.
+	tok, err := demo.SignIdentityToken(secret, demo.IdentityKID, map[string]any{"sub": "crm-secret-probe-" + store.RandomID(4),
 		"email": "probe@shop.example", "exp": time.Now().Add(5 * time.Minute).Unix()})
 	if err != nil {
 		s.t.Fatal(err)

@@ -63,6 +63,7 @@ func TestMigrationsFrozen(t *testing.T) {
 		"20261205000001_login_failures":        "2d4bf2a0955e0bbcb48bd5e6c81b5b7ce0b62887ca8d76a64874a4d6ae39f068",
 		"20261205000002_agent_chat_visibility": "6e35409eeb3dc0edae76d9d525365f6d7dd60ffdabee0afa271b6cccaaae6e43",
 		"20261205000003_email_hints":           "fea7064f36f7d2c4d53562a3e5618ae6251188a8f8e8aca2adef33686e0449e9",
+		"20261206000101_chat_resume_secrets":   "a20742816fa9a9edbdeab7b0498f38df9edb893b82a3523870317a6559e2ae98",
 	}
 	ms := schemaMigrations()
 	for i, m := range ms {

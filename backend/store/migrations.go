@@ -14,6 +14,7 @@ func schemaMigrations() []schemaMigration {
 		{name: "20261205000001_login_failures", sql: migrationLoginFailures},
 		{name: "20261205000002_agent_chat_visibility", sql: migrationAgentChatVisibility},
 		{name: "20261205000003_email_hints", sql: migrationEmailHints},
+		{name: "20261206000101_chat_resume_secrets", sql: migrationChatResumeSecrets},
 	}
 }
 
@@ -392,4 +393,16 @@ ALTER TABLE chats ADD COLUMN email_hint TEXT NOT NULL DEFAULT ''
 ALTER TABLE users ADD COLUMN hint_email TEXT
 ;
 CREATE UNIQUE INDEX users_hint_email_idx ON users (hint_email)
+`
+
+// migrationChatResumeSecrets adds the resume secrets of the browsers an
+// identified user's chat followed them to (the chat row keeps the secret
+// of the browser that started it). FROZEN.
+const migrationChatResumeSecrets = `
+CREATE TABLE chat_resume_secrets (
+	chat_id TEXT NOT NULL REFERENCES chats (id) ON DELETE CASCADE,
+	secret_hash TEXT NOT NULL,
+	created_at {TS} NOT NULL,
+	PRIMARY KEY (chat_id, secret_hash)
+)
 `
