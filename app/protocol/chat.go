@@ -144,7 +144,9 @@ func (r StartChatRequest) Retain() bool { return r.RetainPreviousChat == nil || 
 
 // StartChatResponse answers a start: the chat (new or resumed), the
 // resume secret the widget keeps for this browser (returned again on a
-// resume), and every message so far.
+// reload's resume; a new one of its own when the identified user's chat
+// follows them to this browser, docs/CONTRACT.md#identified-user), and
+// every message so far.
 type StartChatResponse struct {
 	V            int           `json:"v"`
 	ChatID       string        `json:"chatId"`
