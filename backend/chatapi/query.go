@@ -2,6 +2,7 @@ package chatapi
 
 import (
 	"fmt"
+	"math"
 	"net/url"
 	"strconv"
 
@@ -27,7 +28,12 @@ func (q *query) fail(name, format string, args ...any) {
 
 // str is the value of the first of names given ("" for none).
 func (q *query) str(names ...string) string {
-	got, from := "", ""
+	v, _ := q.lookup(names)
+	return v
+}
+
+// lookup is the value of the first of names given, and that name.
+func (q *query) lookup(names []string) (got, from string) {
 	for _, n := range names {
 		if !q.v.Has(n) {
 			continue
@@ -38,18 +44,18 @@ func (q *query) str(names ...string) string {
 			q.fail(n, "names the same parameter as %s, with another value", from)
 		}
 	}
-	return got
+	return got, from
 }
 
 // int is str as a whole number ≥ 0 (0 when absent).
 func (q *query) int(names ...string) int64 {
-	s := q.str(names...)
+	s, from := q.lookup(names)
 	if s == "" {
 		return 0
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || n < 0 {
-		q.fail(names[0], "%q is not a whole number of 0 or more", s)
+		q.fail(from, "%q is not a whole number of 0 or more", s)
 		return 0
 	}
 	return n
@@ -73,7 +79,12 @@ func (q *query) page() store.Page {
 		if size <= 0 {
 			size = store.DefaultLimit
 		}
-		p.Offset = (no - 1) * min(size, store.MaxLimit)
+		size = min(size, store.MaxLimit)
+		if no-1 > math.MaxInt64/size {
+			q.fail("page_no", "%d is past the last page there can be", no)
+			return p
+		}
+		p.Offset = (no - 1) * size
 	}
 	return p
 }

@@ -162,8 +162,8 @@ func (s *Store) IdleChats(ctx context.Context, before, outreachBefore time.Time,
 	return list[Chat](ctx, s.db, "list idle chats", func(q *bun.SelectQuery) *bun.SelectQuery {
 		return Page{Limit: limit}.apply(q.Where("c.status IN (?)", bun.List([]string{ChatBot, ChatQueued, ChatLive})).
 			Where("c.updated_at < ?", before.UTC()).
-			Where("c.updated_at < CASE WHEN c.context = ? AND NOT EXISTS (SELECT 1 FROM messages AS vm WHERE vm.chat_id = c.id AND vm.sender = ?) THEN ? ELSE ? END",
-				ContextAPI, SenderVisitor, outreachBefore.UTC(), before.UTC()).
+			Where("(c.updated_at < ? OR c.context <> ? OR EXISTS (SELECT 1 FROM messages AS vm WHERE vm.chat_id = c.id AND vm.sender = ?))",
+				outreachBefore.UTC(), ContextAPI, SenderVisitor).
 			Order("c.updated_at"))
 	})
 }
