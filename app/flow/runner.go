@@ -1,8 +1,6 @@
 package flow
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"strings"
@@ -661,30 +659,10 @@ func (r *runner) runbookResult(s *Step, cs *compiledStep, in Input) error {
 		r.out(Output{Kind: OutTrace, Step: s.Number, Text: "runbook succeeded"})
 		return r.run(rb.Success)
 	}
-	fail := func(why string) error {
-		r.out(Output{Kind: OutTrace, Step: s.Number, Text: "runbook answer not usable: " + why})
+	vals, err := mapAnswer(rb.Outputs, cs.paths, in.Body)
+	if err != nil {
+		r.out(Output{Kind: OutTrace, Step: s.Number, Text: "runbook answer not usable: " + err.Error()})
 		return r.run(rb.Failure)
-	}
-	d := json.NewDecoder(bytes.NewReader(in.Body))
-	d.UseNumber()
-	var body any
-	if err := d.Decode(&body); err != nil {
-		return fail("not JSON")
-	}
-	if !jsonSpace(in.Body[d.InputOffset():]) {
-		return fail("data after the JSON value")
-	}
-	vals := make([]Value, len(rb.Outputs))
-	for i, o := range rb.Outputs {
-		x, found := lookupPath(body, cs.paths[i])
-		if !found {
-			return fail(fmt.Sprintf("%s: missing", o.Path))
-		}
-		v, err := valueFromAny(o.Type, x)
-		if err != nil {
-			return fail(fmt.Sprintf("%s: %v", o.Path, err))
-		}
-		vals[i] = v
 	}
 	for i, o := range rb.Outputs {
 		r.setVar(o.Variable, vals[i])

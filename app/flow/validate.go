@@ -328,19 +328,26 @@ func (c *compiler) checkRunbook(s *Step) [][]pathElem {
 	if len(r.Outputs) > MaxOutputs {
 		c.add(n, "runbook.outputs", "%d outputs, more than %d", len(r.Outputs), MaxOutputs)
 	}
+	return checkOutputs(n, "runbook.", r.Outputs, c.add)
+}
+
+// checkOutputs checks runbook output mappings (a step's, or a runbook's
+// own), naming each problem's field prefix+"outputs[j].path" and so on,
+// and returns their parsed paths (nil for a path that does not parse).
+func checkOutputs(n int, prefix string, outs []RunbookOutput, add func(int, string, string, ...any)) [][]pathElem {
 	var paths [][]pathElem
-	for j, o := range r.Outputs {
-		prefix := "runbook.outputs[" + itoa(j) + "]."
+	for j, o := range outs {
+		field := prefix + "outputs[" + itoa(j) + "]."
 		path, err := parsePath(o.Path)
 		if err != nil {
-			c.add(n, prefix+"path", "%v", err)
+			add(n, field+"path", "%v", err)
 		}
 		paths = append(paths, path)
-		checkVariable(n, prefix+"variable", o.Variable, true, c.add)
+		checkVariable(n, field+"variable", o.Variable, true, add)
 		switch o.Type {
 		case TypeText, TypeNumber, TypeBoolean, TypeDate:
 		default:
-			c.add(n, prefix+"type", "runbook output type %q is not text, number, boolean or date", o.Type)
+			add(n, field+"type", "runbook output type %q is not text, number, boolean or date", o.Type)
 		}
 	}
 	return paths

@@ -335,4 +335,7 @@ type RunbookRequest struct {
 	User       map[string]string `json:"user"`
 	ChatFields map[string]string `json:"chatFields"` // by database name
 	Variables  map[string]any    `json:"variables"`
+	// Test marks a call made by the console's "Test" action
+	// (POST /api/Runbook/{id}/test): no chat is behind it.
+	Test bool `json:"test,omitempty"`
 }

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -54,18 +55,36 @@ func Sign(secret string, body []byte) string {
 	return "sha256=" + hex.EncodeToString(m.Sum(nil))
 }
 
-// Call POSTs body to the runbook. ok is true for a 2xx answer within the
-// timeout; resp is its body.
+// Call POSTs body to the runbook: its answer's body when it is a 2xx
+// within the timeout, else an error.
 func (rc *RunbookClient) Call(ctx context.Context, rb *store.Runbook, body []byte) ([]byte, error) {
-	timeout := rc.opts.DefaultTimeout
-	if rb.TimeoutMS > 0 {
-		timeout = time.Duration(rb.TimeoutMS) * time.Millisecond
+	status, data, err := rc.post(ctx, rb, body)
+	if err != nil {
+		return nil, err
 	}
+	if status < 200 || status > 299 {
+		return nil, fmt.Errorf("runbook %s: status %d %s", rb.ID, status, http.StatusText(status))
+	}
+	return data, nil
+}
+
+// timeout is rb's, or the default.
+func (rc *RunbookClient) timeout(rb *store.Runbook) time.Duration {
+	if rb.TimeoutMS > 0 {
+		return time.Duration(rb.TimeoutMS) * time.Millisecond
+	}
+	return rc.opts.DefaultTimeout
+}
+
+// post POSTs body to the runbook, signed, within its timeout, and
+// returns the answer's status and body whatever the status.
+func (rc *RunbookClient) post(ctx context.Context, rb *store.Runbook, body []byte) (int, []byte, error) {
+	timeout := rc.timeout(rb)
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, rb.URL, bytes.NewReader(body))
 	if err != nil {
-		return nil, fmt.Errorf("runbook %s: %w", rb.ID, err)
+		return 0, nil, fmt.Errorf("runbook %s: %w", rb.ID, err)
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "halochat-runbook/1")
@@ -73,17 +92,17 @@ func (rc *RunbookClient) Call(ctx context.Context, rb *store.Runbook, body []byt
 	req.Header.Set(protocol.HeaderRunbook, rb.ID)
 	resp, err := rc.client.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("runbook %s: %w", rb.ID, err)
+		if errors.Is(err, context.DeadlineExceeded) {
+			return 0, nil, fmt.Errorf("runbook %s: no answer within its timeout of %s: %w", rb.ID, timeout, err)
+		}
+		return 0, nil, fmt.Errorf("runbook %s: %w", rb.ID, err)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(resp.Body)
 	if err != nil {
-		return nil, fmt.Errorf("runbook %s: read answer: %w", rb.ID, err)
+		return resp.StatusCode, nil, fmt.Errorf("runbook %s: read answer: %w", rb.ID, err)
 	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return nil, fmt.Errorf("runbook %s: status %s", rb.ID, resp.Status)
-	}
-	return data, nil
+	return resp.StatusCode, data, nil
 }
 
 // callRunbook performs a runbook step's call and reports its outcome as
@@ -99,23 +118,10 @@ func (s *Service) callRunbook(ctx context.Context, c *store.Chat, rt *runtime, s
 		log.Warn("runbook call failed", "err", err)
 		return false, nil
 	}
-	req := protocol.RunbookRequest{Runbook: rb.ID, ChatID: c.ID, Step: act.Step,
-		SentAt: s.store.Now().Format(time.RFC3339), User: rt.env.User, ChatFields: map[string]string{},
-		Variables: map[string]any{}}
-	if req.User == nil {
-		req.User = map[string]string{}
-	}
+	req := runbookRequest(rb, s.store.Now(), rt.env.User, nil, st.Vars)
+	req.ChatID, req.Step = c.ID, act.Step
 	for k, v := range rt.env.Chat {
 		req.ChatFields[k] = v.String()
-	}
-	for k, v := range st.Vars {
-		var x any = v.String()
-		if n, ok := v.Number(); ok {
-			x = n
-		} else if b, ok := v.Bool(); ok {
-			x = b
-		}
-		req.Variables[k] = x
 	}
 	body, err := json.Marshal(req)
 	if err != nil {
@@ -130,4 +136,27 @@ func (s *Service) callRunbook(ctx context.Context, c *store.Chat, rt *runtime, s
 	}
 	log.Info("runbook called", "took", time.Since(start))
 	return true, resp
+}
+
+// runbookRequest is the body of a call of rb at now with the user's
+// attributes, chat fields and variables as given (none: empty objects).
+func runbookRequest(rb *store.Runbook, now time.Time, user, chatFields map[string]string, vars map[string]flow.Value) protocol.RunbookRequest {
+	req := protocol.RunbookRequest{Runbook: rb.ID, SentAt: now.Format(time.RFC3339), User: user,
+		ChatFields: chatFields, Variables: make(map[string]any, len(vars))}
+	if req.User == nil {
+		req.User = map[string]string{}
+	}
+	if req.ChatFields == nil {
+		req.ChatFields = map[string]string{}
+	}
+	for k, v := range vars {
+		var x any = v.String()
+		if n, ok := v.Number(); ok {
+			x = n
+		} else if b, ok := v.Bool(); ok {
+			x = b
+		}
+		req.Variables[k] = x
+	}
+	return req
 }

@@ -12,6 +12,7 @@ import (
 
 	"halochat/app/protocol"
 	"halochat/backend/auth"
+	"halochat/backend/chats"
 	"halochat/backend/httpx"
 	"halochat/backend/store"
 )
@@ -28,6 +29,9 @@ type IdentityAPI struct {
 	Store  *store.Store
 	Auth   *auth.Service
 	Logger *slog.Logger
+	// Runbooks makes the runbook test calls (POST /api/Runbook/{id}/test):
+	// the chat service's own client, with its outbound guard.
+	Runbooks *chats.RunbookClient
 }
 
 // Body size limits.
@@ -96,7 +100,7 @@ func (a *IdentityAPI) routes() []apiRoute {
 		{"DELETE", "/api/User/{id}", admin, "Disable a user (kept so their chats and tickets keep them; their portal sessions end)", "", "User", 200, users.changed(a.disableUser)},
 
 		{"POST", "/api/ChatMatchingData", store.PermReadModifyUsers, "Register user data for a later chat start", "[]ChatMatchingDataInput", "[]ChatMatchingData", 201, a.createMatchingData},
-	}, flowRoutes(a, admin)...)
+	}, append(flowRoutes(a, admin), runbookRoutes(a, admin)...)...)
 }
 
 // Routes mounts the API and GET /api/openapi.json on mux.

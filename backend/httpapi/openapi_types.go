@@ -131,7 +131,7 @@ func oaComponents() []oaComponent {
 		"name": oaNote("unique"), "currentVersion": oaNote("0 until a version is saved"),
 	})
 	document := "the flow document (app/flow: name, startStep, nextStepNumber, steps)"
-	return []oaComponent{
+	return append([]oaComponent{
 		{"Error", reflect.TypeFor[protocol.ErrorBody](), []string{"error"}, map[string]jsonObj{
 			"error":          oaRequired("code", "message"),
 			"error.code":     oaNote("stable"),
@@ -195,6 +195,39 @@ func oaComponents() []oaComponent {
 		{"ChatFlowVersion", reflect.TypeFor[protocol.ChatFlowVersion](), nil, map[string]jsonObj{"document": oaNote(document)}},
 		{"FlowProblem", reflect.TypeFor[flow.Problem](), []string{"step", "message"}, map[string]jsonObj{
 			"step": oaNote("step number; 0 for the flow as a whole"), "field": oaNote("JSON path within the step"),
+		}},
+	}, oaRunbookComponents(times)...)
+}
+
+// oaRunbookComponents are the component schemas of /api/Runbook.
+func oaRunbookComponents(times map[string]jsonObj) []oaComponent {
+	runbook := oaWith(times, map[string]jsonObj{
+		"id":                 oaNote("read-only: what a flow's runbook step names (a rename keeps flows working)"),
+		"name":               oaNote("unique; the flow editor lists runbooks by name"),
+		"url":                oaNote("absolute http or https URL; internal addresses only when the outbound allow-list opens them"),
+		"timeoutSeconds":     oaNote("1 to 60"),
+		"outputs":            oaNote("the mappings a flow's runbook step starts with when it picks the runbook (the step keeps its own copy)"),
+		"outputs[]":          oaRequired("path", "variable", "type"),
+		"outputs[].path":     oaNote(`a JSON path of the answer: "data.tier", "items[0].id"`),
+		"outputs[].variable": oaNote("the flow variable set"),
+		"outputs[].type":     oaOneOf("", "text", "number", "boolean", "date"),
+	})
+	return []oaComponent{
+		{"Runbook", reflect.TypeFor[protocol.Runbook](), nil, runbook},
+		{"RunbookInput", reflect.TypeFor[protocol.RunbookInput](), []string{"name", "url", "timeoutSeconds"}, runbook},
+		{"RunbookWithSecret", reflect.TypeFor[protocol.RunbookWithSecret](), nil, oaWith(runbook, map[string]jsonObj{
+			"secret": oaNote("signs every call (" + protocol.HeaderSignature + ": sha256=<hex HMAC-SHA256 of the body>); shown this once")})},
+		{"RunbookTestInput", reflect.TypeFor[protocol.RunbookTestInput](), nil, map[string]jsonObj{
+			"user": oaNote("the call's user attributes"), "chatFields": oaNote("chat custom field values by database name"),
+			"variables": oaNote("flow variables: text, numbers or booleans"),
+		}},
+		{"RunbookTestResult", reflect.TypeFor[protocol.RunbookTestResult](), nil, map[string]jsonObj{
+			"ok":        oaNote("a 2xx answer within the timeout whose outputs all map: a flow's success branch"),
+			"status":    oaNote("the HTTP status answered; 0 when none came (refused by the outbound guard, timed out)"),
+			"latencyMs": oaNote("from sending the call to reading the whole answer"),
+			"answer":    oaNote("the answer's body as text"),
+			"variables": oaNote("what the runbook's outputs would set, in order"),
+			"error":     oaNote(`why a flow would take the failure branch; "" when ok`),
 		}},
 	}
 }

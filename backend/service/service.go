@@ -156,8 +156,9 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	} else {
 		broker = realtime.NewLocal()
 	}
+	runbooks := chats.NewRunbookClient(chats.RunbookOptions{Allow: allow})
 	chatSvc := chats.New(chats.Config{Store: st, Publisher: broker, Logger: logger, IdleTimeout: o.IdleTimeout,
-		Runbooks: chats.NewRunbookClient(chats.RunbookOptions{Allow: allow})})
+		Runbooks: runbooks})
 	go chatSvc.RunWorker(ctx, 0)
 	rt := realtime.NewServer(realtime.Config{Chats: chatSvc, Broker: broker, Logger: logger, PublicOrigin: publicURL,
 		Agents: authSvc, Limits: o.Limits.Realtime})
@@ -177,7 +178,7 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	}
 	h := httpapi.New(httpapi.Config{Logger: logger, DB: st, Widget: wh, Mounts: []func(*http.ServeMux){
 		authSvc.Routes,
-		(&httpapi.IdentityAPI{Store: st, Auth: authSvc, Logger: logger}).Routes,
+		(&httpapi.IdentityAPI{Store: st, Auth: authSvc, Logger: logger, Runbooks: runbooks}).Routes,
 		rt.Mount,
 		api.Mount,
 		consoleMount,

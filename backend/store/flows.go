@@ -259,3 +259,29 @@ func (s *Store) StepsUsingChatField(ctx context.Context, name string, currentOnl
 	}
 	return out, nil
 }
+
+// FlowVersionInUse is a flow version that runs or may run: a flow's
+// current version, or one an open chat is pinned to.
+type FlowVersionInUse struct {
+	FlowID   int64   `bun:"flow_id"`
+	FlowName string  `bun:"flow_name"`
+	Version  int64   `bun:"version"`
+	Document RawJSON `bun:"document"`
+}
+
+// FlowVersionsInUse returns, by flow name and version, every flow's
+// current version and every version a chat that has not ended is pinned
+// to (new chats start on the first, open chats run on the others).
+func (s *Store) FlowVersionsInUse(ctx context.Context) ([]FlowVersionInUse, error) {
+	var out []FlowVersionInUse
+	err := s.db.NewSelect().TableExpr("flow_versions AS fv").
+		ColumnExpr("fv.flow_id, f.name AS flow_name, fv.version, fv.document").
+		Join("JOIN flows AS f ON f.id = fv.flow_id").
+		Where("fv.version = f.current_version OR EXISTS (SELECT 1 FROM chats AS c "+
+			"WHERE c.flow_id = fv.flow_id AND c.flow_version = fv.version AND c.status <> ?)", ChatEnded).
+		OrderExpr("f.name, fv.version").Scan(ctx, &out)
+	if err != nil {
+		return nil, wrap(err, "list flow versions in use")
+	}
+	return out, nil
+}

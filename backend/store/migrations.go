@@ -15,6 +15,7 @@ func schemaMigrations() []schemaMigration {
 		{name: "20261205000002_agent_chat_visibility", sql: migrationAgentChatVisibility},
 		{name: "20261205000003_email_hints", sql: migrationEmailHints},
 		{name: "20261206000101_chat_resume_secrets", sql: migrationChatResumeSecrets},
+		{name: "20261206000201_runbooks_managed", sql: migrationRunbooksManaged},
 	}
 }
 
@@ -405,4 +406,20 @@ CREATE TABLE chat_resume_secrets (
 	created_at {TS} NOT NULL,
 	PRIMARY KEY (chat_id, secret_hash)
 )
+`
+
+// migrationRunbooksManaged lets admins manage runbooks (/api/Runbook):
+// a runbook's own output mappings (JSON), and names made unique — an
+// empty name becomes the id, a name another runbook had first gets the
+// id appended — so that the flow editor can list runbooks by name.
+// FROZEN.
+const migrationRunbooksManaged = `
+ALTER TABLE runbooks ADD COLUMN outputs TEXT NOT NULL DEFAULT '[]'
+;
+UPDATE runbooks SET name = id WHERE name = ''
+;
+UPDATE runbooks SET name = name || ' (' || id || ')'
+WHERE EXISTS (SELECT 1 FROM runbooks AS o WHERE o.name = runbooks.name AND o.id < runbooks.id)
+;
+CREATE UNIQUE INDEX runbooks_name_key ON runbooks (name)
 `
