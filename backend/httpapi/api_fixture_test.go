@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"halochat/backend/auth"
+	"halochat/backend/chats"
+	"halochat/backend/outbound"
 	"halochat/backend/secret"
 	"halochat/backend/store"
 	"halochat/backend/storetest"
@@ -33,7 +35,9 @@ const (
 	fixturePassword   = "fixture password 1"
 )
 
-func newAPIFixture(t *testing.T, dsn string) *apiFixture {
+// newAPIFixture starts the fixture; runbooks (and their test calls) may
+// reach the internal addresses allow lists (outbound allow-list entries).
+func newAPIFixture(t *testing.T, dsn string, allow ...string) *apiFixture {
 	t.Helper()
 	ctx := context.Background()
 	st := storetest.Open(t, dsn)
@@ -68,7 +72,11 @@ func newAPIFixture(t *testing.T, dsn string) *apiFixture {
 		*c.token = f.newClient(t, c.id, c.perms)
 	}
 	quiet := slog.New(slog.DiscardHandler)
-	api := &IdentityAPI{Store: st, Auth: svc, Logger: quiet}
+	allowList, err := outbound.ParseAllowList(allow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := &IdentityAPI{Store: st, Auth: svc, Logger: quiet, Runbooks: chats.NewRunbookClient(chats.RunbookOptions{Allow: allowList})}
 	f.srv = httptest.NewServer(New(Config{Logger: quiet, DB: st, Mounts: []func(*http.ServeMux){svc.Routes, api.Routes}}))
 	t.Cleanup(f.srv.Close)
 	return f

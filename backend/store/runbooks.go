@@ -69,10 +69,14 @@ func checkRunbook(what string, r *Runbook) error {
 }
 
 // CreateRunbook stores a runbook; its id and name are unique
-// (ErrConflict). An empty id or secret is generated.
+// (ErrConflict). An empty id or secret is generated; an empty name is
+// the id (as the migration named runbooks stored without one).
 func (s *Store) CreateRunbook(ctx context.Context, r *Runbook) error {
 	if r.ID == "" {
 		r.ID = "rb-" + RandomID(10)
+	}
+	if r.Name == "" {
+		r.Name = r.ID
 	}
 	if r.Secret == "" {
 		r.Secret = NewRunbookSecret()

@@ -21,7 +21,7 @@ func TestRunbooks(t *testing.T) {
 		}
 		wantErr(t, s.CreateRunbook(ctx, &Runbook{Name: "Account", URL: "https://example.com/other"}), ErrConflict)
 		for _, bad := range []*Runbook{
-			{Name: "", URL: "https://example.com/"},
+			{Name: "bad\x00name", URL: "https://example.com/"},
 			{Name: "n", URL: "ftp://example.com/"},
 			{Name: "n", URL: "https://example.com/", TimeoutMS: MaxRunbookTimeoutMS + 1},
 			{Name: "n", URL: "https://example.com/", TimeoutMS: -1},
@@ -33,7 +33,7 @@ func TestRunbooks(t *testing.T) {
 		if got.ID != rb.ID || !slices.Equal(got.Outputs, rb.Outputs) {
 			t.Fatalf("GetRunbookByName = %+v, want %+v", got, rb)
 		}
-		must(t, s.CreateRunbook(ctx, &Runbook{Name: "Alpha", URL: "http://example.com/a"}))
+		must(t, s.CreateRunbook(ctx, &Runbook{ID: "Alpha", URL: "http://example.com/a"})) // named after its id
 		all, err := s.ListRunbooks(ctx)
 		must(t, err)
 		if len(all) != 2 || all[0].Name != "Account" || all[1].Name != "Alpha" || len(all[1].Outputs) != 0 {
