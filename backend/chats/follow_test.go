@@ -133,6 +133,16 @@ func followCases(t *testing.T, e *env) []followCase {
 			before: func(t *testing.T, f follower) (string, []string) {
 				return id(f.start(t, nil, protocol.StartChatRequest{})), nil
 			}},
+		{name: "a chat the host's backend started for the user is resumed",
+			before: func(t *testing.T, f follower) (string, []string) {
+				out, _, err := e.svc.StartOutreach(e.ctx, chats.Outreach{ProfileID: e.demo.Profile.ID, UserExternalID: f.sub,
+					Poster: chats.Poster{Agent: e.agent}, Text: "Your order has shipped.", ClientMsgID: "outreach-" + f.sub},
+					chats.AgentReader(e.agent))
+				if err != nil {
+					t.Fatalf("outreach: %v", err)
+				}
+				return out.Chat.ID, nil
+			}},
 		{name: "an ended chat is not",
 			before: func(t *testing.T, f follower) (string, []string) {
 				c := f.start(t, nil, protocol.StartChatRequest{})
