@@ -159,3 +159,24 @@ func FuzzRunExample(f *testing.F) {
 }
 
 func toLower(s string) string { return string(bytes.ToLower([]byte(s))) }
+
+// FuzzInterpolate: rendering any text, with values missing or present,
+// never panics, and leaves text without placeholders as it is.
+func FuzzInterpolate(f *testing.F) {
+	for _, s := range []string{"", "Hi {{firstname|there}}! Welcome", "{{", "}}{{", "{{|}}", "{{ user.firstname }} {{x}}",
+		" {{var.a}} ", "\n{{lastname}} a", "{{{{firstname}}}}", "a {{ticket.id|–}} b"} {
+		f.Add(s)
+	}
+	p, err := Compile(flowOf(end(1, "")), Schema{})
+	if err != nil {
+		f.Fatal(err)
+	}
+	full := Env{User: map[string]string{UserFirstName: "Ann", UserLastName: "Lee"}}
+	f.Fuzz(func(t *testing.T, s string) {
+		got := p.interpolate(s, &Env{}, &State{})
+		if !bytes.Contains([]byte(s), []byte("{{")) && got != s {
+			t.Fatalf("interpolate(%q) = %q: text without placeholders changed", s, got)
+		}
+		_ = p.interpolate(s, &full, &State{TicketID: "T1"})
+	})
+}

@@ -8,18 +8,22 @@ import (
 // Placeholders in bot texts, ticket summaries and error texts:
 //
 //	{{var.name}}        a variable (canonical text form of its value)
-//	{{user.firstname}}  a user field (see UserFields)
+//	{{user.firstname}}  a user field (see UserFields); {{firstname}} too
 //	{{chat.CFname}}     a chat custom field, by database name or label
 //	{{ticket.id}}       the id of the ticket the chat created
 //
-// Spaces inside the braces are ignored. A placeholder whose value is
-// missing renders empty; text between braces that is not one of these
-// forms is left as written. The result is plain text: clients must
+// Any of them may name a fallback after a bar, used when the value is
+// missing: "Hi {{firstname|there}}!" greets an anonymous visitor with
+// "Hi there!". Spaces inside the braces are ignored. A placeholder whose
+// value is missing (and has no fallback) renders empty and takes a space
+// beside it along, so that "Hi {{user.firstname}}! Welcome" reads "Hi!
+// Welcome", not "Hi ! Welcome"; text between braces that is not one of
+// these forms is left as written. The result is plain text: clients must
 // escape it like any message. There is no other syntax (no loops, no
 // expressions, no escaping).
 
 // placeholders lists the keys of the {{…}} placeholders in s, as written
-// (trimmed).
+// (trimmed), fallbacks included.
 func placeholders(s string) []string {
 	var keys []string
 	for {
@@ -36,12 +40,18 @@ func placeholders(s string) []string {
 	}
 }
 
+// splitFallback cuts a placeholder's key from its fallback ("" if none).
+func splitFallback(key string) (string, string) {
+	k, fallback, _ := strings.Cut(key, "|")
+	return strings.TrimSpace(k), strings.TrimSpace(fallback)
+}
+
 // interpolate renders the placeholders of s.
 func (p *Program) interpolate(s string, env *Env, st *State) string {
 	if !strings.Contains(s, "{{") {
 		return s
 	}
-	var b strings.Builder
+	out := make([]byte, 0, len(s)+32)
 	for {
 		i := strings.Index(s, "{{")
 		if i < 0 {
@@ -51,17 +61,42 @@ func (p *Program) interpolate(s string, env *Env, st *State) string {
 		if j < 0 {
 			break
 		}
-		b.WriteString(s[:i])
-		whole := s[i : i+2+j+2]
-		if v, ok := p.resolve(strings.TrimSpace(s[i+2:i+2+j]), env, st); ok {
-			b.WriteString(v)
-		} else {
-			b.WriteString(whole)
-		}
+		out = append(out, s[:i]...)
+		whole, raw := s[i:i+2+j+2], s[i+2:i+2+j]
 		s = s[i+2+j+2:]
+		key, fallback := splitFallback(raw)
+		v, ok := p.resolve(key, env, st)
+		switch {
+		case !ok:
+			out = append(out, whole...)
+		case v != "":
+			out = append(out, v...)
+		case fallback != "":
+			out = append(out, fallback...)
+		default:
+			out, s = tidyGap(out, s)
+		}
 	}
-	b.WriteString(s)
-	return b.String()
+	return string(append(out, s...))
+}
+
+// tidyGap closes the gap an empty placeholder leaves between before and
+// after: one space goes, where keeping it would leave a double space, a
+// space before punctuation, or one at the start or end of a line.
+func tidyGap(before []byte, after string) ([]byte, string) {
+	endsSpace := len(before) > 0 && before[len(before)-1] == ' '
+	lineStart := len(before) == 0 || before[len(before)-1] == '\n'
+	next := byte('\n') // the end of the text ends a line
+	if after != "" {
+		next = after[0]
+	}
+	switch {
+	case endsSpace && (next == ' ' || next == '\n' || strings.IndexByte(",.!?;:)", next) >= 0):
+		return before[:len(before)-1], after
+	case lineStart && next == ' ':
+		return before, after[1:]
+	}
+	return before, after
 }
 
 // resolve returns a placeholder's value and whether the key is a known
@@ -69,6 +104,9 @@ func (p *Program) interpolate(s string, env *Env, st *State) string {
 func (p *Program) resolve(key string, env *Env, st *State) (string, bool) {
 	ns, name, ok := strings.Cut(key, ".")
 	if !ok {
+		if IsUserField(key) {
+			return env.User[key], true
+		}
 		return "", false
 	}
 	name = strings.TrimSpace(name)
@@ -91,29 +129,31 @@ func (p *Program) resolve(key string, env *Env, st *State) (string, bool) {
 }
 
 // checkPlaceholder says what is doubtful about a placeholder, or "".
-func checkPlaceholder(key string, schema *Schema, varTypes map[string]Type) string {
-	ns, name, _ := strings.Cut(key, ".")
+func checkPlaceholder(whole string, schema *Schema, varTypes map[string]Type) string {
+	key, _ := splitFallback(whole)
+	ns, name, dotted := strings.Cut(key, ".")
 	name = strings.TrimSpace(name)
-	switch strings.TrimSpace(ns) {
-	case "var":
+	switch {
+	case !dotted && IsUserField(key):
+		return ""
+	case !dotted:
+	case strings.TrimSpace(ns) == "var":
 		if _, ok := varTypes[name]; !ok {
-			return fmt.Sprintf("placeholder {{%s}}: no step of the flow sets variable %q, so it renders empty", key, name)
+			return fmt.Sprintf("placeholder {{%s}}: no step of the flow sets variable %q, so it renders empty", whole, name)
 		}
 		return ""
-	case "user":
+	case strings.TrimSpace(ns) == "user":
 		if !IsUserField(name) {
-			return fmt.Sprintf("placeholder {{%s}}: unknown user field %q, so it renders empty", key, name)
+			return fmt.Sprintf("placeholder {{%s}}: unknown user field %q, so it renders empty", whole, name)
 		}
 		return ""
-	case "chat":
+	case strings.TrimSpace(ns) == "chat":
 		if _, ok := schema.ChatField(name); !ok {
-			return fmt.Sprintf("placeholder {{%s}}: no chat custom field %q, so it renders empty", key, name)
+			return fmt.Sprintf("placeholder {{%s}}: no chat custom field %q, so it renders empty", whole, name)
 		}
 		return ""
-	case "ticket":
-		if name == "id" {
-			return ""
-		}
+	case strings.TrimSpace(ns) == "ticket" && name == "id":
+		return ""
 	}
-	return fmt.Sprintf("placeholder {{%s}} is not var.…, user.…, chat.… or ticket.id: it is shown as written", key)
+	return fmt.Sprintf("placeholder {{%s}} is not var.…, user.…, chat.…, ticket.id or a user field: it is shown as written", whole)
 }

@@ -411,11 +411,47 @@ func TestInterpolation(t *testing.T) {
 		{"Hi {{ user.firstname }}", "Hi Jo"},
 		{"{{user.lastname}}|", "|"},
 		{"{{chat.CFcustomerTier}} / {{chat.Customer tier}}", "gold / gold"},
-		{"{{var.n}} {{var.missing}}.", "2.5 ."},
+		{"{{var.n}} {{var.missing}}.", "2.5."},
 		{"#{{ticket.id}}", "#T9"},
 		{"{{ticket.other}} {{nope}} {{x.y}}", "{{ticket.other}} {{nope}} {{x.y}}"},
 		{"{{user.firstname", "{{user.firstname"},
 		{"{{{{user.firstname}}}}", "{{{{user.firstname}}}}"},
+		{"Hi {{firstname}}!", "Hi Jo!"},
+		{"Hi {{firstname|there}}!", "Hi Jo!"},
+		{"{{nope|there}}", "{{nope|there}}"},
+	}
+	for _, tt := range tests {
+		if got := p.interpolate(tt.in, &env, &st); got != tt.want {
+			t.Errorf("interpolate(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+// TestInterpolationOfMissingValues: a placeholder with no value takes
+// its fallback, or leaves no stray space where it stood.
+func TestInterpolationOfMissingValues(t *testing.T) {
+	p := mustCompile(t, flowOf(end(1, "")))
+	env := Env{User: map[string]string{}, Chat: map[string]Value{}}
+	st := State{Vars: map[string]Value{"empty": NewText("")}}
+	tests := []struct{ in, want string }{
+		{"Hi {{user.firstname}}! Welcome", "Hi! Welcome"},
+		{"Hi {{firstname|there}}! Welcome", "Hi there! Welcome"},
+		{"Hi {{ user.firstname | there }}!", "Hi there!"},
+		{"Hi {{user.firstname|}}!", "Hi!"},
+		{"Hi {{firstname}}, welcome.", "Hi, welcome."},
+		{"Hello {{firstname}} and welcome", "Hello and welcome"},
+		{"{{firstname}} welcome", "welcome"},
+		{"Thanks {{firstname}}", "Thanks"},
+		{"Thanks {{firstname}}\nbye", "Thanks\nbye"},
+		{"one\n{{firstname}} two", "one\ntwo"},
+		{"Hi {{firstname}} {{lastname}}!", "Hi!"},
+		{"Hi {{firstname}}{{lastname}}!", "Hi!"},
+		{"a{{var.empty}}b", "ab"},
+		{"({{var.empty}})", "()"},
+		{"{{chat.CFnone|n/a}} / {{var.missing|none}}", "n/a / none"},
+		{"a|b {{firstname|x|y}}", "a|b x|y"},
+		{"{{ticket.id|no ticket}}", "no ticket"},
+		{"Hi {{nope}}!", "Hi {{nope}}!"},
 	}
 	for _, tt := range tests {
 		if got := p.interpolate(tt.in, &env, &st); got != tt.want {

@@ -160,7 +160,7 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 func TestWarnings(t *testing.T) {
 	f := exampleFlow(t)
 	f.NextStepNumber = 11
-	f.Steps = append(f.Steps, end(10, "{{var.nope}} {{user.email}} {{chat.Region}} {{foo}}"))
+	f.Steps = append(f.Steps, end(10, "{{var.nope}} {{user.email}} {{chat.Region}} {{foo}} {{firstname|there}} {{var.nope2|x}}"))
 	got := f.Warnings(testSchema())
 	var msgs []string
 	for _, p := range got {
@@ -171,13 +171,14 @@ func TestWarnings(t *testing.T) {
 		"step 10: step 10 cannot be reached",
 		`step 10 text: placeholder {{var.nope}}: no step of the flow sets variable "nope"`,
 		"step 10 text: placeholder {{foo}} is not",
+		`step 10 text: placeholder {{var.nope2|x}}: no step of the flow sets variable "nope2"`,
 	} {
 		if !strings.Contains(joined, want) {
 			t.Errorf("missing warning %q in:\n%s", want, joined)
 		}
 	}
-	if len(got) != 3 {
-		t.Errorf("%d warnings, want 3:\n%s", len(got), joined)
+	if len(got) != 4 {
+		t.Errorf("%d warnings, want 4:\n%s", len(got), joined)
 	}
 	if w := exampleFlow(t).Warnings(testSchema()); len(w) != 0 {
 		t.Errorf("example flow warnings: %v", w)

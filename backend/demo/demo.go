@@ -150,7 +150,7 @@ func Flow() *flow.Flow {
 		NextStepNumber: StepAccountFailed + 1,
 		Steps: []flow.Step{
 			{Number: StepWelcome, Kind: flow.KindMessage, Title: "Welcome",
-				Text: "Hi {{user.firstname}}! Welcome to the halochat demo.", Next: StepTierCondition},
+				Text: "Hi {{firstname|there}}! Welcome to the halochat demo.", Next: StepTierCondition},
 			{Number: StepTierCondition, Kind: flow.KindCondition, Title: "Gold customer?",
 				Condition: &flow.Condition{Match: flow.MatchAll, True: StepGoldWelcome, False: StepMenu,
 					Criteria: []flow.Criterion{{Field: flow.FieldRef{Source: flow.SourceChat, Name: "CFcustomerTier"},
