@@ -25,35 +25,89 @@
   var queue = [], frame = null, ready = false, open = false, hello = null;
   var auto = conf.autoInitialize !== false, resume = flagged();
 
+  // Every text the loader shows, in one place for translation.
+  var T = { open: "Open chat", unread: function (n) { return "Open chat, " + n + " unread"; }, frame: "Chat" };
   var host = document.getElementById("halo-chat");
   if (!host) { host = document.createElement("div"); host.id = "halo-chat"; document.body.appendChild(host); }
   var root = host.shadowRoot || host.attachShadow({ mode: "open" });
-  var btn = document.createElement("button");
+  var box = document.createElement("div"), btn = document.createElement("button"), badge = document.createElement("span");
+  box.className = "w";
   btn.type = "button";
-  btn.setAttribute("aria-label", "Open chat");
+  btn.setAttribute("aria-label", T.open);
   btn.setAttribute("aria-expanded", "false");
+  badge.className = "b h";
+  badge.setAttribute("aria-hidden", "true");
+  // Under 480 px the window fills the screen, sized to the visual viewport
+  // (--vh, --vt) so that the composer stays above the on-screen keyboard.
   var css = ":host{all:initial}button{position:fixed;right:20px;bottom:20px;width:56px;height:56px;border-radius:50%;" +
-    "border:0;cursor:pointer;background:var(--hc,#1f6feb);color:#fff;font:24px/56px sans-serif;padding:0;" +
-    "box-shadow:0 2px 8px rgba(0,0,0,.3);z-index:2147483646}button img{width:32px;height:32px;vertical-align:middle}" +
+    "border:0;cursor:pointer;background:var(--hc,#1f6feb);color:#fff;padding:0;display:flex;align-items:center;" +
+    "justify-content:center;box-shadow:0 2px 8px rgba(0,0,0,.3);z-index:2147483646}button img,button svg{width:30px;height:30px}" +
+    ".b{position:absolute;top:-4px;right:-4px;min-width:20px;height:20px;padding:0 5px;box-sizing:border-box;border-radius:10px;" +
+    "background:#d93025;color:#fff;font:bold 12px/20px sans-serif;text-align:center}" +
     "iframe{position:fixed;right:20px;bottom:88px;max-width:calc(100vw - 40px);max-height:calc(100vh - 108px);border:0;" +
-    "border-radius:12px;box-shadow:0 4px 24px rgba(0,0,0,.25);background:#fff;z-index:2147483647}.h{display:none}";
+    "border-radius:12px;box-shadow:0 4px 24px rgba(0,0,0,.25);background:#fff;z-index:2147483647}" +
+    ".l button,.l iframe{left:20px;right:auto}" +
+    "@media (max-width:480px){iframe,.l iframe{top:var(--vt,0);left:0;right:0;bottom:auto;width:100%;height:var(--vh,100%);" +
+    "max-width:none;max-height:none;border-radius:0}}.h{display:none}";
+  var dyn = null, tint = "", vv = window.visualViewport;
   if (root.adoptedStyleSheets !== undefined && window.CSSStyleSheet) {
     var sheet = new CSSStyleSheet();
     sheet.replaceSync(css);
-    root.adoptedStyleSheets = [sheet];
+    dyn = new CSSStyleSheet();
+    root.adoptedStyleSheets = [sheet, dyn];
   }
-  function colour(c) { if (typeof c === "string" && CSS.supports("color", c)) { btn.style.setProperty("--hc", c); } }
+  // paint writes the variable part of the styles: the colour (as the
+  // browser serialises it, never the page's text) and the visual viewport.
+  function paint() {
+    if (!dyn) { return; }
+    var v = tint ? "--hc:" + tint + ";" : "";
+    if (vv && open) { v += "--vh:" + Math.round(vv.height) + "px;--vt:" + Math.round(vv.offsetTop) + "px"; }
+    dyn.replaceSync(":host{" + v + "}");
+  }
+  if (vv) { vv.addEventListener("resize", paint); vv.addEventListener("scroll", paint); }
+  function colour(c) {
+    if (typeof c !== "string" || !CSS.supports("color", c)) { return; }
+    var probe = document.createElement("i");
+    probe.style.color = c;
+    tint = probe.style.color;
+    paint();
+  }
   colour(conf.colour);
-  if (typeof conf.icon === "string" && /^https?:\/\//.test(conf.icon)) {
-    var img = document.createElement("img");
-    img.alt = "";
-    img.src = conf.icon;
-    btn.appendChild(img);
-  } else {
-    btn.textContent = "\uD83D\uDCAC";
+  // The launcher's icon: an http(s) URL (the page's, else the profile's),
+  // else a drawn speech bubble (no emoji font needed).
+  var icon = null;
+  function setIcon(u) {
+    u = typeof u === "string" && /^https?:\/\//.test(u) ? u : "";
+    if (u === icon) { return; }
+    icon = u;
+    while (btn.firstChild) { btn.removeChild(btn.firstChild); }
+    if (u) {
+      var img = document.createElement("img");
+      img.alt = "";
+      img.src = u;
+      btn.appendChild(img);
+    } else {
+      var NS = "http://www.w3.org/2000/svg", svg = document.createElementNS(NS, "svg"), path = document.createElementNS(NS, "path");
+      svg.setAttribute("viewBox", "0 0 24 24");
+      svg.setAttribute("aria-hidden", "true");
+      svg.setAttribute("focusable", "false");
+      path.setAttribute("fill", "currentColor");
+      path.setAttribute("d", "M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H10l-5 4v-4H4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2z");
+      svg.appendChild(path);
+      btn.appendChild(svg);
+    }
+    btn.appendChild(badge);
+  }
+  setIcon(conf.icon);
+  function unread(n) {
+    n = open ? 0 : Math.max(0, Math.floor(Number(n) || 0));
+    badge.textContent = n > 99 ? "99+" : String(n);
+    badge.className = n > 0 ? "b" : "b h";
+    btn.setAttribute("aria-label", n > 0 ? T.unread(n) : T.open);
   }
   if (!auto && !resume) { btn.className = "h"; }
-  root.appendChild(btn);
+  box.appendChild(btn);
+  root.appendChild(box);
 
   function send(m) {
     if (ready) { frame.contentWindow.postMessage(m, origin); } else { queue.push(m); }
@@ -62,7 +116,7 @@
     if (frame) { return; }
     frame = document.createElement("iframe");
     frame.className = "h";
-    frame.title = "Chat";
+    frame.title = T.frame;
     frame.setAttribute("allow", "autoplay");
     frame.width = String(conf.width || 370);
     frame.height = String(conf.height || 560);
@@ -73,7 +127,7 @@
       hello = setInterval(say, 100);
       setTimeout(function () { clearInterval(hello); }, 60000);
     });
-    root.appendChild(frame);
+    box.appendChild(frame);
   }
   function say() { if (!ready) { frame.contentWindow.postMessage({ type: "halochat:hello", config: conf }, origin); } }
   function show(v) {
@@ -81,6 +135,8 @@
     open = v;
     if (frame) { frame.className = v ? "" : "h"; }
     btn.setAttribute("aria-expanded", String(v));
+    if (v) { unread(0); }
+    paint();
     if (v && !was && frame) { frame.focus(); }
     if (!v && was && btn.className !== "h") { btn.focus(); }
   }
@@ -111,6 +167,7 @@
       if (!ready) { ready = true; queue.splice(0).forEach(send); }
     } else if (m.type === "halochat:outbound" && typeof m.name === "string" && m.name.indexOf(OUT) === 0) {
       window.dispatchEvent(new CustomEvent(m.name, { detail: m.detail || null }));
+      if (m.name === OUT + "unreadCount") { unread(d.count); }
       if (m.name === OUT + "messageReceived" && d.from === "agent" && typeof conf.sound === "string" && /^https?:\/\//.test(conf.sound)) {
         try { new Audio(conf.sound).play().catch(function () { /* autoplay refused */ }); } catch (e) { /* no audio */ }
       }
@@ -124,6 +181,8 @@
       send({ type: "halochat:session", detail: { key: d.key, value: typeof v === "string" ? v.slice(0, 320) : "" } });
     } else if (m.type === "halochat:appearance") {
       colour(d.colour);
+      if (d.icon !== undefined) { setIcon(d.icon); }
+      if (d.position !== undefined) { box.className = d.position === "bottom-left" ? "w l" : "w"; }
       if (d.hidden !== undefined) { btn.className = d.hidden && !open ? "h" : ""; }
       if (d.width) { frame.width = String(d.width); }
       if (d.height) { frame.height = String(d.height); }

@@ -243,6 +243,10 @@ type Availability struct {
 	Colour   string `json:"colour,omitempty"`
 	Title    string `json:"title,omitempty"`
 	Greeting string `json:"greeting,omitempty"`
+	// LauncherPosition is "bottom-right" (also when empty) or
+	// "bottom-left"; IconURL the launcher's icon (the page's icon wins).
+	LauncherPosition string `json:"launcherPosition,omitempty"`
+	IconURL          string `json:"iconUrl,omitempty"`
 	// HideWhenUnavailable: hide the launcher while ChatAvailable is false
 	// (and no conversation is in progress).
 	HideWhenUnavailable bool `json:"hideWhenUnavailable,omitempty"`

@@ -183,7 +183,7 @@ func renderMessage(m protocol.ChatMessage) app.UI {
 	if (m.From == protocol.FromAgent || m.From == protocol.FromBot) && m.AgentName != "" { // a bot message an API client posted: its name
 		parts = append(parts, app.Span().Class("hc-name").Text(m.AgentName))
 	}
-	parts = append(parts, app.P().Class("hc-text").Text(m.Text))
+	parts = append(parts, app.P().Class("hc-text").Body(linked(m.Text)...))
 	if t, err := time.Parse(time.RFC3339, m.CreatedAt); err == nil && m.From != protocol.FromSystem {
 		parts = append(parts, app.Time().Class("hc-time").DateTime(m.CreatedAt).Text(t.Local().Format("15:04")))
 	}
@@ -210,4 +210,20 @@ func (w *Window) renderFooter() app.UI {
 		}),
 		app.Button().Class("hc-send").Type("submit").Text(English.Send).Disabled(w.conv == nil),
 	)
+}
+
+// linked renders a message's text with its http, https and mailto URLs
+// as links that open in a new tab and tell the target nothing
+// (Linkify); everything else is text.
+func linked(text string) []app.UI {
+	segs := Linkify(text)
+	out := make([]app.UI, 0, len(segs))
+	for _, s := range segs {
+		if s.Href == "" {
+			out = append(out, app.Text(s.Text))
+			continue
+		}
+		out = append(out, app.A().Class("hc-link").Href(s.Href).Target("_blank").Rel("noopener noreferrer nofollow").Text(s.Text))
+	}
+	return out
 }

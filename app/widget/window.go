@@ -46,6 +46,7 @@ type Window struct {
 	cfg        protocol.Config
 	ready      bool   // the loader has said hello
 	colour     string // chosen by the page (haloChatConfig, initialize)
+	icon       string // the launcher's icon URL chosen by the page (haloChatConfig, initialize)
 	title      string // chosen by the page (initialize) or the query
 	profile    protocol.Availability
 	theme      string
@@ -190,7 +191,7 @@ func (w *Window) hello(ctx app.Context, raw json.RawMessage) {
 	// cookie sent; the browser keeps it from other sites' frames anyway.
 	w.client.SendCookies = cfg.Portal && w.hostOrigin == w.client.Base
 	w.store = newChatStore(cfg.Persist())
-	w.colour, w.theme = cfg.Colour, cfg.Theme
+	w.colour, w.theme, w.icon = cfg.Colour, cfg.Theme, cfg.Icon
 	w.ready = true
 	w.post(protocol.BridgeTypeReady, "", nil)
 	_, resumable := w.store.get(ctx, cfg.ConfigID)
@@ -236,6 +237,9 @@ func (w *Window) initialize(ctx app.Context, d *protocol.InitializeDetail) {
 		if d.Title != "" {
 			w.title = d.Title
 		}
+		if d.Icon != "" {
+			w.icon = d.Icon
+		}
 		if d.Height > 0 {
 			w.cfg.Height = d.Height
 		}
@@ -264,6 +268,12 @@ func (w *Window) appearance() {
 		d["height"] = w.cfg.Height
 	}
 	d["hidden"] = w.launcherHidden()
+	// The launcher's place and icon are the profile's; the page's icon wins.
+	d["position"] = w.profile.LauncherPosition
+	d["icon"] = w.icon
+	if w.icon == "" {
+		d["icon"] = w.profile.IconURL
+	}
 	w.post(bridgeAppearance, "", d)
 }
 

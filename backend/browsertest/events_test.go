@@ -27,7 +27,7 @@ func (s *stack) hostPage(t *testing.T, extraConfig, after string) string {
 	t.Helper()
 	const nonce = "n0nce4test"
 	tpl := template.Must(template.New("host").Parse(`<!doctype html>
-<html><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>host</title></head>
+<html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><link rel="icon" href="data:,"><title>host</title></head>
 <body><h1>A host page</h1>
 <div id="halo-chat"></div>
 <script nonce="{{.Nonce}}">
