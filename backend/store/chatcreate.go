@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+
+	"halochat/app/protocol"
 )
 
 // CreateChat stores a new chat with its chat custom field values in one
@@ -54,10 +56,16 @@ func (s *Store) CreateChatAdvanced(ctx context.Context, c *Chat, fields []ChatFi
 		if err := putChatFields(ctx, tx, what, c.ID, fields); err != nil {
 			return err
 		}
+		started, err := chatEvent(protocol.WebhookChatStarted, c, c.StartedAt)
+		if err != nil {
+			return err
+		}
+		if err := s.recordEvents(ctx, tx, what, c.StartedAt, []outboxEvent{started}); err != nil {
+			return err
+		}
 		if adv == nil {
 			return nil
 		}
-		var err error
 		if res, err = s.advanceTx(ctx, tx, what, c.ID, *adv); err == nil && !res.Applied {
 			// Nobody else knows the chat yet: its own conditions failed.
 			err = fmt.Errorf("%s: %w: the first advance's conditions do not hold for the new chat", what, ErrConflict)
@@ -86,6 +94,13 @@ const createChatStatement = `WITH c AS (
 	INSERT INTO messages (chat_id, seq, sender, agent_id, client_msg_id, text, payload, created_at)
 	SELECT c.id, v.seq, v.sender, v.agent_id, NULL, v.text, v.payload, $15
 	FROM c, unnest($23::bigint[], $24::text[], $25::bigint[], $26::text[], $27::text[]) AS v(seq, sender, agent_id, text, payload)
+), w AS (
+	INSERT INTO webhook_deliveries (webhook_id, event_id, event_type, chain, payload,
+		status, attempts, next_attempt_at, retry_until, last_error, last_status, created_at)
+	SELECT wh.id, e.id, e.typ, e.chain, e.payload, 'pending', 0, $15, $33, '', 0, $15
+	FROM c, unnest($29::text[], $30::text[], $31::text[], $32::text[]) WITH ORDINALITY AS e(id, typ, chain, payload, ord)
+	JOIN webhooks AS wh ON NOT wh.disabled AND wh.events LIKE '%"' || e.typ || '"%'
+	ORDER BY e.ord, wh.id
 )
 SELECT 1 FROM c`
 
@@ -149,12 +164,17 @@ func (s *Store) createChatPG(ctx context.Context, what string, c *Chat, fields [
 			agents[i] = &msgs[i].AgentID
 		}
 	}
+	ev, err := startEvents(c, &row, adv.Update, msgs)
+	if err != nil {
+		return res, true, err
+	}
 	st := batchStmt{chatID: row.ID, sql: createChatStatement, args: []any{
 		row.ID, row.ProfileID, nullID(row.FlowID), nullID(row.FlowVersion), row.StartStep, nullID(row.UserID),
 		row.Authenticated, row.Context, row.HostOrigin, row.Status, nullID(row.AgentID), row.ResumeSecretHash,
 		string(row.FlowState), row.LastSeq, now, nullTime(row.QueuedAt), nullTime(row.AcceptedAt), nullTime(row.EndedAt),
 		row.EndReason, nullID(row.TicketID),
-		fieldIDs, values, seqs, senders, agents, texts, payloads, row.EmailHint}}
+		fieldIDs, values, seqs, senders, agents, texts, payloads, row.EmailHint,
+		ev.ids, ev.types, ev.chains, ev.payloads, now.Add(RetryFor)}}
 	_, err = s.commit(ctx, st)
 	if errors.Is(err, sql.ErrNoRows) {
 		err = fmt.Errorf("%s: the insert returned no row", what)
@@ -165,4 +185,27 @@ func (s *Store) createChatPG(ctx context.Context, what string, c *Chat, fields [
 	*c = row
 	out := row
 	return AdvanceResult{Applied: true, Chat: &out, Messages: msgs}, true, nil
+}
+
+// eventArrays are events as the columns of an unnest.
+type eventArrays struct{ ids, types, chains, payloads []string }
+
+// startEvents are the events of a new chat's start (PostgreSQL's
+// createChatPG): chat.started for the chat as it was asked for, then
+// those of its first advance (row as it is after it, with msgs).
+func startEvents(asked, row *Chat, u ChatUpdate, msgs []Message) (eventArrays, error) {
+	var out eventArrays
+	started, err := chatEvent(protocol.WebhookChatStarted, asked, row.StartedAt)
+	if err != nil {
+		return out, err
+	}
+	rest, err := advanceEvents(row, u, msgs, row.StartedAt)
+	if err != nil {
+		return out, err
+	}
+	for _, e := range append([]outboxEvent{started}, rest...) {
+		out.ids, out.types = append(out.ids, e.id), append(out.types, e.typ)
+		out.chains, out.payloads = append(out.chains, e.chain), append(out.payloads, string(e.payload))
+	}
+	return out, nil
 }

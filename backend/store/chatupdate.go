@@ -168,6 +168,15 @@ func (s *Store) advanceTx(ctx context.Context, tx bun.Tx, what, chatID string, a
 	if err != nil {
 		return res, err
 	}
+	// The messages' events are appendTx's; the change of status comes
+	// after them (an end's last words before chat.ended).
+	events, err := advanceEvents(c, a.Update, nil, c.UpdatedAt)
+	if err != nil {
+		return res, err
+	}
+	if err := s.recordEvents(ctx, tx, what, c.UpdatedAt, events); err != nil {
+		return res, err
+	}
 	res.Chat = c
 	res.Applied = true
 	return res, nil

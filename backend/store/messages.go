@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+
+	"halochat/app/protocol"
 )
 
 // Message senders.
@@ -156,9 +158,11 @@ func (s *Store) appendTx(ctx context.Context, tx bun.Tx, what, chatID string, ms
 
 	now := s.Now()
 	var last int64
+	var profileID string
+	var userID sql.NullInt64
 	err = tx.NewUpdate().Model((*Chat)(nil)).
 		Set("last_seq = last_seq + ?", len(fresh)).Set("updated_at = ?", now).
-		Where("id = ?", chatID).Returning("last_seq").Scan(ctx, &last)
+		Where("id = ?", chatID).Returning("last_seq, profile_id, user_id").Scan(ctx, &last, &profileID, &userID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil, fmt.Errorf("%s: chat %w", what, ErrNotFound)
 	}
@@ -195,6 +199,13 @@ func (s *Store) appendTx(ctx context.Context, tx bun.Tx, what, chatID string, ms
 		if stored[i].Seq < 0 {
 			stored[i] = stored[-1-stored[i].Seq]
 		}
+	}
+	events, err := messageEvents(&Chat{ID: chatID, ProfileID: profileID, UserID: userID.Int64}, rows)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := s.recordEvents(ctx, tx, what, now, events); err != nil {
+		return nil, nil, err
 	}
 	return stored, created, nil
 }
@@ -302,12 +313,39 @@ func (s *Store) appendStatement(chatID string, cond AppendCond, m *Message) (bat
 		agentCond = " AND agent_id = $9"
 		args = append(args, cond.AgentID)
 	}
-	return batchStmt{chatID: chatID, args: args, sql: `WITH c AS (
+	if m.Sender == SenderSystem { // no event
+		return batchStmt{chatID: chatID, args: args, sql: `WITH c AS (
 	UPDATE chats SET last_seq = last_seq + 1, updated_at = $1 WHERE id = $2 AND status ` + cmp + ` $3` + agentCond + ` RETURNING last_seq
 )
 INSERT INTO messages (chat_id, seq, sender, agent_id, client_msg_id, text, payload, created_at)
 SELECT $2, c.last_seq, $4, $5, $6, $7, $8, $1 FROM c
 RETURNING seq`}, nil
+	}
+	// The message's chat.message event (outbox.go), built here as
+	// messageEvents builds it on the other paths: the chat's row gives
+	// the number, the profile and the user.
+	n := len(args)
+	args = append(args, m.CreatedAt.Format(time.RFC3339Nano), m.CreatedAt.Add(RetryFor))
+	ts, retryUntil := fmt.Sprintf("$%d", n+1), fmt.Sprintf("$%d", n+2)
+	return batchStmt{chatID: chatID, args: args, sql: `WITH c AS (
+	UPDATE chats SET last_seq = last_seq + 1, updated_at = $1 WHERE id = $2 AND status ` + cmp + ` $3` + agentCond + `
+	RETURNING last_seq, profile_id, user_id
+), m AS (
+	INSERT INTO messages (chat_id, seq, sender, agent_id, client_msg_id, text, payload, created_at)
+	SELECT $2, c.last_seq, $4, $5, $6, $7, $8, $1 FROM c
+	RETURNING seq
+), w AS (
+	INSERT INTO webhook_deliveries (webhook_id, event_id, event_type, chain, payload,
+		status, attempts, next_attempt_at, retry_until, last_error, last_status, created_at)
+	SELECT wh.id, 'evt_' || $2 || '_' || c.last_seq, '` + protocol.WebhookChatMessage + `', $2,
+		json_build_object('type', '` + protocol.WebhookChatMessage + `', 'timestamp', ` + ts + `::text, 'data', json_build_object(
+			'chat_id', $2::text, 'profile_id', c.profile_id, 'user_id', c.user_id, 'seq', c.last_seq,
+			'author', $4::text, 'agent_id', $5::bigint, 'text', $7::text))::text,
+		'pending', 0, $1, ` + retryUntil + `, '', 0, $1
+	FROM c JOIN webhooks AS wh ON NOT wh.disabled AND wh.events LIKE '` + eventsSubscribe(protocol.WebhookChatMessage) + `'
+	ORDER BY wh.id
+)
+SELECT seq FROM m`}, nil
 }
 
 // MessageByClientID returns the chat's message sent with that client

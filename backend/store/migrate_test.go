@@ -65,6 +65,7 @@ func TestMigrationsFrozen(t *testing.T) {
 		"20261205000003_email_hints":           "fea7064f36f7d2c4d53562a3e5618ae6251188a8f8e8aca2adef33686e0449e9",
 		"20261206000101_chat_resume_secrets":   "a20742816fa9a9edbdeab7b0498f38df9edb893b82a3523870317a6559e2ae98",
 		"20261206000201_runbooks_managed":      "66b2a062d812653fc23f2c6ec7efe1fdfbcf4e269e64bd373db6b47a5ebb9476",
+		"20261206000301_webhooks":              "97f0845b1d5d4c3853703ac8a279ab9316591895c738859b6ec6935b2833a09b",
 	}
 	ms := schemaMigrations()
 	for i, m := range ms {

@@ -16,6 +16,7 @@ func schemaMigrations() []schemaMigration {
 		{name: "20261205000003_email_hints", sql: migrationEmailHints},
 		{name: "20261206000101_chat_resume_secrets", sql: migrationChatResumeSecrets},
 		{name: "20261206000201_runbooks_managed", sql: migrationRunbooksManaged},
+		{name: "20261206000301_webhooks", sql: migrationWebhooks},
 	}
 }
 
@@ -422,4 +423,55 @@ UPDATE runbooks SET name = name || ' (' || id || ')'
 WHERE EXISTS (SELECT 1 FROM runbooks AS o WHERE o.name = runbooks.name AND o.id < runbooks.id)
 ;
 CREATE UNIQUE INDEX runbooks_name_key ON runbooks (name)
+`
+
+// migrationWebhooks adds the webhooks admins register and their outbox:
+// one delivery row per event and webhook, written in the transaction of
+// the change it reports (store/outbox.go), claimed and updated by the
+// dispatchers (store/deliveries.go). The partial indexes hold the
+// pending rows alone: what a claim searches stays small however long
+// the log grows; webhooks_enabled_idx is what the prepared message and
+// chat start statements read the subscribed webhooks through (their
+// generic plans must use an index: prepared_test.go). FROZEN.
+const migrationWebhooks = `
+CREATE TABLE webhooks (
+	id {ID},
+	url TEXT NOT NULL,
+	description TEXT NOT NULL DEFAULT '',
+	events TEXT NOT NULL DEFAULT '[]',
+	secret TEXT NOT NULL,
+	previous_secret TEXT NOT NULL DEFAULT '',
+	previous_until {TS},
+	disabled BOOLEAN NOT NULL DEFAULT FALSE,
+	created_at {TS} NOT NULL,
+	updated_at {TS} NOT NULL
+)
+;
+CREATE INDEX webhooks_enabled_idx ON webhooks (id) WHERE NOT disabled
+;
+CREATE TABLE webhook_deliveries (
+	id {ID},
+	webhook_id BIGINT NOT NULL REFERENCES webhooks (id) ON DELETE CASCADE,
+	event_id TEXT NOT NULL,
+	event_type TEXT NOT NULL,
+	chain TEXT NOT NULL,
+	payload TEXT NOT NULL,
+	status TEXT NOT NULL,
+	attempts BIGINT NOT NULL DEFAULT 0,
+	next_attempt_at {TS} NOT NULL,
+	locked_until {TS},
+	retry_until {TS} NOT NULL,
+	last_error TEXT NOT NULL DEFAULT '',
+	last_status BIGINT NOT NULL DEFAULT 0,
+	created_at {TS} NOT NULL,
+	delivered_at {TS}
+)
+;
+CREATE INDEX webhook_deliveries_due_idx ON webhook_deliveries (next_attempt_at) WHERE status = 'pending'
+;
+CREATE INDEX webhook_deliveries_chain_idx ON webhook_deliveries (webhook_id, chain, id) WHERE status = 'pending'
+;
+CREATE INDEX webhook_deliveries_log_idx ON webhook_deliveries (webhook_id, id)
+;
+CREATE INDEX webhook_deliveries_done_idx ON webhook_deliveries (created_at) WHERE status <> 'pending'
 `

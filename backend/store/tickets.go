@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+
+	"halochat/app/protocol"
 )
 
 // Ticket statuses.
@@ -60,7 +62,14 @@ func (s *Store) CreateTicket(ctx context.Context, t *Ticket, values []TicketFiel
 	}
 	stamp(t, s.Now(), "CreatedAt", "UpdatedAt")
 	return s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		if err := insert(ctx, tx, what, t); err != nil || len(values) == 0 {
+		if err := insert(ctx, tx, what, t); err != nil {
+			return err
+		}
+		e, err := ticketEvent(protocol.WebhookTicketCreated, t)
+		if err != nil {
+			return err
+		}
+		if err := s.recordEvents(ctx, tx, what, t.CreatedAt, []outboxEvent{e}); err != nil || len(values) == 0 {
 			return err
 		}
 		if err := checkFieldIDs(ctx, tx, what, EntityTicket, ids); err != nil {
@@ -70,7 +79,7 @@ func (s *Store) CreateTicket(ctx context.Context, t *Ticket, values []TicketFiel
 		for i, v := range values {
 			rows[i] = TicketFieldValue{TicketID: t.ID, FieldID: v.FieldID, Value: v.Value}
 		}
-		_, err := tx.NewInsert().Model(&rows).Exec(ctx)
+		_, err = tx.NewInsert().Model(&rows).Exec(ctx)
 		return wrap(err, what+": field values")
 	})
 }
