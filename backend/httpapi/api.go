@@ -100,7 +100,7 @@ func (a *IdentityAPI) routes() []apiRoute {
 		{"DELETE", "/api/User/{id}", admin, "Disable a user (kept so their chats and tickets keep them; their portal sessions end)", "", "User", 200, users.changed(a.disableUser)},
 
 		{"POST", "/api/ChatMatchingData", store.PermReadModifyUsers, "Register user data for a later chat start", "[]ChatMatchingDataInput", "[]ChatMatchingData", 201, a.createMatchingData},
-	}, append(flowRoutes(a, admin), runbookRoutes(a, admin)...)...)
+	}, append(append(flowRoutes(a, admin), runbookRoutes(a, admin)...), webhookRoutes(a, admin)...)...)
 }
 
 // Routes mounts the API and GET /api/openapi.json on mux.

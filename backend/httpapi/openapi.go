@@ -66,8 +66,16 @@ func (a *IdentityAPI) OpenAPI() jsonObj {
 		if strings.Contains(rt.path, "{id}") {
 			o["parameters"] = []jsonObj{{"name": "id", "in": "path", "required": true, "schema": jsonObj{"type": "string"}}}
 		}
-		if strings.Contains(rt.path, "{v}") {
-			o["parameters"] = append(o["parameters"].([]jsonObj), jsonObj{"name": "v", "in": "path", "required": true, "schema": jsonObj{"type": "integer"}})
+		for _, p := range []string{"v", "did"} {
+			if strings.Contains(rt.path, "{"+p+"}") {
+				o["parameters"] = append(o["parameters"].([]jsonObj), jsonObj{"name": p, "in": "path", "required": true, "schema": jsonObj{"type": "integer"}})
+			}
+		}
+		if rt.path == "/api/Webhook/{id}/deliveries" {
+			o["parameters"] = append(o["parameters"].([]jsonObj),
+				jsonObj{"name": "status", "in": "query", "schema": oaEnum("", "pending", "delivered", "failed")},
+				jsonObj{"name": "before", "in": "query", "schema": oaInt("only deliveries with a smaller id (the nextBefore of the page before)")},
+				jsonObj{"name": "limit", "in": "query", "schema": oaInt("1–1000; default 100")})
 		}
 		if rt.path == "/api/CustomField" && rt.method == http.MethodGet {
 			o["parameters"] = []jsonObj{{"name": "entity", "in": "query", "schema": oaEnum("", "chat", "ticket")}}
