@@ -83,10 +83,14 @@ func TestOutboxRecordsEachChange(t *testing.T) {
 		if ok, err := endChat(ctx, s, c.ID, "agent", tk.ID); err != nil || !ok {
 			t.Fatalf("end: %v, %v", ok, err)
 		}
+		closed := TicketClosed
+		_, err = s.UpdateTicket(ctx, tk.ID, TicketUpdate{Status: &closed})
+		must(t, err)
 
 		got := allDeliveries(t, s, all.ID)
 		want := []string{protocol.WebhookChatStarted, protocol.WebhookChatMessage, protocol.WebhookChatMessage,
-			protocol.WebhookChatAssigned, protocol.WebhookChatMessage, protocol.WebhookTicketCreated, protocol.WebhookChatEnded}
+			protocol.WebhookChatAssigned, protocol.WebhookChatMessage, protocol.WebhookTicketCreated, protocol.WebhookChatEnded,
+			protocol.WebhookTicketUpdated}
 		if len(got) != len(want) {
 			t.Fatalf("%d deliveries %+v, want %v", len(got), got, want)
 		}
@@ -155,8 +159,13 @@ func checkChatEvents(t *testing.T, got []Delivery, c *Chat, userID, agentID, tic
 	}
 	var tk protocol.WebhookTicketData
 	decodeEvent(t, got[5], &tk)
-	if tk.TicketID != ticketID || tk.ChatID == nil || *tk.ChatID != c.ID || tk.Summary != "a problem" || got[5].Chain != ticketChain(ticketID) {
+	if tk.TicketID != ticketID || tk.ChatID == nil || *tk.ChatID != c.ID || tk.Summary != "a problem" || tk.Status != TicketOpen ||
+		got[5].Chain != ticketChain(ticketID) {
 		t.Errorf("ticket.created data %+v chain %q", tk, got[5].Chain)
+	}
+	decodeEvent(t, got[7], &tk)
+	if tk.TicketID != ticketID || tk.Status != TicketClosed || got[7].Chain != got[5].Chain {
+		t.Errorf("ticket.updated data %+v chain %q", tk, got[7].Chain)
 	}
 }
 

@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/uptrace/bun"
+
+	"halochat/app/protocol"
 )
 
 // TicketUpdate is a change to a ticket (PUT /api/Tickets/{id}): its
@@ -64,8 +66,14 @@ func (s *Store) UpdateTicket(ctx context.Context, id int64, u TicketUpdate) (*Ti
 				return wrap(err, what+": field values")
 			}
 		}
-		out, err = getBy[Ticket](ctx, tx, what, "id", id)
-		return err
+		if out, err = getBy[Ticket](ctx, tx, what, "id", id); err != nil {
+			return err
+		}
+		e, err := ticketEvent(protocol.WebhookTicketUpdated, out)
+		if err != nil {
+			return err
+		}
+		return s.recordEvents(ctx, tx, what, out.UpdatedAt, []outboxEvent{e})
 	})
 	if err != nil {
 		return nil, err
