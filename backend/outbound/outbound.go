@@ -9,6 +9,7 @@
 package outbound
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -42,6 +43,10 @@ type Options struct {
 	// Timeout bounds a whole call (http.Client.Timeout); 0: none, the
 	// caller's context bounds it.
 	Timeout time.Duration
+	// IdleConnsPerHost is how many idle connections to one host the
+	// client keeps for the next call (default 4): webhook deliveries,
+	// many at once to few receivers, keep more.
+	IdleConnsPerHost int
 }
 
 // NewClient returns the guarded client: it dials only public addresses
@@ -60,7 +65,7 @@ func NewClient(o Options) *http.Client {
 		Transport: &boundedTransport{max: o.MaxResponseBytes, next: &http.Transport{
 			Proxy:               nil,
 			DialContext:         dialer.DialContext,
-			MaxIdleConnsPerHost: 4,
+			MaxIdleConnsPerHost: cmp.Or(o.IdleConnsPerHost, 4),
 			IdleConnTimeout:     60 * time.Second,
 			TLSHandshakeTimeout: 5 * time.Second,
 		}},

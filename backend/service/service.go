@@ -28,6 +28,7 @@ import (
 	"halochat/backend/store"
 	"halochat/backend/tick"
 	"halochat/backend/webapp"
+	"halochat/backend/webhook"
 	"halochat/static"
 )
 
@@ -59,6 +60,10 @@ type Options struct {
 	// Limits are the abuse limits (rates, sizes, connections); zero
 	// fields take the defaults.
 	Limits Limits
+	// Webhooks tunes the webhook dispatcher (timeouts, backoff, polling;
+	// zero fields take the defaults). Its Store, Client and Logger are
+	// the service's.
+	Webhooks webhook.Config
 }
 
 // Limits gathers the service's abuse limits. Zero fields take each
@@ -105,6 +110,7 @@ type Service struct {
 	Portal   *portal.Service
 	Realtime *realtime.Server
 	Broker   realtime.Broker
+	Webhooks *webhook.Dispatcher
 }
 
 // New assembles the service. Its background work (the broker, idle chats,
@@ -157,6 +163,15 @@ func New(ctx context.Context, o Options) (*Service, error) {
 		broker = realtime.NewLocal()
 	}
 	runbooks := chats.NewRunbookClient(chats.RunbookOptions{Allow: allow})
+	// Webhooks (README.md#webhooks): every node delivers what the
+	// outbox holds, through the same guarded client as runbooks.
+	hooks := o.Webhooks
+	hooks.Store, hooks.Logger = st, logger
+	hooks.Client = outbound.NewClient(outbound.Options{Allow: allow, IdleConnsPerHost: 32})
+	dispatcher := webhook.NewDispatcher(hooks)
+	go dispatcher.Run(ctx)
+	go sweep(ctx, logger, "old webhook deliveries", time.Hour, st.DeleteOldDeliveries)
+
 	chatSvc := chats.New(chats.Config{Store: st, Publisher: broker, Logger: logger, IdleTimeout: o.IdleTimeout,
 		Runbooks: runbooks})
 	go chatSvc.RunWorker(ctx, 0)
@@ -186,7 +201,7 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	}, HSTS: hsts(o.HSTS), Conns: rt.Conns(), Body: o.Limits.bodyTimeouts()})
 	h = httpx.TrustProxies(proxies, h)
 	return &Service{Handler: h, Widget: wh, Console: ch, Auth: authSvc, Chats: chatSvc, Portal: portalSvc,
-		Realtime: rt, Broker: broker}, nil
+		Realtime: rt, Broker: broker, Webhooks: dispatcher}, nil
 }
 
 func (l Limits) bodyTimeouts() httpx.BodyTimeouts {

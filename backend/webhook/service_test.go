@@ -1,0 +1,81 @@
+package webhook_test
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
+
+	"halochat/app/protocol"
+	"halochat/backend/testenv"
+	"halochat/backend/testenv/loopback"
+)
+
+// TestTheServiceDeliversWhatItRecords: the service as `halochat serve`
+// runs it, on both databases. An admin registers a webhook through the
+// API; a widget starts a chat; the receiver on loopback (opened to the
+// outbound guard) gets chat.started and the bot's greeting, each
+// verified with the Standard Webhooks library and its real timestamp.
+func TestTheServiceDeliversWhatItRecords(t *testing.T) {
+	testenv.ForEachDB(t, func(t *testing.T, dsn string) {
+		var mu sync.Mutex
+		var got []protocol.WebhookEvent
+		var verify *standardwebhooks.Webhook
+		recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			body, _ := io.ReadAll(r.Body)
+			mu.Lock()
+			defer mu.Unlock()
+			if verify == nil || verify.Verify(body, r.Header) != nil {
+				w.WriteHeader(http.StatusUnauthorized)
+				return
+			}
+			var e protocol.WebhookEvent
+			if err := json.Unmarshal(body, &e); err != nil {
+				t.Errorf("body %s: %v", body, err)
+			}
+			got = append(got, e)
+		}))
+		defer recv.Close()
+		svc := loopback.Start(t, loopback.Options{DSN: dsn, OutboundAllow: []string{"127.0.0.1"}})
+		c := testenv.NewClient(t, svc.URL)
+		var login protocol.AgentLogin
+		c.Do("POST", "/auth/login", map[string]string{"email": svc.Demo.Admin.Email, "password": svc.Demo.Admin.Password}).Expect(200).Decode(&login)
+		var hook protocol.WebhookWithSecret
+		c.Bearer(login.Token).Do("POST", "/api/Webhook", protocol.WebhookInput{URL: recv.URL + "/in",
+			Events: []string{protocol.WebhookChatStarted, protocol.WebhookChatMessage}}).Expect(201).Decode(&hook)
+		wh, err := standardwebhooks.NewWebhook(hook.Secret)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mu.Lock()
+		verify = wh
+		mu.Unlock()
+		var start protocol.StartChatResponse
+		c.Do("POST", "/chat/api/v1/start", protocol.StartChatRequest{ConfigID: svc.Demo.Profile.ID, ConfigKey: svc.Demo.Profile.Key,
+			HostOrigin: "https://host.example"}, "Origin", svc.URL).Expect(201).Decode(&start)
+		deadline := time.Now().Add(15 * time.Second)
+		for {
+			mu.Lock()
+			n := len(got)
+			mu.Unlock()
+			if n >= 2 || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if len(got) < 2 || got[0].Type != protocol.WebhookChatStarted || got[1].Type != protocol.WebhookChatMessage {
+			t.Fatalf("the receiver got %+v", got)
+		}
+		var m protocol.WebhookMessageData
+		if err := json.Unmarshal(got[1].Data, &m); err != nil || m.ChatID != start.ChatID || m.Author != "bot" || m.Seq != 1 || m.Text == "" {
+			t.Errorf("the greeting's data %s: %v", got[1].Data, err)
+		}
+	})
+}
