@@ -111,21 +111,18 @@ func (s *Service) outreachProfile(ctx context.Context, id string, r Reader) (*st
 	return p, nil
 }
 
-// openChatOf returns the open chat (not ended) of user userID on profile
-// profileID, or nil.
+// openChatOf returns the open chat of user userID on profile profileID
+// that the user's widget would resume (store.OpenUserChats: portal chats
+// follow only portal starts), or nil.
 func (s *Service) openChatOf(ctx context.Context, profileID string, userID int64) (*store.Chat, error) {
-	for _, status := range []string{store.ChatLive, store.ChatQueued, store.ChatBot} {
-		list, err := s.store.ListChats(ctx, store.ChatFilter{ProfileID: profileID, UserID: userID, Status: status})
-		if err != nil {
-			return nil, fmt.Errorf("list the %s chats of user %d on profile %s: %w", status, userID, profileID, err)
-		}
-		for i := range list {
-			if list[i].Authenticated {
-				return &list[i], nil
-			}
-		}
+	open, err := s.store.OpenUserChats(ctx, profileID, userID, false)
+	if err != nil {
+		return nil, fmt.Errorf("list the open chats of user %d on profile %s: %w", userID, profileID, err)
 	}
-	return nil, nil
+	if len(open) == 0 {
+		return nil, nil
+	}
+	return &open[0], nil
 }
 
 // resentOutreach is nil when the open chat holds the outreach's client

@@ -151,7 +151,9 @@ func (a *IdentityAPI) OpenAPI() jsonObj {
 		"info": jsonObj{"title": "halochat API", "version": "1",
 			"description": "Chat profiles, bot flows, custom fields, ticket types, API clients, agents, ChatMatchingData, chats, messages and tickets (Halo-compatible paths under /api), and the widget's chat API (tag chat). " +
 				"Authenticate with an API client's bearer token (POST /auth/token) or an agent session (POST /auth/login). " +
-				"Admin endpoints need an admin agent or an API client with the \"" + auth.PermAdmin + "\" permission. " +
+				"Admin endpoints need an admin agent or an API client with the \"" + auth.PermAdmin + "\" permission; " +
+				"the chat and ticket endpoints (tag chat) a logged-in agent or an API client with chats:read, chats:write, tickets:read or tickets:write " +
+				"(admin implies each), which reaches the chats and tickets of the chat profiles it is bound to. " +
 				"Every refusal is {\"error\":{\"code\",\"message\"}}."},
 		"paths": paths,
 		"components": jsonObj{
