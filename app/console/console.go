@@ -40,6 +40,7 @@ func Register() {
 	app.Route("/admin/flows", func() app.Composer { return &Flows{} })
 	app.Route("/admin/flow", func() app.Composer { return &FlowEditor{} })
 	app.Route("/admin/fields", func() app.Composer { return &Fields{} })
+	app.Route("/admin/runbooks", func() app.Composer { return &Runbooks{} })
 	app.Route("/admin/tickettypes", func() app.Composer { return &TicketTypes{} })
 	app.Route("/admin/agents", func() app.Composer { return &Agents{} })
 	app.Route("/admin/apiclients", func() app.Composer { return &APIClients{} })
@@ -153,7 +154,7 @@ func (s *session) shell(active string, body ...app.UI) app.UI {
 	nav := []app.UI{link("/agent", "Agent console"), link("/transcripts", "Transcripts"), link("/tickets", "Tickets")}
 	if s.me != nil && s.me.Role == "admin" {
 		nav = append(nav, link("/admin/profiles", "Chat profiles"), link("/admin/flows", "Bot flows"), link("/admin/fields", "Custom fields"),
-			link("/admin/tickettypes", "Ticket types"), link("/admin/agents", "Agents"), link("/admin/apiclients", "API clients"),
+			link("/admin/runbooks", "Runbooks"), link("/admin/tickettypes", "Ticket types"), link("/admin/agents", "Agents"), link("/admin/apiclients", "API clients"),
 			link("/admin/users", "Portal users"))
 	}
 	var who app.UI = app.Span().Class("cc-who").Text("…")

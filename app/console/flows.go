@@ -3,6 +3,7 @@ package console
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -69,7 +70,8 @@ type FlowEditor struct {
 	version  int64
 	f        *flow.Flow
 	schema   flow.Schema
-	problems map[int][]string // step → problems of the last save (0: the flow)
+	runbooks []protocol.Runbook // what a runbook step may pick, by name
+	problems map[int][]string   // step → problems of the last save (0: the flow)
 	err, ok  string
 
 	preview preview
@@ -86,12 +88,16 @@ func (fe *FlowEditor) OnMount(ctx app.Context) {
 			if err == nil {
 				err = call(ctx, "GET", "/api/CustomField?entity=chat", nil, &fields)
 			}
+			var runbooks []protocol.Runbook
+			if err == nil {
+				err = call(ctx, "GET", "/api/Runbook", nil, &runbooks)
+			}
 			ctx.Dispatch(func(app.Context) {
 				if err != nil {
 					fe.err = err.Error()
 					return
 				}
-				fe.schema = flow.SchemaOf(fields)
+				fe.schema, fe.runbooks = flow.SchemaOf(fields), runbooks
 				fe.load(d)
 			})
 		})
@@ -271,7 +277,7 @@ func (fe *FlowEditor) renderStep(s *flow.Step) app.UI {
 	case flow.KindCreateTicket:
 		body = append(body, textInput(sid(n, "summary"), "Ticket summary", s.Ticket.Summary), fe.branch(n, "next", "Then go to", s.Next))
 	case flow.KindRunbook:
-		body = append(body, textInput(sid(n, "runbook"), "Runbook id", s.Runbook.Runbook), fe.runbookOutputs(s),
+		body = append(body, fe.runbookSelect(s), fe.runbookOutputs(s),
 			fe.branch(n, "success", "On success, go to", s.Runbook.Success), fe.branch(n, "failure", "On failure or timeout, go to", s.Runbook.Failure))
 	case flow.KindTransfer:
 		body = append(body, fe.branch(n, "fallback", "When no agent is available, go to", s.Transfer.Fallback))
@@ -368,6 +374,46 @@ func (fe *FlowEditor) runbookOutputs(s *flow.Step) app.UI {
 				st.Runbook.Outputs = append(st.Runbook.Outputs, flow.RunbookOutput{Type: flow.TypeText})
 			}
 		}), app.EventScope(n)),
+	)
+}
+
+// runbookSelect is a runbook step's runbook, picked by name (the step
+// keeps its id, so a rename breaks nothing). Picking one for a step
+// without outputs copies the runbook's outputs as the step's, to edit
+// or add to. An id no runbook has (deleted, or never made) stays
+// listed as such until another is picked.
+func (fe *FlowEditor) runbookSelect(s *flow.Step) app.UI {
+	n, cur := s.Number, s.Runbook.Runbook
+	opts := []app.UI{app.Option().Value(noValue).Selected(cur == "").Text("— pick a runbook —")}
+	known := false
+	for _, r := range fe.runbooks {
+		known = known || r.ID == cur
+		opts = append(opts, app.Option().Value(r.ID).Selected(r.ID == cur).Text(r.Name))
+	}
+	if cur != "" && !known {
+		opts = append(opts, app.Option().Value(cur).Selected(true).Text(cur+" (no such runbook)"))
+	}
+	pick := func(ctx app.Context, e app.Event) {
+		id := e.Get("target").Get("value").String()
+		fe.restructure(func() {
+			st := fe.f.Step(n)
+			if st == nil || st.Runbook == nil {
+				return
+			}
+			st.Runbook.Runbook = ""
+			if id != noValue {
+				st.Runbook.Runbook = id
+			}
+			i := slices.IndexFunc(fe.runbooks, func(r protocol.Runbook) bool { return r.ID == id })
+			if i >= 0 && len(st.Runbook.Outputs) == 0 {
+				st.Runbook.Outputs = slices.Clone(fe.runbooks[i].Outputs)
+			}
+		})(ctx, e)
+	}
+	return app.Div().Class("cc-row").Body(
+		app.Label().For(sid(n, "runbook")).Text("Runbook"),
+		app.Select().ID(sid(n, "runbook")).OnChange(pick, app.EventScope(n, len(fe.runbooks))).Body(opts...),
+		app.A().Href(Prefix+"/admin/runbooks").Text("Manage runbooks"),
 	)
 }
 

@@ -412,6 +412,7 @@ func TestAdminEditsRotatesAndDeletesAPIClients(t *testing.T) {
 // added, removed, saved, reloaded unchanged, and read by the preview.
 func TestAdminRunbookOutputsRoundTrip(t *testing.T) {
 	s, b := adminSession(t)
+	s.runbook(t, "crm-lookup", "CRM lookup")
 	b.openConsole(t, s.serviceURL+"/console/admin/flows")
 	b.newFlow(t, "Runbook outputs", flow.KindRunbook, flow.KindMessage, flow.KindEnd)
 	for i := range 3 {

@@ -490,6 +490,7 @@ func TestConsoleAdminCreatesFieldsTypesAgentsAndAPIClients(t *testing.T) {
 // version's document is the first's.
 func TestConsoleFlowEditorRoundTripsEveryStepKind(t *testing.T) {
 	s, b := adminConsole(t)
+	s.runbook(t, "crm-lookup", "CRM lookup")
 	b.openConsole(t, s.serviceURL+"/console/admin/flows")
 	b.newFlow(t, "Every kind", flow.KindMessage, flow.KindQuestion, flow.KindChoice, flow.KindCondition, flow.KindCreateTicket,
 		flow.KindRunbook, flow.KindTransfer, flow.KindEnd, flow.KindMessage, flow.KindQuestion, flow.KindMessage, flow.KindEnd)

@@ -42,9 +42,16 @@ func serveOn(t *testing.T, h http.Handler) string {
 
 func startStack(t *testing.T) *stack {
 	t.Helper()
+	return startStackWith(t, loopback.Options{})
+}
+
+// startStackWith is startStack with the service's options (an outbound
+// allow-list, say).
+func startStackWith(t *testing.T, o loopback.Options) *stack {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	svc := loopback.Start(t, loopback.Options{})
+	svc := loopback.Start(t, o)
 	if !svc.Widget.Built() {
 		testenv.Missing(t, "browser tests need the widget wasm: run `make build` first (make test does)")
 	}
