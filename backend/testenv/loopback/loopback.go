@@ -168,3 +168,17 @@ func (s *Service) SameOrigin() *testenv.Client {
 
 // WS is the websocket URL of path.
 func (s *Service) WS(path string) string { return "ws" + strings.TrimPrefix(s.URL, "http") + path }
+
+// Serve serves h (a receiver, a host page: the edge a test plays) on a
+// free 127.0.0.1 port until the test ends, and returns its host:port.
+func Serve(t testing.TB, h http.Handler) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("listen on loopback: %v", err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { _ = srv.Close() })
+	return ln.Addr().String()
+}
