@@ -72,6 +72,9 @@ mkdir -p docs
   echo "| RSS ≤ 16 KiB an idle open chat (steady state: the highest of a $idle_window_s s window after a collection, pings included) | highest $idle_rss_max KiB, mean $idle_rss_mean ($idle_rss right after opening them, before any collection); GOGC=25: highest $idle_rss_gogc25_max KiB; live heap and stacks $idle_kib KiB | $rss_verdict |"
   echo "| messages persisted ≥ 70 % of pgbench at the same client count ($pgtps tps at $pg_clients clients, the node's message connections) | $pg_persist/s ($(awk -v a="$pg_persist" -v b="$pgtps" 'BEGIN{printf "%.0f", 100*a/b}') %; $(awk -v a="$pg_persist" -v b="$pgtps16" 'BEGIN{printf "%.0f", 100*a/b}') % of pgbench at 16 clients, $pgtps16 tps) | $(verdict "$pg_persist" '>=' "$(awk -v b="$pgtps" 'BEGIN{print 0.7*b}')") |"
   echo "| delivery p99 < 20 ms at half the maximum throughput | ${half_p99} ms | $(verdict "$half_p99" '<' 20) |"
+  hook_verdict=$(verdict "$hook_p99" '<' 1000)
+  if [ "$hook_lost" != 0 ]; then hook_verdict="**not met**: $hook_lost lost"; fi
+  echo "| webhook delivery at half the maximum keeps pace, p99 lag commit → delivery < 1 s, none lost | ${hook_rate}/s, p99 ${hook_p99} ms, $hook_lost lost, the last ${hook_trail} ms after the load's last message | $hook_verdict |"
   echo "| chat starts ≥ 3,000/s with PostgreSQL | $starts/s | $(verdict "$starts" '>=' 3000) |"
   echo "| two nodes vs one (PostgreSQL) | $two_persist/s vs $pg_persist/s | reported |"
   echo "| SQLite, the same run | $sqlite_persist/s | reported |"

@@ -71,6 +71,10 @@ SERVE_ARGS="--append-batches -1" serve_and_load "$pgdsn" 18309 > "$work/unbatche
 # Latency at half the throughput just measured (PostgreSQL, one node).
 half_rate=$(grep -o '"PersistedPerSecond": [0-9.]*' "$work/pg.json" | awk -v c="$chats" '{r = $2 / 2 / (2 * c); if (r < 0.1) r = 0.1; printf "%.2f", r}')
 rate=$half_rate serve_and_load "$pgdsn" 18305 > "$work/half.json"
+# The same half load with a webhook for chat.message to loadgen's receiver
+# on loopback (it verifies every delivery with the Standard Webhooks
+# library): deliveries a second, the lag from commit to arrival, none lost.
+rate=$half_rate SERVE_ARGS="--outbound-allow 127.0.0.1" LOADGEN_ARGS="-webhook" serve_and_load "$pgdsn" 18310 > "$work/hook.json"
 
 # Chat starts alone: the HTTP start (token, claims, insert, first flow
 # step), no websocket, no agents. 3,000 starts a second that take ~30 ms
@@ -149,6 +153,23 @@ echo "Group commit: the same PostgreSQL run with \`serve --append-batches -1\` (
 echo
 echo "At half that throughput ($half_rate messages/s per visitor, $(field PersistedPerSecond "$work/half.json") persisted/s): delivery p50 $(field1 LatencyP50Ms "$work/half.json") ms, p95 $(field1 P95Ms "$work/half.json") ms, p99 **$(field1 P99Ms "$work/half.json") ms**, max $(field1 MaxMs "$work/half.json") ms."
 echo
+echo "## Webhook delivery at half the maximum (loadgen -webhook, PostgreSQL, one node)"
+echo
+echo "The half run again, with a webhook for \`chat.message\` to a receiver in loadgen on loopback, which verifies every delivery with"
+echo "the Standard Webhooks Go library and answers 204; every message the load sends or answers is an event. Target: delivery keeps pace"
+echo "with the messages (none left behind when they stop) and the p99 lag from commit (the event's timestamp) to arrival stays under 1 s."
+echo
+echo "| | figure |"
+echo "| --- | --- |"
+echo "| messages persisted/s (the webhook run) | $(field PersistedPerSecond "$work/hook.json") |"
+echo "| webhook deliveries/s (distinct events, the flow's messages included) | $(field WebhookPerSecond "$work/hook.json") |"
+echo "| events received / the load's acknowledged messages among them / acknowledged in all | $(field WebhookReceived "$work/hook.json") / $(field WebhookLoadMessages "$work/hook.json") / $(field Acked "$work/hook.json") |"
+echo "| lost (acknowledged, never delivered) | **$(field WebhookLost "$work/hook.json")** |"
+echo "| duplicates (a webhook-id again) / refused signatures | $(field WebhookDuplicates "$work/hook.json") / $(field WebhookBadSignatures "$work/hook.json") |"
+echo "| lag commit → delivery p50 / p99 / max | $(field1 WebhookLagP50Ms "$work/hook.json") / **$(field1 WebhookLagP99Ms "$work/hook.json")** / $(field1 WebhookLagMaxMs "$work/hook.json") ms |"
+echo "| last delivery after the load's last message | $(field1 WebhookTrailMs "$work/hook.json") ms |"
+echo "| message delivery p99 with the webhook / without (the half run above) | $(field1 P99Ms "$work/hook.json") / $(field1 P99Ms "$work/half.json") ms |"
+echo
 echo "Chat starts alone ($start_chats chats, $start_parallel in flight, PostgreSQL, one node): **$(field StartsPerSecond "$work/starts.json")/s**, p50 $(field1 StartP50Ms "$work/starts.json") ms, p99 $(field1 StartP99Ms "$work/starts.json") ms, $(field StartErrors "$work/starts.json") errors."
 echo
 echo "## Idle open chats (loadgen -idle: each chat its own websocket after hello, on one node, PostgreSQL)"
@@ -175,6 +196,10 @@ if [ -n "${LOAD_SUMMARY:-}" ]; then
     echo "pgtps16=$pgtps16"
     echo "pg_clients=$pg_clients"
     echo "half_p99=$(field1 P99Ms "$work/half.json")"
+    echo "hook_p99=$(field1 WebhookLagP99Ms "$work/hook.json")"
+    echo "hook_lost=$(field WebhookLost "$work/hook.json")"
+    echo "hook_rate=$(field WebhookPerSecond "$work/hook.json")"
+    echo "hook_trail=$(field1 WebhookTrailMs "$work/hook.json")"
     echo "starts=$(field StartsPerSecond "$work/starts.json")"
     echo "idle_n=$idle_n"
     echo "idle_open=$(field Open "$work/idle.json")"
@@ -189,7 +214,7 @@ if [ -n "${LOAD_SUMMARY:-}" ]; then
 fi
 echo "Messages persisted per second with PostgreSQL: $(field PersistedPerSecond "$work/pg.json") — each a durable commit before its acknowledgement; the offered load is $((chats * rate * 2))/s."
 echo
-for run in pg two sqlite unbatched half starts; do
+for run in pg two sqlite unbatched half hook starts; do
   echo "Errors ($run): $(tr -d '\n' < "$work/$run.json" | grep -o '"Errors": [^]]*]\|"Errors": null' | head -c 400)"
   echo
 done

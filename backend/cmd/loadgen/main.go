@@ -58,6 +58,10 @@ type options struct {
 	// startsOnly: each visitor only starts its chat (HTTP: token, claims,
 	// insert, first flow step), with no websocket and no agent.
 	startsOnly bool
+	// webhook: a webhook for chat.message to a receiver on loopback
+	// (webhooks.go), measured beside the messages.
+	webhook      bool
+	webhookDrain time.Duration
 }
 
 func main() {
@@ -78,6 +82,8 @@ func main() {
 	flag.DurationVar(&o.idleHold, "hold", 10*time.Second, "with -idle: how long to hold the chats open before measuring")
 	flag.DurationVar(&o.window, "window", 0, "with -idle and -gc-url: after the collection settles, sample the server's RSS every 2 s for this long (its steady state; cover the server's ping interval)")
 	flag.StringVar(&o.gcURL, "gc-url", "", "with -idle: also measure after asking the server to collect garbage at this URL (its --pprof heap endpoint with gc=1; loopback)")
+	flag.BoolVar(&o.webhook, "webhook", false, "also create a webhook for chat.message to a receiver on loopback (the node must allow 127.0.0.1: serve --outbound-allow) and report its deliveries: per second, lag from commit, lost, duplicates")
+	flag.DurationVar(&o.webhookDrain, "webhook-drain", 30*time.Second, "with -webhook: how long to wait after the load for the deliveries still on their way")
 	cpuProfile := flag.String("cpuprofile", "", "write the load generator's own CPU profile to this file")
 	flag.Parse()
 	if *cpuProfile != "" {
@@ -124,8 +130,9 @@ type Report struct {
 	LatencyP50Ms, P95Ms    float64
 	P99Ms, MaxMs           float64
 	Errors                 []string
-	ServerRSSMiB           float64 `json:",omitempty"`
-	ServerCPUSeconds       float64 `json:",omitempty"`
+	Webhook                *WebhookReport `json:",omitempty"`
+	ServerRSSMiB           float64        `json:",omitempty"`
+	ServerCPUSeconds       float64        `json:",omitempty"`
 	MessagePhaseSeconds    float64
 	ElapsedSeconds         float64
 }
@@ -189,6 +196,15 @@ func run(o options) (*Report, error) {
 	if err := l.startAgents(ctx); err != nil {
 		return nil, err
 	}
+	var hook *hookReceiver
+	if o.webhook {
+		h, stop, err := l.webhookSetup(ctx)
+		if err != nil {
+			return nil, err
+		}
+		defer stop()
+		hook = h
+	}
 	// Every start's request is made before the clock starts: signing
 	// tokens is the widget host's work, not the service's, and this
 	// machine's cores are shared with the server.
@@ -229,6 +245,9 @@ func run(o options) (*Report, error) {
 		rep.DeliveredPerSecond = float64(rep.Delivered) / rep.MessagePhaseSeconds
 	}
 	rep.LatencyP50Ms, rep.P95Ms, rep.P99Ms, rep.MaxMs = l.lat.pct(50), l.lat.pct(95), l.lat.pct(99), l.lat.pct(100)
+	if hook != nil {
+		rep.Webhook = hook.report(rep.Acked, l.lastDelivery.Load(), o.webhookDrain)
+	}
 	l.mu.Lock()
 	rep.Errors = l.errs
 	l.mu.Unlock()
