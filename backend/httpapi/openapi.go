@@ -58,55 +58,8 @@ func (a *IdentityAPI) OpenAPI() jsonObj {
 		}
 		item[strings.ToLower(method)] = o
 	}
-	errResp := func(desc string) jsonObj {
-		return jsonObj{"description": desc, "content": jsonObj{"application/json": jsonObj{"schema": oaRef("Error")}}}
-	}
 	for _, rt := range a.routes() {
-		o := jsonObj{"summary": rt.summary, "operationId": strings.ToLower(rt.method) + strings.NewReplacer("/api/", "", "/", "_", "{", "", "}", "").Replace(rt.path)}
-		if strings.Contains(rt.path, "{id}") {
-			o["parameters"] = []jsonObj{{"name": "id", "in": "path", "required": true, "schema": jsonObj{"type": "string"}}}
-		}
-		for _, p := range []string{"v", "did"} {
-			if strings.Contains(rt.path, "{"+p+"}") {
-				o["parameters"] = append(o["parameters"].([]jsonObj), jsonObj{"name": p, "in": "path", "required": true, "schema": jsonObj{"type": "integer"}})
-			}
-		}
-		if rt.path == "/api/Webhook/{id}/deliveries" {
-			o["parameters"] = append(o["parameters"].([]jsonObj),
-				jsonObj{"name": "status", "in": "query", "schema": oaEnum("", "pending", "delivered", "failed")},
-				jsonObj{"name": "before", "in": "query", "schema": oaInt("only deliveries with a smaller id (the nextBefore of the page before)")},
-				jsonObj{"name": "limit", "in": "query", "schema": oaInt("1–1000; default 100")})
-		}
-		if rt.path == "/api/CustomField" && rt.method == http.MethodGet {
-			o["parameters"] = []jsonObj{{"name": "entity", "in": "query", "schema": oaEnum("", "chat", "ticket")}}
-		}
-		if rt.request != "" {
-			o["requestBody"] = jsonObj{"required": true, "content": jsonObj{"application/json": jsonObj{"schema": oaSchema(rt.request)}}}
-		}
-		ok := jsonObj{"description": http.StatusText(rt.status)}
-		if rt.response != "" {
-			ok["content"] = jsonObj{"application/json": jsonObj{"schema": oaSchema(rt.response)}}
-		}
-		responses := jsonObj{
-			strconv.Itoa(rt.status): ok,
-			"401":                   errResp("No or invalid credentials"),
-			"403":                   errResp("Authenticated, but not allowed (needs " + rt.access + ")"),
-		}
-		if rt.request != "" {
-			responses["400"] = errResp("Invalid input; the message names the field")
-			responses["413"] = errResp("Body too large")
-			responses["415"] = errResp("The body is not JSON")
-		}
-		if strings.Contains(rt.path, "{id}") {
-			responses["404"] = errResp("No such resource")
-		}
-		if rt.method != http.MethodGet {
-			responses["409"] = errResp("Conflict: a name is taken, or the resource is in use")
-		}
-		o["responses"] = responses
-		o["security"] = []jsonObj{{"bearer": []string{}}, {"session": []string{}}}
-		o["x-permission"] = rt.access
-		op(rt.path, rt.method, o)
+		op(rt.path, rt.method, routeOperation(rt))
 	}
 	addChatEndpoints(op)
 	addPortalEndpoints(op)
@@ -164,4 +117,58 @@ func (a *IdentityAPI) OpenAPI() jsonObj {
 			"schemas": schemas,
 		},
 	}
+}
+
+// routeOperation is the OpenAPI operation of one route of the table.
+func routeOperation(rt apiRoute) jsonObj {
+	o := jsonObj{"summary": rt.summary, "operationId": strings.ToLower(rt.method) + strings.NewReplacer("/api/", "", "/", "_", "{", "", "}", "").Replace(rt.path)}
+	if strings.Contains(rt.path, "{id}") {
+		o["parameters"] = []jsonObj{{"name": "id", "in": "path", "required": true, "schema": jsonObj{"type": "string"}}}
+	}
+	for _, p := range []string{"v", "did"} {
+		if strings.Contains(rt.path, "{"+p+"}") {
+			o["parameters"] = append(o["parameters"].([]jsonObj), jsonObj{"name": p, "in": "path", "required": true, "schema": jsonObj{"type": "integer"}})
+		}
+	}
+	if rt.path == "/api/Webhook/{id}/deliveries" {
+		o["parameters"] = append(o["parameters"].([]jsonObj),
+			jsonObj{"name": "status", "in": "query", "schema": oaEnum("", "pending", "delivered", "failed")},
+			jsonObj{"name": "before", "in": "query", "schema": oaInt("only deliveries with a smaller id (the nextBefore of the page before)")},
+			jsonObj{"name": "limit", "in": "query", "schema": oaInt("1–1000; default 100")})
+	}
+	if rt.path == "/api/CustomField" && rt.method == http.MethodGet {
+		o["parameters"] = []jsonObj{{"name": "entity", "in": "query", "schema": oaEnum("", "chat", "ticket")}}
+	}
+	if rt.request != "" {
+		o["requestBody"] = jsonObj{"required": true, "content": jsonObj{"application/json": jsonObj{"schema": oaSchema(rt.request)}}}
+	}
+	ok := jsonObj{"description": http.StatusText(rt.status)}
+	if rt.response != "" {
+		ok["content"] = jsonObj{"application/json": jsonObj{"schema": oaSchema(rt.response)}}
+	}
+	responses := jsonObj{
+		strconv.Itoa(rt.status): ok,
+		"401":                   errResp("No or invalid credentials"),
+		"403":                   errResp("Authenticated, but not allowed (needs " + rt.access + ")"),
+	}
+	if rt.request != "" {
+		responses["400"] = errResp("Invalid input; the message names the field")
+		responses["413"] = errResp("Body too large")
+		responses["415"] = errResp("The body is not JSON")
+	}
+	if strings.Contains(rt.path, "{id}") {
+		responses["404"] = errResp("No such resource")
+	}
+	if rt.method != http.MethodGet {
+		responses["409"] = errResp("Conflict: a name is taken, or the resource is in use")
+	}
+	o["responses"] = responses
+	o["security"] = []jsonObj{{"bearer": []string{}}, {"session": []string{}}}
+	o["x-permission"] = rt.access
+	return o
+}
+
+// errResp is a refusal's response: the Error body, described.
+func errResp(desc string) jsonObj {
+	return jsonObj{"description": desc, "content": jsonObj{"application/json": jsonObj{"schema": oaRef("Error")}}}
 }
