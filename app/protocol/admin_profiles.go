@@ -29,9 +29,11 @@ type ChatProfile struct {
 	// AgentChatVisibility says which of the profile's chats an agent may
 	// read (admins read every chat): VisibilityAll or
 	// VisibilityQueueAndOwn; "" in a request is VisibilityAll.
-	AgentChatVisibility string    `json:"agentChatVisibility"`
-	CreatedAt           time.Time `json:"createdAt"`
-	UpdatedAt           time.Time `json:"updatedAt"`
+	AgentChatVisibility string `json:"agentChatVisibility"`
+	// Attachments limits the files visitors and agents attach.
+	Attachments AttachmentSettings `json:"attachments"`
+	CreatedAt   time.Time          `json:"createdAt"`
+	UpdatedAt   time.Time          `json:"updatedAt"`
 }
 
 // Agent chat visibilities (ChatProfile.AgentChatVisibility).

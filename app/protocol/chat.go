@@ -224,6 +224,8 @@ type ChatMessage struct {
 	Event    string `json:"event,omitempty"`
 	Reason   string `json:"reason,omitempty"`
 	TicketID int64  `json:"ticketId,omitempty"`
+	// Attachment is the file a visitor's or agent's message carries.
+	Attachment *Attachment `json:"attachment,omitempty"`
 }
 
 // Availability is GET /chat/api/v1/availability: whether the chat is

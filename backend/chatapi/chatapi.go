@@ -78,6 +78,7 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("POST /chat/api/v1/start", h.start)
 	mux.HandleFunc("GET /chat/api/v1/availability", h.availability)
 	mux.HandleFunc("POST /chat/api/v1/chats/{id}/upgrade", h.upgrade)
+	h.mountAttachments(mux)
 	if h.cfg.RequireAgent == nil || h.cfg.RequireAgentOr == nil || h.cfg.AgentFrom == nil {
 		return
 	}

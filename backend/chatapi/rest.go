@@ -34,6 +34,7 @@ func (h *Handler) mountREST(mux *http.ServeMux) {
 	mux.Handle("GET /api/ChatMessage", or(store.PermChatsRead, h.listMessages))
 	mux.Handle("POST /api/ChatMessage", or(store.PermChatsWrite, h.postMessage))
 	mux.Handle("POST /api/ChatMessage/IsTyping", agent(h.isTyping))
+	h.mountAgentAttachments(mux)
 	mux.Handle("GET /api/Tickets", or(store.PermTicketsRead, h.listTickets))
 	mux.Handle("GET /api/Tickets/{id}", or(store.PermTicketsRead, h.getTicket))
 	mux.Handle("PUT /api/Tickets/{id}", or(store.PermTicketsWrite, h.updateTicket))

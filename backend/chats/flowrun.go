@@ -9,6 +9,7 @@ import (
 
 	"halochat/app/flow"
 	"halochat/app/protocol"
+	"halochat/backend/attach"
 	"halochat/backend/store"
 )
 
@@ -268,8 +269,10 @@ func flowError(err error) error {
 	return fmt.Errorf("run flow: %w", err)
 }
 
-// transcript renders a chat's messages as text for a ticket.
-func transcript(msgs []store.Message, agentNames map[int64]string) string {
+// transcript renders a chat's messages as text for a ticket: an
+// attachment as its name, size and link (under publicURL, the agents'
+// download path).
+func transcript(msgs []store.Message, agentNames map[int64]string, publicURL string) string {
 	var b strings.Builder
 	for _, m := range msgs {
 		who := m.Sender
@@ -286,7 +289,12 @@ func transcript(msgs []store.Message, agentNames map[int64]string) string {
 				who = n
 			}
 		}
-		fmt.Fprintf(&b, "[%s] %s: %s\n", m.CreatedAt.UTC().Format("2006-01-02 15:04:05Z"), who, m.Text)
+		text := m.Text
+		if at := WireMessage(m).Attachment; at != nil {
+			text = fmt.Sprintf("[file] %s (%s) %s%s", at.Name, attach.Bytes(at.Size), publicURL,
+				protocol.AgentAttachmentURL(m.ChatID, at.ID))
+		}
+		fmt.Fprintf(&b, "[%s] %s: %s\n", m.CreatedAt.UTC().Format("2006-01-02 15:04:05Z"), who, text)
 	}
 	return b.String()
 }
@@ -336,7 +344,7 @@ func (s *Service) createTicket(ctx context.Context, c *store.Chat, summary strin
 		summary = "Chat " + c.ID
 	}
 	t := &store.Ticket{TicketTypeID: prof.TicketTypeID, UserID: c.UserID, ChatID: c.ID, Summary: summary,
-		Details: transcript(msgs, names)}
+		Details: transcript(msgs, names, s.publicURL)}
 	if err := s.store.CreateTicket(ctx, t, values); err != nil {
 		return 0, fmt.Errorf("log ticket for chat %s: %w", c.ID, err)
 	}

@@ -77,6 +77,12 @@ type Config struct {
 	// MaxMessageLength bounds a visitor's or agent's message, in bytes.
 	// Default 4000.
 	MaxMessageLength int
+	// FilesDir, when set, is the directory attachments are kept in
+	// (serve --files); otherwise they are kept in the database.
+	FilesDir string
+	// PublicURL is the service's URL: a ticket's transcript links its
+	// chat's attachments under it.
+	PublicURL string
 }
 
 // Service is the chat runtime. It is safe for concurrent use.
@@ -89,6 +95,8 @@ type Service struct {
 	idle         time.Duration
 	outreachIdle time.Duration
 	maxLen       int
+	filesDir     string
+	publicURL    string
 
 	progMu   sync.Mutex
 	programs map[string]*flow.Program
@@ -117,7 +125,8 @@ func New(cfg Config) *Service {
 		cfg.Identity = &identity.Resolver{Store: cfg.Store}
 	}
 	return &Service{store: cfg.Store, ident: cfg.Identity, pub: cfg.Publisher, runbook: cfg.Runbooks,
-		log: cfg.Logger, idle: cfg.IdleTimeout, outreachIdle: cfg.OutreachTimeout, maxLen: cfg.MaxMessageLength, programs: map[string]*flow.Program{}}
+		log: cfg.Logger, idle: cfg.IdleTimeout, outreachIdle: cfg.OutreachTimeout, maxLen: cfg.MaxMessageLength, programs: map[string]*flow.Program{},
+		filesDir: cfg.FilesDir, publicURL: cfg.PublicURL}
 }
 
 // MaxMessageLength is the longest message text accepted, in bytes.

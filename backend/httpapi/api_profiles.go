@@ -29,7 +29,7 @@ func profileJSON(p *store.ChatProfile) protocol.ChatProfile {
 		AllowedOrigins: []string(p.AllowedOrigins), Identity: id, TokenMappings: map[string]string(p.TokenMappings),
 		Availability: protocol.AvailabilitySettings(p.Availability), EmailStorageKey: p.EmailStorageKey, TrustEmailStorage: p.TrustEmailStorage,
 		FlowID: p.FlowID, StartStep: p.StartStep, TicketTypeID: p.TicketTypeID, AgentChatVisibility: p.AgentChatVisibility,
-		CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
+		Attachments: protocol.AttachmentSettings(p.Attachments), CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
 	if j.AllowedOrigins == nil {
 		j.AllowedOrigins = []string{}
 	}
@@ -226,6 +226,9 @@ func (a *IdentityAPI) applyProfile(ctx context.Context, p *store.ChatProfile, in
 	if err := a.checkProfileRefs(ctx, in); err != nil {
 		return err
 	}
+	if err := checkAttachmentSettings(in.Attachments); err != nil {
+		return err
+	}
 	visibility := in.AgentChatVisibility
 	switch visibility {
 	case "":
@@ -247,6 +250,23 @@ func (a *IdentityAPI) applyProfile(ctx context.Context, p *store.ChatProfile, in
 	p.TrustEmailStorage = in.TrustEmailStorage
 	p.FlowID, p.StartStep, p.TicketTypeID = in.FlowID, in.StartStep, in.TicketTypeID
 	p.AgentChatVisibility = visibility
+	p.Attachments = store.AttachmentSettings(in.Attachments)
+	return nil
+}
+
+// checkAttachmentSettings checks a profile's attachment limits: a size
+// within MaxAttachmentMaxBytes, known kinds, each once.
+func checkAttachmentSettings(s protocol.AttachmentSettings) error {
+	if s.MaxBytes < 0 || s.MaxBytes > protocol.MaxAttachmentMaxBytes {
+		return apiInvalid("attachments.maxBytes", "must be 1 to %d bytes (0: the default, %d), not %d",
+			protocol.MaxAttachmentMaxBytes, protocol.DefaultAttachmentMaxBytes, s.MaxBytes)
+	}
+	for i, t := range s.Types {
+		if !slices.Contains(protocol.AttachmentKinds(), t) || slices.Index(s.Types, t) != i {
+			return apiInvalid(fmt.Sprintf("attachments.types[%d]", i), "must be one of %s, each once, not %q",
+				strings.Join(protocol.AttachmentKinds(), ", "), t)
+		}
+	}
 	return nil
 }
 

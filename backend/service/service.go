@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
@@ -60,6 +61,9 @@ type Options struct {
 	// Limits are the abuse limits (rates, sizes, connections); zero
 	// fields take the defaults.
 	Limits Limits
+	// FilesDir, when set, keeps attachments in that directory (serve
+	// --files); otherwise they are kept in the database.
+	FilesDir string
 	// Webhooks tunes the webhook dispatcher (timeouts, backoff, polling;
 	// zero fields take the defaults). Its Store, Client and Logger are
 	// the service's.
@@ -136,6 +140,11 @@ func New(ctx context.Context, o Options) (*Service, error) {
 		return nil, err
 	}
 
+	if o.FilesDir != "" {
+		if err := os.MkdirAll(o.FilesDir, 0o700); err != nil {
+			return nil, fmt.Errorf("the attachments' directory (--files): %w", err)
+		}
+	}
 	proxies, err := httpx.ParsePrefixes(o.TrustedProxies)
 	if err != nil {
 		return nil, fmt.Errorf("trusted proxies: %w", err)
@@ -173,7 +182,7 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	go sweep(ctx, logger, "old webhook deliveries", time.Hour, st.DeleteOldDeliveries)
 
 	chatSvc := chats.New(chats.Config{Store: st, Publisher: broker, Logger: logger, IdleTimeout: o.IdleTimeout,
-		Runbooks: runbooks})
+		Runbooks: runbooks, FilesDir: o.FilesDir, PublicURL: publicURL})
 	go chatSvc.RunWorker(ctx, 0)
 	rt := realtime.NewServer(realtime.Config{Chats: chatSvc, Broker: broker, Logger: logger, PublicOrigin: publicURL,
 		Agents: authSvc, Limits: o.Limits.Realtime})

@@ -66,6 +66,7 @@ func TestMigrationsFrozen(t *testing.T) {
 		"20261206000101_chat_resume_secrets":   "a20742816fa9a9edbdeab7b0498f38df9edb893b82a3523870317a6559e2ae98",
 		"20261206000201_runbooks_managed":      "66b2a062d812653fc23f2c6ec7efe1fdfbcf4e269e64bd373db6b47a5ebb9476",
 		"20261206000301_webhooks":              "97f0845b1d5d4c3853703ac8a279ab9316591895c738859b6ec6935b2833a09b",
+		"20261206000501_attachments":           "9480562000c38f2ef0629597c5ae537eee13853b5c8186fdf8beb5b64d2448ec",
 	}
 	ms := schemaMigrations()
 	for i, m := range ms {

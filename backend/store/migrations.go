@@ -17,6 +17,7 @@ func schemaMigrations() []schemaMigration {
 		{name: "20261206000101_chat_resume_secrets", sql: migrationChatResumeSecrets},
 		{name: "20261206000201_runbooks_managed", sql: migrationRunbooksManaged},
 		{name: "20261206000301_webhooks", sql: migrationWebhooks},
+		{name: "20261206000501_attachments", sql: migrationAttachments},
 	}
 }
 
@@ -474,4 +475,34 @@ CREATE INDEX webhook_deliveries_chain_idx ON webhook_deliveries (webhook_id, cha
 CREATE INDEX webhook_deliveries_log_idx ON webhook_deliveries (webhook_id, id)
 ;
 CREATE INDEX webhook_deliveries_done_idx ON webhook_deliveries (created_at) WHERE status <> 'pending'
+`
+
+// migrationAttachments adds the files visitors and agents attach to a
+// chat (store/attachments.go): one row each, and its bytes in rows of
+// at most AttachmentChunkSize (none when the service keeps files in a
+// directory, --files). Both go with their chat (ON DELETE CASCADE). A
+// profile's attachment limits are JSON; '{}' is the defaults. FROZEN.
+const migrationAttachments = `
+ALTER TABLE chat_profiles ADD COLUMN attachments TEXT NOT NULL DEFAULT '{}'
+;
+CREATE TABLE attachments (
+	id TEXT PRIMARY KEY,
+	chat_id TEXT NOT NULL REFERENCES chats (id) ON DELETE CASCADE,
+	seq BIGINT NOT NULL,
+	sender TEXT NOT NULL,
+	name TEXT NOT NULL,
+	content_type TEXT NOT NULL,
+	size BIGINT NOT NULL,
+	in_dir BOOLEAN NOT NULL DEFAULT FALSE,
+	created_at {TS} NOT NULL
+)
+;
+CREATE INDEX attachments_chat_idx ON attachments (chat_id)
+;
+CREATE TABLE attachment_chunks (
+	attachment_id TEXT NOT NULL REFERENCES attachments (id) ON DELETE CASCADE,
+	n BIGINT NOT NULL,
+	data {BLOB} NOT NULL,
+	PRIMARY KEY (attachment_id, n)
+)
 `

@@ -47,9 +47,10 @@ type ChatProfile struct {
 	TicketTypeID      int64            `bun:"ticket_type_id,nullzero"`
 	// AgentChatVisibility is a Visibility* constant ("" is stored as
 	// VisibilityAll).
-	AgentChatVisibility string    `bun:"agent_chat_visibility"`
-	CreatedAt           time.Time `bun:"created_at"`
-	UpdatedAt           time.Time `bun:"updated_at"`
+	AgentChatVisibility string             `bun:"agent_chat_visibility"`
+	Attachments         AttachmentSettings `bun:"attachments"`
+	CreatedAt           time.Time          `bun:"created_at"`
+	UpdatedAt           time.Time          `bun:"updated_at"`
 }
 
 // Lengths of generated profile ids and keys, in random bytes.

@@ -35,6 +35,9 @@ type serveOptions struct {
 	// TrustedProxies lists, the same way, the reverse proxies whose
 	// X-Forwarded-For is believed (--trusted-proxies).
 	TrustedProxies string
+	// FilesDir keeps attachments in a directory (--files); "" keeps
+	// them in the database.
+	FilesDir string
 }
 
 func openStore(ctx context.Context, logger *slog.Logger, dsn string, o store.Options) (*store.Store, error) {
@@ -162,7 +165,8 @@ func startService(ctx context.Context, logger *slog.Logger, st *store.Store, opt
 		allow = append(allow, demoLn.Addr().String())
 	}
 	svc, err := service.New(ctx, service.Options{Store: st, DSN: *opts.DSN, PublicURL: publicURL, Logger: logger,
-		OutboundAllow: allow, HSTS: opts.Production, TrustedProxies: splitList(opts.TrustedProxies), Limits: limits})
+		OutboundAllow: allow, HSTS: opts.Production, TrustedProxies: splitList(opts.TrustedProxies), Limits: limits,
+		FilesDir: opts.FilesDir})
 	if err != nil {
 		return nil, err
 	}

@@ -42,6 +42,8 @@ type Options struct {
 	HSTS bool
 	// Logger defaults to testenv.Logger.
 	Logger *slog.Logger
+	// FilesDir is service.Options.FilesDir (serve --files).
+	FilesDir string
 }
 
 // Service is the service running on loopback. The embedded parts are
@@ -95,7 +97,8 @@ func Start(t testing.TB, o Options) *Service {
 func (s *Service) serve(ln net.Listener) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	svc, err := service.New(ctx, service.Options{Store: s.Store, DSN: s.DSN, PublicURL: s.URL, Logger: s.o.Logger,
-		Limits: s.o.Limits, OutboundAllow: s.o.OutboundAllow, TrustedProxies: s.o.TrustedProxies, HSTS: s.o.HSTS})
+		Limits: s.o.Limits, OutboundAllow: s.o.OutboundAllow, TrustedProxies: s.o.TrustedProxies, HSTS: s.o.HSTS,
+		FilesDir: s.o.FilesDir})
 	if err != nil {
 		cancel()
 		_ = ln.Close()
