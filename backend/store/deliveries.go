@@ -1,8 +1,10 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -94,6 +96,71 @@ func (s *Store) ClaimDeliveries(ctx context.Context, limit int, lease time.Durat
 		return nil, err
 	}
 	return s.withWebhooks(ctx, what, now, claimed)
+}
+
+// ClaimChains leases, like ClaimDeliveries, the due heads of up to chains
+// chains (each the oldest pending delivery of its chain for its webhook)
+// and, after each head, the pending deliveries that follow it in its
+// chain, up to rows in all: one claim takes a chain's backlog, to be
+// delivered one after another in id order (a dispatcher then needs one
+// claim a chain, not one an event, to keep pace with a busy chat). The
+// rows after a head cannot be claimed by anyone else meanwhile: none is
+// a head while the head is pending, and each is leased with it. The
+// answer is in id order; each chain's rows are a prefix of its backlog.
+func (s *Store) ClaimChains(ctx context.Context, chains, rows int, lease time.Duration) ([]ClaimedDelivery, error) {
+	const what = "claim webhook deliveries"
+	heads, err := s.ClaimDeliveries(ctx, chains, lease)
+	if err != nil || len(heads) == 0 || rows <= len(heads) {
+		return heads, err
+	}
+	now := s.Now()
+	headIDs := make([]int64, len(heads))
+	for i, h := range heads {
+		headIDs[i] = h.ID
+	}
+	var more []Delivery
+	err = s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var ids []int64
+		if err := tx.NewSelect().TableExpr("webhook_deliveries AS e").Column("e.id").
+			Join("JOIN webhook_deliveries AS h ON h.webhook_id = e.webhook_id AND h.chain = e.chain AND e.id > h.id").
+			Where("h.id IN (?)", bun.List(headIDs)).Where("e.status = ?", protocol.DeliveryPending).
+			Where("(e.locked_until IS NULL OR e.locked_until <= ?)", now).
+			OrderExpr("e.id").Limit(int64(rows-len(heads))).Scan(ctx, &ids); err != nil {
+			return wrap(err, what)
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		if _, err := tx.NewUpdate().Model((*Delivery)(nil)).Set("locked_until = ?", now.Add(lease)).
+			Where("id IN (?)", bun.List(ids)).Exec(ctx); err != nil {
+			return wrap(err, what)
+		}
+		return wrap(tx.NewSelect().Model(&more).Where("d.id IN (?)", bun.List(ids)).Order("d.id").Scan(ctx), what)
+	})
+	if err != nil {
+		// The heads are leased: their lease runs out, and they are
+		// claimed again then.
+		return nil, err
+	}
+	tail, err := s.withWebhooks(ctx, what, now, more)
+	if err != nil {
+		return nil, err
+	}
+	all := append(heads, tail...)
+	slices.SortFunc(all, func(a, b ClaimedDelivery) int { return cmp.Compare(a.ID, b.ID) })
+	return all, nil
+}
+
+// ReleaseDeliveries ends the leases of claimed deliveries that were not
+// attempted (a chain's rows after one that failed): they are due again
+// at once, unchanged.
+func (s *Store) ReleaseDeliveries(ctx context.Context, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	_, err := s.db.NewUpdate().Model((*Delivery)(nil)).Set("locked_until = NULL").
+		Where("id IN (?)", bun.List(ids)).Where("status = ?", protocol.DeliveryPending).Exec(ctx)
+	return wrap(err, "release webhook deliveries")
 }
 
 // withWebhooks adds each delivery's URL and secrets.

@@ -28,8 +28,14 @@ type Config struct {
 	// Timeout bounds one attempt (default 10 s): no answer in time is a
 	// failure, retried.
 	Timeout time.Duration
-	// MaxInFlight bounds the attempts under way at once (default 64).
+	// MaxInFlight bounds the chains (a chat's or a ticket's events for
+	// one webhook) being delivered at once (default 256): at most one
+	// attempt each.
 	MaxInFlight int
+	// PerChain is how many of a chain's events one claim takes, to be
+	// delivered one after another (default 32): a busy chat's events
+	// cost one claim, not one each.
+	PerChain int
 	// Poll is how often an idle dispatcher looks for due deliveries
 	// (default 100 ms): the lag of a delivery when nothing else wakes it.
 	Poll time.Duration
@@ -63,7 +69,10 @@ func NewDispatcher(cfg Config) *Dispatcher {
 		cfg.Timeout = 10 * time.Second
 	}
 	if cfg.MaxInFlight <= 0 {
-		cfg.MaxInFlight = 64
+		cfg.MaxInFlight = 256
+	}
+	if cfg.PerChain <= 0 {
+		cfg.PerChain = 32
 	}
 	if cfg.Poll <= 0 {
 		cfg.Poll = 100 * time.Millisecond
@@ -93,14 +102,16 @@ func (d *Dispatcher) Wake() {
 	}
 }
 
-// Run delivers until ctx ends: it claims due deliveries while fewer than
-// MaxInFlight attempts are under way, makes each attempt on a goroutine
-// of its own (a slow receiver delays only its own deliveries), and
-// records their results in batches.
+// Run delivers until ctx ends: it claims the due chains (a chat's or a
+// ticket's events for one webhook) while fewer than MaxInFlight are under
+// way, each with up to PerChain of its events, delivers each chain on a
+// goroutine of its own, its events one after another in order (a slow
+// receiver delays only its own deliveries), and records the results in
+// batches.
 func (d *Dispatcher) Run(ctx context.Context) {
 	slots := make(chan struct{}, d.cfg.MaxInFlight)
-	results := make(chan store.DeliveryResult, d.cfg.MaxInFlight)
-	go d.record(ctx, results, slots)
+	done := make(chan chainDone, d.cfg.MaxInFlight)
+	go d.record(ctx, done, slots)
 	for ctx.Err() == nil {
 		select { // wait for a free slot
 		case slots <- struct{}{}:
@@ -108,7 +119,9 @@ func (d *Dispatcher) Run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		}
-		claimed, err := d.cfg.Store.ClaimDeliveries(ctx, d.cfg.MaxInFlight-len(slots), d.lease())
+		free := d.cfg.MaxInFlight - len(slots)
+		claimedAt := time.Now()
+		claimed, err := d.cfg.Store.ClaimChains(ctx, free, free*d.cfg.PerChain, d.lease())
 		if err != nil && ctx.Err() == nil {
 			d.cfg.Logger.Warn("claim webhook deliveries", "err", err)
 		}
@@ -116,11 +129,69 @@ func (d *Dispatcher) Run(ctx context.Context) {
 			d.idle(ctx)
 			continue
 		}
-		for _, c := range claimed {
-			slots <- struct{}{} // freed by record once the result is stored
-			go func() { results <- d.attempt(ctx, c) }()
+		for _, chain := range byChain(claimed) {
+			slots <- struct{}{} // freed by record once the chain's results are stored
+			go func() { done <- d.deliverChain(ctx, chain, claimedAt) }()
 		}
 	}
+}
+
+// chainDone is what became of one claimed chain: the results of the
+// attempts made, and the deliveries left unattempted.
+type chainDone struct {
+	results  []store.DeliveryResult
+	released []int64
+}
+
+// byChain groups claimed deliveries (in id order) by webhook and chain,
+// each group in id order.
+func byChain(claimed []store.ClaimedDelivery) [][]store.ClaimedDelivery {
+	type key struct {
+		webhook int64
+		chain   string
+	}
+	at := map[key]int{}
+	var groups [][]store.ClaimedDelivery
+	for _, c := range claimed {
+		k := key{c.WebhookID, c.Chain}
+		i, ok := at[k]
+		if !ok {
+			i = len(groups)
+			at[k] = i
+			groups = append(groups, nil)
+		}
+		groups[i] = append(groups[i], c)
+	}
+	return groups
+}
+
+// deliverChain attempts a chain's claimed events in order. It stops at
+// the first that is not delivered (the rest wait behind it, as a chain's
+// events do), and before an attempt that could outlast the claim's lease;
+// what it did not attempt is released.
+func (d *Dispatcher) deliverChain(ctx context.Context, chain []store.ClaimedDelivery, claimedAt time.Time) chainDone {
+	var out chainDone
+	for i, c := range chain {
+		if time.Since(claimedAt)+d.cfg.Timeout > d.lease()-5*time.Second {
+			out.released = ids(chain[i:])
+			break
+		}
+		r := d.attempt(ctx, c)
+		out.results = append(out.results, r)
+		if r.Status != protocol.DeliveryDelivered {
+			out.released = ids(chain[i+1:])
+			break
+		}
+	}
+	return out
+}
+
+func ids(ds []store.ClaimedDelivery) []int64 {
+	out := make([]int64, len(ds))
+	for i, c := range ds {
+		out[i] = c.ID
+	}
+	return out
 }
 
 // idle waits for the next poll, a Wake, or the end of ctx.
@@ -134,30 +205,38 @@ func (d *Dispatcher) idle(ctx context.Context) {
 	}
 }
 
-// record stores results as they come, those that come together in one
-// batch, and frees a slot for each stored. On ctx's end it stops: the
-// leases of what it did not store run out, and those deliveries are
-// sent again.
-func (d *Dispatcher) record(ctx context.Context, results <-chan store.DeliveryResult, slots <-chan struct{}) {
+// record stores the chains' results as they come, those that come
+// together in one batch, and frees a slot for each chain stored. On
+// ctx's end it stops: the leases of what it did not store run out, and
+// those deliveries are sent again.
+func (d *Dispatcher) record(ctx context.Context, done <-chan chainDone, slots <-chan struct{}) {
 	for {
-		var batch []store.DeliveryResult
+		var batch []chainDone
 		select {
-		case r := <-results:
+		case r := <-done:
 			batch = append(batch, r)
 		case <-ctx.Done():
 			return
 		}
 	more:
-		for len(batch) < 256 {
+		for len(batch) < 64 {
 			select {
-			case r := <-results:
+			case r := <-done:
 				batch = append(batch, r)
 			default:
 				break more
 			}
 		}
-		if err := d.cfg.Store.FinishDeliveries(ctx, batch); err != nil && ctx.Err() == nil {
-			d.cfg.Logger.Warn("record webhook delivery attempts", "count", len(batch), "err", err)
+		var results []store.DeliveryResult
+		var released []int64
+		for _, c := range batch {
+			results, released = append(results, c.results...), append(released, c.released...)
+		}
+		if err := d.cfg.Store.FinishDeliveries(ctx, results); err != nil && ctx.Err() == nil {
+			d.cfg.Logger.Warn("record webhook delivery attempts", "count", len(results), "err", err)
+		}
+		if err := d.cfg.Store.ReleaseDeliveries(ctx, released); err != nil && ctx.Err() == nil {
+			d.cfg.Logger.Warn("release webhook deliveries", "count", len(released), "err", err)
 		}
 		for range batch {
 			<-slots
@@ -166,23 +245,31 @@ func (d *Dispatcher) record(ctx context.Context, results <-chan store.DeliveryRe
 	}
 }
 
-// RunOnce claims what is due now (up to MaxInFlight), attempts it all,
-// records the results and says how many it attempted: one synchronous
-// round, for tests with a fake clock.
+// RunOnce is one synchronous round of Run, for tests with a fake clock:
+// it claims the due chains (up to MaxInFlight, PerChain events each),
+// delivers them as Run does, records the results, releases what was not
+// attempted and says how many attempts it made.
 func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
-	claimed, err := d.cfg.Store.ClaimDeliveries(ctx, d.cfg.MaxInFlight, d.lease())
+	claimedAt := time.Now()
+	claimed, err := d.cfg.Store.ClaimChains(ctx, d.cfg.MaxInFlight, d.cfg.MaxInFlight*d.cfg.PerChain, d.lease())
 	if err != nil {
 		return 0, err
 	}
-	results := make([]store.DeliveryResult, len(claimed))
-	done := make(chan struct{})
-	for i, c := range claimed {
-		go func() { results[i] = d.attempt(ctx, c); done <- struct{}{} }()
+	chains := byChain(claimed)
+	done := make(chan chainDone)
+	for _, chain := range chains {
+		go func() { done <- d.deliverChain(ctx, chain, claimedAt) }()
 	}
-	for range claimed {
-		<-done
+	var results []store.DeliveryResult
+	var released []int64
+	for range chains {
+		c := <-done
+		results, released = append(results, c.results...), append(released, c.released...)
 	}
-	return len(claimed), d.cfg.Store.FinishDeliveries(ctx, results)
+	if err := d.cfg.Store.FinishDeliveries(ctx, results); err != nil {
+		return 0, err
+	}
+	return len(results), d.cfg.Store.ReleaseDeliveries(ctx, released)
 }
 
 // attempt POSTs one delivery and says what became of it.

@@ -475,3 +475,48 @@ func TestBackoffJitterStaysWithinAQuarter(t *testing.T) {
 		}
 	}
 }
+
+// TestAClaimTakesAChainsBacklogInOrder: ClaimChains leases a chain's
+// head and the events after it, a prefix of the chain in id order, up to
+// the rows asked; nothing of a leased chain is claimed again until its
+// lease ends or its rows are released; released rows are claimed again,
+// unchanged (no attempt counted).
+func TestAClaimTakesAChainsBacklogInOrder(t *testing.T) {
+	testenv.ForEachDB(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		e := newEnv(t, dsn, protocol.WebhookChatStarted, protocol.WebhookChatMessage)
+		p := newProfile(t, e.st)
+		chat := chatWithMessages(t, e.st, p, 4) // chat.started and 4 messages: 5 events
+		lease := time.Minute
+		first, err := e.st.ClaimChains(ctx, 10, 3, lease)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(first) != 3 || first[0].Chain != chat || first[0].EventType != protocol.WebhookChatStarted ||
+			first[0].ID >= first[1].ID || first[1].ID >= first[2].ID {
+			t.Fatalf("first claim: %+v, want the chain's first 3 events in id order", first)
+		}
+		again, err := e.st.ClaimChains(ctx, 10, 10, lease)
+		if err != nil || len(again) != 0 {
+			t.Fatalf("a second claim while the chain is leased took %d rows (%v), want none", len(again), err)
+		}
+		if err := e.st.ReleaseDeliveries(ctx, []int64{first[1].ID, first[2].ID}); err != nil {
+			t.Fatal(err)
+		}
+		if again, err = e.st.ClaimChains(ctx, 10, 10, lease); err != nil || len(again) != 0 {
+			t.Fatalf("with the head still leased a claim took %d rows (%v), want none", len(again), err)
+		}
+		if err := e.st.ReleaseDeliveries(ctx, []int64{first[0].ID}); err != nil {
+			t.Fatal(err)
+		}
+		all, err := e.st.ClaimChains(ctx, 10, 10, lease)
+		if err != nil || len(all) != 5 || all[0].ID != first[0].ID {
+			t.Fatalf("after the release a claim took %d rows (%v), want all 5 from the head", len(all), err)
+		}
+		for _, c := range all {
+			if c.Attempts != 0 {
+				t.Errorf("delivery %d counts %d attempts after a release, want 0", c.ID, c.Attempts)
+			}
+		}
+	})
+}
