@@ -50,6 +50,9 @@ type Handler struct {
 	cfg           Config
 	starts        *httpx.RateLimiter // per client address
 	profileStarts *httpx.RateLimiter // per chat profile
+	// Offline messages have limiters of their own at the starts' rates.
+	offline        *httpx.RateLimiter // per client address
+	profileOffline *httpx.RateLimiter // per chat profile
 }
 
 // New returns a Handler.
@@ -70,13 +73,15 @@ func New(cfg Config) *Handler {
 		cfg.Now = time.Now
 	}
 	return &Handler{cfg: cfg, starts: httpx.PerMinute(cfg.StartsPerMinute),
-		profileStarts: httpx.PerMinute(cfg.ProfileStartsPerMinute)}
+		profileStarts: httpx.PerMinute(cfg.ProfileStartsPerMinute),
+		offline:       httpx.PerMinute(cfg.StartsPerMinute), profileOffline: httpx.PerMinute(cfg.ProfileStartsPerMinute)}
 }
 
 // Mount adds the routes to mux.
 func (h *Handler) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("POST /chat/api/v1/start", h.start)
 	mux.HandleFunc("GET /chat/api/v1/availability", h.availability)
+	mux.HandleFunc("POST /chat/api/v1/offline", h.leaveMessage)
 	mux.HandleFunc("POST /chat/api/v1/chats/{id}/upgrade", h.upgrade)
 	h.mountAttachments(mux)
 	if h.cfg.RequireAgent == nil || h.cfg.RequireAgentOr == nil || h.cfg.AgentFrom == nil {
@@ -91,22 +96,35 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	httpx.Fail(w, r, h.cfg.Logger, chats.Public(err))
 }
 
-func (h *Handler) start(w http.ResponseWriter, r *http.Request) {
+// admitWidget admits a widget call that creates something on a chat
+// profile (what: "chat starts", "offline messages"): it must come from the
+// service's own origin (the widget) and stay within the per-address
+// limit, then its body is decoded into req and the per-profile limit of
+// the profile configID names is checked. False: refused and answered.
+func (h *Handler) admitWidget(w http.ResponseWriter, r *http.Request, what string, perAddress, perProfile *httpx.RateLimiter,
+	req any, configID func() string) bool {
 	if !httpx.SameOrigin(r, h.cfg.PublicOrigin) {
 		h.fail(w, r, &protocol.APIError{Code: protocol.CodeOriginNotAllowed,
-			Message: "chat starts must come from the chat service's own origin (the widget)"})
-		return
+			Message: what + " must come from the chat service's own origin (the widget)"})
+		return false
 	}
-	if ok, wait := h.starts.Allow(httpx.ClientKey(r)); !ok {
-		httpx.WriteRateLimited(w, wait, "too many chat starts from this address")
-		return
+	if ok, wait := perAddress.Allow(httpx.ClientKey(r)); !ok {
+		httpx.WriteRateLimited(w, wait, "too many "+what+" from this address")
+		return false
 	}
+	if !httpx.DecodeBody(w, r, h.cfg.MaxBodyBytes, req) {
+		return false
+	}
+	if ok, wait := perProfile.Allow(configID()); !ok {
+		httpx.WriteRateLimited(w, wait, "too many "+what+" for this chat profile")
+		return false
+	}
+	return true
+}
+
+func (h *Handler) start(w http.ResponseWriter, r *http.Request) {
 	var req protocol.StartChatRequest
-	if !httpx.DecodeBody(w, r, h.cfg.MaxBodyBytes, &req) {
-		return
-	}
-	if ok, wait := h.profileStarts.Allow(req.ConfigID); !ok {
-		httpx.WriteRateLimited(w, wait, "too many chat starts for this chat profile")
+	if !h.admitWidget(w, r, "chat starts", h.starts, h.profileStarts, &req, func() string { return req.ConfigID }) {
 		return
 	}
 	start := chats.StartRequest{StartChatRequest: req, Context: store.ContextEmbedded}
@@ -133,6 +151,22 @@ func (h *Handler) start(w http.ResponseWriter, r *http.Request) {
 		status = http.StatusOK
 	}
 	httpx.WriteJSON(w, status, resp)
+}
+
+// leaveMessage logs the leave-a-message form's ticket. Like a start it
+// must come from the widget (the service's own origin) and is limited per
+// client address and per chat profile, at the starts' rates.
+func (h *Handler) leaveMessage(w http.ResponseWriter, r *http.Request) {
+	var req protocol.OfflineMessageRequest
+	if !h.admitWidget(w, r, "offline messages", h.offline, h.profileOffline, &req, func() string { return req.ConfigID }) {
+		return
+	}
+	t, err := h.cfg.Chats.LeaveMessage(r.Context(), req)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusCreated, protocol.OfflineMessageResponse{TicketID: t.ID})
 }
 
 // upgrade signs the browser's anonymous chat in as the token's user

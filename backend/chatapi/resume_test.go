@@ -15,7 +15,7 @@ func hdr(secret string) []string { return []string{protocol.HeaderResumeSecret, 
 // A dropped websocket resumes from the last seq it saw: every message
 // sent meanwhile arrives once and in order; a resend of a stored client
 // message id is acknowledged again and stores nothing. Also: transfer
-// with nobody online takes the fallback.
+// with nobody online says so (nobody_in) and takes the fallback.
 func TestResumeAndIdempotentResend(t *testing.T) {
 	forEachDB(t, func(t *testing.T, e *env) {
 		n := e.node(nodeOpts{})
@@ -25,7 +25,8 @@ func TestResumeAndIdempotentResend(t *testing.T) {
 		checkSeqs(t, first, 1)
 		choose(c, "v1", 2) // Talk to a person: nobody is online
 		got := c.messagesUntil(resp.ChatID, func(m protocol.ChatMessage) bool { return m.Prompt != nil })
-		if got[1].Step != demo.StepTransfer || got[2].Step != demo.StepNoAgent || got[3].Step != demo.StepAskProblem {
+		if got[1].Step != demo.StepTransfer || got[2].Event != protocol.EventNobodyIn || got[2].Reason != protocol.NobodyInNoAgent ||
+			got[3].Step != demo.StepNoAgent || got[4].Step != demo.StepAskProblem {
 			t.Fatalf("transfer fallback: %+v", got)
 		}
 		last := got[len(got)-1].Seq

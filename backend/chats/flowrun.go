@@ -136,13 +136,15 @@ func (s *Service) runFlowFrom(ctx context.Context, c *store.Chat, create *newCha
 		if act != nil {
 			switch act.Kind {
 			case flow.OutEnqueue:
-				n, err := s.store.CountAgentsWithPresence(ctx, store.PresenceOnline)
+				why, err := s.nobodyIn(ctx, c.ProfileID)
 				if err != nil {
 					return all, nil, err
 				}
-				if n == 0 {
+				if why != "" {
 					x := flow.Agent(flow.AgentUnavailable)
 					nextIn = &x
+					adv.Messages = append(adv.Messages, systemMessage(nobodyInText(why),
+						protocol.ChatMessage{Event: protocol.EventNobodyIn, Reason: why}))
 				} else {
 					status, now := store.ChatQueued, s.store.Now()
 					adv.Update.Status, adv.Update.QueuedAt = &status, &now
@@ -301,8 +303,7 @@ func transcript(msgs []store.Message, agentNames map[int64]string, publicURL str
 
 // createTicket logs the ticket a create_ticket step asks for: the
 // profile's ticket type, the chat's user, the summary, the transcript,
-// and each chat custom field value copied to the ticket fields with the
-// same label (exactly) that are assigned to the ticket type.
+// and the chat custom field values (ticketFieldValues).
 func (s *Service) createTicket(ctx context.Context, c *store.Chat, summary string) (int64, error) {
 	prof, err := s.store.CachedProfile(ctx, c.ProfileID)
 	if err != nil {
@@ -322,22 +323,12 @@ func (s *Service) createTicket(ctx context.Context, c *store.Chat, summary strin
 	}
 	var values []store.TicketFieldValue
 	if prof.TicketTypeID != 0 {
-		assigned, err := s.store.TicketTypeFields(ctx, prof.TicketTypeID)
-		if err != nil {
-			return 0, err
-		}
 		chatVals, err := s.store.ChatFieldValues(ctx, c.ID)
 		if err != nil {
 			return 0, err
 		}
-		seen := map[int64]bool{}
-		for _, v := range chatVals {
-			for _, f := range assigned {
-				if f.Label == v.Label && !seen[f.ID] {
-					seen[f.ID] = true
-					values = append(values, store.TicketFieldValue{FieldID: f.ID, Value: v.Value})
-				}
-			}
+		if values, err = s.ticketFieldValues(ctx, prof.TicketTypeID, chatVals); err != nil {
+			return 0, err
 		}
 	}
 	if strings.TrimSpace(summary) == "" {
@@ -350,4 +341,29 @@ func (s *Service) createTicket(ctx context.Context, c *store.Chat, summary strin
 	}
 	s.log.Info("ticket logged", "chat", c.ID, "ticket", t.ID, "fields", len(values))
 	return t.ID, nil
+}
+
+// ticketFieldValues is the label sync of chat tickets: each chat custom
+// field value in chatVals (their labels filled) copied to the ticket
+// fields with the same label (exactly) that are assigned to ticket type
+// typeID, each ticket field once.
+func (s *Service) ticketFieldValues(ctx context.Context, typeID int64, chatVals []store.ChatFieldValue) ([]store.TicketFieldValue, error) {
+	if typeID == 0 || len(chatVals) == 0 {
+		return nil, nil
+	}
+	assigned, err := s.store.TicketTypeFields(ctx, typeID)
+	if err != nil {
+		return nil, err
+	}
+	var values []store.TicketFieldValue
+	seen := map[int64]bool{}
+	for _, v := range chatVals {
+		for _, f := range assigned {
+			if f.Label == v.Label && !seen[f.ID] {
+				seen[f.ID] = true
+				values = append(values, store.TicketFieldValue{FieldID: f.ID, Value: v.Value})
+			}
+		}
+	}
+	return values, nil
 }

@@ -160,7 +160,8 @@ func (s *Service) fallback(ctx context.Context, chatID string) (bool, error) {
 	if err != nil || rt == nil {
 		return false, err
 	}
-	lead := []store.Message{systemMessage("No agent is available any more.", protocol.ChatMessage{})}
+	lead := []store.Message{systemMessage("No agent is available any more.",
+		protocol.ChatMessage{Event: protocol.EventNobodyIn, Reason: protocol.NobodyInNoAgent})}
 	if _, _, err := s.runFlow(ctx, c, rt, flow.Agent(flow.AgentUnavailable), lead, protocol.EndByFlow); err != nil {
 		return false, err
 	}

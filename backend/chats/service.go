@@ -83,6 +83,10 @@ type Config struct {
 	// PublicURL is the service's URL: a ticket's transcript links its
 	// chat's attachments under it.
 	PublicURL string
+	// OnOfflineMessage, when set, is told of each offline message once
+	// its ticket is stored (LeaveMessage): the seam for notifying the
+	// profile's address. It must not block: queue, do not send.
+	OnOfflineMessage func(context.Context, LeftMessage)
 }
 
 // Service is the chat runtime. It is safe for concurrent use.
@@ -97,6 +101,7 @@ type Service struct {
 	maxLen       int
 	filesDir     string
 	publicURL    string
+	onOffline    func(context.Context, LeftMessage)
 
 	progMu   sync.Mutex
 	programs map[string]*flow.Program
@@ -126,7 +131,7 @@ func New(cfg Config) *Service {
 	}
 	return &Service{store: cfg.Store, ident: cfg.Identity, pub: cfg.Publisher, runbook: cfg.Runbooks,
 		log: cfg.Logger, idle: cfg.IdleTimeout, outreachIdle: cfg.OutreachTimeout, maxLen: cfg.MaxMessageLength, programs: map[string]*flow.Program{},
-		filesDir: cfg.FilesDir, publicURL: cfg.PublicURL}
+		filesDir: cfg.FilesDir, publicURL: cfg.PublicURL, onOffline: cfg.OnOfflineMessage}
 }
 
 // MaxMessageLength is the longest message text accepted, in bytes.

@@ -507,6 +507,40 @@ func (s *Service) Availability(ctx context.Context, id string, now time.Time) (*
 	return out, nil
 }
 
+// nobodyIn says why a transfer on profile id's chat finds nobody to take
+// it now — protocol.NobodyInClosed outside its opening hours or on a
+// holiday (in its time zone), protocol.NobodyInNoAgent with no agent
+// online — or "" when an agent may take it.
+func (s *Service) nobodyIn(ctx context.Context, id string) (string, error) {
+	p, err := s.store.CachedProfile(ctx, id)
+	if err != nil {
+		return "", fmt.Errorf("read chat profile %s for a transfer: %w", id, err)
+	}
+	open, err := OpenAt(p.Availability, s.store.Now())
+	if err != nil {
+		return "", err
+	}
+	if !open {
+		return protocol.NobodyInClosed, nil
+	}
+	n, err := s.store.CountAgentsWithPresence(ctx, store.PresenceOnline)
+	if err != nil {
+		return "", err
+	}
+	if n == 0 {
+		return protocol.NobodyInNoAgent, nil
+	}
+	return "", nil
+}
+
+// nobodyInText is the system message of a transfer that found nobody in.
+func nobodyInText(why string) string {
+	if why == protocol.NobodyInClosed {
+		return "We are closed right now (outside our opening hours)."
+	}
+	return "No agent is available right now."
+}
+
 // OpenAt reports whether the opening hours of av include now.
 func OpenAt(av store.Availability, now time.Time) (bool, error) {
 	loc := time.UTC

@@ -28,6 +28,7 @@ func ChatEndpoints() []ChatEndpoint {
 	return []ChatEndpoint{
 		{"POST", "/chat/api/v1/start", "Start or resume a chat (protocol.StartChatRequest → StartChatResponse; 201 new, 200 resumed)", widget},
 		{"GET", "/chat/api/v1/availability", "Whether a profile can take a chat now (?configId=; protocol.Availability; cacheable)", "anyone"},
+		{"POST", "/chat/api/v1/offline", "Leave a message while nobody is in (protocol.OfflineMessageRequest → OfflineMessageResponse {ticketId}, 201): logs a ticket of the profile's ticket type for the token's user, with the chat custom fields the id_token carries copied by label; 400 naming each bad field (name, email, text; problems lists them when several); the origin and rate limits of a start", widget},
 		{"POST", "/chat/api/v1/chats/{id}/upgrade", "upgradeAnonChat: sign the anonymous chat in as the token's user ({id_token} → ChatState)", visitor},
 		{"GET", "/chat/api/v1/chats/{id}/messages", "Long-poll: messages after ?after=N, waiting up to ?wait= seconds (PollResponse)", visitor},
 		{"POST", "/chat/api/v1/chats/{id}/messages", "Long-poll: send a message (SendRequest → Ack; idempotent by clientMsgId)", visitor},

@@ -57,7 +57,7 @@ type catalogue struct {
 // catalogue lists the refused requests.
 func (s *server) catalogue(chat, secret, admin, agent, client string) []httpCase {
 	c := catalogue{s: s, chat: chat, secret: secret, admin: admin, agent: agent, client: client}
-	return slices.Concat(c.starts(), c.widgetChat(), c.matching(), c.auth(), c.portal(), c.adminAPI(), c.agentAPI())
+	return slices.Concat(c.starts(), c.offline(), c.widgetChat(), c.matching(), c.auth(), c.portal(), c.adminAPI(), c.agentAPI())
 }
 
 // startReq is a valid start on the demo profile, as edit changes it.
