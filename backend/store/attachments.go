@@ -9,6 +9,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/uptrace/bun"
 
 	"halochat/app/protocol"
@@ -35,7 +36,8 @@ type Attachment struct {
 	CreatedAt   time.Time `bun:"created_at"`
 }
 
-// attachmentChunk is one row of an attachment's bytes.
+// attachmentChunk is one row of an attachment's bytes (read with bun;
+// written by insertChunks).
 type attachmentChunk struct {
 	bun.BaseModel `bun:"table:attachment_chunks"`
 
@@ -93,7 +95,7 @@ func (s *Store) AddAttachment(ctx context.Context, a *Attachment, content io.Rea
 			return wrap(err, what)
 		}
 		if content != nil {
-			if a.Size, err = insertChunks(ctx, tx, what, a.ID, content); err != nil {
+			if a.Size, err = insertChunks(ctx, tx, s.dialect, what, a.ID, content); err != nil {
 				return err
 			}
 			if _, err := tx.NewUpdate().Model(a).Column("size").WherePK().Exec(ctx); err != nil {
@@ -137,14 +139,26 @@ func chatHolds(ctx context.Context, tx bun.Tx, what, chatID string, cond AppendC
 
 // insertChunks writes content as the attachment's chunks, one buffer
 // at a time, and says how many bytes it held.
-func insertChunks(ctx context.Context, tx bun.Tx, what, id string, content io.Reader) (int64, error) {
+func insertChunks(ctx context.Context, tx bun.Tx, dialect, what, id string, content io.Reader) (int64, error) {
+	insertChunk := "INSERT INTO attachment_chunks (attachment_id, n, data) VALUES (?, ?, ?)"
+	if dialect == DialectPostgres {
+		insertChunk = "INSERT INTO attachment_chunks (attachment_id, n, data) VALUES ($1, $2, $3)"
+	}
 	buf := make([]byte, AttachmentChunkSize)
 	var size int64
 	for n := int64(0); ; n++ {
 		k, err := io.ReadFull(content, buf)
 		if k > 0 {
-			row := attachmentChunk{AttachmentID: id, N: n, Data: buf[:k]}
-			if _, ierr := tx.NewInsert().Model(&row).Exec(ctx); ierr != nil {
+			// Through database/sql with bound parameters: bun would write
+			// the bytes into the statement's text (hex on PostgreSQL,
+			// tripling the chunk in memory).
+			args := []any{id, n, buf[:k]}
+			if dialect == DialectPostgres {
+				// The pool's simple protocol would send the bytes as hex
+				// text: described first, they go in binary.
+				args = append([]any{pgx.QueryExecModeDescribeExec}, args...)
+			}
+			if _, ierr := tx.Tx.ExecContext(ctx, insertChunk, args...); ierr != nil {
 				return 0, wrap(ierr, what)
 			}
 			size += int64(k)
