@@ -36,6 +36,10 @@ type Config struct {
 	// delivered one after another (default 32): a busy chat's events
 	// cost one claim, not one each.
 	PerChain int
+	// Lease is how long a claim is the claimant's (default Timeout +
+	// 30 s; at least Timeout + 1 s): what a node killed mid-delivery
+	// delays its deliveries by before another sends them again.
+	Lease time.Duration
 	// Poll is how often an idle dispatcher looks for due deliveries
 	// (default 100 ms): the lag of a delivery when nothing else wakes it.
 	Poll time.Duration
@@ -71,6 +75,10 @@ func NewDispatcher(cfg Config) *Dispatcher {
 	if cfg.MaxInFlight <= 0 {
 		cfg.MaxInFlight = 256
 	}
+	if cfg.Lease <= 0 {
+		cfg.Lease = cfg.Timeout + 30*time.Second
+	}
+	cfg.Lease = max(cfg.Lease, cfg.Timeout+time.Second)
 	if cfg.PerChain <= 0 {
 		cfg.PerChain = 32
 	}
@@ -91,7 +99,7 @@ func NewDispatcher(cfg Config) *Dispatcher {
 
 // lease is how long a claimed delivery stays the claimant's: longer
 // than an attempt can take, so no other dispatcher sends it meanwhile.
-func (d *Dispatcher) lease() time.Duration { return d.cfg.Timeout + 30*time.Second }
+func (d *Dispatcher) lease() time.Duration { return d.cfg.Lease }
 
 // Wake makes an idle dispatcher look for due deliveries now rather than
 // at its next poll.
@@ -172,7 +180,7 @@ func byChain(claimed []store.ClaimedDelivery) [][]store.ClaimedDelivery {
 func (d *Dispatcher) deliverChain(ctx context.Context, chain []store.ClaimedDelivery, claimedAt time.Time) chainDone {
 	var out chainDone
 	for i, c := range chain {
-		if time.Since(claimedAt)+d.cfg.Timeout > d.lease()-5*time.Second {
+		if time.Since(claimedAt)+d.cfg.Timeout >= d.lease() {
 			out.released = ids(chain[i:])
 			break
 		}

@@ -19,6 +19,7 @@ import (
 	"halochat/backend/store"
 	"halochat/backend/storetest"
 	"halochat/backend/testenv"
+	"halochat/backend/webhook"
 )
 
 // Options configure Start. The zero value serves a fresh SQLite database
@@ -36,6 +37,8 @@ type Options struct {
 	// OutboundAllow lists the internal addresses runbooks and webhook
 	// deliveries may reach (service.Options.OutboundAllow).
 	OutboundAllow []string
+	// Webhooks tunes the webhook dispatcher (service.Options.Webhooks).
+	Webhooks webhook.Config
 	// TrustedProxies are the proxies whose X-Forwarded-For is believed.
 	TrustedProxies []string
 	// HSTS is service.Options.HSTS (serve --production's).
@@ -98,7 +101,7 @@ func (s *Service) serve(ln net.Listener) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	svc, err := service.New(ctx, service.Options{Store: s.Store, DSN: s.DSN, PublicURL: s.URL, Logger: s.o.Logger,
 		Limits: s.o.Limits, OutboundAllow: s.o.OutboundAllow, TrustedProxies: s.o.TrustedProxies, HSTS: s.o.HSTS,
-		FilesDir: s.o.FilesDir})
+		FilesDir: s.o.FilesDir, Webhooks: s.o.Webhooks})
 	if err != nil {
 		cancel()
 		_ = ln.Close()
