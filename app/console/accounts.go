@@ -218,6 +218,51 @@ func (p *listForms) ask(action string) app.EventHandler {
 	}
 }
 
+// secretBox shows a secret just made, this once (the box's id, what it
+// says, the secret).
+func secretBox(id, says, secret string) app.UI {
+	return app.Div().ID(id).Class("cc-warning").Body(app.P().Text(says), app.Pre().Class("cc-code").Text(secret))
+}
+
+// remover is the handler of a delete's confirmation: DELETE path, close
+// the form and say ok; then (if set) runs.
+func (p *listForms) remover(path, ok string, then func()) app.EventHandler {
+	return func(ctx app.Context, e app.Event) {
+		p.send(ctx, "DELETE", path, nil, nil, func(app.Context) {
+			p.closeEdit()
+			p.ok = ok
+			if then != nil {
+				then()
+			}
+		})
+	}
+}
+
+// saveAsking is an edit form's save for an item with a Disabled
+// checkbox (id checkbox): disabling an enabled item asks for the
+// "disable" confirmation first, whose button then puts.
+func (p *listForms) saveAsking(wasDisabled bool, checkbox string, put func(ctx app.Context)) app.EventHandler {
+	return func(ctx app.Context, e app.Event) {
+		if !wasDisabled && inputChecked(checkbox) {
+			p.confirm = "disable"
+			return
+		}
+		put(ctx)
+	}
+}
+
+// rotator is the handler of a new secret's confirmation: POST path and
+// show the answer (with its secret, this once) and note.
+func rotator[T any](p *listForms, path string, show func(*T), note string) app.EventHandler {
+	return func(ctx app.Context, e app.Event) {
+		out := new(T)
+		p.send(ctx, "POST", path, nil, out, func(app.Context) {
+			show(out)
+			p.editOK = note
+		})
+	}
+}
+
 // enableToggle is the edit form's Enable button for a disabled item
 // (enable saves it enabled; scoped like the form, as it captures the item)
 // or its Disable… button, which asks for the "disable" confirmation; ids
@@ -404,12 +449,7 @@ func (p *TicketTypes) editForm(t protocol.TicketType, path string) app.UI {
 		p.send(ctx, "PUT", path, ticketTypeInput(name, p.checkedFields("tt-e-field-")), nil,
 			func(app.Context) { p.editOK = "Saved." })
 	}
-	del := func(ctx app.Context, e app.Event) {
-		p.send(ctx, "DELETE", path, nil, nil, func(app.Context) {
-			p.closeEdit()
-			p.ok = "Deleted the ticket type " + t.Name + "."
-		})
-	}
+	del := p.remover(path, "Deleted the ticket type "+t.Name+".", nil)
 	return p.editSection("tt-edit", "Edit ticket type: "+t.Name, save, []app.UI{
 		p.editRow("tt-e-", "name", "Name", app.Input().ID("tt-e-name")),
 		app.P().Class("cc-muted").Text("Ticket fields of this type:"),
@@ -669,10 +709,7 @@ func (p *APIClients) Render() app.UI {
 	}
 	var secret app.UI = app.Text("")
 	if p.secret != nil {
-		secret = app.Div().ID("ac-secret").Class("cc-warning").Body(
-			app.P().Text("The secret of "+p.secret.ClientID+" — shown this once, only a hash is kept:"),
-			app.Pre().Class("cc-code").Text(p.secret.ClientSecret),
-		)
+		secret = secretBox("ac-secret", "The secret of "+p.secret.ClientID+" — shown this once, only a hash is kept:", p.secret.ClientSecret)
 	}
 	return p.shell("/admin/apiclients",
 		app.H1().Text("API clients"),
@@ -741,26 +778,10 @@ func (p *APIClients) editForm(c protocol.APIClient, path string) app.UI {
 		p.send(ctx, "PUT", path, protocol.APIClientInput{APIClient: next}, nil,
 			func(app.Context) { p.editOK = "Saved." })
 	}
-	save := func(ctx app.Context, e app.Event) {
-		if !c.Disabled && inputChecked("ac-e-disabled") {
-			p.confirm = "disable" // its tokens stop working: ask first
-			return
-		}
-		put(ctx)
-	}
-	rotate := func(ctx app.Context, e app.Event) {
-		out := &protocol.APIClientWithSecret{}
-		p.send(ctx, "POST", path+"/secret", nil, out, func(app.Context) {
-			p.secret = out
-			p.editOK = "A new secret was made (shown above, this once): the old one no longer works."
-		})
-	}
-	del := func(ctx app.Context, e app.Event) {
-		p.send(ctx, "DELETE", path, nil, nil, func(app.Context) {
-			p.closeEdit()
-			p.ok = "Deleted the API client " + c.Name + " (" + c.ClientID + ")."
-		})
-	}
+	save := p.saveAsking(c.Disabled, "ac-e-disabled", put) // its tokens stop working: ask first
+	rotate := rotator(&p.listForms, path+"/secret", func(out *protocol.APIClientWithSecret) { p.secret = out },
+		"A new secret was made (shown above, this once): the old one no longer works.")
+	del := p.remover(path, "Deleted the API client "+c.Name+" ("+c.ClientID+").", nil)
 	return p.editSection("ac-edit", "Edit API client: "+c.Name+" ("+c.ClientID+")", save, []app.UI{
 		p.editRow("ac-e-", "name", "Name", app.Input().ID("ac-e-name")),
 		permChecks("ac-e-perm-"),

@@ -45,6 +45,7 @@ func Register() {
 	app.Route("/admin/agents", func() app.Composer { return &Agents{} })
 	app.Route("/admin/apiclients", func() app.Composer { return &APIClients{} })
 	app.Route("/admin/users", func() app.Composer { return &Users{} })
+	app.Route("/admin/webhooks", func() app.Composer { return &Webhooks{} })
 	app.Route("/portal", func() app.Composer { return &Portal{} })
 }
 
@@ -155,7 +156,7 @@ func (s *session) shell(active string, body ...app.UI) app.UI {
 	if s.me != nil && s.me.Role == "admin" {
 		nav = append(nav, link("/admin/profiles", "Chat profiles"), link("/admin/flows", "Bot flows"), link("/admin/fields", "Custom fields"),
 			link("/admin/runbooks", "Runbooks"), link("/admin/tickettypes", "Ticket types"), link("/admin/agents", "Agents"), link("/admin/apiclients", "API clients"),
-			link("/admin/users", "Portal users"))
+			link("/admin/users", "Portal users"), link("/admin/webhooks", "Webhooks"))
 	}
 	var who app.UI = app.Span().Class("cc-who").Text("…")
 	if s.me != nil {

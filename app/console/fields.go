@@ -82,12 +82,7 @@ func (p *Fields) editForm(f protocol.CustomField, path string) app.UI {
 		}
 		p.send(ctx, "PUT", path, in.input(f.Entity, f.Choices), nil, func(app.Context) { p.editOK = "Saved." })
 	}
-	del := func(ctx app.Context, e app.Event) {
-		p.send(ctx, "DELETE", path, nil, nil, func(app.Context) {
-			p.closeEdit()
-			p.ok = "Deleted the field " + f.Name + "."
-		})
-	}
+	del := p.remover(path, "Deleted the field "+f.Name+".", nil)
 	warning := "Delete the " + f.Entity + " field " + f.Name + "? Its stored values are deleted with it."
 	if f.Entity == "chat" {
 		warning += " A flow whose condition uses it keeps it from being deleted."

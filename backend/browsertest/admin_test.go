@@ -382,11 +382,7 @@ func TestAdminEditsRotatesAndDeletesAPIClients(t *testing.T) {
 	click(t, b.Ctx, "#ac-rotate", "New secret")
 	waitText(t, b.Ctx, "#ac-rotate-confirm-box", "The current secret stops working")
 	click(t, b.Ctx, "#ac-rotate-confirm", "Make a new secret")
-	waitText(t, b.Ctx, "#ac-secret", "shown this once")
-	newSecret, err := chromedp.Run(b.Ctx, chromedp.Evaluate[string](`document.querySelector("#ac-secret pre").textContent`))
-	if err != nil {
-		t.Fatal(err)
-	}
+	newSecret := b.shownSecret(t, "ac-secret")
 	got, err = s.store.GetAPIClient(ctx, c.ID)
 	if err != nil {
 		t.Fatal(err)
