@@ -104,7 +104,7 @@ wasm-test:
 # backend/chatapi/race_test.go) and runs in the plain stage instead.
 RACE_PKGS := ./backend/realtime/... ./backend/chats/... ./backend/store/... ./backend/chatapi/... \
 	./backend/portal/... ./backend/auth/... ./backend/identity/... ./backend/httpx/... ./backend/tick/... \
-	./backend/securitytest/...
+	./backend/securitytest/... ./backend/webhook/...
 NORACE_ONLY := -run '^TestIdleSocketMemory$$' ./backend/chatapi/
 race_pkgs  = $(shell $(GO) list $(RACE_PKGS))
 plain_pkgs = $(filter-out $(race_pkgs),$(shell $(GO) list ./...))
