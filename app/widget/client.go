@@ -69,6 +69,15 @@ func (c *Client) call(ctx context.Context, method, path string, header map[strin
 	return nil
 }
 
+// LeaveMessage sends the leave-a-message form: the ticket it logged.
+func (c *Client) LeaveMessage(ctx context.Context, req protocol.OfflineMessageRequest) (*protocol.OfflineMessageResponse, error) {
+	var resp protocol.OfflineMessageResponse
+	if err := c.call(ctx, "POST", "/chat/api/v1/offline", nil, req, &resp); err != nil {
+		return nil, err
+	}
+	return &resp, nil
+}
+
 // Start starts or resumes a chat.
 func (c *Client) Start(ctx context.Context, req protocol.StartChatRequest) (*protocol.StartChatResponse, error) {
 	var resp protocol.StartChatResponse

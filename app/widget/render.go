@@ -191,13 +191,28 @@ func renderMessage(m protocol.ChatMessage) app.UI {
 }
 
 func (w *Window) renderFooter() app.UI {
+	if w.leaving != nil {
+		return w.renderOffline()
+	}
 	if w.conv != nil && w.conv.Ended() {
 		return app.Div().Class("hc-ended").Body(
 			app.P().Text(English.Ended),
 			app.Button().Class("hc-new").Type("button").Text(English.NewChat).
 				OnClick(func(ctx app.Context, e app.Event) { w.newChat(ctx) }),
+			app.If(nobodyIn(w.conv), func() app.UI { return w.leaveButton(w.pageToken) }),
 		)
 	}
+	if nobodyIn(w.conv) {
+		return app.Div().Class("hc-footer").Body(
+			app.Div().Class("hc-ended").Body(w.leaveButton(w.pageToken)),
+			w.renderComposer(),
+		)
+	}
+	return w.renderComposer()
+}
+
+// renderComposer is the message input and its send button.
+func (w *Window) renderComposer() app.UI {
 	return app.Form().Class("hc-composer").OnSubmit(func(ctx app.Context, e app.Event) {
 		e.PreventDefault()
 		w.send(ctx)

@@ -26,6 +26,12 @@ type Strings struct {
 	Waiting, Ended, NewChat, TicketLogged, Typing, Unavailable, SendFailed string
 	UseEmail                                                               string
 	Invalid                                                                map[string]string
+	Offline                                                                OfflineStrings
+}
+
+// OfflineStrings are the texts of the leave-a-message form.
+type OfflineStrings struct {
+	Leave, Intro, Name, Email, Message, Send, Sending, Thanks, Back string
 }
 
 // English is the default string table.
@@ -52,5 +58,16 @@ var English = Strings{
 		"max":        "That number is too large.",
 		"pattern":    "That answer is not in the expected format.",
 		"max_length": "That answer is too long.",
+	},
+	Offline: OfflineStrings{
+		Leave:   "Leave a message",
+		Intro:   "Nobody is in right now. Leave us a message and we will answer by e-mail.",
+		Name:    "Your name",
+		Email:   "Your e-mail",
+		Message: "Your message",
+		Send:    "Send message",
+		Sending: "Sending…",
+		Thanks:  "Thank you! Your message is ticket #%d: we will answer by e-mail.",
+		Back:    "Back to the chat",
 	},
 }

@@ -62,6 +62,8 @@ type Window struct {
 	outbox     []protocol.SendRequest
 	lastTyping time.Time
 	emailHint  string // from the host page's sessionStorage key of the profile
+	pageToken  string // the last identity token the page gave (openChatWindow)
+	leaving    *offlineForm
 }
 
 // OnMount starts listening to the loader.
@@ -400,8 +402,16 @@ func (w *Window) openWindow(ctx app.Context, d *protocol.OpenDetail, event strin
 	focusInput(ctx)
 
 	inProgress := w.conv != nil && !w.conv.Ended()
+	if d.IDToken != "" {
+		w.pageToken = d.IDToken
+	}
 	switch {
 	case w.starting:
+	case !inProgress && w.avail != nil && !w.avail.ChatAvailable:
+		// Nobody is in: the leave-a-message form, not a chat.
+		if w.leaving == nil {
+			w.leaveMessage(ctx, d.IDToken)
+		}
 	case inProgress && d.RetainPreviousChat && d.IDToken == "":
 		// Only open the window.
 	case inProgress && d.RetainPreviousChat:
