@@ -131,10 +131,13 @@ func (d *Dispatcher) Run(ctx context.Context) {
 		claimedAt := time.Now()
 		claimed, err := d.cfg.Store.ClaimChains(ctx, free, free*d.cfg.PerChain, d.lease())
 		if err != nil && ctx.Err() == nil {
+			// The database is away: say so once a second, not once a poll.
 			d.cfg.Logger.Warn("claim webhook deliveries", "err", err)
+			d.idle(ctx, time.Second)
+			continue
 		}
 		if len(claimed) == 0 {
-			d.idle(ctx)
+			d.idle(ctx, d.cfg.Poll)
 			continue
 		}
 		for _, chain := range byChain(claimed) {
@@ -202,9 +205,9 @@ func ids(ds []store.ClaimedDelivery) []int64 {
 	return out
 }
 
-// idle waits for the next poll, a Wake, or the end of ctx.
-func (d *Dispatcher) idle(ctx context.Context) {
-	t := time.NewTimer(d.cfg.Poll)
+// idle waits for wait, a Wake, or the end of ctx.
+func (d *Dispatcher) idle(ctx context.Context, wait time.Duration) {
+	t := time.NewTimer(wait)
 	defer t.Stop()
 	select {
 	case <-t.C:

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -519,4 +520,25 @@ func TestAClaimTakesAChainsBacklogInOrder(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestADatabaseAwayIsLoggedOnceASecond: while claims fail (the store is
+// closed), the dispatcher waits a second between them, not a poll, so
+// its warnings do not flood the log.
+func TestADatabaseAwayIsLoggedOnceASecond(t *testing.T) {
+	st, err := store.Open(context.Background(), testenv.SQLiteDSN(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	var logs testenv.Logs
+	d := NewDispatcher(Config{Store: st, Client: http.DefaultClient, Logger: logs.Logger(), Poll: 5 * time.Millisecond})
+	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+	defer cancel()
+	d.Run(ctx)
+	if n := strings.Count(logs.String(), `"msg":"claim webhook deliveries"`); n < 1 || n > 2 {
+		t.Errorf("%d warnings in 1.5 s of failed claims, want 1 or 2:\n%s", n, logs.String())
+	}
 }
