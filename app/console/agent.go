@@ -40,6 +40,8 @@ type AgentPage struct {
 	sound     bool
 	alerts    int // how many times the console asked for attention
 	audio     app.Value
+
+	upload agentUpload // the file being attached (attach.go)
 }
 
 // liveChat is one chat the agent has.
@@ -185,12 +187,14 @@ func (p *AgentPage) renderConversation() app.UI {
 	var composer app.UI = app.P().Class("cc-muted cc-chat-ended").Text("This chat has ended.")
 	if !c.ended {
 		composer = app.Form().Class("cc-composer").OnSubmit(p.sendMessage).Body(
-			app.Input().ID("cc-input").Class("cc-input").Placeholder("Reply to "+visitorName(c.state)).AutoComplete(false).OnInput(p.onTyping),
+			app.Input().ID("cc-input").Class("cc-input").Placeholder("Reply to "+visitorName(c.state)).AutoComplete(false).
+				OnInput(p.onTyping).OnPaste(p.onPaste),
+			p.renderAttach(),
 			app.Button().Type("submit").Class("cc-primary").Text("Send"),
 		)
 	}
 	return app.Div().Class("cc-chat-layout").Body(
-		app.Div().Class("cc-chat").Body(
+		app.Div().Class("cc-chat").OnDrop(p.onDrop).OnDragOver(p.onDragOver).Body(
 			app.Div().Class("cc-chat-head").Body(
 				app.H2().Text(visitorName(c.state)),
 				app.If(c.state.UserEmail != "", func() app.UI { return app.Span().Class("cc-muted").Text(c.state.UserEmail) }),
@@ -368,6 +372,10 @@ func message(m protocol.ChatMessage) app.UI {
 		who = m.AgentName
 	case protocol.FromSystem:
 		return app.P().Class("cc-msg cc-from-system").Text(systemText(m))
+	}
+	if m.Attachment != nil {
+		return app.Div().Class("cc-msg cc-from-"+m.From).Body(
+			app.Span().Class("cc-msg-who").Text(who), attachmentView(m.Attachment))
 	}
 	return app.Div().Class("cc-msg cc-from-"+m.From).Body(
 		app.Span().Class("cc-msg-who").Text(who),

@@ -73,3 +73,13 @@ func (s AttachmentSettings) Kinds() []string {
 	}
 	return s.Types
 }
+
+// AgentURL is where agents and API clients read the attachment: its URL
+// (the visitor's) under /api/Chat (AgentAttachmentURL).
+func (a Attachment) AgentURL() string {
+	const visitor = "/chat/api/v1/chats/"
+	if len(a.URL) > len(visitor) && a.URL[:len(visitor)] == visitor {
+		return "/api/Chat/" + a.URL[len(visitor):]
+	}
+	return a.URL
+}

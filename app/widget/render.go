@@ -22,7 +22,7 @@ func (w *Window) Render() app.UI {
 	// The colour reaches CSS through the CSSOM (see Window.paint), never
 	// as a style attribute: the page's CSP (style-src 'self') refuses those.
 	root := app.Div().ID("hc-root").Class("hc-window", "hc-theme-"+themeOr(w.theme))
-	root = root.OnKeyDown(func(ctx app.Context, e app.Event) {
+	root = root.OnDrop(w.onDrop).OnDragOver(w.onDragOver).OnKeyDown(func(ctx app.Context, e app.Event) {
 		if e.Get("key").String() == "Escape" {
 			w.closeWindow(ctx)
 		}
@@ -141,7 +141,11 @@ func (w *Window) renderMessages() []app.UI {
 	}
 	var items []app.UI
 	for _, m := range w.conv.Messages {
-		items = append(items, renderMessage(m))
+		var file app.UI
+		if m.Attachment != nil {
+			file = &AttachmentView{Base: w.client.Base, Secret: w.secret, File: *m.Attachment}
+		}
+		items = append(items, renderMessage(m, file))
 	}
 	for _, r := range w.outbox {
 		if r.Text != "" {
@@ -177,13 +181,19 @@ func (w *Window) renderMessages() []app.UI {
 	return items
 }
 
-func renderMessage(m protocol.ChatMessage) app.UI {
+// renderMessage renders m, with file (nil: none) the view of the file
+// it carries.
+func renderMessage(m protocol.ChatMessage, file app.UI) app.UI {
 	msg := app.Div().Class("hc-msg", "hc-from-"+m.From).DataSet("seq", m.Seq)
 	var parts []app.UI
 	if (m.From == protocol.FromAgent || m.From == protocol.FromBot) && m.AgentName != "" { // a bot message an API client posted: its name
 		parts = append(parts, app.Span().Class("hc-name").Text(m.AgentName))
 	}
-	parts = append(parts, app.P().Class("hc-text").Body(linked(m.Text)...))
+	if file != nil {
+		parts = append(parts, file)
+	} else {
+		parts = append(parts, app.P().Class("hc-text").Body(linked(m.Text)...))
+	}
 	if t, err := time.Parse(time.RFC3339, m.CreatedAt); err == nil && m.From != protocol.FromSystem {
 		parts = append(parts, app.Time().Class("hc-time").DateTime(m.CreatedAt).Text(t.Local().Format("15:04")))
 	}
@@ -219,10 +229,11 @@ func (w *Window) renderComposer() app.UI {
 	}).Body(
 		app.Input().ID("hc-input").Class("hc-input").Type("text").Placeholder(English.Placeholder).
 			Aria("label", English.Placeholder).Aria("invalid", w.inputError != "").
-			OnInput(w.typed).Disabled(w.conv == nil),
+			OnInput(w.typed).OnPaste(w.onPaste).Disabled(w.conv == nil),
 		app.If(w.inputError != "", func() app.UI {
 			return app.P().Class("hc-input-error").Role("alert").Text(w.inputError)
 		}),
+		w.renderAttach(),
 		app.Button().Class("hc-send").Type("submit").Text(English.Send).Disabled(w.conv == nil),
 	)
 }

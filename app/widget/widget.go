@@ -25,6 +25,7 @@ type Strings struct {
 	DefaultTitle, Connecting, Reconnecting, Close, Placeholder, Send       string
 	Waiting, Ended, NewChat, TicketLogged, Typing, Unavailable, SendFailed string
 	UseEmail                                                               string
+	Attach, Uploading, AttachFailed, AttachFailedOffline                   string
 	Invalid                                                                map[string]string
 	Offline                                                                OfflineStrings
 }
@@ -50,6 +51,12 @@ var English = Strings{
 	Unavailable:  "Chat is not available right now.",
 	SendFailed:   "Your message could not be sent: %s",
 	UseEmail:     "Use %s",
+	Attach:       "Attach a file",
+	Uploading:    "Sending %s… %d%%",
+	AttachFailed: "%s was not sent: %s",
+	// AttachFailedOffline: the upload got no answer (the connection
+	// dropped, or the server closed it on a file far over the limit).
+	AttachFailedOffline: "the upload failed; check the file's size and your connection",
 	Invalid: map[string]string{
 		"required":   "Please enter an answer.",
 		"email":      "Please enter a valid email address.",

@@ -64,6 +64,7 @@ type Window struct {
 	emailHint  string // from the host page's sessionStorage key of the profile
 	pageToken  string // the last identity token the page gave (openChatWindow)
 	leaving    *offlineForm
+	sending    upload // the file being attached (attach.go)
 }
 
 // OnMount starts listening to the loader.

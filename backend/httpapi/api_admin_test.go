@@ -236,6 +236,9 @@ func invalidProfileEdits(ec string) []profileEdit {
 		{`tokenMappings["chatmatchingdataguid"]`, func(m map[string]any) {
 			m["tokenMappings"] = map[string]string{"chatmatchingdataguid": "externalid"}
 		}},
+		{"attachments.maxBytes", func(m map[string]any) { m["attachments"] = map[string]any{"maxBytes": 101 << 20} }},
+		{"attachments.types[1]", func(m map[string]any) { m["attachments"] = map[string]any{"types": []string{"image", "svg"}} }},
+		{"attachments.types[1]", func(m map[string]any) { m["attachments"] = map[string]any{"types": []string{"pdf", "pdf"}} }},
 		{"availability.timeZone", func(m map[string]any) { m["availability"] = map[string]any{"timeZone": "Mars/Olympus"} }},
 		{"availability.weekly[0].end", func(m map[string]any) {
 			m["availability"] = map[string]any{"weekly": []map[string]any{{"weekday": 1, "start": "17:00", "end": "09:00"}}}

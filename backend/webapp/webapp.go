@@ -139,14 +139,16 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // csp allows the app's own scripts, styles and wasm, its own origin for
-// HTTP and websockets, and framing only by what FrameAncestors allows.
+// HTTP and websockets, images from blob: URLs (the widget previews an
+// attachment it fetched with the chat's secret), and framing only by
+// what FrameAncestors allows.
 func (h *Handler) csp(r *http.Request) string {
 	frames := ""
 	if h.opts.FrameSrc != "" {
 		frames = "frame-src " + h.opts.FrameSrc + "; "
 	}
 	return "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; " +
-		"img-src 'self' data:; font-src 'self'; connect-src 'self'; manifest-src 'self'; " +
+		"img-src 'self' data: blob:; font-src 'self'; connect-src 'self'; manifest-src 'self'; " +
 		"worker-src 'self'; " + frames + "base-uri 'none'; form-action 'none'; frame-ancestors " +
 		h.opts.FrameAncestors(r)
 }

@@ -1,0 +1,216 @@
+package widget
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"halochat/app/protocol"
+)
+
+// The visitor's files: the attach button, paste and drag and drop send
+// a file with XMLHttpRequest (fetch reports no upload progress) to
+// POST /chat/api/v1/chats/{id}/attachments; the message that carries it
+// comes back over the chat's stream like any other. Files are read with
+// the chat's resume secret in a header, so an image is fetched as a blob
+// and previewed from a blob: URL, and any other file downloaded the same
+// way.
+
+// upload is the file being sent, or the last one's refusal.
+type upload struct {
+	name    string
+	percent int    // 0–100 while sending
+	err     string // why the last file was refused; "" when it was not
+	busy    bool
+}
+
+// attachFiles sends the first file of a FileList (input, paste, drop).
+func (w *Window) attachFiles(ctx app.Context, files app.Value) {
+	if files.IsUndefined() || files.IsNull() || files.Length() == 0 {
+		return
+	}
+	w.attachFile(ctx, files.Index(0))
+}
+
+// attachFile sends file into the chat, reporting progress and the
+// server's refusal (413: too large, 415: a type not taken) in w.sending.
+func (w *Window) attachFile(ctx app.Context, file app.Value) {
+	if w.conv == nil || w.conv.Ended() || w.sending.busy {
+		return
+	}
+	name := file.Get("name").String()
+	w.sending = upload{name: name, busy: true}
+	form := app.Window().Get("FormData").New()
+	form.Call("append", "file", file)
+	xhr := app.Window().Get("XMLHttpRequest").New()
+	xhr.Call("open", "POST", w.client.Base+"/chat/api/v1/chats/"+w.conv.ChatID+"/attachments")
+	xhr.Call("setRequestHeader", protocol.HeaderResumeSecret, w.secret)
+	var progress, done app.Func
+	progress = app.FuncOf(func(this app.Value, args []app.Value) any {
+		if ev := args[0]; ev.Get("lengthComputable").Bool() && ev.Get("total").Float() > 0 {
+			pct := int(100 * ev.Get("loaded").Float() / ev.Get("total").Float())
+			ctx.Dispatch(func(ctx app.Context) { w.sending.percent = pct })
+		}
+		return nil
+	})
+	done = app.FuncOf(func(this app.Value, args []app.Value) any {
+		status, body := xhr.Get("status").Int(), xhr.Get("responseText").String()
+		progress.Release()
+		done.Release()
+		ctx.Dispatch(func(ctx app.Context) { w.attached(status, body) })
+		return nil
+	})
+	xhr.Get("upload").Set("onprogress", progress)
+	xhr.Set("onloadend", done)
+	xhr.Call("send", form)
+}
+
+// attached takes the answer to an upload.
+func (w *Window) attached(status int, body string) {
+	name := w.sending.name
+	w.sending = upload{}
+	if status == 201 {
+		return
+	}
+	var eb protocol.ErrorBody
+	msg := English.AttachFailedOffline
+	if status != 0 && json.Unmarshal([]byte(body), &eb) == nil && eb.Error.Message != "" {
+		msg = strings.TrimPrefix(eb.Error.Message, "file: ")
+	}
+	w.sending.err = fmt.Sprintf(English.AttachFailed, name, msg)
+}
+
+// renderAttach is the composer's attach button (a label for a hidden
+// file input), and the upload's progress or refusal.
+func (w *Window) renderAttach() app.UI {
+	off := w.conv == nil || w.conv.Ended() || w.sending.busy
+	return app.Div().Class("hc-attach").Body(
+		app.Label().Class("hc-attach-button").Aria("label", English.Attach).Title(English.Attach).Body(
+			app.Text("📎"),
+			app.Input().ID("hc-file").Class("hc-file").Type("file").Disabled(off).
+				OnChange(func(ctx app.Context, e app.Event) {
+					input := e.Get("target")
+					w.attachFiles(ctx, input.Get("files"))
+					input.Set("value", "")
+				}),
+		),
+		app.If(w.sending.busy, func() app.UI {
+			return app.P().ID("hc-upload").Class("hc-upload").Role("status").
+				Text(fmt.Sprintf(English.Uploading, w.sending.name, w.sending.percent))
+		}),
+		app.If(w.sending.err != "", func() app.UI {
+			return app.P().ID("hc-upload-error").Class("hc-upload-error").Role("alert").Text(w.sending.err)
+		}),
+	)
+}
+
+// onPaste sends a file pasted into the composer (a screenshot).
+func (w *Window) onPaste(ctx app.Context, e app.Event) {
+	files := e.Get("clipboardData").Get("files")
+	if !files.IsUndefined() && files.Length() > 0 {
+		e.PreventDefault()
+		w.attachFiles(ctx, files)
+	}
+}
+
+// onDrop sends a file dropped on the window; onDragOver lets it drop.
+func (w *Window) onDrop(ctx app.Context, e app.Event) {
+	e.PreventDefault()
+	if dt := e.Get("dataTransfer"); !dt.IsUndefined() && !dt.IsNull() {
+		w.attachFiles(ctx, dt.Get("files"))
+	}
+}
+
+func (w *Window) onDragOver(ctx app.Context, e app.Event) { e.PreventDefault() }
+
+// AttachmentView shows a file a message carries: a raster image as a
+// preview, anything else as a download, both fetched with the chat's
+// resume secret.
+type AttachmentView struct {
+	app.Compo
+	Base, Secret string
+	File         protocol.Attachment
+	src          string // the image's blob: URL once fetched
+}
+
+// OnMount fetches an image to preview.
+func (v *AttachmentView) OnMount(ctx app.Context) {
+	if previewable(v.File.ContentType) {
+		v.fetch(ctx, func(url string) { v.src = url })
+	}
+}
+
+// OnDismount frees the preview.
+func (v *AttachmentView) OnDismount() {
+	if v.src != "" {
+		app.Window().Get("URL").Call("revokeObjectURL", v.src)
+	}
+}
+
+// fetch reads the file as a blob and hands its blob: URL to then.
+func (v *AttachmentView) fetch(ctx app.Context, then func(url string)) {
+	xhr := app.Window().Get("XMLHttpRequest").New()
+	xhr.Call("open", "GET", v.Base+v.File.URL)
+	xhr.Call("setRequestHeader", protocol.HeaderResumeSecret, v.Secret)
+	xhr.Set("responseType", "blob")
+	var done app.Func
+	done = app.FuncOf(func(this app.Value, args []app.Value) any {
+		done.Release()
+		if xhr.Get("status").Int() == 200 {
+			url := app.Window().Get("URL").Call("createObjectURL", xhr.Get("response")).String()
+			ctx.Dispatch(func(ctx app.Context) { then(url) })
+		}
+		return nil
+	})
+	xhr.Set("onloadend", done)
+	xhr.Call("send")
+}
+
+// download saves the file: a link to its blob, clicked.
+func (v *AttachmentView) download(ctx app.Context, e app.Event) {
+	e.PreventDefault()
+	v.fetch(ctx, func(url string) {
+		a := app.Window().Get("document").Call("createElement", "a")
+		a.Set("href", url)
+		a.Set("download", v.File.Name)
+		a.Call("click")
+		app.Window().Call("setTimeout", app.FuncOf(func(this app.Value, args []app.Value) any {
+			app.Window().Get("URL").Call("revokeObjectURL", url)
+			return nil
+		}), 10000)
+	})
+}
+
+// Render shows the preview (a link saving the file) or the file's name
+// and size.
+func (v *AttachmentView) Render() app.UI {
+	label := fmt.Sprintf("%s (%s)", v.File.Name, sizeText(v.File.Size))
+	link := app.A().Class("hc-file-link").Href("#").Title(label).OnClick(v.download)
+	if v.src != "" {
+		return app.Div().Class("hc-attachment").Body(link.Body(
+			app.Img().Class("hc-preview").Src(v.src).Alt(v.File.Name)))
+	}
+	return app.Div().Class("hc-attachment").Body(link.Body(app.Text("📎 " + label)))
+}
+
+// previewable: the raster types the server serves inline.
+func previewable(ct string) bool {
+	switch ct {
+	case "image/png", "image/jpeg", "image/gif", "image/webp":
+		return true
+	}
+	return false
+}
+
+// sizeText writes a file size as people read it.
+func sizeText(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%d KB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
