@@ -334,7 +334,7 @@ func (s *Service) createTicket(ctx context.Context, c *store.Chat, summary strin
 	if strings.TrimSpace(summary) == "" {
 		summary = "Chat " + c.ID
 	}
-	t := &store.Ticket{TicketTypeID: prof.TicketTypeID, UserID: c.UserID, ChatID: c.ID, Summary: summary,
+	t := &store.Ticket{TicketTypeID: prof.TicketTypeID, UserID: c.UserID, ChatID: c.ID, ProfileID: c.ProfileID, Summary: summary,
 		Details: transcript(msgs, names, s.publicURL)}
 	if err := s.store.CreateTicket(ctx, t, values); err != nil {
 		return 0, fmt.Errorf("log ticket for chat %s: %w", c.ID, err)

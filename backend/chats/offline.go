@@ -82,7 +82,7 @@ func offlineTicket(p *store.ChatProfile, who *identity.Identity, req OfflineMess
 	}
 	details := fmt.Sprintf("Offline message (left while nobody was in)\nFrom: %s\nPage: %s\n\n%s\n",
 		from, protocol.NormalizeOrigin(req.HostOrigin), strings.TrimSpace(req.Text))
-	t := &store.Ticket{TicketTypeID: p.TicketTypeID, Summary: "Offline message from " + from, Details: details}
+	t := &store.Ticket{TicketTypeID: p.TicketTypeID, ProfileID: p.ID, Summary: "Offline message from " + from, Details: details}
 	if who.User != nil {
 		t.UserID = who.User.ID
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"halochat/app/protocol"
 	"halochat/backend/store"
@@ -77,8 +78,9 @@ func (r Reader) restrictTickets(f *store.TicketFilter) {
 }
 
 // mayReadTicket refuses r ticket t unless r may read its chat (a ticket
-// holds its chat's transcript). A ticket of no chat is read by every
-// agent and by the API clients bound to no profile.
+// holds its chat's transcript). A ticket of no chat (an offline
+// message's) is read by every agent, by the API clients bound to no
+// profile and by those bound to the profile it came through.
 func (s *Service) mayReadTicket(ctx context.Context, t *store.Ticket, r Reader) error {
 	var c *store.Chat
 	if t.ChatID != "" {
@@ -90,8 +92,8 @@ func (s *Service) mayReadTicket(ctx context.Context, t *store.Ticket, r Reader) 
 	if c != nil {
 		return s.mayReadChat(ctx, c, r)
 	}
-	if r.Client != nil && len(r.Client.ProfileIDs) > 0 {
-		return refuse(protocol.CodeForbidden, "ticket %d is of no chat, and this API client is bound to chat profiles", t.ID)
+	if r.Client != nil && len(r.Client.ProfileIDs) > 0 && !slices.Contains(r.Client.ProfileIDs, t.ProfileID) {
+		return refuse(protocol.CodeForbidden, "ticket %d is of no chat, and came through no chat profile of this API client", t.ID)
 	}
 	return nil
 }

@@ -22,8 +22,8 @@ func ChatEndpoints() []ChatEndpoint {
 		// chat profiles it is bound to (profileIds; none: every profile).
 		chatsRead    = "a logged-in agent, or an API client with chats:read (the chats of its chat profiles)"
 		chatsWrite   = "a logged-in agent, or an API client with chats:write (the chats of its chat profiles)"
-		ticketsRead  = "a logged-in agent, or an API client with tickets:read (the tickets of chats of its chat profiles)"
-		ticketsWrite = "a logged-in agent, or an API client with tickets:write (the tickets of chats of its chat profiles)"
+		ticketsRead  = "a logged-in agent, or an API client with tickets:read (the tickets of its chat profiles: their chats' and their offline messages')"
+		ticketsWrite = "a logged-in agent, or an API client with tickets:write (the tickets of its chat profiles: their chats' and their offline messages')"
 	)
 	return []ChatEndpoint{
 		{"POST", "/chat/api/v1/start", "Start or resume a chat (protocol.StartChatRequest → StartChatResponse; 201 new, 200 resumed)", widget},

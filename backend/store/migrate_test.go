@@ -67,6 +67,7 @@ func TestMigrationsFrozen(t *testing.T) {
 		"20261206000201_runbooks_managed":      "66b2a062d812653fc23f2c6ec7efe1fdfbcf4e269e64bd373db6b47a5ebb9476",
 		"20261206000301_webhooks":              "97f0845b1d5d4c3853703ac8a279ab9316591895c738859b6ec6935b2833a09b",
 		"20261206000501_attachments":           "9480562000c38f2ef0629597c5ae537eee13853b5c8186fdf8beb5b64d2448ec",
+		"20261206000601_ticket_profiles":       "188e76a2b5341ca0a447b5001424a61221328c49da9bf66be735b3535a6ac297",
 	}
 	ms := schemaMigrations()
 	for i, m := range ms {

@@ -18,6 +18,7 @@ func schemaMigrations() []schemaMigration {
 		{name: "20261206000201_runbooks_managed", sql: migrationRunbooksManaged},
 		{name: "20261206000301_webhooks", sql: migrationWebhooks},
 		{name: "20261206000501_attachments", sql: migrationAttachments},
+		{name: "20261206000601_ticket_profiles", sql: migrationTicketProfiles},
 	}
 }
 
@@ -505,4 +506,16 @@ CREATE TABLE attachment_chunks (
 	data {BLOB} NOT NULL,
 	PRIMARY KEY (attachment_id, n)
 )
+`
+
+// migrationTicketProfiles records the chat profile a ticket came through:
+// a chat's ticket its chat's profile (filled in for the tickets before),
+// an offline message's ticket (no chat) the profile of the widget it was
+// left in; API clients bound to profiles read tickets by it. FROZEN.
+const migrationTicketProfiles = `
+ALTER TABLE tickets ADD COLUMN profile_id TEXT REFERENCES chat_profiles (id) ON DELETE SET NULL
+;
+UPDATE tickets SET profile_id = (SELECT c.profile_id FROM chats AS c WHERE c.id = tickets.chat_id) WHERE chat_id IS NOT NULL
+;
+CREATE INDEX IF NOT EXISTS tickets_profile_id_idx ON tickets (profile_id)
 `

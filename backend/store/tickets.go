@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -22,15 +24,18 @@ const (
 type Ticket struct {
 	bun.BaseModel `bun:"table:tickets,alias:t"`
 
-	ID           int64     `bun:"id,pk,autoincrement"`
-	TicketTypeID int64     `bun:"ticket_type_id,nullzero"`
-	UserID       int64     `bun:"user_id,nullzero"`
-	ChatID       string    `bun:"chat_id,nullzero"`
-	Summary      string    `bun:"summary"`
-	Details      string    `bun:"details"` // the transcript, as text
-	Status       string    `bun:"status"`  // TicketOpen | TicketClosed
-	CreatedAt    time.Time `bun:"created_at"`
-	UpdatedAt    time.Time `bun:"updated_at"`
+	ID           int64  `bun:"id,pk,autoincrement"`
+	TicketTypeID int64  `bun:"ticket_type_id,nullzero"`
+	UserID       int64  `bun:"user_id,nullzero"`
+	ChatID       string `bun:"chat_id,nullzero"`
+	// ProfileID is the chat profile the ticket came through: its chat's,
+	// or the widget's of an offline message.
+	ProfileID string    `bun:"profile_id,nullzero"`
+	Summary   string    `bun:"summary"`
+	Details   string    `bun:"details"` // the transcript, as text
+	Status    string    `bun:"status"`  // TicketOpen | TicketClosed
+	CreatedAt time.Time `bun:"created_at"`
+	UpdatedAt time.Time `bun:"updated_at"`
 }
 
 // TicketFieldValue is the value of a ticket custom field for one ticket.
@@ -45,7 +50,8 @@ type TicketFieldValue struct {
 }
 
 // CreateTicket stores a ticket and its custom field values in one
-// transaction. An empty status is TicketOpen. Every value must be for a
+// transaction. An empty status is TicketOpen; a chat's ticket with no
+// ProfileID gets its chat's. Every value must be for a
 // ticket custom field (ErrNotFound otherwise); checking that the field is
 // assigned to the ticket type is the caller's business.
 func (s *Store) CreateTicket(ctx context.Context, t *Ticket, values []TicketFieldValue) error {
@@ -62,6 +68,13 @@ func (s *Store) CreateTicket(ctx context.Context, t *Ticket, values []TicketFiel
 	}
 	stamp(t, s.Now(), "CreatedAt", "UpdatedAt")
 	return s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if t.ChatID != "" && t.ProfileID == "" {
+			// A chat's ticket came through its chat's profile.
+			err := tx.NewSelect().Table("chats").Column("profile_id").Where("id = ?", t.ChatID).Scan(ctx, &t.ProfileID)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return wrap(err, what+": the chat's profile")
+			}
+		}
 		if err := insert(ctx, tx, what, t); err != nil {
 			return err
 		}
@@ -107,8 +120,8 @@ type TicketFilter struct {
 	UserID int64
 	ChatID string
 	Status string
-	// ProfileIDs, when not empty, keeps the tickets of chats of these
-	// profiles (an API client's, APIClient.ProfileIDs).
+	// ProfileIDs, when not empty, keeps the tickets that came through
+	// these profiles (an API client's, APIClient.ProfileIDs).
 	ProfileIDs []string
 	// VisibleTo keeps the tickets agent VisibleTo may read: those logged
 	// from a chat it may read (ChatFilter.VisibleTo; a ticket holds its
@@ -127,7 +140,7 @@ func (s *Store) ListTickets(ctx context.Context, f TicketFilter) ([]Ticket, erro
 		q = whereIf(q, "t.chat_id", f.ChatID)
 		q = whereIf(q, "t.status", f.Status)
 		if len(f.ProfileIDs) > 0 {
-			q = q.Where("EXISTS (SELECT 1 FROM chats AS pc WHERE pc.id = t.chat_id AND pc.profile_id IN (?))", bun.List(f.ProfileIDs))
+			q = q.Where("t.profile_id IN (?)", bun.List(f.ProfileIDs))
 		}
 		if f.VisibleTo != 0 {
 			q = q.Where("(t.chat_id IS NULL OR EXISTS (SELECT 1 FROM chats AS c WHERE c.id = t.chat_id AND "+visibleTo+"))", f.VisibleTo)
