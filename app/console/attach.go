@@ -25,6 +25,10 @@ type agentUpload struct {
 	busy    bool
 }
 
+// paperclip is the attach icon, drawn: an emoji is an empty box where
+// no colour emoji font is installed.
+const paperclip = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round"><path d="M21 11.5l-8.6 8.6a5.5 5.5 0 0 1-7.8-7.8l8.6-8.6a3.7 3.7 0 0 1 5.2 5.2l-8.6 8.6a1.8 1.8 0 0 1-2.6-2.6l7.9-7.9"/></svg>`
+
 // attachFiles sends the first file of a FileList into the current chat.
 func (p *AgentPage) attachFiles(ctx app.Context, files app.Value) {
 	if files.IsUndefined() || files.IsNull() || files.Length() == 0 || p.upload.busy || p.current == "" {
@@ -75,7 +79,7 @@ func (p *AgentPage) attached(status int, body string) {
 func (p *AgentPage) renderAttach() app.UI {
 	return app.Div().Class("cc-attach").Body(
 		app.Label().Class("cc-attach-button").Title("Attach a file").Aria("label", "Attach a file").Body(
-			app.Text("📎"),
+			app.Raw(paperclip),
 			app.Input().ID("cc-file").Class("cc-file").Type("file").Disabled(p.upload.busy).
 				OnChange(func(ctx app.Context, e app.Event) {
 					input := e.Get("target")
@@ -121,7 +125,7 @@ func attachmentView(a *protocol.Attachment) app.UI {
 		return app.A().Class("cc-attachment").Href(url).Target("_blank").Rel("noopener").Title(label).Body(
 			app.Img().Class("cc-preview").Src(url).Alt(a.Name))
 	}
-	return app.A().Class("cc-attachment").Href(url).Attr("download", a.Name).Text("📎 " + label)
+	return app.A().Class("cc-attachment").Href(url).Attr("download", a.Name).Body(app.Raw(paperclip), app.Span().Text(label))
 }
 
 // sizeText writes a file size as people read it.

@@ -26,6 +26,10 @@ type upload struct {
 	busy    bool
 }
 
+// paperclip is the attach icon, drawn: an emoji is an empty box where
+// no colour emoji font is installed.
+const paperclip = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round"><path d="M21 11.5l-8.6 8.6a5.5 5.5 0 0 1-7.8-7.8l8.6-8.6a3.7 3.7 0 0 1 5.2 5.2l-8.6 8.6a1.8 1.8 0 0 1-2.6-2.6l7.9-7.9"/></svg>`
+
 // attachFiles sends the first file of a FileList (input, paste, drop).
 func (w *Window) attachFiles(ctx app.Context, files app.Value) {
 	if files.IsUndefined() || files.IsNull() || files.Length() == 0 {
@@ -88,7 +92,7 @@ func (w *Window) renderAttach() app.UI {
 	off := w.conv == nil || w.conv.Ended() || w.sending.busy
 	return app.Div().Class("hc-attach").Body(
 		app.Label().Class("hc-attach-button").Aria("label", English.Attach).Title(English.Attach).Body(
-			app.Text("📎"),
+			app.Raw(paperclip),
 			app.Input().ID("hc-file").Class("hc-file").Type("file").Disabled(off).
 				OnChange(func(ctx app.Context, e app.Event) {
 					input := e.Get("target")
@@ -192,7 +196,7 @@ func (v *AttachmentView) Render() app.UI {
 		return app.Div().Class("hc-attachment").Body(link.Body(
 			app.Img().Class("hc-preview").Src(v.src).Alt(v.File.Name)))
 	}
-	return app.Div().Class("hc-attachment").Body(link.Body(app.Text("📎 " + label)))
+	return app.Div().Class("hc-attachment").Body(link.Body(app.Raw(paperclip), app.Span().Text(label)))
 }
 
 // previewable: the raster types the server serves inline.

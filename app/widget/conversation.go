@@ -192,6 +192,8 @@ func (c *Conversation) Pending() *protocol.Pending {
 		switch {
 		case m.From == protocol.FromSystem:
 			continue
+		case m.Attachment != nil:
+			continue // a file answers no question: the bot still waits
 		case m.From == protocol.FromBot && len(m.Choices) > 0:
 			return &protocol.Pending{Step: m.Step, Kind: "choice", Choices: m.Choices}
 		case m.From == protocol.FromBot && m.Prompt != nil:

@@ -155,6 +155,12 @@ func TestPendingFollowsTheNewestMessage(t *testing.T) {
 	if p := c.Pending(); p == nil || p.Kind != "answer" || p.Prompt.Type != "email" {
 		t.Errorf("after a question (and a system note) Pending = %+v", p)
 	}
+	// A file the visitor attaches answers nothing: the question stays.
+	c.Receive([]protocol.ChatMessage{{Seq: 5, From: protocol.FromVisitor, Text: "shot.png",
+		Attachment: &protocol.Attachment{ID: "f1", Name: "shot.png"}}}, true)
+	if p := c.Pending(); p == nil || p.Kind != "answer" {
+		t.Errorf("after a file Pending = %+v, want the question still", p)
+	}
 	c.Update(protocol.ChatState{Status: protocol.ChatStatusEnded})
 	if p := c.Pending(); p != nil {
 		t.Errorf("an ended chat has Pending %+v", p)

@@ -96,10 +96,11 @@ func TestWidgetAttachmentsRefusedAndAccepted(t *testing.T) {
 	b.expectBanner(t, w, "#hc-upload-error", "big.txt was not sent: the file is larger than the limit of 64 KiB")
 	pick(t, w, "#hc-file", paths["pixel.png"])
 	waitImage(t, w, ".hc-from-visitor .hc-attachment img.hc-preview")
-	waitText(t, w, ".hc-from-visitor .hc-attachment", "")
+	waitText(t, w, ".hc-choice", "Talk to a person") // a file answers no question: the menu stays
 	if got := evalIn(t, w, `document.querySelector("#hc-upload-error") === null`); got != "true" {
 		t.Errorf("the refusal is still shown after a file was sent")
 	}
+	b.Screenshot(t, "widget-attachment")
 }
 
 // upload attaches a file as the visitor, over the widget's API.

@@ -68,6 +68,9 @@ func (h *Handler) upload(w http.ResponseWriter, r *http.Request, c *store.Chat, 
 		h.fail(w, r, err)
 		return
 	}
+	// A file may come as slowly as httpx.UploadRate on average (each
+	// read still within the idle deadline); then no more than the limit.
+	httpx.LongBody(r, lim.Limit())
 	r.Body = http.MaxBytesReader(w, r.Body, lim.Limit()+multipartOverhead)
 	part, err := filePart(r)
 	if err == nil {
@@ -163,7 +166,7 @@ func (h *Handler) download(w http.ResponseWriter, r *http.Request, c *store.Chat
 	hd.Set("Content-Length", strconv.FormatInt(a.Size, 10))
 	hd.Set("Content-Disposition", mime.FormatMediaType(disposition, map[string]string{"filename": a.Name}))
 	hd.Set("X-Content-Type-Options", "nosniff")
-	hd.Set("Content-Security-Policy", "sandbox; default-src 'none'")
+	hd.Set("Content-Security-Policy", "sandbox; default-src 'none'; frame-ancestors 'none'")
 	hd.Set("Cross-Origin-Resource-Policy", "same-origin")
 	hd.Set("Cache-Control", "private, max-age=3600")
 	w.WriteHeader(http.StatusOK)

@@ -124,3 +124,22 @@ func (b *timedBody) Read(p []byte) (int, error) {
 	}
 	return n, err
 }
+
+// UploadRate is the slowest an upload may come in on average once
+// LongBody allows it more time: 32 KiB/s, a poor mobile line.
+const UploadRate = 32 << 10
+
+// LongBody lets the body of r, read under LimitRequests, take longer in
+// all: Total from now plus the time n bytes take at UploadRate, for an
+// upload of up to n bytes (a 10 MiB file at 3 Mbit/s would be cut by a
+// 30 s Total). Each read must still come within Idle. It does nothing
+// to a body LimitRequests did not bound.
+func LongBody(r *http.Request, n int64) {
+	b, ok := r.Body.(*timedBody)
+	if !ok || b.total.IsZero() {
+		return
+	}
+	now := time.Now()
+	b.total = b.total.Add(time.Duration(n/UploadRate+1) * time.Second)
+	b.arm(now)
+}

@@ -132,3 +132,32 @@ func (c *Counter) held(key string) int {
 	defer c.mu.Unlock()
 	return c.m[key]
 }
+
+// An upload's body may take longer in all once its handler calls
+// LongBody: a trickle (a byte every 120 ms, each within Idle) is cut at
+// Total without it, and with it goes on until it stalls (SlowRequest
+// never sends its last byte) and Idle cuts it.
+func TestLongBodyLetsAnUploadTrickleOn(t *testing.T) {
+	body := BodyTimeouts{Idle: 500 * time.Millisecond, Total: 600 * time.Millisecond}
+	for _, tc := range []struct {
+		name     string
+		long     bool
+		min, max time.Duration // when the server ends it
+	}{
+		{"bounded", false, 500 * time.Millisecond, 1000 * time.Millisecond},
+		{"long", true, 1400 * time.Millisecond, 3 * time.Second},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			addr := limitedServer(t, NewCounter(0), body, func(w http.ResponseWriter, r *http.Request) {
+				if tc.long {
+					LongBody(r, 2*UploadRate) // three seconds more
+				}
+				readAll(w, r)
+			})
+			res := testenv.SlowRequest{Method: "POST", Path: "/", Length: 10, Every: 120 * time.Millisecond, GiveUp: 6 * time.Second}.Send(t, addr)
+			if !res.Ended || res.Took < tc.min || res.Took > tc.max {
+				t.Errorf("ended %v after %v (%q), want the server to end it after %v to %v", res.Ended, res.Took, res.Status, tc.min, tc.max)
+			}
+		})
+	}
+}
