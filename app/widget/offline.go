@@ -147,7 +147,7 @@ func (w *Window) renderOffline() app.UI {
 		input("hc-off-name", "name", s.Name, "text", f.name),
 		input("hc-off-email", "email", s.Email, "email", f.email),
 		app.Label().Class("hc-off-label").Body(app.Text(s.Message),
-			app.Textarea().ID("hc-off-text").Class("hc-input").Rows(4).MaxLength(protocol.MaxOfflineTextLength).
+			app.Textarea().ID("hc-off-text").Class("hc-input").Rows(3).MaxLength(protocol.MaxOfflineTextLength).
 				Aria("invalid", f.field == "text")),
 		app.If(f.err != "", func() app.UI { return app.P().Class("hc-input-error").Role("alert").Text(f.err) }),
 		app.Button().ID("hc-off-send").Class("hc-send").Type("submit").Text(send).Disabled(f.sending),

@@ -117,6 +117,8 @@ func (w *Window) renderStatus() app.UI {
 	switch {
 	case w.notice != "":
 		return app.P().Class("hc-notice").Role("alert").Text(w.notice)
+	case w.leaving != nil && w.conv == nil:
+		text = English.Unavailable
 	case w.starting || (w.conv == nil && w.open && w.ready):
 		text = English.Connecting
 	case w.conv != nil && !w.conv.Ended() && w.stream != nil && !w.connected:
