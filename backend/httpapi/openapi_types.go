@@ -74,6 +74,9 @@ func oaProfileNotes(times map[string]jsonObj) map[string]jsonObj {
 		"identity.maxTokenLifetimeSeconds": oaNote("how far a token's exp may lie past its iat (or now): " +
 			"60 to 2,592,000; 0: a day"),
 		"tokenMappings":                 oaNote("claim name → user field (firstname, lastname, username, email, phone, externalid)"),
+		"attachments.maxBytes":          oaNote("the largest file visitors and agents may attach, in bytes (at most 104857600); 0: 10 MiB"),
+		"attachments.types":             oaNote("the kinds of file taken (image, pdf, text, office, zip), sniffed from the bytes; none: all"),
+		"attachments.disabled":          oaNote("refuse every attachment (the widget hides its button)"),
 		"availability.timeZone":         oaNote("IANA time zone; none: always open"),
 		"availability.weekly":           oaNote("opening hours; none: open all week"),
 		"availability.weekly[].weekday": oaNote("0 = Sunday"),
@@ -146,6 +149,11 @@ func oaComponents() []oaComponent {
 
 		{"ChatProfile", reflect.TypeFor[protocol.ChatProfile](), nil, profile},
 		{"ChatProfileInput", reflect.TypeFor[protocol.ChatProfileInput](), []string{"name", "access"}, profile},
+		{"Attachment", reflect.TypeFor[protocol.Attachment](), nil, map[string]jsonObj{
+			"name":        oaNote("the file's name, cleaned (no path, no control characters, at most 200 bytes)"),
+			"contentType": oaNote("sniffed from the bytes, never from the name"),
+			"url":         oaNote("the visitor's download path (with the resume secret); agents and API clients read /api/Chat/{id}/attachments/{file}"),
+		}},
 		{"ProfileKey", reflect.TypeFor[protocol.ProfileKey](), nil, map[string]jsonObj{"key": oaNote("the new configKey")}},
 		{"ProfileSecretInput", reflect.TypeFor[protocol.ProfileSecretInput](), nil, map[string]jsonObj{
 			"kid":    oaNote("the key id tokens name in their kid header; a kid the profile lacks is added"),
