@@ -83,14 +83,9 @@ func (s *Store) ClaimDeliveries(ctx context.Context, limit int, lease time.Durat
 		if err := q.Scan(ctx, &ids); err != nil {
 			return wrap(err, what)
 		}
-		if len(ids) == 0 {
-			return nil
-		}
-		if _, err := tx.NewUpdate().Model((*Delivery)(nil)).Set("locked_until = ?", now.Add(lease)).
-			Where("id IN (?)", bun.List(ids)).Exec(ctx); err != nil {
-			return wrap(err, what)
-		}
-		return wrap(tx.NewSelect().Model(&claimed).Where("d.id IN (?)", bun.List(ids)).Order("d.id").Scan(ctx), what)
+		var err error
+		claimed, err = leaseRows(ctx, tx, ids, now.Add(lease))
+		return wrap(err, what)
 	})
 	if err != nil || len(claimed) == 0 {
 		return nil, err
@@ -128,14 +123,9 @@ func (s *Store) ClaimChains(ctx context.Context, chains, rows int, lease time.Du
 			OrderExpr("e.id").Limit(int64(rows-len(heads))).Scan(ctx, &ids); err != nil {
 			return wrap(err, what)
 		}
-		if len(ids) == 0 {
-			return nil
-		}
-		if _, err := tx.NewUpdate().Model((*Delivery)(nil)).Set("locked_until = ?", now.Add(lease)).
-			Where("id IN (?)", bun.List(ids)).Exec(ctx); err != nil {
-			return wrap(err, what)
-		}
-		return wrap(tx.NewSelect().Model(&more).Where("d.id IN (?)", bun.List(ids)).Order("d.id").Scan(ctx), what)
+		var err error
+		more, err = leaseRows(ctx, tx, ids, now.Add(lease))
+		return wrap(err, what)
 	})
 	if err != nil {
 		// The heads are leased: their lease runs out, and they are
@@ -161,6 +151,21 @@ func (s *Store) ReleaseDeliveries(ctx context.Context, ids []int64) error {
 	_, err := s.db.NewUpdate().Model((*Delivery)(nil)).Set("locked_until = NULL").
 		Where("id IN (?)", bun.List(ids)).Where("status = ?", protocol.DeliveryPending).Exec(ctx)
 	return wrap(err, "release webhook deliveries")
+}
+
+// leaseRows leases the deliveries ids until until and returns them, in
+// id order.
+func leaseRows(ctx context.Context, tx bun.Tx, ids []int64, until time.Time) ([]Delivery, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	if _, err := tx.NewUpdate().Model((*Delivery)(nil)).Set("locked_until = ?", until).
+		Where("id IN (?)", bun.List(ids)).Exec(ctx); err != nil {
+		return nil, err
+	}
+	var ds []Delivery
+	err := tx.NewSelect().Model(&ds).Where("d.id IN (?)", bun.List(ids)).Order("d.id").Scan(ctx)
+	return ds, err
 }
 
 // withWebhooks adds each delivery's URL and secrets.
