@@ -100,6 +100,15 @@ func TestWidgetAttachmentsRefusedAndAccepted(t *testing.T) {
 	if got := evalIn(t, w, `document.querySelector("#hc-upload-error") === null`); got != "true" {
 		t.Errorf("the refusal is still shown after a file was sent")
 	}
+	// Dropped on the window, and pasted into the composer (a screenshot).
+	for _, tc := range []struct{ name, js string }{
+		{"dropped.png", `document.getElementById("hc-root").dispatchEvent(new DragEvent("drop", {dataTransfer: dt, bubbles: true, cancelable: true}))`},
+		{"pasted.png", `document.getElementById("hc-input").dispatchEvent(new ClipboardEvent("paste", {clipboardData: dt, bubbles: true, cancelable: true}))`},
+	} {
+		evalIn(t, w, `(function(){var dt = new DataTransfer(); dt.items.add(new File([new Uint8Array(`+jsonBytes(pixelPNG)+`)], `+
+			jsString(tc.name)+`, {type: "image/png"})); `+tc.js+`; return true})()`)
+		waitImage(t, w, `.hc-from-visitor .hc-preview[alt=`+jsString(tc.name)+`]`)
+	}
 	b.Screenshot(t, "widget-attachment")
 }
 
@@ -172,4 +181,14 @@ func evalIn(t *testing.T, ctx context.Context, expr string) string {
 		t.Fatalf("evaluate %s: %v", expr, err)
 	}
 	return string(v)
+}
+
+// jsonBytes is b as a JSON array of numbers.
+func jsonBytes(b []byte) string {
+	n := make([]int, len(b))
+	for i, c := range b {
+		n[i] = int(c)
+	}
+	out, _ := json.Marshal(n)
+	return string(out)
 }
