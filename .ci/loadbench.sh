@@ -17,6 +17,7 @@ pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   psql "$pgbase/postgres" -qc "DROP DATABASE IF EXISTS halochat_loadbench WITH (FORCE)" >/dev/null 2>&1 || true
+  psql "$pgbase/postgres" -qc "DROP DATABASE IF EXISTS halochat_loadbench_hook WITH (FORCE)" >/dev/null 2>&1 || true
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -74,7 +75,13 @@ rate=$half_rate serve_and_load "$pgdsn" 18305 > "$work/half.json"
 # The same half load with a webhook for chat.message to loadgen's receiver
 # on loopback (it verifies every delivery with the Standard Webhooks
 # library): deliveries a second, the lag from commit to arrival, none lost.
-rate=$half_rate SERVE_ARGS="--outbound-allow 127.0.0.1" LOADGEN_ARGS="-webhook" serve_and_load "$pgdsn" 18310 > "$work/hook.json"
+# A database of its own, as the load had it at the start: the chats the
+# runs before left open are not in its way.
+psql "$pgbase/postgres" -qc "DROP DATABASE IF EXISTS halochat_loadbench_hook WITH (FORCE)" >/dev/null
+psql "$pgbase/postgres" -qc "CREATE DATABASE halochat_loadbench_hook" >/dev/null
+rate=$half_rate SERVE_ARGS="--outbound-allow 127.0.0.1" LOADGEN_ARGS="-webhook" \
+  serve_and_load "$pgbase/halochat_loadbench_hook?sslmode=disable" 18310 > "$work/hook.json"
+psql "$pgbase/postgres" -qc "DROP DATABASE IF EXISTS halochat_loadbench_hook WITH (FORCE)" >/dev/null
 
 # Chat starts alone: the HTTP start (token, claims, insert, first flow
 # step), no websocket, no agents. 3,000 starts a second that take ~30 ms
