@@ -75,7 +75,11 @@ func measureUploads(t *testing.T, e *env, mib int) {
 		t.Logf("%s: %d uploads of %d MiB at once: %.0f MiB in %v, %.1f MiB/s; peak heap in use +%.1f MiB (%.1f MiB), peak RSS %.0f MiB (+%.0f MiB)",
 			e.st.Dialect(), uploads, mib, total, took.Round(time.Millisecond), total/took.Seconds(), heap,
 			float64(peakHeap.Load())/(1<<20), float64(peakRSS.Load())/(1<<20), float64(int64(peakRSS.Load())-int64(rss0))/(1<<20))
-		if heap > total/2 && heap > 16 {
+		// A file held whole would grow the heap by the files' total; the
+		// PostgreSQL driver's buffers alone take ~20 MiB on a busy
+		// machine, whatever the files' size (docs/BENCHMARKS.md), so the
+		// bound is most of the total, not half of it.
+		if heap > total*0.8 && heap > 16 {
 			t.Errorf("the heap grew by %.1f MiB for %.0f MiB of uploads: something holds files whole", heap, total)
 		}
 		for _, s := range starts {
