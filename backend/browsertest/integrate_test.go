@@ -17,7 +17,7 @@ import (
 )
 
 // TestTheIntegrationExampleAnswersTheVisitor: the README's "Integrate
-// your backend" program (examples/integrate), built and run as a process
+// your backend" program (backend/examples/integrate), built and run as a process
 // of its own on loopback, receives the service's webhooks over real HTTP,
 // verifies each with the Standard Webhooks library and answers the
 // visitor's message through POST /api/ChatMessage with a chats:write API
@@ -88,15 +88,15 @@ func freeLoopbackAddr(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-// runExample builds examples/integrate and runs it on addr with env
+// runExample builds backend/examples/integrate and runs it on addr with env
 // until the test ends; it waits until the program listens.
 func runExample(t *testing.T, addr string, env ...string) {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "integrate")
-	build := exec.Command("go", "build", "-o", bin, "./examples/integrate")
+	build := exec.Command("go", "build", "-o", bin, "./backend/examples/integrate")
 	build.Dir = moduleRoot()
 	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build examples/integrate: %v\n%s", err, out)
+		t.Fatalf("build backend/examples/integrate: %v\n%s", err, out)
 	}
 	var logs bytes.Buffer
 	cmd := exec.Command(bin)
@@ -109,7 +109,7 @@ func runExample(t *testing.T, addr string, env ...string) {
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait()
 		if t.Failed() {
-			t.Logf("examples/integrate said:\n%s", logs.String())
+			t.Logf("backend/examples/integrate said:\n%s", logs.String())
 		}
 	})
 	for end := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
@@ -118,7 +118,7 @@ func runExample(t *testing.T, addr string, env ...string) {
 			return
 		}
 		if time.Now().After(end) {
-			t.Fatalf("examples/integrate did not listen on %s", addr)
+			t.Fatalf("backend/examples/integrate did not listen on %s", addr)
 		}
 	}
 }

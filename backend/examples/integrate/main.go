@@ -7,7 +7,7 @@
 //	HALOCHAT_URL=https://chat.example.com \
 //	HALOCHAT_CLIENT_ID=… HALOCHAT_CLIENT_SECRET=… \
 //	HALOCHAT_WEBHOOK_SECRET=whsec_… \
-//	ADDR=127.0.0.1:8090 go run ./examples/integrate
+//	ADDR=127.0.0.1:8090 go run ./backend/examples/integrate
 package main
 
 import (

@@ -26,12 +26,12 @@ func TestREADMEShowsThisProgram(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	readme, err := os.ReadFile("../../README.md")
+	readme, err := os.ReadFile("../../../README.md")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(string(readme), "```go\n"+string(src)+"```\n") {
-		t.Fatal("README.md does not show examples/integrate/main.go as it is: copy the file into its ```go block")
+		t.Fatal("README.md does not show backend/examples/integrate/main.go as it is: copy the file into its ```go block")
 	}
 }
 
