@@ -241,7 +241,8 @@ func fetchDetails(ctx context.Context, id string) (*protocol.ChatDetails, error)
 
 // detailsPanel shows what the agent knows about a chat beside its
 // transcript: who, from where, since when, where in the flow, the
-// ticket, and the chat custom field values (never shown to the visitor).
+// ticket, the visitor's rating, and the chat custom field values (never
+// shown to the visitor).
 func detailsPanel(d *protocol.ChatDetails, problem string) app.UI {
 	if d == nil {
 		text := "Loading the chat's details…"
@@ -298,6 +299,10 @@ func detailsPanel(d *protocol.ChatDetails, problem string) app.UI {
 		ticketInfo = item("cc-detail-ticket", "Ticket", app.A().Href(fmt.Sprintf("%s/tickets?id=%d", Prefix, t.ID)).
 			Text(fmt.Sprintf("#%d %s (%s)", t.ID, t.Summary, t.Status)))
 	}
+	var rating app.UI = app.Text("")
+	if r := d.Rating; r != nil {
+		rating = item("cc-detail-rating", "Visitor's rating", text(ratingText(r)))
+	}
 	var fields app.UI = app.P().Class("cc-muted").Text("None: only chats started from the embedded widget with an identity carry custom fields.")
 	if len(d.Fields) > 0 {
 		rows := make([]app.UI, 0, len(d.Fields))
@@ -319,10 +324,20 @@ func detailsPanel(d *protocol.ChatDetails, problem string) app.UI {
 			item("cc-detail-waited", "Waited", text(waitedFor(d))),
 			flowInfo,
 			ticketInfo,
+			rating,
 		),
 		app.H3().Text("Custom fields"),
 		fields,
 	)
+}
+
+// ratingText shows a visitor's rating: "4 of 5 · “Quick and kind.”".
+func ratingText(r *protocol.ChatRating) string {
+	s := fmt.Sprintf("%d of %d", r.Score, protocol.MaxRatingScore)
+	if r.Comment != "" {
+		s += " · “" + r.Comment + "”"
+	}
+	return s
 }
 
 func contextName(c string) string {

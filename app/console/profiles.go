@@ -26,6 +26,11 @@ var visibilityLabels = [][2]string{
 	{protocol.VisibilityQueueAndOwn, "Its queued chats, and the chats the agent holds or held"},
 }
 
+var ratingQuestionLabels = [][2]string{
+	{protocol.RatingQuestionAsk, "Ask for a rating"},
+	{protocol.RatingQuestionOff, "Do not ask"},
+}
+
 var weekdays = []string{"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"}
 
 // Profiles lists the chat profiles and creates new ones.
@@ -224,6 +229,10 @@ func (pe *ProfileEdit) Render() app.UI {
 			app.FieldSet().Body(app.Legend().Text("Agents"),
 				pe.row("agentChatVisibility", "Which chats an agent may read (admins read every chat)", selectOf("pf-agentChatVisibility",
 					p.AgentChatVisibility, visibilityLabels)),
+			),
+			app.FieldSet().Body(app.Legend().Text("Visitors"),
+				pe.row("ratingQuestion", "When a chat ends, ask the visitor to rate it (1–5 and a comment)", selectOf("pf-ratingQuestion",
+					p.RatingQuestion, ratingQuestionLabels)),
 			),
 			notice("cc-error", pe.err),
 			notice("cc-ok", pe.saved),
@@ -531,6 +540,7 @@ func readProfileForm(p protocol.ChatProfile) (protocol.ChatProfile, map[string]s
 	}
 	p.TicketTypeID, _ = strconv.ParseInt(orZero(v("ticketTypeId")), 10, 64)
 	p.AgentChatVisibility = v("agentChatVisibility")
+	p.RatingQuestion = v("ratingQuestion")
 	return p, errs
 }
 

@@ -72,7 +72,12 @@ func (t *Transcripts) Render() app.UI {
 	var conversation app.UI = app.P().Class("cc-muted").Text("Pick a chat to read its transcript.")
 	if t.open != "" {
 		conversation = app.Div().Class("cc-chat-layout").Body(
-			app.Div().Class("cc-messages").Body(app.Range(t.msgs).Slice(func(i int) app.UI { return message(t.msgs[i]) })),
+			app.Div().Class("cc-messages").Body(
+				app.Range(t.msgs).Slice(func(i int) app.UI { return message(t.msgs[i]) }),
+				app.If(t.details != nil && t.details.Rating != nil, func() app.UI {
+					return app.P().ID("cc-transcript-rating").Class("cc-rating").Text("The visitor rated the chat " + ratingText(t.details.Rating))
+				}),
+			),
 			detailsPanel(t.details, t.detailErr),
 		)
 	}

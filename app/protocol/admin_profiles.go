@@ -32,8 +32,12 @@ type ChatProfile struct {
 	AgentChatVisibility string `json:"agentChatVisibility"`
 	// Attachments limits the files visitors and agents attach.
 	Attachments AttachmentSettings `json:"attachments"`
-	CreatedAt   time.Time          `json:"createdAt"`
-	UpdatedAt   time.Time          `json:"updatedAt"`
+	// RatingQuestion says whether the widget asks the visitor to rate a
+	// chat that ended: RatingQuestionAsk or RatingQuestionOff; "" in a
+	// request is RatingQuestionAsk.
+	RatingQuestion string    `json:"ratingQuestion"`
+	CreatedAt      time.Time `json:"createdAt"`
+	UpdatedAt      time.Time `json:"updatedAt"`
 }
 
 // Agent chat visibilities (ChatProfile.AgentChatVisibility).

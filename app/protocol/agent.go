@@ -18,6 +18,8 @@ type ChatList struct {
 type ChatTranscript struct {
 	Chat     ChatState     `json:"chat"`
 	Messages []ChatMessage `json:"messages"`
+	// Rating is the visitor's rating of the chat, if they gave one.
+	Rating *ChatRating `json:"rating,omitempty"`
 }
 
 // MessageList answers GET /api/ChatMessage: a chat's messages after a
@@ -143,6 +145,8 @@ type ChatDetails struct {
 	Ticket *ChatTicket `json:"ticket,omitempty"`
 	// Fields are the chat's custom field values, by database name.
 	Fields []ChatFieldValue `json:"fields"`
+	// Rating is the visitor's rating of the chat, if they gave one.
+	Rating *ChatRating `json:"rating,omitempty"`
 }
 
 // ChatUser is a chat's user as an agent sees it.

@@ -255,6 +255,35 @@ type Availability struct {
 	// EmailStorageKey names the host page's sessionStorage key holding
 	// the visitor's email (an unverified hint sent with the chat start).
 	EmailStorageKey string `json:"emailStorageKey,omitempty"`
+	// AskRating: the widget asks the visitor to rate a chat that ended
+	// (the profile's ratingQuestion).
+	AskRating bool `json:"askRating"`
+}
+
+// Bounds of a chat rating (POST /chat/api/v1/chats/{id}/rating).
+const (
+	MinRatingScore        = 1
+	MaxRatingScore        = 5
+	MaxRatingComment      = 2000 // characters
+	RatingWindowMinutes   = 10   // a rating may be replaced this long after the first
+	RatingQuestionAsk     = "ask"
+	RatingQuestionOff     = "off"
+	DefaultRatingQuestion = RatingQuestionAsk
+)
+
+// RatingRequest is the visitor's rating of an ended chat: a whole score
+// from MinRatingScore to MaxRatingScore and an optional comment.
+type RatingRequest struct {
+	Score   int    `json:"score"`
+	Comment string `json:"comment,omitempty"`
+}
+
+// ChatRating is a chat's rating as stored: what the rating call answers,
+// and what agents read with the chat (GET /api/Chat/{id}, its details).
+type ChatRating struct {
+	Score   int    `json:"score"`
+	Comment string `json:"comment,omitempty"`
+	RatedAt string `json:"ratedAt"` // RFC 3339; the latest rating's time
 }
 
 // SendRequest is a visitor's message over the long-poll transport (and

@@ -25,6 +25,7 @@ const (
 	OutMessageReceived    = "haloChat_outboundEvent_messageReceived"
 	OutUnreadCount        = "haloChat_outboundEvent_unreadCount"
 	OutChatEnded          = "haloChat_outboundEvent_chatEnded"
+	OutChatRated          = "haloChat_outboundEvent_chatRated"
 	OutError              = "haloChat_outboundEvent_error"
 	BridgeTypeReady       = "halochat:ready"    // iframe → loader: the widget can take events
 	BridgeTypeInbound     = "halochat:inbound"  // loader → iframe: one inbound event

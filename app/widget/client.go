@@ -108,6 +108,17 @@ func (c *Client) End(ctx context.Context, chatID, secret, reason string) error {
 		resumeHeader(secret), nil, nil)
 }
 
+// Rate rates the ended chat (a second rating within the window replaces
+// the first).
+func (c *Client) Rate(ctx context.Context, chatID, secret string, req protocol.RatingRequest) (*protocol.ChatRating, error) {
+	var r protocol.ChatRating
+	err := c.call(ctx, "POST", "/chat/api/v1/chats/"+url.PathEscape(chatID)+"/rating", resumeHeader(secret), req, &r)
+	if err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
 // Upgrade turns the anonymous chat into the token's user's chat.
 func (c *Client) Upgrade(ctx context.Context, chatID, secret, idToken string) (*protocol.ChatState, error) {
 	var st protocol.ChatState

@@ -30,9 +30,17 @@ func (w *Window) Render() app.UI {
 	return root.Body(
 		app.Header().Class("hc-header").Body(
 			app.H1().Class("hc-title").Text(title),
-			app.Button().Class("hc-close").Type("button").Aria("label", English.Close).Text("×").
-				OnClick(func(ctx app.Context, e app.Event) { w.closeWindow(ctx) }),
+			app.Div().Class("hc-actions").Body(
+				app.If(w.conv != nil && !w.conv.Ended(), func() app.UI {
+					return app.Button().ID("hc-end").Class("hc-end").Type("button").Text(English.EndChat).
+						OnClick(w.act(w.askEnd))
+				}),
+				// × only minimises: the chat goes on.
+				app.Button().Class("hc-close").Type("button").Aria("label", English.Close).Text("×").
+					OnClick(func(ctx app.Context, e app.Event) { w.closeWindow(ctx) }),
+			),
 		),
+		app.If(w.confirmEnd && w.conv != nil && !w.conv.Ended(), w.renderEndConfirm),
 		w.renderStatus(),
 		app.Div().ID("hc-messages").Class("hc-messages").Aria("live", "polite").Aria("relevant", "additions").Body(
 			w.renderMessages()...,
@@ -175,7 +183,7 @@ func (w *Window) renderMessages() []app.UI {
 		// bot's e-mail question: a prefill the visitor may take or not.
 		items = append(items, app.Div().Class("hc-choices").Body(
 			app.Button().ID("hc-hint").Class("hc-choice").Type("button").Aria("label", fmt.Sprintf(English.UseEmail, hint)).
-				Text(hint).OnClick(func(ctx app.Context, e app.Event) { fillInput(ctx, hint) })))
+				Text(hint).OnClick(w.act(func(ctx app.Context) { fillInput(ctx, hint) }))))
 	}
 	if w.conv.Chat.TicketID != 0 {
 		items = append(items, app.P().Class("hc-ticket").Text(fmt.Sprintf(English.TicketLogged, w.conv.Chat.TicketID)))
@@ -209,8 +217,9 @@ func (w *Window) renderFooter() app.UI {
 	if w.conv != nil && w.conv.Ended() {
 		return app.Div().Class("hc-ended").Body(
 			app.P().Text(English.Ended),
+			app.If(w.asksRating(), w.renderRating),
 			app.Button().Class("hc-new").Type("button").Text(English.NewChat).
-				OnClick(func(ctx app.Context, e app.Event) { w.newChat(ctx) }),
+				OnClick(w.act(w.newChat)),
 			app.If(nobodyIn(w.conv), func() app.UI { return w.leaveButton(w.pageToken) }),
 		)
 	}

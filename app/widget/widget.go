@@ -26,6 +26,9 @@ type Strings struct {
 	Waiting, Ended, NewChat, TicketLogged, Typing, Unavailable, SendFailed string
 	UseEmail                                                               string
 	Attach, Uploading, AttachFailed, AttachFailedOffline                   string
+	EndChat, EndConfirm, KeepChatting                                      string
+	RateQuestion, RateStar, RateComment, RateSend, RateChange, RateThanks  string
+	RateFailed                                                             string
 	Invalid                                                                map[string]string
 	Offline                                                                OfflineStrings
 }
@@ -57,6 +60,16 @@ var English = Strings{
 	// AttachFailedOffline: the upload got no answer (the connection
 	// dropped, or the server closed it on a file far over the limit).
 	AttachFailedOffline: "the upload failed; check the file's size and your connection",
+	EndChat:             "End chat",
+	EndConfirm:          "End this chat?",
+	KeepChatting:        "Keep chatting",
+	RateQuestion:        "How was this chat?",
+	RateStar:            "%d of %d",
+	RateComment:         "Anything to add? (optional)",
+	RateSend:            "Send rating",
+	RateChange:          "Change rating",
+	RateThanks:          "Thank you for your rating.",
+	RateFailed:          "Your rating could not be sent: %s",
 	Invalid: map[string]string{
 		"required":   "Please enter an answer.",
 		"email":      "Please enter a valid email address.",

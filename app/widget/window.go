@@ -64,11 +64,17 @@ type Window struct {
 	emailHint  string // from the host page's sessionStorage key of the profile
 	pageToken  string // the last identity token the page gave (openChatWindow)
 	leaving    *offlineForm
-	sending    upload // the file being attached (attach.go)
+	sending    upload      // the file being attached (attach.go)
+	mountCtx   app.Context // the window's own (see act)
+	mounted    bool
+	confirmEnd bool // asking whether to end the chat
+	ending     bool // the visitor's end call is on its way
+	rating     ratingForm
 }
 
 // OnMount starts listening to the loader.
 func (w *Window) OnMount(ctx app.Context) {
+	w.mountCtx, w.mounted = ctx, true
 	loc := app.Window().URL()
 	w.client = &Client{Base: loc.Scheme + "://" + loc.Host}
 	w.cfg.ConfigID = loc.Query().Get("configId")
@@ -91,6 +97,20 @@ func (w *Window) OnMount(ctx app.Context) {
 	if host := ancestorOrigin(); host != "" {
 		msg := app.Window().Get("JSON").Call("parse", `{"type":"`+bridgeBoot+`"}`)
 		parent.Call("postMessage", msg, host)
+	}
+}
+
+// act is an event handler that runs f with the window's own context. An
+// element's handler context drops what is dispatched once the element is
+// gone (go-app runs a dispatch only while its source is mounted), and the
+// buttons that end a chat or start a new one are gone by the time the
+// service answers.
+func (w *Window) act(f func(ctx app.Context)) app.EventHandler {
+	return func(ctx app.Context, e app.Event) {
+		if w.mounted {
+			ctx = w.mountCtx
+		}
+		f(ctx)
 	}
 }
 
@@ -493,6 +513,9 @@ func (w *Window) adopt(ctx app.Context, resp *protocol.StartChatResponse, req pr
 		w.emit(w.conv.End(reason)...)
 	}
 	conv, out := NewConversation(*resp, w.announced(ctx, resp), w.open)
+	if w.conv == nil || w.conv.ChatID != conv.ChatID {
+		w.rating, w.confirmEnd = ratingForm{}, false
+	}
 	w.conv, w.secret, w.outbox, w.notice = conv, resp.ResumeSecret, nil, ""
 	w.emit(out...)
 	w.appearance()
@@ -599,12 +622,15 @@ func (w *Window) endConversation(ctx app.Context, remove bool, reason string) {
 	}
 	chatID, secret := w.conv.ChatID, w.secret
 	if !w.conv.Ended() {
+		w.ending = true
 		ctx.Async(func() {
 			ectx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 			defer cancel()
 			if err := w.client.End(ectx, chatID, secret, reason); err != nil {
 				app.Log("halochat: end chat " + chatID + ": " + err.Error())
 			}
+			// A rating waits for the end: the service rates ended chats only.
+			ctx.Dispatch(func(app.Context) { w.ending = false })
 		})
 		w.emit(w.conv.End(reason)...)
 	}
@@ -729,7 +755,7 @@ func (w *Window) typed(ctx app.Context, e app.Event) {
 }
 
 func (w *Window) newChat(ctx app.Context) {
-	w.conv, w.secret, w.outbox = nil, "", nil
+	w.conv, w.secret, w.outbox, w.rating = nil, "", nil, ratingForm{}
 	w.openWindow(ctx, &protocol.OpenDetail{RetainPreviousChat: true}, "")
 }
 

@@ -32,7 +32,7 @@ func (s *stack) hostPage(t *testing.T, extraConfig, after string) string {
 <div id="halo-chat"></div>
 <script nonce="{{.Nonce}}">
   window.__seen = [];
-  ["initialized","chatWindowOpened","chatWindowClosed","chatStarted","messageReceived","unreadCount","chatEnded","upgradeAnonChat","error"].forEach(function (n) {
+  ["initialized","chatWindowOpened","chatWindowClosed","chatStarted","messageReceived","unreadCount","chatEnded","chatRated","upgradeAnonChat","error"].forEach(function (n) {
     window.addEventListener("haloChat_outboundEvent_" + n, function (e) { window.__seen.push({ name: n, detail: e.detail }); });
   });
   var haloChatConfig = {

@@ -84,6 +84,7 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("POST /chat/api/v1/offline", h.leaveMessage)
 	mux.HandleFunc("POST /chat/api/v1/chats/{id}/upgrade", h.upgrade)
 	h.mountAttachments(mux)
+	mux.HandleFunc("POST /chat/api/v1/chats/{id}/rating", h.rate)
 	if h.cfg.RequireAgent == nil || h.cfg.RequireAgentOr == nil || h.cfg.AgentFrom == nil {
 		return
 	}
@@ -169,17 +170,28 @@ func (h *Handler) leaveMessage(w http.ResponseWriter, r *http.Request) {
 	httpx.WriteJSON(w, http.StatusCreated, protocol.OfflineMessageResponse{TicketID: t.ID})
 }
 
-// upgrade signs the browser's anonymous chat in as the token's user
-// (upgradeAnonChat). The chat is proved by its resume secret.
-func (h *Handler) upgrade(w http.ResponseWriter, r *http.Request) {
+// visitorChat is the chat of the path's {id} that a visitor's call
+// (what) names, proved by its resume secret and made from the service's
+// own origin (the widget); otherwise it answers the refusal and is false.
+func (h *Handler) visitorChat(w http.ResponseWriter, r *http.Request, what string) (*store.Chat, bool) {
 	if !httpx.SameOrigin(r, h.cfg.PublicOrigin) {
 		h.fail(w, r, &protocol.APIError{Code: protocol.CodeOriginNotAllowed,
-			Message: "chat upgrades must come from the chat service's own origin (the widget)"})
-		return
+			Message: what + " must come from the chat service's own origin (the widget)"})
+		return nil, false
 	}
 	c, err := h.cfg.Chats.Verify(r.Context(), r.PathValue("id"), r.Header.Get(protocol.HeaderResumeSecret))
 	if err != nil {
 		h.fail(w, r, err)
+		return nil, false
+	}
+	return c, true
+}
+
+// upgrade signs the browser's anonymous chat in as the token's user
+// (upgradeAnonChat). The chat is proved by its resume secret.
+func (h *Handler) upgrade(w http.ResponseWriter, r *http.Request) {
+	c, ok := h.visitorChat(w, r, "chat upgrades")
+	if !ok {
 		return
 	}
 	var req protocol.UpgradeRequest
@@ -232,9 +244,16 @@ func (h *Handler) listChats(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) getChat(w http.ResponseWriter, r *http.Request) {
 	c, msgs, err := h.cfg.Chats.Transcript(r.Context(), r.PathValue("id"), 0, h.reader(r))
-	if st, ok := h.stateOf(w, r, c, err); ok {
-		httpx.WriteJSON(w, http.StatusOK, protocol.ChatTranscript{Chat: *st, Messages: msgs})
+	st, ok := h.stateOf(w, r, c, err)
+	if !ok {
+		return
 	}
+	rating, err := h.cfg.Chats.Rating(r.Context(), c.ID)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, protocol.ChatTranscript{Chat: *st, Messages: msgs, Rating: rating})
 }
 
 // stateOf is the state of the chat c a chats call answered with err; on

@@ -13,7 +13,8 @@ import (
 )
 
 // Details describes chat id for the agents' details panel: who, where
-// from, where in the flow, the ticket, and the chat custom field values.
+// from, where in the flow, the ticket, the visitor's rating and the chat
+// custom field values.
 // For r, when it may read the chat (ChatFor): the values must never
 // reach the visitor's side. A chat that does not exist is a
 // chat_not_found refusal.
@@ -41,6 +42,9 @@ func (s *Service) Details(ctx context.Context, id string, r Reader) (*protocol.C
 	}
 	if d.Ticket, err = s.chatTicket(ctx, c); err != nil {
 		return nil, err
+	}
+	if d.Rating, err = s.Rating(ctx, c.ID); err != nil {
+		return nil, fmt.Errorf("details of chat %s: %w", c.ID, err)
 	}
 	vals, err := s.store.ChatFieldValues(ctx, c.ID)
 	if err != nil {

@@ -169,13 +169,17 @@ func TestChatProfileAPI(t *testing.T) {
 			body["name"] = "main renamed"
 			body["appearance"].(map[string]any)["colour"] = "Teal"
 			body["identity"].(map[string]any)["maxTokenLifetimeSeconds"] = 3600
+			if got.path("ratingQuestion") != protocol.RatingQuestionAsk {
+				t.Errorf("a profile created without a ratingQuestion reads %q, want ask", got.path("ratingQuestion"))
+			}
+			body["ratingQuestion"] = protocol.RatingQuestionOff
 			up := must(t, f.call(t, f.adminClient, "PUT", "/api/ChatProfile/"+id, body), 200)
 			if up.path("name") != "main renamed" || up.path("appearance", "colour") != "Teal" || up.path("key") != key ||
-				up.path("identity", "maxTokenLifetimeSeconds") != "3600" {
+				up.path("identity", "maxTokenLifetimeSeconds") != "3600" || up.path("ratingQuestion") != protocol.RatingQuestionOff {
 				t.Errorf("updated %s", up.raw)
 			}
-			if p, _ := f.st.GetProfile(ctx, id); p.Identity.MaxTokenLifetimeSeconds != 3600 {
-				t.Errorf("stored maximum token lifetime %d", p.Identity.MaxTokenLifetimeSeconds)
+			if p, _ := f.st.GetProfile(ctx, id); p.Identity.MaxTokenLifetimeSeconds != 3600 || p.RatingQuestion != protocol.RatingQuestionOff {
+				t.Errorf("stored maximum token lifetime %d, rating question %q", p.Identity.MaxTokenLifetimeSeconds, p.RatingQuestion)
 			}
 			body["id"] = "other"
 			wantError(t, f.call(t, f.admin, "PUT", "/api/ChatProfile/"+id, body), 400, protocol.CodeInvalidRequest, "id")
@@ -250,6 +254,8 @@ func invalidProfileEdits(ec string) []profileEdit {
 			m["availability"] = map[string]any{"holidays": []map[string]any{{"date": "25/12/2026"}}}
 		}},
 		{"trustEmailStorage", func(m map[string]any) { m["trustEmailStorage"] = true }},
+		{"ratingQuestion", func(m map[string]any) { m["ratingQuestion"] = "sometimes" }},
+		{"ratingQuestion", func(m map[string]any) { m["ratingQuestion"] = false }},
 		{"flowId", func(m map[string]any) { m["flowId"] = 999 }},
 		{"startStep", func(m map[string]any) { m["startStep"] = 3 }},
 		{"ticketTypeId", func(m map[string]any) { m["ticketTypeId"] = 999 }},

@@ -29,7 +29,8 @@ func profileJSON(p *store.ChatProfile) protocol.ChatProfile {
 		AllowedOrigins: []string(p.AllowedOrigins), Identity: id, TokenMappings: map[string]string(p.TokenMappings),
 		Availability: protocol.AvailabilitySettings(p.Availability), EmailStorageKey: p.EmailStorageKey, TrustEmailStorage: p.TrustEmailStorage,
 		FlowID: p.FlowID, StartStep: p.StartStep, TicketTypeID: p.TicketTypeID, AgentChatVisibility: p.AgentChatVisibility,
-		Attachments: protocol.AttachmentSettings(p.Attachments), CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
+		Attachments: protocol.AttachmentSettings(p.Attachments), RatingQuestion: p.RatingQuestion,
+		CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
 	if j.AllowedOrigins == nil {
 		j.AllowedOrigins = []string{}
 	}
@@ -238,6 +239,10 @@ func (a *IdentityAPI) applyProfile(ctx context.Context, p *store.ChatProfile, in
 		return apiInvalid("agentChatVisibility", "must be %q (every agent reads every chat) or %q (an agent reads the queued chats and its own), not %q",
 			store.VisibilityAll, store.VisibilityQueueAndOwn, visibility)
 	}
+	rating, err := ratingQuestionOf(in.RatingQuestion)
+	if err != nil {
+		return err
+	}
 
 	p.Name = strings.TrimSpace(in.Name)
 	p.Access = in.Access
@@ -251,6 +256,7 @@ func (a *IdentityAPI) applyProfile(ctx context.Context, p *store.ChatProfile, in
 	p.FlowID, p.StartStep, p.TicketTypeID = in.FlowID, in.StartStep, in.TicketTypeID
 	p.AgentChatVisibility = visibility
 	p.Attachments = store.AttachmentSettings(in.Attachments)
+	p.RatingQuestion = rating
 	return nil
 }
 
@@ -268,6 +274,18 @@ func checkAttachmentSettings(s protocol.AttachmentSettings) error {
 		}
 	}
 	return nil
+}
+
+// ratingQuestionOf checks a profile's ratingQuestion ("": ask).
+func ratingQuestionOf(q string) (string, error) {
+	switch q {
+	case "":
+		return protocol.DefaultRatingQuestion, nil
+	case protocol.RatingQuestionAsk, protocol.RatingQuestionOff:
+		return q, nil
+	}
+	return "", apiInvalid("ratingQuestion", "must be %q (the widget asks the visitor to rate a chat that ended) or %q, not %q",
+		protocol.RatingQuestionAsk, protocol.RatingQuestionOff, q)
 }
 
 // checkProfileRefs checks the flow, its start step, and the ticket type.

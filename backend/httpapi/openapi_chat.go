@@ -36,11 +36,14 @@ func ChatEndpoints() []ChatEndpoint {
 		{"POST", "/chat/api/v1/chats/{id}/end", "End the chat as the visitor", visitor},
 		{"POST", "/chat/api/v1/chats/{id}/attachments", "Attach a file (multipart/form-data, field file → protocol.Attachment {id, name, size, contentType, url}; 201) and add the message carrying it. Its type is sniffed from its bytes; over the profile's size limit (attachments.maxBytes, default 10 MiB) 413, a kind the profile does not take (attachments.types: image, pdf, text, office, zip; never HTML or SVG) 415, both naming the limit; nothing is stored on a refusal", visitor},
 		{"GET", "/chat/api/v1/chats/{id}/attachments/{file}", "Download an attachment of the chat (nosniff, CSP sandbox; Content-Disposition attachment, inline for PNG, JPEG, GIF and WebP)", visitor},
+		{"POST", "/chat/api/v1/chats/{id}/rating", "Rate the ended chat (RatingRequest {score: 1–5, comment: at most 2000 characters} → ChatRating): " +
+			"201 the chat's rating, 200 replacing it within 10 minutes of the first (409 conflict after, naming the window); " +
+			"400 naming score or comment; 409 conflict before the chat has ended or when the profile's ratingQuestion is off", visitor},
 		{"GET", "/chat/ws", "The visitor's websocket (first frame: hello {chatId, resumeSecret, afterSeq}; protocol.Frame)", visitor},
 		{"GET", "/agent/ws", "The agent console's websocket (queue, accept, watch, send, typing, end; protocol.Frame)", agent},
 		{"GET", "/api/Chat", "List chats, newest first (protocol.ChatList), filtered and paged by the query parameters — ours and Halo's (chatprofile_id, ticket_id, page_no, page_size); ?q= searches: only chats whose messages or user (name, username, e-mail, external id) hold every word of q, case-insensitively, at most 200 (400 naming q: over 200 characters or 8 words)", chatsRead},
 		{"POST", "/api/Chat", "Start a chat for a user with a first message — proactive outreach (protocol.OutreachRequest → ChatTranscript; 201, or 200 with the same chat for a resend of client_msg_id; 409 naming the user's open chat on the profile). From the bot (under the API client's name) the profile's flow then starts at its start step; with agent_id (or from an agent session) the chat is live with that agent. The user's widget shows it when opened with an identity token naming them", chatsWrite},
-		{"GET", "/api/Chat/{id}", "A chat and its transcript (protocol.ChatTranscript)", chatsRead},
+		{"GET", "/api/Chat/{id}", "A chat, its transcript and the visitor's rating, if any (protocol.ChatTranscript)", chatsRead},
 		{"GET", "/api/Chat/{id}/details", "What an agent sees beside the transcript (protocol.ChatDetails): profile, user, context, host origin, the unverified e-mail hint, times, flow and current step, ticket, and the chat custom field values (never sent to the visitor)", chatsRead},
 		{"POST", "/api/Chat/{id}/attachments", "Attach a file to the agent's live chat, as the visitor's route does (multipart/form-data, field file → protocol.Attachment; 201; 413, 415)", agent},
 		{"GET", "/api/Chat/{id}/attachments/{file}", "Download an attachment of a chat the caller may read (headers as the visitor's route)", chatsRead},

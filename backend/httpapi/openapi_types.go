@@ -95,6 +95,9 @@ func oaProfileNotes(times map[string]jsonObj) map[string]jsonObj {
 		"ticketTypeId": oaNote("0 = none"),
 		"agentChatVisibility": oaOneOf("which of the profile's chats an agent reads (admins read all): all, or queueAndOwn "+
 			"(its queued chats and those the agent holds or held); none given: all", protocol.VisibilityAll, protocol.VisibilityQueueAndOwn),
+		"ratingQuestion": oaOneOf("whether the widget asks the visitor to rate a chat that ended (1–5 and a comment, "+
+			"POST /chat/api/v1/chats/{id}/rating): ask, or off (a rating is then refused); none given: ask",
+			protocol.RatingQuestionAsk, protocol.RatingQuestionOff),
 	})
 }
 

@@ -22,7 +22,7 @@ import (
 
 // A visitor who knows one chat (its id and resume secret) reads nothing of
 // another: not with the other's id and their own secret, not with a
-// guessed secret; over HTTP long-poll, the websocket, upgrade or end.
+// guessed secret; over HTTP long-poll, the websocket, upgrade, end or rating.
 func TestAVisitorCannotReachAnotherChat(t *testing.T) {
 	forEachDB(t, service.Unlimited(), func(t *testing.T, s *server) {
 		mine, mySecret := s.startChat()
@@ -37,6 +37,7 @@ func TestAVisitorCannotReachAnotherChat(t *testing.T) {
 				{"POST", "/chat/api/v1/chats/" + theirs + "/typing"},
 				{"POST", "/chat/api/v1/chats/" + theirs + "/end"},
 				{"POST", "/chat/api/v1/chats/" + theirs + "/upgrade"},
+				{"POST", "/chat/api/v1/chats/" + theirs + "/rating"},
 			} {
 				r := s.widget(call.method, call.path, []byte(`{"clientMsgId":"x","text":"hi","typing":true,"id_token":"x"}`),
 					protocol.HeaderResumeSecret, secret)

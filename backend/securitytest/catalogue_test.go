@@ -113,11 +113,12 @@ func (c catalogue) starts() []httpCase {
 	}
 }
 
-// widgetChat are the refusals of the widget's calls on a chat: availability, upgradeAnonChat, long-poll, send, typing and end.
+// widgetChat are the refusals of the widget's calls on a chat: availability, upgradeAnonChat, long-poll, send, typing, end and rating.
 func (c catalogue) widgetChat() []httpCase {
 	chat := c.chat
 	sec := []string{protocol.HeaderResumeSecret, c.secret}
 	msgs := "/chat/api/v1/chats/" + c.chat + "/messages"
+	rating := "/chat/api/v1/chats/" + c.chat + "/rating"
 	return []httpCase{
 		// Availability.
 		{name: "availability: no configId", method: "GET", path: "/chat/api/v1/availability", widget: true, status: 400, want: "configId"},
@@ -153,6 +154,17 @@ func (c catalogue) widgetChat() []httpCase {
 		{name: "typing: typing a string", method: "POST", path: "/chat/api/v1/chats/" + chat + "/typing", body: []byte(`{"typing":"yes"}`), header: sec, widget: true, status: 400, want: "typing"},
 		{name: "end: wrong resume secret", method: "POST", path: "/chat/api/v1/chats/" + chat + "/end", header: []string{protocol.HeaderResumeSecret, htmlText}, widget: true, status: 404, want: "chat"},
 		{name: "end: guessed chat id", method: "POST", path: "/chat/api/v1/chats/" + guessID(chat) + "/end", header: sec, widget: true, status: 404, want: "chat"},
+		// Ratings (the chat is open: a fit rating waits for its end).
+		{name: "rating: wrong resume secret", method: "POST", path: rating, body: []byte(`{"score":5}`), header: []string{protocol.HeaderResumeSecret, "guess"}, widget: true, status: 404, want: "chat"},
+		{name: "rating: guessed chat id", method: "POST", path: "/chat/api/v1/chats/" + guessID(chat) + "/rating", body: []byte(`{"score":5}`), header: sec, widget: true, status: 404, want: "chat"},
+		{name: "rating: foreign Origin", method: "POST", path: rating, body: []byte(`{"score":5}`), header: append([]string{"Origin", "https://evil.example"}, sec...), status: 403, want: "origin"},
+		{name: "rating: score 0", method: "POST", path: rating, body: []byte(`{"score":0}`), header: sec, widget: true, status: 400, want: "score"},
+		{name: "rating: score 6", method: "POST", path: rating, body: []byte(`{"score":6,"comment":"` + sqlText + `"}`), header: sec, widget: true, status: 400, want: "score"},
+		{name: "rating: score a string", method: "POST", path: rating, body: []byte(`{"score":"5"}`), header: sec, widget: true, status: 400, want: "score"},
+		{name: "rating: score a fraction", method: "POST", path: rating, body: []byte(`{"score":4.5}`), header: sec, widget: true, status: 400, want: "score"},
+		{name: "rating: huge comment", method: "POST", path: rating, body: mustJSON(map[string]any{"score": 5, "comment": strings.Repeat("é", 2001)}), header: sec, widget: true, status: 400, want: "comment"},
+		{name: "rating: unknown field", method: "POST", path: rating, body: []byte(`{"score":5,"agentId":1}`), header: sec, widget: true, status: 400, want: "agentId"},
+		{name: "rating: an open chat", method: "POST", path: rating, body: []byte(`{"score":5,"comment":"` + htmlText + `"}`), header: sec, widget: true, status: 409, want: "ended"},
 	}
 }
 

@@ -17,6 +17,7 @@ func schemaMigrations() []schemaMigration {
 		{name: "20261206000101_chat_resume_secrets", sql: migrationChatResumeSecrets},
 		{name: "20261206000201_runbooks_managed", sql: migrationRunbooksManaged},
 		{name: "20261206000301_webhooks", sql: migrationWebhooks},
+		{name: "20261206000401_chat_ratings", sql: migrationChatRatings},
 		{name: "20261206000501_attachments", sql: migrationAttachments},
 		{name: "20261206000601_ticket_profiles", sql: migrationTicketProfiles},
 	}
@@ -476,6 +477,22 @@ CREATE INDEX webhook_deliveries_chain_idx ON webhook_deliveries (webhook_id, cha
 CREATE INDEX webhook_deliveries_log_idx ON webhook_deliveries (webhook_id, id)
 ;
 CREATE INDEX webhook_deliveries_done_idx ON webhook_deliveries (created_at) WHERE status <> 'pending'
+`
+
+// migrationChatRatings adds the visitors' ratings of their chats (one a
+// chat; a replacement keeps created_at, the start of the window in which
+// it may be replaced) and whether a profile asks for them (every profile
+// asks until an admin switches it off). FROZEN.
+const migrationChatRatings = `
+CREATE TABLE chat_ratings (
+	chat_id TEXT PRIMARY KEY REFERENCES chats (id) ON DELETE CASCADE,
+	score BIGINT NOT NULL,
+	comment TEXT NOT NULL DEFAULT '',
+	created_at {TS} NOT NULL,
+	updated_at {TS} NOT NULL
+)
+;
+ALTER TABLE chat_profiles ADD COLUMN rating_question TEXT NOT NULL DEFAULT 'ask'
 `
 
 // migrationAttachments adds the files visitors and agents attach to a

@@ -49,8 +49,11 @@ type ChatProfile struct {
 	// VisibilityAll).
 	AgentChatVisibility string             `bun:"agent_chat_visibility"`
 	Attachments         AttachmentSettings `bun:"attachments"`
-	CreatedAt           time.Time          `bun:"created_at"`
-	UpdatedAt           time.Time          `bun:"updated_at"`
+	// RatingQuestion is protocol.RatingQuestionAsk or RatingQuestionOff
+	// ("" is stored as RatingQuestionAsk).
+	RatingQuestion string    `bun:"rating_question"`
+	CreatedAt      time.Time `bun:"created_at"`
+	UpdatedAt      time.Time `bun:"updated_at"`
 }
 
 // Lengths of generated profile ids and keys, in random bytes.
@@ -60,7 +63,7 @@ const (
 )
 
 // checkProfile checks p before it is stored, and gives an unset
-// AgentChatVisibility its default.
+// AgentChatVisibility and RatingQuestion their defaults.
 func checkProfile(what string, p *ChatProfile) error {
 	if err := checkName(what, p.Name); err != nil {
 		return err
@@ -69,6 +72,12 @@ func checkProfile(what string, p *ChatProfile) error {
 		p.AgentChatVisibility = VisibilityAll
 	}
 	if err := oneOf(what, "agent chat visibility", p.AgentChatVisibility, VisibilityAll, VisibilityQueueAndOwn); err != nil {
+		return err
+	}
+	if p.RatingQuestion == "" {
+		p.RatingQuestion = protocol.DefaultRatingQuestion
+	}
+	if err := oneOf(what, "rating question", p.RatingQuestion, protocol.RatingQuestionAsk, protocol.RatingQuestionOff); err != nil {
 		return err
 	}
 	return oneOf(what, "access", p.Access, AccessAgentsOnly, AccessPortal, AccessPortalAndExternal)

@@ -1,0 +1,144 @@
+package widget
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"halochat/app/protocol"
+)
+
+// ratingForm is the question a visitor is asked when their chat has
+// ended: a score from 1 to 5 and an optional comment.
+type ratingForm struct {
+	score   int                  // chosen; 0: none yet
+	sending bool                 // the rating is on its way
+	sent    *protocol.ChatRating // what the service stored last
+	err     string               // why the last rating was refused
+}
+
+// starIcon is a five-pointed star, drawn (no font needed).
+const starIcon = `<svg class="hc-star-icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">` +
+	`<path fill="currentColor" d="M12 2l3.1 6.3 6.9 1-5 4.9 1.2 6.8-6.2-3.2-6.2 3.2L7 14.2 2 9.3l6.9-1z"/></svg>`
+
+// asksRating reports whether the window asks for a rating of its chat:
+// the profile asks, the chat has ended, and the service still knows it.
+func (w *Window) asksRating() bool {
+	if w.conv == nil || !w.conv.Ended() || w.secret == "" || w.avail == nil || !w.avail.AskRating {
+		return false
+	}
+	switch w.conv.Chat.EndReason {
+	case protocol.EndLogout, protocol.CodeChatNotFound:
+		return false
+	}
+	return true
+}
+
+// renderRating is the rating question.
+func (w *Window) renderRating() app.UI {
+	r := w.rating
+	stars := make([]app.UI, 0, protocol.MaxRatingScore)
+	for i := protocol.MinRatingScore; i <= protocol.MaxRatingScore; i++ {
+		cls := "hc-star"
+		if i <= r.score {
+			cls += " hc-star-on"
+		}
+		stars = append(stars, app.Button().Class(cls).Type("button").Role("radio").DataSet("score", i).
+			Aria("checked", i == r.score).Aria("label", fmt.Sprintf(English.RateStar, i, protocol.MaxRatingScore)).
+			Body(app.Raw(starIcon)).
+			OnClick(func(ctx app.Context, e app.Event) { w.rating.score, w.rating.err = i, "" }))
+	}
+	send := English.RateSend
+	if r.sent != nil {
+		send = English.RateChange
+	}
+	return app.Form().ID("hc-rating").Class("hc-rating").OnSubmit(func(ctx app.Context, e app.Event) {
+		e.PreventDefault()
+		w.act(w.sendRating)(ctx, e)
+	}).Body(
+		app.P().ID("hc-rating-q").Class("hc-rating-q").Text(English.RateQuestion),
+		app.Div().Class("hc-stars").Role("radiogroup").Aria("labelledby", "hc-rating-q").Body(stars...),
+		app.Textarea().ID("hc-rating-comment").Class("hc-input", "hc-rating-comment").Rows(2).
+			MaxLength(protocol.MaxRatingComment).Placeholder(English.RateComment).Aria("label", English.RateComment),
+		app.If(r.err != "", func() app.UI {
+			return app.P().Class("hc-input-error").Role("alert").Text(r.err)
+		}),
+		app.If(r.sent != nil && r.err == "", func() app.UI {
+			return app.P().ID("hc-rating-thanks").Class("hc-rating-thanks").Role("status").Text(English.RateThanks)
+		}),
+		app.Button().ID("hc-rating-send").Class("hc-send").Type("submit").Text(send).
+			Disabled(r.score == 0 || r.sending || w.ending),
+	)
+}
+
+// sendRating sends the chosen score and the comment, and tells the page
+// (haloChat_outboundEvent_chatRated) once the service has stored them.
+func (w *Window) sendRating(ctx app.Context) {
+	if w.rating.score == 0 || w.rating.sending || !w.asksRating() {
+		return
+	}
+	comment := ""
+	if el := app.Window().GetElementByID("hc-rating-comment"); el.Truthy() {
+		comment = strings.TrimSpace(el.Get("value").String())
+	}
+	chatID, secret := w.conv.ChatID, w.secret
+	req := protocol.RatingRequest{Score: w.rating.score, Comment: comment}
+	w.rating.sending, w.rating.err = true, ""
+	ctx.Async(func() {
+		rctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		stored, err := w.client.Rate(rctx, chatID, secret, req)
+		ctx.Dispatch(func(ctx app.Context) {
+			if w.conv == nil || w.conv.ChatID != chatID {
+				return // a new chat took the window meanwhile
+			}
+			w.rating.sending = false
+			if err != nil {
+				msg := err.Error()
+				var ae *APIError
+				if errors.As(err, &ae) {
+					msg = ae.Message
+				}
+				w.rating.err = fmt.Sprintf(English.RateFailed, msg)
+				app.Window().Get("console").Call("warn", "halochat: rate chat "+chatID+": "+msg)
+				return
+			}
+			w.rating.sent = stored
+			w.emit(Outbound{protocol.OutChatRated, map[string]any{"chatId": chatID, "score": stored.Score, "comment": stored.Comment}})
+		})
+	})
+}
+
+// renderEndConfirm asks before the visitor ends the chat.
+func (w *Window) renderEndConfirm() app.UI {
+	return app.Div().ID("hc-confirm").Class("hc-confirm").Role("alertdialog").Aria("labelledby", "hc-confirm-q").Body(
+		app.P().ID("hc-confirm-q").Text(English.EndConfirm),
+		app.Button().ID("hc-end-yes").Class("hc-send").Type("button").Text(English.EndChat).
+			OnClick(w.act(func(ctx app.Context) {
+				w.confirmEnd = false
+				w.endConversation(ctx, false, protocol.EndByVisitor)
+			})),
+		app.Button().ID("hc-end-no").Class("hc-new").Type("button").Text(English.KeepChatting).
+			OnClick(w.act(func(ctx app.Context) {
+				w.confirmEnd = false
+				focusInput(ctx)
+			})),
+	)
+}
+
+// askEnd shows the confirmation before ending the chat.
+func (w *Window) askEnd(ctx app.Context) {
+	if w.conv == nil || w.conv.Ended() {
+		return
+	}
+	w.confirmEnd = true
+	ctx.Defer(func(app.Context) {
+		if el := app.Window().GetElementByID("hc-end-no"); el.Truthy() {
+			el.Call("focus")
+		}
+	})
+}

@@ -1,0 +1,84 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"halochat/backend/testenv"
+)
+
+// clock is a settable time for tests of windows and expiries.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) add(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.t = c.t.Add(d) }
+
+// A chat's rating is replaced while its window is open and kept after;
+// concurrent ratings leave one whole; the rating goes with its chat.
+func TestRateChat(t *testing.T) {
+	clk := &clock{t: time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC)}
+	open := func(ctx context.Context, dsn string) (*Store, error) {
+		return OpenWithOptions(ctx, dsn, Options{Now: clk.now})
+	}
+	testenv.ForEachStore(t, open, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		p := &ChatProfile{Name: "p", Access: AccessPortalAndExternal}
+		must(t, s.CreateProfile(ctx, p))
+		c := &Chat{ProfileID: p.ID, Context: ContextEmbedded}
+		must(t, s.CreateChat(ctx, c, nil))
+		window := 10 * time.Minute
+		rate := func(score int64, comment string) (*ChatRating, error) {
+			return s.RateChat(ctx, ChatRating{ChatID: c.ID, Score: score, Comment: comment}, s.Now().Add(-window))
+		}
+		_, err := s.ChatRating(ctx, c.ID)
+		wantErr(t, err, ErrNotFound)
+
+		first, err := rate(4, "quick")
+		must(t, err)
+		t0 := clk.now()
+		if first.Score != 4 || first.Comment != "quick" || !first.CreatedAt.Equal(t0) || first.Replaced() {
+			t.Errorf("first rating %+v", first)
+		}
+		clk.add(5 * time.Minute)
+		second, err := rate(2, "on second thought")
+		must(t, err)
+		if second.Score != 2 || second.Comment != "on second thought" || !second.CreatedAt.Equal(t0) ||
+			!second.UpdatedAt.Equal(clk.now()) || !second.Replaced() {
+			t.Errorf("replacing rating %+v", second)
+		}
+		clk.add(5*time.Minute + time.Second) // the window is over
+		_, err = rate(5, "too late")
+		wantErr(t, err, ErrConflict)
+		if kept, err := s.ChatRating(ctx, c.ID); err != nil || kept.Score != 2 || kept.Comment != "on second thought" {
+			t.Errorf("after a late rating: %+v, %v", kept, err)
+		}
+
+		_, err = s.RateChat(ctx, ChatRating{ChatID: "no-such-chat", Score: 3}, s.Now())
+		wantErr(t, err, ErrConflict)
+		_, err = s.RateChat(ctx, ChatRating{ChatID: c.ID, Score: 3, Comment: "nul\x00"}, s.Now())
+		wantErr(t, err, ErrInvalid)
+
+		// Concurrent first ratings of a chat: each is stored or replaced
+		// in turn, and one of them stays whole.
+		c2 := &Chat{ProfileID: p.ID, Context: ContextEmbedded}
+		must(t, s.CreateChat(ctx, c2, nil))
+		underLoad(8, 1, func(w, _ int) {
+			_, err := s.RateChat(ctx, ChatRating{ChatID: c2.ID, Score: int64(w%5 + 1), Comment: fmt.Sprint("worker ", w)}, s.Now().Add(-window))
+			if err != nil {
+				t.Errorf("concurrent rating %d: %v", w, err)
+			}
+		})
+		r, err := s.ChatRating(ctx, c2.ID)
+		must(t, err)
+		var w int
+		if _, err := fmt.Sscanf(r.Comment, "worker %d", &w); err != nil || r.Score != int64(w%5+1) {
+			t.Errorf("concurrent ratings left %+v", r)
+		}
+	})
+}
