@@ -13,6 +13,7 @@ const (
 	WebhookChatAssigned    = "chat.assigned"
 	WebhookChatTransferred = "chat.transferred"
 	WebhookChatEnded       = "chat.ended"
+	WebhookChatRated       = "chat.rated"
 	WebhookTicketCreated   = "ticket.created"
 	WebhookTicketUpdated   = "ticket.updated"
 )
@@ -20,7 +21,7 @@ const (
 // WebhookEventTypes lists every event type a webhook may subscribe to.
 func WebhookEventTypes() []string {
 	return []string{WebhookChatStarted, WebhookChatMessage, WebhookChatAssigned, WebhookChatTransferred,
-		WebhookChatEnded, WebhookTicketCreated, WebhookTicketUpdated}
+		WebhookChatEnded, WebhookChatRated, WebhookTicketCreated, WebhookTicketUpdated}
 }
 
 // WebhookEvent is the body of every delivery (Standard Webhooks'
@@ -69,6 +70,19 @@ type WebhookMessageData struct {
 	Author  string `json:"author"`
 	AgentID *int64 `json:"agent_id"` // the agent, for an agent's message
 	Text    string `json:"text"`
+}
+
+// WebhookRatingData is the data of chat.rated: the visitor rated their
+// ended chat, or replaced their rating (within the rating window).
+type WebhookRatingData struct {
+	ChatID    string `json:"chat_id"`
+	ProfileID string `json:"profile_id"`
+	UserID    *int64 `json:"user_id"`
+	AgentID   *int64 `json:"agent_id"` // the agent who held the chat, if one did
+	Score     int    `json:"score"`    // 1–5
+	Comment   string `json:"comment"`
+	// Replaced: this rating replaces the chat's earlier one.
+	Replaced bool `json:"replaced"`
 }
 
 // WebhookTicketData is the data of ticket.created and ticket.updated.

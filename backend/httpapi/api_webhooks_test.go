@@ -38,7 +38,7 @@ func TestWebhookAPIRefusesBadInput(t *testing.T) {
 			{"not a URL", with("url", "http://[::1"), "url: is not a URL"},
 			{"a long url", with("url", "https://example.com/"+strings.Repeat("a", 2000)), "url: is longer"},
 			{"no events", with("events", []string{}), "events: name at least one of chat.started"},
-			{"an unknown event", with("events", []string{"chat.message", "chat.rated"}), `events[1]: "chat.rated" is not an event type`},
+			{"an unknown event", with("events", []string{"chat.message", "chat.deleted"}), `events[1]: "chat.deleted" is not an event type`},
 			{"a control character", with("description", "a\x01b"), "description: holds a control character"},
 			{"an unknown field", with("secret", "whsec_mine"), "secret"},
 		} {

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+
+	"halochat/app/protocol"
 )
 
 // ChatRating is a visitor's rating of a chat: one a chat, replaced in
@@ -27,9 +29,10 @@ func (r *ChatRating) Replaced() bool { return !r.UpdatedAt.Equal(r.CreatedAt) }
 // rating when that was first given after replaceAfter; it returns the
 // stored rating. ErrConflict when the chat's rating was first given at or
 // before replaceAfter (the window is over: the rating stays), or when the
-// chat does not exist. One statement, an insert-or-update on the chat's
-// key with that condition: concurrent ratings of a chat leave one of
-// them, whole.
+// chat does not exist. One insert-or-update on the chat's key with that
+// condition (concurrent ratings of a chat leave one of them, whole), and
+// the chat.rated webhook event, in one transaction: the rating row, which
+// the statement locks, keeps a chat's rating events in commit order.
 func (s *Store) RateChat(ctx context.Context, r ChatRating, replaceAfter time.Time) (*ChatRating, error) {
 	what := fmt.Sprintf("rate chat %q", r.ChatID)
 	if err := checkModel(what, &r); err != nil {
@@ -37,18 +40,38 @@ func (s *Store) RateChat(ctx context.Context, r ChatRating, replaceAfter time.Ti
 	}
 	r.CreatedAt = s.Now()
 	r.UpdatedAt = r.CreatedAt
-	res, err := s.execWrite(ctx, s.db.NewInsert().Model(&r).
-		On("CONFLICT (chat_id) DO UPDATE").
-		Set("score = EXCLUDED.score").Set("comment = EXCLUDED.comment").Set("updated_at = EXCLUDED.updated_at").
-		Where("cr.created_at > ?", replaceAfter.UTC()))
-	n, err := rowsAffected(res, err, what)
+	var out *ChatRating
+	err := s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		res, err := tx.NewInsert().Model(&r).
+			On("CONFLICT (chat_id) DO UPDATE").
+			Set("score = EXCLUDED.score").Set("comment = EXCLUDED.comment").Set("updated_at = EXCLUDED.updated_at").
+			Where("cr.created_at > ?", replaceAfter.UTC()).Exec(ctx)
+		n, err := rowsAffected(res, err, what)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return fmt.Errorf("%s: %w: rated first at or before %s", what, ErrConflict, replaceAfter.UTC().Format(time.RFC3339))
+		}
+		if out, err = getBy[ChatRating](ctx, tx, what, "chat_id", r.ChatID); err != nil {
+			return err
+		}
+		c, err := getBy[Chat](ctx, tx, what, "id", r.ChatID)
+		if err != nil {
+			return err
+		}
+		e, err := newEvent(randomEventID(), protocol.WebhookChatRated, c.ID, out.UpdatedAt, protocol.WebhookRatingData{
+			ChatID: c.ID, ProfileID: c.ProfileID, UserID: optID(c.UserID), AgentID: optID(c.AgentID),
+			Score: int(out.Score), Comment: out.Comment, Replaced: out.Replaced()})
+		if err != nil {
+			return err
+		}
+		return s.recordEvents(ctx, tx, what, out.UpdatedAt, []outboxEvent{e})
+	})
 	if err != nil {
 		return nil, err
 	}
-	if n == 0 {
-		return nil, fmt.Errorf("%s: %w: rated first at or before %s", what, ErrConflict, replaceAfter.UTC().Format(time.RFC3339))
-	}
-	return s.ChatRating(ctx, r.ChatID)
+	return out, nil
 }
 
 // ChatRating returns the rating of chat id; ErrNotFound when it has none.

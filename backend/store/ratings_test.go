@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"halochat/app/protocol"
 	"halochat/backend/testenv"
 )
 
@@ -19,8 +20,9 @@ type clock struct {
 func (c *clock) now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *clock) add(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.t = c.t.Add(d) }
 
-// A chat's rating is replaced while its window is open and kept after;
-// concurrent ratings leave one whole; the rating goes with its chat.
+// A chat's rating is replaced while its window is open and kept after,
+// each stored one a chat.rated webhook event; concurrent ratings leave
+// one whole.
 func TestRateChat(t *testing.T) {
 	clk := &clock{t: time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC)}
 	open := func(ctx context.Context, dsn string) (*Store, error) {
@@ -28,9 +30,12 @@ func TestRateChat(t *testing.T) {
 	}
 	testenv.ForEachStore(t, open, func(t *testing.T, s *Store) {
 		ctx := context.Background()
+		hook := newWebhook(t, s, false, protocol.WebhookChatRated)
+		u := &User{Email: "rater@example.com"}
+		must(t, s.CreateUser(ctx, u))
 		p := &ChatProfile{Name: "p", Access: AccessPortalAndExternal}
 		must(t, s.CreateProfile(ctx, p))
-		c := &Chat{ProfileID: p.ID, Context: ContextEmbedded}
+		c := &Chat{ProfileID: p.ID, Context: ContextEmbedded, UserID: u.ID}
 		must(t, s.CreateChat(ctx, c, nil))
 		window := 10 * time.Minute
 		rate := func(score int64, comment string) (*ChatRating, error) {
@@ -57,6 +62,24 @@ func TestRateChat(t *testing.T) {
 		wantErr(t, err, ErrConflict)
 		if kept, err := s.ChatRating(ctx, c.ID); err != nil || kept.Score != 2 || kept.Comment != "on second thought" {
 			t.Errorf("after a late rating: %+v, %v", kept, err)
+		}
+
+		// Each stored rating is a chat.rated event on the chat's chain; the
+		// refused one is none.
+		ds := allDeliveries(t, s, hook.ID)
+		if len(ds) != 2 {
+			t.Fatalf("%d chat.rated deliveries, want 2", len(ds))
+		}
+		for i, want := range []protocol.WebhookRatingData{
+			{ChatID: c.ID, ProfileID: p.ID, UserID: &u.ID, Score: 4, Comment: "quick"},
+			{ChatID: c.ID, ProfileID: p.ID, UserID: &u.ID, Score: 2, Comment: "on second thought", Replaced: true},
+		} {
+			var got protocol.WebhookRatingData
+			if e := decodeEvent(t, ds[i], &got); e.Type != protocol.WebhookChatRated || ds[i].Chain != c.ID ||
+				got.ChatID != want.ChatID || got.ProfileID != want.ProfileID || got.UserID == nil || *got.UserID != u.ID ||
+				got.AgentID != nil || got.Score != want.Score || got.Comment != want.Comment || got.Replaced != want.Replaced {
+				t.Errorf("delivery %d: %s %+v on chain %q, want %+v", i, e.Type, got, ds[i].Chain, want)
+			}
 		}
 
 		_, err = s.RateChat(ctx, ChatRating{ChatID: "no-such-chat", Score: 3}, s.Now())
