@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
 
 	"halochat/app/protocol"
 	"halochat/backend/chats"
@@ -37,6 +40,23 @@ func eachDatabase(t *testing.T, run func(t *testing.T, e *env)) {
 		e.agent = a
 		run(t, e)
 	})
+}
+
+// seededEnv is the database at dsn with the demo seeded, its store on
+// the clock now, and a chat service over it.
+func seededEnv(t *testing.T, dsn string, now func() time.Time) *env {
+	t.Helper()
+	st := storetest.OpenWith(t, dsn, store.Options{Now: now})
+	res, err := demo.SeedWith(context.Background(), st, demo.Options{PasswordCost: bcrypt.MinCost})
+	if err != nil {
+		t.Fatalf("seed the demo: %v", err)
+	}
+	e := &env{ctx: context.Background(), st: st, demo: res}
+	e.svc = e.node()
+	if e.agent, err = st.GetAgentByEmail(e.ctx, res.Agent.Email); err != nil {
+		t.Fatalf("read the demo agent: %v", err)
+	}
+	return e
 }
 
 // node is another chat service over the same database: a second node of

@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/crypto/bcrypt"
-
 	"halochat/app/flow"
 	"halochat/app/protocol"
 	"halochat/backend/chats"
@@ -27,17 +25,7 @@ var wednesdayNoon = time.Date(2026, 12, 9, 12, 0, 0, 0, time.UTC)
 // eachDatabaseAt is eachDatabase with the store's clock stopped at now.
 func eachDatabaseAt(t *testing.T, now time.Time, run func(t *testing.T, e *env)) {
 	testenv.ForEachDB(t, func(t *testing.T, dsn string) {
-		st := storetest.OpenWith(t, dsn, store.Options{Now: func() time.Time { return now }})
-		res, err := demo.SeedWith(context.Background(), st, demo.Options{PasswordCost: bcrypt.MinCost})
-		if err != nil {
-			t.Fatalf("seed the demo: %v", err)
-		}
-		e := &env{ctx: context.Background(), st: st, demo: res}
-		e.svc = e.node()
-		if e.agent, err = st.GetAgentByEmail(e.ctx, res.Agent.Email); err != nil {
-			t.Fatalf("read the demo agent: %v", err)
-		}
-		run(t, e)
+		run(t, seededEnv(t, dsn, func() time.Time { return now }))
 	})
 }
 

@@ -1,20 +1,14 @@
 package chats_test
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"golang.org/x/crypto/bcrypt"
-
 	"halochat/app/protocol"
 	"halochat/backend/chats"
-	"halochat/backend/demo"
-	"halochat/backend/store"
-	"halochat/backend/storetest"
 	"halochat/backend/testenv"
 )
 
@@ -36,22 +30,12 @@ func (c *clock) add(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
-// eachDatabaseAt is eachDatabase with the store on a clock of its own,
-// starting at start.
-func eachDatabaseAt(t *testing.T, start time.Time, run func(t *testing.T, e *env, clk *clock)) {
+// eachDatabaseTicking is eachDatabase with the store on a clock of its
+// own (one a database: they run in parallel), starting at start.
+func eachDatabaseTicking(t *testing.T, start time.Time, run func(t *testing.T, e *env, clk *clock)) {
 	testenv.ForEachDB(t, func(t *testing.T, dsn string) {
 		clk := &clock{t: start}
-		st := storetest.OpenWith(t, dsn, store.Options{Now: clk.now})
-		res, err := demo.SeedWith(context.Background(), st, demo.Options{PasswordCost: bcrypt.MinCost})
-		if err != nil {
-			t.Fatalf("seed the demo: %v", err)
-		}
-		e := &env{ctx: context.Background(), st: st, demo: res}
-		e.svc = e.node()
-		if e.agent, err = st.GetAgentByEmail(e.ctx, res.Agent.Email); err != nil {
-			t.Fatalf("read the demo agent: %v", err)
-		}
-		run(t, e, clk)
+		run(t, seededEnv(t, dsn, clk.now), clk)
 	})
 }
 
@@ -70,7 +54,7 @@ func refusedWith(t *testing.T, what string, err error, code, field, word string)
 // minutes, and is refused after; agents read it in the details; a
 // profile that asks no question takes no rating.
 func TestRatingAnEndedChat(t *testing.T) {
-	eachDatabaseAt(t, time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC), func(t *testing.T, e *env, clk *clock) {
+	eachDatabaseTicking(t, time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC), func(t *testing.T, e *env, clk *clock) {
 		resp := e.start(t, protocol.StartChatRequest{})
 		rate := func(score int, comment string) (*protocol.ChatRating, bool, error) {
 			return e.svc.Rate(e.ctx, e.chat(t, resp.ChatID), protocol.RatingRequest{Score: score, Comment: comment})
