@@ -1,13 +1,12 @@
 package console
 
 import (
-	"encoding/json"
 	"fmt"
-	"strings"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	"halochat/app/protocol"
+	"halochat/app/webfetch"
 )
 
 // An agent's files: the attach button, paste and drag and drop on the
@@ -36,28 +35,9 @@ func (p *AgentPage) attachFiles(ctx app.Context, files app.Value) {
 	}
 	file, chatID := files.Index(0), p.current
 	p.upload = agentUpload{name: file.Get("name").String(), busy: true}
-	form := app.Window().Get("FormData").New()
-	form.Call("append", "file", file)
-	xhr := app.Window().Get("XMLHttpRequest").New()
-	xhr.Call("open", "POST", "/api/Chat/"+chatID+"/attachments")
-	var progress, done app.Func
-	progress = app.FuncOf(func(this app.Value, args []app.Value) any {
-		if ev := args[0]; ev.Get("lengthComputable").Bool() && ev.Get("total").Float() > 0 {
-			pct := int(100 * ev.Get("loaded").Float() / ev.Get("total").Float())
-			ctx.Dispatch(func(ctx app.Context) { p.upload.percent = pct })
-		}
-		return nil
-	})
-	done = app.FuncOf(func(this app.Value, args []app.Value) any {
-		status, body := xhr.Get("status").Int(), xhr.Get("responseText").String()
-		progress.Release()
-		done.Release()
-		ctx.Dispatch(func(ctx app.Context) { p.attached(status, body) })
-		return nil
-	})
-	xhr.Get("upload").Set("onprogress", progress)
-	xhr.Set("onloadend", done)
-	xhr.Call("send", form)
+	webfetch.Upload("/api/Chat/"+chatID+"/attachments", nil, file,
+		func(pct int) { ctx.Dispatch(func(ctx app.Context) { p.upload.percent = pct }) },
+		func(status int, body string) { ctx.Dispatch(func(ctx app.Context) { p.attached(status, body) }) })
 }
 
 // attached takes the answer to an upload.
@@ -67,11 +47,7 @@ func (p *AgentPage) attached(status int, body string) {
 	if status == 201 {
 		return
 	}
-	msg := "the upload failed; check the file's size and your connection"
-	var eb protocol.ErrorBody
-	if status != 0 && json.Unmarshal([]byte(body), &eb) == nil && eb.Error.Message != "" {
-		msg = strings.TrimPrefix(eb.Error.Message, "file: ")
-	}
+	msg := webfetch.UploadRefusal(status, body, "the upload failed; check the file's size and your connection")
 	p.upload.err = fmt.Sprintf("%s was not sent: %s", name, msg)
 }
 
@@ -119,22 +95,11 @@ func (p *AgentPage) onDragOver(ctx app.Context, e app.Event) { e.PreventDefault(
 // linking to it, anything else as a download link with its size.
 func attachmentView(a *protocol.Attachment) app.UI {
 	url := a.AgentURL()
-	label := fmt.Sprintf("%s (%s)", a.Name, sizeText(a.Size))
+	label := fmt.Sprintf("%s (%s)", a.Name, webfetch.SizeText(a.Size))
 	switch a.ContentType {
 	case "image/png", "image/jpeg", "image/gif", "image/webp":
 		return app.A().Class("cc-attachment").Href(url).Target("_blank").Rel("noopener").Title(label).Body(
 			app.Img().Class("cc-preview").Src(url).Alt(a.Name))
 	}
 	return app.A().Class("cc-attachment").Href(url).Attr("download", a.Name).Body(app.Raw(paperclip), app.Span().Text(label))
-}
-
-// sizeText writes a file size as people read it.
-func sizeText(n int64) string {
-	switch {
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%d KB", n>>10)
-	}
-	return fmt.Sprintf("%d bytes", n)
 }

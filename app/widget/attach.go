@@ -1,13 +1,12 @@
 package widget
 
 import (
-	"encoding/json"
 	"fmt"
-	"strings"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	"halochat/app/protocol"
+	"halochat/app/webfetch"
 )
 
 // The visitor's files: the attach button, paste and drag and drop send
@@ -46,29 +45,10 @@ func (w *Window) attachFile(ctx app.Context, file app.Value) {
 	}
 	name := file.Get("name").String()
 	w.sending = upload{name: name, busy: true}
-	form := app.Window().Get("FormData").New()
-	form.Call("append", "file", file)
-	xhr := app.Window().Get("XMLHttpRequest").New()
-	xhr.Call("open", "POST", w.client.Base+"/chat/api/v1/chats/"+w.conv.ChatID+"/attachments")
-	xhr.Call("setRequestHeader", protocol.HeaderResumeSecret, w.secret)
-	var progress, done app.Func
-	progress = app.FuncOf(func(this app.Value, args []app.Value) any {
-		if ev := args[0]; ev.Get("lengthComputable").Bool() && ev.Get("total").Float() > 0 {
-			pct := int(100 * ev.Get("loaded").Float() / ev.Get("total").Float())
-			ctx.Dispatch(func(ctx app.Context) { w.sending.percent = pct })
-		}
-		return nil
-	})
-	done = app.FuncOf(func(this app.Value, args []app.Value) any {
-		status, body := xhr.Get("status").Int(), xhr.Get("responseText").String()
-		progress.Release()
-		done.Release()
-		ctx.Dispatch(func(ctx app.Context) { w.attached(status, body) })
-		return nil
-	})
-	xhr.Get("upload").Set("onprogress", progress)
-	xhr.Set("onloadend", done)
-	xhr.Call("send", form)
+	webfetch.Upload(w.client.Base+"/chat/api/v1/chats/"+w.conv.ChatID+"/attachments",
+		map[string]string{protocol.HeaderResumeSecret: w.secret}, file,
+		func(pct int) { ctx.Dispatch(func(ctx app.Context) { w.sending.percent = pct }) },
+		func(status int, body string) { ctx.Dispatch(func(ctx app.Context) { w.attached(status, body) }) })
 }
 
 // attached takes the answer to an upload.
@@ -78,11 +58,7 @@ func (w *Window) attached(status int, body string) {
 	if status == 201 {
 		return
 	}
-	var eb protocol.ErrorBody
-	msg := English.AttachFailedOffline
-	if status != 0 && json.Unmarshal([]byte(body), &eb) == nil && eb.Error.Message != "" {
-		msg = strings.TrimPrefix(eb.Error.Message, "file: ")
-	}
+	msg := webfetch.UploadRefusal(status, body, English.AttachFailedOffline)
 	w.sending.err = fmt.Sprintf(English.AttachFailed, name, msg)
 }
 
@@ -190,7 +166,7 @@ func (v *AttachmentView) download(ctx app.Context, e app.Event) {
 // Render shows the preview (a link saving the file) or the file's name
 // and size.
 func (v *AttachmentView) Render() app.UI {
-	label := fmt.Sprintf("%s (%s)", v.File.Name, sizeText(v.File.Size))
+	label := fmt.Sprintf("%s (%s)", v.File.Name, webfetch.SizeText(v.File.Size))
 	link := app.A().Class("hc-file-link").Href("#").Title(label).OnClick(v.download)
 	if v.src != "" {
 		return app.Div().Class("hc-attachment").Body(link.Body(
@@ -206,15 +182,4 @@ func previewable(ct string) bool {
 		return true
 	}
 	return false
-}
-
-// sizeText writes a file size as people read it.
-func sizeText(n int64) string {
-	switch {
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%d KB", n>>10)
-	}
-	return fmt.Sprintf("%d bytes", n)
 }
