@@ -16,12 +16,15 @@ const (
 	WebhookChatRated       = "chat.rated"
 	WebhookTicketCreated   = "ticket.created"
 	WebhookTicketUpdated   = "ticket.updated"
+	// WebhookUserErased says a person's data was erased (POST
+	// /api/User/{id}/erase): the user's id, never what was erased.
+	WebhookUserErased = "user.erased"
 )
 
 // WebhookEventTypes lists every event type a webhook may subscribe to.
 func WebhookEventTypes() []string {
 	return []string{WebhookChatStarted, WebhookChatMessage, WebhookChatAssigned, WebhookChatTransferred,
-		WebhookChatEnded, WebhookChatRated, WebhookTicketCreated, WebhookTicketUpdated}
+		WebhookChatEnded, WebhookChatRated, WebhookTicketCreated, WebhookTicketUpdated, WebhookUserErased}
 }
 
 // WebhookEvent is the body of every delivery (Standard Webhooks'

@@ -14,6 +14,7 @@ import (
 	"halochat/backend/auth"
 	"halochat/backend/chats"
 	"halochat/backend/httpx"
+	"halochat/backend/privacy"
 	"halochat/backend/store"
 )
 
@@ -32,6 +33,9 @@ type IdentityAPI struct {
 	// Runbooks makes the runbook test calls (POST /api/Runbook/{id}/test):
 	// the chat service's own client, with its outbound guard.
 	Runbooks *chats.RunbookClient
+	// Privacy exports and erases a user's data (/api/User/{id}/export,
+	// /erase).
+	Privacy *privacy.Service
 }
 
 // Body size limits.
@@ -98,6 +102,8 @@ func (a *IdentityAPI) routes() []apiRoute {
 		{"GET", "/api/User/{id}", admin, "Get a user", "", "User", 200, users.getOne},
 		{"PUT", "/api/User/{id}", admin, "Update a user (a password given is set; a new password or disabling ends their portal sessions)", "UserInput", "User", 200, users.updateOne},
 		{"DELETE", "/api/User/{id}", admin, "Disable a user (kept so their chats and tickets keep them; their portal sessions end)", "", "User", 200, users.changed(a.disableUser)},
+		{"GET", "/api/User/{id}/export", store.PermReadModifyUsers, "Everything held about the user as one JSON document: user fields, chats with messages, custom-field values, ratings and attachments' metadata, tickets (?files=1: a zip holding user.json and the files)", "", "UserExport", 200, a.exportUser},
+		{"POST", "/api/User/{id}/erase", store.PermReadModifyUsers, "Erase the person's personal data in one transaction (user fields, the messages and files they wrote, their chats' custom-field values, ratings' comments, their tickets' summaries and transcripts, ChatMatchingData naming them); chat and ticket numbers, statuses and times stay. Answers what was removed; webhook event user.erased", "", "UserErasure", 200, a.eraseUser},
 
 		{"POST", "/api/ChatMatchingData", store.PermReadModifyUsers, "Register user data for a later chat start", "[]ChatMatchingDataInput", "[]ChatMatchingData", 201, a.createMatchingData},
 	}, append(append(flowRoutes(a, admin), runbookRoutes(a, admin)...), webhookRoutes(a, admin)...)...)

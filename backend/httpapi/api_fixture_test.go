@@ -13,6 +13,7 @@ import (
 	"halochat/backend/auth"
 	"halochat/backend/chats"
 	"halochat/backend/outbound"
+	"halochat/backend/privacy"
 	"halochat/backend/secret"
 	"halochat/backend/store"
 	"halochat/backend/storetest"
@@ -76,7 +77,8 @@ func newAPIFixture(t *testing.T, dsn string, allow ...string) *apiFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	api := &IdentityAPI{Store: st, Auth: svc, Logger: quiet, Runbooks: chats.NewRunbookClient(chats.RunbookOptions{Allow: allowList})}
+	api := &IdentityAPI{Store: st, Auth: svc, Logger: quiet, Runbooks: chats.NewRunbookClient(chats.RunbookOptions{Allow: allowList}),
+		Privacy: &privacy.Service{Store: st, Logger: quiet}}
 	f.srv = httptest.NewServer(New(Config{Logger: quiet, DB: st, Mounts: []func(*http.ServeMux){svc.Routes, api.Routes}}))
 	t.Cleanup(f.srv.Close)
 	return f

@@ -8,14 +8,11 @@ import (
 	"strings"
 
 	"halochat/app/protocol"
+	"halochat/backend/privacy"
 	"halochat/backend/store"
 )
 
-func userJSON(u *store.User) protocol.User {
-	return protocol.User{ID: u.ID, Email: u.Email, ExternalID: u.ExternalID, Username: u.Username, FirstName: u.FirstName,
-		LastName: u.LastName, Phone: u.Phone, HasPassword: u.PasswordHash != "", Disabled: u.Disabled,
-		CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt}
-}
+func userJSON(u *store.User) protocol.User { return privacy.UserJSON(u) }
 
 // users are the visitors and portal users (/api/User).
 func (a *IdentityAPI) users() resource[store.User, protocol.UserInput, protocol.User] {

@@ -179,6 +179,17 @@ func oaComponents() []oaComponent {
 
 		{"User", reflect.TypeFor[protocol.User](), nil, user},
 		{"UserInput", reflect.TypeFor[protocol.UserInput](), []string{"email"}, with(user, map[string]jsonObj{"password": password})},
+		{"UserExport", reflect.TypeFor[protocol.UserExport](), nil, map[string]jsonObj{
+			"chats":                      oaNote("the user's chats, oldest first"),
+			"chats[].fields":             oaNote("the chat's custom-field values by field name"),
+			"chats[].attachments[].file": oaNote("with ?files=1: the file's path in the zip"),
+			"tickets":                    oaNote("tickets logged for the user or from their chats"),
+		}},
+		{"UserErasure", reflect.TypeFor[protocol.UserErasure](), nil, map[string]jsonObj{
+			"chats":    oaNote("the user's chats: kept (numbers, statuses, times) and emptied of what the other counts say"),
+			"messages": oaNote("messages the visitor wrote, removed"),
+			"tickets":  oaNote("tickets emptied: summary " + store.ErasedSummary + ", no transcript; number and status stay"),
+		}},
 
 		{"ChatMatchingDataInput", reflect.TypeFor[protocol.ChatMatchingDataInput](), []string{"json_content"}, map[string]jsonObj{
 			"json_content": oaNote("any properties, mapped with the profile's identity token mappings exactly as claims (chat custom fields included); at most 16 KiB"),

@@ -25,6 +25,7 @@ import (
 	"halochat/backend/identity"
 	"halochat/backend/outbound"
 	"halochat/backend/portal"
+	"halochat/backend/privacy"
 	"halochat/backend/realtime"
 	"halochat/backend/store"
 	"halochat/backend/tick"
@@ -196,13 +197,14 @@ func New(ctx context.Context, o Options) (*Service, error) {
 		ClientFrom: auth.ClientFrom, MaxBodyBytes: o.Limits.MaxBodyBytes,
 		StartsPerMinute: o.Limits.StartsPerMinute, ProfileStartsPerMinute: o.Limits.ProfileStartsPerMinute})
 
+	privacySvc := &privacy.Service{Store: st, FilesDir: o.FilesDir, Logger: logger}
 	ch, consoleMount, err := newConsole()
 	if err != nil {
 		return nil, err
 	}
 	h := httpapi.New(httpapi.Config{Logger: logger, DB: st, Widget: wh, Mounts: []func(*http.ServeMux){
 		authSvc.Routes,
-		(&httpapi.IdentityAPI{Store: st, Auth: authSvc, Logger: logger, Runbooks: runbooks}).Routes,
+		(&httpapi.IdentityAPI{Store: st, Auth: authSvc, Logger: logger, Runbooks: runbooks, Privacy: privacySvc}).Routes,
 		rt.Mount,
 		api.Mount,
 		consoleMount,
