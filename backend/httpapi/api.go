@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -106,7 +107,7 @@ func (a *IdentityAPI) routes() []apiRoute {
 		{"POST", "/api/User/{id}/erase", store.PermReadModifyUsers, "Erase the person's personal data in one transaction (user fields, the messages and files they wrote, their chats' custom-field values, ratings' comments, their tickets' summaries and transcripts, ChatMatchingData naming them); chat and ticket numbers, statuses and times stay. Answers what was removed; webhook event user.erased", "", "UserErasure", 200, a.eraseUser},
 
 		{"POST", "/api/ChatMatchingData", store.PermReadModifyUsers, "Register user data for a later chat start", "[]ChatMatchingDataInput", "[]ChatMatchingData", 201, a.createMatchingData},
-	}, append(append(flowRoutes(a, admin), runbookRoutes(a, admin)...), webhookRoutes(a, admin)...)...)
+	}, slices.Concat(flowRoutes(a, admin), runbookRoutes(a, admin), webhookRoutes(a, admin), auditRoutes(a, admin))...)
 }
 
 // Routes mounts the API and GET /api/openapi.json on mux.
@@ -136,7 +137,7 @@ func (a *IdentityAPI) Routes(mux *http.ServeMux) {
 func (a *IdentityAPI) handler(rt apiRoute) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
-		if err := rt.handle(w, r); err != nil {
+		if err := rt.handle(w, withAudit(rt, r)); err != nil {
 			a.fail(w, r, err)
 		}
 	})

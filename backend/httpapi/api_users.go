@@ -37,6 +37,15 @@ func (a *IdentityAPI) users() resource[store.User, protocol.UserInput, protocol.
 
 // listUsers reads the page of users ?offset= and ?limit= ask for.
 func (a *IdentityAPI) listUsers(r *http.Request) ([]store.User, error) {
+	page, err := pageQuery(r)
+	if err != nil {
+		return nil, err
+	}
+	return a.Store.ListUsers(r.Context(), page)
+}
+
+// pageQuery reads the page ?offset= and ?limit= ask for.
+func pageQuery(r *http.Request) (store.Page, error) {
 	q := r.URL.Query()
 	var page store.Page
 	for _, p := range []struct {
@@ -46,12 +55,12 @@ func (a *IdentityAPI) listUsers(r *http.Request) ([]store.User, error) {
 		if v := q.Get(p.name); v != "" {
 			n, err := strconv.ParseInt(v, 10, 64)
 			if err != nil || n < 0 {
-				return nil, apiInvalid(p.name, "must be a whole number ≥ 0, not %q", v)
+				return page, apiInvalid(p.name, "must be a whole number ≥ 0, not %q", v)
 			}
 			*p.dst = n
 		}
 	}
-	return a.Store.ListUsers(r.Context(), page)
+	return page, nil
 }
 
 func (a *IdentityAPI) user(ctx context.Context, r *http.Request) (*store.User, error) {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -218,7 +219,7 @@ func oaComponents() []oaComponent {
 		{"FlowProblem", reflect.TypeFor[flow.Problem](), []string{"step", "message"}, map[string]jsonObj{
 			"step": oaNote("step number; 0 for the flow as a whole"), "field": oaNote("JSON path within the step"),
 		}},
-	}, append(oaRunbookComponents(times), webhookComponents()...)...)
+	}, slices.Concat(oaRunbookComponents(times), webhookComponents(), auditComponents())...)
 }
 
 // oaRunbookComponents are the component schemas of /api/Runbook.

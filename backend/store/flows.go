@@ -93,6 +93,7 @@ func (s *Store) ListFlows(ctx context.Context) ([]Flow, error) {
 func (s *Store) RenameFlow(ctx context.Context, id int64, name string) error {
 	defer s.config.invalidate()
 	what := fmt.Sprintf("rename flow %d", id)
+	noteAudit(ctx, "name", name)
 	if err := checkName(what, name); err != nil {
 		return err
 	}
@@ -113,6 +114,7 @@ func (s *Store) CreateFlowVersion(ctx context.Context, flowID, expected int64, d
 		return nil, err
 	}
 	fv := &FlowVersion{FlowID: flowID, Version: expected + 1, Document: append(RawJSON(nil), document...), CreatedAt: s.Now()}
+	noteAudit(ctx, "current_version", fv.Version)
 	err := s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		res, err := tx.NewUpdate().Model((*Flow)(nil)).
 			Set("current_version = current_version + 1").Set("updated_at = ?", fv.CreatedAt).

@@ -20,6 +20,7 @@ func schemaMigrations() []schemaMigration {
 		{name: "20261206000401_chat_ratings", sql: migrationChatRatings},
 		{name: "20261206000501_attachments", sql: migrationAttachments},
 		{name: "20261206000601_ticket_profiles", sql: migrationTicketProfiles},
+		{name: "20261207000501_audit_log", sql: migrationAuditLog},
 	}
 }
 
@@ -535,4 +536,29 @@ ALTER TABLE tickets ADD COLUMN profile_id TEXT REFERENCES chat_profiles (id) ON 
 UPDATE tickets SET profile_id = (SELECT c.profile_id FROM chats AS c WHERE c.id = tickets.chat_id) WHERE chat_id IS NOT NULL
 ;
 CREATE INDEX IF NOT EXISTS tickets_profile_id_idx ON tickets (profile_id)
+`
+
+// migrationAuditLog adds the audit log (store/audit.go): one row for
+// each change made through the admin API, written in the change's
+// transaction. Rows are read newest first, whole or by entity or actor.
+// FROZEN.
+const migrationAuditLog = `
+CREATE TABLE audit_log (
+	id {ID},
+	at {TS} NOT NULL,
+	actor_type TEXT NOT NULL,
+	actor_id BIGINT NOT NULL DEFAULT 0,
+	actor_name TEXT NOT NULL DEFAULT '',
+	address TEXT NOT NULL DEFAULT '',
+	entity TEXT NOT NULL,
+	entity_id TEXT NOT NULL DEFAULT '',
+	action TEXT NOT NULL,
+	changes TEXT NOT NULL DEFAULT '{}'
+)
+;
+CREATE INDEX audit_log_at ON audit_log (at, id)
+;
+CREATE INDEX audit_log_entity ON audit_log (entity, entity_id, at)
+;
+CREATE INDEX audit_log_actor ON audit_log (actor_type, actor_id, at)
 `

@@ -127,6 +127,7 @@ func (s *Store) RegenerateProfileKey(ctx context.Context, id string) (string, er
 		return "", err
 	}
 	key := RandomID(profileKeyBytes)
+	noteAudit(ctx, "config_key", AuditChanged)
 	res, err := s.execWrite(ctx, s.db.NewUpdate().Model((*ChatProfile)(nil)).
 		Set("config_key = ?", key).Set("updated_at = ?", s.Now()).
 		Where("id = ?", id))

@@ -128,6 +128,9 @@ func create[T any](ctx context.Context, s *Store, what string, row *T, check fun
 		}
 	}
 	stamp(row, s.Now(), "CreatedAt", "UpdatedAt")
+	if a := pendingAudit(ctx); a != nil {
+		a.describe(nil, row)
+	}
 	return s.insert(ctx, what, row)
 }
 
@@ -146,6 +149,22 @@ func update[T any](ctx context.Context, s *Store, what string, row *T, check fun
 		return err
 	}
 	q := s.db.NewUpdate().Model(row).WherePK().ExcludeColumn(append(except, "created_at")...)
+	if a := pendingAudit(ctx); a != nil {
+		return s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+			// The row as it was, for the audit row's changed fields.
+			was := new(T)
+			*was = *row
+			if err := tx.NewSelect().Model(was).WherePK().Scan(ctx); err != nil {
+				return wrap(err, what)
+			}
+			res, err := q.Conn(tx).Exec(ctx)
+			if err := affected(res, err, what); err != nil {
+				return err
+			}
+			a.describe(was, row)
+			return nil
+		})
+	}
 	res, err := s.execWrite(ctx, q)
 	return affected(res, err, what)
 }

@@ -152,7 +152,22 @@ func (s *Store) tx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) 
 		return err
 	}
 	defer release()
-	return s.db.RunInTx(ctx, nil, fn)
+	a := pendingAudit(ctx)
+	if a == nil {
+		return s.db.RunInTx(ctx, nil, fn)
+	}
+	// An audited change: its audit row is part of the transaction.
+	err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		// fn's own writes go through tx: none of them writes the row.
+		if err := fn(context.WithValue(ctx, auditKey{}, (*Audit)(nil)), tx); err != nil {
+			return err
+		}
+		return s.writeAudit(ctx, tx, a)
+	})
+	if err == nil {
+		a.done()
+	}
+	return err
 }
 
 // writeTurn waits, on SQLite, until no other write of this process is in
@@ -182,6 +197,9 @@ type execer interface {
 
 // execWrite runs a single-statement write in a write turn.
 func (s *Store) execWrite(ctx context.Context, q execer) (sql.Result, error) {
+	if a := pendingAudit(ctx); a != nil {
+		return s.execAudited(ctx, a, q)
+	}
 	release, err := s.writeTurn(ctx)
 	if err != nil {
 		return nil, err

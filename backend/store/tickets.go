@@ -236,6 +236,7 @@ func (s *Store) DeleteTicketType(ctx context.Context, id int64) error {
 // type with fieldIDs, in that order. Every id must be a ticket field.
 func (s *Store) SetTicketTypeFields(ctx context.Context, typeID int64, fieldIDs []int64) error {
 	what := fmt.Sprintf("assign fields to ticket type %d", typeID)
+	noteAudit(ctx, "fields", fieldIDs)
 	return s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		if _, err := getBy[TicketType](ctx, tx, what, "id", typeID); err != nil {
 			return err

@@ -91,6 +91,7 @@ func (s *Store) UpdateWebhook(ctx context.Context, w *Webhook) error {
 // webhook as stored.
 func (s *Store) RotateWebhookSecret(ctx context.Context, id int64, secret string) (*Webhook, error) {
 	what := fmt.Sprintf("rotate the secret of webhook %d", id)
+	noteAudit(ctx, "secret", AuditChanged)
 	var w *Webhook
 	err := s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		var err error
