@@ -111,6 +111,15 @@ func TestAuditLog(t *testing.T) {
 			wantError(t, f.call(t, f.admin, "GET", "/api/AuditLog?"+q, nil), 400, protocol.CodeInvalidRequest, field)
 		}
 		wantError(t, f.call(t, f.agent, "GET", "/api/AuditLog", nil), 403, protocol.CodeForbidden, "admin")
+
+		// A user's erasure, by an API client with users:write.
+		u := must(t, f.call(t, f.admin, "POST", "/api/User", map[string]any{"email": "gone@api.test", "password": password}), 201)
+		must(t, f.call(t, f.usersClient, "POST", "/api/User/"+u.path("id")+"/erase", nil), 200)
+		rows, raw = f.auditLog(t, "entity=User&entityId="+u.path("id"))
+		if len(rows) != 2 || rows[0].Action != "erase" || rows[0].ActorType != "client" || rows[1].Action != "create" ||
+			rows[1].Changes["password_hash"] != "changed" {
+			t.Errorf("the user's audit rows: %s", raw)
+		}
 	})
 }
 
