@@ -642,6 +642,7 @@ var permissions = [][2]string{
 	{"chats:write", "Write chats (post messages, end chats, start chats for users)"},
 	{"tickets:read", "Read tickets (list, fields)"},
 	{"tickets:write", "Modify tickets (status, field values)"},
+	{"metrics:read", "Read metrics (GET /metrics from another machine)"},
 }
 
 func permID(prefix, perm string) string { return prefix + strings.ReplaceAll(perm, ":", "-") }

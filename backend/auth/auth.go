@@ -24,13 +24,14 @@ import (
 // PermAdmin lets an API client use the admin API, and implies every other
 // permission. The others are named in store: store.PermReadModifyUsers
 // ("users:write", "Read & Modify Users"), store.PermChatsRead,
-// store.PermChatsWrite, store.PermTicketsRead and store.PermTicketsWrite.
+// store.PermChatsWrite, store.PermTicketsRead, store.PermTicketsWrite and
+// store.PermMetricsRead.
 const PermAdmin = "admin"
 
 // Permissions lists every permission an API client may hold.
 func Permissions() []string {
 	return []string{PermAdmin, store.PermReadModifyUsers, store.PermChatsRead, store.PermChatsWrite,
-		store.PermTicketsRead, store.PermTicketsWrite}
+		store.PermTicketsRead, store.PermTicketsWrite, store.PermMetricsRead}
 }
 
 // Holds reports whether API client c holds perm: named, or implied by

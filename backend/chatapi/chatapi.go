@@ -147,6 +147,7 @@ func (h *Handler) start(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
+	httpx.SetChatID(r.Context(), resp.ChatID)
 	status := http.StatusCreated
 	if resp.Resumed {
 		status = http.StatusOK

@@ -10,6 +10,7 @@ import (
 
 	"halochat/app/flow"
 	"halochat/app/protocol"
+	"halochat/backend/metrics"
 	"halochat/backend/store"
 	"halochat/backend/tick"
 )
@@ -36,6 +37,13 @@ func (s *Service) checkText(text string) error {
 // *protocol.APIError: a message that is none (checkSend), a chat that has
 // ended, a choice while none is offered or not one of those offered.
 func (s *Service) Send(ctx context.Context, chatID string, req protocol.SendRequest) (protocol.Ack, error) {
+	start := time.Now()
+	ack, err := s.send(ctx, chatID, req)
+	s.metrics.Message(metrics.Visitor, start, ack.Duplicate, Public(err))
+	return ack, err
+}
+
+func (s *Service) send(ctx context.Context, chatID string, req protocol.SendRequest) (protocol.Ack, error) {
 	ack := protocol.Ack{V: protocol.ProtocolVersion, ClientMsgID: req.ClientMsgID}
 	text, err := s.checkSend(req)
 	if err != nil {
@@ -345,7 +353,10 @@ func (s *Service) Accept(ctx context.Context, chatID string, a *store.Agent) (*s
 		if !res.Applied {
 			continue // re-read: claimed by someone else, or the state moved
 		}
-		s.log.Info("chat accepted", "chat", chatID, "agent", a.ID)
+		s.log.InfoContext(ctx, "chat accepted", "chat", chatID, "agent", a.ID)
+		if !c.QueuedAt.IsZero() {
+			s.metrics.QueueWait(now.Sub(c.QueuedAt))
+		}
 		s.publish(chatID, res.Messages)
 		s.publishQueue(chatID)
 		return res.Chat, nil
@@ -355,6 +366,13 @@ func (s *Service) Accept(ctx context.Context, chatID string, a *store.Agent) (*s
 
 // AgentSend stores agent a's message in a live chat the agent holds.
 func (s *Service) AgentSend(ctx context.Context, chatID string, a *store.Agent, req protocol.SendRequest) (protocol.Ack, error) {
+	start := time.Now()
+	ack, err := s.agentSend(ctx, chatID, a, req)
+	s.metrics.Message(metrics.Agent, start, ack.Duplicate, Public(err))
+	return ack, err
+}
+
+func (s *Service) agentSend(ctx context.Context, chatID string, a *store.Agent, req protocol.SendRequest) (protocol.Ack, error) {
 	ack := protocol.Ack{V: protocol.ProtocolVersion, ClientMsgID: req.ClientMsgID}
 	text, err := s.checkPost(req)
 	if err != nil {

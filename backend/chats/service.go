@@ -25,6 +25,7 @@ import (
 	"halochat/app/flow"
 	"halochat/app/protocol"
 	"halochat/backend/identity"
+	"halochat/backend/metrics"
 	"halochat/backend/store"
 )
 
@@ -87,6 +88,9 @@ type Config struct {
 	// its ticket is stored (LeaveMessage): the seam for notifying the
 	// profile's address. It must not block: queue, do not send.
 	OnOfflineMessage func(context.Context, LeftMessage)
+	// Metrics counts chat starts, messages and queue waits; nil counts
+	// nothing.
+	Metrics *metrics.Metrics
 }
 
 // Service is the chat runtime. It is safe for concurrent use.
@@ -102,6 +106,7 @@ type Service struct {
 	filesDir     string
 	publicURL    string
 	onOffline    func(context.Context, LeftMessage)
+	metrics      *metrics.Metrics
 
 	progMu   sync.Mutex
 	programs map[string]*flow.Program
@@ -131,7 +136,7 @@ func New(cfg Config) *Service {
 	}
 	return &Service{store: cfg.Store, ident: cfg.Identity, pub: cfg.Publisher, runbook: cfg.Runbooks,
 		log: cfg.Logger, idle: cfg.IdleTimeout, outreachIdle: cfg.OutreachTimeout, maxLen: cfg.MaxMessageLength, programs: map[string]*flow.Program{},
-		filesDir: cfg.FilesDir, publicURL: cfg.PublicURL, onOffline: cfg.OnOfflineMessage}
+		filesDir: cfg.FilesDir, publicURL: cfg.PublicURL, onOffline: cfg.OnOfflineMessage, metrics: cfg.Metrics}
 }
 
 // MaxMessageLength is the longest message text accepted, in bytes.

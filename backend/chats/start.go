@@ -105,6 +105,12 @@ func (s *Service) Verify(ctx context.Context, chatID, resumeSecret string) (*sto
 // its first commit), and last the end of the user's chats the new one
 // supersedes.
 func (s *Service) Start(ctx context.Context, req StartRequest) (*protocol.StartChatResponse, error) {
+	resp, err := s.start(ctx, req)
+	s.metrics.ChatStart(resp != nil && resp.Resumed, Public(err))
+	return resp, err
+}
+
+func (s *Service) start(ctx context.Context, req StartRequest) (*protocol.StartChatResponse, error) {
 	st, err := s.admit(ctx, req)
 	if err != nil {
 		return nil, err

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"halochat/backend/httpx"
+	"halochat/backend/metrics"
 	"halochat/static"
 )
 
@@ -36,6 +37,9 @@ type Config struct {
 	// (httpx.LimitRequests).
 	Conns *httpx.Counter
 	Body  httpx.BodyTimeouts
+	// Metrics counts the answers refused by a rate limit (429), by
+	// route; nil counts nothing.
+	Metrics *metrics.Metrics
 }
 
 // New returns the service's root handler.
@@ -43,6 +47,7 @@ func New(cfg Config) http.Handler {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	cfg.Logger = httpx.ContextLogger(cfg.Logger)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
@@ -80,7 +85,7 @@ func New(cfg Config) http.Handler {
 	if cfg.Conns != nil {
 		h = httpx.LimitRequests(cfg.Conns, cfg.Body, mux)
 	}
-	return logRequests(cfg.Logger, secureHeaders(cfg.HSTS, h))
+	return logRequests(cfg.Logger, cfg.Metrics, secureHeaders(cfg.HSTS, h))
 }
 
 // APIPolicy is the Content-Security-Policy of every answer that is not a
@@ -160,14 +165,35 @@ func (s *statusRecorder) WriteHeader(code int) {
 func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
 // logRequests logs method, path (never the query: it may hold secrets),
-// status and duration of every request.
-func logRequests(log *slog.Logger, next http.Handler) http.Handler {
+// status and duration of every request, with its id (answered in
+// X-Request-Id; a sane incoming one is kept) and the chat it is about:
+// the route's {id} of a chat's route, or the one a handler named
+// (httpx.SetChatID). Every line the handlers log with the request's
+// context carries the same (httpx.ContextLogs). Answers refused by a
+// rate limit (429) are counted by route.
+func logRequests(log *slog.Logger, m *metrics.Metrics, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		info := &httpx.RequestInfo{ID: httpx.RequestID(r)}
+		w.Header().Set(httpx.HeaderRequestID, info.ID)
+		r = r.WithContext(httpx.WithRequestInfo(r.Context(), info))
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(rec, r)
+		// The mux has set r.Pattern and the path values on r itself.
+		if info.ChatID() == "" && chatRoute(r.Pattern) {
+			httpx.SetChatID(r.Context(), r.PathValue("id"))
+		}
+		if rec.status == http.StatusTooManyRequests {
+			m.RateLimited(r.Pattern)
+		}
 		log.LogAttrs(r.Context(), slog.LevelInfo, "http",
 			slog.String("method", r.Method), slog.String("path", r.URL.Path),
 			slog.Int("status", rec.status), slog.Duration("took", time.Since(start)))
 	})
+}
+
+// chatRoute reports whether a route's {id} is a chat's: the widget's
+// /chat/api/v1/chats/{id}/… and the API's /api/Chat/{id}….
+func chatRoute(pattern string) bool {
+	return strings.Contains(pattern, "/chats/{id}") || strings.Contains(pattern, "/Chat/{id}")
 }

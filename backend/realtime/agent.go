@@ -10,6 +10,7 @@ import (
 	"halochat/app/protocol"
 	"halochat/backend/chats"
 	"halochat/backend/httpx"
+	"halochat/backend/metrics"
 	"halochat/backend/store"
 )
 
@@ -60,7 +61,7 @@ func (s *Server) agentSocket(w http.ResponseWriter, r *http.Request) {
 		httpx.Refuse(w, protocol.CodeUnauthorized, "log in as an agent")
 		return
 	}
-	ws, bc, release, ok := s.accept(w, r)
+	ws, bc, release, ok := s.accept(w, r, metrics.Agent)
 	if !ok {
 		return
 	}

@@ -13,6 +13,7 @@ import (
 	"halochat/app/protocol"
 	"halochat/backend/chats"
 	"halochat/backend/httpx"
+	"halochat/backend/metrics"
 )
 
 // Limits are the abuse limits of the real-time transports. Zero fields
@@ -105,6 +106,9 @@ type Config struct {
 	// session there. Without it /agent/ws is not served.
 	Agents AgentAuth
 	Limits Limits
+	// Metrics counts the open sockets and the messages a limit refused;
+	// nil counts nothing.
+	Metrics *metrics.Metrics
 }
 
 // Server serves the websockets and the long-poll transport.
@@ -191,7 +195,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 // the host, a sibling subdomain): only the service's own pages may open
 // either socket. A request without an Origin comes from no browser, so
 // no page rides on it: it holds its credentials itself, and is let in.
-func (s *Server) accept(w http.ResponseWriter, r *http.Request) (*websocket.Conn, *batchConn, func(), bool) {
+func (s *Server) accept(w http.ResponseWriter, r *http.Request, side string) (*websocket.Conn, *batchConn, func(), bool) {
 	if !httpx.SameOrigin(r, s.cfg.PublicOrigin) {
 		httpx.Refuse(w, protocol.CodeOriginNotAllowed, "websocket calls must come from the chat service's own origin")
 		return nil, nil, nil, false
@@ -210,11 +214,12 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request) (*websocket.Conn
 		return nil, nil, nil, false
 	}
 	ws.SetReadLimit(s.lim.MaxFrameBytes)
-	return ws, bc, func() { s.perIP.Release(ip) }, true
+	closed := s.cfg.Metrics.SocketOpened(side)
+	return ws, bc, func() { closed(); s.perIP.Release(ip) }, true
 }
 
 func (s *Server) visitorSocket(w http.ResponseWriter, r *http.Request) {
-	ws, bc, release, ok := s.accept(w, r)
+	ws, bc, release, ok := s.accept(w, r, metrics.Visitor)
 	if !ok {
 		return
 	}
@@ -251,6 +256,7 @@ func (s *Server) visitorSocket(w http.ResponseWriter, r *http.Request) {
 		c.fail(e.Code, e.Message)
 		return
 	}
+	httpx.SetChatID(r.Context(), chat.ID)
 	state, err := s.cfg.Chats.State(ctx, chat)
 	if err != nil {
 		c.fail(protocol.CodeInternal, "internal error")
@@ -373,6 +379,7 @@ func (s *Server) visitorFrame(ctx context.Context, c *conn, chat visitorChat, ip
 	switch f.Type {
 	case protocol.FrameSend:
 		if ok, wait, why := s.allowSend(chat.id, chat.profile, ip); !ok {
+			s.cfg.Metrics.RateLimited("websocket message")
 			c.enqueueFrame(errFrame(f.ClientMsgID, protocol.CodeRateLimited, why+": slow down and resend in "+httpx.RetryAfter(wait)+" s"))
 			return true
 		}

@@ -23,6 +23,7 @@ import (
 	"halochat/backend/httpapi"
 	"halochat/backend/httpx"
 	"halochat/backend/identity"
+	"halochat/backend/metrics"
 	"halochat/backend/outbound"
 	"halochat/backend/portal"
 	"halochat/backend/privacy"
@@ -116,6 +117,9 @@ type Service struct {
 	Realtime *realtime.Server
 	Broker   realtime.Broker
 	Webhooks *webhook.Dispatcher
+	// Metrics is this instance's: GET /metrics serves them (loopback,
+	// or metrics:read), and Metrics.Handler() on --metrics-addr.
+	Metrics *metrics.Metrics
 }
 
 // New assembles the service. Its background work (the broker, idle chats,
@@ -124,7 +128,10 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
+	// Lines logged with a request's context carry its id and chat.
+	o.Logger = httpx.ContextLogger(o.Logger)
 	st, logger := o.Store, o.Logger
+	m := metrics.New(metrics.Options{Source: opsSource{st}, DBs: st.Pools(), Logger: logger})
 	publicURL := strings.TrimRight(o.PublicURL, "/")
 
 	widget.Register()
@@ -176,17 +183,17 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	// Webhooks (README.md#webhooks): every node delivers what the
 	// outbox holds, through the same guarded client as runbooks.
 	hooks := o.Webhooks
-	hooks.Store, hooks.Logger = st, logger
+	hooks.Store, hooks.Logger, hooks.Metrics = st, logger, m
 	hooks.Client = outbound.NewClient(outbound.Options{Allow: allow, IdleConnsPerHost: 32})
 	dispatcher := webhook.NewDispatcher(hooks)
 	go dispatcher.Run(ctx)
 	go sweep(ctx, logger, "old webhook deliveries", time.Hour, st.DeleteOldDeliveries)
 
 	chatSvc := chats.New(chats.Config{Store: st, Publisher: broker, Logger: logger, IdleTimeout: o.IdleTimeout,
-		Runbooks: runbooks, FilesDir: o.FilesDir, PublicURL: publicURL})
+		Runbooks: runbooks, FilesDir: o.FilesDir, PublicURL: publicURL, Metrics: m})
 	go chatSvc.RunWorker(ctx, 0)
 	rt := realtime.NewServer(realtime.Config{Chats: chatSvc, Broker: broker, Logger: logger, PublicOrigin: publicURL,
-		Agents: authSvc, Limits: o.Limits.Realtime})
+		Agents: authSvc, Limits: o.Limits.Realtime, Metrics: m})
 	authSvc.OnRevoke = rt.AgentChanged // before anything is served
 	context.AfterFunc(ctx, rt.Close)
 	portalSvc := portal.New(portal.Config{Store: st, Identity: &identity.Resolver{Store: st}, Logger: logger,
@@ -209,10 +216,11 @@ func New(ctx context.Context, o Options) (*Service, error) {
 		api.Mount,
 		consoleMount,
 		portalSvc.Routes,
-	}, HSTS: hsts(o.HSTS), Conns: rt.Conns(), Body: o.Limits.bodyTimeouts()})
+		mountMetrics(m, authSvc),
+	}, HSTS: hsts(o.HSTS), Conns: rt.Conns(), Body: o.Limits.bodyTimeouts(), Metrics: m})
 	h = httpx.TrustProxies(proxies, h)
 	return &Service{Handler: h, Widget: wh, Console: ch, Auth: authSvc, Chats: chatSvc, Portal: portalSvc,
-		Realtime: rt, Broker: broker, Webhooks: dispatcher}, nil
+		Realtime: rt, Broker: broker, Webhooks: dispatcher, Metrics: m}, nil
 }
 
 func (l Limits) bodyTimeouts() httpx.BodyTimeouts {

@@ -17,6 +17,7 @@ const (
 	PermChatsWrite      = "chats:write"   // post messages, end chats, start chats (outreach)
 	PermTicketsRead     = "tickets:read"  // list and read tickets
 	PermTicketsWrite    = "tickets:write" // change a ticket's status and field values
+	PermMetricsRead     = "metrics:read"  // scrape GET /metrics from another machine
 )
 
 // APIClient is a machine client that authenticates with client id + secret.

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"halochat/app/protocol"
+	"halochat/backend/metrics"
 	"halochat/backend/store"
 )
 
@@ -51,6 +52,8 @@ type Config struct {
 	// Jitter returns a number in [0, 1) (default math/rand/v2's
 	// Float64); tests fix it.
 	Jitter func() float64
+	// Metrics counts the attempts by outcome; nil counts nothing.
+	Metrics *metrics.Metrics
 }
 
 // Dispatcher delivers what the store's outbox holds. Every node runs one:
@@ -288,6 +291,7 @@ func (d *Dispatcher) attempt(ctx context.Context, c store.ClaimedDelivery) store
 	at := d.cfg.Store.Now()
 	status, err := d.post(ctx, c, at)
 	if err == nil {
+		d.cfg.Metrics.WebhookAttempt(metrics.Delivered)
 		return store.DeliveryResult{ID: c.ID, Status: protocol.DeliveryDelivered, At: at, Next: at, HTTPStatus: int64(status)}
 	}
 	r := store.DeliveryResult{ID: c.ID, Status: protocol.DeliveryPending, At: at, HTTPStatus: int64(status), Error: errorText(err)}
@@ -303,7 +307,10 @@ func (d *Dispatcher) attempt(ctx context.Context, c store.ClaimedDelivery) store
 			r.Next = c.RetryUntil // one last attempt when the day is up
 		}
 	}
-	if r.Status == protocol.DeliveryFailed {
+	if r.Status != protocol.DeliveryFailed {
+		d.cfg.Metrics.WebhookAttempt(metrics.Retry)
+	} else {
+		d.cfg.Metrics.WebhookAttempt(metrics.GaveUp)
 		r.Next = at
 		d.cfg.Logger.Warn("webhook delivery failed for good", "webhook", c.WebhookID, "event", c.EventID,
 			"attempts", c.Attempts+1, "err", r.Error)

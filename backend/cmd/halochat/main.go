@@ -21,6 +21,7 @@ const usage = `halochat: a self-hostable live chat and chatbot-flow service
 Usage:
   halochat serve   [--addr 127.0.0.1:8080] [--db DSN] [--public-url URL] [--demo-host ADDR] [--limits default|benchmark] [--production]
                    [--trusted-proxies IP,CIDR,…] [--outbound-allow IP,CIDR,IP:port,…] [--files DIR]
+                   [--metrics-addr ADDR] [--sqlite-sync full|normal]
   halochat migrate [--db DSN]
   halochat demo    [--db DSN] [--json]
 
@@ -28,7 +29,7 @@ DSN is sqlite:///path/file.db (the default is ./data/halochat.db) or
 postgres://user:pass@host:5432/db. Environment: HALOCHAT_ADDR, HALOCHAT_DB,
 HALOCHAT_PUBLIC_URL, HALOCHAT_DEMO_HOST, HALOCHAT_LIMITS, HALOCHAT_PRODUCTION=1,
 HALOCHAT_TRUSTED_PROXIES, HALOCHAT_FILES, HALOCHAT_OUTBOUND_ALLOW (older name:
-HALOCHAT_RUNBOOK_ALLOW).
+HALOCHAT_RUNBOOK_ALLOW), HALOCHAT_METRICS_ADDR, HALOCHAT_SQLITE_SYNC.
 `
 
 func main() {
@@ -68,6 +69,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fs.StringVar(&opts.OutboundAllow, "outbound-allow", outboundAllowEnv(),
 			"comma-separated IPs, CIDRs or IP:port entries that runbooks and webhooks may reach although internal (loopback, private); HALOCHAT_RUNBOOK_ALLOW is its older name")
 		fs.StringVar(&opts.FilesDir, "files", env("HALOCHAT_FILES", ""), "keep chat attachments in this directory (default: in the database)")
+		fs.StringVar(&opts.MetricsAddr, "metrics-addr", env("HALOCHAT_METRICS_ADDR", ""), "also serve /metrics on this address to any client that reaches it (e.g. a private network's 10.0.0.5:9090); the main address serves it to loopback and metrics:read only")
 		fs.StringVar(&opts.Pprof, "pprof", env("HALOCHAT_PPROF", ""), "serve net/http/pprof on this loopback address (e.g. 127.0.0.1:6060) for profiling")
 		if err := fs.Parse(rest); err != nil {
 			return err

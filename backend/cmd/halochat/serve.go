@@ -23,7 +23,11 @@ type serveOptions struct {
 	Limits     string
 	Production bool
 	Pprof      string // loopback address for net/http/pprof; "" = off
-	Pool       int    // PostgreSQL connections; 0 = the store's default
+	// MetricsAddr serves /metrics on an address of its own to whoever
+	// reaches it (--metrics-addr); "" = only the main address's guarded
+	// /metrics.
+	MetricsAddr string
+	Pool        int // PostgreSQL connections; 0 = the store's default
 	// AppendBatches is store.Options.AppendBatches: 0 the default, -1
 	// unbatched.
 	AppendBatches int
@@ -92,6 +96,12 @@ func serve(ctx context.Context, logger *slog.Logger, opts serveOptions) error {
 	if demoLn != nil {
 		if err := all.addDemoHost(ctx, logger, st, demoLn, publicURL); err != nil {
 			closeListeners(ln, demoLn)
+			return err
+		}
+	}
+	if opts.MetricsAddr != "" {
+		if err := all.addMetrics(logger, opts.MetricsAddr, svc.Metrics.Handler()); err != nil {
+			closeListeners(all.listeners...)
 			return err
 		}
 	}
@@ -203,6 +213,19 @@ func (s *servers) addDemoHost(ctx context.Context, logger *slog.Logger, st *stor
 	s.add(&http.Server{Handler: hostHandler, ReadHeaderTimeout: 10 * time.Second}, dl)
 	_, port, _ := net.SplitHostPort(dl.Addr().String())
 	logger.Info("serving the demo host page", "url", "http://localhost:"+port+"/")
+	return nil
+}
+
+// addMetrics serves GET /metrics (and nothing else) on addr.
+func (s *servers) addMetrics(logger *slog.Logger, addr string, h http.Handler) error {
+	ml, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen for metrics on %s (--metrics-addr): %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", h)
+	s.add(&http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}, ml)
+	logger.Info("serving metrics", "url", "http://"+ml.Addr().String()+"/metrics")
 	return nil
 }
 
