@@ -35,9 +35,13 @@ type ChatProfile struct {
 	// RatingQuestion says whether the widget asks the visitor to rate a
 	// chat that ended: RatingQuestionAsk or RatingQuestionOff; "" in a
 	// request is RatingQuestionAsk.
-	RatingQuestion string    `json:"ratingQuestion"`
-	CreatedAt      time.Time `json:"createdAt"`
-	UpdatedAt      time.Time `json:"updatedAt"`
+	RatingQuestion string `json:"ratingQuestion"`
+	// RetentionDays: the profile's chats (messages, files, custom-field
+	// values, ratings) are deleted that many days after they ended;
+	// 0 or left out keeps them.
+	RetentionDays int64     `json:"retentionDays,omitempty"`
+	CreatedAt     time.Time `json:"createdAt"`
+	UpdatedAt     time.Time `json:"updatedAt"`
 }
 
 // Agent chat visibilities (ChatProfile.AgentChatVisibility).
@@ -158,3 +162,6 @@ type Holiday struct {
 	Date string `json:"date"` // "YYYY-MM-DD"
 	Name string `json:"name,omitempty"`
 }
+
+// MaxRetentionDays is the longest retention a profile may set (100 years).
+const MaxRetentionDays = 36500

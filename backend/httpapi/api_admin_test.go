@@ -173,13 +173,14 @@ func TestChatProfileAPI(t *testing.T) {
 				t.Errorf("a profile created without a ratingQuestion reads %q, want ask", got.path("ratingQuestion"))
 			}
 			body["ratingQuestion"] = protocol.RatingQuestionOff
+			body["retentionDays"] = 90
 			up := must(t, f.call(t, f.adminClient, "PUT", "/api/ChatProfile/"+id, body), 200)
 			if up.path("name") != "main renamed" || up.path("appearance", "colour") != "Teal" || up.path("key") != key ||
-				up.path("identity", "maxTokenLifetimeSeconds") != "3600" || up.path("ratingQuestion") != protocol.RatingQuestionOff {
+				up.path("identity", "maxTokenLifetimeSeconds") != "3600" || up.path("ratingQuestion") != protocol.RatingQuestionOff || up.path("retentionDays") != "90" {
 				t.Errorf("updated %s", up.raw)
 			}
-			if p, _ := f.st.GetProfile(ctx, id); p.Identity.MaxTokenLifetimeSeconds != 3600 || p.RatingQuestion != protocol.RatingQuestionOff {
-				t.Errorf("stored maximum token lifetime %d, rating question %q", p.Identity.MaxTokenLifetimeSeconds, p.RatingQuestion)
+			if p, _ := f.st.GetProfile(ctx, id); p.Identity.MaxTokenLifetimeSeconds != 3600 || p.RatingQuestion != protocol.RatingQuestionOff || p.RetentionDays != 90 {
+				t.Errorf("stored maximum token lifetime %d, rating question %q, retention %d", p.Identity.MaxTokenLifetimeSeconds, p.RatingQuestion, p.RetentionDays)
 			}
 			body["id"] = "other"
 			wantError(t, f.call(t, f.admin, "PUT", "/api/ChatProfile/"+id, body), 400, protocol.CodeInvalidRequest, "id")
@@ -256,6 +257,9 @@ func invalidProfileEdits(ec string) []profileEdit {
 		{"trustEmailStorage", func(m map[string]any) { m["trustEmailStorage"] = true }},
 		{"ratingQuestion", func(m map[string]any) { m["ratingQuestion"] = "sometimes" }},
 		{"ratingQuestion", func(m map[string]any) { m["ratingQuestion"] = false }},
+		{"retentionDays", func(m map[string]any) { m["retentionDays"] = -1 }},
+		{"retentionDays", func(m map[string]any) { m["retentionDays"] = 36501 }},
+		{"retentionDays", func(m map[string]any) { m["retentionDays"] = "30" }},
 		{"flowId", func(m map[string]any) { m["flowId"] = 999 }},
 		{"startStep", func(m map[string]any) { m["startStep"] = 3 }},
 		{"ticketTypeId", func(m map[string]any) { m["ticketTypeId"] = 999 }},

@@ -30,7 +30,7 @@ func profileJSON(p *store.ChatProfile) protocol.ChatProfile {
 		Availability: protocol.AvailabilitySettings(p.Availability), EmailStorageKey: p.EmailStorageKey, TrustEmailStorage: p.TrustEmailStorage,
 		FlowID: p.FlowID, StartStep: p.StartStep, TicketTypeID: p.TicketTypeID, AgentChatVisibility: p.AgentChatVisibility,
 		Attachments: protocol.AttachmentSettings(p.Attachments), RatingQuestion: p.RatingQuestion,
-		CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
+		RetentionDays: p.RetentionDays, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
 	if j.AllowedOrigins == nil {
 		j.AllowedOrigins = []string{}
 	}
@@ -243,6 +243,10 @@ func (a *IdentityAPI) applyProfile(ctx context.Context, p *store.ChatProfile, in
 	if err != nil {
 		return err
 	}
+	if in.RetentionDays < 0 || in.RetentionDays > protocol.MaxRetentionDays {
+		return apiInvalid("retentionDays", "must be 1 to %d days after a chat ended, or 0 to keep chats, not %d",
+			protocol.MaxRetentionDays, in.RetentionDays)
+	}
 
 	p.Name = strings.TrimSpace(in.Name)
 	p.Access = in.Access
@@ -257,6 +261,7 @@ func (a *IdentityAPI) applyProfile(ctx context.Context, p *store.ChatProfile, in
 	p.AgentChatVisibility = visibility
 	p.Attachments = store.AttachmentSettings(in.Attachments)
 	p.RatingQuestion = rating
+	p.RetentionDays = in.RetentionDays
 	return nil
 }
 

@@ -99,6 +99,8 @@ func oaProfileNotes(times map[string]jsonObj) map[string]jsonObj {
 		"ratingQuestion": oaOneOf("whether the widget asks the visitor to rate a chat that ended (1–5 and a comment, "+
 			"POST /chat/api/v1/chats/{id}/rating): ask, or off (a rating is then refused); none given: ask",
 			protocol.RatingQuestionAsk, protocol.RatingQuestionOff),
+		"retentionDays": oaNote("the profile's chats (messages, files, custom-field values, ratings) are deleted this many days " +
+			"after they ended, by a background job on every node, 500 chats a transaction; 0 or none given: kept. At most 36500"),
 	})
 }
 

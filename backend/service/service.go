@@ -205,6 +205,9 @@ func New(ctx context.Context, o Options) (*Service, error) {
 		StartsPerMinute: o.Limits.StartsPerMinute, ProfileStartsPerMinute: o.Limits.ProfileStartsPerMinute})
 
 	privacySvc := &privacy.Service{Store: st, FilesDir: o.FilesDir, Logger: logger}
+	// Retention (a profile's retentionDays): every node deletes old
+	// ended chats, a bounded batch a transaction.
+	go privacySvc.RunRetention(ctx, 0)
 	ch, consoleMount, err := newConsole()
 	if err != nil {
 		return nil, err

@@ -69,6 +69,8 @@ func TestMigrationsFrozen(t *testing.T) {
 		"20261206000401_chat_ratings":          "d4a6e325802d433c294a2f9d402290af41e51edb51328c20b5779e680517536e",
 		"20261206000501_attachments":           "9480562000c38f2ef0629597c5ae537eee13853b5c8186fdf8beb5b64d2448ec",
 		"20261206000601_ticket_profiles":       "188e76a2b5341ca0a447b5001424a61221328c49da9bf66be735b3535a6ac297",
+		"20261207000501_audit_log":             "de72f72c363703f6e5d4e7893b678ba067515038d3f5923964b878571889c7e0",
+		"20261207000601_retention":             "be8ea36c48a513b2814e0c13fd959e2ec0970430de85d42a99b35160cf0067a4",
 	}
 	ms := schemaMigrations()
 	for i, m := range ms {

@@ -21,6 +21,7 @@ func schemaMigrations() []schemaMigration {
 		{name: "20261206000501_attachments", sql: migrationAttachments},
 		{name: "20261206000601_ticket_profiles", sql: migrationTicketProfiles},
 		{name: "20261207000501_audit_log", sql: migrationAuditLog},
+		{name: "20261207000601_retention", sql: migrationRetention},
 	}
 }
 
@@ -561,4 +562,15 @@ CREATE INDEX audit_log_at ON audit_log (at, id)
 CREATE INDEX audit_log_entity ON audit_log (entity, entity_id, at)
 ;
 CREATE INDEX audit_log_actor ON audit_log (actor_type, actor_id, at)
+`
+
+// migrationRetention adds each chat profile's retention (days after a
+// chat ended that it is deleted; 0 keeps chats) and the index the
+// retention job finds a profile's old ended chats through: only ended
+// chats are in it, and a chat's ended_at is written once, so a message's
+// update of its chat stays in place (migrationHotChats). FROZEN.
+const migrationRetention = `
+ALTER TABLE chat_profiles ADD COLUMN retention_days BIGINT NOT NULL DEFAULT 0
+;
+CREATE INDEX chats_ended_idx ON chats (profile_id, ended_at) WHERE status = 'ended'
 `

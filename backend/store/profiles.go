@@ -51,9 +51,12 @@ type ChatProfile struct {
 	Attachments         AttachmentSettings `bun:"attachments"`
 	// RatingQuestion is protocol.RatingQuestionAsk or RatingQuestionOff
 	// ("" is stored as RatingQuestionAsk).
-	RatingQuestion string    `bun:"rating_question"`
-	CreatedAt      time.Time `bun:"created_at"`
-	UpdatedAt      time.Time `bun:"updated_at"`
+	RatingQuestion string `bun:"rating_question"`
+	// RetentionDays: the profile's chats are deleted that many days after
+	// they ended (privacy's retention job); 0 keeps them.
+	RetentionDays int64     `bun:"retention_days"`
+	CreatedAt     time.Time `bun:"created_at"`
+	UpdatedAt     time.Time `bun:"updated_at"`
 }
 
 // Lengths of generated profile ids and keys, in random bytes.
@@ -79,6 +82,9 @@ func checkProfile(what string, p *ChatProfile) error {
 	}
 	if err := oneOf(what, "rating question", p.RatingQuestion, protocol.RatingQuestionAsk, protocol.RatingQuestionOff); err != nil {
 		return err
+	}
+	if p.RetentionDays < 0 {
+		return invalid(what, "retention days %d is negative", p.RetentionDays)
 	}
 	return oneOf(what, "access", p.Access, AccessAgentsOnly, AccessPortal, AccessPortalAndExternal)
 }
