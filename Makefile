@@ -26,7 +26,24 @@ endef
 
 .PHONY: build run test vet lint fuzz bench clean wasm-test screenshots
 
-build: $(WIDGET) $(CONSOLE) bin/halochat
+# The loader and the stylesheets, precompressed beside the wasm; the
+# server uses a copy only while it decompresses to the file it embeds
+# (backend/precompressed), and compresses go-app's generated files itself.
+PRECOMPRESSED := static/dist/index.js.gz static/dist/widget.css.gz static/dist/console.css.gz
+
+build: $(WIDGET) $(CONSOLE) $(PRECOMPRESSED) bin/halochat
+
+static/dist/index.js.gz: static/index.js | $(WIDGET)
+	$(call precompress,$<,$(basename $@))
+static/dist/%.css.gz: static/web/%.css | $(WIDGET)
+	$(call precompress,$<,$(basename $@))
+
+# precompress SOURCE, TARGET: TARGET.gz (gzip -9) and TARGET.br (brotli
+# -q 11, where brotli is installed: the widget's rule installs it).
+define precompress
+	gzip -9 -c -n $(1) > $(2).gz
+	@if command -v brotli >/dev/null; then brotli -f -q 11 -o $(2).br $(1); else rm -f $(2).br; fi
+endef
 
 # The widget: client code only, stripped, with precompressed copies that
 # the server picks by Accept-Encoding.
@@ -59,7 +76,7 @@ $(CONSOLE): $(APP_SRC) | $(WIDGET)
 # (docs/SCALING.md).
 SERVER_LDFLAGS := -X=runtime.godebugDefault=adaptivestackstart=0
 
-bin/halochat: $(WIDGET) $(CONSOLE) $(shell find backend static -type f -not -name '*_test.go') $(APP_SRC)
+bin/halochat: $(WIDGET) $(CONSOLE) $(PRECOMPRESSED) $(shell find backend static -type f -not -name '*_test.go') $(APP_SRC)
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags='$(SERVER_LDFLAGS)' -o $@ ./backend/cmd/halochat
 
 run: build
@@ -134,4 +151,4 @@ bench: build
 	bash .ci/bench.sh
 
 clean:
-	rm -rf bin static/dist/*.wasm static/dist/*.wasm.* data
+	rm -rf bin static/dist/*.wasm static/dist/*.wasm.* static/dist/*.gz static/dist/*.br data

@@ -13,6 +13,7 @@ import (
 
 	"halochat/backend/httpx"
 	"halochat/backend/metrics"
+	"halochat/backend/precompressed"
 	"halochat/static"
 )
 
@@ -64,15 +65,17 @@ func New(cfg Config) http.Handler {
 		}
 		httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 	})
-	loader := static.Loader()
+	// The loader's URL is fixed by the embed snippet, so it cannot be
+	// versioned: a short cache lets a fix reach every host page within
+	// minutes, and its ETag makes the revalidation a 304.
+	loader := precompressed.New(static.Loader(), precompressed.Options{
+		ContentType: "text/javascript; charset=utf-8", CacheControl: "public, max-age=300",
+		Built: static.Dist(), BuiltName: "index.js",
+	})
 	mux.HandleFunc("GET /chat/index.js", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
 		w.Header().Set("X-Content-Type-Options", "nosniff")
-		// The loader's URL is fixed by the embed snippet, so it cannot be
-		// versioned: a short cache lets updates reach host pages quickly.
-		w.Header().Set("Cache-Control", "public, max-age=300")
 		w.Header().Set("Cross-Origin-Resource-Policy", "cross-origin")
-		_, _ = w.Write(loader)
+		loader.ServeHTTP(w, r)
 	})
 	if cfg.Widget != nil {
 		mux.Handle("/chat/widget/", cfg.Widget)

@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"bytes"
 	"io"
 	"log/slog"
 	"net/http"
@@ -9,9 +10,11 @@ import (
 	"testing"
 
 	"halochat/backend/httpapi"
+	"halochat/backend/precompressed"
 	"halochat/backend/store"
 	"halochat/backend/storetest"
 	"halochat/backend/testenv"
+	"halochat/static"
 )
 
 func newServer(t *testing.T, dsn string) (*httptest.Server, *store.Store) {
@@ -71,5 +74,52 @@ func TestLoaderIsServedAsJavaScript(t *testing.T) {
 	}
 	if res, err := http.Post(srv.URL+"/chat/index.js", "text/plain", nil); err != nil || res.StatusCode != http.StatusMethodNotAllowed {
 		t.Errorf("POST /chat/index.js = %v %v, want 405", res.StatusCode, err)
+	}
+}
+
+// TestLoaderIsPrecompressedAndShortLived: the loader's URL cannot be
+// versioned (host pages name it), so it is cached for minutes and
+// revalidated by its ETag; it is sent as brotli or gzip when accepted.
+func TestLoaderIsPrecompressedAndShortLived(t *testing.T) {
+	srv, _ := newServer(t, testenv.SQLiteDSN(t))
+	get := func(accept, inm string) *http.Response {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/chat/index.js", nil)
+		req.Header.Set("Accept-Encoding", accept) // set by hand: the client does not decompress
+		if inm != "" {
+			req.Header.Set("If-None-Match", inm)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { res.Body.Close() })
+		return res
+	}
+	for _, tt := range []struct{ accept, encoding string }{{"gzip, deflate, br", "br"}, {"gzip", "gzip"}, {"identity", ""}} {
+		res := get(tt.accept, "")
+		if res.StatusCode != http.StatusOK || res.Header.Get("Content-Encoding") != tt.encoding {
+			t.Fatalf("Accept-Encoding %q: %d, Content-Encoding %q, want %q", tt.accept, res.StatusCode, res.Header.Get("Content-Encoding"), tt.encoding)
+		}
+		body, err := precompressed.Decoder(res.Header.Get("Content-Encoding"), res.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(body)
+		if err != nil || !bytes.Equal(b, static.Loader()) {
+			t.Errorf("Accept-Encoding %q: the body does not decompress to static/index.js (%v)", tt.accept, err)
+		}
+		for k, want := range map[string]string{
+			"Cache-Control": "public, max-age=300", "Vary": "Accept-Encoding",
+			"Cross-Origin-Resource-Policy": "cross-origin", "X-Content-Type-Options": "nosniff",
+		} {
+			if got := res.Header.Get(k); got != want {
+				t.Errorf("Accept-Encoding %q: %s = %q, want %q", tt.accept, k, got, want)
+			}
+		}
+		etag := res.Header.Get("ETag")
+		if again := get(tt.accept, etag); etag == "" || again.StatusCode != http.StatusNotModified {
+			t.Errorf("Accept-Encoding %q: If-None-Match %q = %d, want 304", tt.accept, etag, again.StatusCode)
+		}
 	}
 }

@@ -16,11 +16,14 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
+	"net/http/httptest"
 	"path"
 	"strconv"
 	"strings"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"halochat/backend/precompressed"
 )
 
 // Options describe one go-app application.
@@ -54,7 +57,22 @@ type Handler struct {
 	wasmName string // versioned file name under /web/
 	wasmRaw  int64
 	built    bool
+	// files are go-app's scripts, style and manifest and the app's
+	// stylesheets, by their path under the prefix: each under its fixed
+	// path (revalidated) and its versioned one (immutable).
+	files map[string]servedFile
 }
+
+// servedFile is a precompressed file and how long a browser may keep it.
+type servedFile struct {
+	file         *precompressed.File
+	cacheControl string
+}
+
+const (
+	immutable  = "public, max-age=31536000, immutable"
+	revalidate = "no-cache"
+)
 
 // New prepares the handler. A missing wasm is not an error: the page then
 // answers 503 telling the operator to run `make build`.
@@ -79,22 +97,93 @@ func New(opts Options) (*Handler, error) {
 	}
 	h.wasmName = strings.TrimSuffix(opts.WasmFile, ".wasm") + "." + h.version + ".wasm"
 
-	styles := make([]string, 0, len(opts.Styles))
-	for _, s := range opts.Styles {
+	rv := resolver{prefix: opts.Prefix, wasm: "/web/" + h.wasmName}
+	versioned, err := h.prepareFiles(rv)
+	if err != nil {
+		return nil, err
+	}
+	rv.versioned = versioned
+	h.goapp = h.newGoApp(rv)
+	// The service worker's script lists the versioned URLs, so it is
+	// taken from the handler that serves pages with them.
+	worker, err := generated(h.goapp, "/app-worker.js")
+	if err != nil {
+		return nil, err
+	}
+	h.files["/app-worker.js"] = servedFile{precompressed.New(worker, precompressed.Options{ContentType: "text/javascript; charset=utf-8"}), revalidate}
+	return h, nil
+}
+
+// newGoApp is go-app's handler for the app's pages, with rv's URLs.
+func (h *Handler) newGoApp(rv resolver) *app.Handler {
+	styles := make([]string, 0, len(h.opts.Styles))
+	for _, s := range h.opts.Styles {
 		styles = append(styles, "/web/"+s)
 	}
-	h.goapp = &app.Handler{
-		Name:              opts.Name,
-		ShortName:         opts.Name,
-		Title:             opts.Title,
+	return &app.Handler{
+		Name:              h.opts.Name,
+		ShortName:         h.opts.Name,
+		Title:             h.opts.Title,
 		Icon:              app.Icon{Default: "/web/icon.png", Large: "/web/icon.png", SVG: "/web/icon.svg"},
 		Styles:            styles,
-		Resources:         resolver{prefix: opts.Prefix, wasm: "/web/" + h.wasmName},
+		Resources:         rv,
 		Version:           h.version,
 		WasmContentLength: strconv.FormatInt(h.wasmRaw, 10),
 		LoadingLabel:      " ",
 	}
-	return h, nil
+}
+
+// prepareFiles holds go-app's generated scripts, style and manifest and
+// the app's stylesheets, each under its fixed path and a versioned one
+// named by its content hash, and returns the fixed → versioned paths for
+// the resolver. go-app's files are taken from a handler that resolves
+// them unversioned: none of them names another of them.
+func (h *Handler) prepareFiles(rv resolver) (map[string]string, error) {
+	h.files = make(map[string]servedFile)
+	versioned := make(map[string]string)
+	add := func(fixed string, raw []byte, contentType string) {
+		built := ""
+		if strings.HasPrefix(fixed, "/web/") {
+			built = strings.TrimPrefix(fixed, "/web/") // compressed by make build
+		}
+		f := precompressed.New(raw, precompressed.Options{ContentType: contentType, Built: h.opts.Dist, BuiltName: built})
+		ext := path.Ext(fixed)
+		v := "/web/" + strings.TrimSuffix(path.Base(fixed), ext) + "." + f.Hash() + ext
+		h.files[fixed] = servedFile{f, revalidate}
+		h.files[v] = servedFile{f, immutable}
+		versioned[fixed] = v
+	}
+	probe := h.newGoApp(rv)
+	for _, g := range []struct{ path, contentType string }{
+		{"/app.js", "text/javascript; charset=utf-8"},
+		{"/wasm_exec.js", "text/javascript; charset=utf-8"},
+		{"/app.css", "text/css; charset=utf-8"},
+		{"/manifest.webmanifest", "application/manifest+json"},
+	} {
+		raw, err := generated(probe, g.path)
+		if err != nil {
+			return nil, err
+		}
+		add(g.path, raw, g.contentType)
+	}
+	for _, s := range h.opts.Styles {
+		raw, err := fs.ReadFile(h.opts.Assets, s)
+		if err != nil {
+			return nil, fmt.Errorf("read the stylesheet %s: %w", s, err)
+		}
+		add("/web/"+s, raw, "text/css; charset=utf-8")
+	}
+	return versioned, nil
+}
+
+// generated asks go-app's handler for one of the files it makes.
+func generated(g *app.Handler, p string) ([]byte, error) {
+	rec := httptest.NewRecorder()
+	g.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, p, nil))
+	if rec.Code != http.StatusOK {
+		return nil, fmt.Errorf("go-app's %s: status %d", p, rec.Code)
+	}
+	return rec.Body.Bytes(), nil
 }
 
 // Version is the content hash the app's URLs and caches are keyed by.
@@ -122,6 +211,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Referrer-Policy", "no-referrer")
+	if f, ok := h.files[p]; ok {
+		f.file.Serve(w, r, f.cacheControl)
+		return
+	}
 	if strings.HasPrefix(p, "/web/") {
 		h.serveWeb(w, r, strings.TrimPrefix(p, "/web/"))
 		return
@@ -181,14 +274,18 @@ func (h *Handler) serveWasm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Vary", "Accept-Encoding")
-	w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	w.Header().Set("Cache-Control", immutable)
 	w.Header().Set("Content-Type", "application/wasm")
-	accept := r.Header.Get("Accept-Encoding")
-	for _, enc := range []struct{ token, suffix string }{{"br", ".br"}, {"gzip", ".gz"}} {
-		if !acceptsEncoding(accept, enc.token) {
-			continue
-		}
-		f, err := h.opts.Dist.Open(h.opts.WasmFile + enc.suffix)
+	// The URL names the content: a browser that revalidates (a reload)
+	// holds it already.
+	if precompressed.MatchesAny(r.Header.Get("If-None-Match"), h.version) {
+		w.Header().Set("ETag", `"`+h.version+`"`)
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	suffixes := map[string]string{"br": ".br", "gzip": ".gz"}
+	for _, enc := range precompressed.Preferred(r.Header.Get("Accept-Encoding"), "br", "gzip") {
+		f, err := h.opts.Dist.Open(h.opts.WasmFile + suffixes[enc])
 		if err != nil {
 			continue
 		}
@@ -197,7 +294,8 @@ func (h *Handler) serveWasm(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			continue
 		}
-		w.Header().Set("Content-Encoding", enc.token)
+		w.Header().Set("Content-Encoding", enc)
+		w.Header().Set("ETag", `"`+h.version+"-"+strings.TrimPrefix(suffixes[enc], ".")+`"`)
 		w.Header().Set("Content-Length", strconv.FormatInt(st.Size(), 10))
 		if r.Method == http.MethodHead {
 			return
@@ -205,6 +303,7 @@ func (h *Handler) serveWasm(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(w, f)
 		return
 	}
+	w.Header().Set("ETag", `"`+h.version+`"`)
 	f, err := h.opts.Dist.Open(h.opts.WasmFile)
 	if err != nil {
 		http.Error(w, "read wasm: "+err.Error(), http.StatusInternalServerError)
@@ -218,30 +317,12 @@ func (h *Handler) serveWasm(w http.ResponseWriter, r *http.Request) {
 	_, _ = io.Copy(w, f)
 }
 
-// acceptsEncoding reports whether an Accept-Encoding header allows token
-// (a q=0 refuses it).
-func acceptsEncoding(header, token string) bool {
-	for _, part := range strings.Split(header, ",") {
-		fields := strings.Split(strings.TrimSpace(part), ";")
-		if !strings.EqualFold(strings.TrimSpace(fields[0]), token) {
-			continue
-		}
-		for _, param := range fields[1:] {
-			param = strings.ReplaceAll(strings.TrimSpace(param), " ", "")
-			if param == "q=0" || param == "q=0.0" || param == "q=0.00" || param == "q=0.000" {
-				return false
-			}
-		}
-		return true
-	}
-	return false
-}
-
 // resolver puts every local path under the app's prefix and points the
-// wasm at its versioned name.
+// wasm and the files in versioned at their versioned names.
 type resolver struct {
-	prefix string
-	wasm   string
+	prefix    string
+	wasm      string
+	versioned map[string]string
 }
 
 func (rv resolver) Resolve(location string) string {
@@ -254,6 +335,9 @@ func (rv resolver) Resolve(location string) string {
 	location = path.Clean("/" + location)
 	if location == "/web/app.wasm" {
 		location = rv.wasm
+	}
+	if v, ok := rv.versioned[location]; ok {
+		location = v
 	}
 	return rv.prefix + location
 }

@@ -1,14 +1,18 @@
 package webapp
 
 import (
+	"bytes"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 	"testing/fstest"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"halochat/backend/precompressed"
 )
 
 type page struct{ app.Compo }
@@ -93,14 +97,88 @@ func TestPageIsPrerenderedWithItsOwnCSP(t *testing.T) {
 		t.Errorf("CSP %q allows inline code", csp)
 	}
 	html := body(t, r)
-	for _, want := range []string{`class="probe"`, `src="/chat/widget/app.js"`, `href="/chat/widget/web/widget.css"`} {
-		if !strings.Contains(html, want) {
+	for _, want := range []*regexp.Regexp{
+		regexp.MustCompile(`class="probe"`),
+		regexp.MustCompile(`src="/chat/widget/web/app\.[0-9a-f]{16}\.js"`),
+		regexp.MustCompile(`src="/chat/widget/web/wasm_exec\.[0-9a-f]{16}\.js"`),
+		regexp.MustCompile(`href="/chat/widget/web/widget\.[0-9a-f]{16}\.css"`),
+		regexp.MustCompile(`href="/chat/widget/web/manifest\.[0-9a-f]{16}\.webmanifest"`),
+	} {
+		if !want.MatchString(html) {
 			t.Errorf("page lacks %s:\n%s", want, html)
 		}
 	}
 	appJS := body(t, get(t, h, "/chat/widget/app.js"))
 	if !strings.Contains(appJS, h.WasmPath()) {
 		t.Errorf("app.js does not load the versioned wasm %s", h.WasmPath())
+	}
+}
+
+// decoded reads a response's body and undoes its Content-Encoding.
+func decoded(t *testing.T, r *http.Response) []byte {
+	t.Helper()
+	rd, err := precompressed.Decoder(r.Header.Get("Content-Encoding"), r.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestScriptsStylesAndManifestArePrecompressedAndVersioned follows each
+// URL the page names: under its versioned URL a file is immutable, under
+// its fixed one revalidated; both are brotli or gzip as the client
+// accepts, decompress to the same bytes, and answer 304 to their ETag.
+func TestScriptsStylesAndManifestArePrecompressedAndVersioned(t *testing.T) {
+	h := newHandler(t, builtDist())
+	html := body(t, get(t, h, "/chat/widget/"))
+	links := regexp.MustCompile(`(?:src|href)="(/chat/widget/web/([a-z_]+)\.[0-9a-f]{16}(\.[a-z]+))"`).FindAllStringSubmatch(html, -1)
+	if len(links) != 5 {
+		t.Fatalf("%d versioned URLs in the page, want 5 (app.js, wasm_exec.js, app.css, widget.css, manifest):\n%s", len(links), html)
+	}
+	for _, l := range links {
+		versioned, fixed := l[1], "/chat/widget/"+l[2]+l[3]
+		if l[2] == "widget" {
+			fixed = "/chat/widget/web/widget.css"
+		}
+		plain := get(t, h, fixed)
+		if cc := plain.Header.Get("Cache-Control"); cc != "no-cache" {
+			t.Errorf("%s: Cache-Control %q, want no-cache (its URL is fixed)", fixed, cc)
+		}
+		want := decoded(t, plain)
+		for _, accept := range []string{"gzip, deflate, br", "gzip"} {
+			r := get(t, h, versioned, "Accept-Encoding", accept)
+			if r.StatusCode != http.StatusOK {
+				t.Fatalf("%s: status %d", versioned, r.StatusCode)
+			}
+			enc := r.Header.Get("Content-Encoding")
+			if wantEnc := strings.Fields(accept)[len(strings.Fields(accept))-1]; enc != wantEnc && len(want) > 100 {
+				t.Errorf("%s, Accept-Encoding %q: Content-Encoding %q, want %s", versioned, accept, enc, wantEnc)
+			}
+			if cc := r.Header.Get("Cache-Control"); cc != "public, max-age=31536000, immutable" {
+				t.Errorf("%s: Cache-Control %q", versioned, cc)
+			}
+			if v := r.Header.Get("Vary"); v != "Accept-Encoding" {
+				t.Errorf("%s: Vary %q", versioned, v)
+			}
+			etag := r.Header.Get("ETag")
+			if got := decoded(t, r); !bytes.Equal(got, want) {
+				t.Errorf("%s (%s) does not decompress to %s", versioned, enc, fixed)
+			}
+			if r := get(t, h, versioned, "Accept-Encoding", accept, "If-None-Match", etag); r.StatusCode != http.StatusNotModified {
+				t.Errorf("%s, If-None-Match %s: status %d, want 304", versioned, etag, r.StatusCode)
+			}
+		}
+	}
+	worker := get(t, h, "/chat/widget/app-worker.js", "Accept-Encoding", "br")
+	if cc := worker.Header.Get("Cache-Control"); cc != "no-cache" || worker.Header.Get("Content-Encoding") != "br" {
+		t.Errorf("app-worker.js: Cache-Control %q, Content-Encoding %q", cc, worker.Header.Get("Content-Encoding"))
+	}
+	if js := string(decoded(t, worker)); !strings.Contains(js, links[0][1]) {
+		t.Errorf("the service worker does not cache the versioned %s:\n%s", links[0][1], js)
 	}
 }
 
@@ -131,6 +209,10 @@ func TestWasmIsImmutableAndPrecompressed(t *testing.T) {
 		if ct := r.Header.Get("Content-Type"); ct != "application/wasm" {
 			t.Errorf("Content-Type %q", ct)
 		}
+	}
+	etag := get(t, h, h.WasmPath(), "Accept-Encoding", "br").Header.Get("ETag")
+	if r := get(t, h, h.WasmPath(), "Accept-Encoding", "br", "If-None-Match", etag); etag == "" || r.StatusCode != http.StatusNotModified {
+		t.Errorf("wasm, If-None-Match %q: status %d, want 304", etag, r.StatusCode)
 	}
 	if r := get(t, h, "/chat/widget/web/widget.0123456789abcdef.wasm"); r.StatusCode != http.StatusNotFound {
 		t.Errorf("an old version's wasm = %d, want 404", r.StatusCode)
