@@ -37,6 +37,10 @@ type IdentityAPI struct {
 	// Privacy exports and erases a user's data (/api/User/{id}/export,
 	// /erase).
 	Privacy *privacy.Service
+	// AgentTeams, when set, lists the teams an agent is in: an agent's
+	// GET /api/CannedResponse then holds those for every agent and its
+	// teams' only. Unset (no teams yet), agents get every one.
+	AgentTeams func(ctx context.Context, agentID int64) ([]int64, error)
 }
 
 // Body size limits.
@@ -107,16 +111,19 @@ func (a *IdentityAPI) routes() []apiRoute {
 		{"POST", "/api/User/{id}/erase", store.PermReadModifyUsers, "Erase the person's personal data in one transaction (user fields, the messages and files they wrote, their chats' custom-field values, ratings' comments, their tickets' summaries and transcripts, ChatMatchingData naming them); chat and ticket numbers, statuses and times stay. Answers what was removed; webhook event user.erased", "", "UserErasure", 200, a.eraseUser},
 
 		{"POST", "/api/ChatMatchingData", store.PermReadModifyUsers, "Register user data for a later chat start", "[]ChatMatchingDataInput", "[]ChatMatchingData", 201, a.createMatchingData},
-	}, slices.Concat(flowRoutes(a, admin), runbookRoutes(a, admin), webhookRoutes(a, admin), auditRoutes(a, admin))...)
+	}, slices.Concat(flowRoutes(a, admin), runbookRoutes(a, admin), webhookRoutes(a, admin), auditRoutes(a, admin), cannedRoutes(a, admin))...)
 }
 
 // Routes mounts the API and GET /api/openapi.json on mux.
 func (a *IdentityAPI) Routes(mux *http.ServeMux) {
 	for _, rt := range a.routes() {
 		h := a.handler(rt)
-		if rt.access == auth.PermAdmin {
+		switch rt.access {
+		case auth.PermAdmin:
 			h = a.Auth.RequireAdmin(h)
-		} else {
+		case accessAgent:
+			h = a.Auth.RequireAgentOr(auth.PermAdmin, h)
+		default:
 			h = a.Auth.RequirePermission(rt.access, h)
 		}
 		mux.Handle(rt.method+" "+rt.path, h)

@@ -25,6 +25,7 @@ import (
 type apiFixture struct {
 	st  *store.Store
 	srv *httptest.Server
+	api *IdentityAPI
 	// Bearer tokens: an admin agent's session, a plain agent's session,
 	// API clients with "admin", with "users:write", and with nothing.
 	admin, agent, adminClient, usersClient, plainClient string
@@ -79,6 +80,7 @@ func newAPIFixture(t *testing.T, dsn string, allow ...string) *apiFixture {
 	}
 	api := &IdentityAPI{Store: st, Auth: svc, Logger: quiet, Runbooks: chats.NewRunbookClient(chats.RunbookOptions{Allow: allowList}),
 		Privacy: &privacy.Service{Store: st, Logger: quiet}}
+	f.api = api
 	f.srv = httptest.NewServer(New(Config{Logger: quiet, DB: st, Mounts: []func(*http.ServeMux){svc.Routes, api.Routes}}))
 	t.Cleanup(f.srv.Close)
 	return f

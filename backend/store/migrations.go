@@ -21,6 +21,7 @@ func schemaMigrations() []schemaMigration {
 		{name: "20261206000501_attachments", sql: migrationAttachments},
 		{name: "20261206000601_ticket_profiles", sql: migrationTicketProfiles},
 		{name: "20261207000501_audit_log", sql: migrationAuditLog},
+		{name: "20261207000502_canned_responses", sql: migrationCannedResponses},
 		{name: "20261207000601_retention", sql: migrationRetention},
 	}
 }
@@ -573,4 +574,21 @@ const migrationRetention = `
 ALTER TABLE chat_profiles ADD COLUMN retention_days BIGINT NOT NULL DEFAULT 0
 ;
 CREATE INDEX chats_ended_idx ON chats (profile_id, ended_at) WHERE status = 'ended'
+`
+
+// migrationCannedResponses adds the agents' canned responses
+// (store/canned.go). team_id names a team once teams exist (no foreign
+// key: the teams table is another migration's); NULL is every agent.
+// FROZEN.
+const migrationCannedResponses = `
+CREATE TABLE canned_responses (
+	id {ID},
+	shortcut TEXT NOT NULL,
+	text TEXT NOT NULL,
+	team_id BIGINT,
+	created_at {TS} NOT NULL,
+	updated_at {TS} NOT NULL
+)
+;
+CREATE UNIQUE INDEX canned_responses_shortcut ON canned_responses (shortcut)
 `

@@ -1,0 +1,67 @@
+package httpapi
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"halochat/app/protocol"
+	"halochat/backend/testenv"
+)
+
+// Admins keep the canned responses; agents read them; a bad one is
+// refused naming its field; agents in teams see everyone's and their
+// teams' once AgentTeams says which.
+func TestCannedResponseAPI(t *testing.T) {
+	testenv.ForEachDB(t, func(t *testing.T, dsn string) {
+		f := newAPIFixture(t, dsn)
+		hello := must(t, f.call(t, f.admin, "POST", "/api/CannedResponse", map[string]any{
+			"shortcut": "/hello", "text": "Hi {{user.firstname|there}}, {{agent.name}} here.\nHow can I help?"}), 201)
+		id := hello.path("id")
+		if hello.path("shortcut") != "hello" || !strings.Contains(hello.path("text"), "\nHow") {
+			t.Errorf("created %s", hello.raw)
+		}
+		must(t, f.call(t, f.adminClient, "POST", "/api/CannedResponse", map[string]any{"shortcut": "refund", "text": "Refunds take 5 days.", "teamId": 7}), 201)
+
+		for _, tc := range []struct {
+			body        map[string]any
+			status      int
+			code, field string
+		}{
+			{map[string]any{"shortcut": "", "text": "x"}, 400, protocol.CodeInvalidRequest, "shortcut"},
+			{map[string]any{"shortcut": "two words", "text": "x"}, 400, protocol.CodeInvalidRequest, "shortcut"},
+			{map[string]any{"shortcut": strings.Repeat("s", 33), "text": "x"}, 400, protocol.CodeInvalidRequest, "shortcut"},
+			{map[string]any{"shortcut": "ok", "text": " "}, 400, protocol.CodeInvalidRequest, "text"},
+			{map[string]any{"shortcut": "ok", "text": "bell\a"}, 400, protocol.CodeInvalidRequest, "text"},
+			{map[string]any{"shortcut": "ok", "text": strings.Repeat("x", 4001)}, 400, protocol.CodeInvalidRequest, "text"},
+			{map[string]any{"shortcut": "ok", "text": "x", "teamId": 0}, 400, protocol.CodeInvalidRequest, "teamId"},
+			{map[string]any{"shortcut": "hello", "text": "again"}, 409, protocol.CodeConflict, "shortcut"},
+		} {
+			wantError(t, f.call(t, f.admin, "POST", "/api/CannedResponse", tc.body), tc.status, tc.code, tc.field)
+		}
+		wantError(t, f.call(t, f.agent, "POST", "/api/CannedResponse", map[string]any{"shortcut": "mine", "text": "x"}), 403, protocol.CodeForbidden, "admin")
+
+		must(t, f.call(t, f.admin, "PUT", "/api/CannedResponse/"+id, map[string]any{"shortcut": "hi", "text": "Hello!"}), 200)
+		list := must(t, f.call(t, f.agent, "GET", "/api/CannedResponse", nil), 200)
+		if !strings.Contains(list.raw, `"shortcut":"hi"`) || !strings.Contains(list.raw, `"teamId":7`) {
+			t.Errorf("the agent's list %s", list.raw)
+		}
+		if rows, raw := f.auditLog(t, "entity=CannedResponse"); len(rows) != 3 || rows[0].Action != "update" {
+			t.Errorf("audit rows %s", raw)
+		}
+
+		// An agent in no team sees only those for every agent.
+		f.api.AgentTeams = func(context.Context, int64) ([]int64, error) { return nil, nil }
+		list = must(t, f.call(t, f.agent, "GET", "/api/CannedResponse", nil), 200)
+		if !strings.Contains(list.raw, `"shortcut":"hi"`) || strings.Contains(list.raw, "refund") {
+			t.Errorf("the teamless agent's list %s", list.raw)
+		}
+		f.api.AgentTeams = func(context.Context, int64) ([]int64, error) { return []int64{7}, nil }
+		if list = must(t, f.call(t, f.agent, "GET", "/api/CannedResponse", nil), 200); !strings.Contains(list.raw, "refund") {
+			t.Errorf("team 7's agent's list %s", list.raw)
+		}
+
+		must(t, f.call(t, f.admin, "DELETE", "/api/CannedResponse/"+id, nil), 204)
+		wantError(t, f.call(t, f.admin, "GET", "/api/CannedResponse/"+id, nil), 404, protocol.CodeNotFound, "canned response")
+	})
+}
