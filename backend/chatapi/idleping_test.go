@@ -2,6 +2,7 @@ package chatapi_test
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"runtime"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"halochat/app/protocol"
+	"halochat/backend/chats"
 	"halochat/backend/realtime"
 	"halochat/backend/testenv"
 )
@@ -111,6 +113,66 @@ func TestSilentSocketsAreDropped(t *testing.T) {
 				t.Fatalf("the server did not drop the silent socket: %v", err)
 			}
 		})
+	}
+}
+
+// A slow but live peer — one whose every pong comes after the server
+// stopped waiting for it (a busy phone, a loaded machine) — keeps its
+// socket: its late pongs are heard. (A peer that answers nothing is
+// dropped: TestSilentSocketsAreDropped.)
+func TestLatePongsKeepTheSocket(t *testing.T) {
+	e := newEnv(t, testenv.SQLiteDSN(t))
+	const timeout = 100 * time.Millisecond
+	n := e.node(nodeOpts{limits: realtime.Limits{MaxConnsPerIP: -1, PingInterval: 50 * time.Millisecond,
+		PingTimeout: timeout, MissedPongs: 2}})
+	resp := n.mustStart(protocol.StartChatRequest{})
+	s := openRawSocket(t, n, protocol.Frame{Type: protocol.FrameHello, ChatID: resp.ChatID, ResumeSecret: resp.ResumeSecret, AfterSeq: resp.Chat.LastSeq})
+	defer s.conn.Close()
+	s.next(protocol.FrameReady)
+	// Ten pings, each answered once the server gave up on it: with
+	// MissedPongs 2 the socket would be gone after two of them if a late
+	// pong did not count.
+	for range 10 {
+		ping := s.nextPing()
+		time.Sleep(timeout + 30*time.Millisecond)
+		s.write(s.frame(0xA, ping))
+	}
+	s.write(s.frame(0x1, jsonBytes(protocol.Frame{V: protocol.ProtocolVersion, Type: protocol.FrameSend, ClientMsgID: "late", Text: "still here"})))
+	if ack := s.next(protocol.FrameAck); ack.ClientMsgID != "late" || ack.Seq == 0 {
+		t.Fatalf("ack after the late pongs: %+v", ack)
+	}
+}
+
+// A socket whose writer cannot read the store for a moment (the
+// database slow or locked: a reconnect storm after a restart) is kept,
+// and the read tried again, rather than dropped — which would send its
+// client back through a reconnect that adds to the load.
+func TestSocketOutlivesAFailedStoreRead(t *testing.T) {
+	e := newEnv(t, testenv.PostgresDSN(t)) // the lock below is PostgreSQL's
+	n := e.node(nodeOpts{limits: realtime.Limits{MaxConnsPerIP: -1, StoreReadTimeout: 200 * time.Millisecond}})
+	resp := n.mustStart(protocol.StartChatRequest{})
+	s := openRawSocket(t, n, protocol.Frame{Type: protocol.FrameHello, ChatID: resp.ChatID, ResumeSecret: resp.ResumeSecret, AfterSeq: resp.Chat.LastSeq})
+	defer s.conn.Close()
+	s.next(protocol.FrameReady)
+
+	ctx := context.Background()
+	tx, err := e.st.DB().BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.ExecContext(ctx, "LOCK TABLE messages IN ACCESS EXCLUSIVE MODE"); err != nil {
+		t.Fatal(err)
+	}
+	// A hint with no messages: the writer reads the store, which waits
+	// on the lock past StoreReadTimeout.
+	n.broker.Publish(chats.Event{Topic: chats.ChatTopic(resp.ChatID), ChatID: resp.ChatID})
+	time.Sleep(600 * time.Millisecond)
+	if err := tx.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	s.write(s.frame(0x1, jsonBytes(protocol.Frame{V: protocol.ProtocolVersion, Type: protocol.FrameSend, ClientMsgID: "after-lock", Text: "still here"})))
+	if ack := s.next(protocol.FrameAck); ack.ClientMsgID != "after-lock" || ack.Seq == 0 {
+		t.Fatalf("ack after the failed read: %+v", ack)
 	}
 }
 

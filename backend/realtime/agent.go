@@ -101,6 +101,7 @@ func (s *Server) agentSocket(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return
 		}
+		c.heard.Store(time.Now().UnixNano())
 		a.frame(ctx, f)
 	}
 }

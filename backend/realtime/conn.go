@@ -3,8 +3,11 @@ package realtime
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
@@ -35,7 +38,13 @@ type conn struct {
 	watches watchSet // by chat id
 	queueW  func()   // cancels the queue subscription
 	pinging bool     // a ping waits for its pong
+	missed  int32    // pings in a row whose pong did not come in time
 	slot    int      // the heartbeat slot (heartbeats.add)
+	// unanswered is when the first of those pings was sent; heard, when
+	// the server last read from the peer (unix ns; a visitor's idle
+	// socket notes every arrival, its pongs included).
+	unanswered int64
+	heard      atomic.Int64
 }
 
 // watch is one chat the connection follows; last is the last seq written.
@@ -261,6 +270,11 @@ func (c *conn) write() {
 		} else {
 			err = c.deliver(*it.ev)
 		}
+		if re := (readError{}); errors.As(err, &re) && c.srv.ctx.Err() == nil {
+			c.srv.log.Info("a websocket's read of the store failed; trying again", "who", c.self, "chat", it.ev.ChatID, "in", readRetry, "err", err)
+			c.retryLater(*it.ev)
+			continue
+		}
 		if err != nil {
 			c.srv.log.Info("closing a websocket after a failed write", "who", c.self, "err", err)
 			c.mu.Lock()
@@ -371,17 +385,45 @@ func (c *conn) sendMessage(chatID string, w *watch, m store.Message) error {
 
 // read returns every stored message of the chat after seq.
 func (c *conn) read(chatID string, after int64) ([]store.Message, error) {
-	ctx, cancel := context.WithTimeout(c.srv.ctx, 30*time.Second)
+	ctx, cancel := context.WithTimeout(c.srv.ctx, c.srv.lim.StoreReadTimeout)
 	defer cancel()
-	return c.srv.cfg.Chats.MessagesAfter(ctx, chatID, after)
+	msgs, err := c.srv.cfg.Chats.MessagesAfter(ctx, chatID, after)
+	if err != nil {
+		return nil, readError{err}
+	}
+	return msgs, nil
+}
+
+// readError is a writer's failed read of the store (not of the socket):
+// a database that is slow (a reconnect storm after a restart) or away
+// for a moment. The socket is kept and the read tried again
+// (retryLater): dropping it would send its client back through a
+// reconnect, a hello and the same read, adding to the load that made the
+// read fail.
+type readError struct{ err error }
+
+func (e readError) Error() string { return e.err.Error() }
+func (e readError) Unwrap() error { return e.err }
+
+// readRetry is how long a writer waits before reading again after a
+// readError.
+const readRetry = 2 * time.Second
+
+// retryLater queues ev again after readRetry, unless the socket closed.
+func (c *conn) retryLater(ev chats.Event) {
+	time.AfterFunc(readRetry, func() {
+		if c.srv.ctx.Err() == nil {
+			c.push(item{ev: &ev})
+		}
+	})
 }
 
 func (c *conn) sendQueue() error {
-	ctx, cancel := context.WithTimeout(c.srv.ctx, 30*time.Second)
+	ctx, cancel := context.WithTimeout(c.srv.ctx, c.srv.lim.StoreReadTimeout)
 	defer cancel()
 	states, err := c.srv.queue.get(ctx)
 	if err != nil {
-		return err
+		return readError{err}
 	}
 	if states == nil {
 		states = []protocol.ChatState{}
@@ -458,9 +500,11 @@ func (c *conn) watchQueue() {
 	coalesce(chats.Event{})
 }
 
-// pingOnce pings the socket (heartbeats.run) and drops it when the pong
-// does not come within timeout; it does nothing while an earlier ping
-// still waits.
+// pingOnce pings the socket (heartbeats.run); it does nothing while an
+// earlier ping still waits. A pong that does not come within timeout
+// counts as missed, and the socket is dropped once Limits.MissedPongs
+// pings in a row were missed with nothing heard from the peer since the
+// first of them (pongDue).
 func (c *conn) pingOnce(ctx context.Context, timeout time.Duration) {
 	c.mu.Lock()
 	if c.closed || c.pinging {
@@ -469,16 +513,47 @@ func (c *conn) pingOnce(ctx context.Context, timeout time.Duration) {
 	}
 	c.pinging = true
 	c.mu.Unlock()
+	sent := time.Now()
 	pctx, cancel := context.WithTimeout(ctx, timeout)
 	err := c.ws.Ping(pctx)
 	cancel()
 	c.mu.Lock()
 	c.pinging = false
+	drop, why := c.pongDue(sent, err, ctx.Err() != nil)
 	c.mu.Unlock()
-	if err != nil {
-		c.srv.log.Info("dropping a websocket whose pong did not come", "who", c.self, "err", err)
+	if drop {
+		c.srv.log.Info("dropping a websocket whose peer stopped answering", "who", c.self, "why", why, "err", err)
 		_ = c.ws.CloseNow()
+	} else if why != "" {
+		c.srv.log.Debug("a websocket's pong is late; keeping it", "who", c.self, "why", why, "err", err)
 	}
+}
+
+// pongDue settles a ping sent at sent that ended with err (nil: its pong
+// came): whether to drop the socket and why (with c.mu held). A ping
+// that failed because the socket closed or the server stops drops
+// nothing: the reader ends the socket.
+func (c *conn) pongDue(sent time.Time, err error, stopping bool) (drop bool, why string) {
+	switch {
+	case err == nil:
+		c.missed = 0
+		return false, ""
+	case stopping || c.closed || errors.Is(err, net.ErrClosed):
+		return false, ""
+	}
+	if c.missed == 0 {
+		c.unanswered = sent.UnixNano()
+	}
+	if c.heard.Load() > c.unanswered {
+		// A late pong (or a frame) came after the first missed ping: the
+		// peer is slow, not gone.
+		c.missed, c.unanswered = 1, sent.UnixNano()
+		return false, "a late answer came since the last missed ping"
+	}
+	c.missed++
+	why = fmt.Sprintf("%d of %d pings in a row unanswered, nothing heard for %s", c.missed, c.srv.lim.MissedPongs,
+		time.Since(time.Unix(0, c.unanswered)).Round(time.Second))
+	return int(c.missed) >= c.srv.lim.MissedPongs, why
 }
 
 // close ends subscriptions and the socket (called when the reader ends).

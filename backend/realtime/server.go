@@ -25,10 +25,20 @@ type Limits struct {
 	// connection; a client that falls further behind is dropped (it
 	// reconnects and resumes from its last seq). Default 256.
 	SendBuffer int
-	// PingInterval is how often the server pings; PingTimeout how long a
-	// pong may take before the connection is dropped. Defaults 25 s, 15 s.
+	// PingInterval is how often the server pings; PingTimeout how long it
+	// waits for a pong. Defaults 25 s, 15 s. A connection is dropped when
+	// MissedPongs pings in a row (default 3) went unanswered and nothing
+	// at all was heard from the peer since the first of them: a peer that
+	// is slow (a busy phone, a loaded machine) but alive answers late, and
+	// its late pong keeps it; a dead one is dropped within
+	// (MissedPongs-1) × PingInterval + PingTimeout (65 s by default).
 	PingInterval time.Duration
 	PingTimeout  time.Duration
+	MissedPongs  int
+	// StoreReadTimeout bounds a socket writer's read of the store (the
+	// messages after the last one it wrote, the queue); a read that fails
+	// is tried again (conn.retryLater), the socket kept. Default 30 s.
+	StoreReadTimeout time.Duration
 	// WriteTimeout bounds one frame's write. Default 10 s.
 	WriteTimeout time.Duration
 	// HelloTimeout is how long a visitor socket may wait before its
@@ -66,6 +76,12 @@ func (l *Limits) defaults() {
 	}
 	if l.PingTimeout <= 0 {
 		l.PingTimeout = 15 * time.Second
+	}
+	if l.StoreReadTimeout <= 0 {
+		l.StoreReadTimeout = 30 * time.Second
+	}
+	if l.MissedPongs <= 0 {
+		l.MissedPongs = 3
 	}
 	if l.WriteTimeout <= 0 {
 		l.WriteTimeout = 10 * time.Second
@@ -303,6 +319,7 @@ func (v *visitor) wait() {
 			return
 		}
 	}
+	v.c.heard.Store(time.Now().UnixNano()) // a pong, late or not, included
 	go v.burst()
 }
 
@@ -355,6 +372,7 @@ func (v *visitor) loop() {
 			v.end("read a frame", err)
 			return
 		}
+		v.c.heard.Store(time.Now().UnixNano())
 		if !v.srv.visitorFrame(v.srv.ctx, v.c, v.chat, v.ip, typ, data) {
 			v.end("handle a frame", nil)
 			return

@@ -49,7 +49,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprint(stderr, usage)
 		return flag.ErrHelp
 	}
-	logger := slog.New(slog.NewJSONHandler(stderr, nil))
+	var level slog.Level // HALOCHAT_LOG_LEVEL: debug, info (the default), warn, error
+	if err := level.UnmarshalText([]byte(env("HALOCHAT_LOG_LEVEL", "info"))); err != nil {
+		return fmt.Errorf("HALOCHAT_LOG_LEVEL: %w", err)
+	}
+	logger := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
 	cmd, rest := args[0], args[1:]
 	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -44,8 +45,12 @@ type IdleReport struct {
 	FileLimit          int     // this process's open-file limit
 	// The node's open descriptors before the sockets opened (its own:
 	// listeners, database connections, the poller) and with them open.
-	ServerFDs0     int
-	ServerFDs      int
+	ServerFDs0 int
+	ServerFDs  int
+	// Dropped counts the chats the server closed before the end (their
+	// reader saw the socket end), by what the reader saw.
+	Dropped        int64
+	DropCauses     map[string]int64 `json:",omitempty"`
 	Errors         []string
 	ElapsedSeconds float64
 }
@@ -96,6 +101,7 @@ func (l *load) idle(ctx context.Context, n int, dsn string, hold time.Duration) 
 	}
 	l.mu.Lock()
 	rep.Errors = l.errs
+	rep.Dropped, rep.DropCauses = l.dropped, l.dropCauses
 	l.mu.Unlock()
 	rep.ElapsedSeconds = time.Since(began).Seconds()
 	return rep, nil
@@ -179,6 +185,7 @@ func (l *load) openIdleChats(ctx context.Context, hellos []protocol.Frame, open 
 					if _, _, err := c.Read(ctx); err != nil {
 						if ctx.Err() == nil && !closing.Load() {
 							l.fail("idle chat %d dropped: %v", i, err)
+							l.noteDrop(err)
 						}
 						open.Add(-1)
 						return
@@ -189,6 +196,22 @@ func (l *load) openIdleChats(ctx context.Context, hellos []protocol.Frame, open 
 	}
 	wg.Wait()
 	return conns
+}
+
+// addrPort matches the address:port pairs in a socket error, so that
+// drops group by their cause.
+var addrPort = regexp.MustCompile(`\d+\.\d+\.\d+\.\d+:\d+`)
+
+// noteDrop counts an idle chat the server dropped, by cause.
+func (l *load) noteDrop(err error) {
+	cause := addrPort.ReplaceAllString(err.Error(), "ADDR")
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.dropCauses == nil {
+		l.dropCauses = map[string]int64{}
+	}
+	l.dropped++
+	l.dropCauses[cause]++
 }
 
 // idleAfterGC measures the node's RSS per open chat after a garbage

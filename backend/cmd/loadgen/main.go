@@ -177,7 +177,8 @@ func newLoad(o options) (*load, error) {
 		return nil, fmt.Errorf("decode %s: %w", o.demoFile, err)
 	}
 	l := &load{o: o, d: d, base: strings.TrimRight(o.url, "/"), agentBase: strings.TrimRight(o.agentURL, "/"),
-		lat: newSamples(), startLat: newSamples(), allReady: make(chan struct{})}
+		lat: newSamples(), startLat: newSamples(), allReady: make(chan struct{}),
+		run: strconv.FormatInt(time.Now().UnixNano(), 36)}
 	l.readyLeft.Store(int64(o.chats))
 	l.client = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: o.parallel * 2}, Timeout: 30 * time.Second}
 	return l, nil
@@ -230,6 +231,7 @@ func run(o options) (*Report, error) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	elapsed := time.Since(began)
+	l.noteShortfall(ctx)
 
 	rep := &Report{Chats: o.chats, Messages: o.messages, StartedChats: l.started.Load(), StartErrors: l.startErrs.Load(),
 		Sent: l.sent.Load(), Acked: l.acked.Load(), Delivered: l.delivered.Load(),
@@ -272,6 +274,9 @@ type load struct {
 
 	mu   sync.Mutex
 	errs []string
+	// idle chats the server dropped, and why (idle.go)
+	dropped    int64
+	dropCauses map[string]int64
 	// chats the agents accepted: chat id → channel closed on acceptance
 	accepted sync.Map
 	// readyLeft counts the visitors not yet accepted (or failed);
@@ -280,6 +285,28 @@ type load struct {
 	allReady  chan struct{}
 	// startBodies holds each visitor's start request, made in advance.
 	startBodies [][]byte
+	// run tells this run's visitors and agents from an earlier run's on
+	// the same database.
+	run string
+	// withAgent counts the chats an agent accepted.
+	withAgent atomic.Int64
+}
+
+// noteShortfall records, as errors, a run that measured less than it
+// was asked to: chats no agent accepted (the message phase then never
+// begins, and its figures would be zeros that read as a result), and a
+// run cut short by -timeout.
+func (l *load) noteShortfall(ctx context.Context) {
+	var short []string
+	if started, with := l.started.Load(), l.withAgent.Load(); !l.o.startsOnly && with < started {
+		short = append(short, fmt.Sprintf("%d of %d started chats never reached an agent: the message phase measured %d of %d chats", started-with, started, with, l.o.chats))
+	}
+	if ctx.Err() != nil {
+		short = append(short, fmt.Sprintf("the run stopped at -timeout %s before it finished", l.o.timeout))
+	}
+	l.mu.Lock()
+	l.errs = append(short, l.errs...) // first, whatever came before
+	l.mu.Unlock()
 }
 
 func (l *load) fail(format string, args ...any) {
@@ -291,8 +318,12 @@ func (l *load) fail(format string, args ...any) {
 }
 
 func (l *load) token(i int) string {
-	claims := jwt.MapClaims{"sub": "load-" + strconv.Itoa(i), "given_name": "Load", "family_name": strconv.Itoa(i),
-		"email": fmt.Sprintf("load%d@example.test", i), "CFcustomerTier": "silver", "Account Number": "L-" + strconv.Itoa(i),
+	// Each run's visitors are people of their own: an identified user's
+	// open chat follows them (chats/follow.go), so the same subject on a
+	// database an earlier run left chats open in would resume one of
+	// those, already with an agent, rather than start a chat.
+	claims := jwt.MapClaims{"sub": "load-" + l.run + "-" + strconv.Itoa(i), "given_name": "Load", "family_name": strconv.Itoa(i),
+		"email": fmt.Sprintf("load-%s-%d@example.test", l.run, i), "CFcustomerTier": "silver", "Account Number": "L-" + strconv.Itoa(i),
 		"exp": time.Now().Add(time.Hour).Unix()}
 	tok := jwt.NewWithClaims(jwt.SigningMethodHS256, claims)
 	tok.Header["kid"] = l.d.Identity.KID
@@ -390,9 +421,8 @@ func (l *load) startAgents(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	run := strconv.FormatInt(time.Now().UnixNano(), 36)
 	for i := 0; i < l.o.agents; i++ {
-		email := fmt.Sprintf("load-%s-%d@agents.test", run, i)
+		email := fmt.Sprintf("load-%s-%d@agents.test", l.run, i)
 		const password = "loadgen agent password"
 		agent := map[string]any{"email": email, "name": fmt.Sprintf("Load agent %d", i), "role": "agent", "password": password}
 		if err := l.post(ctx, l.agentBase, "/api/Agent", admin, agent, nil); err != nil {
@@ -590,6 +620,7 @@ func (l *load) visitor(ctx context.Context, i int, sem chan struct{}) {
 	}()
 	select {
 	case <-acc:
+		l.withAgent.Add(1)
 	case <-done:
 		return
 	case <-ctx.Done():
