@@ -16,6 +16,9 @@ idle=$(GODEBUG=adaptivestackstart=0 go test -count=1 -run TestIdleSocketMemory -
 # Ten 10 MiB uploads at once over loopback, on each database (the
 # test logs one line a database).
 uploads=$(HALOCHAT_UPLOAD_MIB=10 go test -count=1 -run '^TestConcurrentUploadsStream$' -v ./backend/chatapi/ | grep -o '[a-z]*: 10 uploads of 10 MiB at once: .*')
+# SQLite's durability setting priced: 8 senders appending messages, each
+# its own commit, with synchronous FULL (the default) and NORMAL.
+sqlite_sync=$(go test -run '^$' -bench SQLiteMessageCommit -benchtime 2000x -count 3 ./backend/store/ | grep -E '^Benchmark')
 summary=$(mktemp)
 load=$(LOAD_SUMMARY=$summary bash .ci/loadbench.sh)
 # shellcheck disable=SC1090
@@ -127,6 +130,16 @@ mkdir -p docs
   echo "transaction writes it in 256 KiB attachment_chunks rows, so the heap does not grow with the file."
   echo
   echo "$uploads" | sed 's/^/- /'
+  echo
+  echo "## SQLite: the price of synchronous FULL (backend/store BenchmarkSQLiteMessageCommit)"
+  echo
+  echo "Messages committed one transaction each by 8 senders on a SQLite file (WAL), three runs each, median: FULL (the default,"
+  echo "the log synced at every commit: an acknowledged message survives a power loss) $(echo "$sqlite_sync" | awk '$1 ~ /sync=full/ {print $5}' | median) msgs/s;"
+  echo "NORMAL (\`--sqlite-sync normal\`: synced at checkpoints) $(echo "$sqlite_sync" | awk '$1 ~ /sync=normal/ {print $5}' | median) msgs/s."
+  echo
+  echo '```'
+  echo "$sqlite_sync"
+  echo '```'
   echo
   echo "## Open chats (backend/chatapi TestIdleSocketMemory)"
   echo

@@ -22,7 +22,7 @@ import (
 
 // sqliteDSN turns a sqlite: DSN into a modernc.org/sqlite file name, and
 // returns the file's path ("" in memory).
-func sqliteDSN(dsn string, busy time.Duration) (name, path string, memory bool, err error) {
+func sqliteDSN(dsn string, busy time.Duration, sync string) (name, path string, memory bool, err error) {
 	rest := strings.TrimPrefix(dsn, "sqlite:")
 	rest, query, _ := strings.Cut(rest, "?")
 	switch {
@@ -46,9 +46,12 @@ func sqliteDSN(dsn string, busy time.Duration) (name, path string, memory bool, 
 	v.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busy.Milliseconds()))
 	if !memory {
 		v.Add("_pragma", "journal_mode(WAL)")
-		// NORMAL is durable against application crashes in WAL mode and
-		// only risks the last transactions on power loss; it halves fsyncs.
-		v.Add("_pragma", "synchronous(NORMAL)")
+		// FULL syncs the WAL at every commit: an acknowledged message
+		// survives a power loss. NORMAL (SQLiteSyncNormal) syncs only at
+		// checkpoints: as durable against a crash of the process, but a
+		// power loss may drop the last transactions, acknowledged ones
+		// included.
+		v.Add("_pragma", "synchronous("+strings.ToUpper(sync)+")")
 	}
 	v.Add("_pragma", "foreign_keys(1)")
 	v.Set("_txlock", "immediate")
@@ -79,7 +82,11 @@ func openSQLite(dsn string, o Options) (*Store, error) {
 	if o.SQLiteBusyTimeout <= 0 {
 		o.SQLiteBusyTimeout = 10 * time.Second
 	}
-	name, path, memory, err := sqliteDSN(dsn, o.SQLiteBusyTimeout)
+	sync, err := ParseSQLiteSync(o.SQLiteSync)
+	if err != nil {
+		return nil, err
+	}
+	name, path, memory, err := sqliteDSN(dsn, o.SQLiteBusyTimeout, sync)
 	if err != nil {
 		return nil, err
 	}
@@ -102,6 +109,25 @@ func openSQLite(dsn string, o Options) (*Store, error) {
 	setPool(sqldb, o)
 	return &Store{db: bun.NewDB(sqldb, sqlitedialect.New()), dialect: DialectSQLite, now: o.Now,
 		writeSem: make(chan struct{}, 1)}, nil
+}
+
+// SQLite synchronous settings (Options.SQLiteSync).
+const (
+	SQLiteSyncFull   = "full"
+	SQLiteSyncNormal = "normal"
+)
+
+// ParseSQLiteSync checks a SQLite synchronous setting: "full" (also
+// "", the default) or "normal", in any case.
+func ParseSQLiteSync(s string) (string, error) {
+	switch strings.ToLower(s) {
+	case "", SQLiteSyncFull:
+		return SQLiteSyncFull, nil
+	case SQLiteSyncNormal:
+		return SQLiteSyncNormal, nil
+	}
+	return "", fmt.Errorf("SQLite synchronous setting must be %q (the default: every commit synced) or %q (synced at checkpoints: a power loss may drop acknowledged messages), not %q",
+		SQLiteSyncFull, SQLiteSyncNormal, s)
 }
 
 func openPostgres(dsn string, o Options) (*Store, error) {

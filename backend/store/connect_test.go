@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -53,20 +54,53 @@ func TestSQLiteDSN(t *testing.T) {
 		{"sqlite:///abs/my%20dir/a.db", "file:///abs/my%20dir/a.db?", false},
 		{"sqlite::memory:", "file::memory:?", true},
 	} {
-		name, _, memory, err := sqliteDSN(tc.dsn, 10*time.Second)
+		name, _, memory, err := sqliteDSN(tc.dsn, 10*time.Second, SQLiteSyncFull)
 		if err != nil || memory != tc.memory || len(name) < len(tc.prefix) || name[:len(tc.prefix)] != tc.prefix {
 			t.Errorf("sqliteDSN(%q) = %q, %v, %v; want prefix %q", tc.dsn, name, memory, err, tc.prefix)
 		}
 	}
-	name, _, _, err := sqliteDSN("sqlite:///abs/a.db?_pragma=cache_size(-20000)&_txlock=deferred", 5*time.Second)
+	name, _, _, err := sqliteDSN("sqlite:///abs/a.db?_pragma=cache_size(-20000)&_txlock=deferred", 5*time.Second, SQLiteSyncFull)
 	must(t, err)
 	for _, want := range []string{"busy_timeout%285000%29", "journal_mode%28WAL%29", "foreign_keys%281%29", "cache_size%28-20000%29", "_txlock=deferred"} {
 		if !strings.Contains(name, want) {
 			t.Errorf("sqliteDSN with options = %q, missing %q", name, want)
 		}
 	}
-	if _, _, _, err := sqliteDSN("sqlite://", time.Second); err == nil {
+	if _, _, _, err := sqliteDSN("sqlite://", time.Second, SQLiteSyncFull); err == nil {
 		t.Error("sqliteDSN(sqlite://) succeeded")
+	}
+}
+
+// TestSQLiteSync: a SQLite file syncs every commit (synchronous FULL)
+// unless NORMAL is asked for, on every connection of the pool; anything
+// else is refused, naming both settings.
+func TestSQLiteSync(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		setting string
+		want    int // PRAGMA synchronous: 1 NORMAL, 2 FULL
+	}{{"", 2}, {"full", 2}, {"FULL", 2}, {"normal", 1}} {
+		st, err := OpenWithOptions(ctx, testenv.SQLiteDSN(t), Options{SQLiteSync: tc.setting})
+		must(t, err)
+		conns := make([]*sql.Conn, 3) // held at once: three connections
+		for i := range conns {
+			c, err := st.DB().DB.Conn(ctx)
+			must(t, err)
+			conns[i] = c
+			var got int
+			must(t, c.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&got))
+			if got != tc.want {
+				t.Errorf("SQLiteSync %q: connection %d has synchronous %d, want %d", tc.setting, i, got, tc.want)
+			}
+		}
+		for _, c := range conns {
+			_ = c.Close()
+		}
+		_ = st.Close()
+	}
+	_, err := OpenWithOptions(ctx, testenv.SQLiteDSN(t), Options{SQLiteSync: "off"})
+	if err == nil || !strings.Contains(err.Error(), `"full"`) || !strings.Contains(err.Error(), `"normal"`) {
+		t.Errorf("SQLiteSync off: %v, want a refusal naming full and normal", err)
 	}
 }
 

@@ -32,6 +32,13 @@ type Options struct {
 	// SQLiteBusyTimeout is how long a SQLite writer waits for the write
 	// lock before failing with "database is locked". Default 10 s.
 	SQLiteBusyTimeout time.Duration
+	// SQLiteSync is SQLite's synchronous setting on a file (WAL mode):
+	// SQLiteSyncFull (the default, "") syncs the log at every commit, so
+	// an acknowledged message survives a power loss; SQLiteSyncNormal
+	// syncs at checkpoints only, faster, and as safe against a crash of
+	// the process, but a power loss or an OS crash may lose the last
+	// transactions, acknowledged ones included.
+	SQLiteSync string
 	// AppendBatches (PostgreSQL) is how many batches of messages commit
 	// at once, each on a connection of its own beside the pool: while
 	// that many are in flight, new messages wait and go together in the

@@ -24,6 +24,8 @@ Usage:
                    [--metrics-addr ADDR] [--sqlite-sync full|normal]
   halochat migrate [--db DSN]
   halochat demo    [--db DSN] [--json]
+  halochat backup  [--db DSN] --out FILE      a consistent copy of a SQLite database, while it serves
+  halochat restore --from FILE [--db DSN] [--force]   put a backup in place (the service stopped)
 
 DSN is sqlite:///path/file.db (the default is ./data/halochat.db) or
 postgres://user:pass@host:5432/db. Environment: HALOCHAT_ADDR, HALOCHAT_DB,
@@ -73,6 +75,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fs.StringVar(&opts.OutboundAllow, "outbound-allow", outboundAllowEnv(),
 			"comma-separated IPs, CIDRs or IP:port entries that runbooks and webhooks may reach although internal (loopback, private); HALOCHAT_RUNBOOK_ALLOW is its older name")
 		fs.StringVar(&opts.FilesDir, "files", env("HALOCHAT_FILES", ""), "keep chat attachments in this directory (default: in the database)")
+		fs.StringVar(&opts.SQLiteSync, "sqlite-sync", env("HALOCHAT_SQLITE_SYNC", ""), `SQLite file: "full" (the default: every commit synced, an acknowledged message survives a power loss) or "normal" (synced at checkpoints: faster, safe against a crash of the process, but a power loss may drop the last acknowledged messages)`)
 		fs.StringVar(&opts.MetricsAddr, "metrics-addr", env("HALOCHAT_METRICS_ADDR", ""), "also serve /metrics on this address to any client that reaches it (e.g. a private network's 10.0.0.5:9090); the main address serves it to loopback and metrics:read only")
 		fs.StringVar(&opts.Pprof, "pprof", env("HALOCHAT_PPROF", ""), "serve net/http/pprof on this loopback address (e.g. 127.0.0.1:6060) for profiling")
 		if err := fs.Parse(rest); err != nil {
@@ -99,6 +102,25 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		return seedDemo(ctx, logger, *dsn, *asJSON, stdout)
+	case "backup":
+		out := fs.String("out", "", "the file to write the copy to (must not exist)")
+		if err := fs.Parse(rest); err != nil {
+			return err
+		}
+		if err := resolveDSN(dsn); err != nil {
+			return err
+		}
+		return backup(ctx, logger, *dsn, *out)
+	case "restore":
+		from := fs.String("from", "", "the backup file")
+		force := fs.Bool("force", false, "replace the database that is there (stop the service first)")
+		if err := fs.Parse(rest); err != nil {
+			return err
+		}
+		if err := resolveDSN(dsn); err != nil {
+			return err
+		}
+		return restore(ctx, logger, *from, *dsn, *force)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -27,7 +27,9 @@ type serveOptions struct {
 	// reaches it (--metrics-addr); "" = only the main address's guarded
 	// /metrics.
 	MetricsAddr string
-	Pool        int // PostgreSQL connections; 0 = the store's default
+	// SQLiteSync is store.Options.SQLiteSync (--sqlite-sync).
+	SQLiteSync string
+	Pool       int // PostgreSQL connections; 0 = the store's default
 	// AppendBatches is store.Options.AppendBatches: 0 the default, -1
 	// unbatched.
 	AppendBatches int
@@ -73,7 +75,8 @@ func serve(ctx context.Context, logger *slog.Logger, opts serveOptions) error {
 	if err != nil {
 		return err
 	}
-	st, err := openStore(ctx, logger, *opts.DSN, store.Options{MaxOpenConns: opts.Pool, AppendBatches: opts.AppendBatches})
+	st, err := openStore(ctx, logger, *opts.DSN, store.Options{MaxOpenConns: opts.Pool, AppendBatches: opts.AppendBatches,
+		SQLiteSync: opts.SQLiteSync})
 	if err != nil {
 		return err
 	}
@@ -119,6 +122,9 @@ func serve(ctx context.Context, logger *slog.Logger, opts serveOptions) error {
 func (o serveOptions) check(logger *slog.Logger) (service.Limits, error) {
 	if o.Pool < 0 {
 		return service.Limits{}, fmt.Errorf("--db-pool must be 0 (the default) or more, not %d", o.Pool)
+	}
+	if _, err := store.ParseSQLiteSync(o.SQLiteSync); err != nil {
+		return service.Limits{}, fmt.Errorf("--sqlite-sync: %w", err)
 	}
 	if o.AppendBatches < -1 {
 		return service.Limits{}, fmt.Errorf("--append-batches must be -1 (unbatched), 0 (the default) or more, not %d", o.AppendBatches)
