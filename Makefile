@@ -7,6 +7,9 @@ GO        ?= go
 ADDR      ?= 127.0.0.1:8080
 DEMO_HOST ?= 127.0.0.1:8081
 DB        ?= sqlite://$(CURDIR)/data/halochat.db
+# The key that seals the stored secrets (identity, runbook, webhook):
+# `make run` makes one the first time (docs/SECURITY.md#secrets-at-rest).
+SECRET_KEY_FILE ?= $(CURDIR)/data/secret.key
 GOWASM    := $(shell $(GO) env GOROOT)/lib/wasm
 TOOLS     := $(CURDIR)/bin/tools
 STATICCHECK_VERSION := v0.8.2
@@ -81,7 +84,8 @@ bin/halochat: $(WIDGET) $(CONSOLE) $(PRECOMPRESSED) $(shell find backend static 
 
 run: build
 	@mkdir -p data
-	@bin/halochat demo --db '$(DB)' --json > data/demo.json
+	@test -s '$(SECRET_KEY_FILE)' || (umask 077 && bin/halochat new-key > '$(SECRET_KEY_FILE)')
+	@bin/halochat demo --db '$(DB)' --secret-key-file '$(SECRET_KEY_FILE)' --json > data/demo.json
 	@port='$(DEMO_HOST)'; port=$${port##*:}; echo; \
 	echo "halochat is starting. Open:"; \
 	echo "  demo host page (another site): http://localhost:$$port/"; \
@@ -92,7 +96,7 @@ run: build
 	echo "  health / readiness:            http://$(ADDR)/healthz  http://$(ADDR)/readyz"; \
 	echo "  demo ids and secrets:          data/demo.json"; \
 	echo
-	exec bin/halochat serve --addr '$(ADDR)' --db '$(DB)' --demo-host '$(DEMO_HOST)'
+	exec bin/halochat serve --addr '$(ADDR)' --db '$(DB)' --demo-host '$(DEMO_HOST)' --secret-key-file '$(SECRET_KEY_FILE)'
 
 $(TOOLS)/staticcheck:
 	GOBIN=$(TOOLS) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)

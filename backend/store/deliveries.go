@@ -181,6 +181,9 @@ func (s *Store) withWebhooks(ctx context.Context, what string, now time.Time, ds
 	byID := map[int64]*Webhook{}
 	for i := range hooks {
 		utcTimes(&hooks[i])
+		if err := s.open(what, &hooks[i]); err != nil {
+			return nil, err
+		}
 		byID[hooks[i].ID] = &hooks[i]
 	}
 	out := make([]ClaimedDelivery, 0, len(ds))

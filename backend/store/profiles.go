@@ -83,6 +83,9 @@ func checkProfile(what string, p *ChatProfile) error {
 	if err := oneOf(what, "rating question", p.RatingQuestion, protocol.RatingQuestionAsk, protocol.RatingQuestionOff); err != nil {
 		return err
 	}
+	if err := checkClearSecrets(what, p); err != nil {
+		return err
+	}
 	if p.RetentionDays < 0 {
 		return invalid(what, "retention days %d is negative", p.RetentionDays)
 	}
@@ -104,17 +107,22 @@ func (s *Store) CreateProfile(ctx context.Context, p *ChatProfile) error {
 
 // GetProfile returns the chat profile with that id (the configId).
 func (s *Store) GetProfile(ctx context.Context, id string) (*ChatProfile, error) {
-	return getBy[ChatProfile](ctx, s.db, fmt.Sprintf("get chat profile %q", id), "id", id)
+	what := fmt.Sprintf("get chat profile %q", id)
+	p, err := getBy[ChatProfile](ctx, s.db, what, "id", id)
+	return openOne(s, what, p, err)
 }
 
 // GetProfileByName returns the chat profile with that name.
 func (s *Store) GetProfileByName(ctx context.Context, name string) (*ChatProfile, error) {
-	return getBy[ChatProfile](ctx, s.db, fmt.Sprintf("get chat profile named %q", name), "name", name)
+	what := fmt.Sprintf("get chat profile named %q", name)
+	p, err := getBy[ChatProfile](ctx, s.db, what, "name", name)
+	return openOne(s, what, p, err)
 }
 
 // ListProfiles returns every chat profile by name.
 func (s *Store) ListProfiles(ctx context.Context) ([]ChatProfile, error) {
-	return list[ChatProfile](ctx, s.db, "list chat profiles", orderBy("cp.name"))
+	ps, err := list[ChatProfile](ctx, s.db, "list chat profiles", orderBy("cp.name"))
+	return openAll(s, "list chat profiles", ps, err)
 }
 
 // UpdateProfile saves every field of p but its key (see

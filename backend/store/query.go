@@ -131,7 +131,7 @@ func create[T any](ctx context.Context, s *Store, what string, row *T, check fun
 	if a := pendingAudit(ctx); a != nil {
 		a.describe(nil, row)
 	}
-	return s.insert(ctx, what, row)
+	return s.withSealed(row, func() error { return s.insert(ctx, what, row) })
 }
 
 // update saves every column of row but created_at and except, by primary
@@ -148,6 +148,11 @@ func update[T any](ctx context.Context, s *Store, what string, row *T, check fun
 	if err := checkModel(what, row); err != nil {
 		return err
 	}
+	return s.withSealed(row, func() error { return updateRow(ctx, s, what, row, except) })
+}
+
+// updateRow is update's write, with row's secrets sealed.
+func updateRow[T any](ctx context.Context, s *Store, what string, row *T, except []string) error {
 	q := s.db.NewUpdate().Model(row).WherePK().ExcludeColumn(append(except, "created_at")...)
 	if a := pendingAudit(ctx); a != nil {
 		return s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {

@@ -9,10 +9,10 @@ import (
 )
 
 // RetainedProfiles returns the chat profiles that delete old chats
-// (RetentionDays > 0).
+// (RetentionDays > 0): their ids and retentions alone.
 func (s *Store) RetainedProfiles(ctx context.Context) ([]ChatProfile, error) {
 	return list[ChatProfile](ctx, s.db, "list the profiles with a retention", func(q *bun.SelectQuery) *bun.SelectQuery {
-		return q.Where("retention_days > 0").Order("id")
+		return q.Column("id", "retention_days").Where("retention_days > 0").Order("id")
 	})
 }
 

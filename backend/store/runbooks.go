@@ -65,7 +65,7 @@ func checkRunbook(what string, r *Runbook) error {
 	if r.Secret == "" {
 		return invalid(what, "secret is empty")
 	}
-	return nil
+	return checkClearSecrets(what, r)
 }
 
 // CreateRunbook stores a runbook; its id and name are unique
@@ -86,12 +86,16 @@ func (s *Store) CreateRunbook(ctx context.Context, r *Runbook) error {
 
 // GetRunbook returns the runbook with that id.
 func (s *Store) GetRunbook(ctx context.Context, id string) (*Runbook, error) {
-	return getBy[Runbook](ctx, s.db, fmt.Sprintf("get runbook %q", id), "id", id)
+	what := fmt.Sprintf("get runbook %q", id)
+	r, err := getBy[Runbook](ctx, s.db, what, "id", id)
+	return openOne(s, what, r, err)
 }
 
 // GetRunbookByName returns the runbook with that name.
 func (s *Store) GetRunbookByName(ctx context.Context, name string) (*Runbook, error) {
-	return getBy[Runbook](ctx, s.db, fmt.Sprintf("get runbook named %q", name), "name", name)
+	what := fmt.Sprintf("get runbook named %q", name)
+	r, err := getBy[Runbook](ctx, s.db, what, "name", name)
+	return openOne(s, what, r, err)
 }
 
 // UpdateRunbook saves every field of r but its creation time.
@@ -104,7 +108,8 @@ func NewRunbookSecret() string { return RandomID(32) }
 
 // ListRunbooks returns every runbook by name.
 func (s *Store) ListRunbooks(ctx context.Context) ([]Runbook, error) {
-	return list[Runbook](ctx, s.db, "list runbooks", orderBy("rb.name"))
+	rs, err := list[Runbook](ctx, s.db, "list runbooks", orderBy("rb.name"))
+	return openAll(s, "list runbooks", rs, err)
 }
 
 // DeleteRunbook deletes the runbook with that id (ErrNotFound when none).

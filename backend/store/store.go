@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+
+	"halochat/backend/seal"
 )
 
 // Dialect names returned by [Store.Dialect].
@@ -48,6 +50,9 @@ type Options struct {
 	// Now is the clock used for timestamps and expiry checks; default
 	// time.Now. Tests set it.
 	Now func() time.Time
+	// Secrets seals the secrets stored in clear until now (secrets.go);
+	// nil writes them in clear.
+	Secrets *seal.Ring
 }
 
 // Store is an open database. It is safe for concurrent use.
@@ -69,6 +74,8 @@ type Store struct {
 	// config caches profiles, flows and custom fields for the chat
 	// runtime (see CachedProfile).
 	config configCache
+	// keys seals and opens the stored secrets (secrets.go); nil: none.
+	keys *seal.Ring
 }
 
 // Open opens the database named by dsn with default [Options]. See
@@ -106,6 +113,7 @@ func OpenWithOptions(ctx context.Context, dsn string, o Options) (*Store, error)
 	if err != nil {
 		return nil, err
 	}
+	s.keys = o.Secrets
 	if err := s.Ping(ctx); err != nil {
 		_ = s.Close()
 		return nil, err

@@ -61,7 +61,7 @@ func checkWebhook(what string, w *Webhook) error {
 	if w.Secret == "" {
 		return invalid(what, "secret is empty")
 	}
-	return nil
+	return checkClearSecrets(what, w)
 }
 
 // CreateWebhook stores a new webhook (its secret made by the caller).
@@ -73,12 +73,15 @@ func (s *Store) CreateWebhook(ctx context.Context, w *Webhook) error {
 
 // GetWebhook returns the webhook with that id.
 func (s *Store) GetWebhook(ctx context.Context, id int64) (*Webhook, error) {
-	return getBy[Webhook](ctx, s.db, fmt.Sprintf("get webhook %d", id), "id", id)
+	what := fmt.Sprintf("get webhook %d", id)
+	w, err := getBy[Webhook](ctx, s.db, what, "id", id)
+	return openOne(s, what, w, err)
 }
 
 // ListWebhooks returns every webhook by id.
 func (s *Store) ListWebhooks(ctx context.Context) ([]Webhook, error) {
-	return list[Webhook](ctx, s.db, "list webhooks", orderBy("wh.id"))
+	ws, err := list[Webhook](ctx, s.db, "list webhooks", orderBy("wh.id"))
+	return openAll(s, "list webhooks", ws, err)
 }
 
 // UpdateWebhook saves every field of w but its creation time.
@@ -98,13 +101,18 @@ func (s *Store) RotateWebhookSecret(ctx context.Context, id int64, secret string
 		if w, err = getBy[Webhook](ctx, tx, what, "id", id); err != nil {
 			return err
 		}
+		if err := s.open(what, w); err != nil {
+			return err
+		}
 		now := s.Now()
 		w.PreviousSecret, w.PreviousUntil, w.Secret, w.UpdatedAt = w.Secret, now.Add(SecretOverlap), secret, now
 		if err := checkWebhook(what, w); err != nil {
 			return err
 		}
-		_, err = tx.NewUpdate().Model(w).WherePK().Column("secret", "previous_secret", "previous_until", "updated_at").Exec(ctx)
-		return wrap(err, what)
+		return wrap(s.withSealed(w, func() error {
+			_, err := tx.NewUpdate().Model(w).WherePK().Column("secret", "previous_secret", "previous_until", "updated_at").Exec(ctx)
+			return err
+		}), what)
 	})
 	if err != nil {
 		return nil, err

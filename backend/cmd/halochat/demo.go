@@ -11,8 +11,8 @@ import (
 	"halochat/backend/demo"
 )
 
-func seedDemo(ctx context.Context, logger *slog.Logger, dsn string, asJSON bool, out io.Writer) error {
-	st, err := openStore(ctx, logger, dsn, store.Options{})
+func seedDemo(ctx context.Context, logger *slog.Logger, dsn string, keys keyOptions, asJSON bool, out io.Writer) error {
+	st, err := openSealed(ctx, logger, dsn, keys, store.Options{})
 	if err != nil {
 		return err
 	}

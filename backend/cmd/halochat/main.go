@@ -14,6 +14,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"syscall"
+
+	"halochat/backend/seal"
 )
 
 const usage = `halochat: a self-hostable live chat and chatbot-flow service
@@ -26,12 +28,21 @@ Usage:
   halochat demo    [--db DSN] [--json]
   halochat backup  [--db DSN] --out FILE      a consistent copy of a SQLite database, while it serves
   halochat restore --from FILE [--db DSN] [--force]   put a backup in place (the service stopped)
+  halochat new-key
+  halochat rotate-key [--db DSN]
+
+serve, migrate, demo and rotate-key take [--secret-key-file FILE]: the key
+that seals the stored identity, runbook and webhook secrets (default
+HALOCHAT_SECRET_KEY; HALOCHAT_SECRET_KEYS lists older keys still accepted
+for reading while rotating). new-key prints a new one; serve --production
+refuses to start without one.
 
 DSN is sqlite:///path/file.db (the default is ./data/halochat.db) or
 postgres://user:pass@host:5432/db. Environment: HALOCHAT_ADDR, HALOCHAT_DB,
 HALOCHAT_PUBLIC_URL, HALOCHAT_DEMO_HOST, HALOCHAT_LIMITS, HALOCHAT_PRODUCTION=1,
 HALOCHAT_TRUSTED_PROXIES, HALOCHAT_FILES, HALOCHAT_OUTBOUND_ALLOW (older name:
-HALOCHAT_RUNBOOK_ALLOW), HALOCHAT_METRICS_ADDR, HALOCHAT_SQLITE_SYNC.
+HALOCHAT_RUNBOOK_ALLOW), HALOCHAT_METRICS_ADDR, HALOCHAT_SQLITE_SYNC,
+HALOCHAT_SECRET_KEY_FILE.
 `
 
 func main() {
@@ -61,6 +72,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, usage) }
 	dsn := fs.String("db", env("HALOCHAT_DB", ""), "database DSN")
+	var keys keyOptions
+	fs.StringVar(&keys.File, "secret-key-file", env("HALOCHAT_SECRET_KEY_FILE", ""),
+		"file holding the key that seals stored secrets (default: HALOCHAT_SECRET_KEY; older keys for reading: HALOCHAT_SECRET_KEYS)")
 	switch cmd {
 	case "serve":
 		opts := serveOptions{DSN: dsn}
@@ -84,6 +98,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if err := resolveDSN(dsn); err != nil {
 			return err
 		}
+		opts.Keys = keys
 		return serve(ctx, logger, opts)
 	case "migrate":
 		if err := fs.Parse(rest); err != nil {
@@ -92,7 +107,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if err := resolveDSN(dsn); err != nil {
 			return err
 		}
-		return migrate(ctx, logger, *dsn)
+		return migrate(ctx, logger, *dsn, keys)
 	case "demo":
 		asJSON := fs.Bool("json", false, "print the demo's ids and secrets as one JSON document")
 		if err := fs.Parse(rest); err != nil {
@@ -101,7 +116,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if err := resolveDSN(dsn); err != nil {
 			return err
 		}
-		return seedDemo(ctx, logger, *dsn, *asJSON, stdout)
+		return seedDemo(ctx, logger, *dsn, keys, *asJSON, stdout)
 	case "backup":
 		out := fs.String("out", "", "the file to write the copy to (must not exist)")
 		if err := fs.Parse(rest); err != nil {
@@ -121,6 +136,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		return restore(ctx, logger, *from, *dsn, *force)
+	case "rotate-key":
+		if err := fs.Parse(rest); err != nil {
+			return err
+		}
+		if err := resolveDSN(dsn); err != nil {
+			return err
+		}
+		return rotateKey(ctx, logger, *dsn, keys, stdout)
+	case "new-key":
+		fmt.Fprintln(stdout, seal.NewKey())
+		return nil
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

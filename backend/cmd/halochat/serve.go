@@ -44,6 +44,8 @@ type serveOptions struct {
 	// FilesDir keeps attachments in a directory (--files); "" keeps
 	// them in the database.
 	FilesDir string
+	// Keys name the key that seals the stored secrets.
+	Keys keyOptions
 }
 
 func openStore(ctx context.Context, logger *slog.Logger, dsn string, o store.Options) (*store.Store, error) {
@@ -59,8 +61,27 @@ func openStore(ctx context.Context, logger *slog.Logger, dsn string, o store.Opt
 	return st, nil
 }
 
-func migrate(ctx context.Context, logger *slog.Logger, dsn string) error {
-	st, err := openStore(ctx, logger, dsn, store.Options{})
+// openSealed is openStore with the key ring, the secrets still in clear
+// sealed (sealOnStart).
+func openSealed(ctx context.Context, logger *slog.Logger, dsn string, keys keyOptions, o store.Options) (*store.Store, error) {
+	ring, err := keys.ring()
+	if err != nil {
+		return nil, err
+	}
+	o.Secrets = ring
+	st, err := openStore(ctx, logger, dsn, o)
+	if err != nil {
+		return nil, err
+	}
+	if err := sealOnStart(ctx, logger, st, ring); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return st, nil
+}
+
+func migrate(ctx context.Context, logger *slog.Logger, dsn string, keys keyOptions) error {
+	st, err := openSealed(ctx, logger, dsn, keys, store.Options{})
 	if err != nil {
 		return err
 	}
@@ -75,7 +96,7 @@ func serve(ctx context.Context, logger *slog.Logger, opts serveOptions) error {
 	if err != nil {
 		return err
 	}
-	st, err := openStore(ctx, logger, *opts.DSN, store.Options{MaxOpenConns: opts.Pool, AppendBatches: opts.AppendBatches,
+	st, err := openSealed(ctx, logger, *opts.DSN, opts.Keys, store.Options{MaxOpenConns: opts.Pool, AppendBatches: opts.AppendBatches,
 		SQLiteSync: opts.SQLiteSync})
 	if err != nil {
 		return err
@@ -125,6 +146,15 @@ func (o serveOptions) check(logger *slog.Logger) (service.Limits, error) {
 	}
 	if _, err := store.ParseSQLiteSync(o.SQLiteSync); err != nil {
 		return service.Limits{}, fmt.Errorf("--sqlite-sync: %w", err)
+	}
+	if o.Production {
+		switch ring, err := o.Keys.ring(); {
+		case err != nil:
+			return service.Limits{}, err
+		case ring == nil:
+			return service.Limits{}, fmt.Errorf("refusing to start in production mode without a secret key: " +
+				"set HALOCHAT_SECRET_KEY or --secret-key-file (make one with `halochat new-key`); it seals the stored identity, runbook and webhook secrets")
+		}
 	}
 	if o.AppendBatches < -1 {
 		return service.Limits{}, fmt.Errorf("--append-batches must be -1 (unbatched), 0 (the default) or more, not %d", o.AppendBatches)
