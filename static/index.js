@@ -25,8 +25,9 @@
   var queue = [], frame = null, ready = false, open = false, hello = null;
   var auto = conf.autoInitialize !== false, resume = flagged();
 
-  // Every text the loader shows, in one place for translation.
-  var T = { open: "Open chat", unread: function (n) { return "Open chat, " + n + " unread"; }, frame: "Chat" };
+  // Every text the loader shows: English until the widget sends them in
+  // its language (appearance's labels; "%d" in unread is the count).
+  var T = { open: "Open chat", unread: "Open chat, %d unread", frame: "Chat" }, count = 0;
   var host = document.getElementById("halo-chat");
   if (!host) { host = document.createElement("div"); host.id = "halo-chat"; document.body.appendChild(host); }
   var root = host.shadowRoot || host.attachShadow({ mode: "open" });
@@ -103,7 +104,8 @@
     n = open ? 0 : Math.max(0, Math.floor(Number(n) || 0));
     badge.textContent = n > 99 ? "99+" : String(n);
     badge.className = n > 0 ? "b" : "b h";
-    btn.setAttribute("aria-label", n > 0 ? T.unread(n) : T.open);
+    count = n;
+    btn.setAttribute("aria-label", n > 0 ? T.unread.replace("%d", String(n)) : T.open);
   }
   if (!auto && !resume) { btn.className = "h"; }
   box.appendChild(btn);
@@ -181,6 +183,11 @@
       send({ type: "halochat:session", detail: { key: d.key, value: typeof v === "string" ? v.slice(0, 320) : "" } });
     } else if (m.type === "halochat:appearance") {
       colour(d.colour);
+      if (d.labels && typeof d.labels === "object") {
+        ["open", "unread", "frame"].forEach(function (k) { if (typeof d.labels[k] === "string" && d.labels[k]) { T[k] = d.labels[k]; } });
+        unread(count);
+        frame.title = T.frame;
+      }
       if (d.icon !== undefined) { setIcon(d.icon); }
       if (d.position !== undefined) { box.className = d.position === "bottom-left" ? "w l" : "w"; }
       if (d.hidden !== undefined) { btn.className = d.hidden && !open ? "h" : ""; }

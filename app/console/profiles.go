@@ -12,6 +12,7 @@ import (
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	"halochat/app/flow"
+	"halochat/app/i18n"
 	"halochat/app/protocol"
 )
 
@@ -29,6 +30,19 @@ var visibilityLabels = [][2]string{
 var ratingQuestionLabels = [][2]string{
 	{protocol.RatingQuestionAsk, "Ask for a rating"},
 	{protocol.RatingQuestionOff, "Do not ask"},
+}
+
+// languageLabels are the widget's languages for a select; withAuto
+// puts auto first.
+func languageLabels(withAuto bool) [][2]string {
+	var out [][2]string
+	if withAuto {
+		out = append(out, [2]string{i18n.Auto, "Automatic: the visitor's browser, else the default language"})
+	}
+	for _, l := range i18n.Languages() {
+		out = append(out, [2]string{string(l), l.Name() + " (" + string(l) + ")"})
+	}
+	return out
 }
 
 var weekdays = []string{"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"}
@@ -233,6 +247,10 @@ func (pe *ProfileEdit) Render() app.UI {
 			app.FieldSet().Body(app.Legend().Text("Visitors"),
 				pe.row("ratingQuestion", "When a chat ends, ask the visitor to rate it (1–5 and a comment)", selectOf("pf-ratingQuestion",
 					p.RatingQuestion, ratingQuestionLabels)),
+				pe.row("language", "Language of the widget, its system messages and the flow's translations", selectOf("pf-language",
+					orAuto(p.Language), languageLabels(true))),
+				pe.row("defaultLanguage", "Default language (when automatic finds none of the browser's languages)", selectOf("pf-defaultLanguage",
+					orEnglish(p.DefaultLanguage), languageLabels(false))),
 			),
 			notice("cc-error", pe.err),
 			notice("cc-ok", pe.saved),
@@ -541,7 +559,24 @@ func readProfileForm(p protocol.ChatProfile) (protocol.ChatProfile, map[string]s
 	p.TicketTypeID, _ = strconv.ParseInt(orZero(v("ticketTypeId")), 10, 64)
 	p.AgentChatVisibility = v("agentChatVisibility")
 	p.RatingQuestion = v("ratingQuestion")
+	p.Language, p.DefaultLanguage = v("language"), v("defaultLanguage")
 	return p, errs
+}
+
+// orAuto is a profile's language setting: auto when unset.
+func orAuto(l string) string {
+	if l == "" {
+		return i18n.Auto
+	}
+	return l
+}
+
+// orEnglish is a profile's default language: English when unset.
+func orEnglish(l string) string {
+	if l == "" {
+		return string(i18n.Default)
+	}
+	return l
 }
 
 // lifetimeText shows a maximum token lifetime: empty for the default.

@@ -88,6 +88,10 @@ type Env struct {
 	Chat map[string]Value `json:"chat,omitempty"`
 	// User holds the user fields (see UserFields) by name.
 	User map[string]string `json:"user,omitempty"`
+	// Language is the chat's language (an app/i18n code): a step's texts
+	// are shown in its translation for it, if the step has one ("" or
+	// none: the flow's default language, the step's own text).
+	Language string `json:"language,omitempty"`
 }
 
 // opCode numbers the operators in the order of Operators(), from 1: a

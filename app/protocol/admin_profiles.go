@@ -39,9 +39,17 @@ type ChatProfile struct {
 	// RetentionDays: the profile's chats (messages, files, custom-field
 	// values, ratings) are deleted that many days after they ended;
 	// 0 or left out keeps them.
-	RetentionDays int64     `json:"retentionDays,omitempty"`
-	CreatedAt     time.Time `json:"createdAt"`
-	UpdatedAt     time.Time `json:"updatedAt"`
+	RetentionDays int64 `json:"retentionDays,omitempty"`
+	// Language is the language the widget speaks and the chat's system
+	// messages are written in: a code of app/i18n (en, de, fr, es, pt,
+	// nl, ar) or "auto" — the browser's preferred languages, then
+	// DefaultLanguage. "" in a request is "auto".
+	Language string `json:"language"`
+	// DefaultLanguage is the language of an auto profile's visitor whose
+	// browser prefers none of the catalogue's; "" in a request is "en".
+	DefaultLanguage string    `json:"defaultLanguage"`
+	CreatedAt       time.Time `json:"createdAt"`
+	UpdatedAt       time.Time `json:"updatedAt"`
 }
 
 // Agent chat visibilities (ChatProfile.AgentChatVisibility).

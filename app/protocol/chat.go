@@ -136,6 +136,11 @@ type StartChatRequest struct {
 	// valid portal session cookie the chat is the portal user's (context
 	// portal); without one it is an embedded chat.
 	Portal bool `json:"portal,omitempty"`
+	// Languages are the browser's preferred languages (navigator.languages,
+	// best first): a profile whose language is auto speaks the first the
+	// catalogue has (else the Accept-Language header's, else the profile's
+	// default language).
+	Languages []string `json:"languages,omitempty"`
 }
 
 // Retain reports whether the request asks to keep the previous chat
@@ -170,6 +175,10 @@ type ChatState struct {
 	AgentName     string `json:"agentName,omitempty"`
 	TicketID      int64  `json:"ticketId,omitempty"`
 	EndReason     string `json:"endReason,omitempty"`
+	// Language is the chat's language (app/i18n), decided when it
+	// started: the widget's texts, the system messages and the flow's
+	// translations follow it.
+	Language string `json:"language,omitempty"`
 	// Pending is what the bot waits for: the open question's prompt or
 	// the open choice's buttons (nil when it waits for nothing from the
 	// visitor).
@@ -258,6 +267,11 @@ type Availability struct {
 	// AskRating: the widget asks the visitor to rate a chat that ended
 	// (the profile's ratingQuestion).
 	AskRating bool `json:"askRating"`
+	// Language is the profile's language setting: a language code of
+	// app/i18n or "auto" (the browser's preferred languages, then
+	// DefaultLanguage).
+	Language        string `json:"language,omitempty"`
+	DefaultLanguage string `json:"defaultLanguage,omitempty"`
 }
 
 // Bounds of a chat rating (POST /chat/api/v1/chats/{id}/rating).

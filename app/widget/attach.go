@@ -5,6 +5,7 @@ import (
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
+	"halochat/app/i18n"
 	"halochat/app/protocol"
 	"halochat/app/webfetch"
 )
@@ -58,8 +59,8 @@ func (w *Window) attached(status int, body string) {
 	if status == 201 {
 		return
 	}
-	msg := webfetch.UploadRefusal(status, body, English.AttachFailedOffline)
-	w.sending.err = fmt.Sprintf(English.AttachFailed, name, msg)
+	msg := webfetch.UploadRefusal(status, body, w.t(i18n.AttachFailedOffline))
+	w.sending.err = w.f(i18n.AttachFailed, name, msg)
 }
 
 // renderAttach is the composer's attach button (a label for a hidden
@@ -67,7 +68,7 @@ func (w *Window) attached(status int, body string) {
 func (w *Window) renderAttach() app.UI {
 	off := w.conv == nil || w.conv.Ended() || w.sending.busy
 	return app.Div().Class("hc-attach").Body(
-		app.Label().Class("hc-attach-button").Aria("label", English.Attach).Title(English.Attach).Body(
+		app.Label().Class("hc-attach-button").Aria("label", w.t(i18n.Attach)).Title(w.t(i18n.Attach)).Body(
 			app.Raw(paperclip),
 			app.Input().ID("hc-file").Class("hc-file").Type("file").Disabled(off).
 				OnChange(func(ctx app.Context, e app.Event) {
@@ -78,7 +79,7 @@ func (w *Window) renderAttach() app.UI {
 		),
 		app.If(w.sending.busy, func() app.UI {
 			return app.P().ID("hc-upload").Class("hc-upload").Role("status").
-				Text(fmt.Sprintf(English.Uploading, w.sending.name, w.sending.percent))
+				Text(w.f(i18n.Uploading, w.sending.name, w.sending.percent))
 		}),
 		app.If(w.sending.err != "", func() app.UI {
 			return app.P().ID("hc-upload-error").Class("hc-upload-error").Role("alert").Text(w.sending.err)

@@ -5,12 +5,12 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
+	"halochat/app/i18n"
 	"halochat/app/protocol"
 )
 
@@ -122,31 +122,31 @@ func (w *Window) sendOffline(ctx app.Context) {
 
 // renderOffline is the form, or its thanks once sent.
 func (w *Window) renderOffline() app.UI {
-	f, s := w.leaving, English.Offline
+	f := w.leaving
 	back := app.If(w.conv != nil && !w.conv.Ended(), func() app.UI {
-		return app.Button().ID("hc-off-back").Class("hc-new").Type("button").Text(s.Back).
+		return app.Button().ID("hc-off-back").Class("hc-new").Type("button").Text(w.t(i18n.OfflineBack)).
 			OnClick(func(ctx app.Context, e app.Event) { w.leaving = nil })
 	})
 	if f.ticketID != 0 {
 		return app.Div().Class("hc-ended", "hc-offline").Body(
-			app.P().ID("hc-off-done").Role("status").Text(fmt.Sprintf(s.Thanks, f.ticketID)), back)
+			app.P().ID("hc-off-done").Role("status").Text(w.f(i18n.OfflineThanks, f.ticketID)), back)
 	}
 	input := func(id, field, label, typ, value string) app.UI {
 		return app.Label().Class("hc-off-label").Body(app.Text(label),
 			app.Input().ID(id).Class("hc-input").Type(typ).Value(value).Aria("invalid", f.field == field))
 	}
-	send := s.Send
+	send := w.t(i18n.OfflineSend)
 	if f.sending {
-		send = s.Sending
+		send = w.t(i18n.OfflineSending)
 	}
 	return app.Form().ID("hc-offline").Class("hc-composer", "hc-offline").OnSubmit(func(ctx app.Context, e app.Event) {
 		e.PreventDefault()
 		w.sendOffline(ctx)
 	}).Body(
-		app.P().Class("hc-off-intro").Text(s.Intro),
-		input("hc-off-name", "name", s.Name, "text", f.name),
-		input("hc-off-email", "email", s.Email, "email", f.email),
-		app.Label().Class("hc-off-label").Body(app.Text(s.Message),
+		app.P().Class("hc-off-intro").Text(w.t(i18n.OfflineIntro)),
+		input("hc-off-name", "name", w.t(i18n.OfflineName), "text", f.name),
+		input("hc-off-email", "email", w.t(i18n.OfflineEmail), "email", f.email),
+		app.Label().Class("hc-off-label").Body(app.Text(w.t(i18n.OfflineMessage)),
 			app.Textarea().ID("hc-off-text").Class("hc-input").Rows(3).MaxLength(protocol.MaxOfflineTextLength).
 				Aria("invalid", f.field == "text")),
 		app.If(f.err != "", func() app.UI { return app.P().Class("hc-input-error").Role("alert").Text(f.err) }),
@@ -157,6 +157,6 @@ func (w *Window) renderOffline() app.UI {
 
 // leaveButton offers the form.
 func (w *Window) leaveButton(idToken string) app.UI {
-	return app.Button().ID("hc-leave").Class("hc-new").Type("button").Text(English.Offline.Leave).
+	return app.Button().ID("hc-leave").Class("hc-new").Type("button").Text(w.t(i18n.OfflineLeave)).
 		OnClick(func(ctx app.Context, e app.Event) { w.leaveMessage(ctx, idToken) })
 }

@@ -3,12 +3,12 @@ package widget
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
+	"halochat/app/i18n"
 	"halochat/app/protocol"
 )
 
@@ -48,29 +48,29 @@ func (w *Window) renderRating() app.UI {
 			cls += " hc-star-on"
 		}
 		stars = append(stars, app.Button().Class(cls).Type("button").Role("radio").DataSet("score", i).
-			Aria("checked", i == r.score).Aria("label", fmt.Sprintf(English.RateStar, i, protocol.MaxRatingScore)).
+			Aria("checked", i == r.score).Aria("label", w.f(i18n.RateStar, i, protocol.MaxRatingScore)).
 			Body(app.Raw(starIcon)).
 			OnClick(func(ctx app.Context, e app.Event) { w.rating.score, w.rating.err = i, "" }))
 	}
-	send := English.RateSend
+	send := w.t(i18n.RateSend)
 	if r.sent != nil {
-		send = English.RateChange
+		send = w.t(i18n.RateChange)
 	}
 	return app.Form().ID("hc-rating").Class("hc-rating").OnSubmit(func(ctx app.Context, e app.Event) {
 		e.PreventDefault()
 		w.act(w.sendRating)(ctx, e)
 	}).Body(
-		app.P().ID("hc-rating-q").Class("hc-rating-q").Text(English.RateQuestion),
+		app.P().ID("hc-rating-q").Class("hc-rating-q").Text(w.t(i18n.RateQuestion)),
 		app.Div().Class("hc-stars").Role("radiogroup").Aria("labelledby", "hc-rating-q").Body(stars...),
 		// One line, not a textarea: go-app's textarea type alone added
 		// 8.7 KB brotli to the widget.
 		app.Input().ID("hc-rating-comment").Class("hc-input", "hc-rating-comment").Type("text").
-			MaxLength(protocol.MaxRatingComment).Placeholder(English.RateComment).Aria("label", English.RateComment),
+			MaxLength(protocol.MaxRatingComment).Placeholder(w.t(i18n.RateComment)).Aria("label", w.t(i18n.RateComment)),
 		app.If(r.err != "", func() app.UI {
 			return app.P().Class("hc-input-error").Role("alert").Text(r.err)
 		}),
 		app.If(r.sent != nil && r.err == "", func() app.UI {
-			return app.P().ID("hc-rating-thanks").Class("hc-rating-thanks").Role("status").Text(English.RateThanks)
+			return app.P().ID("hc-rating-thanks").Class("hc-rating-thanks").Role("status").Text(w.t(i18n.RateThanks))
 		}),
 		app.Button().ID("hc-rating-send").Class("hc-send").Type("submit").Text(send).
 			Disabled(r.score == 0 || r.sending || w.ending),
@@ -105,7 +105,7 @@ func (w *Window) sendRating(ctx app.Context) {
 				if errors.As(err, &ae) {
 					msg = ae.Message
 				}
-				w.rating.err = fmt.Sprintf(English.RateFailed, msg)
+				w.rating.err = w.f(i18n.RateFailed, msg)
 				app.Window().Get("console").Call("warn", "halochat: rate chat "+chatID+": "+msg)
 				return
 			}
@@ -118,13 +118,13 @@ func (w *Window) sendRating(ctx app.Context) {
 // renderEndConfirm asks before the visitor ends the chat.
 func (w *Window) renderEndConfirm() app.UI {
 	return app.Div().ID("hc-confirm").Class("hc-confirm").Role("alertdialog").Aria("labelledby", "hc-confirm-q").Body(
-		app.P().ID("hc-confirm-q").Text(English.EndConfirm),
-		app.Button().ID("hc-end-yes").Class("hc-send").Type("button").Text(English.EndChat).
+		app.P().ID("hc-confirm-q").Text(w.t(i18n.EndConfirm)),
+		app.Button().ID("hc-end-yes").Class("hc-send").Type("button").Text(w.t(i18n.EndChat)).
 			OnClick(w.act(func(ctx app.Context) {
 				w.confirmEnd = false
 				w.endConversation(ctx, false, protocol.EndByVisitor)
 			})),
-		app.Button().ID("hc-end-no").Class("hc-new").Type("button").Text(English.KeepChatting).
+		app.Button().ID("hc-end-no").Class("hc-new").Type("button").Text(w.t(i18n.KeepChatting)).
 			OnClick(w.act(func(ctx app.Context) {
 				w.confirmEnd = false
 				focusInput(ctx)

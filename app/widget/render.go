@@ -1,12 +1,12 @@
 package widget
 
 import (
-	"fmt"
 	"math"
 	"time"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
+	"halochat/app/i18n"
 	"halochat/app/protocol"
 )
 
@@ -17,7 +17,7 @@ func (w *Window) Render() app.UI {
 		title = w.profile.Title
 	}
 	if title == "" {
-		title = English.DefaultTitle
+		title = w.t(i18n.DefaultTitle)
 	}
 	// The colour reaches CSS through the CSSOM (see Window.paint), never
 	// as a style attribute: the page's CSP (style-src 'self') refuses those.
@@ -32,11 +32,11 @@ func (w *Window) Render() app.UI {
 			app.H1().Class("hc-title").Text(title),
 			app.Div().Class("hc-actions").Body(
 				app.If(w.conv != nil && !w.conv.Ended(), func() app.UI {
-					return app.Button().ID("hc-end").Class("hc-end").Type("button").Text(English.EndChat).
+					return app.Button().ID("hc-end").Class("hc-end").Type("button").Text(w.t(i18n.EndChat)).
 						OnClick(w.act(w.askEnd))
 				}),
 				// × only minimises: the chat goes on.
-				app.Button().Class("hc-close").Type("button").Aria("label", English.Close).Text("×").
+				app.Button().Class("hc-close").Type("button").Aria("label", w.t(i18n.Close)).Text("×").
 					OnClick(func(ctx app.Context, e app.Event) { w.closeWindow(ctx) }),
 			),
 		),
@@ -126,15 +126,15 @@ func (w *Window) renderStatus() app.UI {
 	case w.notice != "":
 		return app.P().Class("hc-notice").Role("alert").Text(w.notice)
 	case w.leaving != nil && w.conv == nil:
-		text = English.Unavailable
+		text = w.t(i18n.Unavailable)
 	case w.starting || (w.conv == nil && w.open && w.ready):
-		text = English.Connecting
+		text = w.t(i18n.Connecting)
 	case w.conv != nil && !w.conv.Ended() && w.stream != nil && !w.connected:
-		text = English.Reconnecting
+		text = w.t(i18n.Reconnecting)
 	case w.avail != nil && !w.avail.ChatAvailable && w.conv == nil:
-		text = English.Unavailable
+		text = w.t(i18n.Unavailable)
 	case w.conv != nil && w.conv.Chat.Status == protocol.ChatStatusQueued:
-		text = English.Waiting
+		text = w.t(i18n.Waiting)
 	}
 	if text == "" {
 		return app.Text("")
@@ -160,15 +160,15 @@ func (w *Window) renderMessages() []app.UI {
 	for _, r := range w.outbox {
 		if r.Text != "" {
 			items = append(items, app.Div().Class("hc-msg", "hc-from-visitor", "hc-sending").Body(
-				app.P().Class("hc-text").Text(r.Text)))
+				app.P().Class("hc-text").Dir("auto").Text(r.Text)))
 		}
 	}
 	if w.conv.Typing && !w.conv.Ended() {
 		name := w.conv.Chat.AgentName
 		if name == "" {
-			name = "The agent"
+			name = w.t(i18n.TheAgent)
 		}
-		items = append(items, app.P().Class("hc-typing").Text(fmt.Sprintf(English.Typing, name)))
+		items = append(items, app.P().Class("hc-typing").Text(w.f(i18n.Typing, name)))
 	}
 	if p := w.conv.Pending(); p != nil && p.Kind == "choice" {
 		var buttons []app.UI
@@ -182,11 +182,11 @@ func (w *Window) renderMessages() []app.UI {
 		// The e-mail the host page keeps for the visitor, offered for the
 		// bot's e-mail question: a prefill the visitor may take or not.
 		items = append(items, app.Div().Class("hc-choices").Body(
-			app.Button().ID("hc-hint").Class("hc-choice").Type("button").Aria("label", fmt.Sprintf(English.UseEmail, hint)).
+			app.Button().ID("hc-hint").Class("hc-choice").Type("button").Aria("label", w.f(i18n.UseEmail, hint)).
 				Text(hint).OnClick(w.act(func(ctx app.Context) { fillInput(ctx, hint) }))))
 	}
 	if w.conv.Chat.TicketID != 0 {
-		items = append(items, app.P().Class("hc-ticket").Text(fmt.Sprintf(English.TicketLogged, w.conv.Chat.TicketID)))
+		items = append(items, app.P().Class("hc-ticket").Text(w.f(i18n.TicketLogged, w.conv.Chat.TicketID)))
 	}
 	return items
 }
@@ -202,7 +202,7 @@ func renderMessage(m protocol.ChatMessage, file app.UI) app.UI {
 	if file != nil {
 		parts = append(parts, file)
 	} else {
-		parts = append(parts, app.P().Class("hc-text").Body(linked(m.Text)...))
+		parts = append(parts, app.P().Class("hc-text").Dir("auto").Body(linked(m.Text)...))
 	}
 	if t, err := time.Parse(time.RFC3339, m.CreatedAt); err == nil && m.From != protocol.FromSystem {
 		parts = append(parts, app.Time().Class("hc-time").DateTime(m.CreatedAt).Text(t.Local().Format("15:04")))
@@ -216,9 +216,9 @@ func (w *Window) renderFooter() app.UI {
 	}
 	if w.conv != nil && w.conv.Ended() {
 		return app.Div().Class("hc-ended").Body(
-			app.P().Text(English.Ended),
+			app.P().Text(w.t(i18n.Ended)),
 			app.If(w.asksRating(), w.renderRating),
-			app.Button().Class("hc-new").Type("button").Text(English.NewChat).
+			app.Button().Class("hc-new").Type("button").Text(w.t(i18n.NewChat)).
 				OnClick(w.act(w.newChat)),
 			app.If(nobodyIn(w.conv), func() app.UI { return w.leaveButton(w.pageToken) }),
 		)
@@ -238,14 +238,14 @@ func (w *Window) renderComposer() app.UI {
 		e.PreventDefault()
 		w.send(ctx)
 	}).Body(
-		app.Input().ID("hc-input").Class("hc-input").Type("text").Placeholder(English.Placeholder).
-			Aria("label", English.Placeholder).Aria("invalid", w.inputError != "").
+		app.Input().ID("hc-input").Class("hc-input").Type("text").Placeholder(w.t(i18n.Placeholder)).
+			Aria("label", w.t(i18n.Placeholder)).Aria("invalid", w.inputError != "").
 			OnInput(w.typed).OnPaste(w.onPaste).Disabled(w.conv == nil),
 		app.If(w.inputError != "", func() app.UI {
 			return app.P().Class("hc-input-error").Role("alert").Text(w.inputError)
 		}),
 		w.renderAttach(),
-		app.Button().Class("hc-send").Type("submit").Text(English.Send).Disabled(w.conv == nil),
+		app.Button().Class("hc-send").Type("submit").Text(w.t(i18n.Send)).Disabled(w.conv == nil),
 	)
 }
 

@@ -11,7 +11,11 @@
 package widget
 
 import (
+	"fmt"
+
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"halochat/app/i18n"
 )
 
 // Register declares the widget's routes. Both the wasm main and the
@@ -20,74 +24,47 @@ func Register() {
 	app.Route("/", func() app.Composer { return &Window{} })
 }
 
-// Strings are every text the widget shows, in one place for translation.
-type Strings struct {
-	DefaultTitle, Connecting, Reconnecting, Close, Placeholder, Send       string
-	Waiting, Ended, NewChat, TicketLogged, Typing, Unavailable, SendFailed string
-	UseEmail                                                               string
-	Attach, Uploading, AttachFailed, AttachFailedOffline                   string
-	EndChat, EndConfirm, KeepChatting                                      string
-	RateQuestion, RateStar, RateComment, RateSend, RateChange, RateThanks  string
-	RateFailed                                                             string
-	Invalid                                                                map[string]string
-	Offline                                                                OfflineStrings
+// t is key's text in the window's language; f formats it with args.
+func (w *Window) t(key i18n.Key) string { return i18n.T(w.lang(), key) }
+
+func (w *Window) f(key i18n.Key, args ...any) string { return fmt.Sprintf(w.t(key), args...) }
+
+// lang is the window's language: its chat's (the service decides it when
+// the chat starts), else the profile's setting — a language, or auto: the
+// browser's preferred languages, then the profile's default language.
+func (w *Window) lang() i18n.Lang {
+	if w.conv != nil && i18n.Valid(w.conv.Chat.Language) {
+		return i18n.Lang(w.conv.Chat.Language)
+	}
+	return i18n.Choose(w.profile.Language, w.profile.DefaultLanguage, w.prefs)
 }
 
-// OfflineStrings are the texts of the leave-a-message form.
-type OfflineStrings struct {
-	Leave, Intro, Name, Email, Message, Send, Sending, Thanks, Back string
+// markLanguage sets the document's lang and dir to the window's language
+// (Arabic is right to left: the styles use logical properties).
+func (w *Window) markLanguage() {
+	l := w.lang()
+	if l == w.shownLang {
+		return
+	}
+	w.shownLang = l
+	root := app.Window().Get("document").Get("documentElement")
+	root.Call("setAttribute", "lang", string(l))
+	root.Call("setAttribute", "dir", l.Dir())
 }
 
-// English is the default string table.
-var English = Strings{
-	DefaultTitle: "Chat with us",
-	Connecting:   "Connecting…",
-	Reconnecting: "Connection lost. Reconnecting…",
-	Close:        "Close chat",
-	Placeholder:  "Type your message",
-	Send:         "Send",
-	Waiting:      "Waiting for an agent…",
-	Ended:        "This chat has ended.",
-	NewChat:      "Start a new chat",
-	TicketLogged: "Ticket #%d has been logged.",
-	Typing:       "%s is typing…",
-	Unavailable:  "Chat is not available right now.",
-	SendFailed:   "Your message could not be sent: %s",
-	UseEmail:     "Use %s",
-	Attach:       "Attach a file",
-	Uploading:    "Sending %s… %d%%",
-	AttachFailed: "%s was not sent: %s",
-	// AttachFailedOffline: the upload got no answer (the connection
-	// dropped, or the server closed it on a file far over the limit).
-	AttachFailedOffline: "the upload failed; check the file's size and your connection",
-	EndChat:             "End chat",
-	EndConfirm:          "End this chat?",
-	KeepChatting:        "Keep chatting",
-	RateQuestion:        "How was this chat?",
-	RateStar:            "%d of %d",
-	RateComment:         "Anything to add? (optional)",
-	RateSend:            "Send rating",
-	RateChange:          "Change rating",
-	RateThanks:          "Thank you for your rating.",
-	RateFailed:          "Your rating could not be sent: %s",
-	Invalid: map[string]string{
-		"required":   "Please enter an answer.",
-		"email":      "Please enter a valid email address.",
-		"number":     "Please enter a number.",
-		"min":        "That number is too small.",
-		"max":        "That number is too large.",
-		"pattern":    "That answer is not in the expected format.",
-		"max_length": "That answer is too long.",
-	},
-	Offline: OfflineStrings{
-		Leave:   "Leave a message",
-		Intro:   "Nobody is in right now. Leave us a message and we will answer by e-mail.",
-		Name:    "Your name",
-		Email:   "Your e-mail",
-		Message: "Your message",
-		Send:    "Send message",
-		Sending: "Sending…",
-		Thanks:  "Thank you! Your message is ticket #%d: we will answer by e-mail.",
-		Back:    "Back to the chat",
-	},
+// browserLanguages are navigator.languages, best first.
+func browserLanguages() []string {
+	nav := app.Window().Get("navigator")
+	list := nav.Get("languages")
+	if !list.Truthy() || list.Length() == 0 {
+		if one := nav.Get("language"); one.Truthy() {
+			return []string{one.String()}
+		}
+		return nil
+	}
+	out := make([]string, 0, list.Length())
+	for i := 0; i < list.Length(); i++ {
+		out = append(out, list.Index(i).String())
+	}
+	return out
 }

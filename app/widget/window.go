@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"math"
 	"strings"
 	"time"
@@ -14,6 +13,7 @@ import (
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	"halochat/app/flow"
+	"halochat/app/i18n"
 	"halochat/app/protocol"
 )
 
@@ -70,6 +70,8 @@ type Window struct {
 	confirmEnd bool // asking whether to end the chat
 	ending     bool // the visitor's end call is on its way
 	rating     ratingForm
+	prefs      []string  // the browser's preferred languages (navigator.languages)
+	shownLang  i18n.Lang // the language the document is marked with
 }
 
 // OnMount starts listening to the loader.
@@ -80,6 +82,8 @@ func (w *Window) OnMount(ctx app.Context) {
 	w.cfg.ConfigID = loc.Query().Get("configId")
 	w.title = loc.Query().Get("title")
 	w.store = newChatStore(true)
+	w.prefs = browserLanguages()
+	w.markLanguage()
 	parent := app.Window().Get("parent")
 	app.Window().Call("addEventListener", "message", app.FuncOf(func(this app.Value, args []app.Value) any {
 		ev := args[0]
@@ -280,7 +284,10 @@ func (w *Window) initialize(ctx app.Context, d *protocol.InitializeDetail) {
 
 func (w *Window) appearance() {
 	w.paint()
-	d := map[string]any{}
+	w.markLanguage()
+	// The launcher's labels, in the window's language.
+	d := map[string]any{"labels": map[string]string{
+		"open": w.t(i18n.LauncherOpen), "unread": w.t(i18n.LauncherUnread), "frame": w.t(i18n.FrameTitle)}}
 	if c := w.effectiveColour(); c != "" {
 		d["colour"] = c
 	}
@@ -466,6 +473,7 @@ func (w *Window) closeWindow(ctx app.Context) {
 func (w *Window) start(ctx app.Context, req protocol.StartChatRequest, event string, quiet bool, then func(app.Context)) {
 	req.ConfigID, req.ConfigKey, req.HostOrigin, req.EmailHint = w.cfg.ConfigID, w.cfg.ConfigKey, w.hostOrigin, w.emailHint
 	req.Portal = w.client.SendCookies
+	req.Languages = w.prefs
 	w.starting = true
 	ctx.Async(func() {
 		sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -594,7 +602,7 @@ func (w *Window) update(ctx app.Context, chatID string, u Update) {
 		if u.Err.Code == protocol.CodeChatNotFound || u.Err.Code == protocol.CodeChatEnded {
 			w.emit(w.conv.End(u.Err.Code)...)
 		} else {
-			w.notice = fmt.Sprintf(English.SendFailed, u.Err.Message)
+			w.notice = w.f(i18n.SendFailed, u.Err.Message)
 		}
 	}
 	if w.conv.Ended() {
@@ -714,10 +722,7 @@ func (w *Window) send(ctx app.Context) {
 		v := flow.Validation{Required: p.Prompt.Required, Type: p.Prompt.Type, Pattern: p.Prompt.Pattern,
 			Min: p.Prompt.Min, Max: p.Prompt.Max, MaxLength: p.Prompt.MaxLength}
 		if reason := flow.CheckAnswer(v, text); reason != "" {
-			w.inputError = English.Invalid[reason]
-			if w.inputError == "" {
-				w.inputError = English.Invalid["pattern"]
-			}
+			w.inputError = w.t(i18n.Invalid(reason))
 			return
 		}
 	}

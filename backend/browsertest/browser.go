@@ -64,6 +64,10 @@ type Options struct {
 	// BlockThirdPartyCookies starts chromium refusing third-party cookies
 	// and partitioning third-party storage, as privacy-minded browsers do.
 	BlockThirdPartyCookies bool
+	// Languages are the browser's preferred languages, best first
+	// ("de-DE,de"): navigator.languages and Accept-Language. Empty:
+	// chromium's own (en-US).
+	Languages string
 }
 
 // New starts chromium (or skips, see testenv.Chromium) for the test's
@@ -85,6 +89,10 @@ func New(t *testing.T, o Options) *Browser {
 	}
 	if o.BlockThirdPartyCookies {
 		opts = append(opts, chromedp.Flag("block-third-party-cookies", true))
+	}
+	if o.Languages != "" {
+		first, _, _ := strings.Cut(o.Languages, ",")
+		opts = append(opts, chromedp.Flag("lang", first), chromedp.Flag("accept-lang", o.Languages))
 	}
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(actx)

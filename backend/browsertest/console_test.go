@@ -106,6 +106,9 @@ func (b *Browser) docScreenshot(t *testing.T, name string) {
 	if err := chromedp.Do(b.Ctx, chromedp.EmulateViewport(1280, 900)); err != nil {
 		t.Logf("viewport: %v", err)
 	}
+	// A cross-site iframe (the widget) paints in its own process: a
+	// capture right after the resize showed parts of it blank.
+	_ = chromedp.Do(b.Ctx, chromedp.Sleep(500*time.Millisecond))
 	p := b.Screenshot(t, name)
 	if p == "" {
 		return

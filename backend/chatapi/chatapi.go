@@ -128,7 +128,7 @@ func (h *Handler) start(w http.ResponseWriter, r *http.Request) {
 	if !h.admitWidget(w, r, "chat starts", h.starts, h.profileStarts, &req, func() string { return req.ConfigID }) {
 		return
 	}
-	start := chats.StartRequest{StartChatRequest: req, Context: store.ContextEmbedded}
+	start := chats.StartRequest{StartChatRequest: req, Context: store.ContextEmbedded, AcceptLanguage: r.Header.Get("Accept-Language")}
 	// A portal start comes from the portal page: the service's own
 	// origin hosts the widget (the SameSite=Lax cookie keeps other sites'
 	// pages out as well).

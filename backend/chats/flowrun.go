@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"halochat/app/flow"
+	"halochat/app/i18n"
 	"halochat/app/protocol"
 	"halochat/backend/attach"
 	"halochat/backend/store"
@@ -17,19 +18,6 @@ import (
 // flow first. The caller reloads the chat and tries again.
 var errStateMoved = errors.New("chat flow state moved")
 
-// invalidTexts are the bot's replies to a refused answer when the step
-// has no error text of its own.
-var invalidTexts = map[string]string{
-	flow.ReasonRequired:  "Please enter an answer.",
-	flow.ReasonEmail:     "Please enter a valid email address.",
-	flow.ReasonNumber:    "Please enter a number.",
-	flow.ReasonPattern:   "That answer is not in the expected format.",
-	flow.ReasonMin:       "That number is too small.",
-	flow.ReasonMax:       "That number is too large.",
-	flow.ReasonMaxLength: "That answer is too long.",
-	flow.ReasonChoice:    "Please pick one of the options.",
-}
-
 func prompt(v *flow.Validation) *protocol.Prompt {
 	if v == nil {
 		return nil
@@ -38,8 +26,9 @@ func prompt(v *flow.Validation) *protocol.Prompt {
 }
 
 // outputMessages turns the shown outputs of a Run into bot messages: a
-// prompt or buttons ride on the message of their step.
-func outputMessages(outs []flow.Output) []store.Message {
+// prompt or buttons ride on the message of their step. A refused answer
+// whose step has no error text of its own is told why in lang.
+func outputMessages(outs []flow.Output, lang i18n.Lang) []store.Message {
 	var msgs []store.Message
 	var meta []protocol.ChatMessage
 	attach := func(step int, f func(*protocol.ChatMessage)) {
@@ -63,7 +52,7 @@ func outputMessages(outs []flow.Output) []store.Message {
 		case flow.OutInvalidAnswer:
 			text := o.Text
 			if text == "" {
-				text = invalidTexts[o.Reason]
+				text = i18n.T(lang, i18n.Invalid(o.Reason))
 			}
 			msgs = append(msgs, store.Message{Sender: store.SenderBot, Text: text})
 			meta = append(meta, protocol.ChatMessage{Step: o.Step, Invalid: o.Reason})
@@ -124,7 +113,7 @@ func (s *Service) runFlowFrom(ctx context.Context, c *store.Chat, create *newCha
 				s.log.Debug("flow", "chat", c.ID, "step", o.Step, "trace", o.Text)
 			}
 		}
-		msgs := append(lead, outputMessages(outs)...)
+		msgs := append(lead, outputMessages(outs, chatLang(c))...)
 		lead = nil
 		raw := encodeState(next)
 		adv := store.ChatAdvance{CheckState: true, ExpectState: c.FlowState, NotEnded: true, Messages: msgs, Update: carry}
@@ -143,13 +132,13 @@ func (s *Service) runFlowFrom(ctx context.Context, c *store.Chat, create *newCha
 				if why != "" {
 					x := flow.Agent(flow.AgentUnavailable)
 					nextIn = &x
-					adv.Messages = append(adv.Messages, systemMessage(nobodyInText(why),
+					adv.Messages = append(adv.Messages, systemMessage(nobodyInText(chatLang(c), why),
 						protocol.ChatMessage{Event: protocol.EventNobodyIn, Reason: why}))
 				} else {
 					status, now := store.ChatQueued, s.store.Now()
 					adv.Update.Status, adv.Update.QueuedAt = &status, &now
 					adv.ExpectStatus = store.ChatBot
-					adv.Messages = append(adv.Messages, systemMessage("You are in the queue: an agent will be with you shortly.",
+					adv.Messages = append(adv.Messages, systemMessage(i18n.T(chatLang(c), i18n.Queued),
 						protocol.ChatMessage{Event: protocol.EventQueued}))
 					queued = true
 				}
@@ -201,7 +190,7 @@ func (s *Service) runFlowFrom(ctx context.Context, c *store.Chat, create *newCha
 				x := flow.TicketCreated(strconv.FormatInt(id, 10))
 				nextIn = &x
 				carry.TicketID = &id
-				lead = []store.Message{systemMessage(fmt.Sprintf("Ticket #%d has been logged.", id),
+				lead = []store.Message{systemMessage(i18n.F(chatLang(c), i18n.TicketLogged, id),
 					protocol.ChatMessage{Event: protocol.EventTicketCreated, TicketID: id})}
 			case flow.OutCallRunbook:
 				ok, body := s.callRunbook(ctx, c, rt, next, act)
@@ -232,24 +221,26 @@ func (s *Service) endUpdate(adv *store.ChatAdvance, c *store.Chat, reason string
 		ticket = c.TicketID
 	}
 	adv.NotEnded = true
-	adv.Messages = append(adv.Messages, systemMessage(endText(reason),
+	adv.Messages = append(adv.Messages, systemMessage(endText(chatLang(c), reason),
 		protocol.ChatMessage{Event: protocol.EventChatEnded, Reason: reason, TicketID: ticket}))
 }
 
-func endText(reason string) string {
+// endText is the system message of a chat that ended for reason, in l.
+func endText(l i18n.Lang, reason string) string {
+	key := i18n.EndedOther
 	switch reason {
 	case protocol.EndByVisitor:
-		return "The chat was ended by the visitor."
+		key = i18n.EndedByVisitor
 	case protocol.EndByAgent:
-		return "The chat was ended by the agent."
+		key = i18n.EndedByAgent
 	case protocol.EndIdle:
-		return "The chat was ended after a period of inactivity."
+		key = i18n.EndedIdle
 	case protocol.EndReplaced, protocol.EndRestarted:
-		return "This chat was closed because a new one was started."
+		key = i18n.EndedReplaced
 	case protocol.EndLogout:
-		return "The chat was closed because you logged out."
+		key = i18n.EndedLogout
 	}
-	return "The chat has ended."
+	return i18n.T(l, key)
 }
 
 // flowError maps an app/flow error to a refusal.

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"halochat/app/flow"
+	"halochat/app/i18n"
 	"halochat/app/protocol"
 	"halochat/backend/metrics"
 	"halochat/backend/store"
@@ -344,7 +345,7 @@ func (s *Service) Accept(ctx context.Context, chatID string, a *store.Agent) (*s
 			raw := encodeState(next)
 			adv.Update.FlowState = &raw
 		}
-		adv.Messages = []store.Message{systemMessage(a.Name+" has joined the chat.",
+		adv.Messages = []store.Message{systemMessage(i18n.F(chatLang(c), i18n.AgentJoined, a.Name),
 			protocol.ChatMessage{Event: protocol.EventAgentJoined, AgentName: a.Name})}
 		res, err := s.store.AdvanceChat(ctx, chatID, adv)
 		if err != nil {

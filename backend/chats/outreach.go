@@ -69,7 +69,7 @@ func (s *Service) StartOutreach(ctx context.Context, o Outreach, r Reader) (*pro
 	}
 	c := &store.Chat{ID: store.NewChatID(), ProfileID: p.ID, FlowID: fl.ID, FlowVersion: fl.CurrentVersion,
 		StartStep: int64(rt.prog.StartStep()), UserID: u.ID, Authenticated: true, Context: store.ContextAPI,
-		Status: store.ChatBot, ResumeSecretHash: secret.HashKey(secret.Token(24))}
+		Status: store.ChatBot, ResumeSecretHash: secret.HashKey(secret.Token(24)), Language: string(profileLanguage(p))}
 	first := clientMessage(o.Poster, o.ClientMsgID, text)
 	if o.Poster.Agent != nil {
 		err = s.createLive(ctx, c, o.Poster.Agent, first)
@@ -159,7 +159,9 @@ func (s *Service) outreachRuntime(ctx context.Context, p *store.ChatProfile, u *
 	if err != nil {
 		return nil, nil, err
 	}
-	return fl, &runtime{prog: prog, env: chatEnv(sc, nil, u)}, nil
+	env := chatEnv(sc, nil, u)
+	env.Language = string(profileLanguage(p))
+	return fl, &runtime{prog: prog, env: env}, nil
 }
 
 // createLive stores chat c live with agent a, with its first message.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"halochat/app/flow"
+	"halochat/app/i18n"
 	"halochat/app/protocol"
 	"halochat/backend/store"
 )
@@ -96,7 +97,7 @@ func (s *Service) resumeAction(ctx context.Context, chatID string, cutoff time.T
 			}
 		}
 		in = flow.TicketCreated(strconv.FormatInt(id, 10))
-		lead = []store.Message{systemMessage(fmt.Sprintf("Ticket #%d has been logged.", id),
+		lead = []store.Message{systemMessage(i18n.F(chatLang(c), i18n.TicketLogged, id),
 			protocol.ChatMessage{Event: protocol.EventTicketCreated, TicketID: id})}
 	case flow.OutCallRunbook:
 		ok, body := s.callRunbook(ctx, c, rt, st, act)
@@ -160,7 +161,7 @@ func (s *Service) fallback(ctx context.Context, chatID string) (bool, error) {
 	if err != nil || rt == nil {
 		return false, err
 	}
-	lead := []store.Message{systemMessage("No agent is available any more.",
+	lead := []store.Message{systemMessage(i18n.T(chatLang(c), i18n.NoAgentAnyMore),
 		protocol.ChatMessage{Event: protocol.EventNobodyIn, Reason: protocol.NobodyInNoAgent})}
 	if _, _, err := s.runFlow(ctx, c, rt, flow.Agent(flow.AgentUnavailable), lead, protocol.EndByFlow); err != nil {
 		return false, err

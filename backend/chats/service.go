@@ -107,6 +107,7 @@ type Service struct {
 	publicURL    string
 	onOffline    func(context.Context, LeftMessage)
 	metrics      *metrics.Metrics
+	langs        *languages
 
 	progMu   sync.Mutex
 	programs map[string]*flow.Program
@@ -136,7 +137,8 @@ func New(cfg Config) *Service {
 	}
 	return &Service{store: cfg.Store, ident: cfg.Identity, pub: cfg.Publisher, runbook: cfg.Runbooks,
 		log: cfg.Logger, idle: cfg.IdleTimeout, outreachIdle: cfg.OutreachTimeout, maxLen: cfg.MaxMessageLength, programs: map[string]*flow.Program{},
-		filesDir: cfg.FilesDir, publicURL: cfg.PublicURL, onOffline: cfg.OnOfflineMessage, metrics: cfg.Metrics}
+		filesDir: cfg.FilesDir, publicURL: cfg.PublicURL, onOffline: cfg.OnOfflineMessage, metrics: cfg.Metrics,
+		langs: newLanguages()}
 }
 
 // MaxMessageLength is the longest message text accepted, in bytes.
@@ -283,7 +285,9 @@ func (s *Service) runtimeFor(ctx context.Context, c *store.Chat) (*runtime, erro
 			return nil, err
 		}
 	}
-	return &runtime{prog: p, env: chatEnv(sc, vals, flowUser(c.Authenticated, c.EmailHint, u))}, nil
+	env := chatEnv(sc, vals, flowUser(c.Authenticated, c.EmailHint, u))
+	env.Language = string(chatLang(c))
+	return &runtime{prog: p, env: env}, nil
 }
 
 func decodeState(raw store.RawJSON) (flow.State, error) {

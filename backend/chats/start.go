@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"halochat/app/flow"
+	"halochat/app/i18n"
 	"halochat/app/protocol"
 	"halochat/backend/identity"
 	"halochat/backend/secret"
@@ -26,6 +27,10 @@ type StartRequest struct {
 	// (required there): the chat is theirs, whatever token the request
 	// carries.
 	User *store.User
+	// AcceptLanguage is the request's Accept-Language header: an auto
+	// profile's chat speaks the best of the request's Languages, then of
+	// these.
+	AcceptLanguage string
 }
 
 func originAllowed(p *store.ChatProfile, origin string) bool {
@@ -165,6 +170,7 @@ type starting struct {
 	fields    []store.ChatFieldValue // the chat custom field values the chat starts with
 	in        flow.Input             // the start, from the flow's start step or the override
 	startStep int64
+	lang      i18n.Lang // the chat's language
 }
 
 // admit decides whether the request may start a chat at all: it names a
@@ -175,6 +181,9 @@ func (s *Service) admit(ctx context.Context, req StartRequest) (*starting, error
 		req.Context = store.ContextEmbedded
 	}
 	st := &starting{s: s, req: req, embedded: req.Context == store.ContextEmbedded, portal: req.Context == store.ContextPortal}
+	if err := checkLanguages(req.Languages); err != nil {
+		return nil, err
+	}
 	p, err := s.profileFor(ctx, req.ConfigID, req.ConfigKey)
 	if err != nil {
 		return nil, err
@@ -186,6 +195,7 @@ func (s *Service) admit(ctx context.Context, req StartRequest) (*starting, error
 		return nil, refuse(protocol.CodeNoFlow, "chat profile %s has no bot flow", p.ID)
 	}
 	st.profile = p
+	st.lang = s.langs.choose(p, req.Languages, req.AcceptLanguage)
 	if st.portal {
 		// The portal session is the identity: no token, no chat custom
 		// fields.
@@ -319,6 +329,7 @@ func (st *starting) prepare(ctx context.Context) error {
 		st.fields = who.ChatFields
 	}
 	env := chatEnv(sc, namedFields(defs, st.fields), flowUser(who.Authenticated, who.EmailHint, who.User))
+	env.Language = string(st.lang)
 	override := 0
 	if st.embedded {
 		override = st.req.StartStepOverride
@@ -375,7 +386,7 @@ func (st *starting) create(ctx context.Context) (*protocol.StartChatResponse, er
 	c := &store.Chat{ID: store.NewChatID(), ProfileID: p.ID, FlowID: st.fl.ID, FlowVersion: st.fl.CurrentVersion,
 		StartStep: st.startStep, Authenticated: st.who.Authenticated, Context: st.req.Context,
 		HostOrigin: protocol.NormalizeOrigin(st.req.HostOrigin), EmailHint: st.who.EmailHint, Status: store.ChatBot,
-		ResumeSecretHash: secret.HashKey(resume)}
+		ResumeSecretHash: secret.HashKey(resume), Language: string(st.lang)}
 	if st.who.User != nil {
 		c.UserID = st.who.User.ID
 	}
@@ -471,7 +482,7 @@ func (s *Service) stateWith(ctx context.Context, c *store.Chat, rt *runtime, u *
 func baseState(c *store.Chat) *protocol.ChatState {
 	out := &protocol.ChatState{ID: c.ID, ProfileID: c.ProfileID, Status: c.Status, StartStep: int(c.StartStep),
 		Authenticated: c.Authenticated, LastSeq: c.LastSeq, TicketID: c.TicketID, EndReason: c.EndReason,
-		StartedAt: c.StartedAt.UTC().Format(time.RFC3339)}
+		Language: string(chatLang(c)), StartedAt: c.StartedAt.UTC().Format(time.RFC3339)}
 	if !c.QueuedAt.IsZero() {
 		out.QueuedAt = c.QueuedAt.UTC().Format(time.RFC3339)
 	}
@@ -499,7 +510,8 @@ func (s *Service) Availability(ctx context.Context, id string, now time.Time) (*
 	out := &protocol.Availability{ConfigID: p.ID, NeedsAgent: av.NeedsAgent, TimeZone: av.TimeZone, FlowID: p.FlowID,
 		Colour: p.Appearance.Colour, Title: p.Appearance.Title, Greeting: p.Appearance.Greeting,
 		LauncherPosition: p.Appearance.LauncherPosition, IconURL: p.Appearance.IconURL,
-		AskRating:           p.RatingQuestion != protocol.RatingQuestionOff,
+		AskRating: p.RatingQuestion != protocol.RatingQuestionOff,
+		Language:  p.Language, DefaultLanguage: p.DefaultLanguage,
 		HideWhenUnavailable: av.HideWhenUnavailable, EmailStorageKey: p.EmailStorageKey}
 	out.Open, err = OpenAt(av, now)
 	if err != nil {
@@ -541,11 +553,11 @@ func (s *Service) nobodyIn(ctx context.Context, id string) (string, error) {
 }
 
 // nobodyInText is the system message of a transfer that found nobody in.
-func nobodyInText(why string) string {
+func nobodyInText(l i18n.Lang, why string) string {
 	if why == protocol.NobodyInClosed {
-		return "We are closed right now (outside our opening hours)."
+		return i18n.T(l, i18n.NobodyInClosed)
 	}
-	return "No agent is available right now."
+	return i18n.T(l, i18n.NobodyInNoAgent)
 }
 
 // OpenAt reports whether the opening hours of av include now.

@@ -174,13 +174,21 @@ func TestChatProfileAPI(t *testing.T) {
 			}
 			body["ratingQuestion"] = protocol.RatingQuestionOff
 			body["retentionDays"] = 90
+			if got.path("language") != "auto" || got.path("defaultLanguage") != "en" {
+				t.Errorf("a profile created without languages reads language %q, defaultLanguage %q; want auto, en",
+					got.path("language"), got.path("defaultLanguage"))
+			}
+			body["language"], body["defaultLanguage"] = "ar", "fr"
 			up := must(t, f.call(t, f.adminClient, "PUT", "/api/ChatProfile/"+id, body), 200)
 			if up.path("name") != "main renamed" || up.path("appearance", "colour") != "Teal" || up.path("key") != key ||
-				up.path("identity", "maxTokenLifetimeSeconds") != "3600" || up.path("ratingQuestion") != protocol.RatingQuestionOff || up.path("retentionDays") != "90" {
+				up.path("identity", "maxTokenLifetimeSeconds") != "3600" || up.path("ratingQuestion") != protocol.RatingQuestionOff ||
+				up.path("retentionDays") != "90" || up.path("language") != "ar" || up.path("defaultLanguage") != "fr" {
 				t.Errorf("updated %s", up.raw)
 			}
-			if p, _ := f.st.GetProfile(ctx, id); p.Identity.MaxTokenLifetimeSeconds != 3600 || p.RatingQuestion != protocol.RatingQuestionOff || p.RetentionDays != 90 {
-				t.Errorf("stored maximum token lifetime %d, rating question %q, retention %d", p.Identity.MaxTokenLifetimeSeconds, p.RatingQuestion, p.RetentionDays)
+			if p, _ := f.st.GetProfile(ctx, id); p.Identity.MaxTokenLifetimeSeconds != 3600 || p.RatingQuestion != protocol.RatingQuestionOff ||
+				p.RetentionDays != 90 || p.Language != "ar" || p.DefaultLanguage != "fr" {
+				t.Errorf("stored maximum token lifetime %d, rating question %q, retention %d, languages %q %q", p.Identity.MaxTokenLifetimeSeconds,
+					p.RatingQuestion, p.RetentionDays, p.Language, p.DefaultLanguage)
 			}
 			body["id"] = "other"
 			wantError(t, f.call(t, f.admin, "PUT", "/api/ChatProfile/"+id, body), 400, protocol.CodeInvalidRequest, "id")
@@ -260,6 +268,10 @@ func invalidProfileEdits(ec string) []profileEdit {
 		{"retentionDays", func(m map[string]any) { m["retentionDays"] = -1 }},
 		{"retentionDays", func(m map[string]any) { m["retentionDays"] = 36501 }},
 		{"retentionDays", func(m map[string]any) { m["retentionDays"] = "30" }},
+		{"language", func(m map[string]any) { m["language"] = "de-DE" }},
+		{"language", func(m map[string]any) { m["language"] = "it" }},
+		{"defaultLanguage", func(m map[string]any) { m["defaultLanguage"] = "auto" }},
+		{"defaultLanguage", func(m map[string]any) { m["defaultLanguage"] = "EN" }},
 		{"flowId", func(m map[string]any) { m["flowId"] = 999 }},
 		{"startStep", func(m map[string]any) { m["startStep"] = 3 }},
 		{"ticketTypeId", func(m map[string]any) { m["ticketTypeId"] = 999 }},

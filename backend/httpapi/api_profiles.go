@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"halochat/app/i18n"
 	"halochat/app/protocol"
 	"halochat/backend/httpx"
 	"halochat/backend/identity"
@@ -30,7 +31,8 @@ func profileJSON(p *store.ChatProfile) protocol.ChatProfile {
 		Availability: protocol.AvailabilitySettings(p.Availability), EmailStorageKey: p.EmailStorageKey, TrustEmailStorage: p.TrustEmailStorage,
 		FlowID: p.FlowID, StartStep: p.StartStep, TicketTypeID: p.TicketTypeID, AgentChatVisibility: p.AgentChatVisibility,
 		Attachments: protocol.AttachmentSettings(p.Attachments), RatingQuestion: p.RatingQuestion,
-		RetentionDays: p.RetentionDays, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
+		RetentionDays: p.RetentionDays, Language: p.Language, DefaultLanguage: p.DefaultLanguage,
+		CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
 	if j.AllowedOrigins == nil {
 		j.AllowedOrigins = []string{}
 	}
@@ -247,6 +249,10 @@ func (a *IdentityAPI) applyProfile(ctx context.Context, p *store.ChatProfile, in
 		return apiInvalid("retentionDays", "must be 1 to %d days after a chat ended, or 0 to keep chats, not %d",
 			protocol.MaxRetentionDays, in.RetentionDays)
 	}
+	lang, def, err := languagesOf(in.Language, in.DefaultLanguage)
+	if err != nil {
+		return err
+	}
 
 	p.Name = strings.TrimSpace(in.Name)
 	p.Access = in.Access
@@ -262,7 +268,27 @@ func (a *IdentityAPI) applyProfile(ctx context.Context, p *store.ChatProfile, in
 	p.Attachments = store.AttachmentSettings(in.Attachments)
 	p.RatingQuestion = rating
 	p.RetentionDays = in.RetentionDays
+	p.Language, p.DefaultLanguage = lang, def
 	return nil
+}
+
+// languagesOf checks a profile's language ("": auto) and defaultLanguage
+// ("": en).
+func languagesOf(lang, def string) (string, string, error) {
+	if lang == "" {
+		lang = i18n.Auto
+	}
+	if def == "" {
+		def = string(i18n.Default)
+	}
+	if lang != i18n.Auto && !i18n.Valid(lang) {
+		return "", "", apiInvalid("language", "must be %q (the browser's preferred languages, then defaultLanguage) or one of %s, not %q",
+			i18n.Auto, i18n.List(), lang)
+	}
+	if !i18n.Valid(def) {
+		return "", "", apiInvalid("defaultLanguage", "must be one of %s, not %q", i18n.List(), def)
+	}
+	return lang, def, nil
 }
 
 // checkAttachmentSettings checks a profile's attachment limits: a size

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"halochat/app/flow"
+	"halochat/app/i18n"
 	"halochat/app/protocol"
 	"halochat/backend/auth"
 	"halochat/backend/store"
@@ -101,7 +102,25 @@ func oaProfileNotes(times map[string]jsonObj) map[string]jsonObj {
 			protocol.RatingQuestionAsk, protocol.RatingQuestionOff),
 		"retentionDays": oaNote("the profile's chats (messages, files, custom-field values, ratings) are deleted this many days " +
 			"after they ended, by a background job on every node, 500 chats a transaction; 0 or none given: kept. At most 36500"),
+		"language": oaOneOf("the language the widget speaks and the chat's system messages and flow texts are written in: "+
+			"a language, or auto — the browser's preferred languages (navigator.languages, then Accept-Language), then "+
+			"defaultLanguage; none given: auto. A chat keeps the language it started with", languageChoices(true)...),
+		"defaultLanguage": oaOneOf("an auto profile's language for a browser that prefers none of the catalogue's; none given: en",
+			languageChoices(false)...),
 	})
+}
+
+// languageChoices are the catalogue's language codes, with auto first
+// when withAuto.
+func languageChoices(withAuto bool) []string {
+	var out []string
+	if withAuto {
+		out = append(out, i18n.Auto)
+	}
+	for _, l := range i18n.Languages() {
+		out = append(out, string(l))
+	}
+	return out
 }
 
 // oaComponents are the component schemas of the admin API's bodies.

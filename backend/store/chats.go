@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+
+	"halochat/app/i18n"
 )
 
 // Chat contexts and statuses.
@@ -48,7 +50,10 @@ type Chat struct {
 	EndedAt          time.Time `bun:"ended_at,nullzero"`
 	EndReason        string    `bun:"end_reason"`
 	TicketID         int64     `bun:"ticket_id,nullzero"`
-	UpdatedAt        time.Time `bun:"updated_at"`
+	// Language is the chat's app/i18n language, decided when it started
+	// ("" is stored as i18n.Default): its system messages are in it.
+	Language  string    `bun:"language"`
+	UpdatedAt time.Time `bun:"updated_at"`
 }
 
 // ChatFieldValue is the value of a chat custom field for one chat.
@@ -74,6 +79,12 @@ func checkChat(what string, c *Chat) error {
 	}
 	if err := oneOf(what, "context", c.Context, ContextEmbedded, ContextPortal, ContextAgent, ContextAPI); err != nil {
 		return err
+	}
+	if c.Language == "" {
+		c.Language = string(i18n.Default)
+	}
+	if !i18n.Valid(c.Language) {
+		return invalid(what, "language %q is not one of %s", c.Language, i18n.List())
 	}
 	return oneOf(what, "status", c.Status, ChatBot, ChatQueued, ChatLive, ChatEnded)
 }

@@ -20,6 +20,7 @@ func schemaMigrations() []schemaMigration {
 		{name: "20261206000401_chat_ratings", sql: migrationChatRatings},
 		{name: "20261206000501_attachments", sql: migrationAttachments},
 		{name: "20261206000601_ticket_profiles", sql: migrationTicketProfiles},
+		{name: "20261207000201_languages", sql: migrationLanguages},
 		{name: "20261207000501_audit_log", sql: migrationAuditLog},
 		{name: "20261207000502_canned_responses", sql: migrationCannedResponses},
 		{name: "20261207000601_retention", sql: migrationRetention},
@@ -591,4 +592,17 @@ CREATE TABLE canned_responses (
 )
 ;
 CREATE UNIQUE INDEX canned_responses_shortcut ON canned_responses (shortcut)
+`
+
+// migrationLanguages adds a profile's language setting (an app/i18n code
+// or 'auto': the browser's preferred languages, then default_language)
+// and each chat's language, decided when it starts; chats and profiles
+// from before speak English, as they did, and a profile from before is
+// auto from now on. FROZEN.
+const migrationLanguages = `
+ALTER TABLE chat_profiles ADD COLUMN language TEXT NOT NULL DEFAULT 'auto'
+;
+ALTER TABLE chat_profiles ADD COLUMN default_language TEXT NOT NULL DEFAULT 'en'
+;
+ALTER TABLE chats ADD COLUMN language TEXT NOT NULL DEFAULT 'en'
 `

@@ -8,6 +8,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"halochat/app/i18n"
 	"halochat/app/protocol"
 )
 
@@ -54,9 +55,14 @@ type ChatProfile struct {
 	RatingQuestion string `bun:"rating_question"`
 	// RetentionDays: the profile's chats are deleted that many days after
 	// they ended (privacy's retention job); 0 keeps them.
-	RetentionDays int64     `bun:"retention_days"`
-	CreatedAt     time.Time `bun:"created_at"`
-	UpdatedAt     time.Time `bun:"updated_at"`
+	RetentionDays int64 `bun:"retention_days"`
+	// Language is an app/i18n language code or i18n.Auto ("" is stored
+	// as Auto); DefaultLanguage an app/i18n code ("" is stored as
+	// i18n.Default).
+	Language        string    `bun:"language"`
+	DefaultLanguage string    `bun:"default_language"`
+	CreatedAt       time.Time `bun:"created_at"`
+	UpdatedAt       time.Time `bun:"updated_at"`
 }
 
 // Lengths of generated profile ids and keys, in random bytes.
@@ -89,7 +95,28 @@ func checkProfile(what string, p *ChatProfile) error {
 	if p.RetentionDays < 0 {
 		return invalid(what, "retention days %d is negative", p.RetentionDays)
 	}
+	if err := checkLanguages(what, p); err != nil {
+		return err
+	}
 	return oneOf(what, "access", p.Access, AccessAgentsOnly, AccessPortal, AccessPortalAndExternal)
+}
+
+// checkLanguages checks p's language settings and gives unset ones their
+// defaults.
+func checkLanguages(what string, p *ChatProfile) error {
+	if p.Language == "" {
+		p.Language = i18n.Auto
+	}
+	if p.DefaultLanguage == "" {
+		p.DefaultLanguage = string(i18n.Default)
+	}
+	if p.Language != i18n.Auto && !i18n.Valid(p.Language) {
+		return invalid(what, "language %q is neither auto nor one of %s", p.Language, i18n.List())
+	}
+	if !i18n.Valid(p.DefaultLanguage) {
+		return invalid(what, "default language %q is not one of %s", p.DefaultLanguage, i18n.List())
+	}
+	return nil
 }
 
 // CreateProfile stores a new chat profile. An empty ID or Key is generated
