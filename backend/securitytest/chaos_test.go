@@ -147,44 +147,62 @@ type chatLog struct {
 // chat's websocket got every message once and in order after its
 // resumes, and the flows continue from the right step.
 func TestChaosNothingAcknowledgedIsLost(t *testing.T) {
-	if testing.Short() {
-		t.Skip("chaos test: not with -short")
-	}
-	t.Parallel()
-	pg := startCluster(t)
-	if pg == nil {
+	c, res := newChaos(t)
+	if c == nil {
 		return
-	}
-	st, res := storetest.Demo(t, pg.dsn())
-	c := &chaos{t: t, pg: pg, st: st, nodes: make([]*loopback.Service, 2), client: testenv.NewClient(t, "").Timeout(5 * time.Second)}
-	for i := range c.nodes {
-		c.nodes[i] = loopback.Start(t, loopback.Options{DSN: pg.dsn(), Store: st, Limits: service.Unlimited()})
 	}
 	const chats, perChat = 12, 30
 	c.startChats(chats, res.Profile.ID, res.Profile.Key)
-
-	ctx, stopReaders := context.WithCancel(context.Background())
+	stopReaders, cuts := c.readAll(7)
 	defer stopReaders()
-	var readers sync.WaitGroup
-	var cuts atomic.Int64
-	for i, l := range c.logs {
-		readers.Add(1)
-		go func() {
-			defer readers.Done()
-			readChat(ctx, c.nodes, l, rand.New(rand.NewPCG(uint64(i), 7)), &cuts)
-		}()
-	}
 	var sent, retries atomic.Int64
 	senders := c.send(perChat, &sent, &retries)
 	c.faults()
 	senders.Wait()
 	c.catchUp()
 	stopReaders()
-	readers.Wait()
 
 	t.Logf("chaos: %d chats, 2 nodes (each killed and restarted once), PostgreSQL killed and restarted once, %d visitor socket cuts", chats, cuts.Load())
 	c.audit(&sent, &retries)
 	c.flowsGoOn()
+}
+
+// newChaos starts a chaos run (not with -short): a PostgreSQL cluster of
+// its own with the demo, and two nodes on it. Nil when the cluster cannot
+// be made here (the test is then skipped, or failed under
+// HALOCHAT_REQUIRE_ALL).
+func newChaos(t *testing.T) (*chaos, *demo.Result) {
+	if testing.Short() {
+		t.Skip("chaos test: not with -short")
+	}
+	t.Parallel()
+	pg := startCluster(t)
+	if pg == nil {
+		return nil, nil
+	}
+	st, res := storetest.Demo(t, pg.dsn())
+	c := &chaos{t: t, pg: pg, st: st, nodes: make([]*loopback.Service, 2), client: testenv.NewClient(t, "").Timeout(5 * time.Second)}
+	for i := range c.nodes {
+		c.nodes[i] = loopback.Start(t, loopback.Options{DSN: pg.dsn(), Store: st, Limits: service.Unlimited()})
+	}
+	return c, res
+}
+
+// readAll holds each chat's visitor websocket (readChat, cut at random)
+// until the function it returns is called, which waits for them to end;
+// cuts counts the cuts.
+func (c *chaos) readAll(seed uint64) (stop func(), cuts *atomic.Int64) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var readers sync.WaitGroup
+	cuts = &atomic.Int64{}
+	for i, l := range c.logs {
+		readers.Add(1)
+		go func() {
+			defer readers.Done()
+			readChat(ctx, c.nodes, l, rand.New(rand.NewPCG(uint64(i), seed)), cuts)
+		}()
+	}
+	return sync.OnceFunc(func() { cancel(); readers.Wait() }), cuts
 }
 
 // chaos is one run of TestChaosNothingAcknowledgedIsLost: two nodes on a
@@ -293,54 +311,86 @@ func (c *chaos) catchUp() {
 // websocket.
 func (c *chaos) audit(sent, retries *atomic.Int64) {
 	t := c.t
-	var acked, stored, delivered, dupes, lost, gaps, storedDupes int
+	var tl tally
 	for _, l := range c.logs {
-		msgs, err := c.st.MessagesAfter(context.Background(), l.id, 0, store.MaxLimit)
-		if err != nil {
-			t.Fatal(err)
-		}
+		msgs := c.storedMessages(l)
 		byClient := map[string]int{}
-		for i, m := range msgs {
-			if m.Seq != int64(i+1) {
-				t.Errorf("chat %s: stored seq %d at position %d", l.id, m.Seq, i+1)
-			}
+		for _, m := range msgs {
 			if m.ClientMsgID != "" {
 				byClient[m.ClientMsgID]++
 			}
 		}
-		acked += len(l.acked)
+		tl.acked += len(l.acked)
 		for id, seq := range l.acked {
 			switch n := byClient[id]; {
 			case n == 0:
-				lost++
+				tl.lost++
 				t.Errorf("chat %s: %s acknowledged (seq %d) but not stored", l.id, id, seq)
 			case n > 1:
-				storedDupes += n - 1
+				tl.storedDupes += n - 1
 			}
 		}
 		for _, n := range byClient {
-			stored += min(n, 1)
+			tl.stored += min(n, 1)
 		}
-		for i := 1; i < len(l.ackOrder); i++ {
-			if l.ackOrder[i] <= l.ackOrder[i-1] {
-				t.Errorf("chat %s: acknowledgements out of order: %v", l.id, l.ackOrder)
-				break
-			}
-		}
-		delivered += len(l.delivered)
-		dupes += l.dupes
-		gaps += l.gaps
-		if got, want := len(l.delivered), len(msgs); got != want {
-			t.Errorf("chat %s: %d messages delivered to its websocket, %d stored", l.id, got, want)
-		}
+		ackedInOrder(t, l.id, l.ackOrder)
+		tl.delivery(t, l, len(msgs))
 	}
 	t.Logf("chaos: sent %d, acknowledged %d (after %d retries), stored %d, delivered %d (all messages, bot's included), duplicates %d (stored %d), out of order %d, lost %d",
-		sent.Load(), acked, retries.Load(), stored, delivered, dupes, storedDupes, gaps, lost)
-	if int64(acked) != sent.Load() {
-		t.Errorf("%d of %d messages were never acknowledged", sent.Load()-int64(acked), sent.Load())
+		sent.Load(), tl.acked, retries.Load(), tl.stored, tl.delivered, tl.dupes, tl.storedDupes, tl.gaps, tl.lost)
+	tl.verdict(t, int(sent.Load()))
+}
+
+// tally is what an audit counted over the chats.
+type tally struct {
+	acked, stored, storedDupes, lost int
+	delivered, dupes, gaps           int
+}
+
+// storedMessages reads chat l's messages, failing on a seq out of place
+// (they must be 1..n).
+func (c *chaos) storedMessages(l *chatLog) []store.Message {
+	msgs, err := c.st.MessagesAfter(context.Background(), l.id, 0, store.MaxLimit)
+	if err != nil {
+		c.t.Fatal(err)
 	}
-	if dupes != 0 || storedDupes != 0 || gaps != 0 || lost != 0 {
-		t.Errorf("duplicates %d, stored duplicates %d, out of order %d, lost %d: want 0", dupes, storedDupes, gaps, lost)
+	for i, m := range msgs {
+		if m.Seq != int64(i+1) {
+			c.t.Errorf("chat %s: stored seq %d at position %d", l.id, m.Seq, i+1)
+		}
+	}
+	return msgs
+}
+
+// ackedInOrder fails unless a sender's acknowledged seqs rise.
+func ackedInOrder(t *testing.T, chatID string, order []int64) {
+	for i := 1; i < len(order); i++ {
+		if order[i] <= order[i-1] {
+			t.Errorf("chat %s: acknowledgements out of order: %v", chatID, order)
+			return
+		}
+	}
+}
+
+// delivery counts what chat l's websocket got, which must be each of its
+// stored messages once.
+func (tl *tally) delivery(t *testing.T, l *chatLog, stored int) {
+	tl.delivered += len(l.delivered)
+	tl.dupes += l.dupes
+	tl.gaps += l.gaps
+	if got := len(l.delivered); got != stored {
+		t.Errorf("chat %s: %d messages delivered to the visitor's websocket, %d stored", l.id, got, stored)
+	}
+}
+
+// verdict fails unless all sent messages were acknowledged and nothing
+// was duplicated, reordered or lost.
+func (tl tally) verdict(t *testing.T, sent int) {
+	if tl.acked != sent {
+		t.Errorf("%d of %d messages were never acknowledged", sent-tl.acked, sent)
+	}
+	if tl.dupes != 0 || tl.storedDupes != 0 || tl.gaps != 0 || tl.lost != 0 {
+		t.Errorf("duplicates %d, stored duplicates %d, out of order %d, lost %d: want 0", tl.dupes, tl.storedDupes, tl.gaps, tl.lost)
 	}
 }
 
