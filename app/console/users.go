@@ -10,7 +10,8 @@ import (
 
 // Users lists the users (self-service portal users and visitors that
 // identity tokens named), creates portal users with a password, edits
-// them (names, e-mail, a new password) and disables or enables them.
+// them (names, e-mail, a new password), disables or enables them, and
+// exports or erases their data (userdata.go).
 type Users struct {
 	app.Compo
 	listPage[protocol.User]
@@ -128,5 +129,5 @@ func (p *Users) editForm(u protocol.User, path string) app.UI {
 		savedWithPassword: "Saved, with the new password (their portal sessions ended).",
 		disabledNow:       u.Email + " is disabled: they can no longer log in to the portal.",
 		confirmDisable:    "Disable " + u.Email + "? They are logged out and can no longer log in to the portal; their chats and tickets stay.",
-	}, p.userInputs("us-e-", "New password (empty: keep the current one)"))
+	}, append(p.userInputs("us-e-", "New password (empty: keep the current one)"), p.dataTools(u, path)))
 }
