@@ -19,6 +19,11 @@ uploads=$(HALOCHAT_UPLOAD_MIB=10 go test -count=1 -run '^TestConcurrentUploadsSt
 # SQLite's durability setting priced: 8 senders appending messages, each
 # its own commit, with synchronous FULL (the default) and NORMAL.
 sqlite_sync=$(go test -run '^$' -bench SQLiteMessageCommit -benchtime 2000x -count 3 ./backend/store/ | grep -E '^Benchmark')
+# The chat report (GET /api/Report/chats) over a month of 100,000 chats
+# on each database: three runs of each grouping after the seeding.
+reportpg=${HALOCHAT_TEST_POSTGRES:-${HALOCHAT_BENCH_POSTGRES:-postgres://postgres@127.0.0.1:5432}/postgres?sslmode=disable}
+reports=$(HALOCHAT_TEST_POSTGRES=$reportpg HALOCHAT_REPORT_CHATS=100000 go test -run '^$' -bench '^BenchmarkChatReport$' -benchtime 3x -timeout 30m ./backend/store/ | grep -E '^BenchmarkChatReport')
+report_ms() { echo "$reports" | awk -v n="$1" '$1 ~ n {printf "%.0f", $3 / 1e6; exit}'; }
 summary=$(mktemp)
 load=$(LOAD_SUMMARY=$summary bash .ci/loadbench.sh)
 # shellcheck disable=SC1090
@@ -84,6 +89,7 @@ mkdir -p docs
   echo "| chat starts ≥ 3,000/s with PostgreSQL | $starts/s | $(verdict "$starts" '>=' 3000) |"
   echo "| two nodes vs one (PostgreSQL) | $two_persist/s vs $pg_persist/s | reported |"
   echo "| SQLite, the same run | $sqlite_persist/s | reported |"
+  echo "| chat report (by day) on 100,000 chats | PostgreSQL $(report_ms 'postgres/100000chats/day') ms, SQLite $(report_ms 'sqlite/100000chats/day') ms | reported |"
   echo
   echo "## Flow engine (app/flow)"
   echo
@@ -139,6 +145,15 @@ mkdir -p docs
   echo
   echo '```'
   echo "$sqlite_sync"
+  echo '```'
+  echo
+  echo "## Chat report (backend/store BenchmarkChatReport)"
+  echo
+  echo "GET /api/Report/chats' query over a month of 100,000 chats (60 % answered, a third of those rated; 20 % missed;"
+  echo "20 % bot-only; a visitor and an agent message each), by day, agent and profile; ns/op is one whole report."
+  echo
+  echo '```'
+  echo "$reports"
   echo '```'
   echo
   echo "## Open chats (backend/chatapi TestIdleSocketMemory)"

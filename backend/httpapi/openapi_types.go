@@ -240,7 +240,7 @@ func oaComponents() []oaComponent {
 		{"FlowProblem", reflect.TypeFor[flow.Problem](), []string{"step", "message"}, map[string]jsonObj{
 			"step": oaNote("step number; 0 for the flow as a whole"), "field": oaNote("JSON path within the step"),
 		}},
-	}, slices.Concat(oaRunbookComponents(times), webhookComponents(), auditComponents(), cannedComponents(times))...)
+	}, slices.Concat(oaRunbookComponents(times), webhookComponents(), auditComponents(), cannedComponents(times), reportComponents())...)
 }
 
 // oaRunbookComponents are the component schemas of /api/Runbook.

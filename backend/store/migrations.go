@@ -23,6 +23,7 @@ func schemaMigrations() []schemaMigration {
 		{name: "20261207000201_languages", sql: migrationLanguages},
 		{name: "20261207000501_audit_log", sql: migrationAuditLog},
 		{name: "20261207000502_canned_responses", sql: migrationCannedResponses},
+		{name: "20261207000503_chats_started", sql: migrationChatsStarted},
 		{name: "20261207000601_retention", sql: migrationRetention},
 	}
 }
@@ -605,4 +606,12 @@ ALTER TABLE chat_profiles ADD COLUMN language TEXT NOT NULL DEFAULT 'auto'
 ALTER TABLE chat_profiles ADD COLUMN default_language TEXT NOT NULL DEFAULT 'en'
 ;
 ALTER TABLE chats ADD COLUMN language TEXT NOT NULL DEFAULT 'en'
+`
+
+// migrationChatsStarted indexes chats by their start, which reports
+// select a range of (store/reports.go). started_at never changes, so a
+// message's update of its chat stays in place (migrationHotChats).
+// FROZEN.
+const migrationChatsStarted = `
+CREATE INDEX chats_started_idx ON chats (started_at)
 `

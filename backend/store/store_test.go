@@ -18,7 +18,7 @@ func forEachDB(t *testing.T, fn func(t *testing.T, s *Store)) {
 	testenv.ForEachStore(t, Open, fn)
 }
 
-func must(t *testing.T, err error) {
+func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
