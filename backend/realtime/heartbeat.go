@@ -57,6 +57,17 @@ func (h *heartbeats) add(c *conn) bool {
 	return true
 }
 
+// count is how many sockets are open.
+func (h *heartbeats) count() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	n := 0
+	for _, s := range h.slots {
+		n += len(s)
+	}
+	return n
+}
+
 // remove stops pinging c.
 func (h *heartbeats) remove(c *conn) {
 	h.mu.Lock()

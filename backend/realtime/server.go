@@ -180,6 +180,9 @@ func NewServer(cfg Config) *Server {
 // progress on it too (httpx.LimitRequests).
 func (s *Server) Conns() *httpx.Counter { return s.perIP }
 
+// Sockets is how many websockets (visitors' and agents') are open.
+func (s *Server) Sockets() int { return s.beats.count() }
+
 // Close drops every connection.
 func (s *Server) Close() {
 	s.cancel()

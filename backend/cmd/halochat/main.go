@@ -88,6 +88,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fs.StringVar(&opts.TrustedProxies, "trusted-proxies", env("HALOCHAT_TRUSTED_PROXIES", ""), "comma-separated IPs or CIDRs of the reverse proxies in front of the service: only their X-Forwarded-For is believed (default none)")
 		fs.StringVar(&opts.OutboundAllow, "outbound-allow", outboundAllowEnv(),
 			"comma-separated IPs, CIDRs or IP:port entries that runbooks and webhooks may reach although internal (loopback, private); HALOCHAT_RUNBOOK_ALLOW is its older name")
+		fs.IntVar(&opts.IdleGOGC, "idle-gogc", envInt("HALOCHAT_IDLE_GOGC", 25), "the garbage collector's target (GOGC) while the node holds --idle-gogc-sockets open sockets or more: idle chats' memory is mostly the collector's headroom (0: leave GOGC alone)")
+		fs.IntVar(&opts.IdleGOGCSockets, "idle-gogc-sockets", envInt("HALOCHAT_IDLE_GOGC_SOCKETS", 2000), "open websockets from which --idle-gogc applies")
 		fs.StringVar(&opts.FilesDir, "files", env("HALOCHAT_FILES", ""), "keep chat attachments in this directory (default: in the database)")
 		fs.StringVar(&opts.SQLiteSync, "sqlite-sync", env("HALOCHAT_SQLITE_SYNC", ""), `SQLite file: "full" (the default: every commit synced, an acknowledged message survives a power loss) or "normal" (synced at checkpoints: faster, safe against a crash of the process, but a power loss may drop the last acknowledged messages)`)
 		fs.StringVar(&opts.MetricsAddr, "metrics-addr", env("HALOCHAT_METRICS_ADDR", ""), "also serve /metrics on this address to any client that reaches it (e.g. a private network's 10.0.0.5:9090); the main address serves it to loopback and metrics:read only")

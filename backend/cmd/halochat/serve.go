@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"halochat/backend/demo"
+	"halochat/backend/gctune"
 	"halochat/backend/service"
 	"halochat/backend/store"
 )
@@ -46,6 +47,9 @@ type serveOptions struct {
 	FilesDir string
 	// Keys name the key that seals the stored secrets.
 	Keys keyOptions
+	// IdleGOGC is the collector's target from IdleGOGCSockets open
+	// sockets on (--idle-gogc, 0: GOGC alone; backend/gctune).
+	IdleGOGC, IdleGOGCSockets int
 }
 
 func openStore(ctx context.Context, logger *slog.Logger, dsn string, o store.Options) (*store.Store, error) {
@@ -115,6 +119,7 @@ func serve(ctx context.Context, logger *slog.Logger, opts serveOptions) error {
 		closeListeners(ln, demoLn)
 		return err
 	}
+	go gctune.Run(ctx, logger, svc.Realtime.Sockets, gctune.Options{IdleGOGC: opts.IdleGOGC, Threshold: opts.IdleGOGCSockets, Every: 5 * time.Second})
 	var all servers
 	all.add(&http.Server{Handler: svc.Handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}, ln)
 	if demoLn != nil {
