@@ -71,6 +71,8 @@ func TestMigrationsFrozen(t *testing.T) {
 		"20261206000601_ticket_profiles":       "188e76a2b5341ca0a447b5001424a61221328c49da9bf66be735b3535a6ac297",
 		"20261207000201_languages":             "026fdd7de6289bc6a081e7001857325822f0ab4e219d468ba8a744c786fa9911",
 		"20261207000501_audit_log":             "de72f72c363703f6e5d4e7893b678ba067515038d3f5923964b878571889c7e0",
+		"20261207000502_canned_responses":      "b978b5e97bb9bcb9da6371aca9d8016faad13a1d99e29e1c96bae1fba9b0ba0d",
+		"20261207000503_chats_started":         "ef3cfefe3f79f6c966eefe5118b81cbd837ac710cf396c78b4e49fcf72fdde53",
 		"20261207000601_retention":             "be8ea36c48a513b2814e0c13fd959e2ec0970430de85d42a99b35160cf0067a4",
 	}
 	ms := schemaMigrations()
