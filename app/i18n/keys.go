@@ -70,6 +70,7 @@ const (
 	NobodyInClosed
 	NobodyInNoAgent
 	NoAgentAnyMore
+	AgentLeft // %s: the agent's name (gone: the chat is queued again)
 
 	// KeyCount is the number of keys (not a key).
 	KeyCount

@@ -63,6 +63,7 @@ var en = [KeyCount]string{
 	NobodyInClosed:  "We are closed right now (outside our opening hours).",
 	NobodyInNoAgent: "No agent is available right now.",
 	NoAgentAnyMore:  "No agent is available any more.",
+	AgentLeft:       "%s has left the chat. You are waiting for the next agent.",
 }
 
 var de = [KeyCount]string{
@@ -128,6 +129,7 @@ var de = [KeyCount]string{
 	NobodyInClosed:  "Wir haben gerade geschlossen (außerhalb unserer Öffnungszeiten).",
 	NobodyInNoAgent: "Gerade ist kein Mitarbeiter verfügbar.",
 	NoAgentAnyMore:  "Es ist kein Mitarbeiter mehr verfügbar.",
+	AgentLeft:       "%s hat den Chat verlassen. Sie warten auf den nächsten Mitarbeiter.",
 }
 
 var fr = [KeyCount]string{
@@ -193,6 +195,7 @@ var fr = [KeyCount]string{
 	NobodyInClosed:  "Nous sommes fermés pour le moment (en dehors de nos horaires d'ouverture).",
 	NobodyInNoAgent: "Aucun conseiller n'est disponible pour le moment.",
 	NoAgentAnyMore:  "Plus aucun conseiller n'est disponible.",
+	AgentLeft:       "%s a quitté la conversation. Vous attendez le prochain conseiller.",
 }
 
 var es = [KeyCount]string{
@@ -258,6 +261,7 @@ var es = [KeyCount]string{
 	NobodyInClosed:  "Ahora estamos cerrados (fuera de nuestro horario de atención).",
 	NobodyInNoAgent: "Ahora no hay ningún agente disponible.",
 	NoAgentAnyMore:  "Ya no hay ningún agente disponible.",
+	AgentLeft:       "%s ha salido del chat. Está esperando al siguiente agente.",
 }
 
 var pt = [KeyCount]string{
@@ -323,6 +327,7 @@ var pt = [KeyCount]string{
 	NobodyInClosed:  "De momento estamos fechados (fora do nosso horário de funcionamento).",
 	NobodyInNoAgent: "De momento não há nenhum agente disponível.",
 	NoAgentAnyMore:  "Já não há nenhum agente disponível.",
+	AgentLeft:       "%s saiu do chat. Está à espera do próximo agente.",
 }
 
 var nl = [KeyCount]string{
@@ -388,6 +393,7 @@ var nl = [KeyCount]string{
 	NobodyInClosed:  "We zijn nu gesloten (buiten onze openingstijden).",
 	NobodyInNoAgent: "Er is op dit moment geen medewerker beschikbaar.",
 	NoAgentAnyMore:  "Er is geen medewerker meer beschikbaar.",
+	AgentLeft:       "%s heeft de chat verlaten. U wacht op de volgende medewerker.",
 }
 
 var ar = [KeyCount]string{
@@ -453,4 +459,5 @@ var ar = [KeyCount]string{
 	NobodyInClosed:  "نحن مغلقون الآن (خارج ساعات العمل).",
 	NobodyInNoAgent: "لا يوجد موظف متاح الآن.",
 	NoAgentAnyMore:  "لم يعد هناك موظف متاح.",
+	AgentLeft:       "غادر %s المحادثة. أنت في انتظار الموظف التالي.",
 }

@@ -442,7 +442,8 @@ func (s *Service) AgentEnd(ctx context.Context, chatID string, a *store.Agent) e
 // are ended with reason "idle", and chats stalled on a ticket or runbook
 // action (their node died) are resumed (ResumeStalled), and chats queued
 // while no agent is online take their transfer's fallback
-// (FallbackUnattended).
+// (FallbackUnattended), and live chats whose agent is gone go back to the
+// queue (RequeueAbandoned).
 func (s *Service) RunWorker(ctx context.Context, interval time.Duration) {
 	if interval <= 0 {
 		interval = time.Minute
@@ -456,6 +457,9 @@ func (s *Service) RunWorker(ctx context.Context, interval time.Duration) {
 		}
 		if _, err := s.FallbackUnattended(ctx, UnattendedAfter); err != nil && ctx.Err() == nil {
 			s.log.Warn("fall back unattended chats", "err", err)
+		}
+		if _, err := s.RequeueAbandoned(ctx, AbandonedAfter); err != nil && ctx.Err() == nil {
+			s.log.Warn("requeue abandoned chats", "err", err)
 		}
 	})
 }
