@@ -3,7 +3,11 @@
  * events and forwards them to the widget iframe, and dispatches what the
  * widget reports as haloChat_outboundEvent_* events. No globals, no
  * cookies; in the host page's storage only the flag "a conversation is
- * open here". Messages go to the widget's exact origin, never "*". */
+ * open here". Messages go to the widget's exact origin, never "*".
+ * The page pays for the widget (its iframe and wasm) only on intent: the
+ * pointer over the launcher, focus on it, a touch, openChatWindow — or at
+ * once when the flag says a conversation is open. Until then the loader
+ * answers initialization itself, with one small request. */
 (function () {
   "use strict";
   var cfg = window.haloChatConfig, IN = "haloChat_inboundEvent_", OUT = "haloChat_outboundEvent_";
@@ -19,11 +23,19 @@
   if (!cfg.configId || !cfg.configKey) { fail("invalid_config", "haloChatConfig needs configId and configKey"); return; }
   var conf;
   try { conf = JSON.parse(JSON.stringify(cfg)); } catch (e) { fail("invalid_config", "haloChatConfig cannot be serialised"); return; }
+  if (conf.preload !== undefined && conf.preload !== "idle" && conf.preload !== "intent") {
+    fail("invalid_config", 'haloChatConfig.preload: must be "idle" or "intent"'); return;
+  }
   var flagKey = "halochat:open:" + conf.configId;
   function flagged() { try { return localStorage.getItem(flagKey) === "1"; } catch (e) { return false; } }
   function flag(on) { try { if (on) { localStorage.setItem(flagKey, "1"); } else { localStorage.removeItem(flagKey); } } catch (e) { /* storage denied */ } }
-  var queue = [], frame = null, ready = false, open = false, hello = null;
+  var queue = [], frame = null, ready = false, open = false, hello = null, dead = false;
   var auto = conf.autoInitialize !== false, resume = flagged();
+  // What the page chose (haloChatConfig, then initialize events): the
+  // static window and the launcher show it before the widget runs.
+  var page = { id: String(conf.configId), colour: str(conf.colour), theme: str(conf.theme), title: "", icon: str(conf.icon) };
+  var asks = [], told = false; // the loader's own answers; told: it reported the hello's
+  function str(v) { return typeof v === "string" ? v : ""; }
 
   // Every text the loader shows: English until the widget sends them in
   // its language (appearance's labels; "%d" in unread is the count).
@@ -115,15 +127,23 @@
     if (ready) { frame.contentWindow.postMessage(m, origin); } else { queue.push(m); }
   }
   function boot() {
-    if (frame) { return; }
+    if (frame || dead) { return; }
+    // From now on the widget answers: what the loader has not reported yet
+    // it leaves to it.
+    asks.forEach(function (a) { a.off = true; });
     frame = document.createElement("iframe");
     frame.className = "h";
     frame.title = T.frame;
     frame.setAttribute("allow", "autoplay");
     frame.width = String(conf.width || 370);
     frame.height = String(conf.height || 560);
-    frame.src = base + "/chat/widget/?configId=" + encodeURIComponent(String(conf.configId));
+    var q = "?configId=" + encodeURIComponent(page.id);
+    ["colour", "theme", "title"].forEach(function (k) { if (page[k]) { q += "&" + k + "=" + encodeURIComponent(page[k]); } });
+    frame.src = base + "/chat/widget/" + q;
     frame.addEventListener("load", function () {
+      // Opened before its page came: the page now takes the focus the
+      // frame was given (its composer, static or not, takes the keys).
+      if (open && root.activeElement === frame) { frame.contentWindow.focus(); }
       clearInterval(hello);
       say();
       hello = setInterval(say, 100);
@@ -131,7 +151,73 @@
     });
     box.appendChild(frame);
   }
-  function say() { if (!ready) { frame.contentWindow.postMessage({ type: "halochat:hello", config: conf }, origin); } }
+  function say() { if (!ready) { frame.contentWindow.postMessage({ type: "halochat:hello", config: conf, answered: told }, origin); } }
+  // ask reports initialization as the widget would, without it: the
+  // profile's availability (and the page's config and initialize detail,
+  // checked by the service as the widget checks them). m is the queued
+  // initialize event (null: the hello's); it is marked answered so that
+  // the widget, once booted, does not report it again.
+  function ask(m) {
+    var a = { off: false }, s = document.createElement("script"), u = base + "/chat/api/v1/availability.js?configId=" +
+      encodeURIComponent(page.id) + "&config=" + encodeURIComponent(JSON.stringify(conf));
+    if (m && m.detail) { u += "&initialize=" + encodeURIComponent(JSON.stringify(m.detail)); }
+    asks.push(a);
+    // A script, not a fetch: a page that runs the loader allows the
+    // service's scripts, not always its fetches (connect-src). The answer
+    // hangs on the element (no global).
+    function done() {
+      s.parentNode.removeChild(s);
+      if (a.off) { return; }
+      var av = s.halochat, e = av ? av.error : null;
+      if (av && !e) {
+        if (m) { m.answered = true; take(m.detail); } else { told = true; }
+        look(av);
+        emit("initialized", { chatAvailable: !!av.chatAvailable, configId: av.configId });
+        return;
+      }
+      var code = e && typeof e.code === "string" ? e.code : "profile_not_found";
+      if (code === "invalid_config") { dead = true; btn.className = "h"; }
+      if (code === "invalid_event" && queue.indexOf(m) >= 0) { queue.splice(queue.indexOf(m), 1); } // reported once
+      fail(code, e && e.message ? String(e.message) : "check the chat profile " + page.id + ": the chat service did not answer",
+        code === "invalid_config" ? null : IN + "initialize");
+    }
+    s.async = true;
+    s.src = u;
+    s.onload = s.onerror = done;
+    (document.head || document.documentElement).appendChild(s);
+  }
+  // look shows the profile's launcher (the page's choices win), as the
+  // widget's appearance message would.
+  function look(av) {
+    if (!page.colour) { colour(av.colour); }
+    if (!page.icon) { setIcon(av.iconUrl); }
+    box.className = av.launcherPosition === "bottom-left" ? "w l" : "w";
+    btn.className = av.hideWhenUnavailable && !av.chatAvailable && !open ? "h" : "";
+  }
+  // before handles an event that arrives before the widget is booted; true:
+  // handled (the loader answered it, or there was nothing to do).
+  function take(d) {
+    if (!d) { return; }
+    if (d.configId) { page.id = d.configId; }
+    ["colour", "theme", "title", "icon"].forEach(function (k) { if (d[k]) { page[k] = d[k]; } });
+    colour(d.colour);
+    if (d.icon) { setIcon(d.icon); }
+  }
+  function before(n, d, m) {
+    if (n === "initialize") {
+      btn.className = "";
+      queue.push(m);
+      ask(m);
+      return true;
+    }
+    if (n === "closeChatWindow") { emit("chatWindowClosed", { chatId: null }); return true; }
+    if (n === "upgradeAnonChat") {
+      // No conversation is open here (else the widget would be booted).
+      emit("upgradeAnonChat", { success: false, chatId: null, error: { code: "no_chat", message: "there is no open chat to upgrade" } });
+      return true;
+    }
+    return false;
+  }
   function show(v) {
     var was = open;
     open = v;
@@ -148,12 +234,16 @@
       try { d = ev.detail == null ? null : JSON.parse(JSON.stringify(ev.detail)); } catch (e) {
         fail("invalid_event", IN + n + ": detail cannot be serialised", IN + n); return;
       }
+      var m = { type: "halochat:inbound", name: IN + n, detail: d };
+      if (!frame && !dead && before(n, d, m)) { return; }
       if (n === "initialize" || n === "openChatWindow") { boot(); btn.className = ""; }
       if (n === "openChatWindow") { show(true); }
       if (n === "closeChatWindow") { show(false); }
-      send({ type: "halochat:inbound", name: IN + n, detail: d });
+      send(m);
     });
   });
+  // Intent: the widget boots while the pointer travels to the launcher.
+  ["pointerenter", "focus", "touchstart"].forEach(function (t) { btn.addEventListener(t, boot, { passive: true }); });
   btn.addEventListener("click", function () {
     boot();
     show(!open);
@@ -195,7 +285,11 @@
       if (d.height) { frame.height = String(d.height); }
     }
   });
-  if (auto || resume) {
+  if (resume) {
+    boot(); // a conversation from before the reload raises its events now
+  } else if (auto && conf.preload === "idle") {
     (window.requestIdleCallback || function (f) { setTimeout(f, 1500); })(boot, { timeout: 5000 });
+  } else if (auto) {
+    ask(null);
   }
 })();

@@ -19,15 +19,19 @@ func (w *Window) Render() app.UI {
 	if title == "" {
 		title = w.t(i18n.DefaultTitle)
 	}
-	// The colour reaches CSS through the CSSOM (see Window.paint), never
-	// as a style attribute: the page's CSP (style-src 'self') refuses those.
-	root := app.Div().ID("hc-root").Class("hc-window", "hc-theme-"+themeOr(w.theme))
+	// The colour reaches CSS through a stylesheet (colourSheet) and the
+	// CSSOM (see Window.paint), never as a style attribute: the page's CSP
+	// (style-src 'self') refuses those. The profile's title and colour
+	// ride along for the wasm's first render to match the static window.
+	root := app.Div().ID("hc-root").Class("hc-window", "hc-theme-"+themeOr(w.theme)).
+		DataSet("profile-title", w.profile.Title).DataSet("profile-colour", w.profile.Colour)
 	root = root.OnDrop(w.onDrop).OnDragOver(w.onDragOver).OnKeyDown(func(ctx app.Context, e app.Event) {
 		if e.Get("key").String() == "Escape" {
 			w.closeWindow(ctx)
 		}
 	})
 	return root.Body(
+		w.colourSheet(),
 		app.Header().Class("hc-header").Body(
 			app.H1().Class("hc-title").Text(title),
 			app.Div().Class("hc-actions").Body(
@@ -144,10 +148,14 @@ func (w *Window) renderStatus() app.UI {
 
 func (w *Window) renderMessages() []app.UI {
 	if w.conv == nil {
-		if w.profile.Greeting == "" {
-			return nil
+		var items []app.UI
+		if w.profile.Greeting != "" {
+			items = append(items, app.P().Class("hc-greeting").Text(w.profile.Greeting))
 		}
-		return []app.UI{app.P().Class("hc-greeting").Text(w.profile.Greeting)}
+		if w.placeholder() {
+			items = append(items, renderPlaceholder())
+		}
+		return items
 	}
 	var items []app.UI
 	for _, m := range w.conv.Messages {
@@ -232,7 +240,9 @@ func (w *Window) renderFooter() app.UI {
 	return w.renderComposer()
 }
 
-// renderComposer is the message input and its send button.
+// renderComposer is the message input and its send button. The input
+// takes text before a chat is open (the static window's, the one that
+// starts): Send waits for the chat.
 func (w *Window) renderComposer() app.UI {
 	return app.Form().Class("hc-composer").OnSubmit(func(ctx app.Context, e app.Event) {
 		e.PreventDefault()
@@ -240,7 +250,7 @@ func (w *Window) renderComposer() app.UI {
 	}).Body(
 		app.Input().ID("hc-input").Class("hc-input").Type("text").Placeholder(w.t(i18n.Placeholder)).
 			Aria("label", w.t(i18n.Placeholder)).Aria("invalid", w.inputError != "").
-			OnInput(w.typed).OnPaste(w.onPaste).Disabled(w.conv == nil),
+			OnInput(w.typed).OnPaste(w.onPaste),
 		app.If(w.inputError != "", func() app.UI {
 			return app.P().Class("hc-input-error").Role("alert").Text(w.inputError)
 		}),

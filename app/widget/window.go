@@ -33,6 +33,10 @@ type bridgeIn struct {
 	Name   string          `json:"name"`
 	Detail json.RawMessage `json:"detail"`
 	Config json.RawMessage `json:"config"`
+	// Answered: the loader has already reported the initialized event this
+	// hello or initialize event would raise (it asked the service itself
+	// before the widget was booted); the widget then raises none for it.
+	Answered bool `json:"answered"`
 }
 
 // Window is the chat window and the widget's controller: it answers the
@@ -72,15 +76,23 @@ type Window struct {
 	rating     ratingForm
 	prefs      []string  // the browser's preferred languages (navigator.languages)
 	shownLang  i18n.Lang // the language the document is marked with
+	draft      draft     // typed into the static window before the wasm ran (static.go)
+	checking   bool      // an availability check is on its way
+	// afterCheck is what an open does once the check in progress
+	// answers: the loader boots the widget on intent, and the page's
+	// openChatWindow may come before the widget knows whether anyone is in.
+	afterCheck func(app.Context)
+	// hintPending: the e-mail hint was asked of the loader (a start
+	// waits for it).
+	hintPending bool
 }
 
 // OnMount starts listening to the loader.
 func (w *Window) OnMount(ctx app.Context) {
 	w.mountCtx, w.mounted = ctx, true
+	w.restoreDraft()
 	loc := app.Window().URL()
 	w.client = &Client{Base: loc.Scheme + "://" + loc.Host}
-	w.cfg.ConfigID = loc.Query().Get("configId")
-	w.title = loc.Query().Get("title")
 	w.store = newChatStore(true)
 	w.prefs = browserLanguages()
 	w.markLanguage()
@@ -153,13 +165,15 @@ func (w *Window) fromLoader(ctx app.Context, origin, data string) {
 	}
 	switch m.Type {
 	case bridgeHello:
-		w.hello(ctx, m.Config)
+		w.hello(ctx, m.Config, m.Answered)
 	case protocol.BridgeTypeInbound:
-		w.inbound(ctx, m.Name, m.Detail)
+		w.inbound(ctx, m.Name, m.Detail, m.Answered)
 	case bridgeSession:
 		var d struct{ Key, Value string }
 		if json.Unmarshal(m.Detail, &d) == nil && d.Key != "" && d.Key == w.profile.EmailStorageKey {
 			w.emailHint = d.Value
+			w.hintPending = false
+			w.checked(ctx)
 		}
 	case bridgeLauncher:
 		if w.open {
@@ -201,7 +215,7 @@ func (w *Window) fail(code, msg, event string) {
 	w.notice = msg
 }
 
-func (w *Window) hello(ctx app.Context, raw json.RawMessage) {
+func (w *Window) hello(ctx app.Context, raw json.RawMessage, answered bool) {
 	if w.ready {
 		w.post(protocol.BridgeTypeReady, "", nil)
 		return
@@ -222,12 +236,18 @@ func (w *Window) hello(ctx app.Context, raw json.RawMessage) {
 	w.ready = true
 	w.post(protocol.BridgeTypeReady, "", nil)
 	_, resumable := w.store.get(ctx, cfg.ConfigID)
+	if !resumable {
+		// The loader boots the widget at once on its flag alone: a flag
+		// left over (storage cleared, a chat that could not be kept) must
+		// not boot it on every page.
+		w.post(bridgeFlag, "", map[string]any{"open": false, "configId": cfg.ConfigID})
+	}
 	if cfg.AutoInit() || resumable {
-		w.initialize(ctx, nil)
+		w.initialize(ctx, nil, answered)
 	}
 }
 
-func (w *Window) inbound(ctx app.Context, name string, detail json.RawMessage) {
+func (w *Window) inbound(ctx app.Context, name string, detail json.RawMessage, answered bool) {
 	ev, err := protocol.ParseInbound(name, detail)
 	if err != nil {
 		var ee *protocol.EventError
@@ -238,7 +258,7 @@ func (w *Window) inbound(ctx app.Context, name string, detail json.RawMessage) {
 	}
 	switch {
 	case ev.Initialize != nil:
-		w.initialize(ctx, ev.Initialize)
+		w.initialize(ctx, ev.Initialize, answered)
 	case ev.Open != nil:
 		w.openWindow(ctx, ev.Open, name)
 	case ev.Upgrade != nil:
@@ -252,8 +272,8 @@ func (w *Window) inbound(ctx app.Context, name string, detail json.RawMessage) {
 
 // initialize (re)initialises the widget with a profile and appearance
 // overrides (d nil: haloChatConfig as it is), and tells the page whether
-// chat is available.
-func (w *Window) initialize(ctx app.Context, d *protocol.InitializeDetail) {
+// chat is available, unless the loader already has (answered).
+func (w *Window) initialize(ctx app.Context, d *protocol.InitializeDetail, answered bool) {
 	if d != nil {
 		if d.Colour != "" {
 			w.colour = d.Colour
@@ -274,12 +294,12 @@ func (w *Window) initialize(ctx app.Context, d *protocol.InitializeDetail) {
 			w.cfg.Width = d.Width
 		}
 		if d.ConfigID != "" && (d.ConfigID != w.cfg.ConfigID || d.ConfigKey != w.cfg.ConfigKey) {
-			w.switchProfile(ctx, d.ConfigID, d.ConfigKey)
+			w.switchProfile(ctx, d.ConfigID, d.ConfigKey, answered)
 			return
 		}
 	}
 	w.appearance()
-	w.checkAvailability(ctx, nil)
+	w.checkAvailability(ctx, answered, nil)
 }
 
 func (w *Window) appearance() {
@@ -321,16 +341,19 @@ func (w *Window) paint() {
 }
 
 // checkAvailability asks whether the profile can take a chat, reports
-// haloChat_outboundEvent_initialized, then runs next (if any) with the
-// answer.
-func (w *Window) checkAvailability(ctx app.Context, next func(ctx app.Context, a *protocol.Availability)) {
+// haloChat_outboundEvent_initialized (unless the loader has: answered),
+// then runs next (if any) with the answer.
+func (w *Window) checkAvailability(ctx app.Context, answered bool, next func(ctx app.Context, a *protocol.Availability)) {
 	configID := w.cfg.ConfigID
+	w.checking = true
 	ctx.Async(func() {
 		actx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 		defer cancel()
 		a, err := w.client.Availability(actx, configID)
 		ctx.Dispatch(func(ctx app.Context) {
+			w.checking = false
 			if err != nil {
+				defer w.checked(ctx)
 				code := protocol.CodeProfileNotFound
 				var ae *APIError
 				if errors.As(err, &ae) {
@@ -342,10 +365,13 @@ func (w *Window) checkAvailability(ctx app.Context, next func(ctx app.Context, a
 			w.avail = a
 			w.profileAppearance(a)
 			initialized := func(ctx app.Context) {
-				w.emit(Outbound{protocol.OutInitialized, map[string]any{"chatAvailable": a.ChatAvailable, "configId": a.ConfigID}})
+				if !answered {
+					w.emit(Outbound{protocol.OutInitialized, map[string]any{"chatAvailable": a.ChatAvailable, "configId": a.ConfigID}})
+				}
 				if next != nil {
 					next(ctx, a)
 				}
+				w.checked(ctx)
 			}
 			// A chat open before a reload is resumed first, so the page's
 			// next event finds it.
@@ -361,6 +387,7 @@ func (w *Window) profileAppearance(a *protocol.Availability) {
 	w.profile = *a
 	w.appearance()
 	if a.EmailStorageKey != "" {
+		w.hintPending = true
 		w.post(bridgeSession, "", map[string]any{"key": a.EmailStorageKey})
 	}
 }
@@ -384,14 +411,14 @@ func (w *Window) effectiveColour() string {
 
 // switchProfile moves to another chat profile. If a chat is open and the
 // new profile runs a different flow, that chat is ended and removed.
-func (w *Window) switchProfile(ctx app.Context, configID, configKey string) {
+func (w *Window) switchProfile(ctx app.Context, configID, configKey string, answered bool) {
 	oldFlow := int64(0)
 	if w.avail != nil {
 		oldFlow = w.avail.FlowID
 	}
 	w.cfg.ConfigID, w.cfg.ConfigKey = configID, configKey
 	w.appearance()
-	w.checkAvailability(ctx, func(ctx app.Context, a *protocol.Availability) {
+	w.checkAvailability(ctx, answered, func(ctx app.Context, a *protocol.Availability) {
 		if w.conv != nil && !w.conv.Ended() && a.FlowID != oldFlow {
 			w.endConversation(ctx, true, protocol.EndByVisitor)
 		}
@@ -429,10 +456,28 @@ func (w *Window) openWindow(ctx app.Context, d *protocol.OpenDetail, event strin
 	w.emit(Outbound{protocol.OutChatWindowOpened, map[string]any{"chatId": chatID}})
 	focusInput(ctx)
 
-	inProgress := w.conv != nil && !w.conv.Ended()
 	if d.IDToken != "" {
 		w.pageToken = d.IDToken
 	}
+	if (w.checking && w.avail == nil) || w.hintPending {
+		w.afterCheck = func(ctx app.Context) { w.startOnOpen(ctx, d, event) }
+		return
+	}
+	w.startOnOpen(ctx, d, event)
+}
+
+// checked runs what waited for the availability check (and the e-mail
+// hint it asked for).
+func (w *Window) checked(ctx app.Context) {
+	if f := w.afterCheck; f != nil && !w.hintPending {
+		w.afterCheck = nil
+		f(ctx)
+	}
+}
+
+// startOnOpen starts, resumes or replaces the chat as an open asks.
+func (w *Window) startOnOpen(ctx app.Context, d *protocol.OpenDetail, event string) {
+	inProgress := w.conv != nil && !w.conv.Ended()
 	switch {
 	case w.starting:
 	case !inProgress && w.avail != nil && !w.avail.ChatAvailable:
@@ -538,7 +583,9 @@ func (w *Window) adopt(ctx app.Context, resp *protocol.StartChatResponse, req pr
 	}
 	announced := conv.LastSeq()
 	w.store.put(ctx, w.cfg.ConfigID, savedChat{ChatID: resp.ChatID, ResumeSecret: resp.ResumeSecret, FlowID: flowID, Announced: &announced})
-	w.post(bridgeFlag, "", map[string]any{"open": true, "configId": w.cfg.ConfigID})
+	// The flag boots the widget at once after a reload: only for a chat
+	// that a reload resumes (kept in storage, not in memory).
+	w.post(bridgeFlag, "", map[string]any{"open": w.store.persist, "configId": w.cfg.ConfigID})
 	mode := w.cfg.ChatMode
 	if mode == "" {
 		mode = protocol.ChatModeWebsocket

@@ -145,10 +145,34 @@ func (b *Browser) dispatch(t *testing.T, name string, detail any) {
 }
 
 // widget returns a context attached to the widget's iframe (a target of
-// its own: the service is another site).
+// its own: the service is another site), once its wasm runs. A page that
+// has not booted the widget yet gets the visitor's intent first: the
+// pointer over the launcher.
 func (b *Browser) widget(t *testing.T, serviceURL string) context.Context {
 	t.Helper()
+	ctx := b.widgetFrame(t, serviceURL)
+	if err := chromedp.Do(ctx, chromedp.WaitNotPresent(chromedp.ID("app-wasm-loader"))); err != nil {
+		t.Fatalf("the widget iframe did not start: %v", err)
+	}
+	return ctx
+}
+
+// hover moves the (synthetic) pointer over the launcher: intent.
+func (b *Browser) hover(t *testing.T) {
+	t.Helper()
+	if err := chromedp.Do(b.Ctx, chromedp.Evaluate[chromedp.Void](launcher+`.dispatchEvent(new PointerEvent("pointerenter"))`)); err != nil {
+		t.Fatalf("hover over the launcher: %v", err)
+	}
+}
+
+// widgetFrame attaches to the widget's iframe as soon as it exists,
+// wasm or not (the static window).
+func (b *Browser) widgetFrame(t *testing.T, serviceURL string) context.Context {
+	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
+	if n, err := chromedp.Run(b.Ctx, chromedp.Evaluate[int](`document.getElementById("halo-chat").shadowRoot.querySelectorAll("iframe").length`)); err == nil && n == 0 {
+		b.hover(t)
+	}
 	for time.Now().Before(deadline) {
 		targets, err := chromedp.Targets(b.Ctx)
 		if err != nil {
@@ -162,9 +186,6 @@ func (b *Browser) widget(t *testing.T, serviceURL string) context.Context {
 				b.mu.Lock()
 				b.frames = append(b.frames, ctx)
 				b.mu.Unlock()
-				if err := chromedp.Do(ctx, chromedp.WaitNotPresent(chromedp.ID("app-wasm-loader"))); err != nil {
-					t.Fatalf("the widget iframe did not start: %v", err)
-				}
 				return ctx
 			}
 		}

@@ -56,7 +56,8 @@ func jsString(s string) string {
 func typeAndSend(t *testing.T, ctx context.Context, text string) {
 	t.Helper()
 	err := chromedp.Do(ctx,
-		chromedp.WaitEnabled(chromedp.ID("hc-input")),
+		// Send waits for the chat; the input takes text before (the static window).
+		chromedp.WaitEnabled(chromedp.CSS(".hc-composer .hc-send")),
 		chromedp.SendKeys(chromedp.ID("hc-input"), text),
 	)
 	if err != nil {

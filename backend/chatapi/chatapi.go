@@ -5,6 +5,9 @@ package chatapi
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -81,6 +84,7 @@ func New(cfg Config) *Handler {
 func (h *Handler) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("POST /chat/api/v1/start", h.start)
 	mux.HandleFunc("GET /chat/api/v1/availability", h.availability)
+	mux.HandleFunc("GET /chat/api/v1/availability.js", h.availabilityScript)
 	mux.HandleFunc("POST /chat/api/v1/offline", h.leaveMessage)
 	mux.HandleFunc("POST /chat/api/v1/chats/{id}/upgrade", h.upgrade)
 	h.mountAttachments(mux)
@@ -207,20 +211,87 @@ func (h *Handler) upgrade(w http.ResponseWriter, r *http.Request) {
 	httpx.WriteJSON(w, http.StatusOK, st)
 }
 
+// availability answers whether a profile can take a chat now (the
+// widget asks).
 func (h *Handler) availability(w http.ResponseWriter, r *http.Request) {
-	id := r.URL.Query().Get("configId")
-	if id == "" {
-		h.fail(w, r, &protocol.APIError{Code: protocol.CodeInvalidRequest, Field: "configId",
-			Message: "the configId query parameter is missing"})
-		return
-	}
-	av, err := h.cfg.Chats.Availability(r.Context(), id, h.cfg.Now())
+	w.Header().Set("Access-Control-Allow-Origin", "*")
+	av, err := h.lookAvailability(r)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	w.Header().Set("Access-Control-Allow-Origin", "*")
 	httpx.WritePublicJSON(w, http.StatusOK, av, 30*time.Second)
+}
+
+// availabilityScript is availability for the loader on the host page,
+// which reports the initialized event itself until the visitor shows
+// intent (docs/CONTRACT.md#boot-on-intent). It answers a script that
+// hangs the answer on the script element that loaded it
+// (document.currentScript.halochat: the availability, or {"error": …}):
+// a host page that runs the loader allows the service's scripts, but
+// not always its fetches (connect-src), and the loader defines no
+// global. Refusals are answered 200 too (a browser runs no script
+// answered otherwise), uncached.
+func (h *Handler) availabilityScript(w http.ResponseWriter, r *http.Request) {
+	var v any
+	av, err := h.lookAvailability(r)
+	if err != nil {
+		e := protocol.RefusalOf(chats.Public(err))
+		if e.Code == protocol.CodeInternal {
+			h.cfg.Logger.ErrorContext(r.Context(), "availability for the loader", "err", err)
+		}
+		v = protocol.ErrorBody{Error: *e}
+		w.Header().Set("Cache-Control", "no-store")
+	} else {
+		v = av
+		w.Header().Set("Cache-Control", "public, max-age=30")
+	}
+	b, err := json.Marshal(v) // escapes <, >, &, U+2028 and U+2029
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	_, _ = fmt.Fprintf(w, "document.currentScript.halochat=%s;\n", b)
+}
+
+// lookAvailability reads a profile's availability for the query of r:
+// ?configId=, and the loader's ?config= (the page's haloChatConfig) and
+// ?initialize= (an initialize event's detail) as JSON, checked as the
+// widget checks them so that the page hears the same refusal from either;
+// the detail's configId names the profile.
+func (h *Handler) lookAvailability(r *http.Request) (*protocol.Availability, error) {
+	q := r.URL.Query()
+	id := q.Get("configId")
+	if raw := q.Get("config"); raw != "" {
+		cfg, err := protocol.ParseConfig([]byte(raw))
+		if err != nil {
+			var ce *protocol.ConfigError
+			field := "config"
+			if errors.As(err, &ce) && ce.Field != "" {
+				field = "config." + ce.Field
+			}
+			return nil, &protocol.APIError{Code: protocol.CodeInvalidConfig, Field: field, Message: err.Error()}
+		}
+		if id == "" {
+			id = cfg.ConfigID
+		}
+	}
+	if raw := q.Get("initialize"); raw != "" {
+		ev, err := protocol.ParseInbound(protocol.EventInitialize, []byte(raw))
+		if err != nil {
+			return nil, &protocol.APIError{Code: protocol.CodeInvalidEvent, Field: "initialize", Message: err.Error()}
+		}
+		if ev.Initialize.ConfigID != "" {
+			id = ev.Initialize.ConfigID
+		}
+	}
+	if id == "" {
+		return nil, &protocol.APIError{Code: protocol.CodeInvalidRequest, Field: "configId",
+			Message: "the configId query parameter is missing"}
+	}
+	return h.cfg.Chats.Availability(r.Context(), id, h.cfg.Now())
 }
 
 // listChats serves GET /api/Chat, with Halo's parameter names beside

@@ -27,7 +27,12 @@ func ChatEndpoints() []ChatEndpoint {
 	)
 	return []ChatEndpoint{
 		{"POST", "/chat/api/v1/start", "Start or resume a chat (protocol.StartChatRequest → StartChatResponse; 201 new, 200 resumed). A new chat's language (chat.language) is the profile's language, or for an auto profile the best of the catalogue's languages (en, de, fr, es, pt, nl, ar) for the request's languages (navigator.languages, at most 32 tags of 64 bytes: else 400 naming languages), then its Accept-Language header, then the profile's defaultLanguage; its system messages and the flow's translated texts are in it", widget},
-		{"GET", "/chat/api/v1/availability", "Whether a profile can take a chat now (?configId=; protocol.Availability, with the profile's language and defaultLanguage for the widget's texts; cacheable)", "anyone"},
+		{"GET", "/chat/api/v1/availability", "Whether a profile can take a chat now (?configId=; protocol.Availability, with the profile's language and defaultLanguage for the widget's texts; cacheable; CORS: any origin). " +
+			"Optional ?config= (a haloChatConfig) and ?initialize= (an initialize event's detail), as JSON, are checked as the widget checks them: " +
+			"400 invalid_config / invalid_event naming the property; the detail's configId names the profile", "anyone"},
+		{"GET", "/chat/api/v1/availability.js", "The same for the embed loader on a host page, which reports initialized without booting the widget: " +
+			"a script setting document.currentScript.halochat to the Availability or to {error} (answered 200 either way, as a browser runs no other; " +
+			"a host page that runs the loader allows the service's scripts, not always its fetches)", "anyone"},
 		{"POST", "/chat/api/v1/offline", "Leave a message while nobody is in (protocol.OfflineMessageRequest → OfflineMessageResponse {ticketId}, 201): logs a ticket of the profile's ticket type for the token's user, with the chat custom fields the id_token carries copied by label; 400 naming each bad field (name, email, text; problems lists them when several); the origin and rate limits of a start", widget},
 		{"POST", "/chat/api/v1/chats/{id}/upgrade", "upgradeAnonChat: sign the anonymous chat in as the token's user ({id_token} → ChatState)", visitor},
 		{"GET", "/chat/api/v1/chats/{id}/messages", "Long-poll: messages after ?after=N, waiting up to ?wait= seconds (PollResponse)", visitor},

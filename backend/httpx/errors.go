@@ -13,6 +13,8 @@ import (
 // with; a refusal's Kind, when it has one, overrides it (kindStatus).
 var statuses = map[string]int{
 	protocol.CodeInvalidRequest:       http.StatusBadRequest,
+	protocol.CodeInvalidConfig:        http.StatusBadRequest,
+	protocol.CodeInvalidEvent:         http.StatusBadRequest,
 	protocol.CodeUnauthorized:         http.StatusUnauthorized,
 	protocol.CodeInvalidCredentials:   http.StatusUnauthorized,
 	protocol.CodeInvalidToken:         http.StatusUnauthorized,

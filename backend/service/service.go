@@ -9,8 +9,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -138,7 +140,11 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	wh, err := webapp.New(webapp.Options{
 		Prefix: "/chat/widget", Name: "halochat", Title: "Chat",
 		Dist: static.Dist(), WasmFile: "widget.wasm",
-		Assets: static.Assets(), Styles: []string{"widget.css"},
+		Assets: static.Assets(), Styles: []string{"widget.css"}, Scripts: []string{"focus.js"},
+		Files: map[string]http.Handler{widget.ColourSheet: http.HandlerFunc(colourSheet)},
+		// The static window (app/widget/static.go) shows the profile's
+		// title and colour from the first paint.
+		PageQuery: func(r *http.Request) url.Values { return profileLook(r, o.Store, logger) },
 		// The page of a profile with allowed origins may be framed only by
 		// them (docs/CONTRACT.md#profile-access); otherwise by any page. The
 		// chat start checks the host origin against the list as well.
@@ -285,6 +291,39 @@ func frameAncestors(r *http.Request, st *store.Store, logger *slog.Logger) strin
 		return "'none'"
 	}
 	return strings.Join(srcs, " ")
+}
+
+// profileLook is the title and colour of the profile the widget page's
+// ?configId= names, for its static window (nothing when unknown).
+func profileLook(r *http.Request, st *store.Store, logger *slog.Logger) url.Values {
+	out := url.Values{widget.QueryProfileTitle: {""}, widget.QueryProfileColour: {""}}
+	id := r.URL.Query().Get("configId")
+	if id == "" || len(id) > 200 {
+		return out
+	}
+	p, err := st.GetProfile(r.Context(), id)
+	if err != nil {
+		if !errors.Is(err, store.ErrNotFound) && !errors.Is(err, store.ErrInvalid) {
+			logger.Warn("widget page: read the profile for its title and colour", "err", err)
+		}
+		return out
+	}
+	out.Set(widget.QueryProfileTitle, p.Appearance.Title)
+	out.Set(widget.QueryProfileColour, p.Appearance.Colour)
+	return out
+}
+
+// colourSheet serves the widget's colour stylesheet for ?c= (a colour
+// protocol.ValidColour accepts): the same for a URL forever.
+func colourSheet(w http.ResponseWriter, r *http.Request) {
+	css, ok := widget.ColourCSS(r.URL.Query().Get("c"))
+	if !ok {
+		httpx.Refuse(w, protocol.CodeInvalidRequest, "c must be a hex colour (%23rrggbb) or a CSS colour name")
+		return
+	}
+	w.Header().Set("Content-Type", "text/css; charset=utf-8")
+	w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	_, _ = io.WriteString(w, css)
 }
 
 // sweep runs fn every interval until ctx ends, logging what it removed.

@@ -17,6 +17,7 @@ import (
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"path"
 	"strconv"
 	"strings"
@@ -47,6 +48,17 @@ type Options struct {
 	// FrameSrc is the CSP frame-src of the pages: what they may frame
 	// ("" = nothing; the console's portal page frames the widget: "'self'").
 	FrameSrc string
+	// Scripts names files of Assets that the pages load (deferred), e.g.
+	// "focus.js": served like Styles.
+	Scripts []string
+	// Files serves generated files under Prefix+"/web/" by name (the
+	// widget's colour stylesheet), before Assets.
+	Files map[string]http.Handler
+	// PageQuery, when set, returns query values that the prerendered
+	// page sees besides the request's own, replacing them (the widget's
+	// profile title and colour, read from the store): the page then
+	// depends on more than its URL, so its answers carry no validator.
+	PageQuery func(r *http.Request) url.Values
 }
 
 // Handler serves one go-app application under Options.Prefix.
@@ -120,12 +132,17 @@ func (h *Handler) newGoApp(rv resolver) *app.Handler {
 	for _, s := range h.opts.Styles {
 		styles = append(styles, "/web/"+s)
 	}
+	scripts := make([]string, 0, len(h.opts.Scripts))
+	for _, s := range h.opts.Scripts {
+		scripts = append(scripts, "/web/"+s+" defer")
+	}
 	return &app.Handler{
 		Name:              h.opts.Name,
 		ShortName:         h.opts.Name,
 		Title:             h.opts.Title,
 		Icon:              app.Icon{Default: "/web/icon.png", Large: "/web/icon.png", SVG: "/web/icon.svg"},
 		Styles:            styles,
+		Scripts:           scripts,
 		Resources:         rv,
 		Version:           h.version,
 		WasmContentLength: strconv.FormatInt(h.wasmRaw, 10),
@@ -172,6 +189,13 @@ func (h *Handler) prepareFiles(rv resolver) (map[string]string, error) {
 			return nil, fmt.Errorf("read the stylesheet %s: %w", s, err)
 		}
 		add("/web/"+s, raw, "text/css; charset=utf-8")
+	}
+	for _, s := range h.opts.Scripts {
+		raw, err := fs.ReadFile(h.opts.Assets, s)
+		if err != nil {
+			return nil, fmt.Errorf("read the script %s: %w", s, err)
+		}
+		add("/web/"+s, raw, "text/javascript; charset=utf-8")
 	}
 	return versioned, nil
 }
@@ -228,6 +252,17 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	r2 := r.Clone(r.Context())
 	r2.URL.Path = p
 	r2.URL.RawPath = ""
+	if h.opts.PageQuery != nil {
+		q := r2.URL.Query()
+		for k, v := range h.opts.PageQuery(r) {
+			q[k] = v
+		}
+		r2.URL.RawQuery = q.Encode()
+		// go-app's ETag names the version only: it would answer 304 to a
+		// page whose profile changed.
+		r2.Header.Del("If-None-Match")
+		w = noValidator{w}
+	}
 	h.goapp.ServeHTTP(w, r2)
 }
 
@@ -255,6 +290,10 @@ func (h *Handler) serveWeb(w http.ResponseWriter, r *http.Request, name string) 
 		// An old version's URL: its content is gone, send the client back
 		// to the page for the current one.
 		http.Error(w, "this version of the app is no longer served; reload the page", http.StatusNotFound)
+		return
+	}
+	if f, ok := h.opts.Files[name]; ok {
+		f.ServeHTTP(w, r)
 		return
 	}
 	if h.opts.Assets == nil || !fs.ValidPath(name) {
@@ -315,6 +354,20 @@ func (h *Handler) serveWasm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	_, _ = io.Copy(w, f)
+}
+
+// noValidator drops the ETag go-app sets on a page that depends on more
+// than its URL.
+type noValidator struct{ http.ResponseWriter }
+
+func (n noValidator) WriteHeader(code int) {
+	n.Header().Del("ETag")
+	n.ResponseWriter.WriteHeader(code)
+}
+
+func (n noValidator) Write(b []byte) (int, error) {
+	n.Header().Del("ETag")
+	return n.ResponseWriter.Write(b)
 }
 
 // resolver puts every local path under the app's prefix and points the

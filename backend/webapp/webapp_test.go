@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -15,14 +16,26 @@ import (
 	"halochat/backend/precompressed"
 )
 
-type page struct{ app.Compo }
+// page shows hello, or its query's look (as the widget's static window
+// shows the profile's title).
+type page struct {
+	app.Compo
+	look string
+}
 
-func (page) Render() app.UI { return app.P().Class("probe").Text("hello") }
+func (p *page) OnPreRender(ctx app.Context) { p.look = ctx.Page().URL().Query().Get("look") }
 
-func newHandler(t *testing.T, dist fstest.MapFS) *Handler {
+func (p *page) Render() app.UI {
+	if p.look != "" {
+		return app.P().Class("probe").Text("look: " + p.look)
+	}
+	return app.P().Class("probe").Text("hello")
+}
+
+func newHandler(t *testing.T, dist fstest.MapFS, more ...func(*Options)) *Handler {
 	t.Helper()
 	app.Route("/", func() app.Composer { return &page{} })
-	h, err := New(Options{
+	o := Options{
 		Prefix: "/chat/widget", Name: "halochat", Title: "Chat",
 		Dist: dist, WasmFile: "widget.wasm",
 		Assets: fstest.MapFS{"widget.css": {Data: []byte("body{}")}},
@@ -30,7 +43,11 @@ func newHandler(t *testing.T, dist fstest.MapFS) *Handler {
 		FrameAncestors: func(*http.Request) string {
 			return "https://host.example"
 		},
-	})
+	}
+	for _, f := range more {
+		f(&o)
+	}
+	h, err := New(o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -261,5 +278,42 @@ func TestAssetsAndUnknownPaths(t *testing.T) {
 	}
 	if r := get(t, h, "/chat/widget"); r.StatusCode != http.StatusMovedPermanently {
 		t.Errorf("bare prefix = %d, want a redirect to the slash form", r.StatusCode)
+	}
+}
+
+// TestPageSeesTheServersQuery: the prerendered page sees PageQuery's
+// values over the request's own, and is never answered 304 on go-app's
+// version-only ETag; the page loads Scripts, and Files are served.
+func TestPageSeesTheServersQuery(t *testing.T) {
+	h := newHandler(t, builtDist(), func(o *Options) {
+		o.PageQuery = func(r *http.Request) url.Values {
+			return url.Values{"look": {"from the store for " + r.URL.Query().Get("id")}}
+		}
+		o.Scripts = []string{"focus.js"}
+		o.Assets = fstest.MapFS{"widget.css": {Data: []byte("body{}")}, "focus.js": {Data: []byte("1")}}
+		o.Files = map[string]http.Handler{"made.css": http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			_, _ = io.WriteString(w, "made "+r.URL.Query().Get("c"))
+		})}
+	})
+	r := get(t, h, "/chat/widget/?id=7&look=from+the+page")
+	html := body(t, r)
+	for _, want := range []string{"look: from the store for 7", `<script src="/chat/widget/web/focus.6b86b273ff34fce1.js" defer>`} {
+		if !strings.Contains(html, want) {
+			t.Errorf("page lacks %q:\n%s", want, html)
+		}
+	}
+	if r.Header.Get("ETag") != "" {
+		t.Errorf("a page that depends on more than its URL has ETag %q", r.Header.Get("ETag"))
+	}
+	plain := newHandler(t, builtDist())
+	etag := get(t, plain, "/chat/widget/").Header.Get("ETag")
+	if etag == "" {
+		t.Fatal("go-app sets no ETag: this test no longer tests anything")
+	}
+	if r := get(t, h, "/chat/widget/?id=8", "If-None-Match", etag); r.StatusCode != http.StatusOK {
+		t.Errorf("revalidated page: %d, want 200", r.StatusCode)
+	}
+	if got := body(t, get(t, h, "/chat/widget/web/made.css?c=red")); got != "made red" {
+		t.Errorf("generated file: %q", got)
 	}
 }

@@ -47,6 +47,9 @@ type Options struct {
 	Logger *slog.Logger
 	// FilesDir is service.Options.FilesDir (serve --files).
 	FilesDir string
+	// Wrap, when set, wraps the service's handler: a test that records
+	// which requests reach the service, or holds some back.
+	Wrap func(http.Handler) http.Handler
 }
 
 // Service is the service running on loopback. The embedded parts are
@@ -119,7 +122,11 @@ func (s *Service) serve(ln net.Listener) error {
 		}
 	}
 	// As `halochat serve` has it.
-	hs := &http.Server{Handler: svc.Handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
+	h := svc.Handler
+	if s.o.Wrap != nil {
+		h = s.o.Wrap(h)
+	}
+	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
 	go func() { _ = hs.Serve(ln) }()
 	s.mu.Lock()
 	s.Service, s.hs, s.cancel = svc, hs, cancel

@@ -1,0 +1,287 @@
+package browsertest
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+
+	"halochat/app/protocol"
+	"halochat/backend/store"
+	"halochat/backend/testenv/loopback"
+)
+
+// served records the paths of the requests that reached the service, and
+// holds back the widget's wasm while the gate is shut.
+type served struct {
+	mu    sync.Mutex
+	paths []string
+	gate  chan struct{} // nil: open
+}
+
+func (s *served) wrap(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		s.paths = append(s.paths, r.URL.Path)
+		gate := s.gate
+		s.mu.Unlock()
+		if gate != nil && strings.HasPrefix(r.URL.Path, "/chat/widget/") && strings.HasSuffix(r.URL.Path, ".wasm") {
+			select {
+			case <-gate:
+			case <-r.Context().Done():
+				return
+			}
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// widgetRequests returns the recorded requests for the widget's page, its
+// scripts and its wasm.
+func (s *served) widgetRequests() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for _, p := range s.paths {
+		if strings.HasPrefix(p, "/chat/widget") {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// pageRequests records the URLs the host page's own target requests
+// (the loader's fetches, any prefetch it would add).
+func pageRequests(t *testing.T, b *Browser) func() []string {
+	t.Helper()
+	var mu sync.Mutex
+	var urls []string
+	if err := chromedp.Listen(b.Ctx, func(ev any) {
+		if e, ok := ev.(*network.EventRequestWillBeSent); ok {
+			mu.Lock()
+			urls = append(urls, e.Request.URL)
+			mu.Unlock()
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Call(b.Ctx, network.Enable, network.EnableParams{}); err != nil {
+		t.Fatal(err)
+	}
+	return func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]string(nil), urls...)
+	}
+}
+
+// strIn evaluates expr, a string, in ctx (a frame).
+func strIn(t *testing.T, ctx context.Context, expr string) string {
+	t.Helper()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[string](expr))
+	if err != nil {
+		t.Fatalf("evaluate %s: %v", expr, err)
+	}
+	return v
+}
+
+func frames(t *testing.T, b *Browser) string {
+	t.Helper()
+	return b.eval(t, `String(document.getElementById("halo-chat").shadowRoot.querySelectorAll("iframe").length)`)
+}
+
+// TestNothingLoadsBeforeIntent: on a page with no open conversation the
+// loader answers initialization itself (initialized, chatAvailable) and
+// no request reaches the widget's page or wasm until the pointer comes
+// over the launcher; then the widget boots and raises no second
+// initialized.
+func TestNothingLoadsBeforeIntent(t *testing.T) {
+	rec := &served{}
+	s := startStackWith(t, loopback.Options{Wrap: rec.wrap})
+	b := New(t, Options{})
+	b.ScreenshotOnFailure(t)
+	requested := pageRequests(t, b)
+	b.open(t, s.hostPage(t, "", ""))
+
+	ev := b.waitEvent(t, "initialized", 1)
+	if ev.Detail["chatAvailable"] != true || ev.Detail["configId"] != s.demo.Profile.ID {
+		t.Errorf("initialized %v, want chat available on profile %s", ev.Detail, s.demo.Profile.ID)
+	}
+	launcherColour(t, b, "rgb(31, 111, 235)")
+	// Longer than the idle boot it replaces (requestIdleCallback, at most 5 s).
+	time.Sleep(6 * time.Second)
+	if got := rec.widgetRequests(); len(got) > 0 {
+		t.Errorf("before any intent the service served the widget: %v", got)
+	}
+	for _, u := range requested() {
+		if strings.Contains(u, "/chat/widget") || strings.HasSuffix(u, ".wasm") {
+			t.Errorf("before any intent the page requested %s", u)
+		}
+	}
+	if n := frames(t, b); n != "0" {
+		t.Errorf("before any intent the loader made %s iframe(s)", n)
+	}
+
+	b.hover(t)
+	b.widget(t, s.serviceURL)
+	if got := rec.widgetRequests(); len(got) == 0 {
+		t.Error("the pointer over the launcher booted no widget")
+	}
+	b.dispatch(t, "openChatWindow", nil)
+	b.waitEvent(t, "chatStarted", 1)
+	if n := b.count(t, "initialized"); n != 1 {
+		t.Errorf("the page heard initialized %d times, want once (the loader's; the widget's is the same answer)", n)
+	}
+}
+
+// TestOpenChatWindowBootsTheWidget: the event alone (no pointer) boots
+// the widget and opens the window.
+func TestOpenChatWindowBootsTheWidget(t *testing.T) {
+	s := startStack(t)
+	b, _ := s.visitorOn(t, Options{}, "")
+	if n := frames(t, b); n != "0" {
+		t.Fatalf("the loader made %s iframe(s) before any intent", n)
+	}
+	b.dispatch(t, "openChatWindow", nil)
+	b.waitEvent(t, "chatStarted", 1)
+	b.waitEvent(t, "chatWindowOpened", 1)
+	if n := b.count(t, "initialized"); n != 1 {
+		t.Errorf("initialized %d times, want 1", n)
+	}
+}
+
+// TestInitializeIsAnsweredWithoutTheWidget: with autoInitialize false the
+// page's initialize is answered by the loader (the launcher shows), a
+// malformed one is refused once, and neither boots the widget.
+func TestInitializeIsAnsweredWithoutTheWidget(t *testing.T) {
+	rec := &served{}
+	s := startStackWith(t, loopback.Options{Wrap: rec.wrap})
+	b := New(t, Options{})
+	b.ScreenshotOnFailure(t)
+	b.open(t, s.hostPage(t, "autoInitialize: false,", ""))
+	hidden, err := launcherHidden(b)
+	if err != nil || !hidden {
+		t.Fatalf("autoInitialize false: launcher hidden %v (%v), want hidden", hidden, err)
+	}
+	b.Allow("colour is not a CSS colour")
+	b.dispatch(t, "initialize", map[string]any{"colour": "rgb(1, 2, 3)"})
+	bad := b.waitEvent(t, "error", 1)
+	if bad.Detail["code"] != "invalid_event" || bad.Detail["event"] != "haloChat_inboundEvent_initialize" {
+		t.Errorf("a malformed initialize: error %v, want invalid_event", bad.Detail)
+	}
+	b.dispatch(t, "initialize", map[string]any{"configId": s.demo.Profile.ID, "configKey": s.demo.Profile.Key, "colour": "#00aa00"})
+	if ev := b.waitEvent(t, "initialized", 1); ev.Detail["chatAvailable"] != true {
+		t.Errorf("initialized %v", ev.Detail)
+	}
+	launcherColour(t, b, "rgb(0, 170, 0)")
+	if got := rec.widgetRequests(); len(got) > 0 {
+		t.Errorf("initialize booted the widget: %v", got)
+	}
+	b.dispatch(t, "openChatWindow", nil)
+	b.waitEvent(t, "chatStarted", 1)
+	w := b.widget(t, s.serviceURL)
+	if c := strIn(t, w, `getComputedStyle(document.querySelector(".hc-header")).backgroundColor`); c != "rgb(0, 170, 0)" {
+		t.Errorf("header colour %s, want the initialize's", c)
+	}
+	if n, e := b.count(t, "initialized"), b.count(t, "error"); n != 1 || e != 1 {
+		t.Errorf("initialized %d and error %d times, want once each", n, e)
+	}
+}
+
+// TestTypedTextSurvivesTheHandOver: at the click the static window
+// paints from the widget page's HTML (the profile's title and colour, a
+// composer that takes keys) while the wasm is held back; what the visitor
+// types there, and types on while the wasm takes over, is all in the
+// wasm's composer, and is sent once the chat is up.
+func TestTypedTextSurvivesTheHandOver(t *testing.T) {
+	rec := &served{gate: make(chan struct{})}
+	s := startStackWith(t, loopback.Options{Wrap: rec.wrap})
+	s.updateProfile(t, func(p *store.ChatProfile) { p.Appearance.Title, p.Appearance.Colour = "Ask Acme", "#aa3300" })
+	b, _ := s.visitorOn(t, Options{}, "")
+	// A real click (the pointer comes over the launcher, then presses).
+	r := rect(t, b, launcher)
+	if err := chromedp.Do(b.Ctx, chromedp.MouseClickXY(r["left"]+r["width"]/2, r["top"]+r["height"]/2)); err != nil {
+		t.Fatal(err)
+	}
+	w := b.widgetFrame(t, s.serviceURL)
+	waitText(t, w, ".hc-title", "Ask Acme")
+	if c := strIn(t, w, `getComputedStyle(document.querySelector(".hc-header")).backgroundColor`); c != "rgb(170, 51, 0)" {
+		t.Errorf("static window's header colour %s, want the profile's", c)
+	}
+	if loader := strIn(t, w, `String(!!document.getElementById("app-wasm-loader"))`); loader != "true" {
+		t.Fatal("the wasm ran although it was held back")
+	}
+	// The loader focused the window; the static page gives the composer
+	// the keys.
+	if _, err := chromedp.Run(w, chromedp.Poll[bool](`document.activeElement && document.activeElement.id === "hc-input"`,
+		chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+		t.Errorf("the static composer does not have the focus: %v", err)
+	}
+	if err := chromedp.Do(w, chromedp.KeyEvent("Hello from")); err != nil {
+		t.Fatal(err)
+	}
+	if v := strIn(t, w, `document.getElementById("hc-input").value`); v != "Hello from" {
+		t.Fatalf("the static composer holds %q", v)
+	}
+
+	close(rec.gate)
+	// Keys on their way while the wasm replaces the static window.
+	if err := chromedp.Do(w, chromedp.KeyEvent(" the static window")); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(w, chromedp.WaitNotPresent(chromedp.ID("app-wasm-loader"))); err != nil {
+		t.Fatalf("the wasm did not start: %v", err)
+	}
+	b.waitEvent(t, "chatStarted", 1)
+	if _, err := chromedp.Run(w, chromedp.Poll[bool](`document.getElementById("hc-input").value === "Hello from the static window"`,
+		chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+		t.Fatalf("after the hand-over the composer holds %q", strIn(t, w, `document.getElementById("hc-input").value`))
+	}
+	if f := strIn(t, w, `String(document.activeElement && document.activeElement.id)`); f != "hc-input" {
+		t.Errorf("after the hand-over the focus is on %q, want the composer", f)
+	}
+	if err := chromedp.Do(w, chromedp.WaitEnabled(chromedp.CSS(".hc-send")), chromedp.KeyEvent("\r")); err != nil {
+		t.Fatal(err)
+	}
+	waitText(t, w, ".hc-from-visitor", "Hello from the static window")
+	if h := strIn(t, w, `document.querySelector(".hc-title").textContent + " " + getComputedStyle(document.querySelector(".hc-header")).backgroundColor`); h != "Ask Acme rgb(170, 51, 0)" {
+		t.Errorf("the wasm's window shows %q, want the profile's title and colour", h)
+	}
+}
+
+// TestReloadWithAnOpenChatBootsAtOnce: the loader's flag boots the widget
+// as the page loads, without intent, so the resumed chat raises its
+// events: messageReceived for what came while the page was away.
+func TestReloadWithAnOpenChatBootsAtOnce(t *testing.T) {
+	s := startStack(t)
+	b, host := s.visitorOn(t, Options{}, "")
+	b.dispatch(t, "openChatWindow", nil)
+	chatID := chatIDOf(t, b.waitEvent(t, "chatStarted", 1))
+	first := s.othersSeqs(t, chatID, 0)
+	b.waitEvent(t, "messageReceived", len(first))
+	flag := b.eval(t, `localStorage.getItem("halochat:open:`+s.demo.Profile.ID+`")`)
+	if flag != "1" {
+		t.Fatalf("host page flag %q, want 1", flag)
+	}
+
+	b.Allow("Page entered Back-Forward Cache")
+	b.open(t, "about:blank")
+	zero := 0
+	if _, err := s.svc.Chats.Send(context.Background(), chatID, protocol.SendRequest{ClientMsgID: "other-tab", Choice: &zero}); err != nil {
+		t.Fatal(err)
+	}
+	since := s.othersSeqs(t, chatID, first[len(first)-1])
+	b.open(t, host)
+	b.waitEvent(t, "messageReceived", len(since))
+	if n := frames(t, b); n != "1" {
+		t.Errorf("after the reload %s iframe(s), want the widget booted at once", n)
+	}
+	if n := b.count(t, "chatStarted"); n != 0 {
+		t.Errorf("the resume raised chatStarted %d time(s)", n)
+	}
+}
