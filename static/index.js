@@ -182,9 +182,11 @@
         code === "invalid_config" ? null : IN + "initialize");
     }
     s.async = true;
-    s.src = u;
     s.onload = s.onerror = done;
-    (document.head || document.documentElement).appendChild(s);
+    try {
+      s.src = u;
+      (document.head || document.documentElement).appendChild(s);
+    } catch (e) { boot(); } // a page that refuses it (Trusted Types): the widget answers
   }
   // look shows the profile's launcher (the page's choices win), as the
   // widget's appearance message would.
@@ -194,8 +196,7 @@
     box.className = av.launcherPosition === "bottom-left" ? "w l" : "w";
     btn.className = av.hideWhenUnavailable && !av.chatAvailable && !open ? "h" : "";
   }
-  // before handles an event that arrives before the widget is booted; true:
-  // handled (the loader answered it, or there was nothing to do).
+  // take shows what an initialize the service accepted chose.
   function take(d) {
     if (!d) { return; }
     if (d.configId) { page.id = d.configId; }
@@ -203,6 +204,8 @@
     colour(d.colour);
     if (d.icon) { setIcon(d.icon); }
   }
+  // before handles an event that arrives before the widget is booted; true:
+  // handled (the loader answered it, or there was nothing to do).
   function before(n, d, m) {
     if (n === "initialize") {
       btn.className = "";

@@ -285,3 +285,29 @@ func TestReloadWithAnOpenChatBootsAtOnce(t *testing.T) {
 		t.Errorf("the resume raised chatStarted %d time(s)", n)
 	}
 }
+
+// TestPreloadIdleBootsWithoutIntent: preload "idle" (the warm start) boots
+// the widget when the browser is idle, with no intent, and the page hears
+// initialized once.
+func TestPreloadIdleBootsWithoutIntent(t *testing.T) {
+	rec := &served{}
+	s := startStackWith(t, loopback.Options{Wrap: rec.wrap})
+	b := New(t, Options{})
+	b.ScreenshotOnFailure(t)
+	b.open(t, s.hostPage(t, `preload: "idle",`, ""))
+	b.waitEvent(t, "initialized", 1)
+	// No hover: the iframe comes by itself (widget() would give intent).
+	if _, err := chromedp.Run(b.Ctx, chromedp.Poll[bool](`document.getElementById("halo-chat").shadowRoot.querySelectorAll("iframe").length === 1`,
+		chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+		t.Fatalf("preload idle: no widget iframe without intent: %v", err)
+	}
+	b.widget(t, s.serviceURL)
+	if got := rec.widgetRequests(); len(got) == 0 {
+		t.Error("preload idle: the service served no widget")
+	}
+	b.dispatch(t, "openChatWindow", nil)
+	b.waitEvent(t, "chatStarted", 1)
+	if n := b.count(t, "initialized"); n != 1 {
+		t.Errorf("initialized %d times, want 1", n)
+	}
+}
