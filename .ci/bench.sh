@@ -5,6 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=docs/BENCHMARKS.md
+# The machine's load when the run began: figures taken beside other work
+# are not this code's alone.
+load_at_start=$(cut -d' ' -f1-3 /proc/loadavg)
 benchtime=${BENCHTIME:-1s}
 wasmdir="$(go env GOROOT)/lib/wasm"
 # Five runs of each: the table takes the median (one run of the wasm
@@ -70,7 +73,7 @@ mkdir -p docs
   echo
   echo "Written by \`make bench\` (.ci/bench.sh) on $(date -u +%Y-%m-%dT%H:%MZ),"
   echo "$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(go version | cut -d' ' -f3), node $(node --version)."
-  echo "Figures from a shared 2-core machine vary by ±10–20% between runs."
+  echo "Figures from a shared 2-core machine vary by ±10–20% between runs. Load average when make bench began: $load_at_start (1, 5, 15 min)."
   echo
   echo "## Where each target stands"
   echo
