@@ -10,6 +10,7 @@ import (
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	"halochat/app/flow"
+	"halochat/app/i18n"
 	"halochat/app/protocol"
 )
 
@@ -135,6 +136,11 @@ func (fe *FlowEditor) Render() app.UI {
 					app.Label().For("fl-start").Text("Start step"),
 					fe.stepSelect("fl-start", f.StartStep, false),
 				),
+				// A new default language redraws the translation fields.
+				app.Div().Class("cc-row").OnChange(fe.restructure(nil)).Body(
+					app.Label().For("fl-lang").Text("Language of the steps' texts (their translations name the others)"),
+					selectOf("fl-lang", string(i18n.Lang(f.DefaultLanguage).Or(i18n.Default)), languageLabels(false)),
+				),
 				flowProblems,
 				app.Range(f.Steps).Slice(func(i int) app.UI { return fe.renderStep(&f.Steps[i]) }),
 				app.Div().Class("cc-inline cc-addstep").Body(
@@ -232,11 +238,11 @@ func (fe *FlowEditor) renderStep(s *flow.Step) app.UI {
 			app.Label().For(sid(n, "canstart")).Text("Chat can start from this step"),
 		),
 	}
-	if s.Kind != flow.KindCondition && s.Kind != flow.KindCreateTicket && s.Kind != flow.KindRunbook {
+	if hasBotText(s.Kind) {
 		body = append(body, app.Div().Class("cc-row").Body(
 			app.Label().For(sid(n, "text")).Text("Bot text"),
 			app.Textarea().ID(sid(n, "text")).Text(s.Text),
-		))
+		), fe.translations(s))
 	}
 	switch s.Kind {
 	case flow.KindMessage:
@@ -290,6 +296,68 @@ func (fe *FlowEditor) renderStep(s *flow.Step) app.UI {
 		cls += " cc-step-invalid"
 	}
 	return app.Div().ID(fmt.Sprintf("step-%d", n)).Class(cls).DataSet("step", n).Body(body...)
+}
+
+// hasBotText: steps of kind k show a text to the visitor.
+func hasBotText(k flow.Kind) bool {
+	return k != flow.KindCondition && k != flow.KindCreateTicket && k != flow.KindRunbook
+}
+
+// otherLanguages are the catalogue's languages but the flow's default.
+func (fe *FlowEditor) otherLanguages() []i18n.Lang {
+	def := i18n.Lang(fe.f.DefaultLanguage).Or(i18n.Default)
+	var out []i18n.Lang
+	for _, l := range i18n.Languages() {
+		if l != def {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// translations are a step's bot text in the flow's other languages, one
+// field each (empty: the chat reads the step's own text), folded away
+// until opened unless one is set.
+func (fe *FlowEditor) translations(s *flow.Step) app.UI {
+	n := s.Number
+	langs := fe.otherLanguages()
+	return app.Details().ID(sid(n, "translations")).Class("cc-translations").Open(len(s.Texts) > 0).Body(
+		app.Summary().Text(fmt.Sprintf("Translations (%d of %d)", len(s.Texts), len(langs))),
+		app.Range(langs).Slice(func(i int) app.UI {
+			l := langs[i]
+			id := sid(n, "text-"+string(l))
+			return app.Div().Class("cc-row").Body(
+				app.Label().For(id).Text(l.Name()+" ("+string(l)+")"),
+				app.Textarea().ID(id).Dir(l.Dir()).Lang(string(l)).Text(s.Texts[string(l)]),
+			)
+		}),
+	)
+}
+
+// collectTranslations reads a step's translation fields back.
+func (fe *FlowEditor) collectTranslations(s *flow.Step) {
+	if !hasBotText(s.Kind) {
+		s.Texts = nil
+		return
+	}
+	for _, l := range fe.otherLanguages() {
+		el := app.Window().GetElementByID(sid(s.Number, "text-"+string(l)))
+		if !el.Truthy() {
+			continue
+		}
+		v := el.Get("value").String()
+		switch {
+		case strings.TrimSpace(v) == "":
+			delete(s.Texts, string(l))
+		case s.Texts == nil:
+			s.Texts = map[string]string{string(l): v}
+		default:
+			s.Texts[string(l)] = v
+		}
+	}
+	if len(s.Texts) == 0 {
+		s.Texts = nil
+	}
 }
 
 // criteria is a condition step's criteria table.
@@ -485,6 +553,7 @@ func (fe *FlowEditor) collect() {
 	if v := num("fl-start"); v > 0 {
 		f.StartStep = v
 	}
+
 	for i := range f.Steps {
 		s := &f.Steps[i]
 		n := s.Number
@@ -494,6 +563,7 @@ func (fe *FlowEditor) collect() {
 		if el := app.Window().GetElementByID(sid(n, "text")); el.Truthy() {
 			s.Text = el.Get("value").String()
 		}
+		fe.collectTranslations(s)
 		switch s.Kind {
 		case flow.KindMessage, flow.KindCreateTicket:
 			s.Next = num(sid(n, "next"))
@@ -562,6 +632,14 @@ func (fe *FlowEditor) collect() {
 		}
 		if s.Kind == flow.KindCreateTicket && app.Window().GetElementByID(sid(n, "summary")).Truthy() {
 			s.Ticket.Summary = inputValue(sid(n, "summary"))
+		}
+	}
+	// After the steps: their translations were read for the languages
+	// the fields were drawn for.
+	if l := inputValue("fl-lang"); l != "" {
+		f.DefaultLanguage = l
+		if l == string(i18n.Default) {
+			f.DefaultLanguage = "" // English, as documents without one
 		}
 	}
 }

@@ -62,7 +62,7 @@ func walk50() *Flow {
 		case n%4 == 3:
 			s = question(n, "x", Validation{Required: true, MaxLength: 40}, n+1)
 		default:
-			s = choice(n, "topic", Option{"Sales", n + 1}, Option{"Support", n + 1})
+			s = choice(n, "topic", Option{Label: "Sales", Next: n + 1}, Option{Label: "Support", Next: n + 1})
 		}
 		f.Steps = append(f.Steps, s)
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 )
@@ -82,8 +83,17 @@ func (f *Flow) normalise() {
 	}
 	for i := range f.Steps {
 		s := &f.Steps[i]
+		s.Texts = nilIfEmpty(s.Texts)
+		if s.Question != nil {
+			s.Question.ErrorTexts = nilIfEmpty(s.Question.ErrorTexts)
+		}
 		if s.Choice != nil && len(s.Choice.Options) == 0 {
 			s.Choice.Options = nil
+		}
+		if s.Choice != nil {
+			for j := range s.Choice.Options {
+				s.Choice.Options[j].Labels = nilIfEmpty(s.Choice.Options[j].Labels)
+			}
 		}
 		if s.Condition != nil {
 			if len(s.Condition.Criteria) == 0 {
@@ -99,6 +109,14 @@ func (f *Flow) normalise() {
 			s.Runbook.Outputs = nil
 		}
 	}
+}
+
+// nilIfEmpty is m, or nil when it holds nothing (the form Marshal omits).
+func nilIfEmpty(m map[string]string) map[string]string {
+	if len(m) == 0 {
+		return nil
+	}
+	return m
 }
 
 // checkKeys walks the JSON tokens and refuses duplicate keys in an
@@ -190,11 +208,18 @@ func (f *Flow) Clone() *Flow {
 	g.Steps = slices.Clone(f.Steps)
 	for i := range g.Steps {
 		s := &g.Steps[i]
+		s.Texts = maps.Clone(s.Texts)
 		s.Question = cloned(s.Question, func(q *Question) {
 			q.Validation.Min = cloned(q.Validation.Min, nil)
 			q.Validation.Max = cloned(q.Validation.Max, nil)
+			q.ErrorTexts = maps.Clone(q.ErrorTexts)
 		})
-		s.Choice = cloned(s.Choice, func(c *ChoiceStep) { c.Options = slices.Clone(c.Options) })
+		s.Choice = cloned(s.Choice, func(c *ChoiceStep) {
+			c.Options = slices.Clone(c.Options)
+			for j := range c.Options {
+				c.Options[j].Labels = maps.Clone(c.Options[j].Labels)
+			}
+		})
 		s.Condition = cloned(s.Condition, func(c *Condition) {
 			c.Criteria = slices.Clone(c.Criteria)
 			for j := range c.Criteria {

@@ -39,8 +39,13 @@ type Flow struct {
 	// NextStepNumber is a high-water mark: every number below it was
 	// assigned once, and a number below it that is not in Steps is retired
 	// for ever (host pages hard-code step numbers).
-	NextStepNumber int    `json:"nextStepNumber"`
-	Steps          []Step `json:"steps"`
+	NextStepNumber int `json:"nextStepNumber"`
+	// DefaultLanguage is the language of the steps' own texts (an app/i18n
+	// code; "" is English). A step's translations (Texts, ErrorTexts,
+	// Labels) name the other languages; a chat in a language a step has
+	// no translation for reads the step's own text.
+	DefaultLanguage string `json:"defaultLanguage,omitempty"`
+	Steps           []Step `json:"steps"`
 }
 
 // Step is one numbered step. Exactly the payload of its kind is set
@@ -53,6 +58,10 @@ type Step struct {
 	// Text is the bot's text for message, question (the prompt), choice,
 	// end and transfer. It may hold placeholders (see Interpolate).
 	Text string `json:"text,omitempty"`
+	// Texts are Text's translations by language (app/i18n codes other
+	// than the flow's default language), shown to a chat in that
+	// language; placeholders as in Text.
+	Texts map[string]string `json:"texts,omitempty"`
 	// CanStart is "Chat can start from this step": only such steps may be
 	// named by an embedded widget's startStepOverride.
 	CanStart bool `json:"canStart,omitempty"`
@@ -76,6 +85,8 @@ type Question struct {
 	// ErrorText is shown when an answer fails validation; the question is
 	// then asked again. Empty: the client shows its own default.
 	ErrorText string `json:"errorText,omitempty"`
+	// ErrorTexts are ErrorText's translations by language.
+	ErrorTexts map[string]string `json:"errorTexts,omitempty"`
 }
 
 // Answer validation types.
@@ -108,10 +119,14 @@ type ChoiceStep struct {
 	Options  []Option `json:"options"`
 }
 
-// Option is one button of a choice step.
+// Option is one button of a choice step. A chat in another language
+// than the flow's default sees its label's translation (Labels) and may
+// type it; the choice's variable holds Label, whatever the language, so
+// that conditions read one value.
 type Option struct {
-	Label string `json:"label"`
-	Next  int    `json:"next"`
+	Label  string            `json:"label"`
+	Labels map[string]string `json:"labels,omitempty"`
+	Next   int               `json:"next"`
 }
 
 // Condition is the payload of a condition step: a criteria table

@@ -30,6 +30,8 @@ func FuzzParse(f *testing.F) {
 		``, `{}`, `null`, `[]`, `{"steps":[]}`, `{"name":"x","startStep":1,"nextStepNumber":2,"steps":[{"number":1,"kind":"end"}]} x`,
 		`{"name":"x","startStep":1,"nextStepNumber":2,"steps":[{"number":1,"kind":"message","text":"hi","next":1}]}`,
 		`{"name":"x","startStep":1,"nextStepNumber":3,"steps":[{"number":1,"kind":"question","text":"q","next":2,"question":{"variable":"v","validation":{"type":"number","min":-0,"max":1e308}}},{"number":2,"kind":"end"}]}`,
+		`{"name":"x","defaultLanguage":"de","startStep":1,"nextStepNumber":3,"steps":[{"number":1,"kind":"choice","text":"Wähle","texts":{"en":"Pick","ar":"اختر"},"choice":{"variable":"v","options":[{"label":"Ja","labels":{"en":"Yes"},"next":2}]}},{"number":2,"kind":"question","text":"q","texts":{"fr":"q?"},"next":1,"question":{"variable":"w","validation":{},"errorText":"e","errorTexts":{"nl":"f"}}}]}`,
+		`{"name":"x","defaultLanguage":"xx","startStep":1,"nextStepNumber":2,"steps":[{"number":1,"kind":"end","texts":{"de":""}}]}`,
 		`{"name":"\xff","startStep":1,"nextStepNumber":2,"steps":[{"number":1,"kind":"end","text":"\u0000"}]}`,
 	} {
 		f.Add([]byte(s))
@@ -59,13 +61,17 @@ func FuzzParse(f *testing.F) {
 		if err != nil {
 			return
 		}
-		st, _, err := p.Run(Env{}, State{}, Start(0, false))
-		if err != nil {
-			return
-		}
-		for _, in := range []Input{Answer("42"), ChooseIndex(0), RunbookResult(true, []byte(`{"a":[1]}`)), TicketCreated("t"), Agent(AgentUnavailable)} {
-			if next, _, err := p.Run(Env{}, st, in); err == nil {
-				st = next
+		// In the default language and in translations (the texts in
+		// another language may be any).
+		for _, env := range []Env{{}, {Language: "de"}, {Language: "en"}} {
+			st, _, err := p.Run(env, State{}, Start(0, false))
+			if err != nil {
+				return
+			}
+			for _, in := range []Input{Answer("42"), ChooseLabel("yes"), ChooseIndex(0), RunbookResult(true, []byte(`{"a":[1]}`)), TicketCreated("t"), Agent(AgentUnavailable)} {
+				if next, _, err := p.Run(env, st, in); err == nil {
+					st = next
+				}
 			}
 		}
 	})

@@ -141,3 +141,29 @@ func date(t testing.TB, s string) Value {
 	}
 	return v
 }
+
+// wantProblem fails unless err is a *ValidationError with a problem at
+// step and field whose message holds msg.
+func wantProblem(t *testing.T, err error, step int, field, msg string) {
+	t.Helper()
+	var ve *ValidationError
+	if !errors.As(err, &ve) {
+		t.Fatalf("Validate: %v, want a *ValidationError", err)
+	}
+	for _, p := range ve.Problems {
+		if p.Step == step && p.Field == field && strings.Contains(p.Message, msg) {
+			return
+		}
+	}
+	t.Fatalf("no problem at step %d field %q with %q in:\n%v", step, field, msg, err)
+}
+
+// problemCase breaks a flow (change) and names the problem Validate must
+// find: at step (0: the flow) and field, its message holding msg.
+type problemCase struct {
+	name   string
+	change func(f *Flow)
+	step   int
+	field  string
+	msg    string
+}

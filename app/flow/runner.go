@@ -262,6 +262,15 @@ type runner struct {
 
 func (r *runner) out(o Output) { r.outs = append(r.outs, o) }
 
+// tr is text in the chat's language: its translation there is one for
+// env.Language, else text itself (the flow's default language).
+func (r *runner) tr(text string, translations map[string]string) string {
+	if t := translations[r.env.Language]; t != "" && r.env.Language != "" {
+		return t
+	}
+	return text
+}
+
 // text renders a text's placeholders. The result is valid UTF-8 even if
 // the host's values are not.
 func (r *runner) text(s string) string { return validUTF8(r.p.interpolate(s, r.env, &r.st)) }
@@ -340,7 +349,7 @@ func (r *runner) input(in Input) error {
 	case StatusAwaitingChoice:
 		switch in.Kind {
 		case InputChoose:
-			o, ok := pickOption(s.Choice.Options, in)
+			o, ok := pickOption(s.Choice.Options, in, r.env.Language)
 			if !ok {
 				what := fmt.Sprintf("index %d", in.Index)
 				if in.Label != "" {
@@ -350,7 +359,7 @@ func (r *runner) input(in Input) error {
 			}
 			return r.choose(s, o)
 		case InputAnswer:
-			if o, ok := pickOption(s.Choice.Options, Input{Label: in.Text}); ok && strings.TrimSpace(in.Text) != "" {
+			if o, ok := pickOption(s.Choice.Options, Input{Label: in.Text}, r.env.Language); ok && strings.TrimSpace(in.Text) != "" {
 				return r.choose(s, o)
 			}
 			r.st.Retries++
@@ -452,7 +461,7 @@ func (r *runner) run(n int) error {
 		r.st.Retries = 0
 		switch s.Kind {
 		case KindMessage:
-			r.out(Output{Kind: OutMessage, Step: n, Text: r.text(s.Text)})
+			r.out(Output{Kind: OutMessage, Step: n, Text: r.text(r.tr(s.Text, s.Texts))})
 			n = s.Next
 		case KindCondition:
 			ok, err := cs.cond.eval(r.env, r.st.Vars)
@@ -488,13 +497,13 @@ func (r *runner) run(n int) error {
 		case KindTransfer:
 			r.st.Status = StatusAwaitingAgent
 			if s.Text != "" {
-				r.out(Output{Kind: OutMessage, Step: n, Text: r.text(s.Text)})
+				r.out(Output{Kind: OutMessage, Step: n, Text: r.text(r.tr(s.Text, s.Texts))})
 			}
 			r.out(Output{Kind: OutEnqueue, Step: n})
 			return nil
 		case KindEnd:
 			if s.Text != "" {
-				r.out(Output{Kind: OutMessage, Step: n, Text: r.text(s.Text)})
+				r.out(Output{Kind: OutMessage, Step: n, Text: r.text(r.tr(s.Text, s.Texts))})
 			}
 			r.end(n)
 			return nil
@@ -506,7 +515,7 @@ func (r *runner) run(n int) error {
 
 // ask outputs a question's text and prompt.
 func (r *runner) ask(s *Step) {
-	r.out(Output{Kind: OutMessage, Step: s.Number, Text: r.text(s.Text)})
+	r.out(Output{Kind: OutMessage, Step: s.Number, Text: r.text(r.tr(s.Text, s.Texts))})
 	v := s.Question.Validation
 	if v.Min != nil {
 		m := *v.Min
@@ -521,10 +530,10 @@ func (r *runner) ask(s *Step) {
 
 // offer outputs a choice's text and buttons.
 func (r *runner) offer(s *Step) {
-	r.out(Output{Kind: OutMessage, Step: s.Number, Text: r.text(s.Text)})
+	r.out(Output{Kind: OutMessage, Step: s.Number, Text: r.text(r.tr(s.Text, s.Texts))})
 	labels := make([]string, len(s.Choice.Options))
 	for i, o := range s.Choice.Options {
-		labels[i] = o.Label
+		labels[i] = r.tr(o.Label, o.Labels)
 	}
 	r.out(Output{Kind: OutChoices, Step: s.Number, Choices: labels})
 }
@@ -534,7 +543,7 @@ func (r *runner) answer(s *Step, cs *compiledStep, text string) error {
 	v, reason := checkAnswer(&q.Validation, cs, strings.TrimSpace(text))
 	if reason != "" {
 		r.st.Retries++
-		r.out(Output{Kind: OutInvalidAnswer, Step: s.Number, Text: r.text(q.ErrorText), Reason: reason})
+		r.out(Output{Kind: OutInvalidAnswer, Step: s.Number, Text: r.text(r.tr(q.ErrorText, q.ErrorTexts)), Reason: reason})
 		r.ask(s)
 		return nil
 	}
@@ -619,17 +628,21 @@ func validEmail(s string) bool {
 }
 
 // pickOption finds the option named by a choose input: by label (exact,
-// else ignoring case and surrounding spaces), else by index.
-func pickOption(opts []Option, in Input) (Option, bool) {
+// else ignoring case and surrounding spaces) — its own or its
+// translation into lang — else by index.
+func pickOption(opts []Option, in Input, lang string) (Option, bool) {
 	if in.Label != "" {
 		for _, o := range opts {
-			if o.Label == in.Label {
+			if o.Label == in.Label || (lang != "" && o.Labels[lang] == in.Label) {
 				return o, true
 			}
 		}
 		want := strings.ToLower(strings.TrimSpace(in.Label))
 		for _, o := range opts {
 			if strings.ToLower(strings.TrimSpace(o.Label)) == want {
+				return o, true
+			}
+			if t := o.Labels[lang]; t != "" && strings.ToLower(strings.TrimSpace(t)) == want {
 				return o, true
 			}
 		}

@@ -122,25 +122,25 @@ func TestStepKinds(t *testing.T) {
 			{Start(0, false), "message prompt", StatusAwaitingAnswer, 1, ""},
 			{Answer("hi"), "end", StatusEnded, 2, ""},
 		}},
-		{"a choice goes to the chosen option by index", flowOf(choice(1, "", Option{"A", 2}, Option{"B", 3}), end(2, "two"), end(3, "three")), Env{}, []call{
+		{"a choice goes to the chosen option by index", flowOf(choice(1, "", Option{Label: "A", Next: 2}, Option{Label: "B", Next: 3}), end(2, "two"), end(3, "three")), Env{}, []call{
 			{Start(0, false), "message choices", StatusAwaitingChoice, 1, ""},
 			{ChooseIndex(1), "message end", StatusEnded, 3, ""},
 		}},
-		{"a choice by label ignores case and spaces", flowOf(choice(1, "", Option{"Sales", 2}, Option{"Help", 3}), end(2, ""), end(3, "")), Env{}, []call{
+		{"a choice by label ignores case and spaces", flowOf(choice(1, "", Option{Label: "Sales", Next: 2}, Option{Label: "Help", Next: 3}), end(2, ""), end(3, "")), Env{}, []call{
 			{Start(0, false), "message choices", StatusAwaitingChoice, 1, ""},
 			{ChooseLabel(" help "), "end", StatusEnded, 3, ""},
 		}},
-		{"a choice refuses an index out of range", flowOf(choice(1, "", Option{"A", 2}), end(2, "")), Env{}, []call{
+		{"a choice refuses an index out of range", flowOf(choice(1, "", Option{Label: "A", Next: 2}), end(2, "")), Env{}, []call{
 			{Start(0, false), "message choices", StatusAwaitingChoice, 1, ""},
 			{ChooseIndex(1), "", StatusAwaitingChoice, 1, CodeInvalidChoice},
 			{ChooseIndex(-1), "", StatusAwaitingChoice, 1, CodeInvalidChoice},
 			{ChooseLabel("B"), "", StatusAwaitingChoice, 1, CodeInvalidChoice},
 		}},
-		{"a typed answer matching a label chooses it", flowOf(choice(1, "", Option{"Sales", 2}), end(2, "")), Env{}, []call{
+		{"a typed answer matching a label chooses it", flowOf(choice(1, "", Option{Label: "Sales", Next: 2}), end(2, "")), Env{}, []call{
 			{Start(0, false), "message choices", StatusAwaitingChoice, 1, ""},
 			{Answer("SALES"), "end", StatusEnded, 2, ""},
 		}},
-		{"a typed answer matching no label offers the choice again", flowOf(choice(1, "", Option{"Sales", 2}), end(2, "")), Env{}, []call{
+		{"a typed answer matching no label offers the choice again", flowOf(choice(1, "", Option{Label: "Sales", Next: 2}), end(2, "")), Env{}, []call{
 			{Start(0, false), "message choices", StatusAwaitingChoice, 1, ""},
 			{Answer("pricing"), "invalid_answer message choices", StatusAwaitingChoice, 1, ""},
 		}},

@@ -2,10 +2,13 @@ package flow
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"halochat/app/i18n"
 )
 
 // Validate checks the flow against the chat custom fields of schema and
@@ -39,6 +42,11 @@ import (
 //     run for ever without waiting for the visitor, a ticket, a runbook or
 //     an agent).
 //   - lengths: see the Max… limits.
+//   - languages: defaultLanguage "" or a language of app/i18n; a text's
+//     translations (texts, question.errorTexts, an option's labels) only
+//     of a text the step has, each into another language of app/i18n than
+//     the default, not blank, no longer than the text may be; translated
+//     labels distinct within their language.
 //
 // Steps that cannot be reached are not an error (a step may be reached
 // only through startStepOverride, or be a draft): Warnings reports them.
@@ -152,6 +160,32 @@ func (c *compiler) checkFlow() {
 	if len(f.Name) > MaxNameLength {
 		c.add(0, "name", "name is longer than %d bytes", MaxNameLength)
 	}
+	if f.DefaultLanguage != "" && !i18n.Valid(f.DefaultLanguage) {
+		c.add(0, "defaultLanguage", "defaultLanguage %q is not one of %s", f.DefaultLanguage, i18n.List())
+	}
+}
+
+// checkTranslations checks the translations of one text of step n: each
+// into a language of the catalogue other than the flow's default, not
+// blank, at most max bytes, and only of a text the step has.
+func (c *compiler) checkTranslations(n int, field, own string, tr map[string]string, max int) {
+	if len(tr) > 0 && strings.TrimSpace(own) == "" {
+		c.add(n, field, "translations of an empty text: write the text in the flow's default language first")
+	}
+	def := i18n.Lang(c.f.DefaultLanguage).Or(i18n.Default)
+	for _, lang := range slices.Sorted(maps.Keys(tr)) {
+		f := field + "." + lang
+		switch {
+		case !i18n.Valid(lang):
+			c.add(n, f, "%q is not one of the languages %s", lang, i18n.List())
+		case i18n.Lang(lang) == def:
+			c.add(n, f, "%s is the flow's default language: the step's own text is in it", lang)
+		case strings.TrimSpace(tr[lang]) == "":
+			c.add(n, f, "the translation is empty (leave it out to show the step's own text)")
+		case len(tr[lang]) > max:
+			c.add(n, f, "longer than %d bytes", max)
+		}
+	}
 }
 
 // indexSteps checks the step numbers (positive, below nextStepNumber,
@@ -189,6 +223,7 @@ func (c *compiler) checkStep(s *Step, cs *compiledStep) {
 	default:
 		c.checkText(s, "text", s.Text, false)
 	}
+	c.checkTranslations(s.Number, "texts", s.Text, s.Texts, MaxTextLength)
 	switch {
 	case s.Kind == KindQuestion && s.Question != nil:
 		cs.pattern = c.checkQuestion(s)
@@ -259,6 +294,7 @@ func (c *compiler) checkQuestion(s *Step) *regexp.Regexp {
 	q := s.Question
 	checkVariable(s.Number, "question.variable", q.Variable, true, c.add)
 	c.checkText(s, "question.errorText", q.ErrorText, false)
+	c.checkTranslations(s.Number, "question.errorTexts", q.ErrorText, q.ErrorTexts, MaxTextLength)
 	return checkValidation(s.Number, &q.Validation, c.add)
 }
 
@@ -288,6 +324,16 @@ func (c *compiler) checkChoice(s *Step) {
 			c.add(n, field, "option label %q repeats option %d's (labels are compared ignoring case)", o.Label, k)
 		} else {
 			seen[key] = j
+		}
+		c.checkTranslations(n, "choice.options["+itoa(j)+"].labels", o.Label, o.Labels, MaxNameLength)
+		for _, lang := range slices.Sorted(maps.Keys(o.Labels)) {
+			l := o.Labels[lang]
+			key := lang + "\x00" + strings.ToLower(strings.TrimSpace(l))
+			if k, dup := seen[key]; dup {
+				c.add(n, "choice.options["+itoa(j)+"].labels."+lang, "option label %q repeats option %d's in %s", l, k, lang)
+			} else {
+				seen[key] = j
+			}
 		}
 	}
 }
@@ -609,8 +655,14 @@ func (f *Flow) Warnings(schema Schema) []Problem {
 			probs = append(probs, Problem{Step: s.Number, Message: fmt.Sprintf("step %d cannot be reached from the start step or a step with canStart", s.Number)})
 		}
 		texts := []struct{ field, text string }{{"text", s.Text}}
+		for _, lang := range slices.Sorted(maps.Keys(s.Texts)) {
+			texts = append(texts, struct{ field, text string }{"texts." + lang, s.Texts[lang]})
+		}
 		if s.Question != nil {
 			texts = append(texts, struct{ field, text string }{"question.errorText", s.Question.ErrorText})
+			for _, lang := range slices.Sorted(maps.Keys(s.Question.ErrorTexts)) {
+				texts = append(texts, struct{ field, text string }{"question.errorTexts." + lang, s.Question.ErrorTexts[lang]})
+			}
 		}
 		if s.Ticket != nil {
 			texts = append(texts, struct{ field, text string }{"ticket.summary", s.Ticket.Summary})

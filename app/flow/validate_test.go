@@ -11,13 +11,7 @@ import (
 // that the problem names the step, the field and what is wrong.
 func TestValidateRules(t *testing.T) {
 	step := func(f *Flow, n int) *Step { return f.Step(n) }
-	tests := []struct {
-		name   string
-		change func(f *Flow)
-		step   int
-		field  string
-		msg    string
-	}{
+	tests := []problemCase{
 		{"duplicate step number", func(f *Flow) { f.Steps = append(f.Steps, end(6, "")) }, 6, "number", "used by more than one step"},
 		{"non-positive step number", func(f *Flow) { f.Steps = append(f.Steps, end(-2, "")) }, -2, "number", "not positive"},
 		{"number at or above nextStepNumber", func(f *Flow) { f.Steps = append(f.Steps, end(10, "")) }, 10, "number", "not below nextStepNumber 10"},
@@ -110,17 +104,7 @@ func TestValidateRules(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := exampleFlow(t)
 			tt.change(f)
-			err := f.Validate(testSchema())
-			var ve *ValidationError
-			if !errors.As(err, &ve) {
-				t.Fatalf("Validate: %v, want a *ValidationError", err)
-			}
-			for _, p := range ve.Problems {
-				if p.Step == tt.step && p.Field == tt.field && strings.Contains(p.Message, tt.msg) {
-					return
-				}
-			}
-			t.Fatalf("no problem at step %d field %q with %q in:\n%v", tt.step, tt.field, tt.msg, err)
+			wantProblem(t, f.Validate(testSchema()), tt.step, tt.field, tt.msg)
 		})
 	}
 }

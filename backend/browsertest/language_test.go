@@ -16,8 +16,8 @@ import (
 // texts (the flow's translations), the widget's and the system messages.
 func languageFlow(name string) *flow.Flow {
 	return &flow.Flow{Name: name, StartStep: 1, NextStepNumber: 3, Steps: []flow.Step{
-		{Number: 1, Kind: flow.KindMessage, Text: "Welcome!", Next: 2},
-		{Number: 2, Kind: flow.KindQuestion, Text: "What is your e-mail address?", Next: 1,
+		{Number: 1, Kind: flow.KindMessage, Text: "Welcome!", Texts: map[string]string{"ar": "أهلاً بك!"}, Next: 2},
+		{Number: 2, Kind: flow.KindQuestion, Text: "What is your e-mail address?", Texts: map[string]string{"ar": "ما هو بريدك الإلكتروني؟"}, Next: 1,
 			Question: &flow.Question{Variable: "email", Validation: flow.Validation{Required: true, Type: flow.ValidateEmail}}},
 	}}
 }
@@ -50,6 +50,8 @@ func TestArabicWindow(t *testing.T) {
 	w := openProfile(t, s, b, p)
 	ar := func(k i18n.Key) string { return i18n.T(i18n.Arabic, k) }
 	waitText(t, w, "#hc-end", ar(i18n.EndChat))
+	waitText(t, w, ".hc-msg", "أهلاً بك!") // the flow's Arabic translation
+	waitText(t, w, ".hc-msg", "ما هو بريدك الإلكتروني؟")
 	got, err := chromedp.Run(w, chromedp.Evaluate[map[string]string](`(function(){var d=document.documentElement, i=document.getElementById("hc-input");
 	  return {lang: d.getAttribute("lang"), dir: d.getAttribute("dir"), direction: getComputedStyle(i).direction,
 	          placeholder: i.placeholder, send: document.querySelector(".hc-send").textContent,
@@ -87,4 +89,48 @@ func TestArabicWindow(t *testing.T) {
 		t.Fatalf("chats %+v (%v), want one in Arabic", chats, err)
 	}
 	b.docScreenshot(t, "widget-arabic")
+}
+
+// TestGermanVisitorSeesTheGermanStep: an admin writes a step's German
+// translation in the console's flow editor; a visitor whose browser
+// prefers German, on a profile whose language is auto, reads it, and
+// the widget's own texts, in German.
+func TestGermanVisitorSeesTheGermanStep(t *testing.T) {
+	s, admin := adminSession(t)
+	p := s.profileWithFlow(t, languageFlow("Languages"))
+	admin.openConsole(t, s.serviceURL+"/console/admin/flows")
+	click(t, admin.Ctx, ".cc-flow-link", "Languages")
+	waitText(t, admin.Ctx, "#fl-version", "Version 1")
+	admin.waitValue(t, "st-1-text-ar", "أهلاً بك!")
+	admin.setValue(t, "st-1-text-de", "Willkommen!")
+	admin.setValue(t, "st-2-text-de", "Wie lautet Ihre E-Mail-Adresse?")
+	click(t, admin.Ctx, "#fl-save", "Save")
+	waitText(t, admin.Ctx, ".cc-ok", "Saved as version 2")
+	fv, err := s.store.GetFlowVersion(context.Background(), p.FlowID, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved, err := flow.Parse(fv.Document)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := saved.Step(1); st == nil || st.Texts["de"] != "Willkommen!" || st.Texts["ar"] != "أهلاً بك!" {
+		t.Fatalf("saved step 1 %+v, want its German and Arabic texts", st)
+	}
+
+	b := New(t, Options{Languages: "de-DE,de,en"})
+	b.ScreenshotOnFailure(t)
+	w := openProfile(t, s, b, p)
+	waitText(t, w, ".hc-msg", "Willkommen!")
+	waitText(t, w, ".hc-msg", "Wie lautet Ihre E-Mail-Adresse?")
+	de := func(k i18n.Key) string { return i18n.T(i18n.German, k) }
+	waitText(t, w, "#hc-end", de(i18n.EndChat))
+	got, err := chromedp.Run(w, chromedp.Evaluate[string](`document.documentElement.lang + " " + document.documentElement.dir + " " + document.getElementById("hc-input").placeholder`))
+	if err != nil || got != "de ltr "+de(i18n.Placeholder) {
+		t.Errorf("lang, dir and placeholder %q (%v)", got, err)
+	}
+	chats, err := s.store.ListChats(context.Background(), store.ChatFilter{ProfileID: p.ID})
+	if err != nil || len(chats) != 1 || chats[0].Language != "de" {
+		t.Fatalf("chats %+v (%v), want one in German", chats, err)
+	}
 }

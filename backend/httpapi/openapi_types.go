@@ -158,7 +158,9 @@ func oaComponents() []oaComponent {
 	chatFlow := with(times, map[string]jsonObj{
 		"name": oaNote("unique"), "currentVersion": oaNote("0 until a version is saved"),
 	})
-	document := "the flow document (app/flow: name, startStep, nextStepNumber, steps)"
+	document := "the flow document (app/flow: name, startStep, nextStepNumber, defaultLanguage, steps; a step's texts, " +
+		"a question's errorTexts and an option's labels translate its text by language — en, de, fr, es, pt, nl, ar — " +
+		"and a chat reads them in its language, else the step's own text)"
 	return append([]oaComponent{
 		{"Error", reflect.TypeFor[protocol.ErrorBody](), []string{"error"}, map[string]jsonObj{
 			"error":          oaRequired("code", "message"),
