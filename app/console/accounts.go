@@ -480,13 +480,13 @@ func (p *Agents) Render() app.UI {
 		if a.Disabled {
 			state = "disabled"
 		}
-		rows = append(rows, editableRow(a.ID, p.editHandler(a.ID, p.open), a.Name, a.Email, a.Role, state))
+		rows = append(rows, editableRow(a.ID, p.editHandler(a.ID, p.open), a.Name, a.Email, a.Role, state, strconv.FormatInt(a.MaxChats, 10)))
 	}
 	return p.shell("/admin/agents",
 		app.H1().Text("Agents"),
 		notice("cc-error", p.err),
 		notice("cc-ok", p.ok),
-		table([]string{"Name", "Email", "Role", "Presence", ""}, rows),
+		table([]string{"Name", "Email", "Role", "Presence", "Chats at once", ""}, rows),
 		p.editor(p.editForm),
 		app.H2().Text("New agent"),
 		app.Form().Class("cc-form").OnSubmit(func(ctx app.Context, e app.Event) {
@@ -509,6 +509,7 @@ func (p *Agents) open(ctx app.Context, a protocol.Agent) {
 		setInput("ag-e-email", a.Email)
 		setInput("ag-e-role", a.Role)
 		setInput("ag-e-password", "")
+		setInput("ag-e-maxChats", strconv.FormatInt(a.MaxChats, 10))
 	})
 }
 
@@ -524,6 +525,12 @@ func (p *Agents) editForm(a protocol.Agent, path string) app.UI {
 			}
 			next := a
 			next.Name, next.Email, next.Role, next.Disabled = in.Name, in.Email, in.Role, disabled
+			n, err := strconv.ParseInt(strings.TrimSpace(inputValue("ag-e-maxChats")), 10, 64)
+			if err != nil || n < 1 {
+				p.invalid(map[string]string{"maxChats": "A number of chats, 1 or more."})
+				return nil, false
+			}
+			next.MaxChats = n
 			return protocol.AgentInput{Agent: next, Password: in.Password}, true
 		},
 		savedWithPassword: "Saved, with the new password.",
@@ -533,6 +540,8 @@ func (p *Agents) editForm(a protocol.Agent, path string) app.UI {
 		p.editRow("ag-e-", "name", "Name", app.Input().ID("ag-e-name")),
 		p.editRow("ag-e-", "email", "Email", app.Input().ID("ag-e-email").Type("email")),
 		p.editRow("ag-e-", "role", "Role", selectOf("ag-e-role", a.Role, roleOptions)),
+		p.editRow("ag-e-", "maxChats", "Chats at once (their cap: accepts, routing and transfers past it are refused)",
+			app.Input().ID("ag-e-maxChats").Type("number").Attr("min", 1)),
 		p.editRow("ag-e-", "password", "New password (empty: keep the current one)",
 			app.Input().ID("ag-e-password").Type("password").Attr("autocomplete", "new-password")),
 	})

@@ -42,6 +42,9 @@ type AgentPage struct {
 	audio     app.Value
 
 	upload agentUpload // the file being attached (attach.go)
+
+	hand     handover // notes, transfers, notifications (handover.go)
+	notified int      // desktop notifications the console raised (or would have)
 }
 
 // liveChat is one chat the agent has.
@@ -53,6 +56,7 @@ type liveChat struct {
 	ended      bool
 	details    *protocol.ChatDetails
 	detailsErr string
+	handedOn   bool // the agent transferred it away
 }
 
 // soundKey is where the console keeps the agent's sound choice.
@@ -63,6 +67,7 @@ const agentTitle = "Agent console"
 
 func (p *AgentPage) OnMount(ctx app.Context) {
 	p.chats = map[string]*liveChat{}
+	p.hand.accepting = map[string]bool{}
 	p.sound = true
 	var on bool
 	if err := ctx.LocalStorage().Get(soundKey, &on); err == nil && ctx.LocalStorage().Contains(soundKey) {
@@ -103,7 +108,7 @@ func (p *AgentPage) Render() app.UI {
 		toggle = app.Button().ID("cc-away").Text("Go away").OnClick(p.goAway)
 	}
 	return p.shell("/agent",
-		app.Div().Class("cc-agentbar").DataSet("alerts", p.alerts).Body(
+		app.Div().Class("cc-agentbar").DataSet("alerts", p.alerts).DataSet("notified", p.notified).Body(
 			app.Span().ID("cc-status").Class("cc-status cc-status-"+strings.ToLower(strings.Fields(status)[0])).Text(status),
 			toggle,
 			app.Label().Class("cc-check cc-sound").Body(
@@ -136,11 +141,12 @@ func (p *AgentPage) renderQueue() app.UI {
 		id := c.ID
 		return app.Li().Class("cc-queued").DataSet("chat", id).Body(
 			app.Strong().Text(visitorName(c)),
-			app.Span().Class("cc-muted").Text(" · profile "+c.ProfileID+" · waiting "+waited(c.QueuedAt)),
+			app.Span().Class("cc-muted").Text(" · profile "+c.ProfileID+queueTeam(c)+" · waiting "+waited(c.QueuedAt)),
 			// The scope: go-app keeps a re-rendered element's handler when
 			// it comes from the same func literal, so a row reused for
 			// another chat would otherwise act on the chat it showed first.
 			app.Button().Class("cc-accept cc-primary").Text("Accept").OnClick(func(ctx app.Context, e app.Event) {
+				p.hand.accepting[id] = true
 				p.send(ctx, protocol.Frame{Type: protocol.FrameAccept, ChatID: id})
 			}, app.EventScope(id)),
 		)
@@ -185,10 +191,18 @@ func (p *AgentPage) renderConversation() app.UI {
 		typing = app.P().Class("cc-typing").Text(visitorName(c.state) + " is typing…")
 	}
 	var composer app.UI = app.P().Class("cc-muted cc-chat-ended").Text("This chat has ended.")
-	if !c.ended {
+	switch {
+	case c.handedOn && !c.ended:
+		composer = app.P().Class("cc-muted cc-chat-handed").Text("You transferred this chat.")
+	case !c.ended:
+		placeholder := "Reply to " + visitorName(c.state)
+		if p.hand.note {
+			placeholder = "Internal note (the visitor does not see it)"
+		}
 		composer = app.Form().Class("cc-composer").OnSubmit(p.sendMessage).Body(
-			app.Input().ID("cc-input").Class("cc-input").Placeholder("Reply to "+visitorName(c.state)).AutoComplete(false).
+			app.Input().ID("cc-input").Class("cc-input").Placeholder(placeholder).AutoComplete(false).
 				OnInput(p.onTyping).OnPaste(p.onPaste),
+			p.noteToggle(),
 			p.renderAttach(),
 			app.Button().Type("submit").Class("cc-primary").Text("Send"),
 		)
@@ -198,12 +212,14 @@ func (p *AgentPage) renderConversation() app.UI {
 			app.Div().Class("cc-chat-head").Body(
 				app.H2().Text(visitorName(c.state)),
 				app.If(c.state.UserEmail != "", func() app.UI { return app.Span().Class("cc-muted").Text(c.state.UserEmail) }),
-				app.If(!c.ended, func() app.UI {
+				app.If(!c.ended && !c.handedOn, func() app.UI { return p.transferButton() }),
+				app.If(!c.ended && !c.handedOn, func() app.UI {
 					return app.Button().ID("cc-end").Text("End chat").OnClick(func(ctx app.Context, e app.Event) {
 						p.send(ctx, protocol.Frame{Type: protocol.FrameEnd, ChatID: p.current})
 					})
 				}),
 			),
+			p.transferForm(),
 			app.Div().Class("cc-messages").Body(app.Range(c.msgs).Slice(func(i int) app.UI { return message(c.msgs[i]) })),
 			typing,
 			composer,
@@ -385,6 +401,12 @@ func message(m protocol.ChatMessage) app.UI {
 	switch m.From {
 	case protocol.FromAgent:
 		who = m.AgentName
+		if m.Internal {
+			return app.Div().Class("cc-msg cc-from-agent cc-internal").Body(
+				app.Span().Class("cc-msg-who").Text(who+" · internal note"),
+				app.P().Class("cc-msg-text").Text(m.Text),
+			)
+		}
 	case protocol.FromSystem:
 		return app.P().Class("cc-msg cc-from-system").Text(systemText(m))
 	}
@@ -408,6 +430,10 @@ func systemText(m protocol.ChatMessage) string {
 		return fmt.Sprintf("Ticket #%d logged", m.TicketID)
 	case protocol.EventChatEnded:
 		return "Chat ended (" + m.Reason + ")"
+	case protocol.EventTransferred:
+		if m.AgentName != "" {
+			return "Transferred to " + m.AgentName
+		}
 	}
 	if m.Text != "" {
 		return m.Text
@@ -454,6 +480,7 @@ func (p *AgentPage) goOnline(ctx app.Context, e app.Event) {
 	}
 	p.online, p.err = true, ""
 	p.prepareAudio()
+	askNotifications(ctx)
 	runCtx, cancel := context.WithCancel(ctx)
 	p.stop = cancel
 	ctx.Async(func() { p.run(ctx, runCtx) })
@@ -548,6 +575,7 @@ func (p *AgentPage) frame(ctx app.Context, f protocol.Frame) {
 	switch f.Type {
 	case protocol.FrameQueue:
 		p.queue = f.Chats
+		p.queueChanged(f.Chats)
 		p.badge()
 	case protocol.FrameAccepted:
 		if f.Error != nil {
@@ -563,6 +591,8 @@ func (p *AgentPage) frame(ctx app.Context, f protocol.Frame) {
 		if f.Chat != nil {
 			c.state = *f.Chat
 		}
+		c.handedOn = false
+		p.handed(f)
 		p.current, p.err = f.ChatID, ""
 		c.unread = 0
 		p.badge()
@@ -583,6 +613,7 @@ func (p *AgentPage) frame(ctx app.Context, f protocol.Frame) {
 		slices.SortFunc(c.msgs, func(a, b protocol.ChatMessage) int { return int(a.Seq - b.Seq) })
 		if m.From == protocol.FromVisitor {
 			c.typing = false
+			p.visitorWrote(f.ChatID, m)
 		}
 		if m.Event == protocol.EventChatEnded {
 			c.ended = true
@@ -622,6 +653,10 @@ func (p *AgentPage) sendMessage(ctx app.Context, e app.Event) {
 		return
 	}
 	setInput("cc-input", "")
+	if p.hand.note {
+		p.sendNote(ctx, p.current, text)
+		return
+	}
 	p.msgCounter++
 	id := fmt.Sprintf("c%d-%d", time.Now().UnixNano(), p.msgCounter)
 	p.send(ctx, protocol.Frame{Type: protocol.FrameSend, ChatID: p.current, ClientMsgID: id, Text: text})
@@ -708,4 +743,15 @@ func (p *AgentPage) beep() {
 	gain.Call("connect", ac.Get("destination"))
 	osc.Call("start", now)
 	osc.Call("stop", now+0.25)
+}
+
+// queueTeam says whom a queued chat waits for, in its queue row.
+func queueTeam(c protocol.ChatState) string {
+	switch {
+	case c.OfferedTo != 0:
+		return " · offered to you"
+	case c.TeamName != "":
+		return " · team " + c.TeamName
+	}
+	return ""
 }

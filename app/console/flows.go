@@ -72,6 +72,7 @@ type FlowEditor struct {
 	f        *flow.Flow
 	schema   flow.Schema
 	runbooks []protocol.Runbook // what a runbook step may pick, by name
+	teams    []protocol.Team    // what a transfer step may name
 	problems map[int][]string   // step → problems of the last save (0: the flow)
 	err, ok  string
 
@@ -93,12 +94,16 @@ func (fe *FlowEditor) OnMount(ctx app.Context) {
 			if err == nil {
 				err = call(ctx, "GET", "/api/Runbook", nil, &runbooks)
 			}
+			var teams []protocol.Team
+			if err == nil {
+				err = call(ctx, "GET", "/api/Team", nil, &teams)
+			}
 			ctx.Dispatch(func(app.Context) {
 				if err != nil {
 					fe.err = err.Error()
 					return
 				}
-				fe.schema, fe.runbooks = flow.SchemaOf(fields), runbooks
+				fe.schema, fe.runbooks, fe.teams = flow.SchemaOf(fields), runbooks, teams
 				fe.load(d)
 			})
 		})
@@ -286,7 +291,17 @@ func (fe *FlowEditor) renderStep(s *flow.Step) app.UI {
 		body = append(body, fe.runbookSelect(s), fe.runbookOutputs(s),
 			fe.branch(n, "success", "On success, go to", s.Runbook.Success), fe.branch(n, "failure", "On failure or timeout, go to", s.Runbook.Failure))
 	case flow.KindTransfer:
-		body = append(body, fe.branch(n, "fallback", "When no agent is available, go to", s.Transfer.Fallback))
+		opts := [][2]string{{"", "Any agent (the shared queue)"}}
+		for _, t := range fe.teams {
+			opts = append(opts, [2]string{strconv.FormatInt(t.ID, 10), "Team " + t.Name + " (" + t.Mode + ")"})
+		}
+		team := ""
+		if s.Transfer.Team != 0 {
+			team = strconv.FormatInt(s.Transfer.Team, 10)
+		}
+		body = append(body, app.Div().Class("cc-row").Body(app.Label().For(sid(n, "team")).Text("Transfer to"),
+			selectOf(sid(n, "team"), team, opts)),
+			fe.branch(n, "fallback", "When no agent is available, go to", s.Transfer.Fallback))
 	}
 	if ps := fe.problems[n]; len(ps) > 0 {
 		body = append(body, problemList(ps))
@@ -629,6 +644,7 @@ func (fe *FlowEditor) collect() {
 			}
 		case flow.KindTransfer:
 			s.Transfer.Fallback = num(sid(n, "fallback"))
+			s.Transfer.Team, _ = strconv.ParseInt(inputValue(sid(n, "team")), 10, 64)
 		}
 		if s.Kind == flow.KindCreateTicket && app.Window().GetElementByID(sid(n, "summary")).Truthy() {
 			s.Ticket.Summary = inputValue(sid(n, "summary"))

@@ -203,6 +203,9 @@ type RunbookOutput struct {
 type TransferStep struct {
 	// Fallback is the step the chat goes to when no agent is available.
 	Fallback int `json:"fallback"`
+	// Team, when set, is the team of agents the chat goes to (an id of
+	// the server's /api/Team); 0: any agent, in the shared queue.
+	Team int64 `json:"team,omitempty"`
 }
 
 // User field names a condition (source "user") or a placeholder

@@ -162,6 +162,7 @@ type Output struct {
 	Reason     string      `json:"reason,omitempty"`
 	Summary    string      `json:"summary,omitempty"`
 	Runbook    string      `json:"runbook,omitempty"`
+	Team       int64       `json:"team,omitempty"` // OutEnqueue: the transfer step's team (0: any agent)
 }
 
 // Run compiles f (see Compile) and runs one input. A server should
@@ -499,7 +500,7 @@ func (r *runner) run(n int) error {
 			if s.Text != "" {
 				r.out(Output{Kind: OutMessage, Step: n, Text: r.text(r.tr(s.Text, s.Texts))})
 			}
-			r.out(Output{Kind: OutEnqueue, Step: n})
+			r.out(Output{Kind: OutEnqueue, Step: n, Team: s.Transfer.Team})
 			return nil
 		case KindEnd:
 			if s.Text != "" {

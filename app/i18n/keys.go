@@ -70,7 +70,11 @@ const (
 	NobodyInClosed
 	NobodyInNoAgent
 	NoAgentAnyMore
-	AgentLeft // %s: the agent's name (gone: the chat is queued again)
+	AgentLeft         // %s: the agent's name (gone: the chat is queued again)
+	TransferredTo     // %s: the new agent's name
+	TransferredToTeam // %s: the team's name
+	AgentGone         // %s: the agent's name; %s: the team's name
+	EndedUnattended
 
 	// KeyCount is the number of keys (not a key).
 	KeyCount

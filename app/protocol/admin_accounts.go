@@ -31,12 +31,15 @@ type AgentLogin struct {
 
 // Agent is an agent (or admin) account as the admin API shows it.
 type Agent struct {
-	ID         int64      `json:"id"`
-	Email      string     `json:"email"`
-	Name       string     `json:"name"`
-	Role       string     `json:"role"`     // "agent" | "admin"
-	Presence   string     `json:"presence"` // offline | online | away
-	Disabled   bool       `json:"disabled"`
+	ID       int64  `json:"id"`
+	Email    string `json:"email"`
+	Name     string `json:"name"`
+	Role     string `json:"role"`     // "agent" | "admin"
+	Presence string `json:"presence"` // offline | online | away
+	Disabled bool   `json:"disabled"`
+	// MaxChats caps the chats the agent holds at once (live, or offered
+	// to them); 0 on input: 5 for a new agent, unchanged on an update.
+	MaxChats   int64      `json:"maxChats"`
 	LastSeenAt *time.Time `json:"lastSeenAt"`
 	CreatedAt  time.Time  `json:"createdAt"`
 	UpdatedAt  time.Time  `json:"updatedAt"`

@@ -37,7 +37,7 @@ func adminWireCases() []wireCase {
 		EmailStorageKey: "email", TrustEmailStorage: true, FlowID: 3, StartStep: 2, TicketTypeID: 4, AgentChatVisibility: "queueAndOwn",
 		RatingQuestion: "off", Language: "auto", DefaultLanguage: "de", CreatedAt: wireTime, UpdatedAt: wireLater}
 	agent := Agent{ID: 7, Email: "sam@example.com", Name: "Sam", Role: "admin", Presence: "online", Disabled: true,
-		LastSeenAt: &seen, CreatedAt: wireTime, UpdatedAt: wireLater}
+		LastSeenAt: &seen, CreatedAt: wireTime, UpdatedAt: wireLater, MaxChats: 5}
 	client := APIClient{ID: 8, ClientID: "crm", Name: "CRM", Permissions: []string{"admin", "users:write"}, Disabled: true,
 		CreatedAt: wireTime, UpdatedAt: wireLater, ProfileIDs: []string{"p1"}}
 	user := User{ID: 9, Email: "pat@example.com", ExternalID: "x9", Username: "pat", FirstName: "Pat", LastName: "Lee",
@@ -65,13 +65,13 @@ func adminWireCases() []wireCase {
 		{"agent login", AgentLogin{Agent: Me{ID: 7, Email: "sam@example.com", Name: "Sam", Role: "admin"}, ExpiresIn: 43200, Token: "hcs_t"},
 			`{"agent":{"id":7,"email":"sam@example.com","name":"Sam","role":"admin"},"expires_in":43200,"token":"hcs_t"}`},
 		{"agent", agent,
-			`{"id":7,"email":"sam@example.com","name":"Sam","role":"admin","presence":"online","disabled":true,"lastSeenAt":"2026-11-03T11:00:00.123Z","createdAt":"2026-11-03T09:30:00.123Z","updatedAt":"2026-11-03T11:00:00.123Z"}`},
+			`{"id":7,"email":"sam@example.com","name":"Sam","role":"admin","presence":"online","disabled":true,"maxChats":5,"lastSeenAt":"2026-11-03T11:00:00.123Z","createdAt":"2026-11-03T09:30:00.123Z","updatedAt":"2026-11-03T11:00:00.123Z"}`},
 		{"agent never seen", Agent{ID: 7},
-			`{"id":7,"email":"","name":"","role":"","presence":"","disabled":false,"lastSeenAt":null,"createdAt":"0001-01-01T00:00:00Z","updatedAt":"0001-01-01T00:00:00Z"}`},
+			`{"id":7,"email":"","name":"","role":"","presence":"","disabled":false,"maxChats":0,"lastSeenAt":null,"createdAt":"0001-01-01T00:00:00Z","updatedAt":"0001-01-01T00:00:00Z"}`},
 		{"agent input", AgentInput{Agent: agent, Password: "a long password"},
-			`{"id":7,"email":"sam@example.com","name":"Sam","role":"admin","presence":"online","disabled":true,"lastSeenAt":"2026-11-03T11:00:00.123Z","createdAt":"2026-11-03T09:30:00.123Z","updatedAt":"2026-11-03T11:00:00.123Z","password":"a long password"}`},
+			`{"id":7,"email":"sam@example.com","name":"Sam","role":"admin","presence":"online","disabled":true,"maxChats":5,"lastSeenAt":"2026-11-03T11:00:00.123Z","createdAt":"2026-11-03T09:30:00.123Z","updatedAt":"2026-11-03T11:00:00.123Z","password":"a long password"}`},
 		{"agent input without password", AgentInput{Agent: Agent{Name: "Sam"}},
-			`{"id":0,"email":"","name":"Sam","role":"","presence":"","disabled":false,"lastSeenAt":null,"createdAt":"0001-01-01T00:00:00Z","updatedAt":"0001-01-01T00:00:00Z"}`},
+			`{"id":0,"email":"","name":"Sam","role":"","presence":"","disabled":false,"maxChats":0,"lastSeenAt":null,"createdAt":"0001-01-01T00:00:00Z","updatedAt":"0001-01-01T00:00:00Z"}`},
 		{"api client", client,
 			`{"id":8,"clientId":"crm","name":"CRM","permissions":["admin","users:write"],"disabled":true,"createdAt":"2026-11-03T09:30:00.123Z","updatedAt":"2026-11-03T11:00:00.123Z","profileIds":["p1"]}`},
 		{"api client without permissions", APIClient{ID: 8},

@@ -43,6 +43,10 @@ type AgentMessage struct {
 	// with it; without it an API client's message is the bot's, under
 	// the client's name.
 	AgentID int64 `json:"agent_id,omitempty"`
+	// Internal makes the message an internal note: agents read it, the
+	// visitor never. Any agent who may read the chat may add one (an API
+	// client names the agent with agent_id).
+	Internal bool `json:"internal,omitempty"`
 }
 
 // PostedMessage answers one message of an array POST /api/ChatMessage.

@@ -100,6 +100,7 @@ const (
 	EventAgentJoined   = "agent_joined"   // AgentName took the chat
 	EventTicketCreated = "ticket_created" // TicketID was logged
 	EventChatEnded     = "chat_ended"     // Reason says why
+	EventTransferred   = "transferred"    // an agent handed the chat on: to AgentName, or to a team's queue
 )
 
 // End reasons (ChatMessage.Reason of chat_ended, ChatState.EndReason).
@@ -112,6 +113,9 @@ const (
 	EndRestarted = "restarted"
 	EndLogout    = "logout"
 	EndByAPI     = "api" // an API client ended it (POST /api/Chat/{id}/end)
+	// EndUnattended: handed back to a team (a transfer, its agent went
+	// offline), nobody took it within the team's accept timeout.
+	EndUnattended = "unattended"
 )
 
 // StartChatRequest is the body of POST /chat/api/v1/start. The widget
@@ -188,6 +192,11 @@ type ChatState struct {
 	UserEmail string `json:"userEmail,omitempty"`
 	StartedAt string `json:"startedAt,omitempty"` // RFC 3339
 	QueuedAt  string `json:"queuedAt,omitempty"`
+	// For agents, in the queue: the team the chat waits for, and the
+	// agent it is offered to (auto routing; that agent alone sees it).
+	TeamID    int64  `json:"teamId,omitempty"`
+	TeamName  string `json:"teamName,omitempty"`
+	OfferedTo int64  `json:"offeredTo,omitempty"`
 }
 
 // Pending is what a waiting bot step accepts.
@@ -235,6 +244,9 @@ type ChatMessage struct {
 	TicketID int64  `json:"ticketId,omitempty"`
 	// Attachment is the file a visitor's or agent's message carries.
 	Attachment *Attachment `json:"attachment,omitempty"`
+	// Internal marks an agent's internal note: only agents read it (the
+	// visitor's socket and API never carry one).
+	Internal bool `json:"internal,omitempty"`
 }
 
 // Availability is GET /chat/api/v1/availability: whether the chat is
@@ -298,6 +310,14 @@ type ChatRating struct {
 	Score   int    `json:"score"`
 	Comment string `json:"comment,omitempty"`
 	RatedAt string `json:"ratedAt"` // RFC 3339; the latest rating's time
+}
+
+// TransferRequest is POST /api/Chat/{id}/transfer: exactly one of
+// AgentID and TeamID.
+type TransferRequest struct {
+	AgentID int64  `json:"agentId,omitempty"`
+	TeamID  int64  `json:"teamId,omitempty"`
+	Note    string `json:"note,omitempty"` // an internal note for the next agent
 }
 
 // SendRequest is a visitor's message over the long-poll transport (and

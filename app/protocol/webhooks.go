@@ -49,6 +49,8 @@ type WebhookChatData struct {
 	AgentID *int64 `json:"agent_id"`
 	// FromAgentID (chat.transferred) is the agent who held it before.
 	FromAgentID *int64 `json:"from_agent_id,omitempty"`
+	// TeamID (chat.transferred) is the team the chat went to, if any.
+	TeamID *int64 `json:"team_id,omitempty"`
 	// Status is the chat's status after the change: bot, queued, live or
 	// ended.
 	Status string `json:"status"`
@@ -73,6 +75,9 @@ type WebhookMessageData struct {
 	Author  string `json:"author"`
 	AgentID *int64 `json:"agent_id"` // the agent, for an agent's message
 	Text    string `json:"text"`
+	// Internal marks an agent's internal note: the visitor never saw it.
+	// Do not show it to them (e.g. in a copy of the conversation).
+	Internal bool `json:"internal,omitempty"`
 }
 
 // WebhookRatingData is the data of chat.rated: the visitor rated their

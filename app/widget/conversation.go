@@ -83,7 +83,9 @@ func (c *Conversation) Ended() bool { return c.Chat.Status == protocol.ChatStatu
 func (c *Conversation) add(msgs []protocol.ChatMessage) []protocol.ChatMessage {
 	var fresh []protocol.ChatMessage
 	for _, m := range msgs {
-		if m.Seq <= 0 || c.seen[m.Seq] {
+		// An internal note never reaches the widget (the server leaves
+		// it out); were one to, it is not shown.
+		if m.Seq <= 0 || c.seen[m.Seq] || m.Internal {
 			continue
 		}
 		c.seen[m.Seq] = true
@@ -116,6 +118,11 @@ func (c *Conversation) Receive(msgs []protocol.ChatMessage, windowOpen bool) []O
 		case protocol.EventAgentJoined:
 			c.Chat.AgentName = m.AgentName
 			c.Chat.Status = protocol.ChatStatusLive
+		case protocol.EventTransferred:
+			c.Chat.AgentName, c.Chat.Status = m.AgentName, protocol.ChatStatusLive
+			if m.AgentName == "" { // to a team's queue
+				c.Chat.Status = protocol.ChatStatusQueued
+			}
 		case protocol.EventTicketCreated:
 			c.Chat.TicketID = m.TicketID
 		case protocol.EventChatEnded:

@@ -348,6 +348,28 @@ func (h *Handler) acceptChat(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// transferChat hands the agent's live chat to another agent or a team.
+func (h *Handler) transferChat(w http.ResponseWriter, r *http.Request) {
+	var req protocol.TransferRequest
+	if !httpx.DecodeBody(w, r, h.cfg.MaxBodyBytes, &req) {
+		return
+	}
+	c, err := h.cfg.Chats.Transfer(r.Context(), r.PathValue("id"), h.cfg.AgentFrom(r.Context()), req)
+	if st, ok := h.stateOf(w, r, c, err); ok {
+		httpx.WriteJSON(w, http.StatusOK, st)
+	}
+}
+
+// transferTargets lists whom the agent may hand a chat to.
+func (h *Handler) transferTargets(w http.ResponseWriter, r *http.Request) {
+	tt, err := h.cfg.Chats.TransferTargets(r.Context())
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, tt)
+}
+
 // endChat ends a chat: as its agent, or as an API client (reason "api").
 func (h *Handler) endChat(w http.ResponseWriter, r *http.Request) {
 	var err error

@@ -12,6 +12,7 @@ import (
 	"halochat/app/protocol"
 	"halochat/backend/chats"
 	"halochat/backend/httpx"
+	"halochat/backend/store"
 )
 
 // maxPostedMessages bounds an array POST /api/ChatMessage.
@@ -112,6 +113,10 @@ func (h *Handler) postMessages(w http.ResponseWriter, r *http.Request, data []by
 func (h *Handler) checkPost(r *http.Request, req protocol.AgentMessage) error {
 	ctx := r.Context()
 	rd := h.reader(r)
+	if req.Internal {
+		_, err := h.noteAuthor(ctx, rd, req.AgentID)
+		return err // the note's own checks come as it is stored
+	}
 	if rd.Client == nil {
 		if err := noAgentID(req.AgentID); err != nil {
 			return err
@@ -131,6 +136,13 @@ func (h *Handler) post(r *http.Request, req protocol.AgentMessage) (protocol.Ack
 	ctx := r.Context()
 	send := protocol.SendRequest{ClientMsgID: req.ClientMsgID, Text: req.Text}
 	rd := h.reader(r)
+	if req.Internal {
+		a, err := h.noteAuthor(ctx, rd, req.AgentID)
+		if err != nil {
+			return protocol.Ack{}, err
+		}
+		return h.cfg.Chats.AddNote(ctx, req.ChatID, a, send)
+	}
 	if rd.Client == nil {
 		if err := noAgentID(req.AgentID); err != nil {
 			return protocol.Ack{}, err
@@ -156,6 +168,19 @@ func (h *Handler) poster(ctx context.Context, rd chats.Reader, agentID int64) (c
 		p.Agent = a
 	}
 	return p, nil
+}
+
+// noteAuthor is the agent an internal note is from: the agent session's,
+// or for an API client the agent agentID names (required).
+func (h *Handler) noteAuthor(ctx context.Context, rd chats.Reader, agentID int64) (*store.Agent, error) {
+	if rd.Client == nil {
+		return rd.Agent, noAgentID(agentID)
+	}
+	if agentID == 0 {
+		return nil, &protocol.APIError{Code: protocol.CodeInvalidRequest, Field: "agent_id",
+			Message: "agent_id: an API client's internal note is an agent's: name the agent"}
+	}
+	return h.cfg.Chats.PosterAgent(ctx, agentID, "agent_id")
 }
 
 // noAgentID refuses agent_id from an agent session: an agent posts as

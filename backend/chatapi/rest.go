@@ -30,6 +30,8 @@ func (h *Handler) mountREST(mux *http.ServeMux) {
 	mux.Handle("GET /api/Chat/{id}", or(store.PermChatsRead, h.getChat))
 	mux.Handle("GET /api/Chat/{id}/details", or(store.PermChatsRead, h.chatDetails))
 	mux.Handle("POST /api/Chat/{id}/accept", agent(h.acceptChat))
+	mux.Handle("POST /api/Chat/{id}/transfer", agent(h.transferChat))
+	mux.Handle("GET /api/TransferTargets", agent(h.transferTargets))
 	mux.Handle("POST /api/Chat/{id}/end", or(store.PermChatsWrite, h.endChat))
 	mux.Handle("GET /api/ChatMessage", or(store.PermChatsRead, h.listMessages))
 	mux.Handle("POST /api/ChatMessage", or(store.PermChatsWrite, h.postMessage))

@@ -121,11 +121,12 @@ func (s *Service) runFlowFrom(ctx context.Context, c *store.Chat, create *newCha
 		carry = store.ChatUpdate{}
 		act := action(outs)
 		var nextIn *flow.Input
+		var routeTo *store.Team // an auto team's: offer the chat once queued
 		queued := false
 		if act != nil {
 			switch act.Kind {
 			case flow.OutEnqueue:
-				why, err := s.nobodyIn(ctx, c.ProfileID)
+				why, team, err := s.enqueueTo(ctx, c.ProfileID, act.Team)
 				if err != nil {
 					return all, nil, err
 				}
@@ -138,6 +139,10 @@ func (s *Service) runFlowFrom(ctx context.Context, c *store.Chat, create *newCha
 					status, now := store.ChatQueued, s.store.Now()
 					adv.Update.Status, adv.Update.QueuedAt = &status, &now
 					adv.ExpectStatus = store.ChatBot
+					if team != nil {
+						adv.Update.TeamID = &team.ID
+						routeTo = team
+					}
 					adv.Messages = append(adv.Messages, systemMessage(i18n.T(chatLang(c), i18n.Queued),
 						protocol.ChatMessage{Event: protocol.EventQueued}))
 					queued = true
@@ -179,6 +184,11 @@ func (s *Service) runFlowFrom(ctx context.Context, c *store.Chat, create *newCha
 		}
 		if queued || c.Status == store.ChatEnded {
 			s.publishQueue(c.ID)
+		}
+		if routeTo != nil && routeTo.Mode == store.TeamAuto {
+			if _, err := s.offer(ctx, c, nil); err != nil {
+				s.log.Warn("offer a chat to its team", "chat", c.ID, "team", routeTo.ID, "err", err) // the router tries again
+			}
 		}
 		if act != nil {
 			switch act.Kind {
@@ -239,6 +249,8 @@ func endText(l i18n.Lang, reason string) string {
 		key = i18n.EndedReplaced
 	case protocol.EndLogout:
 		key = i18n.EndedLogout
+	case protocol.EndUnattended:
+		key = i18n.EndedUnattended
 	}
 	return i18n.T(l, key)
 }
@@ -304,6 +316,7 @@ func (s *Service) createTicket(ctx context.Context, c *store.Chat, summary strin
 	if err != nil {
 		return 0, err
 	}
+	msgs = ForVisitor(msgs) // a ticket's transcript may be shown to its visitor
 	names := map[int64]string{}
 	for _, m := range msgs {
 		if m.AgentID != 0 && names[m.AgentID] == "" {

@@ -311,7 +311,9 @@ func (s *Service) End(ctx context.Context, chatID, reason string) error {
 }
 
 // Accept gives a queued chat to agent a. Of agents accepting at once,
-// exactly one wins; the others get already_claimed (409).
+// exactly one wins; the others get already_claimed (409). A chat offered
+// to another agent, or of a team a is not in, is not a's to take; nor is
+// any chat while a holds as many as their cap (conflict, 409).
 func (s *Service) Accept(ctx context.Context, chatID string, a *store.Agent) (*store.Chat, error) {
 	unlock := s.lock(chatID)
 	defer unlock()
@@ -326,10 +328,11 @@ func (s *Service) Accept(ctx context.Context, chatID string, a *store.Agent) (*s
 		if c.Status != store.ChatQueued {
 			return nil, refuse(protocol.CodeAlreadyClaimed, "chat %s is not waiting in the queue (status %s)", chatID, c.Status)
 		}
-		adv := store.ChatAdvance{CheckState: true, ExpectState: c.FlowState, ExpectStatus: store.ChatQueued}
-		status, now, agentID := store.ChatLive, s.store.Now(), a.ID
-		adv.Update = store.ChatUpdate{Status: &status, AgentID: &agentID, AcceptedAt: &now}
-		if c.FlowID != 0 {
+		adv := store.ChatAdvance{CheckState: true, ExpectState: c.FlowState, ExpectStatus: store.ChatQueued,
+			Taker: a.ID, WithinCap: true}
+		status, now, agentID, never := store.ChatLive, s.store.Now(), a.ID, time.Time{}
+		adv.Update = store.ChatUpdate{Status: &status, AgentID: &agentID, AcceptedAt: &now, OfferedAt: &never}
+		if !afterTransferStep(c) {
 			rt, err := s.runtimeFor(ctx, c)
 			if err != nil {
 				return nil, err
@@ -352,6 +355,9 @@ func (s *Service) Accept(ctx context.Context, chatID string, a *store.Agent) (*s
 			return nil, err
 		}
 		if !res.Applied {
+			if err := s.notYours(ctx, c, a); err != nil {
+				return nil, err
+			}
 			continue // re-read: claimed by someone else, or the state moved
 		}
 		s.log.InfoContext(ctx, "chat accepted", "chat", chatID, "agent", a.ID)
@@ -396,6 +402,12 @@ func (s *Service) agentSend(ctx context.Context, chatID string, a *store.Agent, 
 // or no longer in the expected status) a chat_ended refusal.
 func (s *Service) appendOne(ctx context.Context, chatID string, ack protocol.Ack, cond store.AppendCond, msg store.Message) (protocol.Ack, error) {
 	res, err := s.store.AppendIf(ctx, chatID, cond, msg)
+	return s.acked(chatID, ack, res, err)
+}
+
+// acked acknowledges the append of one message that res (err) reports,
+// and publishes it.
+func (s *Service) acked(chatID string, ack protocol.Ack, res store.AdvanceResult, err error) (protocol.Ack, error) {
 	if err != nil {
 		return ack, err
 	}
@@ -443,11 +455,19 @@ func (s *Service) AgentEnd(ctx context.Context, chatID string, a *store.Agent) e
 // action (their node died) are resumed (ResumeStalled), and chats queued
 // while no agent is online take their transfer's fallback
 // (FallbackUnattended), and live chats whose agent is gone go back to the
-// queue (RequeueAbandoned).
+// queue (RequeueAbandoned); every RouteEvery the chats of teams move on
+// (RouteTeamChats).
 func (s *Service) RunWorker(ctx context.Context, interval time.Duration) {
 	if interval <= 0 {
 		interval = time.Minute
 	}
+	// Teams' accept timeouts are seconds: their router ticks more often
+	// (it reads the chats of teams only, queued or with an agent gone).
+	go tick.Every(ctx, min(interval, RouteEvery), func(ctx context.Context) {
+		if _, err := s.RouteTeamChats(ctx); err != nil && ctx.Err() == nil {
+			s.log.Warn("route team chats", "err", err)
+		}
+	})
 	tick.Every(ctx, interval, func(ctx context.Context) {
 		if _, err := s.EndIdleChats(ctx); err != nil && ctx.Err() == nil {
 			s.log.Warn("end idle chats", "err", err)

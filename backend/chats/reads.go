@@ -157,7 +157,7 @@ func (s *Service) PollMessages(ctx context.Context, chatID string, after int64) 
 	if err != nil {
 		return nil, fmt.Errorf("poll the messages of chat %s after %d: %w", chatID, after, err)
 	}
-	return WireMessages(page), nil
+	return WireMessages(ForVisitor(page)), nil
 }
 
 // ListChats returns the states of the chats q selects that r may read

@@ -146,15 +146,26 @@ func (s *Service) FallbackUnattended(ctx context.Context, after time.Duration) (
 }
 
 func (s *Service) fallback(ctx context.Context, chatID string) (bool, error) {
+	c, err := s.store.GetChat(ctx, chatID)
+	if err != nil || c.Status != store.ChatQueued {
+		return false, err
+	}
+	if afterTransferStep(c) {
+		// An agent had it (a transfer, an agent gone): its flow is past
+		// the transfer step, whose fallback no longer applies.
+		if err := s.End(ctx, chatID, protocol.EndUnattended); err != nil && !isEnded(err) {
+			return false, err
+		}
+		return true, nil
+	}
 	unlock := s.lock(chatID)
 	defer unlock()
-	bot := store.ChatBot
-	ok, err := s.store.UpdateChat(ctx, chatID, store.ChatQueued, store.ChatUpdate{Status: &bot})
+	bot, none, never := store.ChatBot, int64(0), time.Time{}
+	ok, err := s.store.UpdateChat(ctx, chatID, store.ChatQueued, store.ChatUpdate{Status: &bot, AgentID: &none, OfferedAt: &never})
 	if err != nil || !ok {
 		return false, err // an agent took it meanwhile, or it ended
 	}
-	c, err := s.store.GetChat(ctx, chatID)
-	if err != nil {
+	if c, err = s.store.GetChat(ctx, chatID); err != nil {
 		return false, err
 	}
 	rt, err := s.runtimeFor(ctx, c)

@@ -322,7 +322,7 @@ func WireMessage(m store.Message) protocol.ChatMessage {
 	if len(m.Payload) > 0 {
 		_ = json.Unmarshal(m.Payload, &w) // written by payload; a broken one shows the text alone
 	}
-	w.Seq, w.From, w.Text, w.ClientMsgID = m.Seq, m.Sender, m.Text, m.ClientMsgID
+	w.Seq, w.From, w.Text, w.ClientMsgID, w.Internal = m.Seq, m.Sender, m.Text, m.ClientMsgID, m.Internal
 	w.CreatedAt = m.CreatedAt.UTC().Format(time.RFC3339Nano)
 	return w
 }

@@ -427,7 +427,7 @@ func (s *Service) response(ctx context.Context, c *store.Chat, resume string) (*
 		return nil, err
 	}
 	return &protocol.StartChatResponse{V: protocol.ProtocolVersion, ChatID: c.ID, ResumeSecret: resume,
-		Chat: *state, Messages: WireMessages(msgs)}, nil
+		Chat: *state, Messages: WireMessages(ForVisitor(msgs))}, nil
 }
 
 // State describes chat c for the widget or the console.

@@ -111,7 +111,7 @@ func (a *IdentityAPI) routes() []apiRoute {
 		{"POST", "/api/User/{id}/erase", store.PermReadModifyUsers, "Erase the person's personal data in one transaction (user fields, the messages and files they wrote, their chats' custom-field values, ratings' comments, their tickets' summaries and transcripts, ChatMatchingData naming them); chat and ticket numbers, statuses and times stay. Answers what was removed; webhook event user.erased", "", "UserErasure", 200, a.eraseUser},
 
 		{"POST", "/api/ChatMatchingData", store.PermReadModifyUsers, "Register user data for a later chat start", "[]ChatMatchingDataInput", "[]ChatMatchingData", 201, a.createMatchingData},
-	}, slices.Concat(flowRoutes(a, admin), runbookRoutes(a, admin), webhookRoutes(a, admin), auditRoutes(a, admin), cannedRoutes(a, admin), reportRoutes(a, admin))...)
+	}, slices.Concat(flowRoutes(a, admin), runbookRoutes(a, admin), webhookRoutes(a, admin), auditRoutes(a, admin), cannedRoutes(a, admin), reportRoutes(a, admin), teamRoutes(a, admin))...)
 }
 
 // Routes mounts the API and GET /api/openapi.json on mux.

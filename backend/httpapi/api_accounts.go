@@ -153,7 +153,7 @@ func (a *IdentityAPI) rotateClientSecret(w http.ResponseWriter, r *http.Request)
 
 func agentJSON(ag *store.Agent) protocol.Agent {
 	j := protocol.Agent{ID: ag.ID, Email: ag.Email, Name: ag.Name, Role: ag.Role, Presence: ag.Presence,
-		Disabled: ag.Disabled, CreatedAt: ag.CreatedAt, UpdatedAt: ag.UpdatedAt}
+		Disabled: ag.Disabled, MaxChats: ag.MaxChats, CreatedAt: ag.CreatedAt, UpdatedAt: ag.UpdatedAt}
 	if !ag.LastSeenAt.IsZero() {
 		t := ag.LastSeenAt
 		j.LastSeenAt = &t
@@ -246,6 +246,9 @@ func checkAgentInput(in *protocol.AgentInput, passwordRequired bool) (string, er
 	if in.Role != store.RoleAgent && in.Role != store.RoleAdmin {
 		return "", apiInvalid("role", `must be "agent" or "admin", not %q`, in.Role)
 	}
+	if in.MaxChats < 0 || in.MaxChats > store.MaxMaxChats {
+		return "", apiInvalid("maxChats", "must be between 1 and %d (0: unchanged, 5 for a new agent), not %d", store.MaxMaxChats, in.MaxChats)
+	}
 	return hashPassword(in.Password, passwordRequired, "the new agent's")
 }
 
@@ -264,10 +267,13 @@ func (a *IdentityAPI) buildAgent(ctx context.Context, cur *store.Agent, in *prot
 	}
 	if cur == nil {
 		return &store.Agent{Email: in.Email, Name: strings.TrimSpace(in.Name), Role: in.Role, PasswordHash: hash,
-			Presence: store.PresenceOffline, Disabled: in.Disabled}, nil
+			Presence: store.PresenceOffline, Disabled: in.Disabled, MaxChats: in.MaxChats}, nil
 	}
 	next := *cur
 	next.Email, next.Name, next.Role, next.Disabled = in.Email, strings.TrimSpace(in.Name), in.Role, in.Disabled
+	if in.MaxChats != 0 {
+		next.MaxChats = in.MaxChats
+	}
 	if hash != "" {
 		next.PasswordHash = hash
 	}

@@ -150,6 +150,12 @@ func oaComponents() []oaComponent {
 	agent := with(times, map[string]jsonObj{
 		"id": readOnly, "name": oaNote("shown to visitors"), "role": oaOneOf("", "agent", "admin"),
 		"presence": oaOneOf("read-only", "offline", "online", "away"), "lastSeenAt": oaNote("read-only; null before the first login"),
+		"maxChats": oaNote(fmt.Sprintf("the most chats the agent holds at once (live, or offered to them by an auto team): accepts, routing and transfers past it are refused; 1 to %d, default %d (0 on input: unchanged, or the default)", store.MaxMaxChats, store.DefaultMaxChats)),
+	})
+	team := with(times, map[string]jsonObj{
+		"id": readOnly, "name": oaNote("unique"), "members": oaNote("the agents' ids"),
+		"mode":          oaOneOf("manual: the team's own queue, which only its members see and accept from; auto: each chat is offered to the online member with the fewest open chats below their cap, who accepts it", protocol.TeamModeManual, protocol.TeamModeAuto),
+		"acceptTimeout": oaNote("seconds a chat waits for an accept (in the queue, or offered to one member) before it goes to the next member or, when nobody can take it, to its fallback; 0 waits on. Default 60"),
 	})
 	user := with(times, map[string]jsonObj{
 		"id": readOnly, "email": oaNote("unique; the portal login"), "externalId": oaNote("the host system's id; unique when set"),
@@ -200,6 +206,9 @@ func oaComponents() []oaComponent {
 
 		{"Agent", reflect.TypeFor[protocol.Agent](), nil, agent},
 		{"AgentInput", reflect.TypeFor[protocol.AgentInput](), []string{"email", "name", "role"}, with(agent, map[string]jsonObj{"password": password})},
+
+		{"Team", reflect.TypeFor[protocol.Team](), nil, team},
+		{"TeamInput", reflect.TypeFor[protocol.TeamInput](), []string{"name"}, team},
 
 		{"User", reflect.TypeFor[protocol.User](), nil, user},
 		{"UserInput", reflect.TypeFor[protocol.UserInput](), []string{"email"}, with(user, map[string]jsonObj{"password": password})},

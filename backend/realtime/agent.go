@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"strconv"
 	"time"
 
 	"halochat/app/protocol"
@@ -31,7 +30,7 @@ type AgentAuth interface {
 
 // AgentTopic is the topic that says an agent's sessions or account
 // changed (AgentChanged).
-func AgentTopic(agentID int64) string { return "agent:" + strconv.FormatInt(agentID, 10) }
+func AgentTopic(agentID int64) string { return chats.AgentTopic(agentID) }
 
 // AgentChanged tells every node that sessions of an agent ended or the
 // agent was disabled: the agent's sockets check their session again, in
@@ -69,6 +68,7 @@ func (s *Server) agentSocket(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithCancel(s.ctx)
 	defer cancel() // ends the guard
 	c := newConn(s, ws, bc, protocol.FromAgent)
+	c.agentID = agent.ID
 	defer c.close()
 	a := &agentSocket{srv: s, c: c, agentID: agent.ID, session: session, hint: make(chan struct{}, 1)}
 	// Subscribed before the guard's first check: a revocation from then
@@ -80,6 +80,7 @@ func (s *Server) agentSocket(w http.ResponseWriter, r *http.Request) {
 		}
 	})
 	defer stop()
+	a.readTeams(ctx) // before the first queue is sent
 	go a.guard(ctx)
 	s.agentOnline(ctx, agent.ID, 1)
 	defer s.agentOnline(context.WithoutCancel(ctx), agent.ID, -1)
@@ -112,11 +113,14 @@ func (s *Server) agentSocket(w http.ResponseWriter, r *http.Request) {
 func (a *agentSocket) guard(ctx context.Context) {
 	t := time.NewTicker(a.srv.lim.PingInterval)
 	defer t.Stop()
-	for {
+	for first := true; ; first = false {
 		if _, err := a.check(ctx); errors.Is(err, errSessionEnded) {
 			return
 		} else if err != nil && ctx.Err() == nil {
 			a.srv.log.Warn("agent socket: check the session", "agent", a.agentID, "err", err)
+		} else if err == nil && !first {
+			a.readTeams(ctx)
+			a.adopt(ctx)
 		}
 		select {
 		case <-ctx.Done():
@@ -238,4 +242,44 @@ func (s *Server) agentOnline(ctx context.Context, id int64, delta int) {
 	if err := s.cfg.Chats.SetAgentPresence(ctx, id, presence); err != nil {
 		s.log.Warn("set agent presence", "agent", id, "err", err)
 	}
+}
+
+// adopt follows the live chats of the agent that the socket does not
+// follow yet — handed to them by a transfer, on whatever node — each
+// announced as an accepted chat, so that the console opens it with its
+// whole history.
+func (a *agentSocket) adopt(ctx context.Context) {
+	ids, err := a.srv.cfg.Chats.LiveChatIDs(ctx, a.agentID)
+	if err != nil {
+		a.srv.log.Warn("agent socket: list live chats", "agent", a.agentID, "err", err)
+		return
+	}
+	for _, id := range ids {
+		a.c.mu.Lock()
+		known := a.c.watches.get(id) != nil
+		a.c.mu.Unlock()
+		if known {
+			continue
+		}
+		state, err := a.srv.cfg.Chats.ChatState(ctx, id)
+		if err != nil {
+			a.srv.log.Warn("agent socket: a handed chat's state", "chat", id, "err", err)
+			continue
+		}
+		a.c.enqueueFrame(protocol.Frame{Type: protocol.FrameAccepted, ChatID: id, Chat: state})
+		a.c.watch(id, 0)
+	}
+}
+
+// readTeams reads the teams of the socket's agent again: the queue shows
+// their teams' chats.
+func (a *agentSocket) readTeams(ctx context.Context) {
+	teams, err := a.srv.cfg.Chats.TeamsOf(ctx, a.agentID)
+	if err != nil {
+		a.srv.log.Warn("agent socket: read the agent's teams", "agent", a.agentID, "err", err)
+		return
+	}
+	a.c.mu.Lock()
+	a.c.teams = teams
+	a.c.mu.Unlock()
 }

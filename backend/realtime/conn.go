@@ -29,6 +29,11 @@ type conn struct {
 	ws   *websocket.Conn
 	out  *batchConn // under ws: the writer holds its frames and flushes once
 	self string     // protocol.FromVisitor or FromAgent: own typing is not echoed
+	// agentID is the agent of an agent's socket, teams theirs (under mu,
+	// read again at each check of the session): the queue it is sent is
+	// theirs (chats.QueueFor).
+	agentID int64
+	teams   []int64
 
 	mu      sync.Mutex
 	queue   []item
@@ -370,6 +375,15 @@ func (c *conn) sendMessages(chatID string, w *watch, last int64, msgs []store.Me
 }
 
 func (c *conn) sendMessage(chatID string, w *watch, m store.Message) error {
+	if m.Internal && c.self != protocol.FromAgent {
+		// An agent's internal note: never on a visitor's socket. Its seq
+		// is passed over (the widget takes gaps: system notes make them
+		// too on some paths).
+		c.mu.Lock()
+		w.last = m.Seq
+		c.mu.Unlock()
+		return nil
+	}
 	data, err := c.srv.frames.get(chatID, m) // encoded once for every socket
 	if err != nil {
 		return err
@@ -425,9 +439,10 @@ func (c *conn) sendQueue() error {
 	if err != nil {
 		return readError{err}
 	}
-	if states == nil {
-		states = []protocol.ChatState{}
-	}
+	c.mu.Lock()
+	teams := c.teams
+	c.mu.Unlock()
+	states = chats.QueueFor(states, c.agentID, teams)
 	return c.send(protocol.Frame{Type: protocol.FrameQueue, Chats: states})
 }
 

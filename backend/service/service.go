@@ -220,7 +220,8 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	}
 	h := httpapi.New(httpapi.Config{Logger: logger, DB: st, Widget: wh, Mounts: []func(*http.ServeMux){
 		authSvc.Routes,
-		(&httpapi.IdentityAPI{Store: st, Auth: authSvc, Logger: logger, Runbooks: runbooks, Privacy: privacySvc}).Routes,
+		(&httpapi.IdentityAPI{Store: st, Auth: authSvc, Logger: logger, Runbooks: runbooks, Privacy: privacySvc,
+			AgentTeams: st.TeamsOf}).Routes,
 		rt.Mount,
 		api.Mount,
 		consoleMount,

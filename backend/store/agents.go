@@ -14,21 +14,31 @@ const (
 	RoleAgent = "agent"
 )
 
+// DefaultMaxChats is an agent's cap on open chats unless set;
+// MaxMaxChats the highest cap.
+const (
+	DefaultMaxChats = 5
+	MaxMaxChats     = 1000
+)
+
 // Agent is a person who logs in to the agent console (and, as admin, the
 // admin pages).
 type Agent struct {
 	bun.BaseModel `bun:"table:agents,alias:a"`
 
-	ID           int64     `bun:"id,pk,autoincrement"`
-	Email        string    `bun:"email"` // normalised; unique
-	Name         string    `bun:"name"`  // shown to visitors
-	PasswordHash string    `bun:"password_hash"`
-	Role         string    `bun:"role"`     // RoleAdmin | RoleAgent
-	Presence     string    `bun:"presence"` // Presence* constant
-	Disabled     bool      `bun:"disabled"`
-	LastSeenAt   time.Time `bun:"last_seen_at,nullzero"`
-	CreatedAt    time.Time `bun:"created_at"`
-	UpdatedAt    time.Time `bun:"updated_at"`
+	ID           int64  `bun:"id,pk,autoincrement"`
+	Email        string `bun:"email"` // normalised; unique
+	Name         string `bun:"name"`  // shown to visitors
+	PasswordHash string `bun:"password_hash"`
+	Role         string `bun:"role"`     // RoleAdmin | RoleAgent
+	Presence     string `bun:"presence"` // Presence* constant
+	Disabled     bool   `bun:"disabled"`
+	// MaxChats caps the chats the agent holds at once (live, or offered
+	// to them): accepts, auto routing and transfers past it are refused.
+	MaxChats   int64     `bun:"max_chats"`
+	LastSeenAt time.Time `bun:"last_seen_at,nullzero"`
+	CreatedAt  time.Time `bun:"created_at"`
+	UpdatedAt  time.Time `bun:"updated_at"`
 }
 
 func checkAgent(what string, a *Agent) error {
@@ -38,6 +48,12 @@ func checkAgent(what string, a *Agent) error {
 	}
 	if a.Presence == "" {
 		a.Presence = PresenceOffline
+	}
+	if a.MaxChats == 0 {
+		a.MaxChats = DefaultMaxChats
+	}
+	if a.MaxChats < 0 || a.MaxChats > MaxMaxChats {
+		return invalid(what, "max chats %d is not between 1 and %d", a.MaxChats, MaxMaxChats)
 	}
 	if err := oneOf(what, "role", a.Role, RoleAdmin, RoleAgent); err != nil {
 		return err

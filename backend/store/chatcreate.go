@@ -84,8 +84,8 @@ func (s *Store) CreateChatAdvanced(ctx context.Context, c *Chat, fields []ChatFi
 const createChatStatement = `WITH c AS (
 	INSERT INTO chats (id, profile_id, flow_id, flow_version, start_step, user_id, authenticated, context, host_origin,
 		status, agent_id, resume_secret_hash, flow_state, last_seq, started_at, queued_at, accepted_at, ended_at,
-		end_reason, ticket_id, email_hint, updated_at, language)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $28, $15, $34)
+		end_reason, ticket_id, email_hint, updated_at, language, team_id, offered_at)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $28, $15, $34, $35, $36)
 	RETURNING id
 ), f AS (
 	INSERT INTO chat_field_values (chat_id, field_id, value)
@@ -174,7 +174,7 @@ func (s *Store) createChatPG(ctx context.Context, what string, c *Chat, fields [
 		string(row.FlowState), row.LastSeq, now, nullTime(row.QueuedAt), nullTime(row.AcceptedAt), nullTime(row.EndedAt),
 		row.EndReason, nullID(row.TicketID),
 		fieldIDs, values, seqs, senders, agents, texts, payloads, row.EmailHint,
-		ev.ids, ev.types, ev.chains, ev.payloads, now.Add(RetryFor), row.Language}}
+		ev.ids, ev.types, ev.chains, ev.payloads, now.Add(RetryFor), row.Language, nullID(row.TeamID), nullTime(row.OfferedAt)}}
 	_, err = s.commit(ctx, st)
 	if errors.Is(err, sql.ErrNoRows) {
 		err = fmt.Errorf("%s: the insert returned no row", what)

@@ -52,7 +52,12 @@ type Chat struct {
 	TicketID         int64     `bun:"ticket_id,nullzero"`
 	// Language is the chat's app/i18n language, decided when it started
 	// ("" is stored as i18n.Default): its system messages are in it.
-	Language  string    `bun:"language"`
+	Language string `bun:"language"`
+	// TeamID is the team the chat was routed to (0: none, any agent).
+	TeamID int64 `bun:"team_id,nullzero"`
+	// OfferedAt is when a queued chat with an agent was offered to them
+	// (auto routing): it waits for their accept from then.
+	OfferedAt time.Time `bun:"offered_at,nullzero"`
 	UpdatedAt time.Time `bun:"updated_at"`
 }
 

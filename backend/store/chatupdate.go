@@ -27,6 +27,8 @@ type ChatUpdate struct {
 	EndedAt          *time.Time
 	EndReason        *string
 	TicketID         *int64
+	TeamID           *int64
+	OfferedAt        *time.Time
 }
 
 // UpdateChat applies u to the chat if its status is expectStatus (any
@@ -77,6 +79,21 @@ type ChatAdvance struct {
 	NotEnded bool
 	// ExpectAgentID, when set, is the agent the chat must be with.
 	ExpectAgentID int64
+	// Taker, when set, is an agent the chat must be open to: offered to
+	// nobody else, and of no team or of one Taker is a member of.
+	Taker int64
+	// WithinCap, with Update.AgentID set, gives the chat to that agent
+	// only while they hold fewer open chats (live, or offered to them)
+	// than their cap, this one aside. The agent's row is locked first, so
+	// that two transactions giving chats to one agent count one after the
+	// other (PostgreSQL's READ COMMITTED reads each statement afresh).
+	WithinCap bool
+	// HeldBy, when set, is the agent the chat must be with, or none (0):
+	// an offer moves on only from the agent it was offered to.
+	HeldBy *int64
+	// Transfer, when set, makes the advance's event chat.transferred
+	// from that agent (-1: from nobody, e.g. the queue).
+	Transfer int64
 	// Update is applied to the chat row (nil fields are left alone).
 	Update ChatUpdate
 	// Messages are appended after the update, in order.
@@ -137,6 +154,10 @@ func (s *Store) advanceTx(ctx context.Context, tx bun.Tx, what, chatID string, a
 		}
 	}
 	q := tx.NewUpdate().Model((*Chat)(nil)).Set("updated_at = ?", s.Now()).Where("id = ?", chatID)
+	q, err := s.routeConds(ctx, tx, what, chatID, q, &a)
+	if err != nil {
+		return res, err
+	}
 	if a.CheckState {
 		q = q.Where("flow_state = ?", string(a.ExpectState))
 	}
@@ -149,7 +170,7 @@ func (s *Store) advanceTx(ctx context.Context, tx bun.Tx, what, chatID string, a
 	if a.ExpectAgentID != 0 {
 		q = q.Where("agent_id = ?", a.ExpectAgentID)
 	}
-	q, err := applyChatUpdate(what, q, a.Update)
+	q, err = applyChatUpdate(what, q, a.Update)
 	if err != nil {
 		return res, err
 	}
@@ -171,6 +192,9 @@ func (s *Store) advanceTx(ctx context.Context, tx bun.Tx, what, chatID string, a
 	// The messages' events are appendTx's; the change of status comes
 	// after them (an end's last words before chat.ended).
 	events, err := advanceEvents(c, a.Update, nil, c.UpdatedAt)
+	if a.Transfer != 0 && err == nil {
+		events, err = transferEvents(c, a.Transfer, c.UpdatedAt)
+	}
 	if err != nil {
 		return res, err
 	}
@@ -253,4 +277,30 @@ func (u ChatUpdate) applyTo(c *Chat) []string {
 		cols = append(cols, strings.Split(f.Tag.Get("bun"), ",")[0])
 	}
 	return cols
+}
+
+// routeConds adds a's Taker and WithinCap conditions to q, an UPDATE of
+// chat chatID in tx, locking the capped agent's row first.
+func (s *Store) routeConds(ctx context.Context, tx bun.Tx, what, chatID string, q *bun.UpdateQuery, a *ChatAdvance) (*bun.UpdateQuery, error) {
+	if a.Taker != 0 {
+		q = q.Where("(agent_id IS NULL OR agent_id = ?)", a.Taker).
+			Where("(team_id IS NULL OR team_id IN (SELECT tm.team_id FROM team_members AS tm WHERE tm.agent_id = ?))", a.Taker)
+	}
+	if a.HeldBy != nil && *a.HeldBy == 0 {
+		q = q.Where("agent_id IS NULL")
+	} else if a.HeldBy != nil {
+		q = q.Where("agent_id = ?", *a.HeldBy)
+	}
+	if !a.WithinCap {
+		return q, nil
+	}
+	if a.Update.AgentID == nil || *a.Update.AgentID == 0 {
+		return nil, invalid(what, "a capped advance names no agent")
+	}
+	agent := *a.Update.AgentID
+	if _, err := tx.NewUpdate().Model((*Agent)(nil)).Set("max_chats = max_chats").Where("id = ?", agent).Exec(ctx); err != nil {
+		return nil, wrap(err, what+": lock the agent")
+	}
+	return q.Where(`(SELECT count(*) FROM chats AS oc WHERE oc.agent_id = ? AND oc.status IN (?, ?) AND oc.id <> ?) <
+	(SELECT ca.max_chats FROM agents AS ca WHERE ca.id = ?)`, agent, ChatQueued, ChatLive, chatID, agent), nil
 }

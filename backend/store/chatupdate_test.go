@@ -98,9 +98,11 @@ func TestChatUpdateFieldsAreChatFields(t *testing.T) {
 		must(t, s.CreateTicket(ctx, tk, nil))
 		status, secret, reason, state := ChatEnded, "hash", "done", RawJSON(`{"at":3}`)
 		yes, step, now := true, int64(4), s.Now()
+		team := &Team{Name: "upd"}
+		must(t, s.CreateTeam(ctx, team))
 		full := ChatUpdate{Status: &status, AgentID: &ag.ID, UserID: &u.ID, Authenticated: &yes, FlowState: &state,
 			StartStep: &step, ResumeSecretHash: &secret, QueuedAt: &now, AcceptedAt: &now, EndedAt: &now,
-			EndReason: &reason, TicketID: &tk.ID}
+			EndReason: &reason, TicketID: &tk.ID, TeamID: &team.ID, OfferedAt: &now}
 		if ok, err := s.UpdateChat(ctx, c.ID, ChatBot, full); err != nil || !ok {
 			t.Fatalf("full update = %v, %v", ok, err)
 		}

@@ -25,14 +25,16 @@ const (
 type Message struct {
 	bun.BaseModel `bun:"table:messages,alias:m"`
 
-	ChatID      string    `bun:"chat_id,pk"`
-	Seq         int64     `bun:"seq,pk"` // set by the store
-	Sender      string    `bun:"sender"` // Sender* constant
-	AgentID     int64     `bun:"agent_id,nullzero"`
-	ClientMsgID string    `bun:"client_msg_id,nullzero"` // the sender's id for idempotent resends; unique per chat
-	Text        string    `bun:"text"`
-	Payload     RawJSON   `bun:"payload"`    // choices etc., opaque JSON
-	CreatedAt   time.Time `bun:"created_at"` // set by the store
+	ChatID      string  `bun:"chat_id,pk"`
+	Seq         int64   `bun:"seq,pk"` // set by the store
+	Sender      string  `bun:"sender"` // Sender* constant
+	AgentID     int64   `bun:"agent_id,nullzero"`
+	ClientMsgID string  `bun:"client_msg_id,nullzero"` // the sender's id for idempotent resends; unique per chat
+	Text        string  `bun:"text"`
+	Payload     RawJSON `bun:"payload"` // choices etc., opaque JSON
+	// Internal marks an agent's note: agents read it, the visitor never.
+	Internal  bool      `bun:"internal"`
+	CreatedAt time.Time `bun:"created_at"` // set by the store
 }
 
 // appendAttempts bounds the retries of an append that lost a race on a

@@ -21,6 +21,7 @@ func schemaMigrations() []schemaMigration {
 		{name: "20261206000501_attachments", sql: migrationAttachments},
 		{name: "20261206000601_ticket_profiles", sql: migrationTicketProfiles},
 		{name: "20261207000201_languages", sql: migrationLanguages},
+		{name: "20261207000401_teams", sql: migrationTeams},
 		{name: "20261207000501_audit_log", sql: migrationAuditLog},
 		{name: "20261207000502_canned_responses", sql: migrationCannedResponses},
 		{name: "20261207000503_chats_started", sql: migrationChatsStarted},
@@ -614,4 +615,41 @@ ALTER TABLE chats ADD COLUMN language TEXT NOT NULL DEFAULT 'en'
 // FROZEN.
 const migrationChatsStarted = `
 CREATE INDEX chats_started_idx ON chats (started_at)
+`
+
+// migrationTeams adds teams of agents (store/teams.go): how each hands
+// out its chats (manual: its members' queue; auto: offered to the least
+// busy online member) and how long a chat waits for an accept; each
+// agent's cap on open chats; a chat's team and when it was offered to
+// its agent (a queued chat with an agent is an offer); and agents'
+// internal notes, messages the visitor never reads. FROZEN.
+const migrationTeams = `
+CREATE TABLE teams (
+	id {ID},
+	name TEXT NOT NULL,
+	mode TEXT NOT NULL DEFAULT 'manual',
+	accept_timeout BIGINT NOT NULL DEFAULT 60,
+	created_at {TS} NOT NULL,
+	updated_at {TS} NOT NULL
+)
+;
+CREATE UNIQUE INDEX teams_name_key ON teams (name)
+;
+CREATE TABLE team_members (
+	team_id BIGINT NOT NULL REFERENCES teams (id) ON DELETE CASCADE,
+	agent_id BIGINT NOT NULL REFERENCES agents (id) ON DELETE CASCADE,
+	PRIMARY KEY (team_id, agent_id)
+)
+;
+CREATE INDEX team_members_agent_idx ON team_members (agent_id)
+;
+ALTER TABLE agents ADD COLUMN max_chats BIGINT NOT NULL DEFAULT 5
+;
+ALTER TABLE chats ADD COLUMN team_id BIGINT REFERENCES teams (id) ON DELETE SET NULL
+;
+ALTER TABLE chats ADD COLUMN offered_at {TS}
+;
+CREATE INDEX chats_team_idx ON chats (team_id) WHERE team_id IS NOT NULL
+;
+ALTER TABLE messages ADD COLUMN internal BOOLEAN NOT NULL DEFAULT FALSE
 `

@@ -124,7 +124,7 @@ func messageEvents(c *Chat, msgs []Message) ([]outboxEvent, error) {
 		}
 		e, err := newEvent(messageEventID(c.ID, m.Seq), protocol.WebhookChatMessage, c.ID, m.CreatedAt, protocol.WebhookMessageData{
 			ChatID: c.ID, ProfileID: c.ProfileID, UserID: optID(c.UserID), Seq: m.Seq, Author: m.Sender,
-			AgentID: optID(m.AgentID), Text: m.Text})
+			AgentID: optID(m.AgentID), Text: m.Text, Internal: m.Internal})
 		if err != nil {
 			return nil, err
 		}
@@ -177,4 +177,19 @@ func ticketEvent(typ string, t *Ticket) (outboxEvent, error) {
 		d.ChatID = &t.ChatID
 	}
 	return newEvent(randomEventID(), typ, ticketChain(t.ID), t.UpdatedAt, d)
+}
+
+// transferEvents is the chat.transferred event of chat c (as it is after
+// the transfer) from agent from (-1: nobody).
+func transferEvents(c *Chat, from int64, at time.Time) ([]outboxEvent, error) {
+	d := protocol.WebhookChatData{ChatID: c.ID, ProfileID: c.ProfileID, UserID: optID(c.UserID),
+		AgentID: optID(c.AgentID), Status: c.Status, TeamID: optID(c.TeamID)}
+	if from > 0 {
+		d.FromAgentID = &from
+	}
+	e, err := newEvent(randomEventID(), protocol.WebhookChatTransferred, c.ID, at, d)
+	if err != nil {
+		return nil, err
+	}
+	return []outboxEvent{e}, nil
 }

@@ -424,7 +424,8 @@ func (l *load) startAgents(ctx context.Context) error {
 	for i := 0; i < l.o.agents; i++ {
 		email := fmt.Sprintf("load-%s-%d@agents.test", l.run, i)
 		const password = "loadgen agent password"
-		agent := map[string]any{"email": email, "name": fmt.Sprintf("Load agent %d", i), "role": "agent", "password": password}
+		agent := map[string]any{"email": email, "name": fmt.Sprintf("Load agent %d", i), "role": "agent", "password": password,
+			"maxChats": 1000} // a console takes as many chats as the load gives it (the default cap is 5)
 		if err := l.post(ctx, l.agentBase, "/api/Agent", admin, agent, nil); err != nil {
 			return fmt.Errorf("create agent %d: %w", i, err)
 		}
