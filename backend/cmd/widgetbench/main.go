@@ -1,256 +1,148 @@
 // Command widgetbench measures what the widget costs a host page, in
-// headless chromium on loopback: the host page's long tasks before the
-// launcher is clicked, and the time from a click on the launcher to the
-// widget's chatWindowOpened event (the window is up and answering) —
-// cold (a new browser profile, clicked at once), prefetched (clicked after
-// the idle prefetch) and warm (a second visit: HTTP cache and service
-// worker). It prints a Markdown section for docs/BENCHMARKS.md.
+// headless chromium on loopback, with chromium's site isolation on (the
+// widget's iframe in a process of its own, as on desktop) and off
+// (--disable-site-isolation-trials: the iframe in the host page's
+// process, as on most Android phones):
 //
-//	go run ./backend/cmd/widgetbench -runs 5
+//   - the bytes the chat service sends while the page sits unclicked
+//     (-wait, 10 s) and the host page's long tasks in that time;
+//   - click → the window painted, click → interactive (the widget's
+//     chatWindowOpened), cold (a new browser profile) and warm (the next
+//     view: HTTP cache, service worker), and the host's long tasks between
+//     the click and interactive;
+//   - in the same run, a bare go-app app's click → running in an iframe
+//     from the same service (testdata/bareapp): the floor no go-app widget
+//     can beat;
+//   - the click figures under chromium's network emulation of a Fast 4G
+//     and a slow 4G link;
+//   - a later page view with the conversation open: navigation → the
+//     resumed chat's history announced to the page;
+//   - the agent console's load, first visit and second.
 //
-// It needs the built widget (make build) and chromium; it sends traffic
-// only to loopback and stops by itself.
+// It prints a Markdown section for docs/BENCHMARKS.md with a verdict on
+// each target.
+//
+//	go run ./backend/cmd/widgetbench -runs 5 [-bare bare.wasm]
+//
+// It needs the built widget (make build), chromium, and brotli for the
+// bare app when -bare names no .br beside it; it sends traffic only to
+// loopback and stops by itself.
 package main
 
 import (
 	"context"
 	"flag"
 	"fmt"
-	"html/template"
-	"io"
-	"log/slog"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"time"
-
-	"github.com/chromedp/chromedp"
-
-	"halochat/backend/demo"
-	"halochat/backend/service"
-	"halochat/backend/store"
 )
 
 func main() {
-	runs := flag.Int("runs", 5, "measurements of each kind")
-	chromium := flag.String("chromium", "", "chromium binary (default: chromium on PATH)")
+	var o options
+	flag.IntVar(&o.runs, "runs", 5, "measurements of each kind, in each mode")
+	flag.StringVar(&o.chromium, "chromium", "", "chromium binary (default: chromium on PATH)")
+	flag.StringVar(&o.bare, "bare", "", "the bare go-app app's wasm (default: build testdata/bareapp)")
+	flag.DurationVar(&o.wait, "wait", 10*time.Second, "time on the page before the click")
 	flag.Parse()
-	if err := run(*runs, *chromium); err != nil {
+	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "widgetbench:", err)
 		os.Exit(1)
 	}
 }
 
-const hostPage = `<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>host</title>
-<script>
-  window.__long = [];
-  new PerformanceObserver(function (l) { l.getEntries().forEach(function (e) { window.__long.push(e.duration); }); })
-    .observe({ type: "longtask", buffered: true });
-  window.__opened = 0; window.__initialized = false;
-  addEventListener("haloChat_outboundEvent_chatWindowOpened", function () { window.__opened = performance.now(); });
-  addEventListener("haloChat_outboundEvent_initialized", function () { window.__initialized = true; });
-  window.__click = function () {
-    window.__opened = 0;
-    window.__t0 = performance.now();
-    document.getElementById("halo-chat").shadowRoot.querySelector("button").click();
-  };
-</script></head>
-<body><h1>A host page</h1><p>Some content.</p>
-<div id="halo-chat"></div>
-<script>
-  var haloChatConfig = { chatServiceUrl: "{{.Service}}", configId: "{{.ID}}", configKey: "{{.Key}}" }
-</script>
-<script src="{{.Service}}/chat/index.js"></script>
-</body></html>`
+type options struct {
+	runs           int
+	chromium, bare string
+	wait           time.Duration
+}
 
-func run(runs int, chromium string) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+func run(o options) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
-	if chromium == "" {
+	if o.runs < 1 {
+		return fmt.Errorf("-runs must be at least 1")
+	}
+	if o.chromium == "" {
 		p, err := exec.LookPath("chromium")
 		if err != nil {
 			return fmt.Errorf("no chromium on PATH (apt-get install -y chromium): %w", err)
 		}
-		chromium = p
+		o.chromium = p
 	}
 	dir, err := os.MkdirTemp("", "widgetbench")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	st, err := store.Open(ctx, "sqlite://"+filepath.Join(dir, "bench.db"))
+	bare, err := bareApp(ctx, dir, o.bare)
+	if err != nil {
+		return fmt.Errorf("the bare go-app app: %w", err)
+	}
+	env, err := startServers(ctx, dir, bare)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	if err := st.Migrate(ctx); err != nil {
-		return err
-	}
-	res, err := demo.Seed(ctx, st)
-	if err != nil {
-		return err
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
-	}
-	serviceURL := "http://" + ln.Addr().String()
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc, err := service.New(ctx, service.Options{Store: st, PublicURL: serviceURL, Logger: quiet})
-	if err != nil {
-		return err
-	}
-	if !svc.Widget.Built() {
-		return fmt.Errorf("the widget wasm is not built: run make build")
-	}
-	go func() { _ = http.Serve(ln, svc.Handler) }()
-	tpl := template.Must(template.New("host").Parse(hostPage))
-	hl, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
-	}
-	go func() {
-		_ = http.Serve(hl, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Content-Type", "text/html; charset=utf-8")
-			_ = tpl.Execute(w, map[string]string{"Service": serviceURL, "ID": res.Profile.ID, "Key": res.Profile.Key})
-		}))
-	}()
-	_, port, _ := net.SplitHostPort(hl.Addr().String())
-	hostURL := "http://localhost:" + port + "/"
-
-	var cold, prefetched, warm, longTasks, consoleCold, consoleWarm []float64
-	for i := 0; i < runs; i++ {
-		err := func() error {
-			bctx, done := browser(ctx, chromium, filepath.Join(dir, fmt.Sprintf("profile-%d", i)))
-			defer done()
-			// Cold: a new profile, clicked as soon as the launcher is there.
-			d, lt, err := measure(bctx, hostURL, false)
-			if err != nil {
-				return fmt.Errorf("cold: %w", err)
-			}
-			cold, longTasks = append(cold, d), append(longTasks, lt...)
-			// Warm: the same profile again (cache, service worker).
-			if d, _, err = measure(bctx, hostURL, false); err != nil {
-				return fmt.Errorf("warm: %w", err)
-			}
-			warm = append(warm, d)
-			// Prefetched: clicked after the idle prefetch has run.
-			if d, _, err = measure(bctx, hostURL, true); err != nil {
-				return fmt.Errorf("prefetched: %w", err)
-			}
-			prefetched = append(prefetched, d)
-			// The agent console (its own wasm): navigation → log-in form
-			// usable, first visit then second.
-			if d, err = loadConsole(bctx, serviceURL+"/console/login"); err != nil {
-				return fmt.Errorf("console, cold: %w", err)
-			}
-			consoleCold = append(consoleCold, d)
-			if d, err = loadConsole(bctx, serviceURL+"/console/login"); err != nil {
-				return fmt.Errorf("console, warm: %w", err)
-			}
-			consoleWarm = append(consoleWarm, d)
-			return nil
-		}()
+	b := &bench{opts: o, env: env, dir: dir}
+	res := map[bool]*results{}
+	for _, isolated := range []bool{true, false} {
+		r, err := b.measureMode(ctx, isolated)
 		if err != nil {
-			return err
+			return fmt.Errorf("site isolation %s: %w", onOff(isolated), err)
+		}
+		res[isolated] = r
+	}
+	// CDP's network emulation holds for the page's own target: with the
+	// iframe in another process it would leave the widget unthrottled.
+	links := []link{fast4G, slow4G}
+	throttled := make([]*results, len(links))
+	for i, l := range links {
+		if throttled[i], err = b.measureLink(ctx, l); err != nil {
+			return fmt.Errorf("%s: %w", l.name, err)
 		}
 	}
-	fmt.Printf("## Widget in a browser (backend/cmd/widgetbench, %d runs each)\n\n", runs)
-	fmt.Printf("Headless chromium on loopback: the host page on http://localhost, the service on http://127.0.0.1.\n")
-	fmt.Printf("Click → interactive is the launcher click to the widget's chatWindowOpened event, seen by the host page.\n\n")
-	fmt.Println("| measure | median | max | target |")
-	fmt.Println("| --- | --- | --- | --- |")
-	row := func(name string, v []float64, target string) {
-		fmt.Printf("| %s | %.0f ms | %.0f ms | %s |\n", name, median(v), slices.Max(v), target)
-	}
-	row("click → interactive, cold (new profile, clicked at once)", cold, "≤ 800 ms")
-	row("click → interactive, warm (second visit)", warm, "≤ 250 ms")
-	row("click → interactive, after the idle prefetch", prefetched, "≤ 250 ms")
-	total := 0.0
-	for _, d := range longTasks {
-		total += d
-	}
-	fmt.Printf("\nLong tasks on the host page before the click (cold loads): %d, %.0f ms in all (target: none).\n", len(longTasks), total)
-	fmt.Printf("\nAgent console (its own wasm, %s): navigation to /console/login → the log-in form usable (the wasm running).\n\n", consoleSize())
-	fmt.Println("| measure | median | max |")
-	fmt.Println("| --- | --- | --- |")
-	fmt.Printf("| console load, first visit | %.0f ms | %.0f ms |\n", median(consoleCold), slices.Max(consoleCold))
-	fmt.Printf("| console load, second visit | %.0f ms | %.0f ms |\n", median(consoleWarm), slices.Max(consoleWarm))
+	report(os.Stdout, o, res, links, throttled)
 	return nil
 }
 
-// loadConsole navigates to the console's log-in page and returns the
-// time until go-app's loader is gone and the e-mail field is there.
-func loadConsole(ctx context.Context, url string) (float64, error) {
-	t0 := time.Now()
-	if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
-		return 0, err
+// bareApp returns a folder holding bare.wasm and, where brotli is
+// installed, bare.wasm.br: the given build, or testdata/bareapp built now.
+func bareApp(ctx context.Context, dir, given string) (string, error) {
+	out := filepath.Join(dir, "bare")
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return "", err
 	}
-	ready := `!document.getElementById("app-wasm-loader") && !!document.querySelector("input[type=email], input[type=password]")`
-	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](ready, chromedp.WithPollingTimeout(30*time.Second),
-		chromedp.WithPollingInterval(5*time.Millisecond))); err != nil {
-		return 0, fmt.Errorf("wait for the console: %w", err)
-	}
-	return float64(time.Since(t0)) / 1e6, nil
-}
-
-// consoleSize describes the console wasm's sizes on disk.
-func consoleSize() string {
-	size := func(p string) string {
-		fi, err := os.Stat(p)
-		if err != nil {
-			return "n/a"
+	wasm := filepath.Join(out, "bare.wasm")
+	if given == "" {
+		cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags=-s -w", "-o", wasm, "./testdata/bareapp")
+		cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
+		if b, err := cmd.CombinedOutput(); err != nil {
+			return "", fmt.Errorf("go build ./testdata/bareapp: %w: %s", err, b)
 		}
-		return fmt.Sprintf("%.2f MB", float64(fi.Size())/1e6)
+	} else {
+		b, err := os.ReadFile(given)
+		if err != nil {
+			return "", err
+		}
+		if err := os.WriteFile(wasm, b, 0o644); err != nil {
+			return "", err
+		}
 	}
-	return fmt.Sprintf("%s raw, %s gzip, %s brotli", size("static/dist/console.wasm"), size("static/dist/console.wasm.gz"), size("static/dist/console.wasm.br"))
+	if b, err := os.ReadFile(given + ".br"); given != "" && err == nil {
+		return out, os.WriteFile(wasm+".br", b, 0o644)
+	}
+	if _, err := exec.LookPath("brotli"); err == nil {
+		if b, err := exec.CommandContext(ctx, "brotli", "-f", "-q", "11", "-o", wasm+".br", wasm).CombinedOutput(); err != nil {
+			return "", fmt.Errorf("brotli: %w: %s", err, b)
+		}
+	}
+	return out, nil
 }
 
-func browser(ctx context.Context, exe, profile string) (context.Context, func()) {
-	actx, cancelAlloc := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(exe), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.UserDataDir(profile),
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-quic", true), chromedp.Flag("no-first-run", true))
-	bctx, cancel := chromedp.NewContext(actx)
-	return bctx, func() { cancel(); cancelAlloc() }
-}
-
-// measure loads the host page, optionally waits for the widget's idle
-// prefetch, clicks the launcher and returns the click → chatWindowOpened
-// time and the long tasks seen before the click.
-func measure(ctx context.Context, hostURL string, waitPrefetch bool) (float64, []float64, error) {
-	err := chromedp.Do(ctx, chromedp.Navigate(hostURL))
-	if err != nil {
-		return 0, nil, err
+func onOff(b bool) string {
+	if b {
+		return "on"
 	}
-	ready := `!!document.getElementById("halo-chat").shadowRoot && !!document.getElementById("halo-chat").shadowRoot.querySelector("button")`
-	if waitPrefetch {
-		ready = `window.__initialized`
-	}
-	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](ready, chromedp.WithPollingTimeout(30*time.Second))); err != nil {
-		return 0, nil, fmt.Errorf("wait for the launcher: %w", err)
-	}
-	long, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`window.__long.slice()`))
-	if err != nil {
-		return 0, nil, err
-	}
-	if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`window.__click()`)); err != nil {
-		return 0, nil, err
-	}
-	d, err := chromedp.Run(ctx, chromedp.Poll[float64](`window.__opened ? window.__opened - window.__t0 : 0`,
-		chromedp.WithPollingTimeout(30*time.Second), chromedp.WithPollingInterval(5*time.Millisecond)))
-	if err != nil {
-		return 0, nil, fmt.Errorf("wait for chatWindowOpened: %w", err)
-	}
-	return d, long, nil
-}
-
-func median(v []float64) float64 {
-	s := slices.Clone(v)
-	slices.Sort(s)
-	return s[len(s)/2]
+	return "off"
 }

@@ -1,0 +1,194 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"html/template"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+
+	"halochat/backend/demo"
+	"halochat/backend/service"
+	"halochat/backend/store"
+	"halochat/backend/webapp"
+)
+
+// env is the chat service and the host pages, on loopback.
+type env struct {
+	serviceURL, hostURL string
+	// sent counts the bytes the chat service wrote to its connections.
+	sent *atomic.Int64
+}
+
+// The host page: the Halo snippet, and probes the bench reads — long
+// tasks, the widget's events, the click, and the widget frame's load.
+const hostPage = `<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>host</title>
+<script>
+  window.__long = [];
+  new PerformanceObserver(function (l) { l.getEntries().forEach(function (e) { window.__long.push([e.startTime, e.duration]); }); })
+    .observe({ type: "longtask", buffered: true });
+  window.__opened = 0; window.__painted = 0;
+  addEventListener("haloChat_outboundEvent_chatWindowOpened", function () { window.__opened = performance.now(); });
+  // The widget's frame: when its page has loaded (HTML, stylesheets,
+  // scripts), the window it prerenders is there to paint. The loader's
+  // shadow root is watched from its creation, so that no frame's load
+  // goes unseen (a mutation is reported before the frame's load task).
+  var shadow = null, attach = Element.prototype.attachShadow;
+  function hook(f) {
+    if (f.__hooked) { return; }
+    f.__hooked = true; f.__loaded = false;
+    f.addEventListener("load", function () { f.__loaded = true; });
+  }
+  Element.prototype.attachShadow = function (o) {
+    var r = attach.call(this, o);
+    if (this.id === "halo-chat") {
+      shadow = r;
+      new MutationObserver(function () { r.querySelectorAll("iframe").forEach(hook); }).observe(r, { childList: true, subtree: true });
+    }
+    return r;
+  };
+  function root() { return shadow; }
+  window.__frame = function () { return shadow && shadow.querySelector("iframe"); };
+  window.__launcher = function () { return !!shadow && !!shadow.querySelector("button"); };
+  window.__click = function () {
+    window.__opened = 0; window.__painted = 0;
+    window.__t0 = performance.now();
+    root().querySelector("button").click();
+    var f = root().querySelector("iframe");
+    var paint = function () { requestAnimationFrame(function () { window.__painted = performance.now(); }); };
+    if (!f) { return; }
+    hook(f);
+    if (f.__loaded) { paint(); } else { f.addEventListener("load", paint, { once: true }); }
+  };
+</script></head>
+<body><h1>A host page</h1><p>Some content.</p>
+<div id="halo-chat"></div>
+<script>
+  var haloChatConfig = { chatServiceUrl: "{{.Service}}", configId: "{{.ID}}", configKey: "{{.Key}}" }
+</script>
+<script src="{{.Service}}/chat/index.js"></script>
+</body></html>`
+
+// The floor: a button that frames the bare go-app app from the service,
+// which says when it is running.
+const barePage = `<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>bare</title>
+<script>
+  window.__running = 0;
+  addEventListener("message", function (e) { if (e.data === "bareapp:running") { window.__running = performance.now(); } });
+  window.__click = function () {
+    window.__running = 0;
+    window.__t0 = performance.now();
+    document.getElementById("go").click();
+  };
+</script></head>
+<body><button id="go">open</button>
+<script src="/bare.js"></script>
+</body></html>`
+
+const bareJS = `document.getElementById("go").addEventListener("click", function () {
+  var f = document.createElement("iframe");
+  f.width = "370"; f.height = "560";
+  f.src = "{{.Service}}/bare/";
+  document.body.appendChild(f);
+});`
+
+// startServers seeds a demo on SQLite and serves the chat service (with
+// the bare app under /bare/) on 127.0.0.1 and the host pages on
+// localhost: two sites, as in real life.
+func startServers(ctx context.Context, dir, bareDir string) (*env, error) {
+	st, err := store.Open(ctx, "sqlite://"+filepath.Join(dir, "bench.db"))
+	if err != nil {
+		return nil, err
+	}
+	context.AfterFunc(ctx, func() { st.Close() })
+	if err := st.Migrate(ctx); err != nil {
+		return nil, err
+	}
+	res, err := demo.Seed(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	e := &env{serviceURL: "http://" + ln.Addr().String(), sent: new(atomic.Int64)}
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	svc, err := service.New(ctx, service.Options{Store: st, PublicURL: e.serviceURL, Logger: quiet})
+	if err != nil {
+		return nil, err
+	}
+	if !svc.Widget.Built() {
+		return nil, fmt.Errorf("the widget wasm is not built: run make build")
+	}
+	bare, err := webapp.New(webapp.Options{
+		Prefix: "/bare", Name: "bare", Title: "bare", Dist: os.DirFS(bareDir), WasmFile: "bare.wasm",
+		FrameAncestors: func(*http.Request) string { return "*" },
+	})
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/bare/", bare)
+	mux.Handle("/", svc.Handler)
+	serve(ctx, &countingListener{Listener: ln, sent: e.sent}, mux)
+
+	data := map[string]string{"Service": e.serviceURL, "ID": res.Profile.ID, "Key": res.Profile.Key}
+	pages := http.NewServeMux()
+	for path, src := range map[string]string{"/{$}": hostPage, "/bare": barePage, "/bare.js": bareJS} {
+		tpl := template.Must(template.New(path).Parse(src))
+		ctype := "text/html; charset=utf-8"
+		if path == "/bare.js" {
+			ctype = "text/javascript; charset=utf-8"
+		}
+		pages.HandleFunc("GET "+path, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", ctype)
+			_ = tpl.Execute(w, data)
+		})
+	}
+	hl, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	serve(ctx, hl, pages)
+	_, port, _ := net.SplitHostPort(hl.Addr().String())
+	e.hostURL = "http://localhost:" + port + "/"
+	return e, nil
+}
+
+func serve(ctx context.Context, ln net.Listener, h http.Handler) {
+	srv := &http.Server{Handler: h}
+	go func() { _ = srv.Serve(ln) }()
+	context.AfterFunc(ctx, func() { srv.Close() })
+}
+
+// countingListener counts every byte its connections write: what the
+// browser downloads from the service, headers and all.
+type countingListener struct {
+	net.Listener
+	sent *atomic.Int64
+}
+
+func (l *countingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return &countingConn{Conn: c, sent: l.sent}, nil
+}
+
+type countingConn struct {
+	net.Conn
+	sent *atomic.Int64
+}
+
+func (c *countingConn) Write(b []byte) (int, error) {
+	n, err := c.Conn.Write(b)
+	c.sent.Add(int64(n))
+	return n, err
+}
