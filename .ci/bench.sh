@@ -14,7 +14,37 @@ wasmdir="$(go env GOROOT)/lib/wasm"
 # build varies by ±15 % here).
 native=$(go test -run '^$' -bench . -benchmem -benchtime "$benchtime" -count 5 ./app/flow/ | grep -E '^(Benchmark|cpu:|goos|goarch)')
 wasm=$(PATH="$wasmdir:$PATH" GOOS=js GOARCH=wasm go test -run '^$' -bench . -benchmem -benchtime "$benchtime" -count 5 ./app/flow/ | grep -E '^(Benchmark|goos|goarch)')
-browser=$(go run ./backend/cmd/widgetbench -runs "${WIDGET_RUNS:-5}")
+w=static/dist/widget.wasm
+size() { if [ -f "$1" ]; then stat -c %s "$1"; else echo "n/a"; fi; }
+br() { brotli -f -q 11 -o "$1.br" "$1"; size "$1.br"; }
+# The yardstick: a bare client-only go-app v10 app (testdata/bareapp),
+# built and compressed the same way as the widget (make build: go build,
+# then wasm-opt with the Makefile's flags where it is installed), now;
+# and each build step's effect on both, the widget built again without
+# the later steps.
+bare=$(mktemp -d)
+GOOS=js GOARCH=wasm go build -trimpath -ldflags='-s -w' -o "$bare/bare.go.wasm" ./testdata/bareapp
+GOOS=js GOARCH=wasm go build -trimpath -ldflags='-s -w' -o "$bare/widget.go.wasm" ./wasm/widget
+bare_go_br=$(br "$bare/bare.go.wasm")
+widget_go_br=$(br "$bare/widget.go.wasm")
+cp "$bare/bare.go.wasm" "$bare/bare.wasm"
+wasm_opt="not installed: the build skips it"
+if command -v wasm-opt >/dev/null && [ -n "${WASM_OPT_FLAGS:-}" ]; then
+  # shellcheck disable=SC2086
+  wasm-opt $WASM_OPT_FLAGS "$bare/bare.go.wasm" -o "$bare/bare.wasm"
+  wasm_opt="$(wasm-opt --version) $WASM_OPT_FLAGS"
+fi
+bare_br=$(br "$bare/bare.wasm")
+widget_br=$(size "$w.br")
+over_kb=$(awk -v a="$widget_br" -v b="$bare_br" 'BEGIN{printf "%.1f", (a-b)/1000}')
+kb() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%+.1f KB", (b-a)/1000}'; }
+# What the widget adds above the bare app, package by package: both built
+# again with their function names (without -s) for backend/cmd/wasmsize.
+GOOS=js GOARCH=wasm go build -trimpath -o "$bare/bare.names.wasm" ./testdata/bareapp
+GOOS=js GOARCH=wasm go build -trimpath -o "$bare/widget.names.wasm" ./wasm/widget
+by_package=$(go run ./backend/cmd/wasmsize -top 20 "$bare/widget.names.wasm" "$bare/bare.names.wasm")
+browser=$(go run ./backend/cmd/widgetbench -runs "${WIDGET_RUNS:-5}" -bare "$bare/bare.wasm")
+rm -rf "$bare"
 idle=$(GODEBUG=adaptivestackstart=0 go test -count=1 -run TestIdleSocketMemory -v ./backend/chatapi/ | grep -o 'idle visitor websocket: .*')
 # Ten 10 MiB uploads at once over loopback, on each database (the
 # test logs one line a database).
@@ -56,17 +86,6 @@ twice() { # value1 value2 op target1 target2
   r1=$(judge "$1" "$3" "$4"); r2=$(judge "$2" "$3" "$5")
   if [ "$r1" = met ] && [ "$r2" = met ]; then echo "met in both runs"; else echo "**not met**: run 1 $r1, run 2 $r2"; fi
 }
-w=static/dist/widget.wasm
-size() { if [ -f "$1" ]; then stat -c %s "$1"; else echo "n/a"; fi; }
-# The yardstick: a bare client-only go-app v10 app (testdata/bareapp),
-# built and compressed the same way as the widget, now.
-bare=$(mktemp -d)
-GOOS=js GOARCH=wasm go build -trimpath -ldflags='-s -w' -o "$bare/bare.wasm" ./testdata/bareapp
-brotli -f -q 11 -o "$bare/bare.wasm.br" "$bare/bare.wasm"
-bare_br=$(size "$bare/bare.wasm.br")
-widget_br=$(size "$w.br")
-over_kb=$(awk -v a="$widget_br" -v b="$bare_br" 'BEGIN{printf "%.1f", (a-b)/1000}')
-rm -rf "$bare"
 mkdir -p docs
 {
   echo "# Benchmarks"
@@ -137,6 +156,16 @@ mkdir -p docs
   echo "| widget.wasm.br (brotli -q 11) | $(size $w.br) |"
   echo "| a bare client-only go-app v10 app (testdata/bareapp), the same build, brotli -q 11 | $bare_br |"
   echo
+  echo "What each build step moved (brotli -q 11 bytes; wasm-opt: $wasm_opt):"
+  echo
+  echo "| step | widget | bare go-app app | widget above the bare app |"
+  echo "| --- | --- | --- | --- |"
+  echo "| go build -trimpath -ldflags='-s -w' | $widget_go_br | $bare_go_br | $(awk -v a="$widget_go_br" -v b="$bare_go_br" 'BEGIN{printf "%.1f KB", (a-b)/1000}') |"
+  echo "| then wasm-opt (make build) | $widget_br ($(kb "$widget_go_br" "$widget_br")) | $bare_br ($(kb "$bare_go_br" "$bare_br")) | $over_kb KB |"
+  echo
+  echo "wasm-opt levels tried on the widget (binaryen 108, brotli -q 11, 2026-12): none 1,555,561 B; -O1 1,544,722; -O2 1,544,153;"
+  echo "-O2 --converge 1,544,958; -Os 1,555,243; -Oz 1,565,317 — -Oz's smaller code compresses worse. The Makefile keeps -O2."
+  echo
   echo "The widget is $over_kb KB (brotli) above the bare app (target ≤ 150). What keeps it there: symbols and DWARF stripped"
   echo "(-s -w) and paths trimmed; wasm/widget imports only app/ packages, so no server code is linked; HTTP goes through the"
   echo "browser's fetch (app/webfetch: net/http's client would add ~1 MB brotli); the .wasm is served precompressed (.br, .gz)"
@@ -145,6 +174,14 @@ mkdir -p docs
   echo "(app/widget/dial_js.go), and the widget names nothing of net/http: github.com/coder/websocket and the net/http it"
   echo "imports (its init, crypto/x509, encoding/asn1) had cost 59 KB brotli (1,562,032 → 1,503,190 B). The rest of the gap"
   echo "is the widget's own code, its protocol types and the client-side answer check (app/flow, ~5 KB)."
+  echo
+  echo "What the widget adds above the bare app, by package (\`go run ./backend/cmd/wasmsize\`: each function's code bytes from the"
+  echo "code section, named by the name section of builds without -s, before wasm-opt; go tool nm does not read wasm):"
+  echo
+  echo "$by_package"
+  echo
+  echo "| file | bytes |"
+  echo "| --- | --- |"
   echo "| index.js loader (raw) | $(size static/index.js) |"
   echo "| index.js loader (gzip -9) | $(gzip -9 -c static/index.js | wc -c) |"
   echo
