@@ -23,8 +23,10 @@ func (w *Window) Render() app.UI {
 	// CSSOM (see Window.paint), never as a style attribute: the page's CSP
 	// (style-src 'self') refuses those. The profile's title and colour
 	// ride along for the wasm's first render to match the static window.
-	root := app.Div().ID("hc-root").Class("hc-window", "hc-theme-"+themeOr(w.theme)).
-		DataSet("profile-title", w.profile.Title).DataSet("profile-colour", w.profile.Colour)
+	lang := w.lang()
+	root := app.Div().ID("hc-root").Class("hc-window", "hc-theme-"+themeOr(w.theme)).Lang(string(lang)).Dir(lang.Dir()).
+		DataSet("profile-title", w.profile.Title).DataSet("profile-colour", w.profile.Colour).
+		DataSet("profile-language", w.profile.Language).DataSet("profile-default-language", w.profile.DefaultLanguage)
 	root = root.OnDrop(w.onDrop).OnDragOver(w.onDragOver).OnKeyDown(func(ctx app.Context, e app.Event) {
 		if e.Get("key").String() == "Escape" {
 			w.closeWindow(ctx)

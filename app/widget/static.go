@@ -27,7 +27,14 @@ const (
 	QueryTheme         = "theme"
 	QueryProfileTitle  = "profileTitle"
 	QueryProfileColour = "profileColour"
-	maxQueryTitle      = 200
+	// The profile's language setting and default language, and the
+	// browser's languages (its Accept-Language header, best first): the
+	// static window speaks the language the wasm will.
+	QueryProfileLanguage        = "profileLanguage"
+	QueryProfileDefaultLanguage = "profileDefaultLanguage"
+	QueryLanguages              = "languages"
+	maxQueryTitle               = 200
+	maxQueryLanguages           = 32
 )
 
 // draft is what the visitor typed into the static composer.
@@ -66,6 +73,11 @@ func (w *Window) OnPreRender(ctx app.Context) {
 	if c := q.Get(QueryProfileColour); protocol.ValidColour(c) {
 		w.profile.Colour = c
 	}
+	w.profile.Language, w.profile.DefaultLanguage = q.Get(QueryProfileLanguage), q.Get(QueryProfileDefaultLanguage)
+	w.prefs = q[QueryLanguages]
+	if len(w.prefs) > maxQueryLanguages {
+		w.prefs = w.prefs[:maxQueryLanguages]
+	}
 }
 
 // OnInit runs in the browser before the first render, while the static
@@ -83,7 +95,10 @@ func (w *Window) OnInit() {
 		if c := jsString(data.Get("profileColour")); protocol.ValidColour(c) {
 			w.profile.Colour = c
 		}
+		w.profile.Language = jsString(data.Get("profileLanguage"))
+		w.profile.DefaultLanguage = jsString(data.Get("profileDefaultLanguage"))
 	}
+	w.prefs = browserLanguages()
 	if in := doc.Call("getElementById", "hc-input"); in.Truthy() {
 		w.draft = draft{text: in.Get("value").String(), start: in.Get("selectionStart").Int(),
 			end: in.Get("selectionEnd").Int(), focused: doc.Get("activeElement").Equal(in)}

@@ -311,3 +311,31 @@ func TestPreloadIdleBootsWithoutIntent(t *testing.T) {
 		t.Errorf("initialized %d times, want 1", n)
 	}
 }
+
+// TestStaticWindowSpeaksTheVisitorsLanguage: the static window is
+// rendered in the language the wasm will speak (the browser's languages
+// for an auto profile), so nothing changes at the hand-over.
+func TestStaticWindowSpeaksTheVisitorsLanguage(t *testing.T) {
+	rec := &served{gate: make(chan struct{})}
+	s := startStackWith(t, loopback.Options{Wrap: rec.wrap})
+	b := New(t, Options{Languages: "de-DE,de"})
+	b.ScreenshotOnFailure(t)
+	b.open(t, s.hostPage(t, "", ""))
+	b.waitEvent(t, "initialized", 1)
+	b.dispatch(t, "openChatWindow", nil)
+	w := b.widgetFrame(t, s.serviceURL)
+	const look = `document.getElementById("hc-root").lang + " " + document.getElementById("hc-input").placeholder`
+	if _, err := chromedp.Run(w, chromedp.Poll[bool](`!!document.getElementById("hc-input")`, chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+		t.Fatalf("no static window: %v", err)
+	}
+	if got := strIn(t, w, look); got != "de Ihre Nachricht" {
+		t.Errorf("the static window speaks %q, want German", got)
+	}
+	close(rec.gate)
+	if err := chromedp.Do(w, chromedp.WaitNotPresent(chromedp.ID("app-wasm-loader"))); err != nil {
+		t.Fatalf("the wasm did not start: %v", err)
+	}
+	if got := strIn(t, w, look); got != "de Ihre Nachricht" {
+		t.Errorf("the wasm's window speaks %q, want German", got)
+	}
+}

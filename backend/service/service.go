@@ -17,6 +17,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/text/language"
+
 	"halochat/app/protocol"
 	"halochat/app/widget"
 	"halochat/backend/auth"
@@ -294,10 +296,17 @@ func frameAncestors(r *http.Request, st *store.Store, logger *slog.Logger) strin
 	return strings.Join(srcs, " ")
 }
 
-// profileLook is the title and colour of the profile the widget page's
-// ?configId= names, for its static window (nothing when unknown).
+// profileLook is the title, colour and languages of the profile the
+// widget page's ?configId= names, and the browser's languages, for its
+// static window (nothing of the profile when unknown).
 func profileLook(r *http.Request, st *store.Store, logger *slog.Logger) url.Values {
-	out := url.Values{widget.QueryProfileTitle: {""}, widget.QueryProfileColour: {""}}
+	out := url.Values{widget.QueryProfileTitle: {""}, widget.QueryProfileColour: {""}, widget.QueryProfileLanguage: {""},
+		widget.QueryProfileDefaultLanguage: {""}, widget.QueryLanguages: nil}
+	if tags, _, err := language.ParseAcceptLanguage(r.Header.Get("Accept-Language")); err == nil {
+		for _, t := range tags {
+			out.Add(widget.QueryLanguages, t.String())
+		}
+	}
 	id := r.URL.Query().Get("configId")
 	if id == "" || len(id) > 200 {
 		return out
@@ -311,6 +320,8 @@ func profileLook(r *http.Request, st *store.Store, logger *slog.Logger) url.Valu
 	}
 	out.Set(widget.QueryProfileTitle, p.Appearance.Title)
 	out.Set(widget.QueryProfileColour, p.Appearance.Colour)
+	out.Set(widget.QueryProfileLanguage, p.Language)
+	out.Set(widget.QueryProfileDefaultLanguage, p.DefaultLanguage)
 	return out
 }
 
