@@ -187,6 +187,9 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 		}
 	}
 	routes = append(routes, "POST /auth/token", "POST /auth/login", "POST /auth/logout", "GET /auth/me", "GET /api/openapi.json")
+	// /metrics is the service's (backend/service): backend/securitytest
+	// checks it is served.
+	routes = append(routes, "GET /metrics")
 	// The chat runtime serves its own routes: backend/securitytest checks
 	// the service serves each documented one.
 	for _, e := range append(ChatEndpoints(), PortalEndpoints()...) {

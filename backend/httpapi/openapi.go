@@ -95,6 +95,16 @@ func (a *IdentityAPI) OpenAPI() jsonObj {
 		}})
 	op("/auth/logout", "POST", jsonObj{"summary": "End the session (and close the agent sockets opened with it)", "operationId": "authLogout",
 		"responses": jsonObj{"204": jsonObj{"description": "Logged out"}}})
+	op("/metrics", "GET", jsonObj{
+		"summary": "Prometheus metrics in the text format (README.md#metrics-and-logs): to a loopback client not behind a proxy as it is; " +
+			"from anywhere else to an admin or an API client with the metrics:read permission. serve --metrics-addr also serves it on an address of its own",
+		"operationId": "metrics",
+		"security":    []jsonObj{{}, {"bearer": []string{}}, {"session": []string{}}},
+		"responses": jsonObj{
+			"200": jsonObj{"description": "The metrics", "content": jsonObj{"text/plain": jsonObj{"schema": oaStr("")}}},
+			"401": errResp("From another machine without credentials"),
+			"403": errResp("An agent who is not an admin, or an API client without metrics:read"),
+		}})
 	op("/auth/me", "GET", jsonObj{"summary": "The logged-in agent", "operationId": "authMe",
 		"security":  []jsonObj{{"bearer": []string{}}, {"session": []string{}}},
 		"responses": jsonObj{"200": okJSON(oaRef("Me")), "401": errResp("Not logged in")}})
