@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/uptrace/bun"
 
@@ -187,4 +188,41 @@ func sealTable[T any, P interface {
 		}
 		return nil
 	})
+}
+
+// SealedKeyIDs returns the ids of the keys the stored secrets are sealed
+// under (none when every one is in clear): a start without a key checks
+// it, so that it does not fail later at the first chat.
+func (s *Store) SealedKeyIDs(ctx context.Context) ([]string, error) {
+	var ids []string
+	add := func(row sealable) {
+		for _, f := range row.secretFields() {
+			if id := seal.KeyID(*f); id != "" && !slices.Contains(ids, id) {
+				ids = append(ids, id)
+			}
+		}
+	}
+	const what = "list the keys of the stored secrets"
+	profiles, err := list[ChatProfile](ctx, s.db, what, nil)
+	if err != nil {
+		return nil, err
+	}
+	for i := range profiles {
+		add(&profiles[i])
+	}
+	runbooks, err := list[Runbook](ctx, s.db, what, nil)
+	if err != nil {
+		return nil, err
+	}
+	for i := range runbooks {
+		add(&runbooks[i])
+	}
+	hooks, err := list[Webhook](ctx, s.db, what, nil)
+	if err != nil {
+		return nil, err
+	}
+	for i := range hooks {
+		add(&hooks[i])
+	}
+	return ids, nil
 }

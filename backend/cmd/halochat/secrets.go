@@ -53,6 +53,14 @@ func (k keyOptions) ring() (*seal.Ring, error) {
 // key it warns that they are stored in clear.
 func sealOnStart(ctx context.Context, logger *slog.Logger, st *store.Store, ring *seal.Ring) error {
 	if ring == nil {
+		ids, err := st.SealedKeyIDs(ctx)
+		if err != nil {
+			return err
+		}
+		if len(ids) > 0 {
+			return fmt.Errorf("the database holds secrets sealed under key id %s: give that key (HALOCHAT_SECRET_KEY or --secret-key-file)",
+				strings.Join(ids, ", "))
+		}
 		logger.Warn("no secret key (HALOCHAT_SECRET_KEY or --secret-key-file): identity, runbook and webhook secrets are stored in clear")
 		return nil
 	}

@@ -89,4 +89,8 @@ func TestSecretKeyCommands(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "HALOCHAT_SECRET_KEYS") {
 		t.Errorf("the old key after the rotation: %v", err)
 	}
+	err = run(ctx, []string{"migrate", "--db", dsn}, &out, &errs)
+	if err == nil || !strings.Contains(err.Error(), "sealed under key id") {
+		t.Errorf("no key on a database with sealed secrets: %v", err)
+	}
 }
