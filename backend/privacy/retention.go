@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"halochat/backend/store"
 	"halochat/backend/tick"
 )
 
@@ -14,11 +15,26 @@ import (
 // between batches.
 const RetentionBatch = 500
 
+// retentionTxTarget is how long one retention transaction should take
+// on SQLite: a batch that took more than twice as long halves the next,
+// one that took less than half doubles it (up to the batch asked for),
+// and the job rests after each at least as long as it took. On SQLite
+// every message's commit waits for the one writer: measured deleting
+// 100,000 chats 500 at a time (~400 ms a transaction on a loaded 2-core
+// machine), message commits took p50 201 ms instead of 18; paced so,
+// p50 17.8 ms (alone 18.1), deleting 160 chats/s. PostgreSQL's messages
+// do not wait for the job's row locks (other chats' rows): 500 at a
+// time with the short rest, its commits kept p50 12.6 ms, p99 75 ms,
+// deleting 2,100 chats/s.
+const retentionTxTarget = 25 * time.Millisecond
+
 // RetentionEvery is how often each node runs the retention job.
 const RetentionEvery = 10 * time.Minute
 
-// retentionPause is the rest between two batches, in which the message
-// path has the database to itself.
+// retentionPause is the shortest rest between two batches, in which the
+// message path has the database to itself; after a batch the job rests
+// at least as long as the batch took, so it never holds the writer more
+// than half the time.
 const retentionPause = 20 * time.Millisecond
 
 // RunRetention deletes old chats by each profile's retentionDays now
@@ -55,8 +71,11 @@ func (s *Service) SweepRetention(ctx context.Context, batch int64) (int64, error
 	var total int64
 	for _, p := range profiles {
 		before := s.Store.Now().Add(-time.Duration(p.RetentionDays) * 24 * time.Hour)
+		size := batch
 		for {
-			n, files, err := s.Store.DeleteEndedChats(ctx, p.ID, before, batch)
+			start := time.Now()
+			n, files, err := s.Store.DeleteEndedChats(ctx, p.ID, before, size)
+			took := time.Since(start)
 			total += n
 			if err != nil {
 				return total, err
@@ -64,15 +83,34 @@ func (s *Service) SweepRetention(ctx context.Context, batch int64) (int64, error
 			if ferr := s.removeFiles(files, fmt.Sprintf("chats of profile %s past retention", p.ID)); ferr != nil {
 				s.logger().Warn("retention: remove files", "err", ferr)
 			}
-			if n < batch {
+			if n < size {
 				break
 			}
+			var pause time.Duration
+			size, pause = pace(s.Store.Dialect(), size, batch, took)
 			select {
 			case <-ctx.Done():
 				return total, ctx.Err()
-			case <-time.After(retentionPause):
+			case <-time.After(pause):
 			}
 		}
 	}
 	return total, nil
+}
+
+// pace is the next batch's size and the rest before it, after a batch of
+// size chats took took (at most batch chats a transaction): on SQLite,
+// near retentionTxTarget a transaction and a rest as long as it took;
+// on PostgreSQL the same size and the short rest.
+func pace(dialect string, size, batch int64, took time.Duration) (int64, time.Duration) {
+	if dialect != store.DialectSQLite {
+		return size, retentionPause
+	}
+	switch {
+	case took > 2*retentionTxTarget && size > 10:
+		size /= 2
+	case took < retentionTxTarget/2 && size < batch:
+		size = min(batch, size*2)
+	}
+	return size, max(retentionPause, took)
 }
