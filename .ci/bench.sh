@@ -175,7 +175,7 @@ mkdir -p docs
   echo "(-s -w) and paths trimmed; wasm/widget imports only app/ packages, so no server code is linked; HTTP goes through the"
   echo "browser's fetch (app/webfetch: net/http's client would add ~1 MB brotli); the .wasm is served precompressed (.br, .gz)"
   echo "under a content-addressed URL with \`Cache-Control: public, max-age=31536000, immutable\` (backend/webapp), and the"
-  echo "loader prefetches it on idle. The widget's websocket is the browser's own through a few lines of syscall/js"
+  echo "loader boots it on the visitor's intent (or when idle, with preload: \"idle\"). The widget's websocket is the browser's own through a few lines of syscall/js"
   echo "(app/widget/dial_js.go), and the widget names nothing of net/http: github.com/coder/websocket and the net/http it"
   echo "imports (its init, crypto/x509, encoding/asn1) had cost 59 KB brotli (1,562,032 → 1,503,190 B). The rest of the gap"
   echo "is the widget's own code, its protocol types and the client-side answer check (app/flow, ~5 KB)."
