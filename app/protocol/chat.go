@@ -284,6 +284,10 @@ type Availability struct {
 	// DefaultLanguage).
 	Language        string `json:"language,omitempty"`
 	DefaultLanguage string `json:"defaultLanguage,omitempty"`
+	// MailTranscript: the service sends e-mail (serve --smtp), so the
+	// widget offers to e-mail the transcript of a chat that ended
+	// (POST /chat/api/v1/chats/{id}/transcript).
+	MailTranscript bool `json:"mailTranscript,omitempty"`
 }
 
 // Bounds of a chat rating (POST /chat/api/v1/chats/{id}/rating).

@@ -89,6 +89,7 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("POST /chat/api/v1/chats/{id}/upgrade", h.upgrade)
 	h.mountAttachments(mux)
 	mux.HandleFunc("POST /chat/api/v1/chats/{id}/rating", h.rate)
+	mux.HandleFunc("POST /chat/api/v1/chats/{id}/transcript", h.mailTranscript)
 	if h.cfg.RequireAgent == nil || h.cfg.RequireAgentOr == nil || h.cfg.AgentFrom == nil {
 		return
 	}
@@ -192,23 +193,36 @@ func (h *Handler) visitorChat(w http.ResponseWriter, r *http.Request, what strin
 	return c, true
 }
 
+// visitorJSON serves a visitor's JSON call on their chat (what names
+// such calls in refusals): the chat proved by its resume secret
+// (visitorChat), the body decoded into a Req, and do's status and body
+// the answer.
+func visitorJSON[Req any](h *Handler, what string, do func(*http.Request, *store.Chat, Req) (int, any, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		c, ok := h.visitorChat(w, r, what)
+		if !ok {
+			return
+		}
+		var req Req
+		if !httpx.DecodeBody(w, r, h.cfg.MaxBodyBytes, &req) {
+			return
+		}
+		status, body, err := do(r, c, req)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		httpx.WriteJSON(w, status, body)
+	}
+}
+
 // upgrade signs the browser's anonymous chat in as the token's user
 // (upgradeAnonChat). The chat is proved by its resume secret.
 func (h *Handler) upgrade(w http.ResponseWriter, r *http.Request) {
-	c, ok := h.visitorChat(w, r, "chat upgrades")
-	if !ok {
-		return
-	}
-	var req protocol.UpgradeRequest
-	if !httpx.DecodeBody(w, r, h.cfg.MaxBodyBytes, &req) {
-		return
-	}
-	st, err := h.cfg.Chats.Upgrade(r.Context(), c, req.IDToken)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	httpx.WriteJSON(w, http.StatusOK, st)
+	visitorJSON(h, "chat upgrades", func(r *http.Request, c *store.Chat, req protocol.UpgradeRequest) (int, any, error) {
+		st, err := h.cfg.Chats.Upgrade(r.Context(), c, req.IDToken)
+		return http.StatusOK, st, err
+	})(w, r)
 }
 
 // availability answers whether a profile can take a chat now (the

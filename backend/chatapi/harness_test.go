@@ -15,6 +15,7 @@ import (
 	"halochat/backend/auth"
 	"halochat/backend/chats"
 	"halochat/backend/demo"
+	"halochat/backend/mail"
 	"halochat/backend/realtime"
 	"halochat/backend/service"
 	"halochat/backend/store"
@@ -59,6 +60,8 @@ type nodeOpts struct {
 	// guardRunbooks keeps runbooks off loopback, as in production (the
 	// other nodes let them reach the tests' targets on 127.0.0.0/8).
 	guardRunbooks bool
+	// mail sends the service's mail (serve --smtp); nil: none.
+	mail *mail.DispatchConfig
 }
 
 func (e *env) node(o nodeOpts) *node {
@@ -69,7 +72,7 @@ func (e *env) node(o nodeOpts) *node {
 		allow = nil
 	}
 	s := loopback.Start(t, loopback.Options{DSN: e.dsn, Store: e.st, OutboundAllow: allow,
-		Limits: service.Limits{StartsPerMinute: -1, Realtime: o.limits}})
+		Limits: service.Limits{StartsPerMinute: -1, Realtime: o.limits}, Mail: o.mail})
 	return &node{e: e, url: s.URL, svc: s.Chats, broker: s.Broker, auth: s.Auth, rt: s.Realtime, api: s.SameOrigin()}
 }
 

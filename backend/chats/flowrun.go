@@ -276,7 +276,8 @@ func flowError(err error) error {
 
 // transcript renders a chat's messages as text for a ticket: an
 // attachment as its name, size and link (under publicURL, the agents'
-// download path).
+// download path; none when publicURL is "": the visitor's transcript
+// mail, whose reader is no agent).
 func transcript(msgs []store.Message, agentNames map[int64]string, publicURL string) string {
 	var b strings.Builder
 	for _, m := range msgs {
@@ -296,8 +297,10 @@ func transcript(msgs []store.Message, agentNames map[int64]string, publicURL str
 		}
 		text := m.Text
 		if at := WireMessage(m).Attachment; at != nil {
-			text = fmt.Sprintf("[file] %s (%s) %s%s", at.Name, attach.Bytes(at.Size), publicURL,
-				protocol.AgentAttachmentURL(m.ChatID, at.ID))
+			text = fmt.Sprintf("[file] %s (%s)", at.Name, attach.Bytes(at.Size))
+			if publicURL != "" {
+				text += " " + publicURL + protocol.AgentAttachmentURL(m.ChatID, at.ID)
+			}
 		}
 		fmt.Fprintf(&b, "[%s] %s: %s\n", m.CreatedAt.UTC().Format("2006-01-02 15:04:05Z"), who, text)
 	}
@@ -317,14 +320,7 @@ func (s *Service) createTicket(ctx context.Context, c *store.Chat, summary strin
 		return 0, err
 	}
 	msgs = ForVisitor(msgs) // a ticket's transcript may be shown to its visitor
-	names := map[int64]string{}
-	for _, m := range msgs {
-		if m.AgentID != 0 && names[m.AgentID] == "" {
-			if a, err := s.store.GetAgent(ctx, m.AgentID); err == nil {
-				names[m.AgentID] = a.Name
-			}
-		}
-	}
+	names := s.agentNames(ctx, msgs)
 	var values []store.TicketFieldValue
 	if prof.TicketTypeID != 0 {
 		chatVals, err := s.store.ChatFieldValues(ctx, c.ID)
@@ -340,9 +336,11 @@ func (s *Service) createTicket(ctx context.Context, c *store.Chat, summary strin
 	}
 	t := &store.Ticket{TicketTypeID: prof.TicketTypeID, UserID: c.UserID, ChatID: c.ID, ProfileID: c.ProfileID, Summary: summary,
 		Details: transcript(msgs, names, s.publicURL)}
-	if err := s.store.CreateTicket(ctx, t, values); err != nil {
+	notify := s.ticketMail(prof, "from a chat")
+	if err := s.store.CreateTicketWithMail(ctx, t, values, notify); err != nil {
 		return 0, fmt.Errorf("log ticket for chat %s: %w", c.ID, err)
 	}
+	s.wakeMailer(notify)
 	s.log.Info("ticket logged", "chat", c.ID, "ticket", t.ID, "fields", len(values))
 	return t.ID, nil
 }

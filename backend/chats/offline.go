@@ -63,9 +63,11 @@ func (s *Service) LeaveMessage(ctx context.Context, req OfflineMessage) (*store.
 		return nil, err
 	}
 	t := offlineTicket(p, who, req)
-	if err := s.store.CreateTicket(ctx, t, values); err != nil {
+	notify := s.ticketMail(p, "an offline message")
+	if err := s.store.CreateTicketWithMail(ctx, t, values, notify); err != nil {
 		return nil, fmt.Errorf("log the offline message's ticket on profile %s: %w", p.ID, err)
 	}
+	s.wakeMailer(notify)
 	s.log.Info("offline message logged", "profile", p.ID, "ticket", t.ID, "fields", len(values), "authenticated", who.Authenticated)
 	if s.onOffline != nil {
 		s.onOffline(ctx, LeftMessage{Profile: p, Ticket: t, Form: req})

@@ -91,6 +91,11 @@ type Config struct {
 	// Metrics counts chat starts, messages and queue waits; nil counts
 	// nothing.
 	Metrics *metrics.Metrics
+	// Mailer, when set, sends the mails the service queues (serve
+	// --smtp): transcripts visitors ask for, and each new ticket to its
+	// profile's notification address. nil: the service sends no mail,
+	// and its e-mail features are refused (mail_off).
+	Mailer Mailer
 }
 
 // Service is the chat runtime. It is safe for concurrent use.
@@ -108,6 +113,7 @@ type Service struct {
 	onOffline    func(context.Context, LeftMessage)
 	metrics      *metrics.Metrics
 	langs        *languages
+	mailer       Mailer
 
 	progMu   sync.Mutex
 	programs map[string]*flow.Program
@@ -138,7 +144,7 @@ func New(cfg Config) *Service {
 	return &Service{store: cfg.Store, ident: cfg.Identity, pub: cfg.Publisher, runbook: cfg.Runbooks,
 		log: cfg.Logger, idle: cfg.IdleTimeout, outreachIdle: cfg.OutreachTimeout, maxLen: cfg.MaxMessageLength, programs: map[string]*flow.Program{},
 		filesDir: cfg.FilesDir, publicURL: cfg.PublicURL, onOffline: cfg.OnOfflineMessage, metrics: cfg.Metrics,
-		langs: newLanguages()}
+		langs: newLanguages(), mailer: cfg.Mailer}
 }
 
 // MaxMessageLength is the longest message text accepted, in bytes.

@@ -510,8 +510,8 @@ func (s *Service) Availability(ctx context.Context, id string, now time.Time) (*
 	out := &protocol.Availability{ConfigID: p.ID, NeedsAgent: av.NeedsAgent, TimeZone: av.TimeZone, FlowID: p.FlowID,
 		Colour: p.Appearance.Colour, Title: p.Appearance.Title, Greeting: p.Appearance.Greeting,
 		LauncherPosition: p.Appearance.LauncherPosition, IconURL: p.Appearance.IconURL,
-		AskRating: p.RatingQuestion != protocol.RatingQuestionOff,
-		Language:  p.Language, DefaultLanguage: p.DefaultLanguage,
+		AskRating: p.RatingQuestion != protocol.RatingQuestionOff, MailTranscript: s.MailOn(),
+		Language: p.Language, DefaultLanguage: p.DefaultLanguage,
 		HideWhenUnavailable: av.HideWhenUnavailable, EmailStorageKey: p.EmailStorageKey}
 	out.Open, err = OpenAt(av, now)
 	if err != nil {

@@ -44,6 +44,9 @@ func ChatEndpoints() []ChatEndpoint {
 		{"POST", "/chat/api/v1/chats/{id}/rating", "Rate the ended chat (RatingRequest {score: 1–5, comment: at most 2000 characters} → ChatRating): " +
 			"201 the chat's rating, 200 replacing it within 10 minutes of the first (409 conflict after, naming the window); " +
 			"400 naming score or comment; 409 conflict before the chat has ended or when the profile's ratingQuestion is off", visitor},
+		{"POST", "/chat/api/v1/chats/{id}/transcript", "E-mail the chat's transcript (TranscriptMailRequest {email} → TranscriptMailQueued {email, remaining}, 202): " +
+			"the messages as plain text, files named with their sizes, queued in the mail outbox and sent (with retries) in the background; " +
+			"400 naming email; 409 conflict after 3 a chat; 503 mail_off on a service started without --smtp (Availability.mailTranscript is then false)", visitor},
 		{"GET", "/chat/ws", "The visitor's websocket (first frame: hello {chatId, resumeSecret, afterSeq}; protocol.Frame)", visitor},
 		{"GET", "/agent/ws", "The agent console's websocket (queue, accept, watch, send, typing, end; protocol.Frame)", agent},
 		{"GET", "/api/Chat", "List chats, newest first (protocol.ChatList), filtered and paged by the query parameters — ours and Halo's (chatprofile_id, ticket_id, page_no, page_size); ?q= searches: only chats whose messages or user (name, username, e-mail, external id) hold every word of q, case-insensitively, at most 200 (400 naming q: over 200 characters or 8 words)", chatsRead},

@@ -37,6 +37,7 @@ var statuses = map[string]int{
 	protocol.CodeStartStepNotAllowed:  http.StatusUnprocessableEntity,
 	protocol.CodeStartStepNotFound:    http.StatusUnprocessableEntity,
 	protocol.CodeRateLimited:          http.StatusTooManyRequests,
+	protocol.CodeMailOff:              http.StatusServiceUnavailable,
 	protocol.CodeInternal:             http.StatusInternalServerError,
 }
 

@@ -27,6 +27,7 @@ import (
 	"halochat/backend/httpapi"
 	"halochat/backend/httpx"
 	"halochat/backend/identity"
+	"halochat/backend/mail"
 	"halochat/backend/metrics"
 	"halochat/backend/outbound"
 	"halochat/backend/portal"
@@ -74,6 +75,11 @@ type Options struct {
 	// zero fields take the defaults). Its Store, Client and Logger are
 	// the service's.
 	Webhooks webhook.Config
+	// Mail, when set, is how the service sends e-mail (serve --smtp):
+	// transcripts visitors ask for and new tickets to their profile's
+	// notification address, through the mail outbox. nil: no e-mail
+	// feature is offered, and their endpoints answer mail_off.
+	Mail *mail.DispatchConfig
 }
 
 // Limits gathers the service's abuse limits. Zero fields take each
@@ -124,6 +130,7 @@ type Service struct {
 	// Metrics is this instance's: GET /metrics serves them (loopback,
 	// or metrics:read), and Metrics.Handler() on --metrics-addr.
 	Metrics *metrics.Metrics
+	Mail    *mail.Dispatcher // nil without Options.Mail
 }
 
 // New assembles the service. Its background work (the broker, idle chats,
@@ -197,8 +204,9 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	go dispatcher.Run(ctx)
 	go sweep(ctx, logger, "old webhook deliveries", time.Hour, st.DeleteOldDeliveries)
 
+	mailer, mails := startMail(ctx, o, logger)
 	chatSvc := chats.New(chats.Config{Store: st, Publisher: broker, Logger: logger, IdleTimeout: o.IdleTimeout,
-		Runbooks: runbooks, FilesDir: o.FilesDir, PublicURL: publicURL, Metrics: m})
+		Runbooks: runbooks, FilesDir: o.FilesDir, PublicURL: publicURL, Metrics: m, Mailer: mailer})
 	go chatSvc.RunWorker(ctx, 0)
 	rt := realtime.NewServer(realtime.Config{Chats: chatSvc, Broker: broker, Logger: logger, PublicOrigin: publicURL,
 		Agents: authSvc, Limits: o.Limits.Realtime, Metrics: m})
@@ -232,7 +240,23 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	}, HSTS: hsts(o.HSTS), Conns: rt.Conns(), Body: o.Limits.bodyTimeouts(), Metrics: m})
 	h = httpx.TrustProxies(proxies, h)
 	return &Service{Handler: h, Widget: wh, Console: ch, Auth: authSvc, Chats: chatSvc, Portal: portalSvc,
-		Realtime: rt, Broker: broker, Webhooks: dispatcher, Metrics: m}, nil
+		Realtime: rt, Broker: broker, Webhooks: dispatcher, Metrics: m, Mail: mails}, nil
+}
+
+// startMail starts the mail dispatcher of o.Mail on every node (the
+// outbox's claims share the mails out) and its sweep of old mails; nil
+// and nil without o.Mail.
+func startMail(ctx context.Context, o Options, logger *slog.Logger) (chats.Mailer, *mail.Dispatcher) {
+	if o.Mail == nil {
+		return nil, nil
+	}
+	cfg := *o.Mail
+	cfg.Store, cfg.Logger = o.Store, logger
+	d := mail.NewDispatcher(cfg)
+	go d.Run(ctx)
+	go sweep(ctx, logger, "old mails", time.Hour, o.Store.DeleteOldMails)
+	logger.Info("sending mail", "smtp", cfg.Sender.Server.String(), "from", cfg.From.String())
+	return d, d
 }
 
 func (l Limits) bodyTimeouts() httpx.BodyTimeouts {

@@ -57,36 +57,20 @@ type ClaimedDelivery struct {
 func (s *Store) ClaimDeliveries(ctx context.Context, limit int, lease time.Duration) ([]ClaimedDelivery, error) {
 	const what = "claim webhook deliveries"
 	now := s.Now()
-	// A look first, outside any transaction: most polls find nothing,
-	// and on SQLite a transaction takes the one write turn.
-	var due []int64
-	if err := s.db.NewSelect().Model((*Delivery)(nil)).Column("id").Where("status = ?", protocol.DeliveryPending).
-		Where("next_attempt_at <= ?", now).Limit(1).Scan(ctx, &due); err != nil {
-		return nil, wrap(err, what)
-	}
-	if len(due) == 0 {
-		return nil, nil
-	}
-	var claimed []Delivery
-	err := s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		q := tx.NewSelect().Model((*Delivery)(nil)).Column("d.id").
-			Join("JOIN webhooks AS wh ON wh.id = d.webhook_id AND NOT wh.disabled").
-			Where("d.status = ?", protocol.DeliveryPending).Where("d.next_attempt_at <= ?", now).
-			Where("(d.locked_until IS NULL OR d.locked_until <= ?)", now).
-			Where(`NOT EXISTS (SELECT 1 FROM webhook_deliveries AS e WHERE e.webhook_id = d.webhook_id
+	claimed, err := claimRows[Delivery](ctx, s, what, now.Add(lease), "UPDATE OF d SKIP LOCKED",
+		func(db bun.IDB) *bun.SelectQuery {
+			return db.NewSelect().Model((*Delivery)(nil)).Column("id").Where("status = ?", protocol.DeliveryPending).
+				Where("next_attempt_at <= ?", now)
+		},
+		func(tx bun.IDB) *bun.SelectQuery {
+			return tx.NewSelect().Model((*Delivery)(nil)).Column("d.id").
+				Join("JOIN webhooks AS wh ON wh.id = d.webhook_id AND NOT wh.disabled").
+				Where("d.status = ?", protocol.DeliveryPending).Where("d.next_attempt_at <= ?", now).
+				Where("(d.locked_until IS NULL OR d.locked_until <= ?)", now).
+				Where(`NOT EXISTS (SELECT 1 FROM webhook_deliveries AS e WHERE e.webhook_id = d.webhook_id
 				AND e.chain = d.chain AND e.status = ? AND e.id < d.id)`, protocol.DeliveryPending).
-			OrderExpr("d.next_attempt_at, d.id").Limit(int64(limit))
-		if s.dialect == DialectPostgres {
-			q = q.For("UPDATE OF d SKIP LOCKED")
-		}
-		var ids []int64
-		if err := q.Scan(ctx, &ids); err != nil {
-			return wrap(err, what)
-		}
-		var err error
-		claimed, err = leaseRows(ctx, tx, ids, now.Add(lease))
-		return wrap(err, what)
-	})
+				OrderExpr("d.next_attempt_at, d.id").Limit(int64(limit))
+		})
 	if err != nil || len(claimed) == 0 {
 		return nil, err
 	}
@@ -124,7 +108,7 @@ func (s *Store) ClaimChains(ctx context.Context, chains, rows int, lease time.Du
 			return wrap(err, what)
 		}
 		var err error
-		more, err = leaseRows(ctx, tx, ids, now.Add(lease))
+		more, err = leaseRows[Delivery](ctx, tx, ids, now.Add(lease))
 		return wrap(err, what)
 	})
 	if err != nil {
@@ -153,19 +137,53 @@ func (s *Store) ReleaseDeliveries(ctx context.Context, ids []int64) error {
 	return wrap(err, "release webhook deliveries")
 }
 
-// leaseRows leases the deliveries ids until until and returns them, in
-// id order.
-func leaseRows(ctx context.Context, tx bun.Tx, ids []int64, until time.Time) ([]Delivery, error) {
+// claimRows is how an outbox (webhook deliveries, mails) is claimed:
+// a look with peek first, outside any transaction (most polls find
+// nothing, and on SQLite a transaction takes the one write turn); then,
+// in one, the ids pick selects — FOR forUpdate (… SKIP LOCKED) on
+// PostgreSQL, so claimants on many nodes never take the same row; SQLite
+// has one writer, and the transaction alone suffices — leased until
+// until (leaseRows).
+func claimRows[T any](ctx context.Context, s *Store, what string, until time.Time, forUpdate string,
+	peek, pick func(bun.IDB) *bun.SelectQuery) ([]T, error) {
+	var due []int64
+	if err := peek(s.db).Limit(1).Scan(ctx, &due); err != nil {
+		return nil, wrap(err, what)
+	}
+	if len(due) == 0 {
+		return nil, nil
+	}
+	var claimed []T
+	err := s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		q := pick(tx)
+		if s.dialect == DialectPostgres {
+			q = q.For(forUpdate)
+		}
+		var ids []int64
+		if err := q.Scan(ctx, &ids); err != nil {
+			return wrap(err, what)
+		}
+		var err error
+		claimed, err = leaseRows[T](ctx, tx, ids, until)
+		return wrap(err, what)
+	})
+	return claimed, err
+}
+
+// leaseRows leases the outbox rows ids (of T: webhook deliveries,
+// mails) until until, in transaction tx, and returns them in id order:
+// both outboxes claim this way.
+func leaseRows[T any](ctx context.Context, tx bun.Tx, ids []int64, until time.Time) ([]T, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	if _, err := tx.NewUpdate().Model((*Delivery)(nil)).Set("locked_until = ?", until).
+	if _, err := tx.NewUpdate().Model((*T)(nil)).Set("locked_until = ?", until).
 		Where("id IN (?)", bun.List(ids)).Exec(ctx); err != nil {
 		return nil, err
 	}
-	var ds []Delivery
-	err := tx.NewSelect().Model(&ds).Where("d.id IN (?)", bun.List(ids)).Order("d.id").Scan(ctx)
-	return ds, err
+	var rows []T
+	err := tx.NewSelect().Model(&rows).Where("?TableAlias.id IN (?)", bun.List(ids)).OrderExpr("?TableAlias.id").Scan(ctx)
+	return rows, err
 }
 
 // withWebhooks adds each delivery's URL and secrets.

@@ -20,6 +20,7 @@ func schemaMigrations() []schemaMigration {
 		{name: "20261206000401_chat_ratings", sql: migrationChatRatings},
 		{name: "20261206000501_attachments", sql: migrationAttachments},
 		{name: "20261206000601_ticket_profiles", sql: migrationTicketProfiles},
+		{name: "20261207000101_mail_outbox", sql: migrationMailOutbox},
 		{name: "20261207000201_languages", sql: migrationLanguages},
 		{name: "20261207000401_teams", sql: migrationTeams},
 		{name: "20261207000501_audit_log", sql: migrationAuditLog},
@@ -652,4 +653,39 @@ ALTER TABLE chats ADD COLUMN offered_at {TS}
 CREATE INDEX chats_team_idx ON chats (team_id) WHERE team_id IS NOT NULL
 ;
 ALTER TABLE messages ADD COLUMN internal BOOLEAN NOT NULL DEFAULT FALSE
+`
+
+// migrationMailOutbox adds the mail outbox (store/mails.go): each mail
+// the service sends (a chat's transcript, a notification of a new
+// ticket) is a row written in the transaction of what caused it, sent
+// and retried by the mail dispatcher as webhook deliveries are. A chat
+// counts the transcripts mailed for it (at most protocol.MaxTranscriptMails,
+// a conditional update); a profile has the address its notifications go
+// to (empty: none). A mail outlives its chat (chat_id SET NULL). FROZEN.
+const migrationMailOutbox = `
+CREATE TABLE mail_outbox (
+	id {ID},
+	kind TEXT NOT NULL,
+	chat_id TEXT REFERENCES chats (id) ON DELETE SET NULL,
+	ticket_id BIGINT,
+	recipient TEXT NOT NULL,
+	subject TEXT NOT NULL,
+	body TEXT NOT NULL,
+	status TEXT NOT NULL,
+	attempts BIGINT NOT NULL DEFAULT 0,
+	next_attempt_at {TS} NOT NULL,
+	locked_until {TS},
+	retry_until {TS} NOT NULL,
+	last_error TEXT NOT NULL DEFAULT '',
+	created_at {TS} NOT NULL,
+	sent_at {TS}
+)
+;
+CREATE INDEX mail_outbox_due_idx ON mail_outbox (status, next_attempt_at)
+;
+CREATE INDEX mail_outbox_chat_idx ON mail_outbox (chat_id)
+;
+ALTER TABLE chats ADD COLUMN transcript_mails BIGINT NOT NULL DEFAULT 0
+;
+ALTER TABLE chat_profiles ADD COLUMN notification_email TEXT NOT NULL DEFAULT ''
 `

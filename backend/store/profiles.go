@@ -59,10 +59,14 @@ type ChatProfile struct {
 	// Language is an app/i18n language code or i18n.Auto ("" is stored
 	// as Auto); DefaultLanguage an app/i18n code ("" is stored as
 	// i18n.Default).
-	Language        string    `bun:"language"`
-	DefaultLanguage string    `bun:"default_language"`
-	CreatedAt       time.Time `bun:"created_at"`
-	UpdatedAt       time.Time `bun:"updated_at"`
+	Language        string `bun:"language"`
+	DefaultLanguage string `bun:"default_language"`
+	// NotificationEmail is the address told of the profile's new
+	// tickets (offline messages, chats' tickets) when the service sends
+	// mail; "" = none. The admin API checks it is an address.
+	NotificationEmail string    `bun:"notification_email"`
+	CreatedAt         time.Time `bun:"created_at"`
+	UpdatedAt         time.Time `bun:"updated_at"`
 }
 
 // Lengths of generated profile ids and keys, in random bytes.

@@ -55,6 +55,14 @@ type TicketFieldValue struct {
 // ticket custom field (ErrNotFound otherwise); checking that the field is
 // assigned to the ticket type is the caller's business.
 func (s *Store) CreateTicket(ctx context.Context, t *Ticket, values []TicketFieldValue) error {
+	return s.CreateTicketWithMail(ctx, t, values, nil)
+}
+
+// CreateTicketWithMail is CreateTicket that also queues the mails
+// mails returns for the ticket (its id set), in the ticket's
+// transaction (mails.go): a notification is committed with its ticket
+// or not at all. mails may be nil.
+func (s *Store) CreateTicketWithMail(ctx context.Context, t *Ticket, values []TicketFieldValue, mails func(*Ticket) []Mail) error {
 	const what = "create ticket"
 	if t.Status == "" {
 		t.Status = TicketOpen
@@ -82,8 +90,16 @@ func (s *Store) CreateTicket(ctx context.Context, t *Ticket, values []TicketFiel
 		if err != nil {
 			return err
 		}
-		if err := s.recordEvents(ctx, tx, what, t.CreatedAt, []outboxEvent{e}); err != nil || len(values) == 0 {
+		if err := s.recordEvents(ctx, tx, what, t.CreatedAt, []outboxEvent{e}); err != nil {
 			return err
+		}
+		if mails != nil {
+			if err := queueMails(ctx, tx, what, t.CreatedAt, mails(t)); err != nil {
+				return err
+			}
+		}
+		if len(values) == 0 {
+			return nil
 		}
 		if err := checkFieldIDs(ctx, tx, what, EntityTicket, ids); err != nil {
 			return err

@@ -8,13 +8,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"strings"
 	"time"
 
 	"halochat/app/protocol"
 	"halochat/backend/metrics"
+	"halochat/backend/retry"
 	"halochat/backend/store"
 )
 
@@ -44,10 +44,10 @@ type Config struct {
 	// Poll is how often an idle dispatcher looks for due deliveries
 	// (default 100 ms): the lag of a delivery when nothing else wakes it.
 	Poll time.Duration
-	// FirstRetry and MaxRetry shape the backoff: the n-th retry waits
-	// FirstRetry·2ⁿ⁻¹ (at most MaxRetry), ±25 % at random. Defaults 5 s
-	// and 1 h. A delivery is retried until store.RetryFor (a day) after
-	// its event, then marked failed.
+	// FirstRetry and MaxRetry shape the backoff (retry.Backoff): the
+	// n-th retry waits FirstRetry·2ⁿ⁻¹ (at most MaxRetry), ±25 % at
+	// random. Defaults 5 s and 1 h. A delivery is retried until
+	// store.RetryFor (a day) after its event, then marked failed.
 	FirstRetry, MaxRetry time.Duration
 	// Jitter returns a number in [0, 1) (default math/rand/v2's
 	// Float64); tests fix it.
@@ -63,8 +63,9 @@ type Config struct {
 // until the lease ends; then another node sends them again, with the
 // same webhook-id (at least once).
 type Dispatcher struct {
-	cfg  Config
-	wake chan struct{}
+	cfg     Config
+	backoff retry.Backoff
+	wake    *retry.Waker
 }
 
 // NewDispatcher returns a Dispatcher; Store and Client are required.
@@ -88,16 +89,8 @@ func NewDispatcher(cfg Config) *Dispatcher {
 	if cfg.Poll <= 0 {
 		cfg.Poll = 100 * time.Millisecond
 	}
-	if cfg.FirstRetry <= 0 {
-		cfg.FirstRetry = 5 * time.Second
-	}
-	if cfg.MaxRetry <= 0 {
-		cfg.MaxRetry = time.Hour
-	}
-	if cfg.Jitter == nil {
-		cfg.Jitter = rand.Float64
-	}
-	return &Dispatcher{cfg: cfg, wake: make(chan struct{}, 1)}
+	b := retry.Backoff{First: cfg.FirstRetry, Max: cfg.MaxRetry, Jitter: cfg.Jitter}.WithDefaults(5*time.Second, time.Hour)
+	return &Dispatcher{cfg: cfg, backoff: b, wake: retry.NewWaker()}
 }
 
 // lease is how long a claimed delivery stays the claimant's: longer
@@ -106,12 +99,7 @@ func (d *Dispatcher) lease() time.Duration { return d.cfg.Lease }
 
 // Wake makes an idle dispatcher look for due deliveries now rather than
 // at its next poll.
-func (d *Dispatcher) Wake() {
-	select {
-	case d.wake <- struct{}{}:
-	default:
-	}
-}
+func (d *Dispatcher) Wake() { d.wake.Wake() }
 
 // Run delivers until ctx ends: it claims the due chains (a chat's or a
 // ticket's events for one webhook) while fewer than MaxInFlight are under
@@ -136,11 +124,11 @@ func (d *Dispatcher) Run(ctx context.Context) {
 		if err != nil && ctx.Err() == nil {
 			// The database is away: say so once a second, not once a poll.
 			d.cfg.Logger.Warn("claim webhook deliveries", "err", err)
-			d.idle(ctx, time.Second)
+			d.wake.Idle(ctx, time.Second)
 			continue
 		}
 		if len(claimed) == 0 {
-			d.idle(ctx, d.cfg.Poll)
+			d.wake.Idle(ctx, d.cfg.Poll)
 			continue
 		}
 		for _, chain := range byChain(claimed) {
@@ -206,17 +194,6 @@ func ids(ds []store.ClaimedDelivery) []int64 {
 		out[i] = c.ID
 	}
 	return out
-}
-
-// idle waits for wait, a Wake, or the end of ctx.
-func (d *Dispatcher) idle(ctx context.Context, wait time.Duration) {
-	t := time.NewTimer(wait)
-	defer t.Stop()
-	select {
-	case <-t.C:
-	case <-d.wake:
-	case <-ctx.Done():
-	}
 }
 
 // record stores the chains' results as they come, those that come
@@ -294,18 +271,16 @@ func (d *Dispatcher) attempt(ctx context.Context, c store.ClaimedDelivery) store
 		d.cfg.Metrics.WebhookAttempt(metrics.Delivered)
 		return store.DeliveryResult{ID: c.ID, Status: protocol.DeliveryDelivered, At: at, Next: at, HTTPStatus: int64(status)}
 	}
-	r := store.DeliveryResult{ID: c.ID, Status: protocol.DeliveryPending, At: at, HTTPStatus: int64(status), Error: errorText(err)}
+	r := store.DeliveryResult{ID: c.ID, Status: protocol.DeliveryPending, At: at, HTTPStatus: int64(status), Error: retry.ErrorText(err)}
+	next, again := d.backoff.Next(at, c.RetryUntil, c.Attempts+1)
 	switch {
 	case status == http.StatusGone:
 		// The receiver wants no more (Standard Webhooks: stop sending).
 		r.Status = protocol.DeliveryFailed
-	case !at.Before(c.RetryUntil):
+	case !again:
 		r.Status = protocol.DeliveryFailed
 	default:
-		r.Next = at.Add(d.backoff(c.Attempts + 1))
-		if r.Next.After(c.RetryUntil) {
-			r.Next = c.RetryUntil // one last attempt when the day is up
-		}
+		r.Next = next
 	}
 	if r.Status != protocol.DeliveryFailed {
 		d.cfg.Metrics.WebhookAttempt(metrics.Retry)
@@ -316,15 +291,6 @@ func (d *Dispatcher) attempt(ctx context.Context, c store.ClaimedDelivery) store
 			"attempts", c.Attempts+1, "err", r.Error)
 	}
 	return r
-}
-
-// backoff is how long to wait before the n-th retry.
-func (d *Dispatcher) backoff(n int64) time.Duration {
-	wait := d.cfg.FirstRetry
-	for i := int64(1); i < n && wait < d.cfg.MaxRetry; i++ {
-		wait *= 2
-	}
-	return time.Duration(float64(min(wait, d.cfg.MaxRetry)) * (0.75 + 0.5*d.cfg.Jitter()))
 }
 
 // errStatus is an answer that is not 2xx.
@@ -376,14 +342,4 @@ func (d *Dispatcher) post(ctx context.Context, c store.ClaimedDelivery, at time.
 		return resp.StatusCode, errStatus{resp.StatusCode, strings.TrimSpace(string(start))}
 	}
 	return resp.StatusCode, nil
-}
-
-// errorText is an attempt's error as the delivery log keeps it: valid
-// UTF-8, no NUL, at most 500 bytes.
-func errorText(err error) string {
-	s := strings.ToValidUTF8(strings.ReplaceAll(err.Error(), "\x00", ""), "?")
-	if len(s) > 500 {
-		s = strings.ToValidUTF8(s[:500], "") + "…"
-	}
-	return s
 }

@@ -468,10 +468,10 @@ func TestBackoffJitterStaysWithinAQuarter(t *testing.T) {
 		want   time.Duration
 	}{{0, 3750 * time.Millisecond}, {0.5, 5 * time.Second}, {0.999999, 6250 * time.Millisecond}} {
 		d := NewDispatcher(Config{Jitter: func() float64 { return j.jitter }})
-		if got := d.backoff(1).Round(time.Millisecond); got != j.want {
+		if got := d.backoff.Wait(1).Round(time.Millisecond); got != j.want {
 			t.Errorf("jitter %v: first retry after %v, want %v", j.jitter, got, j.want)
 		}
-		if got := d.backoff(1000); got > time.Hour*5/4 || got < time.Hour*3/4 {
+		if got := d.backoff.Wait(1000); got > time.Hour*5/4 || got < time.Hour*3/4 {
 			t.Errorf("jitter %v: the thousandth retry after %v", j.jitter, got)
 		}
 	}

@@ -24,6 +24,7 @@ Usage:
   halochat serve   [--addr 127.0.0.1:8080] [--db DSN] [--public-url URL] [--demo-host ADDR] [--limits default|benchmark] [--production]
                    [--trusted-proxies IP,CIDR,…] [--outbound-allow IP,CIDR,IP:port,…] [--files DIR]
                    [--metrics-addr ADDR] [--sqlite-sync full|normal]
+                   [--smtp smtp://user:password@host:port] [--smtp-from ADDRESS]
   halochat migrate [--db DSN]
   halochat demo    [--db DSN] [--json]
   halochat backup  [--db DSN] --out FILE      a consistent copy of a SQLite database, while it serves
@@ -42,7 +43,7 @@ postgres://user:pass@host:5432/db. Environment: HALOCHAT_ADDR, HALOCHAT_DB,
 HALOCHAT_PUBLIC_URL, HALOCHAT_DEMO_HOST, HALOCHAT_LIMITS, HALOCHAT_PRODUCTION=1,
 HALOCHAT_TRUSTED_PROXIES, HALOCHAT_FILES, HALOCHAT_OUTBOUND_ALLOW (older name:
 HALOCHAT_RUNBOOK_ALLOW), HALOCHAT_METRICS_ADDR, HALOCHAT_SQLITE_SYNC,
-HALOCHAT_SECRET_KEY_FILE.
+HALOCHAT_SECRET_KEY_FILE, HALOCHAT_SMTP, HALOCHAT_SMTP_FROM.
 `
 
 func main() {
@@ -93,6 +94,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fs.StringVar(&opts.FilesDir, "files", env("HALOCHAT_FILES", ""), "keep chat attachments in this directory (default: in the database)")
 		fs.StringVar(&opts.SQLiteSync, "sqlite-sync", env("HALOCHAT_SQLITE_SYNC", ""), `SQLite file: "full" (the default: every commit synced, an acknowledged message survives a power loss) or "normal" (synced at checkpoints: faster, safe against a crash of the process, but a power loss may drop the last acknowledged messages)`)
 		fs.StringVar(&opts.MetricsAddr, "metrics-addr", env("HALOCHAT_METRICS_ADDR", ""), "also serve /metrics on this address to any client that reaches it (e.g. a private network's 10.0.0.5:9090); the main address serves it to loopback and metrics:read only")
+		fs.StringVar(&opts.SMTP, "smtp", env("HALOCHAT_SMTP", ""), "send e-mail (transcripts, new-ticket notifications) through this SMTP server: smtp://user:password@host:port (STARTTLS when offered; ?starttls=required) or smtps://… (default: no e-mail)")
+		fs.StringVar(&opts.SMTPFrom, "smtp-from", env("HALOCHAT_SMTP_FROM", ""), `the sender of the service's mail, e.g. "Support <help@example.com>" (default: the --smtp user name when it is an address)`)
 		fs.StringVar(&opts.Pprof, "pprof", env("HALOCHAT_PPROF", ""), "serve net/http/pprof on this loopback address (e.g. 127.0.0.1:6060) for profiling")
 		if err := fs.Parse(rest); err != nil {
 			return err

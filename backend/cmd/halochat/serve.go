@@ -12,6 +12,7 @@ import (
 
 	"halochat/backend/demo"
 	"halochat/backend/gctune"
+	"halochat/backend/mail"
 	"halochat/backend/service"
 	"halochat/backend/store"
 )
@@ -50,6 +51,11 @@ type serveOptions struct {
 	// IdleGOGC is the collector's target from IdleGOGCSockets open
 	// sockets on (--idle-gogc, 0: GOGC alone; backend/gctune).
 	IdleGOGC, IdleGOGCSockets int
+	// SMTP is the SMTP server's URL (--smtp, HALOCHAT_SMTP), and
+	// SMTPFrom the sender of the service's mail (--smtp-from,
+	// HALOCHAT_SMTP_FROM; default the URL's user name when it is an
+	// address). "" sends no mail.
+	SMTP, SMTPFrom string
 }
 
 func openStore(ctx context.Context, logger *slog.Logger, dsn string, o store.Options) (*store.Store, error) {
@@ -215,9 +221,13 @@ func startService(ctx context.Context, logger *slog.Logger, st *store.Store, opt
 	if demoLn != nil {
 		allow = append(allow, demoLn.Addr().String())
 	}
+	mailCfg, err := mailConfig(opts.SMTP, opts.SMTPFrom)
+	if err != nil {
+		return nil, err
+	}
 	svc, err := service.New(ctx, service.Options{Store: st, DSN: *opts.DSN, PublicURL: publicURL, Logger: logger,
 		OutboundAllow: allow, HSTS: opts.Production, TrustedProxies: splitList(opts.TrustedProxies), Limits: limits,
-		FilesDir: opts.FilesDir})
+		FilesDir: opts.FilesDir, Mail: mailCfg})
 	if err != nil {
 		return nil, err
 	}
@@ -226,6 +236,29 @@ func startService(ctx context.Context, logger *slog.Logger, st *store.Store, opt
 	}
 	logger.Info("serving", "url", publicURL, "widget_version", svc.Widget.Version())
 	return svc, nil
+}
+
+// mailConfig is how the service sends mail (--smtp, --smtp-from); nil
+// when smtpURL is "" (no e-mail features).
+func mailConfig(smtpURL, from string) (*mail.DispatchConfig, error) {
+	if smtpURL == "" {
+		if from != "" {
+			return nil, errors.New("--smtp-from without --smtp: name the SMTP server (smtp://user:password@host:port)")
+		}
+		return nil, nil
+	}
+	srv, err := mail.ParseURL(smtpURL)
+	if err != nil {
+		return nil, fmt.Errorf("--smtp: %w", err)
+	}
+	if from == "" && strings.Contains(srv.User, "@") {
+		from = srv.User
+	}
+	sender, err := mail.ParseFrom(from)
+	if err != nil {
+		return nil, fmt.Errorf("--smtp-from: %w", err)
+	}
+	return &mail.DispatchConfig{Sender: mail.Sender{Server: srv}, From: sender}, nil
 }
 
 // servers are the HTTP servers serve runs, each with its listener.

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"halochat/backend/demo"
+	"halochat/backend/mail"
 	"halochat/backend/service"
 	"halochat/backend/store"
 	"halochat/backend/storetest"
@@ -50,6 +51,8 @@ type Options struct {
 	// Wrap, when set, wraps the service's handler: a test that records
 	// which requests reach the service, or holds some back.
 	Wrap func(http.Handler) http.Handler
+	// Mail is service.Options.Mail (serve --smtp): nil sends no mail.
+	Mail *mail.DispatchConfig
 }
 
 // Service is the service running on loopback. The embedded parts are
@@ -104,7 +107,7 @@ func (s *Service) serve(ln net.Listener) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	svc, err := service.New(ctx, service.Options{Store: s.Store, DSN: s.DSN, PublicURL: s.URL, Logger: s.o.Logger,
 		Limits: s.o.Limits, OutboundAllow: s.o.OutboundAllow, TrustedProxies: s.o.TrustedProxies, HSTS: s.o.HSTS,
-		FilesDir: s.o.FilesDir, Webhooks: s.o.Webhooks})
+		FilesDir: s.o.FilesDir, Webhooks: s.o.Webhooks, Mail: s.o.Mail})
 	if err != nil {
 		cancel()
 		_ = ln.Close()
