@@ -166,7 +166,7 @@ fuzz:
 
 # Rewrites the README's screenshots in docs/screenshots (browser tests).
 screenshots: build
-	HALOCHAT_DOC_SCREENSHOTS=1 $(GO) test -count=1 -run 'TestConsole|TestAgentSeesTheChatCustomFields|TestPortalUserLogs' ./backend/browsertest/
+	HALOCHAT_DOC_SCREENSHOTS=1 $(GO) test -count=1 -run 'TestConsole|TestAgentSeesTheChatCustomFields|TestPortalUserLogs|TestAdminSeesTheChatReport' ./backend/browsertest/
 
 # Measures and writes docs/BENCHMARKS.md.
 bench: build

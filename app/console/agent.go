@@ -45,6 +45,9 @@ type AgentPage struct {
 
 	hand     handover // notes, transfers, notifications (handover.go)
 	notified int      // desktop notifications the console raised (or would have)
+
+	canned  []protocol.CannedResponse // the agent's canned responses (canned.go)
+	suggest []protocol.CannedResponse // those matching the "/shortcut" typed
 }
 
 // liveChat is one chat the agent has.
@@ -74,7 +77,7 @@ func (p *AgentPage) OnMount(ctx app.Context) {
 		p.sound = on
 	}
 	p.badge()
-	p.session.authenticate(ctx, false, nil)
+	p.session.authenticate(ctx, false, p.loadCanned)
 	p.refreshWaitingTimes(ctx)
 }
 
@@ -205,6 +208,7 @@ func (p *AgentPage) renderConversation() app.UI {
 			p.noteToggle(),
 			p.renderAttach(),
 			app.Button().Type("submit").Class("cc-primary").Text("Send"),
+			p.renderSuggestions(),
 		)
 	}
 	return app.Div().Class("cc-chat-layout").Body(
@@ -638,6 +642,7 @@ func (p *AgentPage) frame(ctx app.Context, f protocol.Frame) {
 }
 
 func (p *AgentPage) onTyping(ctx app.Context, e app.Event) {
+	p.suggestCanned()
 	if p.typingSent || p.current == "" {
 		return
 	}
@@ -652,6 +657,12 @@ func (p *AgentPage) sendMessage(ctx app.Context, e app.Event) {
 	if text == "" || p.current == "" {
 		return
 	}
+	if c, ok := p.wholeCanned(text); ok {
+		// "/shortcut" and Enter: the text to edit, not the shortcut sent.
+		p.useCanned(c)
+		return
+	}
+	p.suggest = nil
 	setInput("cc-input", "")
 	if p.hand.note {
 		p.sendNote(ctx, p.current, text)

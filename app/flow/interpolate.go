@@ -51,6 +51,15 @@ func (p *Program) interpolate(s string, env *Env, st *State) string {
 	if !strings.Contains(s, "{{") {
 		return s
 	}
+	return Render(s, func(key string) (string, bool) { return p.resolve(key, env, st) })
+}
+
+// Render fills the {{key|fallback}} placeholders of s as bot texts are
+// filled (fallbacks, the space an empty one takes along, unknown keys
+// left as written), with the values resolve gives: a key's value and
+// whether the key is one it knows. The console fills canned responses
+// with it.
+func Render(s string, resolve func(key string) (string, bool)) string {
 	out := make([]byte, 0, len(s)+32)
 	for {
 		i := strings.Index(s, "{{")
@@ -65,7 +74,7 @@ func (p *Program) interpolate(s string, env *Env, st *State) string {
 		whole, raw := s[i:i+2+j+2], s[i+2:i+2+j]
 		s = s[i+2+j+2:]
 		key, fallback := splitFallback(raw)
-		v, ok := p.resolve(key, env, st)
+		v, ok := resolve(key)
 		switch {
 		case !ok:
 			out = append(out, whole...)

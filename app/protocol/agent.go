@@ -155,8 +155,11 @@ type ChatDetails struct {
 
 // ChatUser is a chat's user as an agent sees it.
 type ChatUser struct {
-	ID         int64  `json:"id"`
-	Name       string `json:"name,omitempty"`
+	ID   int64  `json:"id"`
+	Name string `json:"name,omitempty"`
+	// FirstName and LastName fill a canned response's placeholders.
+	FirstName  string `json:"firstName,omitempty"`
+	LastName   string `json:"lastName,omitempty"`
 	Username   string `json:"username,omitempty"`
 	Email      string `json:"email,omitempty"`
 	Phone      string `json:"phone,omitempty"`

@@ -70,7 +70,7 @@ func (s *Service) chatUser(ctx context.Context, c *store.Chat) (*protocol.ChatUs
 		return nil, fmt.Errorf("details of chat %s: %w", c.ID, err)
 	}
 	return &protocol.ChatUser{ID: u.ID, Name: strings.TrimSpace(u.FirstName + " " + u.LastName),
-		Username: u.Username, Email: u.Email, Phone: u.Phone, ExternalID: u.ExternalID}, nil
+		FirstName: u.FirstName, LastName: u.LastName, Username: u.Username, Email: u.Email, Phone: u.Phone, ExternalID: u.ExternalID}, nil
 }
 
 // flowPosition says which flow version the chat runs and at which step.
