@@ -102,6 +102,15 @@ func TestAutoTeamHandsAChatToTheLeastBusyAgent(t *testing.T) {
 		if n := firstAgent.eval(t, `String(document.querySelectorAll('.cc-queued[data-chat="`+second.id+`"]').length)`); n != "0" {
 			t.Errorf("the busier agent's queue shows the chat offered to the other")
 		}
+		// The offer raised a desktop notification (counted whether or not
+		// the headless browser shows it), and the console asked once for
+		// the permission, remembering that it did.
+		if n := other.eval(t, `document.querySelector(".cc-agentbar").dataset.notified`); n == "0" || n == "" {
+			t.Errorf("the offer raised no notification (%q)", n)
+		}
+		if got := other.eval(t, `String(localStorage.getItem("halochat.console.notifications"))`); got != "true" {
+			t.Errorf("the console did not remember asking for notifications: %q", got)
+		}
 		other.docScreenshot(t, "console-team-offer")
 		other.accept(t, second.id)
 		if c, err := s.store.GetChat(context.Background(), second.id); err != nil || c.AgentID != otherID || c.Status != store.ChatLive {
