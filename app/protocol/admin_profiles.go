@@ -40,6 +40,10 @@ type ChatProfile struct {
 	// values, ratings) are deleted that many days after they ended;
 	// 0 or left out keeps them.
 	RetentionDays int64 `json:"retentionDays,omitempty"`
+	// NotificationEmail is told of each new ticket of the profile (its
+	// offline messages', its chats') when the service sends mail (serve
+	// --smtp); "" or left out: nobody.
+	NotificationEmail string `json:"notificationEmail,omitempty"`
 	// Language is the language the widget speaks and the chat's system
 	// messages are written in: a code of app/i18n (en, de, fr, es, pt,
 	// nl, ar) or "auto" — the browser's preferred languages, then

@@ -174,6 +174,7 @@ func TestChatProfileAPI(t *testing.T) {
 			}
 			body["ratingQuestion"] = protocol.RatingQuestionOff
 			body["retentionDays"] = 90
+			body["notificationEmail"] = " desk@example.com "
 			if got.path("language") != "auto" || got.path("defaultLanguage") != "en" {
 				t.Errorf("a profile created without languages reads language %q, defaultLanguage %q; want auto, en",
 					got.path("language"), got.path("defaultLanguage"))
@@ -182,7 +183,7 @@ func TestChatProfileAPI(t *testing.T) {
 			up := must(t, f.call(t, f.adminClient, "PUT", "/api/ChatProfile/"+id, body), 200)
 			if up.path("name") != "main renamed" || up.path("appearance", "colour") != "Teal" || up.path("key") != key ||
 				up.path("identity", "maxTokenLifetimeSeconds") != "3600" || up.path("ratingQuestion") != protocol.RatingQuestionOff ||
-				up.path("retentionDays") != "90" || up.path("language") != "ar" || up.path("defaultLanguage") != "fr" {
+				up.path("retentionDays") != "90" || up.path("notificationEmail") != "desk@example.com" || up.path("language") != "ar" || up.path("defaultLanguage") != "fr" {
 				t.Errorf("updated %s", up.raw)
 			}
 			if p, _ := f.st.GetProfile(ctx, id); p.Identity.MaxTokenLifetimeSeconds != 3600 || p.RatingQuestion != protocol.RatingQuestionOff ||
@@ -266,6 +267,8 @@ func invalidProfileEdits(ec string) []profileEdit {
 		{"ratingQuestion", func(m map[string]any) { m["ratingQuestion"] = "sometimes" }},
 		{"ratingQuestion", func(m map[string]any) { m["ratingQuestion"] = false }},
 		{"retentionDays", func(m map[string]any) { m["retentionDays"] = -1 }},
+		{"notificationEmail", func(m map[string]any) { m["notificationEmail"] = "desk" }},
+		{"notificationEmail", func(m map[string]any) { m["notificationEmail"] = "a@example.com, b@example.com" }},
 		{"retentionDays", func(m map[string]any) { m["retentionDays"] = 36501 }},
 		{"retentionDays", func(m map[string]any) { m["retentionDays"] = "30" }},
 		{"language", func(m map[string]any) { m["language"] = "de-DE" }},

@@ -31,7 +31,7 @@ func profileJSON(p *store.ChatProfile) protocol.ChatProfile {
 		Availability: protocol.AvailabilitySettings(p.Availability), EmailStorageKey: p.EmailStorageKey, TrustEmailStorage: p.TrustEmailStorage,
 		FlowID: p.FlowID, StartStep: p.StartStep, TicketTypeID: p.TicketTypeID, AgentChatVisibility: p.AgentChatVisibility,
 		Attachments: protocol.AttachmentSettings(p.Attachments), RatingQuestion: p.RatingQuestion,
-		RetentionDays: p.RetentionDays, Language: p.Language, DefaultLanguage: p.DefaultLanguage,
+		RetentionDays: p.RetentionDays, NotificationEmail: p.NotificationEmail, Language: p.Language, DefaultLanguage: p.DefaultLanguage,
 		CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
 	if j.AllowedOrigins == nil {
 		j.AllowedOrigins = []string{}
@@ -253,6 +253,10 @@ func (a *IdentityAPI) applyProfile(ctx context.Context, p *store.ChatProfile, in
 	if err != nil {
 		return err
 	}
+	notify := strings.TrimSpace(in.NotificationEmail)
+	if notify != "" && (len(notify) > protocol.MaxOfflineEmailLength || !identity.ValidEmail(notify)) {
+		return apiInvalid("notificationEmail", "%q is not an e-mail address (one address, or empty for none)", notify)
+	}
 
 	p.Name = strings.TrimSpace(in.Name)
 	p.Access = in.Access
@@ -268,6 +272,7 @@ func (a *IdentityAPI) applyProfile(ctx context.Context, p *store.ChatProfile, in
 	p.Attachments = store.AttachmentSettings(in.Attachments)
 	p.RatingQuestion = rating
 	p.RetentionDays = in.RetentionDays
+	p.NotificationEmail = notify
 	p.Language, p.DefaultLanguage = lang, def
 	return nil
 }

@@ -100,6 +100,8 @@ func oaProfileNotes(times map[string]jsonObj) map[string]jsonObj {
 		"ratingQuestion": oaOneOf("whether the widget asks the visitor to rate a chat that ended (1–5 and a comment, "+
 			"POST /chat/api/v1/chats/{id}/rating): ask, or off (a rating is then refused); none given: ask",
 			protocol.RatingQuestionAsk, protocol.RatingQuestionOff),
+		"notificationEmail": oaNote("the address told of each new ticket of the profile (an offline message's, a chat's) by e-mail, " +
+			"when the service sends mail (serve --smtp); none given or empty: nobody. One address, else 400 naming notificationEmail"),
 		"retentionDays": oaNote("the profile's chats (messages, files, custom-field values, ratings) are deleted this many days " +
 			"after they ended, by a background job on every node, 500 chats a transaction; 0 or none given: kept. At most 36500"),
 		"language": oaOneOf("the language the widget speaks and the chat's system messages and flow texts are written in: "+
