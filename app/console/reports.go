@@ -77,7 +77,8 @@ func (p *Reports) Render() app.UI {
 			app.Input().ID("cc-report-to").Type("date").Value(to),
 			app.Label().For("cc-report-group").Text("By"),
 			app.Select().ID("cc-report-group").Body(
-				app.Option().Value("day").Text("day"), app.Option().Value("agent").Text("agent"), app.Option().Value("profile").Text("profile"),
+				app.Option().Value("day").Text("day"), app.Option().Value("agent").Text("agent"), app.Option().Value("team").Text("team"),
+				app.Option().Value("profile").Text("profile"),
 			),
 			app.Button().ID("cc-report-show").Type("submit").Class("cc-primary").Text("Show"),
 		),

@@ -20,7 +20,7 @@ const maxReportDays = 366
 
 func reportRoutes(a *IdentityAPI, admin string) []apiRoute {
 	return []apiRoute{
-		{"GET", "/api/Report/chats", admin, "Chats started in [from, to) by day (UTC), agent or profile: started, answered by an agent, missed (ended while waiting for one), first response time p50 and p90, mean time to end (seconds), ratings' mean and count. ?from=&to= (RFC 3339 or YYYY-MM-DD; default the last 30 days; at most 366 days)&groupBy=day|agent|profile (team once teams exist). Accept: text/csv answers CSV", "", "ChatReport", 200, a.chatReport},
+		{"GET", "/api/Report/chats", admin, "Chats started in [from, to) by day (UTC), agent or profile: started, answered by an agent, missed (ended while waiting for one), first response time p50 and p90, mean time to end (seconds), ratings' mean and count. ?from=&to= (RFC 3339 or YYYY-MM-DD; default the last 30 days; at most 366 days)&groupBy=day|agent|team|profile. Accept: text/csv answers CSV", "", "ChatReport", 200, a.chatReport},
 	}
 }
 
@@ -55,11 +55,9 @@ func reportQuery(r *http.Request, now time.Time) (from, to time.Time, groupBy st
 	switch groupBy {
 	case "":
 		groupBy = store.GroupByDay
-	case store.GroupByDay, store.GroupByAgent, store.GroupByProfile:
-	case "team":
-		return from, to, "", apiInvalid("groupBy", "team needs teams, which this server has none of yet: use day, agent or profile")
+	case store.GroupByDay, store.GroupByAgent, store.GroupByTeam, store.GroupByProfile:
 	default:
-		return from, to, "", apiInvalid("groupBy", "must be day, agent or profile, not %q", groupBy)
+		return from, to, "", apiInvalid("groupBy", "must be day, agent, team or profile, not %q", groupBy)
 	}
 	to = now.UTC().Truncate(24*time.Hour).AddDate(0, 0, 1)
 	from = to.AddDate(0, 0, -30)
@@ -100,6 +98,15 @@ func (a *IdentityAPI) reportLabels(ctx context.Context, groupBy string) (map[str
 		labels["0"] = "(no agent)"
 		for _, ag := range agents {
 			labels[strconv.FormatInt(ag.ID, 10)] = ag.Name
+		}
+	case store.GroupByTeam:
+		teams, err := a.Store.ListTeams(ctx)
+		if err != nil {
+			return nil, err
+		}
+		labels["0"] = "(no team)"
+		for _, tm := range teams {
+			labels[strconv.FormatInt(tm.ID, 10)] = tm.Name
 		}
 	case store.GroupByProfile:
 		profiles, err := a.Store.ListProfiles(ctx)
@@ -183,12 +190,12 @@ func reportComponents() []oaComponent {
 	secs := oaNote("seconds; null when no chat of the group had one")
 	return []oaComponent{
 		{"ChatReport", reflect.TypeFor[protocol.ChatReport](), nil, map[string]jsonObj{
-			"groupBy": oaOneOf("", store.GroupByDay, store.GroupByAgent, store.GroupByProfile),
+			"groupBy": oaOneOf("", store.GroupByDay, store.GroupByAgent, store.GroupByTeam, store.GroupByProfile),
 			"rows":    oaNote("by key; by day every day of the range has a row"),
 		}},
 		{"ChatReportRow", reflect.TypeFor[protocol.ChatReportRow](), nil, map[string]jsonObj{
-			"key":              oaNote("the day (YYYY-MM-DD, UTC), the agent's id (\"0\": no agent) or the chat profile's id"),
-			"label":            oaNote("the agent's or profile's name (the day again by day)"),
+			"key":              oaNote("the day (YYYY-MM-DD, UTC), the agent's or team's id (\"0\": none) or the chat profile's id"),
+			"label":            oaNote("the agent's, team's or profile's name (the day again by day)"),
 			"answered":         oaNote("chats an agent accepted"),
 			"missed":           oaNote("chats that ended while waiting for an agent"),
 			"firstResponseP50": oaNote("seconds from the wait for an agent (the start when the chat never waited) to the first agent message: median"),

@@ -29,9 +29,12 @@ func TestChatReportAPI(t *testing.T) {
 			t.Errorf("CSV %d %s: %q", csv.Status, csv.Header.Get("Content-Type"), lines)
 		}
 		must(t, f.call(t, f.admin, "GET", "/api/Report/chats?groupBy=agent", nil), 200)
+		if r := must(t, f.call(t, f.admin, "GET", "/api/Report/chats?groupBy=team", nil), 200); !strings.Contains(r.raw, `"groupBy":"team"`) {
+			t.Errorf("by team: %s", r.raw)
+		}
 		must(t, f.call(t, f.admin, "GET", "/api/Report/chats?groupBy=profile&from=2026-11-01T00:00:00Z", nil), 200)
 		for q, field := range map[string]string{
-			"groupBy=week": "groupBy", "groupBy=team": "groupBy", "from=yesterday": "from",
+			"groupBy=week": "groupBy", "from=yesterday": "from",
 			"from=2026-12-02&to=2026-12-01": "to", "from=2024-01-01&to=2026-01-01": "to",
 		} {
 			wantError(t, f.call(t, f.admin, "GET", "/api/Report/chats?"+q, nil), 400, protocol.CodeInvalidRequest, field)

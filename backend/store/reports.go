@@ -12,6 +12,7 @@ const (
 	GroupByDay     = "day"     // the UTC day the chat started (YYYY-MM-DD)
 	GroupByAgent   = "agent"   // the agent who took it ("0": none)
 	GroupByProfile = "profile" // its chat profile's id
+	GroupByTeam    = "team"    // the team it was routed to ("0": none)
 )
 
 // ChatReportRow is one group of a chat report. Times are seconds; a
@@ -34,7 +35,8 @@ type ChatReportRow struct {
 }
 
 // ChatReport computes the report of the chats started in [from, to),
-// one row a group (groupBy: GroupByDay, GroupByAgent, GroupByProfile),
+// one row a group (groupBy: GroupByDay, GroupByAgent, GroupByTeam,
+// GroupByProfile),
 // by key. By day, every day of the range has a row, those without a
 // chat all zero. It is one SQL query on either database.
 func (s *Store) ChatReport(ctx context.Context, from, to time.Time, groupBy string) ([]ChatReportRow, error) {
@@ -137,15 +139,18 @@ func (s *Store) chatReportSQL(groupBy string) (string, error) {
 		key = "CAST(COALESCE(c.agent_id, 0) AS TEXT)"
 	case GroupByProfile:
 		key = "c.profile_id"
+	case GroupByTeam:
+		key = "CAST(COALESCE(c.team_id, 0) AS TEXT)"
 	default:
-		return "", fmt.Errorf("groupBy %q is not day, agent or profile", groupBy)
+		return "", fmt.Errorf("groupBy %q is not day, agent, team or profile", groupBy)
 	}
 	// The first agent message: the chat's lowest seq by an agent (seqs
-	// grow with time), found through the messages' primary key. base is
+	// grow with time; an internal note is no response), found through
+	// the messages' primary key. base is
 	// MATERIALIZED: read twice on SQLite (ranks, sums) and by both
 	// percentiles on PostgreSQL, it would run this subquery again each
 	// time.
-	firstAgent := `(SELECT m.created_at FROM messages AS m WHERE m.chat_id = c.id AND m.sender = 'agent' ORDER BY m.seq LIMIT 1)`
+	firstAgent := `(SELECT m.created_at FROM messages AS m WHERE m.chat_id = c.id AND m.sender = 'agent' AND NOT m.internal ORDER BY m.seq LIMIT 1)`
 	base := `WITH base AS MATERIALIZED (
 	SELECT ` + key + ` AS k,
 		CASE WHEN c.accepted_at IS NOT NULL THEN 1 ELSE 0 END AS answered,

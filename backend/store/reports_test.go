@@ -138,7 +138,12 @@ func TestChatReport(t *testing.T) {
 			profile + " started 5 answered 3 missed 1 p50 30 p90 78 end 300 rating 4 × 2",
 		})
 
-		_, err = s.ChatReport(ctx, from, to, "team")
+		byTeam, err := s.ChatReport(ctx, from, to, GroupByTeam)
+		must(t, err)
+		checkReport(t, "by team", byTeam, []string{
+			"0 started 5 answered 3 missed 1 p50 30 p90 78 end 300 rating 4 × 2",
+		})
+		_, err = s.ChatReport(ctx, from, to, "week")
 		wantErr(t, err, ErrInvalid)
 	})
 }
