@@ -45,6 +45,10 @@ const (
 	LauncherOpen   // the launcher's label
 	LauncherUnread // the launcher's label with unread messages; %d: how many
 	FrameTitle     // the iframe's title on the host page
+	// The transcript by e-mail, under the rating of an ended chat.
+	MailTranscript       // the button
+	MailTranscriptSent   // %s: the address
+	MailTranscriptFailed // %s: the service's reason
 
 	// Shared by the widget and the server: the ticket a chat logged, and
 	// why an answer to the bot's question was refused.

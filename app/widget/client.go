@@ -119,6 +119,18 @@ func (c *Client) Rate(ctx context.Context, chatID, secret string, req protocol.R
 	return &r, nil
 }
 
+// MailTranscript asks the service to e-mail the chat's transcript to
+// email.
+func (c *Client) MailTranscript(ctx context.Context, chatID, secret, email string) (*protocol.TranscriptMailQueued, error) {
+	var q protocol.TranscriptMailQueued
+	err := c.call(ctx, "POST", "/chat/api/v1/chats/"+url.PathEscape(chatID)+"/transcript", resumeHeader(secret),
+		protocol.TranscriptMailRequest{Email: email}, &q)
+	if err != nil {
+		return nil, err
+	}
+	return &q, nil
+}
+
 // Upgrade turns the anonymous chat into the token's user's chat.
 func (c *Client) Upgrade(ctx context.Context, chatID, secret, idToken string) (*protocol.ChatState, error) {
 	var st protocol.ChatState

@@ -228,6 +228,7 @@ func (w *Window) renderFooter() app.UI {
 		return app.Div().Class("hc-ended").Body(
 			app.P().Text(w.t(i18n.Ended)),
 			app.If(w.asksRating(), w.renderRating),
+			app.If(w.offersTranscript(), w.renderTranscriptMail),
 			app.Button().Class("hc-new").Type("button").Text(w.t(i18n.NewChat)).
 				OnClick(w.act(w.newChat)),
 			app.If(nobodyIn(w.conv), func() app.UI { return w.leaveButton(w.pageToken) }),

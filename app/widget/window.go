@@ -74,10 +74,11 @@ type Window struct {
 	confirmEnd bool // asking whether to end the chat
 	ending     bool // the visitor's end call is on its way
 	rating     ratingForm
-	prefs      []string  // the browser's preferred languages (navigator.languages)
-	shownLang  i18n.Lang // the language the document is marked with
-	draft      draft     // typed into the static window before the wasm ran (static.go)
-	checking   bool      // an availability check is on its way
+	mail       transcriptMail // the transcript by e-mail of the ended chat
+	prefs      []string       // the browser's preferred languages (navigator.languages)
+	shownLang  i18n.Lang      // the language the document is marked with
+	draft      draft          // typed into the static window before the wasm ran (static.go)
+	checking   bool           // an availability check is on its way
 	// afterCheck is what an open does once the check in progress
 	// answers: the loader boots the widget on intent, and the page's
 	// openChatWindow may come before the widget knows whether anyone is in.
