@@ -159,10 +159,6 @@ func oaComponents() []oaComponent {
 		"mode":          oaOneOf("manual: the team's own queue, which only its members see and accept from; auto: each chat is offered to the online member with the fewest open chats below their cap, who accepts it", protocol.TeamModeManual, protocol.TeamModeAuto),
 		"acceptTimeout": oaNote("seconds a chat waits for an accept (in the queue, or offered to one member) before it goes to the next member or, when nobody can take it, to its fallback; 0 waits on. Default 60"),
 	})
-	user := with(times, map[string]jsonObj{
-		"id": readOnly, "email": oaNote("unique; the portal login"), "externalId": oaNote("the host system's id; unique when set"),
-		"hasPassword": oaNote("read-only: can log in to the portal with a password"), "disabled": oaNote("no portal login"),
-	})
 	chatFlow := with(times, map[string]jsonObj{
 		"name": oaNote("unique"), "currentVersion": oaNote("0 until a version is saved"),
 	})
@@ -212,8 +208,35 @@ func oaComponents() []oaComponent {
 		{"Team", reflect.TypeFor[protocol.Team](), nil, team},
 		{"TeamInput", reflect.TypeFor[protocol.TeamInput](), []string{"name"}, team},
 
+		{"ChatFlow", reflect.TypeFor[protocol.ChatFlow](), nil, chatFlow},
+		{"ChatFlowDetail", reflect.TypeFor[protocol.ChatFlowDetail](), nil, with(chatFlow, map[string]jsonObj{
+			"version": oaNote("the version of document"), "document": oaNote(document + "; null while the flow has no version"),
+			"warnings": oaNote("doubtful but valid things app/flow noticed, for the editor to show"),
+		})},
+		{"ChatFlowCreate", reflect.TypeFor[protocol.ChatFlowCreate](), []string{"name"}, map[string]jsonObj{
+			"document": oaNote("optional first version: " + document)}},
+		{"ChatFlowSave", reflect.TypeFor[protocol.ChatFlowSave](), []string{"baseVersion", "document"}, map[string]jsonObj{
+			"baseVersion": oaNote("the version the document was edited from (0 for none)"),
+			"document":    oaNote("the new version's " + document), "name": oaNote("renames the flow when set"),
+		}},
+		{"ChatFlowVersion", reflect.TypeFor[protocol.ChatFlowVersion](), nil, map[string]jsonObj{"document": oaNote(document)}},
+		{"FlowProblem", reflect.TypeFor[flow.Problem](), []string{"step", "message"}, map[string]jsonObj{
+			"step": oaNote("step number; 0 for the flow as a whole"), "field": oaNote("JSON path within the step"),
+		}},
+	}, slices.Concat(oaUserComponents(times, password), oaRunbookComponents(times), webhookComponents(), auditComponents(), cannedComponents(times), reportComponents())...)
+}
+
+// oaUserComponents are the component schemas of /api/User (its export
+// and erasure) and /api/ChatMatchingData.
+func oaUserComponents(times map[string]jsonObj, password jsonObj) []oaComponent {
+	readOnly := oaNote("read-only")
+	user := oaWith(times, map[string]jsonObj{
+		"id": readOnly, "email": oaNote("unique; the portal login"), "externalId": oaNote("the host system's id; unique when set"),
+		"hasPassword": oaNote("read-only: can log in to the portal with a password"), "disabled": oaNote("no portal login"),
+	})
+	return []oaComponent{
 		{"User", reflect.TypeFor[protocol.User](), nil, user},
-		{"UserInput", reflect.TypeFor[protocol.UserInput](), []string{"email"}, with(user, map[string]jsonObj{"password": password})},
+		{"UserInput", reflect.TypeFor[protocol.UserInput](), []string{"email"}, oaWith(user, map[string]jsonObj{"password": password})},
 		{"UserExport", reflect.TypeFor[protocol.UserExport](), nil, map[string]jsonObj{
 			"chats":                      oaNote("the user's chats, oldest first"),
 			"chats[].fields":             oaNote("the chat's custom-field values by field name"),
@@ -237,23 +260,7 @@ func oaComponents() []oaComponent {
 			"key":        oaNote("the chatmatchingdatakey claim; shown once, stored hashed"),
 			"expires_at": oaNote("24 hours after creation"),
 		}},
-
-		{"ChatFlow", reflect.TypeFor[protocol.ChatFlow](), nil, chatFlow},
-		{"ChatFlowDetail", reflect.TypeFor[protocol.ChatFlowDetail](), nil, with(chatFlow, map[string]jsonObj{
-			"version": oaNote("the version of document"), "document": oaNote(document + "; null while the flow has no version"),
-			"warnings": oaNote("doubtful but valid things app/flow noticed, for the editor to show"),
-		})},
-		{"ChatFlowCreate", reflect.TypeFor[protocol.ChatFlowCreate](), []string{"name"}, map[string]jsonObj{
-			"document": oaNote("optional first version: " + document)}},
-		{"ChatFlowSave", reflect.TypeFor[protocol.ChatFlowSave](), []string{"baseVersion", "document"}, map[string]jsonObj{
-			"baseVersion": oaNote("the version the document was edited from (0 for none)"),
-			"document":    oaNote("the new version's " + document), "name": oaNote("renames the flow when set"),
-		}},
-		{"ChatFlowVersion", reflect.TypeFor[protocol.ChatFlowVersion](), nil, map[string]jsonObj{"document": oaNote(document)}},
-		{"FlowProblem", reflect.TypeFor[flow.Problem](), []string{"step", "message"}, map[string]jsonObj{
-			"step": oaNote("step number; 0 for the flow as a whole"), "field": oaNote("JSON path within the step"),
-		}},
-	}, slices.Concat(oaRunbookComponents(times), webhookComponents(), auditComponents(), cannedComponents(times), reportComponents())...)
+	}
 }
 
 // oaRunbookComponents are the component schemas of /api/Runbook.
