@@ -35,6 +35,16 @@ type APIError struct {
 
 func (e *APIError) Error() string { return e.Message }
 
+// apiMessage is what to show of err: the service's message when err
+// carries a refusal, else err's own text.
+func apiMessage(err error) string {
+	var ae *APIError
+	if errors.As(err, &ae) {
+		return ae.Message
+	}
+	return err.Error()
+}
+
 // call sends a JSON request and decodes a JSON answer into out (if not nil).
 func (c *Client) call(ctx context.Context, method, path string, header map[string]string, in, out any) error {
 	var body []byte

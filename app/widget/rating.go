@@ -2,7 +2,6 @@ package widget
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"time"
 
@@ -100,11 +99,7 @@ func (w *Window) sendRating(ctx app.Context) {
 			}
 			w.rating.sending = false
 			if err != nil {
-				msg := err.Error()
-				var ae *APIError
-				if errors.As(err, &ae) {
-					msg = ae.Message
-				}
+				msg := apiMessage(err)
 				w.rating.err = w.f(i18n.RateFailed, msg)
 				app.Window().Get("console").Call("warn", "halochat: rate chat "+chatID+": "+msg)
 				return

@@ -2,7 +2,6 @@ package widget
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"time"
 
@@ -91,11 +90,7 @@ func (w *Window) sendTranscriptMail(ctx app.Context) {
 			}
 			w.mail.sending = false
 			if err != nil {
-				msg := err.Error()
-				var ae *APIError
-				if errors.As(err, &ae) {
-					msg = ae.Message
-				}
+				msg := apiMessage(err)
 				w.mail.err = w.f(i18n.MailTranscriptFailed, msg)
 				return
 			}
