@@ -168,8 +168,9 @@ fuzz:
 screenshots: build
 	HALOCHAT_DOC_SCREENSHOTS=1 $(GO) test -count=1 -run 'TestConsole|TestAgentSeesTheChatCustomFields|TestPortalUserLogs|TestAdminSeesTheChatReport' ./backend/browsertest/
 
-# Measures and writes docs/BENCHMARKS.md.
+# Measures and writes docs/BENCHMARKS.md (widgetbench drives chromium).
 bench: build
+	$(call apt_install,chromium,chromium)
 	WASM_OPT_FLAGS='$(WASM_OPT_FLAGS)' bash .ci/bench.sh
 
 clean:

@@ -3,6 +3,7 @@ package browsertest
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -167,7 +168,7 @@ func TestInternalNoteIsInvisibleInTheWidget(t *testing.T) {
 		visitor, w, chatID := s.widgetChatWith(t, agent)
 
 		const note = "Visitor sounds upset: offer the voucher"
-		agent.js(t, `document.getElementById("cc-note").click()`)
+		agent.noteMode(t, true)
 		typeAgent(t, agent, note)
 		waitText(t, agent.Ctx, ".cc-internal .cc-msg-who", "internal note")
 		waitText(t, agent.Ctx, ".cc-internal .cc-msg-text", note)
@@ -175,12 +176,26 @@ func TestInternalNoteIsInvisibleInTheWidget(t *testing.T) {
 		if err != nil || !slices.ContainsFunc(msgs, func(m store.Message) bool { return m.Text == note && m.Internal }) {
 			t.Fatalf("the note is not stored as internal: %v", err)
 		}
-		agent.js(t, `document.getElementById("cc-note").click()`)
+		agent.noteMode(t, false)
 		typeAgent(t, agent, "How can I help?")
 		waitText(t, w, ".hc-from-agent .hc-text", "How can I help?")
 		agent.docScreenshot(t, "console-internal-note")
 		noNote(t, visitor, w, note)
 	})
+}
+
+// noteMode turns the composer's Note switch on or off and waits until
+// the console has taken it: the composer's placeholder says so. (A
+// message typed before that is sent as what the switch was.)
+func (b *Browser) noteMode(t *testing.T, on bool) {
+	t.Helper()
+	if err := chromedp.Do(b.Ctx, chromedp.WaitVisible(chromedp.ID("cc-input")), chromedp.Click(chromedp.ID("cc-note"))); err != nil {
+		t.Fatalf("click the Note switch: %v", err)
+	}
+	js := fmt.Sprintf(`(function(){var i=document.getElementById("cc-input"); return !!i && i.placeholder.indexOf("Internal note")===0 === %t})()`, on)
+	if _, err := chromedp.Run(b.Ctx, chromedp.Poll[bool](js, chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+		t.Fatalf("the composer never took the Note switch (on=%t): %v", on, err)
+	}
 }
 
 // widgetChatWith opens the widget on a host page, asks for a person and

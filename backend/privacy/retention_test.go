@@ -17,11 +17,10 @@ import (
 // bounded batches, and on several nodes at once; it keeps open chats,
 // recent ones, other profiles' and the tickets.
 func TestRetentionDeletesOldEndedChats(t *testing.T) {
-	clk := testenv.NewClock(time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC))
-	open := func(ctx context.Context, dsn string) (*store.Store, error) {
-		return store.OpenWithOptions(ctx, dsn, store.Options{Now: clk.Now})
+	open := func(ctx context.Context, dsn string, now func() time.Time) (*store.Store, error) {
+		return store.OpenWithOptions(ctx, dsn, store.Options{Now: now})
 	}
-	testenv.ForEachStore(t, open, func(t *testing.T, st *store.Store) {
+	testenv.ForEachStoreAt(t, time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC), open, func(t *testing.T, st *store.Store, clk *testenv.Clock) {
 		ctx := context.Background()
 		dir := t.TempDir()
 		svc := &Service{Store: st, FilesDir: dir}

@@ -15,11 +15,7 @@ import (
 // requests race; a ticket's notification is queued with its ticket; a
 // claim leases each due mail to one caller, and its result is kept.
 func TestMailOutbox(t *testing.T) {
-	clk := &clock{t: time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)}
-	open := func(ctx context.Context, dsn string) (*Store, error) {
-		return OpenWithOptions(ctx, dsn, Options{Now: clk.now})
-	}
-	testenv.ForEachStore(t, open, func(t *testing.T, s *Store) {
+	testenv.ForEachStoreAt(t, time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC), openAt, func(t *testing.T, s *Store, clk *testenv.Clock) {
 		ctx := context.Background()
 		p := &ChatProfile{Name: "p", Access: AccessPortalAndExternal, NotificationEmail: "desk@example.com"}
 		must(t, s.CreateProfile(ctx, p))
@@ -61,7 +57,7 @@ func TestMailOutbox(t *testing.T) {
 		all, err := s.ListMails(ctx, MailFilter{})
 		must(t, err)
 		if len(all) != most+1 || all[most].TicketID != tk.ID || all[most].Kind != MailNotification ||
-			all[0].Status != protocol.DeliveryPending || !all[0].RetryUntil.Equal(clk.now().Add(MailRetryFor)) {
+			all[0].Status != protocol.DeliveryPending || !all[0].RetryUntil.Equal(clk.Now().Add(MailRetryFor)) {
 			t.Fatalf("outbox %+v", all)
 		}
 
@@ -72,10 +68,10 @@ func TestMailOutbox(t *testing.T) {
 		if len(first) != most+1 || len(again) != 0 {
 			t.Fatalf("claims: %d then %d; want all, then none while leased", len(first), len(again))
 		}
-		must(t, s.FinishMail(ctx, MailResult{ID: first[0].ID, Status: protocol.DeliveryDelivered, At: clk.now()}))
-		must(t, s.FinishMail(ctx, MailResult{ID: first[1].ID, Status: protocol.DeliveryPending, At: clk.now(),
-			Next: clk.now().Add(time.Hour), Error: "451 try later"}))
-		clk.add(2 * time.Minute) // the leases are over
+		must(t, s.FinishMail(ctx, MailResult{ID: first[0].ID, Status: protocol.DeliveryDelivered, At: clk.Now()}))
+		must(t, s.FinishMail(ctx, MailResult{ID: first[1].ID, Status: protocol.DeliveryPending, At: clk.Now(),
+			Next: clk.Now().Add(time.Hour), Error: "451 try later"}))
+		clk.Add(2 * time.Minute) // the leases are over
 		due, err := s.ClaimMails(ctx, 10, time.Minute)
 		must(t, err)
 		if len(due) != 2 || due[0].ID != first[2].ID {
@@ -83,10 +79,10 @@ func TestMailOutbox(t *testing.T) {
 		}
 		sent, err := s.ListMails(ctx, MailFilter{Status: protocol.DeliveryDelivered})
 		must(t, err)
-		if len(sent) != 1 || sent[0].Attempts != 1 || !sent[0].SentAt.Equal(clk.now().Add(-2*time.Minute)) {
+		if len(sent) != 1 || sent[0].Attempts != 1 || !sent[0].SentAt.Equal(clk.Now().Add(-2*time.Minute)) {
 			t.Errorf("sent %+v", sent)
 		}
-		clk.add(8 * 24 * time.Hour)
+		clk.Add(8 * 24 * time.Hour)
 		n, err := s.DeleteOldMails(ctx)
 		must(t, err)
 		if n != 1 {

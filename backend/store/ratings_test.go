@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -11,24 +10,16 @@ import (
 	"halochat/backend/testenv"
 )
 
-// clock is a settable time for tests of windows and expiries.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
+// openAt opens a store whose clock is now (testenv.ForEachStoreAt).
+func openAt(ctx context.Context, dsn string, now func() time.Time) (*Store, error) {
+	return OpenWithOptions(ctx, dsn, Options{Now: now})
 }
-
-func (c *clock) now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) add(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.t = c.t.Add(d) }
 
 // A chat's rating is replaced while its window is open and kept after,
 // each stored one a chat.rated webhook event; concurrent ratings leave
 // one whole.
 func TestRateChat(t *testing.T) {
-	clk := &clock{t: time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC)}
-	open := func(ctx context.Context, dsn string) (*Store, error) {
-		return OpenWithOptions(ctx, dsn, Options{Now: clk.now})
-	}
-	testenv.ForEachStore(t, open, func(t *testing.T, s *Store) {
+	testenv.ForEachStoreAt(t, time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC), openAt, func(t *testing.T, s *Store, clk *testenv.Clock) {
 		ctx := context.Background()
 		hook := newWebhook(t, s, false, protocol.WebhookChatRated)
 		u := &User{Email: "rater@example.com"}
@@ -46,18 +37,18 @@ func TestRateChat(t *testing.T) {
 
 		first, err := rate(4, "quick")
 		must(t, err)
-		t0 := clk.now()
+		t0 := clk.Now()
 		if first.Score != 4 || first.Comment != "quick" || !first.CreatedAt.Equal(t0) || first.Replaced() {
 			t.Errorf("first rating %+v", first)
 		}
-		clk.add(5 * time.Minute)
+		clk.Add(5 * time.Minute)
 		second, err := rate(2, "on second thought")
 		must(t, err)
 		if second.Score != 2 || second.Comment != "on second thought" || !second.CreatedAt.Equal(t0) ||
-			!second.UpdatedAt.Equal(clk.now()) || !second.Replaced() {
+			!second.UpdatedAt.Equal(clk.Now()) || !second.Replaced() {
 			t.Errorf("replacing rating %+v", second)
 		}
-		clk.add(5*time.Minute + time.Second) // the window is over
+		clk.Add(5*time.Minute + time.Second) // the window is over
 		_, err = rate(5, "too late")
 		wantErr(t, err, ErrConflict)
 		if kept, err := s.ChatRating(ctx, c.ID); err != nil || kept.Score != 2 || kept.Comment != "on second thought" {

@@ -87,6 +87,19 @@ type Store interface {
 	Close() error
 }
 
+// ForEachStoreAt is ForEachStore with a clock of each subtest's own,
+// stopped at start: open is given the clock's Now. The subtests run in
+// parallel, so one clock shared by both databases would be moved on by
+// the one while the other reads it.
+func ForEachStoreAt[S Store](t *testing.T, start time.Time, open func(ctx context.Context, dsn string, now func() time.Time) (S, error), fn func(t *testing.T, s S, clk *Clock)) {
+	t.Helper()
+	ForEachDB(t, func(t *testing.T, dsn string) {
+		clk := NewClock(start)
+		s := OpenStore(t, dsn, func(ctx context.Context, dsn string) (S, error) { return open(ctx, dsn, clk.Now) })
+		fn(t, s, clk)
+	})
+}
+
 // OpenStore opens the store at dsn with open (store.Open, or a function
 // that passes options), migrates it, and closes it when the test ends.
 func OpenStore[S Store](t testing.TB, dsn string, open func(context.Context, string) (S, error)) S {
