@@ -27,6 +27,7 @@ func schemaMigrations() []schemaMigration {
 		{name: "20261207000502_canned_responses", sql: migrationCannedResponses},
 		{name: "20261207000503_chats_started", sql: migrationChatsStarted},
 		{name: "20261207000601_retention", sql: migrationRetention},
+		{name: "20261208000001_chats_user_profile", sql: migrationChatsUserProfile},
 	}
 }
 
@@ -578,6 +579,19 @@ const migrationRetention = `
 ALTER TABLE chat_profiles ADD COLUMN retention_days BIGINT NOT NULL DEFAULT 0
 ;
 CREATE INDEX chats_ended_idx ON chats (profile_id, ended_at) WHERE status = 'ended'
+`
+
+// migrationChatsUserProfile indexes a user's chats by profile: every
+// start with an identity token looks for the user's open chats on the
+// profile (OpenUserChats). With an index on user_id and one on
+// profile_id, PostgreSQL combined both (a BitmapAnd that read the whole
+// profile's index: 4.5 ms and 33 pages at 22,000 chats, growing with
+// every chat). The new index answers from the user's few entries and
+// serves every lookup by user_id, so the old one goes. FROZEN.
+const migrationChatsUserProfile = `
+CREATE INDEX chats_user_profile_idx ON chats (user_id, profile_id)
+;
+DROP INDEX chats_user_idx
 `
 
 // migrationCannedResponses adds the agents' canned responses

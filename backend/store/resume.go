@@ -63,10 +63,49 @@ func (s *Store) OpenUserChats(ctx context.Context, profileID string, userID int6
 	if portal {
 		op = "="
 	}
+	if s.appendDB != nil {
+		// Every chat start with a token asks this, and a new user has
+		// none: a prepared look-up of the ids (no plan a start), the
+		// rows read only when there are any.
+		ids, err := s.openUserChatIDs(ctx, profileID, userID, portal)
+		if err != nil || len(ids) == 0 {
+			return nil, wrap(err, what)
+		}
+		return list[Chat](ctx, s.db, what, func(q *bun.SelectQuery) *bun.SelectQuery {
+			return q.Where("c.id IN (?)", bun.In(ids)).OrderExpr("c.started_at DESC, c.id DESC")
+		})
+	}
 	return list[Chat](ctx, s.db, what, func(q *bun.SelectQuery) *bun.SelectQuery {
 		return q.Where("c.user_id = ?", userID).Where("c.profile_id = ?", profileID).
 			Where("c.authenticated = ?", true).Where("c.status <> ?", ChatEnded).
 			Where("c.context "+op+" ?", ContextPortal).
 			OrderExpr("c.started_at DESC, c.id DESC").Limit(maxOpenUserChats)
 	})
+}
+
+// openUserChatIDs is OpenUserChats' query on PostgreSQL, ids only: $3 is
+// whether the portal's chats are wanted (context = 'portal'), $4 the
+// limit.
+const openUserChatIDs = `SELECT c.id FROM chats AS c
+WHERE c.user_id = $1 AND c.profile_id = $2 AND c.authenticated AND c.status <> 'ended'
+	AND (c.context = 'portal') = $3::boolean
+ORDER BY c.started_at DESC, c.id DESC LIMIT $4`
+
+// openUserChatIDs returns the ids of OpenUserChats through the read
+// batcher's prepared statements.
+func (s *Store) openUserChatIDs(ctx context.Context, profileID string, userID int64, portal bool) ([]string, error) {
+	var ids []string
+	err := s.lookup(ctx, batchStmt{sql: openUserChatIDs, args: []any{userID, profileID, portal, maxOpenUserChats},
+		rows: func(r rowScanner) error {
+			ids = ids[:0] // a batch that failed runs again alone
+			for r.Next() {
+				var id string
+				if err := r.Scan(&id); err != nil {
+					return err
+				}
+				ids = append(ids, id)
+			}
+			return nil
+		}})
+	return ids, err
 }
