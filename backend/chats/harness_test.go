@@ -146,7 +146,7 @@ func (e *env) newAgent(t *testing.T, name string) *store.Agent {
 // presence sets agent a's presence.
 func (e *env) presence(t *testing.T, a *store.Agent, presence string) {
 	t.Helper()
-	if err := e.svc.SetAgentPresence(e.ctx, a.ID, presence); err != nil {
+	if err := e.st.SetAgentPresence(e.ctx, a.ID, presence); err != nil {
 		t.Fatal(err)
 	}
 }

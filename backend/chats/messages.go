@@ -454,18 +454,22 @@ func (s *Service) AgentEnd(ctx context.Context, chatID string, a *store.Agent) e
 // are ended with reason "idle", and chats stalled on a ticket or runbook
 // action (their node died) are resumed (ResumeStalled), and chats queued
 // while no agent is online take their transfer's fallback
-// (FallbackUnattended), and live chats whose agent is gone go back to the
-// queue (RequeueAbandoned); every RouteEvery the chats of teams move on
-// (RouteTeamChats).
+// (FallbackUnattended); every RouteEvery the queued chats of teams move
+// on (RouteTeamChats) and the live chats whose agent is gone go back to
+// their team or queue (RequeueGone).
 func (s *Service) RunWorker(ctx context.Context, interval time.Duration) {
 	if interval <= 0 {
 		interval = time.Minute
 	}
 	// Teams' accept timeouts are seconds: their router ticks more often
-	// (it reads the chats of teams only, queued or with an agent gone).
+	// (it reads the queued chats of teams only), and so does the sweep of
+	// gone agents' chats (it reads the live chats whose agent is gone).
 	go tick.Every(ctx, min(interval, RouteEvery), func(ctx context.Context) {
 		if _, err := s.RouteTeamChats(ctx); err != nil && ctx.Err() == nil {
 			s.log.Warn("route team chats", "err", err)
+		}
+		if _, err := s.RequeueGone(ctx, GoneAfter); err != nil && ctx.Err() == nil {
+			s.log.Warn("requeue the chats of gone agents", "err", err)
 		}
 	})
 	tick.Every(ctx, interval, func(ctx context.Context) {
@@ -477,9 +481,6 @@ func (s *Service) RunWorker(ctx context.Context, interval time.Duration) {
 		}
 		if _, err := s.FallbackUnattended(ctx, UnattendedAfter); err != nil && ctx.Err() == nil {
 			s.log.Warn("fall back unattended chats", "err", err)
-		}
-		if _, err := s.RequeueAbandoned(ctx, AbandonedAfter); err != nil && ctx.Err() == nil {
-			s.log.Warn("requeue abandoned chats", "err", err)
 		}
 	})
 }

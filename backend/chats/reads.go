@@ -259,22 +259,24 @@ func (s *Service) ticketFor(ctx context.Context, id int64, r Reader) (*store.Tic
 	return t, nil
 }
 
-// SetAgentPresence records agent agentID as online or offline
-// (store.PresenceOnline, store.PresenceOffline): the realtime server
-// calls it as an agent's first console connects and its last one goes.
-func (s *Service) SetAgentPresence(ctx context.Context, agentID int64, presence string) error {
-	if err := s.store.SetAgentPresence(ctx, agentID, presence); err != nil {
-		return fmt.Errorf("set the presence of agent %d to %s: %w", agentID, presence, err)
-	}
-	return nil
+// AgentConsoleOpened records that node holds a console of agent
+// agentID: the realtime server calls it as the agent's first console on
+// the node connects, and AgentConsoleClosed as their last one there
+// goes. The agent is online while any node holds one (store/presence.go).
+func (s *Service) AgentConsoleOpened(ctx context.Context, node string, agentID int64) error {
+	return s.store.AgentConsoleOpened(ctx, node, agentID)
 }
 
-// TouchAgents keeps the agents ids online for store.PresenceTTL more: the
-// realtime server calls it for the consoles it holds, so that a node's
-// agents stop counting as online when the node dies.
-func (s *Service) TouchAgents(ctx context.Context, ids []int64) error {
-	if err := s.store.TouchAgents(ctx, ids); err != nil {
-		return fmt.Errorf("refresh the presence of %d agents: %w", len(ids), err)
-	}
-	return nil
+// AgentConsoleClosed records that node holds no console of agent
+// agentID any more (AgentConsoleOpened).
+func (s *Service) AgentConsoleClosed(ctx context.Context, node string, agentID int64) error {
+	return s.store.AgentConsoleClosed(ctx, node, agentID)
+}
+
+// TouchAgents keeps node's word that it holds consoles of the agents ids
+// for store.PresenceTTL more: the realtime server calls it for the
+// consoles it holds, so that a node's agents stop counting as online
+// when the node dies.
+func (s *Service) TouchAgents(ctx context.Context, node string, ids []int64) error {
+	return s.store.TouchAgents(ctx, node, ids)
 }

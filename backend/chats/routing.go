@@ -110,12 +110,12 @@ func (s *Service) offer(ctx context.Context, c *store.Chat, except []int64) (boo
 	return false, nil
 }
 
-// RouteTeamChats moves the chats of teams on: an offer not accepted
-// within its team's timeout, or whose agent went offline, goes to the
-// next free member; a live chat whose agent went offline goes back to
-// its team; a chat nobody could take within the timeout takes its
-// fallback (the transfer step's; a chat past its flow's transfer ends).
-// It returns how many chats it moved.
+// RouteTeamChats moves the queued chats of teams on: an offer not
+// accepted within its team's timeout, or whose agent went offline, goes
+// to the next free member; a chat nobody could take within the timeout
+// takes its fallback (the transfer step's; a chat past its flow's
+// transfer ends). (A live chat whose agent is gone goes back to its team
+// through RequeueGone.) It returns how many chats it moved.
 func (s *Service) RouteTeamChats(ctx context.Context) (int, error) {
 	list, err := s.store.TeamChatsToRoute(ctx)
 	if err != nil {
@@ -150,9 +150,6 @@ func (s *Service) routeOne(ctx context.Context, c *store.Chat, t *store.Team) (b
 	now := s.store.Now()
 	timeout := time.Duration(t.AcceptTimeout) * time.Second
 	waited := func(since time.Time) bool { return timeout > 0 && !since.IsZero() && !now.Before(since.Add(timeout)) }
-	if c.Status == store.ChatLive {
-		return s.agentGone(ctx, c, t)
-	}
 	if c.AgentID != 0 { // an offer
 		on, err := s.store.AgentOnline(ctx, c.AgentID)
 		if err != nil || (on && !waited(c.OfferedAt)) {
@@ -175,8 +172,9 @@ func (s *Service) routeOne(ctx context.Context, c *store.Chat, t *store.Team) (b
 	return s.unattended(ctx, c)
 }
 
-// agentGone hands live chat c of team t, whose agent went offline, back
-// to the team: queued again, and offered to the next member (auto).
+// agentGone hands live chat c of team t, whose agent is gone
+// (RequeueGone), back to the team: queued again, and offered to the next
+// member (auto).
 func (s *Service) agentGone(ctx context.Context, c *store.Chat, t *store.Team) (bool, error) {
 	gone := c.AgentID
 	name := i18n.T(chatLang(c), i18n.TheAgent)
@@ -191,7 +189,7 @@ func (s *Service) agentGone(ctx context.Context, c *store.Chat, t *store.Team) (
 	if err != nil || !res.Applied {
 		return false, err
 	}
-	s.log.Info("chat back to its team: its agent went offline", "chat", c.ID, "team", t.ID, "agent", gone)
+	s.log.Info("chat back to its team: its agent is gone", "chat", c.ID, "team", t.ID, "agent", gone)
 	s.publish(c.ID, res.Messages)
 	s.publishQueue(c.ID)
 	s.tellAgent(gone)
@@ -478,12 +476,14 @@ func (s *Service) TransferTargets(ctx context.Context) (*protocol.TransferTarget
 	if err != nil {
 		return nil, fmt.Errorf("list the teams to transfer to: %w", err)
 	}
+	online, err := s.store.OnlineAgentIDs(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list the agents to transfer to: %w", err)
+	}
 	out := &protocol.TransferTargets{Agents: []protocol.TransferAgent{}, Teams: []protocol.TransferTeam{}}
-	fresh := s.store.Now().Add(-store.PresenceTTL)
 	for _, a := range agents {
 		if !a.Disabled {
-			out.Agents = append(out.Agents, protocol.TransferAgent{ID: a.ID, Name: a.Name,
-				Online: a.Presence == store.PresenceOnline && !a.LastSeenAt.Before(fresh)})
+			out.Agents = append(out.Agents, protocol.TransferAgent{ID: a.ID, Name: a.Name, Online: online[a.ID]})
 		}
 	}
 	for _, t := range teams {

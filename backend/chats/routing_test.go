@@ -94,8 +94,9 @@ func (e *env) queueOf(t *testing.T, a *store.Agent) []string {
 // TestAutoTeamRouting: an auto team offers each chat to its online member
 // with the fewest open chats; only that member sees or takes it; an offer
 // not accepted within the timeout, or whose agent goes offline, goes to
-// the next member; a chat whose agent went offline goes back to the team;
-// a chat nobody can take takes its transfer's fallback.
+// the next member; a live chat whose agent is gone (offline for
+// GoneAfter) goes back to the team; a chat nobody can take takes its
+// transfer's fallback.
 func TestAutoTeamRouting(t *testing.T) {
 	eachClockedDB(t, func(t *testing.T, e *env, clk *clock) {
 		ts := e.newTeam(t, "auto", store.TeamAuto, 3, 30)
@@ -131,10 +132,22 @@ func TestAutoTeamRouting(t *testing.T) {
 			t.Fatalf("the next member accepts: %v", err)
 		}
 
-		// Its agent goes offline: back to the team, to the next member.
+		// Its agent goes offline: theirs for the grace period (a reload,
+		// a reconnect), then gone: back to the team, to the next member
+		// (and their two chats of the shared queue back to that queue).
 		e.presence(t, busy, store.PresenceOffline)
-		if n, err := e.svc.RouteTeamChats(e.ctx); err != nil || n != 1 {
-			t.Fatalf("route = %d, %v; want 1 moved", n, err)
+		if n, err := e.svc.RequeueGone(e.ctx, chats.GoneAfter); err != nil || n != 0 {
+			t.Fatalf("requeue gone within the grace period = %d, %v; want 0 moved", n, err)
+		}
+		if c := e.chat(t, id); c.Status != store.ChatLive || c.AgentID != busy.ID {
+			t.Fatalf("within the grace period: chat %s with %d, want live with %d", c.Status, c.AgentID, busy.ID)
+		}
+		clk.add(chats.GoneAfter + time.Second)
+		if err := e.st.TouchAgents(e.ctx, "", []int64{calm.ID}); err != nil { // calm's console is still open
+			t.Fatal(err)
+		}
+		if n, err := e.svc.RequeueGone(e.ctx, chats.GoneAfter); err != nil || n != 3 {
+			t.Fatalf("requeue gone = %d, %v; want 3 moved (the team's chat, two of the shared queue)", n, err)
 		}
 		if c := e.chat(t, id); c.Status != store.ChatQueued || c.AgentID != calm.ID {
 			t.Fatalf("agent gone: chat %s offered to %d, want queued, offered to %d", c.Status, c.AgentID, calm.ID)

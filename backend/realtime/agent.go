@@ -221,6 +221,12 @@ func (a *agentSocket) frame(ctx context.Context, f protocol.Frame) {
 	}
 }
 
+// agentOnline counts the agent's consoles on this node (delta +1 as one
+// opens, -1 as it closes) and tells the store when the first opens and
+// the last closes: the store keeps each node's word apart, so a close
+// here never sets offline an agent whose console is open on another
+// node. A console that opened here while the close was being written is
+// written again, lest the close's delete outrun its open.
 func (s *Server) agentOnline(ctx context.Context, id int64, delta int) {
 	s.agentMu.Lock()
 	s.agentConns[id] += delta
@@ -229,18 +235,23 @@ func (s *Server) agentOnline(ctx context.Context, id int64, delta int) {
 		delete(s.agentConns, id)
 	}
 	s.agentMu.Unlock()
-	presence := ""
 	switch {
 	case delta > 0 && n == 1:
-		presence = store.PresenceOnline
+		if err := s.cfg.Chats.AgentConsoleOpened(ctx, s.cfg.Node, id); err != nil {
+			s.log.Warn("set agent presence: a console opened", "agent", id, "err", err)
+		}
 	case delta < 0 && n <= 0:
-		presence = store.PresenceOffline
-	}
-	if presence == "" {
-		return
-	}
-	if err := s.cfg.Chats.SetAgentPresence(ctx, id, presence); err != nil {
-		s.log.Warn("set agent presence", "agent", id, "err", err)
+		if err := s.cfg.Chats.AgentConsoleClosed(ctx, s.cfg.Node, id); err != nil {
+			s.log.Warn("set agent presence: the last console closed", "agent", id, "err", err)
+		}
+		s.agentMu.Lock()
+		reopened := s.agentConns[id] > 0
+		s.agentMu.Unlock()
+		if reopened {
+			if err := s.cfg.Chats.AgentConsoleOpened(ctx, s.cfg.Node, id); err != nil {
+				s.log.Warn("set agent presence: a console opened", "agent", id, "err", err)
+			}
+		}
 	}
 }
 

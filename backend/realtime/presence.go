@@ -21,7 +21,7 @@ func (s *Server) touchAgents(ctx context.Context) {
 			ids = append(ids, id)
 		}
 		s.agentMu.Unlock()
-		if err := s.cfg.Chats.TouchAgents(ctx, ids); err != nil && ctx.Err() == nil {
+		if err := s.cfg.Chats.TouchAgents(ctx, s.cfg.Node, ids); err != nil && ctx.Err() == nil {
 			s.log.Warn("refresh agent presence", "err", err)
 		}
 	})

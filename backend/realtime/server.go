@@ -2,6 +2,7 @@ package realtime
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -125,6 +126,11 @@ type Config struct {
 	// Metrics counts the open sockets and the messages a limit refused;
 	// nil counts nothing.
 	Metrics *metrics.Metrics
+	// Node names this server among the service's nodes in the agents'
+	// presence (store/presence.go): unique per running process. Empty: a
+	// random name, new at each start (a restarted node's old word lapses
+	// after store.PresenceTTL).
+	Node string
 }
 
 // Server serves the websockets and the long-poll transport.
@@ -160,6 +166,9 @@ func NewServer(cfg Config) *Server {
 		cfg.Logger = slog.Default()
 	}
 	cfg.Limits.defaults()
+	if cfg.Node == "" {
+		cfg.Node = rand.Text()
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Server{cfg: cfg, log: cfg.Logger, lim: cfg.Limits,
 		sends:  httpx.NewRateLimiter(cfg.Limits.SendsPerSecond, cfg.Limits.SendBurst),

@@ -76,6 +76,7 @@ func TestMigrationsFrozen(t *testing.T) {
 		"20261207000503_chats_started":         "ef3cfefe3f79f6c966eefe5118b81cbd837ac710cf396c78b4e49fcf72fdde53",
 		"20261207000601_retention":             "be8ea36c48a513b2814e0c13fd959e2ec0970430de85d42a99b35160cf0067a4",
 		"20261208000001_chats_user_profile":    "33b9d095eb5aecc3034ed22779808d2c980ff1a80cd92ad5058455273e404587",
+		"20261208000300_agent_consoles":        "98855349c204342560b03e1a191b44e7bff465c10893eacb2beaf3e2e71e3664",
 		"20261207000101_mail_outbox":           "c61ad8f0b21e9bfa53abd0d7fa5a1199a47d00952ac2a2fbbce36e9e3f4ce7e4",
 	}
 	ms := schemaMigrations()

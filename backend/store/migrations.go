@@ -28,6 +28,7 @@ func schemaMigrations() []schemaMigration {
 		{name: "20261207000503_chats_started", sql: migrationChatsStarted},
 		{name: "20261207000601_retention", sql: migrationRetention},
 		{name: "20261208000001_chats_user_profile", sql: migrationChatsUserProfile},
+		{name: "20261208000300_agent_consoles", sql: migrationAgentConsoles},
 	}
 }
 
@@ -702,4 +703,19 @@ CREATE INDEX mail_outbox_chat_idx ON mail_outbox (chat_id)
 ALTER TABLE chats ADD COLUMN transcript_mails BIGINT NOT NULL DEFAULT 0
 ;
 ALTER TABLE chat_profiles ADD COLUMN notification_email TEXT NOT NULL DEFAULT ''
+`
+
+// migrationAgentConsoles adds each node's word that it holds consoles of
+// an agent (store/presence.go): an agent is online while any node's row
+// is fresh, so one node closing its last console of the agent no longer
+// sets them offline while another node holds one. FROZEN.
+const migrationAgentConsoles = `
+CREATE TABLE agent_consoles (
+	agent_id BIGINT NOT NULL REFERENCES agents (id) ON DELETE CASCADE,
+	node TEXT NOT NULL,
+	seen_at {TS} NOT NULL,
+	PRIMARY KEY (agent_id, node)
+)
+;
+CREATE INDEX agent_consoles_seen_idx ON agent_consoles (seen_at)
 `

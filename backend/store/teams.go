@@ -214,17 +214,15 @@ type AgentLoad struct {
 	Open    int64  `bun:"open"`
 }
 
-// FreeMembers returns the members of team teamID who are online (seen
-// within PresenceTTL), enabled and below their cap, but those in except:
+// FreeMembers returns the members of team teamID who are online (held by
+// a console on some node), enabled and below their cap, but those in except:
 // the fewest open chats first, then the longest idle. Auto routing
 // offers a chat to the first; the offer itself checks the cap again
 // (ChatAdvance.WithinCap), as another node may have filled it meanwhile.
 func (s *Store) FreeMembers(ctx context.Context, teamID int64, except []int64) ([]AgentLoad, error) {
 	var out []AgentLoad
-	q := s.db.NewSelect().Model((*Agent)(nil)).Column("a.id", "a.name").ColumnExpr(openChats+" AS open").
-		Join("JOIN team_members AS tm ON tm.agent_id = a.id AND tm.team_id = ?", teamID).
-		Where("a.presence = ?", PresenceOnline).Where("a.disabled = ?", false).
-		Where("a.last_seen_at >= ?", s.Now().Add(-PresenceTTL)).
+	q := s.onlineAgents(s.db.NewSelect().Model((*Agent)(nil)).Column("a.id", "a.name").ColumnExpr(openChats+" AS open").
+		Join("JOIN team_members AS tm ON tm.agent_id = a.id AND tm.team_id = ?", teamID)).
 		Where(openChats + " < a.max_chats").
 		OrderExpr("open, a.last_seen_at, a.id")
 	if len(except) > 0 {
@@ -234,21 +232,12 @@ func (s *Store) FreeMembers(ctx context.Context, teamID int64, except []int64) (
 	return out, wrap(err, fmt.Sprintf("list the free members of team %d", teamID))
 }
 
-// AgentOnline reports whether agent id is enabled and online now.
-func (s *Store) AgentOnline(ctx context.Context, id int64) (bool, error) {
-	ok, err := s.db.NewSelect().Model((*Agent)(nil)).Where("a.id = ?", id).
-		Where("a.presence = ?", PresenceOnline).Where("a.disabled = ?", false).
-		Where("a.last_seen_at >= ?", s.Now().Add(-PresenceTTL)).Exists(ctx)
-	return ok, wrap(err, fmt.Sprintf("is agent %d online", id))
-}
-
-// TeamChatsToRoute returns up to MaxLimit chats of a team that may need
-// routing: queued ones, and live ones whose agent is no longer online.
+// TeamChatsToRoute returns up to MaxLimit queued chats of a team: they
+// may need routing. (Live chats whose agent is gone are
+// ChatsOfGoneAgents'.)
 func (s *Store) TeamChatsToRoute(ctx context.Context) ([]Chat, error) {
 	return list[Chat](ctx, s.db, "list team chats to route", func(q *bun.SelectQuery) *bun.SelectQuery {
-		return Page{Limit: MaxLimit}.apply(q.Where("c.team_id IS NOT NULL").
-			Where("(c.status = ? OR (c.status = ? AND c.agent_id NOT IN (SELECT oa.id FROM agents AS oa WHERE oa.presence <> ? AND oa.last_seen_at >= ?)))",
-				ChatQueued, ChatLive, PresenceOffline, s.Now().Add(-PresenceTTL)).
+		return Page{Limit: MaxLimit}.apply(q.Where("c.team_id IS NOT NULL").Where("c.status = ?", ChatQueued).
 			Order("c.queued_at", "c.id"))
 	})
 }

@@ -13,10 +13,11 @@ import (
 )
 
 // TestChatsOfAGoneAgentGoBackToTheQueue: a live chat stays with its
-// agent while a node sees them (however long the chat), and goes back to
-// the queue — the visitor told, the flow waiting on its transfer again —
-// once the agent is gone (no node has seen them for AbandonedAfter, or
-// disabled); another agent then takes it and the chat goes on.
+// agent while a node holds a console of theirs (however long the chat),
+// and for GoneAfter after their last console closed; then it goes back
+// to the queue — the visitor told, the flow waiting on its transfer
+// again — as it does at once when the agent is disabled; another agent
+// then takes it and the chat goes on.
 func TestChatsOfAGoneAgentGoBackToTheQueue(t *testing.T) {
 	eachDatabaseTicking(t, time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC), func(t *testing.T, e *env, clk *clock) {
 		e.presence(t, e.agent, store.PresenceOnline)
@@ -34,20 +35,27 @@ func TestChatsOfAGoneAgentGoBackToTheQueue(t *testing.T) {
 		held, gone := live(), live()
 		requeue := func(want int) {
 			t.Helper()
-			if n, err := e.svc.RequeueAbandoned(e.ctx, chats.AbandonedAfter); err != nil || n != want {
-				t.Fatalf("RequeueAbandoned = %d, %v; want %d", n, err, want)
+			if n, err := e.svc.RequeueGone(e.ctx, chats.GoneAfter); err != nil || n != want {
+				t.Fatalf("RequeueGone = %d, %v; want %d", n, err, want)
 			}
 		}
-		// Seen by a node (TouchAgents) every few seconds: the chats stay.
-		for range 4 {
-			clk.add(2 * time.Minute)
-			if err := e.st.TouchAgents(e.ctx, []int64{e.agent.ID}); err != nil {
+		// A node holds a console (TouchAgents every PresenceTTL/3): the
+		// chats stay, for hours.
+		for range 12 {
+			clk.add(store.PresenceTTL / 3)
+			if err := e.st.TouchAgents(e.ctx, "node-a", []int64{e.agent.ID}); err != nil {
 				t.Fatal(err)
 			}
 			requeue(0)
 		}
-		// Gone: seen by no node for longer than AbandonedAfter.
-		clk.add(chats.AbandonedAfter + time.Second)
+		// The last console closes: the chats stay for the grace period.
+		if err := e.st.AgentConsoleClosed(e.ctx, "node-a", e.agent.ID); err != nil {
+			t.Fatal(err)
+		}
+		clk.add(chats.GoneAfter - time.Second)
+		requeue(0)
+		// Gone: no console of theirs on any node for longer than GoneAfter.
+		clk.add(2 * time.Second)
 		requeue(2)
 		for _, id := range []string{held, gone} {
 			c := e.chat(t, id)
@@ -68,7 +76,7 @@ func TestChatsOfAGoneAgentGoBackToTheQueue(t *testing.T) {
 			t.Fatalf("the new agent writes: %v", err)
 		}
 		// A disabled agent is gone at once, however fresh.
-		if err := e.st.TouchAgents(e.ctx, []int64{other.ID}); err != nil {
+		if err := e.st.TouchAgents(e.ctx, "node-b", []int64{other.ID}); err != nil {
 			t.Fatal(err)
 		}
 		requeue(0)
