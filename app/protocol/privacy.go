@@ -11,6 +11,24 @@ type UserExport struct {
 	User       User           `json:"user"`
 	Chats      []ExportChat   `json:"chats"`
 	Tickets    []ExportTicket `json:"tickets"`
+	// Mails are the mails the service queued about the user: their
+	// chats' transcripts, notifications of their tickets (the offline
+	// message), any to their address; sent or not.
+	Mails []ExportMail `json:"mails"`
+}
+
+// ExportMail is one mail of the outbox about the user.
+type ExportMail struct {
+	ID        int64     `json:"id"`
+	Kind      string    `json:"kind"` // transcript | notification
+	ChatID    string    `json:"chatId,omitempty"`
+	TicketID  int64     `json:"ticketId,omitempty"`
+	Recipient string    `json:"recipient"`
+	Subject   string    `json:"subject"`
+	Body      string    `json:"body"`
+	Status    string    `json:"status"` // pending | delivered | failed
+	CreatedAt time.Time `json:"createdAt"`
+	SentAt    time.Time `json:"sentAt,omitzero"`
 }
 
 // ExportChat is one of the user's chats.
@@ -99,6 +117,9 @@ type UserErasure struct {
 	WebhookDeliveries int64 `json:"webhookDeliveries"`
 	// PortalSessions are the portal sessions ended.
 	PortalSessions int64 `json:"portalSessions"`
+	// Mails are the outbox's mails about the user or to them removed
+	// (transcripts, notifications of their offline messages), sent or not.
+	Mails int64 `json:"mails"`
 }
 
 // WebhookUserErasedData is the data of user.erased.

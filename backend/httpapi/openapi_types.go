@@ -242,11 +242,13 @@ func oaUserComponents(times map[string]jsonObj, password jsonObj) []oaComponent 
 			"chats[].fields":             oaNote("the chat's custom-field values by field name"),
 			"chats[].attachments[].file": oaNote("with ?files=1: the file's path in the zip"),
 			"tickets":                    oaNote("tickets logged for the user or from their chats"),
+			"mails":                      oaNote("the outbox's mails about the user (their chats' transcripts, their tickets' notifications) or to their address, sent or not"),
 		}},
 		{"UserErasure", reflect.TypeFor[protocol.UserErasure](), nil, map[string]jsonObj{
 			"chats":    oaNote("the user's chats: kept (numbers, statuses, times) and emptied of what the other counts say"),
 			"messages": oaNote("messages the visitor wrote, removed"),
 			"tickets":  oaNote("tickets emptied: summary " + store.ErasedSummary + ", no transcript; number and status stay"),
+			"mails":    oaNote("the outbox's mails about the user or to their address removed, sent or not"),
 		}},
 
 		{"ChatMatchingDataInput", reflect.TypeFor[protocol.ChatMatchingDataInput](), []string{"json_content"}, map[string]jsonObj{

@@ -76,7 +76,7 @@ func (s *Service) Export(ctx context.Context, userID int64, files bool) (*protoc
 		return nil, nil, err
 	}
 	out := &protocol.UserExport{ExportedAt: s.Store.Now(), User: UserJSON(d.User),
-		Chats: []protocol.ExportChat{}, Tickets: []protocol.ExportTicket{}}
+		Chats: []protocol.ExportChat{}, Tickets: []protocol.ExportTicket{}, Mails: []protocol.ExportMail{}}
 	for _, c := range d.Chats {
 		out.Chats = append(out.Chats, exportChat(&c, d, files))
 	}
@@ -87,6 +87,10 @@ func (s *Service) Export(ctx context.Context, userID int64, files bool) (*protoc
 		}
 		out.Tickets = append(out.Tickets, protocol.ExportTicket{ID: t.ID, ChatID: t.ChatID, Summary: t.Summary,
 			Details: t.Details, Status: t.Status, Fields: fields, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt})
+	}
+	for _, m := range d.Mails {
+		out.Mails = append(out.Mails, protocol.ExportMail{ID: m.ID, Kind: m.Kind, ChatID: m.ChatID, TicketID: m.TicketID,
+			Recipient: m.Recipient, Subject: m.Subject, Body: m.Body, Status: m.Status, CreatedAt: m.CreatedAt, SentAt: m.SentAt})
 	}
 	return out, d, nil
 }

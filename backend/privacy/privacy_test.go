@@ -105,3 +105,72 @@ func TestExportZipAndEraseFiles(t *testing.T) {
 		}
 	})
 }
+
+// The export reads one snapshot: while messages are written to the
+// user's chats, each export's chats hold exactly the messages their
+// last_seq counts — none written after the chat's row was read, none
+// missing — whichever database.
+func TestExportIsOneSnapshot(t *testing.T) {
+	testenv.ForEachDB(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		st := storetest.Open(t, dsn)
+		svc := &Service{Store: st}
+		u := &store.User{Email: "sam@example.com"}
+		if err := st.CreateUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+		p := &store.ChatProfile{Name: "p", Access: store.AccessPortalAndExternal}
+		if err := st.CreateProfile(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+		var chats []*store.Chat
+		for range 2 {
+			c := &store.Chat{ProfileID: p.ID, Context: store.ContextEmbedded, UserID: u.ID}
+			if err := st.CreateChat(ctx, c, nil); err != nil {
+				t.Fatal(err)
+			}
+			chats = append(chats, c)
+		}
+		stop := make(chan struct{})
+		written := make(chan int)
+		go func() {
+			n := 0
+			defer func() { written <- n }()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				c := chats[n%len(chats)]
+				if _, _, err := st.AppendMessage(ctx, store.Message{ChatID: c.ID, Sender: store.SenderVisitor, Text: "more"}); err != nil {
+					t.Error(err)
+					return
+				}
+				n++
+			}
+		}()
+		seen := map[int]bool{}
+		for range 40 {
+			doc, data, err := svc.Export(ctx, u.ID, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			total := 0
+			for i, c := range data.Chats {
+				msgs := doc.Chats[i].Messages
+				if int64(len(msgs)) != c.LastSeq || (len(msgs) > 0 && msgs[len(msgs)-1].Seq != c.LastSeq) {
+					t.Fatalf("chat %s exported with last_seq %d and %d messages (last %v): not one snapshot", c.ID, c.LastSeq, len(msgs), msgs[max(len(msgs)-1, 0):])
+				}
+				total += len(msgs)
+			}
+			seen[total] = true
+		}
+		close(stop)
+		n := <-written
+		if len(seen) < 2 {
+			t.Fatalf("every export saw the same messages (%d written meanwhile): the writes did not overlap the exports", n)
+		}
+		t.Logf("%d exports saw %d different counts while %d messages were written", 40, len(seen), n)
+	})
+}

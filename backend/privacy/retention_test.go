@@ -13,9 +13,9 @@ import (
 )
 
 // Retention deletes a profile's chats that ended more than its
-// retentionDays ago, with their messages, values, ratings and files, in
-// bounded batches, and on several nodes at once; it keeps open chats,
-// recent ones, other profiles' and the tickets.
+// retentionDays ago, with their messages, values, ratings, files and
+// transcript mails, in bounded batches, and on several nodes at once; it
+// keeps open chats, recent ones, other profiles' and the tickets.
 func TestRetentionDeletesOldEndedChats(t *testing.T) {
 	open := func(ctx context.Context, dsn string, now func() time.Time) (*store.Store, error) {
 		return store.OpenWithOptions(ctx, dsn, store.Options{Now: now})
@@ -53,6 +53,12 @@ func TestRetentionDeletesOldEndedChats(t *testing.T) {
 		noErr(t, st.CreateTicket(ctx, ticket, nil))
 		openOld := newChat(short, false)
 		otherOld := newChat(kept, true)
+		// Transcript mails: the old chat's goes with it, the other
+		// profile's chat's stays.
+		for _, c := range []*store.Chat{oldChats[3], otherOld} {
+			_, err := st.QueueTranscriptMail(ctx, &store.Mail{ChatID: c.ID, Recipient: "visitor@example.com", Subject: "Your chat", Body: "visitor: hello"}, 3)
+			noErr(t, err)
+		}
 		clk.Add(20 * 24 * time.Hour)
 		recent := newChat(short, true)
 		clk.Add(11 * 24 * time.Hour) // the first chats ended 31 days ago, recent 11
@@ -93,6 +99,11 @@ func TestRetentionDeletesOldEndedChats(t *testing.T) {
 		}
 		if _, err := st.ChatRating(ctx, oldChats[1].ID); err == nil {
 			t.Error("the deleted chat's rating is left")
+		}
+		mails, err := st.ListMails(ctx, store.MailFilter{})
+		noErr(t, err)
+		if len(mails) != 1 || mails[0].ChatID != otherOld.ID {
+			t.Errorf("mails after the sweep: %+v, want the kept chat's alone (the deleted chat's transcript gone)", mails)
 		}
 		tk, err := st.GetTicket(ctx, ticket.ID)
 		if err != nil || tk.ChatID != "" {

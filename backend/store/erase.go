@@ -38,8 +38,10 @@ const ticketsOfUser = `SELECT t.id FROM tickets AS t WHERE t.user_id = ? OR t.ch
 // their ratings' comments (scores stay), the summaries, transcripts and
 // field values of their tickets (numbers and statuses stay), the
 // ChatMatchingData naming their e-mail address or external id, the
-// delivered webhook events of their chats and tickets, and their portal
-// sessions. It records the user.erased webhook event in the same
+// delivered webhook events of their chats and tickets, the mails of the
+// outbox about them or to them (mailsOf: transcripts, notifications of
+// their offline messages; sent or not), and their portal sessions. It
+// records the user.erased webhook event in the same
 // transaction. ErrNotFound when there is no such user.
 func (s *Store) EraseUser(ctx context.Context, userID int64) (*Erasure, error) {
 	what := fmt.Sprintf("erase user %d", userID)
@@ -63,6 +65,11 @@ func (s *Store) EraseUser(ctx context.Context, userID int64) (*Erasure, error) {
 			return err
 		}
 		if out.MatchingData, err = eraseMatchingData(ctx, tx, what, u); err != nil {
+			return err
+		}
+		cond, args := mailsOf(u)
+		res, err := tx.NewDelete().Model((*Mail)(nil)).Where(cond, args...).Exec(ctx)
+		if out.Mails, err = rowsAffected(res, err, what+": delete mails"); err != nil {
 			return err
 		}
 		now := s.Now()

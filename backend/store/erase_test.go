@@ -72,7 +72,31 @@ func newErasureFixture(t *testing.T, s *Store) *erasureFixture {
 	items := []*MatchingData{{KeyHash: "k", Content: RawJSON(`{"user":{"mail":"erin@example.com"}}`)}, {KeyHash: "k", Content: RawJSON(`{"email":"someone@else.test"}`)}}
 	must(t, s.CreateMatchingDataBatch(ctx, items))
 	f.matching, f.unnamed = items[0].GUID, items[1].GUID
+	// The outbox: Erin's transcript, the desk's notification of her
+	// ticket (her offline message), a mail to her address about a chat
+	// deleted since; Olly's transcript, which stays.
+	for _, c := range []*Chat{f.chat, f.otherChat} {
+		_, err = s.QueueTranscriptMail(ctx, &Mail{ChatID: c.ID, Recipient: c.EmailHint, Subject: "Your chat", Body: "visitor: I live at 1 Secret Lane"}, 3)
+		must(t, err)
+	}
+	must(t, queueMails(ctx, s.DB(), "queue the fixture's mails", now, []Mail{
+		{Kind: MailNotification, TicketID: f.ticket.ID, Recipient: "desk@example.com", Subject: "New ticket", Body: "Erin: I live at 1 Secret Lane"},
+		{Kind: MailTranscript, Recipient: "ERIN@Example.com", Subject: "An older chat", Body: "visitor: my card ends 4242"},
+	}))
 	return f
+}
+
+// wantMails fails unless d holds n mails, each naming the user's chat, ticket or address.
+func (f *erasureFixture) wantMails(t *testing.T, d *UserData, n int) {
+	t.Helper()
+	if len(d.Mails) != n {
+		t.Fatalf("%d mails of user %d, want %d: %+v", len(d.Mails), d.User.ID, n, d.Mails)
+	}
+	for _, m := range d.Mails {
+		if m.ChatID != "" && m.ChatID != f.chat.ID && m.ChatID != f.otherChat.ID {
+			t.Errorf("a mail of another chat: %+v", m)
+		}
+	}
 }
 
 // An erasure removes the person's data in one transaction, counts it,
@@ -82,11 +106,14 @@ func TestEraseUser(t *testing.T) {
 	testenv.ForEachStore(t, Open, func(t *testing.T, s *Store) {
 		ctx := context.Background()
 		f := newErasureFixture(t, s)
+		before, err := s.ReadUserData(ctx, f.user.ID)
+		must(t, err)
+		f.wantMails(t, before, 3) // the export lists them
 
 		got, err := s.EraseUser(ctx, f.user.ID)
 		must(t, err)
 		want := protocol.UserErasure{UserID: f.user.ID, Chats: 1, Messages: 2, Attachments: 1, ChatFieldValues: 1, Tickets: 1,
-			TicketFieldValues: 1, RatingComments: 1, MatchingData: 1, PortalSessions: 1}
+			TicketFieldValues: 1, RatingComments: 1, MatchingData: 1, PortalSessions: 1, Mails: 3}
 		if got.UserErasure != want || len(got.Files) != 0 {
 			t.Errorf("erasure %+v files %v, want %+v and none", got.UserErasure, got.Files, want)
 		}
@@ -100,6 +127,12 @@ func TestEraseUser(t *testing.T) {
 		must(t, err)
 		if len(d.Chats) != 1 || d.Chats[0].Status != ChatEnded || d.Chats[0].EmailHint != "" {
 			t.Errorf("chats after the erasure: %+v", d.Chats)
+		}
+		f.wantMails(t, d, 0)
+		left, err := s.ListMails(ctx, MailFilter{})
+		must(t, err)
+		if len(left) != 1 || left[0].ChatID != f.otherChat.ID {
+			t.Errorf("mails left after the erasure: %+v, want Olly's transcript alone", left)
 		}
 		for _, m := range d.Messages[f.chat.ID] {
 			if m.Sender == SenderVisitor {
@@ -140,6 +173,7 @@ func TestEraseUser(t *testing.T) {
 			od.Chats[0].EmailHint == "" {
 			t.Errorf("the other user's data changed: %+v", od)
 		}
+		f.wantMails(t, od, 1)
 
 		// user.erased names the user and nothing erased.
 		var erased []Delivery

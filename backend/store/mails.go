@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -198,4 +199,20 @@ func (s *Store) ListMails(ctx context.Context, f MailFilter) ([]Mail, error) {
 func (s *Store) DeleteOldMails(ctx context.Context) (int64, error) {
 	return deleteRows[Mail](ctx, s, "delete old mails", "status <> ? AND created_at < ?",
 		protocol.DeliveryPending, s.Now().Add(-mailRetention))
+}
+
+// mailsOf returns the condition on mail_outbox naming user u's mails, and
+// its arguments: those about one of their chats (a transcript) or
+// tickets (a notification carries the offline message), and those to
+// one of their addresses.
+func mailsOf(u *User) (string, []any) {
+	cond := "chat_id IN (" + chatsOfUser + ") OR ticket_id IN (" + ticketsOfUser + ")"
+	args := []any{u.ID, u.ID, u.ID}
+	for _, a := range []string{u.Email, u.HintEmail} {
+		if a = strings.TrimSpace(a); a != "" {
+			cond += " OR lower(recipient) = ?"
+			args = append(args, strings.ToLower(a))
+		}
+	}
+	return "(" + cond + ")", args
 }

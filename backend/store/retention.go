@@ -19,7 +19,8 @@ func (s *Store) RetainedProfiles(ctx context.Context) ([]ChatProfile, error) {
 // DeleteEndedChats deletes, in one transaction, up to limit chats of a
 // profile that ended before endedBefore, oldest first, with everything
 // they hold (messages, attachments and their chunks, custom-field values,
-// ratings; their tickets stay, without the chat). It returns how many it
+// ratings, the outbox's mails about them; their tickets stay, without the
+// chat). It returns how many it
 // deleted and the ids of their attachments kept in the files directory,
 // for the caller to remove after the commit.
 //
@@ -51,6 +52,11 @@ func (s *Store) DeleteEndedChats(ctx context.Context, profileID string, endedBef
 		if err := tx.NewSelect().Model((*Attachment)(nil)).Column("id").Where("in_dir").
 			Where("chat_id IN (?)", bun.List(ids)).Scan(ctx, &files); err != nil {
 			return wrap(err, what+": list the files")
+		}
+		// The chats' mails (transcripts) would outlive them (chat_id SET
+		// NULL), holding the transcript and the visitor's address.
+		if _, err := tx.NewDelete().Model((*Mail)(nil)).Where("chat_id IN (?)", bun.List(ids)).Exec(ctx); err != nil {
+			return wrap(err, what+": delete the mails")
 		}
 		res, err := tx.NewDelete().Model((*Chat)(nil)).Where("id IN (?)", bun.List(ids)).Exec(ctx)
 		n, err = rowsAffected(res, err, what)
