@@ -156,3 +156,32 @@ func TestRefusalReadsTheAPIsErrorBody(t *testing.T) {
 		})
 	}
 }
+
+func TestRetentionFieldTakesAPositiveWholeNumberOrNothing(t *testing.T) {
+	tests := []struct {
+		in   string
+		want int64
+		ok   bool
+	}{
+		{"", 0, true}, // keep chats
+		{"30", 30, true},
+		{"1", 1, true},
+		{"36501", 36501, true}, // the API checks the upper bound, and says so at the field
+		{"0", 0, false},
+		{"-5", 0, false},
+		{"1.5", 0, false},
+		{"30 days", 0, false},
+		{"thirty", 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := parseRetention(tt.in)
+			if (err == nil) != tt.ok || got != tt.want {
+				t.Errorf("parseRetention(%q) = %d, %v; want %d, ok %v", tt.in, got, err, tt.want, tt.ok)
+			}
+			if err != nil && !strings.Contains(err.Error(), tt.in) {
+				t.Errorf("the error %q does not quote what was typed", err)
+			}
+		})
+	}
+}

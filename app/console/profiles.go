@@ -252,6 +252,11 @@ func (pe *ProfileEdit) Render() app.UI {
 				pe.row("defaultLanguage", "Default language (when automatic finds none of the browser's languages)", selectOf("pf-defaultLanguage",
 					orEnglish(p.DefaultLanguage), languageLabels(false))),
 			),
+			app.FieldSet().Body(app.Legend().Text("Data protection"),
+				pe.row("retentionDays", "Delete ended chats after N days — their messages, files, custom-field values, ratings and "+
+					"transcript mails; tickets stay (a whole number; empty: keep)",
+					app.Input().ID("pf-retentionDays").Attr("inputmode", "numeric").Value(retentionText(p.RetentionDays))),
+			),
 			notice("cc-error", pe.err),
 			notice("cc-ok", pe.saved),
 			app.Button().ID("pf-save").Type("submit").Class("cc-primary").Text("Save"),
@@ -560,7 +565,32 @@ func readProfileForm(p protocol.ChatProfile) (protocol.ChatProfile, map[string]s
 	p.AgentChatVisibility = v("agentChatVisibility")
 	p.RatingQuestion = v("ratingQuestion")
 	p.Language, p.DefaultLanguage = v("language"), v("defaultLanguage")
+	if p.RetentionDays, err = parseRetention(v("retentionDays")); err != nil {
+		errs["retentionDays"] = err.Error()
+	}
 	return p, errs
+}
+
+// retentionText shows a profile's retention: empty when it keeps chats.
+func retentionText(days int64) string {
+	if days == 0 {
+		return ""
+	}
+	return strconv.FormatInt(days, 10)
+}
+
+// parseRetention reads the retention field: empty keeps chats (0), else
+// a positive whole number of days. Its upper bound is the API's to
+// check (its refusal is shown at the field).
+func parseRetention(s string) (int64, error) {
+	if s == "" {
+		return 0, nil
+	}
+	days, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || days <= 0 {
+		return 0, fmt.Errorf("%q is not a positive whole number of days: write one (e.g. 30), or leave it empty to keep chats", s)
+	}
+	return days, nil
 }
 
 // orAuto is a profile's language setting: auto when unset.
