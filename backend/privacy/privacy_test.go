@@ -35,6 +35,17 @@ func attachTo(t *testing.T, st *store.Store, c *store.Chat, dir, content string)
 	return id
 }
 
+// userAndProfile stores a user of that address and a chat profile for
+// their chats.
+func userAndProfile(t *testing.T, st *store.Store, email string) (*store.User, *store.ChatProfile) {
+	t.Helper()
+	u := &store.User{Email: email}
+	noErr(t, st.CreateUser(context.Background(), u))
+	p := &store.ChatProfile{Name: "p", Access: store.AccessPortalAndExternal}
+	noErr(t, st.CreateProfile(context.Background(), p))
+	return u, p
+}
+
 // The export's zip holds the document and every file (from the
 // database and from the files directory); the erasure removes the
 // visitor's files from the directory after its commit.
@@ -44,14 +55,7 @@ func TestExportZipAndEraseFiles(t *testing.T) {
 		st := storetest.Open(t, dsn)
 		dir := t.TempDir()
 		svc := &Service{Store: st, FilesDir: dir}
-		u := &store.User{Email: "zoe@example.com"}
-		if err := st.CreateUser(ctx, u); err != nil {
-			t.Fatal(err)
-		}
-		p := &store.ChatProfile{Name: "p", Access: store.AccessPortalAndExternal}
-		if err := st.CreateProfile(ctx, p); err != nil {
-			t.Fatal(err)
-		}
+		u, p := userAndProfile(t, st, "zoe@example.com")
 		c := &store.Chat{ProfileID: p.ID, Context: store.ContextEmbedded, UserID: u.ID}
 		if err := st.CreateChat(ctx, c, nil); err != nil {
 			t.Fatal(err)
@@ -115,14 +119,7 @@ func TestExportIsOneSnapshot(t *testing.T) {
 		ctx := context.Background()
 		st := storetest.Open(t, dsn)
 		svc := &Service{Store: st}
-		u := &store.User{Email: "sam@example.com"}
-		if err := st.CreateUser(ctx, u); err != nil {
-			t.Fatal(err)
-		}
-		p := &store.ChatProfile{Name: "p", Access: store.AccessPortalAndExternal}
-		if err := st.CreateProfile(ctx, p); err != nil {
-			t.Fatal(err)
-		}
+		u, p := userAndProfile(t, st, "sam@example.com")
 		var chats []*store.Chat
 		for range 2 {
 			c := &store.Chat{ProfileID: p.ID, Context: store.ContextEmbedded, UserID: u.ID}

@@ -94,13 +94,10 @@ func (s *Store) AgentConsoleOpened(ctx context.Context, node string, id int64) e
 	what := fmt.Sprintf("agent %d opens a console on node %q", id, node)
 	return s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		now := s.Now()
-		res, err := tx.NewUpdate().Model((*Agent)(nil)).
-			Set("presence = ?", PresenceOnline).Set("last_seen_at = ?", now).Set("updated_at = ?", now).
-			Where("id = ?", id).Exec(ctx)
-		if err := affected(res, err, what); err != nil {
+		if err := setPresence(ctx, tx, what, id, PresenceOnline, now); err != nil {
 			return err
 		}
-		_, err = tx.NewInsert().Model(&agentConsole{AgentID: id, Node: node, SeenAt: now}).
+		_, err := tx.NewInsert().Model(&agentConsole{AgentID: id, Node: node, SeenAt: now}).
 			On("CONFLICT (agent_id, node) DO UPDATE").Set("seen_at = EXCLUDED.seen_at").Exec(ctx)
 		return wrap(err, what)
 	})
@@ -167,16 +164,21 @@ func (s *Store) SetAgentPresence(ctx context.Context, id int64, presence string)
 		return s.AgentConsoleOpened(ctx, "", id)
 	}
 	return s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		now := s.Now()
-		res, err := tx.NewUpdate().Model((*Agent)(nil)).
-			Set("presence = ?", presence).Set("last_seen_at = ?", now).Set("updated_at = ?", now).
-			Where("id = ?", id).Exec(ctx)
-		if err := affected(res, err, what); err != nil {
+		if err := setPresence(ctx, tx, what, id, presence, s.Now()); err != nil {
 			return err
 		}
-		_, err = tx.NewDelete().Model((*agentConsole)(nil)).Where("agent_id = ?", id).Exec(ctx)
+		_, err := tx.NewDelete().Model((*agentConsole)(nil)).Where("agent_id = ?", id).Exec(ctx)
 		return wrap(err, what)
 	})
+}
+
+// setPresence sets agent id's presence summary, seen at now, in tx:
+// ErrNotFound when there is no such agent.
+func setPresence(ctx context.Context, tx bun.Tx, what string, id int64, presence string, now time.Time) error {
+	res, err := tx.NewUpdate().Model((*Agent)(nil)).
+		Set("presence = ?", presence).Set("last_seen_at = ?", now).Set("updated_at = ?", now).
+		Where("id = ?", id).Exec(ctx)
+	return affected(res, err, what)
 }
 
 // agentGone returns the condition on chats (alias c) that the chat's
