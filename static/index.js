@@ -250,7 +250,9 @@
   btn.addEventListener("click", function () {
     boot();
     show(!open);
-    send({ type: "halochat:launcher" });
+    // The state the visitor asked for, not a toggle: the widget may have
+    // opened or closed its window meanwhile (a resumed chat, the page).
+    send({ type: "halochat:launcher", detail: { open: open } });
   });
   window.addEventListener("message", function (ev) {
     if (!frame || ev.source !== frame.contentWindow || ev.origin !== origin || !ev.data) { return; }

@@ -177,10 +177,19 @@ func (w *Window) fromLoader(ctx app.Context, origin, data string) {
 			w.checked(ctx)
 		}
 	case bridgeLauncher:
-		if w.open {
-			w.closeWindow(ctx)
-		} else {
+		// The loader says which state the launcher's click left the
+		// window in; one without it (an older loader) toggles.
+		var d struct{ Open *bool }
+		_ = json.Unmarshal(m.Detail, &d)
+		open := !w.open
+		if d.Open != nil {
+			open = *d.Open
+		}
+		switch {
+		case open && !w.open:
 			w.openWindow(ctx, &protocol.OpenDetail{RetainPreviousChat: true}, "")
+		case !open && w.open:
+			w.closeWindow(ctx)
 		}
 	}
 }
