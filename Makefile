@@ -36,7 +36,12 @@ PRECOMPRESSED := static/dist/index.js.gz static/dist/widget.css.gz static/dist/c
 
 build: $(WIDGET) $(CONSOLE) $(PRECOMPRESSED) bin/halochat
 
-static/dist/index.js.gz: static/index.js | $(WIDGET)
+# The loader is served minified (backend/cmd/minjs: esbuild's minifier);
+# static.Loader takes the copy only while its .source stamp names the
+# index.js beside it.
+static/dist/index.js: static/index.js backend/cmd/minjs/main.go
+	$(GO) run ./backend/cmd/minjs -o $@ $<
+static/dist/index.js.gz: static/dist/index.js | $(WIDGET)
 	$(call precompress,$<,$(basename $@))
 static/dist/%.css.gz: static/web/%.css | $(WIDGET)
 	$(call precompress,$<,$(basename $@))
@@ -174,4 +179,4 @@ bench: build
 	WASM_OPT_FLAGS='$(WASM_OPT_FLAGS)' bash .ci/bench.sh
 
 clean:
-	rm -rf bin static/dist/*.wasm static/dist/*.wasm.* static/dist/*.gz static/dist/*.br data
+	rm -rf bin static/dist/*.wasm static/dist/*.wasm.* static/dist/*.gz static/dist/*.br static/dist/index.js static/dist/index.js.source data

@@ -36,6 +36,10 @@ if command -v wasm-opt >/dev/null && [ -n "${WASM_OPT_FLAGS:-}" ]; then
 fi
 bare_br=$(br "$bare/bare.wasm")
 widget_br=$(size "$w.br")
+# The loader as the service sends it: make build minifies static/index.js
+# (backend/cmd/minjs) and precompresses the result; the server serves
+# these bytes (backend/precompressed checks that they decompress to it).
+loader_gz=$(size static/dist/index.js.gz)
 over_kb=$(awk -v a="$widget_br" -v b="$bare_br" 'BEGIN{printf "%.1f", (a-b)/1000}')
 kb() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%+.1f KB", (b-a)/1000}'; }
 # What the widget adds above the bare app, package by package: both built
@@ -106,7 +110,7 @@ mkdir -p docs
   echo "| one condition step < 1 µs natively (median of 5 runs) | ${cond_ns} ns | $(verdict "$cond_ns" '<' 1000) |"
   echo "| wasm within 5× of native | ${cond_wasm} ns ($(awk -v a="$cond_wasm" -v b="$cond_ns" 'BEGIN{printf "%.1f", a/b}')×) | $(verdict "$cond_wasm" '<=' "$(awk -v b="$cond_ns" 'BEGIN{print 5*b}')") |"
   echo "| widget wasm ≤ 150 KB brotli above a bare go-app v10 app built the same way | $widget_br B vs $bare_br B: $over_kb KB above | $(verdict "$over_kb" '<=' 150) |"
-  echo "| loader ≤ 4 KB gzip | $(gzip -9 -c static/index.js | wc -c) B | $(verdict "$(gzip -9 -c static/index.js | wc -c)" '<=' 4096) |"
+  echo "| loader ≤ 4 KB gzip, as served (static/dist/index.js.gz: minified by make build, gzip -9) | $loader_gz B | $(verdict "$loader_gz" '<=' 4096) |"
   echo "| widget click → interactive ≤ 250 ms warm, ≤ 800 ms cold; no host long task | see the browser table below | see below |"
   # The node needs a descriptor a chat and its own: where the hard
   # open-file limit leaves no room for 20,000 chats, say so.
@@ -187,8 +191,11 @@ mkdir -p docs
   echo
   echo "| file | bytes |"
   echo "| --- | --- |"
-  echo "| index.js loader (raw) | $(size static/index.js) |"
-  echo "| index.js loader (gzip -9) | $(gzip -9 -c static/index.js | wc -c) |"
+  echo "| index.js loader source, static/index.js (raw) | $(size static/index.js) |"
+  echo "| index.js loader source (gzip -9; not served) | $(gzip -9 -c static/index.js | wc -c) |"
+  echo "| index.js loader as served, minified (static/dist/index.js, backend/cmd/minjs) | $(size static/dist/index.js) |"
+  echo "| index.js loader as served, gzip -9 | $loader_gz |"
+  echo "| index.js loader as served, brotli -q 11 | $(size static/dist/index.js.br) |"
   echo
   echo "$browser"
   echo

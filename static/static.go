@@ -8,7 +8,10 @@
 package static
 
 import (
+	"bytes"
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
 	"io/fs"
 )
 
@@ -21,13 +24,35 @@ var dist embed.FS
 //go:embed web
 var web embed.FS
 
-// Loader returns the embed loader served as /chat/index.js.
-func Loader() []byte {
-	b, err := files.ReadFile("index.js")
+// Loader returns the embed loader served as /chat/index.js: the build's
+// minified copy (dist/index.js, written by `make build` through
+// backend/cmd/minjs) when it was made from the index.js embedded beside
+// it, else index.js as it is (a fresh clone, or an edit not built yet).
+func Loader() []byte { return loader(files, Dist()) }
+
+// loader picks the minified copy in built when its stamp (index.js.source:
+// the source's LoaderStamp) names src's index.js.
+func loader(src, built fs.FS) []byte {
+	b, err := fs.ReadFile(src, "index.js")
 	if err != nil {
 		panic("static: index.js is embedded at build time: " + err.Error())
 	}
-	return b
+	stamp, err := fs.ReadFile(built, "index.js.source")
+	if err != nil || string(bytes.TrimSpace(stamp)) != LoaderStamp(b) {
+		return b
+	}
+	min, err := fs.ReadFile(built, "index.js")
+	if err != nil || len(min) == 0 {
+		return b
+	}
+	return min
+}
+
+// LoaderStamp names a loader source: the hex SHA-256 of its bytes, which
+// backend/cmd/minjs writes beside the minified copy.
+func LoaderStamp(src []byte) string {
+	sum := sha256.Sum256(src)
+	return hex.EncodeToString(sum[:])
 }
 
 // DemoHostPage returns the template of the demo host page.
