@@ -61,7 +61,7 @@
     "border-radius:12px;box-shadow:0 4px 24px rgba(0,0,0,.25);background:#fff;z-index:2147483647}" +
     ".l button,.l iframe{left:20px;right:auto}" +
     "@media (max-width:480px){iframe,.l iframe{top:var(--vt,0);left:0;right:0;bottom:auto;width:100%;height:var(--vh,100%);" +
-    "max-width:none;max-height:none;border-radius:0}}.h{display:none}";
+    "max-width:none;max-height:none;border-radius:0}}.h{display:none}iframe.c{visibility:hidden}";
   var dyn = null, tint = "", vv = window.visualViewport;
   if (root.adoptedStyleSheets !== undefined && window.CSSStyleSheet) {
     var sheet = new CSSStyleSheet();
@@ -132,7 +132,9 @@
     // it leaves to it.
     asks.forEach(function (a) { a.off = true; });
     frame = document.createElement("iframe");
-    frame.className = "h";
+    // Booted on intent, the closed window is laid out and painted unseen
+    // (visibility, not display:none), so that the click only shows it.
+    frame.className = "c";
     frame.title = T.frame;
     frame.setAttribute("allow", "autoplay");
     frame.width = String(conf.width || 370);
@@ -224,7 +226,7 @@
   function show(v) {
     var was = open;
     open = v;
-    if (frame) { frame.className = v ? "" : "h"; }
+    if (frame) { frame.className = v ? "" : "c"; }
     btn.setAttribute("aria-expanded", String(v));
     if (v) { unread(0); }
     paint();
