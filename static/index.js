@@ -61,7 +61,7 @@
     "border-radius:12px;box-shadow:0 4px 24px rgba(0,0,0,.25);background:#fff;z-index:2147483647}" +
     ".l button,.l iframe{left:20px;right:auto}" +
     "@media (max-width:480px){iframe,.l iframe{top:var(--vt,0);left:0;right:0;bottom:auto;width:100%;height:var(--vh,100%);" +
-    "max-width:none;max-height:none;border-radius:0}}.h{display:none}iframe.c{visibility:hidden}";
+    "max-width:none;max-height:none;border-radius:0}}.h{display:none}iframe.c{opacity:0;pointer-events:none}";
   var dyn = null, tint = "", vv = window.visualViewport;
   if (root.adoptedStyleSheets !== undefined && window.CSSStyleSheet) {
     var sheet = new CSSStyleSheet();
@@ -132,9 +132,12 @@
     // it leaves to it.
     asks.forEach(function (a) { a.off = true; });
     frame = document.createElement("iframe");
-    // Booted on intent, the closed window is laid out and painted unseen
-    // (visibility, not display:none), so that the click only shows it.
+    // Booted on intent, the closed window is laid out and painted unseen,
+    // so that the click only shows it: transparent and inert (no clicks,
+    // no focus, out of the accessibility tree). Neither display:none nor
+    // visibility:hidden: a frame hidden so does not paint at all.
     frame.className = "c";
+    frame.inert = true;
     frame.title = T.frame;
     frame.setAttribute("allow", "autoplay");
     frame.width = String(conf.width || 370);
@@ -226,7 +229,7 @@
   function show(v) {
     var was = open;
     open = v;
-    if (frame) { frame.className = v ? "" : "c"; }
+    if (frame) { frame.className = v ? "" : "c"; frame.inert = !v; }
     btn.setAttribute("aria-expanded", String(v));
     if (v) { unread(0); }
     paint();

@@ -339,3 +339,44 @@ func TestStaticWindowSpeaksTheVisitorsLanguage(t *testing.T) {
 		t.Errorf("the wasm's window speaks %q, want German", got)
 	}
 }
+
+// TestIntentPaintsTheWindowUnseenBeforeTheClick: the pointer over the
+// launcher boots the widget into a frame that lays out and paints while
+// it stays transparent, inert (no focus, no clicks: the host page under it
+// takes them) and out of the way; the click then only shows it.
+func TestIntentPaintsTheWindowUnseenBeforeTheClick(t *testing.T) {
+	s := startStack(t)
+	b, _ := s.visitorOn(t, Options{}, "")
+	b.hover(t)
+	frame := `document.getElementById("halo-chat").shadowRoot.querySelector("iframe")`
+	const unseen = `(function () { var f = FRAME; if (!f) { return ""; }
+	  var st = getComputedStyle(f), r = f.getBoundingClientRect();
+	  var under = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+	  return [f.inert, st.opacity, st.pointerEvents, st.display, st.visibility, under === document.getElementById("halo-chat")].join(" "); })()`
+	if got, err := chromedp.Run(b.Ctx, chromedp.Poll[string](strings.ReplaceAll(unseen, "FRAME", frame),
+		chromedp.WithPollingTimeout(10*time.Second), chromedp.WithPollingInterval(20*time.Millisecond))); err != nil || got != "true 0 none block visible false" {
+		t.Fatalf("the frame booted on intent: inert, opacity, pointer-events, display, visibility, hit = %q (%v), want %q",
+			got, err, "true 0 none block visible false")
+	}
+	w := b.widgetFrame(t, s.serviceURL)
+	// The frame renders before the click: its animation frames run (a
+	// frame hidden by display or visibility gets none). Chromium reports
+	// no first contentful paint under opacity 0: that comes at the click.
+	if err := chromedp.Do(w, chromedp.Evaluate[chromedp.Void](`requestAnimationFrame(function () { window.__rendered = true; })`)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(w, chromedp.Poll[bool](`window.__rendered === true && !!document.getElementById("hc-input")`,
+		chromedp.WithPollingTimeout(20*time.Second), chromedp.WithPollingInterval(20*time.Millisecond))); err != nil {
+		t.Fatalf("the frame booted on intent did not render before the click: %v", err)
+	}
+	if err := chromedp.Do(b.Ctx, chromedp.Evaluate[chromedp.Void](launcher+`.click()`)); err != nil {
+		t.Fatal(err)
+	}
+	shown := `(function () { var f = ` + frame + `, st = getComputedStyle(f);
+	  return [f.inert, st.opacity, st.pointerEvents, f.className].join(" "); })()`
+	if got, err := chromedp.Run(b.Ctx, chromedp.Poll[string](`(function () { var s = `+shown+`; return s === "false 1 auto " ? s : ""; })()`,
+		chromedp.WithPollingTimeout(10*time.Second), chromedp.WithPollingInterval(20*time.Millisecond))); err != nil {
+		t.Fatalf("after the click: inert, opacity, pointer-events, class = %q (%v), want shown", got, err)
+	}
+	b.waitEvent(t, "chatWindowOpened", 1)
+}
