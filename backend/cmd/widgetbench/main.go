@@ -6,10 +6,14 @@
 //
 //   - the bytes the chat service sends while the page sits unclicked
 //     (-wait, 10 s) and the host page's long tasks in that time;
-//   - click → the window painted, click → interactive (the widget's
+//   - click → the window painted (the widget frame's first contentful
+//     paint, read inside the frame), click → interactive (the widget's
 //     chatWindowOpened), cold (a new browser profile) and warm (the next
 //     view: HTTP cache, service worker), and the host's long tasks between
-//     the click and interactive;
+//     the click and interactive; clicked with button.click() and, in
+//     profiles of their own, with the mouse moved onto the launcher and
+//     pressed at once (or -dwell later); and where a cold click's time
+//     goes (the frame's navigation and resource timing);
 //   - in the same run, a bare go-app app's click → running in an iframe
 //     from the same service (testdata/bareapp): the floor no go-app widget
 //     can beat;
@@ -22,7 +26,7 @@
 // It prints a Markdown section for docs/BENCHMARKS.md with a verdict on
 // each target.
 //
-//	go run ./backend/cmd/widgetbench -runs 5 [-bare bare.wasm]
+//	go run ./backend/cmd/widgetbench -runs 5 [-bare bare.wasm] [-dwell 150ms]
 //
 // It needs the built widget (make build), chromium, and brotli for the
 // bare app when -bare names no .br beside it; it sends traffic only to
@@ -45,6 +49,7 @@ func main() {
 	flag.StringVar(&o.chromium, "chromium", "", "chromium binary (default: chromium on PATH)")
 	flag.StringVar(&o.bare, "bare", "", "the bare go-app app's wasm (default: build testdata/bareapp)")
 	flag.DurationVar(&o.wait, "wait", 10*time.Second, "time on the page before the click")
+	flag.DurationVar(&o.dwell, "dwell", 0, "the mouse's time on the launcher before its click (0: at once)")
 	flag.Parse()
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "widgetbench:", err)
@@ -55,7 +60,7 @@ func main() {
 type options struct {
 	runs           int
 	chromium, bare string
-	wait           time.Duration
+	wait, dwell    time.Duration
 }
 
 func run(o options) error {

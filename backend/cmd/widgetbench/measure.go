@@ -22,10 +22,13 @@ type bench struct {
 
 // results are one mode's or one link's figures, a value a run.
 type results struct {
-	bytesBefore                  []float64 // KB the service sent before the click
-	longBefore                   []float64 // long tasks before the click, a run
-	longBeforeMax                []float64 // the longest, ms
-	paintedCold, paintedWarm     []float64
+	bytesBefore                  []float64   // KB the service sent before the click
+	longBefore                   []float64   // long tasks before the click, a run
+	longBeforeMax                []float64   // the longest, ms
+	paintedCold, paintedWarm     []float64   // click → the frame's first contentful paint
+	loadedCold, loadedWarm       []float64   // click → the frame's load event
+	stepsCold                    [][]float64 // a run's stages (cold), ms after the click
+	sentCold                     []float64   // KB the service sent between the click and interactive (cold)
 	interactiveCold              []float64
 	interactiveWarm              []float64
 	longBetween                  []float64 // long tasks between click and interactive (cold)
@@ -34,6 +37,9 @@ type results struct {
 	history                      []float64 // navigation → the resumed chat announced
 	consoleCold, consoleWarm     []float64
 	historyMissing, paintMissing int
+	// pointer are the click figures of a real pointer: moved onto the
+	// launcher (pointerenter: intent), then clicked at once.
+	pointer *results
 }
 
 // link is an emulated network.
@@ -79,12 +85,12 @@ func (b *bench) inBrowsers(ctx context.Context, isolated bool, measure func(cont
 
 // measureMode takes every figure of one site-isolation mode.
 func (b *bench) measureMode(ctx context.Context, isolated bool) (*results, error) {
-	r := &results{}
+	r := &results{pointer: &results{}}
 	err := b.inBrowsers(ctx, isolated, func(bctx context.Context) error {
-		if err := b.cold(bctx, r); err != nil {
+		if err := b.cold(bctx, isolated, r); err != nil {
 			return fmt.Errorf("cold: %w", err)
 		}
-		c, err := b.click(bctx)
+		c, err := b.click(bctx, isolated, false)
 		if err != nil {
 			return fmt.Errorf("warm: %w", err)
 		}
@@ -97,14 +103,43 @@ func (b *bench) measureMode(ctx context.Context, isolated bool) (*results, error
 				return err
 			}
 		}
-		// Last: leaving it detaches from the widget frame's target.
 		if err := b.resume(bctx, isolated, r); err != nil {
 			return fmt.Errorf("resume: %w", err)
 		}
 		return nil
 	})
+	if err != nil {
+		return r, err
+	}
+	// A real pointer, in a new profile each run: moved onto the launcher
+	// after pointerWait on the page, then clicked at once; then the next
+	// view the same way.
+	err = b.inBrowsers(ctx, isolated, func(bctx context.Context) error {
+		if err := b.open(bctx); err != nil {
+			return err
+		}
+		select {
+		case <-time.After(pointerWait):
+		case <-bctx.Done():
+			return bctx.Err()
+		}
+		c, err := b.clickNow(bctx, isolated, true)
+		if err != nil {
+			return fmt.Errorf("pointer, cold: %w", err)
+		}
+		r.pointer.addCold(c)
+		if c, err = b.click(bctx, isolated, true); err != nil {
+			return fmt.Errorf("pointer, warm: %w", err)
+		}
+		r.pointer.addWarm(c)
+		return nil
+	})
 	return r, err
 }
+
+// pointerWait is the time on the page before the pointer moves onto the
+// launcher: the loader's availability request has been answered.
+const pointerWait = 2 * time.Second
 
 // measureLink takes the click figures over an emulated link, with the
 // widget's frame in the page's process (CDP's emulation holds for one
@@ -118,12 +153,12 @@ func (b *bench) measureLink(ctx context.Context, l link) (*results, error) {
 		}); err != nil {
 			return fmt.Errorf("emulate the network: %w", err)
 		}
-		c, err := b.click(bctx)
+		c, err := b.click(bctx, false, false)
 		if err != nil {
 			return fmt.Errorf("cold: %w", err)
 		}
 		r.addCold(c)
-		if c, err = b.click(bctx); err != nil {
+		if c, err = b.click(bctx, false, false); err != nil {
 			return fmt.Errorf("warm: %w", err)
 		}
 		r.addWarm(c)
@@ -134,20 +169,31 @@ func (b *bench) measureLink(ctx context.Context, l link) (*results, error) {
 
 // clickFigures are one click's measures.
 type clickFigures struct {
-	painted, interactive float64 // ms after the click; painted < 0: never
-	longBetween          [][2]float64
+	painted, loaded, interactive float64   // ms after the click; painted, loaded < 0: never
+	steps                        []float64 // the stages' times, ms after the click
+	sentKB                       float64   // what the service sent between the click and interactive
+	longBetween                  [][2]float64
 }
 
 func (r *results) addCold(c clickFigures) {
-	r.add(&r.interactiveCold, &r.paintedCold, c)
+	r.add(&r.interactiveCold, &r.paintedCold, &r.loadedCold, c)
+	if len(c.steps) == len(stages) {
+		r.stepsCold = append(r.stepsCold, c.steps)
+	}
+	r.sentCold = append(r.sentCold, c.sentKB)
 	r.longBetween = append(r.longBetween, float64(len(c.longBetween)))
 	r.longBetweenMax = append(r.longBetweenMax, longest(c.longBetween))
 }
 
-func (r *results) addWarm(c clickFigures) { r.add(&r.interactiveWarm, &r.paintedWarm, c) }
+func (r *results) addWarm(c clickFigures) {
+	r.add(&r.interactiveWarm, &r.paintedWarm, &r.loadedWarm, c)
+}
 
-func (r *results) add(interactive, painted *[]float64, c clickFigures) {
+func (r *results) add(interactive, painted, loaded *[]float64, c clickFigures) {
 	*interactive = append(*interactive, c.interactive)
+	if c.loaded >= 0 {
+		*loaded = append(*loaded, c.loaded)
+	}
 	if c.painted < 0 {
 		r.paintMissing++
 		return
@@ -166,7 +212,7 @@ func longest(tasks [][2]float64) float64 {
 // cold loads the host page in a new profile, leaves it unclicked for the
 // wait (counting the service's bytes and the page's long tasks), then
 // clicks.
-func (b *bench) cold(ctx context.Context, r *results) error {
+func (b *bench) cold(ctx context.Context, isolated bool, r *results) error {
 	b.env.sent.Store(0)
 	if err := b.open(ctx); err != nil {
 		return err
@@ -183,7 +229,7 @@ func (b *bench) cold(ctx context.Context, r *results) error {
 	}
 	r.longBefore = append(r.longBefore, float64(len(long)))
 	r.longBeforeMax = append(r.longBeforeMax, longest(long))
-	c, err := b.clickNow(ctx)
+	c, err := b.clickNow(ctx, isolated, false)
 	if err != nil {
 		return err
 	}
@@ -204,29 +250,57 @@ func (b *bench) open(ctx context.Context) error {
 }
 
 // click opens the host page and clicks the launcher at once.
-func (b *bench) click(ctx context.Context) (clickFigures, error) {
+func (b *bench) click(ctx context.Context, isolated, pointer bool) (clickFigures, error) {
 	if err := b.open(ctx); err != nil {
 		return clickFigures{}, err
 	}
-	return b.clickNow(ctx)
+	return b.clickNow(ctx, isolated, pointer)
 }
 
-// clickNow clicks the launcher and waits for the widget's
-// chatWindowOpened (interactive) and the window's paint.
-func (b *bench) clickNow(ctx context.Context) (clickFigures, error) {
-	if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`window.__click()`)); err != nil {
+// clickNow clicks the launcher — with button.click() (no pointer before:
+// the loader sees the intent and the click at once), or with the mouse
+// moved onto it and pressed at once (pointerenter, then the click) — and
+// waits for the widget's chatWindowOpened (interactive), the frame's
+// load event and its first contentful paint. The click's time is its
+// event's timeStamp on the host page.
+func (b *bench) clickNow(ctx context.Context, isolated, pointer bool) (clickFigures, error) {
+	if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`window.__reset()`)); err != nil {
 		return clickFigures{}, err
 	}
-	opened, err := chromedp.Run(ctx, chromedp.Poll[float64](`window.__opened ? window.__opened - window.__t0 : 0`,
+	sent := b.env.sent.Load()
+	if pointer {
+		at, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`window.__launcherAt()`))
+		if err != nil || len(at) != 2 {
+			return clickFigures{}, fmt.Errorf("find the launcher: %v", err)
+		}
+		if err := chromedp.Do(ctx, chromedp.MouseEvent(chromedp.MouseMoved, at[0], at[1])); err != nil {
+			return clickFigures{}, fmt.Errorf("move the mouse: %w", err)
+		}
+		if b.opts.dwell > 0 {
+			select {
+			case <-time.After(b.opts.dwell):
+			case <-ctx.Done():
+				return clickFigures{}, ctx.Err()
+			}
+		}
+		if err := chromedp.Do(ctx, chromedp.MouseClickXY(at[0], at[1])); err != nil {
+			return clickFigures{}, fmt.Errorf("click the mouse: %w", err)
+		}
+	} else if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`window.__click()`)); err != nil {
+		return clickFigures{}, err
+	}
+	opened, err := chromedp.Run(ctx, chromedp.Poll[float64](`window.__opened && window.__t0 ? window.__opened - window.__t0 : 0`,
 		chromedp.WithPollingTimeout(60*time.Second), chromedp.WithPollingInterval(5*time.Millisecond)))
 	if err != nil {
 		return clickFigures{}, fmt.Errorf("wait for chatWindowOpened: %w", err)
 	}
-	c := clickFigures{interactive: opened, painted: -1}
-	painted, err := chromedp.Run(ctx, chromedp.Poll[float64](`window.__painted ? window.__painted - window.__t0 : 0`,
-		chromedp.WithPollingTimeout(5*time.Second), chromedp.WithPollingInterval(5*time.Millisecond)))
-	if err == nil {
-		c.painted = painted
+	c := clickFigures{interactive: opened, painted: -1, loaded: -1, sentKB: float64(b.env.sent.Load()-sent) / 1000}
+	if loaded, err := chromedp.Run(ctx, chromedp.Poll[float64](`window.__loaded()`,
+		chromedp.WithPollingTimeout(5*time.Second), chromedp.WithPollingInterval(5*time.Millisecond))); err == nil {
+		c.loaded = loaded
+	}
+	if c.painted, c.steps, err = b.painted(ctx, isolated); err != nil {
+		return clickFigures{}, err
 	}
 	long, err := chromedp.Run(ctx, chromedp.Evaluate[[][2]float64](
 		`window.__long.filter(function (t) { return t[0] >= window.__t0 && t[0] < window.__opened; })`))
@@ -235,6 +309,91 @@ func (b *bench) clickNow(ctx context.Context) (clickFigures, error) {
 	}
 	c.longBetween = long
 	return c, nil
+}
+
+// frameTimes reads, inside the widget's frame, when its steps happened,
+// in ms since the Unix epoch (the frame's timeOrigin plus each entry's
+// time), so that the host page's clock can place them; 0 for a step that
+// has not happened. The order is that of stages; [0] is the first
+// contentful paint, and null until it has happened.
+const frameTimes = `(function () {
+  var o = performance.timeOrigin, p = performance.getEntriesByName("first-contentful-paint")[0];
+  if (!p) { return null; }
+  var n = performance.getEntriesByType("navigation")[0] || {};
+  var r = performance.getEntriesByType("resource"), css = 0;
+  var w = r.filter(function (e) { return /\.wasm$/.test(e.name); })[0] || {};
+  // The stylesheets the first paint waited for: those asked for before it
+  // (the wasm's render links the colour's stylesheet again later).
+  r.forEach(function (e) { if (/\.css(\?|$)/.test(e.name) && e.startTime < p.startTime) { css = Math.max(css, e.responseEnd); } });
+  function at(t) { return t ? o + t : 0; }
+  return [at(p.startTime), o, at(n.responseStart), at(n.responseEnd), at(css), at(w.startTime), at(w.responseEnd),
+    at(n.domContentLoadedEventEnd), at(n.loadEventEnd)];
+})()`
+
+// stages name frameTimes' values after the paint, and the interactive
+// figure: where the time between the click and chatWindowOpened goes.
+var stages = []string{
+	"the frame's navigation starts (the iframe created)",
+	"its HTML's first byte",
+	"its HTML's last byte",
+	"its stylesheets' last byte",
+	"the wasm's request starts",
+	"the wasm's last byte",
+	"DOMContentLoaded done (deferred scripts run: go-app's app.js)",
+	"the frame's load event done",
+}
+
+// painted is click → the window on screen: the later of the widget
+// frame's first contentful paint (read inside the frame, after the click
+// figures are in, so that reading it perturbs nothing measured) and the
+// host's first frame after the click (a frame that painted before the
+// click, hidden, shows no sooner); -1 when the frame did not paint
+// within 5 s. steps are frameTimes' other steps, in ms after the click
+// (-1: did not happen).
+func (b *bench) painted(ctx context.Context, isolated bool) (painted float64, steps []float64, err error) {
+	fctx, poll, done, err := widgetFrame(ctx, isolated)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer done()
+	poll = append(poll, chromedp.WithPollingTimeout(5*time.Second), chromedp.WithPollingInterval(5*time.Millisecond))
+	times, err := chromedp.Run(fctx, chromedp.Poll[[]float64](frameTimes, poll...))
+	if err != nil || len(times) != len(stages)+1 {
+		return -1, nil, nil
+	}
+	host, err := chromedp.Run(ctx, chromedp.Poll[[]float64](
+		`window.__hostFrame ? [performance.timeOrigin + window.__t0, performance.timeOrigin + window.__hostFrame] : null`,
+		chromedp.WithPollingTimeout(5*time.Second), chromedp.WithPollingInterval(5*time.Millisecond)))
+	if err != nil || len(host) != 2 {
+		return 0, nil, fmt.Errorf("read the click's time: %v", err)
+	}
+	for _, t := range times[1:] {
+		if t == 0 {
+			steps = append(steps, -1)
+			continue
+		}
+		steps = append(steps, t-host[0])
+	}
+	return max(times[0], host[1]) - host[0], steps, nil
+}
+
+// widgetFrame is where code runs in the widget's frame: with site
+// isolation, a context attached to the frame's own target (detached, not
+// closed, by done); without, the page's context polling in the frame.
+func widgetFrame(ctx context.Context, isolated bool) (context.Context, []chromedp.PollOption, func(), error) {
+	if isolated {
+		id, err := widgetTarget(ctx)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		fctx, cancel := chromedp.NewContext(ctx, chromedp.WithTargetID(id), chromedp.WithDetachOnCancel())
+		return fctx, nil, cancel, nil
+	}
+	nodes, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.JSPath(`window.__frame()`)))
+	if err != nil || len(nodes) == 0 {
+		return nil, nil, nil, fmt.Errorf("find the widget's frame: %v", err)
+	}
+	return ctx, []chromedp.PollOption{chromedp.WithPollingInFrame(nodes[0])}, func() {}, nil
 }
 
 // resume opens the host page again, the conversation open from the
@@ -250,24 +409,12 @@ func (b *bench) resume(ctx context.Context, isolated bool, r *results) error {
 		return err
 	}
 	const history = `!!document.querySelector("#hc-messages .hc-msg[data-seq]")`
-	poll := []chromedp.PollOption{chromedp.WithPollingTimeout(20 * time.Second), chromedp.WithPollingInterval(5 * time.Millisecond)}
-	fctx := ctx
-	if isolated {
-		// The widget's frame is a target of its own.
-		id, err := widgetTarget(ctx)
-		if err != nil {
-			return err
-		}
-		var cancel context.CancelFunc
-		fctx, cancel = chromedp.NewContext(ctx, chromedp.WithTargetID(id))
-		defer cancel()
-	} else {
-		nodes, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.JSPath(`window.__frame()`)))
-		if err != nil || len(nodes) == 0 {
-			return fmt.Errorf("find the widget's frame: %v", err)
-		}
-		poll = append(poll, chromedp.WithPollingInFrame(nodes[0]))
+	fctx, poll, done, err := widgetFrame(ctx, isolated)
+	if err != nil {
+		return err
 	}
+	defer done()
+	poll = append(poll, chromedp.WithPollingTimeout(20*time.Second), chromedp.WithPollingInterval(5*time.Millisecond))
 	if _, err := chromedp.Run(fctx, chromedp.Poll[bool](history, poll...)); err != nil {
 		r.historyMissing++
 		return nil

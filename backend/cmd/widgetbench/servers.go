@@ -27,22 +27,25 @@ type env struct {
 
 // The host page: the Halo snippet, and probes the bench reads — long
 // tasks, the widget's events, the click, and the widget frame's load.
+// The click's time is the click event's own timeStamp, taken by a
+// capturing listener, so that the programmatic click (button.click()) and
+// a real pointer's click are timed alike; the window's paint is read
+// inside the widget's frame (its first-contentful-paint entry), not here.
 const hostPage = `<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>host</title>
 <script>
   window.__long = [];
   new PerformanceObserver(function (l) { l.getEntries().forEach(function (e) { window.__long.push([e.startTime, e.duration]); }); })
     .observe({ type: "longtask", buffered: true });
-  window.__opened = 0; window.__painted = 0;
+  window.__opened = 0; window.__t0 = 0; window.__hostFrame = 0;
   addEventListener("haloChat_outboundEvent_chatWindowOpened", function () { window.__opened = performance.now(); });
-  // The widget's frame: when its page has loaded (HTML, stylesheets,
-  // scripts), the window it prerenders is there to paint. The loader's
-  // shadow root is watched from its creation, so that no frame's load
-  // goes unseen (a mutation is reported before the frame's load task).
+  // The loader's shadow root is watched from its creation, so that no
+  // frame's load goes unseen (a mutation is reported before the frame's
+  // load task).
   var shadow = null, attach = Element.prototype.attachShadow;
   function hook(f) {
     if (f.__hooked) { return; }
-    f.__hooked = true; f.__loaded = false;
-    f.addEventListener("load", function () { f.__loaded = true; });
+    f.__hooked = true; f.__loadedAt = 0;
+    f.addEventListener("load", function () { f.__loadedAt = performance.now(); });
   }
   Element.prototype.attachShadow = function (o) {
     var r = attach.call(this, o);
@@ -52,19 +55,23 @@ const hostPage = `<!doctype html><html><head><meta charset="utf-8"><link rel="ic
     }
     return r;
   };
-  function root() { return shadow; }
+  function launcher() { return shadow && shadow.querySelector("button"); }
+  addEventListener("click", function (e) {
+    if (!launcher() || e.composedPath().indexOf(launcher()) < 0) { return; }
+    window.__t0 = e.timeStamp;
+    // The host's first frame after the click: a frame painted before it
+    // (created on intent) shows no sooner.
+    requestAnimationFrame(function () { window.__hostFrame = performance.now(); });
+  }, true);
   window.__frame = function () { return shadow && shadow.querySelector("iframe"); };
-  window.__launcher = function () { return !!shadow && !!shadow.querySelector("button"); };
-  window.__click = function () {
-    window.__opened = 0; window.__painted = 0;
-    window.__t0 = performance.now();
-    root().querySelector("button").click();
-    var f = root().querySelector("iframe");
-    var paint = function () { requestAnimationFrame(function () { window.__painted = performance.now(); }); };
-    if (!f) { return; }
-    hook(f);
-    if (f.__loaded) { paint(); } else { f.addEventListener("load", paint, { once: true }); }
+  window.__launcher = function () { return !!launcher(); };
+  window.__launcherAt = function () {
+    var r = launcher().getBoundingClientRect();
+    return [r.left + r.width / 2, r.top + r.height / 2];
   };
+  window.__reset = function () { window.__opened = 0; window.__t0 = 0; window.__hostFrame = 0; };
+  window.__click = function () { launcher().click(); };
+  window.__loaded = function () { var f = window.__frame(); return f && f.__loadedAt ? f.__loadedAt - window.__t0 : 0; };
 </script></head>
 <body><h1>A host page</h1><p>Some content.</p>
 <div id="halo-chat"></div>
