@@ -333,7 +333,7 @@ func TestPreloadWasmStartsTheDownloadFromTheHead(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newHandler(t, tc.dist, func(o *Options) { o.PreloadWasm = tc.preload })
 			page := body(t, get(t, h, "/chat/widget/"))
-			link := `<link rel="preload" href="` + h.WasmPath() + `" as="fetch" crossorigin>`
+			link := `<link rel="preload" href="` + h.WasmPath() + `" as="fetch" crossorigin fetchpriority="low">`
 			head, _, _ := strings.Cut(page, "</head>")
 			if got := strings.Contains(head, link); got != tc.want {
 				t.Errorf("head holds %s: %v, want %v\n%s", link, got, tc.want, head)
