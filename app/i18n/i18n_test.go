@@ -164,3 +164,59 @@ func TestInvalidCoversTheFlowsReasons(t *testing.T) {
 		}
 	}
 }
+
+// The server's texts (mails, refusals) are as complete as the widget's:
+// every language has every key, with English's placeholders, and
+// translated but for words every language shares.
+func TestServerTextsAreCompleteAndTranslated(t *testing.T) {
+	shared := map[string]bool{"Bot": true, "System": true, "Ticket": true, "Chat": true, "PDF": true, "Console": true, "images": true}
+	for _, l := range i18n.Languages() {
+		same := 0
+		for k := i18n.ServerKey(0); k < i18n.ServerKeyCount; k++ {
+			text, en := i18n.S(l, k), i18n.S(i18n.English, k)
+			if strings.TrimSpace(text) == "" || strings.TrimSpace(en) == "" {
+				t.Errorf("%s: server key %d (%q in English) has no text", l, k, en)
+			}
+			if want, got := verbs(en), verbs(text); !slices.Equal(got, want) {
+				t.Errorf("%s: server key %d %q has placeholders %v, English %q has %v", l, k, text, got, en, want)
+			}
+			if l != i18n.English && text == en && !shared[en] && !strings.HasPrefix(en, "%") {
+				same++
+				t.Logf("%s: server key %d is the English %q", l, k, en)
+			}
+		}
+		if same > 0 {
+			t.Errorf("%s: %d server texts are still English", l, same)
+		}
+	}
+}
+
+func TestSizeAndKinds(t *testing.T) {
+	tests := []struct {
+		l    i18n.Lang
+		n    int64
+		want string
+	}{
+		{i18n.English, 10 << 20, "10 MiB"},
+		{i18n.English, 3 << 19, "1.5 MiB"},
+		{i18n.German, 3 << 19, "1,5 MiB"},
+		{i18n.French, 10 << 20, "10 Mio"},
+		{i18n.French, 512 << 10, "512 Kio"},
+		{i18n.German, 300, "300 Bytes"},
+		{i18n.English, 1500, "1500 bytes"},
+	}
+	for _, tt := range tests {
+		if got := i18n.Size(tt.l, tt.n); got != tt.want {
+			t.Errorf("Size(%s, %d) = %q, want %q", tt.l, tt.n, got, tt.want)
+		}
+	}
+	if got := i18n.Kinds(i18n.German, []string{"image", "pdf", "other"}); got != "Bilder, PDF, other" {
+		t.Errorf("Kinds = %q", got)
+	}
+	if got := i18n.SF(i18n.German, i18n.MailTranscriptSubject, "Acme"); got != "Ihr Chat mit Acme" {
+		t.Errorf("SF = %q", got)
+	}
+	if got := i18n.S("xx", i18n.MailBot); got != "Bot" {
+		t.Errorf("an unknown language falls back to English, got %q", got)
+	}
+}

@@ -8,6 +8,15 @@ const MaxTranscriptMails = 3
 // SMTP server (serve --smtp): 503, nothing is queued.
 const CodeMailOff = "mail_off"
 
+// Refusals of a transcript mail's file link (GET /chat/api/v1/files/…):
+// CodeBadLink (403) for a link the service did not make, which tells
+// nothing of the file; CodeGone (410) for a link past its expiry, or
+// whose file was deleted since.
+const (
+	CodeBadLink = "bad_link"
+	CodeGone    = "gone"
+)
+
 // TranscriptMailRequest asks for a chat's transcript by e-mail.
 type TranscriptMailRequest struct {
 	Email string `json:"email"`

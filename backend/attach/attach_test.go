@@ -9,6 +9,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"halochat/app/i18n"
 	"halochat/app/protocol"
 )
 
@@ -79,14 +80,23 @@ func TestReceiveRefusesBeforeStoring(t *testing.T) {
 	tests := []struct {
 		name string
 		body []byte
+		lang i18n.Lang
 		code string
+		text string // what the refusal says, in lang
 	}{
-		{"text", []byte(strings.Repeat("a", 100<<10)), ""},
-		{"over by one", []byte(strings.Repeat("a", 100<<10+1)), protocol.CodeTooLarge},
-		{"a kind not taken", []byte("%PDF-1.4"), protocol.CodeUnsupportedMedia},
+		{"text", []byte(strings.Repeat("a", 100<<10)), i18n.English, "", ""},
+		{"over by one", []byte(strings.Repeat("a", 100<<10+1)), i18n.English, protocol.CodeTooLarge,
+			"file: the file is larger than the limit of 100 KiB"},
+		{"over by one, in German", []byte(strings.Repeat("a", 100<<10+1)), i18n.German, protocol.CodeTooLarge,
+			"file: Die Datei ist größer als die Grenze von 100 KiB"},
+		{"a kind not taken", []byte("%PDF-1.4"), i18n.English, protocol.CodeUnsupportedMedia,
+			"file: files of type application/pdf are not accepted; allowed are text files"},
+		{"a kind not taken, in French", []byte("%PDF-1.4"), i18n.French, protocol.CodeUnsupportedMedia,
+			"file: les fichiers de type application/pdf ne sont pas acceptés ; sont autorisés : fichiers texte"},
+		{"empty, in Spanish", nil, i18n.Spanish, protocol.CodeInvalidRequest, "file: el archivo está vacío"},
 	}
 	for _, tt := range tests {
-		r, err := Receive(bytes.NewReader(tt.body), dir, st)
+		r, err := Receive(bytes.NewReader(tt.body), dir, st, tt.lang)
 		var e *protocol.APIError
 		if tt.code == "" {
 			if err != nil || r.Size != int64(len(tt.body)) {
@@ -94,8 +104,8 @@ func TestReceiveRefusesBeforeStoring(t *testing.T) {
 				continue
 			}
 			r.Discard()
-		} else if !errors.As(err, &e) || e.Code != tt.code || e.Field != "file" {
-			t.Errorf("%s: %v, want %s", tt.name, err, tt.code)
+		} else if !errors.As(err, &e) || e.Code != tt.code || e.Field != "file" || e.Message != tt.text {
+			t.Errorf("%s: %v, want %s saying %q", tt.name, err, tt.code, tt.text)
 		}
 	}
 	if left, _ := filepathGlob(dir); len(left) != 0 {

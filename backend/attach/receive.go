@@ -6,8 +6,8 @@ import (
 	"io"
 	"os"
 	"slices"
-	"strings"
 
+	"halochat/app/i18n"
 	"halochat/app/protocol"
 )
 
@@ -36,7 +36,7 @@ func (r *Received) Discard() {
 // transaction open while a visitor's browser sends its bytes would hold
 // SQLite's one write turn (every chat waits) or a PostgreSQL connection
 // for as long as the slowest upload takes.
-func Receive(body io.Reader, dir string, st protocol.AttachmentSettings) (*Received, error) {
+func Receive(body io.Reader, dir string, st protocol.AttachmentSettings, l i18n.Lang) (*Received, error) {
 	limit := st.Limit()
 	head := make([]byte, min(SniffLen, limit+1))
 	n, err := io.ReadFull(body, head)
@@ -45,14 +45,14 @@ func Receive(body io.Reader, dir string, st protocol.AttachmentSettings) (*Recei
 	}
 	head = head[:n]
 	if int64(n) > limit {
-		return nil, TooLarge(limit)
+		return nil, TooLarge(l, limit)
 	}
 	if n == 0 {
-		return nil, &protocol.APIError{Code: protocol.CodeInvalidRequest, Field: "file", Message: "file: the file is empty"}
+		return nil, &protocol.APIError{Code: protocol.CodeInvalidRequest, Field: "file", Message: "file: " + i18n.S(l, i18n.RefuseEmpty)}
 	}
 	ct := Sniff(head)
 	if kind := KindOf(ct); kind == "" || !slices.Contains(st.Kinds(), kind) {
-		return nil, Unsupported(ct, st.Kinds())
+		return nil, Unsupported(l, ct, st.Kinds())
 	}
 	f, err := os.CreateTemp(dir, "upload-*")
 	if err != nil {
@@ -65,7 +65,7 @@ func Receive(body io.Reader, dir string, st protocol.AttachmentSettings) (*Recei
 	}
 	rest, err := io.Copy(f, io.LimitReader(body, limit-int64(n)+1))
 	if err == nil && int64(n)+rest > limit {
-		err = TooLarge(limit)
+		err = TooLarge(l, limit)
 	}
 	if err == nil {
 		_, err = f.Seek(0, io.SeekStart)
@@ -78,27 +78,20 @@ func Receive(body io.Reader, dir string, st protocol.AttachmentSettings) (*Recei
 	return r, nil
 }
 
-// TooLarge refuses a file over limit bytes (413).
-func TooLarge(limit int64) *protocol.APIError {
+// TooLarge refuses a file over limit bytes (413), in l (the visitor's
+// language; English for agents and API clients). Every refusal's
+// message starts with its field, "file: ", which the widget cuts.
+func TooLarge(l i18n.Lang, limit int64) *protocol.APIError {
 	return &protocol.APIError{Code: protocol.CodeTooLarge, Field: "file",
-		Message: fmt.Sprintf("file: the file is larger than the limit of %s", Bytes(limit))}
+		Message: "file: " + i18n.SF(l, i18n.RefuseTooLarge, i18n.Size(l, limit))}
 }
 
-// Unsupported refuses a file of type ct, naming the kinds accepted (415).
-func Unsupported(ct string, kinds []string) *protocol.APIError {
+// Unsupported refuses a file of type ct, naming the kinds accepted (415),
+// in l.
+func Unsupported(l i18n.Lang, ct string, kinds []string) *protocol.APIError {
 	return &protocol.APIError{Code: protocol.CodeUnsupportedMedia, Field: "file",
-		Message: fmt.Sprintf("file: files of type %s are not accepted; allowed are %s", ct, strings.Join(kinds, ", "))}
+		Message: "file: " + i18n.SF(l, i18n.RefuseType, ct, i18n.Kinds(l, kinds))}
 }
 
 // Bytes writes n as people read it: "10 MiB", "512 KiB", "300 bytes".
-func Bytes(n int64) string {
-	switch {
-	case n >= 1<<20 && n%(1<<20) == 0:
-		return fmt.Sprintf("%d MiB", n>>20)
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	case n >= 1<<10 && n%(1<<10) == 0:
-		return fmt.Sprintf("%d KiB", n>>10)
-	}
-	return fmt.Sprintf("%d bytes", n)
-}
+func Bytes(n int64) string { return i18n.Size(i18n.English, n) }

@@ -91,7 +91,7 @@ func TestWidgetAttachmentsRefusedAndAccepted(t *testing.T) {
 	b.Allow("status of 415 (Unsupported Media Type)")
 	b.Allow("status of 413 (Request Entity Too Large)")
 	pick(t, w, "#hc-file", paths["evil.png"])
-	b.expectBanner(t, w, "#hc-upload-error", "evil.png was not sent: files of type text/html are not accepted; allowed are image, pdf, text, office, zip")
+	b.expectBanner(t, w, "#hc-upload-error", "evil.png was not sent: files of type text/html are not accepted; allowed are images, PDF, text files, office documents, zip archives")
 	pick(t, w, "#hc-file", paths["big.txt"])
 	b.expectBanner(t, w, "#hc-upload-error", "big.txt was not sent: the file is larger than the limit of 64 KiB")
 	pick(t, w, "#hc-file", paths["pixel.png"])

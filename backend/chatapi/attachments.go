@@ -11,6 +11,8 @@ import (
 
 	"halochat/app/protocol"
 	"halochat/backend/attach"
+	"halochat/backend/chats"
+	"halochat/backend/filelink"
 	"halochat/backend/httpx"
 	"halochat/backend/store"
 )
@@ -25,6 +27,7 @@ const multipartOverhead = 64 << 10
 func (h *Handler) mountAttachments(mux *http.ServeMux) {
 	mux.HandleFunc("POST /chat/api/v1/chats/{id}/attachments", h.visitorUpload)
 	mux.HandleFunc("GET /chat/api/v1/chats/{id}/attachments/{file}", h.visitorDownload)
+	mux.HandleFunc(filelink.Pattern, h.linkDownload)
 }
 
 func (h *Handler) mountAgentAttachments(mux *http.ServeMux) {
@@ -83,7 +86,7 @@ func (h *Handler) upload(w http.ResponseWriter, r *http.Request, c *store.Chat, 
 	}
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
-		err = attach.TooLarge(lim.Limit())
+		err = attach.TooLarge(chats.RefusalLang(c, a), lim.Limit())
 	}
 	// Read what is left of a refused body (bounded by MaxBytesReader):
 	// a browser still sending it would see its connection reset, not
@@ -145,11 +148,25 @@ func (h *Handler) agentDownload(w http.ResponseWriter, r *http.Request) {
 	h.download(w, r, c)
 }
 
-// download sends attachment {file} of chat c. Whatever its bytes, the
-// browser never runs it as a page: the type stored is one Sniff found in
-// an accepted kind, nosniff keeps the browser to it, the sandbox CSP
-// gives a document opened anyway no script and no origin, and all but
-// raster images are downloads (Content-Disposition: attachment).
+// linkDownload serves a transcript mail's link to an attachment
+// (filelink): no secret and no login, the link's signature proves the
+// right to the file until it expires. 403 for a link the service did not
+// make, 410 for an expired one or a file deleted since.
+func (h *Handler) linkDownload(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	a, body, err := h.cfg.Chats.LinkedAttachment(r.Context(), r.PathValue("chat"), r.PathValue("file"), q.Get("expires"), q.Get("sig"))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	defer body.Close()
+	// A link is a bearer secret in a URL: keep it out of caches and
+	// out of the Referer of anything the file links to.
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	h.send(w, a, body, "no-store")
+}
+
+// download sends attachment {file} of chat c.
 func (h *Handler) download(w http.ResponseWriter, r *http.Request, c *store.Chat) {
 	a, body, err := h.cfg.Chats.AttachmentFile(r.Context(), c, r.PathValue("file"))
 	if err != nil {
@@ -157,6 +174,15 @@ func (h *Handler) download(w http.ResponseWriter, r *http.Request, c *store.Chat
 		return
 	}
 	defer body.Close()
+	h.send(w, a, body, "private, max-age=3600")
+}
+
+// send sends attachment a's bytes from body. Whatever its bytes, the
+// browser never runs it as a page: the type stored is one Sniff found in
+// an accepted kind, nosniff keeps the browser to it, the sandbox CSP
+// gives a document opened anyway no script and no origin, and all but
+// raster images are downloads (Content-Disposition: attachment).
+func (h *Handler) send(w http.ResponseWriter, a *store.Attachment, body io.Reader, cacheControl string) {
 	disposition := "attachment"
 	if attach.Inline(a.ContentType) {
 		disposition = "inline"
@@ -168,9 +194,9 @@ func (h *Handler) download(w http.ResponseWriter, r *http.Request, c *store.Chat
 	hd.Set("X-Content-Type-Options", "nosniff")
 	hd.Set("Content-Security-Policy", "sandbox; default-src 'none'; frame-ancestors 'none'")
 	hd.Set("Cross-Origin-Resource-Policy", "same-origin")
-	hd.Set("Cache-Control", "private, max-age=3600")
+	hd.Set("Cache-Control", cacheControl)
 	w.WriteHeader(http.StatusOK)
 	if _, err := io.Copy(w, body); err != nil {
-		h.cfg.Logger.Warn("send an attachment", "chat", c.ID, "attachment", a.ID, "err", fmt.Sprint(err))
+		h.cfg.Logger.Warn("send an attachment", "chat", a.ChatID, "attachment", a.ID, "err", fmt.Sprint(err))
 	}
 }

@@ -114,7 +114,7 @@ func TestVisitorAttachments(t *testing.T) {
 			{"notes.txt", big, http.StatusCreated, "text/plain; charset=utf-8", "attachment", ""},
 			{"report.pdf", []byte("%PDF-1.4\n1 0 obj\n<<>>\nendobj\n"), http.StatusCreated, "application/pdf", "attachment", ""},
 			{"evil.png", []byte("<!DOCTYPE html><html><script>alert(1)</script></html>"), http.StatusUnsupportedMediaType, "", "", "text/html"},
-			{"logo.svg", []byte(`<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"></svg>`), http.StatusUnsupportedMediaType, "", "", "image, pdf, text, office, zip"},
+			{"logo.svg", []byte(`<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"></svg>`), http.StatusUnsupportedMediaType, "", "", "images, PDF, text files, office documents, zip archives"},
 			{"huge.txt", append(big, bytes.Repeat([]byte("x"), 20<<10)...), http.StatusRequestEntityTooLarge, "", "", "600 KiB"},
 			{"empty.txt", nil, http.StatusBadRequest, "", "", "empty"},
 		}

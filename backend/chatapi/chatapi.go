@@ -168,7 +168,7 @@ func (h *Handler) leaveMessage(w http.ResponseWriter, r *http.Request) {
 	if !h.admitWidget(w, r, "offline messages", h.offline, h.profileOffline, &req, func() string { return req.ConfigID }) {
 		return
 	}
-	t, err := h.cfg.Chats.LeaveMessage(r.Context(), req)
+	t, err := h.cfg.Chats.LeaveMessage(r.Context(), req, r.Header.Get("Accept-Language"))
 	if err != nil {
 		h.fail(w, r, err)
 		return

@@ -21,7 +21,7 @@ func TestOfflineTicketsReachTheirProfilesClients(t *testing.T) {
 		n := e.node(nodeOpts{})
 		p := e.demo.Profile
 		tk, err := n.svc.LeaveMessage(context.Background(), chats.OfflineMessage{ConfigID: p.ID, ConfigKey: p.Key,
-			HostOrigin: "https://host.example", Email: "ada@example.com", Text: "Call me back."})
+			HostOrigin: "https://host.example", Email: "ada@example.com", Text: "Call me back."}, "")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -2,6 +2,7 @@ package chatapi_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -9,6 +10,7 @@ import (
 
 	"halochat/app/protocol"
 	"halochat/backend/chats"
+	"halochat/backend/demo"
 	"halochat/backend/mail"
 	"halochat/backend/mail/smtptest"
 	"halochat/backend/store"
@@ -66,7 +68,7 @@ func TestVisitorGetsTheTranscriptByMail(t *testing.T) {
 		}
 		var eb protocol.ErrorBody
 		if code := n.call("POST", path, protocol.TranscriptMailRequest{Email: "ada@example.com"}, &eb, hdr(resp.ResumeSecret)...); code != http.StatusConflict ||
-			!strings.Contains(eb.Error.Message, "at most 3") {
+			!strings.Contains(eb.Error.Message, "already e-mailed 3 times") {
 			t.Errorf("request past the limit: %d %+v, want 409 naming the limit", code, eb)
 		}
 		got := srv.Wait(t, protocol.MaxTranscriptMails, 20*time.Second)
@@ -130,7 +132,7 @@ func TestOfflineMessageNotifiesTheProfile(t *testing.T) {
 			t.Fatal(err)
 		}
 		tk, err := n.svc.LeaveMessage(ctx, chats.OfflineMessage{ConfigID: p.ID, ConfigKey: p.Key,
-			HostOrigin: "https://host.example", Name: "Ada", Email: "ada@example.com", Text: "Please call me back."})
+			HostOrigin: "https://host.example", Name: "Ada", Email: "ada@example.com", Text: "Please call me back."}, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -138,6 +140,54 @@ func TestOfflineMessageNotifiesTheProfile(t *testing.T) {
 		if r.To[0] != "desk@example.com" || !strings.Contains(r.Header("Subject"), "#") ||
 			!strings.Contains(r.Text(), "Please call me back.") || !strings.Contains(r.Text(), "Ada <ada@example.com>") {
 			t.Errorf("notification of ticket %d → %v %q:\n%s", tk.ID, r.To, r.Header("Subject"), r.Text())
+		}
+	})
+}
+
+// A ticket a chat's flow logs (the demo flow's create-ticket step) is
+// told to the profile's notification address as an offline message's
+// is: queued with the ticket, in the profile's default language (French
+// here, for an English chat), naming the chat and carrying the
+// transcript.
+func TestFlowTicketNotifiesTheProfile(t *testing.T) {
+	forEachDB(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		srv := smtptest.Start(t, smtptest.Options{})
+		p, err := e.st.GetProfile(ctx, e.demo.Profile.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.NotificationEmail, p.DefaultLanguage = "desk@example.com", "fr"
+		if err := e.st.UpdateProfile(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+		n := e.node(nodeOpts{mail: mailTo(t, srv)})
+		resp := n.mustStart(protocol.StartChatRequest{Languages: []string{"en"}})
+		c := visitor(t, n, resp.ChatID, resp.ResumeSecret, resp.Chat.LastSeq)
+		choose(c, "c1", 1) // A technical problem
+		c.messagesUntil(resp.ChatID, func(m protocol.ChatMessage) bool { return m.Prompt != nil && m.Step == demo.StepAskProblem })
+		sendText(c, "c2", "The printer is on fire")
+		c.messagesUntil(resp.ChatID, isEnd)
+		tickets, err := e.st.ListTickets(ctx, store.TicketFilter{ChatID: resp.ChatID})
+		if err != nil || len(tickets) != 1 {
+			t.Fatalf("tickets %v, %v", tickets, err)
+		}
+		tk := tickets[0]
+		queued, err := e.st.ListMails(ctx, store.MailFilter{ChatID: resp.ChatID})
+		if err != nil || len(queued) != 1 || queued[0].Kind != store.MailNotification || queued[0].TicketID != tk.ID ||
+			queued[0].Recipient != "desk@example.com" {
+			t.Fatalf("queued %+v, %v; want the notification of ticket %d", queued, err, tk.ID)
+		}
+		r := srv.Wait(t, 1, 20*time.Second)[0]
+		body := r.Text()
+		if want := fmt.Sprintf("Nouveau ticket n° %d : %s", tk.ID, tk.Summary); r.Header("Subject") != want || r.To[0] != "desk@example.com" {
+			t.Errorf("notification → %v %q, want %q", r.To, r.Header("Subject"), want)
+		}
+		for _, want := range []string{fmt.Sprintf("Une discussion a créé un nouveau ticket via le profil de chat %q.", p.Name),
+			fmt.Sprintf("Ticket: #%d", tk.ID), "Discussion: " + resp.ChatID, "Console: " + n.url + "/console/", "The printer is on fire"} {
+			if !strings.Contains(body, want) {
+				t.Errorf("the notification does not say %q:\n%s", want, body)
+			}
 		}
 	})
 }

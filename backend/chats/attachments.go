@@ -8,8 +8,10 @@ import (
 	"os"
 	"path/filepath"
 
+	"halochat/app/i18n"
 	"halochat/app/protocol"
 	"halochat/backend/attach"
+	"halochat/backend/filelink"
 	"halochat/backend/store"
 )
 
@@ -46,7 +48,7 @@ func (s *Service) Attach(ctx context.Context, c *store.Chat, a *store.Agent, nam
 		return nil, &protocol.APIError{Code: protocol.CodeForbidden, Field: "file",
 			Message: "file: this chat's profile takes no attachments"}
 	}
-	rec, err := attach.Receive(body, s.filesDir, lim)
+	rec, err := attach.Receive(body, s.filesDir, lim, RefusalLang(c, a))
 	if err != nil {
 		return nil, err
 	}
@@ -88,14 +90,57 @@ func (s *Service) Attach(ctx context.Context, c *store.Chat, a *store.Agent, nam
 	return out, nil
 }
 
+// RefusalLang is the language a refusal of what a chat's party sent is
+// written in: the chat's for its visitor (the widget shows it as it
+// comes), English for agent a and API clients.
+func RefusalLang(c *store.Chat, a *store.Agent) i18n.Lang {
+	if a != nil {
+		return i18n.English
+	}
+	return chatLang(c)
+}
+
 // AttachmentFile opens attachment id of chat c, for a caller that has
 // proved its right to the chat. CodeNotFound when the chat has no such
 // attachment.
 func (s *Service) AttachmentFile(ctx context.Context, c *store.Chat, id string) (*store.Attachment, io.ReadCloser, error) {
-	a, err := s.store.GetAttachment(ctx, c.ID, id)
+	a, body, err := s.openAttachment(ctx, c.ID, id)
 	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrInvalid) {
 		return nil, nil, refuse(protocol.CodeNotFound, "chat %s has no attachment %q", c.ID, id)
 	}
+	return a, body, err
+}
+
+// LinkedAttachment opens attachment fileID of chat chatID for a
+// transcript mail's link (filelink), whose expires and sig prove the
+// right to it. CodeBadLink for a link this service did not make, which
+// says nothing of the file (not even whether it exists); CodeGone for a
+// link past its expiry or a file deleted since (with its chat, or
+// erased).
+func (s *Service) LinkedAttachment(ctx context.Context, chatID, fileID, expires, sig string) (*store.Attachment, io.ReadCloser, error) {
+	key, err := s.store.LinkKey(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open a linked attachment: %w", err)
+	}
+	switch err := filelink.Check(key, chatID, fileID, expires, sig, s.store.Now()); {
+	case errors.Is(err, filelink.ErrBadLink):
+		return nil, nil, refuse(protocol.CodeBadLink,
+			"this download link is not valid: use the link exactly as the transcript mail gave it")
+	case errors.Is(err, filelink.ErrExpired):
+		return nil, nil, refuse(protocol.CodeGone, "this download link expired: a transcript mail's links work for %d days; "+
+			"ask for the transcript again in a chat, or ask us for the file", int(filelink.Validity.Hours()/24))
+	}
+	a, body, err := s.openAttachment(ctx, chatID, fileID)
+	if errors.Is(err, store.ErrNotFound) || errors.Is(err, os.ErrNotExist) {
+		return nil, nil, refuse(protocol.CodeGone, "this file was deleted since the transcript was mailed")
+	}
+	return a, body, err
+}
+
+// openAttachment opens attachment id of chat chatID: store.ErrNotFound
+// when the chat has no such attachment.
+func (s *Service) openAttachment(ctx context.Context, chatID, id string) (*store.Attachment, io.ReadCloser, error) {
+	a, err := s.store.GetAttachment(ctx, chatID, id)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -103,11 +148,11 @@ func (s *Service) AttachmentFile(ctx context.Context, c *store.Chat, id string) 
 		return a, io.NopCloser(s.store.AttachmentContent(ctx, a)), nil
 	}
 	if s.filesDir == "" {
-		return nil, nil, fmt.Errorf("attachment %s of chat %s is in a files directory, and the service has none (--files)", id, c.ID)
+		return nil, nil, fmt.Errorf("attachment %s of chat %s is in a files directory, and the service has none (--files)", id, chatID)
 	}
 	f, err := os.Open(filepath.Join(s.filesDir, a.ID))
 	if err != nil {
-		return nil, nil, fmt.Errorf("open attachment %s of chat %s: %w", id, c.ID, err)
+		return nil, nil, fmt.Errorf("open attachment %s of chat %s: %w", id, chatID, err)
 	}
 	return a, f, nil
 }

@@ -274,37 +274,76 @@ func flowError(err error) error {
 	return fmt.Errorf("run flow: %w", err)
 }
 
-// transcript renders a chat's messages as text for a ticket: an
-// attachment as its name, size and link (under publicURL, the agents'
-// download path; none when publicURL is "": the visitor's transcript
-// mail, whose reader is no agent).
+// transcriptStyle says how a transcript names who wrote each message
+// and shows a file.
+type transcriptStyle struct {
+	visitor, bot, system, agent string
+	file                        func(chatID string, at *protocol.Attachment) string
+}
+
+// ticketStyle is a ticket's transcript, for agents: English, a file as
+// its name, size and the agents' download link under publicURL.
+func ticketStyle(publicURL string) transcriptStyle {
+	return transcriptStyle{visitor: "Visitor", bot: "Bot", system: "System", agent: "Agent",
+		file: func(chatID string, at *protocol.Attachment) string {
+			text := fmt.Sprintf("[file] %s (%s)", at.Name, attach.Bytes(at.Size))
+			if publicURL != "" {
+				text += " " + publicURL + protocol.AgentAttachmentURL(chatID, at.ID)
+			}
+			return text
+		}}
+}
+
+// mailStyle is the transcript a visitor gets by mail, in l: a file as
+// its name, size and link (its signed download link; none when link is
+// nil).
+func mailStyle(l i18n.Lang, link func(chatID string, at *protocol.Attachment) string) transcriptStyle {
+	return transcriptStyle{visitor: i18n.S(l, i18n.MailVisitor), bot: i18n.S(l, i18n.MailBot),
+		system: i18n.S(l, i18n.MailSystem), agent: i18n.S(l, i18n.MailAgent),
+		file: func(chatID string, at *protocol.Attachment) string {
+			text := i18n.SF(l, i18n.MailFile, at.Name, i18n.Size(l, at.Size))
+			if link != nil {
+				text += "\n    " + link(chatID, at)
+			}
+			return text
+		}}
+}
+
+// transcript renders a chat's messages as text for a ticket
+// (ticketStyle; no links when publicURL is "").
 func transcript(msgs []store.Message, agentNames map[int64]string, publicURL string) string {
+	text, _ := writeTranscript(msgs, agentNames, ticketStyle(publicURL))
+	return text
+}
+
+// writeTranscript renders msgs in style st, a line a message (an agent
+// by name when agentNames has it), and says how many files they carry.
+func writeTranscript(msgs []store.Message, agentNames map[int64]string, st transcriptStyle) (string, int) {
 	var b strings.Builder
+	files := 0
 	for _, m := range msgs {
 		who := m.Sender
 		switch m.Sender {
 		case store.SenderVisitor:
-			who = "Visitor"
+			who = st.visitor
 		case store.SenderBot:
-			who = "Bot"
+			who = st.bot
 		case store.SenderSystem:
-			who = "System"
+			who = st.system
 		case store.SenderAgent:
-			who = "Agent"
+			who = st.agent
 			if n := agentNames[m.AgentID]; n != "" {
 				who = n
 			}
 		}
 		text := m.Text
 		if at := WireMessage(m).Attachment; at != nil {
-			text = fmt.Sprintf("[file] %s (%s)", at.Name, attach.Bytes(at.Size))
-			if publicURL != "" {
-				text += " " + publicURL + protocol.AgentAttachmentURL(m.ChatID, at.ID)
-			}
+			text = st.file(m.ChatID, at)
+			files++
 		}
 		fmt.Fprintf(&b, "[%s] %s: %s\n", m.CreatedAt.UTC().Format("2006-01-02 15:04:05Z"), who, text)
 	}
-	return b.String()
+	return b.String(), files
 }
 
 // createTicket logs the ticket a create_ticket step asks for: the
@@ -336,7 +375,7 @@ func (s *Service) createTicket(ctx context.Context, c *store.Chat, summary strin
 	}
 	t := &store.Ticket{TicketTypeID: prof.TicketTypeID, UserID: c.UserID, ChatID: c.ID, ProfileID: c.ProfileID, Summary: summary,
 		Details: transcript(msgs, names, s.publicURL)}
-	notify := s.ticketMail(prof, "from a chat")
+	notify := s.ticketMail(prof, i18n.MailNotifyFromChat)
 	if err := s.store.CreateTicketWithMail(ctx, t, values, notify); err != nil {
 		return 0, fmt.Errorf("log ticket for chat %s: %w", c.ID, err)
 	}

@@ -4,11 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
+	"halochat/app/i18n"
 	"halochat/app/protocol"
+	"halochat/backend/filelink"
 	"halochat/backend/identity"
+	"halochat/backend/metrics"
 	"halochat/backend/store"
 )
 
@@ -36,12 +40,13 @@ func (s *Service) MailTranscript(ctx context.Context, c *store.Chat, email strin
 	if s.mailer == nil {
 		return nil, errMailOff("transcripts by e-mail")
 	}
+	lang := chatLang(c) // of the refusals, and of the mail
 	email = strings.TrimSpace(email)
 	switch {
 	case email == "":
-		return nil, &protocol.APIError{Code: protocol.CodeInvalidRequest, Field: "email", Message: "email is required: the address the transcript is sent to"}
+		return nil, &protocol.APIError{Code: protocol.CodeInvalidRequest, Field: "email", Message: "email: " + i18n.S(lang, i18n.RefuseEmailRequired)}
 	case utf8.RuneCountInString(email) > protocol.MaxOfflineEmailLength || !identity.ValidEmail(email):
-		return nil, &protocol.APIError{Code: protocol.CodeInvalidRequest, Field: "email", Message: fmt.Sprintf("email: %q is not an e-mail address", clip(email, 80))}
+		return nil, &protocol.APIError{Code: protocol.CodeInvalidRequest, Field: "email", Message: "email: " + i18n.SF(lang, i18n.RefuseEmailInvalid, clip(email, 80))}
 	}
 	p, err := s.store.CachedProfile(ctx, c.ProfileID)
 	if err != nil {
@@ -52,19 +57,36 @@ func (s *Service) MailTranscript(ctx context.Context, c *store.Chat, email strin
 		return nil, err
 	}
 	msgs = ForVisitor(msgs) // never the agents' internal notes
-	body := fmt.Sprintf("Here is the transcript of your chat with %s, as you asked in the chat window.\n\n%s\n"+
-		"Files sent in the chat are named above; they can be downloaded from the chat window.\n",
-		p.Name, transcript(msgs, s.agentNames(ctx, msgs), ""))
-	m := &store.Mail{ChatID: c.ID, Recipient: email, Subject: "Your chat with " + p.Name, Body: body}
+	until := s.store.Now().Add(filelink.Validity).UTC()
+	var link func(string, *protocol.Attachment) string
+	if s.publicURL != "" {
+		key, err := s.store.LinkKey(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("mail the transcript of chat %s: %w", c.ID, err)
+		}
+		link = func(chatID string, at *protocol.Attachment) string {
+			return s.publicURL + filelink.Path(key, chatID, at.ID, until)
+		}
+	}
+	text, files := writeTranscript(msgs, s.agentNames(ctx, msgs), mailStyle(lang, link))
+	body := i18n.SF(lang, i18n.MailTranscriptIntro, p.Name) + "\n\n" + text
+	switch {
+	case files > 0 && link != nil:
+		body += "\n" + i18n.SF(lang, i18n.MailFilesLinked, until.Format("2006-01-02 15:04")) + "\n"
+	case files > 0:
+		body += "\n" + i18n.S(lang, i18n.MailFilesInWindow) + "\n"
+	}
+	m := &store.Mail{ChatID: c.ID, Recipient: email, Subject: i18n.SF(lang, i18n.MailTranscriptSubject, p.Name), Body: body}
 	left, err := s.store.QueueTranscriptMail(ctx, m, protocol.MaxTranscriptMails)
 	if errors.Is(err, store.ErrConflict) {
-		return nil, &protocol.APIError{Code: protocol.CodeConflict, Field: "email", Message: fmt.Sprintf(
-			"this chat's transcript was already e-mailed %d times: at most %d a chat", protocol.MaxTranscriptMails, protocol.MaxTranscriptMails)}
+		return nil, &protocol.APIError{Code: protocol.CodeConflict, Field: "email",
+			Message: "email: " + i18n.SF(lang, i18n.RefuseTranscriptLimit, protocol.MaxTranscriptMails)}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("mail the transcript of chat %s: %w", c.ID, err)
 	}
 	s.mailer.Wake()
+	s.metrics.MailQueued(metrics.MailTranscript)
 	s.log.Info("transcript mail queued", "chat", c.ID, "mail", m.ID, "left", left)
 	return &protocol.TranscriptMailQueued{Email: email, Remaining: left}, nil
 }
@@ -78,31 +100,39 @@ func clip(s string, n int) string {
 }
 
 // ticketMail is the mail that tells profile p's notification address of
-// a new ticket (nil when the service sends no mail or p has no address):
-// queued in the ticket's transaction (store.CreateTicketWithMail).
-func (s *Service) ticketMail(p *store.ChatProfile, what string) func(*store.Ticket) []store.Mail {
+// a new ticket (nil when the service sends no mail or p has no address),
+// in p's default language; how says how the ticket came
+// (MailNotifyFromChat, MailNotifyFromOffline). It is queued in the
+// ticket's transaction (store.CreateTicketWithMail).
+func (s *Service) ticketMail(p *store.ChatProfile, how i18n.ServerKey) func(*store.Ticket) []store.Mail {
 	if s.mailer == nil || p.NotificationEmail == "" {
 		return nil
 	}
+	lang := i18n.Lang(p.DefaultLanguage).Or(i18n.Default)
 	return func(t *store.Ticket) []store.Mail {
-		body := fmt.Sprintf("A new ticket was logged through the chat profile %q (%s).\n\nTicket: #%d\nSummary: %s\n",
-			p.Name, what, t.ID, t.Summary)
+		var b strings.Builder
+		line := func(label i18n.ServerKey, v string) { fmt.Fprintf(&b, "%s: %s\n", i18n.S(lang, label), v) }
+		b.WriteString(i18n.SF(lang, how, p.Name) + "\n\n")
+		line(i18n.MailTicket, "#"+strconv.FormatInt(t.ID, 10))
+		line(i18n.MailSummary, t.Summary)
 		if t.ChatID != "" {
-			body += "Chat: " + t.ChatID + "\n"
+			line(i18n.MailChat, t.ChatID)
 		}
 		if s.publicURL != "" {
-			body += "Console: " + s.publicURL + "/console/\n"
+			line(i18n.MailConsole, s.publicURL+"/console/")
 		}
-		body += "\n" + t.Details
+		b.WriteString("\n" + t.Details)
 		return []store.Mail{{Kind: store.MailNotification, TicketID: t.ID, ChatID: t.ChatID, Recipient: p.NotificationEmail,
-			Subject: clip(fmt.Sprintf("New ticket #%d: %s", t.ID, t.Summary), 200), Body: body}}
+			Subject: clip(i18n.SF(lang, i18n.MailNotifySubject, t.ID, t.Summary), 200), Body: b.String()}}
 	}
 }
 
-// wakeMailer tells the dispatcher that a mail may have been queued.
+// wakeMailer tells the dispatcher that a ticket's notification was
+// queued (ticketMail gave one), once its transaction committed.
 func (s *Service) wakeMailer(queued func(*store.Ticket) []store.Mail) {
 	if queued != nil {
 		s.mailer.Wake()
+		s.metrics.MailQueued(metrics.MailNotification)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"halochat/app/i18n"
 	"halochat/app/protocol"
 	"halochat/backend/identity"
 	"halochat/backend/store"
@@ -31,9 +32,11 @@ type LeftMessage struct {
 // (ticketFieldValues), and the form's name, e-mail and text in its
 // details. The profile must be open to the page (as for a chat start);
 // each bad field is refused by name (CheckOfflineMessage); a token's jti
-// is used only once every check passed. The ticket goes through
+// is used only once every check passed. Refusals of the form are in the
+// language a chat would speak (the profile's, or the best for the
+// browser's acceptLanguage). The ticket goes through
 // store.CreateTicket, which records ticket.created for the webhooks.
-func (s *Service) LeaveMessage(ctx context.Context, req OfflineMessage) (*store.Ticket, error) {
+func (s *Service) LeaveMessage(ctx context.Context, req OfflineMessage, acceptLanguage string) (*store.Ticket, error) {
 	st := &starting{s: s, req: StartRequest{Context: store.ContextEmbedded, StartChatRequest: protocol.StartChatRequest{
 		ConfigID: req.ConfigID, ConfigKey: req.ConfigKey, HostOrigin: req.HostOrigin, IDToken: req.IDToken}}, embedded: true}
 	p, err := s.profileFor(ctx, req.ConfigID, req.ConfigKey)
@@ -44,7 +47,7 @@ func (s *Service) LeaveMessage(ctx context.Context, req OfflineMessage) (*store.
 		return nil, err
 	}
 	st.profile = p
-	if err := CheckOfflineMessage(req); err != nil {
+	if err := CheckOfflineMessage(req, s.langs.choose(p, nil, acceptLanguage)); err != nil {
 		return nil, err
 	}
 	who, err := st.identity(ctx)
@@ -63,7 +66,7 @@ func (s *Service) LeaveMessage(ctx context.Context, req OfflineMessage) (*store.
 		return nil, err
 	}
 	t := offlineTicket(p, who, req)
-	notify := s.ticketMail(p, "an offline message")
+	notify := s.ticketMail(p, i18n.MailNotifyFromOffline)
 	if err := s.store.CreateTicketWithMail(ctx, t, values, notify); err != nil {
 		return nil, fmt.Errorf("log the offline message's ticket on profile %s: %w", p.ID, err)
 	}
@@ -96,34 +99,35 @@ func offlineTicket(p *store.ChatProfile, who *identity.Identity, req OfflineMess
 // line), email (required, an address, at most MaxOfflineEmailLength),
 // text (required, at most MaxOfflineTextLength characters, no control
 // characters but line breaks and tabs). The refusal's Field is the first
-// bad field; with several, Problems lists each.
-func CheckOfflineMessage(req OfflineMessage) error {
+// bad field; with several, Problems lists each. Each message is
+// "field: " and what is wrong, in l (the visitor's language).
+func CheckOfflineMessage(req OfflineMessage, l i18n.Lang) error {
 	var probs []protocol.FieldProblem
-	bad := func(field, format string, args ...any) {
-		probs = append(probs, protocol.FieldProblem{Field: field, Message: field + ": " + fmt.Sprintf(format, args...)})
+	bad := func(field string, key i18n.ServerKey, args ...any) {
+		probs = append(probs, protocol.FieldProblem{Field: field, Message: field + ": " + i18n.SF(l, key, args...)})
 	}
 	name, email, text := strings.TrimSpace(req.Name), strings.TrimSpace(req.Email), strings.TrimSpace(req.Text)
 	switch {
 	case !utf8.ValidString(req.Name) || strings.ContainsFunc(req.Name, isControl):
-		bad("name", "holds a control character or a line break")
+		bad("name", i18n.RefuseNameLine)
 	case utf8.RuneCountInString(name) > protocol.MaxOfflineNameLength:
-		bad("name", "is longer than %d characters", protocol.MaxOfflineNameLength)
+		bad("name", i18n.RefuseNameTooLong, protocol.MaxOfflineNameLength)
 	}
 	switch {
 	case email == "":
-		bad("email", "is required: the address we answer")
+		bad("email", i18n.RefuseEmailRequired)
 	case utf8.RuneCountInString(email) > protocol.MaxOfflineEmailLength:
-		bad("email", "is longer than %d characters", protocol.MaxOfflineEmailLength)
+		bad("email", i18n.RefuseEmailTooLong, protocol.MaxOfflineEmailLength)
 	case !identity.ValidEmail(email):
-		bad("email", "%q is not an e-mail address", email)
+		bad("email", i18n.RefuseEmailInvalid, email)
 	}
 	switch {
 	case text == "":
-		bad("text", "is required: the message")
+		bad("text", i18n.RefuseTextRequired)
 	case utf8.RuneCountInString(text) > protocol.MaxOfflineTextLength:
-		bad("text", "is longer than %d characters", protocol.MaxOfflineTextLength)
+		bad("text", i18n.RefuseTextTooLong, protocol.MaxOfflineTextLength)
 	case !utf8.ValidString(text) || strings.ContainsFunc(text, func(r rune) bool { return r != '\n' && r != '\t' && r != '\r' && isControl(r) }):
-		bad("text", "holds a control character")
+		bad("text", i18n.RefuseTextControl)
 	}
 	switch len(probs) {
 	case 0:

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"halochat/app/flow"
+	"halochat/app/i18n"
 	"halochat/app/protocol"
 	"halochat/backend/chats"
 	"halochat/backend/demo"
@@ -137,7 +138,7 @@ func TestLeaveMessageLogsATicket(t *testing.T) {
 		for _, tc := range tests {
 			t.Run(tc.name, func(t *testing.T) {
 				before := len(told)
-				tk, err := svc.LeaveMessage(e.ctx, tc.req)
+				tk, err := svc.LeaveMessage(e.ctx, tc.req, "")
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -218,7 +219,7 @@ func TestLeaveMessageRefusals(t *testing.T) {
 	eachDatabase(t, func(t *testing.T, e *env) {
 		shop := e.profile(t, "shop only", func(p *store.ChatProfile) { p.AllowedOrigins = []string{"https://shop.example"} })
 		used := storetest.DemoToken(t, e.demo, map[string]any{"sub": "offline-2", "jti": "offline-jti-used"})
-		if _, err := e.svc.LeaveMessage(e.ctx, e.offline(func(r *chats.OfflineMessage) { r.IDToken = used })); err != nil {
+		if _, err := e.svc.LeaveMessage(e.ctx, e.offline(func(r *chats.OfflineMessage) { r.IDToken = used }), ""); err != nil {
 			t.Fatalf("the token's first use: %v", err)
 		}
 		tests := []struct {
@@ -253,7 +254,7 @@ func TestLeaveMessageRefusals(t *testing.T) {
 		for _, tc := range tests {
 			t.Run(tc.name, func(t *testing.T) {
 				before := ticketCount(t, e)
-				_, err := e.svc.LeaveMessage(e.ctx, e.offline(tc.change))
+				_, err := e.svc.LeaveMessage(e.ctx, e.offline(tc.change), "")
 				wantRefusal(t, err, tc.want)
 				var refusal *protocol.APIError
 				errors.As(err, &refusal)
@@ -278,7 +279,7 @@ func TestLeaveMessageRefusals(t *testing.T) {
 		// The shop's own page may.
 		if _, err := e.svc.LeaveMessage(e.ctx, e.offline(func(r *chats.OfflineMessage) {
 			r.ConfigID, r.ConfigKey, r.HostOrigin = shop.ID, shop.Key, "https://shop.example"
-		})); err != nil {
+		}), ""); err != nil {
 			t.Fatalf("from an allowed page: %v", err)
 		}
 	})
@@ -298,7 +299,7 @@ func FuzzCheckOfflineMessage(f *testing.F) {
 	f.Add("", "x@", "")
 	f.Add("a\nb", "<a@b.c>", "\x00")
 	f.Fuzz(func(t *testing.T, name, email, text string) {
-		err := chats.CheckOfflineMessage(chats.OfflineMessage{Name: name, Email: email, Text: text})
+		err := chats.CheckOfflineMessage(chats.OfflineMessage{Name: name, Email: email, Text: text}, i18n.English)
 		if err == nil {
 			if strings.TrimSpace(email) == "" || strings.TrimSpace(text) == "" || strings.ContainsRune(text, 0) {
 				t.Fatalf("accepted name %q email %q text %q", name, email, text)

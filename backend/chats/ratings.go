@@ -8,6 +8,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"halochat/app/i18n"
 	"halochat/app/protocol"
 	"halochat/backend/store"
 )
@@ -23,7 +24,7 @@ const RatingWindow = protocol.RatingWindowMinutes * time.Minute
 // profile's ratingQuestion is off, the chat has not ended, or the window
 // is over.
 func (s *Service) Rate(ctx context.Context, c *store.Chat, req protocol.RatingRequest) (*protocol.ChatRating, bool, error) {
-	comment, err := checkRating(req)
+	comment, err := checkRating(req, chatLang(c))
 	if err != nil {
 		return nil, false, err
 	}
@@ -42,8 +43,8 @@ func (s *Service) Rate(ctx context.Context, c *store.Chat, req protocol.RatingRe
 	r, err := s.store.RateChat(ctx, store.ChatRating{ChatID: c.ID, Score: int64(req.Score), Comment: comment},
 		s.store.Now().Add(-RatingWindow))
 	if errors.Is(err, store.ErrConflict) {
-		return nil, false, &protocol.APIError{Code: protocol.CodeConflict, Field: "score", Message: fmt.Sprintf(
-			"the chat was first rated more than %d minutes ago: a rating may be changed for %d minutes", protocol.RatingWindowMinutes, protocol.RatingWindowMinutes)}
+		return nil, false, &protocol.APIError{Code: protocol.CodeConflict, Field: "score",
+			Message: "score: " + i18n.SF(chatLang(c), i18n.RefuseRatingLate, protocol.RatingWindowMinutes)}
 	}
 	if err != nil {
 		return nil, false, fmt.Errorf("rate chat %s: %w", c.ID, err)
@@ -51,19 +52,22 @@ func (s *Service) Rate(ctx context.Context, c *store.Chat, req protocol.RatingRe
 	return ratingOf(r), r.Replaced(), nil
 }
 
-// checkRating checks a rating and returns its comment, trimmed.
-func checkRating(req protocol.RatingRequest) (string, error) {
+// checkRating checks a rating and returns its comment, trimmed. Its
+// refusals name their field, then say what is wrong in l (the chat's
+// language).
+func checkRating(req protocol.RatingRequest, l i18n.Lang) (string, error) {
 	if req.Score < protocol.MinRatingScore || req.Score > protocol.MaxRatingScore {
-		return "", &protocol.APIError{Code: protocol.CodeInvalidRequest, Field: "score", Message: fmt.Sprintf(
-			"score must be a whole number from %d to %d, not %d", protocol.MinRatingScore, protocol.MaxRatingScore, req.Score)}
+		return "", &protocol.APIError{Code: protocol.CodeInvalidRequest, Field: "score",
+			Message: "score: " + i18n.SF(l, i18n.RefuseScore, protocol.MinRatingScore, protocol.MaxRatingScore)}
 	}
 	comment := strings.TrimSpace(req.Comment)
 	if strings.IndexByte(comment, 0) >= 0 || !utf8.ValidString(comment) {
-		return "", &protocol.APIError{Code: protocol.CodeInvalidRequest, Field: "comment", Message: "comment holds a NUL byte or is not valid UTF-8"}
+		return "", &protocol.APIError{Code: protocol.CodeInvalidRequest, Field: "comment",
+			Message: "comment: " + i18n.S(l, i18n.RefuseCommentInvalid)}
 	}
 	if n := utf8.RuneCountInString(comment); n > protocol.MaxRatingComment {
-		return "", &protocol.APIError{Code: protocol.CodeInvalidRequest, Field: "comment", Message: fmt.Sprintf(
-			"comment is %d characters long: at most %d", n, protocol.MaxRatingComment)}
+		return "", &protocol.APIError{Code: protocol.CodeInvalidRequest, Field: "comment",
+			Message: "comment: " + i18n.SF(l, i18n.RefuseCommentTooLong, n, protocol.MaxRatingComment)}
 	}
 	return comment, nil
 }

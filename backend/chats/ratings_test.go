@@ -70,11 +70,11 @@ func TestRatingAnEndedChat(t *testing.T) {
 			word           string
 		}{
 			{0, "", "score", "from 1 to 5"},
-			{6, "", "score", "not 6"},
+			{6, "", "score", "score: please pick a score from 1 to 5"},
 			{-1, "", "score", "score"},
 			{3, strings.Repeat("ü", protocol.MaxRatingComment+1), "comment", "at most 2000"},
-			{3, "nul\x00", "comment", "NUL"},
-			{3, "bad \xff", "comment", "UTF-8"},
+			{3, "nul\x00", "comment", "cannot be sent"},
+			{3, "bad \xff", "comment", "cannot be sent"},
 		} {
 			_, _, err := rate(tc.score, tc.comment)
 			refusedWith(t, fmt.Sprintf("score %d, comment %.10q", tc.score, tc.comment), err, protocol.CodeInvalidRequest, tc.field, tc.word)

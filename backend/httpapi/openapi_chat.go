@@ -45,8 +45,11 @@ func ChatEndpoints() []ChatEndpoint {
 			"201 the chat's rating, 200 replacing it within 10 minutes of the first (409 conflict after, naming the window); " +
 			"400 naming score or comment; 409 conflict before the chat has ended or when the profile's ratingQuestion is off", visitor},
 		{"POST", "/chat/api/v1/chats/{id}/transcript", "E-mail the chat's transcript (TranscriptMailRequest {email} → TranscriptMailQueued {email, remaining}, 202): " +
-			"the messages as plain text, files named with their sizes, queued in the mail outbox and sent (with retries) in the background; " +
-			"400 naming email; 409 conflict after 3 a chat; 503 mail_off on a service started without --smtp (Availability.mailTranscript is then false)", visitor},
+			"the messages as plain text in the chat's language, each file with its size and a signed download link valid for 7 days (GET /chat/api/v1/files/…), queued in the mail outbox and sent (with retries) in the background; " +
+			"400 naming email; 409 conflict after 3 a chat; 503 mail_off on a service started without --smtp (Availability.mailTranscript is then false). " +
+			"The visitor's refusals (this route's, the rating's, the offline form's, the uploads' 413 and 415) say what is wrong in the chat's language (the offline form's: the profile's, or the best for Accept-Language), after the field's name (\"email: …\")", visitor},
+		{"GET", "/chat/api/v1/files/{chat}/{file}", "Download an attachment through a transcript mail's link (?expires= unix seconds, &sig= HMAC-SHA256 of chat, file and expiry under the service's link key): headers as the visitor's route, Cache-Control no-store, Referrer-Policy no-referrer. " +
+			"403 bad_link for a link the service did not make (wrong, cut or changed: nothing is said of the file); 410 gone once it expired (7 days after the mail was queued, or at a secret key rotation) or the file was deleted (with its chat, or erased)", "anyone holding the mail's link"},
 		{"GET", "/chat/ws", "The visitor's websocket (first frame: hello {chatId, resumeSecret, afterSeq}; protocol.Frame)", visitor},
 		{"GET", "/agent/ws", "The agent console's websocket (queue, accept, watch, send, typing, end; protocol.Frame)", agent},
 		{"GET", "/api/Chat", "List chats, newest first (protocol.ChatList), filtered and paged by the query parameters — ours and Halo's (chatprofile_id, ticket_id, page_no, page_size); ?q= searches: only chats whose messages or user (name, username, e-mail, external id) hold every word of q, case-insensitively, at most 200 (400 naming q: over 200 characters or 8 words)", chatsRead},

@@ -19,6 +19,8 @@ var statuses = map[string]int{
 	protocol.CodeInvalidCredentials:   http.StatusUnauthorized,
 	protocol.CodeInvalidToken:         http.StatusUnauthorized,
 	protocol.CodeForbidden:            http.StatusForbidden,
+	protocol.CodeBadLink:              http.StatusForbidden,
+	protocol.CodeGone:                 http.StatusGone,
 	protocol.CodeCrossOrigin:          http.StatusForbidden,
 	protocol.CodeAccessDenied:         http.StatusForbidden,
 	protocol.CodeOriginNotAllowed:     http.StatusForbidden,

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"halochat/app/protocol"
+	"halochat/backend/metrics"
 	"halochat/backend/retry"
 	"halochat/backend/store"
 )
@@ -28,6 +29,8 @@ type DispatchConfig struct {
 	// Poll is how often an idle dispatcher looks for due mails (default
 	// 1 s; Wake makes it look at once).
 	Poll time.Duration
+	// Metrics counts the attempts' outcomes by kind; nil counts nothing.
+	Metrics *metrics.Metrics
 	// Backoff spaces the retries (defaults: 30 s first, 1 h at most,
 	// ±25 %); a mail is retried until store.MailRetryFor after it was
 	// queued, then marked failed.
@@ -122,6 +125,7 @@ func (d *Dispatcher) attempt(ctx context.Context, m store.Mail) store.MailResult
 	}
 	if err == nil {
 		d.cfg.Logger.Info("mail sent", "mail", m.ID, "kind", m.Kind, "attempts", m.Attempts+1)
+		d.cfg.Metrics.MailAttempt(m.Kind, metrics.Delivered)
 		return store.MailResult{ID: m.ID, Status: protocol.DeliveryDelivered, At: at}
 	}
 	r := store.MailResult{ID: m.ID, Status: protocol.DeliveryPending, At: at, Error: retry.ErrorText(err)}
@@ -129,9 +133,11 @@ func (d *Dispatcher) attempt(ctx context.Context, m store.Mail) store.MailResult
 	if again && !Permanent(err) {
 		r.Next = next
 		d.cfg.Logger.Warn("mail not sent: will retry", "mail", m.ID, "kind", m.Kind, "attempts", m.Attempts+1, "next", next, "err", err)
+		d.cfg.Metrics.MailAttempt(m.Kind, metrics.Retry)
 		return r
 	}
 	r.Status = protocol.DeliveryFailed
 	d.cfg.Logger.Error("mail failed for good", "mail", m.ID, "kind", m.Kind, "attempts", m.Attempts+1, "err", err)
+	d.cfg.Metrics.MailAttempt(m.Kind, metrics.GaveUp)
 	return r
 }

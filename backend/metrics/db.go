@@ -27,13 +27,18 @@ var (
 		"Webhook deliveries pending (not yet delivered, not given up).", nil, nil)
 	webhookOldestDesc = prometheus.NewDesc("halochat_webhook_backlog_oldest_seconds",
 		"Age of the oldest pending webhook delivery (0: none pending).", nil, nil)
+	mailBacklogDesc = prometheus.NewDesc("halochat_mail_backlog",
+		"Mails in the outbox not yet sent (nor given up).", nil, nil)
+	mailOldestDesc = prometheus.NewDesc("halochat_mail_backlog_oldest_seconds",
+		"Age of the oldest mail not yet sent (0: none waits).", nil, nil)
 	scrapeErrorDesc = prometheus.NewDesc("halochat_database_scrape_ok",
 		"1 when the database answered this scrape's counts, 0 when it did not (they are then left out).", nil, nil)
 )
 
 // Describe sends the descriptors.
 func (c *dbCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{openChatsDesc, queueLengthDesc, queueOldestDesc, webhookBacklogDesc, webhookOldestDesc, scrapeErrorDesc} {
+	for _, d := range []*prometheus.Desc{openChatsDesc, queueLengthDesc, queueOldestDesc, webhookBacklogDesc, webhookOldestDesc,
+		mailBacklogDesc, mailOldestDesc, scrapeErrorDesc} {
 		ch <- d
 	}
 }
@@ -57,6 +62,8 @@ func (c *dbCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(queueOldestDesc, prometheus.GaugeValue, age(now, snap.OldestQueued))
 	ch <- prometheus.MustNewConstMetric(webhookBacklogDesc, prometheus.GaugeValue, float64(snap.WebhookPending))
 	ch <- prometheus.MustNewConstMetric(webhookOldestDesc, prometheus.GaugeValue, age(now, snap.OldestPending))
+	ch <- prometheus.MustNewConstMetric(mailBacklogDesc, prometheus.GaugeValue, float64(snap.MailPending))
+	ch <- prometheus.MustNewConstMetric(mailOldestDesc, prometheus.GaugeValue, age(now, snap.OldestMail))
 }
 
 func age(now, since time.Time) float64 {

@@ -61,6 +61,10 @@ type Snapshot struct {
 	// given up; OldestPending is when the oldest of them was created.
 	WebhookPending int64
 	OldestPending  time.Time
+	// MailPending counts the mails of the outbox not yet sent or given
+	// up; OldestMail is when the oldest of them was queued.
+	MailPending int64
+	OldestMail  time.Time
 }
 
 // Source reads a Snapshot (the store).
@@ -96,13 +100,22 @@ type Metrics struct {
 
 	webhookAttempts map[string]prometheus.Counter // delivered, retry, failed
 	rateLimited     *prometheus.CounterVec
+
+	mailsQueued  *prometheus.CounterVec // kind
+	mailAttempts *prometheus.CounterVec // kind, outcome
 }
 
-// Webhook attempt outcomes.
+// Webhook and mail attempt outcomes.
 const (
 	Delivered = "delivered"
 	Retry     = "retry"
 	GaveUp    = "failed"
+)
+
+// Kinds of mail (store.Mail*), the label of the mail metrics.
+const (
+	MailTranscript   = "transcript"
+	MailNotification = "notification"
 )
 
 // New returns an instance's metrics, registered on a registry of its own
@@ -152,7 +165,20 @@ func New(o Options) *Metrics {
 		Help: "Requests and websocket messages refused by an abuse limit, by route (the HTTP route's pattern, or \"websocket message\")."},
 		[]string{"route"})
 
-	reg.MustRegister(sockets, starts, messages, commit, m.queueWait, attempts, m.rateLimited,
+	m.mailsQueued = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "halochat_mails_queued_total",
+		Help: "Mails queued in the outbox by this node, by kind (transcript: to a visitor who asked; notification: a new ticket, to its profile's address)."},
+		[]string{"kind"})
+	m.mailAttempts = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "halochat_mail_attempts_total",
+		Help: "Attempts by this node to hand a mail to the SMTP server, by kind and outcome (delivered, retry: refused or unanswered and to be retried, failed: given up)."},
+		[]string{"kind", "outcome"})
+	for _, kind := range []string{MailTranscript, MailNotification} {
+		m.mailsQueued.WithLabelValues(kind)
+		for _, outcome := range []string{Delivered, Retry, GaveUp} {
+			m.mailAttempts.WithLabelValues(kind, outcome)
+		}
+	}
+
+	reg.MustRegister(sockets, starts, messages, commit, m.queueWait, attempts, m.rateLimited, m.mailsQueued, m.mailAttempts,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	for name, db := range o.DBs {
 		if db != nil {
@@ -249,6 +275,24 @@ func (m *Metrics) WebhookAttempt(outcome string) {
 	if c, ok := m.webhookAttempts[outcome]; ok {
 		c.Inc()
 	}
+}
+
+// MailQueued counts a mail of kind (MailTranscript, MailNotification)
+// queued in the outbox.
+func (m *Metrics) MailQueued(kind string) {
+	if m == nil {
+		return
+	}
+	m.mailsQueued.WithLabelValues(kind).Inc()
+}
+
+// MailAttempt counts an attempt to send a mail of kind, by its outcome
+// (Delivered, Retry, GaveUp).
+func (m *Metrics) MailAttempt(kind, outcome string) {
+	if m == nil {
+		return
+	}
+	m.mailAttempts.WithLabelValues(kind, outcome).Inc()
 }
 
 // RateLimited counts a refusal by an abuse limit on route.

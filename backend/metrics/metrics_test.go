@@ -55,3 +55,32 @@ func BenchmarkMessage(b *testing.B) {
 		}
 	})
 }
+
+func TestMailCounts(t *testing.T) {
+	m := New(Options{})
+	m.MailQueued(MailTranscript)
+	m.MailQueued(MailNotification)
+	m.MailQueued(MailNotification)
+	m.MailAttempt(MailNotification, Delivered)
+	m.MailAttempt(MailTranscript, Retry)
+	m.MailAttempt(MailTranscript, GaveUp)
+	for _, c := range []struct {
+		name string
+		got  float64
+		want float64
+	}{
+		{"transcripts queued", testutil.ToFloat64(m.mailsQueued.WithLabelValues(MailTranscript)), 1},
+		{"notifications queued", testutil.ToFloat64(m.mailsQueued.WithLabelValues(MailNotification)), 2},
+		{"notifications delivered", testutil.ToFloat64(m.mailAttempts.WithLabelValues(MailNotification, Delivered)), 1},
+		{"transcripts to retry", testutil.ToFloat64(m.mailAttempts.WithLabelValues(MailTranscript, Retry)), 1},
+		{"transcripts given up", testutil.ToFloat64(m.mailAttempts.WithLabelValues(MailTranscript, GaveUp)), 1},
+		{"transcripts delivered", testutil.ToFloat64(m.mailAttempts.WithLabelValues(MailTranscript, Delivered)), 0},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
+		}
+	}
+	var nilMetrics *Metrics
+	nilMetrics.MailQueued(MailTranscript)
+	nilMetrics.MailAttempt(MailTranscript, Delivered)
+}

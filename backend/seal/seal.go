@@ -11,6 +11,7 @@ package seal
 import (
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hkdf"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -52,6 +53,7 @@ func KeyID(v string) string {
 type key struct {
 	id   string
 	aead cipher.AEAD
+	raw  []byte // for Derive
 }
 
 // Ring holds the current key, which seals, and older keys, which only
@@ -102,7 +104,7 @@ func newKey(text string) (key, error) {
 	// The id names the key without telling anything of it: a hash under
 	// a label of its own, cut to 8 bytes.
 	sum := sha256.Sum256(append([]byte("halochat secret key id\x00"), b...))
-	return key{id: hex.EncodeToString(sum[:8]), aead: aead}, nil
+	return key{id: hex.EncodeToString(sum[:8]), aead: aead, raw: b}, nil
 }
 
 // NewRing makes a ring whose current key (text form, ParseKey) seals,
@@ -165,4 +167,15 @@ func (r *Ring) Open(v string) (string, error) {
 		return "", fmt.Errorf("sealed value under key id %s does not decrypt: changed or cut", id)
 	}
 	return string(clear), nil
+}
+
+// Derive is a 32-byte key for purpose, derived from the current key
+// (HKDF-SHA256): a key for another use (signing links) that is never the
+// sealing key itself, and changes when the current key does.
+func (r *Ring) Derive(purpose string) []byte {
+	k, err := hkdf.Key(sha256.New, r.current.raw, nil, "halochat "+purpose, KeySize)
+	if err != nil { // only for a length HKDF cannot give; KeySize is not
+		panic(fmt.Sprintf("derive a key for %s: %v", purpose, err))
+	}
+	return k
 }

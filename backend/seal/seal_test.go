@@ -1,6 +1,7 @@
 package seal
 
 import (
+	"bytes"
 	"errors"
 	"strings"
 	"testing"
@@ -72,4 +73,27 @@ func FuzzOpen(f *testing.F) {
 	f.Add(prefix)
 	f.Add("clear")
 	f.Fuzz(func(t *testing.T, v string) { _, _ = r.Open(v) })
+}
+
+// Derive gives each purpose its own key, the same on every node with the
+// same current key, and another one once the key is rotated.
+func TestDerive(t *testing.T) {
+	k1, k2 := NewKey(), NewKey()
+	a, _ := NewRing(k1)
+	b, _ := NewRing(k1, k2)
+	rotated, _ := NewRing(k2, k1)
+	raw, _ := ParseKey(k1)
+	links := a.Derive("links")
+	switch {
+	case len(links) != KeySize:
+		t.Errorf("derived %d bytes, want %d", len(links), KeySize)
+	case !bytes.Equal(links, b.Derive("links")):
+		t.Error("two rings with the same current key derive different keys")
+	case bytes.Equal(links, a.Derive("other")):
+		t.Error("two purposes share a key")
+	case bytes.Equal(links, rotated.Derive("links")):
+		t.Error("a rotated ring derives the old key")
+	case bytes.Equal(links, raw):
+		t.Error("the derived key is the sealing key")
+	}
 }

@@ -35,5 +35,5 @@ type opsSource struct{ st *store.Store }
 func (o opsSource) MetricsSnapshot(ctx context.Context) (metrics.Snapshot, error) {
 	c, err := o.st.OpsCounts(ctx)
 	return metrics.Snapshot{OpenChats: c.OpenChats, OldestQueued: c.OldestQueued,
-		WebhookPending: c.WebhookPending, OldestPending: c.OldestPending}, err
+		WebhookPending: c.WebhookPending, OldestPending: c.OldestPending, MailPending: c.MailPending, OldestMail: c.OldestMail}, err
 }

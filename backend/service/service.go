@@ -204,7 +204,7 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	go dispatcher.Run(ctx)
 	go sweep(ctx, logger, "old webhook deliveries", time.Hour, st.DeleteOldDeliveries)
 
-	mailer, mails := startMail(ctx, o, logger)
+	mailer, mails := startMail(ctx, o, logger, m)
 	chatSvc := chats.New(chats.Config{Store: st, Publisher: broker, Logger: logger, IdleTimeout: o.IdleTimeout,
 		Runbooks: runbooks, FilesDir: o.FilesDir, PublicURL: publicURL, Metrics: m, Mailer: mailer})
 	go chatSvc.RunWorker(ctx, 0)
@@ -246,12 +246,12 @@ func New(ctx context.Context, o Options) (*Service, error) {
 // startMail starts the mail dispatcher of o.Mail on every node (the
 // outbox's claims share the mails out) and its sweep of old mails; nil
 // and nil without o.Mail.
-func startMail(ctx context.Context, o Options, logger *slog.Logger) (chats.Mailer, *mail.Dispatcher) {
+func startMail(ctx context.Context, o Options, logger *slog.Logger, m *metrics.Metrics) (chats.Mailer, *mail.Dispatcher) {
 	if o.Mail == nil {
 		return nil, nil
 	}
 	cfg := *o.Mail
-	cfg.Store, cfg.Logger = o.Store, logger
+	cfg.Store, cfg.Logger, cfg.Metrics = o.Store, logger, m
 	d := mail.NewDispatcher(cfg)
 	go d.Run(ctx)
 	go sweep(ctx, logger, "old mails", time.Hour, o.Store.DeleteOldMails)

@@ -29,6 +29,7 @@ func schemaMigrations() []schemaMigration {
 		{name: "20261207000601_retention", sql: migrationRetention},
 		{name: "20261208000001_chats_user_profile", sql: migrationChatsUserProfile},
 		{name: "20261208000300_agent_consoles", sql: migrationAgentConsoles},
+		{name: "20261208000400_service_keys", sql: migrationServiceKeys},
 	}
 }
 
@@ -718,4 +719,15 @@ CREATE TABLE agent_consoles (
 )
 ;
 CREATE INDEX agent_consoles_seen_idx ON agent_consoles (seen_at)
+`
+
+// migrationServiceKeys holds keys the service makes for itself on first
+// use and every node must share: the key that signs the download links
+// of transcript mails (linkkey.go) when no secret key is given.
+const migrationServiceKeys = `
+CREATE TABLE service_keys (
+	name TEXT PRIMARY KEY,
+	value {BLOB} NOT NULL,
+	created_at {TS} NOT NULL
+)
 `

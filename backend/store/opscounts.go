@@ -7,17 +7,20 @@ import (
 )
 
 // OpsCounts is what an operator watches that only the database knows:
-// the open chats by status, the queue's oldest wait and the webhook
-// backlog (the /metrics gauges).
+// the open chats by status, the queue's oldest wait, the webhook
+// backlog and the mail outbox's (the /metrics gauges).
 type OpsCounts struct {
 	OpenChats      map[string]int64 // status → chats, ended ones aside
 	OldestQueued   time.Time        // zero: none queued
 	WebhookPending int64
 	OldestPending  time.Time // zero: none pending
+	MailPending    int64
+	OldestMail     time.Time // zero: none pending
 }
 
-// OpsCounts reads the counts: three statements on indexes
-// (chats_status_idx, webhook_deliveries_due_idx), none in a transaction.
+// OpsCounts reads the counts: four statements on indexes
+// (chats_status_idx, webhook_deliveries_due_idx, mail_outbox_due_idx),
+// none in a transaction.
 func (s *Store) OpsCounts(ctx context.Context) (OpsCounts, error) {
 	const what = "read the operational counts"
 	c := OpsCounts{OpenChats: map[string]int64{}}
@@ -50,6 +53,15 @@ func (s *Store) OpsCounts(ctx context.Context) (OpsCounts, error) {
 		return c, wrap(err, what)
 	}
 	c.WebhookPending, c.OldestPending = pending.N, pending.Oldest
+	var mails struct {
+		N      int64     `bun:"n"`
+		Oldest time.Time `bun:"oldest,nullzero"`
+	}
+	if err := s.db.NewSelect().Table("mail_outbox").ColumnExpr("count(*) AS n, min(created_at) AS oldest").
+		Where("status = 'pending'").Scan(ctx, &mails); err != nil {
+		return c, wrap(err, what)
+	}
+	c.MailPending, c.OldestMail = mails.N, mails.Oldest
 	return c, nil
 }
 

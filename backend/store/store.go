@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -76,6 +77,9 @@ type Store struct {
 	config configCache
 	// keys seals and opens the stored secrets (secrets.go); nil: none.
 	keys *seal.Ring
+	// linkKey is LinkKey's stored key once read (linkkey.go).
+	linkKeyMu sync.Mutex
+	linkKey   []byte
 }
 
 // Open opens the database named by dsn with default [Options]. See
