@@ -263,6 +263,23 @@ func checkSeqs(t *testing.T, msgs []protocol.ChatMessage, from int64) {
 	}
 }
 
+// flowTicket has chat resp's visitor ask the demo flow for a ticket (a
+// technical problem: the printer is on fire), waits until the chat ends
+// with it, and returns the chat's one ticket.
+func (n *node) flowTicket(t *testing.T, resp *protocol.StartChatResponse) store.Ticket {
+	t.Helper()
+	c := visitor(t, n, resp.ChatID, resp.ResumeSecret, resp.Chat.LastSeq)
+	choose(c, "c1", 1) // A technical problem
+	c.messagesUntil(resp.ChatID, func(m protocol.ChatMessage) bool { return m.Prompt != nil && m.Step == demo.StepAskProblem })
+	sendText(c, "c2", "The printer is on fire")
+	c.messagesUntil(resp.ChatID, isEnd)
+	tickets, err := n.e.st.ListTickets(context.Background(), store.TicketFilter{ChatID: resp.ChatID})
+	if err != nil || len(tickets) != 1 {
+		t.Fatalf("tickets %v, %v", tickets, err)
+	}
+	return tickets[0]
+}
+
 // forEachDB runs fn on SQLite and (when configured) PostgreSQL in parallel.
 func forEachDB(t *testing.T, fn func(t *testing.T, e *env)) {
 	testenv.ForEachDB(t, func(t *testing.T, dsn string) { fn(t, newEnv(t, dsn)) })

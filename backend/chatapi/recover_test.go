@@ -27,15 +27,7 @@ func TestStalledTicketStepIsResumedOnce(t *testing.T) {
 				ctx := context.Background()
 				n := e.node(nodeOpts{})
 				resp := n.mustStart(protocol.StartChatRequest{})
-				c := visitor(t, n, resp.ChatID, resp.ResumeSecret, resp.Chat.LastSeq)
-				choose(c, "c1", 1) // A technical problem
-				c.messagesUntil(resp.ChatID, func(m protocol.ChatMessage) bool { return m.Prompt != nil && m.Step == demo.StepAskProblem })
-				sendText(c, "c2", "The printer is on fire")
-				c.messagesUntil(resp.ChatID, isEnd)
-				tickets, err := e.st.ListTickets(ctx, store.TicketFilter{ChatID: resp.ChatID})
-				if err != nil || len(tickets) != 1 {
-					t.Fatalf("tickets %v, %v", tickets, err)
-				}
+				tickets := []store.Ticket{n.flowTicket(t, resp)}
 				if !logged {
 					if _, err := e.st.DB().NewDelete().TableExpr("ticket_field_values").Where("ticket_id = ?", tickets[0].ID).Exec(ctx); err != nil {
 						t.Fatal(err)

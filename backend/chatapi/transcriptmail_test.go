@@ -10,7 +10,6 @@ import (
 
 	"halochat/app/protocol"
 	"halochat/backend/chats"
-	"halochat/backend/demo"
 	"halochat/backend/mail"
 	"halochat/backend/mail/smtptest"
 	"halochat/backend/store"
@@ -163,16 +162,7 @@ func TestFlowTicketNotifiesTheProfile(t *testing.T) {
 		}
 		n := e.node(nodeOpts{mail: mailTo(t, srv)})
 		resp := n.mustStart(protocol.StartChatRequest{Languages: []string{"en"}})
-		c := visitor(t, n, resp.ChatID, resp.ResumeSecret, resp.Chat.LastSeq)
-		choose(c, "c1", 1) // A technical problem
-		c.messagesUntil(resp.ChatID, func(m protocol.ChatMessage) bool { return m.Prompt != nil && m.Step == demo.StepAskProblem })
-		sendText(c, "c2", "The printer is on fire")
-		c.messagesUntil(resp.ChatID, isEnd)
-		tickets, err := e.st.ListTickets(ctx, store.TicketFilter{ChatID: resp.ChatID})
-		if err != nil || len(tickets) != 1 {
-			t.Fatalf("tickets %v, %v", tickets, err)
-		}
-		tk := tickets[0]
+		tk := n.flowTicket(t, resp)
 		queued, err := e.st.ListMails(ctx, store.MailFilter{ChatID: resp.ChatID})
 		if err != nil || len(queued) != 1 || queued[0].Kind != store.MailNotification || queued[0].TicketID != tk.ID ||
 			queued[0].Recipient != "desk@example.com" {

@@ -44,25 +44,26 @@ func (s *Store) OpsCounts(ctx context.Context) (OpsCounts, error) {
 		return c, wrap(err, what)
 	}
 	c.OldestQueued = queued.Oldest
-	var pending struct {
-		N      int64     `bun:"n"`
-		Oldest time.Time `bun:"oldest,nullzero"`
-	}
-	if err := s.db.NewSelect().Table("webhook_deliveries").ColumnExpr("count(*) AS n, min(created_at) AS oldest").
-		Where("status = 'pending'").Scan(ctx, &pending); err != nil {
+	var err error
+	if c.WebhookPending, c.OldestPending, err = s.pending(ctx, "webhook_deliveries"); err != nil {
 		return c, wrap(err, what)
 	}
-	c.WebhookPending, c.OldestPending = pending.N, pending.Oldest
-	var mails struct {
-		N      int64     `bun:"n"`
-		Oldest time.Time `bun:"oldest,nullzero"`
-	}
-	if err := s.db.NewSelect().Table("mail_outbox").ColumnExpr("count(*) AS n, min(created_at) AS oldest").
-		Where("status = 'pending'").Scan(ctx, &mails); err != nil {
+	if c.MailPending, c.OldestMail, err = s.pending(ctx, "mail_outbox"); err != nil {
 		return c, wrap(err, what)
 	}
-	c.MailPending, c.OldestMail = mails.N, mails.Oldest
 	return c, nil
+}
+
+// pending counts the rows of an outbox table (webhook_deliveries,
+// mail_outbox) still pending, and says when the oldest was created.
+func (s *Store) pending(ctx context.Context, table string) (int64, time.Time, error) {
+	var p struct {
+		N      int64     `bun:"n"`
+		Oldest time.Time `bun:"oldest,nullzero"`
+	}
+	err := s.db.NewSelect().Table(table).ColumnExpr("count(*) AS n, min(created_at) AS oldest").
+		Where("status = 'pending'").Scan(ctx, &p)
+	return p.N, p.Oldest, err
 }
 
 // Pools are the store's database/sql pools by name: "main", and on
