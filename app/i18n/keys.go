@@ -49,6 +49,9 @@ const (
 	MailTranscript       // the button
 	MailTranscriptSent   // %s: the address
 	MailTranscriptFailed // %s: the service's reason
+	// SizeUnits are the units of a file's size (bytes, KB, MB) and the
+	// decimal mark, separated by spaces (webfetch.SizeIn).
+	SizeUnits
 
 	// Shared by the widget and the server: the ticket a chat logged, and
 	// why an answer to the bot's question was refused.

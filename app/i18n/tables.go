@@ -44,6 +44,7 @@ var en = [KeyCount]string{
 	MailTranscript:       "E-mail me the transcript",
 	MailTranscriptSent:   "The transcript is on its way to %s.",
 	MailTranscriptFailed: "The transcript could not be sent: %s",
+	SizeUnits:            "bytes KB MB .",
 
 	TicketLogged:     "Ticket #%d has been logged.",
 	InvalidRequired:  "Please enter an answer.",
@@ -117,6 +118,7 @@ var de = [KeyCount]string{
 	MailTranscript:       "Gesprächsverlauf per E-Mail senden",
 	MailTranscriptSent:   "Der Gesprächsverlauf ist unterwegs an %s.",
 	MailTranscriptFailed: "Der Gesprächsverlauf konnte nicht gesendet werden: %s",
+	SizeUnits:            "Bytes KB MB ,",
 
 	TicketLogged:     "Ticket #%d wurde angelegt.",
 	InvalidRequired:  "Bitte geben Sie eine Antwort ein.",
@@ -190,6 +192,7 @@ var fr = [KeyCount]string{
 	MailTranscript:       "Recevoir la transcription par e-mail",
 	MailTranscriptSent:   "La transcription est en route vers %s.",
 	MailTranscriptFailed: "La transcription n'a pas pu être envoyée : %s",
+	SizeUnits:            "octets Ko Mo ,",
 
 	TicketLogged:     "Le ticket n° %d a été créé.",
 	InvalidRequired:  "Veuillez saisir une réponse.",
@@ -263,6 +266,7 @@ var es = [KeyCount]string{
 	MailTranscript:       "Enviarme la transcripción por correo",
 	MailTranscriptSent:   "La transcripción va de camino a %s.",
 	MailTranscriptFailed: "No se pudo enviar la transcripción: %s",
+	SizeUnits:            "bytes KB MB ,",
 
 	TicketLogged:     "Se ha registrado el ticket n.º %d.",
 	InvalidRequired:  "Escribe una respuesta.",
@@ -336,6 +340,7 @@ var pt = [KeyCount]string{
 	MailTranscript:       "Enviar-me a transcrição por e-mail",
 	MailTranscriptSent:   "A transcrição está a caminho de %s.",
 	MailTranscriptFailed: "Não foi possível enviar a transcrição: %s",
+	SizeUnits:            "bytes KB MB ,",
 
 	TicketLogged:     "Foi registado o pedido n.º %d.",
 	InvalidRequired:  "Introduza uma resposta.",
@@ -409,6 +414,7 @@ var nl = [KeyCount]string{
 	MailTranscript:       "Stuur mij het gesprek per e-mail",
 	MailTranscriptSent:   "Het gesprek is onderweg naar %s.",
 	MailTranscriptFailed: "Het gesprek kon niet worden verstuurd: %s",
+	SizeUnits:            "bytes KB MB ,",
 
 	TicketLogged:     "Ticket #%d is aangemaakt.",
 	InvalidRequired:  "Vul een antwoord in.",
@@ -482,6 +488,7 @@ var ar = [KeyCount]string{
 	MailTranscript:       "أرسل لي نص المحادثة بالبريد الإلكتروني",
 	MailTranscriptSent:   "نص المحادثة في طريقه إلى %s.",
 	MailTranscriptFailed: "تعذّر إرسال نص المحادثة: %s",
+	SizeUnits:            "بايت كيلوبايت ميغابايت ٫",
 
 	TicketLogged:     "تم تسجيل التذكرة رقم %d.",
 	InvalidRequired:  "يرجى إدخال إجابة.",

@@ -53,13 +53,21 @@ func UploadRefusal(status int, body, fallback string) string {
 	return fallback
 }
 
-// SizeText writes a file size as people read it.
-func SizeText(n int64) string {
+// SizeText writes a file size as people read it, in English.
+func SizeText(n int64) string { return SizeIn(n, "bytes KB MB .") }
+
+// SizeIn writes a file size in a language's units and decimal mark,
+// given as i18n.SizeUnits has them ("octets Ko Mo ,": "1,5 Mo").
+func SizeIn(n int64, units string) string {
+	u := strings.Fields(units)
+	if len(u) != 4 {
+		u = []string{"bytes", "KB", "MB", "."}
+	}
 	switch {
 	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+		return strings.Replace(fmt.Sprintf("%.1f", float64(n)/(1<<20)), ".", u[3], 1) + " " + u[2]
 	case n >= 1<<10:
-		return fmt.Sprintf("%d KB", n>>10)
+		return fmt.Sprintf("%d %s", n>>10, u[1])
 	}
-	return fmt.Sprintf("%d bytes", n)
+	return fmt.Sprintf("%d %s", n, u[0])
 }

@@ -113,6 +113,7 @@ type AttachmentView struct {
 	app.Compo
 	Base, Secret string
 	File         protocol.Attachment
+	Units        string // i18n.SizeUnits in the window's language
 	src          string // the image's blob: URL once fetched
 }
 
@@ -167,7 +168,7 @@ func (v *AttachmentView) download(ctx app.Context, e app.Event) {
 // Render shows the preview (a link saving the file) or the file's name
 // and size.
 func (v *AttachmentView) Render() app.UI {
-	label := fmt.Sprintf("%s (%s)", v.File.Name, webfetch.SizeText(v.File.Size))
+	label := fmt.Sprintf("%s (%s)", v.File.Name, webfetch.SizeIn(v.File.Size, v.Units))
 	link := app.A().Class("hc-file-link").Href("#").Title(label).OnClick(v.download)
 	if v.src != "" {
 		return app.Div().Class("hc-attachment").Body(link.Body(

@@ -36,11 +36,12 @@ type APIError struct {
 func (e *APIError) Error() string { return e.Message }
 
 // apiMessage is what to show of err: the service's message when err
-// carries a refusal, else err's own text.
+// carries a refusal (in the chat's language, without the "field: " that
+// starts it for API clients), else err's own text.
 func apiMessage(err error) string {
 	var ae *APIError
 	if errors.As(err, &ae) {
-		return ae.Message
+		return strings.TrimPrefix(ae.Message, ae.Field+": ")
 	}
 	return err.Error()
 }

@@ -108,7 +108,7 @@ func (w *Window) sendOffline(ctx app.Context) {
 		ctx.Dispatch(func(ctx app.Context) {
 			f.sending = false
 			if err != nil {
-				f.err = err.Error()
+				f.err = apiMessage(err)
 				var ae *APIError
 				if errors.As(err, &ae) {
 					f.field = ae.Field

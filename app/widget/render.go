@@ -163,7 +163,7 @@ func (w *Window) renderMessages() []app.UI {
 	for _, m := range w.conv.Messages {
 		var file app.UI
 		if m.Attachment != nil {
-			file = &AttachmentView{Base: w.client.Base, Secret: w.secret, File: *m.Attachment}
+			file = &AttachmentView{Base: w.client.Base, Secret: w.secret, File: *m.Attachment, Units: w.t(i18n.SizeUnits)}
 		}
 		items = append(items, renderMessage(m, file))
 	}
