@@ -127,6 +127,9 @@ type ProfileEdit struct {
 	// the one just made, shown this once (reads never show secrets).
 	confirmSecret bool
 	newSecret     *protocol.ProfileSecret
+	// mailOn: the service sends e-mail (serve --smtp), as the widget
+	// learns it from the availability's mailTranscript.
+	mailOn bool
 }
 
 func (pe *ProfileEdit) OnMount(ctx app.Context) {
@@ -150,12 +153,17 @@ func (pe *ProfileEdit) OnMount(ctx app.Context) {
 			if err == nil {
 				err = call(ctx, "GET", "/api/CustomField?entity=chat", nil, &fields)
 			}
+			var av protocol.Availability
+			if err == nil {
+				err = call(ctx, "GET", "/chat/api/v1/availability?configId="+url.QueryEscape(id), nil, &av)
+			}
 			ctx.Dispatch(func(ctx app.Context) {
 				if err != nil {
 					pe.err = err.Error()
 					return
 				}
 				pe.p, pe.flows, pe.types, pe.schema = &pr, flows, types, flow.SchemaOf(fields)
+				pe.mailOn = av.MailTranscript
 				pe.loadSteps(ctx)
 			})
 		})
@@ -257,6 +265,7 @@ func (pe *ProfileEdit) Render() app.UI {
 					"transcript mails; tickets stay (a whole number; empty: keep)",
 					app.Input().ID("pf-retentionDays").Attr("inputmode", "numeric").Value(retentionText(p.RetentionDays))),
 			),
+			pe.mailSettings(),
 			notice("cc-error", pe.err),
 			notice("cc-ok", pe.saved),
 			app.Button().ID("pf-save").Type("submit").Class("cc-primary").Text("Save"),
@@ -264,6 +273,19 @@ func (pe *ProfileEdit) Render() app.UI {
 		pe.secrets(),
 		pe.embed(),
 		pe.tokenTester(),
+	)
+}
+
+// mailSettings is the notification address, disabled with a note when
+// the service sends no e-mail.
+func (pe *ProfileEdit) mailSettings() app.UI {
+	return app.FieldSet().Body(app.Legend().Text("E-mail"),
+		pe.row("notificationEmail", "Notification address: told of each new ticket (offline messages, and tickets the flow logs), in the default language; empty: none",
+			app.Input().ID("pf-notificationEmail").Type("email").Value(pe.p.NotificationEmail).Disabled(!pe.mailOn)),
+		app.If(!pe.mailOn, func() app.UI {
+			return app.P().ID("pf-mail-off").Class("cc-warning").Text("This chat service sends no e-mail: it was started without an SMTP server " +
+				"(serve --smtp, or HALOCHAT_SMTP). Visitors are not offered transcripts by mail, and no notification is sent.")
+		}),
 	)
 }
 
@@ -568,6 +590,9 @@ func readProfileForm(p protocol.ChatProfile) (protocol.ChatProfile, map[string]s
 	if p.RetentionDays, err = parseRetention(v("retentionDays")); err != nil {
 		errs["retentionDays"] = err.Error()
 	}
+	// The service checks the address (400 naming notificationEmail);
+	// disabled (no SMTP), the input still holds the stored one.
+	p.NotificationEmail = v("notificationEmail")
 	return p, errs
 }
 
