@@ -261,6 +261,8 @@ func (fe *FlowEditor) renderStep(s *flow.Step) app.UI {
 			textInput(sid(n, "pattern"), "Pattern (regular expression)", q.Validation.Pattern),
 			app.Div().Class("cc-check").Body(app.Input().ID(sid(n, "required")).Type("checkbox").Checked(q.Validation.Required),
 				app.Label().For(sid(n, "required")).Text("An answer is required")),
+			textInput(sid(n, "error"), "When an answer is refused, say (empty: the catalogue's text, in the chat's language)", q.ErrorText),
+			fe.translationFields(n, "error", "Refusal", q.ErrorTexts, false),
 			fe.branch(n, "next", "Then go to", s.Next))
 	case flow.KindChoice:
 		c := s.Choice
@@ -275,7 +277,7 @@ func (fe *FlowEditor) renderStep(s *flow.Step) app.UI {
 						st.Choice.Options = append(st.Choice.Options[:i:i], st.Choice.Options[i+1:]...)
 					}
 				}), app.EventScope(n, i)),
-			))
+			), fe.translationFields(n, fmt.Sprintf("opt-%d", i), fmt.Sprintf("Button %d", i+1), o.Labels, false))
 		}
 		body = append(body, app.Button().Class("cc-add-option").Text("Add a button").OnClick(fe.restructure(func() {
 			if st := fe.f.Step(n); st != nil {
@@ -330,49 +332,79 @@ func (fe *FlowEditor) otherLanguages() []i18n.Lang {
 	return out
 }
 
-// translations are a step's bot text in the flow's other languages, one
-// field each (empty: the chat reads the step's own text), folded away
-// until opened unless one is set.
+// translations are a step's bot text in the flow's other languages
+// (translationFields of the part "text").
 func (fe *FlowEditor) translations(s *flow.Step) app.UI {
-	n := s.Number
+	return fe.translationFields(s.Number, "text", "", s.Texts, true)
+}
+
+// translationFields are one text of step n in the flow's other
+// languages, a field each (empty: the chat reads the text in the flow's
+// default language), folded away until opened unless one is set. part
+// names the text in the fields' ids: "text" (the bot text), "error" (a
+// question's refusal), "opt-2" (the third button's label); what names it
+// for the admin ("": the bot text).
+func (fe *FlowEditor) translationFields(n int, part, what string, tr map[string]string, long bool) app.UI {
 	langs := fe.otherLanguages()
-	return app.Details().ID(sid(n, "translations")).Class("cc-translations").Open(len(s.Texts) > 0).Body(
-		app.Summary().Text(fmt.Sprintf("Translations (%d of %d)", len(s.Texts), len(langs))),
+	id, title := sid(n, part+"-translations"), fmt.Sprintf("%s: translations (%d of %d)", what, len(tr), len(langs))
+	if part == "text" {
+		id, title = sid(n, "translations"), fmt.Sprintf("Translations (%d of %d)", len(tr), len(langs))
+	}
+	return app.Details().ID(id).Class("cc-translations").Open(len(tr) > 0).Body(
+		app.Summary().Text(title),
 		app.Range(langs).Slice(func(i int) app.UI {
 			l := langs[i]
-			id := sid(n, "text-"+string(l))
-			return app.Div().Class("cc-row").Body(
-				app.Label().For(id).Text(l.Name()+" ("+string(l)+")"),
-				app.Textarea().ID(id).Dir(l.Dir()).Lang(string(l)).Text(s.Texts[string(l)]),
-			)
+			fid := sid(n, part+"-"+string(l))
+			var input app.UI = app.Input().ID(fid).Dir(l.Dir()).Lang(string(l)).Value(tr[string(l)])
+			if long {
+				input = app.Textarea().ID(fid).Dir(l.Dir()).Lang(string(l)).Text(tr[string(l)])
+			}
+			return app.Div().Class("cc-row").Body(app.Label().For(fid).Text(l.Name()+" ("+string(l)+")"), input)
 		}),
 	)
 }
 
-// collectTranslations reads a step's translation fields back.
+// collectTranslations reads a step's translation fields back: its bot
+// text's, a question's refusal's, each button label's.
 func (fe *FlowEditor) collectTranslations(s *flow.Step) {
 	if !hasBotText(s.Kind) {
 		s.Texts = nil
 		return
 	}
+	s.Texts = fe.readTranslations(s.Number, "text", s.Texts)
+	if q := s.Question; q != nil && s.Kind == flow.KindQuestion {
+		q.ErrorTexts = fe.readTranslations(s.Number, "error", q.ErrorTexts)
+	}
+	if c := s.Choice; c != nil && s.Kind == flow.KindChoice {
+		for j := range c.Options {
+			c.Options[j].Labels = fe.readTranslations(s.Number, fmt.Sprintf("opt-%d", j), c.Options[j].Labels)
+		}
+	}
+}
+
+// readTranslations reads the translation fields of part of step n onto
+// tr (a field not drawn keeps its language's text) and returns it; nil
+// when none is left.
+func (fe *FlowEditor) readTranslations(n int, part string, tr map[string]string) map[string]string {
 	for _, l := range fe.otherLanguages() {
-		el := app.Window().GetElementByID(sid(s.Number, "text-"+string(l)))
+		el := app.Window().GetElementByID(sid(n, part+"-"+string(l)))
 		if !el.Truthy() {
 			continue
 		}
 		v := el.Get("value").String()
 		switch {
 		case strings.TrimSpace(v) == "":
-			delete(s.Texts, string(l))
-		case s.Texts == nil:
-			s.Texts = map[string]string{string(l): v}
+			delete(tr, string(l))
+		case tr == nil:
+			tr = map[string]string{string(l): v}
 		default:
-			s.Texts[string(l)] = v
+			tr[string(l)] = v
 		}
 	}
-	if len(s.Texts) == 0 {
-		s.Texts = nil
+	if len(tr) == 0 {
+		return nil
 	}
+	return tr
 }
 
 // criteria is a condition step's criteria table.
@@ -589,6 +621,7 @@ func (fe *FlowEditor) collect() {
 				s.Question.Validation.Type = inputValue(sid(n, "vtype"))
 				s.Question.Validation.Pattern = inputValue(sid(n, "pattern"))
 				s.Question.Validation.Required = inputChecked(sid(n, "required"))
+				s.Question.ErrorText = strings.TrimSpace(inputValue(sid(n, "error")))
 			}
 		case flow.KindChoice:
 			if app.Window().GetElementByID(sid(n, "cvar")).Truthy() {

@@ -92,7 +92,8 @@ func TestArabicWindow(t *testing.T) {
 }
 
 // TestGermanVisitorSeesTheGermanStep: an admin writes a step's German
-// translation in the console's flow editor; a visitor whose browser
+// translation in the console's flow editor, and a question's refusal
+// text with its German translation; a visitor whose browser
 // prefers German, on a profile whose language is auto, reads it, and
 // the widget's own texts, in German.
 func TestGermanVisitorSeesTheGermanStep(t *testing.T) {
@@ -104,6 +105,8 @@ func TestGermanVisitorSeesTheGermanStep(t *testing.T) {
 	admin.waitValue(t, "st-1-text-ar", "أهلاً بك!")
 	admin.setValue(t, "st-1-text-de", "Willkommen!")
 	admin.setValue(t, "st-2-text-de", "Wie lautet Ihre E-Mail-Adresse?")
+	admin.setValue(t, "st-2-error", "That is not an e-mail address.")
+	admin.setValue(t, "st-2-error-de", "Das ist keine E-Mail-Adresse.")
 	click(t, admin.Ctx, "#fl-save", "Save")
 	waitText(t, admin.Ctx, ".cc-ok", "Saved as version 2")
 	fv, err := s.store.GetFlowVersion(context.Background(), p.FlowID, 2)
@@ -116,6 +119,10 @@ func TestGermanVisitorSeesTheGermanStep(t *testing.T) {
 	}
 	if st := saved.Step(1); st == nil || st.Texts["de"] != "Willkommen!" || st.Texts["ar"] != "أهلاً بك!" {
 		t.Fatalf("saved step 1 %+v, want its German and Arabic texts", st)
+	}
+	if st := saved.Step(2); st == nil || st.Question == nil || st.Question.ErrorText != "That is not an e-mail address." ||
+		st.Question.ErrorTexts["de"] != "Das ist keine E-Mail-Adresse." || len(st.Question.ErrorTexts) != 1 {
+		t.Fatalf("saved step 2 %+v, want its refusal text and the German translation", st)
 	}
 
 	b := New(t, Options{Languages: "de-DE,de,en"})
