@@ -2,6 +2,7 @@ package browsertest
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -9,6 +10,7 @@ import (
 
 	"halochat/app/flow"
 	"halochat/app/i18n"
+	"halochat/backend/demo"
 	"halochat/backend/store"
 )
 
@@ -140,4 +142,40 @@ func TestGermanVisitorSeesTheGermanStep(t *testing.T) {
 	if err != nil || len(chats) != 1 || chats[0].Language != "de" {
 		t.Fatalf("chats %+v (%v), want one in German", chats, err)
 	}
+}
+
+// TestGermanVisitorPicksAGermanButton: the admin translates a button of
+// the demo flow's menu in the flow editor; a German visitor sees the
+// German label, and picking it takes the button's branch.
+func TestGermanVisitorPicksAGermanButton(t *testing.T) {
+	s, admin := adminSession(t)
+	ctx := context.Background()
+	admin.openConsole(t, s.serviceURL+"/console/admin/flows")
+	click(t, admin.Ctx, ".cc-flow-link", demo.FlowName)
+	waitText(t, admin.Ctx, "#fl-version", "Version")
+	admin.setValue(t, fmt.Sprintf("st-%d-opt-1-de", demo.StepMenu), "Ein technisches Problem")
+	click(t, admin.Ctx, "#fl-save", "Save")
+	waitText(t, admin.Ctx, ".cc-ok", "Saved as version")
+	p, err := s.store.GetProfile(ctx, s.demo.Profile.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fv, err := s.store.GetCurrentFlowVersion(ctx, p.FlowID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved, err := flow.Parse(fv.Document)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := saved.Step(demo.StepMenu); st == nil || st.Choice == nil || st.Choice.Options[1].Labels["de"] != "Ein technisches Problem" ||
+		len(st.Choice.Options[0].Labels) != 0 {
+		t.Fatalf("saved menu %+v, want the second button's German label only", st)
+	}
+
+	b := New(t, Options{Languages: "de-DE,de"})
+	b.ScreenshotOnFailure(t)
+	w := openProfile(t, s, b, p)
+	click(t, w, ".hc-choice", "Ein technisches Problem")
+	waitText(t, w, ".hc-msg", "Please describe it in a sentence or two.")
 }
