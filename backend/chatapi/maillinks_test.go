@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"halochat/app/protocol"
+	"halochat/backend/demo"
 	"halochat/backend/filelink"
 	"halochat/backend/mail/smtptest"
 	"halochat/backend/store"
@@ -139,6 +140,51 @@ func TestTranscriptMailInTheChatsLanguageLinksItsFiles(t *testing.T) {
 		}
 		if msg := refusal("deleted", link, http.StatusGone, protocol.CodeGone); !strings.Contains(msg, "deleted") {
 			t.Errorf("the deleted file's link says %q", msg)
+		}
+	})
+}
+
+// The link of a file its visitor's erasure removed answers 410 gone, as
+// a deleted chat's does; before the erasure it worked.
+func TestErasedFilesLinkIsGone(t *testing.T) {
+	forEachDB(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		srv := smtptest.Start(t, smtptest.Options{})
+		n := e.node(nodeOpts{mail: mailTo(t, srv)})
+		tok, err := demo.SignIdentityToken(e.demo.Identity.HS256Secret, demo.IdentityKID, map[string]any{
+			"sub": "erase-me-" + store.RandomID(4), "email": "erase.me@example.com", "exp": time.Now().Add(5 * time.Minute).Unix()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp := n.mustStart(protocol.StartChatRequest{IDToken: tok})
+		var a protocol.Attachment
+		if code := upload(t, n.url+"/chat/api/v1/chats/"+resp.ChatID+"/attachments", "pixel.png", pngBytes, &a,
+			protocol.HeaderResumeSecret, resp.ResumeSecret, "Origin", n.url); code != http.StatusCreated {
+			t.Fatalf("upload: %d", code)
+		}
+		if code := n.call("POST", "/chat/api/v1/chats/"+resp.ChatID+"/transcript", protocol.TranscriptMailRequest{Email: "erase.me@example.com"},
+			nil, hdr(resp.ResumeSecret)...); code != http.StatusAccepted {
+			t.Fatalf("transcript: %d", code)
+		}
+		links := linkRE.FindAllString(srv.Wait(t, 1, 20*time.Second)[0].Text(), -1)
+		if len(links) != 1 {
+			t.Fatalf("links %v, want 1", links)
+		}
+		if dl, _ := download(t, links[0]); dl.StatusCode != http.StatusOK {
+			t.Fatalf("before the erasure: %d", dl.StatusCode)
+		}
+		c, err := e.st.GetChat(ctx, resp.ChatID)
+		if err != nil || c.UserID == 0 {
+			t.Fatalf("chat %+v, %v: want a user's", c, err)
+		}
+		if _, err := e.st.EraseUser(ctx, c.UserID); err != nil {
+			t.Fatal(err)
+		}
+		dl, b := download(t, links[0])
+		var eb protocol.ErrorBody
+		_ = json.Unmarshal(b, &eb)
+		if dl.StatusCode != http.StatusGone || eb.Error.Code != protocol.CodeGone || !strings.Contains(eb.Error.Message, "deleted") {
+			t.Errorf("after the erasure: %d %s, want 410 gone", dl.StatusCode, b)
 		}
 	})
 }
