@@ -22,10 +22,10 @@ func eraseWord(u protocol.User) string {
 // erasedText says what an erasure removed.
 func erasedText(e protocol.UserErasure) string {
 	return fmt.Sprintf("Erased user %d's personal data: %d messages, %d files, %d chat field values, %d tickets emptied "+
-		"(%d field values), %d rating comments, %d ChatMatchingData items, %d webhook deliveries, %d portal sessions. "+
+		"(%d field values), %d rating comments, %d ChatMatchingData items, %d webhook deliveries, %d mails, %d portal sessions. "+
 		"Their %d chats and the tickets' numbers and statuses stay.",
 		e.UserID, e.Messages, e.Attachments, e.ChatFieldValues, e.Tickets, e.TicketFieldValues, e.RatingComments,
-		e.MatchingData, e.WebhookDeliveries, e.PortalSessions, e.Chats)
+		e.MatchingData, e.WebhookDeliveries, e.Mails, e.PortalSessions, e.Chats)
 }
 
 // dataTools are the user's data on their edit form: the export (JSON,
@@ -45,7 +45,7 @@ func (p *Users) dataTools(u protocol.User, path string) app.UI {
 	if p.confirm == "erase" {
 		box = app.Div().Class("cc-warning").ID("us-erase-box").Body(
 			app.P().Text("Erase "+word+"'s personal data? Their name, e-mail address, the messages they wrote, their files, "+
-				"their chats' field values and their tickets' summaries and transcripts are deleted for good; "+
+				"their chats' field values, their tickets' summaries and transcripts and the mails about them are deleted for good; "+
 				"chat and ticket numbers and statuses stay. This cannot be undone."),
 			app.Label().For("us-erase-typed").Text("Type "+word+" to confirm"),
 			app.Input().ID("us-erase-typed").Attr("autocomplete", "off"),

@@ -9,7 +9,8 @@ import (
 
 // TestAdminErasesAUserAfterTypingTheirAddress: the user's edit form
 // links their export and erases their data only once the admin typed
-// their e-mail address; a wrong one erases nothing.
+// their e-mail address (a wrong one erases nothing), and says what went,
+// their transcript mail included.
 func TestAdminErasesAUserAfterTypingTheirAddress(t *testing.T) {
 	s, b := adminSession(t)
 	b.ExpectBanner("Not erased: type")
@@ -23,6 +24,9 @@ func TestAdminErasesAUserAfterTypingTheirAddress(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, _, err := s.store.AppendMessage(ctx, store.Message{ChatID: c.ID, Sender: store.SenderVisitor, Text: "my address is 1 Secret Lane"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.store.QueueTranscriptMail(ctx, &store.Mail{ChatID: c.ID, Recipient: u.Email, Subject: "Your chat", Body: "visitor: my address is 1 Secret Lane"}, 3); err != nil {
 		t.Fatal(err)
 	}
 
@@ -43,6 +47,10 @@ func TestAdminErasesAUserAfterTypingTheirAddress(t *testing.T) {
 	click(t, b.Ctx, "#us-erase-confirm", "Erase this person's data")
 	waitText(t, b.Ctx, "#us-edit .cc-ok", "Erased user")
 	waitText(t, b.Ctx, "#us-edit .cc-ok", "1 messages")
+	waitText(t, b.Ctx, "#us-edit .cc-ok", "1 mails")
+	if mails, err := s.store.ListMails(ctx, store.MailFilter{ChatID: c.ID}); err != nil || len(mails) != 0 {
+		t.Errorf("the transcript mail after the erasure: %+v %v", mails, err)
+	}
 	got, err := s.store.GetUser(ctx, u.ID)
 	if err != nil || got.Email != "" || got.FirstName != "" || !got.Disabled {
 		t.Errorf("after the erasure: %+v %v", got, err)
