@@ -72,7 +72,7 @@ func (s *Store) OpenUserChats(ctx context.Context, profileID string, userID int6
 			return nil, wrap(err, what)
 		}
 		return list[Chat](ctx, s.db, what, func(q *bun.SelectQuery) *bun.SelectQuery {
-			return q.Where("c.id IN (?)", bun.In(ids)).OrderExpr("c.started_at DESC, c.id DESC")
+			return q.Where("c.id IN (?)", bun.List(ids)).OrderExpr("c.started_at DESC, c.id DESC")
 		})
 	}
 	return list[Chat](ctx, s.db, what, func(q *bun.SelectQuery) *bun.SelectQuery {
