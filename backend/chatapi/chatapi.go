@@ -356,7 +356,11 @@ func (h *Handler) stateOf(w http.ResponseWriter, r *http.Request, c *store.Chat,
 }
 
 func (h *Handler) acceptChat(w http.ResponseWriter, r *http.Request) {
-	c, err := h.cfg.Chats.Accept(r.Context(), r.PathValue("id"), h.cfg.AgentFrom(r.Context()))
+	a := h.cfg.AgentFrom(r.Context())
+	c, err := h.cfg.Chats.Accept(r.Context(), r.PathValue("id"), a)
+	if err == nil {
+		h.cfg.Chats.SeenThroughAPI(r.Context(), a)
+	}
 	if st, ok := h.stateOf(w, r, c, err); ok {
 		httpx.WriteJSON(w, http.StatusOK, st)
 	}

@@ -147,13 +147,24 @@ func (h *Handler) post(r *http.Request, req protocol.AgentMessage) (protocol.Ack
 		if err := noAgentID(req.AgentID); err != nil {
 			return protocol.Ack{}, err
 		}
-		return h.cfg.Chats.AgentSend(ctx, req.ChatID, rd.Agent, send)
+		return h.seen(ctx, rd.Agent)(h.cfg.Chats.AgentSend(ctx, req.ChatID, rd.Agent, send))
 	}
 	p, err := h.poster(ctx, rd, req.AgentID)
 	if err != nil {
 		return protocol.Ack{}, err
 	}
-	return h.cfg.Chats.ClientSend(ctx, req.ChatID, p, send)
+	return h.seen(ctx, p.Agent)(h.cfg.Chats.ClientSend(ctx, req.ChatID, p, send))
+}
+
+// seen returns a pass-through of a send's result that records agent a
+// (nil: the bot) as seen when the send succeeded (chats.SeenThroughAPI).
+func (h *Handler) seen(ctx context.Context, a *store.Agent) func(protocol.Ack, error) (protocol.Ack, error) {
+	return func(ack protocol.Ack, err error) (protocol.Ack, error) {
+		if err == nil {
+			h.cfg.Chats.SeenThroughAPI(ctx, a)
+		}
+		return ack, err
+	}
 }
 
 // poster is who an API client's message is from: agent agentID, or (0)

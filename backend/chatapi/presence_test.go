@@ -2,6 +2,7 @@ package chatapi_test
 
 import (
 	"context"
+	"net/http"
 	"testing"
 	"time"
 
@@ -119,4 +120,44 @@ func (e *env) wantChat(id, status string, agent int64) {
 	if err != nil || c.Status != status || c.AgentID != agent {
 		e.t.Fatalf("chat %s: %+v, %v; want %s with agent %d", id, c, err, status, agent)
 	}
+}
+
+// TestAgentThroughTheAPIIsSeenByWhatTheyDo: an agent who works through
+// the HTTP API has no console on any node; past the grace period since
+// their last console, a message they post keeps their chat theirs
+// (chats.SeenThroughAPI), and the grace period after their last act
+// gives it back.
+func TestAgentThroughTheAPIIsSeenByWhatTheyDo(t *testing.T) {
+	forEachDB(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		n := e.node(nodeOpts{})
+		if err := e.st.SetAgentPresence(ctx, e.agent.ID, store.PresenceOnline); err != nil {
+			t.Fatal(err)
+		}
+		tok := "Bearer " + n.agentToken(e.demo.Agent.Email, e.demo.Agent.Password)
+		resp := n.mustStart(protocol.StartChatRequest{})
+		v := visitor(t, n, resp.ChatID, resp.ResumeSecret, resp.Chat.LastSeq)
+		choose(v, "v1", 2)
+		v.messagesUntil(resp.ChatID, func(m protocol.ChatMessage) bool { return m.Event == protocol.EventQueued })
+		if code := n.call("POST", "/api/Chat/"+resp.ChatID+"/accept", nil, nil, "Authorization", tok); code != http.StatusOK {
+			t.Fatalf("accept: %d", code)
+		}
+		if err := e.st.SetAgentPresence(ctx, e.agent.ID, store.PresenceOffline); err != nil {
+			t.Fatal(err)
+		}
+		e.ageLastSeen(e.agent.ID, chats.GoneAfter+time.Second)
+		if code := n.call("POST", "/api/ChatMessage", map[string]any{"chat_id": resp.ChatID, "client_msg_id": "a1", "text": "Still on it"},
+			nil, "Authorization", tok); code != http.StatusCreated {
+			t.Fatalf("post a message: %d", code)
+		}
+		if moved, err := n.svc.RequeueGone(ctx, chats.GoneAfter); err != nil || moved != 0 {
+			t.Fatalf("RequeueGone right after the agent's message = %d, %v; want 0", moved, err)
+		}
+		e.wantChat(resp.ChatID, store.ChatLive, e.agent.ID)
+		e.ageLastSeen(e.agent.ID, chats.GoneAfter+time.Second)
+		if _, err := n.svc.RequeueGone(ctx, chats.GoneAfter); err != nil {
+			t.Fatalf("RequeueGone after the grace period: %v", err)
+		}
+		e.wantChat(resp.ChatID, store.ChatQueued, 0)
+	})
 }

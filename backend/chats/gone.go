@@ -26,6 +26,19 @@ import (
 // holds every PresenceTTL/3, so a connected agent is never this old.
 const GoneAfter = store.PresenceTTL
 
+// SeenThroughAPI records that agent a acted through the HTTP API (the
+// console's socket keeps them present by itself): their queued chats stay
+// theirs for GoneAfter from their last act. A failed write is logged, not
+// returned: the act itself is done.
+func (s *Service) SeenThroughAPI(ctx context.Context, a *store.Agent) {
+	if a == nil {
+		return
+	}
+	if err := s.store.SeeAgent(ctx, a.ID); err != nil {
+		s.log.Warn("record an agent's act through the API", "agent", a.ID, "err", err)
+	}
+}
+
 // RequeueGone gives back the live chats whose agent is gone (GoneAfter
 // for after; see store.ChatsOfGoneAgents): a team's chat to its team,
 // queued and offered on to the next free member (auto teams); a flow's

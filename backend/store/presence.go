@@ -172,6 +172,18 @@ func (s *Store) SetAgentPresence(ctx context.Context, id int64, presence string)
 	})
 }
 
+// SeeAgent records that agent id acted through the API (an accept, a
+// message) at the store's now: an agent who works through an
+// integration, with no console on any node, is seen by what they do, and
+// is not gone (ChatsOfGoneAgents) while they act within the grace
+// period. A write at most every 10 s an agent.
+func (s *Store) SeeAgent(ctx context.Context, id int64) error {
+	now := s.Now().UTC()
+	_, err := s.db.NewUpdate().Model((*Agent)(nil)).Set("last_seen_at = ?", now).
+		Where("id = ?", id).Where("(last_seen_at IS NULL OR last_seen_at < ?)", now.Add(-10*time.Second)).Exec(ctx)
+	return wrap(err, fmt.Sprintf("record agent %d as seen", id))
+}
+
 // setPresence sets agent id's presence summary, seen at now, in tx:
 // ErrNotFound when there is no such agent.
 func setPresence(ctx context.Context, tx bun.Tx, what string, id int64, presence string, now time.Time) error {
