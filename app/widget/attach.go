@@ -67,22 +67,21 @@ func (w *Window) attached(status int, body string) {
 // file input), and the upload's progress or refusal.
 func (w *Window) renderAttach() app.UI {
 	off := w.conv == nil || w.conv.Ended() || w.sending.busy
-	return app.Div().Class("hc-attach").Body(
-		app.Label().Class("hc-attach-button").Aria("label", w.t(i18n.Attach)).Title(w.t(i18n.Attach)).Body(
+	return app.Elem("div").Class("hc-attach").Body(
+		app.Elem("label").Class("hc-attach-button").Aria("label", w.t(i18n.Attach)).Title(w.t(i18n.Attach)).Body(
 			app.Raw(paperclip),
-			app.Input().ID("hc-file").Class("hc-file").Type("file").Disabled(off).
-				OnChange(func(ctx app.Context, e app.Event) {
+			input("hc-file", "hc-file", "file").Attr("disabled", off).
+				On("change", func(ctx app.Context, e app.Event) {
 					input := e.Get("target")
 					w.attachFiles(ctx, input.Get("files"))
 					input.Set("value", "")
 				}),
 		),
 		app.If(w.sending.busy, func() app.UI {
-			return app.P().ID("hc-upload").Class("hc-upload").Role("status").
-				Text(w.f(i18n.Uploading, w.sending.name, w.sending.percent))
+			return para("hc-upload", w.f(i18n.Uploading, w.sending.name, w.sending.percent)).ID("hc-upload").Role("status")
 		}),
 		app.If(w.sending.err != "", func() app.UI {
-			return app.P().ID("hc-upload-error").Class("hc-upload-error").Role("alert").Text(w.sending.err)
+			return para("hc-upload-error", w.sending.err).ID("hc-upload-error").Role("alert")
 		}),
 	)
 }
@@ -169,12 +168,12 @@ func (v *AttachmentView) download(ctx app.Context, e app.Event) {
 // and size.
 func (v *AttachmentView) Render() app.UI {
 	label := fmt.Sprintf("%s (%s)", v.File.Name, webfetch.SizeIn(v.File.Size, v.Units))
-	link := app.A().Class("hc-file-link").Href("#").Title(label).OnClick(v.download)
+	link := app.Elem("a").Class("hc-file-link").Attr("href", "#").Attr("title", label).On("click", v.download)
 	if v.src != "" {
-		return app.Div().Class("hc-attachment").Body(link.Body(
-			app.Img().Class("hc-preview").Src(v.src).Alt(v.File.Name)))
+		return app.Elem("div").Class("hc-attachment").Body(link.Body(
+			app.ElemSelfClosing("img").Class("hc-preview").Attr("src", v.src).Attr("alt", v.File.Name)))
 	}
-	return app.Div().Class("hc-attachment").Body(link.Body(app.Raw(paperclip), app.Span().Text(label)))
+	return app.Elem("div").Class("hc-attachment").Body(link.Body(app.Raw(paperclip), app.Elem("span").Text(label)))
 }
 
 // previewable: the raster types the server serves inline.

@@ -39,11 +39,20 @@ func (e *APIError) Error() string { return e.Message }
 // carries a refusal (in the chat's language, without the "field: " that
 // starts it for API clients), else err's own text.
 func apiMessage(err error) string {
-	var ae *APIError
-	if errors.As(err, &ae) {
+	if ae, ok := errors.AsType[*APIError](err); ok {
 		return strings.TrimPrefix(ae.Message, ae.Field+": ")
 	}
 	return err.Error()
+}
+
+// refusalCode is the code of the service's refusal err carries, else
+// fallback. (errors.AsType, not errors.As: As links internal/reflectlite
+// into the wasm.)
+func refusalCode(err error, fallback string) string {
+	if ae, ok := errors.AsType[*APIError](err); ok {
+		return ae.Code
+	}
+	return fallback
 }
 
 // call sends a JSON request and decodes a JSON answer into out (if not nil).
@@ -181,7 +190,7 @@ type Stream struct {
 	outbox  []protocol.SendRequest // sent or not, not acknowledged yet
 	conn    socket
 	wake    chan struct{}
-	cancel  context.CancelFunc
+	cancel  func()
 	stopped bool
 }
 
@@ -189,7 +198,7 @@ type Stream struct {
 // ChatModeHeartbeat (long-poll). onUpdate is called from the stream's
 // goroutine.
 func (c *Client) Connect(chatID, secret string, afterSeq int64, mode string, onUpdate func(Update)) *Stream {
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := withStop()
 	s := &Stream{c: c, chatID: chatID, secret: secret, mode: mode, onUpdate: onUpdate,
 		after: afterSeq, wake: make(chan struct{}, 1), cancel: cancel}
 	go s.run(ctx)
@@ -212,7 +221,7 @@ func (s *Stream) Send(req protocol.SendRequest) {
 	conn := s.conn
 	s.mu.Unlock()
 	if conn != nil && s.mode != protocol.ChatModeHeartbeat {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		ctx, cancel := withTimeout(10 * time.Second)
 		defer cancel()
 		_ = writeFrame(ctx, conn, protocol.Frame{Type: protocol.FrameSend, ClientMsgID: req.ClientMsgID, Text: req.Text, Choice: req.Choice})
 		return
@@ -228,7 +237,7 @@ func (s *Stream) Typing(typing bool) {
 	s.mu.Lock()
 	conn := s.conn
 	s.mu.Unlock()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := withTimeout(5 * time.Second)
 	defer cancel()
 	if conn != nil {
 		_ = writeFrame(ctx, conn, protocol.Frame{Type: protocol.FrameTyping, Typing: &typing})
@@ -276,8 +285,7 @@ func (s *Stream) snapshot() (int64, []protocol.SendRequest) {
 
 // fatal reports whether an error means the chat is gone for good.
 func fatal(err error) *protocol.APIError {
-	var ae *APIError
-	if errors.As(err, &ae) && (ae.Code == protocol.CodeChatNotFound || ae.Code == protocol.CodeChatEnded ||
+	if ae, ok := errors.AsType[*APIError](err); ok && (ae.Code == protocol.CodeChatNotFound || ae.Code == protocol.CodeChatEnded ||
 		ae.Code == protocol.CodeUnsupportedVersion) {
 		return &ae.APIError
 	}
@@ -381,8 +389,7 @@ func (s *Stream) poll(ctx context.Context) error {
 		for _, r := range outbox {
 			var ack protocol.Ack
 			if err := s.c.call(ctx, "POST", s.path("/messages"), resumeHeader(s.secret), r, &ack); err != nil {
-				var ae *APIError
-				if errors.As(err, &ae) && ae.Status < 500 && fatal(err) == nil {
+				if ae, ok := errors.AsType[*APIError](err); ok && ae.Status < 500 && fatal(err) == nil {
 					s.deliver(Update{Err: &ae.APIError, Ack: &protocol.Ack{ClientMsgID: r.ClientMsgID}})
 					continue
 				}
@@ -394,10 +401,12 @@ func (s *Stream) poll(ctx context.Context) error {
 		if len(s.wake) > 0 {
 			wait = "0"
 		}
-		pollCtx, cancel := context.WithCancel(ctx)
+		pollCtx, cancel := withStop() // ended by a send waiting, or by ctx's end
 		go func() {
 			select {
 			case <-s.wake:
+				cancel()
+			case <-ctx.Done():
 				cancel()
 			case <-pollCtx.Done():
 			}

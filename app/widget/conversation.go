@@ -2,7 +2,6 @@ package widget
 
 import (
 	"slices"
-	"sort"
 
 	"halochat/app/protocol"
 )
@@ -94,8 +93,17 @@ func (c *Conversation) add(msgs []protocol.ChatMessage) []protocol.ChatMessage {
 	if len(fresh) == 0 {
 		return nil
 	}
+	// Into seq order: each new message moves back past the later ones
+	// held (an insertion sort, stable; the held ones are in order, and
+	// messages mostly come in order, so it rarely moves anything).
+	// sort.SliceStable would link internal/reflectlite into the wasm.
+	n := len(c.Messages)
 	c.Messages = append(c.Messages, fresh...)
-	sort.SliceStable(c.Messages, func(i, j int) bool { return c.Messages[i].Seq < c.Messages[j].Seq })
+	for i := n; i < len(c.Messages); i++ {
+		for j := i; j > 0 && c.Messages[j].Seq < c.Messages[j-1].Seq; j-- {
+			c.Messages[j], c.Messages[j-1] = c.Messages[j-1], c.Messages[j]
+		}
+	}
 	return fresh
 }
 

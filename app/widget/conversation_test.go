@@ -88,15 +88,16 @@ func TestStartAnswerRaisesEventsForWhatThePageHasNotHeard(t *testing.T) {
 }
 
 func TestMessagesAreKeptOnceAndInOrder(t *testing.T) {
-	c, _ := NewConversation(protocol.StartChatResponse{ChatID: "c1", Messages: []protocol.ChatMessage{bot(1, "a")}}, 0, true)
+	// Late messages move back past those held (seq 5 came first).
+	c, _ := NewConversation(protocol.StartChatResponse{ChatID: "c1", Messages: []protocol.ChatMessage{bot(1, "a"), bot(5, "e")}}, 0, true)
 	c.Receive([]protocol.ChatMessage{bot(3, "c"), bot(2, "b"), bot(1, "a again")}, true)
-	c.Receive([]protocol.ChatMessage{bot(3, "c again"), bot(4, "d")}, true)
+	c.Receive([]protocol.ChatMessage{bot(3, "c again"), bot(6, "f"), bot(4, "d")}, true)
 	var got []string
 	for _, m := range c.Messages {
 		got = append(got, m.Text)
 	}
-	if !reflect.DeepEqual(got, []string{"a", "b", "c", "d"}) {
-		t.Errorf("messages %v, want a b c d", got)
+	if want := []string{"a", "b", "c", "d", "e", "f"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("messages %v, want %v", got, want)
 	}
 }
 

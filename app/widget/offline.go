@@ -1,7 +1,6 @@
 package widget
 
 import (
-	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -102,15 +101,14 @@ func (w *Window) sendOffline(ctx app.Context) {
 		Name: value("hc-off-name"), Email: value("hc-off-email"), Text: value("hc-off-text"), IDToken: f.idToken}
 	f.name, f.email, f.sending, f.err, f.field = req.Name, req.Email, true, "", ""
 	ctx.Async(func() {
-		sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		sctx, cancel := withTimeout(30 * time.Second)
 		defer cancel()
 		resp, err := w.client.LeaveMessage(sctx, req)
 		ctx.Dispatch(func(ctx app.Context) {
 			f.sending = false
 			if err != nil {
 				f.err = apiMessage(err)
-				var ae *APIError
-				if errors.As(err, &ae) {
+				if ae, ok := errors.AsType[*APIError](err); ok {
 					f.field = ae.Field
 				}
 				return
@@ -124,39 +122,39 @@ func (w *Window) sendOffline(ctx app.Context) {
 func (w *Window) renderOffline() app.UI {
 	f := w.leaving
 	back := app.If(w.conv != nil && !w.conv.Ended(), func() app.UI {
-		return app.Button().ID("hc-off-back").Class("hc-new").Type("button").Text(w.t(i18n.OfflineBack)).
-			OnClick(func(ctx app.Context, e app.Event) { w.leaving = nil })
+		return button("hc-new", w.t(i18n.OfflineBack)).ID("hc-off-back").
+			On("click", func(ctx app.Context, e app.Event) { w.leaving = nil })
 	})
 	if f.ticketID != 0 {
-		return app.Div().Class("hc-ended", "hc-offline").Body(
-			app.P().ID("hc-off-done").Role("status").Text(w.f(i18n.OfflineThanks, f.ticketID)), back)
+		return app.Elem("div").Class("hc-ended", "hc-offline").Body(
+			app.Elem("p").ID("hc-off-done").Role("status").Text(w.f(i18n.OfflineThanks, f.ticketID)), back)
 	}
-	input := func(id, field, label, typ, value string) app.UI {
-		return app.Label().Class("hc-off-label").Body(app.Text(label),
-			app.Input().ID(id).Class("hc-input").Type(typ).Value(value).Aria("invalid", f.field == field))
+	labelled := func(id, field, label, typ, value string) app.UI {
+		return app.Elem("label").Class("hc-off-label").Body(app.Text(label),
+			input(id, "hc-input", typ).Attr("value", value).Aria("invalid", f.field == field))
 	}
 	send := w.t(i18n.OfflineSend)
 	if f.sending {
 		send = w.t(i18n.OfflineSending)
 	}
-	return app.Form().ID("hc-offline").Class("hc-composer", "hc-offline").OnSubmit(func(ctx app.Context, e app.Event) {
+	return app.Elem("form").ID("hc-offline").Class("hc-composer", "hc-offline").On("submit", func(ctx app.Context, e app.Event) {
 		e.PreventDefault()
 		w.sendOffline(ctx)
 	}).Body(
-		app.P().Class("hc-off-intro").Text(w.t(i18n.OfflineIntro)),
-		input("hc-off-name", "name", w.t(i18n.OfflineName), "text", f.name),
-		input("hc-off-email", "email", w.t(i18n.OfflineEmail), "email", f.email),
-		app.Label().Class("hc-off-label").Body(app.Text(w.t(i18n.OfflineMessage)),
-			app.Textarea().ID("hc-off-text").Class("hc-input").Rows(3).MaxLength(protocol.MaxOfflineTextLength).
+		para("hc-off-intro", w.t(i18n.OfflineIntro)),
+		labelled("hc-off-name", "name", w.t(i18n.OfflineName), "text", f.name),
+		labelled("hc-off-email", "email", w.t(i18n.OfflineEmail), "email", f.email),
+		app.Elem("label").Class("hc-off-label").Body(app.Text(w.t(i18n.OfflineMessage)),
+			app.Elem("textarea").ID("hc-off-text").Class("hc-input").Attr("rows", 3).Attr("maxlength", protocol.MaxOfflineTextLength).
 				Aria("invalid", f.field == "text")),
-		app.If(f.err != "", func() app.UI { return app.P().Class("hc-input-error").Role("alert").Text(f.err) }),
-		app.Button().ID("hc-off-send").Class("hc-send").Type("submit").Text(send).Disabled(f.sending),
+		app.If(f.err != "", func() app.UI { return para("hc-input-error", f.err).Role("alert") }),
+		submit(send, f.sending).ID("hc-off-send"),
 		back,
 	)
 }
 
 // leaveButton offers the form.
 func (w *Window) leaveButton(idToken string) app.UI {
-	return app.Button().ID("hc-leave").Class("hc-new").Type("button").Text(w.t(i18n.OfflineLeave)).
-		OnClick(func(ctx app.Context, e app.Event) { w.leaveMessage(ctx, idToken) })
+	return button("hc-new", w.t(i18n.OfflineLeave)).ID("hc-leave").
+		On("click", func(ctx app.Context, e app.Event) { w.leaveMessage(ctx, idToken) })
 }

@@ -1,7 +1,6 @@
 package widget
 
 import (
-	"context"
 	"strings"
 	"time"
 
@@ -46,33 +45,32 @@ func (w *Window) renderRating() app.UI {
 		if i <= r.score {
 			cls += " hc-star-on"
 		}
-		stars = append(stars, app.Button().Class(cls).Type("button").Role("radio").DataSet("score", i).
+		stars = append(stars, app.Elem("button").Class(cls).Attr("type", "button").Role("radio").DataSet("score", i).
 			Aria("checked", i == r.score).Aria("label", w.f(i18n.RateStar, i, protocol.MaxRatingScore)).
 			Body(app.Raw(starIcon)).
-			OnClick(func(ctx app.Context, e app.Event) { w.rating.score, w.rating.err = i, "" }))
+			On("click", func(ctx app.Context, e app.Event) { w.rating.score, w.rating.err = i, "" }))
 	}
 	send := w.t(i18n.RateSend)
 	if r.sent != nil {
 		send = w.t(i18n.RateChange)
 	}
-	return app.Form().ID("hc-rating").Class("hc-rating").OnSubmit(func(ctx app.Context, e app.Event) {
+	return app.Elem("form").ID("hc-rating").Class("hc-rating").On("submit", func(ctx app.Context, e app.Event) {
 		e.PreventDefault()
 		w.act(w.sendRating)(ctx, e)
 	}).Body(
-		app.P().ID("hc-rating-q").Class("hc-rating-q").Text(w.t(i18n.RateQuestion)),
-		app.Div().Class("hc-stars").Role("radiogroup").Aria("labelledby", "hc-rating-q").Body(stars...),
+		para("hc-rating-q", w.t(i18n.RateQuestion)).ID("hc-rating-q"),
+		app.Elem("div").Class("hc-stars").Role("radiogroup").Aria("labelledby", "hc-rating-q").Body(stars...),
 		// One line, not a textarea: go-app's textarea type alone added
 		// 8.7 KB brotli to the widget.
-		app.Input().ID("hc-rating-comment").Class("hc-input", "hc-rating-comment").Type("text").
-			MaxLength(protocol.MaxRatingComment).Placeholder(w.t(i18n.RateComment)).Aria("label", w.t(i18n.RateComment)),
+		input("hc-rating-comment", "hc-input hc-rating-comment", "text").
+			Attr("maxlength", protocol.MaxRatingComment).Attr("placeholder", w.t(i18n.RateComment)).Aria("label", w.t(i18n.RateComment)),
 		app.If(r.err != "", func() app.UI {
-			return app.P().Class("hc-input-error").Role("alert").Text(r.err)
+			return para("hc-input-error", r.err).Role("alert")
 		}),
 		app.If(r.sent != nil && r.err == "", func() app.UI {
-			return app.P().ID("hc-rating-thanks").Class("hc-rating-thanks").Role("status").Text(w.t(i18n.RateThanks))
+			return para("hc-rating-thanks", w.t(i18n.RateThanks)).ID("hc-rating-thanks").Role("status")
 		}),
-		app.Button().ID("hc-rating-send").Class("hc-send").Type("submit").Text(send).
-			Disabled(r.score == 0 || r.sending || w.ending),
+		submit(send, r.score == 0 || r.sending || w.ending).ID("hc-rating-send"),
 	)
 }
 
@@ -90,7 +88,7 @@ func (w *Window) sendRating(ctx app.Context) {
 	req := protocol.RatingRequest{Score: w.rating.score, Comment: comment}
 	w.rating.sending, w.rating.err = true, ""
 	ctx.Async(func() {
-		rctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		rctx, cancel := withTimeout(15 * time.Second)
 		defer cancel()
 		stored, err := w.client.Rate(rctx, chatID, secret, req)
 		ctx.Dispatch(func(ctx app.Context) {
@@ -112,15 +110,15 @@ func (w *Window) sendRating(ctx app.Context) {
 
 // renderEndConfirm asks before the visitor ends the chat.
 func (w *Window) renderEndConfirm() app.UI {
-	return app.Div().ID("hc-confirm").Class("hc-confirm").Role("alertdialog").Aria("labelledby", "hc-confirm-q").Body(
-		app.P().ID("hc-confirm-q").Text(w.t(i18n.EndConfirm)),
-		app.Button().ID("hc-end-yes").Class("hc-send").Type("button").Text(w.t(i18n.EndChat)).
-			OnClick(w.act(func(ctx app.Context) {
+	return app.Elem("div").ID("hc-confirm").Class("hc-confirm").Role("alertdialog").Aria("labelledby", "hc-confirm-q").Body(
+		app.Elem("p").ID("hc-confirm-q").Text(w.t(i18n.EndConfirm)),
+		button("hc-send", w.t(i18n.EndChat)).ID("hc-end-yes").
+			On("click", w.act(func(ctx app.Context) {
 				w.confirmEnd = false
 				w.endConversation(ctx, false, protocol.EndByVisitor)
 			})),
-		app.Button().ID("hc-end-no").Class("hc-new").Type("button").Text(w.t(i18n.KeepChatting)).
-			OnClick(w.act(func(ctx app.Context) {
+		button("hc-new", w.t(i18n.KeepChatting)).ID("hc-end-no").
+			On("click", w.act(func(ctx app.Context) {
 				w.confirmEnd = false
 				focusInput(ctx)
 			})),

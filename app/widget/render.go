@@ -24,31 +24,30 @@ func (w *Window) Render() app.UI {
 	// (style-src 'self') refuses those. The profile's title and colour
 	// ride along for the wasm's first render to match the static window.
 	lang := w.lang()
-	root := app.Div().ID("hc-root").Class("hc-window", "hc-theme-"+themeOr(w.theme)).Lang(string(lang)).Dir(lang.Dir()).
+	root := app.Elem("div").ID("hc-root").Class("hc-window", "hc-theme-"+themeOr(w.theme)).Lang(string(lang)).Dir(lang.Dir()).
 		DataSet("profile-title", w.profile.Title).DataSet("profile-colour", w.profile.Colour).
 		DataSet("profile-language", w.profile.Language).DataSet("profile-default-language", w.profile.DefaultLanguage)
-	root = root.OnDrop(w.onDrop).OnDragOver(w.onDragOver).OnKeyDown(func(ctx app.Context, e app.Event) {
+	root = root.On("drop", w.onDrop).On("dragover", w.onDragOver).On("keydown", func(ctx app.Context, e app.Event) {
 		if e.Get("key").String() == "Escape" {
 			w.closeWindow(ctx)
 		}
 	})
 	return root.Body(
 		w.colourSheet(),
-		app.Header().Class("hc-header").Body(
-			app.H1().Class("hc-title").Text(title),
-			app.Div().Class("hc-actions").Body(
+		app.Elem("header").Class("hc-header").Body(
+			app.Elem("h1").Class("hc-title").Text(title),
+			app.Elem("div").Class("hc-actions").Body(
 				app.If(w.conv != nil && !w.conv.Ended(), func() app.UI {
-					return app.Button().ID("hc-end").Class("hc-end").Type("button").Text(w.t(i18n.EndChat)).
-						OnClick(w.act(w.askEnd))
+					return button("hc-end", w.t(i18n.EndChat)).ID("hc-end").On("click", w.act(w.askEnd))
 				}),
 				// × only minimises: the chat goes on.
-				app.Button().Class("hc-close").Type("button").Aria("label", w.t(i18n.Close)).Text("×").
-					OnClick(func(ctx app.Context, e app.Event) { w.closeWindow(ctx) }),
+				button("hc-close", "×").Aria("label", w.t(i18n.Close)).
+					On("click", func(ctx app.Context, e app.Event) { w.closeWindow(ctx) }),
 			),
 		),
 		app.If(w.confirmEnd && w.conv != nil && !w.conv.Ended(), w.renderEndConfirm),
 		w.renderStatus(),
-		app.Div().ID("hc-messages").Class("hc-messages").Aria("live", "polite").Aria("relevant", "additions").Body(
+		app.Elem("div").ID("hc-messages").Class("hc-messages").Aria("live", "polite").Aria("relevant", "additions").Body(
 			w.renderMessages()...,
 		),
 		w.renderFooter(),
@@ -130,7 +129,7 @@ func (w *Window) renderStatus() app.UI {
 	var text string
 	switch {
 	case w.notice != "":
-		return app.P().Class("hc-notice").Role("alert").Text(w.notice)
+		return para("hc-notice", w.notice).Role("alert")
 	case w.leaving != nil && w.conv == nil:
 		text = w.t(i18n.Unavailable)
 	case w.starting || (w.conv == nil && w.open && w.ready):
@@ -145,14 +144,14 @@ func (w *Window) renderStatus() app.UI {
 	if text == "" {
 		return app.Text("")
 	}
-	return app.P().Class("hc-status").Text(text)
+	return para("hc-status", text)
 }
 
 func (w *Window) renderMessages() []app.UI {
 	if w.conv == nil {
 		var items []app.UI
 		if w.profile.Greeting != "" {
-			items = append(items, app.P().Class("hc-greeting").Text(w.profile.Greeting))
+			items = append(items, para("hc-greeting", w.profile.Greeting))
 		}
 		if w.placeholder() {
 			items = append(items, renderPlaceholder())
@@ -169,8 +168,8 @@ func (w *Window) renderMessages() []app.UI {
 	}
 	for _, r := range w.outbox {
 		if r.Text != "" {
-			items = append(items, app.Div().Class("hc-msg", "hc-from-visitor", "hc-sending").Body(
-				app.P().Class("hc-text").Dir("auto").Text(r.Text)))
+			items = append(items, app.Elem("div").Class("hc-msg", "hc-from-visitor", "hc-sending").Body(
+				para("hc-text", r.Text).Dir("auto")))
 		}
 	}
 	if w.conv.Typing && !w.conv.Ended() {
@@ -178,25 +177,25 @@ func (w *Window) renderMessages() []app.UI {
 		if name == "" {
 			name = w.t(i18n.TheAgent)
 		}
-		items = append(items, app.P().Class("hc-typing").Text(w.f(i18n.Typing, name)))
+		items = append(items, para("hc-typing", w.f(i18n.Typing, name)))
 	}
 	if p := w.conv.Pending(); p != nil && p.Kind == "choice" {
 		var buttons []app.UI
 		for i, label := range p.Choices {
-			buttons = append(buttons, app.Button().Class("hc-choice").Type("button").Text(label).
-				OnClick(func(ctx app.Context, e app.Event) { w.choose(ctx, i) }))
+			buttons = append(buttons, button("hc-choice", label).
+				On("click", func(ctx app.Context, e app.Event) { w.choose(ctx, i) }))
 		}
-		items = append(items, app.Div().Class("hc-choices").Body(buttons...))
+		items = append(items, app.Elem("div").Class("hc-choices").Body(buttons...))
 	}
 	if hint := w.hintFor(w.conv.Pending()); hint != "" {
 		// The e-mail the host page keeps for the visitor, offered for the
 		// bot's e-mail question: a prefill the visitor may take or not.
-		items = append(items, app.Div().Class("hc-choices").Body(
-			app.Button().ID("hc-hint").Class("hc-choice").Type("button").Aria("label", w.f(i18n.UseEmail, hint)).
-				Text(hint).OnClick(w.act(func(ctx app.Context) { fillInput(ctx, hint) }))))
+		items = append(items, app.Elem("div").Class("hc-choices").Body(
+			button("hc-choice", hint).ID("hc-hint").Aria("label", w.f(i18n.UseEmail, hint)).
+				On("click", w.act(func(ctx app.Context) { fillInput(ctx, hint) }))))
 	}
 	if w.conv.Chat.TicketID != 0 {
-		items = append(items, app.P().Class("hc-ticket").Text(w.f(i18n.TicketLogged, w.conv.Chat.TicketID)))
+		items = append(items, para("hc-ticket", w.f(i18n.TicketLogged, w.conv.Chat.TicketID)))
 	}
 	return items
 }
@@ -204,18 +203,18 @@ func (w *Window) renderMessages() []app.UI {
 // renderMessage renders m, with file (nil: none) the view of the file
 // it carries.
 func renderMessage(m protocol.ChatMessage, file app.UI) app.UI {
-	msg := app.Div().Class("hc-msg", "hc-from-"+m.From).DataSet("seq", m.Seq)
+	msg := app.Elem("div").Class("hc-msg", "hc-from-"+m.From).DataSet("seq", m.Seq)
 	var parts []app.UI
 	if (m.From == protocol.FromAgent || m.From == protocol.FromBot) && m.AgentName != "" { // a bot message an API client posted: its name
-		parts = append(parts, app.Span().Class("hc-name").Text(m.AgentName))
+		parts = append(parts, app.Elem("span").Class("hc-name").Text(m.AgentName))
 	}
 	if file != nil {
 		parts = append(parts, file)
 	} else {
-		parts = append(parts, app.P().Class("hc-text").Dir("auto").Body(linked(m.Text)...))
+		parts = append(parts, app.Elem("p").Class("hc-text").Dir("auto").Body(linked(m.Text)...))
 	}
 	if t, err := time.Parse(time.RFC3339, m.CreatedAt); err == nil && m.From != protocol.FromSystem {
-		parts = append(parts, app.Time().Class("hc-time").DateTime(m.CreatedAt).Text(t.Local().Format("15:04")))
+		parts = append(parts, app.Elem("time").Class("hc-time").Attr("datetime", m.CreatedAt).Text(t.Local().Format("15:04")))
 	}
 	return msg.Body(parts...)
 }
@@ -225,18 +224,17 @@ func (w *Window) renderFooter() app.UI {
 		return w.renderOffline()
 	}
 	if w.conv != nil && w.conv.Ended() {
-		return app.Div().Class("hc-ended").Body(
-			app.P().Text(w.t(i18n.Ended)),
+		return app.Elem("div").Class("hc-ended").Body(
+			app.Elem("p").Text(w.t(i18n.Ended)),
 			app.If(w.asksRating(), w.renderRating),
 			app.If(w.offersTranscript(), w.renderTranscriptMail),
-			app.Button().Class("hc-new").Type("button").Text(w.t(i18n.NewChat)).
-				OnClick(w.act(w.newChat)),
+			button("hc-new", w.t(i18n.NewChat)).On("click", w.act(w.newChat)),
 			app.If(nobodyIn(w.conv), func() app.UI { return w.leaveButton(w.pageToken) }),
 		)
 	}
 	if nobodyIn(w.conv) {
-		return app.Div().Class("hc-footer").Body(
-			app.Div().Class("hc-ended").Body(w.leaveButton(w.pageToken)),
+		return app.Elem("div").Class("hc-footer").Body(
+			app.Elem("div").Class("hc-ended").Body(w.leaveButton(w.pageToken)),
 			w.renderComposer(),
 		)
 	}
@@ -247,18 +245,18 @@ func (w *Window) renderFooter() app.UI {
 // takes text before a chat is open (the static window's, the one that
 // starts): Send waits for the chat.
 func (w *Window) renderComposer() app.UI {
-	return app.Form().Class("hc-composer").OnSubmit(func(ctx app.Context, e app.Event) {
+	return app.Elem("form").Class("hc-composer").On("submit", func(ctx app.Context, e app.Event) {
 		e.PreventDefault()
 		w.send(ctx)
 	}).Body(
-		app.Input().ID("hc-input").Class("hc-input").Type("text").Placeholder(w.t(i18n.Placeholder)).
+		input("hc-input", "hc-input", "text").Attr("placeholder", w.t(i18n.Placeholder)).
 			Aria("label", w.t(i18n.Placeholder)).Aria("invalid", w.inputError != "").
-			OnInput(w.typed).OnPaste(w.onPaste),
+			On("input", w.typed).On("paste", w.onPaste),
 		app.If(w.inputError != "", func() app.UI {
-			return app.P().Class("hc-input-error").Role("alert").Text(w.inputError)
+			return para("hc-input-error", w.inputError).Role("alert")
 		}),
 		w.renderAttach(),
-		app.Button().Class("hc-send").Type("submit").Text(w.t(i18n.Send)).Disabled(w.conv == nil),
+		submit(w.t(i18n.Send), w.conv == nil),
 	)
 }
 
@@ -273,7 +271,8 @@ func linked(text string) []app.UI {
 			out = append(out, app.Text(s.Text))
 			continue
 		}
-		out = append(out, app.A().Class("hc-link").Href(s.Href).Target("_blank").Rel("noopener noreferrer nofollow").Text(s.Text))
+		out = append(out, app.Elem("a").Class("hc-link").Attr("href", s.Href).Attr("target", "_blank").
+			Attr("rel", "noopener noreferrer nofollow").Text(s.Text))
 	}
 	return out
 }

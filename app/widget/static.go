@@ -138,7 +138,7 @@ func (w *Window) colourSheet() app.UI {
 	if c == "" {
 		return nil
 	}
-	return app.Link().Rel("stylesheet").Href("/web/" + ColourSheet + "?c=" + url.QueryEscape(c))
+	return app.ElemSelfClosing("link").Attr("rel", "stylesheet").Attr("href", "/web/"+ColourSheet+"?c="+url.QueryEscape(c))
 }
 
 // ColourSheet is the file name of the colour stylesheet under the
@@ -163,9 +163,9 @@ func (w *Window) placeholder() bool {
 // renderPlaceholder stands in for the conversation's history while it is
 // on its way.
 func renderPlaceholder() app.UI {
-	return app.Div().Class("hc-skeleton").Aria("hidden", "true").Body(
-		app.Div().Class("hc-skel", "hc-skel-1"),
-		app.Div().Class("hc-skel", "hc-skel-2"),
-		app.Div().Class("hc-skel", "hc-skel-3"),
+	return app.Elem("div").Class("hc-skeleton").Aria("hidden", "true").Body(
+		app.Elem("div").Class("hc-skel", "hc-skel-1"),
+		app.Elem("div").Class("hc-skel", "hc-skel-2"),
+		app.Elem("div").Class("hc-skel", "hc-skel-3"),
 	)
 }

@@ -1,7 +1,6 @@
 package widget
 
 import (
-	"context"
 	"strings"
 	"time"
 
@@ -51,20 +50,19 @@ func (w *Window) renderTranscriptMail() app.UI {
 	if m.chatID != w.conv.ChatID {
 		m = transcriptMail{}
 	}
-	return app.Form().ID("hc-mail").Class("hc-rating").OnSubmit(func(ctx app.Context, e app.Event) {
+	return app.Elem("form").ID("hc-mail").Class("hc-rating").On("submit", func(ctx app.Context, e app.Event) {
 		e.PreventDefault()
 		w.act(w.sendTranscriptMail)(ctx, e)
 	}).Body(
-		app.Input().ID("hc-mail-email").Class("hc-input").Type("email").Value(w.mailPrefill()).
-			MaxLength(protocol.MaxOfflineEmailLength).Placeholder(w.t(i18n.OfflineEmail)).Aria("label", w.t(i18n.OfflineEmail)),
+		input("hc-mail-email", "hc-input", "email").Attr("value", w.mailPrefill()).
+			Attr("maxlength", protocol.MaxOfflineEmailLength).Attr("placeholder", w.t(i18n.OfflineEmail)).Aria("label", w.t(i18n.OfflineEmail)),
 		app.If(m.err != "", func() app.UI {
-			return app.P().Class("hc-input-error").Role("alert").Text(m.err)
+			return para("hc-input-error", m.err).Role("alert")
 		}),
 		app.If(m.sentTo != "" && m.err == "", func() app.UI {
-			return app.P().ID("hc-mail-sent").Class("hc-rating-thanks").Role("status").Text(w.f(i18n.MailTranscriptSent, m.sentTo))
+			return para("hc-rating-thanks", w.f(i18n.MailTranscriptSent, m.sentTo)).ID("hc-mail-sent").Role("status")
 		}),
-		app.Button().ID("hc-mail-send").Class("hc-send").Type("submit").Text(w.t(i18n.MailTranscript)).
-			Disabled(m.sending || w.ending),
+		submit(w.t(i18n.MailTranscript), m.sending || w.ending).ID("hc-mail-send"),
 	)
 }
 
@@ -81,7 +79,7 @@ func (w *Window) sendTranscriptMail(ctx app.Context) {
 	chatID, secret := w.conv.ChatID, w.secret
 	w.mail = transcriptMail{chatID: chatID, sending: true}
 	ctx.Async(func() {
-		rctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		rctx, cancel := withTimeout(15 * time.Second)
 		defer cancel()
 		q, err := w.client.MailTranscript(rctx, chatID, secret, email)
 		ctx.Dispatch(func(ctx app.Context) {

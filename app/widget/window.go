@@ -1,7 +1,6 @@
 package widget
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -260,8 +259,7 @@ func (w *Window) hello(ctx app.Context, raw json.RawMessage, answered bool) {
 func (w *Window) inbound(ctx app.Context, name string, detail json.RawMessage, answered bool) {
 	ev, err := protocol.ParseInbound(name, detail)
 	if err != nil {
-		var ee *protocol.EventError
-		if errors.As(err, &ee) {
+		if ee, ok := errors.AsType[*protocol.EventError](err); ok {
 			w.fail(ee.Code, ee.Error(), name)
 		}
 		return
@@ -357,18 +355,14 @@ func (w *Window) checkAvailability(ctx app.Context, answered bool, next func(ctx
 	configID := w.cfg.ConfigID
 	w.checking = true
 	ctx.Async(func() {
-		actx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		actx, cancel := withTimeout(15 * time.Second)
 		defer cancel()
 		a, err := w.client.Availability(actx, configID)
 		ctx.Dispatch(func(ctx app.Context) {
 			w.checking = false
 			if err != nil {
 				defer w.checked(ctx)
-				code := protocol.CodeProfileNotFound
-				var ae *APIError
-				if errors.As(err, &ae) {
-					code = ae.Code
-				}
+				code := refusalCode(err, protocol.CodeProfileNotFound)
 				w.fail(code, "check the chat profile "+configID+": "+err.Error(), protocol.EventInitialize)
 				return
 			}
@@ -531,7 +525,7 @@ func (w *Window) start(ctx app.Context, req protocol.StartChatRequest, event str
 	req.Languages = w.prefs
 	w.starting = true
 	ctx.Async(func() {
-		sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		sctx, cancel := withTimeout(30 * time.Second)
 		defer cancel()
 		resp, err := w.client.Start(sctx, req)
 		ctx.Dispatch(func(ctx app.Context) {
@@ -545,11 +539,7 @@ func (w *Window) start(ctx app.Context, req protocol.StartChatRequest, event str
 					w.post(bridgeFlag, "", map[string]any{"open": false, "configId": w.cfg.ConfigID})
 					return
 				}
-				code, msg := protocol.CodeInternal, err.Error()
-				var ae *APIError
-				if errors.As(err, &ae) {
-					code = ae.Code
-				}
+				code, msg := refusalCode(err, protocol.CodeInternal), err.Error()
 				if event == "" {
 					event = protocol.EventOpenChatWindow
 				}
@@ -689,7 +679,7 @@ func (w *Window) endConversation(ctx app.Context, remove bool, reason string) {
 	if !w.conv.Ended() {
 		w.ending = true
 		ctx.Async(func() {
-			ectx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+			ectx, cancel := withTimeout(15 * time.Second)
 			defer cancel()
 			if err := w.client.End(ectx, chatID, secret, reason); err != nil {
 				app.Log("halochat: end chat " + chatID + ": " + err.Error())
@@ -724,17 +714,12 @@ func (w *Window) upgrade(ctx app.Context, idToken string) {
 	}
 	chatID, secret := w.conv.ChatID, w.secret
 	ctx.Async(func() {
-		uctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		uctx, cancel := withTimeout(15 * time.Second)
 		defer cancel()
 		st, err := w.client.Upgrade(uctx, chatID, secret, idToken)
 		ctx.Dispatch(func(ctx app.Context) {
 			if err != nil {
-				code := protocol.CodeInternal
-				var ae *APIError
-				if errors.As(err, &ae) {
-					code = ae.Code
-				}
-				report(false, chatID, code, err.Error())
+				report(false, chatID, refusalCode(err, protocol.CodeInternal), err.Error())
 				return
 			}
 			if w.conv != nil && w.conv.ChatID == chatID {
