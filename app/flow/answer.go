@@ -13,6 +13,6 @@ func CheckAnswer(v Validation, answer string) string {
 	if problem {
 		return ReasonPattern
 	}
-	_, reason := checkAnswer(&v, cs, strings.TrimSpace(answer))
+	_, reason := answerRefusal(&v, cs, strings.TrimSpace(answer))
 	return reason
 }

@@ -68,7 +68,7 @@ func (w *Window) attached(status int, body string) {
 func (w *Window) renderAttach() app.UI {
 	off := w.conv == nil || w.conv.Ended() || w.sending.busy
 	return app.Elem("div").Class("hc-attach").Body(
-		app.Elem("label").Class("hc-attach-button").Aria("label", w.t(i18n.Attach)).Title(w.t(i18n.Attach)).Body(
+		app.Elem("label").Class("hc-attach-button").Aria("label", w.t(i18n.Attach)).Attr("title", w.t(i18n.Attach)).Body(
 			app.Raw(paperclip),
 			input("hc-file", "hc-file", "file").Attr("disabled", off).
 				On("change", func(ctx app.Context, e app.Event) {

@@ -24,7 +24,7 @@ func (w *Window) Render() app.UI {
 	// (style-src 'self') refuses those. The profile's title and colour
 	// ride along for the wasm's first render to match the static window.
 	lang := w.lang()
-	root := app.Elem("div").ID("hc-root").Class("hc-window", "hc-theme-"+themeOr(w.theme)).Lang(string(lang)).Dir(lang.Dir()).
+	root := app.Elem("div").ID("hc-root").Class("hc-window", "hc-theme-"+themeOr(w.theme)).Attr("lang", string(lang)).Attr("dir", lang.Dir()).
 		DataSet("profile-title", w.profile.Title).DataSet("profile-colour", w.profile.Colour).
 		DataSet("profile-language", w.profile.Language).DataSet("profile-default-language", w.profile.DefaultLanguage)
 	root = root.On("drop", w.onDrop).On("dragover", w.onDragOver).On("keydown", func(ctx app.Context, e app.Event) {
@@ -169,7 +169,7 @@ func (w *Window) renderMessages() []app.UI {
 	for _, r := range w.outbox {
 		if r.Text != "" {
 			items = append(items, app.Elem("div").Class("hc-msg", "hc-from-visitor", "hc-sending").Body(
-				para("hc-text", r.Text).Dir("auto")))
+				para("hc-text", r.Text).Attr("dir", "auto")))
 		}
 	}
 	if w.conv.Typing && !w.conv.Ended() {
@@ -211,7 +211,7 @@ func renderMessage(m protocol.ChatMessage, file app.UI) app.UI {
 	if file != nil {
 		parts = append(parts, file)
 	} else {
-		parts = append(parts, app.Elem("p").Class("hc-text").Dir("auto").Body(linked(m.Text)...))
+		parts = append(parts, app.Elem("p").Class("hc-text").Attr("dir", "auto").Body(linked(m.Text)...))
 	}
 	if t, err := time.Parse(time.RFC3339, m.CreatedAt); err == nil && m.From != protocol.FromSystem {
 		parts = append(parts, app.Elem("time").Class("hc-time").Attr("datetime", m.CreatedAt).Text(t.Local().Format("15:04")))
