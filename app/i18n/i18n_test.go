@@ -220,3 +220,17 @@ func TestSizeAndKinds(t *testing.T) {
 		t.Errorf("an unknown language falls back to English, got %q", got)
 	}
 }
+
+func TestWidgetTIsTForTheWidgetsKeys(t *testing.T) {
+	for _, l := range append(i18n.Languages(), "xx") {
+		for k := i18n.Key(0); k <= lastKey; k++ {
+			want := i18n.T(l, k)
+			if k >= i18n.Queued { // the server's system messages
+				want = ""
+			}
+			if got := i18n.WidgetT(l, k); got != want {
+				t.Errorf("%s: WidgetT(key %d) = %q, want %q", l, k, got, want)
+			}
+		}
+	}
+}

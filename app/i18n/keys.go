@@ -65,7 +65,7 @@ const (
 	InvalidMaxLength
 	InvalidChoice
 
-	// The server's system messages.
+	// The server's system messages (the tables apart: see WidgetT).
 	Queued
 	AgentJoined // %s: the agent's name
 	EndedByVisitor
@@ -86,6 +86,9 @@ const (
 	// KeyCount is the number of keys (not a key).
 	KeyCount
 )
+
+// firstSystem is the first of the server's system messages.
+const firstSystem = Queued
 
 // Invalid is the text of an answer refused for reason (app/flow's
 // Reason* names); InvalidPattern for a reason it does not know.

@@ -55,23 +55,6 @@ var en = [KeyCount]string{
 	InvalidMax:       "That number is too large.",
 	InvalidMaxLength: "That answer is too long.",
 	InvalidChoice:    "Please pick one of the options.",
-
-	Queued:            "You are in the queue: an agent will be with you shortly.",
-	AgentJoined:       "%s has joined the chat.",
-	EndedByVisitor:    "The chat was ended by the visitor.",
-	EndedByAgent:      "The chat was ended by the agent.",
-	EndedIdle:         "The chat was ended after a period of inactivity.",
-	EndedReplaced:     "This chat was closed because a new one was started.",
-	EndedLogout:       "The chat was closed because you logged out.",
-	EndedOther:        "The chat has ended.",
-	NobodyInClosed:    "We are closed right now (outside our opening hours).",
-	NobodyInNoAgent:   "No agent is available right now.",
-	NoAgentAnyMore:    "No agent is available any more.",
-	AgentLeft:         "%s has left the chat. You are waiting for the next agent.",
-	TransferredTo:     "You are now talking to %s.",
-	TransferredToTeam: "You are being transferred to %s.",
-	AgentGone:         "%s is no longer available: you are being transferred to %s.",
-	EndedUnattended:   "No agent is available any more: the chat has ended.",
 }
 
 var de = [KeyCount]string{
@@ -129,23 +112,6 @@ var de = [KeyCount]string{
 	InvalidMax:       "Diese Zahl ist zu groß.",
 	InvalidMaxLength: "Diese Antwort ist zu lang.",
 	InvalidChoice:    "Bitte wählen Sie eine der Möglichkeiten.",
-
-	Queued:            "Sie sind in der Warteschlange: Gleich ist ein Mitarbeiter für Sie da.",
-	AgentJoined:       "%s ist dem Chat beigetreten.",
-	EndedByVisitor:    "Der Chat wurde vom Besucher beendet.",
-	EndedByAgent:      "Der Chat wurde vom Mitarbeiter beendet.",
-	EndedIdle:         "Der Chat wurde nach längerer Inaktivität beendet.",
-	EndedReplaced:     "Dieser Chat wurde geschlossen, weil ein neuer begonnen wurde.",
-	EndedLogout:       "Der Chat wurde geschlossen, weil Sie sich abgemeldet haben.",
-	EndedOther:        "Der Chat ist beendet.",
-	NobodyInClosed:    "Wir haben gerade geschlossen (außerhalb unserer Öffnungszeiten).",
-	NobodyInNoAgent:   "Gerade ist kein Mitarbeiter verfügbar.",
-	NoAgentAnyMore:    "Es ist kein Mitarbeiter mehr verfügbar.",
-	AgentLeft:         "%s hat den Chat verlassen. Sie warten auf den nächsten Mitarbeiter.",
-	TransferredTo:     "Sie sprechen jetzt mit %s.",
-	TransferredToTeam: "Sie werden an %s weitergeleitet.",
-	AgentGone:         "%s ist nicht mehr verfügbar: Sie werden an %s weitergeleitet.",
-	EndedUnattended:   "Es ist kein Mitarbeiter mehr verfügbar: Der Chat wurde beendet.",
 }
 
 var fr = [KeyCount]string{
@@ -203,23 +169,6 @@ var fr = [KeyCount]string{
 	InvalidMax:       "Ce nombre est trop grand.",
 	InvalidMaxLength: "Cette réponse est trop longue.",
 	InvalidChoice:    "Veuillez choisir l'une des options.",
-
-	Queued:            "Vous êtes dans la file d'attente : un conseiller va vous répondre sous peu.",
-	AgentJoined:       "%s a rejoint la conversation.",
-	EndedByVisitor:    "La conversation a été terminée par le visiteur.",
-	EndedByAgent:      "La conversation a été terminée par le conseiller.",
-	EndedIdle:         "La conversation a été terminée après une période d'inactivité.",
-	EndedReplaced:     "Cette conversation a été fermée car une nouvelle a été démarrée.",
-	EndedLogout:       "La conversation a été fermée car vous vous êtes déconnecté.",
-	EndedOther:        "La conversation est terminée.",
-	NobodyInClosed:    "Nous sommes fermés pour le moment (en dehors de nos horaires d'ouverture).",
-	NobodyInNoAgent:   "Aucun conseiller n'est disponible pour le moment.",
-	NoAgentAnyMore:    "Plus aucun conseiller n'est disponible.",
-	AgentLeft:         "%s a quitté la conversation. Vous attendez le prochain conseiller.",
-	TransferredTo:     "Vous parlez maintenant avec %s.",
-	TransferredToTeam: "Vous êtes transféré vers %s.",
-	AgentGone:         "%s n'est plus disponible : vous êtes transféré vers %s.",
-	EndedUnattended:   "Plus aucun conseiller n'est disponible : la conversation est terminée.",
 }
 
 var es = [KeyCount]string{
@@ -277,23 +226,6 @@ var es = [KeyCount]string{
 	InvalidMax:       "Ese número es demasiado grande.",
 	InvalidMaxLength: "Esa respuesta es demasiado larga.",
 	InvalidChoice:    "Elige una de las opciones.",
-
-	Queued:            "Estás en la cola: un agente te atenderá en breve.",
-	AgentJoined:       "%s se ha unido al chat.",
-	EndedByVisitor:    "El visitante terminó el chat.",
-	EndedByAgent:      "El agente terminó el chat.",
-	EndedIdle:         "El chat terminó tras un periodo de inactividad.",
-	EndedReplaced:     "Este chat se cerró porque se inició uno nuevo.",
-	EndedLogout:       "El chat se cerró porque cerraste la sesión.",
-	EndedOther:        "El chat ha terminado.",
-	NobodyInClosed:    "Ahora estamos cerrados (fuera de nuestro horario de atención).",
-	NobodyInNoAgent:   "Ahora no hay ningún agente disponible.",
-	NoAgentAnyMore:    "Ya no hay ningún agente disponible.",
-	AgentLeft:         "%s ha salido del chat. Está esperando al siguiente agente.",
-	TransferredTo:     "Ahora estás hablando con %s.",
-	TransferredToTeam: "Te estamos transfiriendo a %s.",
-	AgentGone:         "%s ya no está disponible: te estamos transfiriendo a %s.",
-	EndedUnattended:   "Ya no hay ningún agente disponible: el chat ha terminado.",
 }
 
 var pt = [KeyCount]string{
@@ -351,23 +283,6 @@ var pt = [KeyCount]string{
 	InvalidMax:       "Esse número é demasiado grande.",
 	InvalidMaxLength: "Essa resposta é demasiado longa.",
 	InvalidChoice:    "Escolha uma das opções.",
-
-	Queued:            "Está na fila: um agente irá atendê-lo em breve.",
-	AgentJoined:       "%s juntou-se ao chat.",
-	EndedByVisitor:    "O chat foi terminado pelo visitante.",
-	EndedByAgent:      "O chat foi terminado pelo agente.",
-	EndedIdle:         "O chat foi terminado após um período de inatividade.",
-	EndedReplaced:     "Este chat foi fechado porque foi iniciado um novo.",
-	EndedLogout:       "O chat foi fechado porque terminou a sessão.",
-	EndedOther:        "O chat terminou.",
-	NobodyInClosed:    "De momento estamos fechados (fora do nosso horário de funcionamento).",
-	NobodyInNoAgent:   "De momento não há nenhum agente disponível.",
-	NoAgentAnyMore:    "Já não há nenhum agente disponível.",
-	AgentLeft:         "%s saiu do chat. Está à espera do próximo agente.",
-	TransferredTo:     "Está agora a falar com %s.",
-	TransferredToTeam: "Está a ser transferido para %s.",
-	AgentGone:         "%s já não está disponível: está a ser transferido para %s.",
-	EndedUnattended:   "Já não há nenhum agente disponível: o chat terminou.",
 }
 
 var nl = [KeyCount]string{
@@ -425,23 +340,6 @@ var nl = [KeyCount]string{
 	InvalidMax:       "Dat getal is te groot.",
 	InvalidMaxLength: "Dat antwoord is te lang.",
 	InvalidChoice:    "Kies een van de mogelijkheden.",
-
-	Queued:            "U staat in de wachtrij: een medewerker helpt u zo.",
-	AgentJoined:       "%s neemt deel aan de chat.",
-	EndedByVisitor:    "De chat is beëindigd door de bezoeker.",
-	EndedByAgent:      "De chat is beëindigd door de medewerker.",
-	EndedIdle:         "De chat is beëindigd na een periode van inactiviteit.",
-	EndedReplaced:     "Deze chat is gesloten omdat er een nieuwe is gestart.",
-	EndedLogout:       "De chat is gesloten omdat u bent uitgelogd.",
-	EndedOther:        "De chat is beëindigd.",
-	NobodyInClosed:    "We zijn nu gesloten (buiten onze openingstijden).",
-	NobodyInNoAgent:   "Er is op dit moment geen medewerker beschikbaar.",
-	NoAgentAnyMore:    "Er is geen medewerker meer beschikbaar.",
-	AgentLeft:         "%s heeft de chat verlaten. U wacht op de volgende medewerker.",
-	TransferredTo:     "U spreekt nu met %s.",
-	TransferredToTeam: "U wordt doorverbonden met %s.",
-	AgentGone:         "%s is niet meer beschikbaar: u wordt doorverbonden met %s.",
-	EndedUnattended:   "Er is geen medewerker meer beschikbaar: de chat is beëindigd.",
 }
 
 var ar = [KeyCount]string{
@@ -499,7 +397,126 @@ var ar = [KeyCount]string{
 	InvalidMax:       "هذا الرقم كبير جدًا.",
 	InvalidMaxLength: "هذه الإجابة طويلة جدًا.",
 	InvalidChoice:    "يرجى اختيار أحد الخيارات.",
+}
 
+// The server's system messages, apart: the widget never shows them, and
+// its wasm links only the tables above (see WidgetT).
+
+var enSystem = [KeyCount]string{
+	Queued:            "You are in the queue: an agent will be with you shortly.",
+	AgentJoined:       "%s has joined the chat.",
+	EndedByVisitor:    "The chat was ended by the visitor.",
+	EndedByAgent:      "The chat was ended by the agent.",
+	EndedIdle:         "The chat was ended after a period of inactivity.",
+	EndedReplaced:     "This chat was closed because a new one was started.",
+	EndedLogout:       "The chat was closed because you logged out.",
+	EndedOther:        "The chat has ended.",
+	NobodyInClosed:    "We are closed right now (outside our opening hours).",
+	NobodyInNoAgent:   "No agent is available right now.",
+	NoAgentAnyMore:    "No agent is available any more.",
+	AgentLeft:         "%s has left the chat. You are waiting for the next agent.",
+	TransferredTo:     "You are now talking to %s.",
+	TransferredToTeam: "You are being transferred to %s.",
+	AgentGone:         "%s is no longer available: you are being transferred to %s.",
+	EndedUnattended:   "No agent is available any more: the chat has ended.",
+}
+
+var deSystem = [KeyCount]string{
+	Queued:            "Sie sind in der Warteschlange: Gleich ist ein Mitarbeiter für Sie da.",
+	AgentJoined:       "%s ist dem Chat beigetreten.",
+	EndedByVisitor:    "Der Chat wurde vom Besucher beendet.",
+	EndedByAgent:      "Der Chat wurde vom Mitarbeiter beendet.",
+	EndedIdle:         "Der Chat wurde nach längerer Inaktivität beendet.",
+	EndedReplaced:     "Dieser Chat wurde geschlossen, weil ein neuer begonnen wurde.",
+	EndedLogout:       "Der Chat wurde geschlossen, weil Sie sich abgemeldet haben.",
+	EndedOther:        "Der Chat ist beendet.",
+	NobodyInClosed:    "Wir haben gerade geschlossen (außerhalb unserer Öffnungszeiten).",
+	NobodyInNoAgent:   "Gerade ist kein Mitarbeiter verfügbar.",
+	NoAgentAnyMore:    "Es ist kein Mitarbeiter mehr verfügbar.",
+	AgentLeft:         "%s hat den Chat verlassen. Sie warten auf den nächsten Mitarbeiter.",
+	TransferredTo:     "Sie sprechen jetzt mit %s.",
+	TransferredToTeam: "Sie werden an %s weitergeleitet.",
+	AgentGone:         "%s ist nicht mehr verfügbar: Sie werden an %s weitergeleitet.",
+	EndedUnattended:   "Es ist kein Mitarbeiter mehr verfügbar: Der Chat wurde beendet.",
+}
+
+var frSystem = [KeyCount]string{
+	Queued:            "Vous êtes dans la file d'attente : un conseiller va vous répondre sous peu.",
+	AgentJoined:       "%s a rejoint la conversation.",
+	EndedByVisitor:    "La conversation a été terminée par le visiteur.",
+	EndedByAgent:      "La conversation a été terminée par le conseiller.",
+	EndedIdle:         "La conversation a été terminée après une période d'inactivité.",
+	EndedReplaced:     "Cette conversation a été fermée car une nouvelle a été démarrée.",
+	EndedLogout:       "La conversation a été fermée car vous vous êtes déconnecté.",
+	EndedOther:        "La conversation est terminée.",
+	NobodyInClosed:    "Nous sommes fermés pour le moment (en dehors de nos horaires d'ouverture).",
+	NobodyInNoAgent:   "Aucun conseiller n'est disponible pour le moment.",
+	NoAgentAnyMore:    "Plus aucun conseiller n'est disponible.",
+	AgentLeft:         "%s a quitté la conversation. Vous attendez le prochain conseiller.",
+	TransferredTo:     "Vous parlez maintenant avec %s.",
+	TransferredToTeam: "Vous êtes transféré vers %s.",
+	AgentGone:         "%s n'est plus disponible : vous êtes transféré vers %s.",
+	EndedUnattended:   "Plus aucun conseiller n'est disponible : la conversation est terminée.",
+}
+
+var esSystem = [KeyCount]string{
+	Queued:            "Estás en la cola: un agente te atenderá en breve.",
+	AgentJoined:       "%s se ha unido al chat.",
+	EndedByVisitor:    "El visitante terminó el chat.",
+	EndedByAgent:      "El agente terminó el chat.",
+	EndedIdle:         "El chat terminó tras un periodo de inactividad.",
+	EndedReplaced:     "Este chat se cerró porque se inició uno nuevo.",
+	EndedLogout:       "El chat se cerró porque cerraste la sesión.",
+	EndedOther:        "El chat ha terminado.",
+	NobodyInClosed:    "Ahora estamos cerrados (fuera de nuestro horario de atención).",
+	NobodyInNoAgent:   "Ahora no hay ningún agente disponible.",
+	NoAgentAnyMore:    "Ya no hay ningún agente disponible.",
+	AgentLeft:         "%s ha salido del chat. Está esperando al siguiente agente.",
+	TransferredTo:     "Ahora estás hablando con %s.",
+	TransferredToTeam: "Te estamos transfiriendo a %s.",
+	AgentGone:         "%s ya no está disponible: te estamos transfiriendo a %s.",
+	EndedUnattended:   "Ya no hay ningún agente disponible: el chat ha terminado.",
+}
+
+var ptSystem = [KeyCount]string{
+	Queued:            "Está na fila: um agente irá atendê-lo em breve.",
+	AgentJoined:       "%s juntou-se ao chat.",
+	EndedByVisitor:    "O chat foi terminado pelo visitante.",
+	EndedByAgent:      "O chat foi terminado pelo agente.",
+	EndedIdle:         "O chat foi terminado após um período de inatividade.",
+	EndedReplaced:     "Este chat foi fechado porque foi iniciado um novo.",
+	EndedLogout:       "O chat foi fechado porque terminou a sessão.",
+	EndedOther:        "O chat terminou.",
+	NobodyInClosed:    "De momento estamos fechados (fora do nosso horário de funcionamento).",
+	NobodyInNoAgent:   "De momento não há nenhum agente disponível.",
+	NoAgentAnyMore:    "Já não há nenhum agente disponível.",
+	AgentLeft:         "%s saiu do chat. Está à espera do próximo agente.",
+	TransferredTo:     "Está agora a falar com %s.",
+	TransferredToTeam: "Está a ser transferido para %s.",
+	AgentGone:         "%s já não está disponível: está a ser transferido para %s.",
+	EndedUnattended:   "Já não há nenhum agente disponível: o chat terminou.",
+}
+
+var nlSystem = [KeyCount]string{
+	Queued:            "U staat in de wachtrij: een medewerker helpt u zo.",
+	AgentJoined:       "%s neemt deel aan de chat.",
+	EndedByVisitor:    "De chat is beëindigd door de bezoeker.",
+	EndedByAgent:      "De chat is beëindigd door de medewerker.",
+	EndedIdle:         "De chat is beëindigd na een periode van inactiviteit.",
+	EndedReplaced:     "Deze chat is gesloten omdat er een nieuwe is gestart.",
+	EndedLogout:       "De chat is gesloten omdat u bent uitgelogd.",
+	EndedOther:        "De chat is beëindigd.",
+	NobodyInClosed:    "We zijn nu gesloten (buiten onze openingstijden).",
+	NobodyInNoAgent:   "Er is op dit moment geen medewerker beschikbaar.",
+	NoAgentAnyMore:    "Er is geen medewerker meer beschikbaar.",
+	AgentLeft:         "%s heeft de chat verlaten. U wacht op de volgende medewerker.",
+	TransferredTo:     "U spreekt nu met %s.",
+	TransferredToTeam: "U wordt doorverbonden met %s.",
+	AgentGone:         "%s is niet meer beschikbaar: u wordt doorverbonden met %s.",
+	EndedUnattended:   "Er is geen medewerker meer beschikbaar: de chat is beëindigd.",
+}
+
+var arSystem = [KeyCount]string{
 	Queued:            "أنت في قائمة الانتظار: سيكون أحد الموظفين معك قريبًا.",
 	AgentJoined:       "انضم %s إلى المحادثة.",
 	EndedByVisitor:    "أنهى الزائر المحادثة.",

@@ -25,7 +25,7 @@ func Register() {
 }
 
 // t is key's text in the window's language; f formats it with args.
-func (w *Window) t(key i18n.Key) string { return i18n.T(w.lang(), key) }
+func (w *Window) t(key i18n.Key) string { return i18n.WidgetT(w.lang(), key) }
 
 func (w *Window) f(key i18n.Key, args ...any) string { return fmt.Sprintf(w.t(key), args...) }
 
