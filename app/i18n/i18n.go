@@ -129,43 +129,45 @@ func F(l Lang, key Key, args ...any) string {
 	return fmt.Sprintf(T(l, key), args...)
 }
 
-// systemOf is tableOf for the server's system messages.
-func systemOf(l Lang) *[KeyCount]string {
+// The tables of each language, in the order of Languages: the widget's
+// texts, and apart the server's system messages (see WidgetT).
+var (
+	widgetTables = [...]*[KeyCount]string{&en, &de, &fr, &es, &pt, &nl, &ar}
+	systemTables = [...]*[KeyCount]string{&enSystem, &deSystem, &frSystem, &esSystem, &ptSystem, &nlSystem, &arSystem}
+)
+
+// index is l's place in Languages(), or -1 for a language outside the
+// catalogue.
+func (l Lang) index() int {
 	switch l {
 	case English:
-		return &enSystem
+		return 0
 	case German:
-		return &deSystem
+		return 1
 	case French:
-		return &frSystem
+		return 2
 	case Spanish:
-		return &esSystem
+		return 3
 	case Portuguese:
-		return &ptSystem
+		return 4
 	case Dutch:
-		return &nlSystem
+		return 5
 	case Arabic:
-		return &arSystem
+		return 6
+	}
+	return -1
+}
+
+func tableOf(l Lang) *[KeyCount]string {
+	if i := l.index(); i >= 0 {
+		return widgetTables[i]
 	}
 	return nil
 }
 
-func tableOf(l Lang) *[KeyCount]string {
-	switch l {
-	case English:
-		return &en
-	case German:
-		return &de
-	case French:
-		return &fr
-	case Spanish:
-		return &es
-	case Portuguese:
-		return &pt
-	case Dutch:
-		return &nl
-	case Arabic:
-		return &ar
+func systemOf(l Lang) *[KeyCount]string {
+	if i := l.index(); i >= 0 {
+		return systemTables[i]
 	}
 	return nil
 }
