@@ -380,3 +380,33 @@ func TestIntentPaintsTheWindowUnseenBeforeTheClick(t *testing.T) {
 	}
 	b.waitEvent(t, "chatWindowOpened", 1)
 }
+
+// TestReloadThenAClickShowsTheHistory: the visitor comes back to a page
+// with their conversation open and clicks the launcher as soon as it is
+// drawn, while the widget boots and resumes the chat: the window opens
+// with the chat's history and stays open (the launcher's click and the
+// resume each decide the window's state; neither undoes the other).
+func TestReloadThenAClickShowsTheHistory(t *testing.T) {
+	s := startStack(t)
+	b, host := s.visitorOn(t, Options{}, "")
+	b.dispatch(t, "openChatWindow", nil)
+	chatID := chatIDOf(t, b.waitEvent(t, "chatStarted", 1))
+	b.waitEvent(t, "messageReceived", len(s.othersSeqs(t, chatID, 0)))
+
+	b.Allow("Page entered Back-Forward Cache")
+	b.open(t, "about:blank")
+	b.open(t, host)
+	if _, err := chromedp.Run(b.Ctx, chromedp.Poll[bool](`(function(){var b=`+launcher+`; if (!b) return false; b.click(); return true})()`,
+		chromedp.WithPollingTimeout(10*time.Second), chromedp.WithPollingInterval(5*time.Millisecond))); err != nil {
+		t.Fatalf("the launcher was never drawn: %v", err)
+	}
+	w := b.widget(t, s.serviceURL)
+	if _, err := chromedp.Run(w, chromedp.Poll[bool](`!!document.querySelector("#hc-messages .hc-msg[data-seq]")`,
+		chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+		t.Fatalf("the resumed chat's history never showed after the click: %v", err)
+	}
+	b.waitEvent(t, "chatWindowOpened", 1)
+	if n := b.count(t, "chatWindowClosed"); n != 0 {
+		t.Errorf("the window closed %d time(s) after the visitor's click", n)
+	}
+}
