@@ -2,6 +2,8 @@ package httpapi
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net/http"
 	"reflect"
 	"strings"
@@ -50,7 +52,7 @@ func (a *IdentityAPI) canned() resource[store.CannedResponse, protocol.CannedRes
 		},
 		list:   a.listCanned,
 		show:   shown(cannedJSON),
-		build:  buildCanned,
+		build:  a.buildCanned,
 		create: a.Store.CreateCannedResponse,
 		update: a.Store.UpdateCannedResponse,
 		taken: func(c *store.CannedResponse) error {
@@ -77,7 +79,9 @@ func (a *IdentityAPI) listCanned(r *http.Request) ([]store.CannedResponse, error
 	return a.Store.ListCannedResponses(r.Context(), false, teams)
 }
 
-func buildCanned(_ context.Context, cur *store.CannedResponse, in *protocol.CannedResponseInput) (*store.CannedResponse, error) {
+// buildCanned checks a canned response's input: its shortcut, its text
+// and its team (an existing team's id, or null for every agent).
+func (a *IdentityAPI) buildCanned(ctx context.Context, cur *store.CannedResponse, in *protocol.CannedResponseInput) (*store.CannedResponse, error) {
 	if cur != nil {
 		if err := pathIDIs(in.ID, cur.ID); err != nil {
 			return nil, err
@@ -97,6 +101,13 @@ func buildCanned(_ context.Context, cur *store.CannedResponse, in *protocol.Cann
 			return nil, apiInvalid("teamId", "must be a team's id (a positive number) or null for every agent")
 		}
 		team = *in.TeamID
+		_, err := a.Store.GetTeam(ctx, team)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, apiInvalid("teamId", "no team %d", team)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read team %d of canned response: %w", team, err)
+		}
 	}
 	if cur == nil {
 		cur = &store.CannedResponse{}

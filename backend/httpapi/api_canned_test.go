@@ -2,10 +2,12 @@ package httpapi
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
 	"halochat/app/protocol"
+	"halochat/backend/store"
 	"halochat/backend/testenv"
 )
 
@@ -21,7 +23,12 @@ func TestCannedResponseAPI(t *testing.T) {
 		if hello.path("shortcut") != "hello" || !strings.Contains(hello.path("text"), "\nHow") {
 			t.Errorf("created %s", hello.raw)
 		}
-		must(t, f.call(t, f.adminClient, "POST", "/api/CannedResponse", map[string]any{"shortcut": "refund", "text": "Refunds take 5 days.", "teamId": 7}), 201)
+		team := &store.Team{Name: "Billing", Mode: store.TeamManual}
+		if err := f.st.CreateTeam(context.Background(), team); err != nil {
+			t.Fatal(err)
+		}
+		must(t, f.call(t, f.adminClient, "POST", "/api/CannedResponse", map[string]any{"shortcut": "refund", "text": "Refunds take 5 days.", "teamId": team.ID}), 201)
+		missing := team.ID + 1000
 
 		for _, tc := range []struct {
 			body        map[string]any
@@ -35,15 +42,18 @@ func TestCannedResponseAPI(t *testing.T) {
 			{map[string]any{"shortcut": "ok", "text": "bell\a"}, 400, protocol.CodeInvalidRequest, "text"},
 			{map[string]any{"shortcut": "ok", "text": strings.Repeat("x", 4001)}, 400, protocol.CodeInvalidRequest, "text"},
 			{map[string]any{"shortcut": "ok", "text": "x", "teamId": 0}, 400, protocol.CodeInvalidRequest, "teamId"},
+			{map[string]any{"shortcut": "ok", "text": "x", "teamId": missing}, 400, protocol.CodeInvalidRequest, "teamId"},
 			{map[string]any{"shortcut": "hello", "text": "again"}, 409, protocol.CodeConflict, "shortcut"},
 		} {
 			wantError(t, f.call(t, f.admin, "POST", "/api/CannedResponse", tc.body), tc.status, tc.code, tc.field)
 		}
 		wantError(t, f.call(t, f.agent, "POST", "/api/CannedResponse", map[string]any{"shortcut": "mine", "text": "x"}), 403, protocol.CodeForbidden, "admin")
 
+		// A team that does not exist is refused on update too, naming teamId.
+		wantError(t, f.call(t, f.admin, "PUT", "/api/CannedResponse/"+id, map[string]any{"shortcut": "hi", "text": "Hello!", "teamId": missing}), 400, protocol.CodeInvalidRequest, "teamId")
 		must(t, f.call(t, f.admin, "PUT", "/api/CannedResponse/"+id, map[string]any{"shortcut": "hi", "text": "Hello!"}), 200)
 		list := must(t, f.call(t, f.agent, "GET", "/api/CannedResponse", nil), 200)
-		if !strings.Contains(list.raw, `"shortcut":"hi"`) || !strings.Contains(list.raw, `"teamId":7`) {
+		if !strings.Contains(list.raw, `"shortcut":"hi"`) || !strings.Contains(list.raw, fmt.Sprintf(`"teamId":%d`, team.ID)) {
 			t.Errorf("the agent's list %s", list.raw)
 		}
 		if rows, raw := f.auditLog(t, "entity=CannedResponse"); len(rows) != 3 || rows[0].Action != "update" {
@@ -56,9 +66,9 @@ func TestCannedResponseAPI(t *testing.T) {
 		if !strings.Contains(list.raw, `"shortcut":"hi"`) || strings.Contains(list.raw, "refund") {
 			t.Errorf("the teamless agent's list %s", list.raw)
 		}
-		f.api.AgentTeams = func(context.Context, int64) ([]int64, error) { return []int64{7}, nil }
+		f.api.AgentTeams = func(context.Context, int64) ([]int64, error) { return []int64{team.ID}, nil }
 		if list = must(t, f.call(t, f.agent, "GET", "/api/CannedResponse", nil), 200); !strings.Contains(list.raw, "refund") {
-			t.Errorf("team 7's agent's list %s", list.raw)
+			t.Errorf("the team's agent's list %s", list.raw)
 		}
 
 		must(t, f.call(t, f.admin, "DELETE", "/api/CannedResponse/"+id, nil), 204)
