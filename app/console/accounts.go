@@ -116,7 +116,8 @@ func (p *listPage[T]) editHandler(id int64, open func(ctx app.Context, item T)) 
 func (p *listForms) scope() app.EventOption { return app.EventScope(p.editing, p.rev) }
 
 // create POSTs body to the collection, then reloads the list; done (if
-// set) sees the answer.
+// set) sees the answer. A refusal is the page's error, and is shown at
+// the field it names.
 func (p *listForms) create(ctx app.Context, body any, out any, done func()) {
 	ctx, path := p.context(ctx), p.path
 	ctx.Async(func() {
@@ -124,6 +125,11 @@ func (p *listForms) create(ctx app.Context, body any, out any, done func()) {
 		ctx.Dispatch(func(ctx app.Context) {
 			if err != nil {
 				p.err, p.ok = err.Error(), ""
+				// Shown at the field the refusal names too, unless an
+				// edit form (whose rows share the field names) is open.
+				if ae, ok := err.(*apiError); ok && ae.field() != "" && p.editing == 0 {
+					p.errs = map[string]string{fieldKey(ae.field()): ae.Message}
+				}
 				return
 			}
 			p.err = ""

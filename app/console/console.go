@@ -48,6 +48,7 @@ func Register() {
 	app.Route("/admin/webhooks", func() app.Composer { return &Webhooks{} })
 	app.Route("/admin/audit", func() app.Composer { return &AuditLog{} })
 	app.Route("/admin/teams", func() app.Composer { return &Teams{} })
+	app.Route("/admin/canned", func() app.Composer { return &CannedResponses{} })
 	app.Route("/admin/reports", func() app.Composer { return &Reports{} })
 	app.Route("/portal", func() app.Composer { return &Portal{} })
 }
@@ -158,7 +159,7 @@ func (s *session) shell(active string, body ...app.UI) app.UI {
 	nav := []app.UI{link("/agent", "Agent console"), link("/transcripts", "Transcripts"), link("/tickets", "Tickets")}
 	if s.me != nil && s.me.Role == "admin" {
 		nav = append(nav, link("/admin/profiles", "Chat profiles"), link("/admin/flows", "Bot flows"), link("/admin/fields", "Custom fields"),
-			link("/admin/runbooks", "Runbooks"), link("/admin/tickettypes", "Ticket types"), link("/admin/agents", "Agents"), link("/admin/teams", "Teams"), link("/admin/apiclients", "API clients"),
+			link("/admin/runbooks", "Runbooks"), link("/admin/tickettypes", "Ticket types"), link("/admin/agents", "Agents"), link("/admin/teams", "Teams"), link("/admin/canned", "Canned responses"), link("/admin/apiclients", "API clients"),
 			link("/admin/users", "Portal users"), link("/admin/webhooks", "Webhooks"), link("/admin/reports", "Reports"), link("/admin/audit", "Audit log"))
 	}
 	var who app.UI = app.Span().Class("cc-who").Text("…")

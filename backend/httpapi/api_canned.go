@@ -156,7 +156,7 @@ func cannedComponents(times map[string]jsonObj) []oaComponent {
 		"id":       oaNote("read-only; optional in a body: the id in the path when given"),
 		"shortcut": oaNote("unique; 1–32 letters, digits, '-' and '_' (a leading '/' is dropped): agents type /shortcut in the composer"),
 		"text":     oaNote("1–4000 characters, several lines; placeholders {{user.firstname}} (any user field), {{agent.name}}, {{chat.CFname}} (by name or label), each with an optional |fallback, filled in by the console"),
-		"teamId":   oaNote("the team whose agents see it; null: every agent"),
+		"teamId":   oaNote("an existing team's id, whose agents see it (400 when no team has it); null: every agent"),
 	}
 	return []oaComponent{
 		{"CannedResponse", reflect.TypeFor[protocol.CannedResponse](), nil, oaWith(times, notes)},
