@@ -23,6 +23,14 @@ func (s *stack) demoAgent(t *testing.T) *store.Agent {
 	return a
 }
 
+// askDelete clicks the Delete… button of the edit form whose ids start
+// with prefix and waits for its confirmation box to say asks.
+func (b *Browser) askDelete(t *testing.T, prefix, asks string) {
+	t.Helper()
+	click(t, b.Ctx, "#"+prefix+"-delete", "Delete")
+	waitText(t, b.Ctx, "#"+prefix+"-delete-confirm-box", asks)
+}
+
 // cannedByShortcut is the stored canned response with that shortcut.
 func (s *stack) cannedByShortcut(t *testing.T, shortcut string) store.CannedResponse {
 	t.Helper()
@@ -137,8 +145,7 @@ func TestAdminManagesCannedResponses(t *testing.T) {
 	// Delete asks first.
 	b.editRow(t, pitch.ID)
 	b.waitValue(t, "cr-e-shortcut", "pitch")
-	click(t, b.Ctx, "#cr-delete", "Delete")
-	waitText(t, b.Ctx, "#cr-delete-confirm-box", "Delete /pitch?")
+	b.askDelete(t, "cr", "Delete /pitch?")
 	confirmDelete(t, b, "cr-delete-confirm", "Delete the canned response", "Deleted /pitch.", pitch.ID, s.store.GetCannedResponse)
 }
 
@@ -193,8 +200,7 @@ func TestAdminManagesTeams(t *testing.T) {
 		t.Fatalf("stored %+v, %v", got, err)
 	}
 
-	click(t, b.Ctx, "#tm-delete", "Delete")
-	waitText(t, b.Ctx, "#tm-delete-confirm-box", "Delete the team Customer care?")
+	b.askDelete(t, "tm", "Delete the team Customer care?")
 	confirmDelete(t, b, "tm-delete-confirm", "Delete the team", "Deleted the team Customer care.", team.ID, s.store.GetTeam)
 }
 
