@@ -20,6 +20,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"hash/fnv"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -500,8 +501,8 @@ func (l *load) agentRead(ctx context.Context, conn *websocket.Conn, n int, st *a
 		}
 		switch f.Type {
 		case protocol.FrameQueue:
-			for i, c := range f.Chats {
-				if i%l.o.agents == n { // spread the queue over the consoles
+			for _, c := range f.Chats {
+				if l.mineToAccept(c.ID, n) {
 					out <- protocol.Frame{Type: protocol.FrameAccept, ChatID: c.ID}
 				}
 			}
@@ -532,6 +533,20 @@ func (l *load) agentRead(ctx context.Context, conn *websocket.Conn, n int, st *a
 				ClientMsgID: "r" + f.ChatID + "-" + strconv.FormatInt(m.Seq, 10), Text: stamp("agent")}
 		}
 	}
+}
+
+// mineToAccept says whether console n accepts the queued chat id: only
+// chats this run started (a database an earlier run used holds its chats
+// too, requeued once their agents are gone; answering their history would
+// count old messages as this run's deliveries), spread over the consoles
+// by the chat id, so that consoles whose queue frames differ still agree.
+func (l *load) mineToAccept(id string, n int) bool {
+	if _, ok := l.accepted.Load(id); !ok {
+		return false
+	}
+	h := fnv.New32a()
+	h.Write([]byte(id))
+	return int(h.Sum32()%uint32(l.o.agents)) == n
 }
 
 // startBody is visitor i's start request: the widget's, with a token
