@@ -59,10 +59,6 @@ func (s *Store) OpenUserChats(ctx context.Context, profileID string, userID int6
 	if userID == 0 {
 		return nil, invalid(what, "user id is 0")
 	}
-	op := "<>"
-	if portal {
-		op = "="
-	}
 	if s.appendDB != nil {
 		// Every chat start with a token asks this, and a new user has
 		// none: a prepared look-up of the ids (no plan a start), the
@@ -74,6 +70,10 @@ func (s *Store) OpenUserChats(ctx context.Context, profileID string, userID int6
 		return list[Chat](ctx, s.db, what, func(q *bun.SelectQuery) *bun.SelectQuery {
 			return q.Where("c.id IN (?)", bun.List(ids)).OrderExpr("c.started_at DESC, c.id DESC")
 		})
+	}
+	op := "<>"
+	if portal {
+		op = "="
 	}
 	return list[Chat](ctx, s.db, what, func(q *bun.SelectQuery) *bun.SelectQuery {
 		return q.Where("c.user_id = ?", userID).Where("c.profile_id = ?", profileID).
