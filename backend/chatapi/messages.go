@@ -143,28 +143,30 @@ func (h *Handler) post(r *http.Request, req protocol.AgentMessage) (protocol.Ack
 		}
 		return h.cfg.Chats.AddNote(ctx, req.ChatID, a, send)
 	}
-	if rd.Client == nil {
-		if err := noAgentID(req.AgentID); err != nil {
-			return protocol.Ack{}, err
-		}
-		return h.seen(ctx, rd.Agent)(h.cfg.Chats.AgentSend(ctx, req.ChatID, rd.Agent, send))
+	ack, by, err := h.postAs(ctx, rd, req.ChatID, req.AgentID, send)
+	if err == nil {
+		// An agent working through the API is seen (chats.SeenThroughAPI).
+		h.cfg.Chats.SeenThroughAPI(ctx, by)
 	}
-	p, err := h.poster(ctx, rd, req.AgentID)
-	if err != nil {
-		return protocol.Ack{}, err
-	}
-	return h.seen(ctx, p.Agent)(h.cfg.Chats.ClientSend(ctx, req.ChatID, p, send))
+	return ack, err
 }
 
-// seen returns a pass-through of a send's result that records agent a
-// (nil: the bot) as seen when the send succeeded (chats.SeenThroughAPI).
-func (h *Handler) seen(ctx context.Context, a *store.Agent) func(protocol.Ack, error) (protocol.Ack, error) {
-	return func(ack protocol.Ack, err error) (protocol.Ack, error) {
-		if err == nil {
-			h.cfg.Chats.SeenThroughAPI(ctx, a)
+// postAs stores a message in chat id as the caller's (or, for an API client,
+// agent agentID's or the bot's) and says which agent sent it (nil: the bot).
+func (h *Handler) postAs(ctx context.Context, rd chats.Reader, id string, agentID int64, send protocol.SendRequest) (protocol.Ack, *store.Agent, error) {
+	if rd.Client == nil {
+		if err := noAgentID(agentID); err != nil {
+			return protocol.Ack{}, nil, err
 		}
-		return ack, err
+		ack, err := h.cfg.Chats.AgentSend(ctx, id, rd.Agent, send)
+		return ack, rd.Agent, err
 	}
+	p, err := h.poster(ctx, rd, agentID)
+	if err != nil {
+		return protocol.Ack{}, nil, err
+	}
+	ack, err := h.cfg.Chats.ClientSend(ctx, id, p, send)
+	return ack, p.Agent, err
 }
 
 // poster is who an API client's message is from: agent agentID, or (0)
