@@ -142,7 +142,7 @@ func (p *Teams) editForm(t protocol.Team, path string) app.UI {
 	}
 	del := p.remover(path, "Deleted the team "+t.Name+".", nil)
 	return p.editSection("tm-edit", "Edit team: "+t.Name, save, append(p.inputs("tm-e-", t.Mode),
-		p.confirmBox("delete", "Delete the team "+t.Name+"? Its chats go on without it: any agent may take them.",
+		p.confirmBox("delete", "Delete the team "+t.Name+"? Its chats go on without it: any agent may take them. Its canned responses are kept, for every agent.",
 			"tm-delete-confirm", "Delete the team", del)),
 		app.Button().ID("tm-delete").Type("button").Class("cc-danger").Text("Delete…").OnClick(p.ask("delete")))
 }

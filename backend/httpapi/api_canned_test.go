@@ -73,5 +73,15 @@ func TestCannedResponseAPI(t *testing.T) {
 
 		must(t, f.call(t, f.admin, "DELETE", "/api/CannedResponse/"+id, nil), 204)
 		wantError(t, f.call(t, f.admin, "GET", "/api/CannedResponse/"+id, nil), 404, protocol.CodeNotFound, "canned response")
+
+		// The team deleted, its responses are kept, as every agent's: the
+		// teamless agent now sees them.
+		must(t, f.call(t, f.admin, "DELETE", fmt.Sprintf("/api/Team/%d", team.ID), nil), 204)
+		f.api.AgentTeams = func(context.Context, int64) ([]int64, error) { return nil, nil }
+		list = must(t, f.call(t, f.agent, "GET", "/api/CannedResponse", nil), 200)
+		if !strings.Contains(list.raw, "refund") || !strings.Contains(list.raw, `"teamId":null`) {
+			t.Errorf("after the team's delete, the teamless agent's list %s", list.raw)
+		}
+		wantError(t, f.call(t, f.admin, "DELETE", fmt.Sprintf("/api/Team/%d", team.ID), nil), 404, protocol.CodeNotFound, "team")
 	})
 }

@@ -30,6 +30,7 @@ func schemaMigrations() []schemaMigration {
 		{name: "20261208000001_chats_user_profile", sql: migrationChatsUserProfile},
 		{name: "20261208000300_agent_consoles", sql: migrationAgentConsoles},
 		{name: "20261208000400_service_keys", sql: migrationServiceKeys},
+		{name: "20261209000100_canned_orphans", sql: migrationCannedOrphans},
 	}
 }
 
@@ -730,4 +731,13 @@ CREATE TABLE service_keys (
 	value {BLOB} NOT NULL,
 	created_at {TS} NOT NULL
 )
+`
+
+// migrationCannedOrphans gives every agent the canned responses whose team
+// was deleted before DeleteTeam did so itself (canned_responses.team_id
+// has no foreign key): they named a team no one belongs to, which only
+// admins saw. FROZEN.
+const migrationCannedOrphans = `
+UPDATE canned_responses SET team_id = NULL
+WHERE team_id IS NOT NULL AND team_id NOT IN (SELECT id FROM teams)
 `

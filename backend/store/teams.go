@@ -172,9 +172,19 @@ func (s *Store) fillMembers(ctx context.Context, ts []Team) error {
 	return nil
 }
 
-// DeleteTeam deletes a team; its chats keep going without it.
+// DeleteTeam deletes a team; its chats keep going without it, and its
+// canned responses become every agent's (as a chat's team_id is set to
+// NULL by its foreign key): kept, not lost with the team.
 func (s *Store) DeleteTeam(ctx context.Context, id int64) error {
-	return deleteWhere[Team](ctx, s, fmt.Sprintf("delete team %d", id), "id = ?", id)
+	what := fmt.Sprintf("delete team %d", id)
+	return s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if _, err := tx.NewUpdate().Model((*CannedResponse)(nil)).Set("team_id = NULL").
+			Where("team_id = ?", id).Exec(ctx); err != nil {
+			return wrap(err, what+": its canned responses to every agent")
+		}
+		res, err := tx.NewDelete().Model((*Team)(nil)).Where("id = ?", id).Exec(ctx)
+		return affected(res, err, what)
+	})
 }
 
 // TeamsOf returns the ids of the teams agentID belongs to, ascending.
