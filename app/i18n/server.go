@@ -56,9 +56,11 @@ const (
 	RefuseCommentInvalid //
 	RefuseCommentTooLong // %d: its length; %d: the most characters
 	RefuseRatingLate     // %d: minutes
-	SizeBytes            // %d: bytes
-	SizeKiB              // %d: KiB
-	SizeMiB              // %s: MiB, written with the language's decimal mark
+	RefuseRatingOff
+	RefuseRatingOpen
+	SizeBytes // %d: bytes
+	SizeKiB   // %d: KiB
+	SizeMiB   // %s: MiB, written with the language's decimal mark
 
 	// ServerKeyCount is the number of server keys (not a key).
 	ServerKeyCount

@@ -16,6 +16,11 @@ func TestVisitorRefusalsInTheChatsLanguage(t *testing.T) {
 		n := e.node(nodeOpts{})
 		de := n.mustStart(protocol.StartChatRequest{Languages: []string{"de"}})
 		path := "/chat/api/v1/chats/" + de.ChatID
+		var open protocol.ErrorBody
+		if code := n.call("POST", path+"/rating", protocol.RatingRequest{Score: 5}, &open, hdr(de.ResumeSecret)...); code != http.StatusConflict ||
+			open.Error.Message != "Ein Chat kann erst bewertet werden, wenn er beendet ist" {
+			t.Errorf("rating the open German chat: %d %q", code, open.Error.Message)
+		}
 		if code := n.call("POST", path+"/end", nil, nil, hdr(de.ResumeSecret)...); code != http.StatusNoContent {
 			t.Fatalf("end: %d", code)
 		}

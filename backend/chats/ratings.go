@@ -34,11 +34,11 @@ func (s *Service) Rate(ctx context.Context, c *store.Chat, req protocol.RatingRe
 	}
 	if p.RatingQuestion == protocol.RatingQuestionOff {
 		return nil, false, &protocol.APIError{Code: protocol.CodeConflict,
-			Message: "this chat profile does not ask for ratings (its ratingQuestion is off)"}
+			Message: i18n.S(chatLang(c), i18n.RefuseRatingOff)}
 	}
 	if c.Status != store.ChatEnded {
 		return nil, false, &protocol.APIError{Code: protocol.CodeConflict,
-			Message: "the chat has not ended: a chat is rated once it has ended"}
+			Message: i18n.S(chatLang(c), i18n.RefuseRatingOpen)}
 	}
 	r, err := s.store.RateChat(ctx, store.ChatRating{ChatID: c.ID, Score: int64(req.Score), Comment: comment},
 		s.store.Now().Add(-RatingWindow))

@@ -60,7 +60,7 @@ func TestRatingAnEndedChat(t *testing.T) {
 			return e.svc.Rate(e.ctx, e.chat(t, resp.ChatID), protocol.RatingRequest{Score: score, Comment: comment})
 		}
 		_, _, err := rate(5, "")
-		refusedWith(t, "an open chat", err, protocol.CodeConflict, "", "not ended")
+		refusedWith(t, "an open chat", err, protocol.CodeConflict, "", "once it has ended")
 		if err := e.svc.VisitorEnd(e.ctx, resp.ChatID, protocol.EndByVisitor); err != nil {
 			t.Fatal(err)
 		}
@@ -117,6 +117,6 @@ func TestRatingAnEndedChat(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, _, err = e.svc.Rate(e.ctx, e.chat(t, other.ChatID), protocol.RatingRequest{Score: 5})
-		refusedWith(t, "a profile that asks no question", err, protocol.CodeConflict, "", "ratingQuestion is off")
+		refusedWith(t, "a profile that asks no question", err, protocol.CodeConflict, "", "does not ask for a rating")
 	})
 }
