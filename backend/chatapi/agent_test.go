@@ -42,10 +42,7 @@ func TestLiveAgent(t *testing.T) {
 		ag := agentClient(t, n, tok)
 		ag.next(protocol.FrameQueue)
 
-		resp := n.mustStart(protocol.StartChatRequest{})
-		v := visitor(t, n, resp.ChatID, resp.ResumeSecret, resp.Chat.LastSeq)
-		choose(v, "v1", 2)
-		v.messagesUntil(resp.ChatID, func(m protocol.ChatMessage) bool { return m.Event == protocol.EventQueued })
+		resp, v := queuedVisitor(t, n, "v1")
 		queueFrameWith(ag, resp.ChatID)
 
 		ag.send(protocol.Frame{Type: protocol.FrameAccept, ChatID: resp.ChatID})
@@ -108,10 +105,7 @@ func TestAcceptRace(t *testing.T) {
 			t.Fatal(err)
 		}
 		for round := range 3 {
-			resp := n.mustStart(protocol.StartChatRequest{})
-			v := visitor(t, n, resp.ChatID, resp.ResumeSecret, resp.Chat.LastSeq)
-			choose(v, "v1", 2)
-			v.messagesUntil(resp.ChatID, func(m protocol.ChatMessage) bool { return m.Event == protocol.EventQueued })
+			resp, v := queuedVisitor(t, n, "v1")
 			var wins, losses atomic.Int32
 			var wg sync.WaitGroup
 			for i := range 8 {

@@ -315,6 +315,18 @@ func sendText(c *client, id, text string) protocol.Frame {
 	return c.next(protocol.FrameAck, protocol.FrameError)
 }
 
+// queuedVisitor starts a chat on n (the demo flow), connects its
+// visitor, who asks for a person (the menu's third option, client message
+// id id), and returns once the chat is queued for an agent.
+func queuedVisitor(t *testing.T, n *node, id string) (*protocol.StartChatResponse, *client) {
+	t.Helper()
+	resp := n.mustStart(protocol.StartChatRequest{})
+	v := visitor(t, n, resp.ChatID, resp.ResumeSecret, resp.Chat.LastSeq)
+	choose(v, id, 2) // Talk to a person
+	v.messagesUntil(resp.ChatID, func(m protocol.ChatMessage) bool { return m.Event == protocol.EventQueued })
+	return resp, v
+}
+
 func choose(c *client, id string, i int) protocol.Frame {
 	c.send(protocol.Frame{Type: protocol.FrameSend, ClientMsgID: id, Choice: &i})
 	return c.next(protocol.FrameAck, protocol.FrameError)

@@ -28,10 +28,7 @@ func TestPresenceAcrossNodes(t *testing.T) {
 
 		// The visitor on node B as well: on SQLite the nodes share no
 		// broker (one node is what SQLite serves).
-		resp := b.mustStart(protocol.StartChatRequest{})
-		v := visitor(t, b, resp.ChatID, resp.ResumeSecret, resp.Chat.LastSeq)
-		choose(v, "c1", 2) // Talk to a person
-		v.messagesUntil(resp.ChatID, func(m protocol.ChatMessage) bool { return m.Event == protocol.EventQueued })
+		resp, v := queuedVisitor(t, b, "c1")
 		queueFrameWith(onB, resp.ChatID)
 		onB.send(protocol.Frame{Type: protocol.FrameAccept, ChatID: resp.ChatID})
 		if f := onB.next(protocol.FrameAccepted); f.Error != nil {
@@ -59,10 +56,7 @@ func TestPresenceAcrossNodes(t *testing.T) {
 		onB.messagesUntil(resp.ChatID, func(m protocol.ChatMessage) bool { return m.ClientMsgID == "c2" })
 
 		// A new chat asks for a person: the agent is online, it queues.
-		next := b.mustStart(protocol.StartChatRequest{})
-		v2 := visitor(t, b, next.ChatID, next.ResumeSecret, next.Chat.LastSeq)
-		choose(v2, "n1", 2)
-		v2.messagesUntil(next.ChatID, func(m protocol.ChatMessage) bool { return m.Event == protocol.EventQueued })
+		queuedVisitor(t, b, "n1")
 
 		// The last console closes: theirs for the grace period, then gone.
 		onB.ws.CloseNow()
@@ -135,10 +129,7 @@ func TestAgentThroughTheAPIIsSeenByWhatTheyDo(t *testing.T) {
 			t.Fatal(err)
 		}
 		tok := "Bearer " + n.agentToken(e.demo.Agent.Email, e.demo.Agent.Password)
-		resp := n.mustStart(protocol.StartChatRequest{})
-		v := visitor(t, n, resp.ChatID, resp.ResumeSecret, resp.Chat.LastSeq)
-		choose(v, "v1", 2)
-		v.messagesUntil(resp.ChatID, func(m protocol.ChatMessage) bool { return m.Event == protocol.EventQueued })
+		resp, _ := queuedVisitor(t, n, "v1")
 		if code := n.call("POST", "/api/Chat/"+resp.ChatID+"/accept", nil, nil, "Authorization", tok); code != http.StatusOK {
 			t.Fatalf("accept: %d", code)
 		}

@@ -87,10 +87,7 @@ func TestQueuedChatFallsBackWhenEveryAgentLeaves(t *testing.T) {
 		ctx := context.Background()
 		n := e.node(nodeOpts{})
 		agent := agentClient(t, n, n.agentToken(e.demo.Agent.Email, e.demo.Agent.Password))
-		resp := n.mustStart(protocol.StartChatRequest{})
-		v := visitor(t, n, resp.ChatID, resp.ResumeSecret, resp.Chat.LastSeq)
-		choose(v, "c1", 2) // Talk to a person
-		v.messagesUntil(resp.ChatID, func(m protocol.ChatMessage) bool { return m.Event == protocol.EventQueued })
+		resp, v := queuedVisitor(t, n, "c1")
 
 		if got, err := n.svc.FallbackUnattended(ctx, 0); err != nil || got != 0 {
 			t.Fatalf("FallbackUnattended with an agent online = %d, %v; want 0", got, err)

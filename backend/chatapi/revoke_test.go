@@ -59,10 +59,7 @@ func wantRevoked(t *testing.T, c *client, within time.Duration, word string) {
 // queuedChat starts a demo chat on n and sends it to the agents' queue.
 func queuedChat(t *testing.T, n *node, id string) string {
 	t.Helper()
-	resp := n.mustStart(protocol.StartChatRequest{})
-	v := visitor(t, n, resp.ChatID, resp.ResumeSecret, resp.Chat.LastSeq)
-	choose(v, id, 2)
-	v.messagesUntil(resp.ChatID, func(m protocol.ChatMessage) bool { return m.Event == protocol.EventQueued })
+	resp, _ := queuedVisitor(t, n, id)
 	return resp.ChatID
 }
 

@@ -40,10 +40,7 @@ func TestThroughput(t *testing.T) {
 	var clients []*client
 	var ids []string
 	for range chatsN {
-		resp := n.mustStart(protocol.StartChatRequest{})
-		v := visitor(t, n, resp.ChatID, resp.ResumeSecret, resp.Chat.LastSeq)
-		choose(v, "q", 2)
-		v.messagesUntil(resp.ChatID, func(m protocol.ChatMessage) bool { return m.Event == protocol.EventQueued })
+		resp, v := queuedVisitor(t, n, "q")
 		clients, ids = append(clients, v), append(ids, resp.ChatID)
 	}
 	var mu sync.Mutex

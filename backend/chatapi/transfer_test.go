@@ -30,10 +30,7 @@ func TestTransferAndNoteOverHTTP(t *testing.T) {
 			}
 		}
 		tok := "Bearer " + n.agentToken(e.demo.Agent.Email, e.demo.Agent.Password)
-		resp := n.mustStart(protocol.StartChatRequest{})
-		v := visitor(t, n, resp.ChatID, resp.ResumeSecret, resp.Chat.LastSeq)
-		choose(v, "v1", 2)
-		v.messagesUntil(resp.ChatID, func(m protocol.ChatMessage) bool { return m.Event == protocol.EventQueued })
+		resp, v := queuedVisitor(t, n, "v1")
 		if code := n.call("POST", "/api/Chat/"+resp.ChatID+"/accept", nil, nil, "Authorization", tok); code != http.StatusOK {
 			t.Fatalf("accept: %d", code)
 		}
