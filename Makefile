@@ -29,10 +29,11 @@ endef
 
 .PHONY: build run test vet lint fuzz bench clean wasm-test screenshots
 
-# The loader and the stylesheets, precompressed beside the wasm; the
-# server uses a copy only while it decompresses to the file it embeds
-# (backend/precompressed), and compresses go-app's generated files itself.
-PRECOMPRESSED := static/dist/index.js.gz static/dist/widget.css.gz static/dist/console.css.gz
+# The loader, precompressed beside the wasm; the server uses a copy only
+# while it decompresses to the file it embeds (backend/precompressed), and
+# compresses the rest itself: go-app's generated files, and each app's one
+# stylesheet (go-app's app.css with widget.css or console.css, webapp).
+PRECOMPRESSED := static/dist/index.js.gz
 
 build: $(WIDGET) $(CONSOLE) $(PRECOMPRESSED) bin/halochat
 
@@ -42,8 +43,6 @@ build: $(WIDGET) $(CONSOLE) $(PRECOMPRESSED) bin/halochat
 static/dist/index.js: static/index.js backend/cmd/minjs/main.go
 	$(GO) run ./backend/cmd/minjs -o $@ $<
 static/dist/index.js.gz: static/dist/index.js | $(WIDGET)
-	$(call precompress,$<,$(basename $@))
-static/dist/%.css.gz: static/web/%.css | $(WIDGET)
 	$(call precompress,$<,$(basename $@))
 
 # precompress SOURCE, TARGET: TARGET.gz (gzip -9) and TARGET.br (brotli

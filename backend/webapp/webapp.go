@@ -39,7 +39,8 @@ type Options struct {
 	Dist     fs.FS
 	WasmFile string
 	// Assets holds the other files served under Prefix+"/web/" (styles,
-	// icons). Styles names those that are stylesheets, e.g. "widget.css".
+	// icons). Styles names those that are stylesheets, e.g. "widget.css":
+	// the page links them as one with go-app's app.css (see bundle).
 	Assets fs.FS
 	Styles []string
 	// FrameAncestors returns the CSP frame-ancestors sources for a page
@@ -128,10 +129,6 @@ func New(opts Options) (*Handler, error) {
 
 // newGoApp is go-app's handler for the app's pages, with rv's URLs.
 func (h *Handler) newGoApp(rv resolver) *app.Handler {
-	styles := make([]string, 0, len(h.opts.Styles))
-	for _, s := range h.opts.Styles {
-		styles = append(styles, "/web/"+s)
-	}
 	scripts := make([]string, 0, len(h.opts.Scripts))
 	for _, s := range h.opts.Scripts {
 		scripts = append(scripts, "/web/"+s+" defer")
@@ -141,7 +138,6 @@ func (h *Handler) newGoApp(rv resolver) *app.Handler {
 		ShortName:         h.opts.Name,
 		Title:             h.opts.Title,
 		Icon:              app.Icon{Default: "/web/icon.png", Large: "/web/icon.png", SVG: "/web/icon.svg"},
-		Styles:            styles,
 		Scripts:           scripts,
 		Resources:         rv,
 		Version:           h.version,
@@ -174,7 +170,6 @@ func (h *Handler) prepareFiles(rv resolver) (map[string]string, error) {
 	for _, g := range []struct{ path, contentType string }{
 		{"/app.js", "text/javascript; charset=utf-8"},
 		{"/wasm_exec.js", "text/javascript; charset=utf-8"},
-		{"/app.css", "text/css; charset=utf-8"},
 		{"/manifest.webmanifest", "application/manifest+json"},
 	} {
 		raw, err := generated(probe, g.path)
@@ -183,13 +178,11 @@ func (h *Handler) prepareFiles(rv resolver) (map[string]string, error) {
 		}
 		add(g.path, raw, g.contentType)
 	}
-	for _, s := range h.opts.Styles {
-		raw, err := fs.ReadFile(h.opts.Assets, s)
-		if err != nil {
-			return nil, fmt.Errorf("read the stylesheet %s: %w", s, err)
-		}
-		add("/web/"+s, raw, "text/css; charset=utf-8")
+	css, err := h.bundle(probe)
+	if err != nil {
+		return nil, err
 	}
+	add("/app.css", css, "text/css; charset=utf-8")
 	for _, s := range h.opts.Scripts {
 		raw, err := fs.ReadFile(h.opts.Assets, s)
 		if err != nil {
@@ -198,6 +191,27 @@ func (h *Handler) prepareFiles(rv resolver) (map[string]string, error) {
 		add("/web/"+s, raw, "text/javascript; charset=utf-8")
 	}
 	return versioned, nil
+}
+
+// bundle is the page's one stylesheet: go-app's app.css, then Styles in
+// order. go-app links app.css in every page, before the app's styles; a
+// stylesheet holds the first paint until it has arrived, and each one is
+// a request of its own (over HTTP/1.1 a connection of its own, in a
+// frame that shares none with its host page), so the page links one.
+func (h *Handler) bundle(g *app.Handler) ([]byte, error) {
+	css, err := generated(g, "/app.css")
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range h.opts.Styles {
+		raw, err := fs.ReadFile(h.opts.Assets, s)
+		if err != nil {
+			return nil, fmt.Errorf("read the stylesheet %s: %w", s, err)
+		}
+		css = append(append(append(css, "\n/* "...), s...), " */\n"...)
+		css = append(css, raw...)
+	}
+	return css, nil
 }
 
 // generated asks go-app's handler for one of the files it makes.

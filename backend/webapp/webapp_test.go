@@ -118,12 +118,20 @@ func TestPageIsPrerenderedWithItsOwnCSP(t *testing.T) {
 		regexp.MustCompile(`class="probe"`),
 		regexp.MustCompile(`src="/chat/widget/web/app\.[0-9a-f]{16}\.js"`),
 		regexp.MustCompile(`src="/chat/widget/web/wasm_exec\.[0-9a-f]{16}\.js"`),
-		regexp.MustCompile(`href="/chat/widget/web/widget\.[0-9a-f]{16}\.css"`),
+		regexp.MustCompile(`href="/chat/widget/web/app\.[0-9a-f]{16}\.css"`),
 		regexp.MustCompile(`href="/chat/widget/web/manifest\.[0-9a-f]{16}\.webmanifest"`),
 	} {
 		if !want.MatchString(html) {
 			t.Errorf("page lacks %s:\n%s", want, html)
 		}
+	}
+	// One stylesheet: go-app's styles and the app's, in that order.
+	if n := strings.Count(html, `rel="stylesheet"`); n != 1 {
+		t.Errorf("%d stylesheets in the page, want 1:\n%s", n, html)
+	}
+	css := body(t, get(t, h, "/chat/widget/app.css"))
+	if i, j := strings.Index(css, ".goapp-app-info"), strings.Index(css, "body{}"); i < 0 || j < i {
+		t.Errorf("the page's stylesheet does not hold go-app's styles then widget.css:\n%s", css)
 	}
 	appJS := body(t, get(t, h, "/chat/widget/app.js"))
 	if !strings.Contains(appJS, h.WasmPath()) {
@@ -153,14 +161,11 @@ func TestScriptsStylesAndManifestArePrecompressedAndVersioned(t *testing.T) {
 	h := newHandler(t, builtDist())
 	html := body(t, get(t, h, "/chat/widget/"))
 	links := regexp.MustCompile(`(?:src|href)="(/chat/widget/web/([a-z_]+)\.[0-9a-f]{16}(\.[a-z]+))"`).FindAllStringSubmatch(html, -1)
-	if len(links) != 5 {
-		t.Fatalf("%d versioned URLs in the page, want 5 (app.js, wasm_exec.js, app.css, widget.css, manifest):\n%s", len(links), html)
+	if len(links) != 4 {
+		t.Fatalf("%d versioned URLs in the page, want 4 (app.js, wasm_exec.js, app.css, manifest):\n%s", len(links), html)
 	}
 	for _, l := range links {
 		versioned, fixed := l[1], "/chat/widget/"+l[2]+l[3]
-		if l[2] == "widget" {
-			fixed = "/chat/widget/web/widget.css"
-		}
 		plain := get(t, h, fixed)
 		if cc := plain.Header.Get("Cache-Control"); cc != "no-cache" {
 			t.Errorf("%s: Cache-Control %q, want no-cache (its URL is fixed)", fixed, cc)
