@@ -42,6 +42,14 @@ func (st *starting) follow(ctx context.Context) (*protocol.StartChatResponse, er
 	if err != nil || !who.Authenticated || who.User == nil {
 		return nil, err
 	}
+	if who.NewUser {
+		// The token's user did not exist before this start: they have no
+		// chat to follow or supersede, and a start asks no more (the look-up
+		// was a quarter of a new user's start's statements). A concurrent
+		// start with the same token that found the user meanwhile is the
+		// same race as two concurrent starts of a known user: both start.
+		return nil, nil
+	}
 	open, err := st.s.store.OpenUserChats(ctx, st.profile.ID, who.User.ID, st.portal)
 	if err != nil {
 		return nil, fmt.Errorf("find the open chats of user %d on profile %s: %w", who.User.ID, st.profile.ID, err)

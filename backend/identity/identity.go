@@ -39,6 +39,10 @@ type Identity struct {
 	// Unauthenticated, it is the hint user a trusted e-mail hint names
 	// (see hintUser): a record to keep the chats under, nobody's account.
 	User *store.User
+	// NewUser is true when User was created by this Resolve (the token's
+	// user was not known before): no chat of theirs exists yet, so a
+	// chat start need not look for one to follow.
+	NewUser bool
 	// ChatFields are the chat custom field values the claims filled,
 	// checked against each field's type.
 	ChatFields []store.ChatFieldValue
@@ -161,7 +165,7 @@ func (r *Resolver) Resolve(ctx context.Context, p *store.ChatProfile, req Reques
 	}
 	id.ChatFields = m.ChatFields
 	if len(m.User) > 0 {
-		if id.User, err = r.findOrCreateUser(ctx, m.User); err != nil {
+		if id.User, id.NewUser, err = r.findOrCreateUser(ctx, m.User); err != nil {
 			return nil, fmt.Errorf("resolve identity for profile %s: %w", p.ID, err)
 		}
 		id.Authenticated = true

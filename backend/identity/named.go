@@ -30,5 +30,6 @@ func (r *Resolver) NamedUser(ctx context.Context, externalID, email string, fiel
 	if email != "" {
 		named[flow.UserEmail] = store.NormalizeEmail(email)
 	}
-	return r.findOrCreateUser(ctx, named)
+	u, _, err := r.findOrCreateUser(ctx, named)
+	return u, err
 }

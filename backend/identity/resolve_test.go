@@ -246,7 +246,7 @@ func resolveByExternalID(t *testing.T, e *env) {
 	tok := e.token(t, jwt.MapClaims{"sub": "ext-1", "given_name": "Ann", "mail": "ann@example.com", "CFtier": "gold"})
 	id := e.mustResolve(t, identity.Request{IDToken: tok, Embedded: true})
 	if !id.Authenticated || id.User == nil || id.User.ID == 0 || id.User.ExternalID != "ext-1" ||
-		id.User.FirstName != "Ann" || id.User.Email != "ann@example.com" {
+		id.User.FirstName != "Ann" || id.User.Email != "ann@example.com" || !id.NewUser {
 		t.Fatalf("identity = %+v user %+v", id, id.User)
 	}
 	if len(id.ChatFields) != 2 { // CFtier by name, CFlabelClash by label
@@ -255,8 +255,8 @@ func resolveByExternalID(t *testing.T, e *env) {
 	first := id.User.ID
 	tok = e.token(t, jwt.MapClaims{"sub": "ext-1", "given_name": "Annie", "family_name": "Lee"})
 	id = e.mustResolve(t, identity.Request{IDToken: tok, Embedded: true})
-	if id.User.ID != first || id.User.FirstName != "Annie" || id.User.LastName != "Lee" || id.User.Email != "ann@example.com" {
-		t.Errorf("second resolve user = %+v", id.User)
+	if id.User.ID != first || id.User.FirstName != "Annie" || id.User.LastName != "Lee" || id.User.Email != "ann@example.com" || id.NewUser {
+		t.Errorf("second resolve user = %+v (new %v)", id.User, id.NewUser)
 	}
 	stored, err := e.st.GetUser(ctx, first)
 	if err != nil || stored.FirstName != "Annie" {
@@ -267,13 +267,13 @@ func resolveByExternalID(t *testing.T, e *env) {
 func resolveByEmail(t *testing.T, e *env) {
 	id := e.mustResolve(t, identity.Request{IDToken: e.token(t, jwt.MapClaims{"mail": "Bob@Example.com", "given_name": "Bob"})})
 	id2 := e.mustResolve(t, identity.Request{IDToken: e.token(t, jwt.MapClaims{"mail": "bob@example.com", "sub": "ext-bob"})})
-	if id2.User.ID != id.User.ID || id2.User.ExternalID != "ext-bob" {
-		t.Errorf("linking by e-mail: %+v then %+v", id.User, id2.User)
+	if id2.User.ID != id.User.ID || id2.User.ExternalID != "ext-bob" || !id.NewUser || id2.NewUser {
+		t.Errorf("linking by e-mail: %+v (new %v) then %+v (new %v)", id.User, id.NewUser, id2.User, id2.NewUser)
 	}
 	// Ann's address under another external id: a new user without it.
 	id3 := e.mustResolve(t, identity.Request{IDToken: e.token(t, jwt.MapClaims{"mail": "ann@example.com", "sub": "ext-other"})})
-	if id3.User.ID == id.User.ID || id3.User.Email != "" || id3.User.ExternalID != "ext-other" {
-		t.Errorf("other user = %+v", id3.User)
+	if id3.User.ID == id.User.ID || id3.User.Email != "" || id3.User.ExternalID != "ext-other" || !id3.NewUser {
+		t.Errorf("other user = %+v (new %v)", id3.User, id3.NewUser)
 	}
 }
 

@@ -16,49 +16,50 @@ import (
 //
 // A user found by e-mail who already has another external id is not the
 // token's user: the new user is created without the e-mail address (it
-// is unique) rather than merged into someone else.
-func (r *Resolver) findOrCreateUser(ctx context.Context, fields map[string]string) (*store.User, error) {
+// is unique) rather than merged into someone else. created is true when
+// the user is new, inserted by this call.
+func (r *Resolver) findOrCreateUser(ctx context.Context, fields map[string]string) (u *store.User, created bool, err error) {
 	// A concurrent first chat of the same person may create the user
 	// between our look-up and our insert: look up again after a conflict.
-	var lastErr error
 	for range 3 {
-		u, err := r.findOrCreateOnce(ctx, fields)
+		u, created, err = r.findOrCreateOnce(ctx, fields)
 		if err == nil {
-			return u, nil
+			return u, created, nil
 		}
 		if !errors.Is(err, store.ErrConflict) {
-			return nil, err
+			return nil, false, err
 		}
-		lastErr = err
 	}
-	return nil, lastErr
+	return nil, false, err
 }
 
-func (r *Resolver) findOrCreateOnce(ctx context.Context, fields map[string]string) (*store.User, error) {
+func (r *Resolver) findOrCreateOnce(ctx context.Context, fields map[string]string) (*store.User, bool, error) {
 	ext, email := fields[flow.UserExternalID], fields[flow.UserEmail]
 	// Both candidates in one query: by external id first, then by e-mail.
 	byExt, byEmail, err := r.Store.UsersByExternalIDOrEmail(ctx, ext, email)
 	if err != nil {
-		return nil, fmt.Errorf("find the token's user: %w", err)
+		return nil, false, fmt.Errorf("find the token's user: %w", err)
 	}
 	if byExt != nil {
-		return r.refreshUser(ctx, byExt, fields, true)
+		u, err := r.refreshUser(ctx, byExt, fields, true)
+		return u, false, err
 	}
 	if email != "" && byEmail != nil {
 		if ext == "" || byEmail.ExternalID == "" {
 			if ext != "" {
 				byEmail.ExternalID = ext // link the host system's id to the known address
 			}
-			return r.refreshUser(ctx, byEmail, fields, false)
+			u, err := r.refreshUser(ctx, byEmail, fields, false)
+			return u, false, err
 		}
 		email = "" // someone else's address: see the doc comment
 	}
 	u := &store.User{ExternalID: ext, Email: email}
 	applyUserFields(u, fields)
 	if err := r.Store.CreateUser(ctx, u); err != nil {
-		return nil, fmt.Errorf("create the token's user: %w", err)
+		return nil, false, fmt.Errorf("create the token's user: %w", err)
 	}
-	return u, nil
+	return u, true, nil
 }
 
 // applyUserFields copies the non-identifying fields present in fields to
