@@ -28,6 +28,10 @@
 //
 //	go run ./backend/cmd/widgetbench -runs 5 [-bare bare.wasm] [-dwell 150ms]
 //
+// -modes picks some of the modes (e.g. -modes on,fast4g) for a quicker
+// before/after comparison: the button.click() figures, the floor and the
+// cold click's stages only, as a short summary.
+//
 // It needs the built widget (make build), chromium, and brotli for the
 // bare app when -bare names no .br beside it; it sends traffic only to
 // loopback and stops by itself.
@@ -40,6 +44,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -50,6 +55,9 @@ func main() {
 	flag.StringVar(&o.bare, "bare", "", "the bare go-app app's wasm (default: build testdata/bareapp)")
 	flag.DurationVar(&o.wait, "wait", 10*time.Second, "time on the page before the click")
 	flag.DurationVar(&o.dwell, "dwell", 0, "the mouse's time on the launcher before its click (0: at once)")
+	flag.StringVar(&o.modes, "modes", allModes, "what to measure, comma-separated: on and off (site isolation), fast4g, slow4g; "+
+		"fewer than all takes only the button.click() figures and the floor (no pointer, console or resume runs) "+
+		"and prints a short summary rather than the BENCHMARKS.md section")
 	flag.Parse()
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "widgetbench:", err)
@@ -61,13 +69,50 @@ type options struct {
 	runs           int
 	chromium, bare string
 	wait, dwell    time.Duration
+	modes          string
+}
+
+// allModes are widgetbench's modes: site isolation on and off, and the
+// two emulated links.
+const allModes = "on,off,fast4g,slow4g"
+
+// selected reports whether the -modes list names mode, and whether it
+// names every mode (the full report).
+func (o options) selected(mode string) bool {
+	for _, m := range strings.Split(o.modes, ",") {
+		if strings.TrimSpace(m) == mode {
+			return true
+		}
+	}
+	return false
+}
+
+func (o options) full() bool {
+	for _, m := range strings.Split(allModes, ",") {
+		if !o.selected(m) {
+			return false
+		}
+	}
+	return true
+}
+
+func (o options) check() error {
+	if o.runs < 1 {
+		return fmt.Errorf("-runs must be at least 1")
+	}
+	for _, m := range strings.Split(o.modes, ",") {
+		if !strings.Contains(","+allModes+",", ","+strings.TrimSpace(m)+",") {
+			return fmt.Errorf("-modes: %q is none of %s", m, allModes)
+		}
+	}
+	return nil
 }
 
 func run(o options) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
-	if o.runs < 1 {
-		return fmt.Errorf("-runs must be at least 1")
+	if err := o.check(); err != nil {
+		return err
 	}
 	if o.chromium == "" {
 		p, err := exec.LookPath("chromium")
@@ -92,6 +137,9 @@ func run(o options) error {
 	b := &bench{opts: o, env: env, dir: dir}
 	res := map[bool]*results{}
 	for _, isolated := range []bool{true, false} {
+		if !o.selected(onOff(isolated)) {
+			continue
+		}
 		r, err := b.measureMode(ctx, isolated)
 		if err != nil {
 			return fmt.Errorf("site isolation %s: %w", onOff(isolated), err)
@@ -100,12 +148,21 @@ func run(o options) error {
 	}
 	// CDP's network emulation holds for the page's own target: with the
 	// iframe in another process it would leave the widget unthrottled.
-	links := []link{fast4G, slow4G}
-	throttled := make([]*results, len(links))
-	for i, l := range links {
-		if throttled[i], err = b.measureLink(ctx, l); err != nil {
+	var links []link
+	var throttled []*results
+	for _, l := range []link{fast4G, slow4G} {
+		if !o.selected(l.mode) {
+			continue
+		}
+		r, err := b.measureLink(ctx, l)
+		if err != nil {
 			return fmt.Errorf("%s: %w", l.name, err)
 		}
+		links, throttled = append(links, l), append(throttled, r)
+	}
+	if !o.full() {
+		summary(os.Stdout, o, res, links, throttled)
+		return nil
 	}
 	report(os.Stdout, o, res, links, throttled)
 	return nil

@@ -44,13 +44,13 @@ type results struct {
 
 // link is an emulated network.
 type link struct {
-	name        string
+	name, mode  string // mode: its -modes name
 	mbit, rttMs float64
 }
 
 var (
-	fast4G = link{"Fast 4G (9 Mbit/s, 60 ms)", 9, 60}
-	slow4G = link{"slow 4G (1.6 Mbit/s, 150 ms)", 1.6, 150}
+	fast4G = link{"Fast 4G (9 Mbit/s, 60 ms)", "fast4g", 9, 60}
+	slow4G = link{"slow 4G (1.6 Mbit/s, 150 ms)", "slow4g", 1.6, 150}
 )
 
 func (b *bench) browser(ctx context.Context, isolated bool) (context.Context, func()) {
@@ -98,6 +98,9 @@ func (b *bench) measureMode(ctx context.Context, isolated bool) (*results, error
 		if err := b.floor(bctx, r); err != nil {
 			return fmt.Errorf("bare app: %w", err)
 		}
+		if !b.opts.full() {
+			return nil
+		}
 		if _, err := os.Stat("static/dist/console.wasm"); isolated && err == nil {
 			if err := b.console(bctx, r); err != nil {
 				return err
@@ -108,7 +111,7 @@ func (b *bench) measureMode(ctx context.Context, isolated bool) (*results, error
 		}
 		return nil
 	})
-	if err != nil {
+	if err != nil || !b.opts.full() {
 		return r, err
 	}
 	// A real pointer, in a new profile each run: moved onto the launcher

@@ -248,3 +248,29 @@ func dwellText(d time.Duration) string {
 	}
 	return d.String() + " later"
 }
+
+// summary is the short report of a run of some modes (-modes): the
+// button.click() figures, the floor, and where the cold click's time
+// went.
+func summary(w io.Writer, o options, res map[bool]*results, links []link, throttled []*results) {
+	load, _ := os.ReadFile("/proc/loadavg")
+	fmt.Fprintf(w, "widgetbench -modes %s, %d runs, median / max; load average at the end: %s\n", o.modes, o.runs, strings.TrimSpace(string(load)))
+	fmt.Fprintln(w, "| mode | painted, cold | interactive, cold | floor, cold | interactive, warm | floor, warm | KB sent, cold |")
+	fmt.Fprintln(w, "| --- | --- | --- | --- | --- | --- | --- |")
+	var names []string
+	var all []*results
+	line := func(name string, r *results) {
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %.0f |\n", name, summarize(r.paintedCold).ms(), summarize(r.interactiveCold).ms(),
+			summarize(r.floorCold).ms(), summarize(r.interactiveWarm).ms(), summarize(r.floorWarm).ms(), summarize(r.sentCold).med)
+		names, all = append(names, name), append(all, r)
+	}
+	for _, isolated := range []bool{true, false} {
+		if r, ok := res[isolated]; ok {
+			line("isolation "+onOff(isolated), r)
+		}
+	}
+	for i, l := range links {
+		line(l.name, throttled[i])
+	}
+	stagesReport(w, names, all)
+}
