@@ -60,6 +60,12 @@ type Options struct {
 	// profile title and colour, read from the store): the page then
 	// depends on more than its URL, so its answers carry no validator.
 	PageQuery func(r *http.Request) url.Values
+	// DirectBoot serves go-app's app.js with two changes (bootPatches):
+	// the wasm's response goes to WebAssembly.instantiateStreaming as
+	// fetch gives it, not re-streamed through JavaScript for go-app's
+	// progress label, and no service worker is registered (one left
+	// from before is unregistered). Without it app.js is go-app's own.
+	DirectBoot bool
 }
 
 // Handler serves one go-app application under Options.Prefix.
@@ -175,6 +181,11 @@ func (h *Handler) prepareFiles(rv resolver) (map[string]string, error) {
 		raw, err := generated(probe, g.path)
 		if err != nil {
 			return nil, err
+		}
+		if g.path == "/app.js" && h.opts.DirectBoot {
+			if raw, err = directBoot(raw); err != nil {
+				return nil, err
+			}
 		}
 		add(g.path, raw, g.contentType)
 	}

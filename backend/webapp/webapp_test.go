@@ -322,3 +322,55 @@ func TestPageSeesTheServersQuery(t *testing.T) {
 		t.Errorf("generated file: %q", got)
 	}
 }
+
+// TestDirectBootPatchesGoAppsLoader: with DirectBoot, app.js hands the
+// wasm's fetch straight to instantiateStreaming and registers no service
+// worker; without it, app.js is go-app's own.
+func TestDirectBootPatchesGoAppsLoader(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		direct     bool
+		want, lack []string
+	}{
+		{"go-app's own", false,
+			[]string{`fetchWithProgress("/chat/widget/web/widget.`, "\ngoappInitServiceWorker();\n"},
+			[]string{"goappDropServiceWorker"}},
+		{"direct", true,
+			[]string{`goappInstantiate("/chat/widget/web/widget.`, "\ngoappDropServiceWorker();\n", "r.unregister()",
+				"function goappTryUpdate()", "function goappGetenv(k)"},
+			[]string{`fetchWithProgress("`, "\ngoappInitServiceWorker();\n"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHandler(t, builtDist(), func(o *Options) { o.DirectBoot = tc.direct })
+			js := body(t, get(t, h, "/chat/widget/app.js"))
+			for _, w := range tc.want {
+				if !strings.Contains(js, w) {
+					t.Errorf("app.js lacks %q", w)
+				}
+			}
+			for _, l := range tc.lack {
+				if strings.Contains(js, l) {
+					t.Errorf("app.js holds %q", l)
+				}
+			}
+			if tc.direct && !strings.Contains(js, `goappInstantiate("`+h.WasmPath()+`", go.importObject`) {
+				t.Errorf("app.js does not fetch the versioned wasm %s", h.WasmPath())
+			}
+		})
+	}
+}
+
+func TestDirectBootRefusesAnotherLoader(t *testing.T) {
+	for _, tc := range []struct{ name, js string }{
+		{"no wasm fetch", "goappInitServiceWorker();\nasync function goappInitServiceWorker() {\n"},
+		{"no worker call", "fetchWithProgress(\"/w.wasm\", showProgress)\nasync function goappInitServiceWorker() {\n"},
+		{"two wasm fetches", "fetchWithProgress(\"/a.wasm\", showProgress)\nfetchWithProgress(\"/b.wasm\", showProgress)\n" +
+			"goappInitServiceWorker();\nasync function goappInitServiceWorker() {\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := directBoot([]byte(tc.js)); err == nil || !strings.Contains(err.Error(), "go-app's app.js") {
+				t.Errorf("directBoot = %v, want an error naming go-app's app.js", err)
+			}
+		})
+	}
+}

@@ -1,0 +1,61 @@
+package webapp
+
+import (
+	"bytes"
+	"fmt"
+	"regexp"
+)
+
+// bootPatches are DirectBoot's changes to go-app v10's app.js, each a
+// pattern that must match exactly once and its replacement.
+//
+//   - go-app hands instantiateStreaming a Response of its own whose body
+//     a JavaScript loop fills from the fetch's, chunk by chunk, to update
+//     its progress label (which the widget leaves blank): every chunk then
+//     waits for the page's main thread, busy with the first paint and the
+//     scripts, before V8's streaming compiler sees it, and V8 keeps no
+//     compiled code for a Response without a URL. fetch's own Response
+//     goes straight to the compiler.
+//   - go-app's service worker caches every file on install: on a first
+//     view it starts a worker and fetches the 1.5 MB wasm a second time
+//     into its cache while the page waits for the first, and from then on
+//     every request of the page goes through the worker. The versioned,
+//     immutable URLs are in the HTTP cache already.
+var bootPatches = []struct {
+	pattern *regexp.Regexp
+	with    string
+}{
+	{regexp.MustCompile(`instantiateStreaming\(\s*fetchWithProgress\(("[^"]+"), showProgress\),\s*go\.importObject\s*\)`),
+		`goappInstantiate($1, go.importObject, instantiateStreaming)`},
+	{regexp.MustCompile(`(?m)^goappInitServiceWorker\(\);$`), `goappDropServiceWorker();`},
+	{regexp.MustCompile(`(?m)^async function goappInitServiceWorker\(\) \{$`), `function goappDropServiceWorker() {
+  // A worker registered by an earlier version would go on serving this
+  // page from its cache: unregister it.
+  try {
+    navigator.serviceWorker.getRegistration().then(function (r) { if (r) { r.unregister(); } }, function () { });
+  } catch (err) { }
+}
+
+// goappInstantiate streams url's response to instantiateStreaming.
+function goappInstantiate(url, importObject, instantiateStreaming) {
+  return instantiateStreaming(fetch(url), importObject);
+}
+
+async function goappInitServiceWorker() {`},
+}
+
+// directBoot applies bootPatches to go-app's app.js; an app.js that
+// does not match (another go-app version) is an error, not a silent
+// fallback.
+func directBoot(js []byte) ([]byte, error) {
+	for _, p := range bootPatches {
+		if n := len(p.pattern.FindAllIndex(js, -1)); n != 1 {
+			return nil, fmt.Errorf("go-app's app.js: %d matches of %q, want 1 (a go-app version other than v10.1.11?)", n, p.pattern)
+		}
+		js = p.pattern.ReplaceAll(js, []byte(p.with))
+	}
+	if bytes.Contains(js, []byte("fetchWithProgress(\"")) || !bytes.Contains(js, []byte("goappInstantiate(\"")) {
+		return nil, fmt.Errorf("go-app's app.js still fetches the wasm through fetchWithProgress")
+	}
+	return js, nil
+}
