@@ -126,6 +126,10 @@ func squeeze(raw []byte, open func(io.Writer) (io.WriteCloser, error)) []byte {
 	return buf.Bytes()
 }
 
+// Prepare makes the compressed copies now, if no request has yet: the
+// first request then does not wait for brotli -q 11.
+func (f *File) Prepare() { f.once.Do(f.compress) }
+
 // Encoded returns the bytes sent for a Content-Encoding ("br", "gzip" or
 // "" for the file as it is) and the ETag of that representation.
 func (f *File) Encoded(encoding string) ([]byte, string, error) {

@@ -187,3 +187,16 @@ func FuzzMatchesAny(f *testing.F) {
 		}
 	})
 }
+
+// TestPrepareCompressesBeforeAnyRequest: Prepare makes both copies, so a
+// first request finds them made.
+func TestPrepareCompressesBeforeAnyRequest(t *testing.T) {
+	f := New(bytes.Repeat([]byte("go-app's app.js "), 200), Options{ContentType: "text/javascript"})
+	if f.br != nil || f.gz != nil {
+		t.Fatal("copies made before Prepare")
+	}
+	f.Prepare()
+	if f.br == nil || f.gz == nil {
+		t.Fatalf("after Prepare: br %d B, gzip %d B", len(f.br), len(f.gz))
+	}
+}
