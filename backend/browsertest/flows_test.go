@@ -78,6 +78,7 @@ func typeAndSend(t *testing.T, ctx context.Context, text string) {
 // label, a condition step on them, and a ticket whose fields get the
 // values by label.
 func TestTokenCustomFieldsPickTheBranchAndReachTheTicket(t *testing.T) {
+	t.Parallel()
 	s := startStack(t)
 	b := New(t, Options{})
 	b.ScreenshotOnFailure(t)
@@ -147,6 +148,7 @@ func TestTokenCustomFieldsPickTheBranchAndReachTheTicket(t *testing.T) {
 }
 
 func TestStartStepOverride(t *testing.T) {
+	t.Parallel()
 	s := startStack(t)
 	b, _ := s.visitorOn(t, Options{}, "")
 	b.Allow("halochat:")
@@ -183,6 +185,7 @@ func chatIDOf(t *testing.T, e event) string {
 // blocked: the widget then keeps the chat in partitioned storage, or in
 // memory for the page's life.
 func TestConversationSurvivesAReload(t *testing.T) {
+	t.Parallel()
 	for _, blocked := range []bool{false, true} {
 		name := "third-party storage allowed"
 		if blocked {
@@ -236,6 +239,7 @@ func TestConversationSurvivesAReload(t *testing.T) {
 // TestInitializeWithAnotherFlowRemovesTheOpenChat: docs/CONTRACT.md#reload-rules
 // ("Another flow").
 func TestInitializeWithAnotherFlowRemovesTheOpenChat(t *testing.T) {
+	t.Parallel()
 	s := startStack(t)
 	ctx := context.Background()
 	p2 := s.profileWithFlow(t, &flow.Flow{Name: "other", StartStep: 1, NextStepNumber: 2, Steps: []flow.Step{
@@ -271,6 +275,7 @@ func TestInitializeWithAnotherFlowRemovesTheOpenChat(t *testing.T) {
 // TestEventsBeforeTheWidgetLoadedAreKept dispatches events right after the
 // loader's script tag, long before the widget answers.
 func TestEventsBeforeTheWidgetLoadedAreKept(t *testing.T) {
+	t.Parallel()
 	s := startStack(t)
 	b := New(t, Options{})
 	b.ScreenshotOnFailure(t)
@@ -288,6 +293,7 @@ window.dispatchEvent(new CustomEvent("haloChat_inboundEvent_openChatWindow", {de
 }
 
 func TestMalformedEventsAreReportedNotThrown(t *testing.T) {
+	t.Parallel()
 	s := startStack(t)
 	b, _ := s.visitorOn(t, Options{}, "")
 	b.Allow("halochat:")
@@ -318,6 +324,7 @@ func TestMalformedEventsAreReportedNotThrown(t *testing.T) {
 // TestAgentReplyReachesTheVisitor: an agent online in the console (its
 // websocket), the visitor asks for a person, the agent accepts and writes.
 func TestAgentReplyReachesTheVisitor(t *testing.T) {
+	t.Parallel()
 	s := startStack(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -398,6 +405,7 @@ func TestAgentReplyReachesTheVisitor(t *testing.T) {
 // TestHeartbeatModeRunsTheWholeFlow: chatMode "heartbeat" (long-polling
 // instead of a websocket) through a choice, an answer and the ticket.
 func TestHeartbeatModeRunsTheWholeFlow(t *testing.T) {
+	t.Parallel()
 	s := startStack(t)
 	b, _ := s.visitorOn(t, Options{}, `chatMode: "heartbeat",`)
 	b.dispatch(t, "openChatWindow", nil)
@@ -428,6 +436,7 @@ func TestHeartbeatModeRunsTheWholeFlow(t *testing.T) {
 // TestKeyboardClosesTheWindowAndFocusReturns: Escape in the widget closes
 // it (chatWindowClosed) and the keyboard focus is back on the launcher.
 func TestKeyboardClosesTheWindowAndFocusReturns(t *testing.T) {
+	t.Parallel()
 	s := startStack(t)
 	b, _ := s.visitorOn(t, Options{}, "")
 	b.dispatch(t, "openChatWindow", nil)
