@@ -258,7 +258,40 @@ func run(o options) (*Report, error) {
 		rep.ServerRSSMiB = rssMiB(o.pid)
 		rep.ServerCPUSeconds = cpuSeconds(o.pid) - cpu0
 	}
+	l.endChats()
 	return rep, nil
+}
+
+// endChats ends, after the run's figures are taken, the chats its
+// visitors started, as a visitor closing the window would: a chat left
+// open stays queued, or is requeued once its agent is gone, and a later
+// run on the same database would find its consoles' queue full of them.
+func (l *load) endChats() {
+	l.mu.Lock()
+	chats := l.toEnd
+	l.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 16)
+	for _, c := range chats {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			req, _ := http.NewRequestWithContext(ctx, "POST", l.base+"/chat/api/v1/chats/"+c.ChatID+"/end", nil)
+			req.Header.Set(protocol.HeaderResumeSecret, c.ResumeSecret)
+			res, err := l.client.Do(req)
+			if err != nil {
+				fmt.Fprintf(os.Stderr, "loadgen: end chat %s: %v\n", c.ChatID, err)
+				return
+			}
+			res.Body.Close()
+			if res.StatusCode/100 != 2 {
+				fmt.Fprintf(os.Stderr, "loadgen: end chat %s: %s\n", c.ChatID, res.Status)
+			}
+		})
+	}
+	wg.Wait()
 }
 
 type load struct {
@@ -275,6 +308,8 @@ type load struct {
 
 	mu   sync.Mutex
 	errs []string
+	// toEnd are the chats the visitors started (endChats)
+	toEnd []*startAnswer
 	// idle chats the server dropped, and why (idle.go)
 	dropped    int64
 	dropCauses map[string]int64
@@ -610,6 +645,9 @@ func (l *load) visitor(ctx context.Context, i int, sem chan struct{}) {
 	if start == nil || l.o.startsOnly {
 		return
 	}
+	l.mu.Lock()
+	l.toEnd = append(l.toEnd, start)
+	l.mu.Unlock()
 	acc := make(chan struct{})
 	l.accepted.Store(start.ChatID, acc)
 	conn, err := l.dial(ctx, l.base, "/chat/ws", nil)
