@@ -150,8 +150,7 @@ func New(ctx context.Context, o Options) (*Service, error) {
 		Prefix: "/chat/widget", Name: "halochat", Title: "Chat",
 		Dist: static.Dist(), WasmFile: "widget.wasm",
 		Assets: static.Assets(), Styles: []string{"widget.css"}, Scripts: []string{"focus.js"}, DirectBoot: true,
-		AppJSAfterPaint: true, // the static window paints first (issue 19)
-		Files:           map[string]http.Handler{widget.ColourSheet: http.HandlerFunc(colourSheet)},
+		Files: map[string]http.Handler{widget.ColourSheet: http.HandlerFunc(colourSheet)},
 		// The static window (app/widget/static.go) shows the profile's
 		// title and colour from the first paint.
 		PageQuery: func(r *http.Request) url.Values { return profileLook(r, o.Store, logger) },

@@ -11,7 +11,6 @@ package webapp
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -56,11 +55,6 @@ type Options struct {
 	// Files serves generated files under Prefix+"/web/" by name (the
 	// widget's colour stylesheet), before Assets.
 	Files map[string]http.Handler
-	// AppJSAfterPaint: the page runs go-app's app.js (which fetches and
-	// compiles the wasm, and registers go-app's service worker unless
-	// DirectBoot) only after its first paint, so that a prerendered page
-	// shows before it (see boot).
-	AppJSAfterPaint bool
 	// PageQuery, when set, returns query values that the prerendered
 	// page sees besides the request's own, replacing them (the widget's
 	// profile title and colour, read from the store): the page then
@@ -82,10 +76,6 @@ type Handler struct {
 	wasmName string // versioned file name under /web/
 	wasmRaw  int64
 	built    bool
-	// appJS is go-app's versioned app.js that the boot script loads
-	// (Options.AppJSAfterPaint; "" otherwise): the service worker caches
-	// it besides the page's own scripts.
-	appJS string
 	// files are go-app's scripts, style and manifest and the app's
 	// stylesheets, by their path under the prefix: each under its fixed
 	// path (revalidated) and its versioned one (immutable).
@@ -162,21 +152,16 @@ func (h *Handler) newGoApp(rv resolver) *app.Handler {
 	for _, s := range h.opts.Scripts {
 		scripts = append(scripts, "/web/"+s+" defer")
 	}
-	var cacheable []string
-	if h.appJS != "" {
-		cacheable = []string{h.appJS}
-	}
 	return &app.Handler{
-		CacheableResources: cacheable,
-		Name:               h.opts.Name,
-		ShortName:          h.opts.Name,
-		Title:              h.opts.Title,
-		Icon:               app.Icon{Default: "/web/icon.png", Large: "/web/icon.png", SVG: "/web/icon.svg"},
-		Scripts:            scripts,
-		Resources:          rv,
-		Version:            h.version,
-		WasmContentLength:  strconv.FormatInt(h.wasmRaw, 10),
-		LoadingLabel:       " ",
+		Name:              h.opts.Name,
+		ShortName:         h.opts.Name,
+		Title:             h.opts.Title,
+		Icon:              app.Icon{Default: "/web/icon.png", Large: "/web/icon.png", SVG: "/web/icon.svg"},
+		Scripts:           scripts,
+		Resources:         rv,
+		Version:           h.version,
+		WasmContentLength: strconv.FormatInt(h.wasmRaw, 10),
+		LoadingLabel:      " ",
 	}
 }
 
@@ -222,12 +207,6 @@ func (h *Handler) prepareFiles(rv resolver) (map[string]string, error) {
 		return nil, err
 	}
 	add("/app.css", css, "text/css; charset=utf-8")
-	if h.opts.AppJSAfterPaint {
-		// The page's app.js is the boot script, which loads the real one.
-		add("/web/boot.js", boot(rv.prefix+versioned["/app.js"]), "text/javascript; charset=utf-8")
-		h.appJS = versioned["/app.js"]
-		versioned["/app.js"] = versioned["/web/boot.js"]
-	}
 	for _, s := range h.opts.Scripts {
 		raw, err := fs.ReadFile(h.opts.Assets, s)
 		if err != nil {
@@ -237,44 +216,6 @@ func (h *Handler) prepareFiles(rv resolver) (map[string]string, error) {
 	}
 	return versioned, nil
 }
-
-// boot is the script the page runs in place of go-app's app.js when
-// Options.AppJSAfterPaint is set: it adds app.js (at src) after the
-// page's first frame. go-app's page runs its scripts deferred, so when
-// they have arrived by the end of parsing (they have, on a fast link)
-// they run before the first frame: app.js starts the wasm's fetch and
-// streaming compile (and without DirectBoot registers go-app's service
-// worker), work that competes
-// with the first paint for the main thread and, on two cores, for the
-// CPU. A frame that renders nothing (a hidden page runs no animation
-// frames) loads it after a timeout instead. wasm_exec.js, deferred
-// before it, has defined what app.js needs.
-func boot(src string) []byte {
-	js, err := json.Marshal(src)
-	if err != nil {
-		panic(err) // a string always marshals
-	}
-	return []byte(`/* webapp: go-app's app.js, after the page's first paint. */
-(function () {
-  "use strict";
-  var done = false;
-  function load() {
-    if (done) { return; }
-    done = true;
-    var s = document.createElement("script");
-    s.src = ` + string(js) + `;
-    document.head.appendChild(s);
-  }
-  requestAnimationFrame(function () { setTimeout(load, 0); });
-  setTimeout(load, ` + strconv.Itoa(bootFallbackMs) + `);
-})();
-`)
-}
-
-// bootFallbackMs is how long boot waits for a first frame before it loads
-// app.js anyway: many frames long, so that it fires only for a page that
-// does not render.
-const bootFallbackMs = 250
 
 // bundle is the page's one stylesheet: go-app's app.css, then Styles in
 // order. go-app links app.css in every page, before the app's styles; a

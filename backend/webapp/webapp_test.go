@@ -376,36 +376,3 @@ func TestDirectBootRefusesAnotherLoader(t *testing.T) {
 		})
 	}
 }
-
-// TestAppJSAfterPaint: with AppJSAfterPaint the page's app.js is the boot
-// script, which loads go-app's versioned app.js (the one that loads the
-// wasm) after a frame, and the service worker caches both.
-func TestAppJSAfterPaint(t *testing.T) {
-	h := newHandler(t, builtDist(), func(o *Options) { o.AppJSAfterPaint = true })
-	html := body(t, get(t, h, "/chat/widget/"))
-	src := regexp.MustCompile(`<script [^>]*src="(/chat/widget/web/boot\.[0-9a-f]{16}\.js)"[^>]*>`).FindStringSubmatch(html)
-	if src == nil {
-		t.Fatalf("the page does not run the boot script in go-app's app.js's place:\n%s", html)
-	}
-	if regexp.MustCompile(`src="/chat/widget/web/app\.`).MatchString(html) {
-		t.Errorf("the page still runs app.js itself:\n%s", html)
-	}
-	boot := body(t, get(t, h, src[1]))
-	appJS := regexp.MustCompile(`"(/chat/widget/web/app\.[0-9a-f]{16}\.js)"`).FindStringSubmatch(boot)
-	if appJS == nil || !strings.Contains(boot, "requestAnimationFrame") {
-		t.Fatalf("the boot script does not load a versioned app.js after a frame:\n%s", boot)
-	}
-	if js := body(t, get(t, h, appJS[1])); !strings.Contains(js, h.WasmPath()) {
-		t.Errorf("%s does not load the versioned wasm %s", appJS[1], h.WasmPath())
-	}
-	worker := string(decoded(t, get(t, h, "/chat/widget/app-worker.js")))
-	for _, u := range []string{src[1], appJS[1]} {
-		if !strings.Contains(worker, u) {
-			t.Errorf("the service worker does not cache %s", u)
-		}
-	}
-	plain := body(t, get(t, newHandler(t, builtDist()), "/chat/widget/"))
-	if strings.Contains(plain, "/web/boot.") {
-		t.Errorf("without AppJSAfterPaint the page runs the boot script:\n%s", plain)
-	}
-}
