@@ -60,11 +60,10 @@ type Options struct {
 	// profile title and colour, read from the store): the page then
 	// depends on more than its URL, so its answers carry no validator.
 	PageQuery func(r *http.Request) url.Values
-	// DirectBoot serves go-app's app.js with two changes (bootPatches):
-	// the wasm's response goes to WebAssembly.instantiateStreaming as
-	// fetch gives it, not re-streamed through JavaScript for go-app's
-	// progress label, and no service worker is registered (one left
-	// from before is unregistered). Without it app.js is go-app's own.
+	// DirectBoot serves go-app's app.js changed (bootPatches): the wasm's
+	// response goes to WebAssembly.instantiateStreaming as fetch gives
+	// it, not re-streamed through JavaScript for go-app's progress label.
+	// Without it app.js is go-app's own.
 	DirectBoot bool
 }
 

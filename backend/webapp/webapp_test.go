@@ -326,8 +326,8 @@ func TestPageSeesTheServersQuery(t *testing.T) {
 }
 
 // TestDirectBootPatchesGoAppsLoader: with DirectBoot, app.js hands the
-// wasm's fetch straight to instantiateStreaming and registers no service
-// worker; without it, app.js is go-app's own.
+// wasm's fetch straight to instantiateStreaming and still registers go-app's
+// service worker; without it, app.js is go-app's own.
 func TestDirectBootPatchesGoAppsLoader(t *testing.T) {
 	for _, tc := range []struct {
 		name       string
@@ -336,11 +336,11 @@ func TestDirectBootPatchesGoAppsLoader(t *testing.T) {
 	}{
 		{"go-app's own", false,
 			[]string{`fetchWithProgress("/chat/widget/web/widget.`, "\ngoappInitServiceWorker();\n"},
-			[]string{"goappDropServiceWorker"}},
+			[]string{"goappInstantiate"}},
 		{"direct", true,
-			[]string{`goappInstantiate("/chat/widget/web/widget.`, "\ngoappDropServiceWorker();\n", "r.unregister()",
+			[]string{`goappInstantiate("/chat/widget/web/widget.`, "\ngoappInitServiceWorker();\n", "function goappInstantiate(url",
 				"function goappTryUpdate()", "function goappGetenv(k)"},
-			[]string{`fetchWithProgress("`, "\ngoappInitServiceWorker();\n"}},
+			[]string{`fetchWithProgress("`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newHandler(t, builtDist(), func(o *Options) { o.DirectBoot = tc.direct })
