@@ -20,7 +20,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"hash/fnv"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -315,6 +314,8 @@ type load struct {
 	dropCauses map[string]int64
 	// chats the agents accepted: chat id → channel closed on acceptance
 	accepted sync.Map
+	// visitorOf: chat id → the index of the visitor who started it
+	visitorOf sync.Map
 	// readyLeft counts the visitors not yet accepted (or failed);
 	// allReady is closed when it reaches 0.
 	readyLeft atomic.Int64
@@ -571,17 +572,14 @@ func (l *load) agentRead(ctx context.Context, conn *websocket.Conn, n int, st *a
 }
 
 // mineToAccept says whether console n accepts the queued chat id: only
-// chats this run started (a database an earlier run used holds its chats
-// too, requeued once their agents are gone; answering their history would
-// count old messages as this run's deliveries), spread over the consoles
-// by the chat id, so that consoles whose queue frames differ still agree.
+// chats this run started (a database an earlier run used may hold chats
+// of its own, requeued once their agents are gone; answering their history
+// would count old messages as this run's deliveries), visitor i's by
+// console i mod -agents, so that each console takes as many chats and
+// consoles whose queue frames differ still agree.
 func (l *load) mineToAccept(id string, n int) bool {
-	if _, ok := l.accepted.Load(id); !ok {
-		return false
-	}
-	h := fnv.New32a()
-	h.Write([]byte(id))
-	return int(h.Sum32()%uint32(l.o.agents)) == n
+	i, ok := l.visitorOf.Load(id)
+	return ok && i.(int)%l.o.agents == n
 }
 
 // startBody is visitor i's start request: the widget's, with a token
@@ -650,6 +648,7 @@ func (l *load) visitor(ctx context.Context, i int, sem chan struct{}) {
 	l.mu.Unlock()
 	acc := make(chan struct{})
 	l.accepted.Store(start.ChatID, acc)
+	l.visitorOf.Store(start.ChatID, i)
 	conn, err := l.dial(ctx, l.base, "/chat/ws", nil)
 	if err != nil {
 		l.fail("visitor %d websocket: %v", i, err)
