@@ -149,12 +149,6 @@ RACE_PKGS := ./backend/realtime/... ./backend/chats/... ./backend/store/... ./ba
 	./backend/portal/... ./backend/auth/... ./backend/identity/... ./backend/httpx/... ./backend/tick/... \
 	./backend/securitytest/... ./backend/webhook/...
 NORACE_ONLY := -run '^TestIdleSocketMemory$$' ./backend/chatapi/
-# Browser tests (backend/browsertest) each start their own service stack
-# and chromium and run in parallel (t.Parallel), at most this many at a
-# time. A browser test waits on timers, sockets and the wasm boot more
-# than it computes: serially the suite took ~534 s on 2 cores; see the
-# README's Tests section.
-BROWSER_PARALLEL ?= 2
 race_pkgs  = $(shell $(GO) list $(RACE_PKGS))
 plain_pkgs = $(filter-out $(race_pkgs),$(shell $(GO) list ./...))
 
@@ -162,7 +156,7 @@ test: $(TOOLS)/staticcheck
 	$(call stage,build,$(MAKE) --no-print-directory build)
 	$(call stage,vet,$(MAKE) --no-print-directory vet)
 	$(call stage,lint (gofmt + staticcheck),$(MAKE) --no-print-directory lint)
-	$(call stage,go test (linux; fuzz seed corpora included),$(GO) test -count=1 -p 2 -parallel $(BROWSER_PARALLEL) $(plain_pkgs) && $(GO) test -count=1 $(NORACE_ONLY))
+	$(call stage,go test (linux; fuzz seed corpora included),$(GO) test -count=1 -p 2 $(plain_pkgs) && $(GO) test -count=1 $(NORACE_ONLY))
 	$(call stage,go test -race (concurrent packages),$(GO) test -race -count=1 -p 2 $(race_pkgs))
 	$(call stage,go test (js/wasm under node),$(MAKE) --no-print-directory wasm-test)
 

@@ -106,7 +106,6 @@ func adminConsole(t *testing.T, allow ...string) (*stack, *Browser) {
 // condition uses cannot be relabelled or deleted (409, the form keeps
 // what was typed), and a delete is asked for twice.
 func TestAdminEditsAndDeletesCustomFields(t *testing.T) {
-	t.Parallel()
 	s, b := adminSession(t)
 	ctx := context.Background()
 	region := &store.CustomField{Entity: store.EntityChat, Name: "CFregion", Label: "Region", Type: store.FieldText}
@@ -184,7 +183,6 @@ func TestAdminEditsAndDeletesCustomFields(t *testing.T) {
 // TestAdminRenamesAssignsAndDeletesTicketTypes: a rename with fields
 // assigned; the demo profile's ticket type cannot be deleted (409).
 func TestAdminRenamesAssignsAndDeletesTicketTypes(t *testing.T) {
-	t.Parallel()
 	s, b := adminSession(t)
 	ctx := context.Background()
 	tt := &store.TicketType{Name: "Returns"}
@@ -260,7 +258,6 @@ func TestAdminRenamesAssignsAndDeletesTicketTypes(t *testing.T) {
 // e-mail taken (409 at the field), the last admin kept (409), disable
 // after a confirmation, enable again.
 func TestAdminEditsResetsAndDisablesAgents(t *testing.T) {
-	t.Parallel()
 	s, b := adminSession(t)
 	ctx := context.Background()
 	agent, err := s.store.GetAgentByEmail(ctx, s.demo.Agent.Email)
@@ -336,7 +333,6 @@ func TestAdminEditsResetsAndDisablesAgents(t *testing.T) {
 // and name; a disable, a new secret and a delete each asked for first;
 // the new secret shown once and the only one that works.
 func TestAdminEditsRotatesAndDeletesAPIClients(t *testing.T) {
-	t.Parallel()
 	s, b := adminSession(t)
 	ctx := context.Background()
 	c, err := s.store.GetAPIClientByClientID(ctx, s.demo.APIClient.ClientID)
@@ -411,7 +407,6 @@ func TestAdminEditsRotatesAndDeletesAPIClients(t *testing.T) {
 // TestAdminRunbookOutputsRoundTrip: a runbook step's output mappings are
 // added, removed, saved, reloaded unchanged, and read by the preview.
 func TestAdminRunbookOutputsRoundTrip(t *testing.T) {
-	t.Parallel()
 	s, b := adminSession(t)
 	s.runbook(t, "crm-lookup", "CRM lookup")
 	b.openConsole(t, s.serviceURL+"/console/admin/flows")
@@ -481,7 +476,6 @@ func TestAdminRunbookOutputsRoundTrip(t *testing.T) {
 // the new flow: a token's claim picks the condition's branch, and a
 // startStepOverride to the allowed step starts there.
 func TestAdminStoryFromNewProfileToEmbeddedWidget(t *testing.T) {
-	t.Parallel()
 	s, b := adminSession(t)
 	ctx := context.Background()
 	const (
@@ -630,7 +624,6 @@ func (s *stack) snippetHostPage(t *testing.T, snippet string) string {
 // the edit form shows, after the form went from one disabled user to
 // another (an unscoped handler kept acting on the first).
 func TestAdminEnablesTheUserInTheForm(t *testing.T) {
-	t.Parallel()
 	s, b := adminSession(t)
 	ctx := context.Background()
 	first := &store.User{Email: "first@portal.test", FirstName: "First", Disabled: true}

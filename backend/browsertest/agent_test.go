@@ -118,7 +118,6 @@ func (b *Browser) accept(t *testing.T, chatID string) {
 // title too, and asks for attention (the beep, when the browser lets the
 // console play it). The sound setting survives a reload.
 func TestAgentConsoleCountsUnreadAndWaitingChats(t *testing.T) {
-	t.Parallel()
 	s := startStack(t)
 	agent := s.agentOnline(t)
 	agent.title(t, "Agent console")
@@ -188,7 +187,6 @@ func TestAgentConsoleCountsUnreadAndWaitingChats(t *testing.T) {
 // flow step and the field values; the visitor's widget holds none of
 // the values anywhere in its DOM.
 func TestAgentSeesTheChatCustomFieldsTheVisitorDoesNot(t *testing.T) {
-	t.Parallel()
 	s := startStack(t)
 	agent := s.agentOnline(t)
 
@@ -255,7 +253,6 @@ func typeAgent(t *testing.T, b *Browser, text string) {
 // finds the ended chat whose messages hold the word, not the other one,
 // and opens it with its transcript and details.
 func TestAgentSearchesTranscriptsByAWordOfTheMessages(t *testing.T) {
-	t.Parallel()
 	s := startStack(t)
 	for _, text := range []string{"My printer is on fire", "The kettle leaks"} {
 		v := s.startVisitor(t, nil)
@@ -320,7 +317,6 @@ func TestAgentSearchesTranscriptsByAWordOfTheMessages(t *testing.T) {
 // token-started chat is listed on the tickets page and opens (by a click
 // or by its link) with the custom field values synced from the chat.
 func TestAgentSeesATicketWithItsCustomFieldValues(t *testing.T) {
-	t.Parallel()
 	s := startStack(t)
 	v := s.startVisitor(t, jwt.MapClaims{"sub": "cust-5", "given_name": "Ada", "email": "ada@example.test",
 		"CFcustomerTier": "gold", "CFaccountNumber": "A-5150"})

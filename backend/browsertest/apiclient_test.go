@@ -36,7 +36,6 @@ func (s *stack) apiClient(t *testing.T, name string, perms ...string) *testenv.C
 // it at once, as a bot message under the API client's name, and the
 // host page hears messageReceived for it.
 func TestAPIClientMessageReachesTheOpenWidget(t *testing.T) {
-	t.Parallel()
 	s := startStack(t)
 	crm := s.apiClient(t, "Acme Orders", store.PermChatsWrite)
 	b, _ := s.visitorOn(t, Options{}, "")
@@ -64,7 +63,6 @@ func TestAPIClientMessageReachesTheOpenWidget(t *testing.T) {
 // the widget with that user's identity token, and the widget resumes
 // that chat, showing the message, with the flow's menu after it.
 func TestProactiveChatShowsWhenTheUserOpensTheWidget(t *testing.T) {
-	t.Parallel()
 	s := startStack(t)
 	crm := s.apiClient(t, "Acme Orders", store.PermChatsWrite)
 	var tr protocol.ChatTranscript

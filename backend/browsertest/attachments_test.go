@@ -74,7 +74,6 @@ func (s *stack) limitAttachments(t *testing.T, maxBytes int64) {
 // and a file over the profile's limit too (413), each with the server's
 // reason shown; a PNG is sent and previewed in the conversation.
 func TestWidgetAttachmentsRefusedAndAccepted(t *testing.T) {
-	t.Parallel()
 	s := startStack(t)
 	s.limitAttachments(t, 64<<10)
 	paths := files(t, map[string][]byte{
@@ -142,7 +141,6 @@ func (v *visitorChat) upload(t *testing.T, name string, content []byte) protocol
 // the composer's button (it reaches the visitor) and an HTML file is
 // refused with the server's reason.
 func TestAgentSeesAndSendsAttachments(t *testing.T) {
-	t.Parallel()
 	s := startStack(t)
 	agent := s.agentOnline(t)
 	v := s.startVisitor(t, nil)

@@ -63,7 +63,6 @@ func (b *Browser) newCanned(t *testing.T, shortcut, text, team string) {
 // deleted; an agent of the first team then expands it in the composer
 // and never sees the other team's.
 func TestAdminManagesCannedResponses(t *testing.T) {
-	t.Parallel()
 	s, b := adminSession(t)
 	ctx := context.Background()
 	billing := &store.Team{Name: "Billing", Mode: store.TeamManual, Members: []int64{s.demoAgent(t).ID}}
@@ -154,7 +153,6 @@ func TestAdminManagesCannedResponses(t *testing.T) {
 // refused in the page, at its field), edits its name, mode, timeout and
 // members, and deletes it after asking.
 func TestAdminManagesTeams(t *testing.T) {
-	t.Parallel()
 	s, b := adminSession(t)
 	ctx := context.Background()
 	agentID := s.demoAgent(t).ID
@@ -210,7 +208,6 @@ func TestAdminManagesTeams(t *testing.T) {
 // the audit page with who renamed it and the name's change; filtered by
 // entity, the page lists that entity's rows only.
 func TestAdminSeesTheAuditLog(t *testing.T) {
-	t.Parallel()
 	s, b := adminSession(t)
 	ctx := context.Background()
 	team := &store.Team{Name: "Support", Mode: store.TeamManual}

@@ -133,7 +133,6 @@ func (b *Browser) docScreenshot(t *testing.T, name string) {
 // console and goes online; a visitor on another site asks for a person;
 // the agent sees the chat in the queue, accepts it, and they talk.
 func TestConsoleAgentAcceptsAQueuedChatAndTalks(t *testing.T) {
-	t.Parallel()
 	s := startStack(t)
 	agent := New(t, Options{})
 	agent.ScreenshotOnFailure(t)
@@ -189,7 +188,6 @@ func TestConsoleAgentAcceptsAQueuedChatAndTalks(t *testing.T) {
 // shown at their field; the embed section holds the real URL, id and key,
 // and an openChatWindow example for each start-allowed step.
 func TestConsoleAdminEditsAProfileAndSeesTheEmbedSnippet(t *testing.T) {
-	t.Parallel()
 	s, b := adminConsole(t, "400 (Bad Request)") // the refused save below
 	waitText(t, b.Ctx, ".cc-profile-link", s.demo.Profile.Name)
 	click(t, b.Ctx, ".cc-profile-link", s.demo.Profile.Name)
@@ -325,7 +323,6 @@ func checkEmbedSnippet(t *testing.T, s *stack, b *Browser) {
 // saved flow reloads unchanged; the preview takes the branch the server
 // takes for the same value.
 func TestConsoleFlowEditorSavesReloadsAndPreviewsLikeTheServer(t *testing.T) {
-	t.Parallel()
 	s, b := adminConsole(t, "400 (Bad Request)") // the refused save below
 	b.openConsole(t, s.serviceURL+"/console/admin/flows")
 	waitText(t, b.Ctx, "h1", "Bot flows")
@@ -426,7 +423,6 @@ func (s *stack) botTexts(t *testing.T, tier string) []string {
 // TestConsoleAgentIsKeptOutOfAdminPagesAndTheirAPI: the page explains,
 // the API refuses (403).
 func TestConsoleAgentIsKeptOutOfAdminPagesAndTheirAPI(t *testing.T) {
-	t.Parallel()
 	s := startStack(t)
 	b := New(t, Options{})
 	b.ScreenshotOnFailure(t)
@@ -454,7 +450,6 @@ func TestConsoleAgentIsKeptOutOfAdminPagesAndTheirAPI(t *testing.T) {
 // TestConsoleAdminCreatesFieldsTypesAgentsAndAPIClients: the small admin
 // pages create through the API; an API client's secret is shown once.
 func TestConsoleAdminCreatesFieldsTypesAgentsAndAPIClients(t *testing.T) {
-	t.Parallel()
 	s, b := adminConsole(t)
 
 	b.openConsole(t, s.serviceURL+"/console/admin/fields")
@@ -497,7 +492,6 @@ func TestConsoleAdminCreatesFieldsTypesAgentsAndAPIClients(t *testing.T) {
 // existing steps, saved, reloaded and saved again unchanged: the second
 // version's document is the first's.
 func TestConsoleFlowEditorRoundTripsEveryStepKind(t *testing.T) {
-	t.Parallel()
 	s, b := adminConsole(t)
 	s.runbook(t, "crm-lookup", "CRM lookup")
 	b.openConsole(t, s.serviceURL+"/console/admin/flows")

@@ -49,7 +49,6 @@ func (s *stack) othersSeqs(t *testing.T, chatID string, after int64) []int64 {
 // after a reload the resumed chat raises it only for the messages that
 // came while the page was away.
 func TestEveryMessageRaisesMessageReceivedOnceAcrossAReload(t *testing.T) {
-	t.Parallel()
 	s := startStack(t)
 	b, host := s.visitorOn(t, Options{}, "")
 	b.dispatch(t, "openChatWindow", nil)
@@ -98,7 +97,6 @@ func TestEveryMessageRaisesMessageReceivedOnceAcrossAReload(t *testing.T) {
 // and ends before the visitor says anything raises chatEnded with the
 // ticket; the page reloaded after the end hears of it no more.
 func TestChatEndedInItsFirstRunReachesThePage(t *testing.T) {
-	t.Parallel()
 	s := startStack(t)
 	ctx := context.Background()
 	p := s.profileWithFlow(t, &flow.Flow{Name: "straight to a ticket", StartStep: 1, NextStepNumber: 3, Steps: []flow.Step{
@@ -135,7 +133,6 @@ func TestChatEndedInItsFirstRunReachesThePage(t *testing.T) {
 // TestLogoutEndsTheChatWithReasonLogout: logout ends the authenticated
 // chat with reason logout, for the page and on the server.
 func TestLogoutEndsTheChatWithReasonLogout(t *testing.T) {
-	t.Parallel()
 	s := startStack(t)
 	b, _ := s.visitorOn(t, Options{}, "")
 	tok := s.token(t, jwt.MapClaims{"sub": "cust-9", "given_name": "Lou", "email": "lou@example.test"})

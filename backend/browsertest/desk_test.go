@@ -18,7 +18,6 @@ import (
 // the chat (the visitor's first name, the agent's name, a chat custom
 // field), edited by the agent and sent to the widget.
 func TestAgentExpandsACannedResponse(t *testing.T) {
-	t.Parallel()
 	s := startStack(t)
 	ctx := context.Background()
 	for _, c := range []store.CannedResponse{
@@ -84,7 +83,6 @@ func TestAgentExpandsACannedResponse(t *testing.T) {
 // TestAdminSeesTheChatReport: the reports page charts today's chats and
 // lists them by day, and by agent when asked.
 func TestAdminSeesTheChatReport(t *testing.T) {
-	t.Parallel()
 	s := startStack(t)
 	for range 3 {
 		s.startVisitor(t, nil)

@@ -78,7 +78,6 @@ func typeAndSend(t *testing.T, ctx context.Context, text string) {
 // label, a condition step on them, and a ticket whose fields get the
 // values by label.
 func TestTokenCustomFieldsPickTheBranchAndReachTheTicket(t *testing.T) {
-	t.Parallel()
 	s := startStack(t)
 	b := New(t, Options{})
 	b.ScreenshotOnFailure(t)
@@ -148,7 +147,6 @@ func TestTokenCustomFieldsPickTheBranchAndReachTheTicket(t *testing.T) {
 }
 
 func TestStartStepOverride(t *testing.T) {
-	t.Parallel()
 	s := startStack(t)
 	b, _ := s.visitorOn(t, Options{}, "")
 	b.Allow("halochat:")
@@ -185,7 +183,6 @@ func chatIDOf(t *testing.T, e event) string {
 // blocked: the widget then keeps the chat in partitioned storage, or in
 // memory for the page's life.
 func TestConversationSurvivesAReload(t *testing.T) {
-	t.Parallel()
 	for _, blocked := range []bool{false, true} {
 		name := "third-party storage allowed"
 		if blocked {
@@ -239,7 +236,6 @@ func TestConversationSurvivesAReload(t *testing.T) {
 // TestInitializeWithAnotherFlowRemovesTheOpenChat: docs/CONTRACT.md#reload-rules
 // ("Another flow").
 func TestInitializeWithAnotherFlowRemovesTheOpenChat(t *testing.T) {
-	t.Parallel()
 	s := startStack(t)
 	ctx := context.Background()
 	p2 := s.profileWithFlow(t, &flow.Flow{Name: "other", StartStep: 1, NextStepNumber: 2, Steps: []flow.Step{
@@ -275,7 +271,6 @@ func TestInitializeWithAnotherFlowRemovesTheOpenChat(t *testing.T) {
 // TestEventsBeforeTheWidgetLoadedAreKept dispatches events right after the
 // loader's script tag, long before the widget answers.
 func TestEventsBeforeTheWidgetLoadedAreKept(t *testing.T) {
-	t.Parallel()
 	s := startStack(t)
 	b := New(t, Options{})
 	b.ScreenshotOnFailure(t)
@@ -293,7 +288,6 @@ window.dispatchEvent(new CustomEvent("haloChat_inboundEvent_openChatWindow", {de
 }
 
 func TestMalformedEventsAreReportedNotThrown(t *testing.T) {
-	t.Parallel()
 	s := startStack(t)
 	b, _ := s.visitorOn(t, Options{}, "")
 	b.Allow("halochat:")
@@ -324,7 +318,6 @@ func TestMalformedEventsAreReportedNotThrown(t *testing.T) {
 // TestAgentReplyReachesTheVisitor: an agent online in the console (its
 // websocket), the visitor asks for a person, the agent accepts and writes.
 func TestAgentReplyReachesTheVisitor(t *testing.T) {
-	t.Parallel()
 	s := startStack(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -405,7 +398,6 @@ func TestAgentReplyReachesTheVisitor(t *testing.T) {
 // TestHeartbeatModeRunsTheWholeFlow: chatMode "heartbeat" (long-polling
 // instead of a websocket) through a choice, an answer and the ticket.
 func TestHeartbeatModeRunsTheWholeFlow(t *testing.T) {
-	t.Parallel()
 	s := startStack(t)
 	b, _ := s.visitorOn(t, Options{}, `chatMode: "heartbeat",`)
 	b.dispatch(t, "openChatWindow", nil)
@@ -436,7 +428,6 @@ func TestHeartbeatModeRunsTheWholeFlow(t *testing.T) {
 // TestKeyboardClosesTheWindowAndFocusReturns: Escape in the widget closes
 // it (chatWindowClosed) and the keyboard focus is back on the launcher.
 func TestKeyboardClosesTheWindowAndFocusReturns(t *testing.T) {
-	t.Parallel()
 	s := startStack(t)
 	b, _ := s.visitorOn(t, Options{}, "")
 	b.dispatch(t, "openChatWindow", nil)

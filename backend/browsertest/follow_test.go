@@ -19,7 +19,6 @@ import (
 // chatStarted and no messageReceived for the history it was shown, only
 // for what comes after (docs/CONTRACT.md#identified-user).
 func TestIdentifiedUsersChatFollowsThemToAnotherDevice(t *testing.T) {
-	t.Parallel()
 	s := startStack(t)
 	agent := s.agentOnline(t)
 	jtis := 0

@@ -25,7 +25,6 @@ import (
 // the answer. Every delivery of the webhook's log is delivered with the
 // program's 204: none was refused or retried.
 func TestTheIntegrationExampleAnswersTheVisitor(t *testing.T) {
-	t.Parallel()
 	s := startStackWith(t, loopback.Options{OutboundAllow: []string{"127.0.0.1"}})
 	ctx := context.Background()
 	crm := &store.APIClient{ClientID: "crm", Name: "CRM", SecretHash: secret.HashKey("crm-secret"),

@@ -101,7 +101,6 @@ func frames(t *testing.T, b *Browser) string {
 // over the launcher; then the widget boots and raises no second
 // initialized.
 func TestNothingLoadsBeforeIntent(t *testing.T) {
-	t.Parallel()
 	rec := &served{}
 	s := startStackWith(t, loopback.Options{Wrap: rec.wrap})
 	b := New(t, Options{})
@@ -143,7 +142,6 @@ func TestNothingLoadsBeforeIntent(t *testing.T) {
 // TestOpenChatWindowBootsTheWidget: the event alone (no pointer) boots
 // the widget and opens the window.
 func TestOpenChatWindowBootsTheWidget(t *testing.T) {
-	t.Parallel()
 	s := startStack(t)
 	b, _ := s.visitorOn(t, Options{}, "")
 	if n := frames(t, b); n != "0" {
@@ -161,7 +159,6 @@ func TestOpenChatWindowBootsTheWidget(t *testing.T) {
 // page's initialize is answered by the loader (the launcher shows), a
 // malformed one is refused once, and neither boots the widget.
 func TestInitializeIsAnsweredWithoutTheWidget(t *testing.T) {
-	t.Parallel()
 	rec := &served{}
 	s := startStackWith(t, loopback.Options{Wrap: rec.wrap})
 	b := New(t, Options{})
@@ -202,7 +199,6 @@ func TestInitializeIsAnsweredWithoutTheWidget(t *testing.T) {
 // types there, and types on while the wasm takes over, is all in the
 // wasm's composer, and is sent once the chat is up.
 func TestTypedTextSurvivesTheHandOver(t *testing.T) {
-	t.Parallel()
 	rec := &served{gate: make(chan struct{})}
 	s := startStackWith(t, loopback.Options{Wrap: rec.wrap})
 	s.updateProfile(t, func(p *store.ChatProfile) { p.Appearance.Title, p.Appearance.Colour = "Ask Acme", "#aa3300" })
@@ -262,7 +258,6 @@ func TestTypedTextSurvivesTheHandOver(t *testing.T) {
 // as the page loads, without intent, so the resumed chat raises its
 // events: messageReceived for what came while the page was away.
 func TestReloadWithAnOpenChatBootsAtOnce(t *testing.T) {
-	t.Parallel()
 	s := startStack(t)
 	b, host := s.visitorOn(t, Options{}, "")
 	b.dispatch(t, "openChatWindow", nil)
@@ -295,7 +290,6 @@ func TestReloadWithAnOpenChatBootsAtOnce(t *testing.T) {
 // the widget when the browser is idle, with no intent, and the page hears
 // initialized once.
 func TestPreloadIdleBootsWithoutIntent(t *testing.T) {
-	t.Parallel()
 	rec := &served{}
 	s := startStackWith(t, loopback.Options{Wrap: rec.wrap})
 	b := New(t, Options{})
@@ -322,7 +316,6 @@ func TestPreloadIdleBootsWithoutIntent(t *testing.T) {
 // rendered in the language the wasm will speak (the browser's languages
 // for an auto profile), so nothing changes at the hand-over.
 func TestStaticWindowSpeaksTheVisitorsLanguage(t *testing.T) {
-	t.Parallel()
 	rec := &served{gate: make(chan struct{})}
 	s := startStackWith(t, loopback.Options{Wrap: rec.wrap})
 	b := New(t, Options{Languages: "de-DE,de"})
@@ -352,7 +345,6 @@ func TestStaticWindowSpeaksTheVisitorsLanguage(t *testing.T) {
 // it stays transparent, inert (no focus, no clicks: the host page under it
 // takes them) and out of the way; the click then only shows it.
 func TestIntentPaintsTheWindowUnseenBeforeTheClick(t *testing.T) {
-	t.Parallel()
 	s := startStack(t)
 	b, _ := s.visitorOn(t, Options{}, "")
 	b.hover(t)
@@ -395,7 +387,6 @@ func TestIntentPaintsTheWindowUnseenBeforeTheClick(t *testing.T) {
 // with the chat's history and stays open (the launcher's click and the
 // resume each decide the window's state; neither undoes the other).
 func TestReloadThenAClickShowsTheHistory(t *testing.T) {
-	t.Parallel()
 	s := startStack(t)
 	b, host := s.visitorOn(t, Options{}, "")
 	b.dispatch(t, "openChatWindow", nil)

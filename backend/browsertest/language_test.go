@@ -41,7 +41,6 @@ func openProfile(t *testing.T, s *stack, b *Browser, p *store.ChatProfile) conte
 // the widget's, the launcher's label on the host page, the answer's
 // refusal the widget checks — and the chat the service started is Arabic.
 func TestArabicWindow(t *testing.T) {
-	t.Parallel()
 	s := startStack(t)
 	p := s.profileWithFlow(t, languageFlow("Arabic"))
 	p.Language = string(i18n.Arabic)
@@ -100,7 +99,6 @@ func TestArabicWindow(t *testing.T) {
 // prefers German, on a profile whose language is auto, reads it, and
 // the widget's own texts, in German.
 func TestGermanVisitorSeesTheGermanStep(t *testing.T) {
-	t.Parallel()
 	s, admin := adminSession(t)
 	p := s.profileWithFlow(t, languageFlow("Languages"))
 	admin.openConsole(t, s.serviceURL+"/console/admin/flows")
@@ -150,7 +148,6 @@ func TestGermanVisitorSeesTheGermanStep(t *testing.T) {
 // the demo flow's menu in the flow editor; a German visitor sees the
 // German label, and picking it takes the button's branch.
 func TestGermanVisitorPicksAGermanButton(t *testing.T) {
-	t.Parallel()
 	s, admin := adminSession(t)
 	ctx := context.Background()
 	admin.openConsole(t, s.serviceURL+"/console/admin/flows")

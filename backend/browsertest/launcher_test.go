@@ -34,7 +34,6 @@ const frame = `document.getElementById("halo-chat").shadowRoot.querySelector("if
 // badge on it until the window opens; an anonymous visitor is greeted
 // through the demo's {{firstname|there}}.
 func TestLauncherIsDrawnAndCountsUnreadMessages(t *testing.T) {
-	t.Parallel()
 	s := startStack(t)
 	b, _ := s.visitorOn(t, Options{}, "")
 	drawn, err := chromedp.Run(b.Ctx, chromedp.Evaluate[map[string]any](`(function(){var b=`+launcher+`;
@@ -82,7 +81,6 @@ func TestLauncherIsDrawnAndCountsUnreadMessages(t *testing.T) {
 // TestLauncherTakesTheProfilesPosition: a profile's bottom-left launcher
 // and window are drawn bottom left.
 func TestLauncherTakesTheProfilesPosition(t *testing.T) {
-	t.Parallel()
 	s := startStack(t)
 	s.updateProfile(t, func(p *store.ChatProfile) { p.Appearance.LauncherPosition = "bottom-left" })
 	b := New(t, Options{})
@@ -106,7 +104,6 @@ func TestLauncherTakesTheProfilesPosition(t *testing.T) {
 // TestNarrowWindowFillsTheScreen: under 480 px wide the open window
 // fills the visual viewport, its composer on screen.
 func TestNarrowWindowFillsTheScreen(t *testing.T) {
-	t.Parallel()
 	s := startStack(t)
 	b := New(t, Options{})
 	b.ScreenshotOnFailure(t)
@@ -142,7 +139,6 @@ func TestNarrowWindowFillsTheScreen(t *testing.T) {
 // are links to a new tab that tell the target nothing; a javascript: URL
 // stays text.
 func TestLinksInMessagesAreClickable(t *testing.T) {
-	t.Parallel()
 	s := startStack(t)
 	p := s.profileWithFlow(t, &flow.Flow{Name: "links", StartStep: 1, NextStepNumber: 3, Steps: []flow.Step{
 		{Number: 1, Kind: flow.KindMessage, Next: 2,

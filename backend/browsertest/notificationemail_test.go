@@ -20,7 +20,6 @@ import (
 // notificationEmail), a good one is saved and the API reads it back. On
 // a service without SMTP the field is disabled, with a note saying why.
 func TestAdminSetsTheNotificationAddress(t *testing.T) {
-	t.Parallel()
 	srv := smtptest.Start(t, smtptest.Options{})
 	server, err := mail.ParseURL(srv.URL())
 	if err != nil {

@@ -19,7 +19,6 @@ import (
 // it and reads the ticket's number, and an agent finds the ticket, with
 // the chat custom fields the token carried, on the console's tickets page.
 func TestOutOfHoursTheWidgetTakesAMessage(t *testing.T) {
-	t.Parallel()
 	s := startStack(t)
 	// Open only on the weekday three days from today (UTC): closed now.
 	other := (int(time.Now().UTC().Weekday()) + 3) % 7

@@ -86,7 +86,6 @@ func (s *stack) chatOf(t *testing.T, profile string, since time.Time) *store.Cha
 // /portal, sees their ticket, and the chat they open there is a portal
 // chat: theirs, at the flow's start step, without chat custom fields.
 func TestPortalUserLogsInSeesTicketsAndChatsAsThemselves(t *testing.T) {
-	t.Parallel()
 	s := startStack(t)
 	ctx := context.Background()
 
@@ -169,7 +168,6 @@ func TestPortalUserLogsInSeesTicketsAndChatsAsThemselves(t *testing.T) {
 // would be), and the portal_and_external demo profile chats anonymously
 // as an embedded chat.
 func TestPortalLoggedOut(t *testing.T) {
-	t.Parallel()
 	s := startStack(t)
 	ctx := context.Background()
 	dp, err := s.store.GetProfile(ctx, s.demo.Profile.ID)

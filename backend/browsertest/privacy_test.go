@@ -12,7 +12,6 @@ import (
 // their e-mail address (a wrong one erases nothing), and says what went,
 // their transcript mail included.
 func TestAdminErasesAUserAfterTypingTheirAddress(t *testing.T) {
-	t.Parallel()
 	s, b := adminSession(t)
 	b.ExpectBanner("Not erased: type")
 	ctx := context.Background()

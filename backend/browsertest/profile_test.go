@@ -30,7 +30,6 @@ func launcherHidden(b *Browser) (bool, error) {
 // TestLauncherHidesWhileNobodyCanAnswer: a profile whose flow needs an
 // agent, with none online, and "hide when unavailable".
 func TestLauncherHidesWhileNobodyCanAnswer(t *testing.T) {
-	t.Parallel()
 	s := startStack(t)
 	s.updateProfile(t, func(p *store.ChatProfile) {
 		p.Availability.NeedsAgent = true
@@ -62,7 +61,6 @@ func TestLauncherHidesWhileNobodyCanAnswer(t *testing.T) {
 // click), is kept for agents as an unverified e-mail, and signs no one
 // in — here the demo portal user's address, on a profile that trusts it.
 func TestEmailHintPrefillsAndNeverSignsIn(t *testing.T) {
-	t.Parallel()
 	s := startStack(t)
 	s.updateProfile(t, func(p *store.ChatProfile) {
 		p.EmailStorageKey = "shopUserEmail"

@@ -17,7 +17,6 @@ import (
 // of (chatRated), the service stores, and an agent reads in the
 // transcript and its details; "Start a new chat" starts one.
 func TestVisitorEndsAndRatesTheChat(t *testing.T) {
-	t.Parallel()
 	s := startStack(t)
 	b, _ := s.visitorOn(t, Options{}, "")
 	b.dispatch(t, "openChatWindow", nil)
@@ -77,7 +76,6 @@ func TestVisitorEndsAndRatesTheChat(t *testing.T) {
 // TestRatingQuestionFollowsTheProfile: a chat the flow ends is asked for
 // a rating; on a profile whose ratingQuestion is off it is not.
 func TestRatingQuestionFollowsTheProfile(t *testing.T) {
-	t.Parallel()
 	s := startStack(t)
 	ends := func(name string) *flow.Flow {
 		return &flow.Flow{Name: name, StartStep: 1, NextStepNumber: 2, Steps: []flow.Step{{Number: 1, Kind: flow.KindEnd, Text: "Goodbye from " + name + "."}}}

@@ -12,7 +12,6 @@ import (
 // profile's limit is refused (413) with the service's reason in German,
 // its size unit too, inside the widget's own German frame.
 func TestGermanVisitorReadsTheRefusalInGerman(t *testing.T) {
-	t.Parallel()
 	s := startStack(t)
 	s.limitAttachments(t, 64<<10)
 	paths := files(t, map[string][]byte{"gross.txt": bytes.Repeat([]byte("0123456789abcdef\n"), (100<<10)/17)})

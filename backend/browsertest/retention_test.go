@@ -16,7 +16,6 @@ import (
 // retention — read back from the API — shows again when the page opens
 // anew; emptied, the profile keeps its chats again.
 func TestAdminSetsAProfilesRetention(t *testing.T) {
-	t.Parallel()
 	s, b := adminConsole(t, "400 (Bad Request)") // the API's refusal below
 	var login protocol.AgentLogin
 	s.api.For(t).Do("POST", "/auth/login", map[string]string{"email": s.demo.Admin.Email, "password": s.demo.Admin.Password}).

@@ -52,7 +52,6 @@ func signedReceiver(t *testing.T, st func() *store.Store) (*httptest.Server, *at
 // in the flow editor (its outputs copied into the step), renames it
 // without breaking the flow, and cannot delete it while the flow calls it.
 func TestAdminRunbooksPageCreatesTestsAndFlowsPickByName(t *testing.T) {
-	t.Parallel()
 	var s *stack
 	rcv, signed := signedReceiver(t, func() *store.Store { return s.store })
 	s = startStackWith(t, loopback.Options{OutboundAllow: []string{rcv.Listener.Addr().String()}})

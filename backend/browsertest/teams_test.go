@@ -73,7 +73,6 @@ func eachDB(t *testing.T, run func(t *testing.T, s *stack)) {
 // chat to its online member with the fewest open chats: only that
 // member's queue shows it ("offered to you"), and they accept it.
 func TestAutoTeamHandsAChatToTheLeastBusyAgent(t *testing.T) {
-	t.Parallel()
 	eachDB(t, func(t *testing.T, s *stack) {
 		a, ab := s.newAgentOnline(t, "ana")
 		b, bb := s.newAgentOnline(t, "ben")
@@ -131,7 +130,6 @@ func TestAutoTeamHandsAChatToTheLeastBusyAgent(t *testing.T) {
 // (marked internal) and the whole history; the visitor reads "You are now
 // talking to …" and never the note.
 func TestAgentTransfersAChatWithANote(t *testing.T) {
-	t.Parallel()
 	eachDB(t, func(t *testing.T, s *stack) {
 		agent := s.agentOnline(t)
 		colleague, cb := s.newAgentOnline(t, "carla")
@@ -165,7 +163,6 @@ func TestAgentTransfersAChatWithANote(t *testing.T) {
 // composer's Note toggle shows marked in the console and never reaches
 // the widget, its storage or the host page's events.
 func TestInternalNoteIsInvisibleInTheWidget(t *testing.T) {
-	t.Parallel()
 	eachDB(t, func(t *testing.T, s *stack) {
 		agent := s.agentOnline(t)
 		visitor, w, chatID := s.widgetChatWith(t, agent)

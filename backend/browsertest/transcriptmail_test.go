@@ -17,7 +17,6 @@ import (
 // the chat's transcript into a real SMTP server on loopback; a service
 // without SMTP does not offer it.
 func TestVisitorMailsTheTranscriptToThemselves(t *testing.T) {
-	t.Parallel()
 	srv := smtptest.Start(t, smtptest.Options{TLS: true, User: "chat@example.com", Password: "pw"})
 	server, err := mail.ParseURL(srv.URL())
 	if err != nil {

@@ -22,7 +22,6 @@ import (
 // refused, with its attempts and last error — resends it (tried again at
 // once), and deletes the webhook after asking.
 func TestAdminManagesWebhooksAndResendsADelivery(t *testing.T) {
-	t.Parallel()
 	s, b := adminSession(t)
 	ctx := context.Background()
 	b.openConsole(t, s.serviceURL+"/console/admin/webhooks")

@@ -60,7 +60,6 @@ func startStackWith(t *testing.T, o loopback.Options) *stack {
 const launcher = `document.getElementById("halo-chat").shadowRoot.querySelector("button")`
 
 func TestDemoHostPageShowsTheLauncherAndFramesTheWidget(t *testing.T) {
-	t.Parallel()
 	s := startStack(t)
 	b := New(t, Options{})
 	b.ScreenshotOnFailure(t)
@@ -102,7 +101,6 @@ func TestDemoHostPageShowsTheLauncherAndFramesTheWidget(t *testing.T) {
 }
 
 func TestWidgetWasmRendersItsWindow(t *testing.T) {
-	t.Parallel()
 	s := startStack(t)
 	b := New(t, Options{})
 	b.ScreenshotOnFailure(t)
