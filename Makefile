@@ -152,11 +152,15 @@ NORACE_ONLY := -run '^TestIdleSocketMemory$$' ./backend/chatapi/
 race_pkgs  = $(shell $(GO) list $(RACE_PKGS))
 plain_pkgs = $(filter-out $(race_pkgs),$(shell $(GO) list ./...))
 
+# The browser tests run one at a time (each keeps both of CI's cores busy:
+# chromium, the service, the wasm's compile) and take ~9 minutes in all,
+# close to go test's default 10-minute limit a package: the plain stage
+# allows 20.
 test: $(TOOLS)/staticcheck
 	$(call stage,build,$(MAKE) --no-print-directory build)
 	$(call stage,vet,$(MAKE) --no-print-directory vet)
 	$(call stage,lint (gofmt + staticcheck),$(MAKE) --no-print-directory lint)
-	$(call stage,go test (linux; fuzz seed corpora included),$(GO) test -count=1 -p 2 $(plain_pkgs) && $(GO) test -count=1 $(NORACE_ONLY))
+	$(call stage,go test (linux; fuzz seed corpora included),$(GO) test -count=1 -p 2 -timeout 20m $(plain_pkgs) && $(GO) test -count=1 $(NORACE_ONLY))
 	$(call stage,go test -race (concurrent packages),$(GO) test -race -count=1 -p 2 $(race_pkgs))
 	$(call stage,go test (js/wasm under node),$(MAKE) --no-print-directory wasm-test)
 
