@@ -200,3 +200,33 @@ func TestPrepareCompressesBeforeAnyRequest(t *testing.T) {
 		t.Fatalf("after Prepare: br %d B, gzip %d B", len(f.br), len(f.gz))
 	}
 }
+
+// TestCacheCompressesTheSameBytesOnce: Files of the same bytes made with
+// one Cache share their copies (the second made none); other bytes and
+// Files without the Cache get their own.
+func TestCacheCompressesTheSameBytesOnce(t *testing.T) {
+	cache := NewCache()
+	first := New(script, Options{ContentType: "text/javascript", Cache: cache})
+	first.Prepare()
+	again := New(bytes.Clone(script), Options{ContentType: "text/javascript", Cache: cache})
+	again.Prepare()
+	other := New(append(bytes.Clone(script), ';'), Options{ContentType: "text/javascript", Cache: cache})
+	other.Prepare()
+	alone := New(script, Options{ContentType: "text/javascript"})
+	alone.Prepare()
+	for _, f := range []*File{first, again, other, alone} {
+		if f.br == nil || f.gz == nil {
+			t.Fatalf("a file lacks a copy: br %d B, gzip %d B", len(f.br), len(f.gz))
+		}
+	}
+	same := func(a, b []byte) bool { return &a[0] == &b[0] }
+	if !same(first.br, again.br) || !same(first.gz, again.gz) {
+		t.Error("the same bytes were compressed twice with one cache")
+	}
+	if same(first.br, other.br) || same(first.br, alone.br) {
+		t.Error("other bytes, or a file without the cache, got the cached copies")
+	}
+	if !bytes.Equal(first.br, alone.br) {
+		t.Error("the cached brotli copy differs from one made alone")
+	}
+}

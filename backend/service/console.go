@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"halochat/app/console"
+	"halochat/backend/precompressed"
 	"halochat/backend/webapp"
 	"halochat/static"
 )
@@ -11,7 +12,7 @@ import (
 // newConsole prepares the agent console and admin pages (a go-app wasm of
 // their own) under /console/, and the routes that serve them. The pages
 // are never framed; the API they call is the guard, not the pages.
-func newConsole() (*webapp.Handler, func(*http.ServeMux), error) {
+func newConsole(compressed *precompressed.Cache) (*webapp.Handler, func(*http.ServeMux), error) {
 	console.Register()
 	h, err := webapp.New(webapp.Options{
 		Prefix: console.Prefix, Name: "halochat console", Title: "halochat console",
@@ -19,7 +20,8 @@ func newConsole() (*webapp.Handler, func(*http.ServeMux), error) {
 		Assets: static.Assets(), Styles: []string{"console.css"},
 		FrameAncestors: func(*http.Request) string { return "'none'" },
 		// The portal page (/console/portal) frames the chat widget.
-		FrameSrc: "'self'",
+		FrameSrc:   "'self'",
+		Compressed: compressed,
 	})
 	if err != nil {
 		return nil, nil, err

@@ -31,6 +31,7 @@ import (
 	"halochat/backend/metrics"
 	"halochat/backend/outbound"
 	"halochat/backend/portal"
+	"halochat/backend/precompressed"
 	"halochat/backend/privacy"
 	"halochat/backend/realtime"
 	"halochat/backend/store"
@@ -80,6 +81,10 @@ type Options struct {
 	// notification address, through the mail outbox. nil: no e-mail
 	// feature is offered, and their endpoints answer mail_off.
 	Mail *mail.DispatchConfig
+	// Compressed, when set, shares the compressed copies of the widget's
+	// and the console's files with other services of the process made
+	// with it: the tests start one a test (precompressed.Cache).
+	Compressed *precompressed.Cache
 }
 
 // Limits gathers the service's abuse limits. Zero fields take each
@@ -150,7 +155,8 @@ func New(ctx context.Context, o Options) (*Service, error) {
 		Prefix: "/chat/widget", Name: "halochat", Title: "Chat",
 		Dist: static.Dist(), WasmFile: "widget.wasm",
 		Assets: static.Assets(), Styles: []string{"widget.css"}, Scripts: []string{"focus.js"}, DirectBoot: true,
-		Files: map[string]http.Handler{widget.ColourSheet: http.HandlerFunc(colourSheet)},
+		Compressed: o.Compressed,
+		Files:      map[string]http.Handler{widget.ColourSheet: http.HandlerFunc(colourSheet)},
 		// The static window (app/widget/static.go) shows the profile's
 		// title and colour from the first paint.
 		PageQuery: func(r *http.Request) url.Values { return profileLook(r, o.Store, logger) },
@@ -224,7 +230,7 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	// Retention (a profile's retentionDays): every node deletes old
 	// ended chats, a bounded batch a transaction.
 	go privacySvc.RunRetention(ctx, 0)
-	ch, consoleMount, err := newConsole()
+	ch, consoleMount, err := newConsole(o.Compressed)
 	if err != nil {
 		return nil, err
 	}

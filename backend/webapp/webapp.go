@@ -65,6 +65,9 @@ type Options struct {
 	// it, not re-streamed through JavaScript for go-app's progress label.
 	// Without it app.js is go-app's own.
 	DirectBoot bool
+	// Compressed, when set, shares the compressed copies of the app's
+	// files with other handlers made with it (precompressed.Cache).
+	Compressed *precompressed.Cache
 }
 
 // Handler serves one go-app application under Options.Prefix.
@@ -128,7 +131,7 @@ func New(opts Options) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	h.files["/app-worker.js"] = servedFile{precompressed.New(worker, precompressed.Options{ContentType: "text/javascript; charset=utf-8"}), revalidate}
+	h.files["/app-worker.js"] = servedFile{precompressed.New(worker, precompressed.Options{ContentType: "text/javascript; charset=utf-8", Cache: h.opts.Compressed}), revalidate}
 	// Compressed in the background from the start, not by the first
 	// visitor's requests: app.js and wasm_exec.js are on the way to the
 	// wasm, and brotli -q 11 of go-app's files took 0.5-2 s a file on
@@ -177,7 +180,7 @@ func (h *Handler) prepareFiles(rv resolver) (map[string]string, error) {
 		if strings.HasPrefix(fixed, "/web/") {
 			built = strings.TrimPrefix(fixed, "/web/") // compressed by make build
 		}
-		f := precompressed.New(raw, precompressed.Options{ContentType: contentType, Built: h.opts.Dist, BuiltName: built})
+		f := precompressed.New(raw, precompressed.Options{ContentType: contentType, Built: h.opts.Dist, BuiltName: built, Cache: h.opts.Compressed})
 		ext := path.Ext(fixed)
 		v := "/web/" + strings.TrimSuffix(path.Base(fixed), ext) + "." + f.Hash() + ext
 		h.files[fixed] = servedFile{f, revalidate}

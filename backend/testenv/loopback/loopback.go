@@ -16,6 +16,7 @@ import (
 
 	"halochat/backend/demo"
 	"halochat/backend/mail"
+	"halochat/backend/precompressed"
 	"halochat/backend/service"
 	"halochat/backend/store"
 	"halochat/backend/storetest"
@@ -75,6 +76,11 @@ type Service struct {
 	cancel context.CancelFunc
 }
 
+// compressed is shared by every service a test process starts: brotli
+// -q 11 of the same go-app files for each was a fifth of a test's CPU
+// under the race detector. A memo of pure results, keyed by content.
+var compressed = precompressed.NewCache()
+
 // Start starts the service on a free loopback port; it stops when the
 // test ends.
 func Start(t testing.TB, o Options) *Service {
@@ -107,7 +113,7 @@ func (s *Service) serve(ln net.Listener) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	svc, err := service.New(ctx, service.Options{Store: s.Store, DSN: s.DSN, PublicURL: s.URL, Logger: s.o.Logger,
 		Limits: s.o.Limits, OutboundAllow: s.o.OutboundAllow, TrustedProxies: s.o.TrustedProxies, HSTS: s.o.HSTS,
-		FilesDir: s.o.FilesDir, Webhooks: s.o.Webhooks, Mail: s.o.Mail})
+		FilesDir: s.o.FilesDir, Webhooks: s.o.Webhooks, Mail: s.o.Mail, Compressed: compressed})
 	if err != nil {
 		cancel()
 		_ = ln.Close()
