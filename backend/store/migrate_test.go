@@ -94,3 +94,15 @@ func TestMigrationsFrozen(t *testing.T) {
 		}
 	}
 }
+
+// TestSchemaIDFollowsTheMigrations: each dialect's schema has its own id
+// (their SQL differs), and the same migrations give the same id.
+func TestSchemaIDFollowsTheMigrations(t *testing.T) {
+	pg, lite := SchemaID(DialectPostgres), SchemaID(DialectSQLite)
+	if pg == lite || len(pg) != 20 || len(lite) != 20 {
+		t.Fatalf("SchemaID: postgres %q, sqlite %q", pg, lite)
+	}
+	if again := SchemaID(DialectPostgres); again != pg {
+		t.Fatalf("SchemaID changed between calls: %q, %q", pg, again)
+	}
+}

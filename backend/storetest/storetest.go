@@ -18,15 +18,18 @@ import (
 )
 
 // Open opens and migrates the store at dsn (see testenv.ForEachDB for
-// DSNs) and closes it when the test ends.
+// DSNs) and closes it when the test ends. An empty database is first
+// filled with a copy of a migrated one (fromTemplate).
 func Open(t testing.TB, dsn string) *store.Store {
 	t.Helper()
+	fromTemplate(t, dsn)
 	return testenv.OpenStore(t, dsn, store.Open)
 }
 
 // OpenWith is Open with options (a clock, batching).
 func OpenWith(t testing.TB, dsn string, o store.Options) *store.Store {
 	t.Helper()
+	fromTemplate(t, dsn)
 	return testenv.OpenStore(t, dsn, func(ctx context.Context, dsn string) (*store.Store, error) {
 		return store.OpenWithOptions(ctx, dsn, o)
 	})
