@@ -70,41 +70,23 @@ type Options struct {
 	Languages string
 }
 
-// New starts chromium (or skips, see testenv.Chromium) for the test's
-// duration. The test fails at its end if any page logged a problem.
+// New gives the test a browser of its own (or skips, see
+// testenv.Chromium) for its duration: a browser context — cookies,
+// storage, cache and service workers of its own, as a fresh profile — in
+// the package's chromium for o (chromiums). The test fails at its end if
+// any page logged a problem.
 func New(t *testing.T, o Options) *Browser {
 	t.Helper()
-	exe := testenv.Chromium(t)
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(exe),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("no-first-run", true),
-	}
-	if o.BlockThirdPartyCookies {
-		opts = append(opts, chromedp.Flag("block-third-party-cookies", true))
-	}
-	if o.Languages != "" {
-		first, _, _ := strings.Cut(o.Languages, ",")
-		opts = append(opts, chromedp.Flag("lang", first), chromedp.Flag("accept-lang", o.Languages))
-	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelCtx := chromedp.NewContext(actx)
+	parent := running.get(t, o)
+	ctx, cancelCtx := chromedp.NewContext(parent, chromedp.WithNewBrowserContext())
 	ctx, cancelTimeout := context.WithTimeout(ctx, 2*time.Minute)
 	b := &Browser{Ctx: ctx}
 	t.Cleanup(func() {
 		cancelTimeout()
 		cancelCtx()
-		cancelAlloc()
 	})
 	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start chromium %s: %v", exe, err)
+		t.Fatalf("open a browser context: %v", err)
 	}
 	b.collect(ctx)
 	err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
@@ -121,6 +103,88 @@ func New(t *testing.T, o Options) *Browser {
 		}
 	})
 	return b
+}
+
+// chromiums are the package's running chromium processes, one per
+// Options (flags chromium takes at start), each started by the first test
+// that asks for it and stopped by Close when the tests are done. A
+// chromium started for each test cost 1.3-1.8 s of the test's ~5; a
+// browser context costs a few ms and isolates as much.
+type chromiums struct {
+	mu      sync.Mutex
+	started map[Options]*chromium
+}
+
+// chromium is one running chromium: the context of its first tab, in
+// which New opens browser contexts.
+type chromium struct {
+	ctx    context.Context
+	cancel func()
+	dir    string
+}
+
+// running is the package's one set: the tests share it, serially.
+var running = &chromiums{started: map[Options]*chromium{}}
+
+// Close stops every chromium the tests started: TestMain calls it.
+func Close() {
+	running.mu.Lock()
+	defer running.mu.Unlock()
+	for o, c := range running.started {
+		c.cancel()
+		_ = os.RemoveAll(c.dir)
+		delete(running.started, o)
+	}
+}
+
+// get returns the chromium for o, started now if it is not running (or
+// no longer: a crash fails one test, not every test after it).
+func (cs *chromiums) get(t *testing.T, o Options) context.Context {
+	t.Helper()
+	exe := testenv.Chromium(t)
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	if c := cs.started[o]; c != nil {
+		if c.ctx.Err() == nil {
+			return c.ctx
+		}
+		c.cancel()
+		_ = os.RemoveAll(c.dir)
+		delete(cs.started, o)
+	}
+	dir, err := os.MkdirTemp("", "halochat-chromium-")
+	if err != nil {
+		t.Fatalf("chromium's profile directory: %v", err)
+	}
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(exe),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.UserDataDir(dir),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("no-first-run", true),
+	}
+	if o.BlockThirdPartyCookies {
+		opts = append(opts, chromedp.Flag("block-third-party-cookies", true))
+	}
+	if o.Languages != "" {
+		first, _, _ := strings.Cut(o.Languages, ",")
+		opts = append(opts, chromedp.Flag("lang", first), chromedp.Flag("accept-lang", o.Languages))
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(actx)
+	c := &chromium{ctx: ctx, dir: dir, cancel: func() { cancelCtx(); cancelAlloc() }}
+	if err := chromedp.Do(ctx); err != nil {
+		c.cancel()
+		_ = os.RemoveAll(dir)
+		t.Fatalf("start chromium %s: %v", exe, err)
+	}
+	cs.started[o] = c
+	return ctx
 }
 
 // Allow accepts console errors containing substr (a test that provokes an
