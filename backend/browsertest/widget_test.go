@@ -124,4 +124,21 @@ func TestWidgetWasmRendersItsWindow(t *testing.T) {
 		t.Fatalf("widget title = %q, want the one the page asked for: %v", got, err)
 	}
 	t.Logf("title %q shown %v after navigation", title, time.Since(start))
+
+	// go-app's service worker is registered once the wasm runs (not
+	// before: its install fetches the wasm again) and caches the app for
+	// the next view.
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		state, err := chromedp.Run(b.Ctx, chromedp.Evaluate[string](`navigator.serviceWorker.getRegistration().then(function(r){
+			var w = r && (r.active || r.waiting || r.installing); return w ? w.state : "none"})`, chromedp.EvalAwaitPromise))
+		if err != nil {
+			t.Fatalf("read the service worker's registration: %v", err)
+		}
+		if state == "activated" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the widget's service worker is %q 15 s after the wasm ran, want activated", state)
+		}
+	}
 }

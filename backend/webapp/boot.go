@@ -17,6 +17,12 @@ import (
 //     compiled code for a Response without a URL. fetch's own Response
 //     goes straight to the compiler.
 //
+//   - go-app registers its service worker first, whose install fetches
+//     every resource again, the wasm too: on a cold start a second
+//     download and decompression of it beside the page's own. The worker
+//     is registered once the wasm runs; its install then finds the wasm
+//     in the HTTP cache (the versioned URL is immutable).
+//
 // go-app's service worker stays: a second view's wasm comes from its
 // Cache Storage, whose compiled code V8 keeps: the make bench without it
 // (which also ran app.js only after the first paint) measured a second
@@ -33,6 +39,9 @@ function goappInstantiate(url, importObject, instantiateStreaming) {
 }
 
 async function goappInitServiceWorker() {`},
+	{regexp.MustCompile(`(?m)^goappInitServiceWorker\(\);\n`), ``},
+	{regexp.MustCompile(`go\.run\(wasm\.instance\);\n(\s*)loader\.remove\(\);\n`),
+		"go.run(wasm.instance);\n${1}loader.remove();\n${1}goappInitServiceWorker(); // after the wasm: its install fetches it again\n"},
 }
 
 // directBoot applies bootPatches to go-app's app.js; an app.js that

@@ -327,7 +327,7 @@ func TestPageSeesTheServersQuery(t *testing.T) {
 
 // TestDirectBootPatchesGoAppsLoader: with DirectBoot, app.js hands the
 // wasm's fetch straight to instantiateStreaming and still registers go-app's
-// service worker; without it, app.js is go-app's own.
+// service worker, once the wasm runs; without it, app.js is go-app's own.
 func TestDirectBootPatchesGoAppsLoader(t *testing.T) {
 	for _, tc := range []struct {
 		name       string
@@ -338,9 +338,9 @@ func TestDirectBootPatchesGoAppsLoader(t *testing.T) {
 			[]string{`fetchWithProgress("/chat/widget/web/widget.`, "\ngoappInitServiceWorker();\n"},
 			[]string{"goappInstantiate"}},
 		{"direct", true,
-			[]string{`goappInstantiate("/chat/widget/web/widget.`, "\ngoappInitServiceWorker();\n", "function goappInstantiate(url",
-				"function goappTryUpdate()", "function goappGetenv(k)"},
-			[]string{`fetchWithProgress("`}},
+			[]string{`goappInstantiate("/chat/widget/web/widget.`, "function goappInstantiate(url",
+				"loader.remove();\n    goappInitServiceWorker(); // after the wasm", "function goappTryUpdate()", "function goappGetenv(k)"},
+			[]string{`fetchWithProgress("`, "\ngoappInitServiceWorker();\n"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newHandler(t, builtDist(), func(o *Options) { o.DirectBoot = tc.direct })
