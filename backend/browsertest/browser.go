@@ -131,10 +131,15 @@ func Close() {
 	running.mu.Lock()
 	defer running.mu.Unlock()
 	for o, c := range running.started {
-		c.cancel()
-		_ = os.RemoveAll(c.dir)
+		c.stop()
 		delete(running.started, o)
 	}
+}
+
+// stop ends the chromium and removes its profile.
+func (c *chromium) stop() {
+	c.cancel()
+	_ = os.RemoveAll(c.dir)
 }
 
 // get returns the chromium for o, started now if it is not running (or
@@ -148,8 +153,7 @@ func (cs *chromiums) get(t *testing.T, o Options) context.Context {
 		if c.ctx.Err() == nil {
 			return c.ctx
 		}
-		c.cancel()
-		_ = os.RemoveAll(c.dir)
+		c.stop()
 		delete(cs.started, o)
 	}
 	dir, err := os.MkdirTemp("", "halochat-chromium-")
@@ -179,8 +183,7 @@ func (cs *chromiums) get(t *testing.T, o Options) context.Context {
 	ctx, cancelCtx := chromedp.NewContext(actx)
 	c := &chromium{ctx: ctx, dir: dir, cancel: func() { cancelCtx(); cancelAlloc() }}
 	if err := chromedp.Do(ctx); err != nil {
-		c.cancel()
-		_ = os.RemoveAll(dir)
+		c.stop()
 		t.Fatalf("start chromium %s: %v", exe, err)
 	}
 	cs.started[o] = c

@@ -126,8 +126,8 @@ func TestWidgetWasmRendersItsWindow(t *testing.T) {
 	t.Logf("title %q shown %v after navigation", title, time.Since(start))
 
 	// go-app's service worker is registered once the wasm runs (not
-	// before: its install fetches the wasm again) and caches the app for
-	// the next view.
+	// before: its start and install ran beside the wasm's compile) and
+	// caches the app for the next view.
 	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(100 * time.Millisecond) {
 		state, err := chromedp.Run(b.Ctx, chromedp.Evaluate[string](`navigator.serviceWorker.getRegistration().then(function(r){
 			var w = r && (r.active || r.waiting || r.installing); return w ? w.state : "none"})`, chromedp.EvalAwaitPromise))

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -83,13 +84,11 @@ func makeSQLiteTemplate(ctx context.Context, tmpl string) error {
 		return fmt.Errorf("open the migrated SQLite template: %w", err)
 	}
 	defer db.Close()
-	whole := filepath.Join(dir, "whole.db")
-	if _, err := db.ExecContext(ctx, "VACUUM INTO ?", whole); err != nil {
-		return fmt.Errorf("write the SQLite schema template: %w", err)
-	}
+	// Written beside tmpl, then renamed: a reader never sees half a file.
 	next := tmpl + "." + randomHex() + ".tmp"
-	if err := copyFile(whole, next); err != nil {
-		return err
+	if _, err := db.ExecContext(ctx, "VACUUM INTO ?", next); err != nil {
+		_ = os.Remove(next)
+		return fmt.Errorf("write the SQLite schema template: %w", err)
 	}
 	if err := os.Rename(next, tmpl); err != nil {
 		_ = os.Remove(next)
@@ -229,8 +228,11 @@ func migrateAndClose(ctx context.Context, dsn string) error {
 // databaseOf returns the database name of a PostgreSQL DSN, checked to
 // be a plain identifier (it goes into statements unquoted).
 func databaseOf(dsn string) (string, error) {
-	i := strings.LastIndex(dsn, "/")
-	name, _, _ := strings.Cut(dsn[i+1:], "?")
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "", fmt.Errorf("parse the test database's DSN: %w", err)
+	}
+	name := strings.TrimPrefix(u.Path, "/")
 	if name == "" || strings.Trim(name, "abcdefghijklmnopqrstuvwxyz0123456789_") != "" {
 		return "", fmt.Errorf("the test database's name %q is not a plain identifier", name)
 	}
@@ -239,17 +241,12 @@ func databaseOf(dsn string) (string, error) {
 
 // withDatabase returns base's DSN with database name in its path.
 func withDatabase(base, name string) (string, error) {
-	scheme, rest, ok := strings.Cut(base, "://")
-	if !ok {
-		return "", fmt.Errorf("%s is not a URL", testenv.EnvPostgres)
+	u, err := url.Parse(base)
+	if err != nil {
+		return "", fmt.Errorf("parse %s: %w", testenv.EnvPostgres, err)
 	}
-	hostPart, query, _ := strings.Cut(rest, "?")
-	host, _, _ := strings.Cut(hostPart, "/")
-	dsn := scheme + "://" + host + "/" + name
-	if query != "" {
-		dsn += "?" + query
-	}
-	return dsn, nil
+	u.Path = "/" + name
+	return u.String(), nil
 }
 
 func copyFile(from, to string) error {

@@ -42,7 +42,7 @@ function goappInstantiate(url, importObject, instantiateStreaming) {
 async function goappInitServiceWorker() {`},
 	{regexp.MustCompile(`(?m)^goappInitServiceWorker\(\);\n`), ``},
 	{regexp.MustCompile(`go\.run\(wasm\.instance\);\n(\s*)loader\.remove\(\);\n`),
-		"go.run(wasm.instance);\n${1}loader.remove();\n${1}goappInitServiceWorker(); // after the wasm: its install fetches it again\n"},
+		"go.run(wasm.instance);\n${1}loader.remove();\n${1}goappInitServiceWorker(); // after the wasm, not beside its compile\n"},
 }
 
 // directBoot applies bootPatches to go-app's app.js; an app.js that
