@@ -97,7 +97,7 @@ func adminConsole(t *testing.T, allow ...string) (*stack, *Browser) {
 	for _, a := range allow {
 		b.Allow(a)
 	}
-	b.consoleLogin(t, s, s.demo.Admin.Email, s.demo.Admin.Password)
+	b.signIn(t, s, s.demo.Admin.Email, s.demo.Admin.Password)
 	return s, b
 }
 

@@ -97,7 +97,7 @@ func (s *stack) agentOnline(t *testing.T) *Browser {
 	t.Helper()
 	b := New(t, Options{})
 	b.ScreenshotOnFailure(t)
-	b.consoleLogin(t, s, s.demo.Agent.Email, s.demo.Agent.Password)
+	b.signIn(t, s, s.demo.Agent.Email, s.demo.Agent.Password)
 	b.openConsole(t, s.serviceURL+"/console/agent")
 	click(t, b.Ctx, "#cc-online", "Go online")
 	waitText(t, b.Ctx, "#cc-status", "Online")
@@ -284,7 +284,7 @@ func TestAgentSearchesTranscriptsByAWordOfTheMessages(t *testing.T) {
 
 	b := New(t, Options{})
 	b.ScreenshotOnFailure(t)
-	b.consoleLogin(t, s, s.demo.Agent.Email, s.demo.Agent.Password)
+	b.signIn(t, s, s.demo.Agent.Email, s.demo.Agent.Password)
 	b.openConsole(t, s.serviceURL+"/console/transcripts")
 	for _, id := range ids {
 		waitText(t, b.Ctx, `.cc-transcript[data-chat="`+id+`"]`, "Visitor")
@@ -330,7 +330,7 @@ func TestAgentSeesATicketWithItsCustomFieldValues(t *testing.T) {
 
 	b := New(t, Options{})
 	b.ScreenshotOnFailure(t)
-	b.consoleLogin(t, s, s.demo.Agent.Email, s.demo.Agent.Password)
+	b.signIn(t, s, s.demo.Agent.Email, s.demo.Agent.Password)
 	for _, open := range []func(){
 		func() {
 			b.openConsole(t, s.serviceURL+"/console/tickets")

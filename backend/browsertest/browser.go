@@ -171,6 +171,14 @@ func (cs *chromiums) get(t *testing.T, o Options) context.Context {
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-quic", true),
 		chromedp.Flag("no-first-run", true),
+		// V8 compiles the wasm with its baseline compiler only (Liftoff),
+		// never tiering hot functions up to TurboFan: the tests check what
+		// the pages do, not how fast, and the console's 10 MB wasm and the
+		// widget's 7.6 MB were compiled anew in every test's fresh browser
+		// context. The whole package measured 783 core-seconds (417 s) on 2
+		// cores with tiering, 605 (324 s) without. widgetbench, which
+		// measures speed, runs V8 as shipped.
+		chromedp.Flag("js-flags", "--liftoff-only"),
 	}
 	if o.BlockThirdPartyCookies {
 		opts = append(opts, chromedp.Flag("block-third-party-cookies", true))

@@ -89,7 +89,7 @@ func TestAdminSeesTheChatReport(t *testing.T) {
 	}
 	b := New(t, Options{})
 	b.ScreenshotOnFailure(t)
-	b.consoleLogin(t, s, s.demo.Admin.Email, s.demo.Admin.Password)
+	b.signIn(t, s, s.demo.Admin.Email, s.demo.Admin.Password)
 	b.openConsole(t, s.serviceURL+"/console/admin/reports")
 	today := time.Now().UTC().Format(time.DateOnly)
 	waitText(t, b.Ctx, `#cc-report tr[data-key="`+today+`"] .cc-report-started`, "3")

@@ -30,7 +30,7 @@ func TestAdminSetsTheNotificationAddress(t *testing.T) {
 	b := New(t, Options{})
 	b.ScreenshotOnFailure(t)
 	b.Allow("400 (Bad Request)")
-	b.consoleLogin(t, s, s.demo.Admin.Email, s.demo.Admin.Password)
+	b.signIn(t, s, s.demo.Admin.Email, s.demo.Admin.Password)
 	id := s.demo.Profile.ID
 	b.openConsole(t, s.serviceURL+"/console/admin/profile?id="+url.QueryEscape(id))
 	waitText(t, b.Ctx, "h1", "Chat profile: ")
@@ -67,7 +67,7 @@ func TestAdminSetsTheNotificationAddress(t *testing.T) {
 	plain := startStack(t)
 	pb := New(t, Options{})
 	pb.ScreenshotOnFailure(t)
-	pb.consoleLogin(t, plain, plain.demo.Admin.Email, plain.demo.Admin.Password)
+	pb.signIn(t, plain, plain.demo.Admin.Email, plain.demo.Admin.Password)
 	pb.openConsole(t, plain.serviceURL+"/console/admin/profile?id="+url.QueryEscape(plain.demo.Profile.ID))
 	waitText(t, pb.Ctx, "#pf-mail-off", "sends no e-mail")
 	if disabled, err := chromedp.Run(pb.Ctx, chromedp.Evaluate[bool](`document.getElementById("pf-notificationEmail").disabled`)); err != nil || !disabled {

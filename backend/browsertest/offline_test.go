@@ -67,7 +67,7 @@ func TestOutOfHoursTheWidgetTakesAMessage(t *testing.T) {
 
 	a := New(t, Options{})
 	a.ScreenshotOnFailure(t)
-	a.consoleLogin(t, s, s.demo.Agent.Email, s.demo.Agent.Password)
+	a.signIn(t, s, s.demo.Agent.Email, s.demo.Agent.Password)
 	a.openConsole(t, s.serviceURL+"/console/tickets")
 	row := fmt.Sprintf(`tr[data-ticket="%d"]`, tk.ID)
 	waitText(t, a.Ctx, row, "Offline message from Grace <grace@example.test>")

@@ -91,7 +91,7 @@ func TestPortalUserLogsInSeesTicketsAndChatsAsThemselves(t *testing.T) {
 
 	admin := New(t, Options{})
 	admin.ScreenshotOnFailure(t)
-	admin.consoleLogin(t, s, s.demo.Admin.Email, s.demo.Admin.Password)
+	admin.signIn(t, s, s.demo.Admin.Email, s.demo.Admin.Password)
 	admin.openConsole(t, s.serviceURL+"/console/admin/users")
 	click(t, admin.Ctx, ".cc-nav a", "Portal users")
 	for id, v := range map[string]string{"us-email": "Robin@Portal.test", "us-firstName": "Robin", "us-lastName": "Reyes",

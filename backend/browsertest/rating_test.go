@@ -66,7 +66,7 @@ func TestVisitorEndsAndRatesTheChat(t *testing.T) {
 
 	agent := New(t, Options{})
 	agent.ScreenshotOnFailure(t)
-	agent.consoleLogin(t, s, s.demo.Agent.Email, s.demo.Agent.Password)
+	agent.signIn(t, s, s.demo.Agent.Email, s.demo.Agent.Password)
 	agent.openConsole(t, s.serviceURL+"/console/transcripts")
 	click(t, agent.Ctx, `.cc-transcript[data-chat="`+chatID+`"]`, "Visitor")
 	waitText(t, agent.Ctx, "#cc-detail-rating dd", "4 of 5 · “Quick and kind. https://example.com”")

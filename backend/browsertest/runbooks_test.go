@@ -58,7 +58,7 @@ func TestAdminRunbooksPageCreatesTestsAndFlowsPickByName(t *testing.T) {
 	b := New(t, Options{})
 	b.ScreenshotOnFailure(t)
 	b.Allow("409 (Conflict)")
-	b.consoleLogin(t, s, s.demo.Admin.Email, s.demo.Admin.Password)
+	b.signIn(t, s, s.demo.Admin.Email, s.demo.Admin.Password)
 	ctx := context.Background()
 
 	b.openConsole(t, s.serviceURL+"/console/admin/runbooks")

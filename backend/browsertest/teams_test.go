@@ -33,7 +33,7 @@ func (s *stack) newAgentOnline(t *testing.T, name string) (*store.Agent, *Browse
 	}
 	b := New(t, Options{})
 	b.ScreenshotOnFailure(t)
-	b.consoleLogin(t, s, a.Email, agentPassword)
+	b.signIn(t, s, a.Email, agentPassword)
 	b.openConsole(t, s.serviceURL+"/console/agent")
 	click(t, b.Ctx, "#cc-online", "Go online")
 	waitText(t, b.Ctx, "#cc-status", "Online")
