@@ -89,6 +89,9 @@ func (s *Service) runFlow(ctx context.Context, c *store.Chat, rt *runtime, in fl
 // newChat is a chat runFlowFrom creates with its first commit.
 type newChat struct {
 	fields []store.ChatFieldValue
+	// use is the identity token's use the chat's creation records (nil:
+	// none): a token used before creates nothing (store.ErrTokenUsed).
+	use *store.TokenUse
 	// chat is the chat as the run left it (set by runFlowFrom).
 	chat *store.Chat
 }
@@ -158,7 +161,7 @@ func (s *Service) runFlowFrom(ctx context.Context, c *store.Chat, create *newCha
 		// answer; the cluster broker would carry them to nobody).
 		fresh := create != nil && create.chat == nil
 		if fresh {
-			res, err = s.store.CreateChatAdvanced(ctx, c, create.fields, &adv)
+			res, err = s.store.CreateChatUsing(ctx, c, create.fields, &adv, create.use)
 		} else {
 			res, err = s.store.AdvanceChat(ctx, c.ID, adv)
 		}

@@ -105,10 +105,10 @@ func (s *Service) Verify(ctx context.Context, chatID, resumeSecret string) (*sto
 // all?), previous (resume the browser's open chat, or end it), follow
 // (resume the identified user's open chat from another browser, or mark
 // it to end), prepare (the flow, the identity, the first run tried
-// without storing anything), the use of the identity token (its jti:
-// only a start that passed every check uses it), create (the chat, with
-// its first commit), and last the end of the user's chats the new one
-// supersedes.
+// without storing anything), create (the chat, with its first commit,
+// which also uses the identity token's jti: only a start that passed
+// every check and stored its chat uses it), and last the end of the
+// user's chats the new one supersedes.
 func (s *Service) Start(ctx context.Context, req StartRequest) (*protocol.StartChatResponse, error) {
 	resp, err := s.start(ctx, req)
 	s.metrics.ChatStart(resp != nil && resp.Resumed, Public(err))
@@ -133,10 +133,8 @@ func (s *Service) start(ctx context.Context, req StartRequest) (*protocol.StartC
 	if err := st.prepare(ctx); err != nil {
 		return nil, err
 	}
-	// Every check has passed: starting the chat uses the token's jti.
-	if err := s.ident.Use(ctx, st.who); err != nil {
-		return nil, err // a refusal, or a storage error Use wrapped
-	}
+	// Every check has passed: the chat's first commit uses the token's
+	// jti (create).
 	resp, err := st.create(ctx)
 	if err != nil {
 		return nil, err
@@ -390,10 +388,13 @@ func (st *starting) create(ctx context.Context) (*protocol.StartChatResponse, er
 	if st.who.User != nil {
 		c.UserID = st.who.User.ID
 	}
-	create := &newChat{fields: st.fields}
+	create := &newChat{fields: st.fields, use: st.who.PendingUse()}
 	unlock := s.lock(c.ID)
 	stored, _, err := s.runFlowFrom(ctx, c, create, st.rt, st.in, nil, protocol.EndByFlow)
 	unlock()
+	if errors.Is(err, store.ErrTokenUsed) {
+		return nil, identity.UsedRefusal(err)
+	}
 	if err != nil {
 		if create.chat == nil {
 			return nil, fmt.Errorf("start chat for profile %s: %w", p.ID, err)

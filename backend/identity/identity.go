@@ -8,6 +8,7 @@ package identity
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -205,7 +206,32 @@ func (r *Resolver) Use(ctx context.Context, id *Identity) error {
 		return fmt.Errorf("use identity token id on profile %s: %w", id.use.profileID, err)
 	}
 	if !first {
-		return tokenError("it has already been used (its jti is honoured once; sign a new token for each chat start, upgrade or portal login)")
+		return errUsedBefore()
 	}
 	return nil
+}
+
+// PendingUse is the record Use would store for id's token, for a caller
+// that stores it with what the identity starts, in one commit
+// (store.CreateChatUsing); nil when there is none to record (no token, or
+// no jti). UsedRefusal turns that store's ErrTokenUsed into Use's
+// refusal.
+func (id *Identity) PendingUse() *store.TokenUse {
+	if id == nil || id.use == nil {
+		return nil
+	}
+	return &store.TokenUse{ProfileID: id.use.profileID, JTIHash: secret.HashKey(id.use.jti), ExpiresAt: id.use.until}
+}
+
+// UsedRefusal is err as Use refuses a token used before, when err is the
+// store's ErrTokenUsed; otherwise err itself.
+func UsedRefusal(err error) error {
+	if errors.Is(err, store.ErrTokenUsed) {
+		return errUsedBefore()
+	}
+	return err
+}
+
+func errUsedBefore() error {
+	return tokenError("it has already been used (its jti is honoured once; sign a new token for each chat start, upgrade or portal login)")
 }

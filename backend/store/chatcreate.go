@@ -25,6 +25,16 @@ func (s *Store) CreateChat(ctx context.Context, c *Chat, fields []ChatFieldValue
 // AdvanceChat(c.ID, *adv), in one transaction: a chat's start and its
 // flow's first step commit together, or not at all.
 func (s *Store) CreateChatAdvanced(ctx context.Context, c *Chat, fields []ChatFieldValue, adv *ChatAdvance) (AdvanceResult, error) {
+	return s.CreateChatUsing(ctx, c, fields, adv, nil)
+}
+
+// CreateChatUsing is CreateChatAdvanced that also records use, the use of
+// the identity token the chat starts with (UseTokenID), in the same
+// commit: a token used before on use.ProfileID, and not yet expired,
+// creates nothing and is refused with ErrTokenUsed. A start used to
+// record the use in a commit of its own before the chat's; on PostgreSQL
+// it is now part of the chat's one statement. nil records no use.
+func (s *Store) CreateChatUsing(ctx context.Context, c *Chat, fields []ChatFieldValue, adv *ChatAdvance, use *TokenUse) (AdvanceResult, error) {
 	const what = "create chat"
 	var res AdvanceResult
 	if c.ID == "" {
@@ -42,14 +52,31 @@ func (s *Store) CreateChatAdvanced(ctx context.Context, c *Chat, fields []ChatFi
 		}
 	}
 	c.LastSeq = 0
+	if use != nil {
+		if use.ProfileID != c.ProfileID {
+			return res, fmt.Errorf("%s: %w: the token was used on profile %q, the chat is on %q", what, ErrInvalid, use.ProfileID, c.ProfileID)
+		}
+		if err := checkModel(what, use); err != nil {
+			return res, err
+		}
+	}
 	if adv != nil && s.dialect == DialectPostgres {
-		if res, ok, err := s.createChatPG(ctx, what, c, fields, *adv); ok {
+		if res, ok, err := s.createChatPG(ctx, what, c, fields, *adv, use); ok {
 			return res, err
 		}
 	}
 	c.StartedAt = s.Now()
 	c.UpdatedAt = c.StartedAt
 	err := s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if use != nil {
+			first, err := s.useTokenID(ctx, tx, what, use)
+			if err != nil {
+				return err
+			}
+			if !first {
+				return fmt.Errorf("%s: %w", what, ErrTokenUsed)
+			}
+		}
 		if err := insert(ctx, tx, what, c); err != nil {
 			return err
 		}
@@ -81,11 +108,21 @@ func (s *Store) CreateChatAdvanced(ctx context.Context, c *Chat, fields []ChatFi
 // createChatStatement inserts a new chat, its field values and its first
 // messages in one statement (PostgreSQL): one round trip and one commit,
 // atomic as a statement is. The field values and messages come as arrays.
-const createChatStatement = `WITH c AS (
+// With a token's jti hash ($37; empty for none) the statement first records
+// its use until $38 (UseTokenID's upsert), and inserts the chat only when
+// that use is the token's first: no row then means ErrTokenUsed.
+const createChatStatement = `WITH t AS (
+	INSERT INTO token_uses (profile_id, jti_hash, expires_at)
+	SELECT $2, $37::text, $38::timestamptz WHERE $37::text <> ''
+	ON CONFLICT (profile_id, jti_hash) DO UPDATE SET expires_at = EXCLUDED.expires_at
+	WHERE token_uses.expires_at <= $15
+	RETURNING 1
+), c AS (
 	INSERT INTO chats (id, profile_id, flow_id, flow_version, start_step, user_id, authenticated, context, host_origin,
 		status, agent_id, resume_secret_hash, flow_state, last_seq, started_at, queued_at, accepted_at, ended_at,
 		end_reason, ticket_id, email_hint, updated_at, language, team_id, offered_at)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $28, $15, $34, $35, $36)
+	SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $28, $15, $34, $35, $36
+	WHERE $37::text = '' OR EXISTS (SELECT FROM t)
 	RETURNING id
 ), f AS (
 	INSERT INTO chat_field_values (chat_id, field_id, value)
@@ -111,7 +148,7 @@ SELECT 1 FROM c`
 // through the message batcher, so that under load many starts share a
 // commit. ok is false when the chat needs the transaction instead
 // (messages with client ids, or a field the cache does not know).
-func (s *Store) createChatPG(ctx context.Context, what string, c *Chat, fields []ChatFieldValue, adv ChatAdvance) (res AdvanceResult, ok bool, err error) {
+func (s *Store) createChatPG(ctx context.Context, what string, c *Chat, fields []ChatFieldValue, adv ChatAdvance, use *TokenUse) (res AdvanceResult, ok bool, err error) {
 	for _, m := range adv.Messages {
 		if m.ClientMsgID != "" {
 			return res, false, nil
@@ -174,9 +211,16 @@ func (s *Store) createChatPG(ctx context.Context, what string, c *Chat, fields [
 		string(row.FlowState), row.LastSeq, now, nullTime(row.QueuedAt), nullTime(row.AcceptedAt), nullTime(row.EndedAt),
 		row.EndReason, nullID(row.TicketID),
 		fieldIDs, values, seqs, senders, agents, texts, payloads, row.EmailHint,
-		ev.ids, ev.types, ev.chains, ev.payloads, now.Add(RetryFor), row.Language, nullID(row.TeamID), nullTime(row.OfferedAt)}}
+		ev.ids, ev.types, ev.chains, ev.payloads, now.Add(RetryFor), row.Language, nullID(row.TeamID), nullTime(row.OfferedAt),
+		"", now}}
+	if use != nil {
+		st.args[36], st.args[37] = use.JTIHash, use.ExpiresAt.UTC()
+	}
 	_, err = s.commit(ctx, st)
-	if errors.Is(err, sql.ErrNoRows) {
+	switch {
+	case errors.Is(err, sql.ErrNoRows) && use != nil:
+		return res, true, fmt.Errorf("%s: %w", what, ErrTokenUsed)
+	case errors.Is(err, sql.ErrNoRows):
 		err = fmt.Errorf("%s: the insert returned no row", what)
 	}
 	if err != nil {

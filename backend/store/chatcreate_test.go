@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 )
 
 // A chat and its first advance commit together: when the advance cannot
@@ -88,6 +89,69 @@ func TestCreateChatAdvanced(t *testing.T) {
 		wantErr(t, err, ErrInvalid)
 		if _, err := s.GetChat(ctx, worse.ID); !errors.Is(err, ErrNotFound) {
 			t.Fatalf("the chat with an invalid message exists: %v", err)
+		}
+	})
+}
+
+// A chat that starts with an identity token records the token's use in
+// its own commit: the token's second start creates nothing and is
+// refused (ErrTokenUsed), of concurrent starts with one token exactly
+// one creates its chat, and an expired use stops nothing.
+func TestCreateChatUsingAToken(t *testing.T) {
+	forEachDB(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		tmpl := newChat(t, s, ChatBot) // a profile and flow to refer to
+		hour := s.Now().Add(time.Hour)
+		start := func(jti string, until time.Time) (*Chat, error) {
+			c := &Chat{ID: NewChatID(), ProfileID: tmpl.ProfileID, Status: ChatBot, Context: ContextEmbedded}
+			_, err := s.CreateChatUsing(ctx, c, nil, &ChatAdvance{Messages: []Message{{Sender: SenderBot, Text: "hello"}}},
+				&TokenUse{ProfileID: tmpl.ProfileID, JTIHash: jti, ExpiresAt: until})
+			return c, err
+		}
+		exists := func(c *Chat) bool {
+			t.Helper()
+			_, err := s.GetChat(ctx, c.ID)
+			if err != nil && !errors.Is(err, ErrNotFound) {
+				t.Fatal(err)
+			}
+			return err == nil
+		}
+		for _, tc := range []struct {
+			what  string
+			jti   string
+			until time.Time
+			want  error
+		}{
+			{"first start", "j1", hour, nil},
+			{"the token's second start", "j1", hour, ErrTokenUsed},
+			{"another token", "j2", hour, nil},
+			{"a use that has expired", "old", s.Now().Add(-time.Second), nil},
+			{"its token used anew", "old", hour, nil},
+			{"and not again", "old", hour, ErrTokenUsed},
+		} {
+			c, err := start(tc.jti, tc.until)
+			if !errors.Is(err, tc.want) || (err != nil && tc.want == nil) {
+				t.Errorf("%s: %v, want %v", tc.what, err, tc.want)
+			}
+			if got := exists(c); got != (tc.want == nil) {
+				t.Errorf("%s: the chat exists: %v, want %v", tc.what, got, tc.want == nil)
+			}
+		}
+		// The use is the one UseTokenID knows.
+		if ok, err := s.UseTokenID(ctx, tmpl.ProfileID, "j1", hour); err != nil || ok {
+			t.Errorf("UseTokenID after a start with the token: %v, %v; want it used", ok, err)
+		}
+		oneWins(t, 8, errLost, func(int) error {
+			_, err := start("race", hour)
+			if errors.Is(err, ErrTokenUsed) {
+				return errLost
+			}
+			return err
+		})
+		// A use on another profile than the chat's is refused.
+		c := &Chat{ID: NewChatID(), ProfileID: tmpl.ProfileID, Status: ChatBot, Context: ContextEmbedded}
+		if _, err := s.CreateChatUsing(ctx, c, nil, &ChatAdvance{}, &TokenUse{ProfileID: "other", JTIHash: "j3", ExpiresAt: hour}); !errors.Is(err, ErrInvalid) {
+			t.Errorf("a use on another profile: %v, want ErrInvalid", err)
 		}
 	})
 }

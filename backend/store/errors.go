@@ -28,6 +28,9 @@ var (
 	ErrExpired = errors.New("expired")
 	// ErrUsed: the single-use matching data was already used.
 	ErrUsed = errors.New("already used")
+	// ErrTokenUsed: the identity token's jti was used on the chat
+	// profile before, and that use has not expired (CreateChatUsing).
+	ErrTokenUsed = errors.New("identity token already used")
 )
 
 // wrap turns a driver error into one wrapping a sentinel where one applies,

@@ -29,9 +29,24 @@ func (s *Store) UseTokenID(ctx context.Context, profileID, jtiHash string, expir
 	if err := checkModel(what, u); err != nil {
 		return false, err
 	}
-	res, err := s.execWrite(ctx, s.db.NewInsert().Model(u).
+	res, err := s.execWrite(ctx, s.tokenUseInsert(s.db, u))
+	n, err := rowsAffected(res, err, what)
+	return n == 1, err
+}
+
+// tokenUseInsert is UseTokenID's upsert of u on db: it inserts or revives
+// an expired record, and changes no row when the token's use is current.
+func (s *Store) tokenUseInsert(db bun.IDB, u *TokenUse) *bun.InsertQuery {
+	return db.NewInsert().Model(u).
 		On("CONFLICT (profile_id, jti_hash) DO UPDATE").Set("expires_at = EXCLUDED.expires_at").
-		Where("tu.expires_at <= ?", s.Now().UTC()))
+		Where("tu.expires_at <= ?", s.Now().UTC())
+}
+
+// useTokenID is UseTokenID inside transaction tx (CreateChatUsing).
+func (s *Store) useTokenID(ctx context.Context, tx bun.Tx, what string, u *TokenUse) (bool, error) {
+	row := *u
+	row.ExpiresAt = row.ExpiresAt.UTC()
+	res, err := s.tokenUseInsert(tx, &row).Exec(ctx)
 	n, err := rowsAffected(res, err, what)
 	return n == 1, err
 }
