@@ -31,9 +31,10 @@ func (s *Store) CreateChatAdvanced(ctx context.Context, c *Chat, fields []ChatFi
 // CreateChatUsing is CreateChatAdvanced that also records use, the use of
 // the identity token the chat starts with (UseTokenID), in the same
 // commit: a token used before on use.ProfileID, and not yet expired,
-// creates nothing and is refused with ErrTokenUsed. A start used to
-// record the use in a commit of its own before the chat's; on PostgreSQL
-// it is now part of the chat's one statement. nil records no use.
+// creates nothing and is refused with ErrTokenUsed. On PostgreSQL the
+// use is part of the chat's one statement (createChatStatement), elsewhere
+// a row of its transaction; a start with a token commits once, and a
+// start that stores no chat leaves its token unused. nil records no use.
 func (s *Store) CreateChatUsing(ctx context.Context, c *Chat, fields []ChatFieldValue, adv *ChatAdvance, use *TokenUse) (AdvanceResult, error) {
 	const what = "create chat"
 	var res AdvanceResult
