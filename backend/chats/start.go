@@ -393,7 +393,7 @@ func (st *starting) create(ctx context.Context) (*protocol.StartChatResponse, er
 	stored, _, err := s.runFlowFrom(ctx, c, create, st.rt, st.in, nil, protocol.EndByFlow)
 	unlock()
 	if errors.Is(err, store.ErrTokenUsed) {
-		return nil, identity.UsedRefusal(err)
+		return nil, identity.UsedBefore()
 	}
 	if err != nil {
 		if create.chat == nil {

@@ -8,7 +8,6 @@ package identity
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -198,15 +197,16 @@ func tokenUseOf(p *store.ChatProfile, claims map[string]json.RawMessage) (*token
 // of the start, upgrade or login the identity is for; an identity without
 // a token (or a token without jti) is always fine.
 func (r *Resolver) Use(ctx context.Context, id *Identity) error {
-	if id == nil || id.use == nil {
+	u := id.PendingUse()
+	if u == nil {
 		return nil
 	}
-	first, err := r.Store.UseTokenID(ctx, id.use.profileID, secret.HashKey(id.use.jti), id.use.until)
+	first, err := r.Store.UseTokenID(ctx, u.ProfileID, u.JTIHash, u.ExpiresAt)
 	if err != nil {
-		return fmt.Errorf("use identity token id on profile %s: %w", id.use.profileID, err)
+		return fmt.Errorf("use identity token id on profile %s: %w", u.ProfileID, err)
 	}
 	if !first {
-		return errUsedBefore()
+		return UsedBefore()
 	}
 	return nil
 }
@@ -214,8 +214,7 @@ func (r *Resolver) Use(ctx context.Context, id *Identity) error {
 // PendingUse is the record Use would store for id's token, for a caller
 // that stores it with what the identity starts, in one commit
 // (store.CreateChatUsing); nil when there is none to record (no token, or
-// no jti). UsedRefusal turns that store's ErrTokenUsed into Use's
-// refusal.
+// no jti). Its store.ErrTokenUsed is refused as UsedBefore.
 func (id *Identity) PendingUse() *store.TokenUse {
 	if id == nil || id.use == nil {
 		return nil
@@ -223,15 +222,8 @@ func (id *Identity) PendingUse() *store.TokenUse {
 	return &store.TokenUse{ProfileID: id.use.profileID, JTIHash: secret.HashKey(id.use.jti), ExpiresAt: id.use.until}
 }
 
-// UsedRefusal is err as Use refuses a token used before, when err is the
-// store's ErrTokenUsed; otherwise err itself.
-func UsedRefusal(err error) error {
-	if errors.Is(err, store.ErrTokenUsed) {
-		return errUsedBefore()
-	}
-	return err
-}
-
-func errUsedBefore() error {
+// UsedBefore is the refusal of a token whose jti was used before (Use, or
+// store.ErrTokenUsed for a PendingUse).
+func UsedBefore() error {
 	return tokenError("it has already been used (its jti is honoured once; sign a new token for each chat start, upgrade or portal login)")
 }

@@ -54,6 +54,9 @@ func (s *Store) CreateChatUsing(ctx context.Context, c *Chat, fields []ChatField
 	}
 	c.LastSeq = 0
 	if use != nil {
+		u := *use
+		u.ExpiresAt = u.ExpiresAt.UTC()
+		use = &u
 		if use.ProfileID != c.ProfileID {
 			return res, fmt.Errorf("%s: %w: the token was used on profile %q, the chat is on %q", what, ErrInvalid, use.ProfileID, c.ProfileID)
 		}
@@ -70,11 +73,12 @@ func (s *Store) CreateChatUsing(ctx context.Context, c *Chat, fields []ChatField
 	c.UpdatedAt = c.StartedAt
 	err := s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		if use != nil {
-			first, err := s.useTokenID(ctx, tx, what, use)
+			used, err := s.tokenUseInsert(tx, use).Exec(ctx)
+			n, err := rowsAffected(used, err, what)
 			if err != nil {
 				return err
 			}
-			if !first {
+			if n != 1 {
 				return fmt.Errorf("%s: %w", what, ErrTokenUsed)
 			}
 		}
@@ -215,7 +219,7 @@ func (s *Store) createChatPG(ctx context.Context, what string, c *Chat, fields [
 		ev.ids, ev.types, ev.chains, ev.payloads, now.Add(RetryFor), row.Language, nullID(row.TeamID), nullTime(row.OfferedAt),
 		"", now}}
 	if use != nil {
-		st.args[36], st.args[37] = use.JTIHash, use.ExpiresAt.UTC()
+		st.args[36], st.args[37] = use.JTIHash, use.ExpiresAt
 	}
 	_, err = s.commit(ctx, st)
 	switch {

@@ -42,15 +42,6 @@ func (s *Store) tokenUseInsert(db bun.IDB, u *TokenUse) *bun.InsertQuery {
 		Where("tu.expires_at <= ?", s.Now().UTC())
 }
 
-// useTokenID is UseTokenID inside transaction tx (CreateChatUsing).
-func (s *Store) useTokenID(ctx context.Context, tx bun.Tx, what string, u *TokenUse) (bool, error) {
-	row := *u
-	row.ExpiresAt = row.ExpiresAt.UTC()
-	res, err := s.tokenUseInsert(tx, &row).Exec(ctx)
-	n, err := rowsAffected(res, err, what)
-	return n == 1, err
-}
-
 // DeleteExpiredTokenUses deletes the records expired at now and returns
 // how many it deleted.
 func (s *Store) DeleteExpiredTokenUses(ctx context.Context, now time.Time) (int64, error) {

@@ -22,7 +22,7 @@ import (
 //     the wasm's download and compile on a cold start. It is registered
 //     once the wasm runs. widgetbench, 3 runs each on one machine, the
 //     same bytes sent: click → interactive cold 860 / 890 ms (isolation
-//     on / off) where main measured 1,190-1,248 / 1,043-1,143 ms.
+//     on / off) where the code before measured 1,190-1,248 / 1,043-1,143 ms.
 //
 // go-app's service worker stays: a second view's wasm comes from its
 // Cache Storage, whose compiled code V8 keeps: the make bench without it
