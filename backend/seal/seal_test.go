@@ -39,10 +39,12 @@ func TestSealOpen(t *testing.T) {
 	if _, err := other.Open(v); !errors.Is(err, ErrUnknownKey) || !strings.Contains(err.Error(), old.CurrentID()) {
 		t.Errorf("wrong key: %v", err)
 	}
-	last := v[len(v)-1:]
-	changed := v[:len(v)-1] + map[bool]string{true: "A", false: "B"}[last != "A"]
+	// A character from the end, whose every bit is data: the last one of
+	// unpadded base64 may carry padding bits that decoding ignores.
+	i := len(v) - 5
+	changed := v[:i] + map[bool]string{true: "A", false: "B"}[v[i] != 'A'] + v[i+1:]
 	for _, bad := range []string{changed, v[:len(prefix)+20], prefix + old.CurrentID()} {
-		if _, err := old.Open(bad); err == nil || !strings.Contains(err.Error(), "") {
+		if _, err := old.Open(bad); err == nil {
 			t.Errorf("open %q: no error", bad)
 		}
 	}
