@@ -89,9 +89,11 @@ func (s *Service) runFlow(ctx context.Context, c *store.Chat, rt *runtime, in fl
 // newChat is a chat runFlowFrom creates with its first commit.
 type newChat struct {
 	fields []store.ChatFieldValue
-	// use is the identity token's use the chat's creation records (nil:
-	// none): a token used before creates nothing (store.ErrTokenUsed).
-	use *store.TokenUse
+	// with is what the chat's creation stores beside it: the identity
+	// token's use (a token used before creates nothing,
+	// store.ErrTokenUsed) and the token's new user (taken meanwhile:
+	// store.ErrUserTaken).
+	with store.ChatWith
 	// chat is the chat as the run left it (set by runFlowFrom).
 	chat *store.Chat
 }
@@ -161,7 +163,7 @@ func (s *Service) runFlowFrom(ctx context.Context, c *store.Chat, create *newCha
 		// answer; the cluster broker would carry them to nobody).
 		fresh := create != nil && create.chat == nil
 		if fresh {
-			res, err = s.store.CreateChatUsing(ctx, c, create.fields, &adv, create.use)
+			res, err = s.store.CreateChatUsing(ctx, c, create.fields, &adv, create.with)
 		} else {
 			res, err = s.store.AdvanceChat(ctx, c.ID, adv)
 		}

@@ -1,7 +1,9 @@
 package chats_test
 
 import (
+	"errors"
 	"fmt"
+	"sync"
 	"testing"
 
 	"halochat/app/flow"
@@ -310,6 +312,71 @@ func TestPortalUsersChatFollowsThem(t *testing.T) {
 		}
 		if c := e.chat(t, x.ChatID); c.Status == store.ChatEnded {
 			t.Errorf("the website's start ended the portal chat (%s)", c.EndReason)
+		}
+	})
+}
+
+// TestANewUserIsStoredWithTheirFirstChat: a token's user not known
+// before is stored in the commit of their first chat, so that a refused
+// start leaves no user behind; concurrent first starts of one new user
+// (two tabs, two devices) all start, and share one user.
+func TestANewUserIsStoredWithTheirFirstChat(t *testing.T) {
+	eachDatabase(t, func(t *testing.T, e *env) {
+		userOf := func(sub string) *store.User {
+			t.Helper()
+			u, err := e.st.GetUserByExternalID(e.ctx, sub)
+			if errors.Is(err, store.ErrNotFound) {
+				return nil
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			return u
+		}
+		f := follower{e: e, sub: "first-timer"}
+		_, err := e.svc.Start(e.ctx, e.embedded(protocol.StartChatRequest{IDToken: f.token(t, nil), StartStepOverride: 99}))
+		wantRefusal(t, err, &protocol.APIError{Code: protocol.CodeStartStepNotFound, Field: "startStepOverride"})
+		if u := userOf(f.sub); u != nil {
+			t.Fatalf("a refused first start stored its user: %+v", u)
+		}
+		x := f.start(t, nil, protocol.StartChatRequest{})
+		u := userOf(f.sub)
+		if u == nil || u.Email != f.sub+"@users.example" || u.FirstName != "Pat" || e.chat(t, x.ChatID).UserID != u.ID {
+			t.Fatalf("the first chat's user: %+v, the chat's %d", u, e.chat(t, x.ChatID).UserID)
+		}
+		if x.Chat.UserEmail != u.Email || x.Chat.UserName != "Pat" {
+			t.Fatalf("the start's answer names the user %q <%s>, want Pat <%s>", x.Chat.UserName, x.Chat.UserEmail, u.Email)
+		}
+
+		g := follower{e: e, sub: "two-tabs"}
+		const n = 6
+		tokens := make([]string, n)
+		for i := range tokens {
+			tokens[i] = g.token(t, nil)
+		}
+		var wg sync.WaitGroup
+		ids, errs := make([]string, n), make([]error, n)
+		for i := range n {
+			wg.Go(func() {
+				resp, err := e.svc.Start(e.ctx, e.embedded(protocol.StartChatRequest{IDToken: tokens[i]}))
+				if errs[i] = err; err == nil {
+					ids[i] = resp.ChatID
+				}
+			})
+		}
+		wg.Wait()
+		one := userOf(g.sub)
+		if one == nil {
+			t.Fatal("no user after concurrent first starts")
+		}
+		for i := range n {
+			if errs[i] != nil {
+				t.Errorf("concurrent first start %d: %v", i, errs[i])
+				continue
+			}
+			if c := e.chat(t, ids[i]); c.UserID != one.ID {
+				t.Errorf("concurrent first start %d: the chat's user is %d, want %d", i, c.UserID, one.ID)
+			}
 		}
 	})
 }

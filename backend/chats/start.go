@@ -157,6 +157,10 @@ type starting struct {
 	// who is the start's identity, resolved once (resolving consumes
 	// single-use matching data); nil until then.
 	who *identity.Identity
+	// chat: the start stores a chat (create), and with it the token's new
+	// user (identity.Request.DeferNewUser); a left message stores its
+	// user at once.
+	chat bool
 
 	// superseded are the user's open chats that follow found and the new
 	// chat replaces (endSuperseded ends them once it exists).
@@ -178,7 +182,8 @@ func (s *Service) admit(ctx context.Context, req StartRequest) (*starting, error
 	if req.Context == "" {
 		req.Context = store.ContextEmbedded
 	}
-	st := &starting{s: s, req: req, embedded: req.Context == store.ContextEmbedded, portal: req.Context == store.ContextPortal}
+	st := &starting{s: s, req: req, embedded: req.Context == store.ContextEmbedded, portal: req.Context == store.ContextPortal,
+		chat: true}
 	if err := checkLanguages(req.Languages); err != nil {
 		return nil, err
 	}
@@ -231,7 +236,7 @@ func (st *starting) identity(ctx context.Context) (*identity.Identity, error) {
 		return st.who, nil
 	}
 	who, err := st.s.ident.Resolve(ctx, st.profile,
-		identity.Request{IDToken: st.req.IDToken, Embedded: st.embedded, EmailHint: st.req.EmailHint})
+		identity.Request{IDToken: st.req.IDToken, Embedded: st.embedded, EmailHint: st.req.EmailHint, DeferNewUser: st.chat})
 	if err != nil {
 		var refusal *protocol.APIError
 		if errors.As(err, &refusal) {
@@ -374,11 +379,25 @@ func namedFields(defs []store.CustomField, fields []store.ChatFieldValue) []stor
 }
 
 // create stores the chat with the start's first commit (one transaction,
-// which also performs the run's actions as any other run does), and
-// answers with what the start has — the flow, the user, the chat as the
-// run left it and its messages (a new chat has only those the run
-// stored) — rather than reading them again.
+// which also performs the run's actions as any other run does, and
+// stores the token's new user), and answers with what the start has —
+// the flow, the user, the chat as the run left it and its messages (a
+// new chat has only those the run stored) — rather than reading them
+// again. A new user whose external id or e-mail address a concurrent
+// start took meanwhile is looked up again, and the chat created anew.
 func (st *starting) create(ctx context.Context) (*protocol.StartChatResponse, error) {
+	for try := 1; ; try++ {
+		resp, err := st.createOnce(ctx)
+		if try == 3 || !errors.Is(err, store.ErrUserTaken) {
+			return resp, err
+		}
+		if err := st.s.ident.Refind(ctx, st.who); err != nil {
+			return nil, fmt.Errorf("start chat for profile %s: %w", st.profile.ID, err)
+		}
+	}
+}
+
+func (st *starting) createOnce(ctx context.Context) (*protocol.StartChatResponse, error) {
 	s, p := st.s, st.profile
 	resume := secret.Token(24)
 	c := &store.Chat{ID: store.NewChatID(), ProfileID: p.ID, FlowID: st.fl.ID, FlowVersion: st.fl.CurrentVersion,
@@ -388,7 +407,10 @@ func (st *starting) create(ctx context.Context) (*protocol.StartChatResponse, er
 	if st.who.User != nil {
 		c.UserID = st.who.User.ID
 	}
-	create := &newChat{fields: st.fields, use: st.who.PendingUse()}
+	create := &newChat{fields: st.fields, with: store.ChatWith{Use: st.who.PendingUse()}}
+	if st.who.NewUser {
+		create.with.User = st.who.User // stored with the chat (identity.Request.DeferNewUser)
+	}
 	unlock := s.lock(c.ID)
 	stored, _, err := s.runFlowFrom(ctx, c, create, st.rt, st.in, nil, protocol.EndByFlow)
 	unlock()

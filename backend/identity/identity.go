@@ -29,6 +29,13 @@ type Request struct {
 	// of the profile, if any: anyone can set it, so it is never an
 	// identity (docs/CONTRACT.md#email-hint).
 	EmailHint string
+	// DeferNewUser leaves a new token user unstored: Identity.User then
+	// has NewUser set and an id reserved (store.ReserveUserID, 0 on
+	// SQLite), and the caller stores it with what it starts
+	// (store.ChatWith.User), calling Refind when that finds the user's
+	// external id or e-mail address taken meanwhile (store.ErrUserTaken).
+	// A start refused on the way then leaves no user behind.
+	DeferNewUser bool
 }
 
 // Identity is a resolved identity.
@@ -40,8 +47,9 @@ type Identity struct {
 	// (see hintUser): a record to keep the chats under, nobody's account.
 	User *store.User
 	// NewUser is true when User was created by this Resolve (the token's
-	// user was not known before): no chat of theirs exists yet, so a
-	// chat start need not look for one to follow.
+	// user was not known before), or is to be (Request.DeferNewUser): no
+	// chat of theirs exists yet, so a chat start need not look for one to
+	// follow.
 	NewUser bool
 	// ChatFields are the chat custom field values the claims filled,
 	// checked against each field's type.
@@ -57,6 +65,9 @@ type Identity struct {
 	// use is what Resolver.Use records: the token's jti on the profile
 	// until the token expires; nil when the token has none.
 	use *tokenUse
+	// userFields are the claims' user fields User was found or made by
+	// (Refind looks again).
+	userFields map[string]string
 }
 
 // tokenUse is one use of a token's jti on a chat profile.
@@ -165,7 +176,8 @@ func (r *Resolver) Resolve(ctx context.Context, p *store.ChatProfile, req Reques
 	}
 	id.ChatFields = m.ChatFields
 	if len(m.User) > 0 {
-		if id.User, id.NewUser, err = r.findOrCreateUser(ctx, m.User); err != nil {
+		id.userFields = m.User
+		if id.User, id.NewUser, err = r.findOrCreateUser(ctx, m.User, req.DeferNewUser); err != nil {
 			return nil, fmt.Errorf("resolve identity for profile %s: %w", p.ID, err)
 		}
 		id.Authenticated = true

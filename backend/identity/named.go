@@ -30,6 +30,6 @@ func (r *Resolver) NamedUser(ctx context.Context, externalID, email string, fiel
 	if email != "" {
 		named[flow.UserEmail] = store.NormalizeEmail(email)
 	}
-	u, _, err := r.findOrCreateUser(ctx, named)
+	u, _, err := r.findOrCreateUser(ctx, named, false)
 	return u, err
 }

@@ -17,12 +17,13 @@ import (
 // A user found by e-mail who already has another external id is not the
 // token's user: the new user is created without the e-mail address (it
 // is unique) rather than merged into someone else. created is true when
-// the user is new, inserted by this call.
-func (r *Resolver) findOrCreateUser(ctx context.Context, fields map[string]string) (u *store.User, created bool, err error) {
+// the user is new, inserted by this call — or, with deferNew, to be
+// inserted by the caller (Request.DeferNewUser).
+func (r *Resolver) findOrCreateUser(ctx context.Context, fields map[string]string, deferNew bool) (u *store.User, created bool, err error) {
 	// A concurrent first chat of the same person may create the user
 	// between our look-up and our insert: look up again after a conflict.
 	for range 3 {
-		u, created, err = r.findOrCreateOnce(ctx, fields)
+		u, created, err = r.findOrCreateOnce(ctx, fields, deferNew)
 		if err == nil {
 			return u, created, nil
 		}
@@ -33,10 +34,18 @@ func (r *Resolver) findOrCreateUser(ctx context.Context, fields map[string]strin
 	return nil, false, err
 }
 
-func (r *Resolver) findOrCreateOnce(ctx context.Context, fields map[string]string) (*store.User, bool, error) {
+func (r *Resolver) findOrCreateOnce(ctx context.Context, fields map[string]string, deferNew bool) (*store.User, bool, error) {
 	ext, email := fields[flow.UserExternalID], fields[flow.UserEmail]
-	// Both candidates in one query: by external id first, then by e-mail.
-	byExt, byEmail, err := r.Store.UsersByExternalIDOrEmail(ctx, ext, email)
+	// Both candidates in one query: by external id first, then by e-mail;
+	// with deferNew, the id of a new user when neither exists.
+	var byExt, byEmail *store.User
+	var reserved int64
+	var err error
+	if deferNew {
+		byExt, byEmail, reserved, err = r.Store.UsersOrReservedID(ctx, ext, email)
+	} else {
+		byExt, byEmail, err = r.Store.UsersByExternalIDOrEmail(ctx, ext, email)
+	}
 	if err != nil {
 		return nil, false, fmt.Errorf("find the token's user: %w", err)
 	}
@@ -56,10 +65,32 @@ func (r *Resolver) findOrCreateOnce(ctx context.Context, fields map[string]strin
 	}
 	u := &store.User{ExternalID: ext, Email: email}
 	applyUserFields(u, fields)
+	if deferNew {
+		u.ID = reserved
+		if reserved == 0 { // someone else's e-mail address was found: no id reserved
+			if u.ID, err = r.Store.ReserveUserID(ctx); err != nil {
+				return nil, false, fmt.Errorf("reserve the token's new user's id: %w", err)
+			}
+		}
+		return u, true, nil
+	}
 	if err := r.Store.CreateUser(ctx, u); err != nil {
 		return nil, false, fmt.Errorf("create the token's user: %w", err)
 	}
 	return u, true, nil
+}
+
+// Refind looks id's user up again after the store refused to create it
+// with what it started (store.ErrUserTaken: a concurrent first start of
+// the same person, or another user who took the e-mail address, came
+// first). Request.DeferNewUser's identities only.
+func (r *Resolver) Refind(ctx context.Context, id *Identity) error {
+	u, created, err := r.findOrCreateUser(ctx, id.userFields, true)
+	if err != nil {
+		return err
+	}
+	id.User, id.NewUser = u, created
+	return nil
 }
 
 // applyUserFields copies the non-identifying fields present in fields to

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/uptrace/bun"
 
 	"halochat/app/protocol"
@@ -25,19 +26,36 @@ func (s *Store) CreateChat(ctx context.Context, c *Chat, fields []ChatFieldValue
 // AdvanceChat(c.ID, *adv), in one transaction: a chat's start and its
 // flow's first step commit together, or not at all.
 func (s *Store) CreateChatAdvanced(ctx context.Context, c *Chat, fields []ChatFieldValue, adv *ChatAdvance) (AdvanceResult, error) {
-	return s.CreateChatUsing(ctx, c, fields, adv, nil)
+	return s.CreateChatUsing(ctx, c, fields, adv, ChatWith{})
 }
 
-// CreateChatUsing is CreateChatAdvanced that also records use, the use of
-// the identity token the chat starts with (UseTokenID), in the same
-// commit: a token used before on use.ProfileID, and not yet expired,
-// creates nothing and is refused with ErrTokenUsed. On PostgreSQL the
-// use is part of the chat's one statement (createChatStatement), elsewhere
-// a row of its transaction; a start with a token commits once, and a
-// start that stores no chat leaves its token unused. nil records no use.
-func (s *Store) CreateChatUsing(ctx context.Context, c *Chat, fields []ChatFieldValue, adv *ChatAdvance, use *TokenUse) (AdvanceResult, error) {
+// ChatWith is what a chat's creation stores in its commit beside the
+// chat (CreateChatUsing).
+type ChatWith struct {
+	// Use is the use of the identity token the chat starts with
+	// (UseTokenID): a token used before on Use.ProfileID, and not yet
+	// expired, creates nothing and is refused with ErrTokenUsed. nil
+	// records no use: a start that stores no chat leaves its token unused.
+	Use *TokenUse
+	// User is the chat's user when the chat is their first: a new user,
+	// stored with the chat (its ID, CreatedAt and UpdatedAt set, and the
+	// chat's UserID), so that a start that stores no chat leaves no user
+	// behind. Its ID is 0 or one ReserveUserID gave (a PostgreSQL chat
+	// then commits in one statement: its chat.started event names the
+	// user). An external id or e-mail address taken meanwhile creates
+	// nothing and is refused with ErrUserTaken. nil: the chat's UserID,
+	// if any, names a stored user.
+	User *User
+}
+
+// CreateChatUsing is CreateChatAdvanced that also stores what with holds,
+// in the same commit. On PostgreSQL those are part of the chat's one
+// statement (createChatStatement), elsewhere rows of its transaction: a
+// start with a token and a new user commits once.
+func (s *Store) CreateChatUsing(ctx context.Context, c *Chat, fields []ChatFieldValue, adv *ChatAdvance, with ChatWith) (AdvanceResult, error) {
 	const what = "create chat"
 	var res AdvanceResult
+	use := with.Use
 	if c.ID == "" {
 		c.ID = RandomID(chatIDBytes)
 	}
@@ -64,14 +82,40 @@ func (s *Store) CreateChatUsing(ctx context.Context, c *Chat, fields []ChatField
 			return res, err
 		}
 	}
-	if adv != nil && s.dialect == DialectPostgres {
-		if res, ok, err := s.createChatPG(ctx, what, c, fields, *adv, use); ok {
+	user, ownUser := with.User, c.UserID
+	if user != nil {
+		u := *user
+		u.Email, u.HintEmail = NormalizeEmail(u.Email), NormalizeEmail(u.HintEmail)
+		if err := checkModel(what, &u); err != nil {
+			return res, err
+		}
+		user = &u
+		c.UserID = u.ID
+	}
+	if adv != nil && s.dialect == DialectPostgres && (user == nil || user.ID != 0) {
+		if res, ok, err := s.createChatPG(ctx, what, c, fields, *adv, use, user); ok {
+			switch {
+			case err != nil:
+				c.UserID = ownUser
+			case user != nil:
+				*with.User = *user
+			}
 			return res, err
 		}
 	}
 	c.StartedAt = s.Now()
 	c.UpdatedAt = c.StartedAt
 	err := s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if user != nil {
+			user.CreatedAt, user.UpdatedAt = c.StartedAt, c.StartedAt
+			if err := insert(ctx, tx, what, user); err != nil {
+				if errors.Is(err, ErrConflict) {
+					return fmt.Errorf("%s: %w", what, ErrUserTaken)
+				}
+				return err
+			}
+			c.UserID = user.ID
+		}
 		if use != nil {
 			used, err := s.tokenUseInsert(tx, use).Exec(ctx)
 			n, err := rowsAffected(used, err, what)
@@ -105,7 +149,11 @@ func (s *Store) CreateChatUsing(ctx context.Context, c *Chat, fields []ChatField
 		return err
 	})
 	if err != nil {
+		c.UserID = ownUser
 		return AdvanceResult{}, err
+	}
+	if user != nil {
+		*with.User = *user
 	}
 	return res, nil
 }
@@ -115,13 +163,21 @@ func (s *Store) CreateChatUsing(ctx context.Context, c *Chat, fields []ChatField
 // atomic as a statement is. The field values and messages come as arrays.
 // With a token's jti hash ($37; empty for none) the statement first records
 // its use until $38 (UseTokenID's upsert), and inserts the chat only when
-// that use is the token's first: no row then means ErrTokenUsed.
+// that use is the token's first: no row then means ErrTokenUsed. With $45
+// true it also inserts the chat's new user ($6, $39-$44) under the same
+// condition.
 const createChatStatement = `WITH t AS (
 	INSERT INTO token_uses (profile_id, jti_hash, expires_at)
 	SELECT $2, $37::text, $38::timestamptz WHERE $37::text <> ''
 	ON CONFLICT (profile_id, jti_hash) DO UPDATE SET expires_at = EXCLUDED.expires_at
 	WHERE token_uses.expires_at <= $15
 	RETURNING 1
+), u AS (
+	INSERT INTO users (id, external_id, email, username, first_name, last_name, phone,
+		password_hash, disabled, hint_email, created_at, updated_at)
+	SELECT $6, $39, $40, $41, $42, $43, $44, '', false, NULL, $15, $15
+	WHERE $45::boolean AND ($37::text = '' OR EXISTS (SELECT FROM t))
+	RETURNING id
 ), c AS (
 	INSERT INTO chats (id, profile_id, flow_id, flow_version, start_step, user_id, authenticated, context, host_origin,
 		status, agent_id, resume_secret_hash, flow_state, last_seq, started_at, queued_at, accepted_at, ended_at,
@@ -152,8 +208,9 @@ SELECT 1 FROM c`
 // before it is inserted, and the messages numbered from 1. It commits
 // through the message batcher, so that under load many starts share a
 // commit. ok is false when the chat needs the transaction instead
-// (messages with client ids, or a field the cache does not know).
-func (s *Store) createChatPG(ctx context.Context, what string, c *Chat, fields []ChatFieldValue, adv ChatAdvance, use *TokenUse) (res AdvanceResult, ok bool, err error) {
+// (messages with client ids, or a field the cache does not know). A new
+// user (not nil, its ID reserved) gets its times.
+func (s *Store) createChatPG(ctx context.Context, what string, c *Chat, fields []ChatFieldValue, adv ChatAdvance, use *TokenUse, user *User) (res AdvanceResult, ok bool, err error) {
 	for _, m := range adv.Messages {
 		if m.ClientMsgID != "" {
 			return res, false, nil
@@ -217,19 +274,29 @@ func (s *Store) createChatPG(ctx context.Context, what string, c *Chat, fields [
 		row.EndReason, nullID(row.TicketID),
 		fieldIDs, values, seqs, senders, agents, texts, payloads, row.EmailHint,
 		ev.ids, ev.types, ev.chains, ev.payloads, now.Add(RetryFor), row.Language, nullID(row.TeamID), nullTime(row.OfferedAt),
-		"", now}}
+		"", now, nil, nil, "", "", "", "", false}}
 	if use != nil {
 		st.args[36], st.args[37] = use.JTIHash, use.ExpiresAt
 	}
+	if user != nil {
+		copy(st.args[38:], []any{nullText(user.ExternalID), nullText(user.Email), user.Username, user.FirstName,
+			user.LastName, user.Phone, true})
+	}
 	_, err = s.commit(ctx, st)
+	var pgErr *pgconn.PgError
 	switch {
 	case errors.Is(err, sql.ErrNoRows) && use != nil:
 		return res, true, fmt.Errorf("%s: %w", what, ErrTokenUsed)
 	case errors.Is(err, sql.ErrNoRows):
 		err = fmt.Errorf("%s: the insert returned no row", what)
+	case user != nil && errors.As(err, &pgErr) && pgErr.Code == "23505" && pgErr.TableName == "users":
+		return res, true, fmt.Errorf("%s: %w", what, ErrUserTaken)
 	}
 	if err != nil {
 		return res, true, wrap(err, what)
+	}
+	if user != nil {
+		user.CreatedAt, user.UpdatedAt = now, now
 	}
 	*c = row
 	out := row

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 )
@@ -105,7 +107,7 @@ func TestCreateChatUsingAToken(t *testing.T) {
 		start := func(jti string, until time.Time) (*Chat, error) {
 			c := &Chat{ID: NewChatID(), ProfileID: tmpl.ProfileID, Status: ChatBot, Context: ContextEmbedded}
 			_, err := s.CreateChatUsing(ctx, c, nil, &ChatAdvance{Messages: []Message{{Sender: SenderBot, Text: "hello"}}},
-				&TokenUse{ProfileID: tmpl.ProfileID, JTIHash: jti, ExpiresAt: until})
+				ChatWith{Use: &TokenUse{ProfileID: tmpl.ProfileID, JTIHash: jti, ExpiresAt: until}})
 			return c, err
 		}
 		exists := func(c *Chat) bool {
@@ -150,8 +152,107 @@ func TestCreateChatUsingAToken(t *testing.T) {
 		})
 		// A use on another profile than the chat's is refused.
 		c := &Chat{ID: NewChatID(), ProfileID: tmpl.ProfileID, Status: ChatBot, Context: ContextEmbedded}
-		if _, err := s.CreateChatUsing(ctx, c, nil, &ChatAdvance{}, &TokenUse{ProfileID: "other", JTIHash: "j3", ExpiresAt: hour}); !errors.Is(err, ErrInvalid) {
+		if _, err := s.CreateChatUsing(ctx, c, nil, &ChatAdvance{}, ChatWith{Use: &TokenUse{ProfileID: "other", JTIHash: "j3", ExpiresAt: hour}}); !errors.Is(err, ErrInvalid) {
 			t.Errorf("a use on another profile: %v, want ErrInvalid", err)
+		}
+	})
+}
+
+// A chat that is a new user's first stores the user in its own commit:
+// the chat is theirs, and a start that stores no chat (its token used
+// before, its first step refused) leaves no user behind. An external id
+// taken meanwhile is refused with ErrUserTaken, and of concurrent first
+// starts of one person exactly one creates the user. On PostgreSQL with
+// an id from ReserveUserID (the chat's one statement) and without one
+// (its transaction).
+func TestCreateChatWithANewUser(t *testing.T) {
+	forEachDB(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		tmpl := newChat(t, s, ChatBot)
+		hour := s.Now().Add(time.Hour)
+		hello := func() *ChatAdvance { return &ChatAdvance{Messages: []Message{{Sender: SenderBot, Text: "hello"}}} }
+		for _, reserve := range []bool{true, false} {
+			n := 0
+			newUser := func(ext string) *User {
+				u := &User{ExternalID: ext, Email: " " + strings.ToUpper(ext) + "@Example.com", FirstName: "Ann"}
+				if reserve {
+					var err error
+					u.ID, err = s.ReserveUserID(ctx)
+					must(t, err)
+				}
+				return u
+			}
+			start := func(u *User, jti string, adv *ChatAdvance) (*Chat, error) {
+				n++
+				c := &Chat{ID: NewChatID(), ProfileID: tmpl.ProfileID, Status: ChatBot, Context: ContextEmbedded, Authenticated: true}
+				with := ChatWith{User: u}
+				if jti != "" {
+					with.Use = &TokenUse{ProfileID: tmpl.ProfileID, JTIHash: jti, ExpiresAt: hour}
+				}
+				_, err := s.CreateChatUsing(ctx, c, nil, adv, with)
+				return c, err
+			}
+			stored := func(ext string) *User {
+				t.Helper()
+				u, err := s.GetUserByExternalID(ctx, ext)
+				if errors.Is(err, ErrNotFound) {
+					return nil
+				}
+				must(t, err)
+				return u
+			}
+			p := fmt.Sprintf("reserve %v: ", reserve)
+			ext := fmt.Sprintf("new-%v", reserve)
+
+			u := newUser(ext)
+			c, err := start(u, "first-"+ext, hello())
+			must(t, err)
+			got := stored(ext)
+			if got == nil || u.ID == 0 || got.ID != u.ID || c.UserID != u.ID || got.Email != ext+"@example.com" || got.FirstName != "Ann" || u.CreatedAt.IsZero() {
+				t.Fatalf("%sthe stored user %+v, the caller's %+v, the chat's %d", p, got, u, c.UserID)
+			}
+			if back, err := s.GetChat(ctx, c.ID); err != nil || back.UserID != u.ID {
+				t.Fatalf("%sthe chat read back: %+v, %v", p, back, err)
+			}
+
+			// Nothing stored: the token used before, an invalid first step.
+			for _, tc := range []struct {
+				what, jti string
+				adv       *ChatAdvance
+				want      error
+			}{
+				{"the token used before", "first-" + ext, hello(), ErrTokenUsed},
+				{"a first step the store refuses", "", &ChatAdvance{Messages: []Message{{Sender: "robot", Text: "x"}}}, ErrInvalid},
+			} {
+				c, err := start(newUser("none-"+ext), tc.jti, tc.adv)
+				if !errors.Is(err, tc.want) {
+					t.Errorf("%s%s: %v, want %v", p, tc.what, err, tc.want)
+				}
+				if got := stored("none-" + ext); got != nil {
+					t.Errorf("%s%s: the user was stored: %+v", p, tc.what, got)
+				}
+				if _, err := s.GetChat(ctx, c.ID); !errors.Is(err, ErrNotFound) || c.UserID != 0 {
+					t.Errorf("%s%s: the chat: %v, its user %d", p, tc.what, err, c.UserID)
+				}
+			}
+
+			// The external id taken since the look-up.
+			c, err = start(newUser(ext), "", hello())
+			if !errors.Is(err, ErrUserTaken) || !errors.Is(err, ErrConflict) {
+				t.Errorf("%sa taken external id: %v, want ErrUserTaken", p, err)
+			}
+			if _, err := s.GetChat(ctx, c.ID); !errors.Is(err, ErrNotFound) {
+				t.Errorf("%sa taken external id: the chat exists (%v)", p, err)
+			}
+
+			race := "race-" + ext
+			oneWins(t, 6, errLost, func(int) error {
+				_, err := start(newUser(race), "", hello())
+				if errors.Is(err, ErrUserTaken) {
+					return errLost
+				}
+				return err
+			})
 		}
 	})
 }

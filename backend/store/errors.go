@@ -31,6 +31,10 @@ var (
 	// ErrTokenUsed: the identity token's jti was used on the chat
 	// profile before, and that use has not expired (CreateChatUsing).
 	ErrTokenUsed = errors.New("identity token already used")
+	// ErrUserTaken: the new user a chat's creation was to store has an
+	// external id or e-mail address another user took meanwhile
+	// (ChatWith.User): look the user up again. It is an ErrConflict.
+	ErrUserTaken = fmt.Errorf("%w: the new user's external id or e-mail address is taken", ErrConflict)
 )
 
 // wrap turns a driver error into one wrapping a sentinel where one applies,

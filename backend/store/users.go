@@ -46,8 +46,9 @@ func (s *Store) CreateUser(ctx context.Context, u *User) error {
 		return create(ctx, s, what, u, nil)
 	}
 	// PostgreSQL: one prepared statement committed through the batcher,
-	// with the chat starts and messages of the moment (a chat start
-	// creates its token's new user).
+	// with the chat starts and messages of the moment (a left message
+	// creates its token's new user; a chat start stores it with the chat,
+	// ChatWith.User).
 	if err := checkModel(what, u); err != nil {
 		return err
 	}
@@ -60,6 +61,32 @@ func (s *Store) CreateUser(ctx context.Context, u *User) error {
 	var err error
 	u.ID, err = s.commit(ctx, st)
 	return wrap(err, what)
+}
+
+// ReserveUserID takes a new user's id from the users' sequence, for a
+// user ChatWith stores with a chat (PostgreSQL: through the read batcher,
+// beside the starts' look-ups). SQLite assigns ids as it inserts: 0.
+func (s *Store) ReserveUserID(ctx context.Context) (int64, error) {
+	if s.dialect != DialectPostgres {
+		return 0, nil
+	}
+	const next = `SELECT nextval(pg_get_serial_sequence('users', 'id'))`
+	var id int64
+	var err error
+	if s.appendDB != nil {
+		err = s.lookup(ctx, batchStmt{sql: next, rows: func(r rowScanner) error {
+			if !r.Next() {
+				return sql.ErrNoRows
+			}
+			return r.Scan(&id)
+		}})
+	} else {
+		err = s.db.QueryRowContext(ctx, next).Scan(&id)
+	}
+	if err != nil {
+		return 0, wrap(err, "reserve a user id")
+	}
+	return id, nil
 }
 
 // GetUser returns the user with that id.
@@ -99,35 +126,73 @@ const usersByExternalIDOrEmail = `SELECT u.id, u.external_id, u.email, u.usernam
 	u.phone, u.password_hash, u.disabled, u.hint_email, u.created_at, u.updated_at FROM users AS u
 WHERE (u.external_id = $1 AND $1::text <> '') OR (u.email = $2 AND $2::text <> '') LIMIT 2`
 
+// usersOrReservedID is usersByExternalIDOrEmail that, when it finds
+// neither user, answers a row with a new user's id from the sequence
+// instead (its last column true).
+const usersOrReservedID = `WITH f AS (` + usersByExternalIDOrEmail + `)
+SELECT f.*, false FROM f
+UNION ALL
+SELECT nextval(pg_get_serial_sequence('users', 'id')), NULL, NULL, '', '', '', '', '', false, NULL, now(), now(), true
+WHERE NOT EXISTS (SELECT FROM f)`
+
 // UsersByExternalIDOrEmail returns, in one query, the user with that
 // external id and the user with that e-mail address (any case): what
 // GetUserByExternalID and GetUserByEmail would, nil for none (an empty
 // argument finds none). They may be the same user.
 func (s *Store) UsersByExternalIDOrEmail(ctx context.Context, externalID, email string) (byID, byEmail *User, err error) {
+	byID, byEmail, _, err = s.usersBy(ctx, externalID, email, false)
+	return byID, byEmail, err
+}
+
+// UsersOrReservedID is UsersByExternalIDOrEmail that, when neither user
+// exists, also reserves the id of the new user the caller will store with
+// its chat (ReserveUserID), in the same query: reserved is 0 when a user
+// was found, and on SQLite.
+func (s *Store) UsersOrReservedID(ctx context.Context, externalID, email string) (byID, byEmail *User, reserved int64, err error) {
+	return s.usersBy(ctx, externalID, email, true)
+}
+
+func (s *Store) usersBy(ctx context.Context, externalID, email string, reserve bool) (byID, byEmail *User, reserved int64, err error) {
 	email = NormalizeEmail(email)
 	what := fmt.Sprintf("get users with external id %q or e-mail %q", externalID, email)
 	if err := checkText(what, "external id", externalID); err != nil {
-		return nil, nil, err
+		return nil, nil, 0, err
 	}
 	if err := checkText(what, "email", email); err != nil {
-		return nil, nil, err
+		return nil, nil, 0, err
 	}
 	if externalID == "" && email == "" {
-		return nil, nil, nil
+		if reserve {
+			reserved, err = s.ReserveUserID(ctx)
+		}
+		return nil, nil, reserved, err
 	}
 	var rows []User
 	if s.appendDB != nil {
 		// Every chat start with a token asks this: a prepared statement,
 		// batched with the other starts' look-ups.
-		err := s.lookup(ctx, batchStmt{sql: usersByExternalIDOrEmail, args: []any{externalID, email},
+		query := usersByExternalIDOrEmail
+		if reserve {
+			query = usersOrReservedID
+		}
+		err := s.lookup(ctx, batchStmt{sql: query, args: []any{externalID, email},
 			rows: func(r rowScanner) error {
-				rows = rows[:0] // a batch that failed runs again alone
+				rows, reserved = rows[:0], 0 // a batch that failed runs again alone
 				for r.Next() {
 					var u User
 					var ext, email, hint sql.NullString
-					if err := r.Scan(&u.ID, &ext, &email, &u.Username, &u.FirstName, &u.LastName, &u.Phone,
-						&u.PasswordHash, &u.Disabled, &hint, &u.CreatedAt, &u.UpdatedAt); err != nil {
+					var isNew bool
+					dest := []any{&u.ID, &ext, &email, &u.Username, &u.FirstName, &u.LastName, &u.Phone,
+						&u.PasswordHash, &u.Disabled, &hint, &u.CreatedAt, &u.UpdatedAt, &isNew}
+					if !reserve {
+						dest = dest[:len(dest)-1]
+					}
+					if err := r.Scan(dest...); err != nil {
 						return err
+					}
+					if isNew {
+						reserved = u.ID
+						continue
 					}
 					u.ExternalID, u.Email, u.HintEmail = ext.String, email.String, hint.String
 					rows = append(rows, u)
@@ -135,13 +200,17 @@ func (s *Store) UsersByExternalIDOrEmail(ctx context.Context, externalID, email 
 				return nil
 			}})
 		if err != nil {
-			return nil, nil, wrap(err, what)
+			return nil, nil, 0, wrap(err, what)
 		}
 	} else if err := s.db.NewSelect().Model(&rows).
 		WhereOr("u.external_id = ? AND ? <> ''", externalID, externalID).
 		WhereOr("u.email = ? AND ? <> ''", email, email).
 		Limit(2).Scan(ctx); err != nil {
-		return nil, nil, wrap(err, what)
+		return nil, nil, 0, wrap(err, what)
+	} else if reserve && len(rows) == 0 {
+		if reserved, err = s.ReserveUserID(ctx); err != nil {
+			return nil, nil, 0, err
+		}
 	}
 	for i := range rows {
 		u := &rows[i]
@@ -153,7 +222,7 @@ func (s *Store) UsersByExternalIDOrEmail(ctx context.Context, externalID, email 
 			byEmail = u
 		}
 	}
-	return byID, byEmail, nil
+	return byID, byEmail, reserved, nil
 }
 
 // UsersByID returns the users with these ids in one query, by id; ids

@@ -26,12 +26,32 @@ func TestUsersByExternalIDOrEmail(t *testing.T) {
 			{"neither", "", "", nil, nil},
 			{"unknown both", "nobody-" + tag, "nobody-" + tag + "@example.com", nil, nil},
 		}
+		reservedBefore := int64(0)
 		for _, tc := range cases {
 			byID, byEmail, err := s.UsersByExternalIDOrEmail(ctx, tc.ext, tc.email)
 			must(t, err)
 			if (byID == nil) != (tc.byID == nil) || (byID != nil && byID.ID != tc.byID.ID) ||
 				(byEmail == nil) != (tc.byEmail == nil) || (byEmail != nil && byEmail.ID != tc.byEmail.ID) {
 				t.Fatalf("%s: got %+v, %+v", tc.name, byID, byEmail)
+			}
+			// UsersOrReservedID finds the same, and reserves a new user's
+			// id (PostgreSQL) only when it finds neither: each id once.
+			byID2, byEmail2, reserved, err := s.UsersOrReservedID(ctx, tc.ext, tc.email)
+			must(t, err)
+			if (byID2 == nil) != (byID == nil) || (byID2 != nil && byID2.ID != byID.ID) ||
+				(byEmail2 == nil) != (byEmail == nil) || (byEmail2 != nil && byEmail2.ID != byEmail.ID) {
+				t.Fatalf("%s, reserving: got %+v, %+v", tc.name, byID2, byEmail2)
+			}
+			none := byID == nil && byEmail == nil
+			switch {
+			case s.Dialect() != DialectPostgres || !none:
+				if reserved != 0 {
+					t.Fatalf("%s: reserved id %d, want none", tc.name, reserved)
+				}
+			case reserved <= reservedBefore || reserved <= b.ID:
+				t.Fatalf("%s: reserved id %d after %d (users up to %d)", tc.name, reserved, reservedBefore, b.ID)
+			default:
+				reservedBefore = reserved
 			}
 		}
 		if _, _, err := s.UsersByExternalIDOrEmail(ctx, "a\x00b", ""); !errors.Is(err, ErrInvalid) {
