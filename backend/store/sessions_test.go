@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"reflect"
 	"testing"
 	"time"
 )
@@ -131,6 +132,20 @@ func TestAgentSessions(t *testing.T) {
 			checkSessions(t, step, want, func(h string) (*Agent, error) { return s.AgentBySession(ctx, h, now) }, func(a *Agent) int64 { return a.ID })
 		}
 		check("created", map[string]int64{"ann-1": ann.ID, "ann-2": ann.ID, "ann-3": ann.ID, "ann-old": 0, "bob-1": bob.ID})
+		// The session's agent reads as GetAgent reads it, before and after
+		// it was last seen.
+		for _, step := range []string{"never seen", "seen"} {
+			if step == "seen" {
+				must(t, s.TouchAgents(ctx, "node-1", []int64{ann.ID}))
+			}
+			bySession, err := s.AgentBySession(ctx, "ann-1", now)
+			must(t, err)
+			byID, err := s.GetAgent(ctx, ann.ID)
+			must(t, err)
+			if !reflect.DeepEqual(bySession, byID) || (step == "seen") == byID.LastSeenAt.IsZero() {
+				t.Errorf("%s: AgentBySession read %+v, GetAgent %+v", step, bySession, byID)
+			}
+		}
 		must(t, s.DeleteAgentSessionsOf(ctx, ann.ID, "ann-2"))
 		check("all of ann's but ann-2 ended", map[string]int64{"ann-1": 0, "ann-2": ann.ID, "ann-3": 0, "bob-1": bob.ID})
 		must(t, s.DeleteAgentSessionsOf(ctx, ann.ID, ""))
