@@ -183,7 +183,7 @@ func (s *Store) appendTx(ctx context.Context, tx bun.Tx, what, chatID string, ms
 	}
 	// Returning("NULL"): without it bun adds RETURNING for the nullzero
 	// columns and reports the rows it expected, not the rows inserted.
-	res, err := tx.NewInsert().Model(&rows).On("CONFLICT (chat_id, client_msg_id) DO NOTHING").
+	res, err := tx.NewInsert().Model(&rows).On("CONFLICT (chat_id, client_msg_id) WHERE client_msg_id IS NOT NULL DO NOTHING").
 		Returning("NULL").Exec(ctx)
 	if err != nil {
 		return nil, nil, wrap(err, what)

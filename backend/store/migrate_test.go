@@ -80,6 +80,7 @@ func TestMigrationsFrozen(t *testing.T) {
 		"20261207000101_mail_outbox":           "c61ad8f0b21e9bfa53abd0d7fa5a1199a47d00952ac2a2fbbce36e9e3f4ce7e4",
 		"20261208000400_service_keys":          "20bd2d607317b4c021324c4e7351522fda0cae69fd1f9f17ad3d7331ff78706c",
 		"20261209000100_canned_orphans":        "8a4e4f5061b280106984a64972d351a2ec3e0eade7d61a2fbffa3987f9a965bb",
+		"20261210000100_partial_indexes":       "1b23b933f071f64303514af7a0005878cbba889bdc573f2564b36fd03bf5b8aa",
 	}
 	ms := schemaMigrations()
 	for i, m := range ms {

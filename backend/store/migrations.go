@@ -31,6 +31,7 @@ func schemaMigrations() []schemaMigration {
 		{name: "20261208000300_agent_consoles", sql: migrationAgentConsoles},
 		{name: "20261208000400_service_keys", sql: migrationServiceKeys},
 		{name: "20261209000100_canned_orphans", sql: migrationCannedOrphans},
+		{name: "20261210000100_partial_indexes", sql: migrationPartialIndexes},
 	}
 }
 
@@ -740,4 +741,32 @@ CREATE TABLE service_keys (
 const migrationCannedOrphans = `
 UPDATE canned_responses SET team_id = NULL
 WHERE team_id IS NOT NULL AND team_id NOT IN (SELECT id FROM teams)
+`
+
+// migrationPartialIndexes leaves out of four indexes the rows whose key
+// is NULL, which no query looks for: a bot's or a visitor's message has
+// no agent and a bot's no client id, a new chat no agent, a token's user
+// no hint address. Each was an index entry (a WAL record) written with
+// every chat start (six of its 29) and every visitor's message (one of
+// three), and read by nobody: every query names a value (agent_id = ?,
+// hint_email = ?), which implies IS NOT NULL on both databases, and a
+// NULL never conflicted in a unique index. A resend's ON CONFLICT names
+// the predicate (messages.go). The indexes are built again in the
+// migration's transaction, which holds their tables meanwhile. FROZEN.
+const migrationPartialIndexes = `
+DROP INDEX messages_chat_client_msg_key
+;
+CREATE UNIQUE INDEX messages_chat_client_msg_key ON messages (chat_id, client_msg_id) WHERE client_msg_id IS NOT NULL
+;
+DROP INDEX messages_agent_idx
+;
+CREATE INDEX messages_agent_idx ON messages (agent_id) WHERE agent_id IS NOT NULL
+;
+DROP INDEX chats_agent_idx
+;
+CREATE INDEX chats_agent_idx ON chats (agent_id) WHERE agent_id IS NOT NULL
+;
+DROP INDEX users_hint_email_idx
+;
+CREATE UNIQUE INDEX users_hint_email_idx ON users (hint_email) WHERE hint_email IS NOT NULL
 `
