@@ -362,13 +362,48 @@ func (s *Store) MessageByClientID(ctx context.Context, chatID, clientMsgID strin
 	})
 }
 
+// messagesAfter is MessagesAfter's query on PostgreSQL.
+const messagesAfter = `SELECT m.chat_id, m.seq, m.sender, m.agent_id, m.client_msg_id, m.text, m.payload, m.internal,
+	m.created_at FROM messages AS m WHERE m.chat_id = $1 AND m.seq > $2 ORDER BY m.seq LIMIT $3`
+
 // MessagesAfter returns up to limit messages of the chat with seq > afterSeq,
-// in seq order (limit ≤ 0 means DefaultLimit; capped at MaxLimit).
+// in seq order (limit ≤ 0 means DefaultLimit; capped at MaxLimit). A
+// socket reads them when an event leaves a gap (two commits of one chat
+// published out of order) and when it starts to follow a chat: on
+// PostgreSQL a prepared statement, batched with the other look-ups.
 func (s *Store) MessagesAfter(ctx context.Context, chatID string, afterSeq, limit int64) ([]Message, error) {
 	what := fmt.Sprintf("list messages of chat %q after %d", chatID, afterSeq)
 	if err := checkText(what, "chat id", chatID); err != nil {
 		return nil, err
 	}
+	if s.appendDB == nil {
+		return s.messagesAfterBun(ctx, what, chatID, afterSeq, limit)
+	}
+	var out []Message
+	err := s.lookup(ctx, batchStmt{sql: messagesAfter, args: []any{chatID, afterSeq, Page{Limit: limit}.limit()},
+		rows: func(r rowScanner) error {
+			out = out[:0] // a batch that failed runs again alone
+			for r.Next() {
+				var m Message
+				var agent sql.NullInt64
+				var client sql.NullString
+				if err := r.Scan(&m.ChatID, &m.Seq, &m.Sender, &agent, &client, &m.Text, &m.Payload, &m.Internal,
+					&m.CreatedAt); err != nil {
+					return err
+				}
+				m.AgentID, m.ClientMsgID, m.CreatedAt = agent.Int64, client.String, m.CreatedAt.UTC()
+				out = append(out, m)
+			}
+			return nil
+		}})
+	if err != nil {
+		return nil, wrap(err, what)
+	}
+	return out, nil
+}
+
+// messagesAfterBun is MessagesAfter through bun (SQLite).
+func (s *Store) messagesAfterBun(ctx context.Context, what, chatID string, afterSeq, limit int64) ([]Message, error) {
 	return list[Message](ctx, s.db, what, func(q *bun.SelectQuery) *bun.SelectQuery {
 		q = q.Where("m.chat_id = ?", chatID).Where("m.seq > ?", afterSeq).Order("m.seq")
 		return Page{Limit: limit}.apply(q)

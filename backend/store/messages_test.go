@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"testing"
 	"time"
 )
@@ -78,7 +79,22 @@ func appendSequence(t *testing.T, s *Store) {
 	if len(page) != 2 || page[0].Seq != 4 || page[1].Seq != 5 {
 		t.Fatalf("MessagesAfter(3, 2) = %+v", page)
 	}
-	if gc, _ := s.GetChat(ctx, c.ID); gc.LastSeq != 9 {
+	// The prepared read (PostgreSQL) reads what bun reads, an agent's
+	// internal note included.
+	ag := &Agent{Email: "m-" + RandomID(4) + "@agents.test", Role: RoleAgent}
+	must(t, s.CreateAgent(ctx, ag))
+	_, _, err = s.AppendMessage(ctx, Message{ChatID: c.ID, Sender: SenderAgent, AgentID: ag.ID, ClientMsgID: "a1", Text: "note", Internal: true})
+	must(t, err)
+	for _, limit := range []int64{0, 3, MaxLimit + 1} {
+		read, err := s.MessagesAfter(ctx, c.ID, 1, limit)
+		must(t, err)
+		viaBun, err := s.messagesAfterBun(ctx, "read through bun", c.ID, 1, limit)
+		must(t, err)
+		if !reflect.DeepEqual(read, viaBun) || len(read) == 0 || !read[len(read)-1].Internal && limit != 3 {
+			t.Fatalf("limit %d: MessagesAfter read %+v, bun %+v", limit, read, viaBun)
+		}
+	}
+	if gc, _ := s.GetChat(ctx, c.ID); gc.LastSeq != 10 {
 		t.Fatalf("last_seq = %d", gc.LastSeq)
 	}
 }

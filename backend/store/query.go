@@ -24,18 +24,23 @@ const (
 )
 
 func (p Page) apply(q *bun.SelectQuery) *bun.SelectQuery {
-	limit := p.Limit
-	switch {
-	case limit <= 0:
-		limit = DefaultLimit
-	case limit > MaxLimit:
-		limit = MaxLimit
-	}
-	q = q.Limit(limit)
+	q = q.Limit(p.limit())
 	if p.Offset > 0 {
 		q = q.Offset(p.Offset)
 	}
 	return q
+}
+
+// limit is the page's size: Limit, DefaultLimit for none, at most
+// MaxLimit.
+func (p Page) limit() int64 {
+	switch {
+	case p.Limit <= 0:
+		return DefaultLimit
+	case p.Limit > MaxLimit:
+		return MaxLimit
+	}
+	return p.Limit
 }
 
 // getOne selects the first row of T that where selects.
