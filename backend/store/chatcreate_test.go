@@ -172,7 +172,6 @@ func TestCreateChatWithANewUser(t *testing.T) {
 		hour := s.Now().Add(time.Hour)
 		hello := func() *ChatAdvance { return &ChatAdvance{Messages: []Message{{Sender: SenderBot, Text: "hello"}}} }
 		for _, reserve := range []bool{true, false} {
-			n := 0
 			newUser := func(ext string) *User {
 				u := &User{ExternalID: ext, Email: " " + strings.ToUpper(ext) + "@Example.com", FirstName: "Ann"}
 				if reserve {
@@ -183,7 +182,6 @@ func TestCreateChatWithANewUser(t *testing.T) {
 				return u
 			}
 			start := func(u *User, jti string, adv *ChatAdvance) (*Chat, error) {
-				n++
 				c := &Chat{ID: NewChatID(), ProfileID: tmpl.ProfileID, Status: ChatBot, Context: ContextEmbedded, Authenticated: true}
 				with := ChatWith{User: u}
 				if jti != "" {
@@ -245,9 +243,12 @@ func TestCreateChatWithANewUser(t *testing.T) {
 				t.Errorf("%sa taken external id: the chat exists (%v)", p, err)
 			}
 
-			race := "race-" + ext
-			oneWins(t, 6, errLost, func(int) error {
-				_, err := start(newUser(race), "", hello())
+			race := make([]*User, 6) // ids reserved before the goroutines
+			for i := range race {
+				race[i] = newUser("race-" + ext)
+			}
+			oneWins(t, len(race), errLost, func(i int) error {
+				_, err := start(race[i], "", hello())
 				if errors.Is(err, ErrUserTaken) {
 					return errLost
 				}
