@@ -67,7 +67,7 @@ func (r *Resolver) findOrCreateOnce(ctx context.Context, fields map[string]strin
 	applyUserFields(u, fields)
 	if deferNew {
 		u.ID = reserved
-		if reserved == 0 { // someone else's e-mail address was found: no id reserved
+		if reserved == 0 { // a user with another external id holds the address (or SQLite: no ids to reserve)
 			if u.ID, err = r.Store.ReserveUserID(ctx); err != nil {
 				return nil, false, fmt.Errorf("reserve the token's new user's id: %w", err)
 			}

@@ -70,19 +70,14 @@ func (s *Store) ReserveUserID(ctx context.Context) (int64, error) {
 	if s.dialect != DialectPostgres {
 		return 0, nil
 	}
-	const next = `SELECT nextval(pg_get_serial_sequence('users', 'id'))`
 	var id int64
-	var err error
-	if s.appendDB != nil {
-		err = s.lookup(ctx, batchStmt{sql: next, rows: func(r rowScanner) error {
+	err := s.lookup(ctx, batchStmt{sql: `SELECT nextval(pg_get_serial_sequence('users', 'id'))`,
+		rows: func(r rowScanner) error {
 			if !r.Next() {
 				return sql.ErrNoRows
 			}
 			return r.Scan(&id)
 		}})
-	} else {
-		err = s.db.QueryRowContext(ctx, next).Scan(&id)
-	}
 	if err != nil {
 		return 0, wrap(err, "reserve a user id")
 	}
@@ -206,11 +201,7 @@ func (s *Store) usersBy(ctx context.Context, externalID, email string, reserve b
 		WhereOr("u.external_id = ? AND ? <> ''", externalID, externalID).
 		WhereOr("u.email = ? AND ? <> ''", email, email).
 		Limit(2).Scan(ctx); err != nil {
-		return nil, nil, 0, wrap(err, what)
-	} else if reserve && len(rows) == 0 {
-		if reserved, err = s.ReserveUserID(ctx); err != nil {
-			return nil, nil, 0, err
-		}
+		return nil, nil, 0, wrap(err, what) // SQLite: no id to reserve
 	}
 	for i := range rows {
 		u := &rows[i]
