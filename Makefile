@@ -27,6 +27,10 @@ define stage
 	exit $$rc
 endef
 
+# A recipe that fails leaves no target behind (a wasm built but not
+# optimised or compressed when apt-get failed would pass for done).
+.DELETE_ON_ERROR:
+
 .PHONY: build run test checks vet lint fuzz bench clean wasm-test screenshots
 
 # The loader, precompressed beside the wasm; the server uses a copy only
@@ -61,11 +65,14 @@ WASM_OPT_FLAGS := -O2 --strip-debug --enable-bulk-memory --enable-sign-ext \
 	--enable-nontrapping-float-to-int --enable-mutable-globals
 
 # apt_install CMD, PACKAGE: install PACKAGE with apt-get when CMD is
-# missing and we are root on a Debian-like machine.
+# missing and we are root on a Debian-like machine. It waits up to five
+# minutes for another apt-get to finish (a fresh machine often installs
+# something else meanwhile) rather than failing on the lock.
+APT_GET := apt-get -o DPkg::Lock::Timeout=300
 define apt_install
 	@if ! command -v $(1) >/dev/null && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		echo "installing $(2) (apt-get)"; \
-		(apt-get install -y -qq $(2) >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq $(2) >/dev/null)); \
+		($(APT_GET) install -y -qq $(2) >/dev/null 2>&1 || ($(APT_GET) update -qq && $(APT_GET) install -y -qq $(2) >/dev/null)); \
 	fi
 endef
 

@@ -28,6 +28,7 @@ type results struct {
 	paintedCold, paintedWarm     []float64   // click → the frame's first contentful paint
 	loadedCold, loadedWarm       []float64   // click → the frame's load event
 	stepsCold                    [][]float64 // a run's stages (cold), ms after the click
+	bootCold                     []float64   // click → the widget's halochat:boot on the host page (cold)
 	sentCold                     []float64   // KB the service sent between the click and interactive (cold)
 	interactiveCold              []float64
 	interactiveWarm              []float64
@@ -173,6 +174,7 @@ func (b *bench) measureLink(ctx context.Context, l link) (*results, error) {
 // clickFigures are one click's measures.
 type clickFigures struct {
 	painted, loaded, interactive float64   // ms after the click; painted, loaded < 0: never
+	boot                         float64   // the widget's halochat:boot on the host page, ms after the click; < 0: before it
 	steps                        []float64 // the stages' times, ms after the click
 	sentKB                       float64   // what the service sent between the click and interactive
 	longBetween                  [][2]float64
@@ -182,6 +184,9 @@ func (r *results) addCold(c clickFigures) {
 	r.add(&r.interactiveCold, &r.paintedCold, &r.loadedCold, c)
 	if len(c.steps) == len(stages) {
 		r.stepsCold = append(r.stepsCold, c.steps)
+	}
+	if c.boot >= 0 {
+		r.bootCold = append(r.bootCold, c.boot)
 	}
 	r.sentCold = append(r.sentCold, c.sentKB)
 	r.longBetween = append(r.longBetween, float64(len(c.longBetween)))
@@ -297,7 +302,10 @@ func (b *bench) clickNow(ctx context.Context, isolated, pointer bool) (clickFigu
 	if err != nil {
 		return clickFigures{}, fmt.Errorf("wait for chatWindowOpened: %w", err)
 	}
-	c := clickFigures{interactive: opened, painted: -1, loaded: -1, sentKB: float64(b.env.sent.Load()-sent) / 1000}
+	c := clickFigures{interactive: opened, painted: -1, loaded: -1, boot: -1, sentKB: float64(b.env.sent.Load()-sent) / 1000}
+	if boot, err := chromedp.Run(ctx, chromedp.Evaluate[float64](`window.__boot ? window.__boot - window.__t0 : -1`)); err == nil {
+		c.boot = boot
+	}
 	if loaded, err := chromedp.Run(ctx, chromedp.Poll[float64](`window.__loaded()`,
 		chromedp.WithPollingTimeout(5*time.Second), chromedp.WithPollingInterval(5*time.Millisecond))); err == nil {
 		c.loaded = loaded

@@ -36,7 +36,11 @@ const hostPage = `<!doctype html><html><head><meta charset="utf-8"><link rel="ic
   window.__long = [];
   new PerformanceObserver(function (l) { l.getEntries().forEach(function (e) { window.__long.push([e.startTime, e.duration]); }); })
     .observe({ type: "longtask", buffered: true });
-  window.__opened = 0; window.__t0 = 0; window.__hostFrame = 0;
+  window.__opened = 0; window.__t0 = 0; window.__hostFrame = 0; window.__boot = 0;
+  // The widget's first message, sent once its wasm runs (its mount).
+  addEventListener("message", function (e) {
+    if (!window.__boot && e.data && e.data.type === "halochat:boot") { window.__boot = performance.now(); }
+  });
   addEventListener("haloChat_outboundEvent_chatWindowOpened", function () { window.__opened = performance.now(); });
   // The loader's shadow root is watched from its creation, so that no
   // frame's load goes unseen (a mutation is reported before the frame's
@@ -69,7 +73,7 @@ const hostPage = `<!doctype html><html><head><meta charset="utf-8"><link rel="ic
     var r = launcher().getBoundingClientRect();
     return [r.left + r.width / 2, r.top + r.height / 2];
   };
-  window.__reset = function () { window.__opened = 0; window.__t0 = 0; window.__hostFrame = 0; };
+  window.__reset = function () { window.__opened = 0; window.__t0 = 0; window.__hostFrame = 0; window.__boot = 0; };
   window.__click = function () { launcher().click(); };
   window.__loaded = function () { var f = window.__frame(); return f && f.__loadedAt ? f.__loadedAt - window.__t0 : 0; };
 </script></head>
