@@ -156,9 +156,7 @@
     });
     box.appendChild(frame);
   }
-  // The hello carries what waits in the queue (the click that booted the
-  // widget): the widget takes it at once, and its ready says how many.
-  function say() { if (!ready) { frame.contentWindow.postMessage({ type: "halochat:hello", config: conf, answered: told, queue: queue }, origin); } }
+  function say() { if (!ready) { frame.contentWindow.postMessage({ type: "halochat:hello", config: conf, answered: told }, origin); } }
   // ask reports initialization as the widget would, without it: the
   // profile's availability (and the page's config and initialize detail,
   // checked by the service as the widget checks them). m is the queued
@@ -268,7 +266,7 @@
       say();
     } else if (m.type === "halochat:ready") {
       clearInterval(hello);
-      if (!ready) { ready = true; queue.splice(0, d.took | 0); queue.splice(0).forEach(send); }
+      if (!ready) { ready = true; queue.splice(0).forEach(send); }
     } else if (m.type === "halochat:outbound" && typeof m.name === "string" && m.name.indexOf(OUT) === 0) {
       window.dispatchEvent(new CustomEvent(m.name, { detail: m.detail || null }));
       if (m.name === OUT + "unreadCount") { unread(d.count); }

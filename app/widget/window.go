@@ -36,10 +36,6 @@ type bridgeIn struct {
 	// hello or initialize event would raise (it asked the service itself
 	// before the widget was booted); the widget then raises none for it.
 	Answered bool `json:"answered"`
-	// Queue (a hello's): the messages the loader holds for the widget,
-	// oldest first, taken in the hello's turn rather than a round trip
-	// later; the ready that answers the hello says how many it took.
-	Queue []bridgeIn `json:"queue"`
 }
 
 // Window is the chat window and the widget's controller: it answers the
@@ -167,14 +163,9 @@ func (w *Window) fromLoader(ctx app.Context, origin, data string) {
 	if origin != w.hostOrigin {
 		return
 	}
-	w.take(ctx, &m)
-}
-
-// take handles one message of the loader, from the host's origin.
-func (w *Window) take(ctx app.Context, m *bridgeIn) {
 	switch m.Type {
 	case bridgeHello:
-		w.hello(ctx, m)
+		w.hello(ctx, m.Config, m.Answered)
 	case protocol.BridgeTypeInbound:
 		w.inbound(ctx, m.Name, m.Detail, m.Answered)
 	case bridgeSession:
@@ -233,15 +224,12 @@ func (w *Window) fail(code, msg, event string) {
 	w.notice = msg
 }
 
-// hello takes the loader's config, answers ready, and takes the messages
-// the loader queued before it (the first hello's only: the ready of a
-// later one takes none, and the loader sends the rest).
-func (w *Window) hello(ctx app.Context, m *bridgeIn) {
+func (w *Window) hello(ctx app.Context, raw json.RawMessage, answered bool) {
 	if w.ready {
 		w.post(protocol.BridgeTypeReady, "", nil)
 		return
 	}
-	cfg, err := protocol.ParseConfig(m.Config)
+	cfg, err := protocol.ParseConfig(raw)
 	if err != nil {
 		w.hostOrigin = "" // let a corrected page try again
 		w.fail(protocol.CodeInvalidConfig, err.Error(), "")
@@ -255,7 +243,7 @@ func (w *Window) hello(ctx app.Context, m *bridgeIn) {
 	w.store = newChatStore(cfg.Persist())
 	w.colour, w.theme, w.icon = cfg.Colour, cfg.Theme, cfg.Icon
 	w.ready = true
-	w.post(protocol.BridgeTypeReady, "", map[string]any{"took": len(m.Queue)})
+	w.post(protocol.BridgeTypeReady, "", nil)
 	_, resumable := w.store.get(ctx, cfg.ConfigID)
 	if !resumable {
 		// The loader boots the widget at once on its flag alone: a flag
@@ -264,12 +252,7 @@ func (w *Window) hello(ctx app.Context, m *bridgeIn) {
 		w.post(bridgeFlag, "", map[string]any{"open": false, "configId": cfg.ConfigID})
 	}
 	if cfg.AutoInit() || resumable {
-		w.initialize(ctx, nil, m.Answered)
-	}
-	for i := range m.Queue {
-		if q := &m.Queue[i]; q.Type != bridgeHello {
-			w.take(ctx, q)
-		}
+		w.initialize(ctx, nil, answered)
 	}
 }
 

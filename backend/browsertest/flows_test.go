@@ -285,8 +285,8 @@ window.dispatchEvent(new CustomEvent("haloChat_inboundEvent_openChatWindow", {de
 	launcherColour(t, b, "rgb(0, 170, 0)")
 	w := b.widget(t, s.serviceURL)
 	waitText(t, w, ".hc-msg", "Nobody is available right now") // the transfer's fallback: no agent online
-	// The widget took both events with the loader's hello, and the loader
-	// sent neither again after the widget's ready.
+	// The loader held both events until the widget was ready and sent
+	// each once.
 	for _, ev := range []string{"chatWindowOpened", "chatStarted", "initialized"} {
 		if n := b.count(t, ev); n != 1 {
 			t.Errorf("%s raised %d times, want once", ev, n)
