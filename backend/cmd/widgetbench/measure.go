@@ -404,7 +404,24 @@ func widgetFrame(ctx context.Context, isolated bool) (context.Context, []chromed
 	if err != nil || len(nodes) == 0 {
 		return nil, nil, nil, fmt.Errorf("find the widget's frame: %v", err)
 	}
-	return ctx, []chromedp.PollOption{chromedp.WithPollingInFrame(nodes[0])}, func() {}, nil
+	// Until the frame's widget page has an execution context, a poll "in
+	// the frame" runs in the host page (chromedp finds no context for the
+	// frame) and waits there for nothing: wait for the page first, each
+	// short poll looking for the frame's context again.
+	inFrame := chromedp.WithPollingInFrame(nodes[0])
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		ok, err := chromedp.Run(ctx, chromedp.Poll[bool](`location.pathname.indexOf("/chat/widget/") === 0`, inFrame,
+			chromedp.WithPollingTimeout(250*time.Millisecond), chromedp.WithPollingInterval(5*time.Millisecond)))
+		if err == nil && ok {
+			break
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return nil, nil, nil, fmt.Errorf("the widget's frame has no page after 20 s: %v", err)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return ctx, []chromedp.PollOption{inFrame}, func() {}, nil
 }
 
 // resume opens the host page again, the conversation open from the
