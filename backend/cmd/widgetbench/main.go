@@ -15,7 +15,8 @@
 //     pressed at once (or -dwell later); and where a cold click's time
 //     goes (the frame's navigation and resource timing);
 //   - in the same run, a bare go-app app's click → running in an iframe
-//     from the same service (testdata/bareapp): the floor no go-app widget
+//     from the same service (testdata/bareapp), in a new profile of its
+//     own, cold as the widget's cold click is: the floor no go-app widget
 //     can beat;
 //   - the click figures under chromium's network emulation of a Fast 4G
 //     and a slow 4G link;
