@@ -128,12 +128,17 @@ func TestNothingLoadsBeforeIntent(t *testing.T) {
 	}
 
 	b.hover(t)
-	b.widget(t, s.serviceURL)
+	w := b.widget(t, s.serviceURL)
 	if got := rec.widgetRequests(); len(got) == 0 {
 		t.Error("the pointer over the launcher booted no widget")
 	}
 	b.dispatch(t, "openChatWindow", nil)
 	b.waitEvent(t, "chatStarted", 1)
+	// The widget page preloads its wasm from the head, and go-app's fetch
+	// takes that answer: the frame fetched the wasm once.
+	if n := strIn(t, w, `String(performance.getEntriesByType("resource").filter(function (e) { return /\.wasm$/.test(e.name); }).length)`); n != "1" {
+		t.Errorf("the widget's frame fetched its wasm %s times, want once (the preload's answer taken)", n)
+	}
 	if n := b.count(t, "initialized"); n != 1 {
 		t.Errorf("the page heard initialized %d times, want once (the loader's; the widget's is the same answer)", n)
 	}

@@ -154,7 +154,7 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	wh, err := webapp.New(webapp.Options{
 		Prefix: "/chat/widget", Name: "halochat", Title: "Chat",
 		Dist: static.Dist(), WasmFile: "widget.wasm",
-		Assets: static.Assets(), Styles: []string{"widget.css"}, Scripts: []string{"focus.js"}, DirectBoot: true,
+		Assets: static.Assets(), Styles: []string{"widget.css"}, Scripts: []string{"focus.js"}, DirectBoot: true, PreloadWasm: true,
 		Compressed: o.Compressed,
 		Files:      map[string]http.Handler{widget.ColourSheet: http.HandlerFunc(colourSheet)},
 		// The static window (app/widget/static.go) shows the profile's

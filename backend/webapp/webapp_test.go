@@ -376,3 +376,30 @@ func TestDirectBootRefusesAnotherLoader(t *testing.T) {
 		})
 	}
 }
+
+func TestPreloadWasmStartsTheDownloadFromTheHead(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		dist    fstest.MapFS
+		preload bool
+		want    bool
+	}{
+		{"preloaded", builtDist(), true, true},
+		{"not asked", builtDist(), false, false},
+		{"not built", fstest.MapFS{".keep": {}}, true, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHandler(t, tc.dist, func(o *Options) { o.PreloadWasm = tc.preload })
+			page := body(t, get(t, h, "/chat/widget/"))
+			link := `<link rel="preload" href="` + h.WasmPath() + `" as="fetch" crossorigin fetchpriority="low">`
+			head, _, _ := strings.Cut(page, "</head>")
+			if got := strings.Contains(head, link); got != tc.want {
+				t.Errorf("head holds %s: %v, want %v\n%s", link, got, tc.want, head)
+			}
+			// go-app's app.js fetches the very URL that is preloaded.
+			if tc.want && !strings.Contains(body(t, get(t, h, "/chat/widget/app.js")), `"`+h.WasmPath()+`"`) {
+				t.Errorf("app.js does not fetch %s", h.WasmPath())
+			}
+		})
+	}
+}
