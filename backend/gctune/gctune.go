@@ -1,5 +1,6 @@
-// Package gctune lowers the garbage collector's target while a node
-// holds many open sockets.
+// Package gctune sets the garbage collector's target from what a node
+// holds: lower while it holds many open sockets, higher while its live
+// heap is small.
 //
 // An idle chat's memory is mostly the collector's headroom: with the
 // default GOGC (100) the heap may grow to twice what is live before a
@@ -10,12 +11,20 @@
 // it held at 8.7 to 10.9. A node with few sockets keeps the operator's
 // GOGC: its heap is small, and collecting more often would cost message
 // throughput for no memory worth saving (docs/SCALING.md).
+//
+// The other way: a busy node with few sockets has a small live heap (8
+// to 13 MiB under a load of chat starts), and GOGC=100 then collects
+// every few MiB allocated, some 20 times a second. Below the sockets'
+// threshold the target rises so that the heap may grow to MinHeap
+// before a collection (a floor of the heap's goal, as a ballast once
+// gave, without the ballast's pages), up to MaxFloorGOGC.
 package gctune
 
 import (
 	"context"
 	"log/slog"
 	"runtime/debug"
+	"runtime/metrics"
 	"time"
 )
 
@@ -26,17 +35,49 @@ type Options struct {
 	IdleGOGC int
 	// Threshold is the open sockets from which IdleGOGC applies.
 	Threshold int
-	// Every is how often the sockets are counted.
+	// MinHeap is the heap, in bytes, the collector lets grow before it
+	// collects while fewer than Threshold sockets are open: GOGC rises
+	// above the operator's to reach it (never above MaxFloorGOGC). 0: no
+	// floor.
+	MinHeap uint64
+	// Every is how often the sockets and the live heap are read.
 	Every time.Duration
 }
 
-// Target is the GOGC a node with sockets open should run with, given the
-// operator's (base; negative: collection off).
-func Target(base, sockets int, o Options) int {
-	if o.IdleGOGC <= 0 || sockets < o.Threshold || base < 0 || base <= o.IdleGOGC {
+// MaxFloorGOGC bounds the target MinHeap sets: a live heap that grows
+// at once (between two reads) lets the heap grow to at most 5× it
+// before a collection, against 2× with GOGC=100.
+const MaxFloorGOGC = 400
+
+// Target is the GOGC a node with sockets open and live bytes of live
+// heap should run with, given the operator's (base; negative: collection
+// off).
+func Target(base, sockets int, live uint64, o Options) int {
+	if base < 0 {
 		return base
 	}
-	return o.IdleGOGC
+	if sockets >= o.Threshold {
+		if o.IdleGOGC > 0 && base > o.IdleGOGC {
+			return o.IdleGOGC
+		}
+		return base
+	}
+	if o.MinHeap == 0 || live == 0 || live >= o.MinHeap {
+		return base
+	}
+	// The heap's goal is live × (1 + GOGC/100).
+	floor := int(min((o.MinHeap-live)*100/live, MaxFloorGOGC))
+	return max(base, floor)
+}
+
+// liveHeap is the heap the last collection found live, in bytes.
+func liveHeap() uint64 {
+	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return s[0].Value.Uint64()
 }
 
 // Run keeps the collector's target at Target until ctx ends, then puts
@@ -45,6 +86,20 @@ func Run(ctx context.Context, log *slog.Logger, sockets func() int, o Options) {
 	base := debug.SetGCPercent(100)
 	debug.SetGCPercent(base)
 	current := base
+	set := func() {
+		n := sockets()
+		if want := Target(base, n, liveHeap(), o); want != current {
+			debug.SetGCPercent(want)
+			// The floor moves with the live heap: logged at debug level.
+			level := slog.LevelInfo
+			if n < o.Threshold {
+				level = slog.LevelDebug
+			}
+			log.Log(context.Background(), level, "garbage collector target changed", "gogc", want, "open_sockets", n, "threshold", o.Threshold)
+			current = want
+		}
+	}
+	set()
 	t := time.NewTicker(o.Every)
 	defer t.Stop()
 	defer func() {
@@ -58,11 +113,6 @@ func Run(ctx context.Context, log *slog.Logger, sockets func() int, o Options) {
 			return
 		case <-t.C:
 		}
-		n := sockets()
-		if want := Target(base, n, o); want != current {
-			debug.SetGCPercent(want)
-			log.Info("garbage collector target changed", "gogc", want, "open_sockets", n, "threshold", o.Threshold)
-			current = want
-		}
+		set()
 	}
 }

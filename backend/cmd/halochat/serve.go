@@ -51,6 +51,9 @@ type serveOptions struct {
 	// IdleGOGC is the collector's target from IdleGOGCSockets open
 	// sockets on (--idle-gogc, 0: GOGC alone; backend/gctune).
 	IdleGOGC, IdleGOGCSockets int
+	// GCMinHeapMiB is the heap that may grow before a collection below
+	// IdleGOGCSockets (--gc-min-heap, 0: none; backend/gctune).
+	GCMinHeapMiB int
 	// SMTP is the SMTP server's URL (--smtp, HALOCHAT_SMTP), and
 	// SMTPFrom the sender of the service's mail (--smtp-from,
 	// HALOCHAT_SMTP_FROM; default the URL's user name when it is an
@@ -125,7 +128,8 @@ func serve(ctx context.Context, logger *slog.Logger, opts serveOptions) error {
 		closeListeners(ln, demoLn)
 		return err
 	}
-	go gctune.Run(ctx, logger, svc.Realtime.Sockets, gctune.Options{IdleGOGC: opts.IdleGOGC, Threshold: opts.IdleGOGCSockets, Every: 5 * time.Second})
+	go gctune.Run(ctx, logger, svc.Realtime.Sockets, gctune.Options{IdleGOGC: opts.IdleGOGC, Threshold: opts.IdleGOGCSockets,
+		MinHeap: uint64(opts.GCMinHeapMiB) << 20, Every: time.Second})
 	var all servers
 	all.add(&http.Server{Handler: svc.Handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}, ln)
 	if demoLn != nil {
@@ -154,6 +158,9 @@ func serve(ctx context.Context, logger *slog.Logger, opts serveOptions) error {
 func (o serveOptions) check(logger *slog.Logger) (service.Limits, error) {
 	if o.Pool < 0 {
 		return service.Limits{}, fmt.Errorf("--db-pool must be 0 (the default) or more, not %d", o.Pool)
+	}
+	if o.GCMinHeapMiB < 0 {
+		return service.Limits{}, fmt.Errorf("--gc-min-heap must be 0 (no floor) or more MiB, not %d", o.GCMinHeapMiB)
 	}
 	if _, err := store.ParseSQLiteSync(o.SQLiteSync); err != nil {
 		return service.Limits{}, fmt.Errorf("--sqlite-sync: %w", err)
