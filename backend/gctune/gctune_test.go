@@ -54,29 +54,45 @@ func TestTarget(t *testing.T) {
 	}
 }
 
-// Run raises the target for a small live heap at once, lowers it for
-// many sockets, and puts the operator's back when it stops.
-func TestRunRaisesTheTargetOfASmallHeap(t *testing.T) {
-	base := debug.SetGCPercent(100)
-	defer debug.SetGCPercent(base)
-	runtime.GC() // the live heap measured
-	var sockets atomic.Int64
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		gctune.Run(ctx, slog.New(slog.NewTextHandler(io.Discard, nil)), func() int { return int(sockets.Load()) },
-			gctune.Options{IdleGOGC: 25, Threshold: 10, MinHeap: 1 << 40, Every: 5 * time.Millisecond})
-	}()
-	waitGOGC(t, gctune.MaxFloorGOGC)
-	sockets.Store(50)
-	waitGOGC(t, 25)
-	sockets.Store(3)
-	waitGOGC(t, gctune.MaxFloorGOGC)
-	cancel()
-	<-done
-	if got := gogc(); got != 100 {
-		t.Fatalf("after Run: GOGC %d, want the operator's 100", got)
+// Run follows the open sockets and the live heap: each step sets the
+// sockets and waits for the target it should bring; when Run stops, the
+// operator's target (100) is back.
+func TestRunFollowsSocketsAndHeap(t *testing.T) {
+	type step struct{ sockets, want int }
+	for _, tc := range []struct {
+		name  string
+		o     gctune.Options
+		steps []step
+	}{
+		{"sockets both ways", gctune.Options{IdleGOGC: 25, Threshold: 10},
+			[]step{{50, 25}, {3, 100}, {50, 25}}},
+		// Every live heap is below a floor of a TiB: the bounded target.
+		{"a small heap's floor", gctune.Options{IdleGOGC: 25, Threshold: 10, MinHeap: 1 << 40},
+			[]step{{0, gctune.MaxFloorGOGC}, {50, 25}, {3, gctune.MaxFloorGOGC}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			base := debug.SetGCPercent(100)
+			defer debug.SetGCPercent(base)
+			runtime.GC() // the live heap measured
+			var sockets atomic.Int64
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan struct{})
+			o := tc.o
+			o.Every = 5 * time.Millisecond
+			go func() {
+				defer close(done)
+				gctune.Run(ctx, slog.New(slog.NewTextHandler(io.Discard, nil)), func() int { return int(sockets.Load()) }, o)
+			}()
+			for _, st := range tc.steps {
+				sockets.Store(int64(st.sockets))
+				waitGOGC(t, st.want)
+			}
+			cancel()
+			<-done
+			if got := gogc(); got != 100 {
+				t.Fatalf("after Run: GOGC %d, want the operator's 100", got)
+			}
+		})
 	}
 }
 
@@ -90,30 +106,4 @@ func waitGOGC(t *testing.T, want int) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	t.Fatalf("GOGC never became %d (it is %d)", want, gogc())
-}
-
-// Run follows the open sockets both ways and puts the operator's target
-// back when it stops.
-func TestRunFollowsTheSockets(t *testing.T) {
-	base := debug.SetGCPercent(100)
-	defer debug.SetGCPercent(base)
-	var sockets atomic.Int64
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		gctune.Run(ctx, slog.New(slog.NewTextHandler(io.Discard, nil)), func() int { return int(sockets.Load()) },
-			gctune.Options{IdleGOGC: 25, Threshold: 10, Every: 5 * time.Millisecond})
-	}()
-	sockets.Store(50)
-	waitGOGC(t, 25)
-	sockets.Store(3)
-	waitGOGC(t, 100)
-	sockets.Store(50)
-	waitGOGC(t, 25)
-	cancel()
-	<-done
-	if got := gogc(); got != 100 {
-		t.Fatalf("after Run: GOGC %d, want the operator's 100", got)
-	}
 }
