@@ -95,7 +95,7 @@ func Run(ctx context.Context, log *slog.Logger, sockets func() int, o Options) {
 			if n < o.Threshold {
 				level = slog.LevelDebug
 			}
-			log.Log(context.Background(), level, "garbage collector target changed", "gogc", want, "open_sockets", n, "threshold", o.Threshold)
+			log.Log(ctx, level, "garbage collector target changed", "gogc", want, "open_sockets", n, "threshold", o.Threshold)
 			current = want
 		}
 	}
