@@ -126,7 +126,9 @@
   function send(m) {
     if (ready) { frame.contentWindow.postMessage(m, origin); } else { queue.push(m); }
   }
-  function boot() {
+  // boot creates the widget's frame; opening: the launcher's click that
+  // boots it opens the window.
+  function boot(opening) {
     if (frame || dead) { return; }
     // From now on the widget answers: what the loader has not reported yet
     // it leaves to it.
@@ -144,7 +146,12 @@
     frame.height = String(conf.height || 560);
     var q = "?configId=" + encodeURIComponent(page.id);
     ["colour", "theme", "title"].forEach(function (k) { if (page[k]) { q += "&" + k + "=" + encodeURIComponent(page[k]); } });
-    frame.src = base + "/chat/widget/" + q;
+    // The hello rides in the URL's fragment too (never sent to a server):
+    // where the browser names the widget's parent (ancestorOrigins), the
+    // widget takes it as it mounts, without a round trip through this
+    // thread. The click's open only with nothing queued before it.
+    var h = JSON.stringify({ config: conf, answered: told, open: opening === true && !queue.length });
+    frame.src = base + "/chat/widget/" + q + (h.length < 16384 ? "#halochat=" + encodeURIComponent(h) : "");
     frame.addEventListener("load", function () {
       // Opened before its page came: the page now takes the focus the
       // frame was given (its composer, static or not, takes the keys).
@@ -251,9 +258,9 @@
     });
   });
   // Intent: the widget boots while the pointer travels to the launcher.
-  ["pointerenter", "focus", "touchstart"].forEach(function (t) { btn.addEventListener(t, boot, { passive: true }); });
+  ["pointerenter", "focus", "touchstart"].forEach(function (t) { btn.addEventListener(t, function () { boot(); }, { passive: true }); });
   btn.addEventListener("click", function () {
-    boot();
+    boot(!open);
     show(!open);
     // The state the visitor asked for, not a toggle: the widget may have
     // opened or closed its window meanwhile (a resumed chat, the page).
@@ -298,7 +305,7 @@
   if (resume) {
     boot(); // a conversation from before the reload raises its events now
   } else if (auto && conf.preload === "idle") {
-    (window.requestIdleCallback || function (f) { setTimeout(f, 1500); })(boot, { timeout: 5000 });
+    (window.requestIdleCallback || function (f) { setTimeout(f, 1500); })(function () { boot(); }, { timeout: 5000 });
   } else if (auto) {
     ask(null);
   }

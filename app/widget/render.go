@@ -12,6 +12,10 @@ import (
 
 // Render describes the window from its state.
 func (w *Window) Render() app.UI {
+	if w.renders < 2 {
+		w.renders++
+		w.marks.once("render " + string(rune('0'+w.renders)))
+	}
 	title := w.title
 	if title == "" {
 		title = w.profile.Title

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"math"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
@@ -85,10 +86,13 @@ type Window struct {
 	// hintPending: the e-mail hint was asked of the loader (a start
 	// waits for it).
 	hintPending bool
+	marks       marks
+	renders     int // the renders marked so far, at most 2
 }
 
 // OnMount starts listening to the loader.
 func (w *Window) OnMount(ctx app.Context) {
+	w.marks.once("mount")
 	w.mountCtx, w.mounted = ctx, true
 	w.restoreDraft()
 	loc := app.Window().URL()
@@ -103,17 +107,91 @@ func (w *Window) OnMount(ctx app.Context) {
 			return nil
 		}
 		origin := ev.Get("origin").String()
+		if d := ev.Get("data"); d.Type() == app.TypeObject && d.Get("type").Type() == app.TypeString {
+			w.marks.once("received " + d.Get("type").String())
+		}
 		data := app.Window().Get("JSON").Call("stringify", ev.Get("data")).String()
 		ctx.Dispatch(func(ctx app.Context) { w.fromLoader(ctx, origin, data) })
 		return nil
 	}))
-	// Where the browser names the host page's origin, tell the loader at
-	// once that the widget runs (it would otherwise wait for its next
-	// hello); the message carries nothing and goes to that origin only.
-	if host := ancestorOrigin(); host != "" {
+	host := ancestorOrigin()
+	boot, hasBoot := bootFromFragment(loc.Fragment)
+	if hasBoot {
+		// The config stays in the frame's history no longer than needed.
+		clean := *loc
+		clean.Fragment, clean.RawFragment = "", ""
+		hist := app.Window().Get("history")
+		hist.Call("replaceState", hist.Get("state"), "", clean.String())
+	}
+	if host == "" {
+		return
+	}
+	if hasBoot {
+		// The loader put its hello in the frame's URL and the browser names
+		// the page that framed us: take it now, without the round trip of
+		// a boot message and a hello through the host page's thread.
+		w.hostOrigin = host
+		w.hello(ctx, boot.Config, boot.Answered)
+		if boot.Open && w.ready {
+			w.openWindow(ctx, &protocol.OpenDetail{RetainPreviousChat: true}, "")
+		}
+	} else {
+		// Tell the loader at once that the widget runs (it would otherwise
+		// wait for its next hello); the message carries nothing and goes
+		// to that origin only.
 		msg := app.Window().Get("JSON").Call("parse", `{"type":"`+bridgeBoot+`"}`)
 		parent.Call("postMessage", msg, host)
 	}
+	yieldToBrowser()
+}
+
+// yieldToBrowser gives the browser its thread for one turn and waits for
+// it. A message posted to another window leaves only once the wasm gives
+// the thread back, and after the mount go-app goes straight on to render
+// the window again (its first frame tick is already due), which takes
+// tens of milliseconds on a wasm not yet optimised: the mount's messages
+// to the host page (ready, chatWindowOpened, boot) leave first. Only on
+// the UI goroutine outside a JS callback (a dispatch, as OnMount is).
+func yieldToBrowser() {
+	done := make(chan struct{})
+	var f app.Func
+	f = app.FuncOf(func(app.Value, []app.Value) any {
+		f.Release()
+		close(done)
+		return nil
+	})
+	app.Window().Call("setTimeout", f, 0)
+	<-done
+}
+
+// bootFragment prefixes the hello the loader puts in the widget frame's
+// URL fragment when it creates the frame: the fragment never reaches a
+// server, and only the page that framed the widget (or its own site) can
+// navigate the frame.
+const bootFragment = "halochat="
+
+// bootState is the loader's hello in the frame's URL: haloChatConfig,
+// whether the loader already reported initialized, and whether the
+// launcher's click that booted the widget opened the window.
+type bootState struct {
+	Config   json.RawMessage `json:"config"`
+	Answered bool            `json:"answered"`
+	Open     bool            `json:"open"`
+}
+
+// bootFromFragment reads the loader's hello from the frame's URL fragment
+// (decoded); false where there is none, it does not parse or it holds no
+// config object (the hello's own check then judges the config).
+func bootFromFragment(fragment string) (bootState, bool) {
+	raw, ok := strings.CutPrefix(fragment, bootFragment)
+	if !ok || len(raw) > protocol.MaxConfigBytes+256 {
+		return bootState{}, false
+	}
+	var b bootState
+	if err := json.Unmarshal([]byte(raw), &b); err != nil || len(b.Config) == 0 || b.Config[0] != '{' {
+		return bootState{}, false
+	}
+	return b, true
 }
 
 // act is an event handler that runs f with the window's own context. An
@@ -134,6 +212,31 @@ func (w *Window) act(f func(ctx app.Context)) app.EventHandler {
 func (w *Window) OnDismount() {
 	if w.stream != nil {
 		w.stream.Close()
+	}
+}
+
+// marks records User Timing marks named "halochat:"+name, the first of
+// each name only (a chat's bridge messages would otherwise pile up in the
+// page's performance timeline): the browser's performance panel shows
+// them, and widgetbench reads them to place the widget's steps after a
+// click.
+type marks struct {
+	mu   sync.Mutex
+	done map[string]bool
+}
+
+func (m *marks) once(name string) {
+	m.mu.Lock()
+	first := !m.done[name]
+	if first {
+		if m.done == nil {
+			m.done = map[string]bool{}
+		}
+		m.done[name] = true
+	}
+	m.mu.Unlock()
+	if p := app.Window().Get("performance"); first && p.Truthy() {
+		p.Call("mark", "halochat:"+name)
 	}
 }
 
@@ -163,6 +266,7 @@ func (w *Window) fromLoader(ctx app.Context, origin, data string) {
 	if origin != w.hostOrigin {
 		return
 	}
+	w.marks.once("handling " + m.Type)
 	switch m.Type {
 	case bridgeHello:
 		w.hello(ctx, m.Config, m.Answered)
@@ -244,6 +348,7 @@ func (w *Window) hello(ctx app.Context, raw json.RawMessage, answered bool) {
 	w.colour, w.theme, w.icon = cfg.Colour, cfg.Theme, cfg.Icon
 	w.ready = true
 	w.post(protocol.BridgeTypeReady, "", nil)
+	w.marks.once("ready")
 	_, resumable := w.store.get(ctx, cfg.ConfigID)
 	if !resumable {
 		// The loader boots the widget at once on its flag alone: a flag
@@ -458,6 +563,7 @@ func (w *Window) openWindow(ctx app.Context, d *protocol.OpenDetail, event strin
 		w.emit(w.conv.Opened()...)
 	}
 	w.emit(Outbound{protocol.OutChatWindowOpened, map[string]any{"chatId": chatID}})
+	w.marks.once("opened")
 	focusInput(ctx)
 
 	if d.IDToken != "" {

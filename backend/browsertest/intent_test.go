@@ -160,6 +160,69 @@ func TestOpenChatWindowBootsTheWidget(t *testing.T) {
 	}
 }
 
+// bridgeTypes records on the host page the types of the widget frame's
+// messages to the loader, in order (window.__types).
+const bridgeTypes = `window.__types = [];
+  addEventListener("message", function (e) { if (e.data && typeof e.data.type === "string") { window.__types.push(e.data.type); } });`
+
+// withoutBootFragment makes the page's frames lose the fragment of the
+// URL the loader gives them, as if the loader's hello could not ride in
+// it: the widget then waits for the hello, as where the browser does not
+// name its parent (no location.ancestorOrigins).
+const withoutBootFragment = `(function () {
+  var d = Object.getOwnPropertyDescriptor(HTMLIFrameElement.prototype, "src");
+  Object.defineProperty(HTMLIFrameElement.prototype, "src", { get: d.get, set: function (v) { d.set.call(this, String(v).split("#")[0]); } });
+})();`
+
+// TestAClickBootsAndOpensTheWidgetOnce: a click with no intent before it
+// (a script's button.click()) boots the widget and opens its window, the
+// loader's hello riding in the frame's URL (taken at the mount, then
+// removed from the URL) or, where it cannot, through the hello's round
+// trip; either way the page hears initialized, chatWindowOpened and
+// chatStarted once each, and the window stays open.
+func TestAClickBootsAndOpensTheWidgetOnce(t *testing.T) {
+	s := startStack(t)
+	for _, tt := range []struct {
+		name, after string
+		boot        bool // the widget says halochat:boot and waits for the hello
+	}{
+		{"the hello in the frame's URL", bridgeTypes, false},
+		{"the hello through the host page", bridgeTypes + withoutBootFragment, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			b := New(t, Options{})
+			b.ScreenshotOnFailure(t)
+			b.open(t, s.hostPage(t, "", tt.after))
+			b.waitEvent(t, "initialized", 1)
+			if err := chromedp.Do(b.Ctx, chromedp.Evaluate[chromedp.Void](launcher+".click()")); err != nil {
+				t.Fatal(err)
+			}
+			w := b.widget(t, s.serviceURL)
+			b.waitEvent(t, "chatWindowOpened", 1)
+			b.waitEvent(t, "chatStarted", 1)
+			b.waitEvent(t, "messageReceived", 1)
+			if h := strIn(t, w, `location.hash`); h != "" {
+				t.Errorf("the widget's URL keeps the fragment %.40q…", h)
+			}
+			types := b.eval(t, `window.__types.join(" ")`)
+			if booted := strings.Contains(types, "halochat:boot"); booted != tt.boot {
+				t.Errorf("the widget's messages %q: halochat:boot %v, want %v", types, booted, tt.boot)
+			}
+			if !strings.HasPrefix(strings.TrimPrefix(types, "halochat:boot "), "halochat:ready") {
+				t.Errorf("the widget's messages %q: want halochat:ready first (after halochat:boot where it waits for the hello)", types)
+			}
+			if open := b.eval(t, `String(`+launcher+`.getAttribute("aria-expanded"))`); open != "true" {
+				t.Errorf("the launcher says expanded %s, want the window open", open)
+			}
+			for name, want := range map[string]int{"initialized": 1, "chatWindowOpened": 1, "chatStarted": 1, "chatWindowClosed": 0, "error": 0} {
+				if n := b.count(t, name); n != want {
+					t.Errorf("the page heard %s %d times, want %d; seen %v", name, n, want, b.events(t))
+				}
+			}
+		})
+	}
+}
+
 // TestInitializeIsAnsweredWithoutTheWidget: with autoInitialize false the
 // page's initialize is answered by the loader (the launcher shows), a
 // malformed one is refused once, and neither boots the widget.

@@ -332,7 +332,7 @@ func (b *bench) clickNow(ctx context.Context, isolated, pointer bool) (clickFigu
 // time), so that the host page's clock can place them; 0 for a step that
 // has not happened. The order is that of stages; [0] is the first
 // contentful paint, and null until it has happened.
-const frameTimes = `(function () {
+const frameTimes = `(function (marks) {
   var o = performance.timeOrigin, p = performance.getEntriesByName("first-contentful-paint")[0];
   if (!p) { return null; }
   var n = performance.getEntriesByType("navigation")[0] || {};
@@ -342,9 +342,12 @@ const frameTimes = `(function () {
   // (the wasm's render links the colour's stylesheet again later).
   r.forEach(function (e) { if (/\.css(\?|$)/.test(e.name) && e.startTime < p.startTime) { css = Math.max(css, e.responseEnd); } });
   function at(t) { return t ? o + t : 0; }
+  // The widget's own User Timing marks (app/widget's mark), the first of each name.
+  function mk(n) { var m = performance.getEntriesByName("halochat:" + n, "mark")[0]; return m ? at(m.startTime) : 0; }
   return [at(p.startTime), o, at(n.responseStart), at(n.responseEnd), at(css), at(w.startTime), at(w.responseEnd),
-    at(n.domContentLoadedEventEnd), at(n.loadEventEnd)];
-})()`
+    at(n.domContentLoadedEventEnd), at(n.loadEventEnd)].concat(marks.map(mk));
+})(["render 1", "mount", "ready", "opened", "render 2", "received halochat:hello", "handling halochat:hello",
+  "received halochat:launcher", "handling halochat:launcher"])`
 
 // stages name frameTimes' values after the paint, and the interactive
 // figure: where the time between the click and chatWindowOpened goes.
@@ -357,6 +360,15 @@ var stages = []string{
 	"the wasm's last byte",
 	"DOMContentLoaded done (deferred scripts run: go-app's app.js)",
 	"the frame's load event done",
+	"the widget's first render (go-app builds the window in place of the static one)",
+	"the widget mounts",
+	"the widget has taken the config and said it is ready (halochat:ready)",
+	"the widget opens its window (chatWindowOpened posted to the host page)",
+	"the widget's second render (its state after the config)",
+	"the loader's hello reaches the widget (after ready: the frame's URL carried it)",
+	"the widget handles the hello",
+	"the launcher's open reaches the widget (after the open: the frame's URL carried it)",
+	"the widget handles the launcher's open",
 }
 
 // painted is click → the window on screen: the later of the widget

@@ -238,7 +238,7 @@ func stagesReport(w io.Writer, names []string, of []*results) {
 		}))
 	}
 	fmt.Fprintf(w, "| the window painted (first contentful paint) | %s |\n", cells(func(r *results) []float64 { return r.paintedCold }))
-	fmt.Fprintf(w, "| the wasm runs: the widget's first message (halochat:boot, sent as it mounts, as the bare app's \"running\") reaches the host page | %s |\n",
+	fmt.Fprintf(w, "| the wasm runs: the widget's first message (sent as it mounts, as the bare app's \"running\": halochat:ready, or halochat:boot where it waits for the loader's hello) reaches the host page | %s |\n",
 		cells(func(r *results) []float64 { return r.bootCold }))
 	fmt.Fprintf(w, "| interactive (chatWindowOpened on the host page) | %s |\n", cells(func(r *results) []float64 { return r.interactiveCold }))
 	fmt.Fprintf(w, "| KB the service sent between the click and interactive (every connection: the page's and its service worker's) | %s |\n",

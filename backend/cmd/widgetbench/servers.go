@@ -39,7 +39,7 @@ const hostPage = `<!doctype html><html><head><meta charset="utf-8"><link rel="ic
   window.__opened = 0; window.__t0 = 0; window.__hostFrame = 0; window.__boot = 0;
   // The widget's first message, sent once its wasm runs (its mount).
   addEventListener("message", function (e) {
-    if (!window.__boot && e.data && e.data.type === "halochat:boot") { window.__boot = performance.now(); }
+    if (!window.__boot && e.data && (e.data.type === "halochat:boot" || e.data.type === "halochat:ready")) { window.__boot = performance.now(); }
   });
   addEventListener("haloChat_outboundEvent_chatWindowOpened", function () { window.__opened = performance.now(); });
   // The loader's shadow root is watched from its creation, so that no
