@@ -342,7 +342,7 @@ const frameTimes = `(function (marks) {
   // (the wasm's render links the colour's stylesheet again later).
   r.forEach(function (e) { if (/\.css(\?|$)/.test(e.name) && e.startTime < p.startTime) { css = Math.max(css, e.responseEnd); } });
   function at(t) { return t ? o + t : 0; }
-  // The widget's own User Timing marks (app/widget's mark), the first of each name.
+  // The widget's own User Timing marks (app/widget's marks: the first of each name only).
   function mk(n) { var m = performance.getEntriesByName("halochat:" + n, "mark")[0]; return m ? at(m.startTime) : 0; }
   return [at(p.startTime), o, at(n.responseStart), at(n.responseEnd), at(css), at(w.startTime), at(w.responseEnd),
     at(n.domContentLoadedEventEnd), at(n.loadEventEnd)].concat(marks.map(mk));
