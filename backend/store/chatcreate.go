@@ -203,86 +203,17 @@ const createChatStatement = `WITH t AS (
 SELECT 1 FROM c`
 
 // createChatPG is CreateChatAdvanced on PostgreSQL for a chat whose first
-// advance can be worked out without reading anything: the chat is new,
-// so its conditions are checked here, the update applied to the row
-// before it is inserted, and the messages numbered from 1. It commits
-// through the message batcher, so that under load many starts share a
-// commit. ok is false when the chat needs the transaction instead
-// (messages with client ids, or a field the cache does not know). A new
-// user (not nil, its ID reserved) gets its times.
+// advance can be worked out without reading anything (newStartRow). It
+// commits through the message batcher, so that under load many starts
+// share a commit, and a statement (startsStatement). ok is false when
+// the chat needs the transaction instead. A new user (not nil, its ID
+// reserved) gets its times.
 func (s *Store) createChatPG(ctx context.Context, what string, c *Chat, fields []ChatFieldValue, adv ChatAdvance, use *TokenUse, user *User) (res AdvanceResult, ok bool, err error) {
-	for _, m := range adv.Messages {
-		if m.ClientMsgID != "" {
-			return res, false, nil
-		}
+	start, ok, err := s.newStartRow(ctx, what, c, fields, adv, use, user)
+	if !ok || err != nil {
+		return res, ok, err
 	}
-	known, err := s.CachedCustomFields(ctx, EntityChat)
-	if err != nil {
-		return res, true, err
-	}
-	isChatField := make(map[int64]bool, len(known))
-	for _, f := range known {
-		isChatField[f.ID] = true
-	}
-	fieldIDs, err := checkFieldValues(what, fields)
-	if err != nil {
-		return res, true, err
-	}
-	values := make([]string, len(fields))
-	for i, f := range fields {
-		if !isChatField[f.FieldID] {
-			return res, false, nil // let the transaction look it up
-		}
-		values[i] = f.Value
-	}
-	if err := checkChatUpdate(what, adv.Update); err != nil {
-		return res, true, err
-	}
-	if (adv.CheckState && string(adv.ExpectState) != string(c.FlowState)) ||
-		(adv.ExpectStatus != "" && adv.ExpectStatus != c.Status) || (adv.NotEnded && c.Status == ChatEnded) ||
-		(adv.ExpectAgentID != 0 && adv.ExpectAgentID != c.AgentID) {
-		return res, true, fmt.Errorf("%s: %w: the first advance's conditions do not hold for the new chat", what, ErrConflict)
-	}
-
-	now := s.Now().UTC().Truncate(time.Microsecond)
-	row := *c
-	row.StartedAt, row.UpdatedAt = now, now
-	adv.Update.applyTo(&row)
-	row.LastSeq = int64(len(adv.Messages))
-	msgs := make([]Message, len(adv.Messages))
-	seqs := make([]int64, len(msgs))
-	senders := make([]string, len(msgs))
-	agents := make([]*int64, len(msgs))
-	texts := make([]string, len(msgs))
-	payloads := make([]string, len(msgs))
-	for i, m := range adv.Messages {
-		m.ChatID, m.Seq, m.CreatedAt = row.ID, int64(i+1), now
-		msgs[i] = m
-		seqs[i], senders[i], texts[i], payloads[i] = m.Seq, m.Sender, m.Text, string(m.Payload)
-		if m.AgentID != 0 {
-			agents[i] = &msgs[i].AgentID
-		}
-	}
-	ev, err := startEvents(c, &row, adv.Update, msgs)
-	if err != nil {
-		return res, true, err
-	}
-	st := batchStmt{chatID: row.ID, sql: createChatStatement, args: []any{
-		row.ID, row.ProfileID, nullID(row.FlowID), nullID(row.FlowVersion), row.StartStep, nullID(row.UserID),
-		row.Authenticated, row.Context, row.HostOrigin, row.Status, nullID(row.AgentID), row.ResumeSecretHash,
-		string(row.FlowState), row.LastSeq, now, nullTime(row.QueuedAt), nullTime(row.AcceptedAt), nullTime(row.EndedAt),
-		row.EndReason, nullID(row.TicketID),
-		fieldIDs, values, seqs, senders, agents, texts, payloads, row.EmailHint,
-		ev.ids, ev.types, ev.chains, ev.payloads, now.Add(RetryFor), row.Language, nullID(row.TeamID), nullTime(row.OfferedAt),
-		"", now, nil, nil, "", "", "", "", false}}
-	if use != nil {
-		st.args[36], st.args[37] = use.JTIHash, use.ExpiresAt
-	}
-	if user != nil {
-		copy(st.args[38:], []any{nullText(user.ExternalID), nullText(user.Email), user.Username, user.FirstName,
-			user.LastName, user.Phone, true})
-	}
-	_, err = s.commit(ctx, st)
+	_, err = s.batched(ctx, s.starts, start.stmt())
 	var pgErr *pgconn.PgError
 	switch {
 	case errors.Is(err, sql.ErrNoRows) && use != nil:
@@ -295,12 +226,70 @@ func (s *Store) createChatPG(ctx context.Context, what string, c *Chat, fields [
 	if err != nil {
 		return res, true, wrap(err, what)
 	}
+	row := start.chat
 	if user != nil {
-		user.CreatedAt, user.UpdatedAt = now, now
+		user.CreatedAt, user.UpdatedAt = row.StartedAt, row.StartedAt
 	}
 	*c = row
 	out := row
-	return AdvanceResult{Applied: true, Chat: &out, Messages: msgs}, true, nil
+	return AdvanceResult{Applied: true, Chat: &out, Messages: start.msgs}, true, nil
+}
+
+// newStartRow is the insert of a new chat whose first advance can be
+// worked out without reading anything: the chat is new, so its
+// conditions are checked here, the update applied to the row before it
+// is inserted, and the messages numbered from 1. ok is false when the
+// chat needs the transaction instead (messages with client ids, or a
+// field the cache does not know).
+func (s *Store) newStartRow(ctx context.Context, what string, c *Chat, fields []ChatFieldValue, adv ChatAdvance, use *TokenUse, user *User) (start *startRow, ok bool, err error) {
+	for _, m := range adv.Messages {
+		if m.ClientMsgID != "" {
+			return nil, false, nil
+		}
+	}
+	known, err := s.CachedCustomFields(ctx, EntityChat)
+	if err != nil {
+		return nil, true, err
+	}
+	isChatField := make(map[int64]bool, len(known))
+	for _, f := range known {
+		isChatField[f.ID] = true
+	}
+	fieldIDs, err := checkFieldValues(what, fields)
+	if err != nil {
+		return nil, true, err
+	}
+	values := make([]string, len(fields))
+	for i, f := range fields {
+		if !isChatField[f.FieldID] {
+			return nil, false, nil // let the transaction look it up
+		}
+		values[i] = f.Value
+	}
+	if err := checkChatUpdate(what, adv.Update); err != nil {
+		return nil, true, err
+	}
+	if (adv.CheckState && string(adv.ExpectState) != string(c.FlowState)) ||
+		(adv.ExpectStatus != "" && adv.ExpectStatus != c.Status) || (adv.NotEnded && c.Status == ChatEnded) ||
+		(adv.ExpectAgentID != 0 && adv.ExpectAgentID != c.AgentID) {
+		return nil, true, fmt.Errorf("%s: %w: the first advance's conditions do not hold for the new chat", what, ErrConflict)
+	}
+
+	now := s.Now().UTC().Truncate(time.Microsecond)
+	row := *c
+	row.StartedAt, row.UpdatedAt = now, now
+	adv.Update.applyTo(&row)
+	row.LastSeq = int64(len(adv.Messages))
+	msgs := make([]Message, len(adv.Messages))
+	for i, m := range adv.Messages {
+		m.ChatID, m.Seq, m.CreatedAt = row.ID, int64(i+1), now
+		msgs[i] = m
+	}
+	ev, err := startEvents(c, &row, adv.Update, msgs)
+	if err != nil {
+		return nil, true, err
+	}
+	return &startRow{chat: row, fieldIDs: fieldIDs, values: values, msgs: msgs, ev: ev, use: use, user: user}, true, nil
 }
 
 // eventArrays are events as the columns of an unnest.

@@ -37,8 +37,8 @@ func TestCreateChatAdvanced(t *testing.T) {
 		full.EmailHint = "hint@example.com"
 		queued, now := ChatQueued, s.Now()
 		committed := 0
-		if s.appends != nil {
-			_, committed = s.appends.counts()
+		if s.starts != nil {
+			_, committed = s.starts.counts()
 		}
 		res, err = s.CreateChatAdvanced(ctx, full, []ChatFieldValue{{FieldID: cf.ID, Value: "gold"}}, &ChatAdvance{
 			CheckState: true, ExpectState: full.FlowState, ExpectStatus: ChatBot, NotEnded: true,
@@ -46,8 +46,8 @@ func TestCreateChatAdvanced(t *testing.T) {
 				{Sender: SenderSystem, Text: "queued"}},
 			Update: ChatUpdate{FlowState: &state, Status: &queued, QueuedAt: &now}})
 		must(t, err)
-		if s.appends != nil {
-			if _, n := s.appends.counts(); n != committed+1 {
+		if s.starts != nil {
+			if _, n := s.starts.counts(); n != committed+1 {
 				t.Fatalf("PostgreSQL: the start did not go through the one statement (%d statements, %d before)", n, committed)
 			}
 		}

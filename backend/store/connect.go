@@ -189,13 +189,23 @@ func openPostgres(dsn string, o Options) (*Store, error) {
 	case batches < 0:
 		batches = 0
 	}
+	starts := o.StartBatches
+	switch {
+	case batches == 0 || starts < 0:
+		starts = 0
+	case starts == 0:
+		starts = DefaultStartBatches
+	}
 	s.appendDB = stdlib.OpenDB(*acfg, stdlib.OptionAfterConnect(afterConnect))
 	// Beside the batches in flight, room for the other prepared
 	// statements (a chat start's user look-up, notifications).
-	setPool(s.appendDB, Options{MaxOpenConns: batches + preparedConns, ConnMaxLifetime: o.ConnMaxLifetime, ConnMaxIdleTime: o.ConnMaxIdleTime})
+	setPool(s.appendDB, Options{MaxOpenConns: batches + starts + preparedConns, ConnMaxLifetime: o.ConnMaxLifetime, ConnMaxIdleTime: o.ConnMaxIdleTime})
 	if batches > 0 {
 		s.appends = newAppendBatcher(s.appendDB, batches)
 		s.reads = newAppendBatcher(s.appendDB, readBatches)
+	}
+	if starts > 0 {
+		s.starts = newAppendBatcher(s.appendDB, starts)
 	}
 	return s, nil
 }

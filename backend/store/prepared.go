@@ -18,6 +18,10 @@ import (
 // commits at once unless Options.AppendBatches says otherwise.
 const DefaultAppendBatches = 4
 
+// DefaultStartBatches is how many batches of chat starts a PostgreSQL
+// store commits at once unless Options.StartBatches says otherwise.
+const DefaultStartBatches = 1
+
 // preparedConns is how many connections of the prepared-statement pool
 // are not kept for commit batches: the read batches and notifications.
 const preparedConns = readBatches + 2
@@ -39,6 +43,20 @@ type batchStmt struct {
 	// rows, when set, reads the statement's rows instead of one bigint
 	// (a look-up: UsersByExternalIDOrEmail).
 	rows func(rowScanner) error
+	// start, when set, is the new chat the statement inserts: a batch
+	// holding several runs them as one statement (startsStatement).
+	start *startRow
+	// users, when set, is the look-up the statement is: a batch holding
+	// several runs them as one statement (usersLookupStatement).
+	users *usersQuery
+}
+
+// argsOf is st's arguments: a chat start's are worked out from its row.
+func argsOf(st batchStmt) []any {
+	if st.args == nil && st.start != nil {
+		return st.start.args()
+	}
+	return st.args
 }
 
 // rowScanner is what a statement's rows give rows: pgx's in a batch,
@@ -83,8 +101,10 @@ type appendBatcher struct {
 	running int
 
 	// batches and items count what was committed: items/batches is the
-	// mean batch size.
-	batches, items atomic.Int64
+	// mean batch size. merged counts the statements that ran several
+	// items (batchUnits), alone the items that ran again on their own
+	// after their batch failed.
+	batches, items, merged, alone atomic.Int64
 }
 
 // counts returns how many batches ran and how many messages they held.
@@ -173,6 +193,7 @@ func (b *appendBatcher) commit(ctx context.Context, batch []*appendItem) {
 	defer cancel()
 	if err := b.pipeline(bctx, live); err != nil {
 		// Rolled back: each message on its own.
+		b.alone.Add(int64(len(live)))
 		for _, it := range live {
 			it.seq, it.err = runAlone(it.ctx, b.db, it.stmt)
 		}
@@ -184,7 +205,8 @@ func (b *appendBatcher) commit(ctx context.Context, batch []*appendItem) {
 
 // pipeline sends the statements of items as one batch (one implicit
 // transaction) and sets each item's seq or sql.ErrNoRows. An error means
-// nothing of the batch was committed.
+// nothing of the batch was committed. Several chat starts go as one
+// statement, and so do several user look-ups (batchUnits).
 func (b *appendBatcher) pipeline(ctx context.Context, items []*appendItem) error {
 	conn, err := b.db.Conn(ctx)
 	if err != nil {
@@ -196,43 +218,229 @@ func (b *appendBatcher) pipeline(ctx context.Context, items []*appendItem) error
 		if !ok {
 			return fmt.Errorf("run a batch of statements: driver connection is %T, not pgx's", dc)
 		}
+		units := batchUnits(items)
 		var batch pgx.Batch
-		for _, it := range items {
-			batch.Queue(it.stmt.sql, it.stmt.args...)
+		for _, u := range units {
+			batch.Queue(u.sql, u.args...)
+		}
+		for _, u := range units {
+			if u.items > 1 {
+				b.merged.Add(1)
+			}
 		}
 		res := sc.Conn().SendBatch(ctx, &batch)
-		seqs := make([]int64, len(items))
-		errs := make([]error, len(items))
-		for i, it := range items {
-			if it.stmt.rows == nil {
-				errs[i] = res.QueryRow().Scan(&seqs[i])
-				continue
-			}
-			rows, err := res.Query()
-			if err == nil {
-				err = it.stmt.rows(rows)
-				rows.Close()
-				if err == nil {
-					err = rows.Err()
-				}
-			}
-			errs[i] = err
+		answers := make([]func(), len(units))
+		errs := make([]error, len(units))
+		for i, u := range units {
+			answers[i], errs[i] = u.read(res)
 		}
 		if err := res.Close(); err != nil {
 			return fmt.Errorf("run a batch of %d statements: %w", len(items), err)
 		}
-		for i, it := range items {
-			switch {
-			case errs[i] == nil:
-				it.seq = seqs[i]
-			case errors.Is(errs[i], pgx.ErrNoRows):
-				it.err = sql.ErrNoRows
-			default:
-				return fmt.Errorf("run a batch of %d statements: %w", len(items), errs[i])
+		for _, err := range errs {
+			if err != nil {
+				return fmt.Errorf("run a batch of %d statements: %w", len(items), err)
 			}
+		}
+		for _, answer := range answers {
+			answer()
 		}
 		return nil
 	})
+}
+
+// batchUnit is one statement of a batch: one item's, or several items'
+// merged into one.
+type batchUnit struct {
+	sql   string
+	args  []any
+	items int // how many items it runs
+	// read reads the statement's result; answer, called once the whole
+	// batch committed, sets its items' seq or err. An error is the
+	// batch's (it rolls back).
+	read func(pgx.BatchResults) (answer func(), err error)
+}
+
+// batchUnits are the statements that run items: the chat starts among
+// them as one statement, then the user look-ups as one, then each other
+// item's own, in items' order. One start or look-up alone runs its own
+// statement.
+func batchUnits(items []*appendItem) []batchUnit {
+	var starts, looks, rest []*appendItem
+	for _, it := range items {
+		switch {
+		case it.stmt.start != nil:
+			starts = append(starts, it)
+		case it.stmt.users != nil:
+			looks = append(looks, it)
+		default:
+			rest = append(rest, it)
+		}
+	}
+	units := make([]batchUnit, 0, 2+len(rest))
+	if len(starts) > 1 {
+		units = append(units, startsUnit(starts))
+	} else {
+		rest = append(starts, rest...)
+	}
+	if len(looks) > 1 {
+		units = append(units, usersUnit(looks))
+	} else {
+		rest = append(looks, rest...)
+	}
+	for _, it := range rest {
+		units = append(units, itemUnit(it))
+	}
+	return units
+}
+
+// itemUnit runs it's own statement.
+func itemUnit(it *appendItem) batchUnit {
+	return batchUnit{sql: it.stmt.sql, args: argsOf(it.stmt), items: 1, read: func(res pgx.BatchResults) (func(), error) {
+		var seq int64
+		var err error
+		if it.stmt.rows == nil {
+			err = res.QueryRow().Scan(&seq)
+		} else {
+			err = readRows(res, it.stmt.rows)
+		}
+		switch {
+		case err == nil:
+			return func() { it.seq, it.err = seq, nil }, nil
+		case errors.Is(err, pgx.ErrNoRows):
+			return func() { it.seq, it.err = 0, sql.ErrNoRows }, nil
+		default:
+			return nil, err
+		}
+	}}
+}
+
+// readRows reads a statement's rows with read.
+func readRows(res pgx.BatchResults, read func(rowScanner) error) error {
+	rows, err := res.Query()
+	if err != nil {
+		return err
+	}
+	err = read(rows)
+	rows.Close()
+	if err == nil {
+		err = rows.Err()
+	}
+	return err
+}
+
+// startsUnit inserts the new chats of items with one statement: each
+// item's answer is 1, or sql.ErrNoRows when its chat was not inserted
+// (its token used before), as createChatStatement's alone.
+func startsUnit(items []*appendItem) batchUnit {
+	rows := make([]*startRow, len(items))
+	for i, it := range items {
+		rows[i] = it.stmt.start
+	}
+	return batchUnit{sql: startsStatement, args: startsArgs(rows), items: len(items), read: func(res pgx.BatchResults) (func(), error) {
+		inserted := make(map[string]bool, len(items))
+		err := readRows(res, func(r rowScanner) error {
+			for r.Next() {
+				var id string
+				if err := r.Scan(&id); err != nil {
+					return err
+				}
+				inserted[id] = true
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		return func() {
+			for _, it := range items {
+				it.seq, it.err = 1, nil
+				if !inserted[it.stmt.chatID] {
+					it.seq, it.err = 0, sql.ErrNoRows
+				}
+			}
+		}, nil
+	}}
+}
+
+// usersUnit runs the look-ups of items with one statement, whose rows
+// begin with the 1-based place of the look-up they answer: each item's
+// reader reads its own (indexedRows).
+func usersUnit(items []*appendItem) batchUnit {
+	exts, emails, reserve := make([]string, len(items)), make([]string, len(items)), make([]bool, len(items))
+	for i, it := range items {
+		q := it.stmt.users
+		exts[i], emails[i], reserve[i] = q.externalID, q.email, q.reserve
+	}
+	return batchUnit{sql: usersLookupStatement, args: []any{exts, emails, reserve}, items: len(items), read: func(res pgx.BatchResults) (func(), error) {
+		err := readRows(res, func(r rowScanner) error {
+			in := &indexedRows{rows: r, width: usersLookupColumns}
+			for i, it := range items {
+				in.k = int64(i + 1)
+				if err := it.stmt.rows(in); err != nil {
+					return err
+				}
+				if in.err != nil {
+					return in.err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		return func() {
+			for _, it := range items {
+				it.seq, it.err = 0, nil
+			}
+		}, nil
+	}}
+}
+
+// indexedRows are the rows of a merged look-up that belong to its k-th
+// item: the rows come ordered by their first column, k, which Scan
+// skips; a reader that scans fewer columns than width has the rest
+// skipped too.
+type indexedRows struct {
+	rows  rowScanner
+	width int   // the columns after k
+	k     int64 // the item being read
+	next  int64 // k of the row rows is on, not yet handed out; 0 for none
+	err   error
+}
+
+func (x *indexedRows) Next() bool {
+	if x.next == 0 {
+		if x.err != nil || !x.rows.Next() {
+			return false
+		}
+		dest := make([]any, 1+x.width)
+		dest[0] = &x.next
+		if x.err = x.rows.Scan(dest...); x.err != nil {
+			return false
+		}
+	}
+	if x.next != x.k {
+		return false
+	}
+	x.next = 0
+	return true
+}
+
+func (x *indexedRows) Scan(dest ...any) error {
+	if len(dest) > x.width {
+		return fmt.Errorf("scan %d columns of a look-up's %d", len(dest), x.width)
+	}
+	all := make([]any, 1+x.width)
+	copy(all[1:], dest)
+	return x.rows.Scan(all...)
+}
+
+func (x *indexedRows) Err() error {
+	if x.err != nil {
+		return x.err
+	}
+	return x.rows.Err()
 }
 
 // lookup runs the read st through the read batcher, or alone when
@@ -258,7 +466,7 @@ func (s *Store) batched(ctx context.Context, b *appendBatcher, st batchStmt) (in
 // runAlone runs one statement as its own transaction.
 func runAlone(ctx context.Context, db *sql.DB, st batchStmt) (int64, error) {
 	if st.rows != nil {
-		rows, err := db.QueryContext(ctx, st.sql, st.args...)
+		rows, err := db.QueryContext(ctx, st.sql, argsOf(st)...)
 		if err != nil {
 			return 0, err
 		}
@@ -269,7 +477,7 @@ func runAlone(ctx context.Context, db *sql.DB, st batchStmt) (int64, error) {
 		return 0, rows.Err()
 	}
 	var seq int64
-	err := db.QueryRowContext(ctx, st.sql, st.args...).Scan(&seq)
+	err := db.QueryRowContext(ctx, st.sql, argsOf(st)...).Scan(&seq)
 	return seq, err
 }
 

@@ -6,17 +6,18 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"halochat/backend/testenv"
 )
 
 // openPostgresBatches opens a migrated PostgreSQL store that commits at
-// most batches batches of messages at once.
+// most batches batches of messages, and as many of chat starts, at once.
 func openPostgresBatches(t *testing.T, batches int) *Store {
 	t.Helper()
 	return testenv.OpenStore(t, testenv.PostgresDSN(t), func(ctx context.Context, dsn string) (*Store, error) {
-		return OpenWithOptions(ctx, dsn, Options{AppendBatches: batches})
+		return OpenWithOptions(ctx, dsn, Options{AppendBatches: batches, StartBatches: batches})
 	})
 }
 
@@ -131,8 +132,9 @@ func wantBatched(t *testing.T, b *appendBatcher, what string, want int) {
 	t.Logf("%d %s in %d batches", items, what, batches)
 }
 
-// Look-ups that arrive together share a pipeline, and each gets its own
-// rows: the users by external id and by e-mail, and none for a stranger.
+// Look-ups that arrive together are one statement (usersLookupStatement),
+// and each gets its own rows: the users by external id and by e-mail,
+// none for a stranger, and a new user's id where one is asked for.
 func TestLookupBatchUnderLoad(t *testing.T) {
 	s := openPostgresBatches(t, 1)
 	ctx := context.Background()
@@ -142,6 +144,8 @@ func TestLookupBatchUnderLoad(t *testing.T) {
 		users[i] = &User{ExternalID: fmt.Sprintf("ext-%d", i), Email: fmt.Sprintf("u%d@example.test", i), FirstName: fmt.Sprint(i)}
 		must(t, s.CreateUser(ctx, users[i]))
 	}
+	var mu sync.Mutex
+	ids := map[int64]bool{}
 	underLoad(readers, each, func(r, k int) {
 		a, b := users[(r+k)%nUsers], users[(r+k+1)%nUsers]
 		byID, byEmail, err := s.UsersByExternalIDOrEmail(ctx, a.ExternalID, strings.ToUpper(b.Email))
@@ -153,8 +157,22 @@ func TestLookupBatchUnderLoad(t *testing.T) {
 		if err != nil || none != nil {
 			t.Errorf("look up a stranger: %+v, %v", none, err)
 		}
+		known, _, reserved, err := s.UsersOrReservedID(ctx, a.ExternalID, "")
+		if err != nil || known == nil || known.ID != a.ID || reserved != 0 {
+			t.Errorf("look up %s, an id asked for: %+v, %d, %v", a.ExternalID, known, reserved, err)
+		}
+		_, _, reserved, err = s.UsersOrReservedID(ctx, "", fmt.Sprintf("new-%d-%d@example.test", r, k))
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil || reserved == 0 || ids[reserved] {
+			t.Errorf("look up a newcomer: id %d (seen before: %v), %v", reserved, ids[reserved], err)
+		}
+		ids[reserved] = true
 	})
-	wantBatched(t, s.reads, "look-ups", 2*readers*each)
+	wantBatched(t, s.reads, "look-ups", 4*readers*each)
+	if merged, alone := s.reads.merged.Load(), s.reads.alone.Load(); merged == 0 || alone != 0 {
+		t.Fatalf("%d batches of look-ups ran as one statement, %d look-ups ran alone after a failed batch: want some and none", merged, alone)
+	}
 }
 
 // The prepared-statement pool runs point operations whose plans
@@ -186,6 +204,8 @@ func TestPreparedPoolPlansUseIndexesOnSmallTables(t *testing.T) {
 		{"a token user's look-up", usersByExternalIDOrEmail},
 		{"a message's append", appendSQL},
 		{"a chat start's insert", createChatStatement},
+		{"a batch of chat starts", startsStatement},
+		{"a batch of look-ups", usersLookupStatement},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if _, err := conn.ExecContext(ctx, "PREPARE plan_check AS "+tc.sql); err != nil {

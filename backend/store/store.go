@@ -48,6 +48,14 @@ type Options struct {
 	// next (see appendBatcher). Default DefaultAppendBatches; -1 commits
 	// each message on its own, unbatched.
 	AppendBatches int
+	// StartBatches (PostgreSQL) is how many batches of chat starts commit
+	// at once, beside the messages' (see createChatPG): fewer than the
+	// messages', so that under load each batch holds more starts, and a
+	// batch of starts is one statement whose work is shared (measured on
+	// 2 cores: 1 batch in flight started ~5% more chats a second than 2,
+	// and 2 ~10% more than 4). Default DefaultStartBatches; -1, or
+	// AppendBatches -1, commits each start on its own.
+	StartBatches int
 	// Now is the clock used for timestamps and expiry checks; default
 	// time.Now. Tests set it.
 	Now func() time.Time
@@ -69,6 +77,9 @@ type Store struct {
 	// and the batcher that groups them (see AppendIf).
 	appendDB *sql.DB
 	appends  *appendBatcher
+	// starts commits chat starts (createChatPG) the same way, on the
+	// same pool.
+	starts *appendBatcher
 	// reads batches the look-ups every chat start makes (one pipeline,
 	// one round trip, for those that arrive together).
 	reads *appendBatcher

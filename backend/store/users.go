@@ -130,6 +130,36 @@ UNION ALL
 SELECT nextval(pg_get_serial_sequence('users', 'id')), NULL, NULL, '', '', '', '', '', false, NULL, now(), now(), true
 WHERE NOT EXISTS (SELECT FROM f)`
 
+// usersQuery is a user look-up of the read batcher (usersBy): a batch of
+// several runs them with one statement, usersLookupStatement.
+type usersQuery struct {
+	externalID, email string
+	// reserve: a new user's id when neither is found (usersOrReservedID).
+	reserve bool
+}
+
+// usersLookupStatement is usersOrReservedID, or usersByExternalIDOrEmail
+// where $3's element is false, for many look-ups at once: $1-$3 hold one
+// element a look-up, and each row begins with the 1-based place of the
+// look-up it answers, in order. Its rows are usersOrReservedID's after
+// that column (usersLookupColumns).
+const usersLookupStatement = `WITH q AS (
+	SELECT * FROM unnest($1::text[], $2::text[], $3::boolean[]) WITH ORDINALITY AS q(external_id, email, reserve, k)
+), f AS (
+	SELECT q.k, u.* FROM q CROSS JOIN LATERAL (SELECT u.id, u.external_id, u.email, u.username, u.first_name,
+		u.last_name, u.phone, u.password_hash, u.disabled, u.hint_email, u.created_at, u.updated_at FROM users AS u
+		WHERE (u.external_id = q.external_id AND q.external_id <> '') OR (u.email = q.email AND q.email <> '') LIMIT 2) AS u
+)
+SELECT f.*, false FROM f
+UNION ALL
+SELECT q.k, nextval(pg_get_serial_sequence('users', 'id')), NULL, NULL, '', '', '', '', '', false, NULL, now(), now(), true
+FROM q WHERE q.reserve AND NOT EXISTS (SELECT FROM f WHERE f.k = q.k)
+ORDER BY 1`
+
+// usersLookupColumns is how many columns usersLookupStatement's rows
+// have after the look-up's place.
+const usersLookupColumns = 13
+
 // UsersByExternalIDOrEmail returns, in one query, the user with that
 // external id and the user with that e-mail address (any case): what
 // GetUserByExternalID and GetUserByEmail would, nil for none (an empty
@@ -171,6 +201,7 @@ func (s *Store) usersBy(ctx context.Context, externalID, email string, reserve b
 			query = usersOrReservedID
 		}
 		err := s.lookup(ctx, batchStmt{sql: query, args: []any{externalID, email},
+			users: &usersQuery{externalID: externalID, email: email, reserve: reserve},
 			rows: func(r rowScanner) error {
 				rows, reserved = rows[:0], 0 // a batch that failed runs again alone
 				for r.Next() {

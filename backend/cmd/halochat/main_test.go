@@ -37,6 +37,7 @@ func TestServeOptionsOutOfRangeAreRefused(t *testing.T) {
 		{name: "negative heap floor", o: serveOptions{GCMinHeapMiB: -1}, want: "--gc-min-heap"},
 		{name: "negative pool", o: serveOptions{Pool: -1}, want: "--db-pool"},
 		{name: "append batches below -1", o: serveOptions{AppendBatches: -2}, want: "--append-batches"},
+		{name: "start batches below -1", o: serveOptions{StartBatches: -2}, want: "--start-batches"},
 		{name: "unknown limits", o: serveOptions{Limits: "none"}, want: "--limits"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

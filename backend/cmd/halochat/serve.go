@@ -35,6 +35,9 @@ type serveOptions struct {
 	// AppendBatches is store.Options.AppendBatches: 0 the default, -1
 	// unbatched.
 	AppendBatches int
+	// StartBatches is store.Options.StartBatches: 0 the default, -1
+	// unbatched.
+	StartBatches int
 	// OutboundAllow lists, separated by commas or spaces, the IP
 	// addresses, CIDR prefixes or IP:port entries runbooks and webhook
 	// deliveries may reach although internal (--outbound-allow,
@@ -110,7 +113,7 @@ func serve(ctx context.Context, logger *slog.Logger, opts serveOptions) error {
 		return err
 	}
 	st, err := openSealed(ctx, logger, *opts.DSN, opts.Keys, store.Options{MaxOpenConns: opts.Pool, AppendBatches: opts.AppendBatches,
-		SQLiteSync: opts.SQLiteSync})
+		StartBatches: opts.StartBatches, SQLiteSync: opts.SQLiteSync})
 	if err != nil {
 		return err
 	}
@@ -176,6 +179,9 @@ func (o serveOptions) check(logger *slog.Logger) (service.Limits, error) {
 	}
 	if o.AppendBatches < -1 {
 		return service.Limits{}, fmt.Errorf("--append-batches must be -1 (unbatched), 0 (the default) or more, not %d", o.AppendBatches)
+	}
+	if o.StartBatches < -1 {
+		return service.Limits{}, fmt.Errorf("--start-batches must be -1 (unbatched), 0 (the default) or more, not %d", o.StartBatches)
 	}
 	switch o.Limits {
 	case "", "default":
