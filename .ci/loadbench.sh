@@ -59,6 +59,12 @@ field1() { grep -o "\"$1\": [0-9.]*" "$2" | head -1 | awk '{printf "%.1f", $2}';
 go build -o "$work/loadgen" ./backend/cmd/loadgen
 psql "$pgbase/postgres" -qc "DROP DATABASE IF EXISTS halochat_loadbench WITH (FORCE)" >/dev/null
 psql "$pgbase/postgres" -qc "CREATE DATABASE halochat_loadbench" >/dev/null
+# pgbench's table and statement, in the same database: pgbench_tps is
+# the rate of single-row INSERT transactions at $1 clients for 10 s.
+psql "$pgbase/halochat_loadbench" -qc "CREATE TABLE pgb (id bigserial primary key, chat text, body text)" >/dev/null
+echo "INSERT INTO pgb (chat, body) VALUES ('c', 'a message of a typical length, about sixty bytes long.');" > "$work/insert.sql"
+pg_clients=${LOAD_PG_CLIENTS:-4}
+pgbench_tps() { pgbench -n -c "$1" -j 2 -T 10 -f "$work/insert.sql" "$pgbase/halochat_loadbench" 2>/dev/null | grep -o 'tps = [0-9.]*' | head -1 | awk '{printf "%.0f", $3}'; }
 pgdsn="$pgbase/halochat_loadbench?sslmode=disable"
 serve_and_load "$pgdsn" 18301 > "$work/pg.json"
 # SQLite takes about a quarter of that: it is offered 2,000/s (5 a second
@@ -105,8 +111,12 @@ fi
 # Chat starts alone: the HTTP start (token, claims, insert, first flow
 # step), no websocket, no agents. 3,000 starts a second that take ~30 ms
 # each are ~100 in flight at once (Little's law): the run keeps 100 in
-# flight, for about five seconds.
+# flight, for about five seconds. pgbench runs just before it, and its
+# rate is what the starts' is judged against: this machine's speed
+# drifts by a fifth from one minute to the next (its cores are shared),
+# and the figures of one minute compare with each other.
 start_chats=${LOAD_START_CHATS:-15000} start_parallel=${LOAD_START_PARALLEL:-100}
+pgtps_starts=$(pgbench_tps "$pg_clients")
 chats=$start_chats messages=0 agents=0 LOADGEN_ARGS="-starts-only -parallel $start_parallel" serve_and_load "$pgdsn" 18306 > "$work/starts.json"
 
 # Two nodes on one PostgreSQL: visitors on one, agents on the other. A
@@ -167,10 +177,6 @@ if [ -z "$second" ]; then idle_run 0 "$work/idle-gogc100.json"; else skip idle-g
 # as the service: a node commits messages on as many connections as it
 # has batches in flight (serve --append-batches, default 4). Also at 16
 # clients, the size of its main pool, for comparison.
-psql "$pgbase/halochat_loadbench" -qc "CREATE TABLE pgb (id bigserial primary key, chat text, body text)" >/dev/null
-echo "INSERT INTO pgb (chat, body) VALUES ('c', 'a message of a typical length, about sixty bytes long.');" > "$work/insert.sql"
-pg_clients=${LOAD_PG_CLIENTS:-4}
-pgbench_tps() { pgbench -n -c "$1" -j 2 -T 10 -f "$work/insert.sql" "$pgbase/halochat_loadbench" 2>/dev/null | grep -o 'tps = [0-9.]*' | head -1 | awk '{printf "%.0f", $3}'; }
 pgtps=$(pgbench_tps "$pg_clients")
 pgtps16=$(pgbench_tps 16)
 
@@ -216,7 +222,7 @@ echo "| lag commit → delivery p50 / p99 / max | $(field1 WebhookLagP50Ms "$wor
 echo "| last delivery after the load's last message | $(field1 WebhookTrailMs "$work/hook.json") ms |"
 echo "| message delivery p99 with the webhook / without (the half run above) | $(field1 P99Ms "$work/hook.json") / $(field1 P99Ms "$work/half.json") ms |"
 echo
-echo "Chat starts alone ($start_chats chats, $start_parallel in flight, PostgreSQL, one node): **$(field StartsPerSecond "$work/starts.json")/s**, p50 $(field1 StartP50Ms "$work/starts.json") ms, p99 $(field1 StartP99Ms "$work/starts.json") ms, $(field StartErrors "$work/starts.json") errors."
+echo "Chat starts alone ($start_chats chats, $start_parallel in flight, PostgreSQL, one node): **$(field StartsPerSecond "$work/starts.json")/s** (pgbench just before it: $pgtps_starts tps at $pg_clients clients), p50 $(field1 StartP50Ms "$work/starts.json") ms, p99 $(field1 StartP99Ms "$work/starts.json") ms, $(field StartErrors "$work/starts.json") errors."
 echo
 echo "## Idle open chats (loadgen -idle: each chat its own websocket after hello, on one node, PostgreSQL)"
 echo
@@ -248,6 +254,7 @@ if [ -n "${LOAD_SUMMARY:-}" ]; then
     echo "two_persist=$(field PersistedPerSecond "$work/two.json")"
     echo "sqlite_persist=$(field PersistedPerSecond "$work/sqlite.json")"
     echo "pgtps=$pgtps"
+    echo "pgtps_starts=$pgtps_starts"
     echo "pgtps16=$pgtps16"
     echo "pg_clients=$pg_clients"
     echo "half_p99=$(field1 P99Ms "$work/half.json")"

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"testing"
+	"time"
 
 	"halochat/app/protocol"
 )
@@ -208,4 +209,26 @@ func TestOutboxRollsBackWithTheChange(t *testing.T) {
 			t.Errorf("deliveries after a message and its resend: %v", types)
 		}
 	})
+}
+
+// An event encoded in one pass is the same bytes as its data encoded and
+// then the protocol's event around it, for every kind of data.
+func TestEventBodyIsAWebhookEvent(t *testing.T) {
+	at := time.Date(2026, 12, 6, 5, 4, 3, 210000, time.UTC)
+	agent, user := int64(7), int64(9)
+	for _, data := range []any{
+		protocol.WebhookChatData{ChatID: "c1", ProfileID: "p1", UserID: &user, AgentID: &agent, Status: ChatEnded, Reason: "visitor <left> & \"gone\""},
+		protocol.WebhookMessageData{ChatID: "c1", ProfileID: "p1", Seq: 3, Author: SenderBot, Text: "héllo\u2028<b>", Internal: true},
+		map[string]any{"ticket": 1, "fields": map[string]string{"b": "2", "a": "1"}},
+	} {
+		raw, err := json.Marshal(data)
+		must(t, err)
+		want, err := json.Marshal(protocol.WebhookEvent{Type: "x.y", Timestamp: at, Data: raw})
+		must(t, err)
+		got, err := newEvent("evt", "x.y", "c1", at, data)
+		must(t, err)
+		if string(got.payload) != string(want) {
+			t.Errorf("one pass:\n%s\ntwo passes:\n%s", got.payload, want)
+		}
+	}
 }
