@@ -223,15 +223,19 @@ func run(o options) (*Report, error) {
 	startsBegan := time.Now()
 	if o.startsOnly {
 		// Starts alone: a goroutine for each start in flight, which takes
-		// the next. (A goroutine a chat, as below, spent a tenth of this
-		// process's work growing 15,000 stacks, on cores the server
-		// shares.)
+		// the next, on a connection of its own (starter). (A goroutine a
+		// chat, as below, spent a tenth of this process's work growing
+		// 15,000 stacks, on cores the server shares.)
 		var next atomic.Int64
 		for range o.parallel {
+			st, err := l.newStarter()
+			if err != nil {
+				return nil, err
+			}
 			wg.Go(func() {
-				own := make(chan struct{}, 1)
+				defer st.close()
 				for i := int(next.Add(1) - 1); i < o.chats; i = int(next.Add(1) - 1) {
-					l.visitor(ctx, i, own)
+					st.start(ctx, i)
 				}
 			})
 		}
