@@ -52,6 +52,13 @@ func wrap(err error, what string) error {
 	return fmt.Errorf("%s: %w", what, err)
 }
 
+// isBusy reports SQLite's "database is locked": a writer waited its busy
+// timeout for the write lock.
+func isBusy(err error) bool {
+	var sqErr *sqlite.Error
+	return errors.As(err, &sqErr) && sqErr.Code()&0xff == sqlite3.SQLITE_BUSY
+}
+
 // isConstraint reports unique and foreign-key violations on both dialects.
 func isConstraint(err error) bool {
 	var pgErr *pgconn.PgError

@@ -96,14 +96,28 @@ func (s *Store) Migrate(ctx context.Context) error {
 		})
 	}
 	migrator := migrate.NewMigrator(s.db, ms, migrate.WithUpsert(true), migrate.WithMarkAppliedOnSuccess(true))
-	if err := migrator.Init(ctx); err != nil {
-		return fmt.Errorf("migrate: create the migrations table: %w", err)
+	// SQLite has no lock to wait on for the whole run: processes
+	// migrating one file at once take turns a transaction at a time, and
+	// SQLite's busy handler is not fair, so one may wait out its busy
+	// timeout while the others migrate (seen under the race detector on
+	// 2 cores). Each migration checks whether it was applied, so the run
+	// is tried again, a few times, on "database is locked".
+	var err error
+	for attempt := 1; ; attempt++ {
+		if err = migrator.Init(ctx); err != nil {
+			err = fmt.Errorf("migrate: create the migrations table: %w", err)
+		} else if _, err = migrator.Migrate(ctx); err != nil {
+			err = fmt.Errorf("migrate %s database: %w", s.dialect, err)
+		}
+		if err == nil || !isBusy(err) || attempt == migrateAttempts || ctx.Err() != nil {
+			return err
+		}
 	}
-	if _, err := migrator.Migrate(ctx); err != nil {
-		return fmt.Errorf("migrate %s database: %w", s.dialect, err)
-	}
-	return nil
 }
+
+// migrateAttempts bounds the runs of Migrate on a SQLite database that
+// stays locked.
+const migrateAttempts = 5
 
 // applyMigration runs one migration's statements and records it, in one
 // transaction, unless another process recorded it first.
