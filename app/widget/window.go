@@ -235,7 +235,10 @@ func (m *marks) once(name string) {
 		m.done[name] = true
 	}
 	m.mu.Unlock()
-	if p := app.Window().Get("performance"); first && p.Truthy() {
+	if !first {
+		return
+	}
+	if p := app.Window().Get("performance"); p.Truthy() {
 		p.Call("mark", "halochat:"+name)
 	}
 }

@@ -222,51 +222,63 @@ func (b *appendBatcher) pipeline(ctx context.Context, items []*appendItem) error
 		var batch pgx.Batch
 		for _, u := range units {
 			batch.Queue(u.sql, u.args...)
-		}
-		for _, u := range units {
-			if u.items > 1 {
+			if u.read != nil {
 				b.merged.Add(1)
 			}
 		}
 		res := sc.Conn().SendBatch(ctx, &batch)
+		seqs := make([]int64, len(units))
 		answers := make([]func(), len(units))
 		errs := make([]error, len(units))
 		for i, u := range units {
-			answers[i], errs[i] = u.read(res)
+			switch {
+			case u.read != nil:
+				answers[i], errs[i] = u.read(res)
+			case u.item.stmt.rows == nil:
+				errs[i] = res.QueryRow().Scan(&seqs[i])
+			default:
+				errs[i] = readRows(res, u.item.stmt.rows)
+			}
 		}
 		if err := res.Close(); err != nil {
 			return fmt.Errorf("run a batch of %d statements: %w", len(items), err)
 		}
-		for _, err := range errs {
-			if err != nil {
-				return fmt.Errorf("run a batch of %d statements: %w", len(items), err)
+		for i, u := range units {
+			switch {
+			case errs[i] == nil && u.read != nil:
+				answers[i]()
+			case errs[i] == nil:
+				u.item.seq = seqs[i]
+			case errors.Is(errs[i], pgx.ErrNoRows) && u.read == nil:
+				u.item.err = sql.ErrNoRows
+			default:
+				return fmt.Errorf("run a batch of %d statements: %w", len(items), errs[i])
 			}
-		}
-		for _, answer := range answers {
-			answer()
 		}
 		return nil
 	})
 }
 
-// batchUnit is one statement of a batch: one item's, or several items'
-// merged into one.
+// batchUnit is one statement of a batch: one item's own, or several
+// items' merged into one (read set).
 type batchUnit struct {
-	sql   string
-	args  []any
-	items int // how many items it runs
-	// read reads the statement's result; answer, called once the whole
-	// batch committed, sets its items' seq or err. An error is the
+	sql  string
+	args []any
+	// item is the one item whose own statement this is (read nil).
+	item *appendItem
+	// read reads a merged statement's result; answer, called once the
+	// whole batch committed, sets its items' seq or err. An error is the
 	// batch's (it rolls back).
 	read func(pgx.BatchResults) (answer func(), err error)
 }
 
 // batchUnits are the statements that run items: the chat starts among
-// them as one statement, then the user look-ups as one, then each other
-// item's own, in items' order. One start or look-up alone runs its own
+// them as one statement, the user look-ups as one, and each other item's
+// own, in items' order. One start or look-up alone runs its own
 // statement.
 func batchUnits(items []*appendItem) []batchUnit {
-	var starts, looks, rest []*appendItem
+	units := make([]batchUnit, 0, len(items))
+	var starts, looks []*appendItem
 	for _, it := range items {
 		switch {
 		case it.stmt.start != nil:
@@ -274,45 +286,23 @@ func batchUnits(items []*appendItem) []batchUnit {
 		case it.stmt.users != nil:
 			looks = append(looks, it)
 		default:
-			rest = append(rest, it)
+			units = append(units, batchUnit{sql: it.stmt.sql, args: it.stmt.args, item: it})
 		}
 	}
-	units := make([]batchUnit, 0, 2+len(rest))
-	if len(starts) > 1 {
-		units = append(units, startsUnit(starts))
-	} else {
-		rest = append(starts, rest...)
-	}
-	if len(looks) > 1 {
-		units = append(units, usersUnit(looks))
-	} else {
-		rest = append(looks, rest...)
-	}
-	for _, it := range rest {
-		units = append(units, itemUnit(it))
+	for _, group := range []struct {
+		items []*appendItem
+		merge func([]*appendItem) batchUnit
+	}{{starts, startsUnit}, {looks, usersUnit}} {
+		switch len(group.items) {
+		case 0:
+		case 1:
+			it := group.items[0]
+			units = append(units, batchUnit{sql: it.stmt.sql, args: argsOf(it.stmt), item: it})
+		default:
+			units = append(units, group.merge(group.items))
+		}
 	}
 	return units
-}
-
-// itemUnit runs it's own statement.
-func itemUnit(it *appendItem) batchUnit {
-	return batchUnit{sql: it.stmt.sql, args: argsOf(it.stmt), items: 1, read: func(res pgx.BatchResults) (func(), error) {
-		var seq int64
-		var err error
-		if it.stmt.rows == nil {
-			err = res.QueryRow().Scan(&seq)
-		} else {
-			err = readRows(res, it.stmt.rows)
-		}
-		switch {
-		case err == nil:
-			return func() { it.seq, it.err = seq, nil }, nil
-		case errors.Is(err, pgx.ErrNoRows):
-			return func() { it.seq, it.err = 0, sql.ErrNoRows }, nil
-		default:
-			return nil, err
-		}
-	}}
 }
 
 // readRows reads a statement's rows with read.
@@ -337,7 +327,7 @@ func startsUnit(items []*appendItem) batchUnit {
 	for i, it := range items {
 		rows[i] = it.stmt.start
 	}
-	return batchUnit{sql: startsStatement, args: startsArgs(rows), items: len(items), read: func(res pgx.BatchResults) (func(), error) {
+	return batchUnit{sql: startsStatement, args: startsArgs(rows), read: func(res pgx.BatchResults) (func(), error) {
 		inserted := make(map[string]bool, len(items))
 		err := readRows(res, func(r rowScanner) error {
 			for r.Next() {
@@ -372,7 +362,7 @@ func usersUnit(items []*appendItem) batchUnit {
 		q := it.stmt.users
 		exts[i], emails[i], reserve[i] = q.externalID, q.email, q.reserve
 	}
-	return batchUnit{sql: usersLookupStatement, args: []any{exts, emails, reserve}, items: len(items), read: func(res pgx.BatchResults) (func(), error) {
+	return batchUnit{sql: usersLookupStatement, args: []any{exts, emails, reserve}, read: func(res pgx.BatchResults) (func(), error) {
 		err := readRows(res, func(r rowScanner) error {
 			in := &indexedRows{rows: r, width: usersLookupColumns}
 			for i, it := range items {
