@@ -222,6 +222,32 @@ type AppendCond struct {
 	AgentID int64
 }
 
+func (cond AppendCond) holds(c *Chat) bool {
+	return (cond.ExpectStatus == "" || c.Status == cond.ExpectStatus) && (!cond.NotEnded || c.Status != ChatEnded) &&
+		(cond.AgentID == 0 || c.AgentID == cond.AgentID)
+}
+
+// appendRefused says why a message with a client id was not appended on
+// PostgreSQL (its statement answered no row): the chat does not exist
+// (ErrNotFound), cond does not hold (nothing applied), or it is a resend
+// (Duplicate, found while cond holds, as on SQLite).
+func (s *Store) appendRefused(ctx context.Context, chatID string, cond AppendCond, clientMsgID string) (AdvanceResult, error) {
+	var res AdvanceResult
+	c, err := s.GetChat(ctx, chatID)
+	if err != nil || !cond.holds(c) {
+		return res, err
+	}
+	dup, err := s.MessageByClientID(ctx, chatID, clientMsgID)
+	if errors.Is(err, ErrNotFound) { // cond holds now, not when the statement ran
+		return res, nil
+	}
+	if err != nil {
+		return res, fmt.Errorf("%s: %w", appendWhat(chatID), err)
+	}
+	res.Duplicate = dup
+	return res, nil
+}
+
 // AppendIf appends one message to the chat when cond holds: what
 // AdvanceChat does for a lone message with no change to the chat row,
 // with the same results (Applied false when cond fails, Duplicate for a
@@ -230,9 +256,10 @@ type AppendCond struct {
 // whether or not the message was stored before).
 //
 // On PostgreSQL it is one statement: the chat's row lock numbers the
-// message and the insert uses that number, and a statement is atomic, so
-// a resend's unique violation gives the number back. That is one round
-// trip where the transaction takes seven. Under load the statements of
+// message and the insert uses that number; a resend changes nothing (the
+// statement finds its client id stored), and a statement is atomic, so
+// a resend racing its original meets the unique index and gives the
+// number back. That is one round trip where the transaction takes seven. Under load the statements of
 // many chats' messages commit together (appendBatcher): one round trip
 // and one commit for a batch (docs/BENCHMARKS.md).
 func (s *Store) AppendIf(ctx context.Context, chatID string, cond AppendCond, m Message) (AdvanceResult, error) {
@@ -244,14 +271,12 @@ func (s *Store) AppendIf(ctx context.Context, chatID string, cond AppendCond, m 
 		if err != nil {
 			return AdvanceResult{}, err
 		}
-		if (cond.ExpectStatus != "" && c.Status != cond.ExpectStatus) || (cond.NotEnded && c.Status == ChatEnded) ||
-			(cond.AgentID != 0 && c.AgentID != cond.AgentID) {
+		if !cond.holds(c) {
 			return AdvanceResult{}, nil
 		}
 		return s.AdvanceChat(ctx, chatID, ChatAdvance{ExpectStatus: cond.ExpectStatus, NotEnded: cond.NotEnded,
 			ExpectAgentID: cond.AgentID, Messages: []Message{m}})
 	}
-	what := fmt.Sprintf("append a message to chat %q", chatID)
 	var res AdvanceResult
 	st, err := s.appendStatement(chatID, cond, &m)
 	if err != nil {
@@ -262,33 +287,44 @@ func (s *Store) AppendIf(ctx context.Context, chatID string, cond AppendCond, m 
 	case err == nil:
 		res.Applied, res.Messages = true, []Message{m}
 		return res, nil
+	case errors.Is(err, sql.ErrNoRows) && m.ClientMsgID != "":
+		// The chat does not exist, or cond does not hold, or a resend.
+		return s.appendRefused(ctx, chatID, cond, m.ClientMsgID)
 	case errors.Is(err, sql.ErrNoRows):
 		// The chat does not exist, or cond does not hold.
-		return res, chatExists(ctx, s.db, what, chatID)
+		return res, chatExists(ctx, s.db, appendWhat(chatID), chatID)
 	case isConstraint(err) && m.ClientMsgID != "":
 		dup, derr := s.MessageByClientID(ctx, chatID, m.ClientMsgID)
 		if derr != nil {
-			return res, fmt.Errorf("%s: %w (after %v)", what, derr, err)
+			return res, fmt.Errorf("%s: %w (after %v)", appendWhat(chatID), derr, err)
 		}
 		res.Duplicate = dup
 		return res, nil
 	default:
-		return res, wrap(err, what)
+		return res, wrap(err, appendWhat(chatID))
 	}
+}
+
+// appendWhat says what an append that failed was doing: made only then
+// (every message's own string was an allocation on the message path).
+func appendWhat(chatID string) string { return fmt.Sprintf("append a message to chat %q", chatID) }
+
+// checkAppend refuses a message the store cannot hold.
+func checkAppend(what, chatID string, m *Message) error {
+	if err := checkText(what, "chat id", chatID); err != nil {
+		return err
+	}
+	if err := oneOf(what, "sender", m.Sender, SenderVisitor, SenderBot, SenderAgent, SenderSystem); err != nil {
+		return err
+	}
+	return checkModel(what, m)
 }
 
 // appendStatement checks m and sets its chat and time, and returns the
 // PostgreSQL statement that appends it when cond holds.
 func (s *Store) appendStatement(chatID string, cond AppendCond, m *Message) (batchStmt, error) {
-	what := fmt.Sprintf("append a message to chat %q", chatID)
-	if err := checkText(what, "chat id", chatID); err != nil {
-		return batchStmt{}, err
-	}
-	if err := oneOf(what, "sender", m.Sender, SenderVisitor, SenderBot, SenderAgent, SenderSystem); err != nil {
-		return batchStmt{}, err
-	}
-	if err := checkModel(what, m); err != nil {
-		return batchStmt{}, err
+	if checkAppend("", chatID, m) != nil { // the error again, saying what was refused
+		return batchStmt{}, checkAppend(appendWhat(chatID), chatID, m)
 	}
 	m.ChatID, m.CreatedAt = chatID, s.Now()
 	var agentID sql.NullInt64
@@ -299,38 +335,93 @@ func (s *Store) appendStatement(chatID string, cond AppendCond, m *Message) (bat
 	if m.ClientMsgID != "" {
 		clientID = sql.NullString{String: m.ClientMsgID, Valid: true}
 	}
-	cmp, status := "<>", ChatEnded
+	shape := appendShape{system: m.Sender == SenderSystem, agent: cond.AgentID != 0}
+	status := ChatEnded // the chat's status must not be this one…
 	if cond.ExpectStatus != "" {
-		cmp, status = "=", cond.ExpectStatus
+		shape.expect, status = true, cond.ExpectStatus // …or must be this one
 	}
 	if !cond.NotEnded && cond.ExpectStatus == "" {
-		cmp, status = "<>", "" // any status
+		status = "" // any status
 	}
-	// A prepared statement (the message pool's connections cache it):
-	// planning this statement anew each time cost a third of its rate in
-	// pgbench. Its text varies only with the condition, so few are cached.
-	agentCond := ""
 	args := []any{m.CreatedAt, chatID, status, m.Sender, agentID, clientID, m.Text, m.Payload}
-	if cond.AgentID != 0 {
-		agentCond = " AND agent_id = $9"
+	if shape.agent {
 		args = append(args, cond.AgentID)
 	}
-	if m.Sender == SenderSystem { // no event
-		return batchStmt{chatID: chatID, args: args, sql: `WITH c AS (
-	UPDATE chats SET last_seq = last_seq + 1, updated_at = $1 WHERE id = $2 AND status ` + cmp + ` $3` + agentCond + ` RETURNING last_seq
+	if !shape.system { // the chat.message event's time and retry limit
+		args = append(args, m.CreatedAt.Format(time.RFC3339Nano), m.CreatedAt.Add(RetryFor))
+	}
+	return batchStmt{chatID: chatID, args: args, sql: appendStatements[shape.index()]}, nil
+}
+
+// appendShape is what an append statement's text depends on.
+type appendShape struct {
+	system bool // a system message: no event
+	agent  bool // the chat must be with an agent ($9)
+	expect bool // the chat must have status $3 (else: must not have it)
+}
+
+func (a appendShape) index() int {
+	i := 0
+	for _, b := range []bool{a.system, a.agent, a.expect} {
+		i <<= 1
+		if b {
+			i |= 1
+		}
+	}
+	return i
+}
+
+// appendStatements holds the text of each shape's statement, by
+// appendShape.index, made once: a prepared statement (the message
+// pool's connections cache it), where planning it anew each time cost a
+// third of its rate in pgbench; and its text, built for every message,
+// was a tenth of the node's allocations at half the maximum load.
+var appendStatements = func() (out [8]string) {
+	for _, system := range []bool{false, true} {
+		for _, agent := range []bool{false, true} {
+			for _, expect := range []bool{false, true} {
+				sh := appendShape{system: system, agent: agent, expect: expect}
+				out[sh.index()] = appendSQL(sh)
+			}
+		}
+	}
+	return out
+}()
+
+// appendSQL is the statement of one shape: $1 the time, $2 the chat,
+// $3 the status, $4–$8 the message, then the agent ($9) when the shape
+// has one, then the event's time and retry limit unless it is a system
+// message's.
+func appendSQL(sh appendShape) string {
+	cond := "status <> $3"
+	if sh.expect {
+		cond = "status = $3"
+	}
+	// A resend ($6 stored already) changes nothing and answers no row,
+	// as a condition that fails does: AppendIf then finds the stored
+	// message. Its unique violation would roll back the whole batch the
+	// resend was in, and every message of it would run again alone. (Two
+	// resends racing still meet the unique index: that batch falls back.)
+	cond += " AND NOT EXISTS (SELECT 1 FROM messages WHERE chat_id = $2 AND client_msg_id = $6)"
+	n := 8
+	if sh.agent {
+		n++
+		cond += fmt.Sprintf(" AND agent_id = $%d", n)
+	}
+	if sh.system { // no event
+		return `WITH c AS (
+	UPDATE chats SET last_seq = last_seq + 1, updated_at = $1 WHERE id = $2 AND ` + cond + ` RETURNING last_seq
 )
 INSERT INTO messages (chat_id, seq, sender, agent_id, client_msg_id, text, payload, created_at)
 SELECT $2, c.last_seq, $4, $5, $6, $7, $8, $1 FROM c
-RETURNING seq`}, nil
+RETURNING seq`
 	}
 	// The message's chat.message event (outbox.go), built here as
 	// messageEvents builds it on the other paths: the chat's row gives
 	// the number, the profile and the user.
-	n := len(args)
-	args = append(args, m.CreatedAt.Format(time.RFC3339Nano), m.CreatedAt.Add(RetryFor))
 	ts, retryUntil := fmt.Sprintf("$%d", n+1), fmt.Sprintf("$%d", n+2)
-	return batchStmt{chatID: chatID, args: args, sql: `WITH c AS (
-	UPDATE chats SET last_seq = last_seq + 1, updated_at = $1 WHERE id = $2 AND status ` + cmp + ` $3` + agentCond + `
+	return `WITH c AS (
+	UPDATE chats SET last_seq = last_seq + 1, updated_at = $1 WHERE id = $2 AND ` + cond + `
 	RETURNING last_seq, profile_id, user_id
 ), m AS (
 	INSERT INTO messages (chat_id, seq, sender, agent_id, client_msg_id, text, payload, created_at)
@@ -347,7 +438,7 @@ RETURNING seq`}, nil
 	FROM c JOIN webhooks AS wh ON NOT wh.disabled AND wh.events LIKE '` + eventsSubscribe(protocol.WebhookChatMessage) + `'
 	ORDER BY wh.id
 )
-SELECT seq FROM m`}, nil
+SELECT seq FROM m`
 }
 
 // MessageByClientID returns the chat's message sent with that client

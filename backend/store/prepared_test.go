@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -29,7 +31,8 @@ func appendStmtFor(s *Store, chatID, clientID string) batchStmt {
 
 // A batch is one transaction: a statement that fails rolls back the
 // statements before it, and then each message runs on its own, so only
-// the failing one fails.
+// the failing one fails. A resend fails nothing: its statement changes
+// nothing, and AppendIf answers it as a duplicate.
 func TestAppendBatchIsOneTransaction(t *testing.T) {
 	s := openPostgresBatches(t, 1)
 	ctx := context.Background()
@@ -37,16 +40,17 @@ func TestAppendBatchIsOneTransaction(t *testing.T) {
 	if _, err := s.AppendIf(ctx, b.ID, AppendCond{NotEnded: true}, Message{Sender: SenderVisitor, ClientMsgID: "b1", Text: "first"}); err != nil {
 		t.Fatal(err)
 	}
-	items := func() []*appendItem {
+	items := func(n int, middle batchStmt) []*appendItem {
 		var out []*appendItem
-		for _, x := range []struct{ chat, id string }{{a.ID, "a1"}, {b.ID, "b1"}, {c.ID, "c1"}} {
-			out = append(out, &appendItem{ctx: ctx, stmt: appendStmtFor(s, x.chat, x.id), done: make(chan struct{})})
+		for _, st := range []batchStmt{appendStmtFor(s, a.ID, fmt.Sprint("a", n)), middle, appendStmtFor(s, c.ID, fmt.Sprint("c", n))} {
+			out = append(out, &appendItem{ctx: ctx, stmt: st, done: make(chan struct{})})
 		}
 		return out
 	}
+	failing := batchStmt{chatID: b.ID, sql: "SELECT 1/0"}
 
-	if err := s.appends.pipeline(ctx, items()); err == nil || !isConstraint(err) {
-		t.Fatalf("pipeline with a resend: %v, want a unique violation", err)
+	if err := s.appends.pipeline(ctx, items(1, failing)); err == nil || !strings.Contains(err.Error(), "division by zero") {
+		t.Fatalf("pipeline with a failing statement: %v, want division by zero", err)
 	}
 	for _, id := range []string{a.ID, c.ID} {
 		if got, err := s.MessagesAfter(ctx, id, 0, 0); err != nil || len(got) != 0 {
@@ -57,14 +61,14 @@ func TestAppendBatchIsOneTransaction(t *testing.T) {
 		}
 	}
 
-	batch := items()
+	batch := items(1, failing)
 	s.appends.commit(ctx, batch)
 	for _, it := range batch {
 		<-it.done
 		switch it.stmt.chatID {
 		case b.ID:
-			if !isConstraint(it.err) {
-				t.Fatalf("the resend alone: %v, want a unique violation", it.err)
+			if it.err == nil || !strings.Contains(it.err.Error(), "division by zero") {
+				t.Fatalf("the failing statement alone: %v, want division by zero", it.err)
 			}
 		default:
 			if it.err != nil || it.seq != 1 {
@@ -72,10 +76,43 @@ func TestAppendBatchIsOneTransaction(t *testing.T) {
 			}
 		}
 	}
-	// Through AppendIf the resend is a duplicate, not an error.
+
+	// A resend in a batch: the others commit with it, the resend's
+	// statement answers no row and stores nothing.
+	before := s.appends.alone.Load()
+	batch = items(2, appendStmtFor(s, b.ID, "b1"))
+	if err := s.appends.pipeline(ctx, batch); err != nil {
+		t.Fatalf("pipeline with a resend: %v", err)
+	}
+	for _, it := range batch {
+		switch {
+		case it.stmt.chatID == b.ID && !errors.Is(it.err, sql.ErrNoRows):
+			t.Fatalf("the resend in a batch: seq %d, %v, want no row", it.seq, it.err)
+		case it.stmt.chatID != b.ID && (it.err != nil || it.seq != 2):
+			t.Fatalf("chat %s beside the resend: seq %d, %v", it.stmt.chatID, it.seq, it.err)
+		}
+	}
+	if got, _ := s.MessagesAfter(ctx, b.ID, 0, 0); len(got) != 1 {
+		t.Fatalf("chat b after the resend: %d messages, want 1", len(got))
+	}
+	if ch, _ := s.GetChat(ctx, b.ID); ch.LastSeq != 1 {
+		t.Fatalf("chat b last_seq %d after the resend, want 1", ch.LastSeq)
+	}
+	if n := s.appends.alone.Load(); n != before {
+		t.Fatalf("%d statements ran again alone after a batch with a resend", n-before)
+	}
+	// Through AppendIf the resend is a duplicate, not an error; and a
+	// resend to a chat whose condition fails is not applied, as before.
 	res, err := s.AppendIf(ctx, b.ID, AppendCond{NotEnded: true}, Message{Sender: SenderVisitor, ClientMsgID: "b1", Text: "first"})
 	if err != nil || res.Duplicate == nil || res.Duplicate.Seq != 1 {
 		t.Fatalf("resend: %+v, %v", res, err)
+	}
+	res, err = s.AppendIf(ctx, b.ID, AppendCond{ExpectStatus: ChatQueued}, Message{Sender: SenderVisitor, ClientMsgID: "b1", Text: "first"})
+	if err != nil || res.Duplicate != nil || res.Applied {
+		t.Fatalf("resend whose condition fails: %+v, %v, want not applied", res, err)
+	}
+	if _, err := s.AppendIf(ctx, "no-such-chat", AppendCond{NotEnded: true}, Message{Sender: SenderVisitor, ClientMsgID: "x", Text: "x"}); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("append to a chat that does not exist: %v, want ErrNotFound", err)
 	}
 }
 
