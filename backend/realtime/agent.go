@@ -97,13 +97,23 @@ func (s *Server) agentSocket(w http.ResponseWriter, r *http.Request) {
 	if !s.beats.add(c) { // the server is closing
 		return
 	}
+	// A chat's frames run in order, different chats' at once (lanes); a
+	// socket that breaks lets the frames it read finish.
+	frames := newLanes(maxAgentFrames, a.frame)
+	defer frames.wait()
 	for {
 		f, err := c.readFrame(ctx)
 		if err != nil {
 			return
 		}
 		c.heard.Store(time.Now().UnixNano())
-		a.frame(ctx, f)
+		if f.Type == protocol.FramePing {
+			a.frame(ctx, f) // a pong waits for no chat
+			continue
+		}
+		if !frames.run(ctx, f.ChatID, f) {
+			return
+		}
 	}
 }
 
