@@ -173,9 +173,9 @@ idle_run 25 "$work/idle.json"
 # For comparison, the same node with GOGC alone (100).
 if [ -z "$second" ]; then idle_run 0 "$work/idle-gogc100.json"; else skip idle-gogc100; fi
 
-# pgbench: one single-row INSERT per transaction, at the same client count
-# as the service: a node commits messages on as many connections as it
-# has batches in flight (serve --append-batches, default 4). Also at 16
+# pgbench: one single-row INSERT per transaction at 4 clients, the
+# reference the targets are set against (a node commits its messages one
+# batch at a time: serve --append-batches, default 1). Also at 16
 # clients, the size of its main pool, for comparison.
 pgtps=$(pgbench_tps "$pg_clients")
 pgtps16=$(pgbench_tps 16)
@@ -199,7 +199,7 @@ done
 echo
 echo "Two nodes: visitors on one node, agents on the other; RSS and CPU are the visitors' node's. SQLite: $sqlite_messages messages each at $sqlite_rate/s ($((chats * sqlite_rate * 2)) messages/s offered)."
 echo
-echo "pgbench on the same server, single-row INSERT transactions, 10 s: **$pgtps tps at $pg_clients clients**, the connections a node commits messages on (\`serve --append-batches\`, default 4: the same client count); $pgtps16 tps at 16 clients (the size of a node's main pool; a node with 16 batches in flight commits smaller batches and persisted fewer messages a second here)."
+echo "pgbench on the same server, single-row INSERT transactions, 10 s: **$pgtps tps at $pg_clients clients**, the reference of the targets (a node commits its messages one batch at a time, \`serve --append-batches\`, default 1; with 4 in flight it persisted fewer messages a second, docs/SCALING.md); $pgtps16 tps at 16 clients (the size of a node's main pool)."
 echo
 echo "Group commit: the same PostgreSQL run with \`serve --append-batches -1\` (every message its own commit): $(field PersistedPerSecond "$work/unbatched.json") persisted/s, against $(field PersistedPerSecond "$work/pg.json")/s batched (the default)."
 echo

@@ -15,8 +15,13 @@ import (
 )
 
 // DefaultAppendBatches is how many message batches a PostgreSQL store
-// commits at once unless Options.AppendBatches says otherwise.
-const DefaultAppendBatches = 4
+// commits at once unless Options.AppendBatches says otherwise. One: the
+// messages that arrive during a commit go together in the next. With 4
+// in flight, at half the maximum load most messages still committed
+// alone (a transaction each), for more of the machine's CPU and a longer
+// delivery p99; at the maximum, 1 persisted as many messages a second
+// (docs/SCALING.md, "Third round").
+const DefaultAppendBatches = 1
 
 // DefaultStartBatches is how many batches of chat starts a PostgreSQL
 // store commits at once unless Options.StartBatches says otherwise.
@@ -151,17 +156,31 @@ func (b *appendBatcher) take() []*appendItem {
 
 // run commits batch, then hands the next waiting batch, if any, to a
 // goroutine of its own, so the caller returns with its answer at once.
+// That goroutine commits batches for as long as messages wait: one a
+// batch grew its stack anew through the driver each time (a tenth of the
+// node's CPU at half the maximum load, in runtime.copystack).
 func (b *appendBatcher) run(ctx context.Context, batch []*appendItem) {
 	b.commit(ctx, batch)
+	if next := b.next(); next != nil {
+		go func() {
+			ctx := context.WithoutCancel(ctx)
+			for ; next != nil; next = b.next() {
+				b.commit(ctx, next)
+			}
+		}()
+	}
+}
+
+// next takes the next waiting batch, or gives back the slot of the
+// batch that ended (nil) when none waits.
+func (b *appendBatcher) next() []*appendItem {
 	b.mu.Lock()
+	defer b.mu.Unlock()
 	if len(b.pending) == 0 {
 		b.running--
-		b.mu.Unlock()
-		return
+		return nil
 	}
-	next := b.take()
-	b.mu.Unlock()
-	go b.run(context.WithoutCancel(ctx), next)
+	return b.take()
 }
 
 // commit runs batch and answers each of its items.

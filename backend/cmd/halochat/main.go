@@ -86,7 +86,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fs.StringVar(&opts.Limits, "limits", env("HALOCHAT_LIMITS", "default"), `abuse limits: "default", or "benchmark" (lifts every rate and connection limit: load tests on loopback only)`)
 		fs.IntVar(&opts.Pool, "db-pool", envInt("HALOCHAT_DB_POOL", 0), "PostgreSQL connections per node (0: the default, 16)")
 		fs.IntVar(&opts.StartBatches, "start-batches", envInt("HALOCHAT_START_BATCHES", 0), "PostgreSQL: batches of chat starts committed at once, each one statement on a connection of its own (0: the default, 1; -1: every start its own commit)")
-		fs.IntVar(&opts.AppendBatches, "append-batches", envInt("HALOCHAT_APPEND_BATCHES", 0), "PostgreSQL: batches of messages committed at once, each on a connection of its own (0: the default, 4; -1: every message its own commit)")
+		fs.IntVar(&opts.AppendBatches, "append-batches", envInt("HALOCHAT_APPEND_BATCHES", 0), "PostgreSQL: batches of messages committed at once, each on a connection of its own (0: the default, 1; -1: every message its own commit)")
 		fs.StringVar(&opts.TrustedProxies, "trusted-proxies", env("HALOCHAT_TRUSTED_PROXIES", ""), "comma-separated IPs or CIDRs of the reverse proxies in front of the service: only their X-Forwarded-For is believed (default none)")
 		fs.StringVar(&opts.OutboundAllow, "outbound-allow", outboundAllowEnv(),
 			"comma-separated IPs, CIDRs or IP:port entries that runbooks and webhooks may reach although internal (loopback, private); HALOCHAT_RUNBOOK_ALLOW is its older name")
