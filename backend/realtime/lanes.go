@@ -21,7 +21,8 @@ const maxAgentFrames = 16
 // agent's replies, at half the maximum load, had twice the visitors'
 // delivery p99). A chat's frames must still run in order: its messages
 // are numbered in the order the agent sent them, and an accept or a
-// watch comes before what the agent writes in that chat.//
+// watch comes before what the agent writes in that chat.
+//
 // A lane's runner is a goroutine that, once its chat has no frame left,
 // waits a while for another chat's (laneIdle): a goroutine a burst grew
 // its stack anew through the driver each time.

@@ -222,19 +222,20 @@ type AppendCond struct {
 	AgentID int64
 }
 
+// holds says whether chat c, as read, meets cond.
 func (cond AppendCond) holds(c *Chat) bool {
 	return (cond.ExpectStatus == "" || c.Status == cond.ExpectStatus) && (!cond.NotEnded || c.Status != ChatEnded) &&
 		(cond.AgentID == 0 || c.AgentID == cond.AgentID)
 }
 
-// appendRefused says why a message with a client id was not appended on
-// PostgreSQL (its statement answered no row): the chat does not exist
-// (ErrNotFound), cond does not hold (nothing applied), or it is a resend
+// appendRefused says why a message was not appended on PostgreSQL (its
+// statement answered no row): the chat does not exist (ErrNotFound),
+// cond does not hold (nothing applied), or it is a resend of clientMsgID
 // (Duplicate, found while cond holds, as on SQLite).
 func (s *Store) appendRefused(ctx context.Context, chatID string, cond AppendCond, clientMsgID string) (AdvanceResult, error) {
 	var res AdvanceResult
 	c, err := s.GetChat(ctx, chatID)
-	if err != nil || !cond.holds(c) {
+	if err != nil || !cond.holds(c) || clientMsgID == "" {
 		return res, err
 	}
 	dup, err := s.MessageByClientID(ctx, chatID, clientMsgID)
@@ -259,9 +260,10 @@ func (s *Store) appendRefused(ctx context.Context, chatID string, cond AppendCon
 // message and the insert uses that number; a resend changes nothing (the
 // statement finds its client id stored), and a statement is atomic, so
 // a resend racing its original meets the unique index and gives the
-// number back. That is one round trip where the transaction takes seven. Under load the statements of
-// many chats' messages commit together (appendBatcher): one round trip
-// and one commit for a batch (docs/BENCHMARKS.md).
+// number back. That is one round trip where the transaction takes
+// seven. Under load the statements of many chats' messages commit
+// together (appendBatcher): one round trip and one commit for a batch
+// (docs/BENCHMARKS.md).
 func (s *Store) AppendIf(ctx context.Context, chatID string, cond AppendCond, m Message) (AdvanceResult, error) {
 	if s.dialect != DialectPostgres {
 		// SQLite: a read first, so that a condition that fails does not
@@ -287,12 +289,9 @@ func (s *Store) AppendIf(ctx context.Context, chatID string, cond AppendCond, m 
 	case err == nil:
 		res.Applied, res.Messages = true, []Message{m}
 		return res, nil
-	case errors.Is(err, sql.ErrNoRows) && m.ClientMsgID != "":
+	case errors.Is(err, sql.ErrNoRows):
 		// The chat does not exist, or cond does not hold, or a resend.
 		return s.appendRefused(ctx, chatID, cond, m.ClientMsgID)
-	case errors.Is(err, sql.ErrNoRows):
-		// The chat does not exist, or cond does not hold.
-		return res, chatExists(ctx, s.db, appendWhat(chatID), chatID)
 	case isConstraint(err) && m.ClientMsgID != "":
 		dup, derr := s.MessageByClientID(ctx, chatID, m.ClientMsgID)
 		if derr != nil {
@@ -360,13 +359,22 @@ type appendShape struct {
 	expect bool // the chat must have status $3 (else: must not have it)
 }
 
-func (a appendShape) index() int {
-	i := 0
-	for _, b := range []bool{a.system, a.agent, a.expect} {
-		i <<= 1
-		if b {
-			i |= 1
-		}
+// The bits of a shape's index in appendStatements.
+const (
+	shapeSystem = 1 << iota
+	shapeAgent
+	shapeExpect
+)
+
+func (a appendShape) index() (i int) {
+	if a.system {
+		i |= shapeSystem
+	}
+	if a.agent {
+		i |= shapeAgent
+	}
+	if a.expect {
+		i |= shapeExpect
 	}
 	return i
 }
@@ -377,13 +385,8 @@ func (a appendShape) index() int {
 // third of its rate in pgbench; and its text, built for every message,
 // was a tenth of the node's allocations at half the maximum load.
 var appendStatements = func() (out [8]string) {
-	for _, system := range []bool{false, true} {
-		for _, agent := range []bool{false, true} {
-			for _, expect := range []bool{false, true} {
-				sh := appendShape{system: system, agent: agent, expect: expect}
-				out[sh.index()] = appendSQL(sh)
-			}
-		}
+	for i := range out {
+		out[i] = appendSQL(appendShape{system: i&shapeSystem != 0, agent: i&shapeAgent != 0, expect: i&shapeExpect != 0})
 	}
 	return out
 }()

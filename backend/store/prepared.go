@@ -20,7 +20,7 @@ import (
 // in flight, at half the maximum load most messages still committed
 // alone (a transaction each), for more of the machine's CPU and a longer
 // delivery p99; at the maximum, 1 persisted as many messages a second
-// (docs/SCALING.md, "Third round").
+// (docs/SCALING.md, "Delivery latency at half the maximum").
 const DefaultAppendBatches = 1
 
 // DefaultStartBatches is how many batches of chat starts a PostgreSQL
@@ -156,9 +156,9 @@ func (b *appendBatcher) take() []*appendItem {
 
 // run commits batch, then hands the next waiting batch, if any, to a
 // goroutine of its own, so the caller returns with its answer at once.
-// That goroutine commits batches for as long as messages wait: one a
-// batch grew its stack anew through the driver each time (a tenth of the
-// node's CPU at half the maximum load, in runtime.copystack).
+// That goroutine commits batches for as long as messages wait, rather
+// than a new goroutine for each batch growing its stack again through
+// the driver.
 func (b *appendBatcher) run(ctx context.Context, batch []*appendItem) {
 	b.commit(ctx, batch)
 	if next := b.next(); next != nil {
@@ -305,7 +305,7 @@ func batchUnits(items []*appendItem) []batchUnit {
 		case it.stmt.users != nil:
 			looks = append(looks, it)
 		default:
-			units = append(units, batchUnit{sql: it.stmt.sql, args: it.stmt.args, item: it})
+			units = append(units, ownUnit(it))
 		}
 	}
 	for _, group := range []struct {
@@ -315,13 +315,17 @@ func batchUnits(items []*appendItem) []batchUnit {
 		switch len(group.items) {
 		case 0:
 		case 1:
-			it := group.items[0]
-			units = append(units, batchUnit{sql: it.stmt.sql, args: argsOf(it.stmt), item: it})
+			units = append(units, ownUnit(group.items[0]))
 		default:
 			units = append(units, group.merge(group.items))
 		}
 	}
 	return units
+}
+
+// ownUnit runs its own statement.
+func ownUnit(it *appendItem) batchUnit {
+	return batchUnit{sql: it.stmt.sql, args: argsOf(it.stmt), item: it}
 }
 
 // readRows reads a statement's rows with read.

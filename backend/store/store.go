@@ -50,8 +50,8 @@ type Options struct {
 	AppendBatches int
 	// StartBatches (PostgreSQL) is how many batches of chat starts commit
 	// at once, beside the messages' (see createChatPG): few, so that
-	// under load each batch holds more starts, and a
-	// batch of starts is one statement whose work is shared (measured on
+	// under load each batch holds more starts, and a batch of starts is
+	// one statement whose work is shared (measured on
 	// 2 cores: 1 batch in flight started ~5% more chats a second than 2,
 	// and 2 ~10% more than 4). Default DefaultStartBatches; -1, or
 	// AppendBatches -1, commits each start on its own.
