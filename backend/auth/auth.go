@@ -77,9 +77,10 @@ type Service struct {
 	// Limits bound password guessing (zero fields take the defaults).
 	Limits Limits
 	// OnRevoke, when set, is told after the commit that sessions of an
-	// agent ended (a logout, a new password) or that the agent was
-	// disabled: the real-time server closes the sockets that no longer
-	// hold, on every node (realtime.Server.AgentChanged).
+	// agent ended (a logout, a new password), that the agent was
+	// disabled, or that their account changed (Changed): the real-time
+	// server closes the sockets that no longer hold and has the others
+	// read the agent again, on every node (realtime.Server.AgentChanged).
 	OnRevoke func(agentID int64)
 
 	guardOnce sync.Once
@@ -173,6 +174,10 @@ func (s *Service) EndSessions(ctx context.Context, agentID int64, keep string) e
 	s.revoked(agentID)
 	return nil
 }
+
+// Changed says that an agent's account changed (their name): their
+// sockets, on every node, read it again, and send under the new name.
+func (s *Service) Changed(agentID int64) { s.revoked(agentID) }
 
 func (s *Service) revoked(agentID int64) {
 	if s.OnRevoke != nil {

@@ -158,7 +158,7 @@ func (h *Handler) postAs(ctx context.Context, rd chats.Reader, id string, agentI
 		if err := noAgentID(agentID); err != nil {
 			return protocol.Ack{}, nil, err
 		}
-		ack, err := h.cfg.Chats.AgentSend(ctx, id, rd.Agent, send)
+		ack, err := h.cfg.Chats.AgentSend(ctx, id, rd.Agent, "", send) // the request checked the session
 		return ack, rd.Agent, err
 	}
 	p, err := h.poster(ctx, rd, agentID)

@@ -2,6 +2,7 @@ package chatapi_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -65,9 +66,10 @@ func queuedChat(t *testing.T, n *node, id string) string {
 
 // An agent disabled, or whose session ended, while their socket is open
 // can neither accept a chat nor send in one: the socket checks the
-// session in the database before each frame. Here the revocation is made
-// in the database alone, with no broker hint (a node that missed it) and
-// a heartbeat too slow to notice: only that check stands between the
+// session in the database before each frame, a message's in the
+// statement that would store it. Here the revocation is made in the
+// database alone, with no broker hint (a node that missed it) and a
+// heartbeat too slow to notice: only that check stands between the
 // socket and the chats.
 func TestRevokedAgentCannotAcceptOrSend(t *testing.T) {
 	forEachDB(t, func(t *testing.T, e *env) {
@@ -163,4 +165,62 @@ func TestRevocationReachesEveryNode(t *testing.T) {
 			t.Logf("closed %v after the logout on the other node", time.Since(start).Round(time.Millisecond))
 		})
 	}
+}
+
+// A renamed agent's open socket sends under the new name: the rename has
+// the agent's sockets, on every node, read the agent again (their
+// heartbeat an hour away here), as a message's frame no longer reads it.
+func TestRenamedAgentSendsUnderTheNewName(t *testing.T) {
+	forEachDB(t, func(t *testing.T, e *env) {
+		n := e.node(nodeOpts{limits: realtime.Limits{PingInterval: time.Hour}})
+		ctx := context.Background()
+		const email, password = "renamed@example.com", "password-ren-123"
+		e.extraAgent(email, "Before", password)
+		a, err := e.st.GetAgentByEmail(ctx, email)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ag := agentClient(t, n, n.agentToken(email, password))
+		live := queuedChat(t, n, "v1")
+		ag.send(protocol.Frame{Type: protocol.FrameAccept, ChatID: live})
+		if f := ag.next(protocol.FrameAccepted); f.Error != nil {
+			t.Fatalf("accept: %+v", f.Error)
+		}
+		sent := 0
+		nameOfNext := func() string {
+			t.Helper()
+			sent++
+			id := fmt.Sprint("m", sent)
+			ag.send(protocol.Frame{Type: protocol.FrameSend, ChatID: live, ClientMsgID: id, Text: "hello"})
+			if f := ag.next(protocol.FrameAck); f.Error != nil || f.ClientMsgID != id {
+				t.Fatalf("ack of %s: %+v", id, f)
+			}
+			m, err := e.st.MessageByClientID(ctx, live, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var p protocol.ChatMessage
+			if err := json.Unmarshal(m.Payload, &p); err != nil {
+				t.Fatalf("payload %s: %v", m.Payload, err)
+			}
+			return p.AgentName
+		}
+		if got := nameOfNext(); got != "Before" {
+			t.Fatalf("sent as %q, want Before", got)
+		}
+		admin := n.agentToken(e.demo.Admin.Email, e.demo.Admin.Password)
+		in := protocol.AgentInput{Agent: protocol.Agent{Email: email, Name: "After", Role: store.RoleAgent}}
+		if code := n.call("PUT", fmt.Sprint("/api/Agent/", a.ID), in, nil, "Authorization", "Bearer "+admin); code != 200 {
+			t.Fatalf("rename: %d", code)
+		}
+		for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+			got := nameOfNext()
+			if got == "After" {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("5 s after the rename, sent as %q; want After", got)
+			}
+		}
+	})
 }

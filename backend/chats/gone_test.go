@@ -72,7 +72,7 @@ func TestChatsOfAGoneAgentGoBackToTheQueue(t *testing.T) {
 		if _, err := e.svc.Accept(e.ctx, gone, other); err != nil {
 			t.Fatalf("another agent accepts the requeued chat: %v", err)
 		}
-		if _, err := e.svc.AgentSend(e.ctx, gone, other, protocol.SendRequest{ClientMsgID: "o1", Text: "I'm here."}); err != nil {
+		if _, err := e.svc.AgentSend(e.ctx, gone, other, "", protocol.SendRequest{ClientMsgID: "o1", Text: "I'm here."}); err != nil {
 			t.Fatalf("the new agent writes: %v", err)
 		}
 		// A disabled agent is gone at once, however fresh.

@@ -372,14 +372,18 @@ func (s *Service) Accept(ctx context.Context, chatID string, a *store.Agent) (*s
 }
 
 // AgentSend stores agent a's message in a live chat the agent holds.
-func (s *Service) AgentSend(ctx context.Context, chatID string, a *store.Agent, req protocol.SendRequest) (protocol.Ack, error) {
+// session, when not "", is the agent's session (its token hash): the
+// message is stored only while it holds, checked by the statement that
+// stores it (store.ErrSessionEnded otherwise); "" where the caller has
+// just checked it.
+func (s *Service) AgentSend(ctx context.Context, chatID string, a *store.Agent, session string, req protocol.SendRequest) (protocol.Ack, error) {
 	start := time.Now()
-	ack, err := s.agentSend(ctx, chatID, a, req)
+	ack, err := s.agentSend(ctx, chatID, a, session, req)
 	s.metrics.Message(metrics.Agent, start, ack.Duplicate, Public(err))
 	return ack, err
 }
 
-func (s *Service) agentSend(ctx context.Context, chatID string, a *store.Agent, req protocol.SendRequest) (protocol.Ack, error) {
+func (s *Service) agentSend(ctx context.Context, chatID string, a *store.Agent, session string, req protocol.SendRequest) (protocol.Ack, error) {
 	ack := protocol.Ack{V: protocol.ProtocolVersion, ClientMsgID: req.ClientMsgID}
 	text, err := s.checkPost(req)
 	if err != nil {
@@ -387,7 +391,7 @@ func (s *Service) agentSend(ctx context.Context, chatID string, a *store.Agent, 
 	}
 	msg := store.Message{Sender: store.SenderAgent, AgentID: a.ID, ClientMsgID: req.ClientMsgID, Text: text,
 		Payload: payload(protocol.ChatMessage{AgentName: a.Name})}
-	ack, err = s.appendOne(ctx, chatID, ack, store.AppendCond{ExpectStatus: store.ChatLive, AgentID: a.ID}, msg)
+	ack, err = s.appendOne(ctx, chatID, ack, store.AppendCond{ExpectStatus: store.ChatLive, AgentID: a.ID, Session: session}, msg)
 	if isEnded(err) || errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrInvalid) {
 		// Not live with this agent: say why.
 		if _, cerr := s.AgentChat(ctx, chatID, a); cerr != nil {

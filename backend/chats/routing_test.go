@@ -254,10 +254,10 @@ func TestTransferWithNote(t *testing.T) {
 		if hasText(visitor, note) || !hasText(visitor, i18n.F(i18n.English, i18n.TransferredTo, to.Name)) {
 			t.Fatalf("the visitor's messages: note shown %v, transfer shown %v", hasText(visitor, note), hasText(visitor, i18n.F(i18n.English, i18n.TransferredTo, to.Name)))
 		}
-		if _, err := e.svc.AgentSend(e.ctx, id, to, protocol.SendRequest{ClientMsgID: "t1", Text: "Hello, I am taking over."}); err != nil {
+		if _, err := e.svc.AgentSend(e.ctx, id, to, "", protocol.SendRequest{ClientMsgID: "t1", Text: "Hello, I am taking over."}); err != nil {
 			t.Fatalf("the new agent writes: %v", err)
 		}
-		_, err = e.svc.AgentSend(e.ctx, id, from, protocol.SendRequest{ClientMsgID: "f1", Text: "still here?"})
+		_, err = e.svc.AgentSend(e.ctx, id, from, "", protocol.SendRequest{ClientMsgID: "f1", Text: "still here?"})
 		wantRefusal(t, err, &protocol.APIError{Code: protocol.CodeAccessDenied})
 
 		team := &store.Team{Name: "billing", Mode: store.TeamManual, Members: []int64{from.ID}}

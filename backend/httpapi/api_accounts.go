@@ -174,9 +174,13 @@ func (a *IdentityAPI) agents() resource[store.Agent, protocol.AgentInput, protoc
 			return apiConflict("email: an agent with %q exists", store.NormalizeEmail(ag.Email))
 		},
 		// A new password, or an account disabled or enabled again,
-		// starts from no session.
+		// starts from no session. A new name reaches the agent's open
+		// sockets, which send their messages under it.
 		updated: func(ctx context.Context, was, next *store.Agent) error {
 			if next.PasswordHash == was.PasswordHash && next.Disabled == was.Disabled {
+				if next.Name != was.Name {
+					a.Auth.Changed(next.ID)
+				}
 				return nil
 			}
 			return a.endSessions(ctx, next)

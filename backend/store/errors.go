@@ -35,6 +35,10 @@ var (
 	// external id or e-mail address another user took meanwhile
 	// (ChatWith.User): look the user up again. It is an ErrConflict.
 	ErrUserTaken = fmt.Errorf("%w: the new user's external id or e-mail address is taken", ErrConflict)
+	// ErrSessionEnded: the agent's session an append was conditioned on
+	// (AppendCond.Session) has ended or expired, or the agent was
+	// disabled: nothing was stored.
+	ErrSessionEnded = errors.New("the agent's session has ended")
 )
 
 // wrap turns a driver error into one wrapping a sentinel where one applies,

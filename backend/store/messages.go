@@ -220,6 +220,12 @@ type AppendCond struct {
 	NotEnded bool
 	// AgentID, when set, is the agent the chat must be with.
 	AgentID int64
+	// Session, when set (with AgentID), is the token hash of a session
+	// AgentID must hold, unexpired, while the agent is enabled: checked in
+	// the append's own statement, so that an agent's socket checks its
+	// session for each message without a look-up of its own. Refused:
+	// ErrSessionEnded, nothing stored.
+	Session string
 }
 
 // holds says whether chat c, as read, meets cond.
@@ -234,6 +240,9 @@ func (cond AppendCond) holds(c *Chat) bool {
 // (Duplicate, found while cond holds, as on SQLite).
 func (s *Store) appendRefused(ctx context.Context, chatID string, cond AppendCond, clientMsgID string) (AdvanceResult, error) {
 	var res AdvanceResult
+	if err := s.checkSession(ctx, chatID, cond); err != nil {
+		return res, err
+	}
 	c, err := s.GetChat(ctx, chatID)
 	if err != nil || !cond.holds(c) || clientMsgID == "" {
 		return res, err
@@ -247,6 +256,25 @@ func (s *Store) appendRefused(ctx context.Context, chatID string, cond AppendCon
 	}
 	res.Duplicate = dup
 	return res, nil
+}
+
+// checkSession reads whether cond's session holds (ErrSessionEnded
+// when it does not); nil without one.
+func (s *Store) checkSession(ctx context.Context, chatID string, cond AppendCond) error {
+	if cond.Session == "" {
+		return nil
+	}
+	if cond.AgentID == 0 {
+		return fmt.Errorf("%s: a session condition without its agent: %w", appendWhat(chatID), ErrInvalid)
+	}
+	a, err := s.AgentBySession(ctx, cond.Session, s.Now())
+	switch {
+	case errors.Is(err, ErrNotFound) || err == nil && a.ID != cond.AgentID:
+		return fmt.Errorf("%s: agent %d: %w", appendWhat(chatID), cond.AgentID, ErrSessionEnded)
+	case err != nil:
+		return fmt.Errorf("%s: %w", appendWhat(chatID), err)
+	}
+	return nil
 }
 
 // AppendIf appends one message to the chat when cond holds: what
@@ -266,9 +294,13 @@ func (s *Store) appendRefused(ctx context.Context, chatID string, cond AppendCon
 // (docs/BENCHMARKS.md).
 func (s *Store) AppendIf(ctx context.Context, chatID string, cond AppendCond, m Message) (AdvanceResult, error) {
 	if s.dialect != DialectPostgres {
-		// SQLite: a read first, so that a condition that fails does not
-		// take the database's one write turn; the transaction checks it
-		// again.
+		// SQLite: reads first, so that a condition that fails does not
+		// take the database's one write turn; the transaction checks the
+		// chat's again (the session, as an agent's look-up before each
+		// frame did, is read just before).
+		if err := s.checkSession(ctx, chatID, cond); err != nil {
+			return AdvanceResult{}, err
+		}
 		c, err := s.GetChat(ctx, chatID)
 		if err != nil {
 			return AdvanceResult{}, err
@@ -334,7 +366,10 @@ func (s *Store) appendStatement(chatID string, cond AppendCond, m *Message) (bat
 	if m.ClientMsgID != "" {
 		clientID = sql.NullString{String: m.ClientMsgID, Valid: true}
 	}
-	shape := appendShape{system: m.Sender == SenderSystem, agent: cond.AgentID != 0}
+	if cond.Session != "" && cond.AgentID == 0 {
+		return batchStmt{}, fmt.Errorf("%s: a session condition without its agent: %w", appendWhat(chatID), ErrInvalid)
+	}
+	shape := appendShape{system: m.Sender == SenderSystem, agent: cond.AgentID != 0, session: cond.Session != ""}
 	status := ChatEnded // the chat's status must not be this one…
 	if cond.ExpectStatus != "" {
 		shape.expect, status = true, cond.ExpectStatus // …or must be this one
@@ -346,6 +381,9 @@ func (s *Store) appendStatement(chatID string, cond AppendCond, m *Message) (bat
 	if shape.agent {
 		args = append(args, cond.AgentID)
 	}
+	if shape.session {
+		args = append(args, cond.Session)
+	}
 	if !shape.system { // the chat.message event's time and retry limit
 		args = append(args, m.CreatedAt.Format(time.RFC3339Nano), m.CreatedAt.Add(RetryFor))
 	}
@@ -354,9 +392,10 @@ func (s *Store) appendStatement(chatID string, cond AppendCond, m *Message) (bat
 
 // appendShape is what an append statement's text depends on.
 type appendShape struct {
-	system bool // a system message: no event
-	agent  bool // the chat must be with an agent ($9)
-	expect bool // the chat must have status $3 (else: must not have it)
+	system  bool // a system message: no event
+	agent   bool // the chat must be with an agent ($9)
+	expect  bool // the chat must have status $3 (else: must not have it)
+	session bool // the agent must hold a session (the parameter after the agent's)
 }
 
 // The bits of a shape's index in appendStatements.
@@ -364,6 +403,7 @@ const (
 	shapeSystem = 1 << iota
 	shapeAgent
 	shapeExpect
+	shapeSession
 )
 
 func (a appendShape) index() (i int) {
@@ -376,6 +416,9 @@ func (a appendShape) index() (i int) {
 	if a.expect {
 		i |= shapeExpect
 	}
+	if a.session {
+		i |= shapeSession
+	}
 	return i
 }
 
@@ -384,17 +427,18 @@ func (a appendShape) index() (i int) {
 // pool's connections cache it), where planning it anew each time cost a
 // third of its rate in pgbench; and its text, built for every message,
 // was a tenth of the node's allocations at half the maximum load.
-var appendStatements = func() (out [8]string) {
+var appendStatements = func() (out [16]string) {
 	for i := range out {
-		out[i] = appendSQL(appendShape{system: i&shapeSystem != 0, agent: i&shapeAgent != 0, expect: i&shapeExpect != 0})
+		out[i] = appendSQL(appendShape{system: i&shapeSystem != 0, agent: i&shapeAgent != 0, expect: i&shapeExpect != 0,
+			session: i&shapeSession != 0})
 	}
 	return out
 }()
 
 // appendSQL is the statement of one shape: $1 the time, $2 the chat,
 // $3 the status, $4–$8 the message, then the agent ($9) when the shape
-// has one, then the event's time and retry limit unless it is a system
-// message's.
+// has one, then the agent's session's token hash when it has one, then
+// the event's time and retry limit unless it is a system message's.
 func appendSQL(sh appendShape) string {
 	cond := "status <> $3"
 	if sh.expect {
@@ -410,6 +454,13 @@ func appendSQL(sh appendShape) string {
 	if sh.agent {
 		n++
 		cond += fmt.Sprintf(" AND agent_id = $%d", n)
+	}
+	if sh.session {
+		// What AgentBySession reads, at the message's time ($1); the
+		// shape has an agent ($9).
+		n++
+		cond += fmt.Sprintf(` AND EXISTS (SELECT 1 FROM agent_sessions AS cred JOIN agents AS a ON a.id = cred.agent_id
+		WHERE cred.token_hash = $%d AND cred.agent_id = $9 AND cred.expires_at > $1 AND NOT a.disabled)`, n)
 	}
 	if sh.system { // no event
 		return `WITH c AS (

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"reflect"
 	"testing"
@@ -171,6 +172,74 @@ func concurrentResend(t *testing.T, s *Store) {
 	if gc, _ := s.GetChat(ctx, c.ID); gc.LastSeq != 6 {
 		t.Fatalf("last_seq = %d, want 6 (no seq consumed by resends)", gc.LastSeq)
 	}
+}
+
+// TestAppendIfInSession: an agent's message conditioned on their session
+// is stored only while the session holds, in the statement that appends
+// it; what ended it is ErrSessionEnded, and nothing is stored.
+func TestAppendIfInSession(t *testing.T) {
+	forEachDB(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		now := s.Now()
+		agent := func(name string, disabled bool, expires time.Duration) (*Agent, string) {
+			a := &Agent{Email: name + "-" + RandomID(6) + "@example.com", Name: name, Role: RoleAgent, Disabled: disabled}
+			must(t, s.CreateAgent(ctx, a))
+			hash := "hash-" + RandomID(12)
+			must(t, s.CreateAgentSession(ctx, &AgentSession{TokenHash: hash, AgentID: a.ID, ExpiresAt: now.Add(expires)}))
+			return a, hash
+		}
+		ann, annSession := agent("ann", false, time.Hour)
+		_, boSession := agent("bo", false, time.Hour)
+		old, oldSession := agent("old", false, -time.Minute)
+		gone, goneSession := agent("gone", true, time.Hour)
+		chatOf := func(a *Agent) string {
+			c := newChat(t, s, ChatLive)
+			if ok, err := s.UpdateChat(ctx, c.ID, ChatLive, ChatUpdate{AgentID: &a.ID}); err != nil || !ok {
+				t.Fatalf("give the chat to %s: %v, %v", a.Name, ok, err)
+			}
+			return c.ID
+		}
+		annChat, oldChat, goneChat := chatOf(ann), chatOf(old), chatOf(gone)
+		cases := []struct {
+			name    string
+			chat    string
+			agent   int64
+			session string
+			err     error // nil: stored
+		}{
+			{"the agent's session", annChat, ann.ID, annSession, nil},
+			{"another agent's session", annChat, ann.ID, boSession, ErrSessionEnded},
+			{"an unknown session", annChat, ann.ID, "hash-none", ErrSessionEnded},
+			{"an expired session", oldChat, old.ID, oldSession, ErrSessionEnded},
+			{"a disabled agent", goneChat, gone.ID, goneSession, ErrSessionEnded},
+			{"a session without its agent", annChat, 0, annSession, ErrInvalid},
+		}
+		for i, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				id := fmt.Sprint("s", i)
+				res, err := s.AppendIf(ctx, tc.chat, AppendCond{ExpectStatus: ChatLive, AgentID: tc.agent, Session: tc.session},
+					Message{Sender: SenderAgent, AgentID: tc.agent, ClientMsgID: id, Text: tc.name})
+				if tc.err != nil {
+					wantErr(t, err, tc.err)
+					if _, err := s.MessageByClientID(ctx, tc.chat, id); !errors.Is(err, ErrNotFound) {
+						t.Fatalf("refused, yet stored (or not readable): %v", err)
+					}
+					return
+				}
+				if err != nil || !res.Applied || len(res.Messages) != 1 {
+					t.Fatalf("AppendIf = %+v, %v; want it stored", res, err)
+				}
+			})
+		}
+		// The session ends: the next message is refused.
+		must(t, s.DeleteAgentSession(ctx, annSession))
+		_, err := s.AppendIf(ctx, annChat, AppendCond{ExpectStatus: ChatLive, AgentID: ann.ID, Session: annSession},
+			Message{Sender: SenderAgent, AgentID: ann.ID, ClientMsgID: "after", Text: "logged out"})
+		wantErr(t, err, ErrSessionEnded)
+		if c, _ := s.GetChat(ctx, annChat); c.LastSeq != 1 {
+			t.Fatalf("last_seq = %d, want 1 (refusals take no number)", c.LastSeq)
+		}
+	})
 }
 
 func TestAppendIf(t *testing.T) {

@@ -33,9 +33,10 @@ WHERE cred.token_hash = $1 AND cred.expires_at > $2 AND NOT a.disabled`
 
 // AgentBySession returns the enabled agent holding an unexpired session
 // with this token hash (ErrNotFound otherwise). Every frame of an agent's
-// socket that reads or changes a chat asks it, and every request of the
-// console: on PostgreSQL a prepared statement, batched with the other
-// look-ups of the moment.
+// socket that reads or changes a chat asks it (but a message's, whose
+// statement checks the session itself: AppendCond.Session), and every
+// request of the console: on PostgreSQL a prepared statement, batched
+// with the other look-ups of the moment.
 func (s *Store) AgentBySession(ctx context.Context, tokenHash string, now time.Time) (*Agent, error) {
 	const what = "find the session's agent"
 	if s.appendDB == nil {
