@@ -30,8 +30,9 @@ type Config struct {
 	// failure, retried.
 	Timeout time.Duration
 	// MaxInFlight bounds the chains (a chat's or a ticket's events for
-	// one webhook) being delivered at once (default 256): at most one
-	// attempt each.
+	// one webhook) being delivered at once (default DefaultMaxInFlight):
+	// at most one attempt each, so at most as many connections to a
+	// receiver; Client should keep as many idle.
 	MaxInFlight int
 	// PerChain is how many of a chain's events one claim takes, to be
 	// delivered one after another (default 32): a busy chat's events
@@ -56,6 +57,9 @@ type Config struct {
 	Metrics *metrics.Metrics
 }
 
+// DefaultMaxInFlight is Config.MaxInFlight's default.
+const DefaultMaxInFlight = 256
+
 // Dispatcher delivers what the store's outbox holds. Every node runs one:
 // the store's claims (FOR UPDATE SKIP LOCKED on PostgreSQL) give each
 // delivery to one dispatcher at a time, with a lease that outlives an
@@ -77,7 +81,7 @@ func NewDispatcher(cfg Config) *Dispatcher {
 		cfg.Timeout = 10 * time.Second
 	}
 	if cfg.MaxInFlight <= 0 {
-		cfg.MaxInFlight = 256
+		cfg.MaxInFlight = DefaultMaxInFlight
 	}
 	if cfg.Lease <= 0 {
 		cfg.Lease = cfg.Timeout + 30*time.Second
