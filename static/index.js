@@ -29,7 +29,9 @@
   var flagKey = "halochat:open:" + conf.configId;
   function flagged() { try { return localStorage.getItem(flagKey) === "1"; } catch (e) { return false; } }
   function flag(on) { try { if (on) { localStorage.setItem(flagKey, "1"); } else { localStorage.removeItem(flagKey); } } catch (e) { /* storage denied */ } }
-  var queue = [], frame = null, ready = false, open = false, hello = null, dead = false;
+  // listening: the widget's page keeps what is sent before its wasm runs
+  // (halochat:listening), so the queue need not wait for its ready.
+  var queue = [], frame = null, ready = false, listening = false, open = false, hello = null, dead = false;
   var auto = conf.autoInitialize !== false, resume = flagged();
   // What the page chose (haloChatConfig, then initialize events): the
   // static window and the launcher show it before the widget runs.
@@ -124,7 +126,7 @@
   root.appendChild(box);
 
   function send(m) {
-    if (ready) { frame.contentWindow.postMessage(m, origin); } else { queue.push(m); }
+    if (ready || listening) { frame.contentWindow.postMessage(m, origin); } else { queue.push(m); }
   }
   // boot creates the widget's frame; opening: the launcher's click that
   // boots it opens the window.
@@ -271,6 +273,8 @@
     var m = ev.data, d = m.detail || {};
     if (m.type === "halochat:boot") {
       say();
+    } else if (m.type === "halochat:listening") {
+      if (!ready && !listening) { listening = true; say(); queue.splice(0).forEach(send); } // the hello first
     } else if (m.type === "halochat:ready") {
       clearInterval(hello);
       if (!ready) { ready = true; queue.splice(0).forEach(send); }

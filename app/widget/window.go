@@ -101,10 +101,9 @@ func (w *Window) OnMount(ctx app.Context) {
 	w.prefs = browserLanguages()
 	w.markLanguage()
 	parent := app.Window().Get("parent")
-	app.Window().Call("addEventListener", "message", app.FuncOf(func(this app.Value, args []app.Value) any {
-		ev := args[0]
+	onMessage := func(ev app.Value) {
 		if !ev.Get("source").Equal(parent) {
-			return nil
+			return
 		}
 		origin := ev.Get("origin").String()
 		if d := ev.Get("data"); d.Type() == app.TypeObject && d.Get("type").Type() == app.TypeString {
@@ -112,6 +111,18 @@ func (w *Window) OnMount(ctx app.Context) {
 		}
 		data := app.Window().Get("JSON").Call("stringify", ev.Get("data")).String()
 		ctx.Dispatch(func(ctx app.Context) { w.fromLoader(ctx, origin, data) })
+	}
+	// What the loader sent before the wasm ran, kept by the page's script
+	// (static/web/focus.js), then what comes: taken and listened for in
+	// one go, so that no message falls between.
+	if early := app.Window().Get("halochatEarly"); early.Type() == app.TypeFunction {
+		kept := early.Invoke()
+		for i := 0; i < kept.Length(); i++ {
+			onMessage(kept.Index(i))
+		}
+	}
+	app.Window().Call("addEventListener", "message", app.FuncOf(func(this app.Value, args []app.Value) any {
+		onMessage(args[0])
 		return nil
 	}))
 	host := ancestorOrigin()

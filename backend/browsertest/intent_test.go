@@ -208,8 +208,9 @@ func TestAClickBootsAndOpensTheWidgetOnce(t *testing.T) {
 			if booted := strings.Contains(types, "halochat:boot"); booted != tt.boot {
 				t.Errorf("the widget's messages %q: halochat:boot %v, want %v", types, booted, tt.boot)
 			}
-			if !strings.HasPrefix(strings.TrimPrefix(types, "halochat:boot "), "halochat:ready") {
-				t.Errorf("the widget's messages %q: want halochat:ready first (after halochat:boot where it waits for the hello)", types)
+			if !strings.HasPrefix(types, "halochat:listening ") ||
+				!strings.HasPrefix(strings.TrimPrefix(strings.TrimPrefix(types, "halochat:listening "), "halochat:boot "), "halochat:ready") {
+				t.Errorf("the widget's messages %q: want its page's halochat:listening, then halochat:ready (after halochat:boot where it waits for the hello)", types)
 			}
 			if open := b.eval(t, `String(`+launcher+`.getAttribute("aria-expanded"))`); open != "true" {
 				t.Errorf("the launcher says expanded %s, want the window open", open)
@@ -405,6 +406,46 @@ func TestStaticWindowSpeaksTheVisitorsLanguage(t *testing.T) {
 	}
 	if got := strIn(t, w, look); got != "de Ihre Nachricht" {
 		t.Errorf("the wasm's window speaks %q, want German", got)
+	}
+}
+
+// TestAClickBeforeTheWasmRunsReachesIt: the pointer boots the widget, and
+// the click comes while its page shows the static window and its wasm
+// does not run yet. The page said it listens (halochat:listening), so the
+// loader sent the click at once; the page kept it, and the wasm took it
+// as it started: the window opens once, without the round trip of the
+// widget's ready.
+func TestAClickBeforeTheWasmRunsReachesIt(t *testing.T) {
+	s := startStack(t)
+	b := New(t, Options{})
+	b.ScreenshotOnFailure(t)
+	b.open(t, s.hostPage(t, "", bridgeTypes))
+	b.waitEvent(t, "initialized", 1)
+	b.hover(t)
+	if _, err := chromedp.Run(b.Ctx, chromedp.Poll[bool](`window.__types.indexOf("halochat:listening") >= 0`,
+		chromedp.WithPollingTimeout(20*time.Second), chromedp.WithPollingInterval(5*time.Millisecond))); err != nil {
+		t.Fatalf("the widget's page did not say it listens: %v", err)
+	}
+	if err := chromedp.Do(b.Ctx, chromedp.Evaluate[chromedp.Void](launcher+".click()")); err != nil {
+		t.Fatal(err)
+	}
+	b.waitEvent(t, "chatWindowOpened", 1)
+	w := b.widgetFrame(t, s.serviceURL)
+	if _, err := chromedp.Run(w, chromedp.Poll[bool](`!document.getElementById("app-wasm-loader")`,
+		chromedp.WithPollingTimeout(20*time.Second), chromedp.WithPollingInterval(20*time.Millisecond))); err != nil {
+		t.Fatal(err)
+	}
+	if taken := strIn(t, w, `window.halochatEarly.taken.join(" ")`); !strings.Contains(taken, "halochat:launcher") {
+		t.Errorf("the wasm took %q from its page: want the launcher's click among them", taken)
+	}
+	types := b.eval(t, `window.__types.join(" ")`)
+	if strings.Count(types, "halochat:ready") == 0 || strings.Index(types, "halochat:listening") > strings.Index(types, "halochat:ready") {
+		t.Errorf("the widget's messages %q: want halochat:listening before halochat:ready", types)
+	}
+	for name, want := range map[string]int{"initialized": 1, "chatWindowOpened": 1, "chatWindowClosed": 0, "error": 0} {
+		if n := b.count(t, name); n != want {
+			t.Errorf("the page heard %s %d times, want %d; seen %v", name, n, want, b.events(t))
+		}
 	}
 }
 

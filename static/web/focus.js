@@ -1,7 +1,11 @@
-/* The static window's one behaviour before the wasm runs (the widget
- * page's CSP allows no inline script): when the loader opens the window,
- * it focuses the frame, and the composer takes the visitor's keys. The
- * wasm keeps what was typed (app/widget/static.go). */
+/* The widget page's behaviour before the wasm runs (its CSP allows no
+ * inline script). When the loader opens the window, it focuses the frame,
+ * and the composer takes the visitor's keys: the wasm keeps what was typed
+ * (app/widget/static.go). And the page listens for the loader at once:
+ * it keeps the messages the host page sends before the wasm runs and tells
+ * the loader (halochat:listening), which then sends the launcher's click
+ * and the page's events now rather than once the widget says it is ready;
+ * the wasm takes them with halochatEarly() as it starts listening itself. */
 (function () {
   "use strict";
   function take() {
@@ -10,4 +14,22 @@
   }
   window.addEventListener("focus", take);
   take();
+  var early = [];
+  function keep(ev) { if (ev.source === window.parent) { early.push(ev); } }
+  window.addEventListener("message", keep);
+  // halochatEarly stops keeping and hands over what was kept, in order;
+  // its taken records their types (the browser tests read it).
+  function halochatEarly() {
+    window.removeEventListener("message", keep);
+    var kept = early;
+    early = [];
+    kept.forEach(function (ev) { halochatEarly.taken.push(ev.data && ev.data.type); });
+    return kept;
+  }
+  halochatEarly.taken = [];
+  window.halochatEarly = halochatEarly;
+  // Only to the page the browser names as the parent (no "*"); where it
+  // names none, the loader waits for the widget's ready as before.
+  var ao = location.ancestorOrigins;
+  if (ao && ao.length && window.parent !== window) { window.parent.postMessage({ type: "halochat:listening" }, ao[0]); }
 })();
