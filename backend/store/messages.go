@@ -264,9 +264,6 @@ func (s *Store) checkSession(ctx context.Context, chatID string, cond AppendCond
 	if cond.Session == "" {
 		return nil
 	}
-	if cond.AgentID == 0 {
-		return fmt.Errorf("%s: a session condition without its agent: %w", appendWhat(chatID), ErrInvalid)
-	}
 	a, err := s.AgentBySession(ctx, cond.Session, s.Now())
 	switch {
 	case errors.Is(err, ErrNotFound) || err == nil && a.ID != cond.AgentID:
@@ -293,6 +290,9 @@ func (s *Store) checkSession(ctx context.Context, chatID string, cond AppendCond
 // together (appendBatcher): one round trip and one commit for a batch
 // (docs/BENCHMARKS.md).
 func (s *Store) AppendIf(ctx context.Context, chatID string, cond AppendCond, m Message) (AdvanceResult, error) {
+	if cond.Session != "" && cond.AgentID == 0 {
+		return AdvanceResult{}, fmt.Errorf("%s: a session condition without its agent: %w", appendWhat(chatID), ErrInvalid)
+	}
 	if s.dialect != DialectPostgres {
 		// SQLite: reads first, so that a condition that fails does not
 		// take the database's one write turn; the transaction checks the
@@ -365,9 +365,6 @@ func (s *Store) appendStatement(chatID string, cond AppendCond, m *Message) (bat
 	var clientID sql.NullString
 	if m.ClientMsgID != "" {
 		clientID = sql.NullString{String: m.ClientMsgID, Valid: true}
-	}
-	if cond.Session != "" && cond.AgentID == 0 {
-		return batchStmt{}, fmt.Errorf("%s: a session condition without its agent: %w", appendWhat(chatID), ErrInvalid)
 	}
 	shape := appendShape{system: m.Sender == SenderSystem, agent: cond.AgentID != 0, session: cond.Session != ""}
 	status := ChatEnded // the chat's status must not be this one…

@@ -17,17 +17,13 @@
   var early = [];
   function keep(ev) { if (ev.source === window.parent) { early.push(ev); } }
   window.addEventListener("message", keep);
-  // halochatEarly stops keeping and hands over what was kept, in order;
-  // its taken records their types (the browser tests read it).
-  function halochatEarly() {
+  // halochatEarly stops keeping and hands over what was kept, in order.
+  window.halochatEarly = function () {
     window.removeEventListener("message", keep);
     var kept = early;
     early = [];
-    kept.forEach(function (ev) { halochatEarly.taken.push(ev.data && ev.data.type); });
     return kept;
-  }
-  halochatEarly.taken = [];
-  window.halochatEarly = halochatEarly;
+  };
   // Only to the page the browser names as the parent (no "*"); where it
   // names none, the loader waits for the widget's ready as before.
   var ao = location.ancestorOrigins;
