@@ -59,12 +59,19 @@
     "justify-content:center;box-shadow:0 2px 8px rgba(0,0,0,.3);z-index:2147483646}button img,button svg{width:30px;height:30px}" +
     ".b{position:absolute;top:-4px;right:-4px;min-width:20px;height:20px;padding:0 5px;box-sizing:border-box;border-radius:10px;" +
     "background:#d93025;color:#fff;font:bold 12px/20px sans-serif;text-align:center}" +
-    "iframe{position:fixed;right:20px;bottom:88px;max-width:calc(100vw - 40px);max-height:calc(100vh - 108px);border:0;" +
-    "border-radius:12px;box-shadow:0 4px 24px rgba(0,0,0,.25);background:#fff;z-index:2147483647}" +
-    ".l button,.l iframe{left:20px;right:auto}" +
-    "@media (max-width:480px){iframe,.l iframe{top:var(--vt,0);left:0;right:0;bottom:auto;width:100%;height:var(--vh,100%);" +
+    "iframe,.s{position:fixed;right:20px;bottom:88px;max-width:calc(100vw - 40px);max-height:calc(100vh - 108px);border:0;" +
+    "border-radius:12px;z-index:2147483647}iframe{box-shadow:0 4px 24px rgba(0,0,0,.25);background:transparent}" +
+    ".s{width:var(--fw);height:var(--fh);overflow:hidden;background:#fff;font:15px/1.4 system-ui,sans-serif;pointer-events:none}" +
+    ".s p{margin:0;padding:12px 16px;height:28px;line-height:28px;background:var(--hc,#1f6feb);color:var(--ho,#fff);font-size:16px;" +
+    "font-weight:bold;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}.s i{display:block;height:34px;margin:12px 16px 0;" +
+    "border-radius:12px;background:#eef1f5;width:calc(62% - 20px)}.s i+i{width:calc(44% - 14px);margin-left:auto;margin-top:8px}" +
+    ".s i+i+i{width:calc(54% - 17px);margin-left:16px}" +
+    ".s.d{background:#16181d}.s.d i{background:#262a31}" +
+    ".l button,.l iframe,.l .s{left:20px;right:auto}" +
+    "@media (max-width:480px){iframe,.l iframe,.s,.l .s{top:var(--vt,0);left:0;right:0;bottom:auto;width:100%;height:var(--vh,100%);" +
     "max-width:none;max-height:none;border-radius:0}}.h{display:none}iframe.c{opacity:0;pointer-events:none}";
-  var dyn = null, tint = "", vv = window.visualViewport;
+  var dyn = null, tint = "", vv = window.visualViewport, dims = { w: size(conf.width, 370), h: size(conf.height, 560) };
+  function size(v, d) { var n = parseInt(String(v), 10); return n > 0 && n < 10000 ? n : d; }
   if (root.adoptedStyleSheets !== undefined && window.CSSStyleSheet) {
     var sheet = new CSSStyleSheet();
     sheet.replaceSync(css);
@@ -75,11 +82,22 @@
   // browser serialises it, never the page's text) and the visual viewport.
   function paint() {
     if (!dyn) { return; }
-    var v = tint ? "--hc:" + tint + ";" : "";
+    var v = (tint ? "--hc:" + tint + ";--ho:" + on(tint) + ";" : "") + "--fw:" + dims.w + "px;--fh:" + dims.h + "px;";
     if (vv && open) { v += "--vh:" + Math.round(vv.height) + "px;--vt:" + Math.round(vv.offsetTop) + "px"; }
     dyn.replaceSync(":host{" + v + "}");
   }
   if (vv) { vv.addEventListener("resize", paint); vv.addEventListener("scroll", paint); }
+  // on is the shell's text colour on the tint: black or white, whichever
+  // contrasts more (the widget's rule).
+  function on(t) {
+    var m = /(\d+), (\d+), (\d+)/.exec(t), l = 0;
+    if (!m) { return "#fff"; }
+    [0.2126, 0.7152, 0.0722].forEach(function (k, i) {
+      var c = m[i + 1] / 255;
+      l += k * (c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4));
+    });
+    return 1.05 / (l + 0.05) >= (l + 0.05) / 0.05 ? "#fff" : "#111";
+  }
   function colour(c) {
     if (typeof c !== "string" || !CSS.supports("color", c)) { return; }
     var probe = document.createElement("i");
@@ -144,8 +162,8 @@
     frame.inert = true;
     frame.title = T.frame;
     frame.setAttribute("allow", "autoplay");
-    frame.width = String(conf.width || 370);
-    frame.height = String(conf.height || 560);
+    frame.width = String(dims.w);
+    frame.height = String(dims.h);
     var q = "?configId=" + encodeURIComponent(page.id);
     ["colour", "theme", "title"].forEach(function (k) { if (page[k]) { q += "&" + k + "=" + encodeURIComponent(page[k]); } });
     // The hello rides in the URL's fragment too (never sent to a server):
@@ -206,6 +224,7 @@
   // widget's appearance message would.
   function look(av) {
     if (!page.colour) { colour(av.colour); }
+    page.profileTitle = str(av.title);
     if (!page.icon) { setIcon(av.iconUrl); }
     box.className = av.launcherPosition === "bottom-left" ? "w l" : "w";
     btn.className = av.hideWhenUnavailable && !av.chatAvailable && !open ? "h" : "";
@@ -235,9 +254,32 @@
     }
     return false;
   }
+  // The window's shell: at a click before the widget's page is there (its
+  // frame starts on intent, and a new frame's page paints 100–300 ms
+  // later), the loader draws the window's outline beneath the frame — the
+  // title, the colour, the history's placeholder — and the page, opaque,
+  // covers it as it paints. Never a composer: what the visitor types goes
+  // to the widget's page, not to the host's.
+  var shell = null;
+  function drawShell(v) {
+    if (!v || ready || !frame) {
+      if (shell) { shell.className = "s h"; }
+      return;
+    }
+    if (!shell) {
+      shell = document.createElement("div");
+      shell.setAttribute("aria-hidden", "true");
+      shell.appendChild(document.createElement("p"));
+      for (var i = 0; i < 3; i++) { shell.appendChild(document.createElement("i")); }
+      box.insertBefore(shell, frame);
+    }
+    shell.firstChild.textContent = page.title || page.profileTitle || "";
+    shell.className = page.theme === "dark" ? "s d" : "s";
+  }
   function show(v) {
     var was = open;
     open = v;
+    drawShell(v);
     if (frame) { frame.className = v ? "" : "c"; frame.inert = !v; }
     btn.setAttribute("aria-expanded", String(v));
     if (v) { unread(0); }
@@ -277,7 +319,7 @@
       if (!ready && !listening) { listening = true; say(); queue.splice(0).forEach(send); } // the hello first
     } else if (m.type === "halochat:ready") {
       clearInterval(hello);
-      if (!ready) { ready = true; queue.splice(0).forEach(send); }
+      if (!ready) { ready = true; drawShell(false); queue.splice(0).forEach(send); }
     } else if (m.type === "halochat:outbound" && typeof m.name === "string" && m.name.indexOf(OUT) === 0) {
       window.dispatchEvent(new CustomEvent(m.name, { detail: m.detail || null }));
       if (m.name === OUT + "unreadCount") { unread(d.count); }
@@ -302,8 +344,12 @@
       if (d.icon !== undefined) { setIcon(d.icon); }
       if (d.position !== undefined) { box.className = d.position === "bottom-left" ? "w l" : "w"; }
       if (d.hidden !== undefined) { btn.className = d.hidden && !open ? "h" : ""; }
-      if (d.width) { frame.width = String(d.width); }
-      if (d.height) { frame.height = String(d.height); }
+      if (d.width || d.height) {
+        dims = { w: size(d.width, dims.w), h: size(d.height, dims.h) };
+        frame.width = String(dims.w);
+        frame.height = String(dims.h);
+        paint();
+      }
     }
   });
   if (resume) {

@@ -68,6 +68,9 @@ type Options struct {
 	// ("de-DE,de"): navigator.languages and Accept-Language. Empty:
 	// chromium's own (en-US).
 	Languages string
+	// FramesInProcess keeps cross-site frames in their page's process
+	// (--disable-site-isolation-trials), as most Android phones do.
+	FramesInProcess bool
 }
 
 // New gives the test a browser of its own (or skips, see
@@ -182,6 +185,9 @@ func (cs *chromiums) get(t *testing.T, o Options) context.Context {
 	}
 	if o.BlockThirdPartyCookies {
 		opts = append(opts, chromedp.Flag("block-third-party-cookies", true))
+	}
+	if o.FramesInProcess {
+		opts = append(opts, chromedp.Flag("disable-site-isolation-trials", true))
 	}
 	if o.Languages != "" {
 		first, _, _ := strings.Cut(o.Languages, ",")

@@ -1,7 +1,10 @@
 package browsertest
 
 import (
+	"bytes"
 	"context"
+	"image/color"
+	"image/png"
 	"net/http"
 	"strings"
 	"sync"
@@ -22,15 +25,21 @@ type served struct {
 	mu    sync.Mutex
 	paths []string
 	gate  chan struct{} // nil: open
+	// page holds back the widget's page itself while shut (nil: open).
+	page chan struct{}
 }
 
 func (s *served) wrap(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		s.paths = append(s.paths, r.URL.Path)
-		gate := s.gate
+		gate, page := s.gate, s.page
 		s.mu.Unlock()
-		if gate != nil && strings.HasPrefix(r.URL.Path, "/chat/widget/") && strings.HasSuffix(r.URL.Path, ".wasm") {
+		if gate != nil && strings.HasPrefix(r.URL.Path, "/chat/widget/") && strings.HasSuffix(r.URL.Path, ".wasm") ||
+			page != nil && r.URL.Path == "/chat/widget/" {
+			if gate == nil {
+				gate = page
+			}
 			select {
 			case <-gate:
 			case <-r.Context().Done():
@@ -522,5 +531,100 @@ func TestReloadThenAClickShowsTheHistory(t *testing.T) {
 	b.waitEvent(t, "chatWindowOpened", 1)
 	if n := b.count(t, "chatWindowClosed"); n != 0 {
 		t.Errorf("the window closed %d time(s) after the visitor's click", n)
+	}
+}
+
+const shell = `document.getElementById("halo-chat").shadowRoot.querySelector("div.s")`
+
+// TestTheShellShowsTheWindowAtTheClick: a click before the widget's page
+// is there (here held back) shows the window at once: the loader's
+// shell, with the profile's title and colour, on screen through the
+// frame that has nothing to paint yet. The page, once it comes, paints
+// over it, and the shell goes once the widget is ready.
+func TestTheShellShowsTheWindowAtTheClick(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		o    Options
+	}{
+		{"the frame in a process of its own", Options{}},
+		{"the frame in the page's process", Options{FramesInProcess: true}},
+	} {
+		t.Run(tt.name, func(t *testing.T) { shellAtTheClick(t, tt.o) })
+	}
+}
+
+func shellAtTheClick(t *testing.T, o Options) {
+	rec := &served{page: make(chan struct{})}
+	s := startStackWith(t, loopback.Options{Wrap: rec.wrap})
+	s.updateProfile(t, func(p *store.ChatProfile) { p.Appearance.Title, p.Appearance.Colour = "Ask Acme", "#aa3300" })
+	b, _ := s.visitorOn(t, o, "")
+	if err := chromedp.Do(b.Ctx, chromedp.Evaluate[chromedp.Void](launcher+".click()")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(b.Ctx, chromedp.Poll[bool](`!!`+shell+` && getComputedStyle(`+shell+`).display !== "none"`,
+		chromedp.WithPollingTimeout(5*time.Second))); err != nil {
+		t.Fatalf("no shell at the click: %v", err)
+	}
+	if got := b.eval(t, shell+`.textContent + "|" + `+shell+`.getAttribute("aria-hidden")`); got != "Ask Acme|true" {
+		t.Errorf("the shell shows %q, want the profile's title, hidden from assistive technology", got)
+	}
+	if n := len(rec.widgetRequests()); n != 1 {
+		t.Fatalf("the widget's page was asked for %d times before the shell showed, want once (held)", n)
+	}
+	// What the visitor sees: the header's colour where the window's
+	// header is, through the frame.
+	r := rect(t, b, shell)
+	shellHeader := b.eval(t, `String(Math.round(`+shell+`.firstChild.getBoundingClientRect().height))`)
+	headerColour(t, b, r["left"]+r["width"]-20, r["top"]+10, [3]uint8{170, 51, 0}, "the shell's header")
+
+	close(rec.page)
+	b.waitEvent(t, "chatWindowOpened", 1)
+	if !o.FramesInProcess { // (the frame's own target)
+		w := b.widget(t, s.serviceURL)
+		waitText(t, w, ".hc-title", "Ask Acme")
+		// The shell has the window's header: the page covers it without a jump.
+		page := strIn(t, w, `String(Math.round(document.querySelector(".hc-header").getBoundingClientRect().height))`)
+		if shellHeader != page {
+			t.Errorf("the shell's header is %s px high, the widget's %s px", shellHeader, page)
+		}
+	}
+	if _, err := chromedp.Run(b.Ctx, chromedp.Poll[bool](`getComputedStyle(`+shell+`).display === "none"`,
+		chromedp.WithPollingTimeout(5*time.Second))); err != nil {
+		t.Errorf("the shell stays once the widget is ready: %v", err)
+	}
+	headerColour(t, b, r["left"]+r["width"]-60, r["top"]+10, [3]uint8{170, 51, 0}, "the widget's header")
+	// Closed and opened again: the widget is there, no shell.
+	if err := chromedp.Do(b.Ctx, chromedp.Evaluate[chromedp.Void](launcher+".click()")); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(b.Ctx, chromedp.Evaluate[chromedp.Void](launcher+".click()")); err != nil {
+		t.Fatal(err)
+	}
+	if d := b.eval(t, `getComputedStyle(`+shell+`).display`); d != "none" {
+		t.Errorf("the shell shows (%s) on a click after the widget is ready", d)
+	}
+}
+
+// headerColour checks the screen's pixel at (x, y) of the viewport.
+func headerColour(t *testing.T, b *Browser, x, y float64, want [3]uint8, what string) {
+	t.Helper()
+	shot, err := chromedp.Run(b.Ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(bytes.NewReader(shot))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The screenshot is in device pixels.
+	width, err := chromedp.Run(b.Ctx, chromedp.Evaluate[float64](`window.innerWidth`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	scale := float64(img.Bounds().Dx()) / width
+	c := color.RGBAModel.Convert(img.At(int(x*scale), int(y*scale))).(color.RGBA)
+	near := func(a, b uint8) bool { return int(a)-int(b) < 8 && int(b)-int(a) < 8 }
+	if !near(c.R, want[0]) || !near(c.G, want[1]) || !near(c.B, want[2]) {
+		t.Errorf("%s on screen at (%.0f, %.0f) is rgb(%d, %d, %d), want rgb(%d, %d, %d)", what, x, y, c.R, c.G, c.B, want[0], want[1], want[2])
 	}
 }

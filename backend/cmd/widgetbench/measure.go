@@ -25,7 +25,8 @@ type results struct {
 	bytesBefore                  []float64   // KB the service sent before the click
 	longBefore                   []float64   // long tasks before the click, a run
 	longBeforeMax                []float64   // the longest, ms
-	paintedCold, paintedWarm     []float64   // click → the frame's first contentful paint
+	paintedCold, paintedWarm     []float64   // click → the window on screen: the loader's shell, or the frame's page
+	pageCold, pageWarm           []float64   // click → the frame's first contentful paint (its page on screen)
 	loadedCold, loadedWarm       []float64   // click → the frame's load event
 	stepsCold                    [][]float64 // a run's stages (cold), ms after the click
 	bootCold                     []float64   // click → the widget's halochat:boot on the host page (cold)
@@ -179,6 +180,7 @@ func (b *bench) measureLink(ctx context.Context, l link) (*results, error) {
 // clickFigures are one click's measures.
 type clickFigures struct {
 	painted, loaded, interactive float64   // ms after the click; painted, loaded < 0: never
+	page                         float64   // the frame's page painted, ms after the click; < 0: never
 	boot                         float64   // the widget's halochat:boot on the host page, ms after the click; < 0: before it
 	steps                        []float64 // the stages' times, ms after the click
 	sentKB                       float64   // what the service sent between the click and interactive
@@ -187,6 +189,9 @@ type clickFigures struct {
 
 func (r *results) addCold(c clickFigures) {
 	r.add(&r.interactiveCold, &r.paintedCold, &r.loadedCold, c)
+	if c.page >= 0 {
+		r.pageCold = append(r.pageCold, c.page)
+	}
 	if len(c.steps) == len(stages) {
 		r.stepsCold = append(r.stepsCold, c.steps)
 	}
@@ -200,6 +205,9 @@ func (r *results) addCold(c clickFigures) {
 
 func (r *results) addWarm(c clickFigures) {
 	r.add(&r.interactiveWarm, &r.paintedWarm, &r.loadedWarm, c)
+	if c.page >= 0 {
+		r.pageWarm = append(r.pageWarm, c.page)
+	}
 }
 
 func (r *results) add(interactive, painted, loaded *[]float64, c clickFigures) {
@@ -207,11 +215,12 @@ func (r *results) add(interactive, painted, loaded *[]float64, c clickFigures) {
 	if c.loaded >= 0 {
 		*loaded = append(*loaded, c.loaded)
 	}
-	if c.painted < 0 {
-		r.paintMissing++
-		return
+	if c.page < 0 {
+		r.paintMissing++ // the frame's page did not paint
 	}
-	*painted = append(*painted, c.painted)
+	if c.painted >= 0 {
+		*painted = append(*painted, c.painted)
+	}
 }
 
 func longest(tasks [][2]float64) float64 {
@@ -307,7 +316,7 @@ func (b *bench) clickNow(ctx context.Context, isolated, pointer bool) (clickFigu
 	if err != nil {
 		return clickFigures{}, fmt.Errorf("wait for chatWindowOpened: %w", err)
 	}
-	c := clickFigures{interactive: opened, painted: -1, loaded: -1, boot: -1, sentKB: float64(b.env.sent.Load()-sent) / 1000}
+	c := clickFigures{interactive: opened, painted: -1, page: -1, loaded: -1, boot: -1, sentKB: float64(b.env.sent.Load()-sent) / 1000}
 	if boot, err := chromedp.Run(ctx, chromedp.Evaluate[float64](`window.__boot ? window.__boot - window.__t0 : -1`)); err == nil {
 		c.boot = boot
 	}
@@ -315,8 +324,12 @@ func (b *bench) clickNow(ctx context.Context, isolated, pointer bool) (clickFigu
 		chromedp.WithPollingTimeout(5*time.Second), chromedp.WithPollingInterval(5*time.Millisecond))); err == nil {
 		c.loaded = loaded
 	}
-	if c.painted, c.steps, err = b.painted(ctx, isolated); err != nil {
+	if c.page, c.steps, err = b.painted(ctx, isolated); err != nil {
 		return clickFigures{}, err
+	}
+	c.painted = c.page
+	if shell, err := chromedp.Run(ctx, chromedp.Evaluate[float64](`window.__shell ? window.__shell - window.__t0 : -1`)); err == nil && shell >= 0 {
+		c.painted = shell // the loader's shell: the window on screen before its page
 	}
 	long, err := chromedp.Run(ctx, chromedp.Evaluate[[][2]float64](
 		`window.__long.filter(function (t) { return t[0] >= window.__t0 && t[0] < window.__opened; })`))
@@ -371,7 +384,7 @@ var stages = []string{
 	"the widget handles the launcher's open",
 }
 
-// painted is click → the window on screen: the later of the widget
+// painted is click → the widget's page on screen: the later of the widget
 // frame's first contentful paint (read inside the frame, after the click
 // figures are in, so that reading it perturbs nothing measured) and the
 // host's first frame after the click (a frame that painted before the

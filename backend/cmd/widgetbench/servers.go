@@ -65,7 +65,14 @@ const hostPage = `<!doctype html><html><head><meta charset="utf-8"><link rel="ic
     window.__t0 = e.timeStamp;
     // The host's first frame after the click: a frame painted before it
     // (created on intent) shows no sooner.
-    requestAnimationFrame(function () { window.__hostFrame = performance.now(); });
+    requestAnimationFrame(function () {
+      window.__hostFrame = performance.now();
+      // The loader's shell of the window, drawn at the click beneath the
+      // frame (until the widget's page paints over it): on screen in
+      // this frame.
+      var s = shadow && shadow.querySelector("div.s");
+      window.__shell = s && getComputedStyle(s).display !== "none" && s.getBoundingClientRect().width > 0 ? window.__hostFrame : 0;
+    });
   }, true);
   window.__frame = function () { return shadow && shadow.querySelector("iframe"); };
   window.__launcher = function () { return !!launcher(); };
@@ -73,7 +80,7 @@ const hostPage = `<!doctype html><html><head><meta charset="utf-8"><link rel="ic
     var r = launcher().getBoundingClientRect();
     return [r.left + r.width / 2, r.top + r.height / 2];
   };
-  window.__reset = function () { window.__opened = 0; window.__t0 = 0; window.__hostFrame = 0; window.__boot = 0; };
+  window.__reset = function () { window.__opened = 0; window.__t0 = 0; window.__hostFrame = 0; window.__shell = 0; window.__boot = 0; };
   window.__click = function () { launcher().click(); };
   window.__loaded = function () { var f = window.__frame(); return f && f.__loadedAt ? f.__loadedAt - window.__t0 : 0; };
 </script></head>
