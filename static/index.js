@@ -64,8 +64,8 @@
     ".s{width:var(--fw);height:var(--fh);overflow:hidden;background:#fff;font:15px/1.4 system-ui,sans-serif;pointer-events:none}" +
     ".s p{margin:0;padding:12px 16px;height:28px;line-height:28px;background:var(--hc,#1f6feb);color:var(--ho,#fff);font-size:16px;" +
     "font-weight:bold;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}.s i{display:block;height:34px;margin:12px 16px 0;" +
-    "border-radius:12px;background:#eef1f5;width:calc(62% - 20px)}.s i+i{width:calc(44% - 14px);margin-left:auto;margin-top:8px}" +
-    ".s i+i+i{width:calc(54% - 17px);margin-left:16px}" +
+    "border-radius:12px;background:#eef1f5;width:calc(62% - 20px)}.s i+i{width:calc(44% - 14px);margin-inline-start:auto;margin-top:8px}" +
+    ".s i+i+i{width:calc(54% - 17px);margin-inline-start:16px}" +
     ".s.d{background:#16181d}.s.d i{background:#262a31}" +
     ".l button,.l iframe,.l .s{left:20px;right:auto}" +
     "@media (max-width:480px){iframe,.l iframe,.s,.l .s{top:var(--vt,0);left:0;right:0;bottom:auto;width:100%;height:var(--vh,100%);" +
@@ -269,6 +269,7 @@
     if (!shell) {
       shell = document.createElement("div");
       shell.setAttribute("aria-hidden", "true");
+      shell.dir = "auto"; // the title's script: right to left for an Arabic or Hebrew one, as the widget's window
       shell.appendChild(document.createElement("p"));
       for (var i = 0; i < 3; i++) { shell.appendChild(document.createElement("i")); }
       box.insertBefore(shell, frame);
