@@ -52,6 +52,10 @@
   btn.setAttribute("aria-expanded", "false");
   badge.className = "b h";
   badge.setAttribute("aria-hidden", "true");
+  // The shell's title is black or white on the colour, whichever contrasts
+  // more (the widget's rule: CIE lightness 49.44 is the luminance 0.179
+  // where the two contrasts meet); white where the browser has no relative
+  // colours.
   // Under 480 px the window fills the screen, sized to the visual viewport
   // (--vh, --vt) so that the composer stays above the on-screen keyboard.
   var css = ":host{all:initial}button{position:fixed;right:20px;bottom:20px;width:56px;height:56px;border-radius:50%;" +
@@ -60,18 +64,14 @@
     ".b{position:absolute;top:-4px;right:-4px;min-width:20px;height:20px;padding:0 5px;box-sizing:border-box;border-radius:10px;" +
     "background:#d93025;color:#fff;font:bold 12px/20px sans-serif;text-align:center}" +
     "iframe,.s{position:fixed;right:20px;bottom:88px;max-width:calc(100vw - 40px);max-height:calc(100vh - 108px);border:0;" +
-    "border-radius:12px;z-index:2147483647}iframe{box-shadow:0 4px 24px rgba(0,0,0,.25);background:transparent}" +
-    ".s{width:var(--fw);height:var(--fh);overflow:hidden;background:#fff;font:15px/1.4 system-ui,sans-serif;pointer-events:none}" +
-    ".s p{margin:0;padding:12px 16px;height:28px;line-height:28px;background:var(--hc,#1f6feb);color:var(--ho,#fff);font-size:16px;" +
-    "font-weight:bold;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}.s i{display:block;height:34px;margin:12px 16px 0;" +
-    "border-radius:12px;background:#eef1f5;width:calc(62% - 20px)}.s i+i{width:calc(44% - 14px);margin-inline-start:auto;margin-top:8px}" +
-    ".s i+i+i{width:calc(54% - 17px);margin-inline-start:16px}" +
-    ".s.d{background:#16181d}.s.d i{background:#262a31}" +
-    ".l button,.l iframe,.l .s{left:20px;right:auto}" +
-    "@media (max-width:480px){iframe,.l iframe,.s,.l .s{top:var(--vt,0);left:0;right:0;bottom:auto;width:100%;height:var(--vh,100%);" +
+    "width:var(--fw,370px);height:var(--fh,560px);border-radius:12px;z-index:2147483647}iframe{box-shadow:0 4px 24px rgba(0,0,0,.25)}" +
+    ".s{overflow:hidden;background:#fff;font:bold 16px/28px system-ui,sans-serif;pointer-events:none}" +
+    ".s b{display:block;padding:12px 16px;background:var(--hc,#1f6feb);color:#fff;color:lch(from var(--hc,#1f6feb) calc((49.44 - l) * infinity) 0 0)}" +
+    ".s.d{background:#16181d}.l>*{left:20px;right:auto}" +
+    "@media (max-width:480px){.w>iframe,.w>.s{top:var(--vt,0);left:0;right:0;bottom:auto;width:100%;height:var(--vh,100%);" +
     "max-width:none;max-height:none;border-radius:0}}.h{display:none}iframe.c{opacity:0;pointer-events:none}";
   var dyn = null, tint = "", vv = window.visualViewport, dims = { w: size(conf.width, 370), h: size(conf.height, 560) };
-  function size(v, d) { var n = parseInt(String(v), 10); return n > 0 && n < 10000 ? n : d; }
+  function size(v, d) { var n = parseInt(v); return n > 0 && n < 10000 ? n : d; }
   if (root.adoptedStyleSheets !== undefined && window.CSSStyleSheet) {
     var sheet = new CSSStyleSheet();
     sheet.replaceSync(css);
@@ -82,22 +82,11 @@
   // browser serialises it, never the page's text) and the visual viewport.
   function paint() {
     if (!dyn) { return; }
-    var v = (tint ? "--hc:" + tint + ";--ho:" + on(tint) + ";" : "") + "--fw:" + dims.w + "px;--fh:" + dims.h + "px;";
+    var v = (tint ? "--hc:" + tint + ";" : "") + "--fw:" + dims.w + "px;--fh:" + dims.h + "px;";
     if (vv && open) { v += "--vh:" + Math.round(vv.height) + "px;--vt:" + Math.round(vv.offsetTop) + "px"; }
     dyn.replaceSync(":host{" + v + "}");
   }
   if (vv) { vv.addEventListener("resize", paint); vv.addEventListener("scroll", paint); }
-  // on is the shell's text colour on the tint: black or white, whichever
-  // contrasts more (the widget's rule).
-  function on(t) {
-    var m = /(\d+), (\d+), (\d+)/.exec(t), l = 0;
-    if (!m) { return "#fff"; }
-    [0.2126, 0.7152, 0.0722].forEach(function (k, i) {
-      var c = m[i + 1] / 255;
-      l += k * (c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4));
-    });
-    return 1.05 / (l + 0.05) >= (l + 0.05) / 0.05 ? "#fff" : "#111";
-  }
   function colour(c) {
     if (typeof c !== "string" || !CSS.supports("color", c)) { return; }
     var probe = document.createElement("i");
@@ -123,7 +112,6 @@
       var NS = "http://www.w3.org/2000/svg", svg = document.createElementNS(NS, "svg"), path = document.createElementNS(NS, "path");
       svg.setAttribute("viewBox", "0 0 24 24");
       svg.setAttribute("aria-hidden", "true");
-      svg.setAttribute("focusable", "false");
       path.setAttribute("fill", "currentColor");
       path.setAttribute("d", "M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H10l-5 4v-4H4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2z");
       svg.appendChild(path);
@@ -162,8 +150,6 @@
     frame.inert = true;
     frame.title = T.frame;
     frame.setAttribute("allow", "autoplay");
-    frame.width = String(dims.w);
-    frame.height = String(dims.h);
     var q = "?configId=" + encodeURIComponent(page.id);
     ["colour", "theme", "title"].forEach(function (k) { if (page[k]) { q += "&" + k + "=" + encodeURIComponent(page[k]); } });
     // The hello rides in the URL's fragment too (never sent to a server):
@@ -256,8 +242,8 @@
   }
   // The window's shell: at a click before the widget's page is there (its
   // frame starts on intent, and a new frame's page paints 100–300 ms
-  // later), the loader draws the window's outline beneath the frame — the
-  // title, the colour, the history's placeholder — and the page, opaque,
+  // later), the loader draws the window's outline beneath the frame — its
+  // box, its header in the colour with the title — and the page, opaque,
   // covers it as it paints. Never a composer: what the visitor types goes
   // to the widget's page, not to the host's.
   var shell = null;
@@ -269,9 +255,8 @@
     if (!shell) {
       shell = document.createElement("div");
       shell.setAttribute("aria-hidden", "true");
+      shell.appendChild(document.createElement("b"));
       shell.dir = "auto"; // the title's script: right to left for an Arabic or Hebrew one, as the widget's window
-      shell.appendChild(document.createElement("p"));
-      for (var i = 0; i < 3; i++) { shell.appendChild(document.createElement("i")); }
       box.insertBefore(shell, frame);
     }
     shell.firstChild.textContent = page.title || page.profileTitle || "";
@@ -347,8 +332,6 @@
       if (d.hidden !== undefined) { btn.className = d.hidden && !open ? "h" : ""; }
       if (d.width || d.height) {
         dims = { w: size(d.width, dims.w), h: size(d.height, dims.h) };
-        frame.width = String(dims.w);
-        frame.height = String(dims.h);
         paint();
       }
     }

@@ -425,7 +425,11 @@ func TestStaticWindowSpeaksTheVisitorsLanguage(t *testing.T) {
 // as it started: the window opens once, without the round trip of the
 // widget's ready.
 func TestAClickBeforeTheWasmRunsReachesIt(t *testing.T) {
-	s := startStack(t)
+	// The wasm is held back until the click is in: on a busy machine the
+	// click's round trip through the browser's protocol once took longer
+	// than the wasm's start.
+	rec := &served{gate: make(chan struct{})}
+	s := startStackWith(t, loopback.Options{Wrap: rec.wrap})
 	b := New(t, Options{})
 	b.ScreenshotOnFailure(t)
 	b.open(t, s.hostPage(t, "", bridgeTypes))
@@ -438,6 +442,7 @@ func TestAClickBeforeTheWasmRunsReachesIt(t *testing.T) {
 	if err := chromedp.Do(b.Ctx, chromedp.Evaluate[chromedp.Void](launcher+".click()")); err != nil {
 		t.Fatal(err)
 	}
+	close(rec.gate)
 	b.waitEvent(t, "chatWindowOpened", 1)
 	w := b.widgetFrame(t, s.serviceURL)
 	if _, err := chromedp.Run(w, chromedp.Poll[bool](`!document.getElementById("app-wasm-loader")`,
@@ -538,8 +543,8 @@ const shell = `document.getElementById("halo-chat").shadowRoot.querySelector("di
 
 // TestTheShellShowsTheWindowAtTheClick: a click before the widget's page
 // is there (here held back) shows the window at once: the loader's
-// shell, with the profile's title and colour, on screen through the
-// frame that has nothing to paint yet. The page, once it comes, paints
+// shell, the page's size, with the profile's title and colour, on screen
+// through the frame that has nothing to paint yet. The page, once it comes, paints
 // over it, and the shell goes once the widget is ready.
 func TestTheShellShowsTheWindowAtTheClick(t *testing.T) {
 	for _, tt := range []struct {
@@ -557,7 +562,7 @@ func shellAtTheClick(t *testing.T, o Options) {
 	rec := &served{page: make(chan struct{})}
 	s := startStackWith(t, loopback.Options{Wrap: rec.wrap})
 	s.updateProfile(t, func(p *store.ChatProfile) { p.Appearance.Title, p.Appearance.Colour = "Ask Acme", "#aa3300" })
-	b, _ := s.visitorOn(t, o, "")
+	b, _ := s.visitorOn(t, o, "width: 420, height: 300,")
 	if err := chromedp.Do(b.Ctx, chromedp.Evaluate[chromedp.Void](launcher+".click()")); err != nil {
 		t.Fatal(err)
 	}
@@ -574,6 +579,10 @@ func shellAtTheClick(t *testing.T, o Options) {
 	// What the visitor sees: the header's colour where the window's
 	// header is, through the frame.
 	r := rect(t, b, shell)
+	if f := rect(t, b, frame); f["width"] != 420 || f["height"] != 300 || r["width"] != 420 || r["height"] != 300 ||
+		f["left"] != r["left"] || f["top"] != r["top"] {
+		t.Errorf("the frame at %v and the shell at %v, want both the page's 420×300 in one place", f, r)
+	}
 	shellHeader := b.eval(t, `String(Math.round(`+shell+`.firstChild.getBoundingClientRect().height))`)
 	headerColour(t, b, r["left"]+r["width"]-20, r["top"]+10, [3]uint8{170, 51, 0}, "the shell's header")
 

@@ -15,8 +15,9 @@ import (
 
 // The chat widget inside the portal page is same-origin with it: no
 // target of its own, its document is reached through the loader's shadow
-// root.
-const portalFrame = `document.getElementById("halo-chat").shadowRoot.querySelector("iframe")`
+// root (null, not an exception, before the loader has drawn it: a poll
+// whose expression throws fails at once).
+const portalFrame = `(function(){var h=document.getElementById("halo-chat"); return h&&h.shadowRoot&&h.shadowRoot.querySelector("iframe")})()`
 
 // openPortal opens /portal (the URL people type) and waits until the
 // console wasm that serves it runs.
