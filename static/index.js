@@ -52,12 +52,12 @@
   btn.setAttribute("aria-expanded", "false");
   badge.className = "b h";
   badge.setAttribute("aria-hidden", "true");
-  // The shell's title is black or white on the colour, whichever contrasts
-  // more (the widget's rule: CIE lightness 49.44 is the luminance 0.179
-  // where the two contrasts meet); white where the browser has no relative
-  // colours.
   // Under 480 px the window fills the screen, sized to the visual viewport
   // (--vh, --vt) so that the composer stays above the on-screen keyboard.
+  // The shell's title (drawShell) is black or white on the colour,
+  // whichever contrasts more (the widget's rule: CIE lightness 49.44 is the
+  // luminance 0.179 where the two contrasts meet); white where the browser
+  // has no relative colours.
   var css = ":host{all:initial}button{position:fixed;right:20px;bottom:20px;width:56px;height:56px;border-radius:50%;" +
     "border:0;cursor:pointer;background:var(--hc,#1f6feb);color:#fff;padding:0;display:flex;align-items:center;" +
     "justify-content:center;box-shadow:0 2px 8px rgba(0,0,0,.3);z-index:2147483646}button img,button svg{width:30px;height:30px}" +

@@ -33,15 +33,17 @@ func (s *served) wrap(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		s.paths = append(s.paths, r.URL.Path)
-		gate, page := s.gate, s.page
-		s.mu.Unlock()
-		if gate != nil && strings.HasPrefix(r.URL.Path, "/chat/widget/") && strings.HasSuffix(r.URL.Path, ".wasm") ||
-			page != nil && r.URL.Path == "/chat/widget/" {
-			if gate == nil {
-				gate = page
+		hold := s.page // the page itself
+		if r.URL.Path != "/chat/widget/" {
+			hold = nil
+			if strings.HasPrefix(r.URL.Path, "/chat/widget/") && strings.HasSuffix(r.URL.Path, ".wasm") {
+				hold = s.gate
 			}
+		}
+		s.mu.Unlock()
+		if hold != nil {
 			select {
-			case <-gate:
+			case <-hold:
 			case <-r.Context().Done():
 				return
 			}
@@ -544,8 +546,8 @@ const shell = `document.getElementById("halo-chat").shadowRoot.querySelector("di
 // TestTheShellShowsTheWindowAtTheClick: a click before the widget's page
 // is there (here held back) shows the window at once: the loader's
 // shell, the page's size, with the profile's title and colour, on screen
-// through the frame that has nothing to paint yet. The page, once it comes, paints
-// over it, and the shell goes once the widget is ready.
+// through the frame that has nothing to paint yet. The page, once it
+// comes, paints over it, and the shell goes once the widget is ready.
 func TestTheShellShowsTheWindowAtTheClick(t *testing.T) {
 	for _, tt := range []struct {
 		name string
