@@ -135,7 +135,7 @@ mkdir -p docs
   echo "| messages persisted ≥ 0.7 × pgbench at the same client count (runs 1 / 2: $pgtps / $r2_pgtps tps at $pg_clients clients, the node's message connections) | $pg_persist / $r2_pg_persist per s ($(awk -v a="$pg_persist" -v b="$pgtps" 'BEGIN{printf "%.2f", a/b}') / $(awk -v a="$r2_pg_persist" -v b="$r2_pgtps" 'BEGIN{if (b > 0) printf "%.2f", a/b}') ×; $(awk -v a="$pg_persist" -v b="$pgtps16" 'BEGIN{printf "%.2f", a/b}') × pgbench at 16 clients, $pgtps16 tps) | $(twice "$pg_persist" "$r2_pg_persist" '>=' "$(awk -v b="$pgtps" 'BEGIN{print 0.7*b}')" "$(awk -v b="$r2_pgtps" 'BEGIN{print 0.7*b}')") |"
   half_verdict=$(twice "$half_p99" "$r2_half_p99" '<' 20 20)
   if [ "${half_persist:-0}" = 0 ] || [ "${r2_half_persist:-0}" = 0 ]; then half_verdict="**not met**: a run reached no messages (runs 1 / 2: ${half_persist:-0} / ${r2_half_persist:-0} persisted/s)"; fi
-  echo "| delivery p99 < 20 ms at half the maximum throughput | runs 1 / 2: ${half_p99} / ${r2_half_p99} ms (${half_persist} / ${r2_half_persist} persisted/s) | $half_verdict |"
+  echo "| delivery p99 < 20 ms at half the maximum throughput | runs 1 / 2: ${half_p99} / ${r2_half_p99} ms (${half_persist} / ${r2_half_persist} persisted/s; deliveries ${half_slow:-?} / ${r2_half_slow:-?}) | $half_verdict |"
   hook_verdict=$(judge "$hook_p99" '<' 1000)
   if [ "$hook_lost" != 0 ]; then hook_verdict="**not met**: $hook_lost lost"; fi
   echo "| webhook delivery at half the maximum keeps pace, p99 lag commit → delivery < 1 s, none lost (run 1) | ${hook_rate}/s, p99 ${hook_p99} ms, $hook_lost lost, the last ${hook_trail} ms after the load's last message | $hook_verdict |"

@@ -134,12 +134,18 @@ type Report struct {
 	DeliveredPerSecond     float64 // delivered messages over the message phase
 	LatencyP50Ms, P95Ms    float64
 	P99Ms, MaxMs           float64
-	Errors                 []string
-	Webhook                *WebhookReport `json:",omitempty"`
-	ServerRSSMiB           float64        `json:",omitempty"`
-	ServerCPUSeconds       float64        `json:",omitempty"`
-	MessagePhaseSeconds    float64
-	ElapsedSeconds         float64
+	// Deliveries slower than slowMs (20 ms: the half run's p99 target),
+	// and how they cluster by their send time: the 100 ms windows that
+	// hold any, and the most in one second. A few windows holding most of
+	// them is a stall (of the machine, the database or the node), many
+	// windows a load the node does not keep pace with.
+	SlowDeliveries, SlowWindows, SlowInOneSecond int
+	Errors                                       []string
+	Webhook                                      *WebhookReport `json:",omitempty"`
+	ServerRSSMiB                                 float64        `json:",omitempty"`
+	ServerCPUSeconds                             float64        `json:",omitempty"`
+	MessagePhaseSeconds                          float64
+	ElapsedSeconds                               float64
 }
 
 func runIdle(o options) (*IdleReport, error) {
@@ -182,7 +188,7 @@ func newLoad(o options) (*load, error) {
 		return nil, fmt.Errorf("decode %s: %w", o.demoFile, err)
 	}
 	l := &load{o: o, d: d, base: strings.TrimRight(o.url, "/"), agentBase: strings.TrimRight(o.agentURL, "/"),
-		lat: newSamples(), startLat: newSamples(), allReady: make(chan struct{}),
+		lat: newSamples(), startLat: newSamples(), slow: newSamples(), allReady: make(chan struct{}),
 		run: strconv.FormatInt(time.Now().UnixNano(), 36)}
 	l.readyLeft.Store(int64(o.chats))
 	l.client = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: o.parallel * 2}, Timeout: 30 * time.Second}
@@ -268,6 +274,7 @@ func run(o options) (*Report, error) {
 		rep.DeliveredPerSecond = float64(rep.Delivered) / rep.MessagePhaseSeconds
 	}
 	rep.LatencyP50Ms, rep.P95Ms, rep.P99Ms, rep.MaxMs = l.lat.pct(50), l.lat.pct(95), l.lat.pct(99), l.lat.pct(100)
+	rep.SlowDeliveries, rep.SlowWindows, rep.SlowInOneSecond = l.slow.clusters(100, 1000)
 	if hook != nil {
 		rep.Webhook = hook.report(rep.Acked, l.lastDelivery.Load(), o.webhookDrain)
 	}
@@ -322,6 +329,7 @@ type load struct {
 	client    *http.Client
 
 	lat, startLat *samples
+	slow          *samples // the send times (ms since the Unix epoch) of the deliveries slower than slowMs
 
 	started, startErrs, sent, acked, delivered, dups, disorder, reconnects atomic.Int64
 	firstSend, lastDelivery, startsDone                                    atomic.Int64
@@ -433,7 +441,11 @@ func (l *load) deliveredNow(text string) {
 		return
 	}
 	now := time.Now().UnixNano()
-	l.lat.add(float64(now-ns) / 1e6)
+	ms := float64(now-ns) / 1e6
+	l.lat.add(ms)
+	if ms > slowMs {
+		l.slow.add(float64(ns) / 1e6)
+	}
 	l.delivered.Add(1)
 	l.lastDelivery.Store(now)
 }

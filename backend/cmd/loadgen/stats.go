@@ -35,6 +35,30 @@ func (s *samples) pct(p float64) float64 {
 	return v[i]
 }
 
+// slowMs is the delivery time above which loadgen counts a delivery as
+// slow: the half run's p99 target.
+const slowMs = 20
+
+// clusters reads the samples as times in ms and returns how many there
+// are, how many windows of window ms hold any, and the most that one span
+// of span ms holds.
+func (s *samples) clusters(window, span float64) (n, windows, most int) {
+	s.mu.Lock()
+	v := slices.Clone(s.v)
+	s.mu.Unlock()
+	slices.Sort(v)
+	seen := map[int64]bool{}
+	j := 0
+	for i, t := range v {
+		seen[int64(t/window)] = true
+		for v[j] <= t-span {
+			j++
+		}
+		most = max(most, i-j+1)
+	}
+	return len(v), len(seen), most
+}
+
 // rssMiB reads a process's resident set size.
 func rssMiB(pid int) float64 {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
