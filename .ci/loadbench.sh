@@ -207,7 +207,7 @@ echo "pgbench on the same server, single-row INSERT transactions, 10 s: **$pgtps
 echo
 echo "Group commit: the same PostgreSQL run with \`serve --append-batches -1\` (every message its own commit): $(field PersistedPerSecond "$work/unbatched.json") persisted/s, against $(field PersistedPerSecond "$work/pg.json")/s batched (the default)."
 echo
-echo "At half that throughput ($half_rate messages/s per visitor, $(field PersistedPerSecond "$work/half.json") persisted/s): delivery p50 $(field1 LatencyP50Ms "$work/half.json") ms, p95 $(field1 P95Ms "$work/half.json") ms, p99 **$(field1 P99Ms "$work/half.json") ms**, max $(field1 MaxMs "$work/half.json") ms.
+echo "At half that throughput ($half_rate messages/s per visitor, $(field PersistedPerSecond "$work/half.json") persisted/s): delivery p50 $(field1 LatencyP50Ms "$work/half.json") ms, p95 $(field1 P95Ms "$work/half.json") ms, p99 **$(field1 P99Ms "$work/half.json") ms**, max $(field1 MaxMs "$work/half.json") ms."
 echo "$(slow "$work/half.json")."
 echo
 echo "## Webhook delivery at half the maximum (loadgen -webhook, PostgreSQL, one node)"
