@@ -54,9 +54,10 @@ serve_and_load() { # DSN PORT → JSON report on stdout
 }
 
 field() { grep -o "\"$1\": [0-9.]*" "$2" | head -1 | awk '{printf "%.0f", $2}'; }
-# slow FILE: the run's deliveries over 20 ms and how they cluster in time.
+# slow FILE: the run's deliveries over 20 ms and how they cluster in time
+# (a stall puts most in a few windows).
 slow() {
-  echo "Deliveries over 20 ms: $(field SlowDeliveries "$1"), sent within $(field SlowWindows "$1") windows of 100 ms of the $(field1 MessagePhaseSeconds "$1") s message phase, at most $(field SlowInOneSecond "$1") in one second (a stall puts most in a few windows)"
+  echo "$(field SlowDeliveries "$1") over 20 ms in $(field SlowWindows "$1") windows of 100 ms, at most $(field SlowInOneSecond "$1") in a second"
 }
 field1() { grep -o "\"$1\": [0-9.]*" "$2" | head -1 | awk '{printf "%.1f", $2}'; }
 
@@ -208,7 +209,7 @@ echo
 echo "Group commit: the same PostgreSQL run with \`serve --append-batches -1\` (every message its own commit): $(field PersistedPerSecond "$work/unbatched.json") persisted/s, against $(field PersistedPerSecond "$work/pg.json")/s batched (the default)."
 echo
 echo "At half that throughput ($half_rate messages/s per visitor, $(field PersistedPerSecond "$work/half.json") persisted/s): delivery p50 $(field1 LatencyP50Ms "$work/half.json") ms, p95 $(field1 P95Ms "$work/half.json") ms, p99 **$(field1 P99Ms "$work/half.json") ms**, max $(field1 MaxMs "$work/half.json") ms."
-echo "$(slow "$work/half.json")."
+echo "Deliveries: $(slow "$work/half.json"), of the $(field1 MessagePhaseSeconds "$work/half.json") s message phase (a stall puts most in a few windows)."
 echo
 echo "## Webhook delivery at half the maximum (loadgen -webhook, PostgreSQL, one node)"
 echo
@@ -278,7 +279,7 @@ if [ -n "${LOAD_SUMMARY:-}" ]; then
     echo "idle_rss_gogc100_max=$(field1 RSSPerChatKiBMax "$work/idle-gogc100.json")"
     echo "idle_dropped=$(field Dropped "$work/idle.json")"
     echo "half_persist=$(field PersistedPerSecond "$work/half.json")"
-    echo "half_slow='$(field SlowDeliveries "$work/half.json") over 20 ms in $(field SlowWindows "$work/half.json") windows of 100 ms, at most $(field SlowInOneSecond "$work/half.json") in a second'"
+    echo "half_slow='$(slow "$work/half.json")'"
     echo "pg_p99=$(field1 P99Ms "$work/pg.json")"
     echo "gogc25_persist=$(field PersistedPerSecond "$work/gogc25.json")"
     echo "idle_window_s=$(field WindowSeconds "$work/idle.json")"

@@ -47,16 +47,17 @@ func (s *samples) clusters(window, span float64) (n, windows, most int) {
 	v := slices.Clone(s.v)
 	s.mu.Unlock()
 	slices.Sort(v)
-	seen := map[int64]bool{}
 	j := 0
 	for i, t := range v {
-		seen[int64(t/window)] = true
+		if i == 0 || int64(t/window) != int64(v[i-1]/window) {
+			windows++
+		}
 		for v[j] <= t-span {
 			j++
 		}
 		most = max(most, i-j+1)
 	}
-	return len(v), len(seen), most
+	return len(v), windows, most
 }
 
 // rssMiB reads a process's resident set size.

@@ -91,11 +91,8 @@ func (b *bench) measureMode(ctx context.Context, isolated bool) (*results, error
 	err := b.inBrowsers(ctx, isolated, func(bctx context.Context) error {
 		// The floor first, in a profile of its own: cold as the widget's
 		// cold is (a new profile, the same time on the page).
-		fctx, done := b.browser(ctx, isolated)
-		err := b.floor(fctx, r, b.opts.wait)
-		done()
-		if err != nil {
-			return fmt.Errorf("bare app: %w", err)
+		if err := b.floorIn(ctx, isolated, r, b.opts.wait); err != nil {
+			return err
 		}
 		if err := b.cold(bctx, isolated, r); err != nil {
 			return fmt.Errorf("cold: %w", err)
@@ -128,11 +125,8 @@ func (b *bench) measureMode(ctx context.Context, isolated bool) (*results, error
 		// These runs come minutes after the button.click() runs, and this
 		// machine's speed drifts over minutes: a floor of their own, just
 		// before, clicked after the same time on the page.
-		fctx, done := b.browser(ctx, isolated)
-		err := b.floor(fctx, r.pointer, pointerWait)
-		done()
-		if err != nil {
-			return fmt.Errorf("bare app: %w", err)
+		if err := b.floorIn(ctx, isolated, r.pointer, pointerWait); err != nil {
+			return err
 		}
 		if err := b.open(bctx); err != nil {
 			return err
@@ -515,6 +509,16 @@ func widgetTarget(ctx context.Context) (target.ID, error) {
 // the service's connection and processes warm, the floor was about 10%
 // lower (2026-12-05: 265 / 292 ms against 296 / 320 in new profiles,
 // isolation on / off).
+// floorIn measures the floor in a new browser profile of its own.
+func (b *bench) floorIn(ctx context.Context, isolated bool, r *results, wait time.Duration) error {
+	fctx, done := b.browser(ctx, isolated)
+	defer done()
+	if err := b.floor(fctx, r, wait); err != nil {
+		return fmt.Errorf("bare app: %w", err)
+	}
+	return nil
+}
+
 func (b *bench) floor(ctx context.Context, r *results, wait time.Duration) error {
 	for i := 0; i < 2; i++ {
 		if err := chromedp.Do(ctx, chromedp.Navigate(b.env.hostURL+"bare")); err != nil {
