@@ -10,10 +10,28 @@ out=docs/BENCHMARKS.md
 load_at_start=$(cut -d' ' -f1-3 /proc/loadavg)
 benchtime=${BENCHTIME:-1s}
 wasmdir="$(go env GOROOT)/lib/wasm"
-# Five runs of each: the table takes the median (one run of the wasm
-# build varies by ±15 % here).
-native=$(go test -run '^$' -bench . -benchmem -benchtime "$benchtime" -count 5 ./app/flow/ | grep -E '^(Benchmark|cpu:|goos|goarch)')
-wasm=$(PATH="$wasmdir:$PATH" GOOS=js GOARCH=wasm go test -run '^$' -bench . -benchmem -benchtime "$benchtime" -count 5 ./app/flow/ | grep -E '^(Benchmark|goos|goarch)')
+# Five rounds, each a native run and then a js/wasm run under Node of
+# every benchmark: the tables take the median of each. The machine's speed
+# drifts within minutes here (one condition step natively 148 to 269 ns
+# on the same host within a day), so the wasm is judged round by round,
+# against the native run just before it, on the median of those ratios
+# (with the five native runs first and the five wasm ones after, a drift
+# between the two blocks moved the ratio from 3.8 to 5.4 ×).
+flowbin=$(mktemp -d)
+go test -c -o "$flowbin/native.test" ./app/flow/
+GOOS=js GOARCH=wasm go test -c -o "$flowbin/wasm.test" ./app/flow/
+native="" wasm="" cond_ratios=""
+step_ns() { awk '$1 ~ /^BenchmarkConditionStep(-[0-9]+)?$/ {print $3}'; }
+for round in 1 2 3 4 5; do
+  keep='^Benchmark'
+  if [ "$round" = 1 ]; then keep='^(Benchmark|cpu:|goos|goarch)'; fi
+  n=$(cd app/flow && "$flowbin/native.test" -test.run '^$' -test.bench . -test.benchmem -test.benchtime "$benchtime" | grep -E "$keep")
+  w=$(cd app/flow && "$wasmdir/go_js_wasm_exec" "$flowbin/wasm.test" -test.run '^$' -test.bench . -test.benchmem -test.benchtime "$benchtime" | grep -E "$keep" | grep -v '^cpu:')
+  native+="$n"$'\n' wasm+="$w"$'\n'
+  cond_ratios+="$(awk -v a="$(echo "$w" | step_ns)" -v b="$(echo "$n" | step_ns)" 'BEGIN{printf "%.2f", a/b}')"$'\n'
+done
+rm -rf "$flowbin"
+native=${native%$'\n'} wasm=${wasm%$'\n'}
 w=static/dist/widget.wasm
 size() { if [ -f "$1" ]; then stat -c %s "$1"; else echo "n/a"; fi; }
 br() { brotli -f -q 11 -o "$1.br" "$1"; size "$1.br"; }
@@ -80,8 +98,10 @@ LOAD_SUMMARY=$summary2 LOAD_SECOND=1 bash .ci/loadbench.sh > /dev/null
 . <(sed 's/^/r2_/' "$summary2")
 rm -f "$summary" "$summary2"
 median() { sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
-cond_ns=$(echo "$native" | awk '$1 ~ /^BenchmarkConditionStep(-[0-9]+)?$/ {print $3}' | median)
-cond_wasm=$(echo "$wasm" | awk '$1 ~ /^BenchmarkConditionStep(-[0-9]+)?$/ {print $3}' | median)
+cond_ns=$(echo "$native" | step_ns | median)
+cond_wasm=$(echo "$wasm" | step_ns | median)
+cond_ratio=$(echo "$cond_ratios" | grep . | median)
+cond_ratio_max=$(echo "$cond_ratios" | grep . | sort -n | tail -1)
 idle_kib=$(echo "$idle" | grep -o '([0-9.]* KiB)' | head -1 | tr -d '()' | cut -d' ' -f1)
 verdict() { # value op target → met / not met
   if awk -v v="$1" -v t="$3" "BEGIN { exit !(v $2 t) }"; then echo "met"; else echo "**not met**"; fi
@@ -111,7 +131,7 @@ mkdir -p docs
   echo "| target | measured now | verdict |"
   echo "| --- | --- | --- |"
   echo "| one condition step < 1 µs natively (median of 5 runs) | ${cond_ns} ns | $(verdict "$cond_ns" '<' 1000) |"
-  echo "| wasm within 5× of native | ${cond_wasm} ns ($(awk -v a="$cond_wasm" -v b="$cond_ns" 'BEGIN{printf "%.1f", a/b}')×) | $(verdict "$cond_wasm" '<=' "$(awk -v b="$cond_ns" 'BEGIN{print 5*b}')") |"
+  echo "| wasm within 5× of native (5 rounds: each wasm run over the native run just before it, median / max) | ${cond_wasm} ns: ${cond_ratio} / ${cond_ratio_max} × | $(verdict "$cond_ratio" '<=' 5) |"
   echo "| widget wasm ≤ 150 KB brotli above a bare go-app v10 app built the same way | $widget_br B vs $bare_br B: $over_kb KB above | $(verdict "$over_kb" '<=' 150) |"
   echo "| loader ≤ 4 KB gzip, as served (static/dist/index.js.gz: minified by make build, gzip -9) | $loader_gz B | $(verdict "$loader_gz" '<=' 4096) |"
   echo "| widget click → interactive ≤ 250 ms warm, ≤ 800 ms cold; no host long task | see the browser table below | see below |"
@@ -147,7 +167,8 @@ mkdir -p docs
   echo
   echo "## Flow engine (app/flow)"
   echo
-  echo "Target: one condition step under 1 µs natively; wasm within 5× of native."
+  echo "Target: one condition step under 1 µs natively; wasm within 5× of native. Five rounds, each a native run and then a"
+  echo "js/wasm run under Node of every benchmark (below, round by round); the condition step's ratio in each round: $(echo "$cond_ratios" | grep . | paste -sd' ' | sed 's/ / × · /g') ×."
   echo
   echo "### linux/amd64"
   echo '```'
