@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -35,8 +36,9 @@ type results struct {
 	interactiveWarm              []float64
 	longBetween                  []float64 // long tasks between click and interactive (cold)
 	longBetweenMax               []float64
-	floorCold, floorWarm         []float64 // the bare app's click → running
-	history                      []float64 // navigation → the resumed chat announced
+	floorCold, floorWarm         []float64   // the bare app's click → running
+	floorStepsCold               [][]float64 // the bare app's stages (cold, bareStages), ms after the click
+	history                      []float64   // navigation → the resumed chat announced
 	consoleCold, consoleWarm     []float64
 	historyMissing, paintMissing int
 	// pointer are the click figures of a real pointer: moved onto the
@@ -425,32 +427,38 @@ func (b *bench) painted(ctx context.Context, isolated bool) (painted float64, st
 // isolation, a context attached to the frame's own target (detached, not
 // closed, by done); without, the page's context polling in the frame.
 func widgetFrame(ctx context.Context, isolated bool) (context.Context, []chromedp.PollOption, func(), error) {
+	return frameOf(ctx, isolated, `window.__frame()`, "/chat/widget/")
+}
+
+// frameOf is where code runs in the frame that the host page's
+// expression find returns, whose page is under path.
+func frameOf(ctx context.Context, isolated bool, find, path string) (context.Context, []chromedp.PollOption, func(), error) {
 	if isolated {
-		id, err := widgetTarget(ctx)
+		id, err := frameTarget(ctx, path)
 		if err != nil {
 			return nil, nil, nil, err
 		}
 		fctx, cancel := chromedp.NewContext(ctx, chromedp.WithTargetID(id), chromedp.WithDetachOnCancel())
 		return fctx, nil, cancel, nil
 	}
-	nodes, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.JSPath(`window.__frame()`)))
+	nodes, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.JSPath(find)))
 	if err != nil || len(nodes) == 0 {
-		return nil, nil, nil, fmt.Errorf("find the widget's frame: %v", err)
+		return nil, nil, nil, fmt.Errorf("find the frame of %s: %v", path, err)
 	}
-	// Until the frame's widget page has an execution context, a poll "in
-	// the frame" runs in the host page (chromedp finds no context for the
+	// Until the frame's page has an execution context, a poll "in the
+	// frame" runs in the host page (chromedp finds no context for the
 	// frame) and waits there for nothing: wait for the page first, each
 	// short poll looking for the frame's context again.
 	inFrame := chromedp.WithPollingInFrame(nodes[0])
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		ok, err := chromedp.Run(ctx, chromedp.Poll[bool](`location.pathname.indexOf("/chat/widget/") === 0`, inFrame,
+		ok, err := chromedp.Run(ctx, chromedp.Poll[bool](`location.pathname.indexOf(`+strconv.Quote(path)+`) === 0`, inFrame,
 			chromedp.WithPollingTimeout(250*time.Millisecond), chromedp.WithPollingInterval(5*time.Millisecond)))
 		if err == nil && ok {
 			break
 		}
 		if time.Now().After(deadline) || ctx.Err() != nil {
-			return nil, nil, nil, fmt.Errorf("the widget's frame has no page after 20 s: %v", err)
+			return nil, nil, nil, fmt.Errorf("the frame has no page under %s after 20 s: %v", path, err)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
@@ -484,8 +492,9 @@ func (b *bench) resume(ctx context.Context, isolated bool, r *results) error {
 	return nil
 }
 
-// widgetTarget waits for the widget frame's own target (site isolation).
-func widgetTarget(ctx context.Context) (target.ID, error) {
+// frameTarget waits for the own target (site isolation) of the frame
+// whose page is under path.
+func frameTarget(ctx context.Context, path string) (target.ID, error) {
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
 		infos, err := chromedp.Targets(ctx)
@@ -493,13 +502,13 @@ func widgetTarget(ctx context.Context) (target.ID, error) {
 			return "", err
 		}
 		for _, t := range infos {
-			if t.Type == "iframe" && strings.Contains(t.URL, "/chat/widget/") {
+			if t.Type == "iframe" && strings.Contains(t.URL, path) {
 				return t.TargetID, nil
 			}
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	return "", fmt.Errorf("no target for the widget's frame in 20 s")
+	return "", fmt.Errorf("no target for the frame of %s in 20 s", path)
 }
 
 // floor clicks the bare page's button, first view then second: the
@@ -513,13 +522,13 @@ func widgetTarget(ctx context.Context) (target.ID, error) {
 func (b *bench) floorIn(ctx context.Context, isolated bool, r *results, wait time.Duration) error {
 	fctx, done := b.browser(ctx, isolated)
 	defer done()
-	if err := b.floor(fctx, r, wait); err != nil {
+	if err := b.floor(fctx, isolated, r, wait); err != nil {
 		return fmt.Errorf("bare app: %w", err)
 	}
 	return nil
 }
 
-func (b *bench) floor(ctx context.Context, r *results, wait time.Duration) error {
+func (b *bench) floor(ctx context.Context, isolated bool, r *results, wait time.Duration) error {
 	for i := 0; i < 2; i++ {
 		if err := chromedp.Do(ctx, chromedp.Navigate(b.env.hostURL+"bare")); err != nil {
 			return err
@@ -541,11 +550,58 @@ func (b *bench) floor(ctx context.Context, r *results, wait time.Duration) error
 		}
 		if i == 0 {
 			r.floorCold = append(r.floorCold, d)
+			steps, err := bareSteps(ctx, isolated)
+			if err != nil {
+				return err
+			}
+			r.floorStepsCold = append(r.floorStepsCold, append(steps, d))
 		} else {
 			r.floorWarm = append(r.floorWarm, d)
 		}
 	}
 	return nil
+}
+
+// bareStages name bareSteps' values, and the floor itself after them:
+// where the bare app's cold click goes, beside the widget's stages.
+var bareStages = []string{
+	"the bare app (the floor, its own runs): its HTML's last byte",
+	"the bare app: its wasm's request starts",
+	"the bare app: its wasm's last byte",
+	"the bare app: its \"running\" reaches the host page (the floor)",
+}
+
+// bareFrameTimes reads, inside the bare app's frame, when its HTML and its
+// wasm arrived, in ms since the Unix epoch (as frameTimes); null until the
+// wasm's entry is complete.
+const bareFrameTimes = `(function () {
+  var o = performance.timeOrigin, n = performance.getEntriesByType("navigation")[0];
+  var w = performance.getEntriesByType("resource").filter(function (e) { return /\.wasm$/.test(e.name); })[0];
+  if (!n || !n.responseEnd || !w || !w.responseEnd) { return null; }
+  return [o + n.responseEnd, o + w.startTime, o + w.responseEnd];
+})()`
+
+// bareSteps are the bare app's stages of the click just measured, in ms
+// after it (read once it runs, so that reading perturbs nothing measured).
+func bareSteps(ctx context.Context, isolated bool) ([]float64, error) {
+	fctx, poll, done, err := frameOf(ctx, isolated, `document.querySelector("iframe")`, "/bare/")
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	poll = append(poll, chromedp.WithPollingTimeout(5*time.Second), chromedp.WithPollingInterval(5*time.Millisecond))
+	times, err := chromedp.Run(fctx, chromedp.Poll[[]float64](bareFrameTimes, poll...))
+	if err != nil || len(times) != len(bareStages)-1 {
+		return nil, fmt.Errorf("read the bare app's frame: %v", err)
+	}
+	t0, err := chromedp.Run(ctx, chromedp.Evaluate[float64](`performance.timeOrigin + window.__t0`))
+	if err != nil {
+		return nil, fmt.Errorf("read the bare click's time: %w", err)
+	}
+	for i := range times {
+		times[i] -= t0
+	}
+	return times, nil
 }
 
 // console loads the agent console's log-in page, first visit then second:

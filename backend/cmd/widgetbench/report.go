@@ -258,23 +258,30 @@ func stagesReport(w io.Writer, names []string, of []*results) {
 		return strings.Join(out, " | ")
 	}
 	for i, name := range stages {
-		fmt.Fprintf(w, "| %s | %s |\n", name, cells(func(r *results) []float64 {
-			var v []float64
-			for _, run := range r.stepsCold {
-				if run[i] >= 0 {
-					v = append(v, run[i])
-				}
-			}
-			return v
-		}))
+		fmt.Fprintf(w, "| %s | %s |\n", name, cells(func(r *results) []float64 { return column(r.stepsCold, i) }))
 	}
 	fmt.Fprintf(w, "| the window on screen (the loader's shell, else the page) | %s |\n", cells(func(r *results) []float64 { return r.paintedCold }))
 	fmt.Fprintf(w, "| the widget's page painted (first contentful paint) | %s |\n", cells(func(r *results) []float64 { return r.pageCold }))
 	fmt.Fprintf(w, "| the wasm runs: the widget's first message (sent as it mounts, as the bare app's \"running\": halochat:ready, or halochat:boot where it waits for the loader's hello) reaches the host page | %s |\n",
 		cells(func(r *results) []float64 { return r.bootCold }))
 	fmt.Fprintf(w, "| interactive (chatWindowOpened on the host page) | %s |\n", cells(func(r *results) []float64 { return r.interactiveCold }))
+	for i, name := range bareStages {
+		fmt.Fprintf(w, "| %s | %s |\n", name, cells(func(r *results) []float64 { return column(r.floorStepsCold, i) }))
+	}
 	fmt.Fprintf(w, "| KB the service sent between the click and interactive (every connection: the page's and its service worker's) | %s |\n",
 		cells(func(r *results) []float64 { return r.sentCold }))
+}
+
+// column is the i-th value of each run that had it (a step that did not
+// happen is -1).
+func column(runs [][]float64, i int) []float64 {
+	var v []float64
+	for _, run := range runs {
+		if i < len(run) && run[i] >= 0 {
+			v = append(v, run[i])
+		}
+	}
+	return v
 }
 
 // dwellText says when the mouse pressed the launcher after reaching it.
