@@ -511,13 +511,6 @@ func frameTarget(ctx context.Context, path string) (target.ID, error) {
 	return "", fmt.Errorf("no target for the frame of %s in 20 s", path)
 }
 
-// floor clicks the bare page's button, first view then second: the
-// bare go-app app's click → running. It wants a new profile: the first
-// view is cold as the widget's is, clicked after the same time on the
-// page (wait). Measured in the widget's profile after its clicks, with
-// the service's connection and processes warm, the floor was about 10%
-// lower (2026-12-05: 265 / 292 ms against 296 / 320 in new profiles,
-// isolation on / off).
 // floorIn measures the floor in a new browser profile of its own.
 func (b *bench) floorIn(ctx context.Context, isolated bool, r *results, wait time.Duration) error {
 	fctx, done := b.browser(ctx, isolated)
@@ -528,6 +521,13 @@ func (b *bench) floorIn(ctx context.Context, isolated bool, r *results, wait tim
 	return nil
 }
 
+// floor clicks the bare page's button, first view then second: the
+// bare go-app app's click → running. It wants a new profile: the first
+// view is cold as the widget's is, clicked after the same time on the
+// page (wait). Measured in the widget's profile after its clicks, with
+// the service's connection and processes warm, the floor was about 10%
+// lower (2026-12-05: 265 / 292 ms against 296 / 320 in new profiles,
+// isolation on / off).
 func (b *bench) floor(ctx context.Context, isolated bool, r *results, wait time.Duration) error {
 	for i := 0; i < 2; i++ {
 		if err := chromedp.Do(ctx, chromedp.Navigate(b.env.hostURL+"bare")); err != nil {
@@ -554,7 +554,7 @@ func (b *bench) floor(ctx context.Context, isolated bool, r *results, wait time.
 			if err != nil {
 				return err
 			}
-			r.floorStepsCold = append(r.floorStepsCold, append(steps, d))
+			r.floorStepsCold = append(r.floorStepsCold, steps)
 		} else {
 			r.floorWarm = append(r.floorWarm, d)
 		}
@@ -562,13 +562,12 @@ func (b *bench) floor(ctx context.Context, isolated bool, r *results, wait time.
 	return nil
 }
 
-// bareStages name bareSteps' values, and the floor itself after them:
-// where the bare app's cold click goes, beside the widget's stages.
+// bareStages name bareSteps' values: where the bare app's cold click
+// goes (the floor itself after them), beside the widget's stages.
 var bareStages = []string{
 	"the bare app (the floor, its own runs): its HTML's last byte",
 	"the bare app: its wasm's request starts",
 	"the bare app: its wasm's last byte",
-	"the bare app: its \"running\" reaches the host page (the floor)",
 }
 
 // bareFrameTimes reads, inside the bare app's frame, when its HTML and its
@@ -591,7 +590,7 @@ func bareSteps(ctx context.Context, isolated bool) ([]float64, error) {
 	defer done()
 	poll = append(poll, chromedp.WithPollingTimeout(5*time.Second), chromedp.WithPollingInterval(5*time.Millisecond))
 	times, err := chromedp.Run(fctx, chromedp.Poll[[]float64](bareFrameTimes, poll...))
-	if err != nil || len(times) != len(bareStages)-1 {
+	if err != nil || len(times) != len(bareStages) {
 		return nil, fmt.Errorf("read the bare app's frame: %v", err)
 	}
 	t0, err := chromedp.Run(ctx, chromedp.Evaluate[float64](`performance.timeOrigin + window.__t0`))

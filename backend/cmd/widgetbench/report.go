@@ -268,6 +268,7 @@ func stagesReport(w io.Writer, names []string, of []*results) {
 	for i, name := range bareStages {
 		fmt.Fprintf(w, "| %s | %s |\n", name, cells(func(r *results) []float64 { return column(r.floorStepsCold, i) }))
 	}
+	fmt.Fprintf(w, "| the bare app: its \"running\" reaches the host page (the floor) | %s |\n", cells(func(r *results) []float64 { return r.floorCold }))
 	fmt.Fprintf(w, "| KB the service sent between the click and interactive (every connection: the page's and its service worker's) | %s |\n",
 		cells(func(r *results) []float64 { return r.sentCold }))
 }
