@@ -128,11 +128,14 @@ func (w *Window) OnMount(ctx app.Context) {
 	host := ancestorOrigin()
 	boot, hasBoot := bootFromFragment(loc.Fragment)
 	if hasBoot {
-		// The config stays in the frame's history no longer than needed.
-		clean := *loc
-		clean.Fragment, clean.RawFragment = "", ""
-		hist := app.Window().Get("history")
-		hist.Call("replaceState", hist.Get("state"), "", clean.String())
+		// The config stays in the frame's history no longer than needed
+		// (once the host page has heard what it waits for).
+		defer func() {
+			clean := *loc
+			clean.Fragment, clean.RawFragment = "", ""
+			hist := app.Window().Get("history")
+			hist.Call("replaceState", hist.Get("state"), "", clean.String())
+		}()
 	}
 	if host == "" {
 		return
@@ -142,9 +145,20 @@ func (w *Window) OnMount(ctx app.Context) {
 		// the page that framed us: take it now, without the round trip of
 		// a boot message and a hello through the host page's thread.
 		w.hostOrigin = host
-		w.hello(ctx, boot.Config, boot.Answered)
-		if boot.Open && w.ready {
-			w.openWindow(ctx, &protocol.OpenDetail{RetainPreviousChat: true}, "")
+		if !w.takeConfig(boot.Config) {
+			return
+		}
+		if boot.Open {
+			// The launcher's click opened the window, which is now the
+			// wasm's: the host page hears so first, then the rest of the
+			// hello and the open (the profile's check, the chat's start)
+			// go on after the browser's turn.
+			w.announceOpen()
+			yieldToBrowser()
+		}
+		w.greeted(ctx, boot.Answered)
+		if boot.Open {
+			w.opened(ctx, &protocol.OpenDetail{RetainPreviousChat: true}, "")
 		}
 	} else {
 		// Tell the loader at once that the widget runs (it would otherwise
@@ -347,11 +361,20 @@ func (w *Window) hello(ctx app.Context, raw json.RawMessage, answered bool) {
 		w.post(protocol.BridgeTypeReady, "", nil)
 		return
 	}
+	if w.takeConfig(raw) {
+		w.greeted(ctx, answered)
+	}
+}
+
+// takeConfig takes the page's haloChatConfig from the loader's hello and
+// tells the loader the widget is ready; false (and the page told why)
+// when the config is refused.
+func (w *Window) takeConfig(raw json.RawMessage) bool {
 	cfg, err := protocol.ParseConfig(raw)
 	if err != nil {
 		w.hostOrigin = "" // let a corrected page try again
 		w.fail(protocol.CodeInvalidConfig, err.Error(), "")
-		return
+		return false
 	}
 	cfg.ChatServiceURL = w.client.Base
 	w.cfg = cfg
@@ -363,6 +386,14 @@ func (w *Window) hello(ctx app.Context, raw json.RawMessage, answered bool) {
 	w.ready = true
 	w.post(protocol.BridgeTypeReady, "", nil)
 	w.marks.once("ready")
+	return true
+}
+
+// greeted follows the hello once the widget is ready: it drops the
+// loader's stale flag and initialises where the page asks it to or a
+// chat is to be resumed.
+func (w *Window) greeted(ctx app.Context, answered bool) {
+	cfg := w.cfg
 	_, resumable := w.store.get(ctx, cfg.ConfigID)
 	if !resumable {
 		// The loader boots the widget at once on its flag alone: a flag
@@ -568,6 +599,12 @@ func (w *Window) openWindow(ctx app.Context, d *protocol.OpenDetail, event strin
 	if !w.ready {
 		return
 	}
+	w.announceOpen()
+	w.opened(ctx, d, event)
+}
+
+// announceOpen opens the window and tells the host page.
+func (w *Window) announceOpen() {
 	w.open = true
 	w.notice = ""
 	w.post(protocol.BridgeTypeWindowState, "", map[string]any{"open": true})
@@ -578,6 +615,11 @@ func (w *Window) openWindow(ctx app.Context, d *protocol.OpenDetail, event strin
 	}
 	w.emit(Outbound{protocol.OutChatWindowOpened, map[string]any{"chatId": chatID}})
 	w.marks.once("opened")
+}
+
+// opened does what an open asks once the window is open: the input's
+// focus, then the chat's start or resume (after the profile's check).
+func (w *Window) opened(ctx app.Context, d *protocol.OpenDetail, event string) {
 	focusInput(ctx)
 
 	if d.IDToken != "" {
