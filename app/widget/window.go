@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -115,10 +116,13 @@ func (w *Window) OnMount(ctx app.Context) {
 	// What the loader sent before the wasm ran, kept by the page's script
 	// (static/web/focus.js), then what comes: taken and listened for in
 	// one go, so that no message falls between.
+	// (No message reaches a listener before the thread goes back to the
+	// browser, at the first yield: the kept ones are dispatched before it.)
+	var kept []app.Value
 	if early := app.Window().Get("halochatEarly"); early.Type() == app.TypeFunction {
-		kept := early.Invoke()
-		for i := 0; i < kept.Length(); i++ {
-			onMessage(kept.Index(i))
+		k := early.Invoke()
+		for i := 0; i < k.Length(); i++ {
+			kept = append(kept, k.Index(i))
 		}
 	}
 	app.Window().Call("addEventListener", "message", app.FuncOf(func(this app.Value, args []app.Value) any {
@@ -127,6 +131,17 @@ func (w *Window) OnMount(ctx app.Context) {
 	}))
 	host := ancestorOrigin()
 	boot, hasBoot := bootFromFragment(loc.Fragment)
+	if hasBoot && !boot.Open && host != "" {
+		// The pointer booted the widget and its click came while the wasm
+		// loaded: that open is the boot's.
+		if kept, boot.Open = takeLauncherOpen(kept, parent, host); boot.Open {
+			w.marks.once("received " + bridgeLauncher)
+			w.marks.once("handling " + bridgeLauncher)
+		}
+	}
+	for _, ev := range kept {
+		onMessage(ev)
+	}
 	if hasBoot {
 		// The config stays in the frame's history no longer than needed
 		// (once the host page has heard what it waits for).
@@ -168,6 +183,32 @@ func (w *Window) OnMount(ctx app.Context) {
 		parent.Call("postMessage", msg, host)
 	}
 	yieldToBrowser()
+}
+
+// takeLauncherOpen takes from the messages the loader sent before the
+// wasm ran the launcher's open, when it is the first of them from the
+// host page after its hellos (which the frame's URL already carried),
+// and reports whether it did.
+func takeLauncherOpen(kept []app.Value, parent app.Value, host string) ([]app.Value, bool) {
+	for i, ev := range kept {
+		if !ev.Get("source").Equal(parent) || ev.Get("origin").String() != host {
+			continue
+		}
+		d := ev.Get("data")
+		if d.Type() != app.TypeObject || d.Get("type").Type() != app.TypeString {
+			return kept, false
+		}
+		switch d.Get("type").String() {
+		case bridgeHello:
+			continue
+		case bridgeLauncher:
+			if o := d.Get("detail"); o.Type() == app.TypeObject && o.Get("open").Type() == app.TypeBoolean && o.Get("open").Bool() {
+				return slices.Delete(kept, i, i+1), true
+			}
+		}
+		return kept, false
+	}
+	return kept, false
 }
 
 // yieldToBrowser gives the browser its thread for one turn and waits for

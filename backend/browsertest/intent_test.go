@@ -459,6 +459,13 @@ func TestAClickBeforeTheWasmRunsReachesIt(t *testing.T) {
 	if got := strIn(t, w, early); got != "" {
 		t.Errorf("the launcher's click reached the wasm after its ready (%s): want it kept by its page and taken at the mount", got)
 	}
+	// And the open is the mount's: chatWindowOpened leaves with the ready,
+	// before the wasm renders the window a second time.
+	const atMount = `(function () { function at(n) { var m = performance.getEntriesByName("halochat:" + n, "mark")[0]; return m ? m.startTime : -1; }
+	  var o = at("opened"), r = at("render 2"); return o >= 0 && r >= 0 && o <= r ? "" : "opened " + o + " ms, second render " + r + " ms"; })()`
+	if got := strIn(t, w, atMount); got != "" {
+		t.Errorf("the launcher's click opened the window after the mount (%s): want chatWindowOpened posted as the wasm mounts", got)
+	}
 	types := b.eval(t, `window.__types.join(" ")`)
 	if strings.Count(types, "halochat:ready") == 0 || strings.Index(types, "halochat:listening") > strings.Index(types, "halochat:ready") {
 		t.Errorf("the widget's messages %q: want halochat:listening before halochat:ready", types)
