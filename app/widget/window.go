@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -203,7 +202,7 @@ func takeLauncherOpen(kept []app.Value, parent app.Value, host string) ([]app.Va
 			continue
 		case bridgeLauncher:
 			if o := d.Get("detail"); o.Type() == app.TypeObject && o.Get("open").Type() == app.TypeBoolean && o.Get("open").Bool() {
-				return slices.Delete(kept, i, i+1), true
+				return append(kept[:i:i], kept[i+1:]...), true
 			}
 		}
 		return kept, false
