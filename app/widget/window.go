@@ -114,9 +114,8 @@ func (w *Window) OnMount(ctx app.Context) {
 	}
 	// What the loader sent before the wasm ran, kept by the page's script
 	// (static/web/focus.js), then what comes: taken and listened for in
-	// one go, so that no message falls between.
-	// (No message reaches a listener before the thread goes back to the
-	// browser, at the first yield: the kept ones are dispatched before it.)
+	// one go, and the kept ones dispatched before the thread first goes
+	// back to the browser (at a yield), so that no message falls between.
 	var kept []app.Value
 	if early := app.Window().Get("halochatEarly"); early.Type() == app.TypeFunction {
 		k := early.Invoke()
@@ -433,15 +432,14 @@ func (w *Window) takeConfig(raw json.RawMessage) bool {
 // loader's stale flag and initialises where the page asks it to or a
 // chat is to be resumed.
 func (w *Window) greeted(ctx app.Context, answered bool) {
-	cfg := w.cfg
-	_, resumable := w.store.get(ctx, cfg.ConfigID)
+	_, resumable := w.store.get(ctx, w.cfg.ConfigID)
 	if !resumable {
 		// The loader boots the widget at once on its flag alone: a flag
 		// left over (storage cleared, a chat that could not be kept) must
 		// not boot it on every page.
-		w.post(bridgeFlag, "", map[string]any{"open": false, "configId": cfg.ConfigID})
+		w.post(bridgeFlag, "", map[string]any{"open": false, "configId": w.cfg.ConfigID})
 	}
-	if cfg.AutoInit() || resumable {
+	if w.cfg.AutoInit() || resumable {
 		w.initialize(ctx, nil, answered)
 	}
 }
