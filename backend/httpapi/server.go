@@ -41,6 +41,11 @@ type Config struct {
 	// Metrics counts the answers refused by a rate limit (429), by
 	// route; nil counts nothing.
 	Metrics *metrics.Metrics
+	// Starting are the service's start-up work, each closed when done
+	// (the web apps' files compressed): /readyz answers 503 until then,
+	// so that a load balancer sends a new node its traffic once the node
+	// has the CPU for it.
+	Starting []<-chan struct{}
 }
 
 // New returns the service's root handler.
@@ -54,6 +59,16 @@ func New(cfg Config) http.Handler {
 		httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		for _, c := range cfg.Starting {
+			select {
+			case <-c:
+			default:
+				httpx.WriteJSON(w, http.StatusServiceUnavailable, map[string]string{
+					"status": "starting", "error": "still compressing the web pages' files",
+				})
+				return
+			}
+		}
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
 		if err := cfg.DB.Ping(ctx); err != nil {

@@ -55,6 +55,27 @@ func TestHealthAndReadiness(t *testing.T) {
 	})
 }
 
+// A node still doing its start-up work (compressing the web pages' files)
+// is not ready, and is once the work is done.
+func TestReadinessWaitsForTheStartUpWork(t *testing.T) {
+	st := storetest.Open(t, testenv.SQLiteDSN(t))
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	done, pending := make(chan struct{}), make(chan struct{})
+	close(done)
+	srv := httptest.NewServer(httpapi.New(httpapi.Config{Logger: quiet, DB: st, Starting: []<-chan struct{}{done, pending}}))
+	t.Cleanup(srv.Close)
+	if code, body := getJSON(t, srv.URL+"/readyz"); code != http.StatusServiceUnavailable || body["status"] != "starting" {
+		t.Errorf("/readyz while starting = %d %v, want 503 starting", code, body)
+	}
+	if code, _ := getJSON(t, srv.URL+"/healthz"); code != 200 {
+		t.Errorf("/healthz while starting = %d, want 200 (the process is up)", code)
+	}
+	close(pending)
+	if code, body := getJSON(t, srv.URL+"/readyz"); code != 200 || body["status"] != "ready" {
+		t.Errorf("/readyz once started = %d %v, want 200 ready", code, body)
+	}
+}
+
 func TestLoaderIsServedAsJavaScript(t *testing.T) {
 	srv, _ := newServer(t, testenv.SQLiteDSN(t))
 	res, err := http.Get(srv.URL + "/chat/index.js")

@@ -247,7 +247,8 @@ func New(ctx context.Context, o Options) (*Service, error) {
 		consoleMount,
 		portalSvc.Routes,
 		mountMetrics(m, authSvc),
-	}, HSTS: hsts(o.HSTS), Conns: rt.Conns(), Body: o.Limits.bodyTimeouts(), Metrics: m})
+	}, HSTS: hsts(o.HSTS), Conns: rt.Conns(), Body: o.Limits.bodyTimeouts(), Metrics: m,
+		Starting: []<-chan struct{}{wh.Prepared(), ch.Prepared()}})
 	h = httpx.TrustProxies(proxies, h)
 	return &Service{Handler: h, Widget: wh, Console: ch, Auth: authSvc, Chats: chatSvc, Portal: portalSvc,
 		Realtime: rt, Broker: broker, Webhooks: dispatcher, Metrics: m, Mail: mails}, nil

@@ -96,6 +96,8 @@ type Handler struct {
 	// stylesheets, by their path under the prefix: each under its fixed
 	// path (revalidated) and its versioned one (immutable).
 	files map[string]servedFile
+	// prepared is closed once every file has its compressed copies.
+	prepared chan struct{}
 }
 
 // servedFile is a precompressed file and how long a browser may keep it.
@@ -154,13 +156,21 @@ func New(opts Options) (*Handler, error) {
 	for _, f := range h.files {
 		prepare = append(prepare, f.file)
 	}
+	h.prepared = make(chan struct{})
 	go func() {
+		defer close(h.prepared)
 		for _, f := range prepare {
 			f.Prepare()
 		}
 	}()
 	return h, nil
 }
+
+// Prepared is closed once the handler's files are compressed: until then
+// the first requests for them wait on it, and the compression takes the
+// CPU (about 0.6 s of it for the widget's and the console's on a 2-core
+// host), so the service reports itself ready only after it (/readyz).
+func (h *Handler) Prepared() <-chan struct{} { return h.prepared }
 
 // newGoApp is go-app's handler for the app's pages, with rv's URLs.
 func (h *Handler) newGoApp(rv resolver) *app.Handler {

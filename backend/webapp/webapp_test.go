@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 	"testing/fstest"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
@@ -201,6 +202,17 @@ func TestScriptsStylesAndManifestArePrecompressedAndVersioned(t *testing.T) {
 	}
 	if js := string(decoded(t, worker)); !strings.Contains(js, links[0][1]) {
 		t.Errorf("the service worker does not cache the versioned %s:\n%s", links[0][1], js)
+	}
+}
+
+// Prepared closes once the files are compressed in the background, with
+// no request for them (the service's /readyz waits for it).
+func TestPreparedClosesOnceTheFilesAreCompressed(t *testing.T) {
+	h := newHandler(t, builtDist())
+	select {
+	case <-h.Prepared():
+	case <-time.After(time.Minute):
+		t.Fatal("the files were not compressed within a minute")
 	}
 }
 
