@@ -72,6 +72,7 @@ type options struct {
 	chromium, bare string
 	wait, dwell    time.Duration
 	modes          string
+	bareBr         int64 // the bare app's wasm, brotli, bytes (0: not compressed)
 }
 
 // allModes are widgetbench's modes: site isolation on and off, and the
@@ -132,6 +133,7 @@ func run(o options) error {
 	if err != nil {
 		return fmt.Errorf("the bare go-app app: %w", err)
 	}
+	o.bareBr = fileBytes(filepath.Join(bare, "bare.wasm.br"))
 	env, err := startServers(ctx, dir, bare)
 	if err != nil {
 		return err

@@ -158,15 +158,23 @@ const pointerWait = 2 * time.Second
 
 // measureLink takes the click figures over an emulated link, with the
 // widget's frame in the page's process (CDP's emulation holds for one
-// target).
+// target); in each run the floor first, the bare app over the same link
+// in a profile of its own, clicked as soon as its page is loaded as the
+// widget's launcher is.
 func (b *bench) measureLink(ctx context.Context, l link) (*results, error) {
 	r := &results{}
-	rate := l.mbit * 1e6 / 8
 	err := b.inBrowsers(ctx, false, func(bctx context.Context) error {
-		if _, err := chromedp.Call(bctx, network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{
-			MatchedNetworkConditions: []*network.Conditions{{Latency: l.rttMs, DownloadThroughput: rate, UploadThroughput: rate}},
-		}); err != nil {
-			return fmt.Errorf("emulate the network: %w", err)
+		fctx, done := b.browser(ctx, false)
+		err := emulate(fctx, l)
+		if err == nil {
+			err = b.floor(fctx, false, r, 0)
+		}
+		done()
+		if err != nil {
+			return fmt.Errorf("bare app: %w", err)
+		}
+		if err := emulate(bctx, l); err != nil {
+			return err
 		}
 		c, err := b.click(bctx, false, false)
 		if err != nil {
@@ -180,6 +188,17 @@ func (b *bench) measureLink(ctx context.Context, l link) (*results, error) {
 		return nil
 	})
 	return r, err
+}
+
+// emulate puts the page's target behind link l.
+func emulate(ctx context.Context, l link) error {
+	rate := l.mbit * 1e6 / 8
+	if _, err := chromedp.Call(ctx, network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{
+		MatchedNetworkConditions: []*network.Conditions{{Latency: l.rttMs, DownloadThroughput: rate, UploadThroughput: rate}},
+	}); err != nil {
+		return fmt.Errorf("emulate the network: %w", err)
+	}
+	return nil
 }
 
 // clickFigures are one click's measures.

@@ -187,7 +187,7 @@ func report(w io.Writer, o options, res map[bool]*results, links []link, throttl
 	}
 	row("next page view with the conversation open, the launcher clicked when drawn: navigation → the chat's history in the window",
 		hist(on), hist(off), "reported", "–", "–")
-	linksReport(w, links, throttled)
+	linksReport(w, o, links, throttled)
 	names, all := []string{"isolation on", "isolation off"}, []*results{on, off}
 	for i, l := range links {
 		names, all = append(names, l.name), append(all, throttled[i])
@@ -201,14 +201,15 @@ func report(w io.Writer, o options, res map[bool]*results, links []link, throttl
 	fmt.Fprintf(w, "| console load, second visit | %s |\n", summarize(on.consoleWarm).ms())
 }
 
-func linksReport(w io.Writer, links []link, throttled []*results) {
+func linksReport(w io.Writer, o options, links []link, throttled []*results) {
 	fmt.Fprintf(w, "\nOver chromium's network emulation (Network.emulateNetworkConditionsByRule: the link's throughput both ways\n")
 	fmt.Fprintf(w, "and its round trip as the minimum latency), site isolation off: the emulation holds for the page's own target,\n")
 	fmt.Fprintf(w, "and an iframe in a process of its own would escape it. Cold: a new profile, clicked at once (button.click()); warm:\n")
-	fmt.Fprintf(w, "the next view. Painted and page painted as above. The wasm crosses the link as %s brotli.\n\n",
+	fmt.Fprintf(w, "the next view. Painted and page painted as above. The wasm crosses the link as %s brotli. The floor: the bare\n",
 		distSize("static/dist/widget.wasm.br"))
-	fmt.Fprintln(w, "| link | click → painted, cold | click → page painted, cold | click → interactive, cold | click → painted, warm | click → interactive, warm | target | verdict |")
-	fmt.Fprintln(w, "| --- | --- | --- | --- | --- | --- | --- | --- |")
+	fmt.Fprintf(w, "go-app app's click → running over the same link, cold, in a profile of its own just before each run's widget.\n\n")
+	fmt.Fprintln(w, "| link | click → painted, cold | click → page painted, cold | click → interactive, cold | the floor, cold | … the widget over it, run by run | click → painted, warm | click → interactive, warm | target | verdict |")
+	fmt.Fprintln(w, "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
 	for i, l := range links {
 		r := throttled[i]
 		pc, ic := summarize(r.paintedCold), summarize(r.interactiveCold)
@@ -217,9 +218,63 @@ func linksReport(w io.Writer, links []link, throttled []*results) {
 			target = "painted ≤ 300 ms, interactive ≤ 2.5 s (cold)"
 			v = verdict(append(within(pc, 300, stat{}), within(ic, 2500, stat{})...)...)
 		}
-		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", l.name, pc.ms(), summarize(r.pageCold).ms(), ic.ms(),
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", l.name, pc.ms(), summarize(r.pageCold).ms(), ic.ms(),
+			summarize(r.floorCold).ms(), ratios(r.interactiveCold, r.floorCold).times(),
 			summarize(r.paintedWarm).ms(), summarize(r.interactiveWarm).ms(), target, v)
 	}
+	carriedReport(w, o, links, throttled)
+}
+
+// carriedReport shows the throughput the emulated links gave the wasm.
+func carriedReport(w io.Writer, o options, links []link, throttled []*results) {
+	if len(links) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\nWhat the emulated links carried: each cold run's wasm, its size over the time from its request's start to its\n")
+	fmt.Fprintf(w, "last byte (median / lowest of the runs).\n\n")
+	fmt.Fprintln(w, "| link | the widget's wasm | the bare app's wasm |")
+	fmt.Fprintln(w, "| --- | --- | --- |")
+	widgetBytes, bareBytes := fileBytes("static/dist/widget.wasm.br"), o.bareBr
+	for i, l := range links {
+		r := throttled[i]
+		fmt.Fprintf(w, "| %s | %s | %s |\n", l.name,
+			carried(widgetBytes, r.stepsCold, stageIndex("the wasm's request starts"), stageIndex("the wasm's last byte")),
+			carried(bareBytes, r.floorStepsCold, 1, 2))
+	}
+}
+
+// carried is the throughput of a transfer of size bytes, each run's from
+// its steps' start to end: "median / lowest Mbit/s".
+func carried(size int64, runs [][]float64, start, end int) string {
+	var rates []float64
+	for _, run := range runs {
+		if size > 0 && end < len(run) && run[start] >= 0 && run[end] > run[start] {
+			rates = append(rates, float64(size)*8/1e3/(run[end]-run[start]))
+		}
+	}
+	st := summarize(rates)
+	if !st.ok {
+		return "no value"
+	}
+	return fmt.Sprintf("%.1f / %.1f Mbit/s", st.med, slices.Min(rates))
+}
+
+// stageIndex is the index of the named stage.
+func stageIndex(name string) int {
+	i := slices.Index(stages, name)
+	if i < 0 {
+		panic("widgetbench: no stage " + name)
+	}
+	return i
+}
+
+// fileBytes is a file's size, 0 when it is missing.
+func fileBytes(p string) int64 {
+	fi, err := os.Stat(p)
+	if err != nil {
+		return 0
+	}
+	return fi.Size()
 }
 
 // consoleSize describes the console wasm's sizes on disk.
@@ -317,5 +372,6 @@ func summary(w io.Writer, o options, res map[bool]*results, links []link, thrott
 	for i, l := range links {
 		line(l.name, throttled[i])
 	}
+	carriedReport(w, o, links, throttled)
 	stagesReport(w, names, all)
 }
