@@ -52,6 +52,10 @@ func TestConcurrentUploadsStream(t *testing.T) {
 func measureUploads(t *testing.T, e *env, mib int) {
 	{
 		n := e.node(nodeOpts{})
+		// The node compresses its pages' files as it starts: brotli's
+		// tables (~100 MiB) in the heap while the uploads run made it
+		// look as if the files were held whole. Measured once it is ready.
+		waitReady(t, n.url)
 		const uploads = 10
 		starts := make([]*protocol.StartChatResponse, uploads)
 		for i := range starts {
@@ -87,6 +91,25 @@ func measureUploads(t *testing.T, e *env, mib int) {
 				t.Errorf("chat %s: %d attachments in %d chunks, want 1 in %d", s.ChatID, f, c, (mib<<20)/store.AttachmentChunkSize)
 			}
 		}
+	}
+}
+
+// waitReady polls the node's /readyz until it answers 200.
+func waitReady(t *testing.T, url string) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		res, err := http.Get(url + "/readyz")
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the node was not ready within a minute (last: %v)", err)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 

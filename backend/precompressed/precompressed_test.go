@@ -230,3 +230,19 @@ func TestCacheCompressesTheSameBytesOnce(t *testing.T) {
 		t.Error("the cached brotli copy differs from one made alone")
 	}
 }
+
+// The brotli window holds the whole file (2^w - 16 bytes), within
+// brotli's bounds.
+func TestWindowHoldsTheFile(t *testing.T) {
+	for _, tc := range []struct{ n, want int }{
+		{0, 10}, {1000, 10}, {1008, 10}, {1009, 11}, {17000, 15}, {4 << 20, 23}, {16<<20 - 16, 24}, {100 << 20, 24},
+	} {
+		w := window(tc.n)
+		if w != tc.want {
+			t.Errorf("window(%d) = %d, want %d", tc.n, w, tc.want)
+		}
+		if tc.n <= 16<<20-16 && 1<<w-16 < tc.n {
+			t.Errorf("window(%d) = %d holds %d bytes, fewer than the file", tc.n, w, 1<<w-16)
+		}
+	}
+}
