@@ -116,14 +116,12 @@ fi
 # Chat starts alone: the HTTP start (token, claims, insert, first flow
 # step), no websocket, no agents. 3,000 starts a second that take ~30 ms
 # each are ~100 in flight at once (Little's law): the run keeps 100 in
-# flight, for about five seconds. pgbench runs just before it, and its
-# rate (with the run just after) is what the starts' is judged against: this machine's speed
-# drifts by a fifth from one minute to the next (its cores are shared),
-# and the figures of one minute compare with each other.
+# flight, for about five seconds. pgbench runs just before and just
+# after it, and the starts are judged against the mean of the two: this
+# machine's speed drifts by a fifth from one minute to the next (its cores
+# are shared), and a host that slows or speeds up in those seconds then
+# moves both sides of the ratio.
 start_chats=${LOAD_START_CHATS:-15000} start_parallel=${LOAD_START_PARALLEL:-100}
-# pgbench runs again just after, and the starts are judged against the
-# mean of the two: a host that slows or speeds up in those seconds moves
-# both sides of the ratio.
 pgtps_before=$(pgbench_tps "$pg_clients")
 chats=$start_chats messages=0 agents=0 LOADGEN_ARGS="-starts-only -parallel $start_parallel" serve_and_load "$pgdsn" 18306 > "$work/starts.json"
 pgtps_after=$(pgbench_tps "$pg_clients")

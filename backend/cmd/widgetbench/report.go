@@ -238,8 +238,9 @@ func carriedReport(w io.Writer, o options, links []link, throttled []*results) {
 	for i, l := range links {
 		r := throttled[i]
 		fmt.Fprintf(w, "| %s | %s | %s |\n", l.name,
-			carried(widgetBytes, r.stepsCold, stageIndex("the wasm's request starts"), stageIndex("the wasm's last byte")),
-			carried(bareBytes, r.floorStepsCold, 1, 2))
+			carried(widgetBytes, r.stepsCold, stageIndex(stages, "the wasm's request starts"), stageIndex(stages, "the wasm's last byte")),
+			carried(bareBytes, r.floorStepsCold, stageIndex(bareStages, "the bare app: its wasm's request starts"),
+				stageIndex(bareStages, "the bare app: its wasm's last byte")))
 	}
 }
 
@@ -259,9 +260,9 @@ func carried(size int64, runs [][]float64, start, end int) string {
 	return fmt.Sprintf("%.1f / %.1f Mbit/s", st.med, slices.Min(rates))
 }
 
-// stageIndex is the index of the named stage.
-func stageIndex(name string) int {
-	i := slices.Index(stages, name)
+// stageIndex is the index of the named stage in list.
+func stageIndex(list []string, name string) int {
+	i := slices.Index(list, name)
 	if i < 0 {
 		panic("widgetbench: no stage " + name)
 	}
@@ -285,11 +286,11 @@ func consoleSize() string {
 
 // distSize is a built file's size in MB ("n/a" when it is missing).
 func distSize(p string) string {
-	fi, err := os.Stat(p)
-	if err != nil {
+	n := fileBytes(p)
+	if n == 0 {
 		return "n/a"
 	}
-	return fmt.Sprintf("%.2f MB", float64(fi.Size())/1e6)
+	return fmt.Sprintf("%.2f MB", float64(n)/1e6)
 }
 
 // stagesReport shows where the time of a cold click goes: each stage's
