@@ -71,21 +71,24 @@ by_package=$(go run ./backend/cmd/wasmsize -top 20 "$bare/widget.names.wasm" "$b
 browser=$(go run ./backend/cmd/widgetbench -runs "${WIDGET_RUNS:-7}" -bare "$bare/bare.wasm")
 rm -rf "$bare"
 idle=$(GODEBUG=adaptivestackstart=0 go test -count=1 -run TestIdleSocketMemory -v ./backend/chatapi/ | grep -o 'idle visitor websocket: .*')
-# Ten 10 MiB uploads at once over loopback, on each database (the
-# test logs one line a database).
-uploads=$(HALOCHAT_UPLOAD_MIB=10 go test -count=1 -run '^TestConcurrentUploadsStream$' -v ./backend/chatapi/ | grep -o '[a-z]*: 10 uploads of 10 MiB at once: .*')
+# The tests below measure on each database: SQLite, and PostgreSQL on
+# the server HALOCHAT_TEST_POSTGRES names, else the bench's own (each
+# test makes a database of its own there and drops it).
+testpg=${HALOCHAT_TEST_POSTGRES:-${HALOCHAT_BENCH_POSTGRES:-postgres://postgres@127.0.0.1:5432}/postgres?sslmode=disable}
+# Ten 10 MiB uploads at once over loopback (the test logs one line a
+# database).
+uploads=$(HALOCHAT_TEST_POSTGRES=$testpg HALOCHAT_UPLOAD_MIB=10 go test -count=1 -run '^TestConcurrentUploadsStream$' -v ./backend/chatapi/ | grep -o '[a-z]*: 10 uploads of 10 MiB at once: .*')
 # A person's data and retention (backend/privacy): the erasure of a user
 # with 1,000 chats, and the message commit latency while the retention
 # job deletes 100,000 old chats, on each database (one line each).
-erase=$(HALOCHAT_ERASE_CHATS=1000 go test -count=1 -run '^TestEraseTimeOfAUserWithManyChats$' -v ./backend/privacy/ | grep -o '[a-z]*: erase a user with .*')
-retention=$(HALOCHAT_RETENTION_CHATS=100000 go test -count=1 -timeout 30m -run '^TestRetentionBesideMessages$' -v ./backend/privacy/ | grep -o '[a-z]*: retention deleted .*')
+erase=$(HALOCHAT_TEST_POSTGRES=$testpg HALOCHAT_ERASE_CHATS=1000 go test -count=1 -run '^TestEraseTimeOfAUserWithManyChats$' -v ./backend/privacy/ | grep -o '[a-z]*: erase a user with .*')
+retention=$(HALOCHAT_TEST_POSTGRES=$testpg HALOCHAT_RETENTION_CHATS=100000 go test -count=1 -timeout 30m -run '^TestRetentionBesideMessages$' -v ./backend/privacy/ | grep -o '[a-z]*: retention deleted .*')
 # SQLite's durability setting priced: 8 senders appending messages, each
 # its own commit, with synchronous FULL (the default) and NORMAL.
 sqlite_sync=$(go test -run '^$' -bench SQLiteMessageCommit -benchtime 2000x -count 3 ./backend/store/ | grep -E '^Benchmark')
 # The chat report (GET /api/Report/chats) over a month of 100,000 chats
 # on each database: three runs of each grouping after the seeding.
-reportpg=${HALOCHAT_TEST_POSTGRES:-${HALOCHAT_BENCH_POSTGRES:-postgres://postgres@127.0.0.1:5432}/postgres?sslmode=disable}
-reports=$(HALOCHAT_TEST_POSTGRES=$reportpg HALOCHAT_REPORT_CHATS=100000 go test -run '^$' -bench '^BenchmarkChatReport$' -benchtime 3x -timeout 30m ./backend/store/ | grep -E '^BenchmarkChatReport')
+reports=$(HALOCHAT_TEST_POSTGRES=$testpg HALOCHAT_REPORT_CHATS=100000 go test -run '^$' -bench '^BenchmarkChatReport$' -benchtime 3x -timeout 30m ./backend/store/ | grep -E '^BenchmarkChatReport')
 report_ms() { echo "$reports" | awk -v n="$1" '$1 ~ n {printf "%.0f", $3 / 1e6; exit}'; }
 # The load runs twice, so that a verdict is never one lucky run: the
 # second (LOAD_SECOND) repeats the measurements that have targets.
