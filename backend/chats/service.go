@@ -12,12 +12,11 @@ package chats
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"hash/maphash"
 	"log/slog"
 	"sync"
 	"time"
@@ -116,7 +115,8 @@ type Service struct {
 	mailer       Mailer
 
 	progMu   sync.Mutex
-	programs map[string]*flow.Program
+	programs map[programKey]*flow.Program
+	progSeed maphash.Seed // of programKey's schema hash
 	// locks serialise the flow changes of one chat on this node (striped
 	// by chat id: 1024 stripes keep unrelated chats from waiting on each
 	// other); across nodes AdvanceChat's compare-and-swap decides.
@@ -142,7 +142,7 @@ func New(cfg Config) *Service {
 		cfg.Identity = &identity.Resolver{Store: cfg.Store}
 	}
 	return &Service{store: cfg.Store, ident: cfg.Identity, pub: cfg.Publisher, runbook: cfg.Runbooks,
-		log: cfg.Logger, idle: cfg.IdleTimeout, outreachIdle: cfg.OutreachTimeout, maxLen: cfg.MaxMessageLength, programs: map[string]*flow.Program{},
+		log: cfg.Logger, idle: cfg.IdleTimeout, outreachIdle: cfg.OutreachTimeout, maxLen: cfg.MaxMessageLength, programs: map[programKey]*flow.Program{}, progSeed: maphash.MakeSeed(),
 		filesDir: cfg.FilesDir, publicURL: cfg.PublicURL, onOffline: cfg.OnOfflineMessage, metrics: cfg.Metrics,
 		langs: newLanguages(), mailer: cfg.Mailer}
 }
@@ -193,11 +193,40 @@ func (s *Service) schema(ctx context.Context) (flow.Schema, []store.CustomField,
 	return flow.SchemaOf(defs), defs, nil
 }
 
+// programKey names a compiled flow version: the flow, its version and a
+// hash of the schema it was compiled against (schemaHash).
+type programKey struct {
+	flowID, version int64
+	schema          uint64
+}
+
+// schemaHash is a hash of sc under seed: every start and bot turn looks
+// its program up by it, so it neither encodes nor allocates. Each string
+// is written with its length, so that no two schemas run together into
+// the same bytes.
+func schemaHash(seed maphash.Seed, sc flow.Schema) uint64 {
+	var h maphash.Hash
+	h.SetSeed(seed)
+	str := func(s string) {
+		maphash.WriteComparable(&h, len(s))
+		h.WriteString(s)
+	}
+	maphash.WriteComparable(&h, len(sc.ChatFields))
+	for _, d := range sc.ChatFields {
+		str(d.Name)
+		str(d.Label)
+		str(string(d.Type))
+		maphash.WriteComparable(&h, len(d.Choices))
+		for _, c := range d.Choices {
+			str(c)
+		}
+	}
+	return h.Sum64()
+}
+
 // program compiles a flow version once per schema.
 func (s *Service) program(ctx context.Context, flowID, version int64, sc flow.Schema) (*flow.Program, error) {
-	sj, _ := json.Marshal(sc)
-	sum := sha256.Sum256(sj)
-	key := fmt.Sprintf("%d/%d/%s", flowID, version, hex.EncodeToString(sum[:8]))
+	key := programKey{flowID: flowID, version: version, schema: schemaHash(s.progSeed, sc)}
 	s.progMu.Lock()
 	p := s.programs[key]
 	s.progMu.Unlock()

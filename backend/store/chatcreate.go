@@ -308,6 +308,8 @@ func startEvents(asked, row *Chat, u ChatUpdate, msgs []Message) (eventArrays, e
 	if err != nil {
 		return out, err
 	}
+	n := 1 + len(rest)
+	out = eventArrays{ids: make([]string, 0, n), types: make([]string, 0, n), chains: make([]string, 0, n), payloads: make([]string, 0, n)}
 	for _, e := range append([]outboxEvent{started}, rest...) {
 		out.ids, out.types = append(out.ids, e.id), append(out.types, e.typ)
 		out.chains, out.payloads = append(out.chains, e.chain), append(out.payloads, string(e.payload))

@@ -216,19 +216,22 @@ func TestOutboxRollsBackWithTheChange(t *testing.T) {
 func TestEventBodyIsAWebhookEvent(t *testing.T) {
 	at := time.Date(2026, 12, 6, 5, 4, 3, 210000, time.UTC)
 	agent, user := int64(7), int64(9)
-	for _, data := range []any{
-		protocol.WebhookChatData{ChatID: "c1", ProfileID: "p1", UserID: &user, AgentID: &agent, Status: ChatEnded, Reason: "visitor <left> & \"gone\""},
-		protocol.WebhookMessageData{ChatID: "c1", ProfileID: "p1", Seq: 3, Author: SenderBot, Text: "héllo\u2028<b>", Internal: true},
-		map[string]any{"ticket": 1, "fields": map[string]string{"b": "2", "a": "1"}},
-	} {
-		raw, err := json.Marshal(data)
-		must(t, err)
-		want, err := json.Marshal(protocol.WebhookEvent{Type: "x.y", Timestamp: at, Data: raw})
-		must(t, err)
-		got, err := newEvent("evt", "x.y", "c1", at, data)
-		must(t, err)
-		if string(got.payload) != string(want) {
-			t.Errorf("one pass:\n%s\ntwo passes:\n%s", got.payload, want)
-		}
+	oneAndTwoPasses(t, at, protocol.WebhookChatData{ChatID: "c1", ProfileID: "p1", UserID: &user, AgentID: &agent, Status: ChatEnded, Reason: "visitor <left> & \"gone\""})
+	oneAndTwoPasses(t, at, protocol.WebhookMessageData{ChatID: "c1", ProfileID: "p1", Seq: 3, Author: SenderBot, Text: "héllo\u2028<b>", Internal: true})
+	oneAndTwoPasses(t, at, protocol.WebhookTicketData{TicketID: 4, UserID: &user, Status: "open", Summary: "a <b>summary</b>"})
+	oneAndTwoPasses[any](t, at, map[string]any{"ticket": 1, "fields": map[string]string{"b": "2", "a": "1"}})
+}
+
+// oneAndTwoPasses checks newEvent for data of type T.
+func oneAndTwoPasses[T any](t *testing.T, at time.Time, data T) {
+	t.Helper()
+	raw, err := json.Marshal(data)
+	must(t, err)
+	want, err := json.Marshal(protocol.WebhookEvent{Type: "x.y", Timestamp: at, Data: raw})
+	must(t, err)
+	got, err := newEvent("evt", "x.y", "c1", at, data)
+	must(t, err)
+	if string(got.payload) != string(want) {
+		t.Errorf("%T in one pass:\n%s\ntwo passes:\n%s", data, got.payload, want)
 	}
 }

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
@@ -179,12 +180,11 @@ func (s *Store) UsersOrReservedID(ctx context.Context, externalID, email string)
 
 func (s *Store) usersBy(ctx context.Context, externalID, email string, reserve bool) (byID, byEmail *User, reserved int64, err error) {
 	email = NormalizeEmail(email)
-	what := fmt.Sprintf("get users with external id %q or e-mail %q", externalID, email)
-	if err := checkText(what, "external id", externalID); err != nil {
-		return nil, nil, 0, err
-	}
-	if err := checkText(what, "email", email); err != nil {
-		return nil, nil, 0, err
+	// Every start with a token asks this: what it did is written out only
+	// for an error.
+	what := func() string { return fmt.Sprintf("get users with external id %q or e-mail %q", externalID, email) }
+	if err := cmp.Or(checkText("", "external id", externalID), checkText("", "email", email)); err != nil {
+		return nil, nil, 0, cmp.Or(checkText(what(), "external id", externalID), checkText(what(), "email", email))
 	}
 	if externalID == "" && email == "" {
 		if reserve {
@@ -226,13 +226,13 @@ func (s *Store) usersBy(ctx context.Context, externalID, email string, reserve b
 				return nil
 			}})
 		if err != nil {
-			return nil, nil, 0, wrap(err, what)
+			return nil, nil, 0, wrap(err, what())
 		}
 	} else if err := s.db.NewSelect().Model(&rows).
 		WhereOr("u.external_id = ? AND ? <> ''", externalID, externalID).
 		WhereOr("u.email = ? AND ? <> ''", email, email).
 		Limit(2).Scan(ctx); err != nil {
-		return nil, nil, 0, wrap(err, what) // SQLite: no id to reserve
+		return nil, nil, 0, wrap(err, what()) // SQLite: no id to reserve
 	}
 	for i := range rows {
 		u := &rows[i]
