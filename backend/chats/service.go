@@ -114,9 +114,10 @@ type Service struct {
 	langs        *languages
 	mailer       Mailer
 
-	progMu   sync.Mutex
-	programs map[programKey]*flow.Program
-	progSeed maphash.Seed // of programKey's schema hash
+	progMu    sync.Mutex
+	programs  map[programKey]*flow.Program
+	progSeed  maphash.Seed // of programKey's schema hash
+	startMsgs wireMemo     // the start's answer's messages
 	// locks serialise the flow changes of one chat on this node (striped
 	// by chat id: 1024 stripes keep unrelated chats from waiting on each
 	// other); across nodes AdvanceChat's compare-and-swap decides.
@@ -357,9 +358,52 @@ func WireMessage(m store.Message) protocol.ChatMessage {
 	if len(m.Payload) > 0 {
 		_ = json.Unmarshal(m.Payload, &w) // written by payload; a broken one shows the text alone
 	}
+	return wireFields(w, m)
+}
+
+// wireFields is w, decoded from m's payload, with m's own fields.
+func wireFields(w protocol.ChatMessage, m store.Message) protocol.ChatMessage {
 	w.Seq, w.From, w.Text, w.ClientMsgID, w.Internal = m.Seq, m.Sender, m.Text, m.ClientMsgID, m.Internal
 	w.CreatedAt = m.CreatedAt.UTC().Format(time.RFC3339Nano)
 	return w
+}
+
+// wireMemo decodes the payloads of a start's first messages once: they
+// are the same for every start of a flow version (its first steps'
+// prompts and buttons), and decoding them again was a twentieth of a
+// node's work a start. The messages it returns share their decoded
+// parts (Choices, Prompt) with each other: they are for encoding only.
+type wireMemo struct {
+	mu sync.Mutex
+	m  map[string]protocol.ChatMessage // by payload
+}
+
+// wire is WireMessages through the memo.
+func (w *wireMemo) wire(ms []store.Message) []protocol.ChatMessage {
+	out := make([]protocol.ChatMessage, len(ms))
+	for i, m := range ms {
+		if len(m.Payload) == 0 {
+			out[i] = WireMessage(m)
+			continue
+		}
+		w.mu.Lock()
+		d, ok := w.m[string(m.Payload)]
+		w.mu.Unlock()
+		if !ok {
+			_ = json.Unmarshal(m.Payload, &d) // as WireMessage
+			w.mu.Lock()
+			if len(w.m) >= 256 { // flows and their versions change rarely: a crude bound is enough
+				clear(w.m)
+			}
+			if w.m == nil {
+				w.m = map[string]protocol.ChatMessage{}
+			}
+			w.m[string(m.Payload)] = d
+			w.mu.Unlock()
+		}
+		out[i] = wireFields(d, m)
+	}
+	return out
 }
 
 // WireMessages converts stored messages.

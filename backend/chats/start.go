@@ -433,7 +433,7 @@ func (st *starting) createOnce(ctx context.Context) (*protocol.StartChatResponse
 		return nil, err
 	}
 	return &protocol.StartChatResponse{V: protocol.ProtocolVersion, ChatID: c.ID, ResumeSecret: resume,
-		Chat: *state, Messages: WireMessages(stored)}, nil
+		Chat: *state, Messages: s.startMsgs.wire(stored)}, nil
 }
 
 func isEnded(err error) bool {

@@ -2,9 +2,13 @@ package chats
 
 import (
 	"hash/maphash"
+	"reflect"
 	"testing"
+	"time"
 
 	"halochat/app/flow"
+	"halochat/app/protocol"
+	"halochat/backend/store"
 )
 
 // TestSchemaHashTellsSchemasApart: the program cache's key changes with
@@ -43,5 +47,29 @@ func TestSchemaHashTellsSchemasApart(t *testing.T) {
 		if schemaHash(seed, o.sc) == h {
 			t.Errorf("%s: the same hash as the schema it differs from", o.name)
 		}
+	}
+}
+
+// TestWireMemoIsWireMessages: the start's answer through the memo is what
+// WireMessages makes of the same messages, for payloads seen before and
+// new ones, and each message keeps its own fields.
+func TestWireMemoIsWireMessages(t *testing.T) {
+	at := time.Date(2026, 12, 7, 4, 50, 0, 123000, time.UTC)
+	choices := payload(protocol.ChatMessage{Step: 2, Choices: []string{"Sales", "Support"}})
+	asked := payload(protocol.ChatMessage{Step: 3, Prompt: &protocol.Prompt{Required: true, Type: "email"}})
+	var w wireMemo
+	for _, ms := range [][]store.Message{
+		{{Seq: 1, Sender: store.SenderBot, Text: "Hello", CreatedAt: at}, {Seq: 2, Sender: store.SenderBot, Text: "Which team?", Payload: choices, CreatedAt: at}},
+		{{Seq: 1, Sender: store.SenderBot, Text: "Hallo", CreatedAt: at.Add(time.Second)}, {Seq: 2, Sender: store.SenderBot, Text: "Welches Team?", Payload: choices, CreatedAt: at.Add(time.Second)}},
+		{{Seq: 5, Sender: store.SenderBot, Text: "Your e-mail?", Payload: asked, CreatedAt: at}, {Seq: 6, Sender: store.SenderBot, Text: "broken", Payload: store.RawJSON(`{"step":`), CreatedAt: at}},
+		{{Seq: 7, Sender: store.SenderBot, Text: "Your e-mail, again?", Payload: asked, CreatedAt: at.Add(time.Minute)}},
+	} {
+		got, want := w.wire(ms), WireMessages(ms)
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("through the memo:\n%+v\nWireMessages:\n%+v", got, want)
+		}
+	}
+	if len(w.m) != 3 {
+		t.Errorf("the memo holds %d payloads, want the 3 seen", len(w.m))
 	}
 }
