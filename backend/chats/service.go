@@ -354,11 +354,17 @@ func payload(m protocol.ChatMessage) store.RawJSON {
 
 // WireMessage converts a stored message to its wire form.
 func WireMessage(m store.Message) protocol.ChatMessage {
+	return wireFields(decodePayload(m.Payload), m)
+}
+
+// decodePayload is a stored message's payload, written by payload; a
+// broken one decodes to nothing, and its message shows its text alone.
+func decodePayload(p store.RawJSON) protocol.ChatMessage {
 	var w protocol.ChatMessage
-	if len(m.Payload) > 0 {
-		_ = json.Unmarshal(m.Payload, &w) // written by payload; a broken one shows the text alone
+	if len(p) > 0 {
+		_ = json.Unmarshal(p, &w)
 	}
-	return wireFields(w, m)
+	return w
 }
 
 // wireFields is w, decoded from m's payload, with m's own fields.
@@ -390,7 +396,7 @@ func (w *wireMemo) wire(ms []store.Message) []protocol.ChatMessage {
 		d, ok := w.m[string(m.Payload)]
 		w.mu.Unlock()
 		if !ok {
-			_ = json.Unmarshal(m.Payload, &d) // as WireMessage
+			d = decodePayload(m.Payload)
 			w.mu.Lock()
 			if len(w.m) >= 256 { // flows and their versions change rarely: a crude bound is enough
 				clear(w.m)

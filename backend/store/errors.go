@@ -102,6 +102,9 @@ func checkText(what, field, s string) error {
 	return nil
 }
 
+// textOK reports whether checkText accepts s.
+func textOK(s string) bool { return strings.IndexByte(s, 0) < 0 && utf8.ValidString(s) }
+
 // checkName refuses an empty name or one checkText refuses: flows,
 // profiles and ticket types are picked by their unique names.
 func checkName(what, name string) error {

@@ -183,8 +183,9 @@ func (s *Store) usersBy(ctx context.Context, externalID, email string, reserve b
 	// Every start with a token asks this: what it did is written out only
 	// for an error.
 	what := func() string { return fmt.Sprintf("get users with external id %q or e-mail %q", externalID, email) }
-	if err := cmp.Or(checkText("", "external id", externalID), checkText("", "email", email)); err != nil {
-		return nil, nil, 0, cmp.Or(checkText(what(), "external id", externalID), checkText(what(), "email", email))
+	if !textOK(externalID) || !textOK(email) {
+		w := what()
+		return nil, nil, 0, cmp.Or(checkText(w, "external id", externalID), checkText(w, "email", email))
 	}
 	if externalID == "" && email == "" {
 		if reserve {
